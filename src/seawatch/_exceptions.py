@@ -1,0 +1,56 @@
+"""The seawatch exception tree.
+
+Every error seawatch raises on purpose derives from :class:`SeawatchError`::
+
+    SeawatchError
+    ├── DecodeError        a single NMEA sentence or message could not be decoded
+    ├── SourceError        an input could not be opened or its format recognised
+    ├── StoreError         the store is missing, locked, or inconsistent
+    ├── GeoError           bundled or user geography is missing or invalid
+    ├── ParameterError     a detector or command was given invalid parameters
+    └── NotFoundError      a vessel, event or zone that was asked for does not exist
+
+Bulk paths (decoding a file, ingesting a directory) never raise for bad input
+lines: they count them as rejects with a reason (see :class:`seawatch.schema.RejectReason`).
+"""
+
+from __future__ import annotations
+
+
+class SeawatchError(Exception):
+    """Root of every exception seawatch raises on purpose."""
+
+
+class DecodeError(SeawatchError):
+    """A sentence or message could not be decoded.
+
+    Carries the context needed to find the line again.
+    """
+
+    def __init__(
+        self, message: str, *, source: str = "", line_no: int = -1, raw: bytes | str = b""
+    ) -> None:
+        super().__init__(message)
+        self.source = source
+        self.line_no = line_no
+        self.raw = raw
+
+
+class SourceError(SeawatchError):
+    """An input could not be opened, read, or recognised."""
+
+
+class StoreError(SeawatchError):
+    """The store is missing, locked, or inconsistent."""
+
+
+class GeoError(SeawatchError):
+    """Bundled or user geography is missing or invalid."""
+
+
+class ParameterError(SeawatchError, ValueError):
+    """A detector or command was given invalid parameters."""
+
+
+class NotFoundError(SeawatchError, LookupError):
+    """A vessel, event or zone that was asked for does not exist."""

@@ -1,0 +1,86 @@
+"""The ``seawatch`` command line.
+
+Each command group lives in its own private module in this package and exposes
+``register(app: typer.Typer) -> None``; modules are discovered here, so adding a
+command never means editing this file. Command bodies import the heavy layers
+(decoder, store, detectors) lazily so that ``seawatch --help`` stays fast.
+
+Conventions (STYLE.md §10): data on stdout, messages and progress on stderr;
+a :class:`seawatch.SeawatchError` becomes one red line on stderr and exit code 1.
+
+Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...);
+2 usage error (unknown option, bad value).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from seawatch._exceptions import SeawatchError
+from seawatch._version import __version__
+
+class _Group(TyperGroup):
+    """Turns a :class:`SeawatchError` into one clear line and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SeawatchError as exc:
+            raise _SeawatchClickError(str(exc)) from exc
+
+
+class _SeawatchClickError(click.ClickException):
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.secho(f"error: {self.format_message()}", err=True, fg="red")
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="seawatch",
+    help="Turn raw AIS vessel traffic into evidence of what happened at sea.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"seawatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Turn raw AIS vessel traffic into evidence of what happened at sea."""
+
+
+def _register_all() -> None:
+    modules: list[Any] = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_") and not info.name.startswith("__"):
+            modules.append(importlib.import_module(f"{__name__}.{info.name}"))
+    modules.sort(key=lambda m: getattr(m, "ORDER", 100))
+    for module in modules:
+        module.register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="seawatch")

@@ -1,0 +1,136 @@
+"""Arrow schemas shared by every layer (DESIGN.md §3).
+
+Times are ``timestamp[us, UTC]`` everywhere; units are in column names.
+Invalid AIS values (lat 91, lon 181, sog 102.3, heading 511, cog 360) are null,
+never a position at 0,0.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+DICT_STR = pa.dictionary(pa.int32(), pa.string())
+
+POSITIONS = pa.schema(
+    [
+        pa.field("mmsi", pa.uint32(), nullable=False),
+        pa.field("ts", TS),
+        pa.field("lat", pa.float64()),
+        pa.field("lon", pa.float64()),
+        pa.field("sog_kn", pa.float32()),
+        pa.field("cog_deg", pa.float32()),
+        pa.field("heading_deg", pa.uint16()),
+        pa.field("nav_status", pa.uint8()),
+        pa.field("msg_type", pa.uint8()),
+        pa.field("source", DICT_STR),
+        pa.field("station", DICT_STR),
+    ]
+)
+"""One row per position report (types 1, 2, 3, 4, 9, 18, 19, 21, 27 or a CSV row)."""
+
+STATICS = pa.schema(
+    [
+        pa.field("mmsi", pa.uint32(), nullable=False),
+        pa.field("ts", TS),
+        pa.field("imo", pa.uint32()),
+        pa.field("name", pa.string()),
+        pa.field("callsign", pa.string()),
+        pa.field("ship_type", pa.uint8()),
+        pa.field("length_m", pa.float32()),
+        pa.field("beam_m", pa.float32()),
+        pa.field("draught_m", pa.float32()),
+        pa.field("destination", pa.string()),
+        pa.field("eta", pa.string()),
+        pa.field("class", pa.string()),
+        pa.field("msg_type", pa.uint8()),
+        pa.field("source", DICT_STR),
+        pa.field("station", DICT_STR),
+    ]
+)
+"""One row per static/voyage report (types 5, 19, 21, 24 A+B joined, CSV static columns).
+
+``eta`` is ``MM-DDTHH:MM`` as broadcast (AIS carries no year); empty strings are null.
+"""
+
+OTHERS = pa.schema(
+    [
+        pa.field("mmsi", pa.uint32(), nullable=False),
+        pa.field("ts", TS),
+        pa.field("msg_type", pa.uint8(), nullable=False),
+        pa.field("payload", pa.string(), nullable=False),
+        pa.field("fill_bits", pa.uint8()),
+        pa.field("source", DICT_STR),
+        pa.field("station", DICT_STR),
+    ]
+)
+"""Messages that carry neither a position nor static data (types 6, 7, 8, 10-17, 20, 22, 23, 25, 26):
+kept as typed raw records (armoured payload), counted, never an error."""
+
+REJECTS = pa.schema(
+    [
+        pa.field("source", pa.string()),
+        pa.field("line_no", pa.int64()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("raw", pa.string()),
+    ]
+)
+"""Every input line that was not accepted, with a reason from :class:`RejectReason`."""
+
+EVENTS = pa.schema(
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("start", TS, nullable=False),
+        pa.field("end", TS, nullable=False),
+        pa.field("vessels", pa.list_(pa.uint32()), nullable=False),
+        pa.field("lat", pa.float64()),
+        pa.field("lon", pa.float64()),
+        pa.field("duration_h", pa.float64()),
+        pa.field("region", pa.string()),
+        pa.field("zone", pa.string()),
+        pa.field("confidence", pa.float32()),
+        pa.field("details", pa.string()),
+    ]
+)
+"""One row per detected event. ``details`` is a JSON object (string) that includes the
+detector's parameters; ``event_id`` is a stable hash of type, vessels and start."""
+
+
+class RejectReason(StrEnum):
+    """The closed set of reasons an input line is rejected."""
+
+    EMPTY = "empty"
+    """A blank line, or a line with only a comment."""
+    NOT_AIS = "not_ais"
+    """A well-formed NMEA sentence of another kind ($GPRMC, $GPGGA ...) or a line that is not NMEA."""
+    FRAMING = "framing"
+    """Wrong number of fields, bad fragment counts, or a sentence cut short."""
+    CHECKSUM = "checksum"
+    """The NMEA checksum is missing or does not match."""
+    TAG_BLOCK = "tag_block"
+    """A malformed NMEA 4.x tag block (bad checksum, bad group, bad time)."""
+    ORPHAN_FRAGMENT = "orphan_fragment"
+    """A fragment of a multi-sentence message whose other fragments never arrived."""
+    PAYLOAD_CHAR = "payload_char"
+    """A payload character outside the AIS 6-bit armouring alphabet."""
+    PAYLOAD_LENGTH = "payload_length"
+    """The payload has too few bits for its message type."""
+    UNSUPPORTED_TYPE = "unsupported_type"
+    """Message type 0 or above 27."""
+    BAD_VALUE = "bad_value"
+    """A decoded field is out of range (MMSI 0, a position far outside the globe ...)."""
+    NO_TIMESTAMP = "no_timestamp"
+    """The message has no time (no tag block, no receiver time) and no --time was given."""
+    CSV_ROW = "csv_row"
+    """A CSV row that could not be parsed (missing or malformed required columns)."""
+
+
+REJECT_REASONS: frozenset[str] = frozenset(r.value for r in RejectReason)
+
+
+def empty(schema: pa.Schema) -> pa.Table:
+    """An empty table of ``schema``."""
+    return schema.empty_table()
