@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 from seawatch._exceptions import SeawatchError
 from seawatch._version import __version__
 
+
 class _Group(TyperGroup):
     """Turns a :class:`SeawatchError` into one clear line and exit code 1, not a traceback."""
 
@@ -62,7 +63,11 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+        False,
+        "--version",
+        callback=_version_callback,
+        is_eager=True,
+        help="Print the version and exit.",
     ),
 ) -> None:
     """Turn raw AIS vessel traffic into evidence of what happened at sea."""
