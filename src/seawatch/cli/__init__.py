@@ -18,7 +18,6 @@ import importlib
 import pkgutil
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -29,18 +28,12 @@ from seawatch._version import __version__
 class _Group(TyperGroup):
     """Turns a :class:`SeawatchError` into one clear line and exit code 1, not a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SeawatchError as exc:
-            raise _SeawatchClickError(str(exc)) from exc
-
-
-class _SeawatchClickError(click.ClickException):
-    exit_code = 1
-
-    def show(self, file: Any = None) -> None:
-        click.secho(f"error: {self.format_message()}", err=True, fg="red")
+            typer.secho(f"error: {exc}", err=True, fg="red")
+            raise typer.Exit(1) from exc
 
 
 app = typer.Typer(
