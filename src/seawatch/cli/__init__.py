@@ -28,7 +28,7 @@ from seawatch._version import __version__
 class _Group(TyperGroup):
     """Turns a :class:`SeawatchError` into one clear line and exit code 1, not a traceback."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except SeawatchError as exc:
