@@ -1,0 +1,108 @@
+"""Cleaning: drop unusable rows, null sentinel speeds, remove duplicates, flag land."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawatch.tracks._common import f64, i64, require, sort_positions, ts_us
+
+
+class LandMask(Protocol):
+    """Anything that can tell land from sea (``seawatch.geo`` or a detector GeoContext)."""
+
+    def on_land(
+        self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]: ...
+
+
+class _BundledLand:
+    def on_land(
+        self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]:
+        geo: Any = importlib.import_module("seawatch.geo")
+        return np.asarray(geo.on_land(lat, lon), dtype=np.bool_)
+
+
+@dataclass(frozen=True, slots=True)
+class CleanParams:
+    """Parameters of :func:`clean`.
+
+    ``sentinel_speeds_kn``: reported speeds that mean "not available" or "out of range" in
+    practice (51.2, 63 and 102.3 kn, as GFW's segmenter excludes); they become null (the
+    position is kept). ``sentinel_tol_kn``: how close a float32 speed must be to count.
+    ``drop_null_island``: drop positions at exactly (0, 0).
+    ``flag_on_land``: add the boolean column ``on_land`` (rows on land are kept, not dropped).
+    """
+
+    sentinel_speeds_kn: tuple[float, ...] = (51.2, 63.0, 102.3)
+    sentinel_tol_kn: float = 0.01
+    drop_null_island: bool = True
+    flag_on_land: bool = True
+
+
+_DEFAULT = CleanParams()
+
+
+def clean(
+    table: pa.Table, *, params: CleanParams = _DEFAULT, geo: LandMask | None = None
+) -> pa.Table:
+    """Cleaned positions, sorted by ``mmsi, ts``.
+
+    Drops rows without ``ts``, ``lat`` or ``lon`` or with coordinates off the globe (and
+    (0, 0) when ``params.drop_null_island``); sets sentinel speeds to null; removes
+    duplicates (same ``mmsi, ts, lat, lon``: the same message heard twice, first kept in a
+    total order); adds ``on_land`` (bool) from ``geo`` (default: :mod:`seawatch.geo`).
+    Accepts any table with at least ``mmsi, ts, lat, lon`` (``sog_kn`` optional).
+    """
+    require(table, ("mmsi", "ts", "lat", "lon"), "clean")
+    lat = pc.cast(table.column("lat"), pa.float64())
+    lon = pc.cast(table.column("lon"), pa.float64())
+    ok = pc.and_(
+        pc.and_(pc.is_valid(table.column("ts")), pc.is_valid(table.column("mmsi"))),
+        pc.and_(
+            pc.and_(pc.less_equal(pc.abs(lat), 90.0), pc.less_equal(pc.abs(lon), 180.0)),
+            pc.and_(pc.is_valid(lat), pc.is_valid(lon)),
+        ),
+    )
+    if params.drop_null_island:
+        ok = pc.and_(ok, pc.invert(pc.and_(pc.equal(lat, 0.0), pc.equal(lon, 0.0))))
+    table = table.filter(pc.fill_null(ok, False))
+    if "sog_kn" in table.column_names and params.sentinel_speeds_kn and table.num_rows:
+        sog = f64(table, "sog_kn")
+        bad = np.zeros(len(sog), dtype=np.bool_)
+        for s in params.sentinel_speeds_kn:
+            bad |= np.abs(sog - s) < params.sentinel_tol_kn
+        if bad.any():
+            typ = table.schema.field("sog_kn").type
+            new = pc.if_else(pa.array(bad), pa.scalar(None, typ), table.column("sog_kn"))
+            table = table.set_column(table.schema.get_field_index("sog_kn"), "sog_kn", new)
+    table = sort_positions(table)
+    if table.num_rows > 1:
+        m = i64(table, "mmsi")
+        t = ts_us(table)
+        la = f64(table, "lat")
+        lo = f64(table, "lon")
+        dup = np.zeros(len(t), dtype=np.bool_)
+        dup[1:] = (m[1:] == m[:-1]) & (t[1:] == t[:-1]) & (la[1:] == la[:-1]) & (lo[1:] == lo[:-1])
+        if dup.any():
+            table = table.filter(pa.array(~dup))
+    if params.flag_on_land:
+        land = geo if geo is not None else _BundledLand()
+        flags = (
+            land.on_land(f64(table, "lat"), f64(table, "lon"))
+            if table.num_rows
+            else np.zeros(0, dtype=np.bool_)
+        )
+        arr = pa.array(np.asarray(flags, dtype=np.bool_), pa.bool_())
+        if "on_land" in table.column_names:
+            table = table.set_column(table.schema.get_field_index("on_land"), "on_land", arr)
+        else:
+            table = table.append_column("on_land", arr)
+    return table

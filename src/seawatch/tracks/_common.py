@@ -1,0 +1,66 @@
+"""Shared helpers: sorting whole vessels and pulling numpy arrays out of Arrow tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawatch._exceptions import ParameterError
+
+TS_TYPE = pa.timestamp("us", tz="UTC")
+
+
+def require(table: pa.Table, columns: tuple[str, ...], what: str) -> None:
+    """Raise :class:`ParameterError` naming the columns ``table`` lacks."""
+    missing = [c for c in columns if c not in table.column_names]
+    if missing:
+        raise ParameterError(f"{what}: input lacks column(s) {', '.join(missing)}")
+
+
+def sort_positions(table: pa.Table, *, by_segment: bool = False) -> pa.Table:
+    """Rows by vessel (and segment), time, then position and speed (a total order, so the
+    result does not depend on the input's row order)."""
+    keys = [("mmsi", "ascending")]
+    if by_segment:
+        keys.append(("seg_id", "ascending"))
+    keys.append(("ts", "ascending"))
+    keys += [(c, "ascending") for c in ("lat", "lon", "sog_kn") if c in table.column_names]
+    return table.sort_by(keys)
+
+
+def ts_us(table: pa.Table, column: str = "ts") -> npt.NDArray[np.int64]:
+    """A timestamp column as int64 microseconds since the epoch (nulls not allowed)."""
+    col = table.column(column)
+    if col.null_count:
+        raise ParameterError(f"column {column!r} has nulls; clean the table first")
+    if col.type != TS_TYPE:
+        col = pc.cast(col, TS_TYPE)
+    return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
+
+
+def f64(table: pa.Table, column: str) -> npt.NDArray[np.float64]:
+    """A numeric column as float64 with nulls as NaN."""
+    col = table.column(column)
+    arr = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+    return np.asarray(arr, dtype=np.float64)
+
+
+def i64(table: pa.Table, column: str) -> npt.NDArray[np.int64]:
+    """An integer column as int64 (nulls not allowed)."""
+    col = table.column(column)
+    if col.null_count:
+        raise ParameterError(f"column {column!r} has nulls")
+    return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
+
+
+def group_bounds(*keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Start offsets of runs of equal key tuples in sorted arrays, plus the length at the end."""
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(1, np.int64)
+    change = np.zeros(n - 1, dtype=np.bool_)
+    for k in keys:
+        change |= k[1:] != k[:-1]
+    return np.concatenate(([0], np.flatnonzero(change) + 1, [n])).astype(np.int64)

@@ -1,0 +1,229 @@
+"""Numba kernels over arrays sorted by vessel and time (no per-row Python)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+EARTH_RADIUS_M = 6_371_008.8
+M_PER_NM = 1852.0
+KN_TO_MPS = M_PER_NM / 3600.0
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+@njit(cache=True, nogil=True)
+def hav_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres between two points (degrees)."""
+    p1 = math.radians(lat1)
+    p2 = math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    a = min(a, 1.0)
+    return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def haversine_m(lat1: F64, lon1: F64, lat2: F64, lon2: F64) -> F64:
+    """Vectorised great-circle distance in metres."""
+    p1 = np.radians(lat1)
+    p2 = np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0))), np.float64)
+
+
+@njit(cache=True, nogil=True)
+def segment_kernel(
+    mmsi: I64,
+    ts: I64,
+    lat: F64,
+    lon: F64,
+    max_gap_us: int,
+    max_speed_mps: float,
+    jitter_m: float,
+    max_active: int,
+) -> I64:
+    """Ordinal segment (per vessel, in order of creation) of each point.
+
+    Each point joins the open segment of its vessel that it can reach plausibly
+    (distance <= jitter_m + max_speed * dt), preferring the one whose reach it uses least,
+    then the most recently updated. A point no open segment can reach opens a new one;
+    segments idle for more than ``max_gap_us`` close; at most ``max_active`` stay open
+    (the least recently updated is closed first).
+    """
+    n = len(ts)
+    seg = np.empty(n, np.int64)
+    last = np.empty(max_active, np.int64)
+    ident = np.empty(max_active, np.int64)
+    n_act = 0
+    next_id = 0
+    for i in range(n):
+        if i == 0 or mmsi[i] != mmsi[i - 1]:
+            n_act = 0
+            next_id = 0
+        # close idle segments (keep slot order stable)
+        k = 0
+        w = 0
+        while k < n_act:
+            if ts[i] - ts[last[k]] <= max_gap_us:
+                last[w] = last[k]
+                ident[w] = ident[k]
+                w += 1
+            k += 1
+        n_act = w
+        best = -1
+        best_cost = math.inf
+        for k in range(n_act):
+            j = last[k]
+            dt_s = (ts[i] - ts[j]) / 1e6
+            d = hav_m(lat[j], lon[j], lat[i], lon[i])
+            reach = jitter_m + max_speed_mps * dt_s
+            if d <= reach:
+                cost = d / reach
+                better = False
+                if best < 0 or cost < best_cost:
+                    better = True
+                elif cost == best_cost:
+                    jb = last[best]
+                    if ts[j] > ts[jb] or (ts[j] == ts[jb] and ident[k] < ident[best]):
+                        better = True
+                if better:
+                    best = k
+                    best_cost = cost
+        if best >= 0:
+            seg[i] = ident[best]
+            last[best] = i
+            continue
+        if n_act == max_active:
+            oldest = 0
+            for k in range(1, n_act):
+                if ts[last[k]] < ts[last[oldest]]:
+                    oldest = k
+            for k in range(oldest, n_act - 1):
+                last[k] = last[k + 1]
+                ident[k] = ident[k + 1]
+            n_act -= 1
+        last[n_act] = i
+        ident[n_act] = next_id
+        seg[i] = next_id
+        n_act += 1
+        next_id += 1
+    return seg
+
+
+@njit(cache=True, nogil=True)
+def _floor_div(a: int, b: int) -> int:
+    q = a // b
+    return q
+
+
+@njit(cache=True, nogil=True)
+def resample_kernel(
+    bounds: I64,
+    ts: I64,
+    lat: F64,
+    lon: F64,
+    sog: F64,
+    slot_us: int,
+    max_gap_us: int,
+    fill: bool,
+    n_out: int,
+) -> tuple[I64, I64, F64, F64, F64, npt.NDArray[np.bool_]]:
+    """Slots on the fixed UTC grid (multiples of ``slot_us`` since the epoch).
+
+    ``bounds`` delimits runs of rows (one segment each) sorted by time. A grid time g
+    gets a slot when it lies between two consecutive points less than ``max_gap_us``
+    apart (linear interpolation) or when a point lies within half a slot of g (that
+    point). ``interpolated`` is True when no point of the run lies within half a slot.
+    Called twice: ``fill=False`` counts, ``fill=True`` writes ``n_out`` slots.
+    """
+    half = slot_us // 2
+    o_row = np.empty(n_out, np.int64)
+    o_slot = np.empty(n_out, np.int64)
+    o_lat = np.empty(n_out, np.float64)
+    o_lon = np.empty(n_out, np.float64)
+    o_sog = np.empty(n_out, np.float64)
+    o_int = np.empty(n_out, np.bool_)
+    count = 0
+    for s in range(len(bounds) - 1):
+        a = bounds[s]
+        b = bounds[s + 1]
+        if b <= a:
+            continue
+        g = (_floor_div(ts[a] - half, slot_us) + 1) * slot_us  # first g with g + half > ts[a]
+        last_t = ts[b - 1]
+        i = a  # last index with ts[i] <= g (or a when g < ts[a])
+        while g <= last_t + half:
+            while i + 1 < b and ts[i + 1] <= g:
+                i += 1
+            near = -1
+            nd = slot_us
+            can_interp = False
+            if ts[i] <= g:
+                if g - ts[i] <= half:
+                    near = i
+                    nd = g - ts[i]
+                if i + 1 < b:
+                    if ts[i + 1] - g < half and ts[i + 1] - g < nd:
+                        near = i + 1
+                    can_interp = ts[i + 1] - ts[i] < max_gap_us
+            elif ts[i] - g < half:
+                near = i
+            if can_interp:
+                dt = ts[i + 1] - ts[i]
+                f = 0.0 if dt == 0 else (g - ts[i]) / dt
+                la = lat[i] + f * (lat[i + 1] - lat[i])
+                dl = lon[i + 1] - lon[i]
+                if dl > 180.0:
+                    dl -= 360.0
+                elif dl < -180.0:
+                    dl += 360.0
+                lo = lon[i] + f * dl
+                if lo >= 180.0:
+                    lo -= 360.0
+                elif lo < -180.0:
+                    lo += 360.0
+                s0 = sog[i]
+                s1 = sog[i + 1]
+                if not math.isnan(s0) and not math.isnan(s1):
+                    sp = s0 + f * (s1 - s0)
+                elif not math.isnan(s0):
+                    sp = s0
+                elif not math.isnan(s1):
+                    sp = s1
+                elif dt > 0:
+                    sp = hav_m(lat[i], lon[i], lat[i + 1], lon[i + 1]) / (dt / 1e6) / KN_TO_MPS
+                else:
+                    sp = math.nan
+                if fill:
+                    o_row[count] = s
+                    o_slot[count] = g
+                    o_lat[count] = la
+                    o_lon[count] = lo
+                    o_sog[count] = sp
+                    o_int[count] = near < 0
+                count += 1
+            elif near >= 0:
+                if fill:
+                    o_row[count] = s
+                    o_slot[count] = g
+                    o_lat[count] = lat[near]
+                    o_lon[count] = lon[near]
+                    o_sog[count] = sog[near]
+                    o_int[count] = False
+                count += 1
+            elif ts[i] <= g and i + 1 < b:
+                # inside a long gap: jump to the first grid time near the next point
+                nxt = (_floor_div(ts[i + 1] - half, slot_us) + 1) * slot_us
+                g = max(g + slot_us, nxt)
+                continue
+            g += slot_us
+    if not fill:
+        o_row = np.empty(count, np.int64)
+    return o_row, o_slot, o_lat, o_lon, o_sog, o_int
