@@ -68,15 +68,28 @@ def _start_us(start: datetime | int | np.integer[Any]) -> int:
     return int(start)
 
 
-def event_id(type_: str, vessels: Iterable[int], start: datetime | int | np.integer[Any]) -> str:
+def event_id(
+    type_: str,
+    vessels: Iterable[int],
+    start: datetime | int | np.integer[Any],
+    *,
+    key: str | None = None,
+) -> str:
     """Stable id of an event: a hash of its type, its vessels (sorted) and its start.
 
     ``start`` is a UTC-aware datetime or microseconds since the Unix epoch. The id is
     the first 16 hex digits of BLAKE2b over ``"type|mmsi,mmsi|start_us"``; it does not
     depend on the vessels' order, the engine, the partition or the run.
+
+    ``key`` (optional) tells apart events of one type, vessel set and start that differ in
+    another attribute (the zone of a zone event: entering two nested zones at once);
+    when given, ``"|key"`` is appended to the hashed text.
     """
-    key = f"{type_}|{','.join(str(int(v)) for v in sorted(int(v) for v in vessels))}|{_start_us(start)}"
-    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+    ms = ",".join(str(v) for v in sorted(int(v) for v in vessels))
+    text = f"{type_}|{ms}|{_start_us(start)}"
+    if key:
+        text += f"|{key}"
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 # --------------------------------------------------------------------------------------
@@ -144,8 +157,8 @@ def build_events(
     """A table with schema :data:`seawatch.schema.EVENTS`, sorted by start, type, event_id.
 
     ``vessels`` is either one MMSI per event (a 1-d integer array) or a sequence of MMSI
-    lists. ``duration_h`` and ``event_id`` are computed here; ``region``, ``zone`` and
-    ``confidence`` default to null.
+    lists. ``duration_h`` and ``event_id`` are computed here (the zone, when set, is the
+    id's ``key``); ``region``, ``zone`` and ``confidence`` default to null.
     """
     start = np.asarray(start_us, dtype=np.int64)
     end = np.asarray(end_us, dtype=np.int64)
@@ -164,7 +177,11 @@ def build_events(
         raise ParameterError("build_events: columns have different lengths")
     if np.any(end < start):
         raise ParameterError("build_events: an event ends before it starts")
-    ids = [event_id(t, v, int(s)) for t, v, s in zip(type_list, vessel_lists, start, strict=True)]
+    zone_list: list[str | None] = [None] * n if zone is None else [_opt_str(z) for z in zone]
+    ids = [
+        event_id(t, v, int(s), key=z)
+        for t, v, s, z in zip(type_list, vessel_lists, start, zone_list, strict=True)
+    ]
     conf = (
         pa.nulls(n, pa.float32())
         if confidence is None
@@ -183,9 +200,7 @@ def build_events(
             "region": pa.array(
                 [None] * n if region is None else [_opt_str(r) for r in region], pa.string()
             ),
-            "zone": pa.array(
-                [None] * n if zone is None else [_opt_str(z) for z in zone], pa.string()
-            ),
+            "zone": pa.array(zone_list, pa.string()),
             "confidence": conf,
             "details": pa.array(list(details), pa.string()),
         },

@@ -1,0 +1,207 @@
+"""AIS gaps: a vessel silent for hours while away from port (DESIGN.md §7).
+
+A gap is two consecutive positions of one MMSI (after cleaning, across segments) at least
+``min_gap_h`` apart. Gaps that *start* within ``min_port_dist_m`` of a port or anchorage
+are not reported (vessels commonly switch AIS off in port); gaps that end in port are
+(``details.end_port_dist_m`` says so). Open gaps, where the vessel is silent until the end
+of the input, are not events: the kernel cannot tell a silence from the end of the data
+window, and a later run over more data reports the gap once it closes.
+
+``details.likely_disabled`` follows Welch et al. 2022 in spirit: the gap starts more than
+``disabled_min_shore_dist_nm`` from shore, the vessel sent at least
+``disabled_min_positions_before`` positions in the ``disabled_before_h`` hours before it,
+and the area is *well covered*: the 1° cell (``coverage_cell_deg``) of the gap start
+received at least ``disabled_min_cell_positions_per_day`` positions per day, counting all
+vessels. Coverage comes from the ``coverage`` table when given (see
+:func:`reception_density`, which the engine computes over all vessels) or else from the
+input table itself (positions in the cell / days spanned by the input, at least one day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from seawatch._exceptions import ParameterError
+from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
+from seawatch.detect._prep import points
+from seawatch.schema import EVENTS
+from seawatch.tracks import haversine_m
+from seawatch.tracks._common import f64, ts_us
+from seawatch.tracks._kernels import KN_TO_MPS
+
+TYPE = "gap"
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class GapParams:
+    """Parameters of :func:`gaps` (units in the names)."""
+
+    min_gap_h: float = 12.0
+    """Shortest silence reported."""
+    min_port_dist_m: float = 10_000.0
+    """Gaps starting closer than this to a port or anchorage are not reported (0 disables)."""
+    disabled_min_shore_dist_nm: float = 50.0
+    """``likely_disabled`` needs the gap to start farther than this from shore."""
+    disabled_before_h: float = 12.0
+    """Window before the gap in which reception is checked."""
+    disabled_min_positions_before: int = 14
+    """``likely_disabled`` needs this many positions of the vessel in that window."""
+    coverage_cell_deg: float = 1.0
+    """Cell size of the reception-density grid."""
+    disabled_min_cell_positions_per_day: float = 10.0
+    """``likely_disabled`` needs the start cell to receive this many positions per day."""
+
+    def __post_init__(self) -> None:
+        if self.min_gap_h <= 0 or self.coverage_cell_deg <= 0:
+            raise ParameterError("GapParams: min_gap_h and coverage_cell_deg must be > 0")
+
+
+DEFAULT = GapParams()
+GFW = GapParams(min_gap_h=6.0, min_port_dist_m=0.0)
+"""GFW naive gaps: >= 6 h between consecutive positions, no port filter (pipe-gaps
+``min_gap_length: 6``); ``likely_disabled`` keeps the Welch et al. 2022 filters
+(> 50 nm from shore, >= 14 positions in the 12 h before, > 10 positions/day reception)."""
+
+
+def reception_density(table: pa.Table, *, cell_deg: float = 1.0) -> pa.Table:
+    """Positions per day in each ``cell_deg`` cell: ``cell_lat, cell_lon`` (int32 cell
+    indices, ``floor(deg / cell_deg)``) and ``positions_per_day`` (float64); the number of
+    days is the span of the table's timestamps, at least one."""
+    if table.num_rows == 0:
+        return pa.table(
+            {
+                "cell_lat": pa.array([], pa.int32()),
+                "cell_lon": pa.array([], pa.int32()),
+                "positions_per_day": pa.array([], pa.float64()),
+            }
+        )
+    lat = f64(table, "lat")
+    lon = f64(table, "lon")
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    ts = ts_us(table.filter(pa.array(ok)))
+    days = max((int(ts.max()) - int(ts.min())) / 8.64e10, 1.0) if len(ts) else 1.0
+    cl = np.floor(lat[ok] / cell_deg).astype(np.int64)
+    co = np.floor(lon[ok] / cell_deg).astype(np.int64)
+    key = cl * 100_000 + co
+    uniq, counts = np.unique(key, return_counts=True)
+    ulat = np.floor_divide(uniq + 50_000, 100_000)
+    ulon = uniq - ulat * 100_000
+    return pa.table(
+        {
+            "cell_lat": pa.array(ulat.astype(np.int32), pa.int32()),
+            "cell_lon": pa.array(ulon.astype(np.int32), pa.int32()),
+            "positions_per_day": pa.array(counts / days, pa.float64()),
+        }
+    )
+
+
+def gaps(
+    table: pa.Table,
+    *,
+    params: GapParams = DEFAULT,
+    geo: GeoContext | None = None,
+    coverage: pa.Table | None = None,
+) -> pa.Table:
+    """Gap events (schema EVENTS) in positions of whole vessels, any row order.
+
+    The event spans the last position before the silence to the first after it; its
+    location is the start position. Details: ``start``/``end`` positions, ``distance_nm``,
+    ``implied_speed_kn``, ``start_shore_dist_nm``, ``start_port_dist_m``,
+    ``end_port_dist_m``, ``positions_before``, ``cell_positions_per_day``,
+    ``likely_disabled``.
+    """
+    g = resolve_geo(geo)
+    if table.num_rows == 0:
+        return EVENTS.empty_table()
+    p = points(table, g, by_segment=False)
+    min_us = round(params.min_gap_h * 3.6e9)
+    same = p.mmsi[1:] == p.mmsi[:-1]
+    dt = p.ts[1:] - p.ts[:-1]
+    i0 = np.flatnonzero(same & (dt >= min_us))
+    if len(i0) == 0:
+        return EVENTS.empty_table()
+    i1 = i0 + 1
+    port_d0, _ = g.nearest_port(p.lat[i0], p.lon[i0])
+    keep = (
+        port_d0 >= params.min_port_dist_m if params.min_port_dist_m > 0 else np.ones(len(i0), bool)
+    )
+    i0, i1, port_d0 = i0[keep], i1[keep], port_d0[keep]
+    if len(i0) == 0:
+        return EVENTS.empty_table()
+    port_d1, _ = g.nearest_port(p.lat[i1], p.lon[i1])
+    shore0 = g.distance_to_shore_m(p.lat[i0], p.lon[i0])
+    dist = haversine_m(p.lat[i0], p.lon[i0], p.lat[i1], p.lon[i1])
+    dur_s = (p.ts[i1] - p.ts[i0]) / 1e6
+    speed = dist / dur_s / KN_TO_MPS
+    # positions of the vessel in the window before the gap (p is sorted by mmsi, ts)
+    before_us = round(params.disabled_before_h * 3.6e9)
+    grp_start = p.bounds[np.searchsorted(p.bounds, i0, side="right") - 1]
+    lo = np.array(
+        [
+            s0 + np.searchsorted(p.ts[s0 : a + 1], p.ts[a] - before_us)
+            for s0, a in zip(grp_start, i0, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    n_before = i0 + 1 - lo
+    density = _cell_density(
+        coverage
+        if coverage is not None
+        else reception_density(table, cell_deg=params.coverage_cell_deg),
+        p.lat[i0],
+        p.lon[i0],
+        params.coverage_cell_deg,
+    )
+    disabled = (
+        (shore0 > params.disabled_min_shore_dist_nm * M_PER_NM)
+        & (n_before >= params.disabled_min_positions_before)
+        & (density >= params.disabled_min_cell_positions_per_day)
+    )
+    details = [
+        details_json(
+            params,
+            start={"lat": p.lat[a], "lon": p.lon[a]},
+            end={"lat": p.lat[b], "lon": p.lon[b]},
+            distance_nm=dist[k] / M_PER_NM,
+            implied_speed_kn=speed[k],
+            start_shore_dist_nm=shore0[k] / M_PER_NM,
+            start_port_dist_m=port_d0[k] if np.isfinite(port_d0[k]) else None,
+            end_port_dist_m=port_d1[k] if np.isfinite(port_d1[k]) else None,
+            positions_before=int(n_before[k]),
+            cell_positions_per_day=density[k],
+            likely_disabled=bool(disabled[k]),
+        )
+        for k, (a, b) in enumerate(zip(i0, i1, strict=True))
+    ]
+    return build_events(
+        types=TYPE,
+        start_us=p.ts[i0],
+        end_us=p.ts[i1],
+        vessels=p.mmsi[i0],
+        lat=p.lat[i0],
+        lon=p.lon[i0],
+        region=list(g.region_of(p.lat[i0], p.lon[i0])),
+        details=details,
+    )
+
+
+def _cell_density(coverage: pa.Table, lat: F64, lon: F64, cell_deg: float) -> F64:
+    cl = np.floor(lat / cell_deg).astype(np.int64)
+    co = np.floor(lon / cell_deg).astype(np.int64)
+    table = {
+        (int(a), int(b)): float(v)
+        for a, b, v in zip(
+            coverage.column("cell_lat").to_pylist(),
+            coverage.column("cell_lon").to_pylist(),
+            coverage.column("positions_per_day").to_pylist(),
+            strict=True,
+        )
+    }
+    return np.array(
+        [table.get((int(a), int(b)), 0.0) for a, b in zip(cl, co, strict=True)], dtype=np.float64
+    )

@@ -1,0 +1,260 @@
+"""Loitering: one vessel moving slowly far from shore for hours (DESIGN.md §7).
+
+A point is *slow* when its speed is below ``max_speed_kn``: the reported speed when
+``use_reported_sog`` and the report has one, otherwise the implied speed (net displacement
+over a window of ``speed_window_h`` centred on the point, which GPS jitter cannot inflate).
+A loitering candidate is a run of consecutive slow points of one segment with no interval
+longer than ``max_gap_h``, lasting ``min_duration_h`` or more. It is reported when its
+distance from shore (mean or minimum over its points, ``shore_stat``) is at least
+``min_shore_dist_nm`` and no point comes within ``min_port_dist_m`` of a port or anchorage
+(a vessel at anchor in a port is making a port visit, not loitering).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+from numba import njit
+
+from seawatch._exceptions import ParameterError
+from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
+from seawatch.detect._prep import points
+from seawatch.schema import EVENTS
+from seawatch.tracks._kernels import KN_TO_MPS, hav_m
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+TYPE = "loitering"
+
+
+@dataclass(frozen=True, slots=True)
+class LoiteringParams:
+    """Parameters of :func:`loitering` (units in the names)."""
+
+    max_speed_kn: float = 2.0
+    """A point is slow below this speed."""
+    min_duration_h: float = 4.0
+    """Shortest loitering reported."""
+    min_shore_dist_nm: float = 20.0
+    """Loitering closer to the coast than this is not reported."""
+    shore_stat: Literal["mean", "min"] = "min"
+    """Distance from shore taken as the minimum (every point far out) or the mean (GFW)."""
+    min_port_dist_m: float = 10_000.0
+    """No point of the run may come this close to a port or anchorage (0 disables)."""
+    use_reported_sog: bool = True
+    """Use the reported speed over ground where present (else the implied speed)."""
+    speed_window_h: float = 1.0
+    """Window of the implied speed (net displacement / time), centred on each point."""
+    max_gap_h: float = 2.0
+    """A silence longer than this between two reports ends the run."""
+
+    def __post_init__(self) -> None:
+        if min(self.max_speed_kn, self.min_duration_h, self.speed_window_h, self.max_gap_h) <= 0:
+            raise ParameterError("LoiteringParams: speeds, durations and windows must be > 0")
+        if self.shore_stat not in ("mean", "min"):
+            raise ParameterError("LoiteringParams.shore_stat must be 'mean' or 'min'")
+
+
+DEFAULT = LoiteringParams()
+GFW = LoiteringParams(
+    shore_stat="mean", min_port_dist_m=0.0, use_reported_sog=False, speed_window_h=1.0
+)
+"""GFW: hourly average implied speed < 2 kn, >= 4 h (Pew/GFW carrier reports), mean
+distance from shore >= 20 nm (pipe-loitering ``files/loitering.md``)."""
+
+
+@njit(cache=True, nogil=True)
+def _slow_runs(
+    bounds: I64,
+    ts: I64,
+    lat: F64,
+    lon: F64,
+    sog: F64,
+    max_speed_kn: float,
+    use_sog: bool,
+    half_window_us: int,
+    max_gap_us: int,
+    min_duration_us: int,
+) -> tuple[I64, I64]:
+    """``(first, last)`` point indices of slow runs lasting at least ``min_duration_us``."""
+    n = len(ts)
+    slow = np.zeros(n, np.bool_)
+    thr_mps = max_speed_kn * KN_TO_MPS
+    for s in range(len(bounds) - 1):
+        a = bounds[s]
+        b = bounds[s + 1]
+        lo = a
+        hi = a
+        for k in range(a, b):
+            if use_sog and not math.isnan(sog[k]):
+                slow[k] = sog[k] < max_speed_kn
+                continue
+            while ts[k] - ts[lo] > half_window_us:
+                lo += 1
+            if hi < k:
+                hi = k
+            while hi + 1 < b and ts[hi + 1] - ts[k] <= half_window_us:
+                hi += 1
+            dt = (ts[hi] - ts[lo]) / 1e6
+            if dt <= 0:
+                slow[k] = True  # a lone report: no evidence of movement
+            else:
+                slow[k] = hav_m(lat[lo], lon[lo], lat[hi], lon[hi]) / dt < thr_mps
+    first = np.empty(n, np.int64)
+    last = np.empty(n, np.int64)
+    m = 0
+    for s in range(len(bounds) - 1):
+        a = bounds[s]
+        b = bounds[s + 1]
+        k = a
+        while k < b:
+            if not slow[k]:
+                k += 1
+                continue
+            j = k
+            while j + 1 < b and slow[j + 1] and ts[j + 1] - ts[j] <= max_gap_us:
+                j += 1
+            if ts[j] - ts[k] >= min_duration_us:
+                first[m] = k
+                last[m] = j
+                m += 1
+            k = j + 1
+    return first[:m], last[:m]
+
+
+def loitering(
+    table: pa.Table,
+    *,
+    params: LoiteringParams = DEFAULT,
+    geo: GeoContext | None = None,
+    encounters: pa.Table | None = None,
+) -> pa.Table:
+    """Loitering events (schema EVENTS) in positions of whole vessels, any row order.
+
+    ``encounters`` (an EVENTS table) fills ``details.with_encounter`` with the ids of the
+    encounters of the same vessel that overlap the loitering in time; without it the key
+    is null (unknown). Other details: ``mean_sog_kn`` (reported, null when none),
+    ``net_speed_kn`` (start-to-end displacement over the duration), ``max_radius_m``
+    (largest distance from the event's position), ``shore_dist_nm`` (mean and min),
+    ``port_dist_m`` (closest approach to a port), ``n_positions``.
+    """
+    g = resolve_geo(geo)
+    if table.num_rows == 0:
+        return EVENTS.empty_table()
+    p = points(table, g, by_segment=True)
+    first, last = _slow_runs(
+        p.bounds,
+        p.ts,
+        p.lat,
+        p.lon,
+        p.sog,
+        params.max_speed_kn,
+        params.use_reported_sog,
+        round(params.speed_window_h * 1.8e9),
+        round(params.max_gap_h * 3.6e9),
+        round(params.min_duration_h * 3.6e9),
+    )
+    if len(first) == 0:
+        return EVENTS.empty_table()
+    lengths = last - first + 1
+    run_of = np.repeat(np.arange(len(first)), lengths)
+    idx = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths - first, lengths)
+    lat, lon = p.lat[idx], p.lon[idx]
+    shore = g.distance_to_shore_m(lat, lon)
+    shore_mean = np.bincount(run_of, shore) / lengths
+    shore_min = np.full(len(first), np.inf)
+    np.minimum.at(shore_min, run_of, shore)
+    shore_used = shore_mean if params.shore_stat == "mean" else shore_min
+    keep = shore_used >= params.min_shore_dist_nm * M_PER_NM
+    port_min = np.full(len(first), np.inf)
+    pd, _ = g.nearest_port(lat, lon)
+    np.minimum.at(port_min, run_of, pd)
+    if params.min_port_dist_m > 0:
+        keep &= port_min >= params.min_port_dist_m
+    if not keep.any():
+        return EVENTS.empty_table()
+    ev_lat = np.bincount(run_of, lat) / lengths
+    ev_lon = np.bincount(run_of, lon) / lengths
+    radius = np.zeros(len(first))
+    np.maximum.at(
+        radius,
+        run_of,
+        _hav(lat, lon, ev_lat[run_of], ev_lon[run_of]),
+    )
+    sog = p.sog[idx]
+    finite = ~np.isnan(sog)
+    n_sog = np.bincount(run_of, finite.astype(np.float64), minlength=len(first))
+    sum_sog = np.bincount(run_of, np.where(finite, sog, 0.0), minlength=len(first))
+    start = p.ts[first]
+    end = p.ts[last]
+    dur_s = (end - start) / 1e6
+    net = _hav(p.lat[first], p.lon[first], p.lat[last], p.lon[last]) / dur_s / KN_TO_MPS
+    enc = _encounter_index(encounters)
+    details: list[str] = []
+    sel = np.flatnonzero(keep)
+    for r in sel:
+        mmsi = int(p.mmsi[first[r]])
+        with_enc = None if enc is None else _overlapping(enc, mmsi, int(start[r]), int(end[r]))
+        details.append(
+            details_json(
+                params,
+                mean_sog_kn=(sum_sog[r] / n_sog[r]) if n_sog[r] else None,
+                net_speed_kn=net[r],
+                max_radius_m=radius[r],
+                shore_dist_nm={
+                    "mean": shore_mean[r] / M_PER_NM,
+                    "min": shore_min[r] / M_PER_NM,
+                },
+                port_dist_m=port_min[r] if np.isfinite(port_min[r]) else None,
+                n_positions=int(lengths[r]),
+                seg_id=int(p.seg[first[r]]),
+                with_encounter=with_enc,
+            )
+        )
+    return build_events(
+        types=TYPE,
+        start_us=start[sel],
+        end_us=end[sel],
+        vessels=p.mmsi[first[sel]],
+        lat=ev_lat[sel],
+        lon=ev_lon[sel],
+        region=list(g.region_of(ev_lat[sel], ev_lon[sel])),
+        details=details,
+    )
+
+
+def _hav(lat1: F64, lon1: F64, lat2: F64, lon2: F64) -> F64:
+    from seawatch.tracks import haversine_m
+
+    return haversine_m(lat1, lon1, lat2, lon2)
+
+
+def _encounter_index(encounters: pa.Table | None) -> dict[int, list[tuple[int, int, str]]] | None:
+    """mmsi -> [(start_us, end_us, event_id)] of the encounters given."""
+    if encounters is None:
+        return None
+    out: dict[int, list[tuple[int, int, str]]] = {}
+    if encounters.num_rows == 0:
+        return out
+    starts = pc.cast(encounters.column("start"), pa.int64()).to_pylist()
+    ends = pc.cast(encounters.column("end"), pa.int64()).to_pylist()
+    ids = encounters.column("event_id").to_pylist()
+    for s, e, i, vs in zip(
+        starts, ends, ids, encounters.column("vessels").to_pylist(), strict=True
+    ):
+        for v in vs or ():
+            out.setdefault(int(v), []).append((int(s), int(e), str(i)))
+    return out
+
+
+def _overlapping(
+    index: dict[int, list[tuple[int, int, str]]], mmsi: int, start: int, end: int
+) -> list[str]:
+    return sorted(i for s, e, i in index.get(mmsi, ()) if s <= end and e >= start)
