@@ -1,8 +1,8 @@
 """Loitering: one vessel moving slowly far from shore for hours (DESIGN.md §7).
 
-A point is *slow* when its speed is below ``max_speed_kn``: the reported speed when
-``use_reported_sog`` and the report has one, otherwise the implied speed (net displacement
-over a window of ``speed_window_h`` centred on the point, which GPS jitter cannot inflate).
+A point is *slow* when its implied speed (net displacement over the ``speed_window_h``
+before or after it, whichever is slower; GPS jitter cannot inflate it) is below
+``max_speed_kn`` and, with ``use_reported_sog``, its reported speed (when it has one) is too.
 A loitering candidate is a run of consecutive slow points of one segment with no interval
 longer than ``max_gap_h``, lasting ``min_duration_h`` or more. It is reported when its
 distance from shore (mean or minimum over its points, ``shore_stat``) is at least
@@ -49,9 +49,9 @@ class LoiteringParams:
     min_port_dist_m: float = 10_000.0
     """No point of the run may come this close to a port or anchorage (0 disables)."""
     use_reported_sog: bool = True
-    """Use the reported speed over ground where present (else the implied speed)."""
+    """Also require the reported speed over ground, where present, to be slow."""
     speed_window_h: float = 1.0
-    """Window of the implied speed (net displacement / time), centred on each point."""
+    """Window of the implied speed (net displacement / time), before or after each point."""
     max_gap_h: float = 2.0
     """A silence longer than this between two reports ends the run."""
 
@@ -79,7 +79,7 @@ def _slow_runs(
     sog: F64,
     max_speed_kn: float,
     use_sog: bool,
-    half_window_us: int,
+    window_us: int,
     max_gap_us: int,
     min_duration_us: int,
 ) -> tuple[I64, I64]:
@@ -93,20 +93,24 @@ def _slow_runs(
         lo = a
         hi = a
         for k in range(a, b):
-            if use_sog and not math.isnan(sog[k]):
-                slow[k] = sog[k] < max_speed_kn
-                continue
-            while ts[k] - ts[lo] > half_window_us:
+            while ts[k] - ts[lo] > window_us:
                 lo += 1
             if hi < k:
                 hi = k
-            while hi + 1 < b and ts[hi + 1] - ts[k] <= half_window_us:
+            while hi + 1 < b and ts[hi + 1] - ts[k] <= window_us:
                 hi += 1
-            dt = (ts[hi] - ts[lo]) / 1e6
-            if dt <= 0:
-                slow[k] = True  # a lone report: no evidence of movement
+            back = math.inf
+            fwd = math.inf
+            if ts[k] > ts[lo]:
+                back = hav_m(lat[lo], lon[lo], lat[k], lon[k]) / ((ts[k] - ts[lo]) / 1e6)
+            if ts[hi] > ts[k]:
+                fwd = hav_m(lat[k], lon[k], lat[hi], lon[hi]) / ((ts[hi] - ts[k]) / 1e6)
+            # a lone report (no window) gives no evidence of movement
+            implied_slow = True if ts[hi] == ts[lo] else min(back, fwd) < thr_mps
+            if use_sog and not math.isnan(sog[k]):
+                slow[k] = implied_slow and sog[k] < max_speed_kn
             else:
-                slow[k] = hav_m(lat[lo], lon[lo], lat[hi], lon[hi]) / dt < thr_mps
+                slow[k] = implied_slow
     first = np.empty(n, np.int64)
     last = np.empty(n, np.int64)
     m = 0
@@ -157,7 +161,7 @@ def loitering(
         p.sog,
         params.max_speed_kn,
         params.use_reported_sog,
-        round(params.speed_window_h * 1.8e9),
+        round(params.speed_window_h * 3.6e9),
         round(params.max_gap_h * 3.6e9),
         round(params.min_duration_h * 3.6e9),
     )

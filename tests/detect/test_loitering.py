@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+import math
+
+import pyarrow as pa
+import pytest
+
+from detect.conftest import NM_DEG, T0, WORLD, drift, positions
+from seawatch.detect import PRESETS, LoiteringParams, build_events, loitering, port_visits
+from seawatch.schema import EVENTS
+
+FAR_LON = 1.0  # ~59 nm from the coast at lat 10
+
+
+def _one(table: pa.Table, **kw: object) -> list[dict[str, object]]:
+    ev = loitering(table, geo=WORLD, **kw)  # type: ignore[arg-type]
+    assert ev.schema.equals(EVENTS)
+    return ev.to_pylist()
+
+
+def test_slow_vessel_far_out_across_midnight() -> None:
+    # 20:00 -> 03:00 next day at 0.8 kn, 59 nm from shore: one event, not cut at midnight
+    rows = drift(1, start_min=0, hours=7, lat=10.0, lon=FAR_LON, speed_kn=0.8)
+    ev = _one(positions(rows))
+    assert len(ev) == 1
+    e = ev[0]
+    assert e["type"] == "loitering" and e["vessels"] == [1]
+    assert e["start"] == T0 and e["duration_h"] == pytest.approx(7.0)
+    assert e["region"] == "test-sea"
+    d = json.loads(str(e["details"]))
+    assert d["mean_sog_kn"] == pytest.approx(0.8)
+    assert d["shore_dist_nm"]["min"] > 50
+    assert d["params"] == {
+        "max_gap_h": 2.0,
+        "max_speed_kn": 2.0,
+        "min_duration_h": 4.0,
+        "min_port_dist_m": 10000.0,
+        "min_shore_dist_nm": 20.0,
+        "shore_stat": "min",
+        "speed_window_h": 1.0,
+        "use_reported_sog": True,
+    }
+    assert d["with_encounter"] is None
+
+
+def test_loitering_between_fast_legs() -> None:
+    rows = drift(2, start_min=0, hours=2, lat=10.0, lon=FAR_LON, speed_kn=12)
+    rows += drift(2, start_min=125, hours=5, lat=10.4, lon=FAR_LON, speed_kn=0.5)
+    rows += drift(2, start_min=430, hours=2, lat=10.45, lon=FAR_LON, speed_kn=12)
+    ev = _one(positions(rows))
+    assert len(ev) == 1
+    assert 4.5 <= float(ev[0]["duration_h"]) <= 5.5  # type: ignore[arg-type]
+
+
+def test_near_misses() -> None:
+    short = drift(3, start_min=0, hours=3.9, lat=10.0, lon=FAR_LON, speed_kn=0.5)
+    fast = drift(4, start_min=0, hours=6, lat=10.0, lon=FAR_LON, speed_kn=2.5)
+    coastal = drift(5, start_min=0, hours=6, lat=10.0, lon=0.2, speed_kn=0.5)  # ~12 nm out
+    assert _one(positions(short + fast + coastal)) == []
+
+
+def test_reported_speed_zero_but_moving_is_not_loitering() -> None:
+    rows = drift(6, start_min=0, hours=6, lat=10.0, lon=FAR_LON, speed_kn=6, sog=0.0)
+    assert _one(positions(rows)) == []
+
+
+def test_gps_jitter_does_not_break_a_stop() -> None:
+    rows = []
+    for i in range(12 * 6):
+        jitter = (80 if i % 2 else -80) / 111_195
+        rows.append((7, i * 5, 10.0 + jitter, FAR_LON, 0.3))
+    assert len(_one(positions(rows))) == 1
+
+
+def test_anchored_at_offshore_terminal_is_port_visit_not_loitering() -> None:
+    rows = drift(8, start_min=0, hours=1, lat=12.0 - 10 * NM_DEG, lon=1.0, speed_kn=9)
+    rows += drift(8, start_min=70, hours=8, lat=12.0 - 0.3 * NM_DEG, lon=1.0, speed_kn=0.0)
+    t = positions(rows)
+    assert _one(t) == []
+    visits = port_visits(t, geo=WORLD).to_pylist()
+    assert len(visits) == 1
+    assert json.loads(visits[0]["details"])["port"]["name"] == "Terminal"
+    # without the port filter, the same track is loitering
+    assert len(_one(t, params=LoiteringParams(min_port_dist_m=0))) == 1
+
+
+def test_gap_inside_run_ends_it() -> None:
+    rows = drift(9, start_min=0, hours=3, lat=10.0, lon=FAR_LON, speed_kn=0.5)
+    rows += drift(9, start_min=180 + 150, hours=3, lat=10.05, lon=FAR_LON, speed_kn=0.5)
+    assert _one(positions(rows)) == []
+    assert len(_one(positions(rows), params=LoiteringParams(max_gap_h=3))) == 1
+
+
+def test_gfw_preset_uses_mean_shore_distance() -> None:
+    # 1 kn due east from 18 nm to 24 nm off the coast, no reported speed:
+    # the mean distance is >= 20 nm (GFW) but not every point is (default)
+    lon0 = 18 * NM_DEG / math.cos(math.radians(10.0))
+    rows = drift(10, start_min=0, hours=6, lat=10.0, lon=lon0, speed_kn=1.0, course_deg=90)
+    t = positions([(m, ts, la, lo, None) for m, ts, la, lo, _ in rows])
+    assert _one(t) == []
+    ev = _one(t, params=PRESETS["gfw"]["loitering"])
+    assert len(ev) == 1
+    d = json.loads(str(ev[0]["details"]))
+    assert d["shore_dist_nm"]["min"] < 20 <= d["shore_dist_nm"]["mean"]
+    assert d["mean_sog_kn"] is None
+    assert d["net_speed_kn"] == pytest.approx(1.0, rel=0.02)
+
+
+def test_with_encounter_filled_from_encounters() -> None:
+    rows = drift(11, start_min=0, hours=6, lat=10.0, lon=FAR_LON, speed_kn=0.3)
+    enc = build_events(
+        types="encounter",
+        start_us=[int(T0.timestamp() * 1e6) + 3_600_000_000],
+        end_us=[int(T0.timestamp() * 1e6) + 3 * 3_600_000_000],
+        vessels=[[11, 99]],
+        lat=[10.0],
+        lon=[FAR_LON],
+        details=["{}"],
+    )
+    ev = _one(positions(rows), encounters=enc)
+    assert json.loads(str(ev[0]["details"]))["with_encounter"] == enc.column("event_id").to_pylist()
+    ev = _one(positions(rows), encounters=EVENTS.empty_table())
+    assert json.loads(str(ev[0]["details"]))["with_encounter"] == []
+
+
+def test_empty_input() -> None:
+    assert loitering(positions([]), geo=WORLD).num_rows == 0

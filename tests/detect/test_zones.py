@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pytest
+
+from detect.conftest import T0, WORLD, drift, positions
+from seawatch import ParameterError
+from seawatch.detect import ZoneParams, zone_events
+from seawatch.schema import EVENTS
+
+
+def _zones(table: pa.Table, **kw: object) -> list[dict[str, object]]:
+    ev = zone_events(table, geo=WORLD, **kw)  # type: ignore[arg-type]
+    assert ev.schema.equals(EVENTS)
+    return ev.to_pylist()
+
+
+def test_crossing_a_zone_gives_entry_exit_and_visit() -> None:
+    # east along lat 5.5 from lon 1.8 through the box (lon 2-3) at 10 kn, across midnight
+    rows = drift(1, start_min=0, hours=9, lat=5.5, lon=1.8, speed_kn=10, course_deg=90)
+    ev = _zones(positions(rows))
+    by_type = {e["type"]: e for e in ev}
+    assert sorted(by_type) == ["zone_entry", "zone_exit", "zone_visit"]
+    assert {e["zone"] for e in ev} == {"box"}
+    entry, exit_, visit = by_type["zone_entry"], by_type["zone_exit"], by_type["zone_visit"]
+    assert float(entry["lon"]) >= 2.0 > float(entry["lon"]) - 0.02  # type: ignore[arg-type]
+    assert float(exit_["lon"]) > 3.0  # type: ignore[arg-type]
+    assert visit["start"] == entry["start"] and visit["end"] == exit_["start"]
+    assert visit["start"] < T0.replace(day=2, hour=0) < visit["end"]  # type: ignore[operator]
+    d = json.loads(str(visit["details"]))
+    # 1° of longitude at 5.5° N is ~59.7 nm: ~6 h at 10 kn
+    assert d["dwell_h"] == pytest.approx(5.97, abs=0.1)
+    assert d["closest_shore_nm"] == pytest.approx(2.0 * 59.73, rel=0.01)
+    assert d["entered"] and d["exited"] and not d["open_end"]
+    assert d["params"]["merge_gap_h"] == 1.0
+
+
+def test_starting_inside_has_no_entry_and_open_visit() -> None:
+    rows = drift(2, start_min=0, hours=3, lat=10.0, lon=0.1, speed_kn=5)  # inside territorial
+    ev = _zones(positions(rows))
+    assert [e["type"] for e in ev] == ["zone_visit"]
+    d = json.loads(str(ev[0]["details"]))
+    assert d["entered"] is False and d["open_end"] is True
+    assert ev[0]["zone"] == "XX-territorial"
+
+
+def test_boundary_jitter_is_merged() -> None:
+    rows = drift(3, start_min=0, hours=1, lat=5.5, lon=1.9, speed_kn=5, course_deg=90)
+    for i in range(24):  # 2 h hovering across lon 2.0 every 5 minutes
+        rows.append((3, 65 + 5 * i, 5.5, 2.0 + (0.001 if i % 2 else -0.001), 0.5))
+    rows += drift(3, start_min=190, hours=1, lat=5.5, lon=1.95, speed_kn=0, course_deg=90)
+    ev = _zones(positions(rows))
+    assert [e["type"] for e in ev].count("zone_entry") == 1
+    assert [e["type"] for e in ev].count("zone_exit") == 1
+    ev0 = _zones(positions(rows), params=ZoneParams(merge_gap_h=0))
+    assert [e["type"] for e in ev0].count("zone_entry") == 12
+
+
+def test_zone_filter_and_emit() -> None:
+    rows = drift(4, start_min=0, hours=9, lat=5.5, lon=1.8, speed_kn=10, course_deg=90)
+    assert _zones(positions(rows), params=ZoneParams(zones=("XX-territorial",))) == []
+    ev = _zones(positions(rows), params=ZoneParams(emit=("zone_visit",)))
+    assert [e["type"] for e in ev] == ["zone_visit"]
+    with pytest.raises(ParameterError):
+        _zones(positions(rows), params=ZoneParams(zones=("nowhere",)))
+    with pytest.raises(ParameterError):
+        ZoneParams(emit=("zone_party",))
+
+
+def test_min_dwell() -> None:
+    rows = drift(5, start_min=0, hours=9, lat=5.5, lon=1.8, speed_kn=10, course_deg=90)
+    assert _zones(positions(rows), params=ZoneParams(min_dwell_h=7)) == []

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seawatch import ParameterError
+from seawatch.tracks import (
+    SLOTS,
+    CleanParams,
+    ResampleParams,
+    SegmentParams,
+    clean,
+    prepare,
+    resample,
+    segment,
+)
+from tracks.conftest import T0, positions
+
+DEG_PER_M = 1 / 111_195.0
+
+
+def _shuffle(table: pa.Table, seed: int = 0) -> pa.Table:
+    return table.take(np.random.default_rng(seed).permutation(table.num_rows))
+
+
+# ---------------------------------------------------------------- clean
+
+
+def test_clean_drops_nulls_dupes_and_nulls_sentinels(sea: object) -> None:
+    t = positions(
+        [
+            (1, 0, 10.0, 1.0, 5.0),
+            (1, 0, 10.0, 1.0, 5.0),  # duplicate
+            (1, 1, 10.001, 1.0, 102.3),  # sentinel
+            (1, 2, 10.002, 1.0, 51.2),  # sentinel
+            (1, 3, 10.003, 1.0, 63.0),  # sentinel
+            (1, 4, 0.0, 0.0, 5.0),  # null island
+            (2, 0, 11.0, 1.0, 4.0),
+        ]
+    )
+    t = pa.concat_tables(
+        [t, pa.Table.from_pylist([{"mmsi": 1, "ts": T0, "lat": None, "lon": 1.0}], t.schema)]
+    )
+    c = clean(t, geo=sea)  # type: ignore[arg-type]
+    assert c.num_rows == 5
+    assert c.column("mmsi").to_pylist() == [1, 1, 1, 1, 2]
+    assert c.column("sog_kn").to_pylist() == [5.0, None, None, None, 4.0]
+    assert c.column("on_land").to_pylist() == [False] * 5
+
+
+def test_clean_flags_land_and_keeps_the_rows() -> None:
+    class Land:
+        def on_land(self, lat, lon):  # type: ignore[no-untyped-def]
+            return np.asarray(lon) < 0
+
+    t = positions([(1, 0, 10.0, -1.0, 5.0), (1, 10, 10.0, 1.0, 5.0)])
+    c = clean(t, geo=Land())
+    assert c.column("on_land").to_pylist() == [True, False]
+    c2 = clean(t, params=CleanParams(flag_on_land=False))
+    assert "on_land" not in c2.column_names
+
+
+def test_clean_is_order_independent(sea: object) -> None:
+    rows = [(m, t, 10 + t * 1e-3, 1.0, float(t % 7)) for m in (3, 1, 2) for t in range(30)]
+    t = positions(rows)
+    a = clean(t, geo=sea)  # type: ignore[arg-type]
+    b = clean(_shuffle(t, 5), geo=sea)  # type: ignore[arg-type]
+    assert a.equals(b)
+
+
+# ---------------------------------------------------------------- segment
+
+
+def test_segment_splits_at_long_gap_not_at_jitter(sea: object) -> None:
+    rows = [(1, i, 10.0 + (i % 2) * 200 * DEG_PER_M, 1.0, 0.1) for i in range(10)]  # 200 m jitter
+    rows += [(1, 9 + 25 * 60, 10.0, 1.0, 0.1)]  # 25 h later
+    s = segment(clean(positions(rows), geo=sea))  # type: ignore[arg-type]
+    seg = s.column("seg_id").to_pylist()
+    assert len(set(seg[:10])) == 1
+    assert seg[10] != seg[0]
+    assert all(x >> 32 == 1 for x in seg)
+
+
+def test_segment_isolates_an_impossible_jump(sea: object) -> None:
+    rows = [(1, i * 2, 10.0 + i * 0.001, 1.0, 3.0) for i in range(20)]
+    rows.append((1, 21, 14.0, 3.0, 3.0))  # 500 km away a minute later
+    s = segment(clean(positions(rows), geo=sea))  # type: ignore[arg-type]
+    seg = np.array(s.column("seg_id").to_pylist())
+    lat = np.array(s.column("lat").to_pylist())
+    main = seg[lat < 12]
+    assert len(set(main)) == 1
+    assert seg[lat > 12][0] != main[0]
+
+
+def test_shared_mmsi_becomes_two_parallel_segments(sea: object) -> None:
+    # two transmitters with one MMSI, 220 km apart, reporting alternately every minute
+    rows = []
+    for i in range(60):
+        rows.append((9, 2 * i, 10.0 + i * 1e-4, 1.0, 6.0))
+        rows.append((9, 2 * i + 1, 12.0 - i * 1e-4, 1.0, 6.0))
+    s = segment(clean(positions(rows), geo=sea))  # type: ignore[arg-type]
+    lat = np.array(s.column("lat").to_pylist())
+    seg = np.array(s.column("seg_id").to_pylist())
+    assert len(set(seg)) == 2
+    assert len(set(seg[lat < 11])) == 1 and len(set(seg[lat > 11])) == 1
+
+
+def test_segment_params_validate() -> None:
+    with pytest.raises(ParameterError):
+        SegmentParams(max_speed_kn=0)
+
+
+# ---------------------------------------------------------------- resample
+
+
+def test_resample_grid_interpolation_and_gaps(sea: object) -> None:
+    rows = [
+        (1, 3, 10.0, 1.0, 4.0),
+        (1, 33, 10.3, 1.0, 6.0),  # 30 min later: interpolate
+        (1, 33 + 90, 10.4, 1.0, 5.0),  # 90 min gap: no slots inside
+        (1, 33 + 90 + 60, 10.5, 1.0, 5.0),  # exactly 1 h: no interpolation either
+    ]
+    r = resample(prepare(positions(rows), geo=sea))  # type: ignore[arg-type]
+    assert r.schema.equals(SLOTS)
+    slots = [(s - T0) / timedelta(minutes=1) for s in r.column("slot").to_pylist()]
+    assert slots == [0, 10, 20, 30, 120, 180]
+    lat = r.column("lat").to_pylist()
+    assert lat[0] == pytest.approx(10.0)  # report at 20:03 is within half a slot of 20:00
+    assert lat[1] == pytest.approx(10.0 + 0.3 * 7 / 30)
+    assert lat[2] == pytest.approx(10.0 + 0.3 * 17 / 30)
+    assert r.column("interpolated").to_pylist() == [False, True, True, False, False, False]
+    assert r.column("sog_kn").to_pylist()[1] == pytest.approx(4.0 + 2.0 * 7 / 30)
+
+
+def test_resample_slots_align_across_vessels(sea: object) -> None:
+    rows = [(1, 7 * i + 1, 10.0, 1.0 + i * 1e-3, 3.0) for i in range(30)]
+    rows += [(2, 11 * i + 4, 10.1, 1.0 + i * 1e-3, 3.0) for i in range(20)]
+    r = resample(prepare(positions(rows), geo=sea))  # type: ignore[arg-type]
+    us = pc.cast(r.column("slot"), pa.int64()).to_numpy()
+    assert np.all(us % 600_000_000 == 0)
+    s1 = set(us[r.column("mmsi").to_numpy() == 1])
+    s2 = set(us[r.column("mmsi").to_numpy() == 2])
+    assert len(s1 & s2) > 10
+
+
+def test_resample_implied_speed_when_no_sog(sea: object) -> None:
+    one_nm = 1852 * DEG_PER_M
+    rows = [(1, 0, 10.0, 1.0, None), (1, 30, 10.0 + 5 * one_nm, 1.0, None)]  # 10 kn
+    r = resample(prepare(positions(rows), geo=sea), params=ResampleParams())  # type: ignore[arg-type]
+    assert r.num_rows == 4
+    assert r.column("sog_kn").to_pylist()[1] == pytest.approx(10.0, rel=1e-3)
+
+
+def test_resample_segments_itself_and_handles_empty() -> None:
+    empty = positions([])
+    assert resample(empty).num_rows == 0
+    r = resample(positions([(1, 0, 10.0, 1.0, 1.0), (1, 10, 10.0, 1.0, 1.0)]))
+    assert r.num_rows == 2
+
+
+@st.composite
+def _tracks(draw: st.DrawFn) -> pa.Table:
+    rows = []
+    for mmsi in draw(st.lists(st.integers(1, 5), min_size=1, max_size=3, unique=True)):
+        n = draw(st.integers(1, 25))
+        t = 0
+        lat, lon = 10.0, 1.0
+        for _ in range(n):
+            t += draw(st.sampled_from([0, 1, 3, 9, 30, 70, 200, 1600]))
+            lat += draw(st.floats(-0.05, 0.05))
+            lon += draw(st.floats(-0.05, 0.05))
+            rows.append((mmsi, t, lat, lon, draw(st.one_of(st.none(), st.floats(0, 30)))))
+    return positions(rows)
+
+
+@given(_tracks(), st.integers(0, 1000))
+@settings(max_examples=40, deadline=None)
+def test_properties_order_independence_and_ranges(table: pa.Table, seed: int) -> None:
+    class Sea:
+        def on_land(self, lat, lon):  # type: ignore[no-untyped-def]
+            return np.zeros(len(lat), dtype=bool)
+
+    a = prepare(table, geo=Sea())
+    b = prepare(_shuffle(table, seed), geo=Sea())
+    assert a.equals(b)
+    ra, rb = resample(a), resample(b)
+    assert ra.equals(rb)
+    if ra.num_rows:
+        ts = pc.cast(table.column("ts"), pa.int64()).to_numpy()
+        slots = pc.cast(ra.column("slot"), pa.int64()).to_numpy()
+        assert slots.min() > ts.min() - 300_000_000
+        assert slots.max() <= ts.max() + 300_000_000
+        # one slot per segment and grid time
+        keys = set(zip(ra.column("seg_id").to_pylist(), slots.tolist(), strict=True))
+        assert len(keys) == ra.num_rows
