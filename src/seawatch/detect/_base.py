@@ -16,6 +16,7 @@ coastline, a few ports and rectangular zones, so detector tests never depend on 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import importlib
 import json
@@ -103,6 +104,11 @@ def params_dict(params: object) -> dict[str, Any]:
     return {f.name: _jsonable(getattr(params, f.name)) for f in dataclasses.fields(params)}
 
 
+@functools.lru_cache(maxsize=64)
+def _params_cached(params: object) -> dict[str, Any]:
+    return params_dict(params)  # never mutated: only serialised
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         v = float(value)
@@ -131,9 +137,12 @@ def details_json(params: object, **details: Any) -> str:
     Keys are sorted; NaN and infinities become ``null``; numpy scalars and datetimes
     (ISO 8601 with ``Z``) are converted.
     """
-    body: dict[str, Any] = {"params": params_dict(params)}
-    for k, v in details.items():
-        body[k] = _jsonable(v)
+    try:
+        pd = _params_cached(params)
+    except TypeError:  # an unhashable parameter object
+        pd = params_dict(params)
+    body = {k: _jsonable(v) for k, v in details.items()}
+    body["params"] = pd
     return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 

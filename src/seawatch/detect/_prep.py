@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from seawatch.detect._base import GeoContext
 from seawatch.tracks import prepare
-from seawatch.tracks._common import f64, group_bounds, i64, sort_positions, ts_us
+from seawatch.tracks._common import f64, group_bounds, i64, ts_us
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -37,26 +37,27 @@ class Points:
 
 def points(table: pa.Table, geo: GeoContext, *, by_segment: bool) -> Points:
     """Clean and segment raw positions (unless ``seg_id`` is already there), then sort."""
-    prepared = prepare(table, geo=geo)
-    prepared = sort_positions(prepared, by_segment=by_segment)
+    prepared = prepare(table, geo=geo)  # sorted by mmsi, ts (total order)
     mmsi = i64(prepared, "mmsi")
     seg = i64(prepared, "seg_id")
     ts = ts_us(prepared)
+    lat = f64(prepared, "lat")
+    lon = f64(prepared, "lon")
     sog = (
         f64(prepared, "sog_kn")
         if "sog_kn" in prepared.column_names
         else np.full(len(ts), np.nan, dtype=np.float64)
     )
-    bounds = group_bounds(mmsi, seg) if by_segment else group_bounds(mmsi)
-    return Points(
-        mmsi=mmsi,
-        seg=seg,
-        ts=ts,
-        lat=f64(prepared, "lat"),
-        lon=f64(prepared, "lon"),
-        sog=sog,
-        bounds=bounds,
-    )
+    if by_segment:
+        # stable: keeps the (ts, lat, lon, sog) order inside each segment
+        order = np.lexsort((seg, mmsi))
+        if not (order[1:] > order[:-1]).all():
+            mmsi, seg, ts = mmsi[order], seg[order], ts[order]
+            lat, lon, sog = lat[order], lon[order], sog[order]
+        bounds = group_bounds(mmsi, seg)
+    else:
+        bounds = group_bounds(mmsi)
+    return Points(mmsi=mmsi, seg=seg, ts=ts, lat=lat, lon=lon, sog=sog, bounds=bounds)
 
 
 def input_range_us(table: pa.Table) -> tuple[int, int] | None:

@@ -21,13 +21,30 @@ def require(table: pa.Table, columns: tuple[str, ...], what: str) -> None:
 
 def sort_positions(table: pa.Table, *, by_segment: bool = False) -> pa.Table:
     """Rows by vessel (and segment), time, then position and speed (a total order, so the
-    result does not depend on the input's row order)."""
+    result does not depend on the input's row order). Already sorted tables are returned
+    as they are."""
     keys = [("mmsi", "ascending")]
     if by_segment:
         keys.append(("seg_id", "ascending"))
     keys.append(("ts", "ascending"))
+    if not by_segment and _sorted_by_mmsi_ts(table):
+        return table
     keys += [(c, "ascending") for c in ("lat", "lon", "sog_kn") if c in table.column_names]
     return table.sort_by(keys)
+
+
+def _sorted_by_mmsi_ts(table: pa.Table) -> bool:
+    """True when rows are strictly ordered by (mmsi, ts): no ties left to break."""
+    if table.num_rows < 2:
+        return True
+    if table.column("ts").null_count or table.column("mmsi").null_count:
+        return False
+    m = i64(table, "mmsi")
+    t = ts_us(table)
+    dm = np.diff(m)
+    if (dm < 0).any():
+        return False
+    return bool(((dm > 0) | (np.diff(t) > 0)).all())
 
 
 def ts_us(table: pa.Table, column: str = "ts") -> npt.NDArray[np.int64]:
