@@ -68,16 +68,20 @@ def resample(table: pa.Table, *, params: ResampleParams = _DEFAULT) -> pa.Table:
     require(table, ("mmsi", "ts", "lat", "lon"), "resample")
     if "seg_id" not in table.column_names:
         table = segment(table)
-    table = sort_positions(table, by_segment=True)
-    slot_us = round(params.slot_min * 60e6)
-    max_gap_us = round(params.max_gap_h * 3.6e9)
+    table = sort_positions(table)  # mmsi, ts (a no-op when already sorted)
     seg = i64(table, "seg_id")
     m = i64(table, "mmsi")
-    bounds = group_bounds(m, seg)
     ts = ts_us(table)
     lat = f64(table, "lat")
     lon = f64(table, "lon")
     sog = f64(table, "sog_kn") if "sog_kn" in table.column_names else np.full(len(ts), np.nan)
+    order = np.lexsort((seg, m))  # stable: keeps time order inside each segment
+    if len(order) > 1 and not (order[1:] > order[:-1]).all():
+        seg, m, ts = seg[order], m[order], ts[order]
+        lat, lon, sog = lat[order], lon[order], sog[order]
+    bounds = group_bounds(m, seg)
+    slot_us = round(params.slot_min * 60e6)
+    max_gap_us = round(params.max_gap_h * 3.6e9)
     n_out = len(resample_kernel(bounds, ts, lat, lon, sog, slot_us, max_gap_us, False, 0)[0])
     row, slot, o_lat, o_lon, o_sog, o_int = resample_kernel(
         bounds, ts, lat, lon, sog, slot_us, max_gap_us, True, n_out
