@@ -48,7 +48,12 @@ def test_near_miss_just_below_threshold() -> None:
 def test_gfw_preset_reports_six_hours() -> None:
     t = positions(_dark(3, 7))
     assert _gaps(t) == []
-    assert len(_gaps(t, params=PRESETS["gfw"]["gap"])) == 1
+    ev = _gaps(t, params=PRESETS["gfw"]["gap"])
+    assert len(ev) == 1
+    d = json.loads(str(ev[0]["details"]))
+    # far out with dense reception, but 7 h is too short to call it disabling
+    assert d["start_shore_dist_nm"] > 50 and d["positions_before"] >= 14
+    assert d["likely_disabled"] is False
 
 
 def test_gap_starting_in_port_is_not_reported() -> None:

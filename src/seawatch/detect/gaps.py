@@ -7,8 +7,9 @@ are not reported (vessels commonly switch AIS off in port); gaps that end in por
 of the input, are not events: the kernel cannot tell a silence from the end of the data
 window, and a later run over more data reports the gap once it closes.
 
-``details.likely_disabled`` follows Welch et al. 2022 in spirit: the gap starts more than
-``disabled_min_shore_dist_nm`` from shore, the vessel sent at least
+``details.likely_disabled`` follows Welch et al. 2022 in spirit: the gap lasts at least
+``disabled_min_gap_h``, starts more than ``disabled_min_shore_dist_nm`` from shore, the
+vessel sent at least
 ``disabled_min_positions_before`` positions in the ``disabled_before_h`` hours before it,
 and the area is *well covered*: the 1° cell (``coverage_cell_deg``) of the gap start
 received at least ``disabled_min_cell_positions_per_day`` positions per day, counting all
@@ -47,6 +48,8 @@ class GapParams:
     """Gaps starting closer than this to a port or anchorage are not reported (0 disables)."""
     disabled_min_shore_dist_nm: float = 50.0
     """``likely_disabled`` needs the gap to start farther than this from shore."""
+    disabled_min_gap_h: float = 12.0
+    """``likely_disabled`` needs the gap to last this long (Welch et al.: 12 h)."""
     disabled_before_h: float = 12.0
     """Window before the gap in which reception is checked."""
     disabled_min_positions_before: int = 14
@@ -65,7 +68,8 @@ DEFAULT = GapParams()
 GFW = GapParams(min_gap_h=6.0, min_port_dist_m=0.0)
 """GFW naive gaps: >= 6 h between consecutive positions, no port filter (pipe-gaps
 ``min_gap_length: 6``); ``likely_disabled`` keeps the Welch et al. 2022 filters
-(> 50 nm from shore, >= 14 positions in the 12 h before, > 10 positions/day reception)."""
+(gap >= 12 h, > 50 nm from shore, >= 14 positions in the 12 h before, > 10 positions/day
+reception)."""
 
 
 def reception_density(table: pa.Table, *, cell_deg: float = 1.0) -> pa.Table:
@@ -158,7 +162,8 @@ def gaps(
         params.coverage_cell_deg,
     )
     disabled = (
-        (shore0 > params.disabled_min_shore_dist_nm * M_PER_NM)
+        (dur_s >= params.disabled_min_gap_h * 3600.0)
+        & (shore0 > params.disabled_min_shore_dist_nm * M_PER_NM)
         & (n_before >= params.disabled_min_positions_before)
         & (density >= params.disabled_min_cell_positions_per_day)
     )
