@@ -36,7 +36,11 @@ WORLD = FakeGeo(
 )
 
 
-def positions(rows: Iterable[tuple[int, float, float, float, float | None]]) -> pa.Table:
+Row = tuple[int, float, float, float, float | None]
+"""``(mmsi, minutes after T0, lat, lon, sog_kn)``."""
+
+
+def positions(rows: Iterable[Row]) -> pa.Table:
     """``(mmsi, minutes after T0, lat, lon, sog_kn)`` rows -> a POSITIONS table."""
     data = [
         {"mmsi": m, "ts": T0 + timedelta(minutes=t), "lat": la, "lon": lo, "sog_kn": s}
@@ -56,9 +60,9 @@ def drift(
     course_deg: float = 0.0,
     step_min: float = 5.0,
     sog: float | None = None,
-) -> list[tuple[int, float, float, float, float | None]]:
+) -> list[Row]:
     """Reports every ``step_min`` of a vessel sailing a straight line at ``speed_kn``."""
-    rows = []
+    rows: list[Row] = []
     n = round(hours * 60 / step_min)
     for i in range(n + 1):
         t = start_min + i * step_min

@@ -1,24 +1,26 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pyarrow as pa
 import pytest
 
-from detect.conftest import NM_DEG, T0, WORLD, drift, positions
+from detect.conftest import NM_DEG, T0, WORLD, Row, drift, positions
 from seawatch.detect import PRESETS, GapParams, gaps, reception_density
 from seawatch.schema import EVENTS
 
 FAR_LON = 1.5  # ~89 nm from the coast at lat 10
 
 
-def _gaps(table: pa.Table, **kw: object) -> list[dict[str, object]]:
-    ev = gaps(table, geo=WORLD, **kw)  # type: ignore[arg-type]
+def _gaps(table: pa.Table, **kw: Any) -> list[dict[str, Any]]:
+    ev = gaps(table, geo=WORLD, **kw)
     assert ev.schema.equals(EVENTS)
-    return ev.to_pylist()
+    out: list[dict[str, Any]] = ev.to_pylist()
+    return out
 
 
-def _dark(mmsi: int, silence_h: float, *, lat: float = 10.0, lon: float = FAR_LON):
+def _dark(mmsi: int, silence_h: float, *, lat: float = 10.0, lon: float = FAR_LON) -> list[Row]:
     rows = drift(mmsi, start_min=0, hours=2, lat=lat, lon=lon, speed_kn=10, step_min=5)
     t1 = 120 + silence_h * 60
     rows += drift(mmsi, start_min=t1, hours=2, lat=lat + 1.0, lon=lon, speed_kn=10, step_min=5)
@@ -31,7 +33,7 @@ def test_gap_across_midnight_with_details() -> None:
     e = ev[0]
     assert e["type"] == "gap" and e["vessels"] == [1]
     assert e["duration_h"] == pytest.approx(13.0)
-    assert e["start"].day == 1 and e["end"].day == 2  # type: ignore[attr-defined]
+    assert e["start"].day == 1 and e["end"].day == 2
     d = json.loads(str(e["details"]))
     assert d["distance_nm"] == pytest.approx((1.0 - 20 * NM_DEG) / NM_DEG, rel=0.01)
     assert d["implied_speed_kn"] == pytest.approx(d["distance_nm"] / 13, rel=1e-6)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -13,10 +14,11 @@ from seawatch.schema import EVENTS
 FAR_LON = 1.0  # ~59 nm from the coast at lat 10
 
 
-def _one(table: pa.Table, **kw: object) -> list[dict[str, object]]:
-    ev = loitering(table, geo=WORLD, **kw)  # type: ignore[arg-type]
+def _one(table: pa.Table, **kw: Any) -> list[dict[str, Any]]:
+    ev = loitering(table, geo=WORLD, **kw)
     assert ev.schema.equals(EVENTS)
-    return ev.to_pylist()
+    out: list[dict[str, Any]] = ev.to_pylist()
+    return out
 
 
 def test_slow_vessel_far_out_across_midnight() -> None:
@@ -50,7 +52,7 @@ def test_loitering_between_fast_legs() -> None:
     rows += drift(2, start_min=430, hours=2, lat=10.45, lon=FAR_LON, speed_kn=12)
     ev = _one(positions(rows))
     assert len(ev) == 1
-    assert 4.5 <= float(ev[0]["duration_h"]) <= 5.5  # type: ignore[arg-type]
+    assert 4.5 <= float(ev[0]["duration_h"]) <= 5.5
 
 
 def test_near_misses() -> None:

@@ -1,24 +1,26 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pyarrow as pa
 import pytest
 
-from detect.conftest import NM_DEG, WORLD, drift, positions
+from detect.conftest import NM_DEG, WORLD, Row, drift, positions
 from seawatch.detect import PortVisitParams, port_visits
 from seawatch.schema import EVENTS
 
 HARBOR = (10.0, 0.02)
 
 
-def _visits(table: pa.Table, **kw: object) -> list[dict[str, object]]:
-    ev = port_visits(table, geo=WORLD, **kw)  # type: ignore[arg-type]
+def _visits(table: pa.Table, **kw: Any) -> list[dict[str, Any]]:
+    ev = port_visits(table, geo=WORLD, **kw)
     assert ev.schema.equals(EVENTS)
-    return ev.to_pylist()
+    out: list[dict[str, Any]] = ev.to_pylist()
+    return out
 
 
-def _call(mmsi: int, stop_h: float, start_min: float = 0.0):
+def _call(mmsi: int, stop_h: float, start_min: float = 0.0) -> list[Row]:
     # approach from 8 nm south, stop at the berth, leave north
     lat0 = HARBOR[0] - 8 * NM_DEG
     rows = drift(mmsi, start_min=start_min, hours=1, lat=lat0, lon=0.03, speed_kn=8)
@@ -35,7 +37,7 @@ def test_visit_with_stop_across_midnight() -> None:
     e = ev[0]
     assert e["type"] == "port_visit" and e["vessels"] == [1]
     assert (e["lat"], e["lon"]) == HARBOR
-    assert e["start"].day == 1 and e["end"].day == 2  # type: ignore[attr-defined]
+    assert e["start"].day == 1 and e["end"].day == 2
     d = json.loads(str(e["details"]))
     assert d["port"] == {"port_id": "fake-0", "name": "Harbor", "country": "XX", "kind": "port"}
     assert len(d["stops"]) == 1
@@ -43,7 +45,7 @@ def test_visit_with_stop_across_midnight() -> None:
     assert d["open_start"] is False and d["open_end"] is False
     assert e["confidence"] == 1.0
     # entry within 3 km (~1.6 nm) of the port, exit after 4 km
-    assert 6.5 < float(e["duration_h"]) < 7.0  # type: ignore[arg-type]
+    assert 6.5 < float(e["duration_h"]) < 7.0
 
 
 def test_pass_by_outside_entry_radius_is_not_a_visit() -> None:
@@ -66,7 +68,7 @@ def test_hysteresis_one_visit_when_hovering_between_3_and_4_km() -> None:
     rows.append((3, 300, HARBOR[0] + 9000 / 111_195, HARBOR[1], 6.0))
     ev = _visits(positions(rows))
     assert len(ev) == 1
-    assert float(ev[0]["duration_h"]) == pytest.approx(295 / 60)  # type: ignore[arg-type]
+    assert float(ev[0]["duration_h"]) == pytest.approx(295 / 60)
 
 
 def test_open_end_and_port_gap() -> None:

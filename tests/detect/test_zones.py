@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -11,10 +12,11 @@ from seawatch.detect import ZoneParams, zone_events
 from seawatch.schema import EVENTS
 
 
-def _zones(table: pa.Table, **kw: object) -> list[dict[str, object]]:
-    ev = zone_events(table, geo=WORLD, **kw)  # type: ignore[arg-type]
+def _zones(table: pa.Table, **kw: Any) -> list[dict[str, Any]]:
+    ev = zone_events(table, geo=WORLD, **kw)
     assert ev.schema.equals(EVENTS)
-    return ev.to_pylist()
+    out: list[dict[str, Any]] = ev.to_pylist()
+    return out
 
 
 def test_crossing_a_zone_gives_entry_exit_and_visit() -> None:
@@ -22,13 +24,13 @@ def test_crossing_a_zone_gives_entry_exit_and_visit() -> None:
     rows = drift(1, start_min=0, hours=9, lat=5.5, lon=1.8, speed_kn=10, course_deg=90)
     ev = _zones(positions(rows))
     by_type = {e["type"]: e for e in ev}
-    assert sorted(by_type) == ["zone_entry", "zone_exit", "zone_visit"]
+    assert sorted(str(k) for k in by_type) == ["zone_entry", "zone_exit", "zone_visit"]
     assert {e["zone"] for e in ev} == {"box"}
     entry, exit_, visit = by_type["zone_entry"], by_type["zone_exit"], by_type["zone_visit"]
-    assert float(entry["lon"]) >= 2.0 > float(entry["lon"]) - 0.02  # type: ignore[arg-type]
-    assert float(exit_["lon"]) > 3.0  # type: ignore[arg-type]
+    assert float(entry["lon"]) >= 2.0 > float(entry["lon"]) - 0.02
+    assert float(exit_["lon"]) > 3.0
     assert visit["start"] == entry["start"] and visit["end"] == exit_["start"]
-    assert visit["start"] < T0.replace(day=2, hour=0) < visit["end"]  # type: ignore[operator]
+    assert visit["start"] < T0.replace(day=2, hour=0) < visit["end"]
     d = json.loads(str(visit["details"]))
     # 1° of longitude at 5.5° N is ~59.7 nm: ~6 h at 10 kn
     assert d["dwell_h"] == pytest.approx(5.97, abs=0.1)
