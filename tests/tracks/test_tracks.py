@@ -199,3 +199,49 @@ def test_properties_order_independence_and_ranges(table: pa.Table, seed: int) ->
         # one slot per segment and grid time
         keys = set(zip(ra.column("seg_id").to_pylist(), slots.tolist(), strict=True))
         assert len(keys) == ra.num_rows
+
+
+def _reference_resample(table: pa.Table, slot_us: int, max_gap_us: int) -> list[tuple]:  # type: ignore[type-arg]
+    """A slow, obvious implementation of the documented slot rules."""
+    half = slot_us // 2
+    out = []
+    rows = table.select(["seg_id", "ts", "lat", "lon"]).to_pylist()
+    by_seg: dict[int, list[tuple[int, float, float]]] = {}
+    for r in rows:
+        t = int(r["ts"].timestamp() * 1_000_000)
+        by_seg.setdefault(r["seg_id"], []).append((t, r["lat"], r["lon"]))
+    for seg in sorted(by_seg):
+        pts = sorted(by_seg[seg])
+        g = ((pts[0][0] - half) // slot_us + 1) * slot_us
+        while g <= pts[-1][0] + half:
+            before = [k for k, p in enumerate(pts) if p[0] <= g]
+            window = [p for p in pts if g - half <= p[0] < g + half]
+            i = before[-1] if before else None
+            if i is not None and i + 1 < len(pts) and pts[i + 1][0] - pts[i][0] < max_gap_us:
+                (t0, la0, lo0), (t1, la1, lo1) = pts[i], pts[i + 1]
+                f = 0.0 if t1 == t0 else (g - t0) / (t1 - t0)
+                out.append((seg, g, la0 + f * (la1 - la0), lo0 + f * (lo1 - lo0), not window))
+            elif window:
+                best = min(window, key=lambda p: (abs(p[0] - g), p[0]))
+                out.append((seg, g, best[1], best[2], False))
+            g += slot_us
+    return out
+
+
+@given(_tracks())
+@settings(max_examples=40, deadline=None)
+def test_resample_matches_reference(table: pa.Table) -> None:
+    class Sea:
+        def on_land(self, lat, lon):  # type: ignore[no-untyped-def]
+            return np.zeros(len(lat), dtype=bool)
+
+    prepared = prepare(table, geo=Sea())
+    got = resample(prepared)
+    expected = _reference_resample(prepared, 600_000_000, 3_600_000_000)
+    assert got.num_rows == len(expected)
+    slots = pc.cast(got.column("slot"), pa.int64()).to_pylist()
+    for row, e, s in zip(got.to_pylist(), expected, slots, strict=True):
+        assert (row["seg_id"], s) == (e[0], e[1])
+        assert row["lat"] == pytest.approx(e[2], abs=1e-9)
+        assert row["lon"] == pytest.approx(e[3], abs=1e-9)
+        assert row["interpolated"] == e[4]
