@@ -5,6 +5,41 @@ See docs/ARCHITECTURE.md, section ``seawatch.sources``.
 
 from __future__ import annotations
 
-from seawatch.sources._open import open_binary, sniff_compression
+from seawatch.sources._batch import Batch, SourceBatch
+from seawatch.sources._csv import DEFAULT_CHUNK_BYTES, StaticsDeduper, read_csv
+from seawatch.sources._dialects import (
+    CANONICAL_FIELDS,
+    DMA_NAV_STATUS,
+    DMA_SHIP_TYPE,
+    parse_column_map,
+)
+from seawatch.sources._open import open_binary, open_counted, sniff_compression
+from seawatch.sources._read import (
+    FORMATS,
+    Format,
+    detect_format,
+    expand_paths,
+    read_source,
+    sniff_format,
+)
 
-__all__ = ["open_binary", "sniff_compression"]
+__all__ = [
+    "CANONICAL_FIELDS",
+    "DEFAULT_CHUNK_BYTES",
+    "DMA_NAV_STATUS",
+    "DMA_SHIP_TYPE",
+    "FORMATS",
+    "Batch",
+    "Format",
+    "SourceBatch",
+    "StaticsDeduper",
+    "detect_format",
+    "expand_paths",
+    "open_binary",
+    "open_counted",
+    "parse_column_map",
+    "read_csv",
+    "read_source",
+    "sniff_compression",
+    "sniff_format",
+]

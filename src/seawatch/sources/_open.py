@@ -6,8 +6,9 @@ import bz2
 import gzip
 import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 import zstandard
 
@@ -36,7 +37,7 @@ def _is_stdin(path: str | Path) -> bool:
     return str(path) == "-"
 
 
-def _wrap(raw: io.BufferedReader, compression: Compression) -> BinaryIO:
+def _wrap(raw: io.BufferedReader[Any], compression: Compression) -> BinaryIO:
     if compression == "gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     if compression == "bz2":
@@ -60,33 +61,53 @@ def open_binary(path: str | Path) -> BinaryIO:
     Raises:
         SourceError: the file does not exist or cannot be read.
     """
-    buffered: io.BufferedReader
+    return open_counted(path)[0]
+
+
+def open_counted(path: str | Path) -> tuple[BinaryIO, Callable[[], int]]:
+    """:func:`open_binary`, plus a function giving the (compressed) bytes read so far."""
+    counting: _CountingReader
     if _is_stdin(path):
-        buffered = io.BufferedReader(_NoCloseReader(sys.stdin.buffer))
+        counting = _CountingReader(sys.stdin.buffer, close_inner=False)
     else:
         try:
-            buffered = open(path, "rb")  # noqa: SIM115 - returned to the caller
+            inner = open(path, "rb", buffering=0)  # noqa: SIM115 - returned to the caller
         except OSError as exc:
             raise SourceError(f"cannot open {path}: {exc.strerror or exc}") from exc
+        counting = _CountingReader(inner, close_inner=True)
+    buffered = io.BufferedReader(counting, buffer_size=1 << 20)
     try:
         head = buffered.peek(_MAGIC_LEN)[:_MAGIC_LEN]
     except OSError as exc:
         buffered.close()
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return _wrap(buffered, sniff_compression(head))
+    return _wrap(buffered, sniff_compression(head)), counting.count
 
 
-class _NoCloseReader(io.RawIOBase):
-    """A raw reader over stdin that does not close it when the caller closes the stream."""
+class _CountingReader(io.RawIOBase):
+    """A raw reader that counts the bytes it delivers; optionally leaves its source open."""
 
-    def __init__(self, inner: BinaryIO) -> None:
+    def __init__(self, inner: BinaryIO | io.RawIOBase, *, close_inner: bool) -> None:
         self._inner = inner
+        self._close_inner = close_inner
+        self._count = 0
+
+    def count(self) -> int:
+        return self._count
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self._inner.read(len(buffer))
+        if not data:
+            return 0
         n = len(data)
         buffer[:n] = data
+        self._count += n
         return n
+
+    def close(self) -> None:
+        if not self.closed and self._close_inner:
+            self._inner.close()
+        super().close()

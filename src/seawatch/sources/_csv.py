@@ -1,0 +1,481 @@
+"""CSV readers (NOAA MarineCadastre, DMA, generic): bounded line-aligned chunks -> Arrow.
+
+Each chunk of a few MB is cut at a line end, parsed by ``pyarrow.csv`` with every column
+as a string, then converted column by column with vectorised kernels. Rows whose
+required fields (mmsi, ts, lat, lon) are missing or malformed become ``csv_row`` rejects
+carrying their 1-based line number and raw text; they never stop the file. Invalid
+optional values (heading 511, sog 102.3, lat 91 ...) become null, as in the decoder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from seawatch import schema
+from seawatch._exceptions import SourceError
+from seawatch.sources._batch import SourceBatch
+from seawatch.sources._dialects import (
+    DMA_CLASS,
+    DMA_NAV_STATUS,
+    DMA_SHIP_TYPE,
+    STATIC_FIELDS,
+    Dialect,
+    generic_dialect,
+    normalise_header,
+    sniff_dialect,
+)
+
+DEFAULT_CHUNK_BYTES = 8 << 20
+_NUM_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_INT_RE = r"^\d{1,10}$"
+_IDENTITY_FIELDS: tuple[str, ...] = tuple(f for f in STATIC_FIELDS if f != "class")
+
+
+def _clean(arr: pa.Array) -> pa.Array:
+    """Trim whitespace; empty strings become null."""
+    trimmed = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _number(arr: pa.Array) -> pa.Array:
+    """Strings -> float64, null where not a number."""
+    ok = pc.match_substring_regex(arr, _NUM_RE)
+    return pc.if_else(ok, arr, pa.scalar(None, pa.string())).cast(pa.float64())
+
+
+def _in_range(values: pa.Array, lo: float, hi: float, *, hi_inclusive: bool = True) -> pa.Array:
+    upper = pc.less_equal(values, hi) if hi_inclusive else pc.less(values, hi)
+    ok = pc.and_(pc.greater_equal(values, lo), upper)
+    return pc.if_else(ok, values, pa.scalar(None, values.type))
+
+
+def _integral(values: pa.Array, lo: float, hi: float, to: pa.DataType) -> pa.Array:
+    ok = pc.and_(_in_range(values, lo, hi).is_valid(), pc.equal(pc.floor(values), values))
+    return pc.if_else(ok, values, pa.scalar(None, pa.float64())).cast(to)
+
+
+def _codes(arr: pa.Array, table: Mapping[str, int], to: pa.DataType) -> pa.Array:
+    keys = pa.array(list(table.keys()))
+    idx = pc.index_in(pc.utf8_lower(arr), value_set=keys)
+    return pc.take(pa.array(list(table.values()), to), idx)
+
+
+def _parse_time_slow(text: str) -> datetime | None:
+    try:
+        if text.replace(".", "", 1).isdigit():
+            return datetime.fromtimestamp(float(text), UTC)
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _times(arr: pa.Array, dialect: Dialect) -> pa.Array:
+    if dialect.time_format == "dma":
+        parsed = pc.strptime(arr, format="%d/%m/%Y %H:%M:%S", unit="us", error_is_null=True)
+        return parsed.cast(schema.TS)
+    parsed = pc.strptime(arr, format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True)
+    missing = pc.and_(parsed.is_null(), arr.is_valid())
+    if pc.any(missing).as_py():
+        parsed = pc.coalesce(
+            parsed, pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+        )
+        missing = pc.and_(parsed.is_null(), arr.is_valid())
+    out = parsed.cast(schema.TS)
+    if pc.any(missing).as_py():
+        idx = np.flatnonzero(missing.to_numpy(zero_copy_only=False))
+        texts = pc.take(arr, pa.array(idx)).to_pylist()
+        fixed = pa.array([_parse_time_slow(str(t)) for t in texts], schema.TS)
+        values = out.to_pylist()
+        for i, v in zip(idx.tolist(), fixed.to_pylist(), strict=True):
+            values[i] = v
+        out = pa.array(values, schema.TS)
+    return out
+
+
+def _col(table: pa.Table, dialect: Dialect, name: str, index: Mapping[str, int]) -> pa.Array | None:
+    column = dialect.columns.get(name)
+    if column is None or column not in index:
+        return None
+    return _clean(table.column(index[column]).combine_chunks())
+
+
+def _null(n: int, type_: pa.DataType) -> pa.Array:
+    return pa.nulls(n, type_)
+
+
+def convert_rows(
+    table: pa.Table, dialect: Dialect, header: list[str]
+) -> tuple[pa.Table, pa.Table, pa.Array]:
+    """String columns -> (positions, statics candidates, rejected-row mask).
+
+    ``statics`` has one row per accepted row (identity columns possibly all null);
+    ``rejected`` is a boolean mask over the input rows.
+    """
+    n = table.num_rows
+    index = {normalise_header(h): i for i, h in enumerate(header)}
+
+    def get(name: str) -> pa.Array | None:
+        return _col(table, dialect, name, index)
+
+    mmsi_s = get("mmsi")
+    ts_s = get("ts")
+    lat_s = get("lat")
+    lon_s = get("lon")
+    assert mmsi_s is not None and ts_s is not None and lat_s is not None and lon_s is not None
+    mmsi_ok = pc.match_substring_regex(mmsi_s, _INT_RE)
+    mmsi_f = pc.if_else(mmsi_ok, mmsi_s, pa.scalar(None, pa.string())).cast(pa.float64())
+    mmsi = _integral(mmsi_f, 1, (1 << 30) - 1, pa.uint32())  # the 30-bit AIS field
+    ts = _times(ts_s, dialect)
+    lat_raw = _number(lat_s)
+    lon_raw = _number(lon_s)
+    rejected = pc.invert(
+        pc.and_(
+            pc.and_(mmsi.is_valid(), ts.is_valid()), pc.and_(lat_raw.is_valid(), lon_raw.is_valid())
+        )
+    )
+
+    def num(name: str) -> pa.Array | None:
+        s = get(name)
+        return None if s is None else _number(s)
+
+    def opt(value: pa.Array | None, type_: pa.DataType) -> pa.Array:
+        return _null(n, type_) if value is None else value.cast(type_)
+
+    sog = num("sog_kn")
+    cog = num("cog_deg")
+    heading = num("heading_deg")
+    if dialect.text_codes:
+        nav_s = get("nav_status")
+        nav = None if nav_s is None else _codes(nav_s, DMA_NAV_STATUS, pa.uint8())
+    else:
+        nav_f = num("nav_status")
+        nav = None if nav_f is None else _integral(nav_f, 0, 15, pa.uint8())
+    positions = pa.table(
+        {
+            "mmsi": pc.fill_null(mmsi, 0),
+            "ts": ts,
+            "lat": _in_range(lat_raw, -90, 90),
+            "lon": _in_range(lon_raw, -180, 180),
+            "sog_kn": opt(
+                None if sog is None else _in_range(sog, 0, 102.3, hi_inclusive=False), pa.float32()
+            ),
+            "cog_deg": opt(
+                None if cog is None else _in_range(cog, 0, 360, hi_inclusive=False), pa.float32()
+            ),
+            "heading_deg": opt(
+                None if heading is None else _integral(heading, 0, 359, pa.uint16()), pa.uint16()
+            ),
+            "nav_status": opt(nav, pa.uint8()),
+            "msg_type": _null(n, pa.uint8()),
+            "source": _null(n, schema.DICT_STR),
+            "station": _null(n, schema.DICT_STR),
+        },
+        schema=schema.POSITIONS,
+    )
+
+    imo_s = get("imo")
+    imo = None
+    if imo_s is not None:
+        digits = pc.replace_substring_regex(pc.utf8_upper(imo_s), r"^IMO\s*", "")
+        imo_f = _number(digits)
+        imo = _integral(imo_f, 1, 999_999_999, pa.uint32())
+    if dialect.text_codes:
+        st_s = get("ship_type")
+        ship_type = None if st_s is None else _codes(st_s, DMA_SHIP_TYPE, pa.uint8())
+        cls_s = get("class")
+        cls = (
+            None
+            if cls_s is None
+            else _codes(cls_s, {k: i for i, k in enumerate(DMA_CLASS)}, pa.int8())
+        )
+        cls_str = None if cls is None else pc.take(pa.array(list(DMA_CLASS.values())), cls)
+        eta_s = get("eta")
+        eta = None
+        if eta_s is not None:
+            pattern = r"^(\d\d)/(\d\d)/\d{4} (\d\d):(\d\d).*$"
+            ok = pc.match_substring_regex(eta_s, pattern)
+            eta = pc.if_else(
+                ok,
+                pc.replace_substring_regex(eta_s, pattern, r"\2-\1T\3:\4"),
+                pa.scalar(None, pa.string()),
+            )
+    else:
+        st_f = num("ship_type")
+        ship_type = None if st_f is None else _integral(st_f, 1, 255, pa.uint8())
+        cls_s = get("class")
+        cls_str = None
+        if cls_s is not None:
+            first = pc.utf8_slice_codeunits(pc.utf8_upper(cls_s), 0, 1)
+            cls_str = pc.if_else(
+                pc.is_in(first, pa.array(["A", "B"])), first, pa.scalar(None, pa.string())
+            )
+        eta = get("eta")
+
+    def dim(name: str) -> pa.Array:
+        v = num(name)
+        return opt(None if v is None else _in_range(v, 0.01, 10_000), pa.float32())
+
+    statics = pa.table(
+        {
+            "mmsi": pc.fill_null(mmsi, 0),
+            "ts": ts,
+            "imo": opt(imo, pa.uint32()),
+            "name": opt(get("name"), pa.string()),
+            "callsign": opt(get("callsign"), pa.string()),
+            "ship_type": opt(ship_type, pa.uint8()),
+            "length_m": dim("length_m"),
+            "beam_m": dim("beam_m"),
+            "draught_m": dim("draught_m"),
+            "destination": opt(get("destination"), pa.string()),
+            "eta": opt(eta, pa.string()),
+            "class": opt(cls_str, pa.string()),
+            "msg_type": _null(n, pa.uint8()),
+            "source": _null(n, schema.DICT_STR),
+            "station": _null(n, schema.DICT_STR),
+        },
+        schema=schema.STATICS,
+    )
+    return positions, statics, rejected
+
+
+class StaticsDeduper:
+    """Keeps a statics row only when a vessel's identity differs from its previous kept row.
+
+    Identity is every static field but ``ts`` and ``class`` (imo, name, callsign, ship type,
+    dimensions, draught, destination, eta). A row with all of them null is not kept. State
+    (one key per vessel) carries over between chunks, so memory grows with the number of
+    vessels, never with the number of rows.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[int, str] = {}
+
+    def __call__(self, statics: pa.Table) -> pa.Table:
+        if statics.num_rows == 0:
+            return statics
+        cols = [statics.column(f).cast(pa.string()) for f in _IDENTITY_FIELDS]
+        any_valid = cols[0].is_valid()
+        for c in cols[1:]:
+            any_valid = pc.or_(any_valid, c.is_valid())
+        statics = statics.filter(any_valid)
+        if statics.num_rows == 0:
+            return statics
+        # stable sort by (mmsi, ts): the file order breaks ties
+        statics = statics.take(
+            pc.sort_indices(statics, [("mmsi", "ascending"), ("ts", "ascending")])
+        )
+        key = pc.binary_join_element_wise(
+            *[statics.column(f).cast(pa.string()) for f in _IDENTITY_FIELDS],
+            "\x1f",
+            null_handling="replace",
+            null_replacement="\x00",
+        ).combine_chunks()
+        codes = pc.dictionary_encode(key).indices.to_numpy()
+        mmsi = statics.column("mmsi").to_numpy()
+        keep = np.ones(len(mmsi), dtype=bool)
+        keep[1:] = (mmsi[1:] != mmsi[:-1]) | (codes[1:] != codes[:-1])
+        first = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]])
+        last = np.r_[first[1:] - 1, len(mmsi) - 1]
+        keys_first = pc.take(key, pa.array(first)).to_pylist()
+        keys_last = pc.take(key, pa.array(last)).to_pylist()
+        for i, kf, kl in zip(first.tolist(), keys_first, keys_last, strict=True):
+            m = int(mmsi[i])
+            if self._last.get(m) == kf:
+                keep[i] = False
+            self._last[m] = kl
+        return statics.filter(pa.array(keep))
+
+
+def _read_header(stream: BinaryIO) -> tuple[list[str], bytes]:
+    line = stream.readline()
+    if line.startswith(b"\xef\xbb\xbf"):
+        line = line[3:]
+    text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+    if not text.strip():
+        raise SourceError("the CSV file has no header line")
+    return next(csv.reader([text])), line
+
+
+def _line_numbers(
+    chunk: bytes, first_line: int, invalid: list[str], n_valid: int
+) -> np.ndarray[Any, Any]:
+    """1-based line numbers of the valid rows pyarrow returned for ``chunk``."""
+    if not invalid and b"\n\n" not in chunk and b"\n\r\n" not in chunk:
+        return np.arange(first_line, first_line + n_valid, dtype=np.int64)
+    bad = list(invalid)
+    out: list[int] = []
+    for k, raw in enumerate(chunk.split(b"\n")):
+        text = raw.rstrip(b"\r")
+        if not text.strip():
+            continue
+        if bad and text.decode("utf-8", errors="replace") == bad[0]:
+            bad.pop(0)
+            continue
+        out.append(first_line + k)
+    return np.asarray(out[:n_valid], dtype=np.int64)
+
+
+def _chunks(stream: BinaryIO, chunk_bytes: int) -> Iterator[bytes]:
+    rest = b""
+    while True:
+        data = stream.read(chunk_bytes)
+        if not data:
+            if rest:
+                yield rest
+            return
+        data = rest + data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        yield data[: cut + 1]
+        rest = data[cut + 1 :]
+
+
+def read_csv(
+    stream: BinaryIO,
+    *,
+    source: str,
+    fmt: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    on_chunk: Callable[[], None] | None = None,
+) -> Iterator[SourceBatch]:
+    """Stream a CSV file as :class:`SourceBatch` objects, one per chunk of ``chunk_bytes``.
+
+    Raises:
+        SourceError: the header is missing, or required columns cannot be found.
+    """
+    header, _ = _read_header(stream)
+    dialect = _dialect_for(header, fmt, column_map or {})
+    columns = [f"c{i}" for i in range(len(header))]
+    read_opts = pacsv.ReadOptions(column_names=columns, block_size=max(chunk_bytes * 2, 1 << 20))
+    convert_opts = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(columns, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    deduper = StaticsDeduper()
+    source_dict = pa.array([source], pa.string())
+    next_line = 2
+    for chunk in _chunks(stream, chunk_bytes):
+        n_lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+        invalid: list[str] = []
+
+        def handler(row: Any, _invalid: list[str] = invalid) -> str:
+            _invalid.append(row.text)
+            return "skip"
+
+        parse_opts = pacsv.ParseOptions(invalid_row_handler=handler)
+        if chunk.strip():
+            table = pacsv.read_csv(
+                io.BytesIO(chunk),
+                read_options=read_opts,
+                parse_options=parse_opts,
+                convert_options=convert_opts,
+            )
+        else:
+            table = pa.table({c: pa.array([], pa.string()) for c in columns})
+        positions, statics, rejected = convert_rows(table, dialect, header)
+        n_rejected = pc.sum(rejected.cast(pa.int64())).as_py() or 0
+        reject_parts: list[pa.Table] = []
+        if invalid or n_rejected:
+            lines_no = _line_numbers(chunk, next_line, invalid, table.num_rows)
+            all_lines = chunk.split(b"\n")
+            mask = rejected.to_numpy(zero_copy_only=False)
+            bad_rows = lines_no[mask]
+            raws = [
+                all_lines[int(k) - next_line].rstrip(b"\r").decode("utf-8", "replace")
+                for k in bad_rows
+            ]
+            bad_lines = _invalid_line_numbers(all_lines, next_line, invalid, set(lines_no.tolist()))
+            nums = np.concatenate([bad_rows, np.asarray(bad_lines, dtype=np.int64)])
+            texts = raws + invalid
+            order = np.argsort(nums, kind="stable")
+            reject_parts.append(
+                pa.table(
+                    {
+                        "source": pa.array([source] * len(texts), pa.string()),
+                        "line_no": pa.array(nums[order], pa.int64()),
+                        "reason": pa.array([schema.RejectReason.CSV_ROW.value] * len(texts)),
+                        "raw": pa.array([texts[i] for i in order.tolist()], pa.string()),
+                    },
+                    schema=schema.REJECTS,
+                )
+            )
+        keep = pc.invert(rejected)
+        positions = _with_source(positions.filter(keep), source_dict)
+        statics = _with_source(deduper(statics.filter(keep)), source_dict)
+        rejects = pa.concat_tables(reject_parts) if reject_parts else schema.REJECTS.empty_table()
+        next_line += n_lines
+        yield SourceBatch(
+            positions=positions,
+            statics=statics,
+            rejects=rejects,
+            lines=n_lines,
+            messages=positions.num_rows,
+        )
+        if on_chunk is not None:
+            on_chunk()
+
+
+def _invalid_line_numbers(
+    all_lines: list[bytes], first_line: int, invalid: list[str], valid: set[int]
+) -> list[int]:
+    out: list[int] = []
+    wanted = list(invalid)
+    for k, raw in enumerate(all_lines):
+        if not wanted:
+            break
+        line_no = first_line + k
+        if line_no in valid:
+            continue
+        if raw.rstrip(b"\r").decode("utf-8", "replace") == wanted[0]:
+            wanted.pop(0)
+            out.append(line_no)
+    out.extend([-1] * len(wanted))
+    return out
+
+
+def _with_source(table: pa.Table, source_dict: pa.Array) -> pa.Table:
+    n = table.num_rows
+    src = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), source_dict)
+    idx = table.schema.get_field_index("source")
+    return table.set_column(idx, table.schema.field(idx), src)
+
+
+def _dialect_for(header: list[str], fmt: str | None, column_map: Mapping[str, str]) -> Dialect:
+    if fmt in ("noaa_csv", "dma_csv") and not column_map:
+        sniffed = sniff_dialect(header)
+        if sniffed is None or sniffed.name != fmt:
+            raise SourceError(f"the header does not look like {fmt}: " + ",".join(header))
+        return sniffed
+    return generic_dialect(header, column_map)
+
+
+def header_dialect(header_line: bytes) -> str | None:
+    """``noaa_csv``/``dma_csv``/``csv`` if ``header_line`` is a recognisable CSV header."""
+    text = header_line.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
+    if "," not in text:
+        return None
+    header = next(csv.reader([text]))
+    sniffed = sniff_dialect(header)
+    if sniffed is not None:
+        return sniffed.name
+    try:
+        generic_dialect(header, {})
+    except SourceError:
+        return None
+    return "csv"
