@@ -1,0 +1,289 @@
+"""Spoofing: one MMSI at positions no single vessel could join, or positions on land
+(DESIGN.md §7).
+
+Runs on **raw positions** (before the engine's segmentation: this kernel cleans and
+segments them itself with its own limits), whole vessels, any row order. Two kinds of
+event, told apart by ``details.kind`` (and the event id's key):
+
+``parallel_tracks``
+    Consecutive reports of the MMSI farther apart than ``jitter_m`` that imply more than
+    ``max_speed_kn`` (an *impossible jump*) happen at least ``min_jumps`` times, **and** the
+    segmenter (:func:`seawatch.tracks.segment` with ``max_speed_kn``/``jitter_m``) splits
+    the MMSI into at least two tracks of ``min_track_points`` points or more whose time
+    spans overlap: two transmitters (or one real vessel and a spoofed copy) reporting at
+    the same time. A single wild fix (one jump out, one back) makes a one-point track and
+    is not spoofing; GPS jitter stays within ``jitter_m``. The event spans the first to the
+    last impossible jump; details give the number of jumps and tracks, the fastest implied
+    speed, the widest separation and a summary of each track (up to ``max_tracks_listed``).
+
+``on_land``
+    At least ``min_land_positions`` positions on land that are also ``land_margin_m`` inland
+    (the four points that far north, south, east and west are on land too, which absorbs
+    the coarseness of the coastline and berths at quays) and farther than
+    ``land_port_exclusion_m`` from any port or anchorage. Known limit: inland waterways
+    (rivers, canals) that the bundled land polygons do not cut out read as land; the margin
+    keeps narrow rivers from firing only where they are narrower than the margin allows.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from seawatch._exceptions import ParameterError
+from seawatch.detect._base import (
+    EARTH_RADIUS_M,
+    GeoContext,
+    build_events,
+    details_json,
+    resolve_geo,
+)
+from seawatch.detect._standoff import iso_us, with_keyed_ids
+from seawatch.schema import EVENTS
+from seawatch.tracks import CleanParams, SegmentParams, clean, haversine_m, segment
+from seawatch.tracks._common import f64, i64, ts_us
+from seawatch.tracks._kernels import KN_TO_MPS
+
+TYPE = "spoofing"
+TYPES = (TYPE,)
+F64 = npt.NDArray[np.float64]
+
+__all__ = ["DEFAULT", "GFW", "TYPE", "SpoofingParams", "spoofing"]
+
+
+@dataclass(frozen=True, slots=True)
+class SpoofingParams:
+    """Parameters of :func:`spoofing` (units in the names)."""
+
+    max_speed_kn: float = 50.0
+    """No vessel joins two reports faster than this."""
+    jitter_m: float = 500.0
+    """Jumps shorter than this are GPS jitter, whatever speed they imply."""
+    min_jumps: int = 2
+    """Impossible jumps needed (repeatedly, not one glitch)."""
+    min_track_points: int = 3
+    """Points each of two simultaneous tracks needs."""
+    max_gap_h: float = 24.0
+    """The segmenter's longest silence inside one track."""
+    max_tracks_listed: int = 5
+    """Tracks summarised in the details."""
+    min_land_positions: int = 2
+    """Inland positions needed for an ``on_land`` event (0 disables ``on_land``)."""
+    land_margin_m: float = 2_000.0
+    """How far inland a position must be (probed north, south, east and west)."""
+    land_port_exclusion_m: float = 5_000.0
+    """Positions closer than this to a port or anchorage never count as on land."""
+    parallel_confidence: float = 0.9
+    """Confidence of a ``parallel_tracks`` event with ``min_jumps`` + 2 jumps or more
+    (0.2 less at ``min_jumps``, interpolated in between)."""
+    land_confidence: float = 0.7
+    """Confidence of an ``on_land`` event."""
+
+    def __post_init__(self) -> None:
+        if self.max_speed_kn <= 0 or self.jitter_m < 0 or self.land_margin_m < 0:
+            raise ParameterError("SpoofingParams: max_speed_kn > 0, jitter_m, land_margin_m >= 0")
+        if self.min_jumps < 1 or self.min_track_points < 1 or self.min_land_positions < 0:
+            raise ParameterError("SpoofingParams: min_jumps, min_track_points >= 1")
+
+
+DEFAULT = SpoofingParams()
+GFW = DEFAULT
+"""GFW only splits spoofed tracks in its segmenter (no events): the ``gfw`` preset uses ours."""
+
+
+def spoofing(
+    table: pa.Table, *, params: SpoofingParams = DEFAULT, geo: GeoContext | None = None
+) -> pa.Table:
+    """Spoofing events (schema EVENTS) in raw positions of whole vessels, any row order."""
+    if table.num_rows == 0:
+        return EVENTS.empty_table()
+    g = resolve_geo(geo)
+    cleaned = clean(
+        table.drop_columns(["seg_id"]) if "seg_id" in table.column_names else table,
+        params=CleanParams(),
+        geo=g,
+    )
+    if cleaned.num_rows == 0:
+        return EVENTS.empty_table()
+    seg = segment(
+        cleaned,
+        params=SegmentParams(
+            max_gap_h=params.max_gap_h,
+            max_speed_kn=params.max_speed_kn,
+            jitter_m=params.jitter_m,
+        ),
+    )
+    mmsi = i64(seg, "mmsi")
+    ts = ts_us(seg)
+    lat = f64(seg, "lat")
+    lon = f64(seg, "lon")
+    seg_id = i64(seg, "seg_id")
+    land = np.asarray(seg.column("on_land").to_numpy(zero_copy_only=False), dtype=np.bool_)
+    bounds = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1], True])
+    events: list[dict[str, Any]] = []
+    for a, b in itertools.pairwise(bounds):
+        ev = _parallel(int(a), int(b), mmsi, ts, lat, lon, seg_id, params)
+        if ev is not None:
+            events.append(ev)
+    if params.min_land_positions > 0 and land.any():
+        events.extend(_on_land(np.flatnonzero(land), mmsi, ts, lat, lon, g, params))
+    if not events:
+        return EVENTS.empty_table()
+    la = np.array([e["lat"] for e in events])
+    lo = np.array([e["lon"] for e in events])
+    details = [details_json(params, **e["details"]) for e in events]
+    out = build_events(
+        types=TYPE,
+        start_us=[e["start"] for e in events],
+        end_us=[e["end"] for e in events],
+        vessels=np.array([e["mmsi"] for e in events], dtype=np.int64),
+        lat=la,
+        lon=lo,
+        region=list(g.region_of(la, lo)),
+        confidence=[e["confidence"] for e in events],
+        details=details,
+    )
+    return with_keyed_ids(out, details, [e["details"]["kind"] for e in events])
+
+
+def _parallel(
+    a: int,
+    b: int,
+    mmsi: npt.NDArray[np.int64],
+    ts: npt.NDArray[np.int64],
+    lat: F64,
+    lon: F64,
+    seg_id: npt.NDArray[np.int64],
+    params: SpoofingParams,
+) -> dict[str, Any] | None:
+    if b - a < 2 * params.min_track_points:
+        return None
+    t, la, lo = ts[a:b], lat[a:b], lon[a:b]
+    d = haversine_m(la[:-1], lo[:-1], la[1:], lo[1:])
+    dt_s = (t[1:] - t[:-1]) / 1e6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v_kn = np.where(dt_s > 0, d / np.maximum(dt_s, 1e-9) / KN_TO_MPS, np.inf)
+    jump = (d > params.jitter_m) & (v_kn > params.max_speed_kn)
+    n_jumps = int(jump.sum())
+    if n_jumps < params.min_jumps:
+        return None
+    segs = seg_id[a:b]
+    uniq, _first_idx, counts = np.unique(segs, return_index=True, return_counts=True)
+    big = uniq[counts >= params.min_track_points]
+    if len(big) < 2:
+        return None
+    spans = []
+    for s in big:
+        idx = np.flatnonzero(segs == s)
+        spans.append((int(t[idx[0]]), int(t[idx[-1]]), idx))
+    overlapping = any(
+        spans[i][0] <= spans[k][1] and spans[k][0] <= spans[i][1]
+        for i in range(len(spans))
+        for k in range(i + 1, len(spans))
+    )
+    if not overlapping:
+        return None
+    j = np.flatnonzero(jump)
+    centroids = [(float(np.mean(la[idx])), float(np.mean(lo[idx]))) for _, _, idx in spans]
+    sep = max(
+        float(
+            haversine_m(np.array([c0[0]]), np.array([c0[1]]), np.array([c1[0]]), np.array([c1[1]]))[
+                0
+            ]
+        )
+        for i, c0 in enumerate(centroids)
+        for c1 in centroids[i + 1 :]
+    )
+    frac = min(1.0, (n_jumps - params.min_jumps) / 2.0)
+    finite = v_kn[jump][np.isfinite(v_kn[jump])]
+    return {
+        "mmsi": int(mmsi[a]),
+        "start": int(t[j[0]]),
+        "end": int(t[j[-1] + 1]),
+        "lat": float(la[j[0]]),
+        "lon": float(lo[j[0]]),
+        "confidence": params.parallel_confidence - 0.2 * (1.0 - frac),
+        "details": {
+            "kind": "parallel_tracks",
+            "n_jumps": n_jumps,
+            "n_positions": b - a,
+            "n_tracks": len(big),
+            "max_implied_speed_kn": float(finite.max()) if len(finite) else None,
+            "simultaneous_jumps": int((~np.isfinite(v_kn[jump])).sum()),
+            "max_track_separation_km": sep / 1000.0,
+            "tracks": [
+                {
+                    "points": len(idx),
+                    "first": iso_us(t0),
+                    "last": iso_us(t1),
+                    "lat": c[0],
+                    "lon": c[1],
+                }
+                for (t0, t1, idx), c in list(zip(spans, centroids, strict=True))[
+                    : params.max_tracks_listed
+                ]
+            ],
+        },
+    }
+
+
+def _offset(lat: F64, lon: F64, north_m: float, east_m: float) -> tuple[F64, F64]:
+    dlat = np.degrees(north_m / EARTH_RADIUS_M)
+    dlon = np.degrees(east_m / (EARTH_RADIUS_M * np.maximum(np.cos(np.radians(lat)), 1e-6)))
+    return lat + dlat, lon + dlon
+
+
+def _on_land(
+    idx: npt.NDArray[np.int64],
+    mmsi: npt.NDArray[np.int64],
+    ts: npt.NDArray[np.int64],
+    lat: F64,
+    lon: F64,
+    g: GeoContext,
+    params: SpoofingParams,
+) -> list[dict[str, Any]]:
+    la, lo = lat[idx], lon[idx]
+    inland = np.ones(len(idx), dtype=np.bool_)
+    m = params.land_margin_m
+    if m > 0:
+        for n, e in ((m, 0.0), (-m, 0.0), (0.0, m), (0.0, -m)):
+            pla, plo = _offset(la, lo, n, e)
+            inland &= np.asarray(g.on_land(pla, plo), dtype=np.bool_)
+    if params.land_port_exclusion_m > 0 and inland.any():
+        pd, _ = g.nearest_port(la, lo)
+        inland &= ~(pd < params.land_port_exclusion_m)
+    idx = idx[inland]
+    out: list[dict[str, Any]] = []
+    if len(idx) == 0:
+        return out
+    total = np.bincount(np.searchsorted(np.unique(mmsi), mmsi))
+    uniq_all = np.unique(mmsi)
+    for v in np.unique(mmsi[idx]):
+        sel = idx[mmsi[idx] == v]
+        if len(sel) < params.min_land_positions:
+            continue
+        n_all = int(total[np.searchsorted(uniq_all, v)])
+        out.append(
+            {
+                "mmsi": int(v),
+                "start": int(ts[sel[0]]),
+                "end": int(ts[sel[-1]]),
+                "lat": float(lat[sel[0]]),
+                "lon": float(lon[sel[0]]),
+                "confidence": params.land_confidence,
+                "details": {
+                    "kind": "on_land",
+                    "n_land_positions": len(sel),
+                    "n_positions": n_all,
+                    "land_fraction": len(sel) / n_all,
+                    "first_land_position": {"lat": float(lat[sel[0]]), "lon": float(lon[sel[0]])},
+                    "last_land_position": {"lat": float(lat[sel[-1]]), "lon": float(lon[sel[-1]])},
+                },
+            }
+        )
+    return out
