@@ -1,0 +1,25 @@
+"""The on-disk store: Parquet partitions by UTC day, a manifest, DuckDB views.
+
+See docs/ARCHITECTURE.md, section ``seawatch.store``, and :mod:`seawatch.store._ingest`
+(atomicity) and :mod:`seawatch.store._merge` (de-duplication rule).
+"""
+
+from __future__ import annotations
+
+from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
+from seawatch.store._merge import DEDUP_KEYS
+from seawatch.store._store import Store, open_store
+from seawatch.store._views import VESSELS_SQL, VIEW_NAMES, check_read_only
+
+__all__ = [
+    "DEDUP_KEYS",
+    "VESSELS_SQL",
+    "VIEW_NAMES",
+    "FileResult",
+    "IngestOptions",
+    "IngestProgress",
+    "IngestSummary",
+    "Store",
+    "check_read_only",
+    "open_store",
+]

@@ -1,0 +1,385 @@
+"""Ingest: sources -> staged day chunks -> merged day partitions -> manifest (the commit).
+
+Sequence, all under the store's exclusive writer lock:
+
+1. Clean up what a killed writer left (staging folders, temporary files, unlisted files).
+2. For each input: hash its bytes (sha256); skip it if the manifest already has that hash.
+3. Stream it through :func:`seawatch.sources.read_source` in bounded chunks; rows without
+   a time become ``no_timestamp`` rejects; the rest are split by UTC day and written as
+   small staging Parquet files in ``.staging-<id>/``.
+4. For every touched (table, day): merge the day's current file with the staged rows
+   (sorted by mmsi, ts; de-duplicated, see :mod:`seawatch.store._merge`) into a *new* file
+   (temporary name, fsync, rename). Rejects get one new file per day.
+5. Write the new manifest atomically: this single rename is the commit.
+6. Delete the replaced files and the staging folder.
+
+A kill before step 5 leaves the old manifest, so readers see the old store and the next
+writer removes the orphans; a kill after it leaves only orphans to remove.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawatch import schema
+from seawatch._exceptions import ParameterError
+from seawatch.sources import DEFAULT_CHUNK_BYTES, expand_paths, read_source
+from seawatch.store._io import fsync_dir, write_parquet_plain
+from seawatch.store._manifest import (
+    DAY_TABLES,
+    STAGING_PREFIX,
+    clean_strays,
+    empty_manifest,
+    save_manifest,
+    snapshot,
+)
+from seawatch.store._merge import count_rows, count_vessels, merge_connection, merge_files
+
+_EPOCH = date(1970, 1, 1)
+_US_PER_DAY = 86_400_000_000
+_HASH_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """How inputs are read and merged."""
+
+    fmt: str | None = None
+    """Force a format (nmea, noaa_csv, dma_csv, csv, parquet); detected when None."""
+    accept_bad_checksum: bool = False
+    default_time: datetime | None = None
+    """Time given to NMEA messages that carry none (``--time``)."""
+    column_map: str | Mapping[str, str] | None = None
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    dedup_window_s: float = 10.0
+    """Identical messages of one vessel at most this far apart are stored once."""
+    merge_memory_limit: str = "512MB"
+
+    def __post_init__(self) -> None:
+        if self.dedup_window_s < 0:
+            raise ParameterError("dedup_window_s must be >= 0")
+        if self.chunk_bytes < 1024:
+            raise ParameterError("chunk_bytes must be at least 1024")
+        if self.default_time is not None and self.default_time.tzinfo is None:
+            raise ParameterError("default_time must be timezone-aware (UTC)")
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What happened to one input."""
+
+    path: str
+    sha256: str
+    status: str
+    """``ingested`` or ``skipped`` (already in the store, or repeated in this call)."""
+    format: str | None = None
+    lines: int = 0
+    messages: int = 0
+    positions: int = 0
+    statics: int = 0
+    others: int = 0
+    rejects: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    """Counts for one :meth:`Store.ingest` call.
+
+    ``positions``, ``statics`` and ``others`` are the rows the store gained (after
+    de-duplication against the new input and what was stored before).
+    """
+
+    files: tuple[FileResult, ...] = ()
+    lines: int = 0
+    messages: int = 0
+    positions: int = 0
+    statics: int = 0
+    others: int = 0
+    vessels: int = 0
+    """Distinct MMSIs in the ingested positions and statics."""
+    duplicates_dropped: int = 0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    days: tuple[date, ...] = ()
+
+    @property
+    def files_ingested(self) -> int:
+        return sum(1 for f in self.files if f.status == "ingested")
+
+    @property
+    def files_skipped(self) -> int:
+        return sum(1 for f in self.files if f.status == "skipped")
+
+    @property
+    def rejects(self) -> int:
+        return sum(self.rejects_by_reason.values())
+
+
+@dataclass(frozen=True, slots=True)
+class IngestProgress:
+    """Reported to the ``progress`` callback after every chunk."""
+
+    path: str
+    phase: str
+    """``read`` (bytes of the current input) or ``merge`` (day partitions written)."""
+    done: int
+    total: int | None
+
+
+ProgressFn = Callable[[IngestProgress], None]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(_HASH_BLOCK):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _spool_stdin(target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, _HASH_BLOCK)
+
+
+def _day_numbers(ts: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, Any]:
+    us = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)
+    days: np.ndarray[Any, Any] = np.floor_divide(us, _US_PER_DAY)
+    return days
+
+
+class _Stager:
+    """Writes the rows of one ingest call into small per-(table, day) staging files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: dict[tuple[str, date], list[Path]] = {}
+        self._n = 0
+
+    def add(self, table_name: str, day: date, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self._n += 1
+        path = self.root / table_name / day.isoformat() / f"{self._n:08d}.parquet"
+        write_parquet_plain(path, table)
+        self.files.setdefault((table_name, day), []).append(path)
+
+    def add_by_day(self, table_name: str, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        days = _day_numbers(table.column("ts"))
+        for d in np.unique(days).tolist():
+            part = table.filter(pa.array(days == d))
+            self.add(table_name, _EPOCH + timedelta(days=int(d)), part)
+
+
+def _untimed_rejects(table: pa.Table, source: str) -> pa.Table:
+    n = table.num_rows
+    raw = pc.binary_join_element_wise(
+        pa.array(["mmsi="] * n),
+        table.column("mmsi").cast(pa.string()),
+        pa.array([" msg_type="] * n),
+        pc.fill_null(table.column("msg_type").cast(pa.string()), "?"),
+        "",
+    )
+    return pa.table(
+        {
+            "source": pa.array([source] * n, pa.string()),
+            "line_no": pa.nulls(n, pa.int64()),
+            "reason": pa.array([schema.RejectReason.NO_TIMESTAMP.value] * n, pa.string()),
+            "raw": raw,
+        },
+        schema=schema.REJECTS,
+    )
+
+
+def ingest(
+    root: Path,
+    manifest: dict[str, Any] | None,
+    paths: Sequence[str | Path],
+    *,
+    options: IngestOptions,
+    progress: ProgressFn | None = None,
+) -> tuple[IngestSummary, dict[str, Any]]:
+    """Ingest ``paths`` into the store at ``root`` (caller holds the writer lock).
+
+    Returns the summary and the new manifest (already saved).
+    """
+    current = snapshot(manifest) if manifest is not None else empty_manifest()
+    clean_strays(root, current)
+    inputs = expand_paths(paths)
+    staging = root / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
+    staging.mkdir(parents=True)
+    stager = _Stager(staging / "rows")
+    today = datetime.now(UTC).date()
+    known: set[str] = set(current["sources"])
+    results: list[FileResult] = []
+    new_sources: dict[str, dict[str, Any]] = {}
+    totals: Counter[str] = Counter()
+    by_reason: Counter[str] = Counter()
+    try:
+        for i, raw_path in enumerate(inputs):
+            display = "stdin" if raw_path == "-" else raw_path
+            path = Path(raw_path)
+            if raw_path == "-":
+                path = staging / f"stdin-{i}"
+                _spool_stdin(path)
+            sha = _sha256(path)
+            if sha in known:
+                results.append(FileResult(path=display, sha256=sha, status="skipped"))
+                continue
+            known.add(sha)
+            size = path.stat().st_size
+            counts: Counter[str] = Counter()
+            fmt_used: list[str] = []
+
+            def on_bytes(done: int, _d: str = display, _s: int = size) -> None:
+                if progress is not None:
+                    progress(IngestProgress(path=_d, phase="read", done=done, total=_s))
+
+            for batch in read_source(
+                path,
+                fmt=options.fmt,
+                accept_bad_checksum=options.accept_bad_checksum,
+                default_time=options.default_time,
+                column_map=options.column_map,
+                chunk_bytes=options.chunk_bytes,
+                on_progress=on_bytes,
+                source_name=display,
+                detected=fmt_used,
+            ):
+                counts["lines"] += batch.lines
+                counts["messages"] += batch.messages
+                rejects = [batch.rejects]
+                for name in ("positions", "statics", "others"):
+                    table: pa.Table = getattr(batch, name)
+                    if table.num_rows == 0:
+                        continue
+                    untimed = table.column("ts").is_null()
+                    if pc.any(untimed).as_py():
+                        rejects.append(_untimed_rejects(table.filter(untimed), display))
+                        table = table.filter(pc.invert(untimed))
+                    counts[name] += table.num_rows
+                    stager.add_by_day(name, table)
+                rej = pa.concat_tables(rejects)
+                if rej.num_rows:
+                    counts["rejects"] += rej.num_rows
+                    for reason, n in Counter(rej.column("reason").to_pylist()).items():
+                        by_reason[str(reason)] += n
+                    stager.add("rejects", today, rej)
+            result = FileResult(
+                path=display,
+                sha256=sha,
+                status="ingested",
+                format=fmt_used[0] if fmt_used else options.fmt,
+                lines=counts["lines"],
+                messages=counts["messages"],
+                positions=counts["positions"],
+                statics=counts["statics"],
+                others=counts["others"],
+                rejects=counts["rejects"],
+            )
+            results.append(result)
+            totals.update(counts)
+            new_sources[sha] = {
+                "path": display,
+                "size": size,
+                "format": result.format,
+                "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "lines": result.lines,
+                "messages": result.messages,
+                "positions": result.positions,
+                "statics": result.statics,
+                "others": result.others,
+                "rejects": result.rejects,
+            }
+        new_manifest, replaced, dup, vessels, added = _commit(
+            root, current, stager, staging, options=options, progress=progress
+        )
+        new_manifest["sources"].update(new_sources)
+        save_manifest(root, new_manifest)
+        for rel in replaced:
+            (root / rel).unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    summary = IngestSummary(
+        files=tuple(results),
+        lines=totals["lines"],
+        messages=totals["messages"],
+        positions=added.get("positions", 0),
+        statics=added.get("statics", 0),
+        others=added.get("others", 0),
+        vessels=vessels,
+        duplicates_dropped=dup,
+        rejects_by_reason=dict(sorted(by_reason.items())),
+        days=tuple(sorted({d for (t, d) in stager.files if t != "rejects"})),
+    )
+    return summary, new_manifest
+
+
+def _commit(
+    root: Path,
+    current: dict[str, Any],
+    stager: _Stager,
+    staging: Path,
+    *,
+    options: IngestOptions,
+    progress: ProgressFn | None,
+) -> tuple[dict[str, Any], list[str], int, int, dict[str, int]]:
+    """Merge staged rows into new day files; return the new manifest (not yet saved),
+    the files it replaces, duplicates dropped, distinct vessels, and rows added per table."""
+    new = snapshot(current)
+    replaced: list[str] = []
+    dropped = 0
+    added: Counter[str] = Counter()
+    con = merge_connection(staging / "spill", memory_limit=options.merge_memory_limit)
+    try:
+        staged_vessel_files = [
+            p for (t, _), ps in stager.files.items() if t in ("positions", "statics") for p in ps
+        ]
+        vessels = count_vessels(con, staged_vessel_files)
+        keys = sorted(stager.files)
+        for k, (table, day) in enumerate(keys):
+            staged = stager.files[(table, day)]
+            day_key = day.isoformat()
+            old_rel: list[str] = list(new["tables"][table].get(day_key, []))
+            folder = root / table / f"day={day_key}"
+            name = f"part-{uuid.uuid4().hex[:16]}.parquet"
+            final = folder / name
+            rel = final.relative_to(root).as_posix()
+            if table == "rejects":
+                merge_files(con, table, staged, final, window_s=options.dedup_window_s)
+                new["tables"][table][day_key] = [*old_rel, rel]
+            else:
+                old_files = [root / r for r in old_rel]
+                before = count_rows(con, old_files)
+                incoming = count_rows(con, staged)
+                written = merge_files(
+                    con, table, [*old_files, *staged], final, window_s=options.dedup_window_s
+                )
+                dropped += before + incoming - written
+                added[table] += written - before
+                new["tables"][table][day_key] = [rel]
+                replaced.extend(old_rel)
+            if progress is not None:
+                progress(IngestProgress(path="", phase="merge", done=k + 1, total=len(keys)))
+        for table in DAY_TABLES:
+            folder = root / table
+            if folder.is_dir():
+                fsync_dir(folder)
+    finally:
+        con.close()
+    return new, replaced, dropped, vessels, dict(added)

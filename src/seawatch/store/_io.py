@@ -1,0 +1,91 @@
+"""Small, atomic file operations: every store write goes through these functions.
+
+A file is written under a temporary name in its final directory, flushed and fsynced,
+then renamed over its final name (atomic on POSIX), and the directory is fsynced so the
+rename itself survives a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+TMP_MARK = ".tmp-"
+"""Temporary files are named ``<final name>.tmp-<random>``; cleanup removes them."""
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or unlink in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _tmp_name(final: Path) -> Path:
+    return final.with_name(f"{final.name}{TMP_MARK}{uuid.uuid4().hex[:12]}")
+
+
+def _commit(tmp: Path, final: Path) -> None:
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, final)
+    fsync_dir(final.parent)
+
+
+def write_json_atomic(final: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``final`` atomically."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(final)
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write("\n")
+    _commit(tmp, final)
+
+
+def write_parquet_atomic(
+    final: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch | pa.Table]
+) -> int:
+    """Stream ``batches`` (cast to ``schema``) into ``final`` atomically; returns rows written."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_name(final)
+    rows = 0
+    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        for batch in batches:
+            table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+            if table.num_rows == 0:
+                continue
+            writer.write_table(table.cast(schema))
+            rows += table.num_rows
+    _commit(tmp, final)
+    return rows
+
+
+def write_parquet_plain(path: Path, table: pa.Table) -> None:
+    """A staging write: no fsync (staging files never become part of the store)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="lz4")
+
+
+def read_parquet_files(
+    files: list[Path], schema: pa.Schema, *, columns: list[str] | None = None, filter: Any = None
+) -> pa.Table:
+    """Read ``files`` (all of ``schema``) into one table; empty list -> empty table."""
+    if not files:
+        table = schema.empty_table()
+        return table.select(columns) if columns is not None else table
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset([str(f) for f in files], format="parquet", schema=schema)
+    return dataset.to_table(columns=columns, filter=filter)

@@ -1,0 +1,137 @@
+"""Merging a day partition: old file + newly staged rows -> one sorted, de-duplicated file.
+
+De-duplication rule (the same message heard by several receivers):
+
+    Rows of one table are *the same message* when they agree on the table's key
+    (positions: mmsi, msg_type, lat, lon, sog_kn, cog_deg, heading_deg, nav_status;
+    statics: mmsi, msg_type and every identity field; others: mmsi, msg_type, payload,
+    fill_bits; nulls compare equal). Within a key, rows are ordered by (ts, source,
+    station); a row is dropped when the previous row with the same key is at most
+    ``window_s`` seconds earlier (default 10 s). The first copy, or the copy from the
+    alphabetically first source/station at the same instant, is kept.
+
+Dropping a row only ever removes an exact repeat of its key, so no information but the
+repeat's time and receiver is lost. Re-applying the rule to its own output changes
+nothing (kept rows of one key are more than ``window_s`` apart), which is what makes
+merging a day's stored rows with newly ingested rows safe.
+
+The merge runs in DuckDB with a memory limit and a spill directory, so memory is bounded
+whatever the size of the day partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from seawatch import schema as sw_schema
+from seawatch._exceptions import StoreError
+from seawatch.store._io import write_parquet_atomic
+
+DEDUP_KEYS: dict[str, tuple[str, ...]] = {
+    "positions": (
+        "mmsi",
+        "msg_type",
+        "lat",
+        "lon",
+        "sog_kn",
+        "cog_deg",
+        "heading_deg",
+        "nav_status",
+    ),
+    "statics": (
+        "mmsi",
+        "msg_type",
+        "imo",
+        "name",
+        "callsign",
+        "ship_type",
+        "length_m",
+        "beam_m",
+        "draught_m",
+        "destination",
+        "eta",
+        "class",
+    ),
+    "others": ("mmsi", "msg_type", "payload", "fill_bits"),
+}
+SCHEMAS = {
+    "positions": sw_schema.POSITIONS,
+    "statics": sw_schema.STATICS,
+    "others": sw_schema.OTHERS,
+    "rejects": sw_schema.REJECTS,
+}
+_BATCH_ROWS = 65_536
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _file_list(files: Sequence[Path]) -> str:
+    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+
+
+def merge_sql(table: str, files: Sequence[Path], *, window_s: float) -> str:
+    """The SQL that merges ``files`` of ``table`` into sorted, de-duplicated rows."""
+    cols = SCHEMAS[table].names
+    select = ", ".join(_q(c) for c in cols)
+    src = f"read_parquet({_file_list(files)})"
+    if table == "rejects":
+        return f"SELECT {select} FROM {src} ORDER BY source, line_no, reason, raw"
+    key = ", ".join(_q(c) for c in DEDUP_KEYS[table])
+    rest = [c for c in cols if c not in ("mmsi", "ts")]
+    order = ", ".join(["mmsi", "ts", *(f"{_q(c)} NULLS FIRST" for c in rest)])
+    window_us = round(window_s * 1_000_000)
+    return (
+        f"SELECT {select} FROM ("
+        f" SELECT *, epoch_us(ts) - lag(epoch_us(ts)) OVER ("
+        f"  PARTITION BY {key} ORDER BY ts, source NULLS FIRST, station NULLS FIRST) AS _gap_us"
+        f" FROM {src}) WHERE _gap_us IS NULL OR _gap_us > {window_us}"
+        f" ORDER BY {order}"
+    )
+
+
+def merge_connection(spill_dir: Path, *, memory_limit: str = "512MB") -> duckdb.DuckDBPyConnection:
+    """A private DuckDB connection for merges, memory-limited and spilling to ``spill_dir``."""
+    spill_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{spill_dir.as_posix()}'")
+    con.execute("SET threads = 2")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def merge_files(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    files: Sequence[Path],
+    final: Path,
+    *,
+    window_s: float,
+) -> int:
+    """Write the merge of ``files`` to ``final`` (atomically); returns the rows written."""
+    reader = con.sql(merge_sql(table, files, window_s=window_s)).to_arrow_reader(_BATCH_ROWS)
+    if reader is None:
+        raise StoreError(f"the merge of {table} returned no result")
+    return write_parquet_atomic(final, SCHEMAS[table], reader)
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> int:
+    if not files:
+        return 0
+    row = con.execute(f"SELECT count(*) FROM read_parquet({_file_list(files)})").fetchone()
+    return int(row[0]) if row else 0
+
+
+def count_vessels(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> int:
+    if not files:
+        return 0
+    row = con.execute(
+        f"SELECT count(DISTINCT mmsi) FROM read_parquet({_file_list(files)}, union_by_name = true)"
+    ).fetchone()
+    return int(row[0]) if row else 0

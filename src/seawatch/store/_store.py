@@ -1,0 +1,278 @@
+"""The :class:`Store`: an on-disk Parquet store with a manifest, read through the manifest."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from seawatch import schema
+from seawatch._exceptions import ParameterError, StoreError
+from seawatch.store._ingest import IngestOptions, IngestSummary, ProgressFn, ingest
+from seawatch.store._io import read_parquet_files, write_parquet_atomic
+from seawatch.store._manifest import (
+    MANIFEST,
+    clean_strays,
+    empty_manifest,
+    load_manifest,
+    save_manifest,
+    snapshot,
+    write_lock,
+)
+from seawatch.store._views import read_only_connection, run_query
+
+_TABLE_SCHEMAS = {
+    "positions": schema.POSITIONS,
+    "statics": schema.STATICS,
+    "others": schema.OTHERS,
+    "rejects": schema.REJECTS,
+}
+
+
+def open_store(path: str | Path, *, create: bool = False) -> Store:
+    """Open the store at ``path``; with ``create=True`` make an empty one if none exists.
+
+    Raises:
+        StoreError: there is no store at ``path`` (and ``create`` is false), or it is unreadable.
+    """
+    root = Path(path)
+    if not (root / MANIFEST).exists():
+        if not create:
+            raise StoreError(
+                f"no seawatch store at {root} (run `seawatch ingest` first, or pass --store)"
+            )
+        with write_lock(root):
+            if not (root / MANIFEST).exists():
+                save_manifest(root, empty_manifest())
+    store = Store(root)
+    store.manifest()  # validates
+    return store
+
+
+def _as_utc(value: datetime | date | str, name: str) -> datetime:
+    from datetime import UTC, time
+
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ParameterError(f"{name}: not an ISO date/time: {value!r}") from exc
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0), tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class Store:
+    """A seawatch store directory. Every read goes through the manifest's file list."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # --- manifest ---------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, Any]:
+        """The current manifest (a fresh copy, read from disk)."""
+        return load_manifest(self.root)
+
+    def files(self, table: str, manifest: Mapping[str, Any] | None = None) -> list[Path]:
+        """Absolute paths of the files of ``table`` (positions, statics, others, rejects, events)."""
+        m = manifest if manifest is not None else self.manifest()
+        if table == "events":
+            return [self.root / f for f in m["events"]["files"]]
+        if table not in _TABLE_SCHEMAS:
+            raise ParameterError(f"unknown table {table!r}")
+        days = m["tables"][table]
+        return [self.root / f for day in sorted(days) for f in days[day]]
+
+    def days(self) -> list[date]:
+        """UTC days that have positions, in order."""
+        return [date.fromisoformat(d) for d in sorted(self.manifest()["tables"]["positions"])]
+
+    # --- readers ----------------------------------------------------------------------
+
+    def positions(
+        self,
+        *,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+        mmsi: int | Iterable[int] | None = None,
+        columns: list[str] | None = None,
+    ) -> pa.Table:
+        """Positions (schema ``POSITIONS``, or ``columns`` of it), ``since <= ts < until``."""
+        m = self.manifest()
+        lo = None if since is None else _as_utc(since, "since")
+        hi = None if until is None else _as_utc(until, "until")
+        days = m["tables"]["positions"]
+        files = [
+            self.root / f
+            for d in sorted(days)
+            if (lo is None or date.fromisoformat(d) >= lo.date())
+            and (hi is None or date.fromisoformat(d) <= hi.date())
+            for f in days[d]
+        ]
+        expr = None
+        if lo is not None:
+            expr = ds.field("ts") >= pa.scalar(lo, schema.TS)
+        if hi is not None:
+            e = ds.field("ts") < pa.scalar(hi, schema.TS)
+            expr = e if expr is None else expr & e
+        if mmsi is not None:
+            ids = [mmsi] if isinstance(mmsi, int) else list(mmsi)
+            e = ds.field("mmsi").isin(pa.array(ids, pa.uint32()))
+            expr = e if expr is None else expr & e
+        return read_parquet_files(files, schema.POSITIONS, columns=columns, filter=expr)
+
+    def iter_position_days(self) -> Iterator[tuple[date, pa.Table]]:
+        """``(day, positions of that UTC day)`` one day at a time, in order."""
+        m = self.manifest()
+        days = m["tables"]["positions"]
+        for d in sorted(days):
+            yield (
+                date.fromisoformat(d),
+                read_parquet_files([self.root / f for f in days[d]], schema.POSITIONS),
+            )
+
+    def statics(self, *, mmsi: int | Iterable[int] | None = None) -> pa.Table:
+        """Static/voyage rows (schema ``STATICS``), sorted by mmsi, ts within each day."""
+        expr = None
+        if mmsi is not None:
+            ids = [mmsi] if isinstance(mmsi, int) else list(mmsi)
+            expr = ds.field("mmsi").isin(pa.array(ids, pa.uint32()))
+        return read_parquet_files(self.files("statics"), schema.STATICS, filter=expr)
+
+    def others(self) -> pa.Table:
+        return read_parquet_files(self.files("others"), schema.OTHERS)
+
+    def rejects(self) -> pa.Table:
+        return read_parquet_files(self.files("rejects"), schema.REJECTS)
+
+    def vessels(self) -> pa.Table:
+        """One row per MMSI (latest identity, flag, ship_group, first/last seen, n_positions)."""
+        with self.connect() as con:
+            table: pa.Table = con.sql("SELECT * FROM vessels ORDER BY mmsi").to_arrow_table()
+        return table
+
+    def events(
+        self,
+        *,
+        types: Iterable[str] | None = None,
+        vessel: int | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+        region: str | None = None,
+    ) -> pa.Table:
+        """Events (schema ``EVENTS``) overlapping ``[since, until)``, filtered."""
+        table = read_parquet_files(self.files("events"), schema.EVENTS)
+        mask = pa.array([True] * table.num_rows, pa.bool_())
+        if types is not None:
+            mask = pc.and_(mask, pc.is_in(table.column("type"), pa.array(list(types), pa.string())))
+        if vessel is not None:
+            flat_hits = [vessel in (v or []) for v in table.column("vessels").to_pylist()]
+            mask = pc.and_(mask, pa.array(flat_hits, pa.bool_()))
+        if since is not None:
+            mask = pc.and_(
+                mask, pc.greater(table.column("end"), pa.scalar(_as_utc(since, "since"), schema.TS))
+            )
+        if until is not None:
+            mask = pc.and_(
+                mask, pc.less(table.column("start"), pa.scalar(_as_utc(until, "until"), schema.TS))
+            )
+        if region is not None:
+            mask = pc.and_(mask, pc.equal(table.column("region"), region))
+        out = table.filter(pc.fill_null(mask, False))
+        return out.sort_by([("start", "ascending"), ("event_id", "ascending")])
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB with read-only views positions, statics, others, rejects,
+        events, vessels over the manifest's files (no other file can be read or written)."""
+        m = self.manifest()
+        tables = {t: self.files(t, m) for t in (*_TABLE_SCHEMAS, "events")}
+        return read_only_connection(tables)
+
+    def query(self, sql: str) -> pa.Table:
+        """Run a read-only SQL query over the views.
+
+        Raises:
+            StoreError: the SQL writes or fails.
+        """
+        with self.connect() as con:
+            return run_query(con, sql)
+
+    # --- writers ----------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: str | Path | Iterable[str | Path],
+        *,
+        progress: ProgressFn | None = None,
+        options: IngestOptions | None = None,
+        **source_options: Any,
+    ) -> IngestSummary:
+        """Ingest files, directories, globs or ``"-"`` (stdin); idempotent and atomic.
+
+        ``source_options`` are :class:`IngestOptions` fields (``fmt``,
+        ``accept_bad_checksum``, ``default_time``, ``column_map``, ``chunk_bytes``,
+        ``dedup_window_s``) when ``options`` is not given.
+        """
+        opts = options if options is not None else IngestOptions(**source_options)
+        items = [paths] if isinstance(paths, str | Path) else list(paths)
+        with write_lock(self.root):
+            summary, _ = ingest(self.root, self.manifest(), items, options=opts, progress=progress)
+        return summary
+
+    def replace_events(
+        self, table: pa.Table, *, types: Iterable[str], run: Mapping[str, Any]
+    ) -> None:
+        """Atomically replace all events of ``types`` by ``table``; other types are kept.
+
+        ``run`` (parameters, preset, time ...) is recorded in the manifest per type.
+
+        Raises:
+            ParameterError: ``table`` does not have schema ``EVENTS`` or holds other types.
+        """
+        type_set = set(types)
+        if not table.schema.equals(schema.EVENTS, check_metadata=False):
+            try:
+                table = table.select(schema.EVENTS.names).cast(schema.EVENTS)
+            except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise ParameterError(f"events table does not match schema.EVENTS: {exc}") from exc
+        extra = set(pc.unique(table.column("type")).to_pylist()) - type_set
+        if extra:
+            raise ParameterError(
+                f"events of types {sorted(extra)} are not in types={sorted(type_set)}"
+            )
+        run_json = json.loads(json.dumps(dict(run), default=str))
+        with write_lock(self.root):
+            current = self.manifest()
+            clean_strays(self.root, current)
+            old_files = self.files("events", current)
+            old = read_parquet_files(old_files, schema.EVENTS)
+            if old.num_rows:
+                old = old.filter(
+                    pc.invert(pc.is_in(old.column("type"), pa.array(sorted(type_set), pa.string())))
+                )
+            merged = pa.concat_tables([old, table]).sort_by(
+                [("start", "ascending"), ("event_id", "ascending")]
+            )
+            new = snapshot(current)
+            rel = f"events/part-{uuid.uuid4().hex[:16]}.parquet"
+            write_parquet_atomic(self.root / rel, schema.EVENTS, [merged])
+            new["events"]["files"] = [rel]
+            for t in sorted(type_set):
+                new["events"]["runs"][t] = run_json
+            save_manifest(self.root, new)
+            for f in old_files:
+                f.unlink(missing_ok=True)
