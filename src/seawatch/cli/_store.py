@@ -1,0 +1,390 @@
+"""``seawatch ingest``, ``seawatch query`` and ``seawatch vessel``: the store commands."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import typer
+
+from seawatch.cli._common import StoreOption, store_path
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from seawatch.store import IngestSummary, Store
+
+ORDER = 20
+
+_INGEST_EPILOG = """
+Examples:
+
+  seawatch ingest data/*.nmea.gz --store ./store
+
+  seawatch ingest ais-nmea-sample.log --time 2015-10-06T12:00:00Z   (untimed NMEA)
+
+  cat feed.log | seawatch ingest -
+
+  seawatch ingest ships.csv --columns mmsi=ship_id,ts=time,lat=y,lon=x
+
+Formats (detected from content, or --format): nmea (plain, .gz, .bz2, .zst), noaa_csv
+(MarineCadastre, old and 2025 headers), dma_csv (Danish Maritime Authority), csv (generic,
+columns found by name or --columns), parquet. Re-ingesting a file adds nothing.
+"""
+
+_QUERY_EPILOG = """
+Views: positions, statics, vessels, rejects, others, events. The connection is read-only:
+only SELECT (WITH, DESCRIBE, SHOW) and EXPLAIN run; COPY, INSERT, ATTACH ... fail.
+--format json writes JSON Lines (one object per row); csv writes a header line first;
+times are ISO 8601 UTC with a trailing Z.
+
+Example:
+
+  seawatch query "SELECT flag, count(*) FROM vessels GROUP BY flag ORDER BY 2 DESC LIMIT 5"
+"""
+
+
+_PATHS_ARG = typer.Argument(
+    ..., help="Files, directories, glob patterns, or - for stdin.", show_default=False
+)
+_SQL_ARG = typer.Argument(..., help="A read-only SQL query (DuckDB dialect).")
+_MMSI_ARG = typer.Argument(..., help="The vessel's MMSI.")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise typer.BadParameter(f"not an ISO 8601 time: {value!r}", param_hint="--time") from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    err = Console(stderr=True)
+    for f in summary.files:
+        if f.status == "skipped":
+            err.print(f"[dim]skipped, already ingested: {f.path}[/dim]")
+    table = Table(title="ingest summary", show_header=False, title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows: list[tuple[str, int]] = [
+        ("files ingested", summary.files_ingested),
+        ("files skipped", summary.files_skipped),
+        ("lines", summary.lines),
+        ("messages", summary.messages),
+        ("positions added", summary.positions),
+        ("statics added", summary.statics),
+        ("other messages added", summary.others),
+        ("vessels", summary.vessels),
+        ("duplicates dropped", summary.duplicates_dropped),
+        ("rejects", summary.rejects),
+    ]
+    for what, n in rows:
+        table.add_row(what, f"{n:,}")
+    for reason, n in summary.rejects_by_reason.items():
+        table.add_row(f"  rejects: {reason}", f"{n:,}")
+    if summary.days:
+        days = summary.days
+        span = days[0].isoformat() if len(days) == 1 else f"{days[0]} .. {days[-1]}"
+        table.add_row("UTC days touched", f"{len(days)} ({span})")
+    err.print(table)
+    untimed = summary.rejects_by_reason.get("no_timestamp", 0)
+    if untimed and not timed:
+        err.print(
+            f"[yellow]warning: {untimed:,} messages had no timestamp and were rejected "
+            "(no_timestamp). This input carries no time: re-run with --time ISO "
+            "(e.g. --time 2015-10-06T00:00:00Z) to give its messages a time.[/yellow]"
+        )
+
+
+def ingest_command(
+    paths: list[str] = _PATHS_ARG,
+    store: Path | None = StoreOption,
+    fmt: str | None = typer.Option(
+        None, "--format", help="nmea, noaa_csv, dma_csv, csv or parquet (default: detect)."
+    ),
+    accept_bad_checksum: bool = typer.Option(
+        False,
+        "--accept-bad-checksum",
+        help="Keep NMEA sentences whose checksum does not match (for sources known to mangle it).",
+    ),
+    time: str | None = typer.Option(
+        None, "--time", help="ISO time for NMEA messages that carry none (untimed files)."
+    ),
+    columns: str | None = typer.Option(
+        None, "--columns", help="CSV/Parquet column mapping, e.g. mmsi=ship_id,ts=time,lat=y,lon=x."
+    ),
+    dedup_window_s: float = typer.Option(
+        10.0,
+        "--dedup-window-s",
+        help="Identical messages of one vessel at most this many seconds apart are stored once.",
+    ),
+) -> None:
+    """Ingest AIS files into the store (idempotent, atomic, de-duplicated)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from seawatch.store import IngestOptions, IngestProgress, open_store
+
+    default_time = _parse_time(time)
+    options = IngestOptions(
+        fmt=fmt,
+        accept_bad_checksum=accept_bad_checksum,
+        default_time=default_time,
+        column_map=columns,
+        dedup_window_s=dedup_window_s,
+    )
+    target = open_store(store_path(store), create=True)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(event: IngestProgress) -> None:
+            key = event.path if event.phase == "read" else "merge"
+            if key not in tasks:
+                label = f"reading {event.path}" if event.phase == "read" else "merging days"
+                tasks[key] = bar.add_task(label[-60:], total=event.total)
+            bar.update(tasks[key], completed=event.done, total=event.total)
+
+        summary = target.ingest(paths, options=options, progress=on_progress)
+    _print_summary(summary, timed=default_time is not None)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        v = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return v.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, float):
+        if value != value:
+            return None
+        as32 = float(np.float32(value))
+        # a float32 column: print its shortest float32 form (3.3, not 3.2999999523)
+        return float(str(np.float32(value))) if as32 == value else value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    v = _jsonable(value)
+    return json.dumps(v) if isinstance(v, list | dict) else str(v)
+
+
+def write_table(table: pa.Table, fmt: str) -> None:
+    """Write ``table`` to stdout as a rich table, CSV (with header) or JSON Lines."""
+    if fmt == "json":
+        out = sys.stdout
+        for batch in table.to_batches(65_536):
+            for row in batch.to_pylist():
+                out.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(table.column_names)
+        for batch in table.to_batches(65_536):
+            for row in batch.to_pylist():
+                writer.writerow([_cell(row[c]) for c in table.column_names])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    view = Table(show_lines=False)
+    for name in table.column_names:
+        view.add_column(name, overflow="fold")
+    for row in table.to_pylist():
+        view.add_row(*[_cell(row[c]) for c in table.column_names])
+    Console().print(view)
+    Console(stderr=True).print(f"[dim]{table.num_rows:,} rows[/dim]")
+
+
+_FORMATS = ("table", "csv", "json")
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in _FORMATS:
+        raise typer.BadParameter(f"choose from {', '.join(_FORMATS)}", param_hint="--format")
+    return fmt
+
+
+def query_command(
+    sql: str = _SQL_ARG,
+    store: Path | None = StoreOption,
+    fmt: str = typer.Option("table", "--format", help="table, csv or json (JSON Lines)."),
+) -> None:
+    """Run read-only SQL over the store's views."""
+    from seawatch.store import open_store
+
+    _check_format(fmt)
+    table = open_store(store_path(store)).query(sql)
+    write_table(table, fmt)
+
+
+def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
+    """Identity history, track summary and events of one vessel, as plain data.
+
+    Raises:
+        NotFoundError: the store has neither positions nor statics for ``mmsi``.
+    """
+    from seawatch._exceptions import NotFoundError
+    from seawatch.ais.codes import country_name, flag_of_mmsi, ship_group
+
+    history_fields = {
+        "name": "name",
+        "callsign": "callsign",
+        "imo": "imo",
+        "ship_type": "ship_type",
+        "dimensions": "CASE WHEN length_m IS NULL AND beam_m IS NULL THEN NULL "
+        "ELSE concat(coalesce(CAST(length_m AS VARCHAR), '?'), ' x ', "
+        "coalesce(CAST(beam_m AS VARCHAR), '?'), ' m') END",
+        "draught_m": "draught_m",
+        "destination": "destination",
+        "class": '"class"',
+    }
+    with target.connect() as con:
+        track = con.execute(
+            "SELECT count(*), min(ts), max(ts), count(DISTINCT CAST(ts AS DATE)) "
+            "FROM positions WHERE mmsi = ?",
+            [mmsi],
+        ).fetchone()
+        assert track is not None
+        n_static = con.execute("SELECT count(*) FROM statics WHERE mmsi = ?", [mmsi]).fetchone()
+        if track[0] == 0 and (n_static is None or n_static[0] == 0):
+            raise NotFoundError(f"vessel {mmsi} is not in the store")
+        history: dict[str, list[dict[str, Any]]] = {}
+        for key, expr in history_fields.items():
+            rows = con.execute(
+                f"SELECT v, min(ts), max(ts), count(*) FROM "
+                f"(SELECT {expr} AS v, ts FROM statics WHERE mmsi = ?) "
+                "WHERE v IS NOT NULL GROUP BY v ORDER BY min(ts), v",
+                [mmsi],
+            ).fetchall()
+            entries = [
+                {"value": r[0], "first_seen": r[1], "last_seen": r[2], "reports": r[3]}
+                for r in rows
+            ]
+            if key == "ship_type":
+                for e in entries:
+                    e["ship_group"] = ship_group(int(e["value"]))
+            history[key] = entries
+        # Events of this vessel (the events view; filled once detectors have run).
+        events = (
+            con.sql(
+                'SELECT event_id, type, start, "end", vessels, duration_h, region, zone, '
+                f"confidence FROM events WHERE list_contains(vessels, {int(mmsi)}::UINTEGER) "
+                "ORDER BY start"
+            )
+            .to_arrow_table()
+            .to_pylist()
+        )
+    flag = flag_of_mmsi(mmsi)
+    return {
+        "mmsi": mmsi,
+        "flag": flag,
+        "country": country_name(flag),
+        "positions": track[0],
+        "first_seen": track[1],
+        "last_seen": track[2],
+        "days_with_positions": track[3],
+        "identity": history,
+        "events": events,
+    }
+
+
+def _print_vessel(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console()
+    flag = report["flag"] or "?"
+    country = f" ({report['country']})" if report["country"] else ""
+    out.print(f"[bold]MMSI {report['mmsi']}[/bold]  flag {flag}{country}")
+    out.print(
+        f"positions: {report['positions']:,}  first seen: {_cell(report['first_seen'])}  "
+        f"last seen: {_cell(report['last_seen'])}  days: {report['days_with_positions']}"
+    )
+    table = Table(title="identity history", title_justify="left")
+    for col in ("field", "value", "first seen", "last seen", "reports"):
+        table.add_column(col)
+    for key, entries in report["identity"].items():
+        for e in entries:
+            value = _cell(e["value"])
+            if "ship_group" in e:
+                value += f" ({e['ship_group']})"
+            table.add_row(
+                key, value, _cell(e["first_seen"]), _cell(e["last_seen"]), str(e["reports"])
+            )
+    out.print(table)
+    # --- events: rows of the events view naming this vessel (H6: enrich here) ---
+    events = Table(title="events", title_justify="left")
+    for col in ("type", "start", "end", "duration_h", "region", "zone", "other vessels"):
+        events.add_column(col)
+    for ev in report["events"]:
+        others = [v for v in ev["vessels"] if v != report["mmsi"]]
+        events.add_row(
+            ev["type"],
+            _cell(ev["start"]),
+            _cell(ev["end"]),
+            "" if ev["duration_h"] is None else f"{ev['duration_h']:.1f}",
+            _cell(ev["region"]),
+            _cell(ev["zone"]),
+            ", ".join(str(v) for v in others),
+        )
+    if report["events"]:
+        out.print(events)
+    else:
+        out.print("events: none (run `seawatch detect` to compute them)")
+
+
+def vessel_command(
+    mmsi: int = _MMSI_ARG,
+    store: Path | None = StoreOption,
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    """Show a vessel: identity history, flag, track summary and events."""
+    from seawatch.store import open_store
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("choose from table, json", param_hint="--format")
+    report = vessel_report(open_store(store_path(store)), mmsi)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(_jsonable(report), ensure_ascii=False, indent=1) + "\n")
+    else:
+        _print_vessel(report)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ingest``, ``query`` and ``vessel``."""
+    app.command("ingest", epilog=_INGEST_EPILOG)(ingest_command)
+    app.command("query", epilog=_QUERY_EPILOG)(query_command)
+    app.command("vessel")(vessel_command)
