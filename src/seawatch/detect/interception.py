@@ -1,0 +1,533 @@
+"""Interceptions: vessel A closes on vessel B, stays with it while B slows, and afterwards
+B diverts (DESIGN.md §7).
+
+Input: 10-minute slots (schema :data:`seawatch.tracks.SLOTS`, what
+:func:`seawatch.tracks.resample` gives; raw positions are prepared and resampled here) of
+all vessels in a time window, any row order; optionally ``statics`` (``mmsi, ts,
+ship_type, destination``) and ``pairs``, the close slot pairs the engine found with its
+SQL pair search (``mmsi_a, mmsi_b, slot``: the two vessels within ``close_dist_m`` in that
+slot); without ``pairs`` the kernel finds them itself (a grid join in numpy).
+
+An event needs, for an ordered pair (A = interceptor, B = target):
+
+1. **contact**: slots where the two are within ``close_dist_m``, merged across up to
+   ``max_missing_slots`` missing slots; B below ``target_max_speed_kn`` in at least
+   ``min_contact_min`` minutes of them (slots x slot length);
+2. **approach**: over the ``approach_window_h`` before the contact, the range shrank by
+   ``min_closing_m`` or more, A's mean speed exceeded B's by ``min_speed_margin_kn``, and B
+   was under way (mean >= ``target_min_speed_before_kn``: B *slowed*);
+3. **diversion** within ``after_window_h`` of the contact's end, any of:
+   ``course`` (B's track bearing over the ``course_window_h`` after the contact differs by
+   ``min_course_change_deg`` or more from its bearing during the approach, B moving at
+   least ``min_course_dist_m``), ``destination`` (B declares a destination different from
+   its last one before the contact), ``dark`` (B sends nothing for ``dark_min_h`` while the
+   data goes on at least that long);
+4. **not a service call**: A's ship type is not in ``excluded_interceptor_types`` (pilot
+   50, tug 52, port tender 53, towing 31/32 by default) and the contact is at least
+   ``min_port_dist_m`` from any port or anchorage (pilot boarding grounds, harbour tugs).
+
+Confidence starts at ``base_confidence`` and rises by ``naval_bonus`` when A is military
+(35), law enforcement (55) or listed in ``naval_mmsis``, by ``tanker_bonus`` when B is a
+tanker (80-89), and by ``high_seas_bonus`` outside every ``*-eez`` zone; at most 1.
+
+``vessels`` lists both MMSIs (sorted, as every event); the roles are in the details:
+``interceptor``, ``target``, ``approach_speed_kn``, ``closing_m``, ``closest_m``,
+``target_speed_before_kn`` / ``_during_kn`` / ``_after_kn``, ``diversion`` (``kinds``,
+``course_change_deg``, ``destination_before``/``_after``, ``dark_h``), ship types and
+groups, ``high_seas``. The event spans the contact (first close slot to the end of the
+last); its location is the midpoint at the closest approach.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawatch._exceptions import ParameterError
+from seawatch.detect._base import (
+    M_PER_NM,
+    GeoContext,
+    build_events,
+    details_json,
+    resolve_geo,
+)
+from seawatch.detect._standoff import iso_us
+from seawatch.schema import EVENTS
+from seawatch.tracks import ResampleParams, haversine_m, prepare, resample
+from seawatch.tracks._kernels import KN_TO_MPS
+from seawatch.watchlist import normalize_name
+
+TYPE = "interception"
+TYPES = (TYPE,)
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+__all__ = ["DEFAULT", "GFW", "TYPE", "InterceptionParams", "close_pairs", "interceptions"]
+
+
+@dataclass(frozen=True, slots=True)
+class InterceptionParams:
+    """Parameters of :func:`interceptions` (units in the names)."""
+
+    close_dist_m: float = 1_000.0
+    """The two vessels count as together within this range."""
+    min_contact_min: float = 30.0
+    """Minutes together while B is slow."""
+    target_max_speed_kn: float = 3.0
+    """B is slow below this."""
+    max_missing_slots: int = 1
+    """Missing close slots bridged inside one contact."""
+    slot_min: float = 10.0
+    """Slot length of the input (and of the internal resampling)."""
+    approach_window_h: float = 1.0
+    """Window before the contact where the approach is measured."""
+    min_closing_m: float = 1_852.0
+    """The range must shrink this much over the approach window."""
+    min_speed_margin_kn: float = 1.0
+    """A's mean approach speed must exceed B's by this."""
+    target_min_speed_before_kn: float = 5.0
+    """B's mean speed before the contact (it was under way, then slowed)."""
+    after_window_h: float = 12.0
+    """Window after the contact where a diversion is looked for."""
+    course_window_h: float = 1.0
+    """Length of track after the contact whose bearing is compared."""
+    min_course_change_deg: float = 45.0
+    """A sustained course change at least this large is a diversion."""
+    min_course_dist_m: float = 1_852.0
+    """B must move at least this far for a bearing to count."""
+    dark_min_h: float = 6.0
+    """B silent this long after the contact is a diversion (``dark``)."""
+    excluded_interceptor_types: tuple[int, ...] = (31, 32, 50, 52, 53)
+    """Ship types of A that make a contact a service call (towing, pilot, tug, tender)."""
+    min_port_dist_m: float = 10_000.0
+    """Contacts closer than this to a port or anchorage are service calls (0 disables)."""
+    naval_mmsis: tuple[int, ...] = ()
+    """MMSIs known to be naval or coast-guard vessels (in addition to types 35 and 55)."""
+    base_confidence: float = 0.4
+    naval_bonus: float = 0.3
+    tanker_bonus: float = 0.15
+    high_seas_bonus: float = 0.15
+
+    def __post_init__(self) -> None:
+        if self.close_dist_m <= 0 or self.slot_min <= 0 or self.min_contact_min <= 0:
+            raise ParameterError("InterceptionParams: distances and durations must be > 0")
+        if self.max_missing_slots < 0:
+            raise ParameterError("InterceptionParams: max_missing_slots >= 0")
+
+
+DEFAULT = InterceptionParams()
+GFW = DEFAULT
+"""GFW publishes no interception events: the ``gfw`` preset uses ours."""
+
+
+# --------------------------------------------------------------------------------------
+# pair search
+
+
+def close_pairs(
+    mmsi: I64, slot_us: I64, lat: F64, lon: F64, *, max_dist_m: float
+) -> tuple[I64, I64, F64]:
+    """Index pairs ``(i, j)`` with ``mmsi[i] < mmsi[j]``, the same slot and at most
+    ``max_dist_m`` apart, and their distances: a grid self-join (cells at least
+    ``max_dist_m`` wide, each cell joined with its 8 neighbours)."""
+    n = len(mmsi)
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
+    if n < 2:
+        return empty
+    dlat = max_dist_m / 111_000.0 * 1.01
+    coslat = max(np.cos(np.radians(min(float(np.max(np.abs(lat))), 89.0))), 1e-3)
+    dlon = dlat / coslat
+    ci = np.floor(lat / dlat).astype(np.int64)
+    cj = np.floor(lon / dlon).astype(np.int64)
+    ci -= ci.min() - 1
+    cj -= cj.min() - 1
+    ni = int(ci.max()) + 2
+    nj = int(cj.max()) + 2
+    _, si = np.unique(slot_us, return_inverse=True)
+    key = (si.astype(np.int64) * ni + ci) * nj + cj
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    ii: list[I64] = []
+    jj: list[I64] = []
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            target = key + di * nj + dj
+            lo = np.searchsorted(skey, target, side="left")
+            hi = np.searchsorted(skey, target, side="right")
+            cnt = hi - lo
+            if not cnt.any():
+                continue
+            src = np.repeat(np.arange(n), cnt)
+            starts = np.repeat(lo, cnt)
+            offs = np.arange(len(src)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            dst = order[starts + offs]
+            keep = mmsi[src] < mmsi[dst]
+            ii.append(src[keep])
+            jj.append(dst[keep])
+    if not ii:
+        return empty
+    i = np.concatenate(ii)
+    j = np.concatenate(jj)
+    d = haversine_m(lat[i], lon[i], lat[j], lon[j])
+    ok = d <= max_dist_m
+    return i[ok], j[ok], d[ok]
+
+
+# --------------------------------------------------------------------------------------
+# per-vessel series
+
+
+@dataclass(frozen=True, slots=True)
+class _Series:
+    slot: I64
+    lat: F64
+    lon: F64
+    sog: F64
+
+
+def _series(slots: pa.Table, slot_us: int) -> dict[int, _Series]:
+    m = np.asarray(pc.cast(slots.column("mmsi"), pa.int64()).to_numpy(zero_copy_only=False))
+    t = np.asarray(pc.cast(slots.column("slot"), pa.int64()).to_numpy(zero_copy_only=False))
+    la = np.asarray(pc.cast(slots.column("lat"), pa.float64()).to_numpy(zero_copy_only=False))
+    lo = np.asarray(pc.cast(slots.column("lon"), pa.float64()).to_numpy(zero_copy_only=False))
+    if "sog_kn" in slots.column_names:
+        sog = np.asarray(
+            pc.cast(slots.column("sog_kn"), pa.float64()).to_numpy(zero_copy_only=False)
+        )
+    else:
+        sog = np.full(len(m), np.nan)
+    seg = (
+        np.asarray(pc.cast(slots.column("seg_id"), pa.int64()).to_numpy(zero_copy_only=False))
+        if "seg_id" in slots.column_names
+        else np.zeros(len(m), np.int64)
+    )
+    order = np.lexsort((seg, t, m))
+    m, t, la, lo, sog = m[order], t[order], la[order], lo[order], sog[order]
+    first = np.r_[True, (m[1:] != m[:-1]) | (t[1:] != t[:-1])]  # one row per (mmsi, slot)
+    m, t, la, lo, sog = m[first], t[first], la[first], lo[first], sog[first]
+    out: dict[int, _Series] = {}
+    bounds = np.flatnonzero(np.r_[True, m[1:] != m[:-1], True])
+    for a, b in itertools.pairwise(bounds):
+        ts_, la_, lo_, s_ = t[a:b], la[a:b], lo[a:b], sog[a:b].copy()
+        # speed over ground from the track where the report gives none
+        if np.isnan(s_).any() and b - a > 1:
+            d = haversine_m(la_[:-1], lo_[:-1], la_[1:], lo_[1:])
+            v = d / ((ts_[1:] - ts_[:-1]) / 1e6) / KN_TO_MPS
+            vt = np.r_[v[:1], v] if len(v) else v
+            s_ = np.where(np.isnan(s_), vt, s_)
+        out[int(m[a])] = _Series(ts_, la_, lo_, s_)
+    return out
+
+
+def _bearing(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
+    p0, p1 = np.radians(lat0), np.radians(lat1)
+    dl = np.radians(lon1 - lon0)
+    y = np.sin(dl) * np.cos(p1)
+    x = np.cos(p0) * np.sin(p1) - np.sin(p0) * np.cos(p1) * np.cos(dl)
+    return float(np.degrees(np.arctan2(y, x)) % 360.0)
+
+
+def _angle_diff(a: float, b: float) -> float:
+    d = abs(a - b) % 360.0
+    return min(d, 360.0 - d)
+
+
+def _window(s: _Series, t0: int, t1: int) -> npt.NDArray[np.intp]:
+    """Indices of ``s`` with ``t0 <= slot < t1``."""
+    lo = int(np.searchsorted(s.slot, t0, side="left"))
+    hi = int(np.searchsorted(s.slot, t1, side="left"))
+    return np.arange(lo, hi)
+
+
+def _mean(x: F64) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.mean(x)) if len(x) else float("nan")
+
+
+# --------------------------------------------------------------------------------------
+# statics
+
+
+def _statics_lookup(
+    statics: pa.Table | None,
+) -> tuple[dict[int, int], dict[int, list[tuple[int, str]]]]:
+    types: dict[int, int] = {}
+    dests: dict[int, list[tuple[int, str]]] = {}
+    if statics is None or statics.num_rows == 0:
+        return types, dests
+    s = statics.filter(pc.is_valid(statics.column("ts")))
+    m = pc.cast(s.column("mmsi"), pa.int64()).to_pylist()
+    t = pc.cast(s.column("ts"), pa.int64()).to_pylist()
+    st = s.column("ship_type").to_pylist() if "ship_type" in s.column_names else [None] * len(m)
+    de = s.column("destination").to_pylist() if "destination" in s.column_names else [None] * len(m)
+    for mm, tt, ty, d in sorted(zip(m, t, st, de, strict=True), key=lambda r: (r[0], r[1])):
+        if ty:
+            types[mm] = int(ty)  # latest non-zero type wins
+        nd = normalize_name(d)
+        if nd:
+            dests.setdefault(mm, []).append((tt, nd))
+    return types, dests
+
+
+# --------------------------------------------------------------------------------------
+# kernel
+
+
+def interceptions(
+    slots: pa.Table,
+    *,
+    statics: pa.Table | None = None,
+    pairs: pa.Table | None = None,
+    params: InterceptionParams = DEFAULT,
+    geo: GeoContext | None = None,
+) -> pa.Table:
+    """Interception events (schema EVENTS); see the module docstring for the definition."""
+    g = resolve_geo(geo)
+    if slots.num_rows == 0:
+        return EVENTS.empty_table()
+    if "slot" not in slots.column_names:
+        slots = resample(prepare(slots, geo=g), params=ResampleParams(slot_min=params.slot_min))
+    slot_us = round(params.slot_min * 6e7)
+    series = _series(slots, slot_us)
+    data_end = max(int(s.slot[-1]) for s in series.values())
+    contacts = _contacts(series, pairs, params, slot_us)
+    types, dests = _statics_lookup(statics)
+    found: list[dict[str, Any]] = []
+    for (ma, mb), times in contacts:
+        for a, b in ((ma, mb), (mb, ma)):
+            ev = _evaluate(a, b, times, series, types, dests, data_end, params, slot_us)
+            if ev is not None:
+                found.append(ev)
+    if not found:
+        return EVENTS.empty_table()
+    lat = np.array([e["lat"] for e in found])
+    lon = np.array([e["lon"] for e in found])
+    # service calls near ports
+    if params.min_port_dist_m > 0:
+        pd, _pidx = g.nearest_port(lat, lon)
+        keep = ~(pd < params.min_port_dist_m)
+        found = [e for e, k in zip(found, keep, strict=True) if k]
+        lat, lon = lat[keep], lon[keep]
+        if not found:
+            return EVENTS.empty_table()
+    shore = g.distance_to_shore_m(lat, lon)
+    names = list(g.zone_names())
+    pi, zi = g.zone_membership(lat, lon)
+    eez: list[str | None] = [None] * len(found)
+    for p_, z_ in zip(pi, zi, strict=True):
+        if names[z_].endswith("-eez") and eez[p_] is None:
+            eez[p_] = names[z_]
+    conf = []
+    details = []
+    for k, e in enumerate(found):
+        high_seas = eez[k] is None
+        c = params.base_confidence
+        c += params.naval_bonus if e["naval"] else 0.0
+        c += params.tanker_bonus if e["target_group"] == "tanker" else 0.0
+        c += params.high_seas_bonus if high_seas else 0.0
+        conf.append(min(c, 1.0))
+        details.append(
+            details_json(
+                params,
+                **e["details"],
+                high_seas=high_seas,
+                eez=eez[k],
+                shore_dist_nm=float(shore[k]) / M_PER_NM,
+                naval_interceptor=e["naval"],
+            )
+        )
+    return build_events(
+        types=TYPE,
+        start_us=[e["start"] for e in found],
+        end_us=[e["end"] for e in found],
+        vessels=[[e["a"], e["b"]] for e in found],
+        lat=lat,
+        lon=lon,
+        region=list(g.region_of(lat, lon)),
+        zone=eez,
+        confidence=conf,
+        details=details,
+    )
+
+
+def _contacts(
+    series: dict[int, _Series],
+    pairs: pa.Table | None,
+    params: InterceptionParams,
+    slot_us: int,
+) -> list[tuple[tuple[int, int], I64]]:
+    """Runs of close slots per vessel pair: ``((mmsi_lo, mmsi_hi), slot times)``."""
+    if pairs is not None:
+        pa_ = np.asarray(pc.cast(pairs.column("mmsi_a"), pa.int64()).to_numpy(zero_copy_only=False))
+        pb_ = np.asarray(pc.cast(pairs.column("mmsi_b"), pa.int64()).to_numpy(zero_copy_only=False))
+        pt = np.asarray(pc.cast(pairs.column("slot"), pa.int64()).to_numpy(zero_copy_only=False))
+        lo_m, hi_m = np.minimum(pa_, pb_), np.maximum(pa_, pb_)
+    else:
+        keys = sorted(series)
+        m = np.concatenate([np.full(len(series[k].slot), k, np.int64) for k in keys])
+        t = np.concatenate([series[k].slot for k in keys])
+        la = np.concatenate([series[k].lat for k in keys])
+        lo = np.concatenate([series[k].lon for k in keys])
+        i, j, _ = close_pairs(m, t, la, lo, max_dist_m=params.close_dist_m)
+        lo_m, hi_m, pt = m[i], m[j], t[i]
+    if len(pt) == 0:
+        return []
+    order = np.lexsort((pt, hi_m, lo_m))
+    lo_m, hi_m, pt = lo_m[order], hi_m[order], pt[order]
+    keep = np.r_[True, (lo_m[1:] != lo_m[:-1]) | (hi_m[1:] != hi_m[:-1]) | (pt[1:] != pt[:-1])]
+    lo_m, hi_m, pt = lo_m[keep], hi_m[keep], pt[keep]
+    max_step = (params.max_missing_slots + 1) * slot_us
+    brk = np.r_[
+        True,
+        (lo_m[1:] != lo_m[:-1]) | (hi_m[1:] != hi_m[:-1]) | (pt[1:] - pt[:-1] > max_step),
+        True,
+    ]
+    b = np.flatnonzero(brk)
+    min_slots = int(np.ceil(params.min_contact_min / params.slot_min - 1e-9))
+    out = []
+    for s, e in itertools.pairwise(b):
+        if e - s >= min_slots:
+            out.append(((int(lo_m[s]), int(hi_m[s])), pt[s:e]))
+    return out
+
+
+def _evaluate(
+    a: int,
+    b: int,
+    times: I64,
+    series: dict[int, _Series],
+    types: dict[int, int],
+    dests: dict[int, list[tuple[int, str]]],
+    data_end: int,
+    p: InterceptionParams,
+    slot_us: int,
+) -> dict[str, Any] | None:
+    from seawatch.ais.codes import ship_group
+
+    sa, sb = series[a], series[b]
+    a_type = types.get(a)
+    if a_type is not None and a_type in p.excluded_interceptor_types:
+        return None
+    t0, t1 = int(times[0]), int(times[-1])
+    # B slow while together
+    ib = np.searchsorted(sb.slot, times)
+    ib = np.minimum(ib, len(sb.slot) - 1)
+    b_sog_c = sb.sog[ib]
+    slow = np.isfinite(b_sog_c) & (b_sog_c < p.target_max_speed_kn)
+    if slow.sum() * p.slot_min < p.min_contact_min - 1e-9:
+        return None
+    # approach
+    w0 = t0 - round(p.approach_window_h * 3.6e9)
+    wa, wb = _window(sa, w0, t0), _window(sb, w0, t0)
+    common = np.intersect1d(sa.slot[wa], sb.slot[wb])
+    if len(common) < 2:
+        return None
+    ka = np.searchsorted(sa.slot, common)
+    kb = np.searchsorted(sb.slot, common)
+    rng = haversine_m(sa.lat[ka], sa.lon[ka], sb.lat[kb], sb.lon[kb])
+    ia0 = int(np.searchsorted(sa.slot, t0))
+    range_at_contact = float(
+        haversine_m(sa.lat[ia0 : ia0 + 1], sa.lon[ia0 : ia0 + 1], sb.lat[ib[:1]], sb.lon[ib[:1]])[0]
+    )
+    closing = float(rng[0]) - range_at_contact
+    a_speed = _mean(sa.sog[ka])
+    b_speed_before = _mean(sb.sog[kb])
+    if not (
+        closing >= p.min_closing_m
+        and a_speed >= b_speed_before + p.min_speed_margin_kn
+        and b_speed_before >= p.target_min_speed_before_kn
+    ):
+        return None
+    # diversion
+    after_end = t1 + slot_us + round(p.after_window_h * 3.6e9)
+    wafter = _window(sb, t1 + slot_us, after_end)
+    kinds: list[str] = []
+    div: dict[str, Any] = {}
+    # course: approach bearing vs bearing over the course window after the contact
+    bb = wb
+    if len(bb) >= 2:
+        before_brg = _bearing(sb.lat[bb[0]], sb.lon[bb[0]], sb.lat[bb[-1]], sb.lon[bb[-1]])
+        moved_before = float(
+            haversine_m(sb.lat[bb[:1]], sb.lon[bb[:1]], sb.lat[bb[-1:]], sb.lon[bb[-1:]])[0]
+        )
+        cw = _window(sb, t1 + slot_us, t1 + slot_us + round(p.course_window_h * 3.6e9))
+        if moved_before >= p.min_course_dist_m and len(cw) >= 2:
+            moved_after = float(
+                haversine_m(sb.lat[cw[:1]], sb.lon[cw[:1]], sb.lat[cw[-1:]], sb.lon[cw[-1:]])[0]
+            )
+            span_after_h = (sb.slot[cw[-1]] - sb.slot[cw[0]]) / 3.6e9
+            if moved_after >= p.min_course_dist_m and span_after_h >= 0.5 * p.course_window_h:
+                after_brg = _bearing(sb.lat[cw[0]], sb.lon[cw[0]], sb.lat[cw[-1]], sb.lon[cw[-1]])
+                change = _angle_diff(before_brg, after_brg)
+                div["course_before_deg"] = before_brg
+                div["course_after_deg"] = after_brg
+                div["course_change_deg"] = change
+                if change >= p.min_course_change_deg:
+                    kinds.append("course")
+    # destination
+    dl = dests.get(b, [])
+    before_d = [d for t, d in dl if t < t0]
+    after_d = [d for t, d in dl if t0 <= t < after_end]
+    if before_d and after_d:
+        changed = [d for d in after_d if d != before_d[-1]]
+        if changed:
+            kinds.append("destination")
+            div["destination_before"] = before_d[-1]
+            div["destination_after"] = changed[0]
+    # dark
+    nxt = int(np.searchsorted(sb.slot, t1, side="right"))
+    dark_us = round(p.dark_min_h * 3.6e9)
+    if nxt < len(sb.slot):
+        silent = int(sb.slot[nxt]) - t1
+        if silent >= dark_us:
+            kinds.append("dark")
+            div["dark_h"] = silent / 3.6e9
+    elif data_end - t1 >= dark_us:
+        kinds.append("dark")
+        div["dark_h"] = None  # still dark at the end of the data
+        div["dark_until_end_of_data"] = True
+    if not kinds:
+        return None
+    div["kinds"] = kinds
+    # closest approach
+    ia = np.minimum(np.searchsorted(sa.slot, times), len(sa.slot) - 1)
+    d = haversine_m(sa.lat[ia], sa.lon[ia], sb.lat[ib], sb.lon[ib])
+    kc = int(np.argmin(d))
+    b_after = _mean(sb.sog[wafter]) if len(wafter) else float("nan")
+    b_type = types.get(b)
+    naval = a in p.naval_mmsis or a_type in (35, 55)
+    return {
+        "a": a,
+        "b": b,
+        "start": t0,
+        "end": t1 + slot_us,
+        "lat": (float(sa.lat[ia[kc]]) + float(sb.lat[ib[kc]])) / 2,
+        "lon": (float(sa.lon[ia[kc]]) + float(sb.lon[ib[kc]])) / 2,
+        "naval": naval,
+        "target_group": ship_group(b_type),
+        "details": {
+            "interceptor": a,
+            "target": b,
+            "interceptor_ship_type": a_type,
+            "target_ship_type": b_type,
+            "interceptor_group": ship_group(a_type),
+            "target_group": ship_group(b_type),
+            "approach_speed_kn": a_speed,
+            "approach_start_range_m": float(rng[0]),
+            "closing_m": closing,
+            "closest_m": float(d[kc]),
+            "closest_at": iso_us(int(times[kc])),
+            "contact_h": (t1 + slot_us - t0) / 3.6e9,
+            "target_slow_h": float(slow.sum()) * p.slot_min / 60.0,
+            "target_speed_before_kn": b_speed_before,
+            "target_speed_during_kn": _mean(b_sog_c),
+            "target_speed_after_kn": b_after,
+            "diversion": div,
+        },
+    }
