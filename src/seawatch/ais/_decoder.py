@@ -1,0 +1,538 @@
+"""The NMEA/AIS decoder: bytes in, Arrow tables out (docs/ARCHITECTURE.md, ``seawatch.ais``).
+
+Line accounting. Every input line ends in exactly one of three places:
+
+* part of a decoded message (positions, statics or others rows);
+* *framing*: a line that only carries context for the next sentence and is consumed, not
+  rejected: a ``$PGHP`` Gatehouse line, a tag block alone on its line;
+* a row of ``rejects`` with a :class:`~seawatch.schema.RejectReason`. A rejected multi-sentence
+  message gives one reject row per fragment line.
+
+So ``lines == message_lines + framing_lines + len(rejects)`` summed over all ``feed`` calls and
+``finish``. (A line holding several tag-blocked sentences counts each sentence once.)
+
+Time of a message, first that applies: the tag block ``c:`` (seconds or milliseconds), the
+preceding ``$PGHP`` line (it applies to the next AIS sentence), the receiver time at the end of
+the sentence (``...*hh,...,1325394060``), ``default_time``; else null.
+
+Type 24: a part A and a part B from the same MMSI are joined into one statics row (name from
+A; ship type, call sign, dimensions from B; ``ts`` and station of the later part) when the second
+part is the next type-24 part that MMSI sends, in either order. A part followed by another part
+of the same kind is emitted alone (the fields of the other part null), as are parts still pending
+at :meth:`NmeaDecoder.finish`.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from seawatch import schema
+from seawatch._exceptions import SourceError
+from seawatch.ais import _kernels as K
+from seawatch.ais._scan import (
+    NO_TIME,
+    REASONS,
+    ST_DECODED,
+    ST_EMPTY,
+    ST_FRAMING_OK,
+    scan,
+)
+
+_CARRY_LINES = 1000
+"""Pending fragments older than this many lines are given up as orphans between feeds."""
+
+_CLASS = {5: "A", 19: "B", 21: "AtoN", 24: "B"}
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The result of decoding some NMEA lines (tables with the ``seawatch.schema`` schemas)."""
+
+    positions: pa.Table
+    statics: pa.Table
+    others: pa.Table
+    rejects: pa.Table
+    lines: int
+    """Input lines consumed."""
+    messages: int
+    """AIS messages decoded (a multi-sentence message counts once)."""
+    by_type: dict[int, int] = field(default_factory=dict)
+    """Decoded messages by AIS message type."""
+    message_lines: int = 0
+    """Lines (sentences) that became part of a decoded message."""
+    framing_lines: int = 0
+    """Lines consumed as pure framing ($PGHP, a lone tag block)."""
+
+    @staticmethod
+    def empty() -> Decoded:
+        return Decoded(
+            positions=schema.empty(schema.POSITIONS),
+            statics=schema.empty(schema.STATICS),
+            others=schema.empty(schema.OTHERS),
+            rejects=schema.empty(schema.REJECTS),
+            lines=0,
+            messages=0,
+        )
+
+    def rejects_by_reason(self) -> dict[str, int]:
+        """Reject counts by reason."""
+        if self.rejects.num_rows == 0:
+            return {}
+        vc = self.rejects.column("reason").value_counts()
+        return {str(v["values"]): int(v["counts"]) for v in vc.to_pylist()}
+
+    @staticmethod
+    def concat(parts: Iterable[Decoded]) -> Decoded:
+        """One :class:`Decoded` from several (tables concatenated, counts summed)."""
+        parts = list(parts)
+        if not parts:
+            return Decoded.empty()
+        by_type: dict[int, int] = {}
+        for p in parts:
+            for k, v in p.by_type.items():
+                by_type[k] = by_type.get(k, 0) + v
+
+        def cat(name: str) -> pa.Table:
+            return pa.concat_tables([getattr(p, name) for p in parts]).unify_dictionaries()
+
+        return Decoded(
+            positions=cat("positions"),
+            statics=cat("statics"),
+            others=cat("others"),
+            rejects=cat("rejects"),
+            lines=sum(p.lines for p in parts),
+            messages=sum(p.messages for p in parts),
+            by_type=dict(sorted(by_type.items())),
+            message_lines=sum(p.message_lines for p in parts),
+            framing_lines=sum(p.framing_lines for p in parts),
+        )
+
+
+def _to_us(t: datetime | None) -> int:
+    if t is None:
+        return NO_TIME
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    delta = t - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _strings(mat: npt.NDArray[np.uint8], n: npt.NDArray[np.int32]) -> pa.Array:
+    """Rows of a fixed-width byte matrix cut to lengths ``n`` -> string array (0 length: null)."""
+    n64 = n.astype(np.int64)
+    offsets = np.zeros(len(n) + 1, np.int32)
+    np.cumsum(n64, out=offsets[1:], dtype=np.int32) if len(n) else None
+    data = mat[np.arange(mat.shape[1])[None, :] < n64[:, None]]
+    valid = n > 0
+    return pa.StringArray.from_buffers(
+        len(n),
+        pa.py_buffer(offsets),
+        pa.py_buffer(np.ascontiguousarray(data)),
+        pa.array(valid).buffers()[1] if not valid.all() else None,
+        null_count=int((~valid).sum()),
+    )
+
+
+def _dict_col(values: npt.NDArray[np.int32], names: list[str]) -> pa.Array:
+    idx = pa.array(values, mask=values < 0, type=pa.int32())
+    return pa.DictionaryArray.from_arrays(idx, pa.array(names, type=pa.string()))
+
+
+class NmeaDecoder:
+    """Streaming NMEA decoder. Feed whole lines; multi-sentence fragments carry between calls.
+
+    ``accept_bad_checksum`` accepts sentences and tag blocks whose checksum is missing or wrong
+    (by default they are rejected: a corrupt payload makes phantom positions).
+    ``default_time`` is the time of messages the input gives none for (else their ``ts`` is null).
+    """
+
+    def __init__(
+        self,
+        *,
+        source: str = "",
+        accept_bad_checksum: bool = False,
+        default_time: datetime | None = None,
+    ) -> None:
+        self._source = source
+        self._accept_bad = accept_bad_checksum
+        self._default_us = _to_us(default_time)
+        self._lines = 0  # lines consumed so far
+        self._pending_time = NO_TIME
+        self._carry = b""
+        self._carry_lines = np.zeros(0, np.int64)
+        self._carry_time = np.zeros(0, np.int64)
+        self._pending24: dict[int, dict[str, Any]] = {}
+        self._tail = b""
+
+    # ------------------------------------------------------------------ public
+
+    def feed(self, data: bytes) -> Decoded:
+        """Decode ``data`` (whole lines; an unterminated last line is held for the next call)."""
+        data = self._tail + bytes(data)
+        cut = data.rfind(b"\n") + 1
+        self._tail = data[cut:]
+        return self._run(data[:cut], final=False)
+
+    def finish(self) -> Decoded:
+        """Decode what is left: the unterminated last line, pending fragments become orphans."""
+        data, self._tail = self._tail, b""
+        out = self._run(data, final=True)
+        flushed = self._flush24()
+        if flushed is not None:
+            out = Decoded.concat([out, flushed])
+        return out
+
+    # ------------------------------------------------------------------ core
+
+    def _run(self, data: bytes, *, final: bool) -> Decoded:
+        ncarry = len(self._carry_lines)
+        if not data and ncarry == 0:
+            return Decoded.empty()
+        whole = self._carry + data
+        buf = np.frombuffer(whole, dtype=np.uint8)
+        (
+            nrec, r_line, r_start, r_end, r_status, pay_a, pay_b, fill, total, num, seq, chan,
+            gid, gtotal, gnum, r_time, r_station, st_a, st_b, nlines, pend_time,
+        ) = scan(buf, self._accept_bad, self._pending_time)  # fmt: skip
+        self._pending_time = pend_time
+        r_line = r_line[:nrec]
+        # global, 1-based line numbers; the carried records keep theirs (one record each)
+        line_no = r_line - ncarry + self._lines + 1
+        line_no[:ncarry] = self._carry_lines
+        r_time = r_time[:nrec]
+        if ncarry:
+            keep = self._carry_time != NO_TIME
+            r_time[:ncarry][keep] = self._carry_time[keep]
+        new_lines = nlines - ncarry
+        self._lines += new_lines
+        status = r_status[:nrec]
+        msg_off, msg_recs, nmsg = K.assemble(
+            nrec, status, line_no, total, num, seq, chan, gid, gtotal, gnum, r_station,
+            final, self._lines - _CARRY_LINES,
+        )  # fmt: skip
+        res = K.decode(buf, msg_off, msg_recs, status, pay_a, pay_b, fill, num, r_time, r_station)
+        (
+            m_status, m_cat, m_type, m_mmsi, m_ts, m_station, lat, lon, sog, cog, heading, nav,
+            nst, s_msg, s_imo, s_shiptype, s_len, s_beam, s_draught, s_eta, s_part,
+            s_name, s_name_n, s_call, s_call_n, s_dest, s_dest_n,
+            not_, o_msg, o_fill, o_bytes, o_off,
+        ) = res  # fmt: skip
+        if self._default_us != NO_TIME:
+            m_ts[m_ts == NO_TIME] = self._default_us
+        stations = [
+            bytes(whole[a:b]).decode("utf-8", "replace") for a, b in zip(st_a, st_b, strict=True)
+        ]
+
+        # carry pending fragments to the next feed
+        carried = np.flatnonzero(status == K.ST_CARRIED)
+        self._carry = b"".join(bytes(whole[r_start[r] : r_end[r]]) + b"\n" for r in carried)
+        self._carry_lines = line_no[carried].copy()
+        self._carry_time = r_time[carried].copy()
+
+        ok = m_status == 0
+        src_names = [self._source] if self._source else []
+        positions = self._positions(
+            ok & ((m_cat & K.CAT_POSITION) > 0), m_mmsi, m_ts, lat, lon, sog, cog, heading, nav,
+            m_type, m_station, stations, src_names,
+        )  # fmt: skip
+        others = self._others(
+            m_mmsi, m_ts, m_type, m_station, o_msg[:not_], o_fill[:not_], o_bytes,
+            o_off[: not_ + 1], stations, src_names,
+        )  # fmt: skip
+        st_cols: dict[str, Any] = {
+            "msg": s_msg[:nst], "imo": s_imo[:nst], "shiptype": s_shiptype[:nst],
+            "len": s_len[:nst], "beam": s_beam[:nst], "draught": s_draught[:nst],
+            "eta": s_eta[:nst], "part": s_part[:nst],
+            "name": _strings(s_name[:nst], s_name_n[:nst]),
+            "call": _strings(s_call[:nst], s_call_n[:nst]),
+            "dest": _strings(s_dest[:nst], s_dest_n[:nst]),
+        }  # fmt: skip
+        statics = self._statics(st_cols, m_mmsi, m_ts, m_type, m_station, stations, src_names)
+
+        # rejects: records whose status is a reason
+        rej = np.flatnonzero((status >= ST_EMPTY) & (status < ST_DECODED))
+        rejects = pa.table(
+            {
+                "source": pa.array([self._source] * len(rej), pa.string()),
+                "line_no": pa.array(line_no[rej], pa.int64()),
+                "reason": pa.array([REASONS[s] for s in status[rej]], pa.string()),
+                "raw": pa.array(
+                    [bytes(whole[r_start[r] : r_end[r]]).decode("utf-8", "replace") for r in rej],
+                    pa.string(),
+                ),
+            },
+            schema=schema.REJECTS,
+        )
+        types, counts = np.unique(m_type[ok], return_counts=True)
+        return Decoded(
+            positions=positions,
+            statics=statics,
+            others=others,
+            rejects=rejects,
+            lines=new_lines,
+            messages=int(ok.sum()),
+            by_type={int(t): int(c) for t, c in zip(types, counts, strict=True)},
+            message_lines=int((status == ST_DECODED).sum()),
+            framing_lines=int((status[ncarry:] == ST_FRAMING_OK).sum()),
+        )
+
+    # ------------------------------------------------------------------ tables
+
+    @staticmethod
+    def _common(
+        idx: npt.NDArray[np.int64],
+        m_ts: npt.NDArray[np.int64],
+        m_station: npt.NDArray[np.int32],
+        stations: list[str],
+        src_names: list[str],
+    ) -> tuple[pa.Array, pa.Array, pa.Array]:
+        ts = m_ts[idx]
+        ts_arr = pa.array(ts, mask=ts == NO_TIME, type=pa.int64()).cast(schema.TS)
+        src = np.zeros(len(idx), np.int32) if src_names else np.full(len(idx), -1, np.int32)
+        return ts_arr, _dict_col(src, src_names), _dict_col(m_station[idx], stations)
+
+    def _positions(
+        self,
+        mask: npt.NDArray[np.bool_],
+        m_mmsi: npt.NDArray[np.uint32],
+        m_ts: npt.NDArray[np.int64],
+        lat: npt.NDArray[np.float64],
+        lon: npt.NDArray[np.float64],
+        sog: npt.NDArray[np.float32],
+        cog: npt.NDArray[np.float32],
+        heading: npt.NDArray[np.uint16],
+        nav: npt.NDArray[np.uint8],
+        m_type: npt.NDArray[np.uint8],
+        m_station: npt.NDArray[np.int32],
+        stations: list[str],
+        src_names: list[str],
+    ) -> pa.Table:
+        idx = np.flatnonzero(mask)
+        ts, src, stn = self._common(idx, m_ts, m_station, stations, src_names)
+        la, lo, so, co = lat[idx], lon[idx], sog[idx], cog[idx]
+        hd, nv = heading[idx], nav[idx]
+        return pa.Table.from_arrays(
+            [
+                pa.array(m_mmsi[idx], pa.uint32()),
+                ts,
+                pa.array(la, mask=np.isnan(la)),
+                pa.array(lo, mask=np.isnan(lo)),
+                pa.array(so, mask=np.isnan(so)),
+                pa.array(co, mask=np.isnan(co)),
+                pa.array(hd, mask=hd == 0xFFFF),
+                pa.array(nv, mask=nv == 0xFF),
+                pa.array(m_type[idx], pa.uint8()),
+                src,
+                stn,
+            ],
+            schema=schema.POSITIONS,
+        )
+
+    def _others(
+        self,
+        m_mmsi: npt.NDArray[np.uint32],
+        m_ts: npt.NDArray[np.int64],
+        m_type: npt.NDArray[np.uint8],
+        m_station: npt.NDArray[np.int32],
+        o_msg: npt.NDArray[np.int64],
+        o_fill: npt.NDArray[np.uint8],
+        o_bytes: npt.NDArray[np.uint8],
+        o_off: npt.NDArray[np.int64],
+        stations: list[str],
+        src_names: list[str],
+    ) -> pa.Table:
+        ts, src, stn = self._common(o_msg, m_ts, m_station, stations, src_names)
+        payload = pa.LargeStringArray.from_buffers(
+            len(o_msg), pa.py_buffer(o_off.astype(np.int64)), pa.py_buffer(o_bytes)
+        ).cast(pa.string())
+        return pa.Table.from_arrays(
+            [
+                pa.array(m_mmsi[o_msg], pa.uint32()),
+                ts,
+                pa.array(m_type[o_msg], pa.uint8()),
+                payload,
+                pa.array(o_fill, pa.uint8()),
+                src,
+                stn,
+            ],
+            schema=schema.OTHERS,
+        )
+
+    def _statics(
+        self,
+        c: dict[str, Any],
+        m_mmsi: npt.NDArray[np.uint32],
+        m_ts: npt.NDArray[np.int64],
+        m_type: npt.NDArray[np.uint8],
+        m_station: npt.NDArray[np.int32],
+        stations: list[str],
+        src_names: list[str],
+    ) -> pa.Table:
+        msg = c["msg"]
+        eta = c["eta"]
+        has_eta = (eta[:, 0] > 0) & (eta[:, 1] > 0)
+        eta_str = [
+            f"{e[0]:02d}-{e[1]:02d}T{e[2]:02d}:{e[3]:02d}" if h else None
+            for e, h in zip(eta.tolist(), has_eta.tolist(), strict=True)
+        ] if has_eta.any() else [None] * len(msg)  # fmt: skip
+        types = m_type[msg]
+        cls = np.array([_CLASS.get(int(t), "") for t in range(28)], dtype=object)[types]
+        ts, src, stn = self._common(msg, m_ts, m_station, stations, src_names)
+        imo, st, ln, bm, dr = c["imo"], c["shiptype"], c["len"], c["beam"], c["draught"]
+        table = pa.Table.from_arrays(
+            [
+                pa.array(m_mmsi[msg], pa.uint32()),
+                ts,
+                pa.array(imo, mask=imo == 0),
+                c["name"],
+                c["call"],
+                pa.array(st.astype(np.uint8), mask=st == 0xFFFF),
+                pa.array(ln, mask=np.isnan(ln)),
+                pa.array(bm, mask=np.isnan(bm)),
+                pa.array(dr, mask=np.isnan(dr)),
+                c["dest"],
+                pa.array(eta_str, pa.string()),
+                pa.array(cls, pa.string()),
+                pa.array(types, pa.uint8()),
+                src,
+                stn,
+            ],
+            schema=schema.STATICS,
+        )
+        part = c["part"]
+        is24 = part >= 0
+        if not is24.any():
+            return table
+        rest = table.filter(pa.array(~is24))
+        joined = self._join24(table.filter(pa.array(is24)), part[is24])
+        return pa.concat_tables([rest, joined]).unify_dictionaries()
+
+    def _join24(self, t24: pa.Table, parts: npt.NDArray[np.int8]) -> pa.Table:
+        rows = t24.to_pylist()
+        out: list[dict[str, Any]] = []
+        pending = self._pending24
+        for row, part in zip(rows, parts.tolist(), strict=True):
+            row["_part"] = part
+            mmsi = row["mmsi"]
+            prev = pending.pop(mmsi, None)
+            if prev is None:
+                pending[mmsi] = row
+            elif prev["_part"] == part:
+                out.append(prev)
+                pending[mmsi] = row
+            else:
+                a, b = (prev, row) if part == 1 else (row, prev)
+                merged = dict(b)
+                merged["name"] = a["name"]
+                for k in ("ts", "source", "station"):
+                    merged[k] = row[k]
+                out.append(merged)
+        return self._rows_to_statics(out)
+
+    def _flush24(self) -> Decoded | None:
+        if not self._pending24:
+            return None
+        rows = list(self._pending24.values())
+        self._pending24 = {}
+        out = Decoded.empty()
+        return Decoded(
+            positions=out.positions,
+            statics=self._rows_to_statics(rows),
+            others=out.others,
+            rejects=out.rejects,
+            lines=0,
+            messages=0,
+        )
+
+    @staticmethod
+    def _rows_to_statics(rows: list[dict[str, Any]]) -> pa.Table:
+        for r in rows:
+            r.pop("_part", None)
+        return pa.Table.from_pylist(rows, schema=schema.STATICS)
+
+
+def decode_bytes(
+    data: bytes,
+    *,
+    source: str = "",
+    accept_bad_checksum: bool = False,
+    default_time: datetime | None = None,
+) -> Decoded:
+    """Decode a whole buffer in one go (``feed`` + ``finish``)."""
+    dec = NmeaDecoder(
+        source=source, accept_bad_checksum=accept_bad_checksum, default_time=default_time
+    )
+    return Decoded.concat([dec.feed(data), dec.finish()])
+
+
+PathArg = str | PathLike[str] | Iterable[str | PathLike[str]]
+
+
+def _paths(path_or_paths: PathArg) -> list[Path]:
+    if isinstance(path_or_paths, str | PathLike):
+        return [Path(path_or_paths)]
+    return [Path(p) for p in path_or_paths]
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of a plain, gzip, bzip2 or Zstandard file (by magic bytes).
+
+    ``seawatch.sources.open_binary`` does the same for the layers above (with stdin); ``ais``
+    sits below ``sources`` so it keeps this small private reader.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if data[:2] == b"\x1f\x8b":
+        return gzip.decompress(data)
+    if data[:3] == b"BZh":
+        return bz2.decompress(data)
+    if data[:4] == b"\x28\xb5\x2f\xfd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return data
+
+
+def read_nmea_all(
+    path_or_paths: PathArg,
+    *,
+    accept_bad_checksum: bool = False,
+    default_time: datetime | None = None,
+) -> Decoded:
+    """Decode NMEA files (plain or gzip/bzip2/zstd compressed) into all four tables."""
+    parts = []
+    for p in _paths(path_or_paths):
+        parts.append(
+            decode_bytes(
+                _read(p),
+                source=p.name,
+                accept_bad_checksum=accept_bad_checksum,
+                default_time=default_time,
+            )
+        )
+    return Decoded.concat(parts)
+
+
+def read_nmea(
+    path_or_paths: PathArg,
+    *,
+    accept_bad_checksum: bool = False,
+    default_time: datetime | None = None,
+) -> pa.Table:
+    """Decode NMEA files into a positions table (``schema.POSITIONS``)."""
+    return read_nmea_all(
+        path_or_paths, accept_bad_checksum=accept_bad_checksum, default_time=default_time
+    ).positions

@@ -1,0 +1,500 @@
+"""Compiled passes 2 and 3: reassemble multi-sentence messages, dearmour and extract fields."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+from seawatch.ais._scan import (
+    NO_TIME,
+    ST_AIS,
+    ST_BAD_VALUE,
+    ST_DECODED,
+    ST_ORPHAN,
+    ST_PAYLOAD_CHAR,
+    ST_PAYLOAD_LENGTH,
+    ST_UNSUPPORTED,
+)
+
+ST_CARRIED = 13  # a pending fragment carried over to the next feed
+
+CAT_POSITION = 1
+CAT_STATIC = 2
+CAT_OTHER = 4
+
+NAME_W = 34  # 20 characters, plus 14 for the type 21 name extension
+CALL_W = 7
+DEST_W = 20
+
+
+@nb.njit(cache=True)
+def assemble(
+    nrec: int,
+    status: npt.NDArray[np.int8],
+    line_no: npt.NDArray[np.int64],
+    total: npt.NDArray[np.int8],
+    num: npt.NDArray[np.int8],
+    seq: npt.NDArray[np.int8],
+    chan: npt.NDArray[np.uint8],
+    gid: npt.NDArray[np.int64],
+    gtotal: npt.NDArray[np.int8],
+    gnum: npt.NDArray[np.int8],
+    station: npt.NDArray[np.int32],
+    final: bool,
+    carry_min_line: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+    """Group fragments into messages (in place: orphans get ST_ORPHAN, carried ST_CARRIED).
+
+    Returns (msg_off, msg_recs, nmsg): message m is records msg_recs[msg_off[m]:msg_off[m+1]]
+    in fragment order.
+    """
+    msg_off = np.zeros(nrec + 1, np.int64)
+    msg_recs = np.empty(nrec, np.int64)
+    slot_recs = np.full((nrec + 1, 9), -1, np.int64)
+    slot_count = np.zeros(nrec + 1, np.int64)
+    slot_total = np.zeros(nrec + 1, np.int64)
+    slot_key = np.zeros(nrec + 1, np.int64)
+    slots = nb.typed.Dict.empty(key_type=nb.types.int64, value_type=nb.types.int64)
+    nslots = 0
+    nmsg = 0
+    nout = 0
+    for r in range(nrec):
+        if status[r] != ST_AIS:
+            continue
+        if total[r] == 1:
+            msg_recs[nout] = r
+            nout += 1
+            nmsg += 1
+            msg_off[nmsg] = nout
+            continue
+        # keys leave the station out: sources often tag only the first fragment with it
+        if gid[r] >= 0 and gtotal[r] == total[r]:
+            key = (np.int64(1) << 62) | (gid[r] & ((np.int64(1) << 56) - 1))
+            k = np.int64(gnum[r])
+        else:
+            key = (np.int64(chan[r]) << 16) | (np.int64(seq[r] + 1) << 8) | np.int64(total[r])
+            k = np.int64(num[r])
+        if key in slots:
+            s = slots[key]
+            if slot_recs[s, k - 1] >= 0:
+                # a repeated fragment number: the pending message will never complete
+                for j in range(9):
+                    if slot_recs[s, j] >= 0:
+                        status[slot_recs[s, j]] = ST_ORPHAN
+                del slots[key]
+                s = -1
+        else:
+            s = -1
+        if s < 0:
+            s = nslots
+            nslots += 1
+            slots[key] = s
+            slot_total[s] = total[r]
+            slot_key[s] = key
+        slot_recs[s, k - 1] = r
+        slot_count[s] += 1
+        if slot_count[s] == slot_total[s]:
+            for j in range(slot_total[s]):
+                msg_recs[nout] = slot_recs[s, j]
+                nout += 1
+            nmsg += 1
+            msg_off[nmsg] = nout
+            del slots[key]
+    # what is left is pending: orphans at the end, else carried if recent
+    for key, s in slots.items():
+        first_line = np.int64(1) << 62
+        for j in range(9):
+            if slot_recs[s, j] >= 0:
+                first_line = min(first_line, line_no[slot_recs[s, j]])
+        keep = (not final) and first_line >= carry_min_line
+        for j in range(9):
+            if slot_recs[s, j] >= 0:
+                status[slot_recs[s, j]] = ST_CARRIED if keep else ST_ORPHAN
+    return msg_off[: nmsg + 1], msg_recs[:nout], nmsg
+
+
+@nb.njit(cache=True, inline="always")
+def _bits(sb: npt.NDArray[np.uint8], nch: int, start: int, width: int) -> int:
+    """Unsigned field of ``width`` (<= 30) bits at bit ``start``; bits past the end read 0."""
+    c0 = start // 6
+    c1 = (start + width - 1) // 6
+    acc = np.int64(0)
+    for c in range(c0, c1 + 1):
+        acc = (acc << 6) | (np.int64(sb[c]) if c < nch else 0)
+    shift = 5 - (start + width - 1) % 6
+    return (acc >> shift) & ((np.int64(1) << width) - 1)
+
+
+@nb.njit(cache=True, inline="always")
+def _sbits(sb: npt.NDArray[np.uint8], nch: int, start: int, width: int) -> int:
+    v = _bits(sb, nch, start, width)
+    if v >= (np.int64(1) << (width - 1)):
+        v -= np.int64(1) << width
+    return v
+
+
+@nb.njit(cache=True)
+def _text(
+    sb: npt.NDArray[np.uint8],
+    nch: int,
+    nbits: int,
+    start: int,
+    nchars: int,
+    out: npt.NDArray[np.uint8],
+    off: int,
+) -> int:
+    """Six-bit text into out[off:]; stops at '@' or the payload end; trailing spaces dropped.
+
+    Returns the number of bytes written.
+    """
+    n = 0
+    for i in range(nchars):
+        b = start + 6 * i
+        if b + 6 > nbits:
+            break
+        v = _bits(sb, nch, b, 6)
+        if v == 0:
+            break
+        out[off + n] = v + 64 if v < 32 else v
+        n += 1
+    while n > 0 and out[off + n - 1] == 32:
+        n -= 1
+    return n
+
+
+@nb.njit(cache=True, inline="always")
+def _set_lonlat(
+    m: int,
+    lon_raw: int,
+    lat_raw: int,
+    scale: float,
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+) -> None:
+    x = lon_raw / scale
+    y = lat_raw / scale
+    if -180.0 <= x <= 180.0 and -90.0 <= y <= 90.0:
+        lon[m] = x
+        lat[m] = y
+
+
+@nb.njit(cache=True, inline="always")
+def _dims(
+    sb: npt.NDArray[np.uint8],
+    nch: int,
+    start: int,
+    i: int,
+    length: npt.NDArray[np.float32],
+    beam: npt.NDArray[np.float32],
+) -> None:
+    bow = _bits(sb, nch, start, 9)
+    stern = _bits(sb, nch, start + 9, 9)
+    port = _bits(sb, nch, start + 18, 6)
+    stbd = _bits(sb, nch, start + 24, 6)
+    if bow + stern > 0:
+        length[i] = bow + stern
+    if port + stbd > 0:
+        beam[i] = port + stbd
+
+
+@nb.njit(cache=True)
+def decode(
+    buf: npt.NDArray[np.uint8],
+    msg_off: npt.NDArray[np.int64],
+    msg_recs: npt.NDArray[np.int64],
+    status: npt.NDArray[np.int8],
+    pay_a: npt.NDArray[np.int64],
+    pay_b: npt.NDArray[np.int64],
+    fill: npt.NDArray[np.int8],
+    num: npt.NDArray[np.int8],
+    rtime: npt.NDArray[np.int64],
+    rstation: npt.NDArray[np.int32],
+) -> tuple:  # type: ignore[type-arg]
+    nmsg = msg_off.shape[0] - 1
+    # pre-pass: how many statics and how many bytes of "other" payloads
+    nst = 0
+    nother_bytes = 0
+    for m in range(nmsg):
+        r0 = msg_recs[msg_off[m]]
+        c = np.int64(buf[pay_a[r0]]) if pay_b[r0] > pay_a[r0] else 48
+        t = c - 48 if c < 88 else c - 56
+        if t == 5 or t == 19 or t == 21 or t == 24:
+            nst += 1
+        elif not (t == 1 or t == 2 or t == 3 or t == 4 or t == 9 or t == 18 or t == 27):
+            for j in range(msg_off[m], msg_off[m + 1]):
+                nother_bytes += pay_b[msg_recs[j]] - pay_a[msg_recs[j]]
+    m_status = np.zeros(nmsg, np.int8)
+    m_cat = np.zeros(nmsg, np.uint8)
+    m_type = np.zeros(nmsg, np.uint8)
+    m_mmsi = np.zeros(nmsg, np.uint32)
+    m_ts = np.full(nmsg, NO_TIME, np.int64)
+    m_station = np.full(nmsg, -1, np.int32)
+    lat = np.full(nmsg, np.nan, np.float64)
+    lon = np.full(nmsg, np.nan, np.float64)
+    sog = np.full(nmsg, np.nan, np.float32)
+    cog = np.full(nmsg, np.nan, np.float32)
+    heading = np.full(nmsg, 0xFFFF, np.uint16)
+    nav = np.full(nmsg, 0xFF, np.uint8)
+    s_msg = np.empty(nst, np.int64)
+    s_imo = np.zeros(nst, np.uint32)
+    s_shiptype = np.full(nst, 0xFFFF, np.uint16)
+    s_len = np.full(nst, np.nan, np.float32)
+    s_beam = np.full(nst, np.nan, np.float32)
+    s_draught = np.full(nst, np.nan, np.float32)
+    s_eta = np.zeros((nst, 4), np.int16)  # month, day, hour, minute (month 0: none)
+    s_part = np.full(nst, -1, np.int8)
+    s_name = np.zeros((nst, NAME_W), np.uint8)
+    s_name_n = np.zeros(nst, np.int32)
+    s_call = np.zeros((nst, CALL_W), np.uint8)
+    s_call_n = np.zeros(nst, np.int32)
+    s_dest = np.zeros((nst, DEST_W), np.uint8)
+    s_dest_n = np.zeros(nst, np.int32)
+    o_msg = np.empty(nmsg, np.int64)
+    o_fill = np.zeros(nmsg, np.uint8)
+    o_bytes = np.empty(nother_bytes, np.uint8)
+    o_off = np.zeros(nmsg + 1, np.int64)
+    sb = np.empty(9 * 128, np.uint8)
+    ist = 0
+    iot = 0
+    ob = 0
+    for m in range(nmsg):
+        a = msg_off[m]
+        b = msg_off[m + 1]
+        # dearmour all fragments
+        nch = 0
+        bad = False
+        for j in range(a, b):
+            r = msg_recs[j]
+            for i in range(pay_a[r], pay_b[r]):
+                c = np.int64(buf[i])
+                if c < 48 or c > 119 or (87 < c < 96) or nch >= sb.shape[0]:
+                    bad = True
+                    break
+                sb[nch] = c - 48 if c < 88 else c - 56
+                nch += 1
+            if bad:
+                break
+        last = msg_recs[b - 1]
+        nbits = 6 * nch - fill[last]
+        st = 0
+        t = 0
+        if bad:
+            st = ST_PAYLOAD_CHAR
+        elif nbits < 38:
+            st = ST_PAYLOAD_LENGTH
+        else:
+            t = _bits(sb, nch, 0, 6)
+            if t == 0 or t > 27:
+                st = ST_UNSUPPORTED
+        # time and station: the first fragment that has them
+        ts = NO_TIME
+        stn = np.int32(-1)
+        for j in range(a, b):
+            r = msg_recs[j]
+            if ts == NO_TIME and rtime[r] != NO_TIME:
+                ts = rtime[r]
+            if stn < 0 and rstation[r] >= 0:
+                stn = rstation[r]
+        m_ts[m] = ts
+        m_station[m] = stn
+        m_type[m] = t
+        mmsi = 0
+        if st == 0:
+            mmsi = _bits(sb, nch, 8, 30)
+            m_mmsi[m] = mmsi
+            if mmsi == 0 and (
+                t == 1
+                or t == 2
+                or t == 3
+                or t == 4
+                or t == 5
+                or t == 9
+                or t == 18
+                or t == 19
+                or t == 21
+                or t == 24
+                or t == 27
+            ):
+                st = ST_BAD_VALUE
+        if st == 0:
+            if t == 1 or t == 2 or t == 3:
+                if nbits < 137:
+                    st = ST_PAYLOAD_LENGTH
+                else:
+                    m_cat[m] = CAT_POSITION
+                    nav[m] = _bits(sb, nch, 38, 4)
+                    v = _bits(sb, nch, 50, 10)
+                    if v != 1023:
+                        sog[m] = v / 10.0
+                    _set_lonlat(
+                        m, _sbits(sb, nch, 61, 28), _sbits(sb, nch, 89, 27), 600000.0, lon, lat
+                    )
+                    v = _bits(sb, nch, 116, 12)
+                    if v < 3600:
+                        cog[m] = v / 10.0
+                    v = _bits(sb, nch, 128, 9)
+                    if v < 360:
+                        heading[m] = v
+            elif t == 4:
+                if nbits < 134:
+                    st = ST_PAYLOAD_LENGTH
+                else:
+                    m_cat[m] = CAT_POSITION
+                    _set_lonlat(
+                        m, _sbits(sb, nch, 79, 28), _sbits(sb, nch, 107, 27), 600000.0, lon, lat
+                    )
+            elif t == 9:
+                if nbits < 128:
+                    st = ST_PAYLOAD_LENGTH
+                else:
+                    m_cat[m] = CAT_POSITION
+                    v = _bits(sb, nch, 50, 10)
+                    if v != 1023:
+                        sog[m] = v
+                    _set_lonlat(
+                        m, _sbits(sb, nch, 61, 28), _sbits(sb, nch, 89, 27), 600000.0, lon, lat
+                    )
+                    v = _bits(sb, nch, 116, 12)
+                    if v < 3600:
+                        cog[m] = v / 10.0
+            elif t == 18 or t == 19:
+                if nbits < (133 if t == 18 else 301):
+                    st = ST_PAYLOAD_LENGTH
+                else:
+                    m_cat[m] = CAT_POSITION
+                    v = _bits(sb, nch, 46, 10)
+                    if v != 1023:
+                        sog[m] = v / 10.0
+                    _set_lonlat(
+                        m, _sbits(sb, nch, 57, 28), _sbits(sb, nch, 85, 27), 600000.0, lon, lat
+                    )
+                    v = _bits(sb, nch, 112, 12)
+                    if v < 3600:
+                        cog[m] = v / 10.0
+                    v = _bits(sb, nch, 124, 9)
+                    if v < 360:
+                        heading[m] = v
+                    if t == 19:
+                        m_cat[m] |= CAT_STATIC
+                        s_msg[ist] = m
+                        s_name_n[ist] = _text(sb, nch, nbits, 143, 20, s_name[ist], 0)
+                        s_shiptype[ist] = _bits(sb, nch, 263, 8)
+                        _dims(sb, nch, 271, ist, s_len, s_beam)
+                        ist += 1
+            elif t == 27:
+                if nbits < 94:
+                    st = ST_PAYLOAD_LENGTH
+                else:
+                    m_cat[m] = CAT_POSITION
+                    nav[m] = _bits(sb, nch, 40, 4)
+                    _set_lonlat(
+                        m, _sbits(sb, nch, 44, 18), _sbits(sb, nch, 62, 17), 600.0, lon, lat
+                    )
+                    v = _bits(sb, nch, 79, 6)
+                    if v != 63:
+                        sog[m] = v
+                    v = _bits(sb, nch, 85, 9)
+                    if v < 360:
+                        cog[m] = v
+            elif t == 21:
+                if nbits < 249:
+                    st = ST_PAYLOAD_LENGTH
+                else:
+                    m_cat[m] = CAT_POSITION | CAT_STATIC
+                    _set_lonlat(
+                        m, _sbits(sb, nch, 164, 28), _sbits(sb, nch, 192, 27), 600000.0, lon, lat
+                    )
+                    s_msg[ist] = m
+                    n = _text(sb, nch, nbits, 43, 20, s_name[ist], 0)
+                    if n == 20 and nbits >= 278:
+                        n += _text(sb, nch, nbits, 272, 14, s_name[ist], 20)
+                    s_name_n[ist] = n
+                    _dims(sb, nch, 219, ist, s_len, s_beam)
+                    ist += 1
+            elif t == 5:
+                if nbits < 420:
+                    st = ST_PAYLOAD_LENGTH
+                else:
+                    m_cat[m] = CAT_STATIC
+                    s_msg[ist] = m
+                    s_imo[ist] = _bits(sb, nch, 40, 30)
+                    s_call_n[ist] = _text(sb, nch, nbits, 70, 7, s_call[ist], 0)
+                    s_name_n[ist] = _text(sb, nch, nbits, 112, 20, s_name[ist], 0)
+                    s_shiptype[ist] = _bits(sb, nch, 232, 8)
+                    _dims(sb, nch, 240, ist, s_len, s_beam)
+                    s_eta[ist, 0] = _bits(sb, nch, 274, 4)
+                    s_eta[ist, 1] = _bits(sb, nch, 278, 5)
+                    s_eta[ist, 2] = _bits(sb, nch, 283, 5)
+                    s_eta[ist, 3] = _bits(sb, nch, 288, 6)
+                    v = _bits(sb, nch, 294, 8)
+                    if v > 0:
+                        s_draught[ist] = v / 10.0
+                    s_dest_n[ist] = _text(sb, nch, nbits, 302, 20, s_dest[ist], 0)
+                    ist += 1
+            elif t == 24:
+                part = _bits(sb, nch, 38, 2)
+                if part > 1:
+                    st = ST_BAD_VALUE
+                elif nbits < (160 if part == 0 else 162):
+                    st = ST_PAYLOAD_LENGTH
+                else:
+                    m_cat[m] = CAT_STATIC
+                    s_msg[ist] = m
+                    s_part[ist] = part
+                    if part == 0:
+                        s_name_n[ist] = _text(sb, nch, nbits, 40, 20, s_name[ist], 0)
+                    else:
+                        s_shiptype[ist] = _bits(sb, nch, 40, 8)
+                        s_call_n[ist] = _text(sb, nch, nbits, 90, 7, s_call[ist], 0)
+                        if mmsi // 10_000_000 != 98:  # auxiliary craft carry a mothership MMSI
+                            _dims(sb, nch, 132, ist, s_len, s_beam)
+                    ist += 1
+            else:
+                m_cat[m] = CAT_OTHER
+                o_msg[iot] = m
+                o_fill[iot] = fill[last]
+                for j in range(a, b):
+                    r = msg_recs[j]
+                    for i in range(pay_a[r], pay_b[r]):
+                        o_bytes[ob] = buf[i]
+                        ob += 1
+                iot += 1
+                o_off[iot] = ob
+        m_status[m] = st
+        for j in range(a, b):
+            status[msg_recs[j]] = ST_DECODED if st == 0 else st
+    return (
+        m_status,
+        m_cat,
+        m_type,
+        m_mmsi,
+        m_ts,
+        m_station,
+        lat,
+        lon,
+        sog,
+        cog,
+        heading,
+        nav,
+        ist,
+        s_msg,
+        s_imo,
+        s_shiptype,
+        s_len,
+        s_beam,
+        s_draught,
+        s_eta,
+        s_part,
+        s_name,
+        s_name_n,
+        s_call,
+        s_call_n,
+        s_dest,
+        s_dest_n,
+        iot,
+        o_msg,
+        o_fill,
+        o_bytes,
+        o_off,
+    )
