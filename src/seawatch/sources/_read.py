@@ -11,7 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Literal, get_args
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from seawatch import schema
@@ -65,8 +67,11 @@ def detect_format(path: str | Path) -> Format:
         return _detect(_peekable(stream), str(path))
 
 
-def _detect(stream: io.BufferedReader, name: str) -> Format:
-    fmt = sniff_format(_peek(stream))
+def _detect(stream: io.BufferedReader, name: str, *, csv_hint: bool = False) -> Format:
+    head = _peek(stream)
+    fmt = sniff_format(head)
+    if fmt is None and csv_hint and b"," in head.split(b"\n", 1)[0]:
+        return "csv"  # an unknown header, but the caller mapped its columns
     if fmt is None:
         raise SourceError(
             f"cannot recognise the format of {name}: not NMEA, a known CSV header or Parquet "
@@ -115,13 +120,17 @@ def read_source(
     column_map: str | Mapping[str, str] | None = None,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     on_progress: Callable[[int], None] | None = None,
+    source_name: str | None = None,
+    detected: list[str] | None = None,
 ) -> Iterator[Batch]:
     """Stream one input as batches of the four seawatch tables, in bounded chunks.
 
     ``fmt`` overrides detection (one of ``nmea``, ``noaa_csv``, ``dma_csv``, ``csv``,
     ``parquet``). ``column_map`` maps seawatch fields to CSV/Parquet columns
     (``"mmsi=ship_id,ts=time"``). ``on_progress`` is called after each batch with the
-    number of (compressed) input bytes consumed so far.
+    number of (compressed) input bytes consumed so far. ``source_name`` is the name
+    written to the ``source`` columns (default: the path, or ``stdin``); the format used
+    is appended to ``detected`` when a list is given.
 
     Raises:
         SourceError: the input cannot be opened, recognised, or lacks required columns.
@@ -129,11 +138,13 @@ def read_source(
     if fmt is not None and fmt not in FORMATS:
         raise SourceError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     mapping = parse_column_map(column_map)
-    name = "stdin" if str(path_or_dash) == "-" else str(path_or_dash)
+    name = source_name or ("stdin" if str(path_or_dash) == "-" else str(path_or_dash))
     raw, counter = open_counted(path_or_dash)
     stream = _peekable(raw)
     try:
-        kind = fmt or _detect(stream, name)
+        kind = fmt or _detect(stream, name, csv_hint=bool(mapping))
+        if detected is not None:
+            detected.append(kind)
 
         def progress() -> None:
             if on_progress is not None:
@@ -142,6 +153,7 @@ def read_source(
         if kind == "parquet":
             if str(path_or_dash) == "-":
                 raise SourceError("Parquet cannot be read from stdin: give a file path")
+            stream.close()
             yield from _read_parquet(Path(path_or_dash), name, mapping, progress)
         elif kind == "nmea":
             yield from _read_nmea(
@@ -214,9 +226,11 @@ def _read_parquet(
         dialect = generic_dialect(header, mapping)
     deduper = _StaticsDeduper()
     source_dict = pa.array([name], pa.string())
+    offset = 0
     for record_batch in pfile.iter_batches(batch_size=65_536):
         table = pa.Table.from_batches([record_batch])
         n = table.num_rows
+        offset += n
         src = pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()), source_dict)
         if own_positions:
             pos = table.select(schema.POSITIONS.names).cast(schema.POSITIONS)
@@ -231,18 +245,22 @@ def _read_parquet(
                 names=[f"c{i}" for i in range(len(header))],
             )
             positions, statics, rejected = convert_rows(strings, dialect, header)
-            keep = pa.compute.invert(rejected)
+            keep = pc.invert(rejected)
             positions = positions.filter(keep)
             statics = deduper(statics.filter(keep))
-            n_bad = n - positions.num_rows
+            bad_idx = np.flatnonzero(rejected.to_numpy(zero_copy_only=False))
+            n_bad = len(bad_idx)
             rejects = schema.REJECTS.empty_table()
             if n_bad:
                 rejects = pa.table(
                     {
                         "source": [name] * n_bad,
-                        "line_no": pa.array([None] * n_bad, pa.int64()),
+                        "line_no": pa.array(bad_idx + (offset - n) + 1, pa.int64()),
                         "reason": [schema.RejectReason.CSV_ROW.value] * n_bad,
-                        "raw": pa.array([None] * n_bad, pa.string()),
+                        "raw": pa.array(
+                            [str(r) for r in table.take(pa.array(bad_idx)).to_pylist()],
+                            pa.string(),
+                        ),
                     },
                     schema=schema.REJECTS,
                 )
