@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch.detect._base import event_id
+from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
 
@@ -39,7 +40,7 @@ def with_keyed_ids(events: pa.Table, details: Sequence[str], keys: Sequence[str]
             strict=True,
         )
     ]
-    events = events.set_column(0, "event_id", pa.array(ids, pa.string()))
+    events = events.set_column(0, EVENTS.field("event_id"), pa.array(ids, pa.string()))
     if events.num_rows == 0:
         return events
     return events.sort_by(

@@ -14,7 +14,7 @@ event, told apart by ``details.kind`` (and the event id's key):
     the same time. A single wild fix (one jump out, one back) makes a one-point track and
     is not spoofing; GPS jitter stays within ``jitter_m``. The event spans the first to the
     last impossible jump; details give the number of jumps and tracks, the fastest implied
-    speed, the widest separation and a summary of each track (up to ``max_tracks_listed``).
+    speed, the widest distance between track centroids and a summary of each track (up to ``max_tracks_listed``).
 
 ``on_land``
     At least ``min_land_positions`` positions on land that are also ``land_margin_m`` inland
@@ -215,7 +215,7 @@ def _parallel(
             "n_tracks": len(big),
             "max_implied_speed_kn": float(finite.max()) if len(finite) else None,
             "simultaneous_jumps": int((~np.isfinite(v_kn[jump])).sum()),
-            "max_track_separation_km": sep / 1000.0,
+            "max_centroid_separation_km": sep / 1000.0,
             "tracks": [
                 {
                     "points": len(idx),

@@ -1,0 +1,219 @@
+"""Interception on hand-built scenarios: positives (course, dark, destination diversions) and
+the negatives that must not fire (escort at 2 km, pilot, tug, near a port, no diversion)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from seawatch.detect import FakeGeo, FakePort
+from seawatch.detect.interception import InterceptionParams, close_pairs, interceptions
+from seawatch.schema import EVENTS
+from standoff.conftest import M_PER_NM, Track, legs, move, positions, statics
+
+LAT, LON = 12.0, 5.0  # ~330 km off the fake coast, outside the fake EEZ box (lon < 3)
+A, B, OTHER = 244_000_001, 538_000_002, 367_000_003
+
+
+def target(after: str = "north", lat: float = LAT, lon: float = LON) -> Track:
+    """B: east at 10 kn for 2 h, 1 kn for 1 h (stopped), then ``after``."""
+    plan = [(2.0, 90.0, 10.0), (1.0, 90.0, 1.0)]
+    if after == "north":
+        plan.append((4.0, 0.0, 10.0))
+    elif after == "east":
+        plan.append((4.0, 90.0, 10.0))
+    return legs(lat, lon, plan)
+
+
+def chaser(b: Track, close_m: float, *, leave_kn: float = 15.0) -> Track:
+    """A: 10 nm west of B at 1 h, closes at 10 kn relative, keeps ``close_m`` from 2 h to
+    3 h, then opens west at ``leave_kn`` relative."""
+
+    def at(h: float) -> tuple[float, float]:
+        bl, bo = b(h)
+        if h < 1.0:
+            off = 10 * M_PER_NM
+        elif h < 2.0:
+            off = max(close_m, 10 * M_PER_NM * (2.0 - h))
+        elif h < 3.0:
+            off = close_m
+        else:
+            off = close_m + (h - 3.0) * leave_kn * M_PER_NM
+        return move(bl, bo, 0.0, -off)
+
+    return at
+
+
+def run(
+    a_track: Track,
+    b_track: Track,
+    *,
+    a_type: int | None = 35,
+    b_type: int | None = 80,
+    b_last_h: float = 7.0,
+    extra: dict[int, tuple[Track, float, float]] | None = None,
+    dest: list[tuple[float, str]] | None = None,
+    geo: FakeGeo | None = None,
+    params: InterceptionParams | None = None,
+) -> pa.Table:
+    tracks = {A: (a_track, 0.5, 6.0), B: (b_track, 0.0, b_last_h), **(extra or {})}
+    rows: list[dict[str, Any]] = [{"mmsi": A, "h": 0, "ship_type": a_type}]
+    rows.append({"mmsi": B, "h": 0, "ship_type": b_type, "destination": "ARUBA"})
+    for h, d in dest or []:
+        rows.append({"mmsi": B, "h": h, "ship_type": b_type, "destination": d})
+    return interceptions(
+        positions(tracks),
+        statics=statics(rows),
+        geo=geo or FakeGeo(zone_boxes=(("XX-eez", (-10.0, 30.0, 0.0, 3.0)),)),
+        params=params or InterceptionParams(),
+    )
+
+
+def details(ev: pa.Table, k: int = 0) -> dict[str, Any]:
+    return dict(json.loads(ev.column("details")[k].as_py()))
+
+
+def test_naval_interception_of_a_tanker_that_turns_north() -> None:
+    b = target("north")
+    ev = run(chaser(b, 300.0), b)
+    assert ev.schema == EVENTS
+    assert ev.num_rows == 1
+    d = details(ev)
+    assert (d["interceptor"], d["target"]) == (A, B)
+    assert ev.column("vessels")[0].as_py() == sorted([A, B])
+    assert d["diversion"]["kinds"] == ["course"]
+    assert d["diversion"]["course_change_deg"] == pytest.approx(90.0, abs=2.0)
+    assert d["approach_speed_kn"] == pytest.approx(20.0, abs=1.0)
+    assert d["target_speed_before_kn"] == pytest.approx(10.0, abs=0.5)
+    assert d["target_speed_during_kn"] < 3.0
+    assert d["closest_m"] == pytest.approx(300.0, abs=30.0)
+    assert d["high_seas"] is True and d["naval_interceptor"] is True
+    assert d["params"]["close_dist_m"] == 1000.0
+    # 0.4 base + 0.3 naval + 0.15 tanker + 0.15 high seas
+    assert ev.column("confidence")[0].as_py() == pytest.approx(1.0)
+    start = ev.column("start")[0].as_py()
+    assert (start.hour, start.minute) == (2, 0)
+
+
+def test_confidence_lower_for_a_cargo_interceptor_inside_an_eez() -> None:
+    b = target("north", lon=2.0)  # inside the fake EEZ box (lon 0..3)
+    ev = run(chaser(b, 300.0), b, a_type=70, b_type=70)
+    assert ev.num_rows == 1
+    d = details(ev)
+    assert d["high_seas"] is False and d["eez"] == "XX-eez"
+    assert ev.column("zone")[0].as_py() == "XX-eez"
+    assert ev.column("confidence")[0].as_py() == pytest.approx(0.4)
+
+
+def test_naval_mmsi_list_raises_confidence() -> None:
+    b = target("north", lon=2.0)
+    ev = run(
+        chaser(b, 300.0), b, a_type=None, b_type=70, params=InterceptionParams(naval_mmsis=(A,))
+    )
+    assert ev.column("confidence")[0].as_py() == pytest.approx(0.7)
+
+
+def test_target_going_dark_is_a_diversion() -> None:
+    b = target("east")  # keeps its course ...
+    other = legs(LAT + 1.0, LON, [(12.0, 90.0, 5.0)])  # ... data goes on for 12 h
+    ev = run(chaser(b, 300.0), b, b_last_h=3.0, extra={OTHER: (other, 0.0, 12.0)})
+    assert ev.num_rows == 1
+    div = details(ev)["diversion"]
+    assert div["kinds"] == ["dark"]
+    assert div["dark_until_end_of_data"] is True
+
+
+def test_dark_needs_data_beyond_the_silence() -> None:
+    b = target("east")
+    assert run(chaser(b, 300.0), b, b_last_h=3.0).num_rows == 0  # the data ends with B
+
+
+def test_changed_destination_is_a_diversion() -> None:
+    b = target("east")
+    ev = run(chaser(b, 300.0), b, dest=[(3.5, "LA GUAIRA"), (3.6, "LA GUAIRA")])
+    assert ev.num_rows == 1
+    div = details(ev)["diversion"]
+    assert div["kinds"] == ["destination"]
+    assert (div["destination_before"], div["destination_after"]) == ("ARUBA", "LA GUAIRA")
+
+
+def test_no_diversion_no_event() -> None:
+    b = target("east")
+    assert run(chaser(b, 300.0), b).num_rows == 0
+
+
+def test_escort_keeping_station_at_2_km_does_not_fire() -> None:
+    b = target("north")
+    assert run(chaser(b, 2_000.0), b).num_rows == 0
+
+
+@pytest.mark.parametrize("a_type", [50, 52], ids=["pilot", "tug"])
+def test_pilot_and_tug_do_not_fire(a_type: int) -> None:
+    b = target("north")
+    assert run(chaser(b, 100.0), b, a_type=a_type).num_rows == 0
+
+
+def test_meeting_off_a_port_does_not_fire() -> None:
+    b = target("north")
+    meet = b(2.5)
+    geo = FakeGeo(port_list=(FakePort("Puerto Fake", "XX", meet[0], meet[1] + 0.03),))
+    assert run(chaser(b, 300.0), b, a_type=None, geo=geo).num_rows == 0
+
+
+def test_target_that_never_slows_does_not_fire() -> None:
+    b = legs(LAT, LON, [(2.0, 90.0, 10.0), (5.0, 0.0, 10.0)])
+    assert run(chaser(b, 300.0), b).num_rows == 0
+
+
+def test_close_pairs_matches_brute_force() -> None:
+    rng = np.random.default_rng(7)
+    n = 400
+    mmsi = rng.integers(1, 60, n).astype(np.int64)
+    slot = rng.integers(0, 3, n).astype(np.int64) * 600_000_000
+    lat = 10.0 + rng.uniform(0, 0.05, n)
+    lon = 60.0 + rng.uniform(0, 0.05, n)
+    i, j, d = close_pairs(mmsi, slot, lat, lon, max_dist_m=1000.0)
+    got = set(zip(i.tolist(), j.tolist(), strict=True))
+    from seawatch.tracks import haversine_m
+
+    want = set()
+    for x in range(n):
+        for y in range(n):
+            if mmsi[x] < mmsi[y] and slot[x] == slot[y]:
+                dist = haversine_m(lat[x : x + 1], lon[x : x + 1], lat[y : y + 1], lon[y : y + 1])[
+                    0
+                ]
+                if dist <= 1000.0:
+                    want.add((x, y))
+    assert got == want and len(want) > 0
+    assert (d <= 1000.0).all()
+
+
+def test_engine_pairs_give_the_same_event() -> None:
+    from seawatch.tracks import ResampleParams, prepare, resample
+
+    b = target("north")
+    geo = FakeGeo()
+    pos = positions({A: (chaser(b, 300.0), 0.5, 6.0), B: (b, 0.0, 7.0)})
+    slots = resample(prepare(pos, geo=geo), params=ResampleParams())
+    m = np.asarray(slots.column("mmsi").to_numpy(), np.int64)
+    t = np.asarray(slots.column("slot").cast(pa.int64()).to_numpy(), np.int64)
+    la = slots.column("lat").to_numpy()
+    lo = slots.column("lon").to_numpy()
+    i, j, _ = close_pairs(m, t, la, lo, max_dist_m=1000.0)
+    pairs = pa.table(
+        {
+            "mmsi_a": pa.array(m[i], pa.uint32()),
+            "mmsi_b": pa.array(m[j], pa.uint32()),
+            "slot": pa.array(t[i], pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+        }
+    )
+    st = statics([{"mmsi": A, "h": 0, "ship_type": 35}, {"mmsi": B, "h": 0, "ship_type": 80}])
+    with_pairs = interceptions(slots, statics=st, pairs=pairs, geo=geo)
+    without = interceptions(slots, statics=st, geo=geo)
+    assert with_pairs.num_rows == 1
+    assert with_pairs.equals(without)

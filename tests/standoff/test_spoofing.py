@@ -1,0 +1,110 @@
+"""Spoofing on hand-built scenarios: two simultaneous tracks, positions inland, and the
+negatives (GPS jitter, one wild fix, a fast boat, a berth on the coastline, a port)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from seawatch.detect import FakeGeo, FakePort
+from seawatch.detect.spoofing import SpoofingParams, spoofing
+from seawatch.schema import EVENTS
+from standoff.conftest import legs, move, positions
+
+GEO = FakeGeo(coast_lon=0.0, region_boxes=(("caribbean", (0.0, 30.0, -10.0, 20.0)),))
+
+
+def kinds(ev: pa.Table) -> list[tuple[int, str]]:
+    return [
+        (v[0], json.loads(d)["kind"])
+        for v, d in zip(
+            ev.column("vessels").to_pylist(), ev.column("details").to_pylist(), strict=True
+        )
+    ]
+
+
+def interleave(a: pa.Table, b: pa.Table) -> pa.Table:
+    return pa.concat_tables([a, b]).sort_by([("ts", "ascending")])
+
+
+def test_two_simultaneous_tracks_under_one_mmsi() -> None:
+    real = positions({7: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
+    clone = positions({7: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
+    ev = spoofing(interleave(real, clone), geo=GEO)
+    assert ev.schema == EVENTS
+    assert kinds(ev) == [(7, "parallel_tracks")]
+    d: dict[str, Any] = json.loads(ev.column("details")[0].as_py())
+    assert d["n_tracks"] == 2
+    assert d["n_jumps"] >= 50
+    assert d["max_implied_speed_kn"] > 1000
+    assert 60 < d["max_centroid_separation_km"] < 120
+    assert d["params"]["max_speed_kn"] == 50.0
+    assert ev.column("confidence")[0].as_py() == pytest.approx(0.9)
+    assert ev.column("region")[0].as_py() == "caribbean"
+
+
+def test_gps_jitter_is_not_spoofing() -> None:
+    rng = np.random.default_rng(3)
+    base = positions({8: (lambda h: (12.0, 5.0), 0.0, 2.0)}, step_min=0.1)  # every 6 s
+    lat = base.column("lat").to_numpy() + rng.normal(0, 0.0005, base.num_rows)  # ~55 m
+    lon = base.column("lon").to_numpy() + rng.normal(0, 0.0005, base.num_rows)
+    jittery = base.set_column(2, "lat", pa.array(lat)).set_column(3, "lon", pa.array(lon))
+    assert spoofing(jittery, geo=GEO).num_rows == 0
+
+
+def test_one_wild_fix_is_not_spoofing() -> None:
+    t = positions({9: (legs(12.0, 5.0, [(2.0, 90.0, 10.0)]), 0.0, 2.0)}, step_min=5)
+    lat = t.column("lat").to_numpy().copy()
+    lat[10] += 3.0  # one fix 330 km away: two impossible jumps, a one-point track
+    assert spoofing(t.set_column(2, "lat", pa.array(lat)), geo=GEO).num_rows == 0
+
+
+def test_fast_boat_is_not_spoofing() -> None:
+    t = positions({10: (legs(12.0, 5.0, [(2.0, 45.0, 45.0)]), 0.0, 2.0)}, step_min=1)
+    assert spoofing(t, geo=GEO).num_rows == 0
+
+
+def test_two_tracks_one_after_the_other_are_not_simultaneous() -> None:
+    first = positions({11: (legs(12.0, 5.0, [(2.0, 90.0, 10.0)]), 0.0, 2.0)}, step_min=5)
+    later = positions({11: (legs(14.0, 5.0, [(2.0, 90.0, 10.0)]), 2.5, 4.0)}, step_min=5)
+    assert spoofing(pa.concat_tables([first, later]), geo=GEO).num_rows == 0
+
+
+def test_positions_inland() -> None:
+    inland = positions({12: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.0, 1.0)}, step_min=10)
+    ev = spoofing(inland, geo=GEO)
+    assert kinds(ev) == [(12, "on_land")]
+    d = json.loads(ev.column("details")[0].as_py())
+    assert d["n_land_positions"] == 7 and d["land_fraction"] == 1.0
+
+
+def test_berth_on_the_coastline_and_port_are_not_on_land() -> None:
+    # 500 m inland (a quay behind a coarse coastline): within the 2 km margin
+    quay = positions({13: (lambda h: move(12.0, 0.0, 0.0, -500.0), 0.0, 1.0)}, step_min=10)
+    assert spoofing(quay, geo=GEO).num_rows == 0
+    # deep inland but at a (river) port
+    lat, lon = move(12.0, 0.0, 0.0, -20_000.0)
+    port_geo = FakeGeo(port_list=(FakePort("River port", "XX", lat, lon),))
+    river = positions({14: (lambda h: (lat, lon), 0.0, 1.0)}, step_min=10)
+    assert spoofing(river, geo=port_geo).num_rows == 0
+    assert kinds(spoofing(river, geo=GEO)) == [(14, "on_land")]
+
+
+def test_on_land_can_be_disabled_and_needs_min_positions() -> None:
+    inland = positions({15: (lambda h: move(12.0, -0.5, 0.0, 0.0), 0.0, 0.1)}, step_min=10)
+    assert inland.num_rows == 1
+    assert spoofing(inland, geo=GEO).num_rows == 0  # one position < min_land_positions
+    assert spoofing(inland, geo=GEO, params=SpoofingParams(min_land_positions=1)).num_rows == 1
+    assert spoofing(inland, geo=GEO, params=SpoofingParams(min_land_positions=0)).num_rows == 0
+
+
+def test_row_order_does_not_matter() -> None:
+    real = positions({7: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
+    clone = positions({7: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
+    t = interleave(real, clone)
+    perm = np.random.default_rng(1).permutation(t.num_rows)
+    assert spoofing(t.take(pa.array(perm)), geo=GEO).equals(spoofing(t, geo=GEO))
