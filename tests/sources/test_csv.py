@@ -25,7 +25,7 @@ NOAA_ROWS = [
 
 
 def _collect(path: Path | str, **kw: object) -> dict[str, pa.Table]:
-    batches = list(read_source(path, **kw))  # type: ignore[arg-type]
+    batches = list(read_source(path, **kw))
     out = {
         name: pa.concat_tables([getattr(b, name) for b in batches])
         for name in ("positions", "statics", "others", "rejects")
@@ -130,7 +130,7 @@ def test_dma_fixture() -> None:
     assert star[0]["eta"] == "06-02T14:30"
     assert star[0]["class"] == "A" and star[0]["imo"] == 9123456
     assert star[0]["destination"] == "COPENHAGEN"
-    breeze = [s for s in sta if s["mmsi"] == 219000002][0]
+    breeze = next(s for s in sta if s["mmsi"] == 219000002)
     assert breeze["ship_type"] == 37 and breeze["class"] == "B" and breeze["imo"] is None
     tanker = [s for s in sta if s["mmsi"] == 219000003]
     assert [s["destination"] for s in tanker] == ["AARHUS", "FREDERICIA"]

@@ -6,6 +6,7 @@ import bz2
 import gzip
 import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -19,11 +20,21 @@ from seawatch.sources import detect_format, expand_paths, open_binary, sniff_com
 DATA = Path(__file__).parent / "data"
 PAYLOAD = b"!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*24\n" * 500
 
-COMPRESSORS = {
-    "plain": lambda b: b,
+
+def _plain(data: bytes) -> bytes:
+    return data
+
+
+def _zstd(data: bytes) -> bytes:
+    out: bytes = zstandard.ZstdCompressor().compress(data)
+    return out
+
+
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "plain": _plain,
     "gzip": gzip.compress,
     "bz2": bz2.compress,
-    "zstd": lambda b: zstandard.ZstdCompressor().compress(b),
+    "zstd": _zstd,
 }
 
 
