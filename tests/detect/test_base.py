@@ -86,7 +86,11 @@ def test_presets_cover_every_kernel() -> None:
     assert set(PRESETS) >= {"default", "gfw"}
     for preset in PRESETS.values():
         assert set(KERNELS) <= set(preset)
-    assert set(EVENT_TYPES) == set(KERNELS)
+    assert set(KERNELS) <= set(EVENT_TYPES)
+    assert set(EVENT_TYPES) == set(PRESETS["default"]) == set(PRESETS["gfw"])
+    types = [t for ts in EVENT_TYPES.values() for t in ts]
+    assert len(types) == len(set(types))
+    assert {"encounter", "loitering", "gap", "port_visit", "zone_entry", "spoofing"} <= set(types)
     assert PRESETS["gfw"]["gap"].min_gap_h == 6.0
     assert PRESETS["default"]["gap"].min_gap_h == 12.0
 

@@ -5,9 +5,16 @@ Kernels take positions (schema POSITIONS, or already cleaned and segmented with 
 of whole vessels in any row order; ``geo=None`` uses the bundled geography.
 
 ``PRESETS[preset][detector] -> params``: ``default`` (ours) and ``gfw`` (Global Fishing
-Watch's published definitions; sources in docs/PEERS.md (b) and each module's docstring).
-``KERNELS[detector]`` is the per-vessel kernel of each detector; the ``zone`` detector
-emits ``zone_entry``, ``zone_exit`` and ``zone_visit`` events (``EVENT_TYPES``).
+Watch's published definitions; sources in docs/PEERS.md (b) and each module's docstring),
+for every detector: the per-vessel kernels on positions (``KERNELS``: ``loitering``,
+``gap``, ``port_visit``, ``zone``, ``spoofing``), the pair steps on resampled slots
+(``encounter``, ``interception``) and the statics steps (``identity_change``,
+``watchlist_hit``). ``EVENT_TYPES[detector]`` lists the event types a detector emits (the
+``zone`` detector emits ``zone_entry``, ``zone_exit`` and ``zone_visit``).
+
+The modules ``encounters``, ``interception``, ``spoofing``, ``identity`` and ``watchlist``
+are reached as submodules (``from seawatch.detect import encounters``); their parameter
+classes are re-exported here.
 """
 
 from __future__ import annotations
@@ -18,9 +25,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from seawatch.detect import encounters as _encounters
 from seawatch.detect import gaps as _gaps
+from seawatch.detect import identity as _identity
+from seawatch.detect import interception as _interception
 from seawatch.detect import loitering as _loitering
 from seawatch.detect import port_visits as _port_visits
+from seawatch.detect import spoofing as _spoofing
+from seawatch.detect import watchlist as _watchlist
 from seawatch.detect import zones as _zones
 from seawatch.detect._base import (
     BundledGeo,
@@ -33,9 +45,14 @@ from seawatch.detect._base import (
     params_dict,
     resolve_geo,
 )
+from seawatch.detect.encounters import EncounterParams
 from seawatch.detect.gaps import GapParams, gaps, reception_density
+from seawatch.detect.identity import IdentityParams
+from seawatch.detect.interception import InterceptionParams
 from seawatch.detect.loitering import LoiteringParams, loitering
 from seawatch.detect.port_visits import PortVisitParams, port_visits
+from seawatch.detect.spoofing import SpoofingParams
+from seawatch.detect.watchlist import WatchlistParams
 from seawatch.detect.zones import ZoneParams, zone_events
 
 __all__ = [
@@ -43,12 +60,17 @@ __all__ = [
     "KERNELS",
     "PRESETS",
     "BundledGeo",
+    "EncounterParams",
     "FakeGeo",
     "FakePort",
     "GapParams",
     "GeoContext",
+    "IdentityParams",
+    "InterceptionParams",
     "LoiteringParams",
     "PortVisitParams",
+    "SpoofingParams",
+    "WatchlistParams",
     "ZoneParams",
     "build_events",
     "details_json",
@@ -68,9 +90,14 @@ EVENT_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "gap": ("gap",),
         "port_visit": ("port_visit",),
         "zone": _zones.TYPES,
+        "spoofing": (_spoofing.TYPE,),
+        "encounter": (_encounters.TYPE,),
+        "interception": (_interception.TYPE,),
+        "identity_change": (_identity.TYPE,),
+        "watchlist_hit": (_watchlist.TYPE,),
     }
 )
-"""Event types each per-vessel detector emits."""
+"""Event types each detector emits."""
 
 KERNELS: Mapping[str, Callable[..., pa.Table]] = MappingProxyType(
     {
@@ -78,6 +105,7 @@ KERNELS: Mapping[str, Callable[..., pa.Table]] = MappingProxyType(
         "gap": gaps,
         "port_visit": port_visits,
         "zone": zone_events,
+        "spoofing": _spoofing.spoofing,
     }
 )
 """Per-vessel kernels by detector name: ``kernel(table, *, params=..., geo=...)``."""
@@ -90,6 +118,11 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
                 "gap": _gaps.DEFAULT,
                 "port_visit": _port_visits.DEFAULT,
                 "zone": _zones.DEFAULT,
+                "spoofing": _spoofing.DEFAULT,
+                "encounter": _encounters.DEFAULT,
+                "interception": _interception.DEFAULT,
+                "identity_change": _identity.DEFAULT,
+                "watchlist_hit": _watchlist.DEFAULT,
             }
         ),
         "gfw": MappingProxyType(
@@ -98,6 +131,11 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
                 "gap": _gaps.GFW,
                 "port_visit": _port_visits.GFW,
                 "zone": _zones.GFW,
+                "spoofing": _spoofing.GFW,
+                "encounter": _encounters.GFW,
+                "interception": _interception.GFW,
+                "identity_change": _identity.GFW,
+                "watchlist_hit": _watchlist.GFW,
             }
         ),
     }
