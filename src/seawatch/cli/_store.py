@@ -276,10 +276,11 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
             "SELECT count(*), min(ts), max(ts), count(DISTINCT CAST(ts AS DATE)) "
             "FROM positions WHERE mmsi = ?",
             [mmsi],
-        ).fetchone()
-        assert track is not None
-        n_static = con.execute("SELECT count(*) FROM statics WHERE mmsi = ?", [mmsi]).fetchone()
-        if track[0] == 0 and (n_static is None or n_static[0] == 0):
+        ).fetchall()[0]
+        n_static = con.execute("SELECT count(*) FROM statics WHERE mmsi = ?", [mmsi]).fetchall()[0][
+            0
+        ]
+        if track[0] == 0 and n_static == 0:
             raise NotFoundError(f"vessel {mmsi} is not in the store")
         history: dict[str, list[dict[str, Any]]] = {}
         for key, expr in history_fields.items():

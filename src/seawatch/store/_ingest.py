@@ -20,6 +20,7 @@ writer removes the orphans; a kill after it leaves only orphans to remove.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sys
 import uuid
@@ -141,6 +142,31 @@ class IngestProgress:
 ProgressFn = Callable[[IngestProgress], None]
 
 
+def source_key(sha256: str, options: IngestOptions) -> str:
+    """The manifest key of an input: its content hash, plus a short digest of the reading
+    options that change what it yields (``--time``, ``--format``, ``--columns``,
+    ``--accept-bad-checksum``) when any is set. So re-ingesting an untimed file with
+    ``--time`` reads it again (de-duplication drops the rows stored the first time),
+    while the same file with the same options is skipped."""
+    variant: dict[str, Any] = {}
+    if options.default_time is not None:
+        variant["time"] = options.default_time.isoformat()
+    if options.fmt is not None:
+        variant["format"] = options.fmt
+    if options.column_map:
+        variant["columns"] = (
+            options.column_map
+            if isinstance(options.column_map, str)
+            else dict(sorted(options.column_map.items()))
+        )
+    if options.accept_bad_checksum:
+        variant["accept_bad_checksum"] = True
+    if not variant:
+        return sha256
+    digest = hashlib.sha256(json.dumps(variant, sort_keys=True).encode()).hexdigest()[:12]
+    return f"{sha256}+{digest}"
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -238,10 +264,11 @@ def ingest(
                 path = staging / f"stdin-{i}"
                 _spool_stdin(path)
             sha = _sha256(path)
-            if sha in known:
+            key = source_key(sha, options)
+            if key in known:
                 results.append(FileResult(path=display, sha256=sha, status="skipped"))
                 continue
-            known.add(sha)
+            known.add(key)
             size = path.stat().st_size
             counts: Counter[str] = Counter()
             fmt_used: list[str] = []
@@ -294,8 +321,9 @@ def ingest(
             )
             results.append(result)
             totals.update(counts)
-            new_sources[sha] = {
+            new_sources[key] = {
                 "path": display,
+                "sha256": sha,
                 "size": size,
                 "format": result.format,
                 "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -6,7 +6,8 @@ killed before it replaced the manifest are invisible; the next writer deletes th
 Layout of ``manifest.json``::
 
     {"format": "seawatch-store", "version": 1,
-     "sources": {"<sha256>": {"path": ..., "size": ..., "format": ..., "ingested_at": ...,
+     "sources": {"<sha256>[+<options digest>]": {"path": ..., "sha256": ..., "size": ...,
+                              "format": ..., "ingested_at": ...,
                               "messages": ..., "positions": ..., "statics": ..., "others": ...,
                               "rejects": ...}},
      "tables": {"positions": {"2022-01-03": ["positions/day=2022-01-03/part-<id>.parquet"]},

@@ -124,14 +124,14 @@ def merge_files(
 def count_rows(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> int:
     if not files:
         return 0
-    row = con.execute(f"SELECT count(*) FROM read_parquet({_file_list(files)})").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.sql(f"SELECT count(*) FROM read_parquet({_file_list(files)})").fetchall()
+    return int(rows[0][0])
 
 
 def count_vessels(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> int:
     if not files:
         return 0
-    row = con.execute(
+    rows = con.sql(
         f"SELECT count(DISTINCT mmsi) FROM read_parquet({_file_list(files)}, union_by_name = true)"
-    ).fetchone()
-    return int(row[0]) if row else 0
+    ).fetchall()
+    return int(rows[0][0])
