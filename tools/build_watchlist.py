@@ -121,9 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         "name": "ofac_sdn",
         "title": "OFAC Specially Designated Nationals list: vessels",
         "date": LIST_DATE,
-        "source": "US Treasury OFAC sdn.csv (https://www.treasury.gov/ofac/downloads/sdn.csv), "
-        "via the git scrape jackdwyer/specially-designated-nationals-list "
-        "a5ec3c5ee4aae1b36ba24897a051787ea5429d30",
+        "source": "US Treasury OFAC SDN list (sdn.csv)",
+        "provenance": "https://www.treasury.gov/ofac/downloads/sdn.csv via the git scrape "
+        "jackdwyer/specially-designated-nationals-list a5ec3c5ee4aae1b36ba24897a051787ea5429d30",
         "licence": "US Government work, public domain",
         "rows": len(rows),
         "sha256": hashlib.sha256(data).hexdigest(),

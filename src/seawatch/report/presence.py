@@ -1,0 +1,232 @@
+"""Presence: how many hours each vessel spent within given distances of a country's coast,
+and how close it came (the "which naval vessels stayed how long within what range of which
+country's coast" question).
+
+Distances are to the **country's** coast: a position counts as within ``r`` nm of country
+``CC`` when it lies in the bundled zone ``CC-eez`` (the sea within 200 nm of CC's land, split
+from neighbours by the median line, so its nearest land is CC's) and its distance to the
+nearest shore is at most ``r`` nm. For the standard ranges the zones themselves are used:
+12 nm -> ``CC-territorial``, 24 nm -> ``CC-contiguous``, 200 nm -> ``CC-eez``. Ranges above
+200 nm are not supported (there is no zone to attribute them to a country). Zones are
+approximations (see :mod:`seawatch.geo`), not legal limits.
+
+Hours come from the time between consecutive positions of a vessel: each interval shorter
+than or equal to ``max_gap_h`` is split half to each end point, and a point's half-intervals
+count for the ranges that point is within. Intervals across a longer gap count for nothing
+(a vessel silent for a day is not assumed to have stayed). ``closest_nm`` is the smallest
+distance to CC's coast among positions inside ``CC-eez`` (null when the vessel never came
+within 200 nm).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawatch._exceptions import ParameterError
+
+__all__ = ["PresenceParams", "ZoneGeo", "presence", "range_column"]
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+M_PER_NM = 1852.0
+_ZONE_FOR_NM = {12.0: "territorial", 24.0: "contiguous", 200.0: "eez"}
+
+
+class ZoneGeo(Protocol):
+    """The geography presence needs (a subset of :class:`seawatch.detect.GeoContext`)."""
+
+    def distance_to_shore_m(self, lat: F64, lon: F64) -> F64: ...
+
+    def zone_names(self) -> Sequence[str]: ...
+
+    def zone_membership(self, lat: F64, lon: F64) -> tuple[I64, I64]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceParams:
+    """Parameters of :func:`presence` (units in the names)."""
+
+    country: str
+    """ISO 3166 alpha-2 code of the coastal state (``VE``)."""
+    ranges_nm: tuple[float, ...] = (12.0, 24.0, 200.0)
+    """Distances from the country's coast, each at most 200 nm."""
+    max_gap_h: float = 1.0
+    """Intervals between positions longer than this count for nothing."""
+    by: Literal["vessel", "day"] = "vessel"
+    """One row per vessel, or per UTC day and vessel."""
+    group: str | None = None
+    """Only vessels of this ship group (``military``, ``tanker`` ...), from ``vessels``."""
+    flag: str | None = None
+    """Only vessels of this flag (ISO alpha-2, from the MMSI's MID)."""
+
+    def __post_init__(self) -> None:
+        if len(self.country) != 2 or not self.country.isalpha():
+            raise ParameterError(f"country {self.country!r} is not an ISO 3166 alpha-2 code")
+        if not self.ranges_nm or any(not 0 < r <= 200.0 for r in self.ranges_nm):
+            raise ParameterError("ranges_nm: each range must lie in (0, 200] nm")
+        if self.max_gap_h <= 0:
+            raise ParameterError("max_gap_h must be > 0")
+        if self.by not in ("vessel", "day"):
+            raise ParameterError("by must be 'vessel' or 'day'")
+
+
+def range_column(r: float) -> str:
+    """Column name of the hours within ``r`` nm: ``hours_12nm``, ``hours_7.5nm``."""
+    return f"hours_{r:g}nm"
+
+
+def _filter_vessels(
+    positions: pa.Table, vessels: pa.Table | None, p: PresenceParams
+) -> tuple[pa.Table, dict[int, dict[str, Any]]]:
+    from seawatch.ais.codes import flags_of, ship_group
+
+    mmsis = np.unique(pc.cast(positions.column("mmsi"), pa.int64()).to_numpy())
+    info: dict[int, dict[str, Any]] = {
+        int(m): {"flag": f, "group": "other", "name": None}
+        for m, f in zip(mmsis, flags_of(mmsis).to_pylist(), strict=True)
+    }
+    if vessels is not None and vessels.num_rows:
+        cols = vessels.column_names
+        for row in vessels.to_pylist():
+            m = int(row["mmsi"])
+            if m not in info:
+                continue
+            if "ship_group" in cols and row["ship_group"]:
+                info[m]["group"] = row["ship_group"]
+            elif "ship_type" in cols:
+                info[m]["group"] = ship_group(row["ship_type"])
+            if "name" in cols:
+                info[m]["name"] = row["name"]
+    keep = [
+        m
+        for m, i in info.items()
+        if (p.group is None or i["group"] == p.group) and (p.flag is None or i["flag"] == p.flag)
+    ]
+    table = positions.filter(
+        pc.is_in(
+            positions.column("mmsi"),
+            pa.array(keep, pa.int64()).cast(positions.schema.field("mmsi").type),
+        )
+    )
+    return table, info
+
+
+def presence(
+    positions: pa.Table,
+    *,
+    params: PresenceParams,
+    geo: ZoneGeo | None = None,
+    vessels: pa.Table | None = None,
+) -> pa.Table:
+    """Hours within each range of ``params.country``'s coast, per vessel (or day and vessel).
+
+    ``positions``: ``mmsi, ts, lat, lon`` of whole vessels, any order. ``vessels``
+    (optional): ``mmsi`` with ``ship_group`` or ``ship_type`` and ``name`` (a store's
+    ``vessels`` table) for the group filter and the names. Columns: (``day``,) ``mmsi``,
+    ``name``, ``flag``, ``ship_group``, one ``hours_<r>nm`` per range, ``closest_nm``,
+    ``first_ts``/``last_ts`` (first and last position within the widest range),
+    ``positions`` (within the widest range). Rows with no time within the widest range
+    are left out; sorted by the widest range's hours, descending, then mmsi.
+    """
+    if geo is None:
+        from seawatch.detect._base import BundledGeo
+
+        geo = BundledGeo()
+    cc = params.country.upper()
+    ranges = sorted(set(float(r) for r in params.ranges_nm))
+    table, info = _filter_vessels(positions, vessels, params)
+    valid = pc.and_(
+        pc.and_(pc.is_valid(table.column("ts")), pc.is_valid(table.column("lat"))),
+        pc.is_valid(table.column("lon")),
+    )
+    table = table.filter(valid)
+    mmsi = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(), np.int64)
+    ts = np.asarray(pc.cast(table.column("ts"), pa.int64()).to_numpy(), np.int64)
+    lat = np.asarray(pc.cast(table.column("lat"), pa.float64()).to_numpy(), np.float64)
+    lon = np.asarray(pc.cast(table.column("lon"), pa.float64()).to_numpy(), np.float64)
+    order = np.lexsort((ts, mmsi))
+    mmsi, ts, lat, lon = mmsi[order], ts[order], lat[order], lon[order]
+    n = len(ts)
+    # membership
+    names = list(geo.zone_names())
+    zone_idx = {z: i for i, z in enumerate(names)}
+    eez_name = f"{cc}-eez"
+    if eez_name not in zone_idx:
+        raise ParameterError(f"no zone {eez_name!r}: the bundled zones do not cover {cc}")
+    pi, zi = geo.zone_membership(lat, lon)
+    in_zone = {z: np.zeros(n, np.bool_) for z in names if z.startswith(f"{cc}-")}
+    for z in in_zone:
+        in_zone[z][pi[zi == zone_idx[z]]] = True
+    in_eez = in_zone[eez_name]
+    dist_nm = np.full(n, np.nan)
+    if in_eez.any():
+        dist_nm[in_eez] = geo.distance_to_shore_m(lat[in_eez], lon[in_eez]) / M_PER_NM
+    within: dict[float, npt.NDArray[np.bool_]] = {}
+    for r in ranges:
+        zone = f"{cc}-{_ZONE_FOR_NM[r]}" if r in _ZONE_FOR_NM else None
+        if zone is not None and zone in in_zone:
+            within[r] = in_zone[zone]
+        else:
+            within[r] = in_eez & (dist_nm <= r + 1e-9)
+    # weights: half of each short interval to each end
+    same = mmsi[1:] == mmsi[:-1]
+    dt = (ts[1:] - ts[:-1]) / 3.6e9
+    ok = same & (dt <= params.max_gap_h)
+    half = np.where(ok, dt / 2.0, 0.0)
+    weight = np.zeros(n)
+    weight[:-1] += half
+    weight[1:] += half
+    # grouping
+    if params.by == "day":
+        day = ts // 86_400_000_000
+        key = np.stack([day, mmsi])
+        keys, inv = np.unique(key, axis=1, return_inverse=True)
+        inv = inv.reshape(-1)
+        k_day, k_mmsi = keys[0], keys[1]
+    else:
+        k_mmsi, inv = np.unique(mmsi, return_inverse=True)
+        inv = inv.reshape(-1)
+        k_day = None
+    g = len(k_mmsi)
+    widest = within[ranges[-1]]
+    hours = {r: np.bincount(inv, weights=weight * within[r], minlength=g) for r in ranges}
+    count = np.bincount(inv, weights=widest.astype(np.float64), minlength=g).astype(np.int64)
+    closest = np.full(g, np.inf)
+    np.minimum.at(closest, inv[in_eez], dist_nm[in_eez])
+    first = np.full(g, np.iinfo(np.int64).max)
+    last = np.full(g, np.iinfo(np.int64).min)
+    np.minimum.at(first, inv[widest], ts[widest])
+    np.maximum.at(last, inv[widest], ts[widest])
+    keep = count > 0
+    cols: dict[str, pa.Array] = {}
+    if k_day is not None:
+        cols["day"] = pa.array(k_day[keep].astype("datetime64[D]"), pa.date32())
+    km = k_mmsi[keep]
+    cols["mmsi"] = pa.array(km, pa.uint32())
+    cols["name"] = pa.array([info[int(m)]["name"] for m in km], pa.string())
+    cols["flag"] = pa.array([info[int(m)]["flag"] for m in km], pa.string())
+    cols["ship_group"] = pa.array([info[int(m)]["group"] for m in km], pa.string())
+    for r in ranges:
+        cols[range_column(r)] = pa.array(hours[r][keep], pa.float64())
+    cl = closest[keep]
+    cols["closest_nm"] = pa.array(
+        np.where(np.isfinite(cl), cl, np.nan), pa.float64(), from_pandas=True
+    )
+    ts_type = pa.timestamp("us", tz="UTC")
+    cols["first_ts"] = pa.array(first[keep], pa.int64()).cast(ts_type)
+    cols["last_ts"] = pa.array(last[keep], pa.int64()).cast(ts_type)
+    cols["positions"] = pa.array(count[keep], pa.int64())
+    out = pa.table(cols)
+    if out.num_rows == 0:
+        return out
+    sort = [(range_column(ranges[-1]), "descending"), ("mmsi", "ascending")]
+    if k_day is not None:
+        sort = [("day", "ascending"), *sort]
+    return out.sort_by(sort)

@@ -1,0 +1,128 @@
+"""identity_change on hand-built statics: a genuine rename found once, trivial changes and
+placeholders ignored, flapping, call sign/type/IMO changes, an IMO under two MMSIs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from seawatch.detect.identity import IdentityParams, identity_changes
+from seawatch.schema import EVENTS
+from standoff.conftest import legs, positions, statics
+
+M1, M2, M3 = 366_000_001, 636_000_002, 775_000_003
+IMO = 9_187_629  # valid check digit
+
+
+def run(rows: list[dict[str, Any]], **kw: Any) -> list[dict[str, Any]]:
+    ev = identity_changes(statics(rows), **kw)
+    assert ev.schema == EVENTS
+    out = ev.to_pylist()
+    for e in out:
+        e["d"] = json.loads(e["details"])
+    return out
+
+
+def reports(mmsi: int, hours: list[float], **fields: Any) -> list[dict[str, Any]]:
+    return [{"mmsi": mmsi, "h": h, **fields} for h in hours]
+
+
+def test_genuine_rename_is_found_once() -> None:
+    rows = reports(M1, [0, 1, 2, 3], name="SEA STAR", imo=IMO, callsign="WXY1", ship_type=80)
+    rows += reports(
+        M1, [10, 11, 12, 13, 14], name="OCEAN GLORY", imo=IMO, callsign="WXY1", ship_type=80
+    )
+    ev = run(rows)
+    assert len(ev) == 1
+    d = ev[0]["d"]
+    assert (d["field"], d["old"], d["new"]) == ("name", "SEA STAR", "OCEAN GLORY")
+    assert d["n_transitions"] == 1 and d["reverted"] is False
+    assert ev[0]["start"].hour == 3 and ev[0]["end"].hour == 10
+    assert ev[0]["vessels"] == [M1]
+    assert ev[0]["confidence"] == pytest.approx(0.9)
+    assert d["params"]["min_reports"] == 2
+
+
+def test_whitespace_case_padding_and_placeholders_are_not_changes() -> None:
+    rows = reports(M1, [0, 1], name="Sea Star", callsign="wxy1", ship_type=80)
+    rows += reports(M1, [2, 3], name="SEA  STAR@@@", callsign="WXY 1", ship_type=84)  # hazard class
+    rows += reports(M1, [4, 5], name="", callsign=None, ship_type=0, imo=0)
+    rows += reports(M1, [6, 7], name="UNKNOWN", callsign="0", imo=1_234_560)  # bad check digit
+    rows += reports(M1, [8, 9], name=str(M1))
+    assert run(rows) == []
+
+
+def test_one_garbled_report_is_not_a_rename() -> None:
+    rows = reports(M1, [0, 1, 2], name="SEA STAR")
+    rows += reports(M1, [2.5], name="SEA SQAR")
+    rows += reports(M1, [3, 4], name="SEA STAR")
+    assert run(rows) == []
+    assert len(run(rows, params=IdentityParams(min_reports=1))) == 2  # there and back
+
+
+def test_flapping_between_two_names_is_one_event_each_way() -> None:
+    rows: list[dict[str, Any]] = []
+    for k in range(6):
+        rows += reports(M1, [2 * k, 2 * k + 0.5], name="ALPHA" if k % 2 == 0 else "BRAVO")
+    ev = run(rows)
+    assert [(e["d"]["old"], e["d"]["new"]) for e in ev] == [("ALPHA", "BRAVO"), ("BRAVO", "ALPHA")]
+    assert [e["d"]["n_transitions"] for e in ev] == [3, 2]
+    assert all(e["d"]["reverted"] for e in ev)
+    assert all(e["confidence"] == pytest.approx(0.5) for e in ev)
+
+
+def test_callsign_type_and_imo_changes() -> None:
+    rows = reports(M1, [0, 1], name="X RAY", callsign="WXY1", ship_type=70, imo=IMO)
+    rows += reports(M1, [5, 6], name="X RAY", callsign="D5AB7", ship_type=80, imo=9_074_729)
+    ev = run(rows)
+    assert sorted(e["d"]["field"] for e in ev) == ["callsign", "imo", "ship_type"]
+    by = {e["d"]["field"]: e["d"] for e in ev}
+    assert (by["ship_type"]["old"], by["ship_type"]["new"]) == (70, 80)
+    assert (by["imo"]["old"], by["imo"]["new"]) == (IMO, 9_074_729)
+    assert len({e["event_id"] for e in ev}) == 3  # same vessel and start: keyed by field
+
+
+def test_imo_under_two_mmsis_with_a_new_flag() -> None:
+    rows = reports(M1, [0, 1, 2], name="SEA STAR", imo=IMO)  # US
+    rows += reports(M2, [30, 31], name="SEA STAR", imo=IMO)  # Liberia, after re-registration
+    rows += reports(M3, [0.5, 1.5], name="OTHER", imo=9_074_729)  # unrelated
+    ev = run(rows)
+    assert len(ev) == 1
+    d = ev[0]["d"]
+    assert d["field"] == "imo_mmsi" and d["imo"] == IMO
+    assert ev[0]["vessels"] == [M1, M2]
+    assert d["flag_changed"] is True and d["flags"] == ["LR", "US"]
+    assert d["overlapping"] is False
+    assert ev[0]["start"].hour == 6 and ev[0]["start"].day == 2  # when M2 first used it
+    assert [m["mmsi"] for m in d["mmsis"]] == [M1, M2]
+
+
+def test_imo_cloned_at_the_same_time_is_overlapping() -> None:
+    rows = reports(M1, [0, 2, 4], imo=IMO) + reports(M2, [1, 3], imo=IMO)
+    (ev,) = run(rows)
+    assert ev["d"]["overlapping"] is True
+    assert run(rows, params=IdentityParams(imo_under_several_mmsi=False)) == []
+
+
+def test_positions_locate_the_event_and_row_order_is_irrelevant() -> None:
+    rows = reports(M1, [0, 1], name="SEA STAR") + reports(M1, [4, 5], name="NEW NAME")
+    pos = positions({M1: (legs(12.0, 5.0, [(6.0, 90.0, 10.0)]), 0.0, 6.0)}, step_min=30)
+    st = statics(rows)
+    ev = identity_changes(st, positions=pos)
+    assert ev.column("lat")[0].as_py() == pytest.approx(12.0)
+    assert ev.column("lon")[0].as_py() > 5.0
+    perm = pa.array(np.random.default_rng(2).permutation(st.num_rows))
+    assert identity_changes(st.take(perm), positions=pos).equals(ev)
+
+
+def test_bad_params() -> None:
+    from seawatch._exceptions import ParameterError
+
+    with pytest.raises(ParameterError):
+        IdentityParams(fields=("name", "flag"))
+    with pytest.raises(ParameterError):
+        IdentityParams(min_reports=0)
