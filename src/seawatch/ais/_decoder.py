@@ -217,7 +217,7 @@ class NmeaDecoder:
         new_lines = nlines - ncarry
         self._lines += new_lines
         status = r_status[:nrec]
-        msg_off, msg_recs, nmsg = K.assemble(
+        msg_off, msg_recs, _nmsg = K.assemble(
             nrec, status, line_no, total, num, seq, chan, gid, gtotal, gnum, r_station,
             final, self._lines - _CARRY_LINES,
         )  # fmt: skip

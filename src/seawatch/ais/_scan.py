@@ -140,7 +140,7 @@ def scan(
     nmax = 2
     for i in range(n):
         c = buf[i]
-        if c == _NL or c == _BS:
+        if c in (_NL, _BS):
             nmax += 1
     r_line = np.empty(nmax, np.int64)
     r_start = np.empty(nmax, np.int64)
