@@ -338,7 +338,8 @@ def ingest(
             root, current, stager, staging, options=options, progress=progress
         )
         new_manifest["sources"].update(new_sources)
-        save_manifest(root, new_manifest)
+        if new_sources:
+            save_manifest(root, new_manifest)
         for rel in replaced:
             (root / rel).unlink(missing_ok=True)
     finally:
