@@ -1,0 +1,35 @@
+"""The engine: runs the detectors over a store's partitions in bounded memory.
+
+``run_detectors(store, *, preset="default", only=None, workers=None, geo=None)`` shuffles
+positions into mmsi buckets (one UTC day in memory), runs the per-vessel kernels over whole
+vessels in a process pool, the encounter pair search as portable SQL in DuckDB one day at a
+time (encounters open at midnight carried into the next day), and replaces the events in
+the store. See :mod:`seawatch.engine._run` for the partitioning design.
+"""
+
+from __future__ import annotations
+
+from seawatch.engine._partition import bucket_of, plan_buckets
+from seawatch.engine._run import (
+    DETECTORS,
+    EVENT_TYPES,
+    PRESETS,
+    EngineStats,
+    detector_types,
+    preset_params,
+    resolve_only,
+    run_detectors,
+)
+
+__all__ = [
+    "DETECTORS",
+    "EVENT_TYPES",
+    "PRESETS",
+    "EngineStats",
+    "bucket_of",
+    "detector_types",
+    "plan_buckets",
+    "preset_params",
+    "resolve_only",
+    "run_detectors",
+]

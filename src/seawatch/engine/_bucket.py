@@ -1,0 +1,103 @@
+"""The work of one mmsi bucket: read its positions (all days), clean and segment them once,
+run the per-vessel kernels, and resample to 10-minute slots for the pair step.
+
+Runs in a worker process; everything it receives and returns pickles (paths, parameter
+dataclasses, a :class:`~seawatch.detect.GeoContext`, Arrow tables of events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from seawatch.detect import KERNELS, GeoContext, resolve_geo
+from seawatch.schema import EVENTS, POSITIONS
+from seawatch.tracks import ResampleParams, prepare, resample
+
+DAY_US = 86_400_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class BucketTask:
+    """One bucket's inputs: its position files, the per-vessel detectors to run with their
+    parameters, and (when encounters are wanted) where to write its slots by day."""
+
+    bucket: int
+    files: tuple[Path, ...]
+    detectors: tuple[tuple[str, Any], ...]
+    resample: ResampleParams | None
+    slots_dir: Path | None
+    geo: GeoContext | None
+    coverage: pa.Table | None
+
+
+@dataclass(frozen=True, slots=True)
+class BucketResult:
+    """Events of the bucket's vessels, the UTC days its slots were written for, row counts."""
+
+    bucket: int
+    events: pa.Table
+    slot_days: tuple[str, ...]
+    n_positions: int
+    n_slots: int
+
+
+def read_bucket(files: tuple[Path, ...]) -> pa.Table:
+    """The bucket's positions (all days), in the columns the shuffle kept."""
+    if not files:
+        return POSITIONS.empty_table()
+    tables = [pq.read_table(f) for f in files]
+    return pa.concat_tables(tables, promote_options="default")
+
+
+def run_bucket(task: BucketTask) -> BucketResult:
+    """Run one bucket (in a worker process or in-process)."""
+    geo = resolve_geo(task.geo)
+    table = read_bucket(task.files)
+    n = table.num_rows
+    if n == 0:
+        return BucketResult(task.bucket, EVENTS.empty_table(), (), 0, 0)
+    prepared = prepare(table, geo=geo)
+    del table
+    out: list[pa.Table] = []
+    for name, params in task.detectors:
+        kw: dict[str, Any] = {"params": params, "geo": geo}
+        if name == "gap" and task.coverage is not None:
+            kw["coverage"] = task.coverage
+        out.append(KERNELS[name](prepared, **kw))
+    days: tuple[str, ...] = ()
+    n_slots = 0
+    if task.resample is not None and task.slots_dir is not None:
+        slots = resample(prepared, params=task.resample)
+        n_slots = slots.num_rows
+        days = write_slots_by_day(slots, task.slots_dir, task.bucket)
+    events = pa.concat_tables(out) if out else EVENTS.empty_table()
+    return BucketResult(task.bucket, events, days, n, n_slots)
+
+
+def write_slots_by_day(slots: pa.Table, root: Path, bucket: int) -> tuple[str, ...]:
+    """Write ``root/day=YYYY-MM-DD/b=K.parquet`` for each UTC day of the slots."""
+    if slots.num_rows == 0:
+        return ()
+    us = np.asarray(pc.cast(slots.column("slot"), pa.int64()).to_numpy(), np.int64)
+    day = np.floor_divide(us, DAY_US)
+    order = np.argsort(day, kind="stable")
+    day_sorted = day[order]
+    bounds = np.flatnonzero(np.diff(day_sorted)) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [len(day_sorted)]))
+    table = slots.take(pa.array(order))
+    written: list[str] = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        name = datetime.fromtimestamp(int(day_sorted[a]) * 86_400, tz=UTC).date().isoformat()
+        path = root / f"day={name}" / f"b={bucket}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.slice(a, b - a), path, compression="lz4")
+        written.append(name)
+    return tuple(written)

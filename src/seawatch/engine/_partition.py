@@ -1,0 +1,131 @@
+"""Partitioning: mmsi buckets, the one-pass shuffle of the store into them, and the
+reception-density grid the gap detector needs (computed over all vessels during the pass)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+I64 = npt.NDArray[np.int64]
+
+COLUMNS = ("mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status")
+"""Position columns the kernels read (the rest stay in the store)."""
+
+_GOLDEN = np.uint64(2654435761)  # Knuth's multiplicative hash
+
+
+def bucket_of(mmsi: npt.ArrayLike, n_buckets: int) -> I64:
+    """Bucket of each MMSI: ``(mmsi * 2654435761 mod 2**32) mod n_buckets``.
+
+    The same in every process and run (Python's ``hash`` is not), spreads the MMSIs of one
+    country (same leading digits) and sequential MMSIs over all buckets."""
+    m = np.asarray(mmsi).astype(np.uint64)
+    h = (m * _GOLDEN) & np.uint64(0xFFFFFFFF)
+    return (h % np.uint64(n_buckets)).astype(np.int64)
+
+
+def plan_buckets(total_rows: int, *, bucket_rows: int) -> int:
+    """How many mmsi buckets keep each at about ``bucket_rows`` positions (at least 1).
+
+    It depends only on the store's size, never on the number of workers, so results do not
+    depend on the workers either (they would not anyway: kernels see whole vessels)."""
+    return max(1, math.ceil(total_rows / max(1, bucket_rows)))
+
+
+def count_rows(files: Iterable[Path]) -> int:
+    """Rows in Parquet files, from their footers."""
+    return sum(pq.read_metadata(f).num_rows for f in files)
+
+
+@dataclass(slots=True)
+class Coverage:
+    """Positions per 1° (``cell_deg``) cell over all vessels and days (gap ``likely_disabled``)."""
+
+    cell_deg: float
+    counts: dict[int, int] = field(default_factory=dict)
+    ts_min: int | None = None
+    ts_max: int | None = None
+
+    def add(self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], ts: I64) -> None:
+        ok = ~(np.isnan(lat) | np.isnan(lon))
+        if not ok.any():
+            return
+        cl = np.floor(lat[ok] / self.cell_deg).astype(np.int64)
+        co = np.floor(lon[ok] / self.cell_deg).astype(np.int64)
+        keys, n = np.unique(cl * 100_000 + co, return_counts=True)
+        for k, c in zip(keys.tolist(), n.tolist(), strict=True):
+            self.counts[k] = self.counts.get(k, 0) + c
+        lo, hi = int(ts[ok].min()), int(ts[ok].max())
+        self.ts_min = lo if self.ts_min is None else min(self.ts_min, lo)
+        self.ts_max = hi if self.ts_max is None else max(self.ts_max, hi)
+
+    def table(self) -> pa.Table:
+        """``cell_lat, cell_lon, positions_per_day`` as :func:`seawatch.detect.reception_density`."""
+        keys = np.array(sorted(self.counts), dtype=np.int64)
+        counts = np.array([self.counts[int(k)] for k in keys], dtype=np.float64)
+        days = 1.0
+        if self.ts_min is not None and self.ts_max is not None:
+            days = max((self.ts_max - self.ts_min) / 8.64e10, 1.0)
+        ulat = np.floor_divide(keys + 50_000, 100_000)
+        ulon = keys - ulat * 100_000
+        return pa.table(
+            {
+                "cell_lat": pa.array(ulat.astype(np.int32), pa.int32()),
+                "cell_lon": pa.array(ulon.astype(np.int32), pa.int32()),
+                "positions_per_day": pa.array(counts / days, pa.float64()),
+            }
+        )
+
+
+def shuffle(
+    days: Iterable[tuple[date, pa.Table]],
+    out: Path,
+    *,
+    n_buckets: int,
+    coverage: Coverage | None = None,
+    progress: Callable[[date, int], None] | None = None,
+) -> list[list[Path]]:
+    """Split each day's positions into ``n_buckets`` mmsi buckets written as Parquet files
+    ``out/b=K/YYYY-MM-DD.parquet``; returns the files of each bucket. One day in memory."""
+    files: list[list[Path]] = [[] for _ in range(n_buckets)]
+    for day, table in days:
+        cols = [c for c in COLUMNS if c in table.column_names]
+        table = table.select(cols)
+        if progress is not None:
+            progress(day, table.num_rows)
+        if table.num_rows == 0:
+            continue
+        mmsi = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(), np.int64)
+        if coverage is not None:
+            ts = table.column("ts")
+            valid = pc.is_valid(ts)
+            sub = table.filter(valid)
+            coverage.add(
+                np.asarray(pc.cast(sub.column("lat"), pa.float64()).to_numpy(False), np.float64),
+                np.asarray(pc.cast(sub.column("lon"), pa.float64()).to_numpy(False), np.float64),
+                np.asarray(pc.cast(sub.column("ts"), pa.int64()).to_numpy(False), np.int64),
+            )
+        b = bucket_of(mmsi, n_buckets)
+        order = np.argsort(b, kind="stable")
+        counts = np.bincount(b, minlength=n_buckets)
+        sorted_table = table.take(pa.array(order))
+        offset = 0
+        for k in range(n_buckets):
+            n = int(counts[k])
+            if n:
+                path = out / f"b={k}" / f"{day.isoformat()}.parquet"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(sorted_table.slice(offset, n), path, compression="lz4")
+                files[k].append(path)
+            offset += n
+        del sorted_table, table
+    return files

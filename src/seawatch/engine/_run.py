@@ -1,0 +1,435 @@
+"""``run_detectors``: every detector over a whole store, in bounded memory.
+
+Partitioning (DESIGN.md §5):
+
+1. **Shuffle** (one pass, one UTC day in memory): each day's positions are split into
+   ``n`` mmsi buckets (``bucket_of``: a multiplicative hash of the MMSI, modulo ``n``) and
+   written to a scratch directory. ``n`` comes from the store's size (``bucket_rows``
+   positions per bucket), never from the number of workers. The pass also counts positions
+   per 1° cell over all vessels (the reception grid of the gap detector).
+2. **Per-vessel work** (a process pool over buckets): a bucket holds *whole vessels over all
+   days*, so per-vessel events of any length (a week in port, a 3-day gap) come out whole
+   and exactly once with no halo at all. Each bucket is cleaned and segmented once, runs
+   the per-vessel kernels, and is resampled to 10-minute slots written per UTC day.
+   Memory per worker: one bucket (about ``bucket_rows`` positions).
+3. **Pair step** (portable SQL in DuckDB): a slot only ever pairs with slots of the same
+   time, so the pair search partitions exactly by day; the days are fed in order to an
+   :class:`~seawatch.detect.encounters.EncounterStream`, which carries the close slots of
+   encounters still open at midnight into the next day. Memory: one day of slots plus the
+   open encounters.
+4. ``details.with_encounter`` of loitering events, the region of events that have none,
+   and one atomic ``store.replace_events``.
+
+Re-running gives the same events and ids: event ids hash type, vessels and start, and
+every step is deterministic (buckets are processed independently and concatenated in
+bucket order, then sorted).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from seawatch._exceptions import ParameterError
+from seawatch._version import __version__
+from seawatch.detect import EVENT_TYPES, KERNELS, PRESETS, GeoContext, params_dict, resolve_geo
+from seawatch.detect import encounters as _enc
+from seawatch.detect._sql import DuckDBRunner
+from seawatch.detect.identity import identity_changes
+from seawatch.detect.interception import InterceptionParams, interceptions
+from seawatch.detect.watchlist import watchlist_hits
+from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket
+from seawatch.engine._partition import Coverage, count_rows, plan_buckets, shuffle
+from seawatch.schema import EVENTS
+from seawatch.tracks import SLOTS, ResampleParams
+
+__all__ = [
+    "DETECTORS",
+    "EVENT_TYPES",
+    "PRESETS",
+    "EngineStats",
+    "detector_types",
+    "preset_params",
+    "resolve_only",
+    "run_detectors",
+]
+
+DETECTORS: tuple[str, ...] = tuple(EVENT_TYPES)
+"""Detectors the engine runs (every detector of :data:`seawatch.detect.EVENT_TYPES`)."""
+
+PAIR_DETECTORS = ("encounter", "interception")
+"""Detectors that run on the slots of all vessels (the pair steps)."""
+
+STATICS_DETECTORS = ("identity_change", "watchlist_hit")
+"""Detectors that run once on the whole statics table."""
+
+DEFAULT_BUCKET_ROWS = 2_000_000
+
+
+class EventStore(Protocol):
+    """What the engine needs of :class:`seawatch.store.Store`."""
+
+    def files(self, table: str) -> list[Path]: ...
+
+    def iter_position_days(self) -> Iterable[tuple[Any, pa.Table]]: ...
+
+    def events(self, *, types: Iterable[str] | None = None) -> pa.Table: ...
+
+    def statics(self) -> pa.Table: ...
+
+    def replace_events(
+        self, table: pa.Table, *, types: Iterable[str], run: Mapping[str, Any]
+    ) -> None: ...
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """Counts of the last run (filled in when passed to :func:`run_detectors`)."""
+
+    n_positions: int = 0
+    n_buckets: int = 0
+    n_slots: int = 0
+    n_close_pairs: int = 0
+    max_carried_pairs: int = 0
+    n_events: int = 0
+
+
+def preset_params(preset: str) -> Mapping[str, Any]:
+    """Parameters of every detector in ``preset`` (``default`` or ``gfw``)."""
+    try:
+        return PRESETS[preset]
+    except KeyError:
+        raise ParameterError(
+            f"unknown preset {preset!r} (choose from {', '.join(sorted(PRESETS))})"
+        ) from None
+
+
+def resolve_only(only: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Detector names from ``only`` (detector names or event types, comma-separated or a
+    list); all detectors when None."""
+    if only is None:
+        return DETECTORS
+    items = [only] if isinstance(only, str) else list(only)
+    names = [s.strip() for item in items for s in item.split(",") if s.strip()]
+    wanted: set[str] = set()
+    for name in names:
+        det = next((d for d, types in EVENT_TYPES.items() if name == d or name in types), None)
+        if det is None:
+            known = sorted({t for ts in EVENT_TYPES.values() for t in ts} | set(DETECTORS))
+            raise ParameterError(f"unknown detector or event type {name!r} ({', '.join(known)})")
+        wanted.add(det)
+    if not wanted:
+        raise ParameterError("--only names no detector")
+    return tuple(d for d in DETECTORS if d in wanted)
+
+
+def detector_types(detectors: Iterable[str]) -> tuple[str, ...]:
+    """Event types the detectors emit."""
+    return tuple(t for d in detectors for t in EVENT_TYPES[d])
+
+
+def run_detectors(
+    store: EventStore,
+    *,
+    preset: str = "default",
+    only: Iterable[str] | str | None = None,
+    workers: int | None = None,
+    geo: GeoContext | None = None,
+    bucket_rows: int = DEFAULT_BUCKET_ROWS,
+    scratch_dir: Path | None = None,
+    write: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+    stats: EngineStats | None = None,
+) -> pa.Table:
+    """Run the detectors of ``preset`` (all, or ``only`` these) over the whole store and
+    replace their events in it (``write=False``: only return them).
+
+    ``workers``: processes for the per-vessel step (None: one per CPU; 1: in-process).
+    ``geo``: the geography (None: bundled; must pickle). ``bucket_rows``: positions per mmsi
+    bucket (bounds a worker's memory). ``scratch_dir``: where the shuffled positions and
+    slots go (a temporary directory, removed afterwards). ``progress(stage, done, total)``
+    is called as work completes. Returns the events (schema EVENTS), sorted.
+    """
+    params = preset_params(preset)
+    selected = resolve_only(only)
+    types = detector_types(selected)
+    st = stats if stats is not None else EngineStats()
+    if workers is not None and workers < 1:
+        raise ParameterError("workers must be >= 1")
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    files = store.files("positions")
+    total = count_rows(files)
+    n_buckets = plan_buckets(total, bucket_rows=bucket_rows)
+    st.n_positions, st.n_buckets = total, n_buckets
+    kernels = tuple((d, params[d]) for d in selected if d in KERNELS)
+    enc_params: _enc.EncounterParams | None = (
+        params["encounter"] if "encounter" in selected else None
+    )
+    icp_params: InterceptionParams | None = (
+        params["interception"] if "interception" in selected else None
+    )
+    slot_params = _slot_params(enc_params, icp_params)
+    with tempfile.TemporaryDirectory(prefix="seawatch-engine-", dir=scratch_dir) as tmp:
+        root = Path(tmp)
+        coverage = Coverage(cell_deg=params["gap"].coverage_cell_deg) if "gap" in selected else None
+
+        def day_done(day: Any, rows: int) -> None:
+            if progress is not None:
+                progress("shuffle", rows, total)
+
+        bucket_files = shuffle(
+            store.iter_position_days(),
+            root / "positions",
+            n_buckets=n_buckets,
+            coverage=coverage,
+            progress=day_done if progress is not None else None,
+        )
+        cov_table = coverage.table() if coverage is not None else None
+        slots_dir = root / "slots" if slot_params is not None else None
+        tasks = [
+            BucketTask(
+                bucket=k,
+                files=tuple(bucket_files[k]),
+                detectors=kernels,
+                resample=slot_params,
+                slots_dir=slots_dir,
+                geo=geo,
+                coverage=cov_table,
+            )
+            for k in range(n_buckets)
+        ]
+        results = _map_buckets(tasks, n_workers, progress)
+        st.n_slots = sum(r.n_slots for r in results)
+        parts = [r.events for r in results]
+        g = resolve_geo(geo)
+        encounter_events: pa.Table | None = None
+        if enc_params is not None and slots_dir is not None:
+            encounter_events = _pair_step(slots_dir, enc_params, geo=g, stats=st, progress=progress)
+            parts.append(encounter_events)
+        if icp_params is not None and slots_dir is not None:
+            statics = store.statics()
+            parts.append(
+                _interceptions(slots_dir, icp_params, statics=statics, geo=g, progress=progress)
+            )
+    if any(d in STATICS_DETECTORS for d in selected):
+        parts.extend(_statics_step(store, selected, params, geo=g))
+    table = pa.concat_tables([EVENTS.empty_table(), *parts])
+    if "loitering" in selected:
+        if encounter_events is None:
+            encounter_events = store.events(types=["encounter"])
+        table = _with_encounter(table, encounter_events)
+    table = _fill_region(table, g)
+    table = table.sort_by(
+        [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
+    )
+    st.n_events = table.num_rows
+    if write:
+        run = {
+            "preset": preset,
+            "detectors": list(selected),
+            "params": {d: params_dict(params[d]) for d in selected},
+            "version": __version__,
+        }
+        store.replace_events(table, types=types, run=run)
+    return table
+
+
+def _slot_params(
+    enc: _enc.EncounterParams | None, icp: InterceptionParams | None
+) -> ResampleParams | None:
+    """The resampling both pair steps share (they must agree on the slot length)."""
+    if enc is None and icp is None:
+        return None
+    if enc is not None and icp is not None and enc.slot_min != icp.slot_min:
+        raise ParameterError("encounter and interception parameters use different slot_min")
+    if enc is not None:
+        return ResampleParams(slot_min=enc.slot_min, max_gap_h=enc.max_interp_gap_h)
+    assert icp is not None
+    return ResampleParams(slot_min=icp.slot_min)
+
+
+def _map_buckets(
+    tasks: Sequence[BucketTask],
+    workers: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> list[BucketResult]:
+    results: list[BucketResult] = []
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            results.append(run_bucket(task))
+            if progress is not None:
+                progress("vessels", len(results), len(tasks))
+        return results
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+        for result in pool.map(run_bucket, tasks):
+            results.append(result)
+            if progress is not None:
+                progress("vessels", len(results), len(tasks))
+    return results
+
+
+def _pair_step(
+    slots_dir: Path,
+    params: _enc.EncounterParams,
+    *,
+    geo: GeoContext,
+    stats: EngineStats,
+    progress: Callable[[str, int, int], None] | None,
+) -> pa.Table:
+    """Encounters over the slot files, one UTC day at a time, carried across midnight."""
+    runner = DuckDBRunner()
+    stream = _enc.EncounterStream(params=params, geo=geo, runner=runner)
+    out: list[pa.Table] = []
+    day_dirs = sorted(slots_dir.glob("day=*")) if slots_dir.is_dir() else []
+    for i, day_dir in enumerate(day_dirs):
+        files = sorted(day_dir.glob("*.parquet"), key=lambda p: int(p.stem.split("=")[1]))
+        slots = pa.concat_tables([pq.read_table(f) for f in files])
+        day0 = int(
+            np.datetime64(day_dir.name.split("=")[1], "D").astype("datetime64[us]").view(np.int64)
+        )
+        close = _enc.close_pairs(slots, params=params, runner=runner)
+        del slots
+        stats.n_close_pairs += close.num_rows
+        out.append(stream.push_close(close, until=day0 + DAY_US))
+        stats.max_carried_pairs = max(stats.max_carried_pairs, stream.carried_rows)
+        if progress is not None:
+            progress("pairs", i + 1, len(day_dirs))
+    out.append(stream.finish())
+    runner.close()
+    return pa.concat_tables([EVENTS.empty_table(), *out])
+
+
+def _read_slots(day_dirs: Iterable[Path]) -> pa.Table:
+    tables = [
+        pq.read_table(f)
+        for d in day_dirs
+        for f in sorted(d.glob("*.parquet"), key=lambda p: int(p.stem.split("=")[1]))
+    ]
+    return pa.concat_tables([SLOTS.empty_table(), *tables]) if tables else SLOTS.empty_table()
+
+
+def _day_us(day_dir: Path) -> int:
+    return int(
+        np.datetime64(day_dir.name.split("=")[1], "D").astype("datetime64[us]").view(np.int64)
+    )
+
+
+def _interceptions(
+    slots_dir: Path,
+    params: InterceptionParams,
+    *,
+    statics: pa.Table,
+    geo: GeoContext,
+    progress: Callable[[str, int, int], None] | None,
+) -> pa.Table:
+    """Interceptions one UTC day at a time over a window with a halo of ``halo_h`` hours of
+    slots on each side (the approach before a contact, the diversion after it); an event
+    belongs to the day of its start, so it comes out once. Contacts longer than the halo
+    that start before midnight are seen cut in the next day's window: they are dropped there
+    (their start is on the previous day) and found whole in the day they start."""
+    halo_h = params.approach_window_h + params.after_window_h + params.dark_min_h + 1.0
+    halo_us = round(halo_h * 3.6e9)
+    day_dirs = sorted(slots_dir.glob("day=*")) if slots_dir.is_dir() else []
+    starts = [_day_us(d) for d in day_dirs]
+    out: list[pa.Table] = [EVENTS.empty_table()]
+    for i, day0 in enumerate(starts):
+        lo, hi = day0 - halo_us, day0 + DAY_US + halo_us
+        near = [d for d, t in zip(day_dirs, starts, strict=True) if t + DAY_US > lo and t < hi]
+        slots = _read_slots(near)
+        us = pc.cast(slots.column("slot"), pa.int64())
+        slots = slots.filter(pc.and_(pc.greater_equal(us, lo), pc.less(us, hi)))
+        ev = interceptions(slots, statics=statics, params=params, geo=geo)
+        if ev.num_rows:
+            st = pc.cast(ev.column("start"), pa.int64())
+            ev = ev.filter(pc.and_(pc.greater_equal(st, day0), pc.less(st, day0 + DAY_US)))
+        out.append(ev)
+        if progress is not None:
+            progress("interception", i + 1, len(starts))
+    return pa.concat_tables(out)
+
+
+def _statics_step(
+    store: EventStore, selected: Sequence[str], params: Mapping[str, Any], *, geo: GeoContext
+) -> list[pa.Table]:
+    """Identity changes and watchlist hits over the whole statics table (small)."""
+    statics = store.statics()
+    out: list[pa.Table] = []
+    if "identity_change" in selected:
+        out.append(identity_changes(statics, params=params["identity_change"]))
+    if "watchlist_hit" in selected:
+        out.append(watchlist_hits(statics, params=params["watchlist_hit"], geo=geo))
+    return out
+
+
+def _with_encounter(table: pa.Table, encounters: pa.Table) -> pa.Table:
+    """Loitering events get ``details.with_encounter``: ids of the same vessel's encounters
+    that overlap it in time (a list, empty when none)."""
+    is_loit = np.asarray(pc.equal(table.column("type"), "loitering").to_numpy(False), np.bool_)
+    if not is_loit.any():
+        return table
+    index: dict[int, list[tuple[int, int, str]]] = {}
+    if encounters.num_rows:
+        starts = pc.cast(encounters.column("start"), pa.int64()).to_pylist()
+        ends = pc.cast(encounters.column("end"), pa.int64()).to_pylist()
+        for s, e, i, vs in zip(
+            starts,
+            ends,
+            encounters.column("event_id").to_pylist(),
+            encounters.column("vessels").to_pylist(),
+            strict=True,
+        ):
+            for v in vs:
+                index.setdefault(int(v), []).append((int(s), int(e), str(i)))
+    starts = pc.cast(table.column("start"), pa.int64()).to_pylist()
+    ends = pc.cast(table.column("end"), pa.int64()).to_pylist()
+    vessels = table.column("vessels").to_pylist()
+    details = table.column("details").to_pylist()
+    for row in np.flatnonzero(is_loit).tolist():
+        d = json.loads(details[row]) if details[row] else {}
+        ids = sorted(
+            {
+                i
+                for v in vessels[row]
+                for s, e, i in index.get(int(v), ())
+                if s <= ends[row] and e >= starts[row]
+            }
+        )
+        d["with_encounter"] = ids
+        details[row] = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    idx = table.schema.get_field_index("details")
+    return table.set_column(idx, "details", pa.array(details, pa.string()))
+
+
+def _fill_region(table: pa.Table, geo: GeoContext) -> pa.Table:
+    """The region of events that have none, from their position."""
+    if table.num_rows == 0:
+        return table
+    region = table.column("region")
+    need = pc.and_(
+        pc.is_null(region),
+        pc.and_(pc.is_valid(table.column("lat")), pc.is_valid(table.column("lon"))),
+    )
+    rows = np.flatnonzero(np.asarray(need.to_numpy(False), np.bool_))
+    if len(rows) == 0:
+        return table
+    lat = np.asarray(pc.cast(table.column("lat"), pa.float64()).to_numpy(False), np.float64)
+    lon = np.asarray(pc.cast(table.column("lon"), pa.float64()).to_numpy(False), np.float64)
+    found = geo.region_of(lat[rows], lon[rows])
+    values = region.to_pylist()
+    for r, v in zip(rows.tolist(), list(found), strict=True):
+        values[r] = None if v is None else str(v)
+    idx = table.schema.get_field_index("region")
+    return table.set_column(idx, "region", pa.array(values, pa.string()))

@@ -1,0 +1,105 @@
+"""run_detectors over a small two-day store: events whole across midnight, exactly once,
+identical across re-runs, worker counts and bucket counts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from engine.conftest import WORLD
+from seawatch._exceptions import ParameterError
+from seawatch.engine import (
+    DETECTORS,
+    EngineStats,
+    bucket_of,
+    detector_types,
+    plan_buckets,
+    resolve_only,
+    run_detectors,
+)
+from seawatch.schema import EVENTS
+from seawatch.store import Store
+
+PER_VESSEL = "loitering,gap,port_visit,zone,encounter"
+
+
+def _by_type(table: pa.Table, type_: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [r for r in table.to_pylist() if r["type"] == type_]
+    return rows
+
+
+def test_events_of_a_small_store(small_store: Store) -> None:
+    stats = EngineStats()
+    ev = run_detectors(small_store, geo=WORLD, workers=1, bucket_rows=300, stats=stats)
+    assert ev.schema.equals(EVENTS)
+    assert stats.n_buckets == 4 and stats.n_positions == 1139
+    enc = _by_type(ev, "encounter")
+    assert len(enc) == 1
+    assert enc[0]["vessels"] == [201, 202]
+    assert enc[0]["start"] == datetime(2024, 3, 1, 22, tzinfo=UTC)
+    assert enc[0]["end"] == datetime(2024, 3, 2, 2, tzinfo=UTC)
+    assert stats.max_carried_pairs > 0  # it was carried across midnight
+    loit = {tuple(r["vessels"]): r for r in _by_type(ev, "loitering")}
+    assert set(loit) == {(201,), (202,), (203,)}
+    assert json.loads(str(loit[(201,)]["details"]))["with_encounter"] == [enc[0]["event_id"]]
+    assert json.loads(str(loit[(203,)]["details"]))["with_encounter"] == []
+    gaps = _by_type(ev, "gap")
+    assert [g["vessels"] for g in gaps] == [[206]]
+    assert all(r["region"] == "test-sea" for r in ev.to_pylist())
+    # written to the store, with the run recorded
+    stored = small_store.events()
+    assert sorted(stored.column("event_id").to_pylist()) == sorted(
+        ev.column("event_id").to_pylist()
+    )
+    run = small_store.manifest()["events"]["runs"]["encounter"]
+    assert run["preset"] == "default" and run["params"]["encounter"]["max_dist_m"] == 500.0
+
+
+def test_same_events_across_reruns_workers_and_buckets(small_store: Store) -> None:
+    a = run_detectors(small_store, geo=WORLD, only=PER_VESSEL, workers=1, bucket_rows=300)
+    b = run_detectors(small_store, geo=WORLD, only=PER_VESSEL, workers=1, bucket_rows=300)
+    c = run_detectors(small_store, geo=WORLD, only=PER_VESSEL, workers=2, bucket_rows=300)
+    d = run_detectors(small_store, geo=WORLD, only=PER_VESSEL, workers=1, bucket_rows=10**9)
+    assert a.num_rows >= 5
+    assert a.equals(b) and a.equals(c) and a.equals(d)
+    # re-running replaced the events: no duplicates in the store
+    assert small_store.events().num_rows == a.num_rows
+
+
+def test_only_and_gfw_preset(small_store: Store) -> None:
+    enc = run_detectors(small_store, geo=WORLD, only="encounter", workers=1, preset="gfw")
+    assert enc.column("type").to_pylist() == ["encounter"]
+    assert json.loads(enc.column("details")[0].as_py())["params"]["merge_gap_h"] == 4.0
+    # loitering alone reads the stored encounters for with_encounter
+    loit = run_detectors(small_store, geo=WORLD, only=["loitering"], workers=1)
+    ids = [json.loads(d)["with_encounter"] for d in loit.column("details").to_pylist()]
+    assert sorted(map(len, ids)) == [0, 1, 1]
+    types = set(small_store.events().column("type").to_pylist())
+    assert types == {"encounter", "loitering"}
+
+
+def test_resolve_only() -> None:
+    assert resolve_only(None) == DETECTORS
+    assert resolve_only("zone_entry, encounter") == ("zone", "encounter")
+    assert resolve_only(["encounter", "zone"]) == ("zone", "encounter")
+    assert detector_types(["zone"]) == ("zone_entry", "zone_exit", "zone_visit")
+    with pytest.raises(ParameterError):
+        resolve_only("nonsense")
+    with pytest.raises(ParameterError):
+        run_detectors(None, preset="nope")  # type: ignore[arg-type]
+
+
+def test_buckets_are_stable_and_spread() -> None:
+    mmsi = np.arange(366_000_000, 366_010_000)
+    b = bucket_of(mmsi, 8)
+    assert b.min() == 0 and b.max() == 7
+    counts = np.bincount(b)
+    assert counts.min() > 1_000  # sequential MMSIs spread evenly
+    assert bucket_of(np.array([366_000_123]), 8)[0] == b[123]
+    assert plan_buckets(0, bucket_rows=10) == 1
+    assert plan_buckets(25, bucket_rows=10) == 3
