@@ -1,0 +1,148 @@
+"""Scenario simulator and evaluation (DESIGN.md §7, §10).
+
+A *scenario* is a small TOML file: vessels with legs, reception noise, and the events the
+scenario contains by construction (its ground truth). :func:`simulate` turns it into the
+inputs seawatch reads (NMEA with NMEA 4.x tag blocks, a NOAA MarineCadastre-style CSV)
+plus ``truth.json``; :func:`evaluate` scores detected events against that truth;
+:func:`run_suite` runs every shipped scenario end to end (simulate, ingest into a
+temporary store, detect, evaluate). Same scenario and seed, same bytes.
+
+Python API::
+
+    from seawatch.sim import load_scenario, simulate, evaluate
+    sc = load_scenario("sts-offshore")          # a shipped name, or a path to a .toml
+    res = simulate(sc, "out/")                  # res.paths["nmea"|"csv"|"truth"], res.truth
+    ev = evaluate(store.events(), res.truth)    # ev.scores: precision/recall per type
+
+Scenario format (times in hours from ``[scenario] start``; unknown keys are errors)::
+
+    [scenario]
+    name = "sts-offshore"                 # default: the file name
+    description = "two tankers side by side for 3 h"
+    start = 2024-03-04T06:00:00Z          # TOML datetime or ISO string, UTC
+    duration_h = 12
+    seed = 7
+    stations = ["rcv-a", "rcv-b"]        # receivers (tag block s:); duplicates use another
+    scored = { encounter = [] }           # types scored -> zone list ([] = any zone);
+                                          # default: the types named in truth and negatives
+
+    [noise]
+    jitter_m = 5.0           # GPS error, s.d. per axis, metres
+    duplicate_prob = 0.1     # also heard by another station ...
+    duplicate_delay_s = [1, 5]  # ... this many seconds later (tag block c:)
+    corrupt_prob = 0.001     # one payload character flipped: the checksum fails
+    drop_prob = 0.02         # position reports never received
+
+    [[vessels]]
+    mmsi = 636012345
+    name = "OCEAN STAR"; callsign = "D5AB1"; imo = 9123456
+    ship_type = 80           # AIS ship type code
+    class = "A"              # "A": types 1/3 + 5;  "B": type 18 + 24 A/B
+    lat = 14.5; lon = -70.0  # start position
+    start_h = 0              # first report (default 0)
+    interval_s = 60          # position report interval under way (default A 60, B 180)
+    hold_interval_s = 180    # interval on hold legs (default max(180, interval_s))
+    static_interval_s = 360  # static report interval
+    length_m = 250; beam_m = 44; draught_m = 14.5; destination = "JOSE"
+    station = "rcv-a"        # primary receiver (default: drawn from stations)
+    silent = [{ start_h = 10, end_h = 28 }]   # windows with no transmissions
+
+      [[vessels.legs]]       # legs run back to back; the track ends with the last leg
+      kind = "course"        # heading_deg + speed_kn, for duration_h or until_h
+      kind = "goto"          # lat + lon, at speed_kn or arriving at arrive_h
+      kind = "drift"         # slow random walk at speed_kn (default 0.5), duration_h/until_h
+      kind = "hold"          # stay, swinging on a circle of swing_m (default 30 m)
+      kind = "follow"        # target = MMSI, distance_m (100) on bearing_deg (90)
+      # every leg may set nav_status and interval_s
+
+    [[truth]]                # an event the scenario contains
+    type = "encounter"; vessels = [636012345, 538009876]
+    start_h = 4.0; end_h = 7.0            # or start/end as ISO times
+    zone = "VE-eez"                       # zone events only
+    details = { likely_disabled = true }  # optional: checked, reported as details_mismatch
+    note = "..."
+
+    [[negatives]]            # must NOT be detected (same keys as [[truth]])
+
+Outputs of :func:`simulate` in the output folder: ``<name>.nmea`` (lines
+``\\s:station,c:unixtime*hh\\!AIVDM,...``; multi-sentence messages carry ``g:part-total-id``
+on every fragment), ``<name>.csv`` (columns :data:`NOAA_COLUMNS`, received positions only,
+no duplicates or corruption) and ``truth.json`` (:class:`Truth`).
+"""
+
+from __future__ import annotations
+
+from seawatch.sim._encode import (
+    Payloads,
+    encode_type5,
+    encode_type18,
+    encode_type24a,
+    encode_type24b,
+    encode_types123,
+    sentences,
+)
+from seawatch.sim._evaluate import (
+    Detection,
+    Evaluation,
+    Match,
+    MatchParams,
+    TypeScore,
+    combine,
+    evaluate,
+    overlap_ratio,
+)
+from seawatch.sim._scenario import (
+    Leg,
+    Noise,
+    Scenario,
+    Silence,
+    Truth,
+    TruthEvent,
+    Vessel,
+    load_scenario,
+    load_truth,
+    parse_scenario,
+    scenario_names,
+)
+from seawatch.sim._simulate import NOAA_COLUMNS, TRUE_POSITIONS, SimulationResult, simulate
+from seawatch.sim._suite import SuiteResult, render_markdown, run_suite
+from seawatch.sim._track import State, Track, trajectories
+
+__all__ = [
+    "NOAA_COLUMNS",
+    "TRUE_POSITIONS",
+    "Detection",
+    "Evaluation",
+    "Leg",
+    "Match",
+    "MatchParams",
+    "Noise",
+    "Payloads",
+    "Scenario",
+    "Silence",
+    "SimulationResult",
+    "State",
+    "SuiteResult",
+    "Track",
+    "Truth",
+    "TruthEvent",
+    "TypeScore",
+    "Vessel",
+    "combine",
+    "encode_type5",
+    "encode_type18",
+    "encode_type24a",
+    "encode_type24b",
+    "encode_types123",
+    "evaluate",
+    "load_scenario",
+    "load_truth",
+    "overlap_ratio",
+    "parse_scenario",
+    "render_markdown",
+    "run_suite",
+    "scenario_names",
+    "sentences",
+    "simulate",
+    "trajectories",
+]

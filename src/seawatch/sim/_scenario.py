@@ -1,0 +1,544 @@
+"""The scenario model (frozen dataclasses), its TOML reader, and the ground truth.
+
+The file format is documented in the package docstring (:mod:`seawatch.sim`) and in
+docs/EVALUATION.md. Unknown keys are errors, so a typo never silently changes a scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from seawatch._exceptions import NotFoundError, ParameterError
+
+LegKind = Literal["course", "goto", "drift", "hold", "follow"]
+LEG_KINDS: tuple[str, ...] = ("course", "goto", "drift", "hold", "follow")
+
+__all__ = [
+    "Leg",
+    "Noise",
+    "Scenario",
+    "Silence",
+    "Truth",
+    "TruthEvent",
+    "Vessel",
+    "load_scenario",
+    "load_truth",
+    "parse_scenario",
+    "scenario_names",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One leg of a vessel's voyage; legs run back to back from the vessel's start.
+
+    ``course``: ``heading_deg`` at ``speed_kn``. ``goto``: to ``lat``/``lon`` at
+    ``speed_kn`` or arriving at ``arrive_h``. ``drift``: slow random walk at about
+    ``speed_kn`` (default 0.5). ``hold``: stay put, swinging on a circle of ``swing_m``.
+    ``follow``: keep ``distance_m`` from vessel ``target`` on bearing ``bearing_deg``
+    (the follower jumps to that spot when the leg begins). Every kind but ``goto`` lasts
+    ``duration_h`` or until ``until_h`` (hours from the scenario start)."""
+
+    kind: LegKind
+    duration_h: float | None = None
+    until_h: float | None = None
+    heading_deg: float | None = None
+    speed_kn: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+    arrive_h: float | None = None
+    swing_m: float = 30.0
+    target: int | None = None
+    distance_m: float = 100.0
+    bearing_deg: float = 90.0
+    nav_status: int | None = None
+    interval_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """A window (hours from the scenario start) in which a vessel transmits nothing."""
+
+    start_h: float
+    end_h: float
+
+
+@dataclass(frozen=True, slots=True)
+class Vessel:
+    """A simulated vessel: identity, start point and time, report intervals and legs."""
+
+    mmsi: int
+    lat: float
+    lon: float
+    legs: tuple[Leg, ...]
+    name: str = ""
+    callsign: str = ""
+    imo: int = 0
+    ship_type: int = 0
+    klass: Literal["A", "B"] = "A"
+    start_h: float = 0.0
+    interval_s: float | None = None
+    hold_interval_s: float | None = None
+    static_interval_s: float = 360.0
+    length_m: float = 0.0
+    beam_m: float = 0.0
+    draught_m: float = 0.0
+    destination: str = ""
+    station: str | None = None
+    silent: tuple[Silence, ...] = ()
+
+    @property
+    def position_interval_s(self) -> float:
+        """Report interval under way (default 60 s class A, 180 s class B)."""
+        if self.interval_s is not None:
+            return self.interval_s
+        return 60.0 if self.klass == "A" else 180.0
+
+    @property
+    def at_rest_interval_s(self) -> float:
+        """Report interval on ``hold`` legs (default 180 s)."""
+        if self.hold_interval_s is not None:
+            return self.hold_interval_s
+        return max(180.0, self.position_interval_s)
+
+
+@dataclass(frozen=True, slots=True)
+class Noise:
+    """Reception noise: GPS jitter, duplicates, corrupted lines, dropped reports."""
+
+    jitter_m: float = 5.0
+    """Standard deviation of the GPS error, per axis, in metres."""
+    duplicate_prob: float = 0.0
+    """Probability that a message is also heard by a second station."""
+    duplicate_delay_s: tuple[int, int] = (1, 5)
+    """The duplicate's tag-block time is this many seconds later (inclusive range)."""
+    corrupt_prob: float = 0.0
+    """Probability that a line has one payload character flipped (its checksum fails)."""
+    drop_prob: float = 0.0
+    """Probability that a position report is not received at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class TruthEvent:
+    """An event a scenario contains by construction (or, as a negative, must not yield)."""
+
+    type: str
+    vessels: tuple[int, ...]
+    start: datetime
+    end: datetime
+    zone: str | None = None
+    note: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (times ISO 8601 UTC with ``Z``)."""
+        out: dict[str, Any] = {
+            "type": self.type,
+            "vessels": sorted(self.vessels),
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+        }
+        if self.zone is not None:
+            out["zone"] = self.zone
+        if self.note:
+            out["note"] = self.note
+        if self.details:
+            out["details"] = dict(self.details)
+        return out
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> TruthEvent:
+        """Inverse of :meth:`to_dict`."""
+        return TruthEvent(
+            type=str(d["type"]),
+            vessels=tuple(sorted(int(v) for v in d["vessels"])),
+            start=_parse_time(d["start"]),
+            end=_parse_time(d["end"]),
+            zone=d.get("zone"),
+            note=str(d.get("note", "")),
+            details=dict(d.get("details", {})),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Truth:
+    """Ground truth of one scenario: what ``truth.json`` holds.
+
+    ``scored`` maps each event type the scenario is scored on to the zones scored for it
+    (``None``: every detection of that type counts). Detections of other types, or of
+    zones not listed, are ignored by the evaluation."""
+
+    scenario: str
+    seed: int
+    start: datetime
+    end: datetime
+    scored: Mapping[str, tuple[str, ...] | None]
+    events: tuple[TruthEvent, ...]
+    negatives: tuple[TruthEvent, ...] = ()
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "scenario": self.scenario,
+            "description": self.description,
+            "seed": self.seed,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "scored": {k: (list(v) if v is not None else None) for k, v in self.scored.items()},
+            "events": [e.to_dict() for e in self.events],
+            "negatives": [e.to_dict() for e in self.negatives],
+        }
+
+    def to_json(self) -> str:
+        """Pretty, stable JSON text."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> Truth:
+        """Inverse of :meth:`to_dict`."""
+        try:
+            return Truth(
+                scenario=str(d.get("scenario", "")),
+                description=str(d.get("description", "")),
+                seed=int(d.get("seed", 0)),
+                start=_parse_time(d["start"]),
+                end=_parse_time(d["end"]),
+                scored={
+                    str(k): (tuple(v) if v is not None else None)
+                    for k, v in dict(d["scored"]).items()
+                },
+                events=tuple(TruthEvent.from_dict(e) for e in d.get("events", [])),
+                negatives=tuple(TruthEvent.from_dict(e) for e in d.get("negatives", [])),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ParameterError(f"invalid truth: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A declarative scenario: vessels with legs, reception noise and ground truth."""
+
+    name: str
+    start: datetime
+    duration_h: float
+    vessels: tuple[Vessel, ...]
+    seed: int = 0
+    description: str = ""
+    stations: tuple[str, ...] = ("sim-1",)
+    noise: Noise = Noise()
+    truth: Truth | None = None
+
+    @property
+    def end(self) -> datetime:
+        """Scenario end (UTC)."""
+        return self.start + timedelta(hours=self.duration_h)
+
+    def vessel(self, mmsi: int) -> Vessel:
+        """The vessel with this MMSI."""
+        for v in self.vessels:
+            if v.mmsi == mmsi:
+                return v
+        raise NotFoundError(f"scenario {self.name!r} has no vessel {mmsi}")
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        t = value
+    else:
+        try:
+            t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ParameterError(f"not an ISO 8601 time: {value!r}") from exc
+    if t.tzinfo is None:
+        raise ParameterError(f"time without a time zone: {value!r} (use ...Z)")
+    return t.astimezone(UTC)
+
+
+def _check_keys(d: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
+    bad = sorted(set(d) - set(allowed))
+    if bad:
+        raise ParameterError(f"{where}: unknown key(s) {bad}; allowed: {sorted(allowed)}")
+
+
+def _opt_float(d: Mapping[str, Any], key: str) -> float | None:
+    v = d.get(key)
+    return None if v is None else float(v)
+
+
+_LEG_KEYS = (
+    "kind",
+    "duration_h",
+    "until_h",
+    "heading_deg",
+    "speed_kn",
+    "lat",
+    "lon",
+    "arrive_h",
+    "swing_m",
+    "target",
+    "distance_m",
+    "bearing_deg",
+    "nav_status",
+    "interval_s",
+)
+
+
+def _leg(d: Mapping[str, Any], where: str) -> Leg:
+    _check_keys(d, _LEG_KEYS, where)
+    kind = d.get("kind")
+    if kind not in LEG_KINDS:
+        raise ParameterError(f"{where}: kind must be one of {list(LEG_KINDS)}, not {kind!r}")
+    leg = Leg(
+        kind=kind,
+        duration_h=_opt_float(d, "duration_h"),
+        until_h=_opt_float(d, "until_h"),
+        heading_deg=_opt_float(d, "heading_deg"),
+        speed_kn=_opt_float(d, "speed_kn"),
+        lat=_opt_float(d, "lat"),
+        lon=_opt_float(d, "lon"),
+        arrive_h=_opt_float(d, "arrive_h"),
+        swing_m=float(d.get("swing_m", 30.0)),
+        target=None if d.get("target") is None else int(d["target"]),
+        distance_m=float(d.get("distance_m", 100.0)),
+        bearing_deg=float(d.get("bearing_deg", 90.0)),
+        nav_status=None if d.get("nav_status") is None else int(d["nav_status"]),
+        interval_s=_opt_float(d, "interval_s"),
+    )
+    if kind == "goto":
+        if leg.lat is None or leg.lon is None:
+            raise ParameterError(f"{where}: a goto leg needs lat and lon")
+        if (leg.speed_kn is None) == (leg.arrive_h is None):
+            raise ParameterError(f"{where}: a goto leg needs exactly one of speed_kn, arrive_h")
+    else:
+        if (leg.duration_h is None) == (leg.until_h is None):
+            raise ParameterError(f"{where}: needs exactly one of duration_h, until_h")
+        if kind == "course" and (leg.heading_deg is None or leg.speed_kn is None):
+            raise ParameterError(f"{where}: a course leg needs heading_deg and speed_kn")
+        if kind == "follow" and leg.target is None:
+            raise ParameterError(f"{where}: a follow leg needs a target MMSI")
+    return leg
+
+
+_VESSEL_KEYS = (
+    "mmsi",
+    "name",
+    "callsign",
+    "imo",
+    "ship_type",
+    "class",
+    "lat",
+    "lon",
+    "start_h",
+    "interval_s",
+    "hold_interval_s",
+    "static_interval_s",
+    "length_m",
+    "beam_m",
+    "draught_m",
+    "destination",
+    "station",
+    "silent",
+    "legs",
+)
+
+
+def _vessel(d: Mapping[str, Any], where: str) -> Vessel:
+    _check_keys(d, _VESSEL_KEYS, where)
+    try:
+        mmsi = int(d["mmsi"])
+        lat, lon = float(d["lat"]), float(d["lon"])
+    except KeyError as exc:
+        raise ParameterError(f"{where}: missing {exc.args[0]!r}") from exc
+    klass = str(d.get("class", "A")).upper()
+    if klass not in ("A", "B"):
+        raise ParameterError(f"{where}: class must be 'A' or 'B'")
+    legs = tuple(_leg(leg, f"{where} leg {i + 1}") for i, leg in enumerate(d.get("legs", [])))
+    if not legs:
+        raise ParameterError(f"{where}: a vessel needs at least one leg")
+    silent = []
+    for s in d.get("silent", []):
+        _check_keys(s, ("start_h", "end_h"), f"{where} silent")
+        silent.append(Silence(float(s["start_h"]), float(s["end_h"])))
+    return Vessel(
+        mmsi=mmsi,
+        lat=lat,
+        lon=lon,
+        legs=legs,
+        name=str(d.get("name", "")),
+        callsign=str(d.get("callsign", "")),
+        imo=int(d.get("imo", 0)),
+        ship_type=int(d.get("ship_type", 0)),
+        klass="A" if klass == "A" else "B",
+        start_h=float(d.get("start_h", 0.0)),
+        interval_s=_opt_float(d, "interval_s"),
+        hold_interval_s=_opt_float(d, "hold_interval_s"),
+        static_interval_s=float(d.get("static_interval_s", 360.0)),
+        length_m=float(d.get("length_m", 0.0)),
+        beam_m=float(d.get("beam_m", 0.0)),
+        draught_m=float(d.get("draught_m", 0.0)),
+        destination=str(d.get("destination", "")),
+        station=None if d.get("station") is None else str(d["station"]),
+        silent=tuple(silent),
+    )
+
+
+_EVENT_KEYS = ("type", "vessels", "start_h", "end_h", "start", "end", "zone", "note", "details")
+
+
+def _truth_event(d: Mapping[str, Any], start: datetime, where: str) -> TruthEvent:
+    _check_keys(d, _EVENT_KEYS, where)
+
+    def at(key_h: str, key_abs: str) -> datetime:
+        if key_h in d:
+            return start + timedelta(hours=float(d[key_h]))
+        if key_abs in d:
+            return _parse_time(d[key_abs])
+        raise ParameterError(f"{where}: needs {key_h} or {key_abs}")
+
+    ev = TruthEvent(
+        type=str(d["type"]),
+        vessels=tuple(sorted(int(v) for v in d["vessels"])),
+        start=at("start_h", "start"),
+        end=at("end_h", "end"),
+        zone=None if d.get("zone") is None else str(d["zone"]),
+        note=str(d.get("note", "")),
+        details=dict(d.get("details", {})),
+    )
+    if ev.end < ev.start:
+        raise ParameterError(f"{where}: end before start")
+    return ev
+
+
+def parse_scenario(data: Mapping[str, Any], *, name: str = "") -> Scenario:
+    """A :class:`Scenario` from the parsed TOML document (see the package docstring)."""
+    _check_keys(data, ("scenario", "noise", "vessels", "truth", "negatives"), "scenario file")
+    head = dict(data.get("scenario", {}))
+    _check_keys(
+        head,
+        ("name", "description", "start", "duration_h", "seed", "stations", "scored"),
+        "[scenario]",
+    )
+    if "start" not in head or "duration_h" not in head:
+        raise ParameterError("[scenario] needs start and duration_h")
+    start = _parse_time(head["start"])
+    sc_name = str(head.get("name", name))
+    noise_d = dict(data.get("noise", {}))
+    _check_keys(noise_d, tuple(Noise.__dataclass_fields__), "[noise]")
+    delay = noise_d.get("duplicate_delay_s", (1, 5))
+    noise = Noise(
+        jitter_m=float(noise_d.get("jitter_m", 5.0)),
+        duplicate_prob=float(noise_d.get("duplicate_prob", 0.0)),
+        duplicate_delay_s=(int(delay[0]), int(delay[1])),
+        corrupt_prob=float(noise_d.get("corrupt_prob", 0.0)),
+        drop_prob=float(noise_d.get("drop_prob", 0.0)),
+    )
+    for p in (noise.duplicate_prob, noise.corrupt_prob, noise.drop_prob):
+        if not 0.0 <= p <= 1.0:
+            raise ParameterError("[noise]: probabilities must be within 0..1")
+    vessels = tuple(_vessel(v, f"vessel {i + 1}") for i, v in enumerate(data.get("vessels", [])))
+    if not vessels:
+        raise ParameterError("a scenario needs at least one [[vessels]]")
+    mmsis = [v.mmsi for v in vessels]
+    if len(set(mmsis)) != len(mmsis):
+        raise ParameterError("vessel MMSIs must be unique")
+    events = tuple(
+        _truth_event(e, start, f"truth {i + 1}") for i, e in enumerate(data.get("truth", []))
+    )
+    negatives = tuple(
+        _truth_event(e, start, f"negative {i + 1}") for i, e in enumerate(data.get("negatives", []))
+    )
+    for ev in (*events, *negatives):
+        unknown = set(ev.vessels) - set(mmsis)
+        if unknown:
+            raise ParameterError(f"truth event {ev.type} names unknown vessels {sorted(unknown)}")
+    scored_raw = head.get("scored")
+    scored: dict[str, tuple[str, ...] | None] = {}
+    if scored_raw is None:
+        for ev in (*events, *negatives):
+            if ev.zone is None:
+                scored[ev.type] = None
+            else:
+                prev = scored.get(ev.type) or ()
+                scored[ev.type] = tuple(sorted({*prev, ev.zone}))
+    else:
+        for key, zones in dict(scored_raw).items():
+            scored[str(key)] = None if not zones else tuple(str(z) for z in zones)
+    seed = int(head.get("seed", 0))
+    truth = Truth(
+        scenario=sc_name,
+        description=str(head.get("description", "")),
+        seed=seed,
+        start=start,
+        end=start + timedelta(hours=float(head["duration_h"])),
+        scored=scored,
+        events=events,
+        negatives=negatives,
+    )
+    return Scenario(
+        name=sc_name,
+        description=str(head.get("description", "")),
+        start=start,
+        duration_h=float(head["duration_h"]),
+        vessels=vessels,
+        seed=seed,
+        stations=tuple(str(s) for s in head.get("stations", ["sim-1"])),
+        noise=noise,
+        truth=truth,
+    )
+
+
+def scenario_names() -> list[str]:
+    """Names of the scenarios shipped in ``seawatch/data/scenarios``."""
+    root = resources.files("seawatch") / "data" / "scenarios"
+    return sorted(p.name.removesuffix(".toml") for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def load_scenario(path_or_name: str | Path) -> Scenario:
+    """A scenario from a TOML file path, or the name of a shipped scenario."""
+    path = Path(path_or_name)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise NotFoundError(f"no scenario file {path}")
+        text = path.read_text(encoding="utf-8")
+        default_name = path.stem
+    else:
+        name = str(path_or_name)
+        if name not in scenario_names():
+            raise NotFoundError(
+                f"no scenario named {name!r}; shipped: {', '.join(scenario_names())}"
+            )
+        res = resources.files("seawatch") / "data" / "scenarios" / f"{name}.toml"
+        text = res.read_text(encoding="utf-8")
+        default_name = name
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"{path_or_name}: invalid TOML: {exc}") from exc
+    return parse_scenario(data, name=default_name)
+
+
+def load_truth(path: str | Path) -> Truth:
+    """A :class:`Truth` from a ``truth.json`` file."""
+    p = Path(path)
+    if not p.is_file():
+        raise NotFoundError(f"no truth file {p}")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ParameterError(f"{p}: invalid JSON: {exc}") from exc
+    return Truth.from_dict(data)
