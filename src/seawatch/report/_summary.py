@@ -1,0 +1,184 @@
+"""Event counts by type, flag, UTC day or region (the "how many encounters in the Caribbean
+and the Eastern Pacific last month, and between whom" question).
+
+:func:`summarize` works on any EVENTS table; :func:`report` reads the store's events.
+Each row counts distinct ``events``, distinct ``vessels`` (MMSIs) and the events' total
+``hours``. Grouped ``by`` a key other than ``type``, rows are per key *and* type. By flag,
+an event counts once for each distinct flag among its vessels (an encounter between a
+Panamanian and a Liberian tanker counts under PA and under LR); ``flag`` comes from the
+MMSI's MID (:func:`seawatch.ais.codes.flags_of`), null when it carries none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawatch._exceptions import ParameterError
+from seawatch.ais.codes import flags_of
+from seawatch.schema import EVENTS
+
+__all__ = ["BY", "By", "report", "summarize"]
+
+By = Literal["type", "flag", "day", "region"]
+BY: tuple[By, ...] = ("type", "flag", "day", "region")
+_TS = pa.timestamp("us", tz="UTC")
+
+
+class EventSource(Protocol):
+    """What :func:`report` needs of :class:`seawatch.store.Store`."""
+
+    def events(self) -> pa.Table: ...
+
+
+def _utc(value: datetime | date | str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ParameterError(f"{name}: not an ISO 8601 date or time: {value!r}") from exc
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+def filter_events(
+    events: pa.Table,
+    *,
+    regions: Sequence[str] | None = None,
+    types: Sequence[str] | None = None,
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+) -> pa.Table:
+    """Events in ``regions`` and of ``types`` (when given) overlapping ``[since, until)``."""
+    mask = pa.array(np.ones(events.num_rows, np.bool_))
+    if regions:
+        mask = pc.and_(mask, pc.is_in(events.column("region"), pa.array(list(regions))))
+    if types:
+        mask = pc.and_(mask, pc.is_in(events.column("type"), pa.array(list(types))))
+    lo, hi = _utc(since, "since"), _utc(until, "until")
+    if lo is not None:
+        mask = pc.and_(mask, pc.greater(events.column("end"), pa.scalar(lo, _TS)))
+    if hi is not None:
+        mask = pc.and_(mask, pc.less(events.column("start"), pa.scalar(hi, _TS)))
+    return events.filter(pc.fill_null(mask, False))
+
+
+def summarize(
+    events: pa.Table,
+    *,
+    by: By = "type",
+    regions: Sequence[str] | None = None,
+    types: Sequence[str] | None = None,
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+) -> pa.Table:
+    """Counts of ``events`` (schema EVENTS) grouped ``by`` type, flag, day or region.
+
+    Columns: the key (``type``; or ``flag``/``day``/``region`` then ``type``), ``events``,
+    ``vessels``, ``hours``; sorted by key (nulls last) then type.
+    """
+    if by not in BY:
+        raise ParameterError(f"--by must be one of {', '.join(BY)}, not {by!r}")
+    ev = filter_events(events, regions=regions, types=types, since=since, until=until)
+    # one row per (event, vessel)
+    lengths = pc.list_value_length(ev.column("vessels")).to_numpy(zero_copy_only=False)
+    lengths = np.nan_to_num(lengths.astype(np.float64)).astype(np.int64)
+    rows = np.repeat(np.arange(ev.num_rows), lengths)
+    flat = pc.list_flatten(ev.column("vessels"))
+    mmsi = pc.cast(flat, pa.int64())
+    exploded = pa.table(
+        {
+            "event_id": ev.column("event_id").take(pa.array(rows)),
+            "type": ev.column("type").take(pa.array(rows)),
+            "mmsi": mmsi,
+            "hours": ev.column("duration_h").take(pa.array(rows)),
+        }
+    )
+    keys: list[str] = ["type"]
+    if by == "flag":
+        exploded = exploded.append_column("flag", flags_of(mmsi))
+        keys = ["flag", "type"]
+    elif by == "day":
+        starts = pc.cast(ev.column("start"), pa.int64()).to_numpy(zero_copy_only=False)
+        days = (np.asarray(starts, np.int64) // 86_400_000_000).astype("datetime64[D]")
+        exploded = exploded.append_column("day", pa.array(days[rows], pa.date32()))
+        keys = ["day", "type"]
+    elif by == "region":
+        exploded = exploded.append_column("region", ev.column("region").take(pa.array(rows)))
+        keys = ["region", "type"]
+    # joins never match null keys: group with a sentinel, restore nulls at the end
+    null_key = "\x00"
+    if keys[0] in ("flag", "region"):
+        exploded = exploded.set_column(
+            exploded.schema.get_field_index(keys[0]),
+            keys[0],
+            pc.fill_null(exploded.column(keys[0]), null_key),
+        )
+    counts = exploded.group_by(keys, use_threads=False).aggregate(
+        [("event_id", "count_distinct"), ("mmsi", "count_distinct")]
+    )
+    # hours: each event once per group
+    per_event = (
+        exploded.group_by([*keys, "event_id"], use_threads=False)
+        .aggregate([("hours", "max")])
+        .group_by(keys, use_threads=False)
+        .aggregate([("hours_max", "sum")])
+    )
+    out = counts.join(per_event, keys, join_type="inner")
+    out = pa.table(
+        {
+            **{k: out.column(k) for k in keys},
+            "events": pc.cast(out.column("event_id_count_distinct"), pa.int64()),
+            "vessels": pc.cast(out.column("mmsi_count_distinct"), pa.int64()),
+            "hours": pc.cast(out.column("hours_max_sum"), pa.float64()),
+        }
+    )
+    if keys[0] in ("flag", "region"):
+        col = out.column(keys[0])
+        out = out.set_column(0, keys[0], pc.if_else(pc.equal(col, null_key), None, col))
+    if out.num_rows == 0:
+        return out
+    return out.sort_by([(k, "ascending", "at_end") for k in keys])
+
+
+def report(
+    store: EventSource,
+    *,
+    by: By = "type",
+    regions: Sequence[str] | None = None,
+    types: Sequence[str] | None = None,
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+) -> pa.Table:
+    """:func:`summarize` over the store's events."""
+    events = store.events()
+    if not events.schema.equals(EVENTS, check_metadata=False):
+        events = events.select(EVENTS.names).cast(EVENTS)
+    return summarize(events, by=by, regions=regions, types=types, since=since, until=until)
+
+
+def split_csv(value: str | Iterable[str] | None) -> list[str] | None:
+    """``"a,b"`` or ``["a", "b,c"]`` -> ``["a", "b", "c"]``; None or empty -> None."""
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    out = [s.strip() for item in items for s in item.split(",") if s.strip()]
+    return out or None
+
+
+def as_records(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (dates as ISO strings)."""
+    rows: list[dict[str, Any]] = table.to_pylist()
+    for r in rows:
+        for k, v in r.items():
+            if isinstance(v, date):
+                r[k] = v.isoformat()
+    return rows
