@@ -126,3 +126,17 @@ def test_bad_params() -> None:
         IdentityParams(fields=("name", "flag"))
     with pytest.raises(ParameterError):
         IdentityParams(min_reports=0)
+
+
+def test_rename_in_change_only_statics() -> None:
+    # stores keep one row per value: a single report of each name still makes a rename
+    rows = reports(M1, [0], name="SEA STAR", imo=IMO) + reports(
+        M1, [3], name="OCEAN GLORY", imo=IMO
+    )
+    rows += reports(M2, [5], imo=IMO)
+    ev = run(rows)
+    assert sorted(e["d"]["field"] for e in ev) == ["imo_mmsi", "name"]
+    # a one-row value the vessel left within min_hold_h is a glitch
+    rows = reports(M1, [0], name="SEA STAR") + reports(M1, [0.2], name="SEA SQAR")
+    rows += reports(M1, [0.3], name="SEA STAR")
+    assert run(rows) == []

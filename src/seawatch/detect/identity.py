@@ -10,8 +10,11 @@ check digit is wrong, ship type 0) are ignored. Ship types are compared by ITU-R
 category: in 2x, 4x and 6x-9x the second digit is the cargo's hazard class, which changes
 from voyage to voyage, so 80 -> 84 is not a change but 70 -> 80 is.
 
-A value counts once it was seen in at least ``min_reports`` reports (one garbled message
-is not a rename). Each distinct change ``old -> new`` of one field of one MMSI is one event
+Garbled messages are not renames: a run of a value in the middle of a vessel's history is
+dropped when the value was seen in fewer than ``min_reports`` reports in all **and** the
+vessel went back to reporting something else within ``min_hold_h`` (stores keep statics
+only when they change, so one row per value is normal there; time held is what tells a
+glitch). The last value is always kept. Each distinct change ``old -> new`` of one field of one MMSI is one event
 (``start`` = last report with the old value, ``end`` = first with the new one), however
 often it repeats: ``details.n_transitions`` counts repeats and ``details.reverted`` says
 the vessel went back, which two transmitters sharing an MMSI do (confidence is lower).
@@ -56,7 +59,11 @@ class IdentityParams:
     fields: tuple[str, ...] = FIELDS
     """Fields watched for changes (any of ``name, callsign, imo, ship_type``)."""
     min_reports: int = 2
-    """A value counts only once seen in this many reports (filters garbled messages)."""
+    """A value seen in this many reports is never treated as a glitch."""
+    min_hold_h: float = 1.0
+    """A value held this long before the next different one is never treated as a glitch."""
+    imo_min_reports: int = 1
+    """Reports an MMSI needs with an IMO to count as using it (IMO under several MMSIs)."""
     ship_type_by_category: bool = True
     """Compare ship types by ITU category (ignore the hazard-class digit of 2x/4x/6x-9x)."""
     require_valid_imo: bool = True
@@ -72,8 +79,10 @@ class IdentityParams:
         unknown = set(self.fields) - set(FIELDS)
         if unknown:
             raise ParameterError(f"IdentityParams: unknown field(s) {sorted(unknown)}")
-        if self.min_reports < 1:
-            raise ParameterError("IdentityParams: min_reports >= 1")
+        if self.min_reports < 1 or self.imo_min_reports < 1 or self.min_hold_h < 0:
+            raise ParameterError(
+                "IdentityParams: min_reports, imo_min_reports >= 1, min_hold_h >= 0"
+            )
 
 
 DEFAULT = IdentityParams()
@@ -193,16 +202,30 @@ def _field_changes(
     counts: dict[object, int] = {}
     for j in idx:
         counts[vals[j]] = counts.get(vals[j], 0) + 1
-    idx = [j for j in idx if counts[vals[j]] >= params.min_reports]
     if len(idx) < 2:
         return []
-    # runs of equal values: (value, first index, last index)
-    runs: list[list[Any]] = []
+    # runs of equal values: [value, first index, last index]
+    raw_runs: list[list[Any]] = []
     for j in idx:
-        if runs and runs[-1][0] == vals[j]:
-            runs[-1][2] = j
+        if raw_runs and raw_runs[-1][0] == vals[j]:
+            raw_runs[-1][2] = j
         else:
-            runs.append([vals[j], j, j])
+            raw_runs.append([vals[j], j, j])
+    hold_us = params.min_hold_h * 3.6e9
+    runs: list[list[Any]] = []
+    for k, r in enumerate(raw_runs):
+        last = k == len(raw_runs) - 1
+        glitch = (
+            not last
+            and counts[r[0]] < params.min_reports
+            and ts[raw_runs[k + 1][1]] - ts[r[1]] < hold_us
+        )
+        if glitch:
+            continue
+        if runs and runs[-1][0] == r[0]:
+            runs[-1][2] = r[2]  # A, glitch, A: one run of A
+        else:
+            runs.append(list(r))
     if len(runs) < 2:
         return []
     seen: dict[tuple[object, object], dict[str, Any]] = {}
@@ -257,7 +280,7 @@ def _shared_imos(
     out = []
     for imo, by_mmsi in sorted(per.items()):
         users = sorted(
-            ((m, r) for m, r in by_mmsi.items() if r[2] >= params.min_reports),
+            ((m, r) for m, r in by_mmsi.items() if r[2] >= params.imo_min_reports),
             key=lambda mr: (mr[1][0], mr[0]),
         )
         if len(users) < 2:

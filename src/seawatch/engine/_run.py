@@ -370,7 +370,11 @@ def _statics_step(
     if "identity_change" in selected:
         out.append(identity_changes(statics, params=params["identity_change"]))
     if "watchlist_hit" in selected:
-        out.append(watchlist_hits(statics, params=params["watchlist_hit"], geo=geo))
+        from seawatch.watchlist import all_lists
+
+        root = getattr(store, "root", None)  # the store's user lists beside the bundled ones
+        lists = all_lists(Path(root) if root is not None else None)
+        out.append(watchlist_hits(statics, lists=lists, params=params["watchlist_hit"], geo=geo))
     return out
 
 
