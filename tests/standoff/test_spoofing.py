@@ -108,3 +108,13 @@ def test_row_order_does_not_matter() -> None:
     t = interleave(real, clone)
     perm = np.random.default_rng(1).permutation(t.num_rows)
     assert spoofing(t.take(pa.array(perm)), geo=GEO).equals(spoofing(t, geo=GEO))
+
+
+def test_prepared_input_gives_the_same_events() -> None:
+    from seawatch.tracks import prepare
+
+    real = positions({7: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
+    clone = positions({7: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
+    inland = positions({12: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.0, 1.0)}, step_min=10)
+    t = pa.concat_tables([interleave(real, clone), inland])
+    assert spoofing(prepare(t, geo=GEO), geo=GEO).equals(spoofing(t, geo=GEO))

@@ -1,8 +1,9 @@
 """Spoofing: one MMSI at positions no single vessel could join, or positions on land
 (DESIGN.md §7).
 
-Runs on **raw positions** (before the engine's segmentation: this kernel cleans and
-segments them itself with its own limits), whole vessels, any row order. Two kinds of
+Runs on raw positions, whole vessels, any row order: the kernel cleans and segments them
+itself with its own limits (a table the engine already prepared, with ``seg_id`` and
+``on_land``, is used as it is when those limits are the segmenter's defaults). Two kinds of
 event, told apart by ``details.kind`` (and the event id's key):
 
 ``parallel_tracks``
@@ -45,7 +46,7 @@ from seawatch.detect._base import (
 )
 from seawatch.detect._standoff import iso_us, with_keyed_ids
 from seawatch.schema import EVENTS
-from seawatch.tracks import CleanParams, SegmentParams, clean, haversine_m, segment
+from seawatch.tracks import CleanParams, SegmentParams, clean, haversine_m, prepare, segment
 from seawatch.tracks._common import f64, i64, ts_us
 from seawatch.tracks._kernels import KN_TO_MPS
 
@@ -103,21 +104,17 @@ def spoofing(
     if table.num_rows == 0:
         return EVENTS.empty_table()
     g = resolve_geo(geo)
-    cleaned = clean(
-        table.drop_columns(["seg_id"]) if "seg_id" in table.column_names else table,
-        params=CleanParams(),
-        geo=g,
+    seg_params = SegmentParams(
+        max_gap_h=params.max_gap_h, max_speed_kn=params.max_speed_kn, jitter_m=params.jitter_m
     )
-    if cleaned.num_rows == 0:
-        return EVENTS.empty_table()
-    seg = segment(
-        cleaned,
-        params=SegmentParams(
-            max_gap_h=params.max_gap_h,
-            max_speed_kn=params.max_speed_kn,
-            jitter_m=params.jitter_m,
-        ),
-    )
+    if {"seg_id", "on_land"} <= set(table.column_names) and seg_params == SegmentParams():
+        seg = prepare(table)  # the engine's cleaning and segmentation, with the same limits
+    else:
+        raw = table.drop_columns(["seg_id"]) if "seg_id" in table.column_names else table
+        cleaned = clean(raw, params=CleanParams(), geo=g)
+        if cleaned.num_rows == 0:
+            return EVENTS.empty_table()
+        seg = segment(cleaned, params=seg_params)
     mmsi = i64(seg, "mmsi")
     ts = ts_us(seg)
     lat = f64(seg, "lat")
