@@ -225,7 +225,9 @@ def test_golden(shared_data: Path, nmea: str, expected: str) -> None:
     ours_keys = Counter(
         (int(t), int(m))
         for tab in (dec.positions, dec.statics, dec.others)
-        for t, m in zip(tab.column("msg_type").to_pylist(), tab.column("mmsi").to_pylist(), strict=False)
+        for t, m in zip(
+            tab.column("msg_type").to_pylist(), tab.column("mmsi").to_pylist(), strict=False
+        )
     )
     missing = {
         (r["type"], r["mmsi"])

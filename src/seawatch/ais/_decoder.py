@@ -8,8 +8,9 @@ Line accounting. Every input line ends in exactly one of three places:
 * a row of ``rejects`` with a :class:`~seawatch.schema.RejectReason`. A rejected multi-sentence
   message gives one reject row per fragment line.
 
-So ``lines == message_lines + framing_lines + len(rejects)`` summed over all ``feed`` calls and
-``finish``. (A line holding several tag-blocked sentences counts each sentence once.)
+So ``records == message_lines + framing_lines + len(rejects)`` summed over all ``feed`` calls
+and ``finish``, where ``records`` equals ``lines`` except that a line holding several
+tag-blocked sentences (``\\s:..\\!AIVDM...*hh\\s:..\\!AIVDM...``) counts once per sentence.
 
 Time of a message, first that applies: the tag block ``c:`` (seconds or milliseconds), the
 preceding ``$PGHP`` line (it applies to the next AIS sentence), the receiver time at the end of
@@ -73,6 +74,8 @@ class Decoded:
     """Lines (sentences) that became part of a decoded message."""
     framing_lines: int = 0
     """Lines consumed as pure framing ($PGHP, a lone tag block)."""
+    records: int = 0
+    """Input units: lines, counting a line with several tag-blocked sentences once per sentence."""
 
     @staticmethod
     def empty() -> Decoded:
@@ -116,6 +119,7 @@ class Decoded:
             by_type=dict(sorted(by_type.items())),
             message_lines=sum(p.message_lines for p in parts),
             framing_lines=sum(p.framing_lines for p in parts),
+            records=sum(p.records for p in parts),
         )
 
 
@@ -285,6 +289,7 @@ class NmeaDecoder:
             by_type={int(t): int(c) for t, c in zip(types, counts, strict=True)},
             message_lines=int((status == ST_DECODED).sum()),
             framing_lines=int((status[ncarry:] == ST_FRAMING_OK).sum()),
+            records=nrec - ncarry,
         )
 
     # ------------------------------------------------------------------ tables

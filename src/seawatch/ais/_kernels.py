@@ -102,7 +102,7 @@ def assemble(
             msg_off[nmsg] = nout
             del slots[key]
     # what is left is pending: orphans at the end, else carried if recent
-    for key, s in slots.items():
+    for s in slots.values():
         first_line = np.int64(1) << 62
         for j in range(9):
             if slot_recs[s, j] >= 0:
