@@ -12,7 +12,6 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError, StoreError
@@ -123,6 +122,8 @@ class Store:
             and (hi is None or date.fromisoformat(d) <= hi.date())
             for f in days[d]
         ]
+        import pyarrow.dataset as ds
+
         expr = None
         if lo is not None:
             expr = ds.field("ts") >= pa.scalar(lo, schema.TS)
@@ -147,6 +148,8 @@ class Store:
 
     def statics(self, *, mmsi: int | Iterable[int] | None = None) -> pa.Table:
         """Static/voyage rows (schema ``STATICS``), sorted by mmsi, ts within each day."""
+        import pyarrow.dataset as ds
+
         expr = None
         if mmsi is not None:
             ids = [mmsi] if isinstance(mmsi, int) else list(mmsi)
