@@ -22,6 +22,8 @@ from _storekit import content, fleet_csv, snapshot
 from seawatch.store import Store, open_store
 from seawatch.store._manifest import listed_files
 
+Content = dict[str, list[tuple[object, ...]]]
+
 
 def _inputs(tmp: Path, scale: int) -> tuple[Path, Path]:
     first = fleet_csv(tmp / "first.csv", vessels=5 * scale, reports=200, step_s=600)  # ~1.4 days
@@ -41,7 +43,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _check_consistent(store: Store, allowed: list[dict[str, object]]) -> dict[str, object]:
+def _check_consistent(store: Store, allowed: list[Content]) -> Content:
     manifest = store.manifest()
     for rel in listed_files(manifest):
         assert (store.root / rel).is_file(), rel
