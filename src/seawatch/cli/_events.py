@@ -1,0 +1,506 @@
+"""``seawatch detect``, ``events``, ``report`` and ``track``: computing and reading events."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from typer.core import TyperCommand
+
+from seawatch.cli._common import StoreOption, store_path
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+ORDER = 30
+
+EVENT_FORMATS = ("table", "jsonl", "csv", "geojson")
+REPORT_FORMATS = ("table", "json", "csv")
+TRACK_FORMATS = ("geojson", "csv")
+REPORT_BY = ("type", "flag", "day", "region")
+PRESET_NAMES = ("default", "gfw")
+
+
+# --------------------------------------------------------------------------------------
+# help text generated from the parameter dataclasses
+
+
+def _fmt_value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value) or "()"
+    return str(value)
+
+
+def detect_epilog() -> str:
+    """Every detector's parameters with their default (and differing gfw) values."""
+    from seawatch.engine import DETECTORS, PRESETS
+
+    lines = [
+        "Examples:",
+        "",
+        "  seawatch detect --store ./store",
+        "",
+        "  seawatch detect --preset gfw --only encounter,loitering",
+        "",
+        "Detector parameters (default preset; (gfw: value) where the gfw preset differs).",
+        "Each event records its parameters in details.params.",
+        "",
+    ]
+    default, gfw = PRESETS["default"], PRESETS.get("gfw", {})
+    for det in DETECTORS:
+        params = default.get(det)
+        if params is None or not dataclasses.is_dataclass(params):
+            continue
+        other = gfw.get(det)
+        items = []
+        for f in dataclasses.fields(params):
+            v = getattr(params, f.name)
+            text = f"{f.name}={_fmt_value(v)}"
+            if other is not None and getattr(other, f.name) != v:
+                text += f" (gfw: {_fmt_value(getattr(other, f.name))})"
+            items.append(text)
+        lines.append(f"  {det}: " + "; ".join(items))
+        lines.append("")
+    return "\n".join(lines)
+
+
+_EVENTS_EPILOG = """
+Examples:
+
+  seawatch events --type encounter --region caribbean --since 2024-01-01 --format jsonl
+
+  seawatch events --vessel 538007000 --format geojson > events.geojson
+
+jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z), vessels
+(list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object).
+csv: a header line, vessels separated by ';', details as JSON text. geojson: a
+FeatureCollection of Point features whose properties are the jsonl fields.
+--since/--until select events overlapping [since, until).
+"""
+
+_REPORT_EPILOG = """
+Examples:
+
+  seawatch report --region caribbean,eastern-pacific --since 2024-01-01 --until 2024-02-01
+
+  seawatch report --by flag --type encounter --format csv
+
+Columns: the key (by flag, day or region, then type), events (distinct events), vessels
+(distinct MMSIs), hours (total duration). By flag, an event counts once under each flag
+among its vessels (flag from the MMSI's MID).
+"""
+
+_TRACK_EPILOG = """
+Examples:
+
+  seawatch track 538007000 > track.geojson
+
+  seawatch track 538007000 --format csv --since 2024-01-01
+
+geojson: a FeatureCollection with one LineString (a Point for a single position) whose
+properties hold mmsi, start, end, n_positions and times (ISO 8601 UTC, one per vertex).
+"""
+
+
+# --------------------------------------------------------------------------------------
+# formatting
+
+
+def iso_z(value: datetime) -> str:
+    """ISO 8601 UTC with a trailing ``Z``."""
+    v = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return v.isoformat().replace("+00:00", "Z")
+
+
+def _num(value: float | None, digits: int | None = None) -> float | None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return round(float(value), digits) if digits is not None else float(value)
+
+
+def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
+    """Events as the JSON Lines objects of DESIGN.md §9 (details parsed into an object)."""
+    for batch in table.to_batches(16_384):
+        for row in batch.to_pylist():
+            details = row.get("details")
+            yield {
+                "event_id": row["event_id"],
+                "type": row["type"],
+                "start": iso_z(row["start"]),
+                "end": iso_z(row["end"]),
+                "vessels": [int(v) for v in row["vessels"] or []],
+                "lat": _num(row["lat"]),
+                "lon": _num(row["lon"]),
+                "duration_h": _num(row["duration_h"]),
+                "region": row["region"],
+                "zone": row["zone"],
+                "confidence": _num(row["confidence"], 4),
+                "details": json.loads(details) if details else {},
+            }
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def write_events(table: pa.Table, fmt: str) -> None:
+    """Events to stdout in ``fmt`` (table, jsonl, csv, geojson)."""
+    out = sys.stdout
+    if fmt == "jsonl":
+        for rec in event_records(table):
+            out.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        names = [
+            "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h",
+            "region", "zone", "confidence", "details",
+        ]  # fmt: skip
+        writer.writerow(names)
+        for rec in event_records(table):
+            writer.writerow([_csv_cell(rec[n]) for n in names])
+    elif fmt == "geojson":
+        features = []
+        for rec in event_records(table):
+            lat, lon = rec["lat"], rec["lon"]
+            geometry = (
+                None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]}
+            )
+            props = {k: v for k, v in rec.items() if k not in ("lat", "lon")}
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": rec["event_id"],
+                    "geometry": geometry,
+                    "properties": props,
+                }
+            )
+        json.dump({"type": "FeatureCollection", "features": features}, out, ensure_ascii=False)
+        out.write("\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        view = Table(show_lines=False)
+        cols = ("event_id", "type", "start", "end", "vessels", "duration_h", "region", "zone")
+        for c in cols:
+            view.add_column(c, overflow="fold")
+        for rec in event_records(table):
+            dur = rec["duration_h"]
+            view.add_row(
+                rec["event_id"],
+                rec["type"],
+                rec["start"],
+                rec["end"],
+                " ".join(str(v) for v in rec["vessels"]),
+                "" if dur is None else f"{dur:.2f}",
+                rec["region"] or "",
+                rec["zone"] or "",
+            )
+        Console().print(view)
+    if fmt == "table":
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[dim]{table.num_rows:,} events[/dim]")
+
+
+def _records(table: pa.Table) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = table.to_pylist()
+    for r in rows:
+        for k, v in r.items():
+            if isinstance(v, date):
+                r[k] = v.isoformat()
+            elif isinstance(v, float):
+                r[k] = round(v, 6)
+    return rows
+
+
+def write_report(table: pa.Table, fmt: str) -> None:
+    rows = _records(table)
+    if fmt == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(table.column_names)
+        for r in rows:
+            writer.writerow(["" if r[c] is None else r[c] for c in table.column_names])
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        view = Table()
+        for c in table.column_names:
+            view.add_column(c, justify="right" if c in ("events", "vessels", "hours") else "left")
+        for r in rows:
+            view.add_row(
+                *[
+                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "hours" else str(r[c]))
+                    for c in table.column_names
+                ]
+            )
+        Console().print(view)
+
+
+def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
+    import pyarrow.compute as pc
+
+    t = table.filter(pc.and_(pc.is_valid(table.column("lat")), pc.is_valid(table.column("lon"))))
+    t = t.sort_by([("ts", "ascending")])
+    if fmt == "csv":
+        cols = [
+            c
+            for c in ("mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status")
+            if c in t.column_names
+        ]
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(cols)
+        for row in t.select(cols).to_pylist():
+            writer.writerow(
+                [
+                    "" if row[c] is None else (iso_z(row[c]) if c == "ts" else _short(row[c]))
+                    for c in cols
+                ]
+            )
+        return
+    lat = t.column("lat").to_pylist()
+    lon = t.column("lon").to_pylist()
+    times = [iso_z(v) for v in t.column("ts").to_pylist()]
+    coords = [[x, y] for x, y in zip(lon, lat, strict=True)]
+    geometry: dict[str, Any] = (
+        {"type": "Point", "coordinates": coords[0]}
+        if len(coords) == 1
+        else {"type": "LineString", "coordinates": coords}
+    )
+    feature = {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {
+            "mmsi": mmsi,
+            "start": times[0],
+            "end": times[-1],
+            "n_positions": len(times),
+            "times": times,
+        },
+    }
+    json.dump({"type": "FeatureCollection", "features": [feature]}, sys.stdout)
+    sys.stdout.write("\n")
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, float):
+        import numpy as np
+
+        return float(str(np.float32(value))) if float(np.float32(value)) == value else value
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# options
+
+
+def _choice(value: str, choices: Iterable[str], hint: str) -> str:
+    allowed = tuple(choices)
+    if value not in allowed:
+        raise typer.BadParameter(f"choose from {', '.join(allowed)}", param_hint=hint)
+    return value
+
+
+def parse_time(value: str | None, hint: str) -> datetime | None:
+    """An ISO 8601 date or time (UTC when no offset is given)."""
+    if value is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"not an ISO 8601 date or time: {value!r}", param_hint=hint
+        ) from None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [s.strip() for s in value.split(",") if s.strip()]
+    return items or None
+
+
+# --------------------------------------------------------------------------------------
+# commands
+
+
+def detect_command(
+    store: Path | None = StoreOption,
+    preset: str = typer.Option("default", "--preset", help="Parameter preset: default or gfw."),
+    only: str | None = typer.Option(
+        None,
+        "--only",
+        help="Run only these detectors or event types (comma-separated, e.g. encounter,gap).",
+        show_default=False,
+    ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="Worker processes (default: one per CPU).",
+        show_default=False,
+    ),
+) -> None:
+    """(Re)compute events from the stored positions and replace them in the store."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from seawatch.engine import EngineStats, resolve_only, run_detectors
+    from seawatch.store import open_store
+
+    _choice(preset, PRESET_NAMES, "--preset")
+    selected = resolve_only(_split(only))
+    target = open_store(store_path(store))
+    err = Console(stderr=True)
+    stats = EngineStats()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=None if stage == "shuffle" else total)
+            if stage == "shuffle":
+                bar.advance(tasks[stage], done)
+            else:
+                bar.update(tasks[stage], completed=done, total=total)
+
+        events = run_detectors(
+            target, preset=preset, only=selected, workers=workers, progress=progress, stats=stats
+        )
+    counts: dict[str, int] = {}
+    for t in events.column("type").to_pylist():
+        counts[t] = counts.get(t, 0) + 1
+    summary = ", ".join(f"{n} {t}" for t, n in sorted(counts.items())) or "no events"
+    err.print(
+        f"{stats.n_positions:,} positions in {stats.n_buckets} bucket(s), preset {preset}: {summary}"
+    )
+
+
+def events_command(
+    store: Path | None = StoreOption,
+    type_: str | None = typer.Option(
+        None, "--type", help="Event type(s), comma-separated.", show_default=False
+    ),
+    region: str | None = typer.Option(
+        None, "--region", help="Region(s), comma-separated.", show_default=False
+    ),
+    vessel: int | None = typer.Option(
+        None, "--vessel", help="Only events of this MMSI.", show_default=False
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="ISO 8601 start (UTC).", show_default=False
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="ISO 8601 end (UTC).", show_default=False
+    ),
+    fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
+) -> None:
+    """List events, filtered by type, region, vessel and time."""
+    from seawatch.report import filter_events
+    from seawatch.store import open_store
+
+    _choice(fmt, EVENT_FORMATS, "--format")
+    lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
+    target = open_store(store_path(store))
+    table = target.events(vessel=vessel)
+    table = filter_events(table, regions=_split(region), types=_split(type_), since=lo, until=hi)
+    write_events(table, fmt)
+
+
+def report_command(
+    store: Path | None = StoreOption,
+    region: str | None = typer.Option(
+        None, "--region", help="Region(s), comma-separated.", show_default=False
+    ),
+    type_: str | None = typer.Option(
+        None, "--type", help="Event type(s), comma-separated.", show_default=False
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="ISO 8601 start (UTC).", show_default=False
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="ISO 8601 end (UTC).", show_default=False
+    ),
+    by: str = typer.Option("type", "--by", help="Group by type, flag, day or region."),
+    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+) -> None:
+    """Count events by type, flag, day or region."""
+    from seawatch.report import report
+    from seawatch.store import open_store
+
+    _choice(by, REPORT_BY, "--by")
+    _choice(fmt, REPORT_FORMATS, "--format")
+    lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
+    target = open_store(store_path(store))
+    table = report(target, by=by, regions=_split(region), types=_split(type_), since=lo, until=hi)  # type: ignore[arg-type]
+    write_report(table, fmt)
+
+
+def track_command(
+    mmsi: int = typer.Argument(..., help="The vessel's MMSI."),
+    store: Path | None = StoreOption,
+    since: str | None = typer.Option(
+        None, "--since", help="ISO 8601 start (UTC).", show_default=False
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="ISO 8601 end (UTC).", show_default=False
+    ),
+    fmt: str = typer.Option("geojson", "--format", help="geojson or csv."),
+) -> None:
+    """A vessel's track (its stored positions) as GeoJSON or CSV."""
+    from seawatch._exceptions import NotFoundError
+    from seawatch.store import open_store
+
+    _choice(fmt, TRACK_FORMATS, "--format")
+    lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
+    target = open_store(store_path(store))
+    table = target.positions(mmsi=mmsi, since=lo, until=hi)
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0 or pc.sum(pc.is_valid(table.column("lat"))).as_py() == 0:
+        raise NotFoundError(f"no positions of vessel {mmsi} in the store for that time")
+    write_track(table, mmsi, fmt)
+
+
+class _DetectCommand(TyperCommand):
+    """Builds the parameter epilog when help is shown (not at import: keeps --help fast)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        if not self.epilog:
+            self.epilog = detect_epilog()
+        super().format_help(ctx, formatter)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``detect``, ``events``, ``report`` and ``track``."""
+    app.command("detect", cls=_DetectCommand)(detect_command)
+    app.command("events", epilog=_EVENTS_EPILOG)(events_command)
+    app.command("report", epilog=_REPORT_EPILOG)(report_command)
+    app.command("track", epilog=_TRACK_EPILOG)(track_command)

@@ -1,0 +1,145 @@
+"""``seawatch detect``, ``events``, ``report`` and ``track`` through the CLI runner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from engine.conftest import WORLD
+from seawatch.cli import app
+from seawatch.engine import run_detectors
+from seawatch.store import Store
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def detected(small_store: Store) -> Store:
+    run_detectors(small_store, geo=WORLD, workers=1)
+    return small_store
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_events_jsonl(detected: Store) -> None:
+    out = _run("events", "--store", str(detected.root), "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == detected.events().num_rows >= 5
+    keys = {
+        "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h", "region",
+        "zone", "confidence", "details",
+    }  # fmt: skip
+    for r in rows:
+        assert set(r) == keys
+        assert r["start"].endswith("Z") and r["end"].endswith("Z")
+        assert datetime.fromisoformat(r["start"]) <= datetime.fromisoformat(r["end"])
+        assert all(isinstance(v, int) for v in r["vessels"])
+        assert isinstance(r["details"], dict) and "params" in r["details"]
+    enc = [r for r in rows if r["type"] == "encounter"]
+    assert len(enc) == 1 and enc[0]["vessels"] == [201, 202]
+    assert enc[0]["start"] == "2024-03-01T22:00:00Z"
+
+
+def test_events_filters(detected: Store) -> None:
+    root = str(detected.root)
+    out = _run("events", "--store", root, "--format", "jsonl", "--type", "encounter,gap")
+    assert {json.loads(x)["type"] for x in out.splitlines()} == {"encounter", "gap"}
+    out = _run("events", "--store", root, "--format", "jsonl", "--vessel", "203")
+    assert [json.loads(x)["vessels"] for x in out.splitlines()] == [[203]]
+    out = _run(
+        "events", "--store", root, "--format", "jsonl",
+        "--since", "2024-03-02T00:30:00Z", "--until", "2024-03-03",
+    )  # fmt: skip
+    types = sorted(json.loads(x)["type"] for x in out.splitlines())
+    assert types == ["encounter", "gap", "loitering", "loitering"]
+    out = _run("events", "--store", root, "--format", "jsonl", "--region", "nowhere")
+    assert out == ""
+
+
+def test_events_csv_geojson_table(detected: Store) -> None:
+    root = str(detected.root)
+    rows = list(csv.DictReader(io.StringIO(_run("events", "--store", root, "--format", "csv"))))
+    assert rows and rows[0].keys() >= {"event_id", "type", "start", "vessels", "details"}
+    assert any(r["vessels"] == "201;202" for r in rows)
+    gj = json.loads(_run("events", "--store", root, "--format", "geojson"))
+    assert gj["type"] == "FeatureCollection" and len(gj["features"]) == len(rows)
+    f = gj["features"][0]
+    assert f["geometry"]["type"] == "Point" and len(f["geometry"]["coordinates"]) == 2
+    assert "event_id" in f["properties"]
+    assert "encounter" in _run("events", "--store", root)
+
+
+def test_report_formats(detected: Store) -> None:
+    root = str(detected.root)
+    data = json.loads(_run("report", "--store", root, "--format", "json"))
+    by_type = {r["type"]: r for r in data}
+    assert by_type["encounter"]["events"] == 1 and by_type["encounter"]["vessels"] == 2
+    rows = list(
+        csv.DictReader(
+            io.StringIO(_run("report", "--store", root, "--by", "day", "--format", "csv"))
+        )
+    )
+    assert {r["day"] for r in rows} == {"2024-03-01"}
+    data = json.loads(
+        _run(
+            "report", "--store", root, "--by", "region", "--region", "test-sea", "--format", "json"
+        )
+    )
+    assert {r["region"] for r in data} == {"test-sea"}
+    assert "encounter" in _run("report", "--store", root, "--by", "flag")
+
+
+def test_track(detected: Store) -> None:
+    root = str(detected.root)
+    gj = json.loads(_run("track", "203", "--store", root))
+    f = gj["features"][0]
+    assert f["geometry"]["type"] == "LineString"
+    assert len(f["geometry"]["coordinates"]) == f["properties"]["n_positions"] == 73
+    assert f["properties"]["start"] == "2024-03-01T13:00:00Z"
+    rows = list(
+        csv.DictReader(io.StringIO(_run("track", "203", "--store", root, "--format", "csv")))
+    )
+    assert len(rows) == 73 and rows[0]["ts"] == "2024-03-01T13:00:00Z"
+    missing = runner.invoke(app, ["track", "999", "--store", root])
+    assert missing.exit_code == 1 and "999" in missing.output
+
+
+def test_bad_options(detected: Store) -> None:
+    root = str(detected.root)
+    assert runner.invoke(app, ["events", "--store", root, "--format", "xml"]).exit_code == 2
+    assert runner.invoke(app, ["report", "--store", root, "--by", "month"]).exit_code == 2
+    assert runner.invoke(app, ["events", "--store", root, "--since", "soon"]).exit_code == 2
+    bad = runner.invoke(app, ["detect", "--store", root, "--only", "nonsense"])
+    assert bad.exit_code == 1 and "nonsense" in bad.output
+
+
+def test_detect_help_lists_every_parameter() -> None:
+    from seawatch.engine import PRESETS
+
+    result = runner.invoke(app, ["detect", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = result.output
+    for name, params in PRESETS["default"].items():
+        assert f"{name}:" in text
+        for field in type(params).__dataclass_fields__:
+            assert f"{field}=" in text, (name, field)
+    assert "(gfw: 4)" in text  # encounter merge_gap_h
+
+
+def test_detect_command(small_store: Store) -> None:
+    result = runner.invoke(
+        app,
+        ["detect", "--store", str(small_store.root), "--only", "encounter,gap", "--workers", "1"],
+    )
+    assert result.exit_code == 0, result.output
+    assert set(small_store.events().column("type").to_pylist()) <= {"encounter", "gap"}
+    assert small_store.manifest()["events"]["runs"]["gap"]["preset"] == "default"
