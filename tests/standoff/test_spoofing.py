@@ -74,12 +74,22 @@ def test_two_tracks_one_after_the_other_are_not_simultaneous() -> None:
     assert spoofing(pa.concat_tables([first, later]), geo=GEO).num_rows == 0
 
 
-def test_positions_inland() -> None:
-    inland = positions({12: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.0, 1.0)}, step_min=10)
-    ev = spoofing(inland, geo=GEO)
+def test_jump_onto_land() -> None:
+    sea = positions({12: (lambda h: (12.0, 5.0), 0.0, 0.5)}, step_min=10)
+    land = positions({12: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.6, 1.6)}, step_min=10)
+    ev = spoofing(pa.concat_tables([sea, land]), geo=GEO)
     assert kinds(ev) == [(12, "on_land")]
     d = json.loads(ev.column("details")[0].as_py())
-    assert d["n_land_positions"] == 7 and d["land_fraction"] == 1.0
+    assert d["n_land_positions"] == 7 and d["n_positions"] == 11
+    assert d["inland_positions_at_a_jump"] == 1
+    assert ev.column("confidence")[0].as_py() == pytest.approx(0.6)
+
+
+def test_plausible_track_over_land_is_a_waterway() -> None:
+    river = positions({16: (legs(12.0, -0.5, [(3.0, 0.0, 8.0)]), 0.0, 3.0)}, step_min=10)
+    assert spoofing(river, geo=GEO).num_rows == 0
+    every = SpoofingParams(land_requires_jump=False)
+    assert kinds(spoofing(river, geo=GEO, params=every)) == [(16, "on_land")]
 
 
 def test_berth_on_the_coastline_and_port_are_not_on_land() -> None:
@@ -90,16 +100,20 @@ def test_berth_on_the_coastline_and_port_are_not_on_land() -> None:
     lat, lon = move(12.0, 0.0, 0.0, -20_000.0)
     port_geo = FakeGeo(port_list=(FakePort("River port", "XX", lat, lon),))
     river = positions({14: (lambda h: (lat, lon), 0.0, 1.0)}, step_min=10)
-    assert spoofing(river, geo=port_geo).num_rows == 0
-    assert kinds(spoofing(river, geo=GEO)) == [(14, "on_land")]
+    every = SpoofingParams(land_requires_jump=False)
+    assert spoofing(river, geo=port_geo, params=every).num_rows == 0
+    assert kinds(spoofing(river, geo=GEO, params=every)) == [(14, "on_land")]
 
 
 def test_on_land_can_be_disabled_and_needs_min_positions() -> None:
     inland = positions({15: (lambda h: move(12.0, -0.5, 0.0, 0.0), 0.0, 0.1)}, step_min=10)
     assert inland.num_rows == 1
-    assert spoofing(inland, geo=GEO).num_rows == 0  # one position < min_land_positions
-    assert spoofing(inland, geo=GEO, params=SpoofingParams(min_land_positions=1)).num_rows == 1
-    assert spoofing(inland, geo=GEO, params=SpoofingParams(min_land_positions=0)).num_rows == 0
+    every = SpoofingParams(land_requires_jump=False)
+    assert spoofing(inland, geo=GEO, params=every).num_rows == 0  # 1 < min_land_positions
+    one = SpoofingParams(land_requires_jump=False, min_land_positions=1)
+    assert spoofing(inland, geo=GEO, params=one).num_rows == 1
+    off = SpoofingParams(land_requires_jump=False, min_land_positions=0)
+    assert spoofing(inland, geo=GEO, params=off).num_rows == 0
 
 
 def test_row_order_does_not_matter() -> None:
@@ -115,6 +129,7 @@ def test_prepared_input_gives_the_same_events() -> None:
 
     real = positions({7: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
     clone = positions({7: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
-    inland = positions({12: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.0, 1.0)}, step_min=10)
-    t = pa.concat_tables([interleave(real, clone), inland])
+    sea = positions({12: (lambda h: (12.0, 5.0), 0.0, 0.5)}, step_min=10)
+    land = positions({12: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.6, 1.6)}, step_min=10)
+    t = pa.concat_tables([interleave(real, clone), sea, land])
     assert spoofing(prepare(t, geo=GEO), geo=GEO).equals(spoofing(t, geo=GEO))

@@ -151,14 +151,25 @@ def identity_changes(
         "ship_type": norm_type,
     }
     values: dict[str, list[object]] = {}
+    mmsi_list = mmsi.tolist()
     for f in set(params.fields) | ({"imo"} if params.imo_under_several_mmsi else set()):
         raw = _column(statics, f)
         fn = normalisers[f]
-        values[f] = [fn(raw[k], int(mmsi[j])) for j, k in enumerate(order)]
-    raw_values = {
-        f: [_column(statics, f)[k] for k in order] if f in ("name", "callsign") else None
-        for f in params.fields
-    }
+        cache: dict[tuple[object, int], object] = {}
+        out_f: list[object] = []
+        for j, k in enumerate(order):
+            key = (raw[k], mmsi_list[j])
+            if key not in cache:
+                cache[key] = fn(raw[k], mmsi_list[j])
+            out_f.append(cache[key])
+        values[f] = out_f
+    raw_values: dict[str, list[Any] | None] = {}
+    for f in params.fields:
+        if f in ("name", "callsign"):
+            col = _column(statics, f)
+            raw_values[f] = [col[k] for k in order]
+        else:
+            raw_values[f] = None
 
     ev: list[dict[str, Any]] = []
     bounds = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1], True])

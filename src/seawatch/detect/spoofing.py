@@ -21,9 +21,14 @@ event, told apart by ``details.kind`` (and the event id's key):
     At least ``min_land_positions`` positions on land that are also ``land_margin_m`` inland
     (the four points that far north, south, east and west are on land too, which absorbs
     the coarseness of the coastline and berths at quays) and farther than
-    ``land_port_exclusion_m`` from any port or anchorage. Known limit: inland waterways
-    (rivers, canals) that the bundled land polygons do not cut out read as land; the margin
-    keeps narrow rivers from firing only where they are narrower than the margin allows.
+    ``land_port_exclusion_m`` from any port or anchorage, and (``land_requires_jump``, the
+    default) the vessel got there or left by an impossible jump: a track that moves
+    plausibly over land is an inland waterway (rivers and canals are land in the bundled
+    polygons: on the NOAA 2022-01-03 sample, 2,014 of 10,631 vessels, mostly on the
+    Mississippi, have inland positions and none jumped there), while GNSS spoofing and
+    misconfigured transmitters put a vessel on land suddenly. A track that is spoofed onto
+    land for the whole input and never jumps is missed; ``land_requires_jump=False``
+    reports every inland track (expect inland-waterway traffic).
 """
 
 from __future__ import annotations
@@ -79,10 +84,12 @@ class SpoofingParams:
     """How far inland a position must be (probed north, south, east and west)."""
     land_port_exclusion_m: float = 5_000.0
     """Positions closer than this to a port or anchorage never count as on land."""
+    land_requires_jump: bool = True
+    """An ``on_land`` event needs an impossible jump onto or off the inland positions."""
     parallel_confidence: float = 0.9
     """Confidence of a ``parallel_tracks`` event with ``min_jumps`` + 2 jumps or more
     (0.2 less at ``min_jumps``, interpolated in between)."""
-    land_confidence: float = 0.7
+    land_confidence: float = 0.6
     """Confidence of an ``on_land`` event."""
 
     def __post_init__(self) -> None:
@@ -129,6 +136,7 @@ def spoofing(
             events.append(ev)
     if params.min_land_positions > 0 and land.any():
         events.extend(_on_land(np.flatnonzero(land), mmsi, ts, lat, lon, g, params))
+
     if not events:
         return EVENTS.empty_table()
     la = np.array([e["lat"] for e in events])
@@ -258,11 +266,23 @@ def _on_land(
     out: list[dict[str, Any]] = []
     if len(idx) == 0:
         return out
+    # impossible jumps between consecutive reports of one MMSI, onto or off each position
+    d = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    dt_s = (ts[1:] - ts[:-1]) / 1e6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v_kn = np.where(dt_s > 0, d / np.maximum(dt_s, 1e-9) / KN_TO_MPS, np.inf)
+    jump = (mmsi[1:] == mmsi[:-1]) & (d > params.jitter_m) & (v_kn > params.max_speed_kn)
+    adjacent = np.zeros(len(ts), dtype=np.bool_)
+    adjacent[:-1] |= jump
+    adjacent[1:] |= jump
     total = np.bincount(np.searchsorted(np.unique(mmsi), mmsi))
     uniq_all = np.unique(mmsi)
     for v in np.unique(mmsi[idx]):
         sel = idx[mmsi[idx] == v]
         if len(sel) < params.min_land_positions:
+            continue
+        n_jumps = int(adjacent[sel].sum())
+        if params.land_requires_jump and n_jumps == 0:
             continue
         n_all = int(total[np.searchsorted(uniq_all, v)])
         out.append(
@@ -278,6 +298,7 @@ def _on_land(
                     "n_land_positions": len(sel),
                     "n_positions": n_all,
                     "land_fraction": len(sel) / n_all,
+                    "inland_positions_at_a_jump": n_jumps,
                     "first_land_position": {"lat": float(lat[sel[0]]), "lon": float(lon[sel[0]])},
                     "last_land_position": {"lat": float(lat[sel[-1]]), "lon": float(lon[sel[-1]])},
                 },
