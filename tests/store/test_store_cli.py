@@ -20,7 +20,7 @@ def src(tmp_path: Path) -> Path:
     rows = track_rows(775_000_001, T0, 5, name="ALPHA") + track_rows(
         775_000_001, T0 + timedelta(hours=3), 5, name="BRAVO"
     )
-    rows += track_rows(244_000_002, T0, 4) + ["broken row"]
+    rows += [*track_rows(244_000_002, T0, 4), "broken row"]
     return write_csv(tmp_path / "in.csv", rows)
 
 
