@@ -1,0 +1,412 @@
+"""The FastAPI application: routes (thin: parse, call ``_data``/``_shapes``, return JSON),
+the map and report pages, and security headers.
+
+Read-only by construction: every route is a GET over a read-only view of the store.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Query, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from seawatch._exceptions import ParameterError
+from seawatch._version import __version__
+from seawatch.api import _models as m
+from seawatch.api._data import Data, EventFilter, open_data
+from seawatch.api._errors import ErrorResponse, install_error_handlers
+from seawatch.api._shapes import (
+    TrackParams,
+    land_geojson,
+    presence,
+    tolerance_for_zoom,
+    track_feature,
+    zones_geojson,
+)
+from seawatch.web import STATIC_DIR
+
+__all__ = ["create_app"]
+
+MAX_MMSI = 4_294_967_295
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "Not found"},
+    422: {"model": ErrorResponse, "description": "Invalid parameters"},
+    500: {"model": ErrorResponse, "description": "Server error"},
+    503: {"model": ErrorResponse, "description": "Bundled geography not available"},
+}
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; worker-src 'self' blob:; child-src blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+def _utc(ts: datetime | None) -> datetime | None:
+    if ts is None:
+        return None
+    if ts.tzinfo is None:
+        return ts.replace(tzinfo=UTC)
+    try:
+        return ts.astimezone(UTC)
+    except OverflowError as exc:
+        raise ParameterError(f"time out of range: {ts.isoformat()}") from exc
+
+
+def _split(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    return parts or None
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise ParameterError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat")
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise ParameterError("bbox longitudes must lie in [-180, 180]")
+    if not (-90 <= min_lat <= max_lat <= 90):
+        raise ParameterError("bbox latitudes must lie in [-90, 90] with min_lat <= max_lat")
+    return (min_lon, min_lat, max_lon, max_lat)
+
+
+def _check_span(since: datetime | None, until: datetime | None) -> None:
+    if since is not None and until is not None and until < since:
+        raise ParameterError("until must not be before since")
+
+
+TypeQ = Annotated[str | None, Query(description="event types, comma-separated")]
+RegionQ = Annotated[str | None, Query(description="regions, comma-separated")]
+SinceQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset)")]
+UntilQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset)")]
+FlagQ = Annotated[str | None, Query(description="ISO alpha-2 flags, comma-separated")]
+GroupQ = Annotated[
+    str | None, Query(description="ship groups (tanker, cargo ...), comma-separated")
+]
+VesselQ = Annotated[int | None, Query(ge=0, le=MAX_MMSI, description="MMSI involved")]
+_NUM = r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
+BboxQ = Annotated[
+    str | None,
+    Query(
+        description="min_lon,min_lat,max_lon,max_lat (degrees; min_lon > max_lon crosses 180)",
+        pattern=f"^{_NUM}(,{_NUM}){{3}}$",
+    ),
+]
+
+
+def _filter(
+    type: str | None,
+    region: str | None,
+    vessel: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    flag: str | None,
+    group: str | None,
+    bbox: str | None,
+) -> EventFilter:
+    since_u, until_u = _utc(since), _utc(until)
+    _check_span(since_u, until_u)
+    return EventFilter(
+        types=_split(type),
+        regions=_split(region),
+        vessel=vessel,
+        since=since_u,
+        until=until_u,
+        flags=_split(flag),
+        groups=_split(group),
+        bbox=_bbox(bbox),
+    )
+
+
+Detail = Annotated[
+    Literal["low", "medium", "high"],
+    Query(description="level of detail: low 0.1, medium 0.02, high 0.005 degrees"),
+]
+
+
+def _json_text(text: str) -> Response:
+    return Response(text, media_type="application/json")
+
+
+def _page(name: str) -> FileResponse:
+    return FileResponse(STATIC_DIR / name, media_type="text/html")
+
+
+def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAPI:
+    """The API and map application over the store at ``store`` (or an open :class:`Data`)."""
+    if data is None:
+        if store is None:
+            raise ParameterError("create_app needs a store path or a Data object")
+        data = open_data(store)
+    db = data
+    app = FastAPI(
+        title="seawatch",
+        version=__version__,
+        description="Read-only API over a seawatch store: events, vessels, tracks, "
+        "reports, presence and zones. Every error has the shape "
+        '`{"error": {"status", "title", "detail"}}`.',
+        responses=_ERRORS,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=4096)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not request.url.path.startswith("/docs"):
+            response.headers.setdefault("Content-Security-Policy", _CSP)
+        return response
+
+    # ---- pages ----------------------------------------------------------------------
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return _page("index.html")
+
+    @app.get("/report", include_in_schema=False)
+    def report_page() -> FileResponse:
+        return _page("report.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # ---- events ---------------------------------------------------------------------
+
+    @app.get(
+        "/api/events",
+        response_model=None,
+        tags=["events"],
+        responses={200: {"model": m.EventCollection}},
+    )
+    def list_events(
+        type: TypeQ = None,
+        region: RegionQ = None,
+        vessel: VesselQ = None,
+        since: SinceQ = None,
+        until: UntilQ = None,
+        flag: FlagQ = None,
+        group: GroupQ = None,
+        bbox: BboxQ = None,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    ) -> JSONResponse:
+        """Events matching the filters, as a GeoJSON FeatureCollection ordered by start time."""
+        f = _filter(type, region, vessel, since, until, flag, group, bbox)
+        features, total = db.events(f, limit=limit, offset=offset)
+        return JSONResponse(
+            {
+                "type": "FeatureCollection",
+                "features": features,
+                "numberMatched": total,
+                "numberReturned": len(features),
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+
+    @app.get(
+        "/api/events/{event_id}",
+        response_model=None,
+        tags=["events"],
+        responses={200: {"model": m.EventDetailFeature}},
+    )
+    def get_event(event_id: Annotated[str, PathParam(max_length=200)]) -> JSONResponse:
+        """One event with the identity of each vessel involved."""
+        return JSONResponse(db.event(event_id))
+
+    @app.get(
+        "/api/facets", response_model=None, tags=["events"], responses={200: {"model": m.Facets}}
+    )
+    def facets() -> JSONResponse:
+        """Event types, regions, flags, ship groups and the time span in the store."""
+        return JSONResponse(db.facets())
+
+    # ---- vessels --------------------------------------------------------------------
+
+    @app.get(
+        "/api/vessels",
+        response_model=None,
+        tags=["vessels"],
+        responses={200: {"model": list[m.VesselSummary]}},
+    )
+    def search_vessels(
+        q: Annotated[str, Query(min_length=1, max_length=100, description="name, MMSI or IMO")],
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> JSONResponse:
+        """Vessels whose MMSI or IMO starts with ``q`` or whose name contains it."""
+        return JSONResponse(db.search_vessels(q, limit=limit))
+
+    @app.get(
+        "/api/vessels/{mmsi}",
+        response_model=None,
+        tags=["vessels"],
+        responses={200: {"model": m.Vessel}},
+    )
+    def get_vessel(
+        mmsi: Annotated[int, PathParam(ge=0, le=MAX_MMSI)],
+        max_events: Annotated[int, Query(ge=0, le=10_000)] = 1000,
+    ) -> JSONResponse:
+        """Identity history, flag, group, watchlist status and events (in time order)."""
+        return JSONResponse(db.vessel(mmsi, max_events=max_events))
+
+    @app.get(
+        "/api/vessels/{mmsi}/track",
+        response_model=None,
+        tags=["vessels"],
+        responses={200: {"model": m.TrackFeature}},
+    )
+    def get_track(
+        mmsi: Annotated[int, PathParam(ge=0, le=MAX_MMSI)],
+        since: SinceQ = None,
+        until: UntilQ = None,
+        zoom: Annotated[float | None, Query(ge=0, le=24, description="web-map zoom")] = None,
+        tolerance: Annotated[
+            float | None, Query(ge=0, le=10, description="simplification tolerance, degrees")
+        ] = None,
+        max_gap_h: Annotated[float, Query(gt=0, le=10_000)] = 6.0,
+    ) -> JSONResponse:
+        """The track as a GeoJSON LineString (MultiLineString when cut at gaps >= max_gap_h),
+        simplified (Douglas-Peucker) for ``zoom`` or to ``tolerance`` degrees."""
+        since_u, until_u = _utc(since), _utc(until)
+        _check_span(since_u, until_u)
+        if tolerance is not None:
+            tol = tolerance
+        elif zoom is not None:
+            tol = tolerance_for_zoom(zoom)
+        else:
+            tol = 0.0
+        params = TrackParams(since=since_u, until=until_u, tolerance_deg=tol, max_gap_h=max_gap_h)
+        return JSONResponse(track_feature(db, mmsi, params))
+
+    # ---- report and presence --------------------------------------------------------
+
+    @app.get(
+        "/api/report",
+        response_model=None,
+        tags=["report"],
+        responses={
+            200: {"model": m.ReportResult, "content": {"text/csv": {"schema": {"type": "string"}}}}
+        },
+    )
+    def report(
+        by: Annotated[
+            str, Query(description="type, day, region, zone, flag, group; comma-separated")
+        ] = "type",
+        type: TypeQ = None,
+        region: RegionQ = None,
+        vessel: VesselQ = None,
+        since: SinceQ = None,
+        until: UntilQ = None,
+        flag: FlagQ = None,
+        group: GroupQ = None,
+        bbox: BboxQ = None,
+        format: Literal["json", "csv"] = "json",
+    ) -> Response:
+        """Event counts (events, distinct vessels, hours) grouped by the ``by`` keys."""
+        keys = list(_split(by) or ())
+        f = _filter(type, region, vessel, since, until, flag, group, bbox)
+        rows = db.report(f, by=keys)
+        if format == "csv":
+            buf = io.StringIO()
+            writer = csv.DictWriter(
+                buf,
+                fieldnames=[*keys, "n_events", "n_vessels", "duration_h"],
+                lineterminator="\n",
+            )
+            writer.writeheader()
+            writer.writerows(rows)
+            return Response(
+                buf.getvalue(),
+                media_type="text/csv",
+                headers={"Content-Disposition": 'attachment; filename="seawatch-report.csv"'},
+            )
+        return JSONResponse({"by": keys, "rows": rows})
+
+    @app.get(
+        "/api/presence",
+        response_model=None,
+        tags=["report"],
+        responses={200: {"model": m.Presence}},
+    )
+    def get_presence(
+        country: Annotated[str, Query(pattern="^[A-Za-z]{2}$", description="ISO alpha-2")],
+        since: SinceQ = None,
+        until: UntilQ = None,
+        flag: FlagQ = None,
+        group: GroupQ = None,
+        max_interval_h: Annotated[float, Query(gt=0, le=48)] = 1.0,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
+    ) -> JSONResponse:
+        """Hours per vessel within 0-12, 12-24 and 24-200 nm of a country's coast."""
+        since_u, until_u = _utc(since), _utc(until)
+        _check_span(since_u, until_u)
+        return JSONResponse(
+            presence(
+                db,
+                country,
+                since=since_u,
+                until=until_u,
+                flags=_split(flag),
+                groups=_split(group),
+                max_interval_h=max_interval_h,
+                limit=limit,
+            )
+        )
+
+    # ---- geography ------------------------------------------------------------------
+
+    @app.get(
+        "/api/zones",
+        response_model=None,
+        tags=["geography"],
+        responses={200: {"model": m.FeatureCollection}},
+    )
+    def get_zones(
+        name: Annotated[str | None, Query(description="zone names, comma-separated")] = None,
+        kind: Annotated[str | None, Query(description="zone kinds, comma-separated")] = None,
+        country: Annotated[str | None, Query(description="ISO alpha-2, comma-separated")] = None,
+        detail: Detail = "medium",
+    ) -> Response:
+        """The bundled zones (named regions, territorial seas, contiguous zones, EEZs) as
+        GeoJSON, simplified to the level of ``detail``."""
+        countries = _split(country)
+        return _json_text(
+            zones_geojson(
+                names=_split(name),
+                kinds=_split(kind),
+                countries=tuple(c.upper() for c in countries) if countries else None,
+                detail=detail,
+            )
+        )
+
+    @app.get(
+        "/api/land",
+        response_model=None,
+        tags=["geography"],
+        responses={200: {"model": m.FeatureCollection}},
+    )
+    def get_land(detail: Detail = "medium") -> Response:
+        """The bundled land polygons (the map's offline basemap) as GeoJSON."""
+        return _json_text(land_geojson(detail=detail))
+
+    app.state.data = db
+    return app

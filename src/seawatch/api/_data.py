@@ -1,0 +1,574 @@
+"""Every query the API makes, in one place (a thin data-access layer over DuckDB).
+
+:class:`Data` wraps a read-only DuckDB connection that has the store's views
+``positions``, ``statics``, ``vessels`` and ``events`` (``seawatch.store`` contract).
+Routes never write SQL; they call methods here, which return plain Python values
+(dicts, lists) ready for JSON. Predicates, ordering, ``LIMIT`` and ``OFFSET`` are
+pushed into DuckDB so that a page of events never materialises the whole table.
+
+Until ``seawatch.store`` is importable, :func:`open_data` builds the same views
+itself over the store layout (``positions/day=*/...parquet``, ``statics/``,
+``events/``), so swapping in the real store changes nothing above this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from seawatch._exceptions import NotFoundError, ParameterError, StoreError
+
+__all__ = [
+    "Data",
+    "EventFilter",
+    "open_data",
+]
+
+M_PER_NM = 1852.0
+
+_EVENT_COLUMNS = (
+    'event_id, type, "start", "end", vessels, lat, lon, duration_h, region, zone, '
+    "confidence, details"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventFilter:
+    """Filters on events; every field is optional (``None`` means no filter).
+
+    Time filters select events that *overlap* ``[since, until)``: ``end >= since``
+    and ``start < until``. ``bbox`` is ``(min_lon, min_lat, max_lon, max_lat)``; a
+    ``min_lon`` greater than ``max_lon`` crosses the antimeridian.
+    """
+
+    types: tuple[str, ...] | None = None
+    regions: tuple[str, ...] | None = None
+    vessel: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    flags: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+
+def iso(ts: datetime | None) -> str | None:
+    """ISO 8601 UTC with a ``Z`` (``2022-01-03T04:05:06Z``), or ``None``."""
+    if ts is None:
+        return None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    text = ts.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+def _finite(x: float | None) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return float(x)
+
+
+def _details(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _first(rows: list[Any]) -> Any:
+    """The first row of a fully fetched result, or ``None``."""
+    return rows[0] if rows else None
+
+
+def _event_feature(row: tuple[Any, ...]) -> dict[str, Any]:
+    (eid, typ, start, end, vessels, lat, lon, dur, region, zone, conf, details) = row
+    lat, lon = _finite(lat), _finite(lon)
+    geometry = (
+        {"type": "Point", "coordinates": [lon, lat]}
+        if lat is not None and lon is not None
+        else None
+    )
+    return {
+        "type": "Feature",
+        "id": eid,
+        "geometry": geometry,
+        "properties": {
+            "event_id": eid,
+            "type": typ,
+            "start": iso(start),
+            "end": iso(end),
+            "vessels": [int(v) for v in (vessels or [])],
+            "lat": lat,
+            "lon": lon,
+            "duration_h": _finite(dur),
+            "region": region,
+            "zone": zone,
+            "confidence": _finite(conf),
+            "details": _details(details),
+        },
+    }
+
+
+# --------------------------------------------------------------------------------------
+# opening a store
+
+_VESSEL_CACHE = """
+CREATE OR REPLACE TABLE _vessels AS
+SELECT mmsi, name, callsign, imo, ship_type, flag, ship_group, first_seen, last_seen,
+       n_positions
+FROM vessels
+"""
+"""The store's ``vessels`` view aggregates every position; the API reads it once per store
+version into an in-memory table (never written to the store) so that filters by flag or
+ship group cost a lookup, not a scan of all positions."""
+
+
+def _connect(store: Any) -> duckdb.DuckDBPyConnection:
+    con: duckdb.DuckDBPyConnection = store.connect()
+    con.execute(_VESSEL_CACHE)
+    return con
+
+
+def open_data(path: Path) -> Data:
+    """Open the store at ``path`` read-only for the API.
+
+    Raises:
+        StoreError: there is no store at ``path``.
+    """
+    from seawatch.store import open_store
+
+    return Data(open_store(Path(path)))
+
+
+# --------------------------------------------------------------------------------------
+# queries
+
+
+class Data:
+    """Read-only queries over a store's DuckDB views. Thread-safe: each call uses its own cursor."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._version = self._manifest_version()
+        self._con = _connect(store)
+
+    def _manifest_version(self) -> tuple[int, int]:
+        try:
+            st = (Path(self.store.root) / "manifest.json").stat()
+        except OSError as exc:
+            raise StoreError(f"cannot read the store manifest: {exc}") from exc
+        return (st.st_mtime_ns, st.st_size)
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the current store version (reconnects after ingest or detect)."""
+        with self._lock:
+            version = self._manifest_version()
+            if version != self._version:
+                old, self._con = self._con, _connect(self.store)
+                self._version = version
+                old.close()
+            cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        """Close the underlying connection."""
+        self._con.close()
+
+    # ---- events --------------------------------------------------------------------
+
+    @staticmethod
+    def _where(f: EventFilter) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if f.types:
+            clauses.append("type IN (SELECT unnest(?))")
+            args.append(list(f.types))
+        if f.regions:
+            clauses.append("region IN (SELECT unnest(?))")
+            args.append(list(f.regions))
+        if f.vessel is not None:
+            clauses.append("list_contains(vessels, ?::UINTEGER)")
+            args.append(f.vessel)
+        if f.since is not None:
+            clauses.append('"end" >= ?')
+            args.append(f.since)
+        if f.until is not None:
+            clauses.append('"start" < ?')
+            args.append(f.until)
+        if f.flags:
+            clauses.append(
+                "list_has_any(vessels, (SELECT coalesce(list(mmsi), []) FROM _vessels "
+                "WHERE flag IN (SELECT unnest(?))))"
+            )
+            args.append(list(f.flags))
+        if f.groups:
+            clauses.append(
+                "list_has_any(vessels, (SELECT coalesce(list(mmsi), []) FROM _vessels "
+                "WHERE ship_group IN (SELECT unnest(?))))"
+            )
+            args.append(list(f.groups))
+        if f.bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = f.bbox
+            clauses.append("lat BETWEEN ? AND ?")
+            args += [min_lat, max_lat]
+            if min_lon <= max_lon:
+                clauses.append("lon BETWEEN ? AND ?")
+                args += [min_lon, max_lon]
+            else:
+                clauses.append("(lon >= ? OR lon <= ?)")
+                args += [min_lon, max_lon]
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return where, args
+
+    def events(
+        self, f: EventFilter, *, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of events as GeoJSON features (ordered by start, id) and the total matched."""
+        where, args = self._where(f)
+        with self._cursor() as cur:
+            rows = cur.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events {where} "
+                'ORDER BY "start", event_id LIMIT ? OFFSET ?',
+                [*args, limit, offset],
+            ).fetchall()
+            total_row = _first(cur.execute(f"SELECT count(*) FROM events {where}", args).fetchall())
+        total = int(total_row[0]) if total_row else 0
+        return [_event_feature(r) for r in rows], total
+
+    def event(self, event_id: str) -> dict[str, Any]:
+        """One event as a GeoJSON feature, with the identity of each vessel involved."""
+        with self._cursor() as cur:
+            row = _first(
+                cur.execute(
+                    f"SELECT {_EVENT_COLUMNS} FROM events WHERE event_id = ? LIMIT 1", [event_id]
+                ).fetchall()
+            )
+            if row is None:
+                raise NotFoundError(f"no event with id {event_id!r}")
+            feature = _event_feature(row)
+            mmsis = feature["properties"]["vessels"]
+            info = cur.execute(
+                "SELECT mmsi, name, imo, callsign, flag, ship_group FROM _vessels "
+                "WHERE mmsi IN (SELECT unnest(?::UINTEGER[]))",
+                [mmsis],
+            ).fetchall()
+        by_mmsi = {
+            int(r[0]): {
+                "mmsi": int(r[0]),
+                "name": r[1],
+                "imo": None if r[2] is None else int(r[2]),
+                "callsign": r[3],
+                "flag": r[4],
+                "group": r[5],
+            }
+            for r in info
+        }
+        feature["properties"]["vessel_info"] = [
+            by_mmsi.get(
+                m,
+                {
+                    "mmsi": m,
+                    "name": None,
+                    "imo": None,
+                    "callsign": None,
+                    "flag": None,
+                    "group": None,
+                },
+            )
+            for m in mmsis
+        ]
+        return feature
+
+    def event_types(self) -> list[str]:
+        """The distinct event types in the store."""
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT DISTINCT type FROM events ORDER BY type").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def facets(self) -> dict[str, Any]:
+        """Values the map's filters offer: types, regions, flags, groups, and the time span."""
+        with self._cursor() as cur:
+            types = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT type, count(*) FROM events GROUP BY type ORDER BY type"
+                ).fetchall()
+            ]
+            regions = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT DISTINCT region FROM events WHERE region IS NOT NULL ORDER BY 1"
+                ).fetchall()
+            ]
+            flags = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT DISTINCT flag FROM _vessels WHERE flag IS NOT NULL ORDER BY 1"
+                ).fetchall()
+            ]
+            groups = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT DISTINCT ship_group FROM _vessels WHERE ship_group IS NOT NULL ORDER BY 1"
+                ).fetchall()
+            ]
+            span = _first(
+                cur.execute('SELECT min("start"), max("end"), count(*) FROM events').fetchall()
+            )
+        return {
+            "types": types,
+            "regions": regions,
+            "flags": flags,
+            "groups": groups,
+            "start": iso(span[0]) if span else None,
+            "end": iso(span[1]) if span else None,
+            "n_events": int(span[2]) if span else 0,
+        }
+
+    # ---- vessels -------------------------------------------------------------------
+
+    def search_vessels(self, q: str, *, limit: int) -> list[dict[str, Any]]:
+        """Vessels whose MMSI or IMO starts with ``q`` or whose (any past) name contains it."""
+        q = q.strip()
+        digits = q.isdigit()
+        with self._cursor() as cur:
+            rows = cur.execute(
+                """
+                SELECT v.mmsi, v.name, v.imo, v.callsign, v.flag, v.ship_group,
+                       v.first_seen, v.last_seen
+                FROM _vessels v
+                WHERE (? AND (CAST(v.mmsi AS VARCHAR) LIKE ? || '%'
+                              OR CAST(v.imo AS VARCHAR) LIKE ? || '%'))
+                   OR v.name ILIKE '%' || ? || '%'
+                   OR v.mmsi IN (SELECT mmsi FROM statics WHERE name ILIKE '%' || ? || '%')
+                ORDER BY (v.name IS NULL), v.name, v.mmsi
+                LIMIT ?
+                """,
+                [digits, q, q, q, q, limit],
+            ).fetchall()
+        return [
+            {
+                "mmsi": int(r[0]),
+                "name": r[1],
+                "imo": None if r[2] is None else int(r[2]),
+                "callsign": r[3],
+                "flag": r[4],
+                "group": r[5],
+                "first_seen": iso(r[6]),
+                "last_seen": iso(r[7]),
+            }
+            for r in rows
+        ]
+
+    def vessel(self, mmsi: int, *, max_events: int) -> dict[str, Any]:
+        """A vessel's identity (latest and history), flag, group, watchlist status, events."""
+        with self._cursor() as cur:
+            row = _first(
+                cur.execute(
+                    "SELECT mmsi, name, imo, callsign, ship_type, flag, ship_group, first_seen, "
+                    "last_seen, n_positions FROM _vessels WHERE mmsi = ?",
+                    [mmsi],
+                ).fetchall()
+            )
+            if row is None:
+                raise NotFoundError(f"no vessel with MMSI {mmsi}")
+            history = cur.execute(
+                """
+                SELECT name, callsign, imo, ship_type, min(ts) AS first_ts, max(ts) AS last_ts,
+                       count(*) AS n_reports
+                FROM statics WHERE mmsi = ?
+                GROUP BY name, callsign, imo, ship_type
+                ORDER BY first_ts NULLS LAST
+                """,
+                [mmsi],
+            ).fetchall()
+            events = cur.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE list_contains(vessels, ?::UINTEGER) "
+                'ORDER BY "start", event_id LIMIT ?',
+                [mmsi, max_events],
+            ).fetchall()
+            n_events_row = _first(
+                cur.execute(
+                    "SELECT count(*) FROM events WHERE list_contains(vessels, ?::UINTEGER)", [mmsi]
+                ).fetchall()
+            )
+        return {
+            "mmsi": int(row[0]),
+            "name": row[1],
+            "imo": None if row[2] is None else int(row[2]),
+            "callsign": row[3],
+            "ship_type": None if row[4] is None else int(row[4]),
+            "flag": row[5],
+            "group": row[6],
+            "first_seen": iso(row[7]),
+            "last_seen": iso(row[8]),
+            "n_positions": int(row[9] or 0),
+            "watchlist": {"status": "not_screened", "hits": None},
+            "identity_history": [
+                {
+                    "name": h[0],
+                    "callsign": h[1],
+                    "imo": None if h[2] is None else int(h[2]),
+                    "ship_type": None if h[3] is None else int(h[3]),
+                    "first_seen": iso(h[4]),
+                    "last_seen": iso(h[5]),
+                    "n_reports": int(h[6]),
+                }
+                for h in history
+            ],
+            "n_events": int(n_events_row[0]) if n_events_row else 0,
+            "events": [_event_feature(e)["properties"] for e in events],
+        }
+
+    def track_points(
+        self, mmsi: int, *, since: datetime | None, until: datetime | None
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """The vessel's valid positions in time order: (ts as int64 µs, lon, lat) arrays."""
+        clauses = ["mmsi = ?", "lat IS NOT NULL", "lon IS NOT NULL", "ts IS NOT NULL"]
+        args: list[Any] = [mmsi]
+        if since is not None:
+            clauses.append("ts >= ?")
+            args.append(since)
+        if until is not None:
+            clauses.append("ts < ?")
+            args.append(until)
+        with self._cursor() as cur:
+            exists = _first(cur.execute("SELECT 1 FROM _vessels WHERE mmsi = ?", [mmsi]).fetchall())
+            if exists is None:
+                raise NotFoundError(f"no vessel with MMSI {mmsi}")
+            table = cur.sql(
+                "SELECT epoch_us(ts) AS t, lon, lat FROM positions WHERE "
+                + " AND ".join(clauses)
+                + " ORDER BY ts",
+                params=args,
+            ).to_arrow_table()
+        return (
+            table["t"].to_numpy(),
+            table["lon"].to_numpy(),
+            table["lat"].to_numpy(),
+        )
+
+    # ---- report --------------------------------------------------------------------
+
+    def report(self, f: EventFilter, *, by: Sequence[str]) -> list[dict[str, Any]]:
+        """Event counts grouped by ``by`` (any of type, day, region, zone, flag, group)."""
+        keys = {
+            "type": "type",
+            "day": 'CAST("start" AS DATE)',
+            "region": "region",
+            "zone": "zone",
+            "flag": "flag",
+            "group": "ship_group",
+        }
+        unknown = [b for b in by if b not in keys]
+        if unknown or not by:
+            raise ParameterError(f"cannot group by {unknown or list(by)!r}; use {sorted(keys)}")
+        where, args = self._where(f)
+        select = ", ".join(f"{keys[b]} AS k{i}" for i, b in enumerate(by))
+        group = ", ".join(f"k{i}" for i in range(len(by)))
+        sql = f"""
+            WITH e AS (SELECT event_id, type, "start", region, zone, duration_h, vessels
+                       FROM events {where}),
+            u AS (SELECT e.*, x.vm, v.flag, v.ship_group
+                  FROM e CROSS JOIN unnest(e.vessels) AS x(vm)
+                  LEFT JOIN _vessels v ON v.mmsi = x.vm),
+            g AS (SELECT {select}, event_id, vm, duration_h FROM u),
+            r AS (SELECT *, row_number() OVER (PARTITION BY {group}, event_id) AS rn FROM g)
+            SELECT {group}, count(DISTINCT event_id), count(DISTINCT vm),
+                   sum(duration_h) FILTER (WHERE rn = 1)
+            FROM r GROUP BY {group} ORDER BY {group}
+        """
+        with self._cursor() as cur:
+            rows = cur.execute(sql, args).fetchall()
+        out: list[dict[str, Any]] = []
+        for r in rows:
+            item: dict[str, Any] = {}
+            for i, b in enumerate(by):
+                v = r[i]
+                item[b] = v.isoformat() if hasattr(v, "isoformat") else v
+            item["n_events"] = int(r[len(by)])
+            item["n_vessels"] = int(r[len(by) + 1])
+            item["duration_h"] = _finite(r[len(by) + 2])
+            out.append(item)
+        return out
+
+    # ---- presence ------------------------------------------------------------------
+
+    def positions_in_box(
+        self,
+        box: tuple[float, float, float, float],
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        mmsis: Sequence[int] | None,
+    ) -> pa.Table:
+        """Positions of every vessel that has any position inside ``box`` (in time order).
+
+        Columns ``mmsi, t (µs), lat, lon``; ``box`` is (min_lon, min_lat, max_lon, max_lat).
+        Whole vessel tracks are returned (not only the points in the box) so that time spent
+        can be attributed to the interval between consecutive reports.
+        """
+        min_lon, min_lat, max_lon, max_lat = box
+        clauses = ["lat IS NOT NULL", "lon IS NOT NULL", "ts IS NOT NULL"]
+        args: list[Any] = []
+        if since is not None:
+            clauses.append("ts >= ?")
+            args.append(since)
+        if until is not None:
+            clauses.append("ts < ?")
+            args.append(until)
+        if mmsis is not None:
+            clauses.append("mmsi IN (SELECT unnest(?::UINTEGER[]))")
+            args.append(list(mmsis))
+        where = " AND ".join(clauses)
+        sql = (
+            f"WITH p AS (SELECT mmsi, epoch_us(ts) AS t, lat, lon FROM positions WHERE {where}) "
+            "SELECT * FROM p WHERE mmsi IN (SELECT DISTINCT mmsi FROM p "
+            "WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?) ORDER BY mmsi, t"
+        )
+        with self._cursor() as cur:
+            return cur.sql(sql, params=[*args, min_lon, max_lon, min_lat, max_lat]).to_arrow_table()
+
+    def vessel_attrs(self, mmsis: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Name, flag and group of each MMSI in ``mmsis``."""
+        with self._cursor() as cur:
+            rows = cur.execute(
+                "SELECT mmsi, name, flag, ship_group FROM _vessels "
+                "WHERE mmsi IN (SELECT unnest(?::UINTEGER[]))",
+                [list(mmsis)],
+            ).fetchall()
+        return {int(r[0]): {"name": r[1], "flag": r[2], "group": r[3]} for r in rows}
+
+    def mmsis_where(
+        self, *, flags: Sequence[str] | None, groups: Sequence[str] | None
+    ) -> list[int]:
+        """MMSIs of vessels with one of ``flags`` and one of ``groups`` (``None``: any)."""
+        clauses: list[str] = []
+        args: list[Any] = []
+        if flags:
+            clauses.append("flag IN (SELECT unnest(?))")
+            args.append(list(flags))
+        if groups:
+            clauses.append("ship_group IN (SELECT unnest(?))")
+            args.append(list(groups))
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        with self._cursor() as cur:
+            rows = cur.execute(f"SELECT mmsi FROM _vessels {where}", args).fetchall()
+        return [int(r[0]) for r in rows]

@@ -1,0 +1,206 @@
+"""Response models: they document the API in its OpenAPI schema.
+
+Routes return plain dicts (no per-request validation cost on large GeoJSON); these models
+describe them, and the schemathesis test checks that every response conforms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Geometry(BaseModel):
+    """A GeoJSON geometry."""
+
+    type: str
+    coordinates: list[Any]
+
+
+class EventProperties(BaseModel):
+    """An event (columns of ``seawatch.schema.EVENTS``; times ISO 8601 UTC)."""
+
+    event_id: str
+    type: str
+    start: str | None
+    end: str | None
+    vessels: list[int]
+    lat: float | None
+    lon: float | None
+    duration_h: float | None
+    region: str | None
+    zone: str | None
+    confidence: float | None
+    details: Any = None
+
+
+class VesselBrief(BaseModel):
+    """Identity of a vessel."""
+
+    mmsi: int
+    name: str | None
+    imo: int | None
+    callsign: str | None
+    flag: str | None
+    group: str | None
+
+
+class EventDetailProperties(EventProperties):
+    """An event with the identity of each vessel involved."""
+
+    vessel_info: list[VesselBrief]
+
+
+class EventFeature(BaseModel):
+    """An event as a GeoJSON Feature (a Point; null when the event has no position)."""
+
+    type: str = "Feature"
+    id: str
+    geometry: Geometry | None
+    properties: EventProperties
+
+
+class EventDetailFeature(BaseModel):
+    """One event as a GeoJSON Feature with vessel identities."""
+
+    type: str = "Feature"
+    id: str
+    geometry: Geometry | None
+    properties: EventDetailProperties
+
+
+class EventCollection(BaseModel):
+    """A page of events (GeoJSON FeatureCollection) with paging counts."""
+
+    type: str = "FeatureCollection"
+    features: list[EventFeature]
+    numberMatched: int = Field(description="events matching the filters")
+    numberReturned: int
+    limit: int
+    offset: int
+
+
+class VesselSummary(VesselBrief):
+    """A vessel found by a search."""
+
+    first_seen: str | None
+    last_seen: str | None
+
+
+class IdentityRecord(BaseModel):
+    """One identity a vessel broadcast, with when."""
+
+    name: str | None
+    callsign: str | None
+    imo: int | None
+    ship_type: int | None
+    first_seen: str | None
+    last_seen: str | None
+    n_reports: int
+
+
+class Watchlist(BaseModel):
+    """Watchlist screening: ``not_screened`` until a watchlist is loaded."""
+
+    status: str
+    hits: list[Any] | None
+
+
+class Vessel(BaseModel):
+    """A vessel: identity, history, watchlist status, events (in time order)."""
+
+    mmsi: int
+    name: str | None
+    imo: int | None
+    callsign: str | None
+    ship_type: int | None
+    flag: str | None
+    group: str | None
+    first_seen: str | None
+    last_seen: str | None
+    n_positions: int
+    watchlist: Watchlist
+    identity_history: list[IdentityRecord]
+    n_events: int
+    events: list[EventProperties]
+
+
+class TrackProperties(BaseModel):
+    """Counts and time span of a track."""
+
+    mmsi: int
+    n_points: int
+    n_points_out: int
+    n_lines: int
+    start: str | None
+    end: str | None
+    tolerance_deg: float
+
+
+class TrackFeature(BaseModel):
+    """A vessel track: LineString, or MultiLineString when cut at gaps; null when empty."""
+
+    type: str = "Feature"
+    id: str
+    geometry: Geometry | None
+    properties: TrackProperties
+
+
+class AnyFeature(BaseModel):
+    """A GeoJSON Feature."""
+
+    type: str
+    geometry: dict[str, Any] | None
+    properties: dict[str, Any]
+
+
+class FeatureCollection(BaseModel):
+    """A GeoJSON FeatureCollection."""
+
+    type: str = "FeatureCollection"
+    features: list[AnyFeature]
+
+
+class ReportResult(BaseModel):
+    """Event counts grouped by the requested keys."""
+
+    by: list[str]
+    rows: list[dict[str, Any]]
+
+
+class PresenceVessel(BaseModel):
+    """Hours a vessel spent in each band."""
+
+    mmsi: int
+    name: str | None
+    flag: str | None
+    group: str | None
+    hours: dict[str, float]
+    total_h: float
+    first_seen: str | None
+    last_seen: str | None
+
+
+class Presence(BaseModel):
+    """Hours per vessel within distance bands of a country's coast."""
+
+    country: str
+    zones: list[str]
+    bands: list[str]
+    max_interval_h: float
+    since: str | None
+    until: str | None
+    vessels: list[PresenceVessel]
+
+
+class Facets(BaseModel):
+    """Values offered by the map's filters."""
+
+    types: list[str]
+    regions: list[str]
+    flags: list[str]
+    groups: list[str]
+    start: str | None
+    end: str | None
+    n_events: int

@@ -1,0 +1,43 @@
+"""``seawatch serve``: the REST API and map page over a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from seawatch.cli._common import StoreOption, store_path
+
+ORDER = 80
+
+_EPILOG = """Examples:
+
+  seawatch serve --store ./seawatch-data            # http://127.0.0.1:8000/
+
+  seawatch serve --port 9000 --host 0.0.0.0         # reachable from other machines
+
+The API is read-only; its schema is at /openapi.json, interactive docs at /docs.
+"""
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``seawatch serve``."""
+
+    @app.command("serve", epilog=_EPILOG)
+    def serve(
+        store: Path | None = StoreOption,
+        port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port."),
+        host: str = typer.Option(
+            "127.0.0.1",
+            "--host",
+            help="Interface to bind (default: this machine only; 0.0.0.0 exposes it).",
+        ),
+    ) -> None:
+        """Serve the read-only REST API and the map page (bound to 127.0.0.1 by default)."""
+        import uvicorn
+
+        from seawatch.api import create_app
+
+        app_ = create_app(store_path(store))
+        typer.secho(f"seawatch: serving http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+        uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)

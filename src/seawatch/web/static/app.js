@@ -1,0 +1,421 @@
+/* seawatch map page: events on an offline basemap, event and vessel panels, URL state.
+ *
+ * State lives in the URL hash (#lon=..&lat=..&z=..&type=..&region=..&flag=..&group=..
+ * &since=..&until=..&event=..&vessel=..), so a view can be shared by copying the address.
+ * Everything comes from this server's /api; the style has no glyphs, sprites or tiles.
+ */
+"use strict";
+(function () {
+  const { typeColor, esc, fmtTime, fmtNum, localToIso, isoToLocal, getJSON } = window.SW;
+  const TRACK_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
+  const MAX_EVENTS = 5000;
+  const TRACK_HALO_H = 12;
+
+  // ---- state <-> URL -----------------------------------------------------------------
+  const FILTER_KEYS = ["type", "region", "flag", "group", "since", "until"];
+  function readHash() {
+    const p = new URLSearchParams(location.hash.replace(/^#/, ""));
+    const s = {};
+    for (const [k, v] of p) s[k] = v;
+    return s;
+  }
+  const state = Object.assign({ type: "", region: "", flag: "", group: "", since: "", until: "",
+    event: "", vessel: "" }, readHash());
+  let writing = false;
+  function writeHash() {
+    const p = new URLSearchParams();
+    if (map) {
+      const c = map.getCenter();
+      p.set("lon", c.lng.toFixed(4));
+      p.set("lat", c.lat.toFixed(4));
+      p.set("z", map.getZoom().toFixed(2));
+    }
+    for (const k of [...FILTER_KEYS, "event", "vessel"]) if (state[k]) p.set(k, state[k]);
+    const h = "#" + p.toString().replace(/%2C/g, ",").replace(/%3A/g, ":");
+    if (h !== location.hash) {
+      writing = true;
+      history.replaceState(null, "", h);
+      writing = false;
+    }
+  }
+  function filterQuery() {
+    const p = new URLSearchParams();
+    for (const k of FILTER_KEYS) if (state[k]) p.set(k, state[k]);
+    return p;
+  }
+
+  // ---- map ---------------------------------------------------------------------------
+  function graticule() {
+    const f = [];
+    for (let lon = -180; lon <= 180; lon += 10) {
+      const c = []; for (let lat = -80; lat <= 80; lat += 5) c.push([lon, lat]);
+      f.push({ type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: c } });
+    }
+    for (let lat = -80; lat <= 80; lat += 10) {
+      const c = []; for (let lon = -180; lon <= 180; lon += 5) c.push([lon, lat]);
+      f.push({ type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: c } });
+    }
+    return { type: "FeatureCollection", features: f };
+  }
+  const EMPTY = { type: "FeatureCollection", features: [] };
+  const style = {
+    version: 8,
+    sources: {
+      graticule: { type: "geojson", data: graticule() },
+      land: { type: "geojson", data: EMPTY },
+      zones: { type: "geojson", data: EMPTY },
+      tracks: { type: "geojson", data: EMPTY },
+      events: { type: "geojson", data: EMPTY },
+    },
+    layers: [
+      { id: "ocean", type: "background", paint: { "background-color": "#a9c6de" } },
+      { id: "graticule", type: "line", source: "graticule",
+        paint: { "line-color": "#8fb0cc", "line-width": 0.6 } },
+      { id: "land", type: "fill", source: "land",
+        paint: { "fill-color": "#efe9dc", "fill-outline-color": "#9a8f7a" } },
+      { id: "land-line", type: "line", source: "land",
+        paint: { "line-color": "#9a8f7a", "line-width": 0.7 } },
+      { id: "zones-fill", type: "fill", source: "zones",
+        filter: ["==", ["get", "kind"], "region"],
+        paint: { "fill-color": "#5a7fa8", "fill-opacity": 0.06 } },
+      { id: "zones-line", type: "line", source: "zones",
+        paint: {
+          "line-color": ["match", ["get", "kind"], "region", "#32557f", "territorial", "#c0392b",
+            "contiguous", "#e67e22", "#5a7fa8"],
+          "line-width": ["match", ["get", "kind"], "region", 1.6, 0.8],
+          "line-dasharray": [3, 2], "line-opacity": 0.7 } },
+      { id: "tracks", type: "line", source: "tracks",
+        layout: { "line-join": "round", "line-cap": "round" },
+        paint: { "line-color": ["get", "color"], "line-width": 2.5, "line-opacity": 0.9 } },
+      { id: "events-halo", type: "circle", source: "events",
+        filter: ["==", ["get", "event_id"], ""],
+        paint: { "circle-radius": 13, "circle-color": "#ffff00", "circle-opacity": 0.55,
+          "circle-stroke-color": "#000", "circle-stroke-width": 1.5 } },
+      { id: "events", type: "circle", source: "events",
+        paint: {
+          "circle-radius": ["interpolate", ["linear"], ["zoom"], 2, 4, 8, 7, 12, 9],
+          "circle-color": ["get", "color"],
+          "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 } },
+    ],
+  };
+  const h0 = readHash();
+  const map = new maplibregl.Map({
+    container: "map",
+    style,
+    center: [parseFloat(h0.lon) || -75, parseFloat(h0.lat) || 15],
+    zoom: h0.z != null ? parseFloat(h0.z) : 3.3,
+    attributionControl: false,
+    renderWorldCopies: false,
+    preserveDrawingBuffer: true,
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
+  map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }), "bottom-right");
+  map.addControl(new maplibregl.AttributionControl({ compact: true,
+    customAttribution: "seawatch · land: Natural Earth · zones: approximate" }));
+
+  const api = { map, state, eventsLoaded: 0, ready: false };
+  window.seawatch = api;
+
+  // ---- facets and filters --------------------------------------------------------------
+  const $ = (id) => document.getElementById(id);
+  let facets = { types: [], regions: [], flags: [], groups: [] };
+  let typeCounts = {};
+  function fillSelect(el, values, current) {
+    for (const v of values) {
+      const o = document.createElement("option");
+      o.value = v; o.textContent = v.replace(/_/g, " ");
+      el.appendChild(o);
+    }
+    el.value = current || "";
+  }
+  function selectedTypes() {
+    return state.type ? state.type.split(",").filter(Boolean) : [];
+  }
+  function renderLegend() {
+    const ul = $("legend-list");
+    ul.innerHTML = "";
+    const sel = selectedTypes();
+    for (const t of facets.types) {
+      const li = document.createElement("li");
+      const on = sel.length === 0 || sel.includes(t);
+      li.innerHTML = `<label><input type="checkbox" data-type="${esc(t)}" ${on ? "checked" : ""}>` +
+        `<span class="swatch" style="background:${typeColor(t)}"></span>${esc(t.replace(/_/g, " "))}` +
+        `<span class="count">${typeCounts[t] != null ? fmtNum(typeCounts[t], 0) : ""}</span></label>`;
+      ul.appendChild(li);
+    }
+    ul.querySelectorAll("input").forEach((cb) => cb.addEventListener("change", () => {
+      const on = [...ul.querySelectorAll("input:checked")].map((x) => x.dataset.type);
+      state.type = on.length === facets.types.length ? "" : (on.length ? on.join(",") : "none");
+      refresh();
+    }));
+  }
+  function syncInputs() {
+    $("f-since").value = isoToLocal(state.since);
+    $("f-until").value = isoToLocal(state.until);
+    $("f-region").value = state.region || "";
+    $("f-flag").value = state.flag || "";
+    $("f-group").value = state.group || "";
+  }
+  function bindFilters() {
+    const on = (id, key, conv) => $(id).addEventListener("change", (e) => {
+      state[key] = conv ? conv(e.target.value) : e.target.value;
+      refresh();
+    });
+    on("f-since", "since", localToIso);
+    on("f-until", "until", localToIso);
+    on("f-region", "region");
+    on("f-flag", "flag");
+    on("f-group", "group");
+    $("f-reset").addEventListener("click", () => {
+      for (const k of FILTER_KEYS) state[k] = "";
+      syncInputs(); renderLegend(); refresh();
+    });
+    let timer = null;
+    $("f-q").addEventListener("input", (e) => {
+      clearTimeout(timer);
+      const q = e.target.value.trim();
+      timer = setTimeout(async () => {
+        if (!q) return;
+        const hits = await getJSON("/api/vessels?q=" + encodeURIComponent(q) + "&limit=20");
+        const dl = $("vessel-hits");
+        dl.innerHTML = "";
+        for (const v of hits) {
+          const o = document.createElement("option");
+          o.value = String(v.mmsi);
+          o.label = `${v.name || "?"} (${v.flag || "??"}, ${v.group || "?"})`;
+          dl.appendChild(o);
+        }
+      }, 250);
+    });
+    $("f-q").addEventListener("change", (e) => {
+      const v = e.target.value.trim();
+      if (/^\d{1,10}$/.test(v)) selectVessel(parseInt(v, 10));
+    });
+    $("panel-close").addEventListener("click", closePanel);
+  }
+
+  // ---- events ------------------------------------------------------------------------
+  let loadSeq = 0;
+  async function loadEvents() {
+    const seq = ++loadSeq;
+    const q = filterQuery();
+    q.set("limit", String(MAX_EVENTS));
+    $("status").textContent = "loading events…";
+    let fc;
+    try {
+      fc = await getJSON("/api/events?" + q.toString());
+    } catch (e) {
+      $("status").textContent = "error: " + e.message;
+      return;
+    }
+    if (seq !== loadSeq) return;
+    typeCounts = {};
+    for (const f of fc.features) {
+      f.properties.color = typeColor(f.properties.type);
+      typeCounts[f.properties.type] = (typeCounts[f.properties.type] || 0) + 1;
+      // MapLibre flattens nested properties to strings; keep what the map needs
+      f.properties.vessels = JSON.stringify(f.properties.vessels);
+      delete f.properties.details;
+    }
+    fc.features = fc.features.filter((f) => f.geometry);
+    map.getSource("events").setData(fc);
+    api.eventsLoaded = fc.features.length;
+    document.body.dataset.events = String(fc.features.length);
+    const more = fc.numberMatched > fc.numberReturned
+      ? ` (first ${fmtNum(fc.numberReturned, 0)} of ${fmtNum(fc.numberMatched, 0)})` : "";
+    $("status").textContent = `${fmtNum(fc.features.length, 0)} events shown${more}`;
+    renderLegend();
+  }
+  function updateReportLink() {
+    const q = filterQuery();
+    $("report-link").href = "/report" + (q.toString() ? "?" + q.toString() : "");
+  }
+  function refresh() {
+    writeHash();
+    updateReportLink();
+    loadEvents();
+  }
+
+  // ---- panels ------------------------------------------------------------------------
+  function openPanel(html) {
+    $("panel-body").innerHTML = html;
+    $("panel").hidden = false;
+    $("panel-body").querySelectorAll("a.vessel").forEach((a) =>
+      a.addEventListener("click", () => selectVessel(parseInt(a.dataset.mmsi, 10))));
+    $("panel-body").querySelectorAll("a.event").forEach((a) =>
+      a.addEventListener("click", () => selectEvent(a.dataset.id, true)));
+  }
+  function closePanel() {
+    $("panel").hidden = true;
+    state.event = ""; state.vessel = "";
+    map.setFilter("events-halo", ["==", ["get", "event_id"], ""]);
+    map.getSource("tracks").setData(EMPTY);
+    writeHash();
+  }
+  function kv(rows) {
+    return '<table class="kv">' + rows.map(([k, v]) =>
+      `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join("") + "</table>";
+  }
+  function detailsRows(obj, prefix) {
+    const rows = [];
+    if (obj == null || typeof obj !== "object") return rows;
+    for (const [k, v] of Object.entries(obj)) {
+      if (v && typeof v === "object" && !Array.isArray(v)) rows.push(...detailsRows(v, prefix + k + "."));
+      else rows.push([prefix + k, esc(Array.isArray(v) ? v.join(", ") : v)]);
+    }
+    return rows;
+  }
+  const hoursMs = 3600 * 1000;
+  function shiftIso(iso, hours) {
+    return new Date(Date.parse(iso) + hours * hoursMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+  async function drawTracks(mmsis, since, until) {
+    const zoom = Math.max(0, Math.min(22, map.getZoom() + 2));
+    const feats = [];
+    await Promise.all(mmsis.map(async (m, i) => {
+      const q = new URLSearchParams({ zoom: zoom.toFixed(1) });
+      if (since) q.set("since", since);
+      if (until) q.set("until", until);
+      try {
+        const f = await getJSON(`/api/vessels/${m}/track?` + q.toString());
+        if (f.geometry) {
+          f.properties.color = TRACK_COLORS[i % TRACK_COLORS.length];
+          feats.push(f);
+        }
+      } catch (e) { /* a vessel without positions simply has no track */ }
+    }));
+    map.getSource("tracks").setData({ type: "FeatureCollection", features: feats });
+    return feats;
+  }
+  async function selectEvent(id, fly) {
+    if (!id) return;
+    state.event = id; state.vessel = "";
+    writeHash();
+    map.setFilter("events-halo", ["==", ["get", "event_id"], id]);
+    let f;
+    try {
+      f = await getJSON("/api/events/" + encodeURIComponent(id));
+    } catch (e) {
+      openPanel(`<h2>Event not found</h2><p class="muted">${esc(e.message)}</p>`);
+      return;
+    }
+    const p = f.properties;
+    const vessels = p.vessel_info.map((v, i) =>
+      `<span class="track-key" style="background:${TRACK_COLORS[i % TRACK_COLORS.length]}"></span>` +
+      `<a class="vessel" data-mmsi="${v.mmsi}">${esc(v.name || v.mmsi)}</a> ` +
+      `<span class="muted">${v.mmsi} · ${esc(v.flag || "??")} · ${esc((v.group || "?").replace(/_/g, " "))}</span>`
+    ).join("<br>");
+    const html =
+      `<h2><span class="pill" style="background:${typeColor(p.type)}">${esc(p.type.replace(/_/g, " "))}</span></h2>` +
+      kv([
+        ["event id", `<code>${esc(p.event_id)}</code>`],
+        ["start", esc(fmtTime(p.start))],
+        ["end", esc(fmtTime(p.end))],
+        ["duration", p.duration_h == null ? "—" : esc(fmtNum(p.duration_h, 2) + " h")],
+        ["position", p.lat == null ? "—" : esc(`${p.lat.toFixed(4)}, ${p.lon.toFixed(4)}`)],
+        ["region", esc(p.region || "—")],
+        ["zone", esc(p.zone || "—")],
+        ["confidence", p.confidence == null ? "—" : esc(fmtNum(p.confidence, 2))],
+        ["vessels", vessels],
+      ]) +
+      `<h3>Tracks ±${TRACK_HALO_H} h</h3><p class="muted" id="track-note">loading tracks…</p>` +
+      (p.details ? `<h3>Details</h3>` + kv(detailsRows(p.details, "")) : "");
+    openPanel(html);
+    if (fly && f.geometry) map.easeTo({ center: f.geometry.coordinates, duration: 400 });
+    const feats = await drawTracks(p.vessels, shiftIso(p.start, -TRACK_HALO_H),
+      shiftIso(p.end, TRACK_HALO_H));
+    const note = $("track-note");
+    if (note) {
+      note.textContent = feats.length
+        ? feats.map((t) => `${t.properties.mmsi}: ${fmtNum(t.properties.n_points, 0)} points`).join(" · ")
+        : "no positions around the event";
+    }
+  }
+  async function selectVessel(mmsi) {
+    state.vessel = String(mmsi); state.event = "";
+    writeHash();
+    map.setFilter("events-halo", ["==", ["get", "event_id"], ""]);
+    let v;
+    try {
+      v = await getJSON("/api/vessels/" + mmsi);
+    } catch (e) {
+      openPanel(`<h2>Vessel ${esc(mmsi)}</h2><p class="muted">${esc(e.message)}</p>`);
+      return;
+    }
+    const watch = v.watchlist.status === "not_screened" ? '<span class="muted">not screened</span>'
+      : esc(v.watchlist.status);
+    const hist = v.identity_history.map((h) =>
+      `<tr><td>${esc(h.name || "—")}</td><td>${esc(h.callsign || "")}</td><td>${esc(h.imo || "")}</td>` +
+      `<td>${esc(fmtTime(h.first_seen))}</td><td>${esc(fmtTime(h.last_seen))}</td></tr>`).join("");
+    const timeline = v.events.map((e) =>
+      `<li style="--c:${typeColor(e.type)}"><a class="event" data-id="${esc(e.event_id)}">` +
+      `${esc(e.type.replace(/_/g, " "))}</a> <span class="muted">${esc(fmtNum(e.duration_h, 1))} h` +
+      `${e.region ? " · " + esc(e.region) : ""}</span><br><span class="when">${esc(fmtTime(e.start))}</span></li>`
+    ).join("");
+    openPanel(
+      `<h2>${esc(v.name || "MMSI " + v.mmsi)}</h2>` +
+      kv([
+        ["MMSI", esc(v.mmsi)], ["IMO", esc(v.imo || "—")], ["call sign", esc(v.callsign || "—")],
+        ["flag", esc(v.flag || "—")], ["group", esc((v.group || "—").replace(/_/g, " "))],
+        ["seen", `${esc(fmtTime(v.first_seen))} – ${esc(fmtTime(v.last_seen))}`],
+        ["positions", esc(fmtNum(v.n_positions, 0))], ["watchlist", watch],
+      ]) +
+      `<h3>Identity history</h3><table class="grid"><tr><th>name</th><th>call sign</th><th>IMO</th>` +
+      `<th>first</th><th>last</th></tr>${hist}</table>` +
+      `<h3>Timeline (${v.n_events} events)</h3>` +
+      (timeline ? `<ol class="timeline">${timeline}</ol>` : '<p class="muted">no events</p>'));
+    const feats = await drawTracks([mmsi], state.since, state.until);
+    if (feats.length && !api.keepView) {
+      const b = new maplibregl.LngLatBounds();
+      const g = feats[0].geometry;
+      const lines = g.type === "LineString" ? [g.coordinates] : g.coordinates;
+      for (const l of lines) for (const c of l) b.extend(c);
+      map.fitBounds(b, { padding: 60, maxZoom: 9, duration: 400 });
+    }
+  }
+
+  map.on("click", "events", (e) => {
+    const f = e.features && e.features[0];
+    if (f) selectEvent(f.properties.event_id, false);
+  });
+  map.on("mouseenter", "events", () => { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "events", () => { map.getCanvas().style.cursor = ""; });
+  map.on("moveend", writeHash);
+  window.addEventListener("hashchange", () => {
+    if (writing) return;
+    const h = readHash();
+    let changed = false;
+    for (const k of FILTER_KEYS) if ((h[k] || "") !== state[k]) { state[k] = h[k] || ""; changed = true; }
+    if (changed) { syncInputs(); renderLegend(); loadEvents(); }
+    if (h.event && h.event !== state.event) selectEvent(h.event, true);
+    if (h.lon && h.lat && h.z) map.jumpTo({ center: [parseFloat(h.lon), parseFloat(h.lat)], zoom: parseFloat(h.z) });
+  });
+
+  async function loadBasemap() {
+    try {
+      map.getSource("land").setData(await getJSON("/api/land?detail=medium"));
+    } catch (e) { /* no bundled land: the graticule still orients the map */ }
+    try {
+      map.getSource("zones").setData(await getJSON("/api/zones?detail=medium"));
+    } catch (e) { /* no bundled zones */ }
+  }
+
+  map.on("load", async () => {
+    bindFilters();
+    try { facets = await getJSON("/api/facets"); } catch (e) { /* empty store */ }
+    fillSelect($("f-region"), facets.regions, state.region);
+    fillSelect($("f-flag"), facets.flags, state.flag);
+    fillSelect($("f-group"), facets.groups, state.group);
+    syncInputs();
+    renderLegend();
+    await Promise.all([loadBasemap(), loadEvents()]);
+    writeHash();
+    updateReportLink();
+    if (state.event) await selectEvent(state.event, !h0.lon);
+    else if (state.vessel) await selectVessel(parseInt(state.vessel, 10));
+    api.ready = true;
+    document.body.dataset.ready = "1";
+  });
+  api.selectEvent = selectEvent;
+  api.selectVessel = selectVessel;
+})();

@@ -1,0 +1,322 @@
+"""REST API tests through FastAPI's TestClient on the fixture store (tests/api/conftest.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from _apistore import T0, event_rows
+from fastapi.testclient import TestClient
+
+from seawatch.api import create_app
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+EVENTS = event_rows()
+BY_TYPE: dict[str, list[dict[str, Any]]] = {}
+for _e in EVENTS:
+    BY_TYPE.setdefault(str(_e["type"]), []).append(_e)
+
+
+def ids(fc: dict[str, Any]) -> set[str]:
+    return {f["id"] for f in fc["features"]}
+
+
+def ids_where(pred: Any) -> set[str]:
+    return {str(e["event_id"]) for e in EVENTS if pred(e)}
+
+
+# ---- events --------------------------------------------------------------------------
+
+
+def test_events_is_a_feature_collection_in_time_order(client: TestClient) -> None:
+    r = client.get("/api/events")
+    assert r.status_code == 200
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection"
+    assert fc["numberMatched"] == len(EVENTS) == fc["numberReturned"]
+    starts = [f["properties"]["start"] for f in fc["features"]]
+    assert starts == sorted(starts)
+    f = next(f for f in fc["features"] if f["properties"]["type"] == "encounter")
+    assert f["geometry"] == {"type": "Point", "coordinates": [-67.3, 12.0]}
+    p = f["properties"]
+    assert p["vessels"] == [311000001, 775000002]
+    assert p["start"] == "2022-01-03T05:00:00Z" and p["end"] == "2022-01-03T08:00:00Z"
+    assert p["duration_h"] == 3.0 and p["region"] == "caribbean" and p["zone"] == "VE-eez"
+    assert p["details"] == {"params": {"max_dist_m": 500.0}, "note": "encounter"}
+
+
+@pytest.mark.parametrize(
+    ("query", "pred"),
+    [
+        ("type=loitering", lambda e: e["type"] == "loitering"),
+        ("type=gap,port_visit", lambda e: e["type"] in ("gap", "port_visit")),
+        ("region=gulf-of-mexico", lambda e: e["region"] == "gulf-of-mexico"),
+        ("vessel=311000001", lambda e: 311000001 in e["vessels"]),
+        ("flag=VE", lambda e: 775000002 in e["vessels"]),
+        ("flag=US,LR", lambda e: bool({367000004, 636000003} & set(e["vessels"]))),
+        ("group=tanker", lambda e: 311000001 in e["vessels"]),
+        (
+            "group=fishing&type=loitering",
+            lambda e: e["vessels"] == [367000004] and e["type"] == "loitering",
+        ),
+        # overlap semantics: end >= since and start < until
+        ("since=2022-01-04T00:00:00Z", lambda e: e["end"] >= T0.replace(day=4)),
+        ("until=2022-01-03T06:00:00Z", lambda e: e["start"] < T0.replace(hour=6)),
+        (
+            "since=2022-01-03T07:00:00&until=2022-01-03T07:30:00",  # naive means UTC
+            lambda e: e["end"] >= T0.replace(hour=7) and e["start"] < T0.replace(hour=7, minute=30),
+        ),
+        ("bbox=-70,11,-66,13", lambda e: -70 <= e["lon"] <= -66 and 11 <= e["lat"] <= 13),
+        ("bbox=170,-90,-68,90", lambda e: e["lon"] <= -68 or e["lon"] >= 170),
+        ("type=nothing", lambda e: False),
+    ],
+)
+def test_event_filters(client: TestClient, query: str, pred: Any) -> None:
+    r = client.get("/api/events?" + query)
+    assert r.status_code == 200, r.text
+    fc = r.json()
+    assert ids(fc) == ids_where(pred)
+    assert fc["numberMatched"] == len(ids_where(pred))
+
+
+def test_event_paging_covers_every_event_once(client: TestClient) -> None:
+    seen: list[str] = []
+    for offset in range(0, 8, 2):
+        fc = client.get(f"/api/events?limit=2&offset={offset}").json()
+        assert fc["numberMatched"] == len(EVENTS)
+        assert fc["limit"] == 2 and fc["offset"] == offset
+        seen += [f["id"] for f in fc["features"]]
+    assert len(seen) == len(EVENTS) == len(set(seen))
+    all_ids = [f["id"] for f in client.get("/api/events").json()["features"]]
+    assert seen == all_ids
+
+
+def test_one_event_with_vessel_identities(client: TestClient) -> None:
+    eid = str(BY_TYPE["encounter"][0]["event_id"])
+    r = client.get(f"/api/events/{eid}")
+    assert r.status_code == 200
+    f = r.json()
+    assert f["id"] == eid and f["properties"]["type"] == "encounter"
+    info = {v["mmsi"]: v for v in f["properties"]["vessel_info"]}
+    assert info[311000001]["name"] == "NORDIC STAR"
+    assert info[311000001]["flag"] == "BS" and info[311000001]["group"] == "tanker"
+    assert info[775000002]["group"] == "law_enforcement" and info[775000002]["flag"] == "VE"
+
+
+def test_facets(client: TestClient) -> None:
+    f = client.get("/api/facets").json()
+    assert f["types"] == sorted(BY_TYPE)
+    assert f["regions"] == ["caribbean", "gulf-of-mexico"]
+    assert f["flags"] == ["BS", "LR", "US", "VE"]
+    assert set(f["groups"]) == {"tanker", "law_enforcement", "cargo", "fishing"}
+    assert f["n_events"] == len(EVENTS)
+    assert f["start"] == "2022-01-03T02:00:00Z"
+
+
+# ---- vessels -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("trader", {636000003}),
+        ("LIBERIA", {636000003}),  # a past name finds the vessel too
+        ("3110", {311000001}),  # MMSI prefix
+        ("9300001", {311000001}),  # IMO
+        ("zzz", set()),
+    ],
+)
+def test_vessel_search(client: TestClient, q: str, expected: set[int]) -> None:
+    r = client.get("/api/vessels", params={"q": q})
+    assert r.status_code == 200
+    assert {v["mmsi"] for v in r.json()} == expected
+
+
+def test_vessel_identity_history_and_events(client: TestClient) -> None:
+    v = client.get("/api/vessels/636000003").json()
+    assert v["name"] == "LIB TRADER" and v["imo"] == 9400002
+    assert v["flag"] == "LR" and v["group"] == "cargo"
+    assert [h["name"] for h in v["identity_history"]] == ["LIBERIA TRADER", "LIB TRADER"]
+    assert v["watchlist"] == {"status": "not_screened", "hits": None}
+    types = [e["type"] for e in v["events"]]
+    assert types == ["zone_entry", "gap"]  # in time order
+    assert v["n_events"] == 2
+    assert v["n_positions"] > 0
+
+
+def test_vessel_track_lines_cut_at_gaps(client: TestClient) -> None:
+    r = client.get("/api/vessels/636000003/track")
+    f = r.json()
+    assert f["geometry"]["type"] == "MultiLineString"  # the 15 h silence cuts the track
+    assert f["properties"]["n_lines"] == 2
+    n = f["properties"]["n_points"]
+    assert n == sum(len(line) for line in f["geometry"]["coordinates"])
+    assert f["geometry"]["coordinates"][0][0] == [-70.0, 14.0]
+
+
+def test_vessel_track_simplified_by_zoom_and_tolerance(client: TestClient) -> None:
+    full = client.get("/api/vessels/311000001/track").json()
+    low = client.get("/api/vessels/311000001/track?zoom=3").json()
+    high = client.get("/api/vessels/311000001/track?zoom=14").json()
+    tol = client.get("/api/vessels/311000001/track?tolerance=0.01").json()
+    assert full["geometry"]["type"] == "LineString"
+    n_full = len(full["geometry"]["coordinates"])
+    assert n_full == full["properties"]["n_points"] == 288
+    assert len(low["geometry"]["coordinates"]) < len(high["geometry"]["coordinates"]) <= n_full
+    assert len(tol["geometry"]["coordinates"]) < n_full
+    # the simplified line keeps both ends
+    assert low["geometry"]["coordinates"][0] == full["geometry"]["coordinates"][0]
+    assert low["geometry"]["coordinates"][-1] == full["geometry"]["coordinates"][-1]
+
+
+def test_vessel_track_time_window(client: TestClient) -> None:
+    f = client.get(
+        "/api/vessels/311000001/track",
+        params={"since": "2022-01-03T01:00:00Z", "until": "2022-01-03T02:00:00Z"},
+    ).json()
+    assert f["properties"]["n_points"] == 6
+    assert f["properties"]["start"] == "2022-01-03T01:00:00Z"
+    assert f["properties"]["end"] == "2022-01-03T01:50:00Z"
+    empty = client.get(
+        "/api/vessels/311000001/track", params={"since": "2030-01-01T00:00:00Z"}
+    ).json()
+    assert empty["geometry"] is None and empty["properties"]["n_points"] == 0
+
+
+# ---- report --------------------------------------------------------------------------
+
+
+def test_report_by_type(client: TestClient) -> None:
+    r = client.get("/api/report?by=type").json()
+    assert r["by"] == ["type"]
+    rows = {row["type"]: row for row in r["rows"]}
+    assert rows["loitering"]["n_events"] == 2
+    assert rows["loitering"]["n_vessels"] == 2
+    assert rows["loitering"]["duration_h"] == 9.0
+    assert rows["encounter"]["n_vessels"] == 2
+
+
+def test_report_by_day_and_region_with_filter(client: TestClient) -> None:
+    rows = client.get("/api/report?by=day,region&region=caribbean").json()["rows"]
+    assert {(r["day"], r["region"]): r["n_events"] for r in rows} == {
+        ("2022-01-03", "caribbean"): 3,
+        ("2022-01-04", "caribbean"): 1,
+    }
+
+
+def test_report_by_flag_counts_each_event_once_per_flag(client: TestClient) -> None:
+    rows = {r["flag"]: r for r in client.get("/api/report?by=flag").json()["rows"]}
+    assert rows["VE"]["n_events"] == 1 and rows["VE"]["duration_h"] == 3.0
+    assert rows["BS"]["n_events"] == 2 and rows["BS"]["duration_h"] == 8.0
+
+
+def test_report_csv(client: TestClient) -> None:
+    r = client.get("/api/report?by=region,type&format=csv")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert rows[0].keys() == {"region", "type", "n_events", "n_vessels", "duration_h"}
+    assert sum(int(x["n_events"]) for x in rows) == len(EVENTS)
+
+
+# ---- pages, static files, security ---------------------------------------------------
+
+
+def test_pages_and_vendored_maplibre(client: TestClient) -> None:
+    for path in ("/", "/report"):
+        r = client.get(path)
+        assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+        assert "https://" not in r.text  # nothing from a CDN
+    page = client.get("/").text
+    assert "/static/vendor/maplibre-gl/maplibre-gl.js" in page
+    js = client.get("/static/vendor/maplibre-gl/maplibre-gl.js")
+    assert js.status_code == 200 and "MapLibre" in js.text[:300]
+    assert client.get("/static/vendor/maplibre-gl/LICENSE.txt").status_code == 200
+    csp = client.get("/").headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../api/_data.py",
+        "/static/%2e%2e/api/_data.py",
+        "/static/..%2f..%2fapi%2f_data.py",
+        "/static/%2e%2e%2f%2e%2e%2f%2e%2e%2fpyproject.toml",
+        "/static/vendor/../../__init__.py",
+        "/static//etc/passwd",
+        "/static/%2fetc%2fpasswd",
+        "/static/....//....//etc/passwd",
+    ],
+)
+def test_no_path_traversal_through_static_files(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code in (400, 404), (path, r.status_code)
+    assert "import" not in r.text and "root:" not in r.text
+    assert r.json()["error"]["status"] == r.status_code
+
+
+def test_no_cors_by_default(client: TestClient) -> None:
+    r = client.get("/api/events", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in r.headers
+    pre = client.options(
+        "/api/events",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in pre.headers
+
+
+def test_read_only_no_state_changing_methods(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    methods = {m for ops in schema["paths"].values() for m in ops}
+    assert methods == {"get"}
+    for method in ("post", "put", "delete", "patch"):
+        r = client.request(method, "/api/events")
+        assert r.status_code == 405
+        assert r.json()["error"]["status"] == 405
+
+
+def test_reads_a_new_store_version_after_detect(tmp_path: Path) -> None:
+    from _apistore import build_store, events_table
+
+    from seawatch.store import open_store
+
+    root = build_store(tmp_path / "s")
+    with TestClient(create_app(root)) as c:
+        assert c.get("/api/events").json()["numberMatched"] == len(EVENTS)
+        ev = events_table()
+        loiter = ev.filter(pa.array([t == "loitering" for t in ev["type"].to_pylist()]))
+        open_store(root).replace_events(loiter.slice(0, 1), types=["loitering"], run={})
+        assert c.get("/api/events?type=loitering").json()["numberMatched"] == 1
+
+
+# ---- geography -----------------------------------------------------------------------
+
+
+def _geo_has(name: str) -> bool:
+    import seawatch.geo
+
+    return hasattr(seawatch.geo, name)
+
+
+@pytest.mark.skipif(not _geo_has("land_geometry"), reason="seawatch.geo has no land yet")
+def test_land_basemap_levels_of_detail(client: TestClient) -> None:
+    sizes = {}
+    for detail in ("low", "medium"):
+        r = client.get(f"/api/land?detail={detail}")
+        assert r.status_code == 200
+        fc = r.json()
+        assert fc["type"] == "FeatureCollection" and len(fc["features"]) > 100
+        types = {f["geometry"]["type"] for f in fc["features"]}
+        assert types <= {"Polygon", "MultiPolygon"}
+        sizes[detail] = len(r.content)
+    assert sizes["low"] < sizes["medium"]
+    assert (
+        client.get("/api/land", headers={"Accept-Encoding": "gzip"}).headers.get("content-encoding")
+        == "gzip"
+    )

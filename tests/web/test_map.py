@@ -1,0 +1,118 @@
+"""The map and report pages in headless Chromium (Playwright), against ``seawatch serve``.
+
+Run with ``pytest -m browser tests/web`` (needs ``apt-get install -y chromium``).
+Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+CLICK_TARGET_JS = """(type) => {
+  const m = window.seawatch.map;
+  const f = m.queryRenderedFeatures({layers: ['events']})
+    .find((x) => x.properties.type === type);
+  if (!f) return null;
+  const p = m.project(f.geometry.coordinates);
+  const r = m.getCanvas().getBoundingClientRect();
+  return {x: p.x + r.left, y: p.y + r.top, id: f.properties.event_id};
+}"""
+
+
+def rendered(page: Any, layer: str) -> int:
+    n: int = page.evaluate(
+        f"window.seawatch.map.queryRenderedFeatures({{layers: ['{layer}']}}).length"
+    )
+    return n
+
+
+def wait_idle(page: Any) -> None:
+    page.wait_for_function(
+        "window.seawatch.map.loaded() && !window.seawatch.map.isMoving()", timeout=30_000
+    )
+    page.wait_for_timeout(300)
+
+
+def test_map_shows_events_and_details(page: Any, server: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server + "/#lon=-78&lat=19&z=4.2")
+    page.wait_for_function("window.seawatch && window.seawatch.ready", timeout=60_000)
+    wait_idle(page)
+    assert page.evaluate("window.seawatch.eventsLoaded") == 6
+    assert rendered(page, "events") == 6  # all six fixture events drawn in this view
+    legend = page.inner_text("#legend")
+    for t in ("encounter", "loitering", "gap", "port visit", "zone entry"):
+        assert t in legend
+
+    # zoom in on the encounter and click it
+    page.evaluate("window.seawatch.map.jumpTo({center: [-67.2, 12.0], zoom: 7})")
+    wait_idle(page)
+    target = page.evaluate(CLICK_TARGET_JS, "encounter")
+    assert target is not None
+    page.mouse.click(target["x"], target["y"])
+    page.wait_for_selector("#panel:not([hidden])", timeout=10_000)
+    page.wait_for_function(
+        "document.getElementById('track-note') && "
+        "/points/.test(document.getElementById('track-note').textContent)",
+        timeout=20_000,
+    )
+    panel = page.inner_text("#panel")
+    assert "encounter" in panel
+    assert target["id"] in panel
+    assert "NORDIC STAR" in panel and "GUARDACOSTAS 1" in panel
+    assert "max_dist_m" in panel  # the details JSON
+    assert f"event={target['id']}" in page.url  # the URL holds the selection
+    page.evaluate("window.seawatch.map.jumpTo({center: [-67.2, 12.0], zoom: 6.5})")
+    wait_idle(page)
+    assert rendered(page, "tracks") >= 2  # tracks of both vessels around the event
+    assert rendered(page, "events-halo") == 1
+    page.screenshot(path=str(ARTIFACTS / "map.png"))
+
+    # the vessel panel: identity and timeline
+    page.click("#panel a.vessel >> nth=0")
+    page.wait_for_selector("ol.timeline", timeout=10_000)
+    panel = page.inner_text("#panel")
+    assert "NORDIC STAR" in panel and "Timeline (2 events)" in panel
+    assert "not screened" in panel
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "map-vessel.png"))
+
+    assert page.errors == []
+    # nothing but this server was asked for anything
+    assert all(u.startswith(server) or u.startswith(("blob:", "data:")) for u in page.requests)
+
+
+def test_shared_url_restores_the_view(page: Any, server: str) -> None:
+    page.goto(server + "/")
+    page.wait_for_function("window.seawatch && window.seawatch.ready", timeout=60_000)
+    eid = page.evaluate(
+        "fetch('/api/events?type=gap').then(r => r.json()).then(fc => fc.features[0].id)"
+    )
+    page.goto(server + f"/#lon=-69&lat=14&z=6&type=gap,loitering&event={eid}")
+    page.reload()
+    page.wait_for_function("window.seawatch && window.seawatch.ready", timeout=60_000)
+    page.wait_for_selector("#panel:not([hidden])", timeout=10_000)
+    assert eid in page.inner_text("#panel")
+    assert page.evaluate("window.seawatch.eventsLoaded") == 3  # 1 gap + 2 loitering
+    assert abs(page.evaluate("window.seawatch.map.getZoom()") - 6) < 0.01
+    assert page.errors == []
+
+
+def test_report_page(page: Any, server: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server + "/report")
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    assert page.locator("#chart-day rect.bar").count() >= 5
+    assert page.locator("#chart-region rect.bar").count() >= 5
+    rows = page.locator("#table tr").count()
+    assert rows == 1 + 6  # header, caribbean x 4 types, gulf-of-mexico x 2 types
+    assert "6 events" in page.inner_text("#status")
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    assert page.errors == []
