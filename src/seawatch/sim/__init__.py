@@ -35,32 +35,42 @@ Scenario format (times in hours from ``[scenario] start``; unknown keys are erro
 
     [[vessels]]
     mmsi = 636012345
-    name = "OCEAN STAR"; callsign = "D5AB1"; imo = 9123456
+    name = "OCEAN STAR"
+    callsign = "D5AB1"
+    imo = 9123456
     ship_type = 80           # AIS ship type code
     class = "A"              # "A": types 1/3 + 5;  "B": type 18 + 24 A/B
-    lat = 14.5; lon = -70.0  # start position
+    lat = 14.3               # start position
+    lon = -70.6
     start_h = 0              # first report (default 0)
     interval_s = 60          # position report interval under way (default A 60, B 180)
     hold_interval_s = 180    # interval on hold legs (default max(180, interval_s))
     static_interval_s = 360  # static report interval
-    length_m = 250; beam_m = 44; draught_m = 14.5; destination = "JOSE"
+    length_m = 250
+    beam_m = 44
+    draught_m = 14.5
+    destination = "JOSE"
     station = "rcv-a"        # primary receiver (default: drawn from stations)
     silent = [{ start_h = 10, end_h = 28 }]   # windows with no transmissions
-
-      [[vessels.legs]]       # legs run back to back; the track ends with the last leg
-      kind = "course"        # heading_deg + speed_kn, for duration_h or until_h
-      kind = "goto"          # lat + lon, at speed_kn or arriving at arrive_h
-      kind = "drift"         # slow random walk at speed_kn (default 0.5), duration_h/until_h
-      kind = "hold"          # stay, swinging on a circle of swing_m (default 30 m)
-      kind = "follow"        # target = MMSI, distance_m (100) on bearing_deg (90)
-      # every leg may set nav_status and interval_s
+    # legs run back to back from the start; the track ends with the last leg.
+    # goto: to lat/lon at speed_kn or arriving at arrive_h; every other kind lasts
+    # duration_h or until_h (hours from the scenario start). Any leg: nav_status, interval_s.
+    legs = [
+      { kind = "goto", lat = 14.5, lon = -70.0, arrive_h = 4.0 },
+      { kind = "hold", until_h = 7.0, swing_m = 20 },       # stay, swinging on a circle
+      { kind = "drift", duration_h = 2, speed_kn = 0.5 },   # slow random walk
+      { kind = "follow", target = 538009876, distance_m = 120, bearing_deg = 90, duration_h = 3 },
+      { kind = "course", heading_deg = 300, speed_kn = 11, duration_h = 3 },
+    ]
 
     [[truth]]                # an event the scenario contains
-    type = "encounter"; vessels = [636012345, 538009876]
-    start_h = 4.0; end_h = 7.0            # or start/end as ISO times
-    zone = "VE-eez"                       # zone events only
-    details = { likely_disabled = true }  # optional: checked, reported as details_mismatch
+    type = "encounter"
+    vessels = [636012345, 538009876]
+    start_h = 4.0            # or start = / end = ISO times
+    end_h = 7.0
     note = "..."
+    # zone = "VE-eez"                       zone events only
+    # details = { likely_disabled = true }  checked, reported as details_mismatch
 
     [[negatives]]            # must NOT be detected (same keys as [[truth]])
 

@@ -359,9 +359,10 @@ def nmea_checksums(bodies: Sequence[str]) -> npt.NDArray[np.str_]:
     if len(bodies) == 0:
         return np.array([], dtype="<U2")
     lengths = np.fromiter((len(b) for b in bodies), dtype=np.int64, count=len(bodies))
-    buf = np.frombuffer("".join(bodies).encode("ascii"), dtype=np.uint8)
+    # a trailing zero byte lets an empty last body start at len(buf) (XOR identity)
+    buf = np.frombuffer("".join(bodies).encode("ascii") + b"\x00", dtype=np.uint8)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    xor = np.bitwise_xor.reduceat(buf, np.minimum(starts, max(len(buf) - 1, 0)))
+    xor = np.bitwise_xor.reduceat(buf, starts)
     xor = np.where(lengths == 0, 0, xor)
     return _HEX[xor]
 

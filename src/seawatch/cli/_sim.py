@@ -1,0 +1,185 @@
+"""``seawatch simulate`` and ``seawatch evaluate``: scenarios with ground truth."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from seawatch._exceptions import ParameterError
+from seawatch.cli._common import StoreOption, store_path
+
+if TYPE_CHECKING:
+    from seawatch.sim import Evaluation
+
+ORDER = 60
+
+_SIMULATE_EPILOG = """
+Examples:
+
+  seawatch simulate --list
+
+  seawatch simulate sts-offshore --out /tmp/sts
+
+  seawatch simulate my-scenario.toml --out /tmp/mine
+
+SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file
+(format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv
+(NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on
+stdout. The same scenario and seed always give the same bytes.
+"""
+
+_EVALUATE_EPILOG = """
+Examples:
+
+  seawatch evaluate --store /tmp/sts/store --truth /tmp/sts/truth.json
+
+  seawatch evaluate --suite --out docs/EVALUATION.md
+
+  seawatch evaluate --suite --scenario sts-offshore --format json
+
+Matching rule: a detection matches a truth event of the same type, the same set of
+vessels (and the same zone, for zone events) when they overlap in time by at least half
+of the shorter of the two: |overlap| / min(duration1, duration2) >= 0.5 (an instant
+event, start == end, must lie within the other interval widened by 30 min). Matching is
+one-to-one, greedy by overlap. Unmatched truth events are misses (FN), unmatched
+detections false positives (FP); a detected "negative" (a case the scenario says must
+not be detected) is an FP. Only the types (and zones) the scenario scores count.
+precision = TP / (TP + FP), recall = TP / (TP + FN).
+
+--suite runs every shipped scenario end to end: simulate, ingest into a temporary store,
+detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error.
+"""
+
+
+_OUT_DIR_OPT = typer.Option(Path("."), "--out", "-o", help="Output directory.")
+_TRUTH_OPT = typer.Option(
+    None, "--truth", help="truth.json written by seawatch simulate.", show_default=False
+)
+_REPORT_OPT = typer.Option(
+    None,
+    "--out",
+    help="With --suite: write the Markdown report (docs/EVALUATION.md) here.",
+    show_default=False,
+)
+_SCENARIOS_OPT = typer.Option(
+    None, "--scenario", help="With --suite: only these scenarios (repeatable)."
+)
+
+
+def _table(ev: Evaluation, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in (
+        "type",
+        "truth",
+        "detected",
+        "TP",
+        "FP",
+        "FN",
+        "neg. detected",
+        "precision",
+        "recall",
+    ):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    for s in ev.scores:
+        table.add_row(
+            s.type,
+            str(s.n_truth),
+            str(s.n_detected),
+            str(s.tp),
+            str(s.fp),
+            str(s.fn),
+            f"{s.negatives_detected}/{s.negatives}",
+            "–" if s.precision is None else f"{s.precision:.2f}",
+            "–" if s.recall is None else f"{s.recall:.2f}",
+        )
+    Console(file=sys.stdout, width=120).print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate`` and ``evaluate``."""
+
+    @app.command(epilog=_SIMULATE_EPILOG)
+    def simulate(
+        scenario: str = typer.Argument(
+            None, help="Shipped scenario name or path to a .toml file.", show_default=False
+        ),
+        out: Path = _OUT_DIR_OPT,
+        list_: bool = typer.Option(False, "--list", help="List the shipped scenarios and exit."),
+    ) -> None:
+        """Simulate a scenario: NMEA, NOAA-style CSV and truth.json with known events."""
+        from seawatch import sim
+
+        if list_:
+            for name in sim.scenario_names():
+                sc = sim.load_scenario(name)
+                typer.echo(f"{name}\t{sc.description}")
+            return
+        if scenario is None:
+            raise ParameterError("give a SCENARIO (name or .toml path), or --list")
+        sc = sim.load_scenario(scenario)
+        res = sim.simulate(sc, out)
+        typer.echo(
+            f"{sc.name}: {len(sc.vessels)} vessels, {res.n_messages} messages, {res.n_lines} lines",
+            err=True,
+        )
+        for key in ("nmea", "csv", "truth"):
+            if key in res.paths:
+                typer.echo(str(res.paths[key]))
+
+    @app.command(epilog=_EVALUATE_EPILOG)
+    def evaluate(
+        store: Path | None = StoreOption,
+        truth: Path | None = _TRUTH_OPT,
+        suite: bool = typer.Option(
+            False, "--suite", help="Run the shipped scenario suite end to end."
+        ),
+        scenario: list[str] | None = _SCENARIOS_OPT,
+        preset: str = typer.Option("default", "--preset", help="Detector preset for --suite."),
+        input_format: str = typer.Option(
+            "nmea", "--input", help="With --suite: ingest the nmea or the csv output."
+        ),
+        fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+        out: Path | None = _REPORT_OPT,
+    ) -> None:
+        """Precision and recall of detected events against a scenario's ground truth."""
+        from seawatch import sim
+
+        if fmt not in ("table", "json"):
+            raise ParameterError(f"--format must be table or json, not {fmt!r}")
+        if suite:
+            if input_format not in ("nmea", "csv"):
+                raise ParameterError("--input must be nmea or csv")
+            result = sim.run_suite(
+                scenario or None,
+                preset=preset,
+                input_format="nmea" if input_format == "nmea" else "csv",
+                progress=lambda name: typer.echo(f"scenario {name}", err=True),
+            )
+            if out is not None:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(sim.render_markdown(result), encoding="utf-8")
+                typer.echo(f"wrote {out}", err=True)
+            if fmt == "json":
+                typer.echo(json.dumps(result.to_dict(), indent=2))
+            else:
+                for name, ev in result.per_scenario:
+                    _table(ev, name)
+                _table(result.total, f"suite total (preset {preset})")
+            return
+        if truth is None:
+            raise ParameterError("give --truth truth.json (or --suite)")
+        from seawatch.store import open_store
+
+        t = sim.load_truth(truth)
+        ev = sim.evaluate(open_store(store_path(store)).events(), t)
+        if fmt == "json":
+            typer.echo(json.dumps(ev.to_dict(), indent=2))
+        else:
+            _table(ev, t.scenario or str(truth))
