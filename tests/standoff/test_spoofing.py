@@ -32,11 +32,11 @@ def interleave(a: pa.Table, b: pa.Table) -> pa.Table:
 
 
 def test_two_simultaneous_tracks_under_one_mmsi() -> None:
-    real = positions({7: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
-    clone = positions({7: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
+    real = positions({244000007: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
+    clone = positions({244000007: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
     ev = spoofing(interleave(real, clone), geo=GEO)
     assert ev.schema == EVENTS
-    assert kinds(ev) == [(7, "parallel_tracks")]
+    assert kinds(ev) == [(244000007, "parallel_tracks")]
     d: dict[str, Any] = json.loads(ev.column("details")[0].as_py())
     assert d["n_tracks"] == 2
     assert d["n_jumps"] >= 50
@@ -49,7 +49,7 @@ def test_two_simultaneous_tracks_under_one_mmsi() -> None:
 
 def test_gps_jitter_is_not_spoofing() -> None:
     rng = np.random.default_rng(3)
-    base = positions({8: (lambda h: (12.0, 5.0), 0.0, 2.0)}, step_min=0.1)  # every 6 s
+    base = positions({244000008: (lambda h: (12.0, 5.0), 0.0, 2.0)}, step_min=0.1)  # every 6 s
     lat = base.column("lat").to_numpy() + rng.normal(0, 0.0005, base.num_rows)  # ~55 m
     lon = base.column("lon").to_numpy() + rng.normal(0, 0.0005, base.num_rows)
     jittery = base.set_column(2, "lat", pa.array(lat)).set_column(3, "lon", pa.array(lon))
@@ -57,28 +57,30 @@ def test_gps_jitter_is_not_spoofing() -> None:
 
 
 def test_one_wild_fix_is_not_spoofing() -> None:
-    t = positions({9: (legs(12.0, 5.0, [(2.0, 90.0, 10.0)]), 0.0, 2.0)}, step_min=5)
+    t = positions({244000009: (legs(12.0, 5.0, [(2.0, 90.0, 10.0)]), 0.0, 2.0)}, step_min=5)
     lat = t.column("lat").to_numpy().copy()
     lat[10] += 3.0  # one fix 330 km away: two impossible jumps, a one-point track
     assert spoofing(t.set_column(2, "lat", pa.array(lat)), geo=GEO).num_rows == 0
 
 
 def test_fast_boat_is_not_spoofing() -> None:
-    t = positions({10: (legs(12.0, 5.0, [(2.0, 45.0, 45.0)]), 0.0, 2.0)}, step_min=1)
+    t = positions({244000010: (legs(12.0, 5.0, [(2.0, 45.0, 45.0)]), 0.0, 2.0)}, step_min=1)
     assert spoofing(t, geo=GEO).num_rows == 0
 
 
 def test_two_tracks_one_after_the_other_are_not_simultaneous() -> None:
-    first = positions({11: (legs(12.0, 5.0, [(2.0, 90.0, 10.0)]), 0.0, 2.0)}, step_min=5)
-    later = positions({11: (legs(14.0, 5.0, [(2.0, 90.0, 10.0)]), 2.5, 4.0)}, step_min=5)
+    first = positions({244000011: (legs(12.0, 5.0, [(2.0, 90.0, 10.0)]), 0.0, 2.0)}, step_min=5)
+    later = positions({244000011: (legs(14.0, 5.0, [(2.0, 90.0, 10.0)]), 2.5, 4.0)}, step_min=5)
     assert spoofing(pa.concat_tables([first, later]), geo=GEO).num_rows == 0
 
 
 def test_jump_onto_land() -> None:
-    sea = positions({12: (lambda h: (12.0, 5.0), 0.0, 0.5)}, step_min=10)
-    land = positions({12: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.6, 1.6)}, step_min=10)
+    sea = positions({244000012: (lambda h: (12.0, 5.0), 0.0, 0.5)}, step_min=10)
+    land = positions(
+        {244000012: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.6, 1.6)}, step_min=10
+    )
     ev = spoofing(pa.concat_tables([sea, land]), geo=GEO)
-    assert kinds(ev) == [(12, "on_land")]
+    assert kinds(ev) == [(244000012, "on_land")]
     d = json.loads(ev.column("details")[0].as_py())
     assert d["n_land_positions"] == 7 and d["n_positions"] == 11
     assert d["inland_positions_at_a_jump"] == 1
@@ -86,27 +88,27 @@ def test_jump_onto_land() -> None:
 
 
 def test_plausible_track_over_land_is_a_waterway() -> None:
-    river = positions({16: (legs(12.0, -0.5, [(3.0, 0.0, 8.0)]), 0.0, 3.0)}, step_min=10)
+    river = positions({244000016: (legs(12.0, -0.5, [(3.0, 0.0, 8.0)]), 0.0, 3.0)}, step_min=10)
     assert spoofing(river, geo=GEO).num_rows == 0
     every = SpoofingParams(land_requires_jump=False)
-    assert kinds(spoofing(river, geo=GEO, params=every)) == [(16, "on_land")]
+    assert kinds(spoofing(river, geo=GEO, params=every)) == [(244000016, "on_land")]
 
 
 def test_berth_on_the_coastline_and_port_are_not_on_land() -> None:
     # 500 m inland (a quay behind a coarse coastline): within the 2 km margin
-    quay = positions({13: (lambda h: move(12.0, 0.0, 0.0, -500.0), 0.0, 1.0)}, step_min=10)
+    quay = positions({244000013: (lambda h: move(12.0, 0.0, 0.0, -500.0), 0.0, 1.0)}, step_min=10)
     assert spoofing(quay, geo=GEO).num_rows == 0
     # deep inland but at a (river) port
     lat, lon = move(12.0, 0.0, 0.0, -20_000.0)
     port_geo = FakeGeo(port_list=(FakePort("River port", "XX", lat, lon),))
-    river = positions({14: (lambda h: (lat, lon), 0.0, 1.0)}, step_min=10)
+    river = positions({244000014: (lambda h: (lat, lon), 0.0, 1.0)}, step_min=10)
     every = SpoofingParams(land_requires_jump=False)
     assert spoofing(river, geo=port_geo, params=every).num_rows == 0
-    assert kinds(spoofing(river, geo=GEO, params=every)) == [(14, "on_land")]
+    assert kinds(spoofing(river, geo=GEO, params=every)) == [(244000014, "on_land")]
 
 
 def test_on_land_can_be_disabled_and_needs_min_positions() -> None:
-    inland = positions({15: (lambda h: move(12.0, -0.5, 0.0, 0.0), 0.0, 0.1)}, step_min=10)
+    inland = positions({244000015: (lambda h: move(12.0, -0.5, 0.0, 0.0), 0.0, 0.1)}, step_min=10)
     assert inland.num_rows == 1
     every = SpoofingParams(land_requires_jump=False)
     assert spoofing(inland, geo=GEO, params=every).num_rows == 0  # 1 < min_land_positions
@@ -117,8 +119,8 @@ def test_on_land_can_be_disabled_and_needs_min_positions() -> None:
 
 
 def test_row_order_does_not_matter() -> None:
-    real = positions({7: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
-    clone = positions({7: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
+    real = positions({244000007: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
+    clone = positions({244000007: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
     t = interleave(real, clone)
     perm = np.random.default_rng(1).permutation(t.num_rows)
     assert spoofing(t.take(pa.array(perm)), geo=GEO).equals(spoofing(t, geo=GEO))
@@ -127,9 +129,31 @@ def test_row_order_does_not_matter() -> None:
 def test_prepared_input_gives_the_same_events() -> None:
     from seawatch.tracks import prepare
 
-    real = positions({7: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
-    clone = positions({7: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
-    sea = positions({12: (lambda h: (12.0, 5.0), 0.0, 0.5)}, step_min=10)
-    land = positions({12: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.6, 1.6)}, step_min=10)
+    real = positions({244000007: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
+    clone = positions({244000007: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
+    sea = positions({244000012: (lambda h: (12.0, 5.0), 0.0, 0.5)}, step_min=10)
+    land = positions(
+        {244000012: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 0.6, 1.6)}, step_min=10
+    )
     t = pa.concat_tables([interleave(real, clone), sea, land])
     assert spoofing(prepare(t, geo=GEO), geo=GEO).equals(spoofing(t, geo=GEO))
+
+
+def test_stations_that_are_not_ships_are_left_out() -> None:
+    real = positions({111_232_506: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
+    clone = positions({111_232_506: (legs(12.5, 6.0, [(3.0, 180.0, 8.0)]), 0.02, 3.0)}, step_min=3)
+    aircraft = interleave(real, clone)
+    assert spoofing(aircraft, geo=GEO).num_rows == 0
+    assert spoofing(aircraft, geo=GEO, params=SpoofingParams(ships_only=False)).num_rows == 1
+    sea = positions({2_320_714: (lambda h: (12.0, 5.0), 0.0, 0.5)}, step_min=10)
+    land = positions({2_320_714: (lambda h: move(12.0, -0.5, 0.0, 0.0), 0.6, 1.6)}, step_min=10)
+    assert spoofing(pa.concat_tables([sea, land]), geo=GEO).num_rows == 0  # a coast station
+
+
+def test_stale_report_joined_to_the_real_track_is_not_spoofing() -> None:
+    # NOAA 2022-01-03, MMSI 366764730 off San Diego: at 00:00:01 a second report 4.5 km
+    # ahead, where the vessel arrives 20 minutes later (the segmenter joins the two)
+    track = legs(32.66, 5.0, [(0.35, 330.0, 8.0)])
+    t = positions({366_764_730: (track, 0.0, 0.34)}, step_min=1)
+    stale = positions({366_764_730: (lambda h: track(0.34), 0.0, 0.0)})
+    assert spoofing(pa.concat_tables([t, stale]), geo=GEO).num_rows == 0

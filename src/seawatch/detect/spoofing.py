@@ -10,12 +10,19 @@ event, told apart by ``details.kind`` (and the event id's key):
     Consecutive reports of the MMSI farther apart than ``jitter_m`` that imply more than
     ``max_speed_kn`` (an *impossible jump*) happen at least ``min_jumps`` times, **and** the
     segmenter (:func:`seawatch.tracks.segment` with ``max_speed_kn``/``jitter_m``) splits
-    the MMSI into at least two tracks of ``min_track_points`` points or more whose time
-    spans overlap: two transmitters (or one real vessel and a spoofed copy) reporting at
-    the same time. A single wild fix (one jump out, one back) makes a one-point track and
-    is not spoofing; GPS jitter stays within ``jitter_m``. The event spans the first to the
+    the MMSI into at least two tracks that each report ``min_track_points`` times or more
+    within their common time span: two transmitters (or one real vessel and a spoofed copy)
+    reporting at the same time. A single wild fix (one jump out, one back) makes a
+    one-point track, and a stale report that the segmenter joins to the later part of the
+    real track shares no time with the other track's points: neither is spoofing. GPS
+    jitter stays within ``jitter_m``. The event spans the first to the
     last impossible jump; details give the number of jumps and tracks, the fastest implied
-    speed, the widest distance between track centroids and a summary of each track (up to ``max_tracks_listed``).
+    speed, the widest distance between track centroids and a summary of each track (up to
+    ``max_tracks_listed``).
+
+With ``ships_only`` (the default) stations that are not ships are left out: coast and base
+stations (MMSI below 10,000,000 and message type 4 reports), SAR aircraft (111...), AIS
+SART/MOB/EPIRB (97...) and aids to navigation (99...), which stand on land or fly.
 
 ``on_land``
     At least ``min_land_positions`` positions on land that are also ``land_margin_m`` inland
@@ -40,6 +47,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch.detect._base import (
@@ -90,6 +98,8 @@ class SpoofingParams:
     """Confidence of a ``parallel_tracks`` event with ``min_jumps`` + 2 jumps or more
     (0.2 less at ``min_jumps``, interpolated in between)."""
     land_confidence: float = 0.6
+    ships_only: bool = True
+    """Leave out coast/base stations, SAR aircraft, SARTs and aids to navigation."""
     """Confidence of an ``on_land`` event."""
 
     def __post_init__(self) -> None:
@@ -111,6 +121,10 @@ def spoofing(
     if table.num_rows == 0:
         return EVENTS.empty_table()
     g = resolve_geo(geo)
+    if params.ships_only:
+        table = table.filter(_ship_rows(table))
+        if table.num_rows == 0:
+            return EVENTS.empty_table()
     seg_params = SegmentParams(
         max_gap_h=params.max_gap_h, max_speed_kn=params.max_speed_kn, jitter_m=params.jitter_m
     )
@@ -156,6 +170,15 @@ def spoofing(
     return with_keyed_ids(out, details, [e["details"]["kind"] for e in events])
 
 
+def _ship_rows(table: pa.Table) -> pa.Array:
+    m = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(zero_copy_only=False))
+    ship = (m >= 10_000_000) & ~((m // 1_000_000) == 111) & ~np.isin(m // 10_000_000, (97, 99))
+    if "msg_type" in table.column_names:
+        mt = pc.fill_null(pc.cast(table.column("msg_type"), pa.int64()), 0)
+        ship &= np.asarray(mt.to_numpy(zero_copy_only=False)) != 4
+    return pa.array(ship, pa.bool_())
+
+
 def _parallel(
     a: int,
     b: int,
@@ -186,12 +209,19 @@ def _parallel(
     for s in big:
         idx = np.flatnonzero(segs == s)
         spans.append((int(t[idx[0]]), int(t[idx[-1]]), idx))
-    overlapping = any(
-        spans[i][0] <= spans[k][1] and spans[k][0] <= spans[i][1]
-        for i in range(len(spans))
-        for k in range(i + 1, len(spans))
-    )
-    if not overlapping:
+
+    def interleaved(x: tuple[int, int, Any], y: tuple[int, int, Any]) -> bool:
+        # both tracks report min_track_points times while the other one is also reporting
+        lo_, hi_ = max(x[0], y[0]), min(x[1], y[1])
+        if lo_ > hi_:
+            return False
+        nx = int(((t[x[2]] >= lo_) & (t[x[2]] <= hi_)).sum())
+        ny = int(((t[y[2]] >= lo_) & (t[y[2]] <= hi_)).sum())
+        return min(nx, ny) >= params.min_track_points
+
+    if not any(
+        interleaved(spans[i], spans[k]) for i in range(len(spans)) for k in range(i + 1, len(spans))
+    ):
         return None
     j = np.flatnonzero(jump)
     centroids = [(float(np.mean(la[idx])), float(np.mean(lo[idx]))) for _, _, idx in spans]
