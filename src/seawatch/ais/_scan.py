@@ -46,6 +46,7 @@ REASONS: tuple[str, ...] = (
     "",
 )
 
+_MAX_US = 4_102_444_800_000_000  # 2100-01-01: later times are not believed
 _BS = 92  # backslash
 _NL = 10
 _CR = 13
@@ -235,7 +236,7 @@ def scan(
                                 k = buf[f]
                                 if k == 99:  # c: time
                                     v = _parse_uint(buf, f + 2, g)
-                                    if v < 0:
+                                    if v < 0 or _epoch_to_us(v) >= _MAX_US:
                                         status = ST_TAG_BLOCK
                                     else:
                                         tag_time = _epoch_to_us(v)
@@ -344,6 +345,7 @@ def scan(
                     )
                     if (
                         y < 1970
+                        or y > 2099
                         or mo < 1
                         or mo > 12
                         or d < 1
@@ -453,7 +455,7 @@ def scan(
                         s -= 1
                     if 9 <= e - s <= 13:
                         v = _parse_uint(buf, s, e)
-                        if v > 0:
+                        if v > 0 and _epoch_to_us(v) < _MAX_US:
                             rx_time = _epoch_to_us(v)
                 if tag_time != NO_TIME:
                     r_time[rec] = tag_time
