@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pyais
-from pyais.constants import ShipType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyais.constants import ShipType
 
 from seawatch.ais import decode_bytes
 
