@@ -140,3 +140,29 @@ def test_rename_in_change_only_statics() -> None:
     rows = reports(M1, [0], name="SEA STAR") + reports(M1, [0.2], name="SEA SQAR")
     rows += reports(M1, [0.3], name="SEA STAR")
     assert run(rows) == []
+
+
+def test_overlap_judged_from_when_each_mmsi_was_heard() -> None:
+    # NOAA 2022-01-03: IMO 9212424 broadcast by JOHN P LAB (338411000, off Jacksonville)
+    # and WATER SPIRIT 2 (671087100, San Juan): one statics row each, both on the air
+    rows = reports(671_087_100, [0.0], imo=9_212_424) + reports(338_411_000, [0.02], imo=9_212_424)
+    (alone,) = run(rows)
+    assert alone["d"]["overlapping"] is False  # two instants
+    pos = positions(
+        {
+            671_087_100: (legs(18.46, -66.10, []), 0.0, 0.4),
+            338_411_000: (legs(29.99, -81.66, []), 0.02, 0.4),
+        },
+        step_min=3,
+    )
+    (heard,) = run(rows, positions=pos)
+    assert heard["d"]["overlapping"] is True and heard["d"]["flag_changed"] is True
+    vessels = pa.table(
+        {
+            "mmsi": pa.array([671_087_100, 338_411_000], pa.uint32()),
+            "first_seen": pos.column("ts").chunk(0)[:2],
+            "last_seen": pos.column("ts").chunk(0)[-2:],
+        }
+    )
+    (from_vessels,) = run(rows, vessels=vessels)
+    assert from_vessels["d"]["overlapping"] is True

@@ -117,12 +117,17 @@ def identity_changes(
     *,
     params: IdentityParams = DEFAULT,
     positions: pa.Table | None = None,
+    vessels: pa.Table | None = None,
 ) -> pa.Table:
     """Identity-change events (schema EVENTS) in ``statics``.
 
     Give all statics of the vessels (IMO sharing needs every MMSI that used an IMO, so the
     engine calls this once on the whole statics table, which is small). ``positions``
     (optional) locates each event at the vessel's position nearest its ``end``.
+    Whether MMSIs sharing an IMO were on the air at the same time (``overlapping``) is
+    judged from when each was heard: ``vessels`` (``mmsi, first_seen, last_seen``, a
+    store's vessels table), else ``positions``, else the statics alone (stores keep one
+    statics row per change, so that span can be a single instant).
     """
     if statics.num_rows == 0:
         return EVENTS.empty_table()
@@ -178,7 +183,7 @@ def identity_changes(
         for f in params.fields:
             ev.extend(_field_changes(m, f, values[f], raw_values[f], ts, int(a), int(b), params))
     if params.imo_under_several_mmsi:
-        ev.extend(_shared_imos(mmsi, ts, values["imo"], params))
+        ev.extend(_shared_imos(mmsi, ts, values["imo"], params, _heard(vessels, positions)))
     if not ev:
         return EVENTS.empty_table()
     lat = np.full(len(ev), np.nan)
@@ -276,8 +281,47 @@ def _field_changes(
     return out
 
 
+def _heard(vessels: pa.Table | None, positions: pa.Table | None) -> dict[int, tuple[int, int]]:
+    """When each MMSI was heard: ``{mmsi: (first_us, last_us)}`` (empty when unknown)."""
+    if vessels is not None and {"first_seen", "last_seen"} <= set(vessels.column_names):
+        m = pc.cast(vessels.column("mmsi"), pa.int64()).to_pylist()
+        f = pc.cast(vessels.column("first_seen"), pa.int64()).to_pylist()
+        la = pc.cast(vessels.column("last_seen"), pa.int64()).to_pylist()
+        return {
+            int(a): (int(b), int(c))
+            for a, b, c in zip(m, f, la, strict=True)
+            if b is not None and c is not None
+        }
+    if positions is not None and positions.num_rows:
+        t = positions.filter(pc.is_valid(positions.column("ts")))
+        g = (
+            pa.table(
+                {
+                    "mmsi": pc.cast(t.column("mmsi"), pa.int64()),
+                    "ts": pc.cast(t.column("ts"), pa.int64()),
+                }
+            )
+            .group_by("mmsi", use_threads=False)
+            .aggregate([("ts", "min"), ("ts", "max")])
+        )
+        return {
+            int(a): (int(b), int(c))
+            for a, b, c in zip(
+                g.column("mmsi").to_pylist(),
+                g.column("ts_min").to_pylist(),
+                g.column("ts_max").to_pylist(),
+                strict=True,
+            )
+        }
+    return {}
+
+
 def _shared_imos(
-    mmsi: Any, ts: Any, imos: list[object], params: IdentityParams
+    mmsi: Any,
+    ts: Any,
+    imos: list[object],
+    params: IdentityParams,
+    heard: dict[int, tuple[int, int]],
 ) -> list[dict[str, Any]]:
     from seawatch.ais.codes import flag_of_mmsi
 
@@ -296,7 +340,7 @@ def _shared_imos(
         )
         if len(users) < 2:
             continue
-        spans = [(r[0], r[1]) for _, r in users]
+        spans = [heard.get(m, (r[0], r[1])) for m, r in users]
         overlapping = any(
             spans[i][0] <= spans[k][1] and spans[k][0] <= spans[i][1]
             for i in range(len(spans))
@@ -319,8 +363,10 @@ def _shared_imos(
                             "first": iso_us(r[0]),
                             "last": iso_us(r[1]),
                             "reports": r[2],
+                            "heard_first": iso_us(sp[0]),
+                            "heard_last": iso_us(sp[1]),
                         }
-                        for (m, r), fl in zip(users, flags, strict=True)
+                        for (m, r), fl, sp in zip(users, flags, spans, strict=True)
                     ],
                     "flags": sorted({fl for fl in flags if fl}),
                     "flag_changed": len({fl for fl in flags if fl}) > 1,

@@ -368,7 +368,8 @@ def _statics_step(
     statics = store.statics()
     out: list[pa.Table] = []
     if "identity_change" in selected:
-        out.append(identity_changes(statics, params=params["identity_change"]))
+        vessels = store.vessels() if hasattr(store, "vessels") else None  # when each was heard
+        out.append(identity_changes(statics, params=params["identity_change"], vessels=vessels))
     if "watchlist_hit" in selected:
         from seawatch.watchlist import all_lists
 
