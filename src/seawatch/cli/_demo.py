@@ -1,8 +1,13 @@
 """``seawatch demo``: build a store from the data bundled in the package and show what it holds.
 
-Everything is offline and deterministic: the real AIS sample (NOAA MarineCadastre,
-2022-01-03, Caribbean rows) is ingested as it is, so a newcomer sees seawatch on real
-traffic with one command.
+Everything is offline and deterministic. Two parts:
+
+1. Real AIS: the NOAA MarineCadastre sample (2022-01-03, Caribbean rows) ingested as it is.
+2. The Caribbean standoff: a scenario shipped in the package (``data/demo/standoff.toml``)
+   is simulated into raw NMEA with tag blocks and receiver noise, ingested, run through every
+   detector, and summarised as a situation brief (engagements by region and type, naval
+   presence near Venezuela, dark activity, spoofing, sanctions hits); the detections are
+   then scored against the scenario's own ground truth.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ if TYPE_CHECKING:
 
 ORDER = 90
 
+STANDOFF = "standoff.toml"
+"""The demo scenario, in ``seawatch/data/demo/``."""
+
 REAL_SAMPLE = "noaa_caribbean_20220103.csv.gz"
 """NOAA / BOEM Nationwide AIS 2022-01-03, rows in 8-24N 90-58W (public domain)."""
 
@@ -40,6 +48,11 @@ def real_sample_path() -> Path:
     """The bundled real AIS sample (a file inside the installed package)."""
     ref = resources.files("seawatch") / "data" / "samples" / REAL_SAMPLE
     return Path(str(ref))
+
+
+def standoff_path() -> Path:
+    """The bundled standoff scenario (TOML)."""
+    return Path(str(resources.files("seawatch") / "data" / "demo" / STANDOFF))
 
 
 def print_ingest_summary(console: Console, title: str, summary: IngestSummary) -> None:
@@ -106,12 +119,140 @@ def print_vessels(console: Console, title: str, rows: list[dict[str, Any]], tota
     console.print(table)
 
 
+def _table(console: Console, title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
+    from rich.table import Table
+
+    if not rows:
+        console.print(f"[bold]{title}[/bold]: none")
+        return
+    table = Table(title=title, title_justify="left")
+    for col in cols:
+        table.add_column(col, no_wrap=col not in ("vessels", "names"))
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row[c]) for c in cols))
+    console.print(table)
+
+
+def _vessel_names(vessels: list[dict[str, Any]]) -> str:
+    return " / ".join(
+        f"{v['name'] or v['mmsi']} ({v['flag'] or '?'}, {v['ship_group'] or '?'})" for v in vessels
+    )
+
+
+def print_brief(console: Console, b: dict[str, Any]) -> None:
+    """The situation brief as tables."""
+    where = ", ".join(b["regions"] or ["everywhere"])
+    console.print(f"[bold]Situation brief[/bold]: {where}, {b['since']} to {b['until']}")
+    c = b["counts"]
+    console.print(
+        f"{c['engagements']} vessel engagements ({c['encounters']} encounters, "
+        f"{c['interceptions']} interceptions); {c['naval_vessels_near']} naval vessels within "
+        f"200 nm of {b['country']}; {c['dark_gaps']} AIS gaps; {c['spoofing']} spoofing; "
+        f"{c['watchlist_hits']} sanctions hits"
+    )
+    _table(
+        console,
+        "engagements by region",
+        b["engagements_by_region"],
+        ["region", "type", "events", "vessels", "hours"],
+    )
+    rows = [
+        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        for e in b["engagements"]
+    ]
+    _table(console, "engagements", rows, ["type", "when", "duration_h", "region", "vessels"])
+    pres = [
+        {
+            **p,
+            **{k: round(v, 1) for k, v in p.items() if k.startswith("hours_") and v is not None},
+            "closest_nm": None if p.get("closest_nm") is None else round(p["closest_nm"], 1),
+        }
+        for p in b["naval_presence"]
+    ]
+    hours_cols = [k for k in (pres[0] if pres else {}) if k.startswith("hours_")]
+    _table(
+        console,
+        f"naval presence near {b['country']} (hours within range of its coast)",
+        pres,
+        ["mmsi", "name", "flag", *hours_cols, "closest_nm"],
+    )
+    dark = [
+        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        for e in b["dark_activity"]
+    ]
+    _table(
+        console,
+        "dark activity (AIS gaps)",
+        dark,
+        ["when", "duration_h", "region", "vessels", "likely_disabled"],
+    )
+    spoof = [
+        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        for e in b["spoofing"]
+    ]
+    _table(console, "spoofing", spoof, ["when", "duration_h", "kind", "vessels"])
+    hits = [
+        {
+            **e,
+            "vessels": _vessel_names(e["vessels"]),
+            "entry": f"{e.get('entry_name')} [{e.get('program')}]",
+            "list": f"{e.get('list')} ({e.get('list_date')})",
+        }
+        for e in b["watchlist_hits"]
+    ]
+    _table(console, "sanctions hits", hits, ["vessels", "entry", "list", "confidence"])
+
+
+def run_standoff(target: Store, console: Console) -> tuple[dict[str, Any], Any]:
+    """Simulate, ingest, detect and brief the standoff scenario; returns the brief (dict) and
+    the evaluation against the scenario's truth."""
+    import tempfile
+
+    import pyarrow.compute as pc
+
+    from seawatch.engine import run_detectors
+    from seawatch.report import brief
+    from seawatch.sim import evaluate, load_scenario, simulate
+
+    scenario = load_scenario(standoff_path())
+    with tempfile.TemporaryDirectory(prefix="seawatch-demo-") as tmp:
+        sim = simulate(scenario, tmp, write_csv=False)
+        summary = target.ingest([str(sim.paths["nmea"])])
+    print_ingest_summary(console, "ingest (simulated raw NMEA feed, with receiver noise)", summary)
+    run_detectors(target)
+    truth = sim.truth
+    b = brief(
+        target, regions=["caribbean", "eastern-pacific"], since=truth.start, until=truth.end
+    ).to_dict()
+    print_brief(console, b)
+    events = target.events()
+    window = events.filter(
+        pc.and_(
+            pc.less(
+                events.column("start"), pc.scalar(truth.end, events.schema.field("start").type)
+            ),
+            pc.greater(
+                events.column("end"), pc.scalar(truth.start, events.schema.field("end").type)
+            ),
+        )
+    )
+    return b, evaluate(window, truth)
+
+
 def demo_command(
     store: Path | None = StoreOption,
-    top: int = typer.Option(15, "--top", min=1, help="How many vessels to list."),
+    top: int = typer.Option(
+        15, "--top", min=1, help="How many vessels of the real sample to list."
+    ),
+    real_only: bool = typer.Option(
+        False, "--real-only", help="Only ingest the real AIS sample; skip the standoff scenario."
+    ),
 ) -> None:
-    """Ingest the AIS data bundled with seawatch into a store and show what it holds.
+    """Build a store from the data bundled with seawatch and show what it holds.
 
+    Part 1 ingests a real AIS sample (NOAA, 2022-01-03, Caribbean). Part 2 simulates the
+    Caribbean standoff scenario into raw NMEA, ingests it, runs every detector and prints the
+    situation brief, then scores the detections against the scenario's ground truth.
     Offline and deterministic; running it again adds nothing to the store.
     """
     from rich.console import Console
@@ -139,6 +280,35 @@ def demo_command(
     )
     print_vessels(
         console, "vessels", vessels_table(target, since=since, until=until, limit=top), total
+    )
+    if real_only:
+        return
+
+    console.rule("[bold]The Caribbean standoff (simulated scenario, December 2025)[/bold]")
+    _, evaluation = run_standoff(target, console)
+
+    def rate(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.2f}"
+
+    scores = [
+        {
+            "type": s.type,
+            "truth": s.n_truth,
+            "detected": s.n_detected,
+            "precision": rate(s.precision),
+            "recall": rate(s.recall),
+        }
+        for s in evaluation.scores
+    ]
+    _table(
+        console,
+        "detections against the scenario's ground truth",
+        scores,
+        ["type", "truth", "detected", "precision", "recall"],
+    )
+    err.print(
+        f"[dim]explore: seawatch events --store {target.root} --region caribbean | "
+        f"seawatch report --store {target.root} --by region[/dim]"
     )
 
 
