@@ -1,0 +1,86 @@
+"""Bundled offline geography: land, coast, ports, named regions and maritime zones.
+
+Everything is derived from public-domain and Apache-2.0 sources (Natural Earth, NGA World Port
+Index, Global Fishing Watch anchorages; see NOTICE) by ``tools/build_geo.py`` and shipped in
+``seawatch/data/geo`` (about 5 MB). Importing this package is cheap: the data are loaded on first
+use, once per process. All functions take numpy arrays of ``lat``/``lon`` in degrees (WGS 84)
+and are vectorised (numba kernels over a lon/lat grid; exact tests only in boundary cells).
+
+Approximations (see docs/GEOGRAPHY.md):
+
+* **Land and coast**: Natural Earth 10 m land plus minor islands (generalised by a few hundred
+  metres; harbours and river mouths may show as land). ``on_land`` is an exact point-in-polygon
+  test against these polygons; ``distance_to_shore_m`` is the great-circle distance to their
+  boundary, within 0.1 % (and a few metres) of the exact distance to that boundary.
+* **Maritime zones** (``XX-territorial`` 12 nm, ``XX-contiguous`` 24 nm, ``XX-eez`` 200 nm):
+  the sea (and land) within that distance of the country's land, split between neighbours by
+  equidistance (the median line: each point goes to the country whose land is nearest). They
+  ignore straight/archipelagic baselines, low-tide elevations, treaties, joint regimes and
+  disputes, and are nested (the EEZ contains the contiguous zone, which contains the
+  territorial sea). They are computed for the box 125W-45W, 25S-40N (the Caribbean, the Gulf
+  of Mexico and the Pacific off the Americas from the US to Chile); outside it there are none.
+  Not for legal use.
+* **Named regions**: ``caribbean`` (Natural Earth's Caribbean Sea area with the Gulf of
+  Honduras, Golfo de Urabá and Lago de Maracaibo), ``gulf-of-mexico`` (Gulf of Mexico and
+  Bahía de Campeche), ``eastern-pacific`` (the Pacific side of the Americas inside
+  120W-60W, 20S-32N); each reaches about 5 km inland so that harbour positions count.
+
+Public API: :func:`haversine_m`, :func:`distance_to_shore_m`, :func:`on_land`,
+:func:`nearest_port`, :func:`ports`, :func:`region_of`, :func:`zones` (a :class:`ZoneSet`
+of :class:`Zone`), :func:`zones_geojson`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from seawatch.geo._api import (
+        REGION_NAMES,
+        distance_to_shore_m,
+        haversine_m,
+        land_geometry,
+        nearest_port,
+        on_land,
+        ports,
+        region_geometries,
+        region_of,
+    )
+
+__all__ = [
+    "REGION_NAMES",
+    "distance_to_shore_m",
+    "haversine_m",
+    "land_geometry",
+    "nearest_port",
+    "on_land",
+    "ports",
+    "region_geometries",
+    "region_of",
+]
+
+_LAZY = {
+    "REGION_NAMES": "seawatch.geo._api",
+    "distance_to_shore_m": "seawatch.geo._api",
+    "haversine_m": "seawatch.geo._api",
+    "land_geometry": "seawatch.geo._api",
+    "nearest_port": "seawatch.geo._api",
+    "on_land": "seawatch.geo._api",
+    "ports": "seawatch.geo._api",
+    "region_geometries": "seawatch.geo._api",
+    "region_of": "seawatch.geo._api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seawatch.geo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,210 @@
+"""Grid indexes over polygon edges: membership (several polygons at once) and nearest edge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from seawatch.geo import _kernels as K
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A lon/lat grid: south-west corner, ``cells_per_deg`` cells a degree, size, wrap in lon."""
+
+    lon0: float
+    lat0: float
+    cells_per_deg: float
+    ncol: int
+    nrow: int
+    wrap: bool
+
+    @classmethod
+    def world(cls, cells_per_deg: int) -> Grid:
+        return cls(
+            -180.0, -90.0, float(cells_per_deg), 360 * cells_per_deg, 180 * cells_per_deg, True
+        )
+
+    @classmethod
+    def covering(cls, bounds: tuple[float, float, float, float], cells_per_deg: int) -> Grid:
+        """The smallest grid aligned on whole degrees that covers ``bounds``."""
+        minx, miny, maxx, maxy = bounds
+        lon0 = float(np.floor(minx)) - 1.0
+        lat0 = float(np.floor(miny)) - 1.0
+        ncol = int((np.ceil(maxx) + 1.0 - lon0) * cells_per_deg)
+        nrow = int((np.ceil(maxy) + 1.0 - lat0) * cells_per_deg)
+        return cls(lon0, lat0, float(cells_per_deg), max(ncol, 1), max(nrow, 1), False)
+
+
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """Polygon ring edges (degrees) and the polygon (zone) index of each."""
+
+    x1: F64
+    y1: F64
+    x2: F64
+    y2: F64
+    zone: I32
+
+    @classmethod
+    def from_geometries(cls, geoms: Sequence[BaseGeometry], *, max_len_deg: float) -> Edges:
+        """Edges of the rings of each (multi)polygon, split so none is longer than
+        ``max_len_deg`` (splitting adds collinear vertices: the shape is unchanged)."""
+        arr = np.asarray(list(geoms), dtype=object)
+        if len(arr) == 0:
+            e = np.zeros(0)
+            return cls(e, e, e, e, np.zeros(0, np.int32))
+        arr = shapely.segmentize(arr, max_len_deg)
+        parts, part_owner = shapely.get_parts(arr, return_index=True)
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+        same = ring_of[1:] == ring_of[:-1]
+        take = np.flatnonzero(same)
+        owner = part_owner[ring_part[ring_of[take]]]
+        return cls(
+            np.ascontiguousarray(xy[take, 0]),
+            np.ascontiguousarray(xy[take, 1]),
+            np.ascontiguousarray(xy[take + 1, 0]),
+            np.ascontiguousarray(xy[take + 1, 1]),
+            owner.astype(np.int32),
+        )
+
+
+def as_f64(a: npt.ArrayLike) -> F64:
+    return np.ascontiguousarray(np.asarray(a, dtype=np.float64).ravel())
+
+
+class MembershipIndex:
+    """Which of ``nzone`` polygons contain each point (exact for the stored polygons)."""
+
+    __slots__ = (
+        "_cell_start",
+        "_ent_edges",
+        "_ent_estart",
+        "_ent_in",
+        "_ent_zone",
+        "edges",
+        "grid",
+        "nzone",
+    )
+
+    def __init__(self, edges: Edges, nzone: int, grid: Grid) -> None:
+        self.edges = edges
+        self.nzone = max(nzone, 1)
+        self.grid = grid
+        g = grid
+        (
+            self._cell_start,
+            self._ent_zone,
+            self._ent_in,
+            self._ent_estart,
+            self._ent_edges,
+        ) = K.build_membership(
+            edges.x1, edges.y1, edges.x2, edges.y2, edges.zone, self.nzone,
+            g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow,
+        )  # fmt: skip
+
+    def _args(self) -> tuple[Any, ...]:
+        e = self.edges
+        g = self.grid
+        return (
+            e.x1, e.y1, e.x2, e.y2, g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow,
+            self._cell_start, self._ent_zone, self._ent_in, self._ent_estart, self._ent_edges,
+        )  # fmt: skip
+
+    def first(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> I32:
+        """Lowest zone index containing each point, -1 for none."""
+        out: I32 = K.first_zone(as_f64(lat), as_f64(lon), *self._args())
+        return out
+
+    def pairs(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[I64, I64]:
+        """(point_idx, zone_idx) for every point inside every zone."""
+        pi, zi = K.all_zones(as_f64(lat), as_f64(lon), *self._args())
+        return pi, zi
+
+
+class NearestEdgeIndex:
+    """Great-circle distance to the nearest of a set of edges (or points: zero-length edges).
+
+    Points whose grid cell is at least ``far_min_cells`` cells (Chebyshev) from any cell with an
+    edge are answered from ``far_edges`` (e.g. a simplified coast) on a coarse grid; all others
+    exactly from ``edges`` on the fine grid.
+    """
+
+    __slots__ = ("_coarse", "_fine", "far_min_cells")
+
+    def __init__(
+        self,
+        edges: Edges,
+        *,
+        fine_cells_per_deg: int,
+        coarse_cells_per_deg: int,
+        far_edges: Edges | None = None,
+        far_min_cells: int = 8,
+    ) -> None:
+        self._fine = _Buckets(edges, Grid.world(fine_cells_per_deg))
+        self._coarse = _Buckets(far_edges or edges, Grid.world(coarse_cells_per_deg))
+        self.far_min_cells = far_min_cells
+
+    def nearest(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, I64]:
+        """Metres to the nearest edge and its index (in ``far_edges`` for far points)."""
+        la = as_f64(lat)
+        lo = as_f64(lon)
+        far = self._fine.far(la, lo, min_cells=self.far_min_cells)
+        if not far.any():
+            return self._fine.nearest(la, lo)
+        dist = np.empty(len(la))
+        idx = np.empty(len(la), np.int64)
+        near = ~far
+        dist[near], idx[near] = self._fine.nearest(la[near], lo[near])
+        dist[far], idx[far] = self._coarse.nearest(la[far], lo[far])
+        return dist, idx
+
+
+class _Buckets:
+    __slots__ = ("_a", "_b", "_cell_edges", "_cell_start", "_cheb", "grid")
+
+    def __init__(self, edges: Edges, grid: Grid) -> None:
+        self.grid = grid
+        g = grid
+        cells, eids = K.edge_cell_pairs(
+            edges.x1, edges.y1, edges.x2, edges.y2, g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow
+        )
+        order = np.argsort(cells, kind="stable")
+        ncell = g.ncol * g.nrow
+        counts = np.bincount(cells, minlength=ncell)
+        self._cell_start = np.zeros(ncell + 1, np.int64)
+        np.cumsum(counts, out=self._cell_start[1:])
+        self._cell_edges = np.ascontiguousarray(eids[order])
+        self._cheb = K.chebyshev_fill(counts > 0, g.nrow, g.ncol, g.wrap)
+        self._a = K.unit_vectors(edges.y1, edges.x1)
+        self._b = K.unit_vectors(edges.y2, edges.x2)
+
+    def far(self, lat: F64, lon: F64, *, min_cells: int) -> npt.NDArray[np.bool_]:
+        g = self.grid
+        ok = np.isfinite(lat) & np.isfinite(lon)
+        la = np.where(ok, lat, 0.0)
+        lo = np.where(ok, lon, 0.0)
+        r = np.clip(np.floor((la - g.lat0) * g.cells_per_deg), 0, g.nrow - 1).astype(np.int64)
+        c = np.floor((lo - g.lon0) * g.cells_per_deg).astype(np.int64) % g.ncol
+        out: npt.NDArray[np.bool_] = ok & (self._cheb[r * g.ncol + c] >= min_cells)
+        return out
+
+    def nearest(self, lat: F64, lon: F64) -> tuple[F64, I64]:
+        g = self.grid
+        d, i = K.nearest_edge(
+            np.ascontiguousarray(lat), np.ascontiguousarray(lon), *self._a, *self._b,
+            g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap,
+            self._cell_start, self._cell_edges, self._cheb,
+        )  # fmt: skip
+        return d, i

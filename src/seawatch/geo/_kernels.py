@@ -1,0 +1,581 @@
+"""Numba kernels of the geography: a regular lon/lat grid over polygon edges.
+
+Two structures are built from the edges of polygon rings (``x`` = lon, ``y`` = lat, degrees):
+
+* a **bucket grid** (cell -> edges whose bounding box touches the cell) with the Chebyshev
+  distance (in cells) from every cell to the nearest non-empty cell; distance queries search
+  rings of cells outwards and stop when a proven lower bound exceeds the best distance;
+* a **membership grid** for several polygons ("zones") at once: per cell, one entry per zone
+  that is either wholly inside the cell (no edge of the zone in the cell, centre inside) or a
+  boundary entry (the zone's edges in that cell and whether the cell centre is inside). A point
+  in a boundary cell is inside when the centre state, flipped once per edge that crosses the
+  segment centre -> point, says so (even-odd rule; exact for the stored polygon).
+
+Everything is degrees in an equirectangular grid; distances are great-circle metres.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+EARTH_RADIUS_M = 6_371_008.8
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+Bool = npt.NDArray[np.bool_]
+
+
+@njit(cache=True, nogil=True)
+def hav_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres between two points in degrees."""
+    p1 = math.radians(lat1)
+    p2 = math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lon2 - lon1)
+    a = math.sin(dp * 0.5) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl * 0.5) ** 2
+    a = min(a, 1.0)
+    return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+@njit(cache=True, nogil=True)
+def _cell_range(v0: float, v1: float, origin: float, k: float, n: int) -> tuple[int, int]:
+    lo = math.floor((min(v0, v1) - origin) * k)
+    hi = math.floor((max(v0, v1) - origin) * k)
+    return max(lo, 0), min(hi, n - 1)
+
+
+@njit(cache=True)
+def edge_cell_pairs(
+    x1: F64,
+    y1: F64,
+    x2: F64,
+    y2: F64,
+    lon0: float,
+    lat0: float,
+    k: float,
+    ncol: int,
+    nrow: int,
+) -> tuple[I64, I32]:
+    """(cell, edge) pairs: every cell that the bounding box of each edge touches."""
+    n = len(x1)
+    total = 0
+    for e in range(n):
+        c0, c1 = _cell_range(x1[e], x2[e], lon0, k, ncol)
+        r0, r1 = _cell_range(y1[e], y2[e], lat0, k, nrow)
+        if c1 >= c0 and r1 >= r0:
+            total += (c1 - c0 + 1) * (r1 - r0 + 1)
+    cells = np.empty(total, np.int64)
+    edges = np.empty(total, np.int32)
+    j = 0
+    for e in range(n):
+        c0, c1 = _cell_range(x1[e], x2[e], lon0, k, ncol)
+        r0, r1 = _cell_range(y1[e], y2[e], lat0, k, nrow)
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                cells[j] = r * ncol + c
+                edges[j] = e
+                j += 1
+    return cells, edges
+
+
+@njit(cache=True)
+def chebyshev_fill(nonempty: Bool, nrow: int, ncol: int, wrap: bool) -> I32:
+    """Chebyshev distance in cells from each cell to the nearest non-empty cell (BFS)."""
+    ncell = nrow * ncol
+    dist = np.full(ncell, -1, np.int32)
+    queue = np.empty(ncell, np.int64)
+    head = 0
+    tail = 0
+    for i in range(ncell):
+        if nonempty[i]:
+            dist[i] = 0
+            queue[tail] = i
+            tail += 1
+    if tail == 0:
+        dist[:] = max(nrow, ncol)
+        return dist
+    while head < tail:
+        i = queue[head]
+        head += 1
+        r = i // ncol
+        c = i - r * ncol
+        d = dist[i] + 1
+        for dr in range(-1, 2):
+            rr = r + dr
+            if rr < 0 or rr >= nrow:
+                continue
+            for dc in range(-1, 2):
+                cc = c + dc
+                if cc < 0 or cc >= ncol:
+                    if not wrap:
+                        continue
+                    cc = cc % ncol
+                j = rr * ncol + cc
+                if dist[j] < 0:
+                    dist[j] = d
+                    queue[tail] = j
+                    tail += 1
+    return dist
+
+
+def unit_vectors(lat: F64, lon: F64) -> tuple[F64, F64, F64]:
+    """Unit vectors (x, y, z) of lat/lon points in degrees."""
+    la = np.radians(lat)
+    lo = np.radians(lon)
+    cl = np.cos(la)
+    return (
+        np.ascontiguousarray(cl * np.cos(lo)),
+        np.ascontiguousarray(cl * np.sin(lo)),
+        np.ascontiguousarray(np.sin(la)),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _chord2(
+    px: float,
+    py: float,
+    pz: float,
+    ax: float,
+    ay: float,
+    az: float,
+    bx: float,
+    by: float,
+    bz: float,
+) -> float:
+    """Squared 3-D distance from unit vector P to the chord AB (edges are short, so the chord
+    is within centimetres of the surface)."""
+    vx = bx - ax
+    vy = by - ay
+    vz = bz - az
+    wx = px - ax
+    wy = py - ay
+    wz = pz - az
+    vv = vx * vx + vy * vy + vz * vz
+    t = 0.0
+    if vv > 0.0:
+        t = (wx * vx + wy * vy + wz * vz) / vv
+        t = min(max(t, 0.0), 1.0)
+    dx = wx - t * vx
+    dy = wy - t * vy
+    dz = wz - t * vz
+    return dx * dx + dy * dy + dz * dz
+
+
+@njit(cache=True, nogil=True)
+def _surface_m(
+    px: float,
+    py: float,
+    pz: float,
+    ax: float,
+    ay: float,
+    az: float,
+    bx: float,
+    by: float,
+    bz: float,
+) -> float:
+    """Great-circle metres from P to the surface point above the nearest point of chord AB."""
+    vx = bx - ax
+    vy = by - ay
+    vz = bz - az
+    vv = vx * vx + vy * vy + vz * vz
+    t = 0.0
+    if vv > 0.0:
+        t = ((px - ax) * vx + (py - ay) * vy + (pz - az) * vz) / vv
+        t = min(max(t, 0.0), 1.0)
+    qx = ax + t * vx
+    qy = ay + t * vy
+    qz = az + t * vz
+    qn = math.sqrt(qx * qx + qy * qy + qz * qz)
+    dx = px - qx / qn
+    dy = py - qy / qn
+    dz = pz - qz / qn
+    c = math.sqrt(dx * dx + dy * dy + dz * dz)
+    return 2.0 * EARTH_RADIUS_M * math.asin(min(1.0, 0.5 * c))
+
+
+@njit(cache=True, nogil=True)
+def _meridian_lb(plat: float, dl: float, bottom: float, top: float) -> float:
+    """Metres from a point to the nearest point at least ``dl`` degrees of longitude away
+    (east or west) with a latitude in [bottom, top]."""
+    if dl >= 180.0:
+        return np.inf
+    if dl >= 90.0:
+        # farther than the meridian at 90 degrees: bound by that one
+        dl = 90.0
+    rad = math.pi / 180.0
+    # the distance to points of the meridian at offset dl is unimodal in latitude, smallest at
+    # atan(tan(plat) / cos(dl)); clamp that latitude to the searched band
+    foot = math.atan2(math.tan(plat * rad), math.cos(dl * rad)) / rad
+    lat = min(max(foot, bottom), top)
+    return hav_m(plat, 0.0, lat, dl)
+
+
+@njit(cache=True, nogil=True)
+def nearest_edge(
+    lat: F64,
+    lon: F64,
+    ax: F64,
+    ay: F64,
+    az: F64,
+    bx: F64,
+    by: F64,
+    bz: F64,
+    lon0: float,
+    lat0: float,
+    k: float,
+    ncol: int,
+    nrow: int,
+    wrap: bool,
+    cell_start: I64,
+    cell_edges: I32,
+    cheb: I32,
+) -> tuple[F64, I64]:
+    """Distance (m) from each point to the nearest edge, and that edge (-1 if none).
+
+    Edges are given by the unit vectors of their ends. Rings of grid cells are searched
+    outwards from the first ring holding an edge until a lower bound on the distance to
+    anything outside the searched block exceeds the best distance found.
+    """
+    n = len(lat)
+    out = np.full(n, np.inf)
+    idx = np.full(n, -1, np.int64)
+    cell_deg = 1.0 / k
+    rad = math.pi / 180.0
+    for i in range(n):
+        plat = lat[i]
+        plon = lon[i]
+        if not (math.isfinite(plat) and math.isfinite(plon)):
+            out[i] = np.nan
+            continue
+        cp = math.cos(plat * rad)
+        px = cp * math.cos(plon * rad)
+        py = cp * math.sin(plon * rad)
+        pz = math.sin(plat * rad)
+        r0 = min(max(math.floor((plat - lat0) * k), 0), nrow - 1)
+        c0 = math.floor((plon - lon0) * k)
+        c0 = c0 % ncol if wrap else min(max(c0, 0), ncol - 1)
+        ring = int(cheb[r0 * ncol + c0])
+        best = np.inf
+        besti = -1
+        frac = (plon - lon0) * k - math.floor((plon - lon0) * k)
+        maxring = max(nrow, ncol)
+        while ring <= maxring:
+            for r in range(r0 - ring, r0 + ring + 1):
+                if r < 0 or r >= nrow:
+                    continue
+                edge_row = r == r0 - ring or r == r0 + ring
+                step = 1 if edge_row or ring == 0 else 2 * ring
+                c = c0 - ring
+                while c <= c0 + ring:
+                    cc = c
+                    ok = True
+                    if cc < 0 or cc >= ncol:
+                        if wrap:
+                            cc = cc % ncol
+                        else:
+                            ok = False
+                    if ok:
+                        cell = r * ncol + cc
+                        for j in range(cell_start[cell], cell_start[cell + 1]):
+                            e = cell_edges[j]
+                            d2 = _chord2(px, py, pz, ax[e], ay[e], az[e], bx[e], by[e], bz[e])
+                            if d2 < best:
+                                best = d2
+                                besti = e
+                    c += step
+            # lower bound (metres) for anything outside the searched block of cells
+            lb = np.inf
+            if r0 + ring + 1 < nrow:
+                lb = min(lb, (lat0 + (r0 + ring + 1) * cell_deg - plat) * rad * EARTH_RADIUS_M)
+            if r0 - ring > 0:
+                lb = min(lb, (plat - lat0 - (r0 - ring) * cell_deg) * rad * EARTH_RADIUS_M)
+            west_open = (2 * ring + 1 < ncol) if wrap else (c0 - ring > 0)
+            east_open = (2 * ring + 1 < ncol) if wrap else (c0 + ring < ncol - 1)
+            top = min(lat0 + (r0 + ring + 1) * cell_deg, 90.0)
+            bottom = max(lat0 + (r0 - ring) * cell_deg, -90.0)
+            if west_open:
+                dl = min((ring + frac) * cell_deg, 180.0)
+                lb = min(lb, _meridian_lb(plat, dl, bottom, top))
+            if east_open:
+                dl = min((ring + 1.0 - frac) * cell_deg, 180.0)
+                lb = min(lb, _meridian_lb(plat, dl, bottom, top))
+            if besti >= 0:
+                if lb == np.inf:
+                    break
+                # chord of the lower bound, shrunk by 1e-9 for rounding
+                lbc = 2.0 * math.sin(0.5 * lb / EARTH_RADIUS_M) * (1.0 - 1e-9)
+                if best <= lbc * lbc:
+                    break
+            ring += 1
+        if besti >= 0:
+            e = besti
+            out[i] = _surface_m(px, py, pz, ax[e], ay[e], az[e], bx[e], by[e], bz[e])
+            idx[i] = besti
+    return out, idx
+
+
+@njit(cache=True)
+def build_membership(
+    x1: F64,
+    y1: F64,
+    x2: F64,
+    y2: F64,
+    zone: I32,
+    nzone: int,
+    lon0: float,
+    lat0: float,
+    k: float,
+    ncol: int,
+    nrow: int,
+) -> tuple[I64, I32, Bool, I64, I32]:
+    """Membership grid: ``cell_start`` (ncell+1) into entries (``ent_zone``, ``ent_center_in``,
+    ``ent_estart`` into ``ent_edges``)."""
+    ncell = nrow * ncol
+    # 1. (cell, zone) keys of the edges
+    cells, eids = edge_cell_pairs(x1, y1, x2, y2, lon0, lat0, k, ncol, nrow)
+    ekey = cells * nzone + zone[eids].astype(np.int64)
+    order = np.argsort(ekey, kind="mergesort")
+    ekey = ekey[order]
+    eids = eids[order]
+    # 2. scanline: crossings of each row's centre line, per zone
+    ncross = 0
+    for e in range(len(x1)):
+        lo, hi = min(y1[e], y2[e]), max(y1[e], y2[e])
+        r_lo = max(math.ceil((lo - lat0) * k - 0.5), 0)
+        r_hi = min(math.floor((hi - lat0) * k - 0.5), nrow - 1)
+        if r_hi >= r_lo:
+            ncross += r_hi - r_lo + 1
+    ckey = np.empty(ncross, np.int64)
+    cx = np.empty(ncross, np.float64)
+    j = 0
+    for e in range(len(x1)):
+        lo, hi = min(y1[e], y2[e]), max(y1[e], y2[e])
+        r_lo = max(math.ceil((lo - lat0) * k - 0.5), 0)
+        r_hi = min(math.floor((hi - lat0) * k - 0.5), nrow - 1)
+        for r in range(r_lo, r_hi + 1):
+            yc = lat0 + (r + 0.5) / k
+            if (y1[e] > yc) != (y2[e] > yc):
+                ckey[j] = r * nzone + zone[e]
+                cx[j] = x1[e] + (yc - y1[e]) * (x2[e] - x1[e]) / (y2[e] - y1[e])
+                j += 1
+    ckey = ckey[:j]
+    cx = cx[:j]
+    order2 = np.argsort(cx, kind="mergesort")
+    ckey = ckey[order2]
+    cx = cx[order2]
+    order3 = np.argsort(ckey, kind="mergesort")
+    ckey = ckey[order3]
+    cx = cx[order3]
+    # centre-inside keys (cell * nzone + zone)
+    nin = 0
+    a = 0
+    while a < len(ckey):
+        b = a
+        while b < len(ckey) and ckey[b] == ckey[a]:
+            b += 1
+        r = ckey[a] // nzone
+        for p in range(a, b - 1, 2):
+            c_lo = max(math.ceil((cx[p] - lon0) * k - 0.5), 0)
+            c_hi = min(math.floor((cx[p + 1] - lon0) * k - 0.5), ncol - 1)
+            if c_hi >= c_lo:
+                nin += c_hi - c_lo + 1
+        a = b
+    ikey = np.empty(nin, np.int64)
+    j = 0
+    a = 0
+    while a < len(ckey):
+        b = a
+        while b < len(ckey) and ckey[b] == ckey[a]:
+            b += 1
+        r = ckey[a] // nzone
+        z = ckey[a] - r * nzone
+        for p in range(a, b - 1, 2):
+            c_lo = max(math.ceil((cx[p] - lon0) * k - 0.5), 0)
+            c_hi = min(math.floor((cx[p + 1] - lon0) * k - 0.5), ncol - 1)
+            for c in range(c_lo, c_hi + 1):
+                ikey[j] = (r * ncol + c) * nzone + z
+                j += 1
+        a = b
+    ikey = np.sort(ikey)
+    # 3. merge the two sorted key lists into entries
+    nent = 0
+    i = 0
+    m = 0
+    while i < len(ekey) or m < len(ikey):
+        key = ekey[i] if m >= len(ikey) or (i < len(ekey) and ekey[i] < ikey[m]) else ikey[m]
+        while i < len(ekey) and ekey[i] == key:
+            i += 1
+        while m < len(ikey) and ikey[m] == key:
+            m += 1
+        nent += 1
+    cell_start = np.zeros(ncell + 1, np.int64)
+    ent_zone = np.empty(nent, np.int32)
+    ent_in = np.zeros(nent, np.bool_)
+    ent_estart = np.zeros(nent + 1, np.int64)
+    i = 0
+    m = 0
+    q = 0
+    while i < len(ekey) or m < len(ikey):
+        key = ekey[i] if m >= len(ikey) or (i < len(ekey) and ekey[i] < ikey[m]) else ikey[m]
+        while i < len(ekey) and ekey[i] == key:
+            i += 1
+        while m < len(ikey) and ikey[m] == key:
+            ent_in[q] = True
+            m += 1
+        cell = key // nzone
+        ent_zone[q] = key - cell * nzone
+        ent_estart[q + 1] = i
+        cell_start[cell + 1] += 1
+        q += 1
+    for c in range(ncell):
+        cell_start[c + 1] += cell_start[c]
+    return cell_start, ent_zone, ent_in, ent_estart, eids
+
+
+@njit(cache=True, nogil=True)
+def _inside(
+    ent: int,
+    plat: float,
+    plon: float,
+    clat: float,
+    clon: float,
+    x1: F64,
+    y1: F64,
+    x2: F64,
+    y2: F64,
+    ent_in: Bool,
+    ent_estart: I64,
+    ent_edges: I32,
+) -> bool:
+    state = bool(ent_in[ent])
+    for j in range(ent_estart[ent], ent_estart[ent + 1]):
+        e = ent_edges[j]
+        ax = x1[e]
+        ay = y1[e]
+        bx = x2[e]
+        by = y2[e]
+        d1 = (plon - clon) * (ay - clat) - (plat - clat) * (ax - clon)
+        d2 = (plon - clon) * (by - clat) - (plat - clat) * (bx - clon)
+        if (d1 > 0.0) == (d2 > 0.0):
+            continue
+        d3 = (bx - ax) * (clat - ay) - (by - ay) * (clon - ax)
+        d4 = (bx - ax) * (plat - ay) - (by - ay) * (plon - ax)
+        if (d3 > 0.0) != (d4 > 0.0):
+            state = not state
+    return state
+
+
+@njit(cache=True, nogil=True)
+def _cell_of(
+    plat: float, plon: float, lon0: float, lat0: float, k: float, ncol: int, nrow: int
+) -> int:
+    if not (math.isfinite(plat) and math.isfinite(plon)):
+        return -1
+    fc = (plon - lon0) * k
+    fr = (plat - lat0) * k
+    if fc < 0.0 or fr < 0.0:
+        return -1
+    c = int(fc)
+    r = int(fr)
+    if c == ncol and plon - lon0 <= ncol / k:
+        c = ncol - 1  # the closing edge (e.g. lon 180) belongs to the last column
+    if r == nrow and plat - lat0 <= nrow / k:
+        r = nrow - 1
+    if c >= ncol or r >= nrow:
+        return -1
+    return r * ncol + c
+
+
+@njit(cache=True, nogil=True)
+def first_zone(
+    lat: F64,
+    lon: F64,
+    x1: F64,
+    y1: F64,
+    x2: F64,
+    y2: F64,
+    lon0: float,
+    lat0: float,
+    k: float,
+    ncol: int,
+    nrow: int,
+    cell_start: I64,
+    ent_zone: I32,
+    ent_in: Bool,
+    ent_estart: I64,
+    ent_edges: I32,
+) -> I32:
+    """Lowest zone index containing each point, -1 for none."""
+    n = len(lat)
+    out = np.full(n, -1, np.int32)
+    for i in range(n):
+        plat = lat[i]
+        plon = lon[i]
+        cell = _cell_of(plat, plon, lon0, lat0, k, ncol, nrow)
+        if cell < 0:
+            continue
+        r = cell // ncol
+        c = cell - r * ncol
+        clat = lat0 + (r + 0.5) / k
+        clon = lon0 + (c + 0.5) / k
+        for ent in range(cell_start[cell], cell_start[cell + 1]):
+            if _inside(ent, plat, plon, clat, clon, x1, y1, x2, y2, ent_in, ent_estart, ent_edges):
+                out[i] = ent_zone[ent]
+                break
+    return out
+
+
+@njit(cache=True, nogil=True)
+def all_zones(
+    lat: F64,
+    lon: F64,
+    x1: F64,
+    y1: F64,
+    x2: F64,
+    y2: F64,
+    lon0: float,
+    lat0: float,
+    k: float,
+    ncol: int,
+    nrow: int,
+    cell_start: I64,
+    ent_zone: I32,
+    ent_in: Bool,
+    ent_estart: I64,
+    ent_edges: I32,
+) -> tuple[I64, I64]:
+    """Every (point, zone) pair with the point inside the zone, ordered by point then zone."""
+    n = len(lat)
+    cap = max(16, 2 * n)
+    pi = np.empty(cap, np.int64)
+    zi = np.empty(cap, np.int64)
+    m = 0
+    for i in range(n):
+        plat = lat[i]
+        plon = lon[i]
+        cell = _cell_of(plat, plon, lon0, lat0, k, ncol, nrow)
+        if cell < 0:
+            continue
+        r = cell // ncol
+        c = cell - r * ncol
+        clat = lat0 + (r + 0.5) / k
+        clon = lon0 + (c + 0.5) / k
+        for ent in range(cell_start[cell], cell_start[cell + 1]):
+            if _inside(ent, plat, plon, clat, clon, x1, y1, x2, y2, ent_in, ent_estart, ent_edges):
+                if m == cap:
+                    cap *= 2
+                    npi = np.empty(cap, np.int64)
+                    nzi = np.empty(cap, np.int64)
+                    npi[:m] = pi[:m]
+                    nzi[:m] = zi[:m]
+                    pi = npi
+                    zi = nzi
+                pi[m] = i
+                zi[m] = ent_zone[ent]
+                m += 1
+    return pi[:m].copy(), zi[:m].copy()
