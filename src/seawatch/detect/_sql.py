@@ -36,14 +36,17 @@ def check_portable(sql: str) -> None:
 
 
 def render(template: str, **literals: float | int) -> str:
-    """``template`` with ``{name}`` replaced by numeric literals (finite numbers only)."""
+    """``template`` with ``{name}`` replaced by numeric literals (finite numbers only):
+    integers as integers, floats as DOUBLE literals in scientific notation."""
     text: dict[str, str] = {}
     for name, value in literals.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParameterError(f"SQL literal {name} must be a number, not {value!r}")
         if isinstance(value, float) and not math.isfinite(value):
             raise ParameterError(f"SQL literal {name} must be finite")
-        text[name] = repr(int(value)) if isinstance(value, int) else repr(float(value))
+        # floats in scientific notation: both DuckDB and Spark read ``0.0045`` as a DECIMAL
+        # (slow fixed-point arithmetic), ``4.5e-03`` as a DOUBLE
+        text[name] = repr(int(value)) if isinstance(value, int) else format(float(value), ".17e")
     return template.format(**text)
 
 

@@ -18,9 +18,10 @@ The pair search and the merging are portable SQL (:data:`CLOSE_PAIRS_SQL`,
    over ``max_dist_m`` in degrees; within a band, longitude cells are widened by
    ``1 / cos`` of the largest latitude of the band and its neighbours, so that a cell is
    at least ``max_dist_m`` wide everywhere (exact up to 89° latitude). Each slot is copied
-   into its 9 neighbouring cells (a ``VALUES`` cross join) and joined to the slots *of the
-   same time* whose home cell is that cell, with ``a.mmsi < b.mmsi``: a pair within range
-   lies in neighbouring cells and is found exactly once, whatever cell edge it sits on.
+   into its own cell and its 4 forward neighbours (a ``VALUES`` cross join: a halo of half
+   the 8 neighbours, which is enough because the relation is symmetric) and joined to the
+   slots *of the same time* whose home cell is that cell: a pair within range lies in
+   neighbouring cells and is found exactly once, whatever cell edge it sits on.
 2. Haversine distance (``radians``/``asin``) and the ``max_dist_m`` filter.
 3. *Gaps and islands*: ``LAG`` over each pair's close slots flags breaks, a running
    ``SUM() OVER (ROWS ...)`` numbers the islands; aggregated with ``median`` speeds.
@@ -148,31 +149,33 @@ WITH s AS (
 ),
 a AS (
   SELECT mmsi, slot_no, lat, lon, sog_kn, interp, cy,
-         CAST(floor(lon / ({cell} / cos(radians(least(89.0,
+         CAST(floor(lon / ({cell} / cos(radians(least(8.9e1,
               greatest(abs((cy - 1) * {cell}), abs((cy + 2) * {cell}))))))) AS BIGINT) AS cx
   FROM s
 ),
 offs AS (
-  SELECT dy, dx FROM (VALUES (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 0), (0, 1),
-                             (1, -1), (1, 0), (1, 1)) AS o(dy, dx)
+  SELECT dy, dx FROM (VALUES (0, 0), (0, 1), (1, -1), (1, 0), (1, 1)) AS o(dy, dx)
 ),
 h AS (
-  SELECT s.mmsi, s.slot_no, s.lat, s.lon, s.sog_kn, s.interp, s.cy + o.dy AS cy,
-         CAST(floor(s.lon / ({cell} / cos(radians(least(89.0,
+  SELECT s.mmsi, s.slot_no, s.lat, s.lon, s.sog_kn, s.interp, o.dy + o.dx * o.dx AS fwd,
+         s.cy + o.dy AS cy,
+         CAST(floor(s.lon / ({cell} / cos(radians(least(8.9e1,
               greatest(abs((s.cy + o.dy - 1) * {cell}), abs((s.cy + o.dy + 2) * {cell})))))))
               AS BIGINT) + o.dx AS cx
   FROM s CROSS JOIN offs o
 ),
 j AS (
-  SELECT a.mmsi AS mmsi_a, h.mmsi AS mmsi_b, a.slot_no,
+  SELECT least(a.mmsi, h.mmsi) AS mmsi_a, greatest(a.mmsi, h.mmsi) AS mmsi_b, a.slot_no,
          (a.lat + h.lat) / 2 AS lat, (a.lon + h.lon) / 2 AS lon,
-         a.sog_kn AS sog_a, h.sog_kn AS sog_b,
-         CASE WHEN a.interp OR h.interp THEN 0.0 ELSE 1.0 END AS observed,
-         2 * {radius} * asin(sqrt(least(1.0,
+         CASE WHEN a.mmsi < h.mmsi THEN a.sog_kn ELSE h.sog_kn END AS sog_a,
+         CASE WHEN a.mmsi < h.mmsi THEN h.sog_kn ELSE a.sog_kn END AS sog_b,
+         CASE WHEN a.interp OR h.interp THEN 0e0 ELSE 1e0 END AS observed,
+         2 * {radius} * asin(sqrt(least(1e0,
              power(sin(radians(h.lat - a.lat) / 2), 2)
              + cos(radians(a.lat)) * cos(radians(h.lat))
                * power(sin(radians(h.lon - a.lon) / 2), 2)))) AS dist_m
-  FROM a JOIN h ON a.slot_no = h.slot_no AND a.cy = h.cy AND a.cx = h.cx AND a.mmsi < h.mmsi
+  FROM a JOIN h ON a.slot_no = h.slot_no AND a.cy = h.cy AND a.cx = h.cx
+  WHERE a.mmsi <> h.mmsi AND (h.fwd > 0 OR a.mmsi < h.mmsi)
 )
 SELECT mmsi_a, mmsi_b, slot_no, min(dist_m) AS dist_m, avg(lat) AS lat, avg(lon) AS lon,
        avg(sog_a) AS sog_a, avg(sog_b) AS sog_b, max(observed) AS observed
@@ -183,7 +186,10 @@ GROUP BY mmsi_a, mmsi_b, slot_no
 """Close pairs: one row per pair (``mmsi_a < mmsi_b``) and slot within ``max_dist_m``.
 
 View ``slots(mmsi BIGINT, slot_no BIGINT, lat, lon, sog_kn DOUBLE, interp BOOLEAN)``.
-A vessel with parallel segments in one slot keeps its closest one (``min(dist_m)``)."""
+Each slot is copied into its own cell and the 4 *forward* neighbours (north row and east);
+a pair in one cell is joined once (``a.mmsi < b.mmsi``), a pair in two neighbouring cells
+once from whichever of the two sees the other forward. A vessel with parallel segments in
+one slot keeps its closest one (``min(dist_m)``)."""
 
 ISLANDS_SQL = """
 WITH f AS (

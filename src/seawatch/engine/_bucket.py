@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from seawatch.detect import KERNELS, GeoContext, resolve_geo
+from seawatch.engine._partition import read_scratch, write_scratch
 from seawatch.schema import EVENTS, POSITIONS
 from seawatch.tracks import ResampleParams, prepare, resample
 
@@ -52,7 +52,7 @@ def read_bucket(files: tuple[Path, ...]) -> pa.Table:
     """The bucket's positions (all days), in the columns the shuffle kept."""
     if not files:
         return POSITIONS.empty_table()
-    tables = [pq.read_table(f) for f in files]
+    tables = [read_scratch(f) for f in files]
     return pa.concat_tables(tables, promote_options="default")
 
 
@@ -82,7 +82,7 @@ def run_bucket(task: BucketTask) -> BucketResult:
 
 
 def write_slots_by_day(slots: pa.Table, root: Path, bucket: int) -> tuple[str, ...]:
-    """Write ``root/day=YYYY-MM-DD/b=K.parquet`` for each UTC day of the slots."""
+    """Write ``root/day=YYYY-MM-DD/b=K.arrow`` for each UTC day of the slots."""
     if slots.num_rows == 0:
         return ()
     us = np.asarray(pc.cast(slots.column("slot"), pa.int64()).to_numpy(), np.int64)
@@ -96,8 +96,8 @@ def write_slots_by_day(slots: pa.Table, root: Path, bucket: int) -> tuple[str, .
     written: list[str] = []
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         name = datetime.fromtimestamp(int(day_sorted[a]) * 86_400, tz=UTC).date().isoformat()
-        path = root / f"day={name}" / f"b={bucket}.parquet"
+        path = root / f"day={name}" / f"b={bucket}.arrow"
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table.slice(a, b - a), path, compression="lz4")
+        write_scratch(table.slice(a, b - a), path)
         written.append(name)
     return tuple(written)

@@ -1,5 +1,8 @@
 """Partitioning: mmsi buckets, the one-pass shuffle of the store into them, and the
-reception-density grid the gap detector needs (computed over all vessels during the pass)."""
+reception-density grid the gap detector needs (computed over all vessels during the pass).
+
+Scratch files are uncompressed Arrow IPC (written and read back once, on the same machine:
+no compression or encoding to pay for)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 I64 = npt.NDArray[np.int64]
@@ -61,7 +65,14 @@ class Coverage:
             return
         cl = np.floor(lat[ok] / self.cell_deg).astype(np.int64)
         co = np.floor(lon[ok] / self.cell_deg).astype(np.int64)
-        keys, n = np.unique(cl * 100_000 + co, return_counts=True)
+        key = cl * 100_000 + co
+        lo_k, hi_k = int(key.min()), int(key.max())
+        if hi_k - lo_k < 50_000_000:  # a counting pass, O(n)
+            n_all = np.bincount(key - lo_k)
+            idx = np.flatnonzero(n_all)
+            keys, n = idx + lo_k, n_all[idx]
+        else:
+            keys, n = np.unique(key, return_counts=True)
         for k, c in zip(keys.tolist(), n.tolist(), strict=True):
             self.counts[k] = self.counts.get(k, 0) + c
         lo, hi = int(ts[ok].min()), int(ts[ok].max())
@@ -86,6 +97,27 @@ class Coverage:
         )
 
 
+def write_scratch(table: pa.Table, path: Path) -> None:
+    """An uncompressed Arrow IPC file."""
+    feather.write_feather(table, path, compression="uncompressed")
+
+
+def read_scratch(path: Path) -> pa.Table:
+    """A file of :func:`write_scratch` (memory-mapped)."""
+    return feather.read_table(path, memory_map=True)
+
+
+def iter_store_days(files: Iterable[Path]) -> Iterable[tuple[date, pa.Table]]:
+    """The store's position files (``positions/day=YYYY-MM-DD/*.parquet``, in day order)
+    read one day at a time, only the :data:`COLUMNS` the kernels need."""
+    by_day: dict[str, list[Path]] = {}
+    for f in files:
+        by_day.setdefault(f.parent.name.removeprefix("day="), []).append(f)
+    for day in sorted(by_day):
+        tables = [pq.read_table(f, columns=list(COLUMNS)) for f in by_day[day]]
+        yield date.fromisoformat(day), pa.concat_tables(tables)
+
+
 def shuffle(
     days: Iterable[tuple[date, pa.Table]],
     out: Path,
@@ -94,8 +126,8 @@ def shuffle(
     coverage: Coverage | None = None,
     progress: Callable[[date, int], None] | None = None,
 ) -> list[list[Path]]:
-    """Split each day's positions into ``n_buckets`` mmsi buckets written as Parquet files
-    ``out/b=K/YYYY-MM-DD.parquet``; returns the files of each bucket. One day in memory."""
+    """Split each day's positions into ``n_buckets`` mmsi buckets written as Arrow IPC files
+    ``out/b=K/YYYY-MM-DD.arrow``; returns the files of each bucket. One day in memory."""
     files: list[list[Path]] = [[] for _ in range(n_buckets)]
     for day, table in days:
         cols = [c for c in COLUMNS if c in table.column_names]
@@ -122,9 +154,9 @@ def shuffle(
         for k in range(n_buckets):
             n = int(counts[k])
             if n:
-                path = out / f"b={k}" / f"{day.isoformat()}.parquet"
+                path = out / f"b={k}" / f"{day.isoformat()}.arrow"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(sorted_table.slice(offset, n), path, compression="lz4")
+                write_scratch(sorted_table.slice(offset, n), path)
                 files[k].append(path)
             offset += n
         del sorted_table, table

@@ -40,7 +40,6 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from seawatch._exceptions import ParameterError
 from seawatch._version import __version__
@@ -51,7 +50,14 @@ from seawatch.detect.identity import identity_changes
 from seawatch.detect.interception import InterceptionParams, interceptions
 from seawatch.detect.watchlist import watchlist_hits
 from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket
-from seawatch.engine._partition import Coverage, count_rows, plan_buckets, shuffle
+from seawatch.engine._partition import (
+    Coverage,
+    count_rows,
+    iter_store_days,
+    plan_buckets,
+    read_scratch,
+    shuffle,
+)
 from seawatch.schema import EVENTS
 from seawatch.tracks import SLOTS, ResampleParams
 
@@ -82,8 +88,6 @@ class EventStore(Protocol):
     """What the engine needs of :class:`seawatch.store.Store`."""
 
     def files(self, table: str) -> list[Path]: ...
-
-    def iter_position_days(self) -> Iterable[tuple[Any, pa.Table]]: ...
 
     def events(self, *, types: Iterable[str] | None = None) -> pa.Table: ...
 
@@ -190,7 +194,7 @@ def run_detectors(
                 progress("shuffle", rows, total)
 
         bucket_files = shuffle(
-            store.iter_position_days(),
+            iter_store_days(files),
             root / "positions",
             n_buckets=n_buckets,
             coverage=coverage,
@@ -295,11 +299,8 @@ def _pair_step(
     out: list[pa.Table] = []
     day_dirs = sorted(slots_dir.glob("day=*")) if slots_dir.is_dir() else []
     for i, day_dir in enumerate(day_dirs):
-        files = sorted(day_dir.glob("*.parquet"), key=lambda p: int(p.stem.split("=")[1]))
-        slots = pa.concat_tables([pq.read_table(f) for f in files])
-        day0 = int(
-            np.datetime64(day_dir.name.split("=")[1], "D").astype("datetime64[us]").view(np.int64)
-        )
+        slots = _read_slots([day_dir])
+        day0 = _day_us(day_dir)
         close = _enc.close_pairs(slots, params=params, runner=runner)
         del slots
         stats.n_close_pairs += close.num_rows
@@ -314,9 +315,9 @@ def _pair_step(
 
 def _read_slots(day_dirs: Iterable[Path]) -> pa.Table:
     tables = [
-        pq.read_table(f)
+        read_scratch(f)
         for d in day_dirs
-        for f in sorted(d.glob("*.parquet"), key=lambda p: int(p.stem.split("=")[1]))
+        for f in sorted(d.glob("*.arrow"), key=lambda p: int(p.stem.split("=")[1]))
     ]
     return pa.concat_tables([SLOTS.empty_table(), *tables]) if tables else SLOTS.empty_table()
 
