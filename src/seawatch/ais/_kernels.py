@@ -123,14 +123,14 @@ def _bits(sb: npt.NDArray[np.uint8], nch: int, start: int, width: int) -> int:
     for c in range(c0, c1 + 1):
         acc = (acc << 6) | (np.int64(sb[c]) if c < nch else 0)
     shift = 5 - (start + width - 1) % 6
-    return (acc >> shift) & ((np.int64(1) << width) - 1)
+    return int((acc >> shift) & ((np.int64(1) << width) - 1))
 
 
 @nb.njit(cache=True, inline="always")
 def _sbits(sb: npt.NDArray[np.uint8], nch: int, start: int, width: int) -> int:
     v = _bits(sb, nch, start, width)
-    if v >= (np.int64(1) << (width - 1)):
-        v -= np.int64(1) << width
+    if v >= (1 << (width - 1)):
+        v -= 1 << width
     return v
 
 

@@ -94,7 +94,7 @@ def _parse_uint(buf: npt.NDArray[np.uint8], a: int, b: int) -> int:
 
 
 @nb.njit(cache=True)
-def _station_hash(buf: npt.NDArray[np.uint8], a: int, b: int) -> int:
+def _station_hash(buf: npt.NDArray[np.uint8], a: int, b: int) -> np.int64:
     h = np.uint64(14695981039346656037)
     for i in range(a, b):
         h = (h ^ np.uint64(buf[i])) * np.uint64(1099511628211)
