@@ -217,3 +217,22 @@ def test_engine_pairs_give_the_same_event() -> None:
     without = interceptions(slots, statics=st, geo=geo)
     assert with_pairs.num_rows == 1
     assert with_pairs.equals(without)
+
+
+def test_escort_after_the_stop_is_not_part_of_the_contact() -> None:
+    # A lies alongside while B is stopped (2-3 h), then escorts B away north at 300 m
+    b = target("north")
+
+    def escort(h: float) -> tuple[float, float]:
+        bl, bo = b(h)
+        off = 300.0 if h >= 2.0 else max(300.0, 10 * M_PER_NM * (2.0 - h))
+        return move(bl, bo, 0.0, -off)
+
+    ev = run(escort, b)
+    assert ev.num_rows == 1
+    d = details(ev)
+    assert d["contact_h"] == pytest.approx(1.0, abs=0.2)
+    assert d["escort_h"] > 2.5
+    assert d["diversion"]["kinds"] == ["course"]
+    end = ev.column("end")[0].as_py()
+    assert (end.hour, end.minute) in ((3, 0), (3, 10))

@@ -12,7 +12,9 @@ An event needs, for an ordered pair (A = interceptor, B = target):
 
 1. **contact**: slots where the two are within ``close_dist_m``, merged across up to
    ``max_missing_slots`` missing slots; B below ``target_max_speed_kn`` in at least
-   ``min_contact_min`` minutes of them (slots x slot length);
+   ``min_contact_min`` minutes of them (slots x slot length). The contact ends with B's
+   last slow slot alongside A: when A stays close while B sails on (an escort), that part
+   is ``details.escort_h`` and the diversion is measured from when B got under way;
 2. **approach**: over the ``approach_window_h`` before the contact, the range shrank by
    ``min_closing_m`` or more, A's mean speed exceeded B's by ``min_speed_margin_kn``, and B
    was under way (mean >= ``target_min_speed_before_kn``: B *slowed*);
@@ -32,6 +34,7 @@ tanker (80-89), and by ``high_seas_bonus`` outside every ``*-eez`` zone; at most
 
 ``vessels`` lists both MMSIs (sorted, as every event); the roles are in the details:
 ``interceptor``, ``target``, ``approach_speed_kn``, ``closing_m``, ``closest_m``,
+``contact_h``, ``escort_h``,
 ``target_speed_before_kn`` / ``_during_kn`` / ``_after_kn``, ``diversion`` (``kinds``,
 ``course_change_deg``, ``destination_before``/``_after``, ``dark_h``), ship types and
 groups, ``high_seas``. The event spans the contact (first close slot to the end of the
@@ -94,7 +97,7 @@ class InterceptionParams:
     target_min_speed_before_kn: float = 5.0
     """B's mean speed before the contact (it was under way, then slowed)."""
     after_window_h: float = 12.0
-    """Window after the contact where a diversion is looked for."""
+    """Window after the contact where a diversion is looked for (after B gets under way again)."""
     course_window_h: float = 1.0
     """Length of track after the contact whose bearing is compared."""
     min_course_change_deg: float = 45.0
@@ -414,7 +417,7 @@ def _evaluate(
     a_type = types.get(a)
     if a_type is not None and a_type in p.excluded_interceptor_types:
         return None
-    t0, t1 = int(times[0]), int(times[-1])
+    t0, t_together = int(times[0]), int(times[-1])
     # B slow while together
     ib = np.searchsorted(sb.slot, times)
     ib = np.minimum(ib, len(sb.slot) - 1)
@@ -422,6 +425,16 @@ def _evaluate(
     slow = np.isfinite(b_sog_c) & (b_sog_c < p.target_max_speed_kn)
     if slow.sum() * p.slot_min < p.min_contact_min - 1e-9:
         return None
+    # the stop ends with B's last slow slot alongside A; A may stay on as an escort, and the
+    # diversion is measured from when B gets under way again
+    k_end = int(np.flatnonzero(slow)[-1])
+    t1 = int(times[k_end])
+    times, ib, b_sog_c, slow = (
+        times[: k_end + 1],
+        ib[: k_end + 1],
+        b_sog_c[: k_end + 1],
+        slow[: k_end + 1],
+    )
     # approach
     w0 = t0 - round(p.approach_window_h * 3.6e9)
     wa, wb = _window(sa, w0, t0), _window(sb, w0, t0)
@@ -480,18 +493,22 @@ def _evaluate(
             kinds.append("destination")
             div["destination_before"] = before_d[-1]
             div["destination_after"] = changed[0]
-    # dark
-    nxt = int(np.searchsorted(sb.slot, t1, side="right"))
+    # dark: a silence of dark_min_h or more that starts within the after window (the
+    # silence after B's last slot runs to the end of the data)
     dark_us = round(p.dark_min_h * 3.6e9)
-    if nxt < len(sb.slot):
-        silent = int(sb.slot[nxt]) - t1
+    k0 = int(np.searchsorted(sb.slot, t1, side="left"))
+    k1 = int(np.searchsorted(sb.slot, after_end, side="left"))
+    for k in range(k0, max(k1, k0 + 1)):
+        if k >= len(sb.slot):
+            break
+        last = k + 1 >= len(sb.slot)
+        silent = (data_end if last else int(sb.slot[k + 1])) - int(sb.slot[k])
         if silent >= dark_us:
             kinds.append("dark")
-            div["dark_h"] = silent / 3.6e9
-    elif data_end - t1 >= dark_us:
-        kinds.append("dark")
-        div["dark_h"] = None  # still dark at the end of the data
-        div["dark_until_end_of_data"] = True
+            div["dark_start"] = iso_us(int(sb.slot[k]) + slot_us)
+            div["dark_h"] = None if last else silent / 3.6e9
+            div["dark_until_end_of_data"] = last
+            break
     if not kinds:
         return None
     div["kinds"] = kinds
@@ -524,6 +541,7 @@ def _evaluate(
             "closest_m": float(d[kc]),
             "closest_at": iso_us(int(times[kc])),
             "contact_h": (t1 + slot_us - t0) / 3.6e9,
+            "escort_h": (t_together - t1) / 3.6e9,
             "target_slow_h": float(slow.sum()) * p.slot_min / 60.0,
             "target_speed_before_kn": b_speed_before,
             "target_speed_during_kn": _mean(b_sog_c),
