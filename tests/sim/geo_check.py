@@ -87,3 +87,21 @@ def nearest_port_km(data: Path, lat: float, lon: float) -> float:
     dy = (p[:, 0] - lat) * M_PER_DEG
     dx = (p[:, 1] - lon) * M_PER_DEG * math.cos(math.radians(lat))
     return float(np.min(np.hypot(dx, dy))) / 1000.0
+
+
+def nearest_port_km_many(data: Path, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """:func:`nearest_port_km` for arrays of points (ports prefiltered to the bounding box)."""
+    p = ports(data)
+    pad = 1.0
+    box = (
+        (p[:, 0] > lat.min() - pad)
+        & (p[:, 0] < lat.max() + pad)
+        & (p[:, 1] > lon.min() - pad)
+        & (p[:, 1] < lon.max() + pad)
+    )
+    q = p[box]
+    if len(q) == 0:
+        return np.full(len(lat), np.inf)
+    dy = (q[None, :, 0] - lat[:, None]) * M_PER_DEG
+    dx = (q[None, :, 1] - lon[:, None]) * M_PER_DEG * np.cos(np.radians(lat[:, None]))
+    return np.hypot(dx, dy).min(axis=1) / 1000.0
