@@ -27,6 +27,7 @@ bucket order, then sorted).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -57,6 +58,7 @@ from seawatch.engine._partition import (
     plan_buckets,
     read_scratch,
     shuffle,
+    write_scratch,
 )
 from seawatch.schema import EVENTS
 from seawatch.tracks import SLOTS, ResampleParams
@@ -219,13 +221,26 @@ def run_detectors(
         parts = [r.events for r in results]
         g = resolve_geo(geo)
         encounter_events: pa.Table | None = None
-        if enc_params is not None and slots_dir is not None:
-            encounter_events = _pair_step(slots_dir, enc_params, geo=g, stats=st, progress=progress)
-            parts.append(encounter_events)
-        if icp_params is not None and slots_dir is not None:
+        pairs_dir = root / "pairs" if icp_params is not None else None
+        if slots_dir is not None:
+            enc = _pair_step(
+                slots_dir,
+                enc_params,
+                icp_params,
+                pairs_dir=pairs_dir,
+                geo=g,
+                stats=st,
+                progress=progress,
+            )
+            if enc_params is not None:
+                encounter_events = enc
+                parts.append(enc)
+        if icp_params is not None and slots_dir is not None and pairs_dir is not None:
             statics = store.statics()
             parts.append(
-                _interceptions(slots_dir, icp_params, statics=statics, geo=g, progress=progress)
+                _interceptions(
+                    slots_dir, pairs_dir, icp_params, statics=statics, geo=g, progress=progress
+                )
             )
     if any(d in STATICS_DETECTORS for d in selected):
         parts.extend(_statics_step(store, selected, params, geo=g))
@@ -287,30 +302,51 @@ def _map_buckets(
 
 def _pair_step(
     slots_dir: Path,
-    params: _enc.EncounterParams,
+    enc: _enc.EncounterParams | None,
+    icp: InterceptionParams | None,
     *,
+    pairs_dir: Path | None,
     geo: GeoContext,
     stats: EngineStats,
     progress: Callable[[str, int, int], None] | None,
 ) -> pa.Table:
-    """Encounters over the slot files, one UTC day at a time, carried across midnight."""
+    """The pair search over the slot files, one UTC day at a time: encounters streamed
+    (carried across midnight); with ``icp``, the pairs within its ``close_dist_m`` written
+    per day to ``pairs_dir`` for the interception windows. One SQL pass serves both."""
     runner = DuckDBRunner()
-    stream = _enc.EncounterStream(params=params, geo=geo, runner=runner)
-    out: list[pa.Table] = []
+    search = enc if enc is not None else _enc.EncounterParams()
+    max_dist = max(
+        enc.max_dist_m if enc is not None else 0.0, icp.close_dist_m if icp is not None else 0.0
+    )
+    search = dataclasses.replace(search, max_dist_m=max_dist)
+    stream = _enc.EncounterStream(params=enc, geo=geo, runner=runner) if enc is not None else None
+    out: list[pa.Table] = [EVENTS.empty_table()]
     day_dirs = sorted(slots_dir.glob("day=*")) if slots_dir.is_dir() else []
     for i, day_dir in enumerate(day_dirs):
         slots = _read_slots([day_dir])
         day0 = _day_us(day_dir)
-        close = _enc.close_pairs(slots, params=params, runner=runner)
+        close = _enc.close_pairs(slots, params=search, runner=runner)
         del slots
-        stats.n_close_pairs += close.num_rows
-        out.append(stream.push_close(close, until=day0 + DAY_US))
-        stats.max_carried_pairs = max(stats.max_carried_pairs, stream.carried_rows)
+        if icp is not None and pairs_dir is not None:
+            near = close.filter(pc.less_equal(close.column("dist_m"), icp.close_dist_m))
+            slot_us = pc.multiply(near.column("slot_no"), pa.scalar(search.slot_us, pa.int64()))
+            pairs = pa.table(
+                {"mmsi_a": near.column("mmsi_a"), "mmsi_b": near.column("mmsi_b"), "slot": slot_us}
+            )
+            pairs_dir.mkdir(parents=True, exist_ok=True)
+            write_scratch(pairs, pairs_dir / f"{day_dir.name}.arrow")
+        if stream is not None and enc is not None:
+            if max_dist > enc.max_dist_m:
+                close = close.filter(pc.less_equal(close.column("dist_m"), enc.max_dist_m))
+            stats.n_close_pairs += close.num_rows
+            out.append(stream.push_close(close, until=day0 + DAY_US))
+            stats.max_carried_pairs = max(stats.max_carried_pairs, stream.carried_rows)
         if progress is not None:
             progress("pairs", i + 1, len(day_dirs))
-    out.append(stream.finish())
+    if stream is not None:
+        out.append(stream.finish())
     runner.close()
-    return pa.concat_tables([EVENTS.empty_table(), *out])
+    return pa.concat_tables(out)
 
 
 def _read_slots(day_dirs: Iterable[Path]) -> pa.Table:
@@ -330,6 +366,7 @@ def _day_us(day_dir: Path) -> int:
 
 def _interceptions(
     slots_dir: Path,
+    pairs_dir: Path,
     params: InterceptionParams,
     *,
     statics: pa.Table,
@@ -352,7 +389,15 @@ def _interceptions(
         slots = _read_slots(near)
         us = pc.cast(slots.column("slot"), pa.int64())
         slots = slots.filter(pc.and_(pc.greater_equal(us, lo), pc.less(us, hi)))
-        ev = interceptions(slots, statics=statics, params=params, geo=geo)
+        pair_files = [pairs_dir / f"{d.name}.arrow" for d in near]
+        pair_tables = [read_scratch(f) for f in pair_files if f.exists()]
+        if not pair_tables:
+            continue
+        pairs = pa.concat_tables(pair_tables)
+        pairs = pairs.filter(
+            pc.and_(pc.greater_equal(pairs.column("slot"), lo), pc.less(pairs.column("slot"), hi))
+        )
+        ev = interceptions(slots, statics=statics, pairs=pairs, params=params, geo=geo)
         if ev.num_rows:
             st = pc.cast(ev.column("start"), pa.int64())
             ev = ev.filter(pc.and_(pc.greater_equal(st, day0), pc.less(st, day0 + DAY_US)))
