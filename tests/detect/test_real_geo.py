@@ -19,7 +19,7 @@ from seawatch.detect import BundledGeo, loitering, port_visits, zone_events
 from seawatch.schema import POSITIONS
 
 geo_mod = pytest.importorskip("seawatch.geo")
-if not all(hasattr(geo_mod, f) for f in ("nearest_port", "zones", "region_of", "on_land")):
+if not all(hasattr(geo_mod, f) for f in ("nearest_port", "region_of", "on_land")):
     pytest.skip("seawatch.geo is not there yet", allow_module_level=True)
 
 SAMPLE = Path(seawatch.__file__).parent / "data" / "samples" / "noaa_caribbean_20220103.csv.gz"
@@ -54,15 +54,17 @@ def test_geography_basics(geo: BundledGeo) -> None:
     assert geo.region_of(lat[:1], lon[:1])[0] == "caribbean"
 
 
-def test_port_visits_in_san_juan_sample(geo: BundledGeo) -> None:
+def test_port_visits_in_noaa_sample(geo: BundledGeo) -> None:
+    # 24 minutes of NOAA AIS from Cuba to the Virgin Islands (2022-01-03)
     ev = port_visits(_sample(), geo=geo)
-    assert ev.num_rows > 0
+    assert ev.num_rows > 20
     ports = [json.loads(d)["port"] for d in ev.column("details").to_pylist()]
     assert all(p["name"] for p in ports)
-    # the sample is San Juan harbour: every visit is to a port within ~20 km of it
+    assert {"PR", "VI"} <= {p["country"] for p in ports}
+    assert "Charlotte Amalie" in {p["name"] for p in ports}
     lat = np.asarray(ev.column("lat").to_numpy())
     lon = np.asarray(ev.column("lon").to_numpy())
-    assert (np.abs(lat - 18.46) < 0.2).all() and (np.abs(lon + 66.1) < 0.2).all()
+    assert ((lat > 10) & (lat < 25) & (lon > -85) & (lon < -60)).all()
     assert set(ev.column("region").to_pylist()) <= {"caribbean", None}
 
 
@@ -73,6 +75,10 @@ def test_slow_vessel_in_the_open_caribbean_is_loitering(geo: BundledGeo) -> None
 
 
 def test_sailing_into_venezuelan_waters(geo: BundledGeo) -> None:
+    try:
+        geo_mod.zones()
+    except (AttributeError, seawatch.GeoError):
+        pytest.skip("seawatch.geo has no zones yet")
     # due south toward the Venezuelan coast near 66 W (coast at ~10.6 N)
     rows = drift(2, start_min=0, hours=22, lat=14.0, lon=-66.0, speed_kn=9, course_deg=180)
     ev = zone_events(positions(rows), geo=geo)
