@@ -12,8 +12,9 @@ is fixed for the whole run, so multi-day runs have events crossing midnight.
 
 Measures, in one process: the ingest (``Store.ingest`` of the Parquet files) and
 ``seawatch.engine.run_detectors`` with every detector, their wall times, positions per
-second over both, and the peak RSS of this process and of the largest worker process
-(``getrusage``). Run ``--days 1`` and ``--days 2`` to check that peak memory does not grow
+second over both, and peak memory: the high-water RSS of this process (``getrusage``,
+which includes generating the input) and, sampled every 0.1 s, the summed RSS of the whole
+process tree (this process and the engine's workers) during ingest and during detect. Run ``--days 1`` and ``--days 2`` to check that peak memory does not grow
 with the number of days (the engine streams days and bounds buckets by ``bucket_rows``).
 
 ``--geo fake`` (the default) uses :class:`BenchGeo`, a geography with lookups of a few numpy
@@ -32,6 +33,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,6 +166,48 @@ def _rss_mib(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
 
 
+class TreeRss:
+    """Samples the summed RSS of this process and all its descendants (the engine's worker
+    processes are children of a forkserver, which ``getrusage`` does not see)."""
+
+    def __init__(self, interval_s: float = 0.1) -> None:
+        import psutil
+
+        self._psutil = psutil
+        self._interval = interval_s
+        self.peak_mib = 0.0
+        self.peak_workers_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = self._psutil.Process()
+        while not self._stop.is_set():
+            total = workers = 0.0
+            try:
+                total = me.memory_info().rss
+                for child in me.children(recursive=True):
+                    try:
+                        r = child.memory_info().rss
+                    except self._psutil.Error:
+                        continue
+                    total += r
+                    workers = max(workers, r)
+            except self._psutil.Error:
+                pass
+            self.peak_mib = max(self.peak_mib, total / 2**20)
+            self.peak_workers_mib = max(self.peak_workers_mib, workers / 2**20)
+            self._stop.wait(self._interval)
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--vessels", type=int, default=10_000)
@@ -190,7 +234,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         store = open_store(work / "store", create=True)
         t = time.perf_counter()
-        summary = store.ingest(sorted(src.glob("*.parquet")))
+        with TreeRss() as ingest_tree:
+            summary = store.ingest(sorted(src.glob("*.parquet")))
         ingest_s = time.perf_counter() - t
         rss_ingest = _rss_mib(resource.RUSAGE_SELF)
         stored = sum(pq.read_metadata(f).num_rows for f in store.files("positions"))
@@ -198,14 +243,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         stats = EngineStats()
         t = time.perf_counter()
-        events = run_detectors(
-            store,
-            workers=args.workers,
-            geo=BenchGeo() if args.geo == "fake" else None,
-            bucket_rows=args.bucket_rows,
-            stats=stats,
-            scratch_dir=work,
-        )
+        with TreeRss() as tree:
+            events = run_detectors(
+                store,
+                workers=args.workers,
+                geo=BenchGeo() if args.geo == "fake" else None,
+                bucket_rows=args.bucket_rows,
+                stats=stats,
+                scratch_dir=work,
+            )
         detect_s = time.perf_counter() - t
         counts: dict[str, int] = {}
         for ty in events.column("type").to_pylist():
@@ -227,7 +273,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "peak_rss_main_mib": round(_rss_mib(resource.RUSAGE_SELF)),
             "peak_rss_main_after_generate_mib": round(rss_gen),
             "peak_rss_main_after_ingest_mib": round(rss_ingest),
-            "peak_rss_largest_worker_mib": round(_rss_mib(resource.RUSAGE_CHILDREN)),
+            "peak_rss_ingest_tree_mib": round(ingest_tree.peak_mib),
+            "peak_rss_detect_tree_mib": round(tree.peak_mib),
+            "peak_rss_detect_largest_worker_mib": round(tree.peak_workers_mib),
             "buckets": stats.n_buckets,
             "slots": stats.n_slots,
             "close_pairs": stats.n_close_pairs,

@@ -7,7 +7,7 @@ no compression or encoding to pay for)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,10 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
+import pyarrow.ipc
 import pyarrow.parquet as pq
+
+from seawatch.schema import POSITIONS
 
 I64 = npt.NDArray[np.int64]
 
@@ -107,57 +110,85 @@ def read_scratch(path: Path) -> pa.Table:
     return feather.read_table(path, memory_map=True)
 
 
-def iter_store_days(files: Iterable[Path]) -> Iterable[tuple[date, pa.Table]]:
-    """The store's position files (``positions/day=YYYY-MM-DD/*.parquet``, in day order)
-    read one day at a time, only the :data:`COLUMNS` the kernels need."""
+SCRATCH = pa.schema([POSITIONS.field(c) for c in COLUMNS])
+"""Schema of the shuffled positions."""
+
+
+def iter_store_batches(
+    files: Iterable[Path], *, batch_rows: int = 1 << 20
+) -> Iterator[tuple[date, pa.Table]]:
+    """The store's position files (``positions/day=YYYY-MM-DD/*.parquet``) in day order,
+    as batches of at most ``batch_rows`` rows of the :data:`COLUMNS` the kernels need.
+    Memory: one batch (the store writes row groups of 64k rows)."""
     by_day: dict[str, list[Path]] = {}
     for f in files:
         by_day.setdefault(f.parent.name.removeprefix("day="), []).append(f)
     for day in sorted(by_day):
-        tables = [pq.read_table(f, columns=list(COLUMNS)) for f in by_day[day]]
-        yield date.fromisoformat(day), pa.concat_tables(tables)
+        d = date.fromisoformat(day)
+        for f in by_day[day]:
+            pf = pq.ParquetFile(f)
+            for batch in pf.iter_batches(batch_size=batch_rows, columns=list(COLUMNS)):
+                yield d, pa.Table.from_batches([batch]).cast(SCRATCH)
 
 
 def shuffle(
-    days: Iterable[tuple[date, pa.Table]],
+    batches: Iterable[tuple[date, pa.Table]],
     out: Path,
     *,
     n_buckets: int,
     coverage: Coverage | None = None,
     progress: Callable[[date, int], None] | None = None,
 ) -> list[list[Path]]:
-    """Split each day's positions into ``n_buckets`` mmsi buckets written as Arrow IPC files
-    ``out/b=K/YYYY-MM-DD.arrow``; returns the files of each bucket. One day in memory."""
+    """Split positions (batches in day order) into ``n_buckets`` mmsi buckets, written as
+    Arrow IPC files ``out/b=K/YYYY-MM-DD.arrow``; returns the files of each bucket.
+    Memory: one batch (each bucket's file of the current day is appended to)."""
     files: list[list[Path]] = [[] for _ in range(n_buckets)]
-    for day, table in days:
-        cols = [c for c in COLUMNS if c in table.column_names]
-        table = table.select(cols)
-        if progress is not None:
-            progress(day, table.num_rows)
-        if table.num_rows == 0:
-            continue
-        mmsi = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(), np.int64)
-        if coverage is not None:
-            ts = table.column("ts")
-            valid = pc.is_valid(ts)
-            sub = table.filter(valid)
-            coverage.add(
-                np.asarray(pc.cast(sub.column("lat"), pa.float64()).to_numpy(False), np.float64),
-                np.asarray(pc.cast(sub.column("lon"), pa.float64()).to_numpy(False), np.float64),
-                np.asarray(pc.cast(sub.column("ts"), pa.int64()).to_numpy(False), np.int64),
-            )
-        b = bucket_of(mmsi, n_buckets)
-        order = np.argsort(b, kind="stable")
-        counts = np.bincount(b, minlength=n_buckets)
-        sorted_table = table.take(pa.array(order))
-        offset = 0
-        for k in range(n_buckets):
-            n = int(counts[k])
-            if n:
-                path = out / f"b={k}" / f"{day.isoformat()}.arrow"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_scratch(sorted_table.slice(offset, n), path)
-                files[k].append(path)
-            offset += n
-        del sorted_table, table
+    writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+    current: date | None = None
+
+    def close_all() -> None:
+        for w in writers.values():
+            w.close()
+        writers.clear()
+
+    try:
+        for day, table in batches:
+            if day != current:
+                close_all()
+                current = day
+            if progress is not None:
+                progress(day, table.num_rows)
+            if table.num_rows == 0:
+                continue
+            if coverage is not None:
+                sub = table.filter(pc.is_valid(table.column("ts")))
+                coverage.add(
+                    np.asarray(
+                        pc.cast(sub.column("lat"), pa.float64()).to_numpy(False), np.float64
+                    ),
+                    np.asarray(
+                        pc.cast(sub.column("lon"), pa.float64()).to_numpy(False), np.float64
+                    ),
+                    np.asarray(pc.cast(sub.column("ts"), pa.int64()).to_numpy(False), np.int64),
+                )
+                del sub
+            mmsi = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(), np.int64)
+            b = bucket_of(mmsi, n_buckets)
+            order = np.argsort(b, kind="stable")
+            counts = np.bincount(b, minlength=n_buckets)
+            sorted_table = table.take(pa.array(order))
+            offset = 0
+            for k in range(n_buckets):
+                n = int(counts[k])
+                if n:
+                    if k not in writers:
+                        path = out / f"b={k}" / f"{day.isoformat()}.arrow"
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        writers[k] = pa.ipc.new_file(str(path), SCRATCH)
+                        files[k].append(path)
+                    writers[k].write_table(sorted_table.slice(offset, n))
+                offset += n
+            del sorted_table, table
+    finally:
+        close_all()
     return files

@@ -54,7 +54,7 @@ from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket
 from seawatch.engine._partition import (
     Coverage,
     count_rows,
-    iter_store_days,
+    iter_store_batches,
     plan_buckets,
     read_scratch,
     shuffle,
@@ -196,7 +196,7 @@ def run_detectors(
                 progress("shuffle", rows, total)
 
         bucket_files = shuffle(
-            iter_store_days(files),
+            iter_store_batches(files),
             root / "positions",
             n_buckets=n_buckets,
             coverage=coverage,
