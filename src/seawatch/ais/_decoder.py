@@ -176,7 +176,8 @@ class NmeaDecoder:
         self._carry = b""
         self._carry_lines = np.zeros(0, np.int64)
         self._carry_time = np.zeros(0, np.int64)
-        self._pending24: dict[int, dict[str, Any]] = {}
+        self._pending24: pa.Table | None = None  # type 24 parts waiting for their other half
+        self._pending24_part = np.zeros(0, np.int8)
         self._tail = b""
 
     # ------------------------------------------------------------------ public
@@ -385,14 +386,18 @@ class NmeaDecoder:
         src_names: list[str],
     ) -> pa.Table:
         msg = c["msg"]
-        eta = c["eta"]
+        eta = c["eta"].astype(np.int64)
         has_eta = (eta[:, 0] > 0) & (eta[:, 1] > 0)
-        eta_str = [
-            f"{e[0]:02d}-{e[1]:02d}T{e[2]:02d}:{e[3]:02d}" if h else None
-            for e, h in zip(eta.tolist(), has_eta.tolist(), strict=True)
-        ] if has_eta.any() else [None] * len(msg)  # fmt: skip
+        digits = [eta[:, 0] // 10, eta[:, 0] % 10, None, eta[:, 1] // 10, eta[:, 1] % 10, None,
+                  eta[:, 2] // 10, eta[:, 2] % 10, None, eta[:, 3] // 10, eta[:, 3] % 10]  # fmt: skip
+        seps = {2: ord("-"), 5: ord("T"), 8: ord(":")}
+        eta_txt = np.empty((len(msg), 11), np.uint8)
+        for k, dg in enumerate(digits):
+            eta_txt[:, k] = seps[k] if dg is None else (48 + np.clip(dg, 0, 9))
         types = m_type[msg]
-        cls = np.array([_CLASS.get(int(t), "") for t in range(28)], dtype=object)[types]
+        cls = pa.DictionaryArray.from_arrays(
+            pa.array(_CLASS_IDX[types], pa.int32()), pa.array(_CLASS_NAMES, pa.string())
+        ).cast(pa.string())
         ts, src, stn = self._common(msg, m_ts, m_station, stations, src_names)
         imo, st, ln, bm, dr = c["imo"], c["shiptype"], c["len"], c["beam"], c["draught"]
         table = pa.Table.from_arrays(
@@ -407,8 +412,8 @@ class NmeaDecoder:
                 pa.array(bm, mask=np.isnan(bm)),
                 pa.array(dr, mask=np.isnan(dr)),
                 c["dest"],
-                pa.array(eta_str, pa.string()),
-                pa.array(cls, pa.string()),
+                _strings(eta_txt, np.where(has_eta, 11, 0).astype(np.int32)),
+                cls,
                 pa.array(types, pa.uint8()),
                 src,
                 stn,
@@ -420,51 +425,66 @@ class NmeaDecoder:
         if not is24.any():
             return table
         rest = table.filter(pa.array(~is24))
-        joined = self._join24(table.filter(pa.array(is24)), part[is24])
+        t24 = table.filter(pa.array(is24))
+        if self._pending24 is not None:
+            t24 = pa.concat_tables([self._pending24, t24]).unify_dictionaries().combine_chunks()
+            parts = np.concatenate([self._pending24_part, part[is24]])
+        else:
+            parts = part[is24]
+        a_idx, b_idx, last, pend = K.join24(
+            t24.column("mmsi").to_numpy().astype(np.uint32), parts.astype(np.int8)
+        )
+        self._pending24 = t24.take(pa.array(pend))
+        self._pending24_part = parts[pend]
+        joined = _combine24(t24, a_idx, b_idx, last)
         return pa.concat_tables([rest, joined]).unify_dictionaries()
 
-    def _join24(self, t24: pa.Table, parts: npt.NDArray[np.int8]) -> pa.Table:
-        rows = t24.to_pylist()
-        out: list[dict[str, Any]] = []
-        pending = self._pending24
-        for row, part in zip(rows, parts.tolist(), strict=True):
-            row["_part"] = part
-            mmsi = row["mmsi"]
-            prev = pending.pop(mmsi, None)
-            if prev is None:
-                pending[mmsi] = row
-            elif prev["_part"] == part:
-                out.append(prev)
-                pending[mmsi] = row
-            else:
-                a, b = (prev, row) if part == 1 else (row, prev)
-                merged = dict(b)
-                merged["name"] = a["name"]
-                for k in ("ts", "source", "station"):
-                    merged[k] = row[k]
-                out.append(merged)
-        return self._rows_to_statics(out)
-
     def _flush24(self) -> Decoded | None:
-        if not self._pending24:
+        if self._pending24 is None or self._pending24.num_rows == 0:
             return None
-        rows = list(self._pending24.values())
-        self._pending24 = {}
+        t24, parts = self._pending24, self._pending24_part
+        self._pending24 = None
+        idx = np.arange(t24.num_rows)
+        joined = _combine24(t24, np.where(parts == 0, idx, -1), np.where(parts == 1, idx, -1), idx)
         out = Decoded.empty()
         return Decoded(
             positions=out.positions,
-            statics=self._rows_to_statics(rows),
+            statics=joined,
             others=out.others,
             rejects=out.rejects,
             lines=0,
             messages=0,
         )
 
-    @staticmethod
-    def _rows_to_statics(rows: list[dict[str, Any]]) -> pa.Table:
-        for r in rows:
-            r.pop("_part", None)
-        return pa.Table.from_pylist(rows, schema=schema.STATICS)
+
+_CLASS_NAMES = ["", "A", "B", "AtoN"]
+_CLASS_IDX = np.zeros(64, np.int32)
+for _t, _c in _CLASS.items():
+    _CLASS_IDX[_t] = _CLASS_NAMES.index(_c)
+
+_B_FIELDS = ("callsign", "ship_type", "length_m", "beam_m")
+
+
+def _combine24(
+    t24: pa.Table,
+    a_idx: npt.NDArray[np.int64],
+    b_idx: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+) -> pa.Table:
+    """Rows of joined type 24 parts: name from A, B fields from B, the rest from the later part."""
+    t24 = t24.combine_chunks()
+    base = t24.take(pa.array(last))
+    a = pa.array(a_idx, mask=a_idx < 0)
+    b = pa.array(b_idx, mask=b_idx < 0)
+    cols = []
+    for name in schema.STATICS.names:
+        if name == "name":
+            cols.append(t24.column(name).take(a))
+        elif name in _B_FIELDS:
+            cols.append(t24.column(name).take(b))
+        else:
+            cols.append(base.column(name))
+    return pa.Table.from_arrays(cols, schema=schema.STATICS)
 
 
 def decode_bytes(

@@ -498,3 +498,46 @@ def decode(
         o_bytes,
         o_off,
     )
+
+
+@nb.njit(cache=True)
+def join24(
+    mmsi: npt.NDArray[np.uint32], part: npt.NDArray[np.int8]
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+]:
+    """Pair type 24 parts A and B per MMSI, in order (see ``_decoder`` docstring).
+
+    Returns (a_idx, b_idx, last_idx) of the emitted rows (-1: that part is absent) and the
+    indices of the rows still pending at the end.
+    """
+    n = mmsi.shape[0]
+    a_idx = np.empty(n, np.int64)
+    b_idx = np.empty(n, np.int64)
+    last = np.empty(n, np.int64)
+    pending = nb.typed.Dict.empty(key_type=nb.types.int64, value_type=nb.types.int64)
+    k = 0
+    for r in range(n):
+        m = np.int64(mmsi[r])
+        if m in pending:
+            p = pending[m]
+            if part[p] == part[r]:
+                a_idx[k] = p if part[p] == 0 else -1
+                b_idx[k] = p if part[p] == 1 else -1
+                last[k] = p
+                k += 1
+                pending[m] = r
+            else:
+                a_idx[k] = p if part[p] == 0 else r
+                b_idx[k] = r if part[p] == 0 else p
+                last[k] = r
+                k += 1
+                del pending[m]
+        else:
+            pending[m] = r
+    rest = np.empty(len(pending), np.int64)
+    j = 0
+    for v in pending.values():
+        rest[j] = v
+        j += 1  # noqa: SIM113 - numba loop over dict values
+    return a_idx[:k], b_idx[:k], last[:k], np.sort(rest)

@@ -164,6 +164,9 @@ def scan(
     stations = nb.typed.Dict.empty(key_type=nb.types.int64, value_type=nb.types.int64)
     nstations = 0
 
+    fs = np.empty(7, np.int64)
+    fe = np.empty(7, np.int64)
+    vals = np.full(8, -1, np.int64)
     pending_time = pending_time_in  # from a $PGHP line or a lone tag block
     pending_station = -1
     nrec = 0
@@ -323,7 +326,7 @@ def scan(
                         p = rend
                         continue
                     # $PGHP,1,yyyy,mm,dd,hh,mi,ss,ms,...
-                    vals = np.full(8, -1, np.int64)
+                    vals[:] = -1
                     f = p + 6
                     fend = star if star >= 0 else rend
                     for kk in range(8):
@@ -396,8 +399,6 @@ def scan(
                     p = rend
                     continue
                 # six fields: total, num, seq, chan, payload, fill
-                fs = np.empty(7, np.int64)
-                fe = np.empty(7, np.int64)
                 nf = 0
                 f = p + 7
                 while nf < 7:
