@@ -87,8 +87,10 @@ def build_land(land: BaseGeometry, out: Path) -> None:
     parts = shapely.get_parts(land)
     log(f"land: {len(parts)} polygons, {shapely.get_num_coordinates(land)} vertices")
     # a coarse coast for distances far from shore (error <= FAR_COAST_TOL_DEG, ~2.2 km)
-    far = shapely.simplify(land, FAR_COAST_TOL_DEG, preserve_topology=False)
-    far = [p for p in shapely.get_parts(far) if not p.is_empty and p.area > 0]
+    # (islands that the simplification collapses are kept as they are)
+    simple = shapely.simplify(parts, FAR_COAST_TOL_DEG, preserve_topology=False)
+    collapsed = shapely.is_empty(simple) | (shapely.area(simple) <= 0)
+    far = [g for g in np.where(collapsed, parts, simple) if not g.is_empty]
     log(f"land: far coast {sum(shapely.get_num_coordinates(p) for p in far)} vertices")
     np.savez_compressed(
         out / "land.npz", **encode_rings([land]), **encode_rings(far, prefix="far_")

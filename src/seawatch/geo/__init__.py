@@ -47,17 +47,33 @@ if TYPE_CHECKING:
         region_geometries,
         region_of,
     )
+    from seawatch.geo._zones import (
+        KINDS,
+        Zone,
+        ZoneSet,
+        load_zone_file,
+        zones,
+        zones_from_geojson,
+        zones_geojson,
+    )
 
 __all__ = [
+    "KINDS",
     "REGION_NAMES",
+    "Zone",
+    "ZoneSet",
     "distance_to_shore_m",
     "haversine_m",
     "land_geometry",
+    "load_zone_file",
     "nearest_port",
     "on_land",
     "ports",
     "region_geometries",
     "region_of",
+    "zones",
+    "zones_from_geojson",
+    "zones_geojson",
 ]
 
 _LAZY = {
@@ -70,6 +86,13 @@ _LAZY = {
     "ports": "seawatch.geo._api",
     "region_geometries": "seawatch.geo._api",
     "region_of": "seawatch.geo._api",
+    "KINDS": "seawatch.geo._zones",
+    "Zone": "seawatch.geo._zones",
+    "ZoneSet": "seawatch.geo._zones",
+    "load_zone_file": "seawatch.geo._zones",
+    "zones": "seawatch.geo._zones",
+    "zones_from_geojson": "seawatch.geo._zones",
+    "zones_geojson": "seawatch.geo._zones",
 }
 
 
