@@ -1,7 +1,7 @@
 """Scenario simulator speed: the vectorised AIS encoder against pyais's encoder, and a
 whole 20-vessel, 3-day scenario.
 
-    python benchmarks/sim.py [--messages 100000]
+    python benchmarks/simulate.py [--messages 100000]
 
 Both encoders produce the same sentences for the same fields (checked on a sample here
 and field by field in tests/sim/test_encode.py); best of 3.
@@ -51,7 +51,7 @@ def main() -> None:
     def theirs() -> list[list[str]]:
         out = []
         for i in range(n):
-            d = {
+            d: dict[str, str | int | float | bytes | bool] = {
                 "type": 1,
                 "mmsi": int(f["mmsi"][i]),
                 "lat": float(f["lat"][i]),

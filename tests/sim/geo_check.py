@@ -13,6 +13,7 @@ import functools
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -24,8 +25,8 @@ M_PER_DEG = 111_195.0
 
 
 @functools.cache
-def _land(data: Path) -> tuple[STRtree, list[object]]:
-    geoms = []
+def _land(data: Path) -> tuple[STRtree, list[Any]]:
+    geoms: list[Any] = []
     for rel in (
         "natural-earth/derived/ne_10m_land_clip_120W-50W_20S-35N.geojson",
         "natural-earth/10m/physical/ne_10m_minor_islands.json",
@@ -104,4 +105,5 @@ def nearest_port_km_many(data: Path, lat: np.ndarray, lon: np.ndarray) -> np.nda
         return np.full(len(lat), np.inf)
     dy = (q[None, :, 0] - lat[:, None]) * M_PER_DEG
     dx = (q[None, :, 1] - lon[:, None]) * M_PER_DEG * np.cos(np.radians(lat[:, None]))
-    return np.hypot(dx, dy).min(axis=1) / 1000.0
+    out: np.ndarray = np.hypot(dx, dy).min(axis=1) / 1000.0
+    return out

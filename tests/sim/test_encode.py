@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyais
 import pytest
@@ -31,7 +33,7 @@ COG = st.floats(min_value=0, max_value=359.9, allow_nan=False)
 HEADING = st.integers(min_value=0, max_value=359)
 
 
-def _decode(parts: list[str]) -> dict[str, object]:
+def _decode(parts: list[str]) -> dict[str, Any]:
     return dict(pyais.decode(*parts).asdict())
 
 
@@ -194,8 +196,8 @@ def test_type5_matches_pyais(
     assert d["shipname"] == name
     assert d["destination"] == destination
     assert d["ship_type"] == ship_type
-    assert d["to_bow"] + d["to_stern"] == length
-    assert d["to_port"] + d["to_starboard"] == beam
+    assert int(d["to_bow"]) + int(d["to_stern"]) == length
+    assert int(d["to_port"]) + int(d["to_starboard"]) == beam
     assert d["draught"] == pytest.approx(round(draught * 10) / 10)
     assert (d["month"], d["day"]) == (month, day)
 
@@ -228,8 +230,8 @@ def test_type24_matches_pyais(
     assert (b["msg_type"], b["mmsi"], b["partno"]) == (24, mmsi, 1)
     assert b["ship_type"] == ship_type
     assert b["callsign"] == callsign
-    assert b["to_bow"] + b["to_stern"] == length
-    assert b["to_port"] + b["to_starboard"] == beam
+    assert int(b["to_bow"]) + int(b["to_stern"]) == length
+    assert int(b["to_port"]) + int(b["to_starboard"]) == beam
 
 
 def test_vectorised_batch_matches_one_by_one() -> None:

@@ -299,9 +299,9 @@ def test_nmea_decodes_with_pyais_to_the_reported_positions(
         pending.append(m["body"])
         if parts[2] != parts[1]:
             continue
-        msg = pyais.decode(*pending).asdict()
+        msg: dict[str, Any] = pyais.decode(*pending).asdict()
         pending = []
-        seen_types.add(msg["msg_type"])
+        seen_types.add(int(msg["msg_type"]))
         if msg["msg_type"] in (1, 2, 3, 18):
             t = int(dict(kv.split(":", 1) for kv in m["tag"].split(","))["c"])
             key = (msg["mmsi"], t)
@@ -324,7 +324,7 @@ def test_nmea_round_trips_through_seawatch_decoder(
     dec = ais.decode_bytes(res.paths["nmea"].read_bytes())
     pos = res.positions.filter(res.positions["received"]).to_pylist()
     expected = {(r["mmsi"], int(r["ts"].timestamp())): r for r in pos}
-    got = {}
+    got: dict[tuple[int, int], dict[str, Any]] = {}
     for r in dec.positions.to_pylist():
         got.setdefault((r["mmsi"], int(r["ts"].timestamp())), r)
     common = set(got) & set(expected)
