@@ -79,13 +79,16 @@ def test_sailing_into_venezuelan_waters(geo: BundledGeo) -> None:
         geo_mod.zones()
     except (AttributeError, seawatch.GeoError):
         pytest.skip("seawatch.geo has no zones yet")
-    # due south toward the Venezuelan coast near 66 W (coast at ~10.6 N)
+    # due south along 66 W from 14 N (already in Venezuela's EEZ: Isla de Aves) past
+    # La Orchila / La Tortuga to the mainland coast (~10.6 N)
     rows = drift(2, start_min=0, hours=22, lat=14.0, lon=-66.0, speed_kn=9, course_deg=180)
     ev = zone_events(positions(rows), geo=geo)
     zones = ev.column("zone").to_pylist()
     types = ev.column("type").to_pylist()
     entries = {z for z, t in zip(zones, types, strict=True) if t == "zone_entry"}
-    assert {"VE-eez", "VE-territorial"} <= entries
+    assert {"VE-contiguous", "VE-territorial"} <= entries
+    visited = {z for z, t in zip(zones, types, strict=True) if t == "zone_visit"}
+    assert {"caribbean", "VE-eez"} <= visited
     visits = [
         json.loads(d)
         for d, z, t in zip(
