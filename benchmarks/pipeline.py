@@ -276,6 +276,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "peak_rss_ingest_tree_mib": round(ingest_tree.peak_mib),
             "peak_rss_detect_tree_mib": round(tree.peak_mib),
             "peak_rss_detect_largest_worker_mib": round(tree.peak_workers_mib),
+            "detect_stage_s": {k: round(v, 2) for k, v in stats.seconds.items()},
             "buckets": stats.n_buckets,
             "slots": stats.n_slots,
             "close_pairs": stats.n_close_pairs,

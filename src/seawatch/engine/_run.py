@@ -32,6 +32,7 @@ import json
 import multiprocessing
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -110,6 +111,13 @@ class EngineStats:
     n_close_pairs: int = 0
     max_carried_pairs: int = 0
     n_events: int = 0
+    seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Wall time of each stage: shuffle, vessels, pairs, interception, statics, write."""
+
+    def _lap(self, stage: str, t0: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - t0
+        return now
 
 
 def preset_params(preset: str) -> Mapping[str, Any]:
@@ -195,6 +203,7 @@ def run_detectors(
             if progress is not None:
                 progress("shuffle", rows, total)
 
+        t0 = time.perf_counter()
         bucket_files = shuffle(
             iter_store_batches(files),
             root / "positions",
@@ -216,7 +225,9 @@ def run_detectors(
             )
             for k in range(n_buckets)
         ]
+        t0 = st._lap("shuffle", t0)
         results = _map_buckets(tasks, n_workers, progress)
+        t0 = st._lap("vessels", t0)
         st.n_slots = sum(r.n_slots for r in results)
         parts = [r.events for r in results]
         g = resolve_geo(geo)
@@ -235,6 +246,7 @@ def run_detectors(
             if enc_params is not None:
                 encounter_events = enc
                 parts.append(enc)
+        t0 = st._lap("pairs", t0)
         if icp_params is not None and slots_dir is not None and pairs_dir is not None:
             statics = store.statics()
             parts.append(
@@ -242,6 +254,7 @@ def run_detectors(
                     slots_dir, pairs_dir, icp_params, statics=statics, geo=g, progress=progress
                 )
             )
+        t0 = st._lap("interception", t0)
     if any(d in STATICS_DETECTORS for d in selected):
         parts.extend(_statics_step(store, selected, params, geo=g))
     table = pa.concat_tables([EVENTS.empty_table(), *parts])
@@ -254,6 +267,7 @@ def run_detectors(
         [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
     )
     st.n_events = table.num_rows
+    t0 = st._lap("statics", t0)
     if write:
         run = {
             "preset": preset,
@@ -262,6 +276,7 @@ def run_detectors(
             "version": __version__,
         }
         store.replace_events(table, types=types, run=run)
+        st._lap("write", t0)
     return table
 
 
