@@ -146,6 +146,11 @@ def register(app: typer.Typer) -> None:
             "nmea", "--input", help="With --suite: ingest the nmea or the csv output."
         ),
         fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+        scored_only: bool = typer.Option(
+            False,
+            "--scored-only",
+            help="With --suite: run only the detectors each scenario is scored on (faster).",
+        ),
         out: Path | None = _REPORT_OPT,
     ) -> None:
         """Precision and recall of detected events against a scenario's ground truth."""
@@ -159,6 +164,7 @@ def register(app: typer.Typer) -> None:
             result = sim.run_suite(
                 scenario or None,
                 preset=preset,
+                all_detectors=not scored_only,
                 input_format="nmea" if input_format == "nmea" else "csv",
                 progress=lambda name: typer.echo(f"scenario {name}", err=True),
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +30,7 @@ class SuiteResult:
 
     preset: str
     input_format: str
+    all_detectors: bool
     per_scenario: tuple[tuple[str, Evaluation], ...]
     total: Evaluation
     seconds: float
@@ -39,6 +40,7 @@ class SuiteResult:
         return {
             "preset": self.preset,
             "input_format": self.input_format,
+            "all_detectors": self.all_detectors,
             "seconds": round(self.seconds, 2),
             "total": self.total.to_dict(),
             "scenarios": {name: ev.to_dict() for name, ev in self.per_scenario},
@@ -63,12 +65,15 @@ def run_suite(
     workdir: str | Path | None = None,
     params: MatchParams | None = None,
     workers: int | None = 1,
+    all_detectors: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Run ``names`` (default: every shipped scenario) end to end and evaluate each one
     against its truth, in a store of its own. ``workdir`` keeps the files (default: a
     temporary folder, removed afterwards). ``workers`` is passed to the engine (1: in
-    process, fastest for these small stores; None: one process per CPU)."""
+    process, fastest for these small stores; None: one process per CPU). With
+    ``all_detectors=False`` only the detectors whose event types the scenario scores run
+    (faster; the unscored types are ignored by the evaluation anyway)."""
     open_store = _layer("seawatch.store", "open_store")
     run_detectors = _layer("seawatch.engine", "run_detectors")
     chosen = list(names) if names else scenario_names()
@@ -83,18 +88,26 @@ def run_suite(
             sim = simulate(scenario, base / scenario.name / "input")
             store = open_store(base / scenario.name / "store", create=True)
             store.ingest([sim.paths[input_format]])
+            only = None if all_detectors else _detectors_for(sim.truth.scored)
             # run_detectors replaces the preset's event types in the store (write=True)
-            run_detectors(store, preset=preset, workers=workers)
+            run_detectors(store, preset=preset, only=only, workers=workers)
             results.append(
                 (scenario.name, evaluate(store.events(), sim.truth, params=params or MatchParams()))
             )
     return SuiteResult(
         preset=preset,
         input_format=input_format,
+        all_detectors=all_detectors,
         per_scenario=tuple(results),
         total=combine([ev for _, ev in results]),
         seconds=time.perf_counter() - t0,
     )
+
+
+def _detectors_for(scored: Mapping[str, Any]) -> list[str]:
+    """The detectors that emit the scored event types."""
+    event_types = _layer("seawatch.detect", "EVENT_TYPES")
+    return sorted(d for d, types in event_types.items() if any(t in types for t in scored))
 
 
 def _rate(x: float | None) -> str:
@@ -104,6 +117,7 @@ def _rate(x: float | None) -> str:
 def _results_section(result: SuiteResult) -> list[str]:
     lines = [
         f"Preset `{result.preset}`, input `{result.input_format}`, "
+        f"{'all detectors' if result.all_detectors else 'the scored detectors only'}, "
         f"{len(result.per_scenario)} scenarios, {result.seconds:.0f} s.",
         "",
         "| type | truth | detected | TP | FP | FN | negatives | negatives detected "
