@@ -12,9 +12,9 @@ An event needs, for an ordered pair (A = interceptor, B = target):
 
 1. **contact**: slots where the two are within ``close_dist_m``, merged across up to
    ``max_missing_slots`` missing slots; B below ``target_max_speed_kn`` in at least
-   ``min_contact_min`` minutes of them (slots x slot length). The contact ends with B's
-   last slow slot alongside A: when A stays close while B sails on (an escort), that part
-   is ``details.escort_h`` and the diversion is measured from when B got under way;
+   ``min_contact_min`` minutes in a row (slots x slot length). The contact ends with that
+   first stop: when A stays close while B sails on (an escort), the rest is
+   ``details.escort_h`` and the diversion is measured from when B got under way;
 2. **approach**: over the ``approach_window_h`` before the contact, the range shrank by
    ``min_closing_m`` or more, A's mean speed exceeded B's by ``min_speed_margin_kn``, and B
    was under way (mean >= ``target_min_speed_before_kn``: B *slowed*);
@@ -423,11 +423,16 @@ def _evaluate(
     ib = np.minimum(ib, len(sb.slot) - 1)
     b_sog_c = sb.sog[ib]
     slow = np.isfinite(b_sog_c) & (b_sog_c < p.target_max_speed_kn)
-    if slow.sum() * p.slot_min < p.min_contact_min - 1e-9:
+    # the stop: the first run of slow slots alongside A lasting min_contact_min; it ends
+    # when B gets under way again (A may stay on as an escort: the diversion is measured
+    # from there, and a later stop in the same company is not a second interception)
+    need = int(np.ceil(p.min_contact_min / p.slot_min - 1e-9))
+    edges = np.flatnonzero(np.diff(np.r_[0, slow.astype(np.int8), 0]))
+    runs = [(int(s0), int(s1)) for s0, s1 in zip(edges[::2], edges[1::2], strict=True)]
+    stop = next(((s0, s1) for s0, s1 in runs if s1 - s0 >= need), None)
+    if stop is None:
         return None
-    # the stop ends with B's last slow slot alongside A; A may stay on as an escort, and the
-    # diversion is measured from when B gets under way again
-    k_end = int(np.flatnonzero(slow)[-1])
+    k_end = stop[1] - 1
     t1 = int(times[k_end])
     times, ib, b_sog_c, slow = (
         times[: k_end + 1],
