@@ -215,14 +215,23 @@ def _reference_resample(table: pa.Table, slot_us: int, max_gap_us: int) -> list[
         g = ((pts[0][0] - half) // slot_us + 1) * slot_us
         while g <= pts[-1][0] + half:
             before = [k for k, p in enumerate(pts) if p[0] <= g]
-            window = [p for p in pts if g - half <= p[0] < g + half]
+            window = [(k, p) for k, p in enumerate(pts) if g - half <= p[0] < g + half]
             i = before[-1] if before else None
             if i is not None and i + 1 < len(pts) and pts[i + 1][0] - pts[i][0] < max_gap_us:
                 (t0, la0, lo0), (t1, la1, lo1) = pts[i], pts[i + 1]
                 f = 0.0 if t1 == t0 else (g - t0) / (t1 - t0)
                 out.append((seg, g, la0 + f * (la1 - la0), lo0 + f * (lo1 - lo0), not window))
             elif window:
-                best = min(window, key=lambda p: (abs(p[0] - g), p[0]))
+                # nearest; ties to the earlier time; reports sharing a time: the one
+                # next to g in row order (last at or before g, first after g)
+                _, best = min(
+                    window,
+                    key=lambda kp: (
+                        abs(kp[1][0] - g),
+                        kp[1][0],
+                        -kp[0] if kp[1][0] <= g else kp[0],
+                    ),
+                )
                 out.append((seg, g, best[1], best[2], False))
             g += slot_us
     return out
