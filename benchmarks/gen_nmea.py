@@ -79,7 +79,9 @@ def _sentences(
     return [r.tobytes().replace(b"\x00", b"") for r in rows]
 
 
-def _tag(stations: npt.NDArray[np.int64], t_s: npt.NDArray[np.int64], group: str = "") -> list[bytes]:
+def _tag(
+    stations: npt.NDArray[np.int64], t_s: npt.NDArray[np.int64], group: str = ""
+) -> list[bytes]:
     out = []
     for s, t in zip(stations.tolist(), t_s.tolist(), strict=True):
         body = f"{group}s:r{s:04d},c:{t}".encode()
@@ -90,10 +92,12 @@ def _tag(stations: npt.NDArray[np.int64], t_s: npt.NDArray[np.int64], group: str
     return out
 
 
-def generate(n_sentences: int, seed: int) -> bytes:  # noqa: PLR0915
+def generate(n_sentences: int, seed: int) -> bytes:
     rng = np.random.default_rng(seed)
     n_vessels = 6000
-    mmsi = rng.choice(np.arange(201_000_000, 775_999_999, 977, dtype=np.int64), n_vessels, replace=False)
+    mmsi = rng.choice(
+        np.arange(201_000_000, 775_999_999, 977, dtype=np.int64), n_vessels, replace=False
+    )
     names = np.array([f"SEA {i:05d} {'ABCDEFGH'[i % 8]}" for i in range(n_vessels)], dtype="S20")
     calls = np.array([f"C{i:05d}" for i in range(n_vessels)], dtype="S7")
     dests = np.array(["CARACAS", "WILLEMSTAD", "ROTTERDAM", "HOUSTON", "PANAMA"], dtype="S20")
@@ -130,10 +134,14 @@ def generate(n_sentences: int, seed: int) -> bytes:  # noqa: PLR0915
     _put(bits, 61, 28, np.round(lon * 600000).astype(np.int64))
     _put(bits, 89, 27, np.round(lat * 600000).astype(np.int64))
     _put(bits, 116, 12, np.round(cog0[v] * 10).astype(np.int64) % 3600)
-    _put(bits, 128, 9, np.where(rng.random(n_a) < 0.1, 511, np.round(cog0[v]).astype(np.int64) % 360))
+    _put(
+        bits, 128, 9, np.where(rng.random(n_a) < 0.1, 511, np.round(cog0[v]).astype(np.int64) % 360)
+    )
     _put(bits, 137, 6, (t % 60).astype(np.int64))
     pay, fill = _armour(bits)
-    lines = _sentences(pay, fill, 1, 1, np.full(n_a, -1), rng.choice([65, 66], n_a).astype(np.uint8))
+    lines = _sentences(
+        pay, fill, 1, 1, np.full(n_a, -1), rng.choice([65, 66], n_a).astype(np.uint8)
+    )
     units += zip(t.tolist(), lines, strict=True)
 
     # Class B position reports
@@ -147,7 +155,9 @@ def generate(n_sentences: int, seed: int) -> bytes:  # noqa: PLR0915
     _put(bits, 112, 12, np.round(cog0[v] * 10).astype(np.int64) % 3600)
     _put(bits, 124, 9, np.full(n_b, 511))
     pay, fill = _armour(bits)
-    lines = _sentences(pay, fill, 1, 1, np.full(n_b, -1), rng.choice([65, 66], n_b).astype(np.uint8))
+    lines = _sentences(
+        pay, fill, 1, 1, np.full(n_b, -1), rng.choice([65, 66], n_b).astype(np.uint8)
+    )
     units += zip(rng.uniform(0, 86_400, n_b).tolist(), lines, strict=True)
 
     # type 24 A and B (B follows A for the same vessel)
@@ -229,7 +239,9 @@ def generate(n_sentences: int, seed: int) -> bytes:  # noqa: PLR0915
         elif kind == 2:
             units.append((tt, b""))
         elif kind == 3:
-            units.append((tt, b"$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A"))
+            units.append(
+                (tt, b"$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A")
+            )
         else:
             units.append((tt, p1[int(rng.integers(0, n_5))]))
 
@@ -258,7 +270,9 @@ def main() -> None:
     data = generate(args.sentences, args.seed)
     args.out.write_bytes(data)
     nlines = data.count(b"\n")
-    print(f"wrote {args.out} ({len(data) / 1e6:.1f} MB, {nlines} lines) in {time.perf_counter() - t:.1f} s")
+    print(
+        f"wrote {args.out} ({len(data) / 1e6:.1f} MB, {nlines} lines) in {time.perf_counter() - t:.1f} s"
+    )
 
 
 if __name__ == "__main__":

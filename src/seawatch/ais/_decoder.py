@@ -279,7 +279,9 @@ class NmeaDecoder:
             },
             schema=schema.REJECTS,
         )
-        types, counts = np.unique(m_type[ok], return_counts=True)
+        counts = np.bincount(m_type[ok], minlength=64)
+        types = np.flatnonzero(counts)
+        counts = counts[types]
         return Decoded(
             positions=positions,
             statics=statics,

@@ -51,10 +51,14 @@ def assemble(
     """
     msg_off = np.zeros(nrec + 1, np.int64)
     msg_recs = np.empty(nrec, np.int64)
-    slot_recs = np.full((nrec + 1, 9), -1, np.int64)
-    slot_count = np.zeros(nrec + 1, np.int64)
-    slot_total = np.zeros(nrec + 1, np.int64)
-    slot_key = np.zeros(nrec + 1, np.int64)
+    nmulti = 1
+    for r in range(nrec):
+        if status[r] == ST_AIS and total[r] > 1:
+            nmulti += 1
+    slot_recs = np.full((nmulti, 9), -1, np.int64)
+    slot_count = np.zeros(nmulti, np.int64)
+    slot_total = np.zeros(nmulti, np.int64)
+    slot_key = np.zeros(nmulti, np.int64)
     slots = nb.typed.Dict.empty(key_type=nb.types.int64, value_type=nb.types.int64)
     nslots = 0
     nmsg = 0

@@ -138,11 +138,20 @@ def scan(
     int,
 ]:
     n = buf.shape[0]
-    nmax = 2
+    n_nl = 0
+    n_bs = 0
     for i in range(n):
         c = buf[i]
-        if c in (_NL, _BS):
-            nmax += 1
+        n_nl += c == _NL
+        n_bs += c == _BS
+    nl = np.empty(n_nl, np.int64)
+    k = 0
+    for i in range(n):
+        if buf[i] == _NL:
+            nl[k] = i
+            k += 1
+    nmax = n_nl + n_bs + 2
+    cm = np.empty(8, np.int64)
     r_line = np.empty(nmax, np.int64)
     r_start = np.empty(nmax, np.int64)
     r_end = np.empty(nmax, np.int64)
@@ -174,9 +183,7 @@ def scan(
     pos = 0
     while pos < n:
         # one line: [pos, eol)
-        eol = pos
-        while eol < n and buf[eol] != _NL:
-            eol += 1
+        eol = nl[line] if line < nl.shape[0] else n
         a = pos
         b = eol
         while a < b and _is_space(buf[a]):
@@ -289,11 +296,17 @@ def scan(
                 # record ends at b or at the next backslash after the checksum
                 star = -1
                 x = np.uint8(0)
+                ncomma = 0
                 for i in range(p + 1, b):
-                    if buf[i] == 42:
+                    c = buf[i]
+                    if c == 42:
                         star = i
                         break
-                    x ^= buf[i]
+                    x ^= c
+                    if c == 44:
+                        if ncomma < 8:
+                            cm[ncomma] = i
+                        ncomma += 1
                 rend = b
                 scan_from = p if star < 0 else star
                 for i in range(scan_from, b):
@@ -401,7 +414,16 @@ def scan(
                 # six fields: total, num, seq, chan, payload, fill
                 nf = 0
                 f = p + 7
-                while nf < 7:
+                if star >= 0:  # the commas were found during the checksum pass
+                    if ncomma == 6:
+                        nf = 6
+                        for k in range(6):
+                            fs[k] = cm[k] + 1
+                            fe[k] = cm[k + 1] if k < 5 else star
+                    nf_done = True
+                else:
+                    nf_done = False
+                while not nf_done and nf < 7:
                     g = f
                     while g < fend and buf[g] != 44:
                         g += 1
