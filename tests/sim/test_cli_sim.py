@@ -117,3 +117,14 @@ def test_evaluate_needs_truth_or_suite() -> None:
     assert res.exit_code == 1 and "--truth" in res.output
     res = runner.invoke(app, ["evaluate", "--suite", "--format", "xml"])
     assert res.exit_code == 1
+
+
+def test_evaluation_doc_is_generated_from_the_code() -> None:
+    """docs/EVALUATION.md below its results is what render_markdown makes now
+    (regenerate with ``seawatch evaluate --suite --out docs/EVALUATION.md``)."""
+    from seawatch.sim import render_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "EVALUATION.md"
+    fresh = render_markdown(None)
+    tail = "## Matching rule"
+    assert doc.read_text(encoding="utf-8").split(tail, 1)[1] == fresh.split(tail, 1)[1]

@@ -118,7 +118,7 @@ def _results_section(result: SuiteResult) -> list[str]:
     lines = [
         f"Preset `{result.preset}`, input `{result.input_format}`, "
         f"{'all detectors' if result.all_detectors else 'the scored detectors only'}, "
-        f"{len(result.per_scenario)} scenarios, {result.seconds:.0f} s.",
+        f"{len(result.per_scenario)} scenarios.",
         "",
         "| type | truth | detected | TP | FP | FN | negatives | negatives detected "
         "| details mismatch | precision | recall |",
