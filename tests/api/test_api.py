@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +65,13 @@ def test_events_is_a_feature_collection_in_time_order(client: TestClient) -> Non
             "group=fishing&type=loitering",
             lambda e: e["vessels"] == [367000004] and e["type"] == "loitering",
         ),
-        # overlap semantics: end >= since and start < until
-        ("since=2022-01-04T00:00:00Z", lambda e: e["end"] >= T0.replace(day=4)),
+        # overlap semantics, as Store.events and seawatch.report: end > since, start < until
+        ("since=2022-01-04T00:00:00Z", lambda e: e["end"] > T0.replace(day=4)),
+        ("since=2022-01-03T08:00:00Z", lambda e: e["end"] > T0.replace(hour=8)),
         ("until=2022-01-03T06:00:00Z", lambda e: e["start"] < T0.replace(hour=6)),
         (
             "since=2022-01-03T07:00:00&until=2022-01-03T07:30:00",  # naive means UTC
-            lambda e: e["end"] >= T0.replace(hour=7) and e["start"] < T0.replace(hour=7, minute=30),
+            lambda e: e["end"] > T0.replace(hour=7) and e["start"] < T0.replace(hour=7, minute=30),
         ),
         ("bbox=-70,11,-66,13", lambda e: -70 <= e["lon"] <= -66 and 11 <= e["lat"] <= 13),
         ("bbox=170,-90,-68,90", lambda e: e["lon"] <= -68 or e["lon"] >= 170),
@@ -295,28 +297,105 @@ def test_reads_a_new_store_version_after_detect(tmp_path: Path) -> None:
         assert c.get("/api/events?type=loitering").json()["numberMatched"] == 1
 
 
-# ---- geography -----------------------------------------------------------------------
+# ---- geography and presence ----------------------------------------------------------
 
 
-def _geo_has(name: str) -> bool:
-    import seawatch.geo
+def test_land_basemap(client: TestClient) -> None:
+    r = client.get("/api/land?detail=low", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200
+    assert r.headers.get("content-encoding") == "gzip"
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection" and len(fc["features"]) > 100
+    assert {f["geometry"]["type"] for f in fc["features"]} <= {"Polygon", "MultiPolygon"}
+    # Venezuela's coast is there: a point inland near Caracas lies in some polygon
+    import shapely
 
-    return hasattr(seawatch.geo, name)
+    parts = shapely.from_geojson([json.dumps(f["geometry"]) for f in fc["features"]])
+    assert shapely.contains_xy(parts, -66.9, 10.4).any()
+    assert not shapely.contains_xy(parts, -67.0, 13.0).any()  # the Caribbean Sea
 
 
-@pytest.mark.skipif(not _geo_has("land_geometry"), reason="seawatch.geo has no land yet")
-def test_land_basemap_levels_of_detail(client: TestClient) -> None:
-    sizes = {}
-    for detail in ("low", "medium"):
-        r = client.get(f"/api/land?detail={detail}")
-        assert r.status_code == 200
-        fc = r.json()
-        assert fc["type"] == "FeatureCollection" and len(fc["features"]) > 100
-        types = {f["geometry"]["type"] for f in fc["features"]}
-        assert types <= {"Polygon", "MultiPolygon"}
-        sizes[detail] = len(r.content)
-    assert sizes["low"] < sizes["medium"]
-    assert (
-        client.get("/api/land", headers={"Accept-Encoding": "gzip"}).headers.get("content-encoding")
-        == "gzip"
-    )
+def test_zones_filtered(client: TestClient) -> None:
+    regions = client.get("/api/zones?kind=region&detail=low").json()
+    assert {f["id"] for f in regions["features"]} == {
+        "caribbean",
+        "eastern-pacific",
+        "gulf-of-mexico",
+    }
+    ve = client.get("/api/zones?country=ve&detail=low").json()
+    assert {f["id"] for f in ve["features"]} == {"VE-territorial", "VE-contiguous", "VE-eez"}
+    for f in ve["features"]:
+        assert f["properties"] == {"name": f["id"], "kind": f["id"][3:], "country": "VE"}
+        assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    one = client.get("/api/zones?name=VE-eez&detail=low").json()
+    assert [f["id"] for f in one["features"]] == ["VE-eez"]
+
+
+def test_presence_matches_the_report_kernel(client: TestClient, store_dir: Path) -> None:
+    from seawatch.report.presence import PresenceParams, presence
+    from seawatch.store import open_store
+
+    r = client.get("/api/presence?country=VE")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["ranges_nm"] == [12.0, 24.0, 200.0] and body["by"] == "vessel"
+    expected = presence(
+        open_store(store_dir).positions(),
+        params=PresenceParams(country="VE"),
+        vessels=open_store(store_dir).vessels(),
+    ).to_pylist()
+    assert body["n_rows"] == len(expected) > 0
+    got = {row["mmsi"]: row for row in body["rows"]}
+    for e in expected:
+        row = got[e["mmsi"]]
+        assert row["hours"]["200nm"] == pytest.approx(e["hours_200nm"], abs=1e-3)
+        assert row["hours"]["12nm"] == pytest.approx(e["hours_12nm"], abs=1e-3)
+        assert row["name"] == e["name"] and row["group"] == e["ship_group"]
+        assert row["n_positions"] == e["positions"]
+    # the Gulf of Mexico fisher is nowhere near Venezuela
+    assert 367000004 not in got
+
+
+def test_presence_filters_and_by_day(client: TestClient) -> None:
+    tankers = client.get("/api/presence?country=VE&group=tanker").json()
+    assert {row["mmsi"] for row in tankers["rows"]} <= {311000001}
+    daily = client.get("/api/presence?country=VE&by=day&ranges_nm=50").json()
+    assert daily["ranges_nm"] == [50.0]
+    assert all(set(row["hours"]) == {"50nm"} and row["day"] for row in daily["rows"])
+    days = {row["day"] for row in daily["rows"]}
+    assert days <= {"2022-01-03", "2022-01-04"}
+
+
+def test_presence_unknown_country_is_404(client: TestClient) -> None:
+    r = client.get("/api/presence?country=ZZ")
+    assert r.status_code == 404 and "ZZ" in r.json()["error"]["detail"]
+
+
+# ---- consistency with seawatch.report ------------------------------------------------
+
+
+@pytest.mark.parametrize("by", ["type", "flag", "day", "region"])
+@pytest.mark.parametrize(
+    "query", ["", "&region=caribbean", "&since=2022-01-03T06:00:00Z&until=2022-01-04T12:00:00Z"]
+)
+def test_report_agrees_with_seawatch_report(
+    client: TestClient, store_dir: Path, by: str, query: str
+) -> None:
+    from seawatch.report import report
+    from seawatch.store import open_store
+
+    keys = ["type"] if by == "type" else [by, "type"]
+    got = client.get(f"/api/report?by={','.join(keys)}{query}").json()["rows"]
+    kw: dict[str, Any] = {}
+    if "region=" in query:
+        kw["regions"] = ["caribbean"]
+    if "since=" in query:
+        kw["since"], kw["until"] = "2022-01-03T06:00:00Z", "2022-01-04T12:00:00Z"
+    expected = report(open_store(store_dir), by=by, **kw).to_pylist()  # type: ignore[arg-type]
+
+    def key(row: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(str(row[k]) for k in keys)
+
+    assert {key(r): (r["n_events"], r["n_vessels"], r["duration_h"]) for r in got} == {
+        key(e): (e["events"], e["vessels"], pytest.approx(e["hours"])) for e in expected
+    }

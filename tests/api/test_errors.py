@@ -119,12 +119,22 @@ def test_500_seawatch_error(
     assert "inconsistent" in check_shape(c.get("/api/facets"), 500)["detail"]
 
 
-def test_zones_or_503(client: TestClient) -> None:
-    r = client.get("/api/zones")
+def test_503_when_the_geography_is_missing(
+    fragile_client: tuple[TestClient, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seawatch.geo
+    from seawatch.api import _shapes
+
+    c, _ = fragile_client
+    _shapes.zones_geojson.cache_clear()
+    monkeypatch.delattr(seawatch.geo, "zones", raising=False)
+    monkeypatch.setattr(seawatch.geo, "__getattr__", _no_attr, raising=False)
     try:
-        from seawatch.geo import zones  # noqa: F401
-    except ImportError:
-        check_shape(r, 503)
-    else:
-        assert r.status_code == 200
-        assert r.json()["type"] == "FeatureCollection"
+        assert "geography" in check_shape(c.get("/api/zones?detail=low"), 503)["detail"]
+        check_shape(c.get("/api/presence?country=VE"), 503)
+    finally:
+        _shapes.zones_geojson.cache_clear()
+
+
+def _no_attr(name: str) -> Any:
+    raise AttributeError(name)

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from seawatch._exceptions import ParameterError
@@ -349,25 +349,37 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
     )
     def get_presence(
         country: Annotated[str, Query(pattern="^[A-Za-z]{2}$", description="ISO alpha-2")],
+        ranges_nm: Annotated[
+            str,
+            Query(
+                pattern=r"^\s*\d+(\.\d+)?\s*(,\s*\d+(\.\d+)?\s*)*$",
+                description="distances from the coast, nm, each in (0, 200], comma-separated",
+            ),
+        ] = "12,24,200",
         since: SinceQ = None,
         until: UntilQ = None,
-        flag: FlagQ = None,
-        group: GroupQ = None,
-        max_interval_h: Annotated[float, Query(gt=0, le=48)] = 1.0,
+        flag: Annotated[str | None, Query(max_length=2, description="ISO alpha-2")] = None,
+        group: Annotated[str | None, Query(max_length=40, description="ship group")] = None,
+        max_gap_h: Annotated[float, Query(gt=0, le=48)] = 1.0,
+        by: Literal["vessel", "day"] = "vessel",
         limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
     ) -> JSONResponse:
-        """Hours per vessel within 0-12, 12-24 and 24-200 nm of a country's coast."""
+        """Hours per vessel (or per day and vessel) within each range of a country's coast,
+        and the closest approach (see ``seawatch.report.presence``)."""
         since_u, until_u = _utc(since), _utc(until)
         _check_span(since_u, until_u)
+        ranges = tuple(float(r) for r in ranges_nm.split(","))
         return JSONResponse(
             presence(
                 db,
                 country,
+                ranges_nm=ranges,
                 since=since_u,
                 until=until_u,
-                flags=_split(flag),
-                groups=_split(group),
-                max_interval_h=max_interval_h,
+                flag=flag or None,
+                group=group or None,
+                max_gap_h=max_gap_h,
+                by=by,
                 limit=limit,
             )
         )

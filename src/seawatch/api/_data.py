@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seawatch._exceptions import NotFoundError, ParameterError, StoreError
 
@@ -47,7 +48,7 @@ _EVENT_COLUMNS = (
 class EventFilter:
     """Filters on events; every field is optional (``None`` means no filter).
 
-    Time filters select events that *overlap* ``[since, until)``: ``end >= since``
+    Time filters select events that *overlap* ``[since, until)``: ``end > since``
     and ``start < until``. ``bbox`` is ``(min_lon, min_lat, max_lon, max_lat)``; a
     ``min_lon`` greater than ``max_lon`` crosses the antimeridian.
     """
@@ -207,7 +208,7 @@ class Data:
             clauses.append("list_contains(vessels, ?::UINTEGER)")
             args.append(f.vessel)
         if f.since is not None:
-            clauses.append('"end" >= ?')
+            clauses.append('"end" > ?')
             args.append(f.since)
         if f.until is not None:
             clauses.append('"start" < ?')
@@ -519,12 +520,8 @@ class Data:
         until: datetime | None,
         mmsis: Sequence[int] | None,
     ) -> pa.Table:
-        """Positions of every vessel that has any position inside ``box`` (in time order).
-
-        Columns ``mmsi, t (µs), lat, lon``; ``box`` is (min_lon, min_lat, max_lon, max_lat).
-        Whole vessel tracks are returned (not only the points in the box) so that time spent
-        can be attributed to the interval between consecutive reports.
-        """
+        """``mmsi, ts, lat, lon`` of every vessel with a position inside ``box``, whole tracks
+        in ``[since, until)``; ``box`` is (min_lon, min_lat, max_lon, max_lat)."""
         min_lon, min_lat, max_lon, max_lat = box
         clauses = ["lat IS NOT NULL", "lon IS NOT NULL", "ts IS NOT NULL"]
         args: list[Any] = []
@@ -539,22 +536,26 @@ class Data:
             args.append(list(mmsis))
         where = " AND ".join(clauses)
         sql = (
-            f"WITH p AS (SELECT mmsi, epoch_us(ts) AS t, lat, lon FROM positions WHERE {where}) "
+            f"WITH p AS (SELECT mmsi, ts, lat, lon FROM positions WHERE {where}) "
             "SELECT * FROM p WHERE mmsi IN (SELECT DISTINCT mmsi FROM p "
-            "WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?) ORDER BY mmsi, t"
+            "WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?) ORDER BY mmsi, ts"
         )
         with self._cursor() as cur:
-            return cur.sql(sql, params=[*args, min_lon, max_lon, min_lat, max_lat]).to_arrow_table()
+            table: pa.Table = cur.sql(
+                sql, params=[*args, min_lon, max_lon, min_lat, max_lat]
+            ).to_arrow_table()
+        return table
 
-    def vessel_attrs(self, mmsis: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Name, flag and group of each MMSI in ``mmsis``."""
+    def vessels_table(self, positions: pa.Table) -> pa.Table:
+        """``mmsi, name, ship_type, ship_group`` of the vessels in ``positions``."""
+        mmsis = pc.unique(positions.column("mmsi")).to_pylist()
         with self._cursor() as cur:
-            rows = cur.execute(
-                "SELECT mmsi, name, flag, ship_group FROM _vessels "
+            table: pa.Table = cur.sql(
+                "SELECT mmsi, name, ship_type, ship_group FROM _vessels "
                 "WHERE mmsi IN (SELECT unnest(?::UINTEGER[]))",
-                [list(mmsis)],
-            ).fetchall()
-        return {int(r[0]): {"name": r[1], "flag": r[2], "group": r[3]} for r in rows}
+                params=[mmsis],
+            ).to_arrow_table()
+        return table
 
     def mmsis_where(
         self, *, flags: Sequence[str] | None, groups: Sequence[str] | None

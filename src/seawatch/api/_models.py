@@ -169,29 +169,32 @@ class ReportResult(BaseModel):
     rows: list[dict[str, Any]]
 
 
-class PresenceVessel(BaseModel):
-    """Hours a vessel spent in each band."""
+class PresenceRow(BaseModel):
+    """Hours a vessel spent within each range (per day with ``by=day``)."""
 
+    day: str | None = None
     mmsi: int
     name: str | None
     flag: str | None
     group: str | None
-    hours: dict[str, float]
-    total_h: float
+    hours: dict[str, float] = Field(description="hours within each range, keyed '12nm' ...")
+    closest_nm: float | None
     first_seen: str | None
     last_seen: str | None
+    n_positions: int
 
 
 class Presence(BaseModel):
-    """Hours per vessel within distance bands of a country's coast."""
+    """Hours per vessel within distances of a country's coast."""
 
     country: str
-    zones: list[str]
-    bands: list[str]
-    max_interval_h: float
+    ranges_nm: list[float]
+    max_gap_h: float
+    by: str
     since: str | None
     until: str | None
-    vessels: list[PresenceVessel]
+    n_rows: int
+    rows: list[PresenceRow]
 
 
 class Facets(BaseModel):

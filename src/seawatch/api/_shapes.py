@@ -13,12 +13,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import shapely
 
-from seawatch._exceptions import GeoError, NotFoundError, ParameterError
+from seawatch._exceptions import GeoError, NotFoundError
 from seawatch.api._data import Data, iso
 
-__all__ = ["TrackParams", "land_geojson", "presence", "track_feature", "zones_geojson"]
+__all__ = [
+    "DETAIL_TOLERANCE_DEG",
+    "TrackParams",
+    "land_geojson",
+    "presence",
+    "track_feature",
+    "zones_geojson",
+]
 
 _TILE_PX = 512.0
 
@@ -170,100 +178,90 @@ def land_geojson(*, detail: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# presence: hours per vessel in distance bands of a country's coast
+# presence: hours per vessel within distances of a country's coast
 
-BANDS = (("territorial", "0-12 nm"), ("contiguous", "12-24 nm"), ("eez", "24-200 nm"))
+
+def _records(table: pa.Table, ranges: list[float]) -> list[dict[str, Any]]:
+    from seawatch.report.presence import range_column
+
+    out: list[dict[str, Any]] = []
+    for row in table.to_pylist():
+        item: dict[str, Any] = {}
+        if "day" in row:
+            item["day"] = row["day"].isoformat()
+        item.update(
+            {
+                "mmsi": int(row["mmsi"]),
+                "name": row["name"],
+                "flag": row["flag"],
+                "group": row["ship_group"],
+                "hours": {f"{r:g}nm": round(float(row[range_column(r)]), 4) for r in ranges},
+                "closest_nm": None
+                if row["closest_nm"] is None or not np.isfinite(row["closest_nm"])
+                else round(float(row["closest_nm"]), 3),
+                "first_seen": iso(row["first_ts"]),
+                "last_seen": iso(row["last_ts"]),
+                "n_positions": int(row["positions"]),
+            }
+        )
+        out.append(item)
+    return out
 
 
 def presence(
     data: Data,
     country: str,
     *,
+    ranges_nm: tuple[float, ...],
     since: datetime | None,
     until: datetime | None,
-    flags: tuple[str, ...] | None,
-    groups: tuple[str, ...] | None,
-    max_interval_h: float,
+    flag: str | None,
+    group: str | None,
+    max_gap_h: float,
+    by: str,
     limit: int,
 ) -> dict[str, Any]:
-    """Hours each vessel spent in ``country``'s territorial sea, contiguous zone and EEZ.
+    """Hours each vessel spent within ``ranges_nm`` of ``country``'s coast
+    (:func:`seawatch.report.presence.presence` over the store's positions).
 
-    Bands are exclusive: 0-12 nm (territorial), 12-24 nm (contiguous), 24-200 nm (EEZ).
-    A report's time counts until the vessel's next report, capped at ``max_interval_h``
-    (so a vessel that went silent is not counted for the whole silence); it is credited to
-    the band where that report lies.
+    Only vessels with a position inside the bounding box of the country's EEZ are read,
+    with their whole tracks in ``[since, until)`` (hours come from consecutive reports).
     """
-    if max_interval_h <= 0:
-        raise ParameterError("max_interval_h must be positive")
-    country = country.upper()
-    zs = _geo("zones")()
-    zone_names = [f"{country}-{suffix}" for suffix, _ in BANDS]
-    known = set(zs.names)
-    present = [n for n in zone_names if n in known]
-    if not present:
-        raise NotFoundError(f"no bundled zones for country {country!r}")
-    geoms = [zs.zone(n).geometry if n in known else None for n in zone_names]
-    outer = next(g for g in reversed(geoms) if g is not None)
-    min_lon, min_lat, max_lon, max_lat = shapely.bounds(outer).tolist()
-    mmsis = None
-    if flags or groups:
-        mmsis = data.mmsis_where(flags=flags, groups=groups)
-    table = data.positions_in_box(
-        (min_lon, min_lat, max_lon, max_lat), since=since, until=until, mmsis=mmsis
+    from seawatch.report.presence import PresenceParams
+    from seawatch.report.presence import presence as presence_kernel
+
+    params = PresenceParams(
+        country=country.upper(),
+        ranges_nm=ranges_nm,
+        max_gap_h=max_gap_h,
+        by="day" if by == "day" else "vessel",
+        group=group,
+        flag=flag.upper() if flag else None,
     )
-    n = table.num_rows
-    rows: list[dict[str, Any]] = []
-    if n:
-        mm = table["mmsi"].to_numpy().astype(np.int64)
-        t = table["t"].to_numpy().astype(np.int64)
-        lat = table["lat"].to_numpy()
-        lon = table["lon"].to_numpy()
-        cap_us = int(max_interval_h * 3_600_000_000)
-        dt = np.zeros(n, dtype=np.int64)
-        same = mm[1:] == mm[:-1]
-        dt[:-1] = np.where(same, np.minimum(t[1:] - t[:-1], cap_us), 0)
-        band = np.full(n, -1, dtype=np.int64)
-        for i in reversed(range(len(geoms))):  # innermost last, so it wins
-            g = geoms[i]
-            if g is None:
-                continue
-            shapely.prepare(g)
-            band[shapely.contains_xy(g, lon, lat)] = i
-        inside = band >= 0
-        if inside.any():
-            keys, inv = np.unique(mm[inside], return_inverse=True)
-            hours = np.zeros((keys.shape[0], len(BANDS)))
-            np.add.at(hours, (inv, band[inside]), dt[inside] / 3.6e9)
-            first = np.full(keys.shape[0], np.iinfo(np.int64).max)
-            last = np.full(keys.shape[0], np.iinfo(np.int64).min)
-            np.minimum.at(first, inv, t[inside])
-            np.maximum.at(last, inv, t[inside])
-            attrs = data.vessel_attrs(keys.tolist())
-            order = np.argsort(-hours.sum(axis=1), kind="stable")
-            for k in order[:limit]:
-                m = int(keys[k])
-                a = attrs.get(m, {})
-                rows.append(
-                    {
-                        "mmsi": m,
-                        "name": a.get("name"),
-                        "flag": a.get("flag"),
-                        "group": a.get("group"),
-                        "hours": {
-                            label: round(float(hours[k, j]), 3)
-                            for j, (_, label) in enumerate(BANDS)
-                        },
-                        "total_h": round(float(hours[k].sum()), 3),
-                        "first_seen": _ts(int(first[k])),
-                        "last_seen": _ts(int(last[k])),
-                    }
-                )
+    zs = _geo("zones")()
+    eez = f"{params.country}-eez"
+    if eez not in zs.names:
+        raise NotFoundError(f"no bundled zones for country {params.country!r}")
+    box = tuple(float(v) for v in shapely.bounds(zs.zone(eez).geometry).tolist())
+    mmsis = None
+    if params.flag or params.group:
+        mmsis = data.mmsis_where(
+            flags=(params.flag,) if params.flag else None,
+            groups=(params.group,) if params.group else None,
+        )
+    positions = data.positions_in_box(
+        (box[0], box[1], box[2], box[3]), since=since, until=until, mmsis=mmsis
+    )
+    ranges = sorted({float(r) for r in params.ranges_nm})
+    table = presence_kernel(positions, params=params, vessels=data.vessels_table(positions))
+    total = table.num_rows
     return {
-        "country": country,
-        "zones": present,
-        "bands": [label for _, label in BANDS],
-        "max_interval_h": max_interval_h,
+        "country": params.country,
+        "ranges_nm": ranges,
+        "max_gap_h": params.max_gap_h,
+        "by": params.by,
         "since": iso(since),
         "until": iso(until),
-        "vessels": rows,
+        "n_rows": total,
+        "rows": _records(table.slice(0, limit), ranges),
     }
