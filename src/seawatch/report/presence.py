@@ -176,13 +176,14 @@ def presence(
         else:
             within[r] = in_eez & (dist_nm <= r + 1e-9)
     # weights: half of each short interval to each end
+    # (in whole microseconds, so sums are exact: 3 x 10 min is 0.5 h, not 0.49999...)
     same = mmsi[1:] == mmsi[:-1]
-    dt = (ts[1:] - ts[:-1]) / 3.6e9
-    ok = same & (dt <= params.max_gap_h)
-    half = np.where(ok, dt / 2.0, 0.0)
-    weight = np.zeros(n)
+    dt_us = ts[1:] - ts[:-1]
+    ok = same & (dt_us <= round(params.max_gap_h * 3.6e9))
+    half = np.where(ok, dt_us // 2, 0)
+    weight = np.zeros(n, np.int64)
     weight[:-1] += half
-    weight[1:] += half
+    weight[1:] += np.where(ok, dt_us - dt_us // 2, 0)
     # grouping
     if params.by == "day":
         day = ts // 86_400_000_000
@@ -196,7 +197,10 @@ def presence(
         k_day = None
     g = len(k_mmsi)
     widest = within[ranges[-1]]
-    hours = {r: np.bincount(inv, weights=weight * within[r], minlength=g) for r in ranges}
+    hours = {
+        r: _sum_by(inv, np.where(within[r], weight, 0), g).astype(np.float64) / 3.6e9
+        for r in ranges
+    }
     count = np.bincount(inv, weights=widest.astype(np.float64), minlength=g).astype(np.int64)
     closest = np.full(g, np.inf)
     np.minimum.at(closest, inv[in_eez], dist_nm[in_eez])
@@ -230,3 +234,10 @@ def presence(
     if k_day is not None:
         sort = [("day", "ascending"), *sort]
     return out.sort_by(sort)
+
+
+def _sum_by(inv: npt.NDArray[np.intp], values: npt.NDArray[np.int64], n: int) -> I64:
+    """Exact integer sums of ``values`` per group ``inv``."""
+    out = np.zeros(n, np.int64)
+    np.add.at(out, inv, values)
+    return out
