@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -24,13 +25,13 @@ NOAA_ROWS = [
 ]
 
 
-def _collect(path: Path | str, **kw: object) -> dict[str, pa.Table]:
+def _collect(path: Path | str, **kw: Any) -> dict[str, Any]:
     batches = list(read_source(path, **kw))
-    out = {
+    out: dict[str, Any] = {
         name: pa.concat_tables([getattr(b, name) for b in batches])
         for name in ("positions", "statics", "others", "rejects")
     }
-    out["lines"] = sum(b.lines for b in batches)  # type: ignore[assignment]
+    out["lines"] = sum(b.lines for b in batches)
     return out
 
 

@@ -187,3 +187,26 @@ def test_vessel_lists_its_events(tmp_path: Path, src: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "encounter" in result.stdout and "244000002" in result.stdout
     assert "events: none" not in result.stdout
+
+
+def test_ingest_stdin_gzip(tmp_path: Path, src: Path) -> None:
+    import gzip
+
+    store = tmp_path / "s"
+    data = gzip.compress(src.read_bytes())
+    result = CliRunner().invoke(app, ["ingest", "--store", str(store), "-"], input=data)
+    assert result.exit_code == 0, result.output
+    out = CliRunner().invoke(
+        app,
+        [
+            "query",
+            "--store",
+            str(store),
+            "--format",
+            "csv",
+            "SELECT DISTINCT source FROM positions",
+        ],
+    )
+    assert out.stdout.splitlines() == ["source", "stdin"]
+    again = CliRunner().invoke(app, ["ingest", "--store", str(store), "-"], input=data)
+    assert "skipped, already ingested: stdin" in again.stderr

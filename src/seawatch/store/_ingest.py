@@ -67,7 +67,8 @@ class IngestOptions:
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     dedup_window_s: float = 10.0
     """Identical messages of one vessel at most this far apart are stored once."""
-    merge_memory_limit: str = "512MB"
+    merge_memory_limit: str = "256MB"
+    """DuckDB memory limit for merging a day partition (it spills to disk beyond it)."""
 
     def __post_init__(self) -> None:
         if self.dedup_window_s < 0:
@@ -381,6 +382,8 @@ def _commit(
         ]
         vessels = count_vessels(con, staged_vessel_files)
         keys = sorted(stager.files)
+        if progress is not None:
+            progress(IngestProgress(path="", phase="merge", done=0, total=len(keys)))
         for k, (table, day) in enumerate(keys):
             staged = stager.files[(table, day)]
             day_key = day.isoformat()

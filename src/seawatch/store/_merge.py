@@ -15,6 +15,9 @@ repeat's time and receiver is lost. Re-applying the rule to its own output chang
 nothing (kept rows of one key are more than ``window_s`` apart), which is what makes
 merging a day's stored rows with newly ingested rows safe.
 
+The rule applies within one UTC day partition: two copies of a message on either side of
+midnight (e.g. 23:59:59 and 00:00:02) are both kept.
+
 The merge runs in DuckDB with a memory limit and a spill directory, so memory is bounded
 whatever the size of the day partition.
 """
@@ -94,7 +97,7 @@ def merge_sql(table: str, files: Sequence[Path], *, window_s: float) -> str:
     )
 
 
-def merge_connection(spill_dir: Path, *, memory_limit: str = "512MB") -> duckdb.DuckDBPyConnection:
+def merge_connection(spill_dir: Path, *, memory_limit: str = "256MB") -> duckdb.DuckDBPyConnection:
     """A private DuckDB connection for merges, memory-limited and spilling to ``spill_dir``."""
     spill_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(":memory:")
