@@ -184,8 +184,14 @@ class NmeaDecoder:
 
     def feed(self, data: bytes) -> Decoded:
         """Decode ``data`` (whole lines; an unterminated last line is held for the next call)."""
-        data = self._tail + bytes(data)
+        if not isinstance(data, bytes):
+            data = bytes(data)
+        if self._tail:
+            data = self._tail + data
         cut = data.rfind(b"\n") + 1
+        if cut == len(data):  # the usual case: no copy
+            self._tail = b""
+            return self._run(data, final=False)
         self._tail = data[cut:]
         return self._run(data[:cut], final=False)
 
@@ -204,7 +210,7 @@ class NmeaDecoder:
         ncarry = len(self._carry_lines)
         if not data and ncarry == 0:
             return Decoded.empty()
-        whole = self._carry + data
+        whole = self._carry + data if self._carry else data
         buf = np.frombuffer(whole, dtype=np.uint8)
         (
             nrec, r_line, r_start, r_end, r_status, pay_a, pay_b, fill, total, num, seq, chan,

@@ -17,6 +17,11 @@ from seawatch.ais._scan import (
     ST_UNSUPPORTED,
 )
 
+_ARMOUR = np.full(256, 255, np.uint8)
+_ARMOUR[48:88] = np.arange(0, 40)
+_ARMOUR[96:120] = np.arange(40, 64)
+"""Armoured payload character -> six-bit value; 255 for characters outside the alphabet."""
+
 ST_CARRIED = 13  # a pending fragment carried over to the next feed
 
 CAT_POSITION = 1
@@ -271,11 +276,11 @@ def decode(
         for j in range(a, b):
             r = msg_recs[j]
             for i in range(pay_a[r], pay_b[r]):
-                c = np.int64(buf[i])
-                if c < 48 or c > 119 or (87 < c < 96) or nch >= sb.shape[0]:
+                v = _ARMOUR[buf[i]]
+                if v == 255 or nch >= sb.shape[0]:
                     bad = True
                     break
-                sb[nch] = c - 48 if c < 88 else c - 56
+                sb[nch] = v
                 nch += 1
             if bad:
                 break
