@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 
 ORDER = 60
 
-_SIMULATE_EPILOG = """
-Examples:
+_SIMULATE_EPILOG = """ Examples:
 
   seawatch simulate --list
 
@@ -26,14 +25,9 @@ Examples:
 
   seawatch simulate my-scenario.toml --out /tmp/mine
 
-SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file
-(format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv
-(NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on
-stdout. The same scenario and seed always give the same bytes.
-"""
+SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. The same scenario and seed always give the same bytes. """
 
-_EVALUATE_EPILOG = """
-Examples:
+_EVALUATE_EPILOG = """ Examples:
 
   seawatch evaluate --store /tmp/sts/store --truth /tmp/sts/truth.json
 
@@ -41,18 +35,9 @@ Examples:
 
   seawatch evaluate --suite --scenario sts-offshore --format json
 
-Matching rule: a detection matches a truth event of the same type, the same set of
-vessels (and the same zone, for zone events) when they overlap in time by at least half
-of the shorter of the two: |overlap| / min(duration1, duration2) >= 0.5 (an instant
-event, start == end, must lie within the other interval widened by 30 min). Matching is
-one-to-one, greedy by overlap. Unmatched truth events are misses (FN), unmatched
-detections false positives (FP); a detected "negative" (a case the scenario says must
-not be detected) is an FP. Only the types (and zones) the scenario scores count.
-precision = TP / (TP + FP), recall = TP / (TP + FN).
+Matching rule: a detection matches a truth event of the same type, the same set of vessels (and the same zone, for zone events) when they overlap in time by at least half of the shorter of the two: |overlap| / min(duration1, duration2) >= 0.5 (an instant event, start == end, must lie within the other interval widened by 30 min). Matching is one-to-one, greedy by overlap. Unmatched truth events are misses (FN), unmatched detections false positives (FP); a detected "negative" (a case the scenario says must not be detected) is an FP. Only the types (and zones) the scenario scores count. precision = TP / (TP + FP), recall = TP / (TP + FN).
 
---suite runs every shipped scenario end to end: simulate, ingest into a temporary store,
-detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error.
-"""
+--suite runs every shipped scenario end to end: simulate, ingest into a temporary store, detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error. """
 
 
 _OUT_DIR_OPT = typer.Option(Path("."), "--out", "-o", help="Output directory.")
