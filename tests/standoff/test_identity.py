@@ -21,7 +21,7 @@ IMO = 9_187_629  # valid check digit
 def run(rows: list[dict[str, Any]], **kw: Any) -> list[dict[str, Any]]:
     ev = identity_changes(statics(rows), **kw)
     assert ev.schema == EVENTS
-    out = ev.to_pylist()
+    out: list[dict[str, Any]] = ev.to_pylist()
     for e in out:
         e["d"] = json.loads(e["details"])
     return out

@@ -33,7 +33,7 @@ def at_nm(nm: float) -> tuple[float, float]:
     return move(LAT, 0.0, 0.0, nm * NM)
 
 
-def track(mmsi: int, phases: list[tuple[float, int, float]]) -> list[tuple[int, int, float, float]]:
+def track(mmsi: int, phases: list[tuple[int, int, float]]) -> list[tuple[int, int, float, float]]:
     """``(start_min, n_points, distance_nm)`` phases, a point every 10 minutes."""
     out = []
     for start, n, nm in phases:
