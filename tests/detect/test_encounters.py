@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from detect.conftest import WORLD, drift, positions
@@ -167,12 +167,13 @@ def test_gfw_merges_encounters_less_than_4h_apart() -> None:
     assert len(ev) == 1
     assert ev[0]["start"] == T0 and ev[0]["end"] == T0 + 41 * SLOT
     assert json.loads(ev[0]["details"])["n_slots"] == 24
-    # 4 h apart or more: not merged
-    b = [
-        (2, k, 10.0 + (100 if (k < 12 or 36 <= k < 48) else 5000) * M_LAT, FAR, 0.5)
-        for k in range(60)
-    ]
-    assert run(slots(a + b), GFW) == []
+    # 4 h apart (slot 11 to slot 35) or more: not merged; 3 h 50 min: merged
+    for first, merged in ((35, False), (34, True)):
+        b = [
+            (2, k, 10.0 + (100 if (k < 12 or first <= k < first + 12) else 5000) * M_LAT, FAR, 0.5)
+            for k in range(60)
+        ]
+        assert len(run(slots(a + b), GFW)) == (1 if merged else 0)
 
 
 def test_midnight_spanning_encounter_whole_and_once_when_streamed() -> None:
@@ -217,7 +218,7 @@ def test_pair_exactly_on_a_cell_edge_is_found_once() -> None:
     assert close.num_rows == 1
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     lat=st.floats(-80, 80),
     lon=st.floats(-179, 179),
@@ -301,3 +302,43 @@ def test_sql_is_in_the_portable_subset() -> None:
         check_portable("SELECT * FROM a ASOF JOIN b ON a.t >= b.t")
     with pytest.raises(ParameterError):
         DuckDBRunner().query("SELECT * FROM range(3)", {})
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    runs=st.lists(
+        st.tuples(st.integers(1, 16), st.integers(1, 30), st.booleans()), min_size=1, max_size=4
+    ),
+    cuts=st.lists(st.integers(1, 99), max_size=4),
+    gfw=st.booleans(),
+)
+@example(runs=[(14, 10, True), (14, 5, True)], cuts=[17], gfw=True)  # merge across a cut
+@example(runs=[(14, 22, True), (14, 5, True)], cuts=[41], gfw=True)  # short one grows later
+@example(runs=[(20, 1, True), (20, 1, True)], cuts=[20, 21], gfw=False)  # missing slot at a cut
+def test_stream_equals_whole_for_any_window_cuts(
+    runs: list[tuple[int, int, bool]], cuts: list[int], gfw: bool
+) -> None:
+    # vessel 2 alternates: next to vessel 1 for ``on`` slots, then ``off`` slots away
+    # (silent, or 5 km off); windows cut anywhere must give the events of the whole
+    rows = still(1, 10.0, FAR, n=100)
+    k = 0
+    for on, off, silent in runs:
+        rows += [(2, j, 10.0 + 100 * M_LAT, FAR, 0.5) for j in range(k, min(k + on, 100))]
+        k += on
+        if not silent:
+            rows += [(2, j, 10.0 + 5000 * M_LAT, FAR, 0.5) for j in range(k, min(k + off, 100))]
+        k += off
+    params = GFW if gfw else EncounterParams()
+    table = slots(rows)
+    whole = encounters(table, params=params, geo=WORLD).to_pylist()
+    stream = EncounterStream(params=params, geo=WORLD)
+    ts = table.column("slot").to_pylist()
+    got: list[dict[str, Any]] = []
+    lo = 0
+    for hi in [*sorted(set(cuts)), 100]:
+        start, end = T0 + lo * SLOT, T0 + hi * SLOT
+        part = table.filter(pa.array([start <= t < end for t in ts]))
+        got += stream.push(part, until=int(end.timestamp() * 1e6)).to_pylist()
+        lo = hi
+    got += stream.finish().to_pylist()
+    assert sorted(got, key=lambda e: e["event_id"]) == sorted(whole, key=lambda e: e["event_id"])

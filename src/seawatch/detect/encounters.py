@@ -118,7 +118,8 @@ class EncounterParams:
     @property
     def merge_slots(self) -> int:
         """Largest step between close slots of one (merged) encounter, in slots."""
-        below = math.ceil(self.merge_gap_h * 60 / self.slot_min - 1e-9)  # "< merge_gap_h"
+        # the largest whole step strictly below merge_gap_h ("less than 4 h apart")
+        below = math.ceil(self.merge_gap_h * 60 / self.slot_min - 1e-9) - 1
         return max(self.join_slots, below)
 
     def slots_for(self, hours: float) -> int:
