@@ -232,3 +232,29 @@ def test_cli_watchlist_add_and_list(tmp_path: Path) -> None:
         ["watchlist", "add", str(src), "--name", "mine", "--date", "July", "--store", str(store)],
     )
     assert bad.exit_code == 1
+
+
+def test_cli_watchlist_screen_a_store(tmp_path: Path) -> None:
+    from seawatch.store import open_store
+
+    csv_path = tmp_path / "noaa.csv"
+    csv_path.write_text(
+        "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
+        "Length,Width,Draft,Cargo,TransceiverClass\n"
+        f"775000001,2024-03-01T00:00:00,11.0,-66.0,0.0,0,511,URDANETA,IMO{URDANETA_IMO},,52,0,"
+        "30,9,4,,A\n"
+        "366000002,2024-03-01T00:00:00,25.0,-80.0,0.0,0,511,CLEAN,,,70,0,100,20,5,,A\n"
+    )
+    store = tmp_path / "store"
+    open_store(store, create=True).ingest([csv_path])
+    res = CliRunner().invoke(
+        app, ["watchlist", "screen", "--store", str(store), "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert {(r["mmsi"], r["match"], r["list_date"]) for r in rows} == {
+        (775000001, "imo", "2024-05-03"),
+        (775000001, "name_flag", "2024-05-03"),
+    }
+    res = CliRunner().invoke(app, ["watchlist", "screen", "--store", str(store), "--list", "nope"])
+    assert res.exit_code == 1
