@@ -432,8 +432,8 @@ class NmeaDecoder:
         is24 = part >= 0
         if not is24.any():
             return table
-        rest = table.filter(pa.array(~is24))
-        t24 = table.filter(pa.array(is24))
+        rest = table.take(pa.array(np.flatnonzero(~is24)))
+        t24 = table.take(pa.array(np.flatnonzero(is24)))
         if self._pending24 is not None:
             t24 = pa.concat_tables([self._pending24, t24]).unify_dictionaries().combine_chunks()
             parts = np.concatenate([self._pending24_part, part[is24]])

@@ -138,18 +138,27 @@ def scan(
     int,
 ]:
     n = buf.shape[0]
+    # newline positions and the backslash count in one pass (capacity: lines of >= 16 bytes,
+    # with a recount when the buffer has shorter lines)
+    nl = np.empty(n // 16 + 64, np.int64)
     n_nl = 0
     n_bs = 0
     for i in range(n):
         c = buf[i]
-        n_nl += c == _NL
-        n_bs += c == _BS
-    nl = np.empty(n_nl, np.int64)
-    k = 0
-    for i in range(n):
-        if buf[i] == _NL:
-            nl[k] = i
-            k += 1
+        if c == _NL:
+            if n_nl < nl.shape[0]:
+                nl[n_nl] = i
+            n_nl += 1
+        elif c == _BS:
+            n_bs += 1
+    if n_nl > nl.shape[0]:
+        nl = np.empty(n_nl, np.int64)
+        k = 0
+        for i in range(n):
+            if buf[i] == _NL:
+                nl[k] = i
+                k += 1
+    nl = nl[:n_nl]
     nmax = n_nl + n_bs + 2
     cm = np.empty(8, np.int64)
     r_line = np.empty(nmax, np.int64)
