@@ -82,7 +82,8 @@ def _none_if(v: Any, *sentinels: Any) -> Any:
 def _oracle_position(r: dict[str, Any]) -> tuple[Any, ...]:
     t = r["type"]
     scaled = r.get("scaled", True)
-    lat, lon = r.get("lat"), r.get("lon")
+    lat: Any = r.get("lat")
+    lon: Any = r.get("lon")
     if lat is not None and not scaled:
         div = 600.0 if t == 27 else 600000.0
         lat, lon = lat / div, lon / div
@@ -207,12 +208,12 @@ def test_golden(shared_data: Path, nmea: str, expected: str) -> None:
             continue
         if not any(_close(o, p) for o in o_pos):
             problems.append(f"our position not in oracle: {p}")
-    for o in o_st:
-        if (fname, o["msg_type"], o["mmsi"]) in KNOWN_DIFFERENCES:
+    for os_ in o_st:
+        if (fname, os_["msg_type"], os_["mmsi"]) in KNOWN_DIFFERENCES:
             continue
-        if not any(_matches_static(o, s) for s in ours_st):
-            near = [s for s in ours_st if s["mmsi"] == o["mmsi"]]
-            problems.append(f"oracle static not found: {o}; ours: {near}")
+        if not any(_matches_static(os_, s) for s in ours_st):
+            near = [s for s in ours_st if s["mmsi"] == os_["mmsi"]]
+            problems.append(f"oracle static not found: {os_}; ours: {near}")
     for s in ours_st:
         if (fname, s["msg_type"], s["mmsi"]) in KNOWN_DIFFERENCES:
             continue
