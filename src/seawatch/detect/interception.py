@@ -22,8 +22,8 @@ An event needs, for an ordered pair (A = interceptor, B = target):
    ``course`` (B's track bearing over the ``course_window_h`` after the contact differs by
    ``min_course_change_deg`` or more from its bearing during the approach, B moving at
    least ``min_course_dist_m``), ``destination`` (B declares a destination different from
-   its last one before the contact), ``dark`` (B sends nothing for ``dark_min_h`` while the
-   data goes on at least that long);
+   its last one before the contact), ``dark`` (a silence of B of ``dark_min_h`` or more
+   that starts within the window, the data going on at least that long);
 4. **not a service call**: A's ship type is not in ``excluded_interceptor_types`` (pilot
    50, tug 52, port tender 53, towing 31/32 by default) and the contact is at least
    ``min_port_dist_m`` from any port or anchorage (pilot boarding grounds, harbour tugs).
@@ -34,11 +34,11 @@ tanker (80-89), and by ``high_seas_bonus`` outside every ``*-eez`` zone; at most
 
 ``vessels`` lists both MMSIs (sorted, as every event); the roles are in the details:
 ``interceptor``, ``target``, ``approach_speed_kn``, ``closing_m``, ``closest_m``,
-``contact_h``, ``escort_h``,
-``target_speed_before_kn`` / ``_during_kn`` / ``_after_kn``, ``diversion`` (``kinds``,
-``course_change_deg``, ``destination_before``/``_after``, ``dark_h``), ship types and
-groups, ``high_seas``. The event spans the contact (first close slot to the end of the
-last); its location is the midpoint at the closest approach.
+``contact_h``, ``escort_h``, ``target_speed_before_kn`` / ``_during_kn`` / ``_after_kn``,
+``diversion`` (``kinds``, ``course_change_deg``, ``destination_before``/``_after``,
+``dark_start``, ``dark_h``), ship types and groups, ``high_seas``, ``eez``. The event spans
+the contact (first close slot to the end of the stop); its location is the midpoint at the
+closest approach; ``zone`` is the EEZ it lies in, if any.
 """
 
 from __future__ import annotations
