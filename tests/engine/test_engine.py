@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from engine.conftest import WORLD
 from seawatch._exceptions import ParameterError
+from seawatch.detect import reception_density
 from seawatch.engine import (
     DETECTORS,
     EngineStats,
@@ -22,6 +25,7 @@ from seawatch.engine import (
     resolve_only,
     run_detectors,
 )
+from seawatch.engine._partition import coverage, shuffle
 from seawatch.schema import EVENTS
 from seawatch.store import Store
 
@@ -103,3 +107,20 @@ def test_buckets_are_stable_and_spread() -> None:
     assert bucket_of(np.array([366_000_123]), 8)[0] == b[123]
     assert plan_buckets(0, bucket_rows=10) == 1
     assert plan_buckets(25, bucket_rows=10) == 3
+
+
+def test_shuffle_and_coverage_match_the_python_definitions(
+    small_store: Store, tmp_path: Path
+) -> None:
+    files = small_store.files("positions")
+    buckets = shuffle(files, tmp_path / "b", n_buckets=3)
+    seen = 0
+    for k, paths in enumerate(buckets):
+        for p in paths:
+            mmsi = pq.read_table(p).column("mmsi").to_numpy()
+            assert (bucket_of(mmsi, 3) == k).all()
+            seen += len(mmsi)
+    assert seen == small_store.positions().num_rows
+    got = coverage(files, cell_deg=1.0)
+    expect = reception_density(small_store.positions(), cell_deg=1.0)
+    assert got.equals(expect.sort_by([("cell_lat", "ascending"), ("cell_lon", "ascending")]))

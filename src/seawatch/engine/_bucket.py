@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from seawatch.detect import KERNELS, GeoContext, resolve_geo
-from seawatch.engine._partition import read_scratch, write_scratch
+from seawatch.engine._partition import write_scratch
 from seawatch.schema import EVENTS, POSITIONS
 from seawatch.tracks import ResampleParams, prepare, resample
 
@@ -52,7 +53,7 @@ def read_bucket(files: tuple[Path, ...]) -> pa.Table:
     """The bucket's positions (all days), in the columns the shuffle kept."""
     if not files:
         return POSITIONS.empty_table()
-    tables = [read_scratch(f) for f in files]
+    tables = [pq.read_table(f) for f in files]
     return pa.concat_tables(tables, promote_options="default")
 
 

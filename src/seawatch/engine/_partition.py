@@ -1,26 +1,25 @@
-"""Partitioning: mmsi buckets, the one-pass shuffle of the store into them, and the
-reception-density grid the gap detector needs (computed over all vessels during the pass).
+"""Partitioning: mmsi buckets, the one-pass shuffle of the store into them (DuckDB, streaming),
+and the reception-density grid the gap detector needs (over all vessels).
 
-Scratch files are uncompressed Arrow IPC (written and read back once, on the same machine:
-no compression or encoding to pay for)."""
+Scratch files are uncompressed (Parquet for the buckets, Arrow IPC for slots and pairs):
+written and read back once on the same machine, no compression to pay for."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
-import pyarrow.ipc
 import pyarrow.parquet as pq
 
-from seawatch.schema import POSITIONS
+from seawatch._exceptions import ParameterError
 
 I64 = npt.NDArray[np.int64]
 
@@ -53,51 +52,96 @@ def count_rows(files: Iterable[Path]) -> int:
     return sum(pq.read_metadata(f).num_rows for f in files)
 
 
-@dataclass(slots=True)
-class Coverage:
-    """Positions per 1° (``cell_deg``) cell over all vessels and days (gap ``likely_disabled``)."""
+def _sql_files(files: Iterable[Path]) -> str:
+    """A DuckDB list literal of file paths (quotes doubled)."""
+    quoted = ["'" + str(f).replace("'", "''") + "'" for f in files]
+    return "[" + ", ".join(quoted) + "]"
 
-    cell_deg: float
-    counts: dict[int, int] = field(default_factory=dict)
-    ts_min: int | None = None
-    ts_max: int | None = None
 
-    def add(self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], ts: I64) -> None:
-        ok = ~(np.isnan(lat) | np.isnan(lon))
-        if not ok.any():
-            return
-        cl = np.floor(lat[ok] / self.cell_deg).astype(np.int64)
-        co = np.floor(lon[ok] / self.cell_deg).astype(np.int64)
-        key = cl * 100_000 + co
-        lo_k, hi_k = int(key.min()), int(key.max())
-        if hi_k - lo_k < 50_000_000:  # a counting pass, O(n)
-            n_all = np.bincount(key - lo_k)
-            idx = np.flatnonzero(n_all)
-            keys, n = idx + lo_k, n_all[idx]
-        else:
-            keys, n = np.unique(key, return_counts=True)
-        for k, c in zip(keys.tolist(), n.tolist(), strict=True):
-            self.counts[k] = self.counts.get(k, 0) + c
-        lo, hi = int(ts[ok].min()), int(ts[ok].max())
-        self.ts_min = lo if self.ts_min is None else min(self.ts_min, lo)
-        self.ts_max = hi if self.ts_max is None else max(self.ts_max, hi)
+def _connect(memory_limit: str | None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order = false")
+    if memory_limit is not None:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
+            raise ParameterError(f"bad memory limit {memory_limit!r}")
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    return con
 
-    def table(self) -> pa.Table:
-        """``cell_lat, cell_lon, positions_per_day`` as :func:`seawatch.detect.reception_density`."""
-        keys = np.array(sorted(self.counts), dtype=np.int64)
-        counts = np.array([self.counts[int(k)] for k in keys], dtype=np.float64)
-        days = 1.0
-        if self.ts_min is not None and self.ts_max is not None:
-            days = max((self.ts_max - self.ts_min) / 8.64e10, 1.0)
-        ulat = np.floor_divide(keys + 50_000, 100_000)
-        ulon = keys - ulat * 100_000
+
+def coverage(
+    files: Iterable[Path], *, cell_deg: float, memory_limit: str | None = None
+) -> pa.Table:
+    """Positions per day in each ``cell_deg`` cell over all vessels and days of the store's
+    position files: ``cell_lat, cell_lon`` (int32, ``floor(deg / cell_deg)``) and
+    ``positions_per_day`` (float64; days = the span of the timestamps, at least one), as
+    :func:`seawatch.detect.reception_density` computes for one table (gap ``likely_disabled``)."""
+    paths = list(files)
+    if not paths:
         return pa.table(
             {
-                "cell_lat": pa.array(ulat.astype(np.int32), pa.int32()),
-                "cell_lon": pa.array(ulon.astype(np.int32), pa.int32()),
-                "positions_per_day": pa.array(counts / days, pa.float64()),
+                "cell_lat": pa.array([], pa.int32()),
+                "cell_lon": pa.array([], pa.int32()),
+                "positions_per_day": pa.array([], pa.float64()),
             }
         )
+    c = format(float(cell_deg), ".17e")
+    con = _connect(memory_limit)
+    try:
+        span = con.sql(
+            f"SELECT epoch_us(min(ts)) AS lo, epoch_us(max(ts)) AS hi "
+            f"FROM read_parquet({_sql_files(paths)}) "
+            "WHERE ts IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL"
+        ).to_arrow_table()
+        cells = con.sql(
+            f"SELECT CAST(floor(lat / {c}) AS INTEGER) AS cell_lat, "
+            f"CAST(floor(lon / {c}) AS INTEGER) AS cell_lon, count(*) AS n "
+            f"FROM read_parquet({_sql_files(paths)}) "
+            "WHERE ts IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL "
+            "GROUP BY ALL ORDER BY cell_lat, cell_lon"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    days = 1.0
+    lo, hi = span.column("lo")[0].as_py(), span.column("hi")[0].as_py()
+    if lo is not None and hi is not None:
+        days = max((int(hi) - int(lo)) / 8.64e10, 1.0)
+    return pa.table(
+        {
+            "cell_lat": pc.cast(cells.column("cell_lat"), pa.int32()),
+            "cell_lon": pc.cast(cells.column("cell_lon"), pa.int32()),
+            "positions_per_day": pc.divide(pc.cast(cells.column("n"), pa.float64()), days),
+        }
+    )
+
+
+def shuffle(
+    files: Iterable[Path], out: Path, *, n_buckets: int, memory_limit: str | None = None
+) -> list[list[Path]]:
+    """Split the store's position files into ``n_buckets`` mmsi buckets (:func:`bucket_of`,
+    the same hash in SQL), written as Parquet under ``out/bucket=K/``; returns each bucket's
+    files. One streaming DuckDB ``COPY ... PARTITION_BY`` (parallel, memory bounded by
+    DuckDB's buffers, not by the store), reading only the :data:`COLUMNS` the kernels need."""
+    paths = list(files)
+    buckets: list[list[Path]] = [[] for _ in range(n_buckets)]
+    if not paths:
+        return buckets
+    out.mkdir(parents=True, exist_ok=True)
+    cols = ", ".join(COLUMNS)
+    target = str(out).replace("'", "''")
+    con = _connect(memory_limit)
+    try:
+        con.execute(
+            f"COPY (SELECT {cols}, "
+            f"((CAST(mmsi AS BIGINT) * 2654435761) % 4294967296) % {int(n_buckets)} AS bucket "
+            f"FROM read_parquet({_sql_files(paths)})) "
+            f"TO '{target}' (FORMAT parquet, PARTITION_BY (bucket), COMPRESSION uncompressed, "
+            "OVERWRITE_OR_IGNORE true)"
+        )
+    finally:
+        con.close()
+    for k in range(n_buckets):
+        buckets[k] = sorted((out / f"bucket={k}").glob("*.parquet"))
+    return buckets
 
 
 def write_scratch(table: pa.Table, path: Path) -> None:
@@ -108,87 +152,3 @@ def write_scratch(table: pa.Table, path: Path) -> None:
 def read_scratch(path: Path) -> pa.Table:
     """A file of :func:`write_scratch` (memory-mapped)."""
     return feather.read_table(path, memory_map=True)
-
-
-SCRATCH = pa.schema([POSITIONS.field(c) for c in COLUMNS])
-"""Schema of the shuffled positions."""
-
-
-def iter_store_batches(
-    files: Iterable[Path], *, batch_rows: int = 1 << 20
-) -> Iterator[tuple[date, pa.Table]]:
-    """The store's position files (``positions/day=YYYY-MM-DD/*.parquet``) in day order,
-    as batches of at most ``batch_rows`` rows of the :data:`COLUMNS` the kernels need.
-    Memory: one batch (the store writes row groups of 64k rows)."""
-    by_day: dict[str, list[Path]] = {}
-    for f in files:
-        by_day.setdefault(f.parent.name.removeprefix("day="), []).append(f)
-    for day in sorted(by_day):
-        d = date.fromisoformat(day)
-        for f in by_day[day]:
-            pf = pq.ParquetFile(f)
-            for batch in pf.iter_batches(batch_size=batch_rows, columns=list(COLUMNS)):
-                yield d, pa.Table.from_batches([batch]).cast(SCRATCH)
-
-
-def shuffle(
-    batches: Iterable[tuple[date, pa.Table]],
-    out: Path,
-    *,
-    n_buckets: int,
-    coverage: Coverage | None = None,
-    progress: Callable[[date, int], None] | None = None,
-) -> list[list[Path]]:
-    """Split positions (batches in day order) into ``n_buckets`` mmsi buckets, written as
-    Arrow IPC files ``out/b=K/YYYY-MM-DD.arrow``; returns the files of each bucket.
-    Memory: one batch (each bucket's file of the current day is appended to)."""
-    files: list[list[Path]] = [[] for _ in range(n_buckets)]
-    writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
-    current: date | None = None
-
-    def close_all() -> None:
-        for w in writers.values():
-            w.close()
-        writers.clear()
-
-    try:
-        for day, table in batches:
-            if day != current:
-                close_all()
-                current = day
-            if progress is not None:
-                progress(day, table.num_rows)
-            if table.num_rows == 0:
-                continue
-            if coverage is not None:
-                sub = table.filter(pc.is_valid(table.column("ts")))
-                coverage.add(
-                    np.asarray(
-                        pc.cast(sub.column("lat"), pa.float64()).to_numpy(False), np.float64
-                    ),
-                    np.asarray(
-                        pc.cast(sub.column("lon"), pa.float64()).to_numpy(False), np.float64
-                    ),
-                    np.asarray(pc.cast(sub.column("ts"), pa.int64()).to_numpy(False), np.int64),
-                )
-                del sub
-            mmsi = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(), np.int64)
-            b = bucket_of(mmsi, n_buckets)
-            order = np.argsort(b, kind="stable")
-            counts = np.bincount(b, minlength=n_buckets)
-            sorted_table = table.take(pa.array(order))
-            offset = 0
-            for k in range(n_buckets):
-                n = int(counts[k])
-                if n:
-                    if k not in writers:
-                        path = out / f"b={k}" / f"{day.isoformat()}.arrow"
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        writers[k] = pa.ipc.new_file(str(path), SCRATCH)
-                        files[k].append(path)
-                    writers[k].write_table(sorted_table.slice(offset, n))
-                offset += n
-            del sorted_table, table
-    finally:
-        close_all()
-    return files

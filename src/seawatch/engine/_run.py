@@ -53,9 +53,8 @@ from seawatch.detect.interception import InterceptionParams, interceptions
 from seawatch.detect.watchlist import watchlist_hits
 from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket
 from seawatch.engine._partition import (
-    Coverage,
     count_rows,
-    iter_store_batches,
+    coverage,
     plan_buckets,
     read_scratch,
     shuffle,
@@ -166,6 +165,7 @@ def run_detectors(
     write: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
     stats: EngineStats | None = None,
+    memory_limit: str | None = "1GB",
 ) -> pa.Table:
     """Run the detectors of ``preset`` (all, or ``only`` these) over the whole store and
     replace their events in it (``write=False``: only return them).
@@ -174,7 +174,8 @@ def run_detectors(
     ``geo``: the geography (None: bundled; must pickle). ``bucket_rows``: positions per mmsi
     bucket (bounds a worker's memory). ``scratch_dir``: where the shuffled positions and
     slots go (a temporary directory, removed afterwards). ``progress(stage, done, total)``
-    is called as work completes. Returns the events (schema EVENTS), sorted.
+    is called as work completes. ``memory_limit`` caps DuckDB in the shuffle (a DuckDB size
+    string; it spills to ``scratch_dir`` beyond it). Returns the events (schema EVENTS), sorted.
     """
     params = preset_params(preset)
     selected = resolve_only(only)
@@ -197,21 +198,17 @@ def run_detectors(
     slot_params = _slot_params(enc_params, icp_params)
     with tempfile.TemporaryDirectory(prefix="seawatch-engine-", dir=scratch_dir) as tmp:
         root = Path(tmp)
-        coverage = Coverage(cell_deg=params["gap"].coverage_cell_deg) if "gap" in selected else None
-
-        def day_done(day: Any, rows: int) -> None:
-            if progress is not None:
-                progress("shuffle", rows, total)
-
         t0 = time.perf_counter()
         bucket_files = shuffle(
-            iter_store_batches(files),
-            root / "positions",
-            n_buckets=n_buckets,
-            coverage=coverage,
-            progress=day_done if progress is not None else None,
+            files, root / "positions", n_buckets=n_buckets, memory_limit=memory_limit
         )
-        cov_table = coverage.table() if coverage is not None else None
+        if progress is not None:
+            progress("shuffle", total, total)
+        cov_table = (
+            coverage(files, cell_deg=params["gap"].coverage_cell_deg, memory_limit=memory_limit)
+            if "gap" in selected
+            else None
+        )
         slots_dir = root / "slots" if slot_params is not None else None
         tasks = [
             BucketTask(
