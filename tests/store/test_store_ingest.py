@@ -195,3 +195,20 @@ def test_manifest_records_sources(tmp_path: Path) -> None:
     (entry,) = manifest["sources"].values()
     assert entry["path"] == str(src) and entry["positions"] == 6 and entry["format"] == "csv"
     assert entry["sha256"] in manifest["sources"]
+
+
+def test_bucketed_merge_equals_single_merge(tmp_path: Path) -> None:
+    rows: list[str] = []
+    for v in range(30):
+        rows += track_rows(100_000_000 + v * 7_919_000, T0, 40, step_s=5)
+        rows += track_rows(100_000_000 + v * 7_919_000, T0 + timedelta(seconds=2), 40, step_s=5)
+    src = write_csv(tmp_path / "many.csv", rows)
+    single = open_store(tmp_path / "one", create=True)
+    one = single.ingest(src)
+    bucketed = open_store(tmp_path / "buckets", create=True)
+    many = bucketed.ingest(src, merge_rows_per_bucket=100)  # ~24 MMSI ranges
+    assert (many.positions, many.duplicates_dropped) == (one.positions, one.duplicates_dropped)
+    a = single.positions()
+    b = bucketed.positions()
+    assert a.equals(b)  # same rows, same (mmsi, ts) order
+    assert a.num_rows == one.positions > 0

@@ -69,6 +69,8 @@ class IngestOptions:
     """Identical messages of one vessel at most this far apart are stored once."""
     merge_memory_limit: str = "256MB"
     """DuckDB memory limit for merging a day partition (it spills to disk beyond it)."""
+    merge_rows_per_bucket: int = 500_000
+    """Day partitions larger than this are merged in MMSI ranges of about this many rows."""
 
     def __post_init__(self) -> None:
         if self.dedup_window_s < 0:
@@ -400,7 +402,13 @@ def _commit(
                 before = count_rows(con, old_files)
                 incoming = count_rows(con, staged)
                 written = merge_files(
-                    con, table, [*old_files, *staged], final, window_s=options.dedup_window_s
+                    con,
+                    table,
+                    [*old_files, *staged],
+                    final,
+                    window_s=options.dedup_window_s,
+                    total_rows=before + incoming,
+                    rows_per_bucket=options.merge_rows_per_bucket,
                 )
                 dropped += before + incoming - written
                 added[table] += written - before

@@ -24,10 +24,12 @@ whatever the size of the day partition.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from seawatch import schema as sw_schema
 from seawatch._exceptions import StoreError
@@ -67,6 +69,7 @@ SCHEMAS = {
     "rejects": sw_schema.REJECTS,
 }
 _BATCH_ROWS = 65_536
+DEFAULT_ROWS_PER_BUCKET = 500_000
 
 
 def _q(name: str) -> str:
@@ -77,11 +80,24 @@ def _file_list(files: Sequence[Path]) -> str:
     return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
 
 
-def merge_sql(table: str, files: Sequence[Path], *, window_s: float) -> str:
-    """The SQL that merges ``files`` of ``table`` into sorted, de-duplicated rows."""
+def merge_sql(
+    table: str,
+    files: Sequence[Path],
+    *,
+    window_s: float,
+    mmsi_range: tuple[int | None, int | None] = (None, None),
+) -> str:
+    """The SQL that merges ``files`` of ``table`` into sorted, de-duplicated rows
+    (only rows with ``lo < mmsi <= hi`` when ``mmsi_range`` is given)."""
     cols = SCHEMAS[table].names
     select = ", ".join(_q(c) for c in cols)
     src = f"read_parquet({_file_list(files)})"
+    lo, hi = mmsi_range
+    conds = ([f"mmsi > {int(lo)}"] if lo is not None else []) + (
+        [f"mmsi <= {int(hi)}"] if hi is not None else []
+    )
+    if conds:
+        src = f"(SELECT * FROM {src} WHERE {' AND '.join(conds)})"
     if table == "rejects":
         return f"SELECT {select} FROM {src} ORDER BY source, line_no, reason, raw"
     key = ", ".join(_q(c) for c in DEDUP_KEYS[table])
@@ -116,12 +132,45 @@ def merge_files(
     final: Path,
     *,
     window_s: float,
+    total_rows: int = 0,
+    rows_per_bucket: int = DEFAULT_ROWS_PER_BUCKET,
 ) -> int:
-    """Write the merge of ``files`` to ``final`` (atomically); returns the rows written."""
-    reader = con.sql(merge_sql(table, files, window_s=window_s)).to_arrow_reader(_BATCH_ROWS)
-    if reader is None:
-        raise StoreError(f"the merge of {table} returned no result")
-    return write_parquet_atomic(final, SCHEMAS[table], reader)
+    """Write the merge of ``files`` to ``final`` (atomically); returns the rows written.
+
+    A partition of more than ``rows_per_bucket`` rows is merged in MMSI ranges (bounds from
+    approximate quantiles), one query each, written one after the other into the same file:
+    the result is identical (the de-duplication key includes the MMSI and the output is
+    sorted by it) while the memory one query needs stays bounded whatever the day's size.
+
+    Raises:
+        StoreError: DuckDB ran out of memory or failed.
+    """
+    ranges: list[tuple[int | None, int | None]] = [(None, None)]
+    try:
+        if table != "rejects" and total_rows > rows_per_bucket:
+            n = -(-total_rows // rows_per_bucket)
+            qs = ", ".join(f"{i / n:.6f}" for i in range(1, n))
+            bounds_row = con.sql(
+                f"SELECT approx_quantile(mmsi, [{qs}]) FROM read_parquet({_file_list(files)})"
+            ).fetchall()[0][0]
+            bounds = sorted({int(b) for b in bounds_row})
+            edges: list[int | None] = [None, *bounds, None]
+            ranges = list(itertools.pairwise(edges))
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            for mmsi_range in ranges:
+                sql = merge_sql(table, files, window_s=window_s, mmsi_range=mmsi_range)
+                reader = con.sql(sql).to_arrow_reader(_BATCH_ROWS)
+                if reader is None:
+                    raise StoreError(f"the merge of {table} returned no result")
+                yield from reader
+
+        return write_parquet_atomic(final, SCHEMAS[table], batches())
+    except (duckdb.Error, OSError) as exc:
+        raise StoreError(
+            f"merging the {table} partition {final.parent.name} failed: {exc} "
+            "(a larger merge_memory_limit may help)"
+        ) from exc
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> int:
