@@ -79,7 +79,7 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
     return era * 146097 + doe - 719468
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _parse_uint(buf: npt.NDArray[np.uint8], a: int, b: int) -> int:
     """Digits in buf[a:b] as an int; -1 when empty, not all digits or too long."""
     if b <= a or b - a > 18:
@@ -93,7 +93,7 @@ def _parse_uint(buf: npt.NDArray[np.uint8], a: int, b: int) -> int:
     return v
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _station_hash(buf: npt.NDArray[np.uint8], a: int, b: int) -> np.int64:
     h = np.uint64(14695981039346656037)
     for i in range(a, b):
@@ -101,7 +101,7 @@ def _station_hash(buf: npt.NDArray[np.uint8], a: int, b: int) -> np.int64:
     return np.int64(h >> np.uint64(1))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _epoch_to_us(v: int) -> int:
     # seconds or milliseconds since the epoch (ms when it would be after year 5138 as seconds)
     if v >= 100_000_000_000:
@@ -179,7 +179,12 @@ def scan(
     r_station = np.full(nmax, -1, np.int32)
     st_first_a = np.empty(nmax, np.int64)
     st_first_b = np.empty(nmax, np.int64)
-    stations = nb.typed.Dict.empty(key_type=nb.types.int64, value_type=nb.types.int64)
+    # station ids: an open-addressing hash table (hash -> id), far cheaper than a typed dict
+    tsize = 64
+    while tsize < n_bs + 16:
+        tsize *= 2
+    h_keys = np.zeros(tsize, np.int64)  # 0: empty slot (stored hashes are odd)
+    h_vals = np.empty(tsize, np.int64)
     nstations = 0
 
     fs = np.empty(7, np.int64)
@@ -261,10 +266,15 @@ def scan(
                                         tag_time = _epoch_to_us(v)
                                 elif k == 115:  # s: station
                                     h = _station_hash(buf, f + 2, g)
-                                    if h in stations:
-                                        tag_station = stations[h]
+                                    h |= 1
+                                    slot = h & (tsize - 1)
+                                    while h_keys[slot] != 0 and h_keys[slot] != h:
+                                        slot = (slot + 1) & (tsize - 1)
+                                    if h_keys[slot] == h:
+                                        tag_station = h_vals[slot]
                                     else:
-                                        stations[h] = nstations
+                                        h_keys[slot] = h
+                                        h_vals[slot] = nstations
                                         st_first_a[nstations] = f + 2
                                         st_first_b[nstations] = g
                                         tag_station = nstations
