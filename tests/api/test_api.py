@@ -76,6 +76,9 @@ def test_events_is_a_feature_collection_in_time_order(client: TestClient) -> Non
         ("bbox=-70,11,-66,13", lambda e: -70 <= e["lon"] <= -66 and 11 <= e["lat"] <= 13),
         ("bbox=170,-90,-68,90", lambda e: e["lon"] <= -68 or e["lon"] >= 170),
         ("type=nothing", lambda e: False),
+        # flag and group apply to the same vessel: no Venezuelan tanker here
+        ("flag=VE&group=tanker", lambda e: False),
+        ("flag=BS,VE&group=tanker,cargo", lambda e: 311000001 in e["vessels"]),
     ],
 )
 def test_event_filters(client: TestClient, query: str, pred: Any) -> None:
@@ -399,3 +402,20 @@ def test_report_agrees_with_seawatch_report(
     assert {key(r): (r["n_events"], r["n_vessels"], r["duration_h"]) for r in got} == {
         key(e): (e["events"], e["vessels"], pytest.approx(e["hours"])) for e in expected
     }
+
+
+def test_same_answers_without_the_in_memory_events_copy(
+    client: TestClient, store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seawatch.api import _data
+
+    monkeypatch.setattr(_data, "MAX_CACHED_EVENTS", 0)  # query the Parquet files directly
+    with TestClient(create_app(store_dir)) as direct:
+        for url in (
+            "/api/events",
+            "/api/events?type=loitering&limit=1&offset=1",
+            "/api/events?flag=US&since=2022-01-04T00:00:00Z",
+            "/api/report?by=region,type",
+            "/api/vessels/311000001",
+        ):
+            assert direct.get(url).json() == client.get(url).json(), url
