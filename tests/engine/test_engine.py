@@ -107,6 +107,8 @@ def test_buckets_are_stable_and_spread() -> None:
     assert bucket_of(np.array([366_000_123]), 8)[0] == b[123]
     assert plan_buckets(0, bucket_rows=10) == 1
     assert plan_buckets(25, bucket_rows=10) == 3
+    assert plan_buckets(25, bucket_rows=10, workers=2) == 4
+    assert plan_buckets(0, bucket_rows=10, workers=2) == 1
 
 
 def test_shuffle_and_coverage_match_the_python_definitions(

@@ -39,12 +39,16 @@ def bucket_of(mmsi: npt.ArrayLike, n_buckets: int) -> I64:
     return (h % np.uint64(n_buckets)).astype(np.int64)
 
 
-def plan_buckets(total_rows: int, *, bucket_rows: int) -> int:
-    """How many mmsi buckets keep each at about ``bucket_rows`` positions (at least 1).
+def plan_buckets(total_rows: int, *, bucket_rows: int, workers: int = 1) -> int:
+    """How many mmsi buckets: enough to keep each at about ``bucket_rows`` positions, and at
+    least two per worker when there is work (so the pool stays busy to the end).
 
-    It depends only on the store's size, never on the number of workers, so results do not
-    depend on the workers either (they would not anyway: kernels see whole vessels)."""
-    return max(1, math.ceil(total_rows / max(1, bucket_rows)))
+    Results do not depend on it: every kernel sees whole vessels (tested across bucket and
+    worker counts)."""
+    n = max(1, math.ceil(total_rows / max(1, bucket_rows)))
+    if total_rows > 0 and workers > 1:
+        n = max(n, 2 * workers)
+    return n
 
 
 def count_rows(files: Iterable[Path]) -> int:

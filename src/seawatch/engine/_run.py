@@ -2,11 +2,13 @@
 
 Partitioning (DESIGN.md §5):
 
-1. **Shuffle** (one pass, one UTC day in memory): each day's positions are split into
-   ``n`` mmsi buckets (``bucket_of``: a multiplicative hash of the MMSI, modulo ``n``) and
-   written to a scratch directory. ``n`` comes from the store's size (``bucket_rows``
-   positions per bucket), never from the number of workers. The pass also counts positions
-   per 1° cell over all vessels (the reception grid of the gap detector).
+1. **Shuffle**: one streaming DuckDB ``COPY ... PARTITION_BY`` over the store's position
+   files splits them into ``n`` mmsi buckets (``bucket_of``: a multiplicative hash of the
+   MMSI, modulo ``n``) in a scratch directory, reading only the columns the kernels need;
+   DuckDB's memory is capped (``memory_limit``) and it never holds the store. ``n`` comes
+   from the store's size (``bucket_rows`` positions per bucket), and is at least two per
+   worker; results never depend on it. A second scan counts positions per 1° cell over all
+   vessels (the reception grid of the gap detector).
 2. **Per-vessel work** (a process pool over buckets): a bucket holds *whole vessels over all
    days*, so per-vessel events of any length (a week in port, a 3-day gap) come out whole
    and exactly once with no halo at all. Each bucket is cleaned and segmented once, runs
@@ -186,7 +188,7 @@ def run_detectors(
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     files = store.files("positions")
     total = count_rows(files)
-    n_buckets = plan_buckets(total, bucket_rows=bucket_rows)
+    n_buckets = plan_buckets(total, bucket_rows=bucket_rows, workers=n_workers)
     st.n_positions, st.n_buckets = total, n_buckets
     kernels = tuple((d, params[d]) for d in selected if d in KERNELS)
     enc_params: _enc.EncounterParams | None = (
