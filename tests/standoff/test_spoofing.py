@@ -157,3 +157,21 @@ def test_stale_report_joined_to_the_real_track_is_not_spoofing() -> None:
     t = positions({366_764_730: (track, 0.0, 0.34)}, step_min=1)
     stale = positions({366_764_730: (lambda h: track(0.34), 0.0, 0.0)})
     assert spoofing(pa.concat_tables([t, stale]), geo=GEO).num_rows == 0
+
+
+def test_late_repeats_relayed_by_a_feed_are_not_a_second_transmitter() -> None:
+    # AISHub 2015-10-06, MMSI 304816000 at 18 kn off Vlissingen: reports relayed 30-90 s
+    # late make a second "track" behind the real one, on the same line
+    track = legs(51.414, 3.44, [(0.1, 260.0, 18.0)])
+    real = positions({304_816_000: (track, 0.0, 0.08)}, step_min=10 / 60)
+    lag_h = np.array([30, 60, 90, 45, 75]) / 3600
+    stale_rows = []
+    for k, h in enumerate(np.arange(0.01, 0.08, 0.015)):
+        lat, lon = track(float(h) - float(lag_h[k % len(lag_h)]))
+        stale_rows.append(
+            positions({304_816_000: (lambda _h, p=(lat, lon): p, float(h), float(h))})
+        )
+    t = pa.concat_tables([real, *stale_rows])
+    assert spoofing(t, geo=GEO).num_rows == 0
+    strict = SpoofingParams(echo_max_dist_m=0.0)
+    assert kinds(spoofing(t, geo=GEO, params=strict)) == [(304_816_000, "parallel_tracks")]

@@ -14,8 +14,9 @@ event, told apart by ``details.kind`` (and the event id's key):
     within their common time span: two transmitters (or one real vessel and a spoofed copy)
     reporting at the same time. A single wild fix (one jump out, one back) makes a
     one-point track, and a stale report that the segmenter joins to the later part of the
-    real track shares no time with the other track's points: neither is spoofing. GPS
-    jitter stays within ``jitter_m``. The event spans the first to the
+    real track shares no time with the other track's points, and stale repeats relayed
+    late by a feed leave both "tracks" on one line while they overlap (``echo_*``): none
+    of them is spoofing. GPS jitter stays within ``jitter_m``. The event spans the first to the
     last impossible jump; details give the number of jumps and tracks, the fastest implied
     speed, the widest distance between track centroids and a summary of each track (up to
     ``max_tracks_listed``).
@@ -84,6 +85,11 @@ class SpoofingParams:
     """Points each of two simultaneous tracks needs."""
     max_gap_h: float = 24.0
     """The segmenter's longest silence inside one track."""
+    echo_max_dist_m: float = 100.0
+    echo_fraction: float = 0.9
+    """Two simultaneous tracks whose points (while both report) lie this share within
+    ``echo_max_dist_m`` of one straight line, overlapping along it, are one vessel's path
+    with late repeats (feeds relay stale reports), not two transmitters."""
     max_tracks_listed: int = 5
     """Tracks summarised in the details."""
     min_land_positions: int = 2
@@ -215,9 +221,33 @@ def _parallel(
         lo_, hi_ = max(x[0], y[0]), min(x[1], y[1])
         if lo_ > hi_:
             return False
-        nx = int(((t[x[2]] >= lo_) & (t[x[2]] <= hi_)).sum())
-        ny = int(((t[y[2]] >= lo_) & (t[y[2]] <= hi_)).sum())
-        return min(nx, ny) >= params.min_track_points
+        ix = x[2][(t[x[2]] >= lo_) & (t[x[2]] <= hi_)]
+        iy = y[2][(t[y[2]] >= lo_) & (t[y[2]] <= hi_)]
+        return min(len(ix), len(iy)) >= params.min_track_points and not echo(ix, iy, x[2], y[2])
+
+    def echo(ix: Any, iy: Any, fx: Any, fy: Any) -> bool:
+        # late repeats relayed by a feed lie on the real track's path: while both report,
+        # the points of the two "tracks" together still form one thin line
+        both = np.concatenate([ix, iy])
+        lat0 = float(np.mean(la[both]))
+        y_m = (la[both] - lat0) * 111_195.0
+        x_m = (lo[both] - float(np.mean(lo[both]))) * 111_195.0 * np.cos(np.radians(lat0))
+        xy = np.stack([x_m, y_m - float(np.mean(y_m))], axis=1)
+        _, _, vt = np.linalg.svd(xy, full_matrices=False)
+        across = np.abs(xy @ vt[-1])
+        if np.quantile(across, params.echo_fraction) > params.echo_max_dist_m:
+            return False
+
+        # ... and along that line the whole tracks overlap (repeats lag behind the real
+        # track, so compare whole tracks; two distant clusters also make a line, apart)
+        def along(idx: Any) -> F64:
+            ym = (la[idx] - lat0) * 111_195.0 - float(np.mean(y_m))
+            xm = (lo[idx] - float(np.mean(lo[both]))) * 111_195.0 * np.cos(np.radians(lat0))
+            return np.asarray(np.stack([xm, ym], axis=1) @ vt[0], np.float64)
+
+        ax, ay = along(fx), along(fy)
+        gap = max(ax.min(), ay.min()) - min(ax.max(), ay.max())
+        return bool(gap <= params.echo_max_dist_m)
 
     if not any(
         interleaved(spans[i], spans[k]) for i in range(len(spans)) for k in range(i + 1, len(spans))
