@@ -167,10 +167,12 @@ def test_late_repeats_relayed_by_a_feed_are_not_a_second_transmitter() -> None:
     lag_h = np.array([30, 60, 90, 45, 75]) / 3600
     stale_rows = []
     for k, h in enumerate(np.arange(0.01, 0.08, 0.015)):
-        lat, lon = track(float(h) - float(lag_h[k % len(lag_h)]))
-        stale_rows.append(
-            positions({304_816_000: (lambda _h, p=(lat, lon): p, float(h), float(h))})
-        )
+        fix = track(float(h) - float(lag_h[k % len(lag_h)]))
+
+        def stale(_h: float, fix: tuple[float, float] = fix) -> tuple[float, float]:
+            return fix
+
+        stale_rows.append(positions({304_816_000: (stale, float(h), float(h))}))
     t = pa.concat_tables([real, *stale_rows])
     assert spoofing(t, geo=GEO).num_rows == 0
     strict = SpoofingParams(echo_max_dist_m=0.0)
