@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import socket
@@ -34,7 +35,9 @@ CHROMIUM_ARGS = [
 
 
 def _load_apistore() -> Any:
-    spec = importlib.util.spec_from_file_location("_web_apistore", HERE.parent / "api" / "_apistore.py")
+    spec = importlib.util.spec_from_file_location(
+        "_web_apistore", HERE.parent / "api" / "_apistore.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -57,21 +60,21 @@ def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def server(web_store: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serve(store: Path) -> Iterator[str]:
     """``seawatch serve`` in a subprocess on a free 127.0.0.1 port; yields its base URL."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seawatch", "serve", "--store", str(web_store), "--port", str(port)],
+        [sys.executable, "-m", "seawatch", "serve", "--store", str(store), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(url + "/api/facets", timeout=2) as r:
+                with urllib.request.urlopen(url + "/api/facets", timeout=5) as r:
                     if r.status == 200:
                         break
             except (urllib.error.URLError, ConnectionError):
@@ -90,6 +93,31 @@ def server(web_store: Path) -> Iterator[str]:
             proc.wait()
         if proc.stdout:
             proc.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def server(web_store: Path) -> Iterator[str]:
+    """The API and map over the hand-made fixture store."""
+    with serve(web_store) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API and map over the store ``seawatch demo`` builds (real NOAA sample plus the
+    simulated Caribbean standoff, every detector run)."""
+    store = tmp_path_factory.mktemp("demo-store") / "store"
+    done = subprocess.run(
+        [sys.executable, "-m", "seawatch", "demo", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"seawatch demo failed: {done.stderr[-2000:]}")
+    with serve(store) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

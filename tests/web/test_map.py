@@ -28,14 +28,14 @@ CLICK_TARGET_JS = """(type) => {
 
 def rendered(page: Any, layer: str) -> int:
     n: int = page.evaluate(
-        f"window.seawatch.map.queryRenderedFeatures({{layers: ['{layer}']}}).length"
+        f"() => window.seawatch.map.queryRenderedFeatures({{layers: ['{layer}']}}).length"
     )
     return n
 
 
 def wait_idle(page: Any) -> None:
     page.wait_for_function(
-        "window.seawatch.map.loaded() && !window.seawatch.map.isMoving()", timeout=30_000
+        "() => window.seawatch.map.loaded() && !window.seawatch.map.isMoving()", timeout=30_000
     )
     page.wait_for_timeout(300)
 
@@ -43,23 +43,23 @@ def wait_idle(page: Any) -> None:
 def test_map_shows_events_and_details(page: Any, server: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(server + "/#lon=-78&lat=19&z=4.2")
-    page.wait_for_function("window.seawatch && window.seawatch.ready", timeout=60_000)
+    page.wait_for_function("() => window.seawatch && window.seawatch.ready", timeout=60_000)
     wait_idle(page)
-    assert page.evaluate("window.seawatch.eventsLoaded") == 6
+    assert page.evaluate("() => window.seawatch.eventsLoaded") == 6
     assert rendered(page, "events") == 6  # all six fixture events drawn in this view
     legend = page.inner_text("#legend")
     for t in ("encounter", "loitering", "gap", "port visit", "zone entry"):
         assert t in legend
 
     # zoom in on the encounter and click it
-    page.evaluate("window.seawatch.map.jumpTo({center: [-67.2, 12.0], zoom: 7})")
+    page.evaluate("() => window.seawatch.map.jumpTo({center: [-67.2, 12.0], zoom: 7})")
     wait_idle(page)
     target = page.evaluate(CLICK_TARGET_JS, "encounter")
     assert target is not None
     page.mouse.click(target["x"], target["y"])
     page.wait_for_selector("#panel:not([hidden])", timeout=10_000)
     page.wait_for_function(
-        "document.getElementById('track-note') && "
+        "() => document.getElementById('track-note') && "
         "/points/.test(document.getElementById('track-note').textContent)",
         timeout=20_000,
     )
@@ -69,7 +69,7 @@ def test_map_shows_events_and_details(page: Any, server: str) -> None:
     assert "NORDIC STAR" in panel and "GUARDACOSTAS 1" in panel
     assert "max_dist_m" in panel  # the details JSON
     assert f"event={target['id']}" in page.url  # the URL holds the selection
-    page.evaluate("window.seawatch.map.jumpTo({center: [-67.2, 12.0], zoom: 6.5})")
+    page.evaluate("() => window.seawatch.map.jumpTo({center: [-67.2, 12.0], zoom: 6.5})")
     wait_idle(page)
     assert rendered(page, "tracks") >= 2  # tracks of both vessels around the event
     assert rendered(page, "events-halo") == 1
@@ -91,17 +91,17 @@ def test_map_shows_events_and_details(page: Any, server: str) -> None:
 
 def test_shared_url_restores_the_view(page: Any, server: str) -> None:
     page.goto(server + "/")
-    page.wait_for_function("window.seawatch && window.seawatch.ready", timeout=60_000)
+    page.wait_for_function("() => window.seawatch && window.seawatch.ready", timeout=60_000)
     eid = page.evaluate(
-        "fetch('/api/events?type=gap').then(r => r.json()).then(fc => fc.features[0].id)"
+        "() => fetch('/api/events?type=gap').then(r => r.json()).then(fc => fc.features[0].id)"
     )
     page.goto(server + f"/#lon=-69&lat=14&z=6&type=gap,loitering&event={eid}")
     page.reload()
-    page.wait_for_function("window.seawatch && window.seawatch.ready", timeout=60_000)
+    page.wait_for_function("() => window.seawatch && window.seawatch.ready", timeout=60_000)
     page.wait_for_selector("#panel:not([hidden])", timeout=10_000)
     assert eid in page.inner_text("#panel")
-    assert page.evaluate("window.seawatch.eventsLoaded") == 3  # 1 gap + 2 loitering
-    assert abs(page.evaluate("window.seawatch.map.getZoom()") - 6) < 0.01
+    assert page.evaluate("() => window.seawatch.eventsLoaded") == 3  # 1 gap + 2 loitering
+    assert abs(page.evaluate("() => window.seawatch.map.getZoom()") - 6) < 0.01
     assert page.errors == []
 
 
@@ -115,4 +115,50 @@ def test_report_page(page: Any, server: str) -> None:
     assert rows == 1 + 6  # header, caribbean x 4 types, gulf-of-mexico x 2 types
     assert "6 events" in page.inner_text("#status")
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_demo_store_map(page: Any, demo_server: str) -> None:
+    """The map over ``seawatch demo``'s store: events drawn on the land and zone layers,
+    one clicked, its details and tracks shown."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(demo_server + "/")
+    page.wait_for_function("() => window.seawatch && window.seawatch.ready", timeout=120_000)
+    n = page.evaluate("() => window.seawatch.eventsLoaded")
+    assert n > 0
+    # frame the events, then check they are drawn
+    page.evaluate(
+        """() => {
+      const m = window.seawatch.map;
+      const fc = m.getSource('events')._data;
+      const b = new maplibregl.LngLatBounds();
+      for (const f of fc.features) b.extend(f.geometry.coordinates);
+      m.fitBounds(b, {padding: {top: 80, bottom: 80, left: 80, right: 460}, duration: 0,
+                      maxZoom: 8});
+    }"""
+    )
+    wait_idle(page)
+    assert rendered(page, "events") > 0
+    assert rendered(page, "land") > 0  # the offline basemap
+    assert rendered(page, "zones-line") > 0
+    types = page.evaluate(
+        "() => [...new Set(window.seawatch.map.queryRenderedFeatures({layers: ['events']})"
+        ".map(f => f.properties.type))]"
+    )
+    pick = next((t for t in ("encounter", "interception", "loitering") if t in types), types[0])
+    target = page.evaluate(CLICK_TARGET_JS, pick)
+    page.mouse.click(target["x"], target["y"])
+    page.wait_for_selector("#panel:not([hidden])", timeout=10_000)
+    page.wait_for_function(
+        "() => document.getElementById('track-note') && "
+        "!/loading/.test(document.getElementById('track-note').textContent)",
+        timeout=30_000,
+    )
+    panel = page.inner_text("#panel")
+    # several events may be stacked under that pixel: the panel shows the one picked
+    opened = page.evaluate("() => window.seawatch.state.event")
+    assert opened and opened in panel
+    assert "vessels" in panel and "Details" in panel
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "map-demo.png"))
     assert page.errors == []

@@ -141,10 +141,23 @@ version into an in-memory table (never written to the store) so that filters by 
 ship group cost a lookup, not a scan of all positions."""
 
 _EVENTS_CACHE = """
-CREATE OR REPLACE TABLE _events AS SELECT * FROM events ORDER BY "start", event_id
+CREATE OR REPLACE TABLE _events AS
+SELECT row_number() OVER (ORDER BY "start", event_id) AS _rid, *
+FROM events ORDER BY "start", event_id
 """
 """A page of events sorted by time is ~10x faster from an in-memory table (its row groups
 in time order, so time filters skip most of them) than from compressed Parquet."""
+
+_EVENTS_DIRECT = """
+CREATE OR REPLACE VIEW _events AS SELECT event_id AS _rid, * FROM events
+"""
+
+_EVENT_VESSELS = """
+CREATE OR REPLACE {kind} _event_vessels AS
+SELECT e._rid, x.m AS mmsi FROM _events e, unnest(e.vessels) AS x(m)
+"""
+"""One row per (event, vessel): filters by vessel, flag or group are a semi-join on it
+(``list_has_any`` against the list of, say, every Venezuelan MMSI is quadratic)."""
 
 
 def _connect(store: Any) -> duckdb.DuckDBPyConnection:
@@ -153,8 +166,10 @@ def _connect(store: Any) -> duckdb.DuckDBPyConnection:
     n = _first(con.execute("SELECT count(*) FROM events").fetchall())[0]
     if n <= MAX_CACHED_EVENTS:
         con.execute(_EVENTS_CACHE)
+        con.execute(_EVENT_VESSELS.format(kind="TABLE"))
     else:
-        con.execute("CREATE OR REPLACE VIEW _events AS SELECT * FROM events")
+        con.execute(_EVENTS_DIRECT)
+        con.execute(_EVENT_VESSELS.format(kind="VIEW"))
     return con
 
 
@@ -221,7 +236,7 @@ class Data:
             clauses.append("region IN (SELECT unnest(?))")
             args.append(list(f.regions))
         if f.vessel is not None:
-            clauses.append("list_contains(vessels, ?::UINTEGER)")
+            clauses.append("_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi = ?)")
             args.append(f.vessel)
         if f.since is not None:
             clauses.append('"end" > ?')
@@ -230,8 +245,7 @@ class Data:
             clauses.append('"start" < ?')
             args.append(f.until)
         if f.flags or f.groups:
-            # some vessel of the event has one of the flags and one of the groups; a
-            # semi-join through unnest (list_has_any against a long list is quadratic)
+            # some vessel of the event has one of the flags and one of the groups
             vessel_where: list[str] = []
             if f.flags:
                 vessel_where.append("flag IN (SELECT unnest(?))")
@@ -240,8 +254,8 @@ class Data:
                 vessel_where.append("ship_group IN (SELECT unnest(?))")
                 args.append(list(f.groups))
             clauses.append(
-                "event_id IN (SELECT e2.event_id FROM _events e2, unnest(e2.vessels) AS u(m) "
-                "WHERE u.m IN (SELECT mmsi FROM _vessels WHERE " + " AND ".join(vessel_where) + "))"
+                "_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi IN "
+                "(SELECT mmsi FROM _vessels WHERE " + " AND ".join(vessel_where) + "))"
             )
         if f.bbox is not None:
             min_lon, min_lat, max_lon, max_lat = f.bbox

@@ -79,11 +79,16 @@
         filter: ["==", ["get", "kind"], "region"],
         paint: { "fill-color": "#5a7fa8", "fill-opacity": 0.06 } },
       { id: "zones-line", type: "line", source: "zones",
+        filter: ["!=", ["get", "kind"], "territorial"],
         paint: {
           "line-color": ["match", ["get", "kind"], "region", "#32557f", "territorial", "#c0392b",
             "contiguous", "#e67e22", "#5a7fa8"],
           "line-width": ["match", ["get", "kind"], "region", 1.6, 0.8],
           "line-dasharray": [3, 2], "line-opacity": 0.7 } },
+      { id: "zones-territorial", type: "line", source: "zones", minzoom: 5,
+        filter: ["==", ["get", "kind"], "territorial"],
+        paint: { "line-color": "#c0392b", "line-width": 0.8, "line-dasharray": [2, 2],
+          "line-opacity": 0.6 } },
       { id: "tracks", type: "line", source: "tracks",
         layout: { "line-join": "round", "line-cap": "round" },
         paint: { "line-color": ["get", "color"], "line-width": 2.5, "line-opacity": 0.9 } },
@@ -370,7 +375,7 @@
       const g = feats[0].geometry;
       const lines = g.type === "LineString" ? [g.coordinates] : g.coordinates;
       for (const l of lines) for (const c of l) b.extend(c);
-      map.fitBounds(b, { padding: 60, maxZoom: 9, duration: 400 });
+      map.fitBounds(b, { padding: { top: 60, bottom: 60, left: 60, right: 440 }, maxZoom: 9, duration: 400 });
     }
   }
 
@@ -396,7 +401,7 @@
       map.getSource("land").setData(await getJSON("/api/land?detail=medium"));
     } catch (e) { /* no bundled land: the graticule still orients the map */ }
     try {
-      map.getSource("zones").setData(await getJSON("/api/zones?detail=medium"));
+      map.getSource("zones").setData(await getJSON("/api/zones?kind=region,territorial,eez&detail=medium"));
     } catch (e) { /* no bundled zones */ }
   }
 

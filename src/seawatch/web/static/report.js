@@ -18,22 +18,26 @@
   function svgEl(w, h, inner) {
     return `<svg viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg" role="img">${inner}</svg>`;
   }
-  function niceMax(x) {
-    if (x <= 0) return 1;
+  function niceStep(x) {
     const p = Math.pow(10, Math.floor(Math.log10(x)));
     for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= x) return m * p;
     return 10 * p;
+  }
+  /* y-axis: four ticks at a nice step, whole numbers for counts */
+  function axis(max) {
+    const step = Math.max(1, niceStep(Math.max(max, 1) / 4));
+    return { step, ymax: step * Math.max(1, Math.ceil(max / step)) };
   }
   /* stacked bars: categories along x, one stack segment per series */
   function stackedBars(cats, series, value, opts) {
     const W = 1000, H = opts.height || 280, L = 48, B = 46, T = 10, R = 10;
     const totals = cats.map((c) => series.reduce((s, t) => s + (value(c, t) || 0), 0));
-    const ymax = niceMax(Math.max(0, ...totals));
+    const { step, ymax } = axis(Math.max(0, ...totals));
     const bw = (W - L - R) / Math.max(1, cats.length);
     const y = (v) => T + (H - T - B) * (1 - v / ymax);
     let g = "";
-    for (let i = 0; i <= 4; i++) {
-      const v = (ymax * i) / 4, yy = y(v);
+    for (let v = 0; v <= ymax + 1e-9; v += step) {
+      const yy = y(v);
       g += `<line x1="${L}" x2="${W - R}" y1="${yy}" y2="${yy}" stroke="#e4e7eb"/>` +
         `<text x="${L - 6}" y="${yy + 4}" text-anchor="end">${fmtNum(v, 1)}</text>`;
     }
