@@ -112,18 +112,23 @@ OVERSEAS_PARTS = (
     ("NL", (-63.4, 17.3, -62.9, 17.8), "BQ"),
 )
 # islands that Natural Earth 50 m countries leave out and that nearest-country or the port
-# votes would give to the wrong state: (name, lon, lat, ISO-2)
+# votes would give to the wrong state (de facto administration; several are disputed):
+# (name, lon, lat, radius in degrees, ISO-2); small land polygons within the radius go to ISO-2
 ISLAND_OWNERS = (
-    ("Isla de Aves", -63.618, 15.672, "VE"),
-    ("Archipielago Las Aves", -67.45, 11.97, "VE"),
-    ("Los Roques", -66.75, 11.85, "VE"),
-    ("La Orchila", -66.18, 11.80, "VE"),
-    ("Isla del Coco", -87.05, 5.53, "CR"),
-    ("Isla de Malpelo", -81.60, 4.00, "CO"),
-    ("Clipperton", -109.21, 10.30, "FR"),
-    ("Navassa", -75.01, 18.40, "US"),
-    ("Swan Islands", -83.93, 17.41, "HN"),
-    ("Serranilla Bank", -79.84, 15.85, "CO"),
+    ("Isla de Aves", -63.638, 15.699, 0.1, "VE"),
+    ("Archipielago Las Aves", -67.45, 11.97, 0.3, "VE"),
+    ("Los Roques", -66.75, 11.85, 0.3, "VE"),
+    ("La Orchila", -66.18, 11.80, 0.15, "VE"),
+    ("Isla del Coco", -87.05, 5.53, 0.2, "CR"),
+    ("Isla de Malpelo", -81.60, 4.00, 0.2, "CO"),
+    ("Clipperton", -109.21, 10.30, 0.2, "FR"),
+    ("Navassa", -75.01, 18.40, 0.1, "US"),
+    ("Swan Islands", -83.93, 17.41, 0.2, "HN"),
+    ("San Andres", -81.70, 12.55, 0.2, "CO"),
+    ("Providencia", -81.37, 13.35, 0.15, "CO"),
+    ("Roncador", -80.09, 13.58, 0.1, "CO"),
+    ("Serranilla Bank", -79.85, 15.82, 0.2, "CO"),
+    ("Bajo Nuevo", -78.64, 15.86, 0.1, "CO"),
 )
 ISO2_FIXES = {"FRA": "FR", "NOR": "NO", "CYN": "CY", "SOL": "SO", "ATC": "AU", "IOA": "AU"}
 
@@ -163,7 +168,8 @@ def country_land(
     """The 10 m land inside ``bbox``, split by country.
 
     A land polygon touching one (slightly widened) 50 m country goes to it; one touching several
-    is cut along the widened borders; one touching none (small islands) goes to the country of
+    is cut along the 50 m borders (slivers outside every 50 m country go to the nearest one);
+    one touching none (small islands) goes to the country of
     the ports/anchorages within 15 km (majority), else to the nearest 50 m country; the
     ISLAND_OWNERS table has the last word.
     """
@@ -180,9 +186,8 @@ def country_land(
     for part in parts:
         hits = [int(h) for h in tree.query(part, predicate="intersects")]
         owner_override = None
-        for _name, lon, lat, iso in ISLAND_OWNERS:
-            pt = shapely.Point(lon, lat)
-            if part.distance(pt) < 0.05 and part.area < 0.5:
+        for _name, lon, lat, radius, iso in ISLAND_OWNERS:
+            if part.area < 0.5 and part.distance(shapely.Point(lon, lat)) < radius:
                 owner_override = iso
         if owner_override:
             pieces.setdefault(owner_override, []).append(part)
@@ -195,17 +200,20 @@ def country_land(
                 areas = [shapely.intersection(part, cgeoms[h]).area for h in hits]
                 pieces.setdefault(isos[hits[int(np.argmax(areas))]], []).append(part)
                 continue
-            covered = []
+            # cut along the 50 m borders; the slivers outside every 50 m country (the 10 m
+            # coast differs from the 50 m one) go to the nearest country: pieces are disjoint
             for h in hits:
-                piece = shapely.intersection(part, wide[h])
-                if not piece.is_empty:
+                piece = shapely.intersection(part, cgeoms[h])
+                if not piece.is_empty and piece.area > 0:
                     pieces.setdefault(isos[h], []).append(piece)
-                    covered.append(wide[h])
-            rest = shapely.difference(part, shapely.union_all(covered))
-            for r in shapely.get_parts(rest):
-                if r.area > 0:
-                    near = int(ctree.query_nearest(r)[0])
-                    pieces.setdefault(isos[near], []).append(r)
+            rest = shapely.difference(part, shapely.union_all(cgeoms[hits]))
+            rest_parts = np.asarray(
+                [r for r in shapely.get_parts(rest) if r.area > 0], dtype=object
+            )
+            if len(rest_parts):
+                src, dst = ctree.query_nearest(rest_parts, all_matches=False)
+                for r_i, c_i in zip(src, dst, strict=True):
+                    pieces.setdefault(isos[int(c_i)], []).append(rest_parts[int(r_i)])
             continue
         near_pts = ptree.query(shapely.buffer(part, 0.135, quad_segs=2), predicate="intersects")
         votes = Counter(str(piso[i]) for i in near_pts if piso[i])
@@ -271,6 +279,7 @@ WPI_NAME_FIXES = {
     "Taiwan": "TW",
     "Curacao": "CW",
     "Eswatini": "SZ",
+    "South Georgia and South Sandwich Islands": "GS",
 }
 ISO3_EXTRA = {
     "BES": "BQ",
@@ -395,6 +404,17 @@ def build_ports(data: Path, out: Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
             )
     if missing:
         log(f"ports: no ISO-2 for {dict(missing.most_common(20))}")
+    # drop impossible positions (one GFW row has longitude 1001) and make ids unique (the WPI
+    # repeats a few numbers)
+    bad = [r for r in rows if not (abs(r[3]) <= 90 and abs(r[4]) <= 180)]
+    if bad:
+        log(f"ports: dropped {len(bad)} rows with impossible positions: {[r[0] for r in bad]}")
+    rows = [r for r in rows if abs(r[3]) <= 90 and abs(r[4]) <= 180]
+    count: Counter[str] = Counter()
+    for j, r in enumerate(rows):
+        count[r[0]] += 1
+        if count[r[0]] > 1:
+            rows[j] = (f"{r[0]}-{count[r[0]]}", *r[1:])
     cols = list(zip(*rows, strict=True))
     table = pa.table(
         {
@@ -570,6 +590,18 @@ def build_zones(
     lands = country_land(land, countries, ports_xyz, ext)
     log(f"zones: land of {len(lands)} countries: {' '.join(lands)}")
     cells = median_cells(lands, ext)
+    # land belongs to its own country whatever the Voronoi cells of the boundary samples say
+    # (they give inland areas near a land border to the neighbour)
+    land_tree_isos = sorted(lands)
+    land_geoms = np.asarray([lands[i] for i in land_tree_isos], dtype=object)
+    land_tree = shapely.STRtree(land_geoms)
+    for iso in land_tree_isos:
+        cell = shapely.union(cells[iso], lands[iso])
+        near = [int(h) for h in land_tree.query(cell) if land_tree_isos[int(h)] != iso]
+        if near:
+            cell = shapely.difference(cell, shapely.union_all(land_geoms[near]))
+        cells[iso] = shapely.make_valid(cell)
+    log("zones: land attached to the median-line cells")
     box = shapely.box(*ZONE_BOX)
     names: list[str] = []
     kinds: list[str] = []
@@ -578,8 +610,10 @@ def build_zones(
     for iso in sorted(lands):
         for kind, nm in ZONE_BANDS:
             buf = country_buffer(lands[iso], nm * NM)
+            # simplify the band's outer limit only: the median-line cells are shared exactly
+            # between neighbours, so the zones of one band tile the sea without gaps
+            buf = shapely.make_valid(shapely.simplify(buf, 0.001 if nm < 100 else 0.005))
             zone = shapely.intersection(shapely.intersection(buf, cells[iso]), box)
-            zone = shapely.make_valid(shapely.simplify(zone, 0.001 if nm < 100 else 0.005))
             zone = shapely.union_all(
                 [p for p in shapely.get_parts(zone) if p.geom_type == "Polygon" and p.area > 1e-8]
             )

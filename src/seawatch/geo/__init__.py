@@ -2,7 +2,7 @@
 
 Everything is derived from public-domain and Apache-2.0 sources (Natural Earth, NGA World Port
 Index, Global Fishing Watch anchorages; see NOTICE) by ``tools/build_geo.py`` and shipped in
-``seawatch/data/geo`` (about 5 MB). Importing this package is cheap: the data are loaded on first
+``seawatch/data/geo`` (about 6 MB). Importing this package is cheap: the data are loaded on first
 use, once per process. All functions take numpy arrays of ``lat``/``lon`` in degrees (WGS 84)
 and are vectorised (numba kernels over a lon/lat grid; exact tests only in boundary cells).
 
@@ -11,10 +11,12 @@ Approximations (see docs/GEOGRAPHY.md):
 * **Land and coast**: Natural Earth 10 m land plus minor islands (generalised by a few hundred
   metres; harbours and river mouths may show as land). ``on_land`` is an exact point-in-polygon
   test against these polygons; ``distance_to_shore_m`` is the great-circle distance to their
-  boundary, within 0.1 % (and a few metres) of the exact distance to that boundary.
+  boundary: within 5 m of the exact great-circle distance for points within 50 km of it; points
+  2 degrees or more from any coast use the coast simplified by 0.02 degree (within 2.3 km).
 * **Maritime zones** (``XX-territorial`` 12 nm, ``XX-contiguous`` 24 nm, ``XX-eez`` 200 nm):
-  the sea (and land) within that distance of the country's land, split between neighbours by
-  equidistance (the median line: each point goes to the country whose land is nearest). They
+  the sea within that distance of the country's land (Natural Earth 10 m coastline as the
+  baseline), split between neighbours by equidistance (the median line: each sea point goes to
+  the country whose land is nearest), plus the country's own land. They
   ignore straight/archipelagic baselines, low-tide elevations, treaties, joint regimes and
   disputes, and are nested (the EEZ contains the contiguous zone, which contains the
   territorial sea). They are computed for the box 125W-45W, 25S-40N (the Caribbean, the Gulf

@@ -111,7 +111,8 @@ def distance_to_shore_m(lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
     """Great-circle distance in metres to the nearest coastline point; 0 on land, NaN for NaN.
 
     Measured to the bundled Natural Earth 10 m coast (itself generalised by a few hundred
-    metres); the kernel's error against that coast is below 0.1 % of the distance.
+    metres): within 5 m of the exact distance to that coast within 50 km of it; points 2
+    degrees or more from any coast use the coast simplified by 0.02 degree (within 2.3 km).
     """
     la = as_f64(lat)
     lo = as_f64(lon)

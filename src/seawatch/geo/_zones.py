@@ -255,8 +255,6 @@ def zones_from_geojson(doc: Any, *, source: str = "<geojson>") -> list[Zone]:
             geom = shape(gj)
         except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
             raise GeoError(f"{where}: malformed coordinates ({exc})") from exc
-        if geom.is_empty or not geom.area > 0:
-            raise GeoError(f"{where}: the polygon is empty")
         xy = shapely.get_coordinates(geom)
         if not np.isfinite(xy).all():
             raise GeoError(f"{where}: coordinates must be finite numbers")
@@ -265,6 +263,8 @@ def zones_from_geojson(doc: Any, *, source: str = "<geojson>") -> list[Zone]:
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
             raise GeoError(f"{where}: invalid polygon ({reason})")
+        if geom.is_empty or not geom.area > 0:
+            raise GeoError(f"{where}: the polygon is empty")
         kind = props.get("kind", "user")
         country = props.get("country")
         out.append(
