@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,7 @@ def main() -> None:
         .fetchall()[0][0]
     )
 
-    queries: list[tuple[str, str, dict[str, Any]]] = [
+    queries: list[tuple[str, str, dict[str, Any] | None]] = [
         ("first page, no filter", "/api/events?limit=500", {}),
         ("deep page (offset 500k)", "/api/events?limit=500&offset=500000", {}),
         ("type", "/api/events?type=encounter&limit=500", {"types": ["encounter"]}),
@@ -241,7 +242,7 @@ def main() -> None:
     rows = []
     with TestClient(app) as client:
         for label, url, baseline in queries:
-            times, r = timed(lambda url=url: client.get(url), args.repeat)
+            times, r = timed(partial(client.get, url), args.repeat)
             assert r.status_code == 200, r.text
             matched = r.json()["numberMatched"]
             base_txt, ratio_txt = "", ""
@@ -250,7 +251,7 @@ def main() -> None:
 
                 def peer(baseline: dict[str, Any] = baseline, offset: int = offset) -> int:
                     t = store.events(**baseline)
-                    return t.slice(offset, 500).num_rows
+                    return int(t.slice(offset, 500).num_rows)
 
                 btimes, _ = timed(peer, max(3, args.repeat // 10))
                 b = statistics.median(btimes)
@@ -268,7 +269,7 @@ def main() -> None:
             ("track, zoom 8", f"/api/vessels/{TRACK_MMSI}/track?zoom=8"),
             ("track, zoom 12", f"/api/vessels/{TRACK_MMSI}/track?zoom=12"),
         ]:
-            times, r = timed(lambda url=url: client.get(url), args.repeat)
+            times, r = timed(partial(client.get, url), args.repeat)
             props = r.json()["properties"]
             print(
                 f"{label:32} {props['n_points']:>9,} -> {props['n_points_out']:>7,} points "

@@ -16,7 +16,8 @@ from seawatch.schema import EVENTS, POSITIONS, STATICS
 T0 = datetime(2022, 1, 3, tzinfo=UTC)
 
 # mmsi: (name history, ship_type, start lat, start lon, dlat/step, dlon/step)
-VESSELS = {
+VesselSpec = tuple[list[tuple[str, int | None]], int, float, float, float, float]
+VESSELS: dict[int, VesselSpec] = {
     311000001: ([("NORDIC STAR", 9300001)], 80, 12.0, -67.5, 0.0, 0.004),
     775000002: ([("GUARDACOSTAS 1", None)], 55, 11.5, -67.0, 0.003, 0.0),
     636000003: (
