@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import mmap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -107,7 +108,11 @@ class Decoded:
                 by_type[k] = by_type.get(k, 0) + v
 
         def cat(name: str) -> pa.Table:
-            return pa.concat_tables([getattr(p, name) for p in parts]).unify_dictionaries()
+            tables = [getattr(p, name) for p in parts]
+            nonempty = [t for t in tables if t.num_rows]
+            if len(nonempty) <= 1:
+                return nonempty[0] if nonempty else tables[0]
+            return pa.concat_tables(nonempty).unify_dictionaries()
 
         return Decoded(
             positions=cat("positions"),
@@ -182,9 +187,9 @@ class NmeaDecoder:
 
     # ------------------------------------------------------------------ public
 
-    def feed(self, data: bytes) -> Decoded:
+    def feed(self, data: bytes | mmap.mmap) -> Decoded:
         """Decode ``data`` (whole lines; an unterminated last line is held for the next call)."""
-        if not isinstance(data, bytes):
+        if not isinstance(data, bytes | mmap.mmap):
             data = bytes(data)
         if self._tail:
             data = self._tail + data
@@ -206,7 +211,7 @@ class NmeaDecoder:
 
     # ------------------------------------------------------------------ core
 
-    def _run(self, data: bytes, *, final: bool) -> Decoded:
+    def _run(self, data: bytes | mmap.mmap, *, final: bool) -> Decoded:
         ncarry = len(self._carry_lines)
         if not data and ncarry == 0:
             return Decoded.empty()
@@ -496,7 +501,7 @@ def _combine24(
 
 
 def decode_bytes(
-    data: bytes,
+    data: bytes | mmap.mmap,
     *,
     source: str = "",
     accept_bad_checksum: bool = False,
@@ -518,14 +523,23 @@ def _paths(path_or_paths: PathArg) -> list[Path]:
     return [Path(p) for p in path_or_paths]
 
 
-def _read(path: Path) -> bytes:
-    """The bytes of a plain, gzip, bzip2 or Zstandard file (by magic bytes).
+def _read(path: Path) -> bytes | mmap.mmap:
+    """The bytes of a plain (memory-mapped), gzip, bzip2 or Zstandard file (by magic bytes).
 
     ``seawatch.sources.open_binary`` does the same for the layers above (with stdin); ``ais``
     sits below ``sources`` so it keeps this small private reader.
     """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(4)
+            if (
+                head
+                and head[:2] != b"\x1f\x8b"
+                and head[:3] != b"BZh"
+                and head != b"\x28\xb5\x2f\xfd"
+            ):
+                return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            data = head + fh.read()
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if data[:2] == b"\x1f\x8b":
