@@ -166,7 +166,7 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=4096)
+    app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=1)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:

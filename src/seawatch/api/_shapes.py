@@ -79,13 +79,17 @@ def track_feature(data: Data, mmsi: int, params: TrackParams) -> dict[str, Any]:
     if coords.shape[0] == 0:
         return {"type": "Feature", "id": str(mmsi), "geometry": None, "properties": props}
     _, idx = np.unique(idx, return_inverse=True)
-    lines = shapely.linestrings(coords, indices=idx)
     if params.tolerance_deg > 0:
+        lines = shapely.linestrings(coords, indices=idx)
         lines = shapely.simplify(lines, params.tolerance_deg, preserve_topology=False)
-    out_coords, out_idx = shapely.get_coordinates(lines, return_index=True)
+        out_coords, out_idx = shapely.get_coordinates(lines, return_index=True)
+    else:
+        out_coords, out_idx = coords, idx
     out_coords = np.round(out_coords, 6)
     splits = np.flatnonzero(np.diff(out_idx)) + 1
-    parts = [p.tolist() for p in np.split(out_coords, splits)]
+    parts = (
+        [p.tolist() for p in np.split(out_coords, splits)] if splits.size else [out_coords.tolist()]
+    )
     props["n_points_out"] = int(out_coords.shape[0])
     props["n_lines"] = len(parts)
     geometry: dict[str, Any]
