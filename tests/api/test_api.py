@@ -266,6 +266,13 @@ def test_no_path_traversal_through_static_files(client: TestClient, path: str) -
     assert r.json()["error"]["status"] == r.status_code
 
 
+def test_no_page_loads_from_a_cdn(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 404  # FastAPI's Swagger UI uses a CDN
+    for path in ("/static/app.js", "/static/report.js", "/static/common.js", "/static/style.css"):
+        text = client.get(path).text
+        assert "http://" not in text and "https://" not in text, path
+
+
 def test_no_cors_by_default(client: TestClient) -> None:
     r = client.get("/api/events", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in r.headers

@@ -162,7 +162,8 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         "reports, presence and zones. Every error has the shape "
         '`{"error": {"status", "title", "detail"}}`.',
         responses=_ERRORS,
-        docs_url="/docs",
+        # FastAPI's Swagger/ReDoc pages load their scripts from a CDN: left out (offline)
+        docs_url=None,
         redoc_url=None,
     )
     install_error_handlers(app)
@@ -173,8 +174,7 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         response: Response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if not request.url.path.startswith("/docs"):
-            response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers.setdefault("Content-Security-Policy", _CSP)
         return response
 
     # ---- pages ----------------------------------------------------------------------

@@ -16,7 +16,8 @@ _EPILOG = """Examples:
 
   seawatch serve --port 9000 --host 0.0.0.0         # reachable from other machines
 
-The API is read-only; its schema is at /openapi.json, interactive docs at /docs.
+The API is read-only; its OpenAPI schema is at /openapi.json. Nothing is loaded from the
+internet: the map draws the bundled land and zones with the bundled MapLibre GL JS.
 """
 
 

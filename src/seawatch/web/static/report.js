@@ -16,7 +16,7 @@
     return p.toString();
   }
   function svgEl(w, h, inner) {
-    return `<svg viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg" role="img">${inner}</svg>`;
+    return `<svg viewBox="0 0 ${w} ${h}" role="img">${inner}</svg>`;
   }
   function niceStep(x) {
     const p = Math.pow(10, Math.floor(Math.log10(x)));
