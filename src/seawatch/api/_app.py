@@ -28,7 +28,7 @@ from seawatch.api._shapes import (
     land_geojson,
     presence,
     tolerance_for_zoom,
-    track_feature,
+    track_json,
     zones_geojson,
 )
 from seawatch.web import STATIC_DIR
@@ -283,7 +283,7 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
             float | None, Query(ge=0, le=10, description="simplification tolerance, degrees")
         ] = None,
         max_gap_h: Annotated[float, Query(gt=0, le=10_000)] = 6.0,
-    ) -> JSONResponse:
+    ) -> Response:
         """The track as a GeoJSON LineString (MultiLineString when cut at gaps >= max_gap_h),
         simplified (Douglas-Peucker) for ``zoom`` or to ``tolerance`` degrees."""
         since_u, until_u = _utc(since), _utc(until)
@@ -295,7 +295,7 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         else:
             tol = 0.0
         params = TrackParams(since=since_u, until=until_u, tolerance_deg=tol, max_gap_h=max_gap_h)
-        return JSONResponse(track_feature(db, mmsi, params))
+        return _json_text(track_json(db, mmsi, params))
 
     # ---- report and presence --------------------------------------------------------
 

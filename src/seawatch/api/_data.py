@@ -476,7 +476,7 @@ class Data:
         self, mmsi: int, *, since: datetime | None, until: datetime | None
     ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """The vessel's valid positions in time order: (ts as int64 µs, lon, lat) arrays."""
-        clauses = ["mmsi = ?", "lat IS NOT NULL", "lon IS NOT NULL", "ts IS NOT NULL"]
+        clauses = ["mmsi = ?", "isfinite(lat)", "isfinite(lon)", "ts IS NOT NULL"]
         args: list[Any] = [mmsi]
         if since is not None:
             clauses.append("ts >= ?")

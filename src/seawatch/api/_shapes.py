@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from seawatch._exceptions import GeoError, NotFoundError
@@ -24,7 +25,7 @@ __all__ = [
     "TrackParams",
     "land_geojson",
     "presence",
-    "track_feature",
+    "track_json",
     "zones_geojson",
 ]
 
@@ -52,8 +53,18 @@ def _ts(us: int) -> str | None:
     return iso(datetime.fromtimestamp(us / 1e6, tz=UTC))
 
 
-def track_feature(data: Data, mmsi: int, params: TrackParams) -> dict[str, Any]:
-    """The vessel's track as a GeoJSON Feature (LineString, MultiLineString or null geometry)."""
+def _coords_json(coords: np.ndarray[Any, Any]) -> str:
+    """``[[lon,lat],...]`` as JSON text, formatted by Arrow (vectorised, shortest repr)."""
+    lon = pc.cast(pa.array(coords[:, 0]), pa.string())
+    lat = pc.cast(pa.array(coords[:, 1]), pa.string())
+    pairs = pc.binary_join_element_wise(lon, lat, ",").to_pylist()
+    return "[[" + "],[".join(pairs) + "]]"
+
+
+def track_json(data: Data, mmsi: int, params: TrackParams) -> str:
+    """The vessel's track as GeoJSON Feature text (LineString, MultiLineString, or a null
+    geometry with fewer than two points); built as text, since a 100k-point track is
+    mostly number formatting."""
     t, lon, lat = data.track_points(mmsi, since=params.since, until=params.until)
     n = int(t.shape[0])
     props: dict[str, Any] = {
@@ -65,8 +76,9 @@ def track_feature(data: Data, mmsi: int, params: TrackParams) -> dict[str, Any]:
         "end": _ts(int(t[-1])) if n else None,
         "tolerance_deg": params.tolerance_deg,
     }
+    head = '{"type":"Feature","id":' + json.dumps(str(mmsi)) + ',"geometry":'
     if n < 2:
-        return {"type": "Feature", "id": str(mmsi), "geometry": None, "properties": props}
+        return head + 'null,"properties":' + json.dumps(props) + "}"
     gap_us = params.max_gap_h * 3_600_000_000.0
     breaks = np.flatnonzero(np.diff(t) >= gap_us) + 1
     seg = np.zeros(n, dtype=np.int64)
@@ -77,7 +89,7 @@ def track_feature(data: Data, mmsi: int, params: TrackParams) -> dict[str, Any]:
     coords = np.column_stack([lon[keep], lat[keep]])
     idx = seg[keep]
     if coords.shape[0] == 0:
-        return {"type": "Feature", "id": str(mmsi), "geometry": None, "properties": props}
+        return head + 'null,"properties":' + json.dumps(props) + "}"
     _, idx = np.unique(idx, return_inverse=True)
     if params.tolerance_deg > 0:
         lines = shapely.linestrings(coords, indices=idx)
@@ -87,17 +99,14 @@ def track_feature(data: Data, mmsi: int, params: TrackParams) -> dict[str, Any]:
         out_coords, out_idx = coords, idx
     out_coords = np.round(out_coords, 6)
     splits = np.flatnonzero(np.diff(out_idx)) + 1
-    parts = (
-        [p.tolist() for p in np.split(out_coords, splits)] if splits.size else [out_coords.tolist()]
-    )
+    parts = [_coords_json(p) for p in np.split(out_coords, splits)]
     props["n_points_out"] = int(out_coords.shape[0])
     props["n_lines"] = len(parts)
-    geometry: dict[str, Any]
     if len(parts) == 1:
-        geometry = {"type": "LineString", "coordinates": parts[0]}
+        geometry = '{"type":"LineString","coordinates":' + parts[0] + "}"
     else:
-        geometry = {"type": "MultiLineString", "coordinates": parts}
-    return {"type": "Feature", "id": str(mmsi), "geometry": geometry, "properties": props}
+        geometry = '{"type":"MultiLineString","coordinates":[' + ",".join(parts) + "]}"
+    return head + geometry + ',"properties":' + json.dumps(props) + "}"
 
 
 # --------------------------------------------------------------------------------------
