@@ -165,18 +165,19 @@ def scan(
     r_start = np.empty(nmax, np.int64)
     r_end = np.empty(nmax, np.int64)
     r_status = np.empty(nmax, np.int8)
-    r_pay_a = np.zeros(nmax, np.int64)
-    r_pay_b = np.zeros(nmax, np.int64)
-    r_fill = np.zeros(nmax, np.int8)
-    r_total = np.zeros(nmax, np.int8)
-    r_num = np.zeros(nmax, np.int8)
-    r_seq = np.full(nmax, -1, np.int8)
-    r_chan = np.zeros(nmax, np.uint8)
-    r_gid = np.full(nmax, -1, np.int64)
-    r_gtotal = np.zeros(nmax, np.int8)
-    r_gnum = np.zeros(nmax, np.int8)
-    r_time = np.full(nmax, NO_TIME, np.int64)
-    r_station = np.full(nmax, -1, np.int32)
+    # the per-record fields below are written for every ST_AIS record (the only ones read later)
+    r_pay_a = np.empty(nmax, np.int64)
+    r_pay_b = np.empty(nmax, np.int64)
+    r_fill = np.empty(nmax, np.int8)
+    r_total = np.empty(nmax, np.int8)
+    r_num = np.empty(nmax, np.int8)
+    r_seq = np.empty(nmax, np.int8)
+    r_chan = np.empty(nmax, np.uint8)
+    r_gid = np.empty(nmax, np.int64)
+    r_gtotal = np.empty(nmax, np.int8)
+    r_gnum = np.empty(nmax, np.int8)
+    r_time = np.empty(nmax, np.int64)
+    r_station = np.empty(nmax, np.int32)
     st_first_a = np.empty(nmax, np.int64)
     st_first_b = np.empty(nmax, np.int64)
     # station ids: an open-addressing hash table (hash -> id), far cheaper than a typed dict
@@ -219,6 +220,9 @@ def scan(
                 r_line[rec] = line
                 r_start[rec] = p
                 r_end[rec] = b
+                r_gid[rec] = -1
+                r_gtotal[rec] = 0
+                r_gnum[rec] = 0
                 status = ST_AIS
                 tag_time = NO_TIME
                 tag_station = -1
