@@ -192,7 +192,7 @@ class NmeaDecoder:
         if not isinstance(data, bytes | mmap.mmap):
             data = bytes(data)
         if self._tail:
-            data = self._tail + data
+            data = self._tail + (data if isinstance(data, bytes) else data[:])
         cut = data.rfind(b"\n") + 1
         if cut == len(data):  # the usual case: no copy
             self._tail = b""
