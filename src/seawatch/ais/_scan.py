@@ -228,20 +228,28 @@ def scan(
                 tag_station = -1
                 tag_only = False
                 if buf[p] == _BS:
+                    # one pass: checksum up to '*' (or the closing backslash), then the closing
+                    # backslash, normally right after the two hex digits
+                    star = -1
+                    x = np.uint8(0)
                     q = p + 1
-                    while q < b and buf[q] != _BS:
+                    while q < b:
+                        c = buf[q]
+                        if c == 42:
+                            star = q
+                            break
+                        if c == _BS:
+                            break
+                        x ^= c
                         q += 1
+                    if star >= 0:
+                        q = star + 3 if star + 3 < b and buf[star + 3] == _BS else star + 1
+                        while q < b and buf[q] != _BS:
+                            q += 1
                     if q >= b:
                         status = ST_TAG_BLOCK
                     else:
                         # tag block content [p+1, q)
-                        star = -1
-                        x = np.uint8(0)
-                        for i in range(p + 1, q):
-                            if buf[i] == 42:
-                                star = i
-                                break
-                            x ^= buf[i]
                         cend = q if star < 0 else star
                         if star < 0:
                             if not accept_bad_checksum:
