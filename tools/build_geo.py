@@ -50,6 +50,7 @@ NM = 1852.0
 ZONE_BOX = (-125.0, -25.0, -45.0, 40.0)
 MARGIN_DEG = 4.0
 FAR_COAST_TOL_DEG = 0.02
+LANDLOCKED = frozenset({"BO", "PY"})  # in the zone box: land for the median line, no zones
 ZONE_BANDS = (("territorial", 12.0), ("contiguous", 24.0), ("eez", 200.0))
 
 
@@ -587,6 +588,7 @@ def build_zones(
         ZONE_BOX[2] + MARGIN_DEG,
         ZONE_BOX[3] + MARGIN_DEG,
     )
+    shapely.prepare(land)
     lands = country_land(land, countries, ports_xyz, ext)
     log(f"zones: land of {len(lands)} countries: {' '.join(lands)}")
     cells = median_cells(lands, ext)
@@ -608,6 +610,8 @@ def build_zones(
     isos: list[str] = []
     geoms: list[BaseGeometry] = []
     for iso in sorted(lands):
+        if iso in LANDLOCKED:
+            continue
         for kind, nm in ZONE_BANDS:
             buf = country_buffer(lands[iso], nm * NM)
             # simplify the band's outer limit only: the median-line cells are shared exactly
@@ -619,6 +623,9 @@ def build_zones(
             )
             if zone.is_empty:
                 continue
+            ring = shapely.get_coordinates(zone.boundary)
+            if shapely.contains_xy(land, ring[:, 0], ring[:, 1]).all():
+                continue  # no coast inside the box (e.g. Argentina north of 25S)
             names.append(f"{iso}-{kind}")
             kinds.append(kind)
             isos.append(iso)

@@ -84,6 +84,15 @@ def test_every_required_country_has_three_zones(zs: geo.ZoneSet) -> None:
     assert zs.zone("caribbean").kind == "region"
 
 
+def test_landlocked_countries_have_no_zones(zs: geo.ZoneSet) -> None:
+    assert not [n for n in zs.names if n.startswith(("BO-", "PY-"))]
+    # every country zone reaches the sea (its outer limit is not all on land)
+    for z in zs:
+        if z.country:
+            ring = shapely.get_coordinates(z.geometry.boundary)
+            assert (~geo.on_land(ring[:, 1], ring[:, 0])).any(), z.name
+
+
 def test_unknown_zone(zs: geo.ZoneSet) -> None:
     with pytest.raises(NotFoundError):
         zs.zone("XX-eez")

@@ -2,7 +2,7 @@
 
 Everything is derived from public-domain and Apache-2.0 sources (Natural Earth, NGA World Port
 Index, Global Fishing Watch anchorages; see NOTICE) by ``tools/build_geo.py`` and shipped in
-``seawatch/data/geo`` (about 6 MB). Importing this package is cheap: the data are loaded on first
+``seawatch/data/geo`` (about 4.2 MB). Importing this package is cheap: the data are loaded on first
 use, once per process. All functions take numpy arrays of ``lat``/``lon`` in degrees (WGS 84)
 and are vectorised (numba kernels over a lon/lat grid; exact tests only in boundary cells).
 

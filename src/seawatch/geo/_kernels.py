@@ -551,31 +551,30 @@ def all_zones(
 ) -> tuple[I64, I64]:
     """Every (point, zone) pair with the point inside the zone, ordered by point then zone."""
     n = len(lat)
-    cap = max(16, 2 * n)
+    cells = np.empty(n, np.int64)
+    cap = 0
+    for i in range(n):
+        cell = _cell_of(lat[i], lon[i], lon0, lat0, k, ncol, nrow)
+        cells[i] = cell
+        if cell >= 0:
+            cap += cell_start[cell + 1] - cell_start[cell]
+    # the entries of a point's cell bound its pairs: one allocation, no regrowth
     pi = np.empty(cap, np.int64)
     zi = np.empty(cap, np.int64)
     m = 0
     for i in range(n):
-        plat = lat[i]
-        plon = lon[i]
-        cell = _cell_of(plat, plon, lon0, lat0, k, ncol, nrow)
+        cell = cells[i]
         if cell < 0:
             continue
+        plat = lat[i]
+        plon = lon[i]
         r = cell // ncol
         c = cell - r * ncol
         clat = lat0 + (r + 0.5) / k
         clon = lon0 + (c + 0.5) / k
         for ent in range(cell_start[cell], cell_start[cell + 1]):
             if _inside(ent, plat, plon, clat, clon, x1, y1, x2, y2, ent_in, ent_estart, ent_edges):
-                if m == cap:
-                    cap *= 2
-                    npi = np.empty(cap, np.int64)
-                    nzi = np.empty(cap, np.int64)
-                    npi[:m] = pi[:m]
-                    nzi[:m] = zi[:m]
-                    pi = npi
-                    zi = nzi
                 pi[m] = i
                 zi[m] = ent_zone[ent]
                 m += 1
-    return pi[:m].copy(), zi[:m].copy()
+    return pi[:m], zi[:m]
