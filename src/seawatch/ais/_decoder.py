@@ -270,9 +270,9 @@ class NmeaDecoder:
             "msg": s_msg[:nst], "imo": s_imo[:nst], "shiptype": s_shiptype[:nst],
             "len": s_len[:nst], "beam": s_beam[:nst], "draught": s_draught[:nst],
             "eta": s_eta[:nst], "part": s_part[:nst],
-            "name": _strings(s_name[:nst], s_name_n[:nst]),
-            "call": _strings(s_call[:nst], s_call_n[:nst]),
-            "dest": _strings(s_dest[:nst], s_dest_n[:nst]),
+            "name": (s_name[:nst], s_name_n[:nst]),
+            "call": (s_call[:nst], s_call_n[:nst]),
+            "dest": (s_dest[:nst], s_dest_n[:nst]),
         }  # fmt: skip
         statics = self._statics(st_cols, m_mmsi, m_ts, m_type, m_station, stations, src_names)
 
@@ -407,38 +407,49 @@ class NmeaDecoder:
         eta_txt = np.empty((len(msg), 11), np.uint8)
         for k, dg in enumerate(digits):
             eta_txt[:, k] = seps[k] if dg is None else (48 + np.clip(dg, 0, 9))
-        types = m_type[msg]
-        cls = pa.DictionaryArray.from_arrays(
-            pa.array(_CLASS_IDX[types], pa.int32()), pa.array(_CLASS_NAMES, pa.string())
-        ).cast(pa.string())
-        ts, src, stn = self._common(msg, m_ts, m_station, stations, src_names)
-        imo, st, ln, bm, dr = c["imo"], c["shiptype"], c["len"], c["beam"], c["draught"]
-        table = pa.Table.from_arrays(
-            [
-                pa.array(m_mmsi[msg], pa.uint32()),
-                ts,
-                pa.array(imo, mask=imo == 0),
-                c["name"],
-                c["call"],
-                pa.array(st.astype(np.uint8), mask=st == 0xFFFF),
-                pa.array(ln, mask=np.isnan(ln)),
-                pa.array(bm, mask=np.isnan(bm)),
-                pa.array(dr, mask=np.isnan(dr)),
-                c["dest"],
-                _strings(eta_txt, np.where(has_eta, 11, 0).astype(np.int32)),
-                cls,
-                pa.array(types, pa.uint8()),
-                src,
-                stn,
-            ],
-            schema=schema.STATICS,
-        )
+        eta_n = np.where(has_eta, 11, 0).astype(np.int32)
+
+        def build(sel: npt.NDArray[np.int64]) -> pa.Table:
+            m = msg[sel]
+            types = m_type[m]
+            cls = pa.DictionaryArray.from_arrays(
+                pa.array(_CLASS_IDX[types], pa.int32()), pa.array(_CLASS_NAMES, pa.string())
+            ).cast(pa.string())
+            ts, src, stn = self._common(m, m_ts, m_station, stations, src_names)
+            imo, st, ln = c["imo"][sel], c["shiptype"][sel], c["len"][sel]
+            bm, dr = c["beam"][sel], c["draught"][sel]
+
+            def text(key: str) -> pa.Array:
+                mat, n = c[key]
+                return _strings(mat[sel], n[sel])
+
+            return pa.Table.from_arrays(
+                [
+                    pa.array(m_mmsi[m], pa.uint32()),
+                    ts,
+                    pa.array(imo, mask=imo == 0),
+                    text("name"),
+                    text("call"),
+                    pa.array(st.astype(np.uint8), mask=st == 0xFFFF),
+                    pa.array(ln, mask=np.isnan(ln)),
+                    pa.array(bm, mask=np.isnan(bm)),
+                    pa.array(dr, mask=np.isnan(dr)),
+                    text("dest"),
+                    _strings(eta_txt[sel], eta_n[sel]),
+                    cls,
+                    pa.array(types, pa.uint8()),
+                    src,
+                    stn,
+                ],
+                schema=schema.STATICS,
+            )
+
         part = c["part"]
         is24 = part >= 0
         if not is24.any():
-            return table
-        rest = table.take(pa.array(np.flatnonzero(~is24)))
-        t24 = table.take(pa.array(np.flatnonzero(is24)))
+            return build(np.arange(len(msg)))
+        rest = build(np.flatnonzero(~is24))
+        t24 = build(np.flatnonzero(is24))
         if self._pending24 is not None:
             t24 = pa.concat_tables([self._pending24, t24]).unify_dictionaries().combine_chunks()
             parts = np.concatenate([self._pending24_part, part[is24]])
