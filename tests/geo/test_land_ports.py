@@ -175,3 +175,30 @@ def test_region_of_matches_shapely() -> None:
         ref = shapely.contains_xy(geom, lon, lat)
         np.testing.assert_array_equal(got == name, ref, err_msg=name)
     assert set(got[got != None].tolist()) == set(geo.REGION_NAMES)  # noqa: E711
+
+
+def test_public_api_is_pinned() -> None:
+    assert sorted(geo.__all__) == sorted(
+        [
+            "KINDS",
+            "REGION_NAMES",
+            "Zone",
+            "ZoneSet",
+            "distance_to_shore_m",
+            "haversine_m",
+            "land_geometry",
+            "load_zone_file",
+            "nearest_port",
+            "on_land",
+            "ports",
+            "region_geometries",
+            "region_of",
+            "zones",
+            "zones_from_geojson",
+            "zones_geojson",
+        ]
+    )
+    for name in geo.__all__:
+        assert getattr(geo, name) is not None
+    with pytest.raises(AttributeError):
+        _ = geo.no_such_name
