@@ -389,11 +389,13 @@
   window.addEventListener("hashchange", () => {
     if (writing) return;
     const h = readHash();
+    // the view first: the handlers below write the hash from the map's view
+    const hasView = h.lon && h.lat && h.z;
+    if (hasView) map.jumpTo({ center: [parseFloat(h.lon), parseFloat(h.lat)], zoom: parseFloat(h.z) });
     let changed = false;
     for (const k of FILTER_KEYS) if ((h[k] || "") !== state[k]) { state[k] = h[k] || ""; changed = true; }
     if (changed) { syncInputs(); renderLegend(); loadEvents(); }
-    if (h.event && h.event !== state.event) selectEvent(h.event, true);
-    if (h.lon && h.lat && h.z) map.jumpTo({ center: [parseFloat(h.lon), parseFloat(h.lat)], zoom: parseFloat(h.z) });
+    if (h.event && h.event !== state.event) selectEvent(h.event, !hasView);
   });
 
   async function loadBasemap() {
