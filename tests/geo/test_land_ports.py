@@ -202,3 +202,15 @@ def test_public_api_is_pinned() -> None:
         assert getattr(geo, name) is not None
     with pytest.raises(AttributeError):
         _ = geo.no_such_name
+
+
+def test_mismatched_lengths_and_scalars() -> None:
+    from seawatch._exceptions import ParameterError
+
+    for fn in (geo.on_land, geo.distance_to_shore_m, geo.nearest_port, geo.region_of):
+        with pytest.raises(ParameterError):
+            fn(np.zeros(3), np.zeros(2))
+    with pytest.raises(ParameterError):
+        geo.zones().membership(np.zeros(3), np.zeros(2))
+    assert geo.on_land(10.5, -66.9).tolist() == [True]
+    assert geo.region_of([15.0], [-75.0]).tolist() == ["caribbean"]

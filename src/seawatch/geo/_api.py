@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from shapely.geometry.base import BaseGeometry
 
 from seawatch._exceptions import GeoError
-from seawatch.geo._index import Edges, Grid, MembershipIndex, NearestEdgeIndex, as_f64
+from seawatch.geo._index import Edges, Grid, MembershipIndex, NearestEdgeIndex, latlon
 from seawatch.geo._kernels import EARTH_RADIUS_M
 from seawatch.geo._store import RingSet, load_npz
 
@@ -114,8 +114,7 @@ def distance_to_shore_m(lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
     metres): within 5 m of the exact distance to that coast within 50 km of it; points 2
     degrees or more from any coast use the coast simplified by 0.02 degree (within 2.3 km).
     """
-    la = as_f64(lat)
-    lo = as_f64(lon)
+    la, lo = latlon(lat, lon)
     land = _land()
     dist = np.zeros(len(la))
     sea = np.flatnonzero(land.inside.first(la, lo) < 0)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from seawatch._exceptions import ParameterError
 from seawatch.geo import _kernels as K
 
 F64 = npt.NDArray[np.float64]
@@ -84,6 +85,15 @@ def as_f64(a: npt.ArrayLike) -> F64:
     return np.ascontiguousarray(np.asarray(a, dtype=np.float64).ravel())
 
 
+def latlon(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, F64]:
+    """Flat contiguous float64 copies (or views) of ``lat`` and ``lon``, of equal length."""
+    la = as_f64(lat)
+    lo = as_f64(lon)
+    if la.shape != lo.shape:
+        raise ParameterError(f"lat and lon differ in length ({len(la)} vs {len(lo)})")
+    return la, lo
+
+
 class MembershipIndex:
     """Which of ``nzone`` polygons contain each point (exact for the stored polygons)."""
 
@@ -124,12 +134,12 @@ class MembershipIndex:
 
     def first(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> I32:
         """Lowest zone index containing each point, -1 for none."""
-        out: I32 = K.first_zone(as_f64(lat), as_f64(lon), *self._args())
+        out: I32 = K.first_zone(*latlon(lat, lon), *self._args())
         return out
 
     def pairs(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[I64, I64]:
         """(point_idx, zone_idx) for every point inside every zone."""
-        pi, zi = K.all_zones(as_f64(lat), as_f64(lon), *self._args())
+        pi, zi = K.all_zones(*latlon(lat, lon), *self._args())
         return pi, zi
 
 
@@ -158,8 +168,7 @@ class NearestEdgeIndex:
 
     def nearest(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, I64]:
         """Metres to the nearest edge and its index (in ``far_edges`` for far points)."""
-        la = as_f64(lat)
-        lo = as_f64(lon)
+        la, lo = latlon(lat, lon)
         far = self._fine.far(la, lo, min_cells=self.far_min_cells)
         if not far.any():
             return self._fine.nearest(la, lo)

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from seawatch._exceptions import GeoError, NotFoundError
 from seawatch.geo._api import data_dir, region_geometries
-from seawatch.geo._index import Edges, Grid, MembershipIndex
+from seawatch.geo._index import Edges, Grid, MembershipIndex, latlon
 from seawatch.geo._store import RingSet, load_npz
 
 I64 = npt.NDArray[np.int64]
@@ -102,16 +102,17 @@ class ZoneSet:
     def membership(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[I64, I64]:
         """``(point_idx, zone_idx)`` for every point inside every zone, sorted by point then
         zone index."""
+        la, lo = latlon(lat, lon)
         if not self._zones:
             e = np.zeros(0, np.int64)
             return e, e
-        return self._idx().pairs(lat, lon)
+        return self._idx().pairs(la, lo)
 
     def contains(self, name: str, lat: npt.ArrayLike, lon: npt.ArrayLike) -> Bool:
         """Whether each point lies in zone ``name``."""
         zi = self.index_of(name)
-        la = np.asarray(lat, np.float64).ravel()
-        pi, z = self.membership(la, lon)
+        la, lo = latlon(lat, lon)
+        pi, z = self.membership(la, lo)
         out = np.zeros(len(la), np.bool_)
         out[pi[z == zi]] = True
         return out
