@@ -22,6 +22,9 @@ _ARMOUR[48:88] = np.arange(0, 40)
 _ARMOUR[96:120] = np.arange(40, 64)
 """Armoured payload character -> six-bit value; 255 for characters outside the alphabet."""
 
+_MAX_CHARS = 9 * 128
+"""Longest payload (characters) of one reassembled message."""
+
 ST_CARRIED = 13  # a pending fragment carried over to the next feed
 
 CAT_POSITION = 1
@@ -124,19 +127,22 @@ def assemble(
 
 
 @nb.njit(cache=True, inline="always")
-def _bits(sb: npt.NDArray[np.uint8], nch: int, start: int, width: int) -> int:
-    """Unsigned field of ``width`` (<= 30) bits at bit ``start``; bits past the end read 0."""
-    c0 = start // 6
-    c1 = (start + width - 1) // 6
-    acc = np.int64(0)
-    for c in range(c0, c1 + 1):
-        acc = (acc << 6) | (np.int64(sb[c]) if c < nch else 0)
-    shift = 5 - (start + width - 1) % 6
-    return int((acc >> shift) & ((np.int64(1) << width) - 1))
+def _bits(sb: npt.NDArray[np.int64], nch: int, start: int, width: int) -> int:
+    """Unsigned field of ``width`` (<= 30) bits at bit ``start``; bits past the end read 0.
+
+    ``sb`` holds the payload as 60-bit words (ten six-bit characters each, zero-padded).
+    """
+    w = start // 60
+    end = start - w * 60 + width
+    if end <= 60:
+        return int((sb[w] >> (60 - end)) & ((np.int64(1) << width) - 1))
+    lo = end - 60
+    hi = sb[w] & ((np.int64(1) << (width - lo)) - 1)
+    return int((hi << lo) | (sb[w + 1] >> (60 - lo)))
 
 
 @nb.njit(cache=True, inline="always")
-def _sbits(sb: npt.NDArray[np.uint8], nch: int, start: int, width: int) -> int:
+def _sbits(sb: npt.NDArray[np.int64], nch: int, start: int, width: int) -> int:
     v = _bits(sb, nch, start, width)
     if v >= (1 << (width - 1)):
         v -= 1 << width
@@ -145,7 +151,7 @@ def _sbits(sb: npt.NDArray[np.uint8], nch: int, start: int, width: int) -> int:
 
 @nb.njit(cache=True)
 def _text(
-    sb: npt.NDArray[np.uint8],
+    sb: npt.NDArray[np.int64],
     nch: int,
     nbits: int,
     start: int,
@@ -190,7 +196,7 @@ def _set_lonlat(
 
 @nb.njit(cache=True, inline="always")
 def _dims(
-    sb: npt.NDArray[np.uint8],
+    sb: npt.NDArray[np.int64],
     nch: int,
     start: int,
     i: int,
@@ -263,7 +269,7 @@ def decode(
     o_fill = np.zeros(nmsg, np.uint8)
     o_bytes = np.empty(nother_bytes, np.uint8)
     o_off = np.zeros(nmsg + 1, np.int64)
-    sb = np.empty(9 * 128, np.uint8)
+    sb = np.zeros(_MAX_CHARS // 10 + 4, np.int64)  # payload as 60-bit words
     ist = 0
     iot = 0
     ob = 0
@@ -273,17 +279,29 @@ def decode(
         # dearmour all fragments
         nch = 0
         bad = False
+        acc = np.int64(0)
+        rem = 0  # characters in acc
+        nw = 0  # full words written
         for j in range(a, b):
             r = msg_recs[j]
             for i in range(pay_a[r], pay_b[r]):
                 v = _ARMOUR[buf[i]]
-                if v == 255 or nch >= sb.shape[0]:
+                if v == 255 or nch >= _MAX_CHARS:
                     bad = True
                     break
-                sb[nch] = v
+                acc = (acc << 6) | v
                 nch += 1
+                rem += 1
+                if rem == 10:
+                    sb[nw] = acc
+                    nw += 1
+                    acc = np.int64(0)
+                    rem = 0
             if bad:
                 break
+        sb[nw] = acc << (6 * (10 - rem)) if rem else np.int64(0)
+        sb[nw + 1] = 0
+        sb[nw + 2] = 0
         last = msg_recs[b - 1]
         nbits = 6 * nch - fill[last]
         st = 0
