@@ -75,7 +75,6 @@ class RingSet:
         xy = np.cumsum(dxy, axis=0)
         firsts = self.ring_start[:-1]
         if len(firsts):
-            base = np.zeros_like(xy)
             prev = np.zeros((len(firsts), 2), np.int64)
             prev[1:] = xy[firsts[1:] - 1]
             base_idx = np.repeat(np.arange(len(firsts)), ring_len)
