@@ -102,20 +102,38 @@ def server(web_store: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The API and map over the store ``seawatch demo`` builds (real NOAA sample plus the
-    simulated Caribbean standoff, every detector run)."""
-    store = tmp_path_factory.mktemp("demo-store") / "store"
+SCENARIOS = (
+    "interception-diverted",
+    "sts-offshore",
+    "port-visit-curacao",
+    "zone-entry-ve",
+    "gap-offshore",
+    "loitering-offshore",
+)
+
+
+def _seawatch(*args: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "seawatch", "demo", "--store", str(store)],
+        [sys.executable, "-m", "seawatch", *args],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     if done.returncode != 0:
-        pytest.fail(f"seawatch demo failed: {done.stderr[-2000:]}")
+        pytest.fail(f"seawatch {' '.join(args)} failed: {done.stderr[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def sim_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API and map over a demo-like store: shipped scenarios simulated into NMEA
+    (``seawatch simulate``), ingested, and every detector run (``seawatch detect``)."""
+    root = tmp_path_factory.mktemp("sim-store")
+    store = root / "store"
+    for name in SCENARIOS:
+        _seawatch("simulate", name, "--out", str(root / name))
+    _seawatch("ingest", *(str(root / n / f"{n}.nmea") for n in SCENARIOS), "--store", str(store))
+    _seawatch("detect", "--store", str(store))
     with serve(store) as url:
         yield url
 

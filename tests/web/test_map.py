@@ -118,11 +118,11 @@ def test_report_page(page: Any, server: str) -> None:
     assert page.errors == []
 
 
-def test_demo_store_map(page: Any, demo_server: str) -> None:
-    """The map over ``seawatch demo``'s store: events drawn on the land and zone layers,
-    one clicked, its details and tracks shown."""
+def test_simulated_store_map(page: Any, sim_server: str) -> None:
+    """The map over a store of simulated scenarios with every detector run: events drawn on
+    the land and zone layers, one clicked, its details and tracks shown."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.goto(demo_server + "/")
+    page.goto(sim_server + "/")
     page.wait_for_function("() => window.seawatch && window.seawatch.ready", timeout=120_000)
     n = page.evaluate("() => window.seawatch.eventsLoaded")
     assert n > 0
@@ -130,7 +130,7 @@ def test_demo_store_map(page: Any, demo_server: str) -> None:
     page.evaluate(
         """() => {
       const m = window.seawatch.map;
-      const fc = m.getSource('events')._data;
+      const fc = window.seawatch.events;
       const b = new maplibregl.LngLatBounds();
       for (const f of fc.features) b.extend(f.geometry.coordinates);
       m.fitBounds(b, {padding: {top: 80, bottom: 80, left: 80, right: 460}, duration: 0,
@@ -160,5 +160,5 @@ def test_demo_store_map(page: Any, demo_server: str) -> None:
     assert opened and opened in panel
     assert "vessels" in panel and "Details" in panel
     wait_idle(page)
-    page.screenshot(path=str(ARTIFACTS / "map-demo.png"))
+    page.screenshot(path=str(ARTIFACTS / "map-sim.png"))
     assert page.errors == []

@@ -225,6 +225,7 @@
     fc.features = fc.features.filter((f) => f.geometry);
     map.getSource("events").setData(fc);
     api.eventsLoaded = fc.features.length;
+    api.events = fc;
     document.body.dataset.events = String(fc.features.length);
     const more = fc.numberMatched > fc.numberReturned
       ? ` (first ${fmtNum(fc.numberReturned, 0)} of ${fmtNum(fc.numberMatched, 0)})` : "";
@@ -266,7 +267,8 @@
     if (obj == null || typeof obj !== "object") return rows;
     for (const [k, v] of Object.entries(obj)) {
       if (v && typeof v === "object" && !Array.isArray(v)) rows.push(...detailsRows(v, prefix + k + "."));
-      else rows.push([prefix + k, esc(Array.isArray(v) ? v.join(", ") : v)]);
+      else if (typeof v === "number") rows.push([prefix + k, esc(fmtNum(v, 3))]);
+      else rows.push([prefix + k, esc(Array.isArray(v) ? v.map((x) => typeof x === "number" ? fmtNum(x, 3) : x).join(", ") : v)]);
     }
     return rows;
   }
