@@ -147,7 +147,8 @@ def test_vessel_identity_history_and_events(client: TestClient) -> None:
     assert v["name"] == "LIB TRADER" and v["imo"] == 9400002
     assert v["flag"] == "LR" and v["group"] == "cargo"
     assert [h["name"] for h in v["identity_history"]] == ["LIBERIA TRADER", "LIB TRADER"]
-    assert v["watchlist"] == {"status": "not_screened", "hits": None}
+    assert v["watchlist"]["status"] == "no_hit" and v["watchlist"]["hits"] == []
+    assert {"name": "ofac_sdn", "date": "2024-05-03"} in v["watchlist"]["lists"]
     types = [e["type"] for e in v["events"]]
     assert types == ["zone_entry", "gap"]  # in time order
     assert v["n_events"] == 2
@@ -426,3 +427,25 @@ def test_same_answers_without_the_in_memory_events_copy(
             "/api/vessels/311000001",
         ):
             assert direct.get(url).json() == client.get(url).json(), url
+
+
+def test_vessel_watchlist_hit_on_a_past_identity(tmp_path: Path) -> None:
+    """A user list in the store naming the vessel's *former* name: a name + flag hit (the
+    fixture IMO has no valid check digit, so it never matches)."""
+    from _apistore import build_store
+
+    from seawatch.watchlist import add_list
+
+    root = build_store(tmp_path / "s")
+    src = tmp_path / "list.csv"
+    src.write_text("imo,name,flag,program\n9400002,LIBERIA TRADER,LR,TEST\n", encoding="utf-8")
+    add_list(root, src, name="mylist", date_="2026-01-01")
+    with TestClient(create_app(root)) as c:
+        w = c.get("/api/vessels/636000003").json()["watchlist"]
+        assert w["status"] == "hit"
+        assert {"name": "mylist", "date": "2026-01-01"} in w["lists"]
+        hit = next(h for h in w["hits"] if h["list"] == "mylist")
+        assert hit["match"] == "name_flag" and hit["matched"] == "LIBERIA TRADER / LR"
+        assert hit["entry_name"] == "LIBERIA TRADER"
+        assert hit["program"] == "TEST" and hit["list_date"] == "2026-01-01"
+        assert c.get("/api/vessels/311000001").json()["watchlist"]["status"] == "no_hit"

@@ -80,7 +80,7 @@ def test_map_shows_events_and_details(page: Any, server: str) -> None:
     page.wait_for_selector("ol.timeline", timeout=10_000)
     panel = page.inner_text("#panel")
     assert "NORDIC STAR" in panel and "Timeline (2 events)" in panel
-    assert "not screened" in panel
+    assert "no hit" in panel and "ofac_sdn (2024-05-03)" in panel  # screened, with the list date
     wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / "map-vessel.png"))
 

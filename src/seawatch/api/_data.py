@@ -455,7 +455,7 @@ class Data:
             "first_seen": iso(row[7]),
             "last_seen": iso(row[8]),
             "n_positions": int(row[9] or 0),
-            "watchlist": {"status": "not_screened", "hits": None},
+            "watchlist": self._screen(int(row[0]), row[5], history),
             "identity_history": [
                 {
                     "name": h[0],
@@ -470,6 +470,41 @@ class Data:
             ],
             "n_events": int(n_events_row[0]) if n_events_row else 0,
             "events": [_event_feature(e)["properties"] for e in events],
+        }
+
+    def _screen(self, mmsi: int, flag: str | None, history: list[Any]) -> dict[str, Any]:
+        """Screen every identity the vessel broadcast against the bundled and the store's
+        watchlists (:func:`seawatch.watchlist.screen`)."""
+        from seawatch.watchlist import all_lists, screen
+
+        lists = all_lists(Path(self.store.root))
+        idents = history or [(None, None, None, None)]
+        table = pa.table(
+            {
+                "mmsi": pa.array([mmsi] * len(idents), pa.uint32()),
+                "imo": pa.array([h[2] for h in idents], pa.uint32()),
+                "name": pa.array([h[0] for h in idents], pa.string()),
+                "flag": pa.array([flag] * len(idents), pa.string()),
+            }
+        )
+        hits: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for h in screen(table, lists).to_pylist():
+            key = (h["list"], h["entry_id"], h["match"])
+            if key not in hits:
+                hits[key] = {
+                    "list": h["list"],
+                    "list_date": h["list_date"],
+                    "match": h["match"],
+                    "confidence": round(float(h["confidence"]), 3),
+                    "matched": h["matched"],
+                    "entry_id": h["entry_id"],
+                    "entry_name": h["entry_name"],
+                    "program": h["program"],
+                }
+        return {
+            "status": "hit" if hits else "no_hit",
+            "lists": [{"name": w.name, "date": w.date} for w in lists],
+            "hits": list(hits.values()),
         }
 
     def track_points(

@@ -100,11 +100,32 @@ class IdentityRecord(BaseModel):
     n_reports: int
 
 
+class WatchlistHit(BaseModel):
+    """A match of the vessel on a watchlist entry."""
+
+    list: str
+    list_date: str
+    match: str
+    confidence: float
+    matched: str
+    entry_id: str
+    entry_name: str | None
+    program: str | None
+
+
+class WatchlistRef(BaseModel):
+    """A watchlist the vessel was screened against, with the date it is valid for."""
+
+    name: str
+    date: str
+
+
 class Watchlist(BaseModel):
-    """Watchlist screening: ``not_screened`` until a watchlist is loaded."""
+    """Screening of every identity the vessel broadcast: ``hit`` or ``no_hit``."""
 
     status: str
-    hits: list[Any] | None
+    lists: list[WatchlistRef]
+    hits: list[WatchlistHit]
 
 
 class Vessel(BaseModel):

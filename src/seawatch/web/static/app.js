@@ -349,8 +349,12 @@
       openPanel(`<h2>Vessel ${esc(mmsi)}</h2><p class="muted">${esc(e.message)}</p>`);
       return;
     }
-    const watch = v.watchlist.status === "not_screened" ? '<span class="muted">not screened</span>'
-      : esc(v.watchlist.status);
+    const lists = v.watchlist.lists.map((w) => `${esc(w.name)} (${esc(w.date)})`).join(", ");
+    const watch = v.watchlist.hits.length
+      ? v.watchlist.hits.map((h) => `<strong style="color:#b10026">${esc(h.list)}: ` +
+          `${esc(h.entry_name || h.entry_id)}</strong> <span class="muted">by ${esc(h.match)}, ` +
+          `list of ${esc(h.list_date)}</span>`).join("<br>")
+      : `no hit <span class="muted">(${lists})</span>`;
     const hist = v.identity_history.map((h) =>
       `<tr><td>${esc(h.name || "—")}</td><td>${esc(h.callsign || "")}</td><td>${esc(h.imo || "")}</td>` +
       `<td>${esc(fmtTime(h.first_seen))}</td><td>${esc(fmtTime(h.last_seen))}</td></tr>`).join("");
