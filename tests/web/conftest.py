@@ -140,9 +140,17 @@ def sim_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    # CI sets SEAWATCH_REQUIRE_BROWSER=1: there a missing browser fails instead of skipping.
+    required = os.environ.get("SEAWATCH_REQUIRE_BROWSER") == "1"
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        message = f"{CHROMIUM} not found (apt-get install -y chromium)"
+        if required:
+            pytest.fail(message)
+        pytest.skip(message)
+    if required:
+        import playwright.sync_api as sync_api
+    else:
+        sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:

@@ -208,6 +208,7 @@ def run_standoff(target: Store, console: Console) -> tuple[dict[str, Any], Any]:
     the evaluation against the scenario's truth."""
     import tempfile
 
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     from seawatch.engine import run_detectors
@@ -229,10 +230,10 @@ def run_standoff(target: Store, console: Console) -> tuple[dict[str, Any], Any]:
     window = events.filter(
         pc.and_(
             pc.less(
-                events.column("start"), pc.scalar(truth.end, events.schema.field("start").type)
+                events.column("start"), pa.scalar(truth.end, type=events.schema.field("start").type)
             ),
             pc.greater(
-                events.column("end"), pc.scalar(truth.start, events.schema.field("end").type)
+                events.column("end"), pa.scalar(truth.start, type=events.schema.field("end").type)
             ),
         )
     )

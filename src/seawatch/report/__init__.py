@@ -3,6 +3,18 @@ and hours of presence near a country's coast (:mod:`seawatch.report.presence`)."
 
 from __future__ import annotations
 
+from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief
 from seawatch.report._summary import BY, By, as_records, filter_events, report, split_csv, summarize
 
-__all__ = ["BY", "By", "as_records", "filter_events", "report", "split_csv", "summarize"]
+__all__ = [
+    "BY",
+    "ENGAGEMENT_TYPES",
+    "Brief",
+    "By",
+    "as_records",
+    "brief",
+    "filter_events",
+    "report",
+    "split_csv",
+    "summarize",
+]
