@@ -475,37 +475,10 @@ class Data:
     def _screen(self, mmsi: int, flag: str | None, history: list[Any]) -> dict[str, Any]:
         """Screen every identity the vessel broadcast against the bundled and the store's
         watchlists (:func:`seawatch.watchlist.screen`)."""
-        from seawatch.watchlist import all_lists, screen
+        from seawatch.watchlist import all_lists, vessel_status
 
         lists = all_lists(Path(self.store.root))
-        idents = history or [(None, None, None, None)]
-        table = pa.table(
-            {
-                "mmsi": pa.array([mmsi] * len(idents), pa.uint32()),
-                "imo": pa.array([h[2] for h in idents], pa.uint32()),
-                "name": pa.array([h[0] for h in idents], pa.string()),
-                "flag": pa.array([flag] * len(idents), pa.string()),
-            }
-        )
-        hits: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for h in screen(table, lists).to_pylist():
-            key = (h["list"], h["entry_id"], h["match"])
-            if key not in hits:
-                hits[key] = {
-                    "list": h["list"],
-                    "list_date": h["list_date"],
-                    "match": h["match"],
-                    "confidence": round(float(h["confidence"]), 3),
-                    "matched": h["matched"],
-                    "entry_id": h["entry_id"],
-                    "entry_name": h["entry_name"],
-                    "program": h["program"],
-                }
-        return {
-            "status": "hit" if hits else "no_hit",
-            "lists": [{"name": w.name, "date": w.date} for w in lists],
-            "hits": list(hits.values()),
-        }
+        return vessel_status(mmsi, [(h[0], h[2]) for h in history], lists, flag=flag)
 
     def track_points(
         self, mmsi: int, *, since: datetime | None, until: datetime | None

@@ -258,6 +258,7 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
     """
     from seawatch._exceptions import NotFoundError
     from seawatch.ais.codes import country_name, flag_of_mmsi, ship_group
+    from seawatch.watchlist import all_lists, vessel_status
 
     history_fields = {
         "name": "name",
@@ -298,6 +299,11 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
                 for e in entries:
                     e["ship_group"] = ship_group(int(e["value"]))
             history[key] = entries
+        identities = con.execute(
+            "SELECT DISTINCT name, imo FROM statics WHERE mmsi = ? "
+            "AND (name IS NOT NULL OR imo IS NOT NULL)",
+            [mmsi],
+        ).fetchall()
         # Events of this vessel (the events view; filled once detectors have run).
         events = (
             con.sql(
@@ -309,6 +315,9 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
             .to_pylist()
         )
     flag = flag_of_mmsi(mmsi)
+    sanctions = vessel_status(
+        mmsi, [(r[0], r[1]) for r in identities], all_lists(target.root), flag=flag
+    )
     return {
         "mmsi": mmsi,
         "flag": flag,
@@ -318,6 +327,7 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
         "last_seen": track[2],
         "days_with_positions": track[3],
         "identity": history,
+        "sanctions": sanctions,
         "events": events,
     }
 
@@ -346,7 +356,17 @@ def _print_vessel(report: dict[str, Any]) -> None:
                 key, value, _cell(e["first_seen"]), _cell(e["last_seen"]), str(e["reports"])
             )
     out.print(table)
-    # --- events: rows of the events view naming this vessel (H6: enrich here) ---
+    sanctions = report["sanctions"]
+    screened = ", ".join(f"{w['name']} ({w['date']})" for w in sanctions["lists"])
+    if sanctions["hits"]:
+        out.print(f"[bold red]sanctions: ON A WATCHLIST[/bold red] (screened: {screened})")
+        for h in sanctions["hits"]:
+            out.print(
+                f"  {h['list']} ({h['list_date']}): {h['entry_name']} [{h['program'] or '-'}], "
+                f"matched by {h['match']} {h['matched']}, confidence {h['confidence']:.2f}"
+            )
+    else:
+        out.print(f"sanctions: no hit (screened: {screened})")
     events = Table(title="events", title_justify="left")
     for col in ("type", "start", "end", "duration_h", "region", "zone", "other vessels"):
         events.add_column(col)
@@ -372,7 +392,7 @@ def vessel_command(
     store: Path | None = StoreOption,
     fmt: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
-    """Show a vessel: identity history, flag, track summary and events."""
+    """Show a vessel: identity history, flag, sanctions status, track summary and events."""
     from seawatch.store import open_store
 
     if fmt not in ("table", "json"):

@@ -22,7 +22,7 @@ from seawatch.watchlist._lists import (
     store_lists,
     valid_imo,
 )
-from seawatch.watchlist._screen import HITS, ScreenParams, normalize_name, screen
+from seawatch.watchlist._screen import HITS, ScreenParams, normalize_name, screen, vessel_status
 
 __all__ = [
     "BUNDLED_NAME",
@@ -38,4 +38,5 @@ __all__ = [
     "screen",
     "store_lists",
     "valid_imo",
+    "vessel_status",
 ]

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -14,7 +15,7 @@ import pyarrow.compute as pc
 from seawatch._exceptions import ParameterError
 from seawatch.watchlist._lists import Watchlist, valid_imo
 
-__all__ = ["HITS", "ScreenParams", "normalize_name", "screen"]
+__all__ = ["HITS", "ScreenParams", "normalize_name", "screen", "vessel_status"]
 
 HITS = pa.schema(
     [
@@ -182,3 +183,47 @@ def screen(
             ("match", "ascending"),
         ]
     )
+
+
+def vessel_status(
+    mmsi: int,
+    identities: Sequence[tuple[str | None, int | None]],
+    lists: Sequence[Watchlist],
+    *,
+    flag: str | None = None,
+) -> dict[str, Any]:
+    """Sanctions status of one vessel: every identity it broadcast (``(name, imo)`` pairs,
+    from its statics history) and its MMSI screened against ``lists``.
+
+    Returns ``status`` (``"hit"`` or ``"no_hit"``), ``lists`` (name and date of each list
+    screened) and ``hits`` (one per list, entry and kind of match, the strongest first).
+    """
+    idents = list(identities) or [(None, None)]
+    table = pa.table(
+        {
+            "mmsi": pa.array([mmsi] * len(idents), pa.int64()),
+            "imo": pa.array([imo for _, imo in idents], pa.int64()),
+            "name": pa.array([name for name, _ in idents], pa.string()),
+            "flag": pa.array([flag] * len(idents), pa.string()),
+        }
+    )
+    hits: dict[tuple[str, str, str], dict[str, Any]] = {}
+    rows = screen(table, lists).sort_by([("confidence", "descending"), ("list", "ascending")])
+    for h in rows.to_pylist():
+        key = (h["list"], h["entry_id"], h["match"])
+        if key not in hits:
+            hits[key] = {
+                "list": h["list"],
+                "list_date": h["list_date"],
+                "match": h["match"],
+                "confidence": round(float(h["confidence"]), 3),
+                "matched": h["matched"],
+                "entry_id": h["entry_id"],
+                "entry_name": h["entry_name"],
+                "program": h["program"],
+            }
+    return {
+        "status": "hit" if hits else "no_hit",
+        "lists": [{"name": w.name, "date": w.date} for w in lists],
+        "hits": list(hits.values()),
+    }
