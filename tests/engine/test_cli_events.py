@@ -81,7 +81,7 @@ def test_events_csv_geojson_table(detected: Store) -> None:
 def test_report_formats(detected: Store) -> None:
     root = str(detected.root)
     data = json.loads(_run("report", "--store", root, "--format", "json"))
-    by_type = {r["type"]: r for r in data}
+    by_type = {r["type"]: r for r in data["by_type"]}
     assert by_type["encounter"]["events"] == 1 and by_type["encounter"]["vessels"] == 2
     rows = list(
         csv.DictReader(
@@ -96,6 +96,10 @@ def test_report_formats(detected: Store) -> None:
     )
     assert {r["region"] for r in data} == {"test-sea"}
     assert "encounter" in _run("report", "--store", root, "--by", "flag")
+    # without --by, csv is the counts by type
+    rows = list(csv.DictReader(io.StringIO(_run("report", "--store", root, "--format", "csv"))))
+    assert {r["type"]: int(r["events"]) for r in rows}["encounter"] == 1
+    assert "Situation brief" in _run("report", "--store", root)
 
 
 def test_track(detected: Store) -> None:
@@ -117,6 +121,8 @@ def test_bad_options(detected: Store) -> None:
     root = str(detected.root)
     assert runner.invoke(app, ["events", "--store", root, "--format", "xml"]).exit_code == 2
     assert runner.invoke(app, ["report", "--store", root, "--by", "month"]).exit_code == 2
+    assert runner.invoke(app, ["report", "--store", root, "--type", "gap"]).exit_code == 2
+    assert runner.invoke(app, ["events", "--store", root, "--group", "navy"]).exit_code == 2
     assert runner.invoke(app, ["events", "--store", root, "--since", "soon"]).exit_code == 2
     bad = runner.invoke(app, ["detect", "--store", root, "--only", "nonsense"])
     assert bad.exit_code == 1 and "nonsense" in bad.output

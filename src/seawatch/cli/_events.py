@@ -91,13 +91,31 @@ FeatureCollection of Point features whose properties are the jsonl fields.
 _REPORT_EPILOG = """
 Examples:
 
-  seawatch report --region caribbean,eastern-pacific --since 2024-01-01 --until 2024-02-01
+  seawatch report --region caribbean,eastern-pacific --since 2025-12-01 --until 2026-01-01
+
+  seawatch report --region caribbean --flag VE,PA --group tanker --format json
 
   seawatch report --by flag --type encounter --format csv
 
-Columns: the key (by flag, day or region, then type), events (distinct events), vessels
-(distinct MMSIs), hours (total duration). By flag, an event counts once under each flag
-among its vessels (flag from the MMSI's MID).
+Without --by: the situation brief. Events by type; engagements (encounters and
+interceptions) by region and type, by flag and type, and one by one with their vessels;
+naval presence (ship group military) near --country's coast in hours within 12, 24 and
+200 nm and the closest approach; dark activity (AIS gaps); spoofing; identity changes;
+watchlist hits with the list and its date (these regardless of --region). --flag and
+--group keep events with a vessel of those flags and groups.
+
+--format json: one object with keys regions, since, until, country, flags, groups, counts
+(engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
+identity_changes, watchlist_hits), by_type, engagements_by_region, engagements_by_flag
+(rows of type, region or flag, events, vessels, hours), engagements, dark_activity,
+spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
+region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group, imo], and their
+type's details), naval_presence (mmsi, name, flag, ship_group, hours_<r>nm, closest_nm,
+first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
+
+With --by (and always with --format csv): counts only. Columns: the key (by flag, day or
+region, then type), events (distinct events), vessels (distinct MMSIs), hours (total
+duration). By flag, an event counts once under each flag among its vessels.
 """
 
 _TRACK_EPILOG = """
@@ -114,6 +132,16 @@ properties hold mmsi, start, end, n_positions and times (ISO 8601 UTC, one per v
 
 # --------------------------------------------------------------------------------------
 # formatting
+
+
+def _check_groups(groups: list[str] | None) -> None:
+    from seawatch.ais.codes import SHIP_GROUPS
+
+    for g in groups or ():
+        if g.lower() not in SHIP_GROUPS:
+            raise typer.BadParameter(
+                f"--group: {g!r} is not one of {', '.join(SHIP_GROUPS)}", param_hint="--group"
+            )
 
 
 def iso_z(value: datetime) -> str:
@@ -420,17 +448,40 @@ def events_command(
     until: str | None = typer.Option(
         None, "--until", help="ISO 8601 end (UTC).", show_default=False
     ),
+    flag: str | None = typer.Option(
+        None,
+        "--flag",
+        help="Only events with a vessel of these flag(s) (ISO alpha-2, comma-separated).",
+        show_default=False,
+    ),
+    group: str | None = typer.Option(
+        None,
+        "--group",
+        help="Only events with a vessel of these ship group(s) (tanker, military ...).",
+        show_default=False,
+    ),
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
 ) -> None:
-    """List events, filtered by type, region, vessel and time."""
+    """List events, filtered by type, region, vessel, flag, ship group and time."""
     from seawatch.report import filter_events
     from seawatch.store import open_store
 
     _choice(fmt, EVENT_FORMATS, "--format")
     lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
+    flags, groups = _split(flag), _split(group)
+    _check_groups(groups)
     target = open_store(store_path(store))
     table = target.events(vessel=vessel)
-    table = filter_events(table, regions=_split(region), types=_split(type_), since=lo, until=hi)
+    table = filter_events(
+        table,
+        regions=_split(region),
+        types=_split(type_),
+        since=lo,
+        until=hi,
+        flags=flags,
+        groups=groups,
+        vessels=target.vessels() if (flags or groups) else None,
+    )
     write_events(table, fmt)
 
 
@@ -448,19 +499,74 @@ def report_command(
     until: str | None = typer.Option(
         None, "--until", help="ISO 8601 end (UTC).", show_default=False
     ),
-    by: str = typer.Option("type", "--by", help="Group by type, flag, day or region."),
+    flag: str | None = typer.Option(
+        None,
+        "--flag",
+        help="Only events with a vessel of these flag(s) (ISO alpha-2, comma-separated).",
+        show_default=False,
+    ),
+    group: str | None = typer.Option(
+        None,
+        "--group",
+        help="Only events with a vessel of these ship group(s) (tanker, military ...).",
+        show_default=False,
+    ),
+    by: str | None = typer.Option(
+        None,
+        "--by",
+        help="Only count events by type, flag, day or region (default: the situation brief).",
+        show_default=False,
+    ),
+    country: str = typer.Option(
+        "VE", "--country", help="Coast that naval presence is measured against (ISO alpha-2)."
+    ),
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
-    """Count events by type, flag, day or region."""
-    from seawatch.report import report
+    """The situation brief (engagements, naval presence, dark activity, spoofing, sanctions
+    hits), or with --by only event counts by type, flag, day or region."""
+    from seawatch.report import brief, report
     from seawatch.store import open_store
 
-    _choice(by, REPORT_BY, "--by")
+    if by is not None:
+        _choice(by, REPORT_BY, "--by")
     _choice(fmt, REPORT_FORMATS, "--format")
     lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
+    flags, groups = _split(flag), _split(group)
+    _check_groups(groups)
     target = open_store(store_path(store))
-    table = report(target, by=by, regions=_split(region), types=_split(type_), since=lo, until=hi)  # type: ignore[arg-type]
-    write_report(table, fmt)
+    if by is not None or fmt == "csv":
+        table = report(
+            target,
+            by=by or "type",  # type: ignore[arg-type]
+            regions=_split(region),
+            types=_split(type_),
+            since=lo,
+            until=hi,
+            flags=flags,
+            groups=groups,
+        )
+        write_report(table, fmt)
+        return
+    if type_ is not None:
+        raise typer.BadParameter("--type needs --by (the brief covers every type)")
+    b = brief(
+        target,
+        regions=_split(region),
+        since=lo,
+        until=hi,
+        country=country.upper(),
+        flags=flags,
+        groups=groups,
+    ).to_dict()
+    if fmt == "json":
+        json.dump(b, sys.stdout, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+
+        from seawatch.cli._brief import print_brief
+
+        print_brief(Console(), b)
 
 
 def track_command(

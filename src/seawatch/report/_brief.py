@@ -51,6 +51,9 @@ class Brief:
     since: str | None
     until: str | None
     country: str
+    flags: list[str] | None = None
+    groups: list[str] | None = None
+    by_type: list[dict[str, Any]] = field(default_factory=list)
     engagements_by_region: list[dict[str, Any]] = field(default_factory=list)
     engagements_by_flag: list[dict[str, Any]] = field(default_factory=list)
     engagements: list[dict[str, Any]] = field(default_factory=list)
@@ -68,7 +71,10 @@ class Brief:
             "since": self.since,
             "until": self.until,
             "country": self.country,
+            "flags": self.flags,
+            "groups": self.groups,
             "counts": self.counts,
+            "by_type": self.by_type,
             "engagements_by_region": self.engagements_by_region,
             "engagements_by_flag": self.engagements_by_flag,
             "engagements": self.engagements,
@@ -137,18 +143,33 @@ def brief(
     country: str = "VE",
     naval_group: str = "military",
     presence_ranges_nm: tuple[float, ...] = (12.0, 24.0, 200.0),
+    flags: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
 ) -> Brief:
     """The situation brief for ``regions`` (None: everywhere) over ``[since, until)``.
 
-    Engagements, dark activity, spoofing and identity changes are filtered by region;
-    watchlist hits are not (a sanctioned vessel matters wherever it was seen); naval
-    presence is measured against ``country``'s coast for vessels of ``naval_group``.
+    Event counts by type, engagements, dark activity, spoofing and identity changes are
+    filtered by region; watchlist hits are not (a sanctioned vessel matters wherever it was
+    seen); naval presence is measured against ``country``'s coast for vessels of
+    ``naval_group``. ``flags`` and ``groups`` keep events with a vessel of one of those
+    flags and groups (as :func:`~seawatch.report.filter_events`); naval presence is
+    filtered by them too.
     """
     all_events = store.events()
     vessels = store.vessels()
     info = {int(r["mmsi"]): r for r in vessels.to_pylist()}
-    in_regions = filter_events(all_events, regions=regions, since=since, until=until)
-    everywhere = filter_events(all_events, since=since, until=until)
+    in_regions = filter_events(
+        all_events,
+        regions=regions,
+        since=since,
+        until=until,
+        flags=flags,
+        groups=groups,
+        vessels=vessels,
+    )
+    everywhere = filter_events(
+        all_events, since=since, until=until, flags=flags, groups=groups, vessels=vessels
+    )
 
     def of_type(table: pa.Table, *types: str) -> pa.Table:
         return table.filter(pc.is_in(table.column("type"), pa.array(list(types))))
@@ -160,11 +181,17 @@ def brief(
         params=PresenceParams(country=country, ranges_nm=presence_ranges_nm, group=naval_group),
         vessels=vessels,
     )
+    if flags:
+        wanted = pa.array([f.upper() for f in flags], pa.string())
+        naval = naval.filter(pc.fill_null(pc.is_in(naval.column("flag"), wanted), False))
     out = Brief(
         regions=list(regions) if regions else None,
         since=_iso(since) if not isinstance(since, str) else since,
         until=_iso(until) if not isinstance(until, str) else until,
         country=country,
+        flags=list(flags) if flags else None,
+        groups=list(groups) if groups else None,
+        by_type=_records(summarize(in_regions, by="type")),
         engagements_by_region=_records(
             summarize(engagements, by="region", types=list(ENGAGEMENT_TYPES))
         ),

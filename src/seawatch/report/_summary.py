@@ -23,7 +23,7 @@ from seawatch._exceptions import ParameterError
 from seawatch.ais.codes import flags_of
 from seawatch.schema import EVENTS
 
-__all__ = ["BY", "By", "report", "summarize"]
+__all__ = ["BY", "By", "filter_events", "report", "summarize", "vessels_matching", "with_vessel_in"]
 
 By = Literal["type", "flag", "day", "region"]
 BY: tuple[By, ...] = ("type", "flag", "day", "region")
@@ -34,6 +34,8 @@ class EventSource(Protocol):
     """What :func:`report` needs of :class:`seawatch.store.Store`."""
 
     def events(self) -> pa.Table: ...
+
+    def vessels(self) -> pa.Table: ...
 
 
 def _utc(value: datetime | date | str | None, name: str) -> datetime | None:
@@ -49,6 +51,35 @@ def _utc(value: datetime | date | str | None, name: str) -> datetime | None:
     return datetime(value.year, value.month, value.day, tzinfo=UTC)
 
 
+def vessels_matching(
+    vessels: pa.Table,
+    *,
+    flags: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
+) -> pa.Array:
+    """MMSIs of the ``vessels`` table (the store's ``vessels`` view: ``mmsi``, ``flag``,
+    ``ship_group``) with one of ``flags`` and one of ``groups`` (``None``: any)."""
+    mask = pa.array(np.ones(vessels.num_rows, np.bool_))
+    if flags:
+        wanted = pa.array([f.upper() for f in flags], pa.string())
+        mask = pc.and_(mask, pc.is_in(vessels.column("flag"), wanted))
+    if groups:
+        wanted = pa.array([g.lower() for g in groups], pa.string())
+        mask = pc.and_(mask, pc.is_in(vessels.column("ship_group"), wanted))
+    return pc.cast(vessels.column("mmsi").filter(pc.fill_null(mask, False)), pa.int64())
+
+
+def with_vessel_in(events: pa.Table, mmsis: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """Events with at least one vessel among ``mmsis``."""
+    vessels = events.column("vessels").combine_chunks()
+    flat = pc.cast(pc.list_flatten(vessels), pa.int64())
+    parents = pc.list_parent_indices(vessels).to_numpy(zero_copy_only=False)
+    hits = pc.fill_null(pc.is_in(flat, mmsis), False).to_numpy(zero_copy_only=False)
+    keep = np.zeros(events.num_rows, np.bool_)
+    keep[parents[hits]] = True
+    return events.filter(pa.array(keep))
+
+
 def filter_events(
     events: pa.Table,
     *,
@@ -56,8 +87,25 @@ def filter_events(
     types: Sequence[str] | None = None,
     since: datetime | date | str | None = None,
     until: datetime | date | str | None = None,
+    flags: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
+    vessels: pa.Table | None = None,
 ) -> pa.Table:
-    """Events in ``regions`` and of ``types`` (when given) overlapping ``[since, until)``."""
+    """Events in ``regions`` and of ``types`` (when given) overlapping ``[since, until)``.
+
+    ``flags`` and ``groups`` keep events with a vessel that has one of the flags *and* one
+    of the groups, looked up in ``vessels`` (the store's ``vessels`` view), which groups
+    need; flags alone fall back to the MMSI's MID when ``vessels`` is not given.
+    """
+    if flags or groups:
+        if vessels is not None:
+            events = with_vessel_in(events, vessels_matching(vessels, flags=flags, groups=groups))
+        elif groups:
+            raise ParameterError("filtering by ship group needs the vessels table")
+        else:
+            flat = pc.cast(pc.list_flatten(events.column("vessels")), pa.int64())
+            wanted = pa.array([f.upper() for f in flags or ()], pa.string())
+            events = with_vessel_in(events, flat.filter(pc.is_in(flags_of(flat), wanted)))
     mask = pa.array(np.ones(events.num_rows, np.bool_))
     if regions:
         mask = pc.and_(mask, pc.is_in(events.column("region"), pa.array(list(regions))))
@@ -79,6 +127,9 @@ def summarize(
     types: Sequence[str] | None = None,
     since: datetime | date | str | None = None,
     until: datetime | date | str | None = None,
+    flags: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
+    vessels: pa.Table | None = None,
 ) -> pa.Table:
     """Counts of ``events`` (schema EVENTS) grouped ``by`` type, flag, day or region.
 
@@ -87,7 +138,16 @@ def summarize(
     """
     if by not in BY:
         raise ParameterError(f"--by must be one of {', '.join(BY)}, not {by!r}")
-    ev = filter_events(events, regions=regions, types=types, since=since, until=until)
+    ev = filter_events(
+        events,
+        regions=regions,
+        types=types,
+        since=since,
+        until=until,
+        flags=flags,
+        groups=groups,
+        vessels=vessels,
+    )
     # one row per (event, vessel)
     lengths = pc.list_value_length(ev.column("vessels")).to_numpy(zero_copy_only=False)
     lengths = np.nan_to_num(lengths.astype(np.float64)).astype(np.int64)
@@ -157,12 +217,25 @@ def report(
     types: Sequence[str] | None = None,
     since: datetime | date | str | None = None,
     until: datetime | date | str | None = None,
+    flags: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
 ) -> pa.Table:
-    """:func:`summarize` over the store's events."""
+    """:func:`summarize` over the store's events (``flags``/``groups`` as in
+    :func:`filter_events`, looked up in the store's vessels)."""
     events = store.events()
     if not events.schema.equals(EVENTS, check_metadata=False):
         events = events.select(EVENTS.names).cast(EVENTS)
-    return summarize(events, by=by, regions=regions, types=types, since=since, until=until)
+    return summarize(
+        events,
+        by=by,
+        regions=regions,
+        types=types,
+        since=since,
+        until=until,
+        flags=flags,
+        groups=groups,
+        vessels=store.vessels() if (flags or groups) else None,
+    )
 
 
 def split_csv(value: str | Iterable[str] | None) -> list[str] | None:
