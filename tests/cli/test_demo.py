@@ -1,11 +1,37 @@
 from __future__ import annotations
 
+import json
+from collections import Counter
+from io import StringIO
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from seawatch.cli import app
-from seawatch.store import open_store
+from seawatch.store import Store, open_store
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def standoff(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, Any], Any, str]:
+    """The demo's standoff part, run once: the store, the brief, the evaluation, the output."""
+    from rich.console import Console
+
+    from seawatch.cli._demo import run_standoff
+
+    store = open_store(tmp_path_factory.mktemp("standoff") / "store", create=True)
+    out = StringIO()
+    brief, evaluation = run_standoff(store, Console(file=out, width=200))
+    return store, brief, evaluation, out.getvalue()
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
 
 
 def test_demo_ingests_the_bundled_real_sample(tmp_path: Path) -> None:
@@ -32,22 +58,16 @@ def test_demo_twice_adds_nothing(tmp_path: Path) -> None:
     assert before == after
 
 
-def test_demo_standoff_brief_matches_the_scenario_truth(tmp_path: Path) -> None:
+def test_demo_standoff_brief_matches_the_scenario_truth(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
     """The standoff part: every count the brief prints is the scenario's ground truth, and
     the detections score precision and recall 1.0 per type."""
-    from collections import Counter
-    from io import StringIO
-
-    from rich.console import Console
-
-    from seawatch.cli._demo import run_standoff, standoff_path
+    from seawatch.cli._demo import standoff_path
     from seawatch.sim import load_scenario
 
+    _, brief, evaluation, printed = standoff
     truth = Counter(e.type for e in load_scenario(standoff_path()).truth.events)
-    store = open_store(tmp_path / "store", create=True)
-    out = StringIO()
-    brief, evaluation = run_standoff(store, Console(file=out, width=200))
-
     counts = brief["counts"]
     assert counts["interceptions"] == truth["interception"] == 2
     assert counts["encounters"] == truth["encounter"] == 4
@@ -59,6 +79,7 @@ def test_demo_standoff_brief_matches_the_scenario_truth(tmp_path: Path) -> None:
         "PARAMACONI",
         "SANDINO",
     }
+    assert all(h["list_date"] for h in brief["watchlist_hits"])
     by_region = Counter[str]()
     for r in brief["engagements_by_region"]:
         by_region[r["region"]] += r["events"]
@@ -68,4 +89,79 @@ def test_demo_standoff_brief_matches_the_scenario_truth(tmp_path: Path) -> None:
     inside = [p for p in brief["naval_presence"] if p["hours_12nm"] > 0]
     assert len(inside) == 1
     assert evaluation.perfect, evaluation.to_dict()
-    assert "Situation brief" in out.getvalue()
+    assert "Situation brief" in printed and "sanctions hits" in printed
+
+
+def test_report_brief_json_on_the_demo_store(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    store, brief, _, _ = standoff
+    root = str(store.root)
+    window = ["--since", "2025-12-08", "--until", "2025-12-11"]
+    regions = ["--region", "caribbean,eastern-pacific"]
+    data = json.loads(_run("report", "--store", root, *regions, *window, "--format", "json"))
+    assert data["counts"] == brief["counts"]
+    assert data["regions"] == ["caribbean", "eastern-pacific"]
+    # by flag: an interception counts under the interceptor's flag and the target's
+    flags = {(r["flag"], r["type"]) for r in data["engagements_by_flag"]}
+    assert ("US", "interception") in flags and ("VE", "interception") in flags
+    # --flag VE: only engagements with a Venezuelan vessel (the boarded tanker)
+    ve = json.loads(
+        _run("report", "--store", root, *regions, *window, "--flag", "VE", "--format", "json")
+    )
+    assert ve["flags"] == ["VE"]
+    assert ve["counts"]["interceptions"] == 1
+    assert all(any(v["flag"] == "VE" for v in e["vessels"]) for e in ve["engagements"]), ve[
+        "engagements"
+    ]
+    # --group law_enforcement: the coast guard cutter's interception in the Eastern Pacific
+    le = json.loads(
+        _run("report", "--store", root, *window, "--group", "law_enforcement", "--format", "json")
+    )
+    assert le["counts"]["interceptions"] == 1
+    assert {e["region"] for e in le["engagements"]} == {"eastern-pacific"}
+    table = _run("report", "--store", root, *regions, *window)
+    assert "naval presence near VE" in table and "PARAMACONI" in table
+
+
+def test_events_flag_and_group_filters(standoff: tuple[Store, dict[str, Any], Any, str]) -> None:
+    store, _, _, _ = standoff
+    root = str(store.root)
+    tankers = [
+        json.loads(x)
+        for x in _run(
+            "events", "--store", root, "--group", "tanker", "--format", "jsonl"
+        ).splitlines()
+    ]
+    info = {r["mmsi"]: r for r in store.vessels().to_pylist()}
+    assert tankers
+    for e in tankers:
+        assert any(info[m]["ship_group"] == "tanker" for m in e["vessels"]), e
+    everything = store.events().num_rows
+    assert len(tankers) < everything
+    us_military = _run(
+        "events", "--store", root, "--flag", "us", "--group", "military", "--format", "jsonl"
+    )
+    rows = [json.loads(x) for x in us_military.splitlines()]
+    assert rows and all(
+        any(info[m]["flag"] == "US" and info[m]["ship_group"] == "military" for m in e["vessels"])
+        for e in rows
+    )
+
+
+def test_vessel_shows_sanctions_status(standoff: tuple[Store, dict[str, Any], Any, str]) -> None:
+    store, _, _, _ = standoff
+    root = str(store.root)
+    tanker = json.loads(_run("vessel", "775100201", "--store", root, "--format", "json"))
+    sanctions = tanker["sanctions"]
+    assert sanctions["status"] == "hit"
+    assert sanctions["lists"] == [{"name": "ofac_sdn", "date": "2024-05-03"}]
+    hit = sanctions["hits"][0]
+    assert hit["match"] == "imo" and hit["matched"] == "9543512"
+    assert hit["entry_name"].startswith("PARAMACONI")
+    assert "ON A WATCHLIST" in _run("vessel", "775100201", "--store", root)
+    warship = json.loads(_run("vessel", "369970581", "--store", root, "--format", "json"))
+    assert warship["sanctions"]["status"] == "no_hit" and warship["sanctions"]["hits"] == []
+    assert "sanctions: no hit (screened: ofac_sdn (2024-05-03))" in _run(
+        "vessel", "369970581", "--store", root
+    )

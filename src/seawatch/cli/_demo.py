@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from seawatch.cli._brief import print_brief, print_table
 from seawatch.cli._common import StoreOption, store_path
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ Examples:
   seawatch demo                       # store in ./seawatch-data (or $SEAWATCH_STORE)
 
   seawatch demo --store /tmp/demo     # somewhere else; run it twice: nothing is duplicated
+
+  seawatch demo --serve               # then the map at http://127.0.0.1:8000/
 
   seawatch query --store /tmp/demo "SELECT count(*) FROM positions"
 """
@@ -119,90 +122,6 @@ def print_vessels(console: Console, title: str, rows: list[dict[str, Any]], tota
     console.print(table)
 
 
-def _table(console: Console, title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
-    from rich.table import Table
-
-    if not rows:
-        console.print(f"[bold]{title}[/bold]: none")
-        return
-    table = Table(title=title, title_justify="left")
-    for col in cols:
-        table.add_column(col, no_wrap=col not in ("vessels", "names"))
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row[c]) for c in cols))
-    console.print(table)
-
-
-def _vessel_names(vessels: list[dict[str, Any]]) -> str:
-    return " / ".join(
-        f"{v['name'] or v['mmsi']} ({v['flag'] or '?'}, {v['ship_group'] or '?'})" for v in vessels
-    )
-
-
-def print_brief(console: Console, b: dict[str, Any]) -> None:
-    """The situation brief as tables."""
-    where = ", ".join(b["regions"] or ["everywhere"])
-    console.print(f"[bold]Situation brief[/bold]: {where}, {b['since']} to {b['until']}")
-    c = b["counts"]
-    console.print(
-        f"{c['engagements']} vessel engagements ({c['encounters']} encounters, "
-        f"{c['interceptions']} interceptions); {c['naval_vessels_near']} naval vessels within "
-        f"200 nm of {b['country']}; {c['dark_gaps']} AIS gaps; {c['spoofing']} spoofing; "
-        f"{c['watchlist_hits']} sanctions hits"
-    )
-    _table(
-        console,
-        "engagements by region",
-        b["engagements_by_region"],
-        ["region", "type", "events", "vessels", "hours"],
-    )
-    rows = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
-        for e in b["engagements"]
-    ]
-    _table(console, "engagements", rows, ["type", "when", "duration_h", "region", "vessels"])
-    pres = [
-        {
-            **p,
-            **{k: round(v, 1) for k, v in p.items() if k.startswith("hours_") and v is not None},
-            "closest_nm": None if p.get("closest_nm") is None else round(p["closest_nm"], 1),
-        }
-        for p in b["naval_presence"]
-    ]
-    hours_cols = [k for k in (pres[0] if pres else {}) if k.startswith("hours_")]
-    _table(
-        console,
-        f"naval presence near {b['country']} (hours within range of its coast)",
-        pres,
-        ["mmsi", "name", "flag", *hours_cols, "closest_nm"],
-    )
-    dark = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
-        for e in b["dark_activity"]
-    ]
-    _table(
-        console,
-        "dark activity (AIS gaps)",
-        dark,
-        ["when", "duration_h", "region", "vessels", "likely_disabled"],
-    )
-    spoof = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
-        for e in b["spoofing"]
-    ]
-    _table(console, "spoofing", spoof, ["when", "duration_h", "kind", "vessels"])
-    hits = [
-        {
-            **e,
-            "vessels": _vessel_names(e["vessels"]),
-            "entry": f"{e.get('entry_name')} [{e.get('program')}]",
-            "list": f"{e.get('list')} ({e.get('list_date')})",
-        }
-        for e in b["watchlist_hits"]
-    ]
-    _table(console, "sanctions hits", hits, ["vessels", "entry", "list", "confidence"])
-
-
 def run_standoff(target: Store, console: Console) -> tuple[dict[str, Any], Any]:
     """Simulate, ingest, detect and brief the standoff scenario; returns the brief (dict) and
     the evaluation against the scenario's truth."""
@@ -248,6 +167,13 @@ def demo_command(
     real_only: bool = typer.Option(
         False, "--real-only", help="Only ingest the real AIS sample; skip the standoff scenario."
     ),
+    serve: bool = typer.Option(
+        False, "--serve", help="Then serve the map and API over the store (Ctrl-C to stop)."
+    ),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port for --serve."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Interface to bind for --serve (default: this machine only)."
+    ),
 ) -> None:
     """Build a store from the data bundled with seawatch and show what it holds.
 
@@ -282,34 +208,40 @@ def demo_command(
     print_vessels(
         console, "vessels", vessels_table(target, since=since, until=until, limit=top), total
     )
-    if real_only:
+    if not real_only:
+        console.rule("[bold]The Caribbean standoff (simulated scenario, December 2025)[/bold]")
+        _, evaluation = run_standoff(target, console)
+
+        def rate(x: float | None) -> str:
+            return "n/a" if x is None else f"{x:.2f}"
+
+        scores = [
+            {
+                "type": s.type,
+                "truth": s.n_truth,
+                "detected": s.n_detected,
+                "precision": rate(s.precision),
+                "recall": rate(s.recall),
+            }
+            for s in evaluation.scores
+        ]
+        print_table(
+            console,
+            "detections against the scenario's ground truth",
+            scores,
+            ["type", "truth", "detected", "precision", "recall"],
+        )
+
+    if serve:
+        from seawatch.cli._serve import serve_store
+
+        serve_store(target.root, host=host, port=port)
         return
-
-    console.rule("[bold]The Caribbean standoff (simulated scenario, December 2025)[/bold]")
-    _, evaluation = run_standoff(target, console)
-
-    def rate(x: float | None) -> str:
-        return "n/a" if x is None else f"{x:.2f}"
-
-    scores = [
-        {
-            "type": s.type,
-            "truth": s.n_truth,
-            "detected": s.n_detected,
-            "precision": rate(s.precision),
-            "recall": rate(s.recall),
-        }
-        for s in evaluation.scores
-    ]
-    _table(
-        console,
-        "detections against the scenario's ground truth",
-        scores,
-        ["type", "truth", "detected", "precision", "recall"],
-    )
     err.print(
-        f"[dim]explore: seawatch events --store {target.root} --region caribbean | "
-        f"seawatch report --store {target.root} --by region[/dim]"
+        f"[dim]explore: seawatch report --store {target.root} --region caribbean,eastern-pacific"
+        f"\n         seawatch events --store {target.root} --type interception --format jsonl"
+        f"\n         seawatch demo --store {target.root} --serve   (the map, "
+        f"http://127.0.0.1:{port}/)[/dim]"
     )
 
 

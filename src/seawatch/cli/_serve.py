@@ -21,6 +21,17 @@ internet: the map draws the bundled land and zones with the bundled MapLibre GL 
 """
 
 
+def serve_store(root: Path, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API and the map over the store at ``root`` until interrupted."""
+    import uvicorn
+
+    from seawatch.api import create_app
+
+    app_ = create_app(root)
+    typer.secho(f"seawatch: serving http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``seawatch serve``."""
 
@@ -35,10 +46,4 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Serve the read-only REST API and the map page (bound to 127.0.0.1 by default)."""
-        import uvicorn
-
-        from seawatch.api import create_app
-
-        app_ = create_app(store_path(store))
-        typer.secho(f"seawatch: serving http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-        uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)
+        serve_store(store_path(store), host=host, port=port)
