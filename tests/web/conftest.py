@@ -102,16 +102,6 @@ def server(web_store: Path) -> Iterator[str]:
         yield url
 
 
-SCENARIOS = (
-    "interception-diverted",
-    "sts-offshore",
-    "port-visit-curacao",
-    "zone-entry-ve",
-    "gap-offshore",
-    "loitering-offshore",
-)
-
-
 def _seawatch(*args: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "seawatch", *args],
@@ -125,15 +115,11 @@ def _seawatch(*args: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def sim_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The API and map over a demo-like store: shipped scenarios simulated into NMEA
-    (``seawatch simulate``), ingested, and every detector run (``seawatch detect``)."""
-    root = tmp_path_factory.mktemp("sim-store")
-    store = root / "store"
-    for name in SCENARIOS:
-        _seawatch("simulate", name, "--out", str(root / name))
-    _seawatch("ingest", *(str(root / n / f"{n}.nmea") for n in SCENARIOS), "--store", str(store))
-    _seawatch("detect", "--store", str(store))
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API and map over the demo store, built by ``seawatch demo`` as a newcomer would:
+    the real NOAA sample and the simulated Caribbean standoff, every detector run."""
+    store = tmp_path_factory.mktemp("demo") / "store"
+    _seawatch("demo", "--store", str(store))
     with serve(store) as url:
         yield url
 

@@ -118,11 +118,11 @@ def test_report_page(page: Any, server: str) -> None:
     assert page.errors == []
 
 
-def test_simulated_store_map(page: Any, sim_server: str) -> None:
-    """The map over a store of simulated scenarios with every detector run: events drawn on
-    the land and zone layers, one clicked, its details and tracks shown."""
+def test_demo_store_map(page: Any, demo_server: str) -> None:
+    """The map over the demo store (``seawatch demo``): events drawn on the land and zone
+    layers, an interception clicked, its details and the tracks of its vessels shown."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.goto(sim_server + "/")
+    page.goto(demo_server + "/")
     page.wait_for_function("() => window.seawatch && window.seawatch.ready", timeout=120_000)
     n = page.evaluate("() => window.seawatch.eventsLoaded")
     assert n > 0
@@ -145,7 +145,8 @@ def test_simulated_store_map(page: Any, sim_server: str) -> None:
         "() => [...new Set(window.seawatch.map.queryRenderedFeatures({layers: ['events']})"
         ".map(f => f.properties.type))]"
     )
-    pick = next((t for t in ("encounter", "interception", "loitering") if t in types), types[0])
+    assert {"interception", "encounter", "gap"} <= set(types), types
+    pick = "interception"
     target = page.evaluate(CLICK_TARGET_JS, pick)
     page.mouse.click(target["x"], target["y"])
     page.wait_for_selector("#panel:not([hidden])", timeout=10_000)
@@ -155,10 +156,33 @@ def test_simulated_store_map(page: Any, sim_server: str) -> None:
         timeout=30_000,
     )
     panel = page.inner_text("#panel")
-    # several events may be stacked under that pixel: the panel shows the one picked
+    # an interception is also an encounter on the same spot: the panel opens the top one and
+    # lists the others under "Also here"; open the interception from there if it is not on top
     opened = page.evaluate("() => window.seawatch.state.event")
     assert opened and opened in panel
+    if not panel.lower().lstrip("×\n ").startswith("interception"):
+        assert "Also here" in panel, panel
+        page.click("#panel-body ol.timeline a.event:text('interception')")
+        page.wait_for_function(
+            "() => /^interception/i.test(document.querySelector('#panel-body h2').textContent)",
+            timeout=10_000,
+        )
+        page.wait_for_function(
+            "() => document.getElementById('track-note') && "
+            "!/loading/.test(document.getElementById('track-note').textContent)",
+            timeout=30_000,
+        )
+        panel = page.inner_text("#panel")
     assert "vessels" in panel and "Details" in panel
+    assert panel.lower().lstrip("×\n ").startswith("interception"), panel
+    # identifiers print as they are (no thousands separators)
+    interceptor = page.evaluate(
+        "() => [...document.querySelectorAll('#panel-body table.kv tr')]"
+        ".find((r) => r.cells[0] && r.cells[0].textContent === 'interceptor').cells[1].textContent"
+    )
+    assert interceptor.isdigit(), interceptor
+    # the interceptor and its target, by name: the seized tanker or the cutter's fishing boat
+    assert "PARAMACONI" in panel or "DON LUCHO II" in panel, panel
     wait_idle(page)
-    page.screenshot(path=str(ARTIFACTS / "map-sim.png"))
+    page.screenshot(path=str(ARTIFACTS / "map-demo.png"))
     assert page.errors == []

@@ -262,13 +262,19 @@
     return '<table class="kv">' + rows.map(([k, v]) =>
       `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join("") + "</table>";
   }
+  // identifiers (MMSI, IMO, the vessels an interception names) print as they are, not as
+  // quantities with thousands separators
+  const IDENT_KEY = /(^|_)(mmsi|imo|interceptor|target|vessel|other)s?$/;
   function detailsRows(obj, prefix) {
     const rows = [];
     if (obj == null || typeof obj !== "object") return rows;
     for (const [k, v] of Object.entries(obj)) {
       if (v && typeof v === "object" && !Array.isArray(v)) rows.push(...detailsRows(v, prefix + k + "."));
+      else if (typeof v === "number" && IDENT_KEY.test(k)) rows.push([prefix + k, esc(String(v))]);
       else if (typeof v === "number") rows.push([prefix + k, esc(fmtNum(v, 3))]);
-      else rows.push([prefix + k, esc(Array.isArray(v) ? v.map((x) => typeof x === "number" ? fmtNum(x, 3) : x).join(", ") : v)]);
+      else rows.push([prefix + k, esc(Array.isArray(v)
+        ? v.map((x) => typeof x === "number" && !IDENT_KEY.test(k) ? fmtNum(x, 3) : x).join(", ")
+        : v)]);
     }
     return rows;
   }
@@ -294,7 +300,7 @@
     map.getSource("tracks").setData({ type: "FeatureCollection", features: feats });
     return feats;
   }
-  async function selectEvent(id, fly) {
+  async function selectEvent(id, fly, alsoHere) {
     if (!id) return;
     state.event = id; state.vessel = "";
     writeHash();
@@ -327,7 +333,13 @@
       ]) +
       `<h3>Tracks ±${TRACK_HALO_H} h</h3><p class="muted" id="track-note">loading tracks…</p>` +
       (p.details ? `<h3>Details</h3>` + kv(detailsRows(p.details, "")) : "");
-    openPanel(html);
+    const others = (alsoHere || []).map((o) =>
+      `<li style="--c:${typeColor(o.type)}"><a class="event" data-id="${esc(o.id)}">` +
+      `${esc(o.type.replace(/_/g, " "))}</a><br><span class="when">${esc(fmtTime(o.start))}</span></li>`
+    ).join("");
+    openPanel(html + (others
+      ? `<h3 id="also-here">Also here (${alsoHere.length})</h3><ol class="timeline">${others}</ol>`
+      : ""));
     if (fly && f.geometry) map.easeTo({ center: f.geometry.coordinates, duration: 400 });
     const feats = await drawTracks(p.vessels, shiftIso(p.start, -TRACK_HALO_H),
       shiftIso(p.end, TRACK_HALO_H));
@@ -386,8 +398,16 @@
   }
 
   map.on("click", "events", (e) => {
-    const f = e.features && e.features[0];
-    if (f) selectEvent(f.properties.event_id, false);
+    // several events often lie on one spot (an interception is also an encounter): open the
+    // top one and list the others in the panel
+    const seen = new Set();
+    const stack = [];
+    for (const f of e.features || []) {
+      if (seen.has(f.properties.event_id)) continue;
+      seen.add(f.properties.event_id);
+      stack.push({ id: f.properties.event_id, type: f.properties.type, start: f.properties.start });
+    }
+    if (stack.length) selectEvent(stack[0].id, false, stack.slice(1));
   });
   map.on("mouseenter", "events", () => { map.getCanvas().style.cursor = "pointer"; });
   map.on("mouseleave", "events", () => { map.getCanvas().style.cursor = ""; });
