@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from seawatch import __version__
@@ -38,3 +40,37 @@ def test_seawatch_error_is_one_line_exit_1() -> None:
     assert result.exit_code == 1
     assert "error: no store at /nowhere" in result.output
     assert "Traceback" not in result.output
+
+
+def test_public_api_is_reexported_lazily() -> None:
+    """``seawatch.read_nmea`` and friends work without importing the heavy layers up front."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, seawatch; heavy = [m for m in ('numba', 'pyarrow', 'duckdb') "
+        "if m in sys.modules]; assert not heavy, heavy; "
+        "assert callable(seawatch.read_nmea) and callable(seawatch.open_store); "
+        "assert set(seawatch.__all__) <= set(dir(seawatch))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_read_nmea_from_the_package_root(tmp_path: Path) -> None:
+    import seawatch
+
+    path = tmp_path / "one.nmea"
+    body = "AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0"
+    tag = "c:1700000000"
+    sentence = f"!{body}*{_xor(body):02X}"
+    path.write_text(f"\\{tag}*{_xor(tag):02X}\\{sentence}\n")
+    table = seawatch.read_nmea(path)
+    assert table.num_rows == 1 and table.column("mmsi")[0].as_py() == 366053209
+
+
+def _xor(text: str) -> int:
+    value = 0
+    for ch in text.encode():
+        value ^= ch
+    return value

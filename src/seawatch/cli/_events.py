@@ -522,8 +522,10 @@ def report_command(
     ),
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
-    """The situation brief (engagements, naval presence, dark activity, spoofing, sanctions
-    hits), or with --by only event counts by type, flag, day or region."""
+    """The situation brief, or with --by only event counts by type, flag, day or region.
+
+    The brief: engagements, naval presence, dark activity, spoofing, sanctions hits.
+    """
     from seawatch.report import brief, report
     from seawatch.store import open_store
 
