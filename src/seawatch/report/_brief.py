@@ -87,11 +87,17 @@ class Brief:
 
 
 def _iso(value: Any) -> Any:
+    if isinstance(value, str) and value.endswith("+00:00") and value[:4].isdigit():
+        return value[:-6] + "Z"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(float(value), digits)
 
 
 def _records(table: pa.Table) -> list[dict[str, Any]]:
@@ -124,9 +130,9 @@ def _event_rows(
                 "duration_h": round(float(ev["duration_h"] or 0.0), 2),
                 "region": ev["region"],
                 "zone": ev["zone"],
-                "lat": ev["lat"],
-                "lon": ev["lon"],
-                "confidence": ev["confidence"],
+                "lat": _round(ev["lat"], 5),
+                "lon": _round(ev["lon"], 5),
+                "confidence": _round(ev["confidence"], 3),
                 "vessels": [_who(int(m), info) for m in ev["vessels"]],
                 **{k: details.get(k) for k in detail_keys if k in details},
             }
