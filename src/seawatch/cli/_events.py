@@ -131,6 +131,36 @@ properties hold mmsi, start, end, n_positions and times (ISO 8601 UTC, one per v
 
 
 # --------------------------------------------------------------------------------------
+# options shared by events, report and track
+
+TypeOption = typer.Option(
+    None, "--type", help="Event type(s), comma-separated.", show_default=False
+)
+
+RegionOption = typer.Option(
+    None, "--region", help="Region(s), comma-separated.", show_default=False
+)
+
+SinceOption = typer.Option(None, "--since", help="ISO 8601 start (UTC).", show_default=False)
+
+UntilOption = typer.Option(None, "--until", help="ISO 8601 end (UTC).", show_default=False)
+
+FlagOption = typer.Option(
+    None,
+    "--flag",
+    help="Only events with a vessel of these flag(s) (ISO alpha-2, comma-separated).",
+    show_default=False,
+)
+
+GroupOption = typer.Option(
+    None,
+    "--group",
+    help="Only events with a vessel of these ship group(s) (tanker, military ...).",
+    show_default=False,
+)
+
+
+# --------------------------------------------------------------------------------------
 # formatting
 
 
@@ -433,33 +463,15 @@ def detect_command(
 
 def events_command(
     store: Path | None = StoreOption,
-    type_: str | None = typer.Option(
-        None, "--type", help="Event type(s), comma-separated.", show_default=False
-    ),
-    region: str | None = typer.Option(
-        None, "--region", help="Region(s), comma-separated.", show_default=False
-    ),
+    type_: str | None = TypeOption,
+    region: str | None = RegionOption,
     vessel: int | None = typer.Option(
         None, "--vessel", help="Only events of this MMSI.", show_default=False
     ),
-    since: str | None = typer.Option(
-        None, "--since", help="ISO 8601 start (UTC).", show_default=False
-    ),
-    until: str | None = typer.Option(
-        None, "--until", help="ISO 8601 end (UTC).", show_default=False
-    ),
-    flag: str | None = typer.Option(
-        None,
-        "--flag",
-        help="Only events with a vessel of these flag(s) (ISO alpha-2, comma-separated).",
-        show_default=False,
-    ),
-    group: str | None = typer.Option(
-        None,
-        "--group",
-        help="Only events with a vessel of these ship group(s) (tanker, military ...).",
-        show_default=False,
-    ),
+    since: str | None = SinceOption,
+    until: str | None = UntilOption,
+    flag: str | None = FlagOption,
+    group: str | None = GroupOption,
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
 ) -> None:
     """List events, filtered by type, region, vessel, flag, ship group and time."""
@@ -487,30 +499,12 @@ def events_command(
 
 def report_command(
     store: Path | None = StoreOption,
-    region: str | None = typer.Option(
-        None, "--region", help="Region(s), comma-separated.", show_default=False
-    ),
-    type_: str | None = typer.Option(
-        None, "--type", help="Event type(s), comma-separated.", show_default=False
-    ),
-    since: str | None = typer.Option(
-        None, "--since", help="ISO 8601 start (UTC).", show_default=False
-    ),
-    until: str | None = typer.Option(
-        None, "--until", help="ISO 8601 end (UTC).", show_default=False
-    ),
-    flag: str | None = typer.Option(
-        None,
-        "--flag",
-        help="Only events with a vessel of these flag(s) (ISO alpha-2, comma-separated).",
-        show_default=False,
-    ),
-    group: str | None = typer.Option(
-        None,
-        "--group",
-        help="Only events with a vessel of these ship group(s) (tanker, military ...).",
-        show_default=False,
-    ),
+    region: str | None = RegionOption,
+    type_: str | None = TypeOption,
+    since: str | None = SinceOption,
+    until: str | None = UntilOption,
+    flag: str | None = FlagOption,
+    group: str | None = GroupOption,
     by: str | None = typer.Option(
         None,
         "--by",
@@ -574,12 +568,8 @@ def report_command(
 def track_command(
     mmsi: int = typer.Argument(..., help="The vessel's MMSI."),
     store: Path | None = StoreOption,
-    since: str | None = typer.Option(
-        None, "--since", help="ISO 8601 start (UTC).", show_default=False
-    ),
-    until: str | None = typer.Option(
-        None, "--until", help="ISO 8601 end (UTC).", show_default=False
-    ),
+    since: str | None = SinceOption,
+    until: str | None = UntilOption,
     fmt: str = typer.Option("geojson", "--format", help="geojson or csv."),
 ) -> None:
     """A vessel's track (its stored positions) as GeoJSON or CSV."""
