@@ -52,6 +52,15 @@ Scenario format (times in hours from ``[scenario] start``; unknown keys are erro
     destination = "JOSE"
     station = "rcv-a"        # primary receiver (default: drawn from stations)
     silent = [{ start_h = 10, end_h = 28 }]   # windows with no transmissions
+    # what it broadcasts changes from at_h on (any of mmsi, name, callsign, imo,
+    # ship_type, destination; in time order, inside the scenario); statics go out at once.
+    # A new mmsi is a new flag (MID): positions and statics use it from at_h.
+    identity = [{ at_h = 9, name = "OCEAN STAR I", callsign = "TJOS2", destination = "LOME" }]
+    # GNSS spoofing: broadcast positions in the window are at lat/lon (plus jitter, speed 0)
+    # while the true track goes on
+    spoof = [{ start_h = 5, end_h = 8, lat = 11.85, lon = -70.05 }]
+    # shares_mmsi = true   # a clone: this vessel sends the MMSI of one listed before it
+    #                      # (otherwise MMSIs are unique; follow a shared MMSI: an error)
     # legs run back to back from the start; the track ends with the last leg.
     # goto: to lat/lon at speed_kn or arriving at arrive_h; every other kind lasts
     # duration_h or until_h (hours from the scenario start). Any leg: nav_status, interval_s.
@@ -102,10 +111,14 @@ from seawatch.sim._evaluate import (
     overlap_ratio,
 )
 from seawatch.sim._scenario import (
+    IDENTITY_FIELDS,
+    Identity,
+    IdentityChange,
     Leg,
     Noise,
     Scenario,
     Silence,
+    Spoof,
     Truth,
     TruthEvent,
     Vessel,
@@ -116,13 +129,16 @@ from seawatch.sim._scenario import (
 )
 from seawatch.sim._simulate import NOAA_COLUMNS, TRUE_POSITIONS, SimulationResult, simulate
 from seawatch.sim._suite import SuiteResult, render_markdown, run_suite
-from seawatch.sim._track import State, Track, trajectories
+from seawatch.sim._track import State, Track, trajectories, vessel_tracks
 
 __all__ = [
+    "IDENTITY_FIELDS",
     "NOAA_COLUMNS",
     "TRUE_POSITIONS",
     "Detection",
     "Evaluation",
+    "Identity",
+    "IdentityChange",
     "Leg",
     "Match",
     "MatchParams",
@@ -131,6 +147,7 @@ __all__ = [
     "Scenario",
     "Silence",
     "SimulationResult",
+    "Spoof",
     "State",
     "SuiteResult",
     "Track",
@@ -155,4 +172,5 @@ __all__ = [
     "sentences",
     "simulate",
     "trajectories",
+    "vessel_tracks",
 ]

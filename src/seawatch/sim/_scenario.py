@@ -6,6 +6,7 @@ docs/EVALUATION.md. Unknown keys are errors, so a typo never silently changes a 
 
 from __future__ import annotations
 
+import itertools
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -20,11 +21,18 @@ from seawatch._exceptions import NotFoundError, ParameterError
 LegKind = Literal["course", "goto", "drift", "hold", "follow"]
 LEG_KINDS: tuple[str, ...] = ("course", "goto", "drift", "hold", "follow")
 
+IDENTITY_FIELDS: tuple[str, ...] = ("mmsi", "name", "callsign", "imo", "ship_type", "destination")
+"""Fields an :class:`IdentityChange` may set."""
+
 __all__ = [
+    "IDENTITY_FIELDS",
+    "Identity",
+    "IdentityChange",
     "Leg",
     "Noise",
     "Scenario",
     "Silence",
+    "Spoof",
     "Truth",
     "TruthEvent",
     "Vessel",
@@ -71,8 +79,54 @@ class Silence:
 
 
 @dataclass(frozen=True, slots=True)
+class Spoof:
+    """A window (hours from the scenario start) in which the vessel broadcasts a false
+    position, ``lat``/``lon`` plus GPS jitter at speed 0 (GNSS spoofing, a misconfigured
+    transmitter); its true track goes on and is what the ground truth records."""
+
+    start_h: float
+    end_h: float
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityChange:
+    """From ``at_h`` (hours from the scenario start) on, the vessel broadcasts these values;
+    ``None`` keeps the current one. A new ``mmsi`` applies to positions and statics (a flag
+    comes from the MMSI's MID, so a reflagged vessel changes MMSI); the other fields to
+    statics (type 5, or 24 A/B). A changed identity is broadcast at once (ITU-R M.1371:
+    statics are sent when amended), then every ``static_interval_s``."""
+
+    at_h: float
+    mmsi: int | None = None
+    name: str | None = None
+    callsign: str | None = None
+    imo: int | None = None
+    ship_type: int | None = None
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The identity a vessel broadcasts from ``at_s`` (seconds from the scenario start)."""
+
+    at_s: float
+    mmsi: int
+    name: str
+    callsign: str
+    imo: int
+    ship_type: int
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
 class Vessel:
-    """A simulated vessel: identity, start point and time, report intervals and legs."""
+    """A simulated vessel: identity, start point and time, report intervals and legs.
+
+    ``identity`` changes what it broadcasts over time; ``shares_mmsi`` declares that it
+    transmits the (initial) MMSI of a vessel listed before it: two physical vessels on one
+    MMSI, a clone. ``spoof`` windows replace its broadcast positions by false ones."""
 
     mmsi: int
     lat: float
@@ -93,6 +147,43 @@ class Vessel:
     destination: str = ""
     station: str | None = None
     silent: tuple[Silence, ...] = ()
+    identity: tuple[IdentityChange, ...] = ()
+    shares_mmsi: bool = False
+    spoof: tuple[Spoof, ...] = ()
+
+    @property
+    def mmsis(self) -> tuple[int, ...]:
+        """Every MMSI the vessel broadcasts, the initial one first."""
+        out = [self.mmsi]
+        for c in self.identity:
+            if c.mmsi is not None and c.mmsi not in out:
+                out.append(c.mmsi)
+        return tuple(out)
+
+    def identities(self) -> tuple[Identity, ...]:
+        """The broadcast identity from the start, then after each change (in time order)."""
+        cur = Identity(
+            at_s=float("-inf"),
+            mmsi=self.mmsi,
+            name=self.name,
+            callsign=self.callsign,
+            imo=self.imo,
+            ship_type=self.ship_type,
+            destination=self.destination,
+        )
+        out = [cur]
+        for c in self.identity:
+            cur = Identity(
+                at_s=c.at_h * 3600.0,
+                mmsi=cur.mmsi if c.mmsi is None else c.mmsi,
+                name=cur.name if c.name is None else c.name,
+                callsign=cur.callsign if c.callsign is None else c.callsign,
+                imo=cur.imo if c.imo is None else c.imo,
+                ship_type=cur.ship_type if c.ship_type is None else c.ship_type,
+                destination=cur.destination if c.destination is None else c.destination,
+            )
+            out.append(cur)
+        return tuple(out)
 
     @property
     def position_interval_s(self) -> float:
@@ -242,9 +333,10 @@ class Scenario:
         return self.start + timedelta(hours=self.duration_h)
 
     def vessel(self, mmsi: int) -> Vessel:
-        """The vessel with this MMSI."""
+        """The vessel broadcasting this MMSI (at any time; for a shared MMSI, the first
+        vessel listed)."""
         for v in self.vessels:
-            if v.mmsi == mmsi:
+            if mmsi in v.mmsis:
                 return v
         raise NotFoundError(f"scenario {self.name!r} has no vessel {mmsi}")
 
@@ -353,6 +445,9 @@ _VESSEL_KEYS = (
     "destination",
     "station",
     "silent",
+    "identity",
+    "shares_mmsi",
+    "spoof",
     "legs",
 )
 
@@ -374,6 +469,9 @@ def _vessel(d: Mapping[str, Any], where: str) -> Vessel:
     for s in d.get("silent", []):
         _check_keys(s, ("start_h", "end_h"), f"{where} silent")
         silent.append(Silence(float(s["start_h"]), float(s["end_h"])))
+    shares = d.get("shares_mmsi", False)
+    if not isinstance(shares, bool):
+        raise ParameterError(f"{where}: shares_mmsi must be true or false")
     return Vessel(
         mmsi=mmsi,
         lat=lat,
@@ -394,7 +492,121 @@ def _vessel(d: Mapping[str, Any], where: str) -> Vessel:
         destination=str(d.get("destination", "")),
         station=None if d.get("station") is None else str(d["station"]),
         silent=tuple(silent),
+        identity=_identity_changes(d.get("identity", []), where),
+        shares_mmsi=shares,
+        spoof=_spoofs(d.get("spoof", []), where),
     )
+
+
+def _identity_changes(items: Any, where: str) -> tuple[IdentityChange, ...]:
+    if not isinstance(items, list):
+        raise ParameterError(f"{where}: identity must be a list of tables")
+    out: list[IdentityChange] = []
+    for i, c in enumerate(items):
+        w = f"{where} identity {i + 1}"
+        if not isinstance(c, Mapping):
+            raise ParameterError(f"{w}: must be a table such as {{ at_h = 30, name = ... }}")
+        _check_keys(c, ("at_h", *IDENTITY_FIELDS), w)
+        if "at_h" not in c:
+            raise ParameterError(f"{w}: needs at_h")
+        if not set(c) & set(IDENTITY_FIELDS):
+            raise ParameterError(f"{w}: changes nothing; set any of {list(IDENTITY_FIELDS)}")
+        try:
+            out.append(
+                IdentityChange(
+                    at_h=float(c["at_h"]),
+                    mmsi=None if c.get("mmsi") is None else int(c["mmsi"]),
+                    name=None if c.get("name") is None else str(c["name"]),
+                    callsign=None if c.get("callsign") is None else str(c["callsign"]),
+                    imo=None if c.get("imo") is None else int(c["imo"]),
+                    ship_type=None if c.get("ship_type") is None else int(c["ship_type"]),
+                    destination=None if c.get("destination") is None else str(c["destination"]),
+                )
+            )
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"{w}: {exc}") from exc
+    for a, b in itertools.pairwise(out):
+        if b.at_h <= a.at_h:
+            raise ParameterError(f"{where}: identity changes must be in time order (at_h rising)")
+    return tuple(out)
+
+
+def _spoofs(items: Any, where: str) -> tuple[Spoof, ...]:
+    if not isinstance(items, list):
+        raise ParameterError(f"{where}: spoof must be a list of tables")
+    out: list[Spoof] = []
+    for i, s in enumerate(items):
+        w = f"{where} spoof {i + 1}"
+        if not isinstance(s, Mapping):
+            raise ParameterError(f"{w}: must be a table {{ start_h, end_h, lat, lon }}")
+        _check_keys(s, ("start_h", "end_h", "lat", "lon"), w)
+        try:
+            sp = Spoof(float(s["start_h"]), float(s["end_h"]), float(s["lat"]), float(s["lon"]))
+        except KeyError as exc:
+            raise ParameterError(f"{w}: missing {exc.args[0]!r}") from exc
+        if sp.end_h <= sp.start_h:
+            raise ParameterError(f"{w}: end_h must be after start_h")
+        if not (-90.0 <= sp.lat <= 90.0 and -180.0 <= sp.lon <= 180.0):
+            raise ParameterError(f"{w}: lat/lon off the globe")
+        if out and sp.start_h < out[-1].end_h:
+            raise ParameterError(f"{where}: spoof windows must be in time order, not overlapping")
+        out.append(sp)
+    return tuple(out)
+
+
+def _check_mmsis(vessels: Sequence[Vessel], duration_h: float) -> None:
+    """Each MMSI belongs to one vessel, except the declared clones (``shares_mmsi``);
+    identity changes lie inside the scenario; ``follow`` targets are unambiguous."""
+    owner: dict[int, int] = {}
+    shared: set[int] = set()
+    for i, v in enumerate(vessels):
+        where = f"vessel {i + 1} ({v.mmsi})"
+        if v.shares_mmsi:
+            if v.mmsi not in owner:
+                raise ParameterError(
+                    f"{where}: shares_mmsi = true, but no vessel listed before it has MMSI {v.mmsi}"
+                )
+            shared.add(v.mmsi)
+        elif v.mmsi in owner:
+            raise ParameterError(
+                f"{where}: MMSI {v.mmsi} is already vessel {owner[v.mmsi] + 1}'s; vessel MMSIs "
+                "must be unique (set shares_mmsi = true on a vessel that clones another's)"
+            )
+        else:
+            owner[v.mmsi] = i
+    for i, v in enumerate(vessels):
+        where = f"vessel {i + 1} ({v.mmsi})"
+        for c in v.identity:
+            if not 0.0 < c.at_h < duration_h:
+                raise ParameterError(
+                    f"{where}: identity change at_h = {c.at_h:g} is not inside the scenario "
+                    f"(0 < at_h < {duration_h:g})"
+                )
+            if c.mmsi is not None and c.mmsi != v.mmsi:
+                if c.mmsi in owner:
+                    raise ParameterError(
+                        f"{where}: identity change to MMSI {c.mmsi}, which vessel "
+                        f"{owner[c.mmsi] + 1} already uses"
+                    )
+                owner[c.mmsi] = i
+        for s in v.spoof:
+            if s.start_h < 0.0 or s.end_h > duration_h:
+                raise ParameterError(
+                    f"{where}: spoof window {s.start_h:g}-{s.end_h:g} h is not inside the "
+                    f"scenario (0-{duration_h:g} h)"
+                )
+    for i, v in enumerate(vessels):
+        for k, leg in enumerate(v.legs):
+            if leg.kind != "follow" or leg.target is None:
+                continue
+            where = f"vessel {i + 1} ({v.mmsi}) leg {k + 1}"
+            if leg.target in shared:
+                raise ParameterError(
+                    f"{where}: follows MMSI {leg.target}, which several vessels share "
+                    "(shares_mmsi); follow one that is unique"
+                )
+            if leg.target not in owner:
+                raise ParameterError(f"{where}: follows unknown vessel {leg.target}")
 
 
 _EVENT_KEYS = ("type", "vessels", "start_h", "end_h", "start", "end", "zone", "note", "details")
@@ -453,9 +665,8 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "") -> Scenario:
     vessels = tuple(_vessel(v, f"vessel {i + 1}") for i, v in enumerate(data.get("vessels", [])))
     if not vessels:
         raise ParameterError("a scenario needs at least one [[vessels]]")
-    mmsis = [v.mmsi for v in vessels]
-    if len(set(mmsis)) != len(mmsis):
-        raise ParameterError("vessel MMSIs must be unique")
+    _check_mmsis(vessels, float(head["duration_h"]))
+    mmsis = [m for v in vessels for m in v.mmsis]
     events = tuple(
         _truth_event(e, start, f"truth {i + 1}") for i, e in enumerate(data.get("truth", []))
     )

@@ -2,8 +2,10 @@
 
 Steps: sample each vessel's true track at its report times (integer seconds, with a
 small random phase), drop the reports in ``silent`` windows (the truth: nothing sent),
-drop received reports with ``noise.drop_prob``, add GPS jitter, encode positions
-(types 1/3 or 18) and statics (type 5, or 24 A+B) as NMEA sentences, add duplicates heard
+drop received reports with ``noise.drop_prob``, add GPS jitter, put the broadcast position
+of reports in ``spoof`` windows at the false point, encode positions (types 1/3 or 18) and
+statics (type 5, or 24 A+B) as NMEA sentences with the identity broadcast at each time
+(``identity`` changes; statics also go out at once when it changes), add duplicates heard
 by other stations and corrupted lines, and sort everything by reception time.
 """
 
@@ -27,8 +29,8 @@ from seawatch.sim._encode import (
     nmea_checksums,
     sentences,
 )
-from seawatch.sim._scenario import Scenario, Truth, Vessel
-from seawatch.sim._track import Track, trajectories
+from seawatch.sim._scenario import Identity, Scenario, Truth, Vessel
+from seawatch.sim._track import Track, rng_key, vessel_tracks
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -90,7 +92,8 @@ class SimulationResult:
 
 @dataclass(slots=True)
 class _Reports:
-    mmsi: int
+    mmsi: I64
+    ident: I64  # index into the vessel's identities() of each report
     t_s: I64
     lat: F64
     lon: F64
@@ -119,8 +122,14 @@ def _report_times(track: Track, rng: np.random.Generator) -> I64:
     return np.unique(np.concatenate(chunks))
 
 
-def _reports(vessel: Vessel, track: Track, scenario: Scenario) -> _Reports:
-    rng = np.random.default_rng([scenario.seed, vessel.mmsi, 1])
+def _identity_index(identities: tuple[Identity, ...], t_s: I64) -> I64:
+    """Which identity each time broadcasts (index into ``Vessel.identities()``)."""
+    starts = np.array([i.at_s for i in identities[1:]], np.float64)
+    return np.searchsorted(starts, t_s.astype(np.float64), side="right").astype(np.int64)
+
+
+def _reports(vessel: Vessel, track: Track, scenario: Scenario, key: list[int]) -> _Reports:
+    rng = np.random.default_rng(key)
     t = _report_times(track, rng)
     end_s = scenario.duration_h * 3600.0
     t = t[(t >= 0) & (t <= end_s)]
@@ -143,8 +152,20 @@ def _reports(vessel: Vessel, track: Track, scenario: Scenario) -> _Reports:
     sog = np.clip(st.sog_kn[keep] + rng.normal(0.0, 0.05, n), 0.0, None)
     cog = (st.cog_deg[keep] + rng.normal(0.0, 1.0, n)) % 360.0
     received = rng.random(n) >= scenario.noise.drop_prob
+    for sp in vessel.spoof:
+        # GNSS spoofing: the receiver reports the false point (with its usual jitter),
+        # standing still; the true track (lat, lon) goes on
+        w = (t >= sp.start_h * 3600.0) & (t < sp.end_h * 3600.0)
+        rlat[w] = sp.lat + (rlat[w] - lat[w])
+        rlon[w] = sp.lon + (rlon[w] - lon[w]) * np.cos(np.radians(lat[w])) / np.cos(
+            np.radians(sp.lat)
+        )
+        sog[w] = 0.0
+    ids = vessel.identities()
+    ident = _identity_index(ids, t)
     return _Reports(
-        mmsi=vessel.mmsi,
+        mmsi=np.array([i.mmsi for i in ids], np.int64)[ident],
+        ident=ident,
         t_s=t,
         lat=lat,
         lon=lon,
@@ -159,12 +180,14 @@ def _reports(vessel: Vessel, track: Track, scenario: Scenario) -> _Reports:
 
 
 def _static_times(vessel: Vessel, rep: _Reports) -> I64:
-    """Static report times: every ``static_interval_s`` while the vessel is transmitting
-    (snapped to the next report time so statics are never sent inside a silence)."""
+    """Static report times: every ``static_interval_s`` while the vessel is transmitting,
+    and at each identity change (snapped to the next report time so statics are never sent
+    inside a silence), one second after that report."""
     if len(rep.t_s) == 0:
         return np.zeros(0, np.int64)
     grid = np.arange(rep.t_s[0], rep.t_s[-1] + 1, vessel.static_interval_s)
-    idx = np.searchsorted(rep.t_s, grid)
+    changes = np.array([c.at_h * 3600.0 for c in vessel.identity], np.float64)
+    idx = np.searchsorted(rep.t_s, np.concatenate([grid, changes]))
     idx = idx[idx < len(rep.t_s)]
     return np.unique(rep.t_s[idx]) + 1
 
@@ -187,17 +210,17 @@ def simulate(
     and ``truth.json``. Same scenario and seed give the same bytes."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tracks = trajectories(scenario)
+    tracks = vessel_tracks(scenario)
     rng = np.random.default_rng([scenario.seed, 2])
     start_unix = int(scenario.start.timestamp())
     stations = np.array(scenario.stations if scenario.stations else ("sim-1",))
 
     reps: list[_Reports] = []
     msgs = _Msgs([], [], [])
-    for vessel in scenario.vessels:
-        rep = _reports(vessel, tracks[vessel.mmsi], scenario)
+    for vi, vessel in enumerate(scenario.vessels):
+        rep = _reports(vessel, tracks[vi], scenario, rng_key(scenario, vi, 1))
         reps.append(rep)
-        vrng = np.random.default_rng([scenario.seed, vessel.mmsi, 3])
+        vrng = np.random.default_rng(rng_key(scenario, vi, 3))
         primary = vessel.station if vessel.station is not None else str(vrng.choice(stations))
         r = rep.received
         n = int(r.sum())
@@ -206,7 +229,7 @@ def simulate(
             if vessel.klass == "A":
                 mtype = np.where(vrng.random(n) < 0.15, 3, 1)
                 p = encode_types123(
-                    mmsi=np.full(n, vessel.mmsi),
+                    mmsi=rep.mmsi[r],
                     lat=rep.rlat[r],
                     lon=rep.rlon[r],
                     sog_kn=rep.sog[r],
@@ -218,7 +241,7 @@ def simulate(
                 )
             else:
                 p = encode_type18(
-                    mmsi=np.full(n, vessel.mmsi),
+                    mmsi=rep.mmsi[r],
                     lat=rep.rlat[r],
                     lon=rep.rlon[r],
                     sog_kn=rep.sog[r],
@@ -232,28 +255,31 @@ def simulate(
         ts = _static_times(vessel, rep)
         k = len(ts)
         if k:
+            ids = vessel.identities()
+            st = [ids[j] for j in _identity_index(ids, ts).tolist()]
+            s_mmsi = np.array([i.mmsi for i in st], np.int64)
             if vessel.klass == "A":
                 ps = [
                     encode_type5(
-                        mmsi=np.full(k, vessel.mmsi),
-                        imo=np.full(k, vessel.imo),
-                        callsign=[vessel.callsign] * k,
-                        name=[vessel.name] * k,
-                        ship_type=np.full(k, vessel.ship_type),
+                        mmsi=s_mmsi,
+                        imo=np.array([i.imo for i in st], np.int64),
+                        callsign=[i.callsign for i in st],
+                        name=[i.name for i in st],
+                        ship_type=np.array([i.ship_type for i in st], np.int64),
                         length_m=vessel.length_m,
                         beam_m=vessel.beam_m,
                         draught_m=vessel.draught_m,
-                        destination=[vessel.destination] * k,
+                        destination=[i.destination for i in st],
                     )
                 ]
                 times = [ts]
             else:
                 ps = [
-                    encode_type24a(mmsi=np.full(k, vessel.mmsi), name=[vessel.name] * k),
+                    encode_type24a(mmsi=s_mmsi, name=[i.name for i in st]),
                     encode_type24b(
-                        mmsi=np.full(k, vessel.mmsi),
-                        ship_type=np.full(k, vessel.ship_type),
-                        callsign=[vessel.callsign] * k,
+                        mmsi=s_mmsi,
+                        ship_type=np.array([i.ship_type for i in st], np.int64),
+                        callsign=[i.callsign for i in st],
                         length_m=vessel.length_m,
                         beam_m=vessel.beam_m,
                     ),
@@ -358,7 +384,7 @@ def _positions_table(scenario: Scenario, reps: list[_Reports]) -> pa.Table:
     start_us = int(scenario.start.timestamp()) * 1_000_000
     cols: dict[str, list[npt.NDArray[np.generic]]] = {k: [] for k in TRUE_POSITIONS.names}
     for r in reps:
-        cols["mmsi"].append(np.full(len(r.t_s), r.mmsi, np.uint32))
+        cols["mmsi"].append(r.mmsi.astype(np.uint32))
         cols["ts"].append(start_us + r.t_s * 1_000_000)
         cols["lat"].append(r.lat)
         cols["lon"].append(r.lon)
@@ -387,37 +413,41 @@ def _noaa_csv(scenario: Scenario, reps: list[_Reports]) -> str:
         def const(value: str, n: int = n) -> pa.Array:
             return pa.array([value.replace(",", " ")] * n, pa.string())
 
+        def each(values: list[str], ident: I64 = r.ident[k]) -> pa.Array:
+            # a value per row, from the identity each report was sent under
+            table = pa.array([v.replace(",", " ") for v in values], pa.string())
+            return pc.take(table, pa.array(ident))
+
         def num(x: F64, decimals: int) -> pa.Array:
             return pc.cast(pa.array(np.round(x, decimals)), pa.string())
 
+        ids = vessel.identities()
         hd = r.heading[k]
         heading = np.where(np.isnan(hd), 511, np.rint(np.nan_to_num(hd)) % 360).astype(np.int64)
         status = const("") if vessel.klass == "B" else pc.cast(pa.array(r.status[k]), pa.string())
         times = np.datetime_as_string(start + r.t_s[k].astype("timedelta64[s]"), unit="s")
         cols = [
-            const(str(vessel.mmsi)),
+            each([str(i.mmsi) for i in ids]),
             pa.array(times.astype(object), pa.string()),
             num(r.rlat[k], 5),
             num(r.rlon[k], 5),
             num(r.sog[k], 1),
             num(r.cog[k], 1),
             pc.cast(pa.array(heading), pa.string()),
-            const(vessel.name),
-            const(f"IMO{vessel.imo:07d}" if vessel.imo else ""),
-            const(vessel.callsign),
-            const(str(vessel.ship_type)),
+            each([i.name for i in ids]),
+            each([f"IMO{i.imo:07d}" if i.imo else "" for i in ids]),
+            each([i.callsign for i in ids]),
+            each([str(i.ship_type) for i in ids]),
             status,
             const(f"{vessel.length_m:g}" if vessel.length_m else ""),
             const(f"{vessel.beam_m:g}" if vessel.beam_m else ""),
             const(f"{vessel.draught_m:g}" if vessel.draught_m else ""),
-            const(str(vessel.ship_type) if vessel.klass == "A" else ""),
+            each([str(i.ship_type) if vessel.klass == "A" else "" for i in ids]),
             const(vessel.klass),
         ]
         line = pc.binary_join_element_wise(*cols, ",")
         chunks.append(
-            pa.table(
-                {"t": pa.array(r.t_s[k]), "mmsi": pa.array(np.full(n, vessel.mmsi)), "line": line}
-            )
+            pa.table({"t": pa.array(r.t_s[k]), "mmsi": pa.array(r.mmsi[k]), "line": line})
         )
     header = ",".join(NOAA_COLUMNS) + "\n"
     if not chunks:

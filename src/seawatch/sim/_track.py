@@ -2,8 +2,9 @@
 
 Times are float seconds from the scenario start; positions in degrees, speeds in knots.
 Everything is vectorised over the time array. Randomness (drift walks, swing phases)
-comes from a generator seeded by ``(scenario seed, mmsi)``, so a vessel's track does not
-depend on the other vessels or on their order.
+comes from a generator seeded by ``(scenario seed, mmsi)`` (plus the clone's rank for a
+vessel that shares another's MMSI), so a vessel's track does not depend on the other
+vessels or on their order.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ I64 = npt.NDArray[np.int64]
 EARTH_RADIUS_M = 6_371_008.8
 KN_TO_MPS = 1852.0 / 3600.0
 
-__all__ = ["State", "Track", "destination", "haversine_m", "initial_bearing_deg", "trajectories"]
+__all__ = [
+    "State",
+    "Track",
+    "destination",
+    "haversine_m",
+    "initial_bearing_deg",
+    "rng_key",
+    "trajectories",
+    "vessel_tracks",
+]
 
 
 def haversine_m(lat1: F64, lon1: F64, lat2: F64, lon2: F64) -> F64:
@@ -195,8 +205,16 @@ def _leg_end(leg: Leg, t0: float, where: str) -> float:
     return t1
 
 
-def _build(vessel: Vessel, seed: int, tracks: dict[int, Track]) -> Track:
-    rng = np.random.default_rng([seed, vessel.mmsi])
+def rng_key(scenario: Scenario, index: int, *extra: int) -> list[int]:
+    """Seed of vessel ``index``'s random generators: ``[seed, mmsi, *extra]``, plus the
+    clone's rank (1, 2, ...) for a vessel that shares an earlier vessel's MMSI."""
+    v = scenario.vessels[index]
+    rank = sum(1 for w in scenario.vessels[:index] if w.mmsi == v.mmsi)
+    return [scenario.seed, v.mmsi, *extra] + ([1000 + rank] if rank else [])
+
+
+def _build(vessel: Vessel, key: list[int], tracks: dict[int, Track]) -> Track:
+    rng = np.random.default_rng(key)
     t = vessel.start_h * 3600.0
     lat, lon = vessel.lat, vessel.lon
     segments: list[_Segment] = []
@@ -281,24 +299,43 @@ def _build(vessel: Vessel, seed: int, tracks: dict[int, Track]) -> Track:
     return Track(vessel, segments, tracks)
 
 
-def trajectories(scenario: Scenario) -> dict[int, Track]:
-    """Every vessel's :class:`Track`, built in the order that ``follow`` legs need."""
-    by_mmsi = {v.mmsi: v for v in scenario.vessels}
-    deps = {
-        v.mmsi: {leg.target for leg in v.legs if leg.kind == "follow" and leg.target is not None}
-        for v in scenario.vessels
-    }
-    for m, ds in deps.items():
-        missing = ds - set(by_mmsi)
+def vessel_tracks(scenario: Scenario) -> tuple[Track, ...]:
+    """Every vessel's :class:`Track`, in the order of ``scenario.vessels``, built in the
+    order that ``follow`` legs need (a ``follow`` target is an MMSI of one vessel)."""
+    owner: dict[int, int] = {}
+    for i, v in enumerate(scenario.vessels):
+        for m in v.mmsis:
+            owner.setdefault(m, i)
+    deps: list[set[int]] = []
+    for v in scenario.vessels:
+        targets = {leg.target for leg in v.legs if leg.kind == "follow" and leg.target is not None}
+        missing = targets - set(owner)
         if missing:
-            raise ParameterError(f"vessel {m} follows unknown vessel(s) {sorted(missing)}")
-    tracks: dict[int, Track] = {}
-    pending = [v.mmsi for v in scenario.vessels]
+            raise ParameterError(f"vessel {v.mmsi} follows unknown vessel(s) {sorted(missing)}")
+        deps.append({owner[m] for m in targets})
+    built: dict[int, Track] = {}
+    by_mmsi: dict[int, Track] = {}  # follow targets, under each MMSI of the target
+    pending = list(range(len(scenario.vessels)))
     while pending:
-        ready = [m for m in pending if deps[m] <= set(tracks) - {m} and m not in deps[m]]
+        ready = [i for i in pending if deps[i] <= set(built) - {i} and i not in deps[i]]
         if not ready:
-            raise ParameterError(f"follow legs form a cycle among vessels {pending}")
-        for m in ready:
-            tracks[m] = _build(by_mmsi[m], scenario.seed, tracks)
-        pending = [m for m in pending if m not in tracks]
-    return {v.mmsi: tracks[v.mmsi] for v in scenario.vessels}
+            cycle = [scenario.vessels[i].mmsi for i in pending]
+            raise ParameterError(f"follow legs form a cycle among vessels {cycle}")
+        for i in ready:
+            tr = _build(scenario.vessels[i], rng_key(scenario, i), by_mmsi)
+            built[i] = tr
+            for m in scenario.vessels[i].mmsis:
+                if owner[m] == i:
+                    by_mmsi[m] = tr
+        pending = [i for i in pending if i not in built]
+    return tuple(built[i] for i in range(len(scenario.vessels)))
+
+
+def trajectories(scenario: Scenario) -> dict[int, Track]:
+    """Every vessel's :class:`Track` under each MMSI it broadcasts (a shared MMSI: the first
+    vessel listed with it; :func:`vessel_tracks` has every vessel)."""
+    out: dict[int, Track] = {}
+    for v, tr in zip(scenario.vessels, vessel_tracks(scenario), strict=True):
+        for m in v.mmsis:
+            out.setdefault(m, tr)
+    return out
