@@ -36,7 +36,6 @@ __all__ = [
     "open_data",
 ]
 
-M_PER_NM = 1852.0
 
 _EVENT_COLUMNS = (
     'event_id, type, "start", "end", vessels, lat, lon, duration_h, region, zone, '

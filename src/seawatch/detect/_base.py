@@ -32,6 +32,8 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import EARTH_RADIUS_M as EARTH_RADIUS_M
+from seawatch._units import M_PER_NM as M_PER_NM
 from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
@@ -39,8 +41,6 @@ I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 Obj = npt.NDArray[np.object_]
 
-EARTH_RADIUS_M = 6_371_008.8
-M_PER_NM = 1852.0
 
 __all__ = [
     "M_PER_NM",

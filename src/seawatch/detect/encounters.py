@@ -45,6 +45,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import EARTH_RADIUS_M as EARTH_RADIUS_M
+from seawatch._units import M_PER_DEG as M_PER_DEG
 from seawatch.detect._base import GeoContext, build_events, details_json, resolve_geo
 from seawatch.detect._sql import DuckDBRunner, SqlRunner, render
 from seawatch.schema import EVENTS
@@ -64,8 +66,6 @@ __all__ = [
 ]
 
 TYPE = "encounter"
-EARTH_RADIUS_M = 6_371_008.8
-M_PER_DEG = math.pi * EARTH_RADIUS_M / 180.0
 _CELL_MARGIN = 1.01  # covers the second-order terms of the small-distance approximation
 
 F64 = npt.NDArray[np.float64]

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-EARTH_RADIUS_M = 6_371_008.8
+from seawatch._units import EARTH_RADIUS_M as EARTH_RADIUS_M
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -30,12 +30,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import M_PER_NM as M_PER_NM
 
 __all__ = ["PresenceParams", "ZoneGeo", "presence", "range_column"]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
-M_PER_NM = 1852.0
 _ZONE_FOR_NM = {12.0: "territorial", 24.0: "contiguous", 200.0: "eez"}
 
 

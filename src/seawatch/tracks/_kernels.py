@@ -8,24 +8,12 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-EARTH_RADIUS_M = 6_371_008.8
-M_PER_NM = 1852.0
-KN_TO_MPS = M_PER_NM / 3600.0
+from seawatch._units import EARTH_RADIUS_M as EARTH_RADIUS_M
+from seawatch._units import KN_TO_MPS as KN_TO_MPS
+from seawatch.geo._kernels import hav_m as hav_m
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
-
-
-@njit(cache=True, nogil=True)
-def hav_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres between two points (degrees)."""
-    p1 = math.radians(lat1)
-    p2 = math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    a = min(a, 1.0)
-    return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def haversine_m(lat1: F64, lon1: F64, lat2: F64, lon2: F64) -> F64:
