@@ -159,6 +159,26 @@ def test_expected_details_are_checked() -> None:
     assert bad.score("gap").tp == 1  # details do not change precision/recall
 
 
+def test_equal_overlaps_pair_by_details() -> None:
+    """Two changes of one vessel at one time (name and call sign): equal overlaps, so the
+    pairs whose details agree are taken first, whatever the order of the detections."""
+    name = tev("identity_change", (7,), 4.9, 5.1, details={"field": "name"})
+    call = tev("identity_change", (7,), 4.9, 5.1, details={"field": "callsign"})
+    dets = [
+        det("identity_change", [7], 4.9, 5.0, details=json.dumps({"field": f}))
+        for f in ("callsign", "name")
+    ]
+    for order in (dets, dets[::-1]):
+        ev = evaluate(order, truth([name, call]))
+        s = ev.score("identity_change")
+        assert (s.tp, s.fp, s.fn, s.details_mismatch) == (2, 0, 0, 0)
+    # a better overlap still wins over agreeing details
+    late = det("identity_change", [7], 4.95, 6.0, details=json.dumps({"field": "name"}))
+    ev = evaluate([late, dets[0]], truth([name]))
+    assert ev.matches[0].overlap == 1.0 and ev.matches[0].detection.details == {"field": "callsign"}
+    assert ev.score("identity_change").fp == 1  # the later one, overlap 0.75
+
+
 def test_arrow_events_table_is_accepted() -> None:
     row = {
         "event_id": "e1",

@@ -12,6 +12,7 @@ Matching rule (also in ``seawatch evaluate --help`` and docs/EVALUATION.md):
   (``start == end``, e.g. a zone entry) the ratio is 1 if that instant lies within the
   other interval widened by ``instant_tolerance_s`` on each side, else 0.
 - Matching is one-to-one and greedy: candidate pairs sorted by ratio (highest first,
+  then pairs whose details agree with the truth's ``details`` before those that do not,
   then truth order, then detection order); a pair is taken when neither side is taken.
 - Matched truth events are true positives; unmatched truth events false negatives;
   unmatched detections false positives. An unmatched detection that *can match* a
@@ -267,17 +268,17 @@ def evaluate(
         if d.type in truth.scored
         and (truth.scored[d.type] is None or d.zone in (truth.scored[d.type] or ()))
     ]
-    cands: list[tuple[float, int, int]] = []
+    cands: list[tuple[float, bool, int, int]] = []
     for ti, t in enumerate(truth.events):
         for di, d in enumerate(dets):
             r = _ratio(t, d, params)
             if r >= params.min_overlap:
-                cands.append((-r, ti, di))
+                cands.append((-r, not _details_ok(t, d), ti, di))
     cands.sort()
     used_t: set[int] = set()
     used_d: set[int] = set()
     matches: list[Match] = []
-    for neg_r, ti, di in cands:
+    for neg_r, _, ti, di in cands:
         if ti in used_t or di in used_d:
             continue
         used_t.add(ti)
