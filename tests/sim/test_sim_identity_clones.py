@@ -226,3 +226,13 @@ def test_existing_keys_unchanged_by_the_new_ones() -> None:
     sc = parse_scenario(copy.deepcopy(doc))
     v = sc.vessels[0]
     assert v.identity == () and v.spoof == () and not v.shares_mmsi and v.mmsis == (1,)
+
+
+def test_inputs_key() -> None:
+    doc = _doc(_vessel(1))
+    assert parse_scenario(doc).inputs == ("nmea", "csv")
+    doc["scenario"]["inputs"] = ["nmea"]
+    assert parse_scenario(doc).inputs == ("nmea",)
+    for bad in ([], ["json"]):
+        doc["scenario"]["inputs"] = bad
+        _err(doc, "inputs must be a non-empty list")

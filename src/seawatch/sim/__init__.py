@@ -25,6 +25,8 @@ Scenario format (times in hours from ``[scenario] start``; unknown keys are erro
     stations = ["rcv-a", "rcv-b"]        # receivers (tag block s:); duplicates use another
     scored = { encounter = [] }           # types scored -> zone list ([] = any zone);
                                           # default: the types named in truth and negatives
+    inputs = ["nmea", "csv"]              # outputs the suite may ingest (default both; the
+                                          # CSV has no destination: list only nmea if needed)
 
     [noise]
     jitter_m = 5.0           # GPS error, s.d. per axis, metres
@@ -112,6 +114,7 @@ from seawatch.sim._evaluate import (
 )
 from seawatch.sim._scenario import (
     IDENTITY_FIELDS,
+    INPUT_FORMATS,
     Identity,
     IdentityChange,
     Leg,
@@ -133,6 +136,7 @@ from seawatch.sim._track import State, Track, trajectories, vessel_tracks
 
 __all__ = [
     "IDENTITY_FIELDS",
+    "INPUT_FORMATS",
     "NOAA_COLUMNS",
     "TRUE_POSITIONS",
     "Detection",

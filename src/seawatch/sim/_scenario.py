@@ -21,11 +21,15 @@ from seawatch._exceptions import NotFoundError, ParameterError
 LegKind = Literal["course", "goto", "drift", "hold", "follow"]
 LEG_KINDS: tuple[str, ...] = ("course", "goto", "drift", "hold", "follow")
 
+INPUT_FORMATS: tuple[str, ...] = ("nmea", "csv")
+"""The simulator's outputs that seawatch ingests."""
+
 IDENTITY_FIELDS: tuple[str, ...] = ("mmsi", "name", "callsign", "imo", "ship_type", "destination")
 """Fields an :class:`IdentityChange` may set."""
 
 __all__ = [
     "IDENTITY_FIELDS",
+    "INPUT_FORMATS",
     "Identity",
     "IdentityChange",
     "Leg",
@@ -326,6 +330,10 @@ class Scenario:
     stations: tuple[str, ...] = ("sim-1",)
     noise: Noise = Noise()
     truth: Truth | None = None
+    inputs: tuple[str, ...] = INPUT_FORMATS
+    """The outputs that carry what the truth needs, for the suite to ingest (the NOAA CSV
+    has positions and identity but no destination: a scenario that turns on a declared
+    destination lists only ``nmea``)."""
 
     @property
     def end(self) -> datetime:
@@ -642,9 +650,14 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "") -> Scenario:
     head = dict(data.get("scenario", {}))
     _check_keys(
         head,
-        ("name", "description", "start", "duration_h", "seed", "stations", "scored"),
+        ("name", "description", "start", "duration_h", "seed", "stations", "scored", "inputs"),
         "[scenario]",
     )
+    inputs = tuple(str(x) for x in head.get("inputs", INPUT_FORMATS))
+    if not inputs or not set(inputs) <= set(INPUT_FORMATS):
+        raise ParameterError(
+            f"[scenario]: inputs must be a non-empty list of {list(INPUT_FORMATS)}, not {inputs!r}"
+        )
     if "start" not in head or "duration_h" not in head:
         raise ParameterError("[scenario] needs start and duration_h")
     start = _parse_time(head["start"])
@@ -710,6 +723,7 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "") -> Scenario:
         stations=tuple(str(s) for s in head.get("stations", ["sim-1"])),
         noise=noise,
         truth=truth,
+        inputs=inputs,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from seawatch._exceptions import SeawatchError
 from seawatch.sim._evaluate import Evaluation, MatchParams, combine, evaluate
-from seawatch.sim._scenario import load_scenario, scenario_names
+from seawatch.sim._scenario import INPUT_FORMATS, load_scenario, scenario_names
 from seawatch.sim._simulate import simulate
 
 __all__ = ["SuiteResult", "render_markdown", "run_suite"]
@@ -34,6 +34,9 @@ class SuiteResult:
     per_scenario: tuple[tuple[str, Evaluation], ...]
     total: Evaluation
     seconds: float
+    skipped: tuple[str, ...] = ()
+    """Scenarios not run because ``input_format`` lacks what their truth needs
+    (:attr:`~seawatch.sim.Scenario.inputs`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -44,6 +47,7 @@ class SuiteResult:
             "seconds": round(self.seconds, 2),
             "total": self.total.to_dict(),
             "scenarios": {name: ev.to_dict() for name, ev in self.per_scenario},
+            "skipped": list(self.skipped),
         }
 
 
@@ -73,18 +77,23 @@ def run_suite(
     temporary folder, removed afterwards). ``workers`` is passed to the engine (1: in
     process, fastest for these small stores; None: one process per CPU). With
     ``all_detectors=False`` only the detectors whose event types the scenario scores run
-    (faster; the unscored types are ignored by the evaluation anyway)."""
+    (faster; the unscored types are ignored by the evaluation anyway). Scenarios whose
+    ``inputs`` do not include ``input_format`` are skipped and listed in ``skipped``."""
     open_store = _layer("seawatch.store", "open_store")
     run_detectors = _layer("seawatch.engine", "run_detectors")
     chosen = list(names) if names else scenario_names()
     t0 = time.perf_counter()
     results: list[tuple[str, Evaluation]] = []
+    skipped: list[str] = []
     with tempfile.TemporaryDirectory(prefix="seawatch-suite-") as tmp:
         base = Path(workdir) if workdir is not None else Path(tmp)
         for name in chosen:
+            scenario = load_scenario(name)
+            if input_format not in scenario.inputs:
+                skipped.append(scenario.name)
+                continue
             if progress is not None:
                 progress(name)
-            scenario = load_scenario(name)
             sim = simulate(scenario, base / scenario.name / "input")
             store = open_store(base / scenario.name / "store", create=True)
             store.ingest([sim.paths[input_format]])
@@ -101,6 +110,7 @@ def run_suite(
         per_scenario=tuple(results),
         total=combine([ev for _, ev in results]),
         seconds=time.perf_counter() - t0,
+        skipped=tuple(skipped),
     )
 
 
@@ -118,7 +128,14 @@ def _results_section(result: SuiteResult) -> list[str]:
     lines = [
         f"Preset `{result.preset}`, input `{result.input_format}`, "
         f"{'all detectors' if result.all_detectors else 'the scored detectors only'}, "
-        f"{len(result.per_scenario)} scenarios.",
+        f"{len(result.per_scenario)} scenarios"
+        + (
+            f" ({len(result.skipped)} skipped, their truth needs another input: "
+            + ", ".join(f"`{n}`" for n in result.skipped)
+            + ")."
+            if result.skipped
+            else "."
+        ),
         "",
         "| type | truth | detected | TP | FP | FN | negatives | negatives detected "
         "| details mismatch | precision | recall |",
@@ -174,6 +191,8 @@ def _scenario_section() -> list[str]:
         scored = ", ".join(
             k + (f" ({', '.join(v)})" if v else "") for k, v in sorted(sc.truth.scored.items())
         )
+        if set(sc.inputs) != set(INPUT_FORMATS):
+            scored += f" (input {', '.join(sc.inputs)} only)"
         lines.append(f"| `{name}` | {sc.description} | {pos} | {neg} | {scored} |")
     return lines
 
