@@ -27,6 +27,7 @@ from seawatch.sim import (
     scenario_names,
     simulate,
     trajectories,
+    vessel_tracks,
 )
 from seawatch.sim._track import haversine_m
 
@@ -69,6 +70,14 @@ def test_suite_has_the_required_cases() -> None:
         assert pos.get(typ, 0) >= 1, typ
     for typ in ("encounter", "loitering", "gap"):
         assert neg.get(typ, 0) >= 1, typ
+    # the detectors of the standoff work: each scored on >= 5 scenarios, positives and
+    # near-miss negatives among them (their consistency: test_scenarios_identity.py)
+    truths = [t for t in (load_scenario(n).truth for n in NAMES) if t is not None]
+    for typ in ("interception", "spoofing", "identity_change", "watchlist_hit"):
+        scored = [t for t in truths if typ in t.scored]
+        assert len(scored) >= 5, (typ, [t.scenario for t in scored])
+        assert sum(e.type == typ for t in scored for e in t.events) >= 3, typ
+        assert sum(e.type == typ for t in scored for e in t.negatives) >= 3, typ
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -549,8 +558,9 @@ def test_zone_crossings_are_at_12_nm(shared_data: Path) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_tracks_stay_at_sea(name: str, shared_data: Path) -> None:
     sc = load_scenario(name)
-    for m, tr in trajectories(sc).items():
+    for tr in vessel_tracks(sc):  # every vessel, clones sharing an MMSI included
         t = np.arange(tr.t_start, tr.t_end, 1800.0)
         st = tr.at(t)
         for a, b in zip(st.lat, st.lon, strict=True):
+            m = tr.vessel.mmsi
             assert geo_check.dist_to_land_nm(shared_data, a, b) > 0.3, f"{name} {m} near land"

@@ -92,3 +92,11 @@ def test_suite_from_the_noaa_csv_is_exact_too() -> None:
     assert result.total.perfect, [
         _explain(result, name) for name, ev in result.per_scenario if not ev.perfect
     ]
+
+
+def test_scenarios_needing_another_input_are_skipped_not_scored() -> None:
+    # the NOAA CSV has no destination: a destination-only diversion is NMEA-only
+    result = run_suite(["interception-new-destination"], input_format="csv")
+    assert result.per_scenario == () and result.skipped == ("interception-new-destination",)
+    assert result.to_dict()["skipped"] == ["interception-new-destination"]
+    assert "1 skipped" in render_markdown(result)
