@@ -74,6 +74,15 @@ def test_two_tracks_one_after_the_other_are_not_simultaneous() -> None:
     assert spoofing(pa.concat_tables([first, later]), geo=GEO).num_rows == 0
 
 
+def test_one_wild_fix_at_sea_does_not_put_a_waterway_track_on_land() -> None:
+    # an inland vessel on a river, one fix 300 km out at sea (two impossible jumps): the
+    # jumps lead to a one-point excursion, so the river track is not spoofed onto land
+    river = positions({244000034: (legs(12.0, -0.5, [(2.0, 0.0, 8.0)]), 0.0, 2.0)}, step_min=5)
+    lon = river.column("lon").to_numpy().copy()
+    lon[12] = 2.2
+    assert spoofing(river.set_column(3, "lon", pa.array(lon)), geo=GEO).num_rows == 0
+
+
 def test_jump_onto_land() -> None:
     sea = positions({244000012: (lambda h: (12.0, 5.0), 0.0, 0.5)}, step_min=10)
     land = positions(
@@ -177,3 +186,49 @@ def test_late_repeats_relayed_by_a_feed_are_not_a_second_transmitter() -> None:
     assert spoofing(t, geo=GEO).num_rows == 0
     strict = SpoofingParams(echo_max_dist_m=0.0)
     assert kinds(spoofing(t, geo=GEO, params=strict)) == [(304_816_000, "parallel_tracks")]
+
+
+def _one_timestamp(t: pa.Table) -> pa.Table:
+    """Every report stamped with the first one's time, as an untimed log ingested with a
+    single ``--time`` (or a feed stamped per batch) is."""
+    first = t.column("ts")[0]
+    return t.set_column(1, "ts", pa.array([first.as_py()] * t.num_rows, t.schema.field("ts").type))
+
+
+def test_reports_sharing_one_timestamp_are_not_jumps() -> None:
+    # 30 minutes at 12 kn (11 km of track, a report every 1.1 km) all stamped with one
+    # time, inland of the coast and at sea: no order and no time between the reports, so
+    # no impossible speed
+    sea = positions({244000030: (legs(12.0, 5.0, [(0.5, 90.0, 12.0)]), 0.0, 0.5)}, step_min=3)
+    river = positions({244000031: (legs(12.0, -0.5, [(0.5, 0.0, 12.0)]), 0.0, 0.5)}, step_min=3)
+    both = _one_timestamp(pa.concat_tables([sea, river]))
+    assert spoofing(both, geo=GEO).num_rows == 0
+
+
+def test_same_time_min_dist_decides_for_one_timestamp() -> None:
+    # two stationary transmitters 3 km apart at one time; reports with equal times are
+    # ordered by latitude, which alternates between the two (every ~10 m): within what a
+    # batch-stamped feed can blur by default, two tracks when told otherwise
+    a = positions({244000033: (lambda h: (12.0, 5.0), 0.0, 0.5)}, step_min=5)
+    b = positions({244000033: (lambda h: move(12.0, 5.0, 0.0, 3000.0), 0.0, 0.5)}, step_min=5)
+    both = _one_timestamp(pa.concat_tables([a, b]))
+    lat = 12.0 + np.concatenate([np.arange(a.num_rows) * 2, np.arange(b.num_rows) * 2 + 1]) * 1e-4
+    alternating = both.set_column(2, "lat", pa.array(lat))
+    assert spoofing(alternating, geo=GEO).num_rows == 0
+    strict = SpoofingParams(same_time_min_dist_m=500.0)
+    assert kinds(spoofing(alternating, geo=GEO, params=strict)) == [(244000033, "parallel_tracks")]
+
+
+def test_same_timestamp_far_apart_is_still_a_clone() -> None:
+    # a clone 100 km away reporting at the very same times as the real vessel
+    real = positions({244000032: (legs(12.0, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
+    clone = positions({244000032: (legs(12.9, 5.0, [(3.0, 90.0, 10.0)]), 0.0, 3.0)}, step_min=3)
+    ev = spoofing(interleave(real, clone), geo=GEO)
+    assert kinds(ev) == [(244000032, "parallel_tracks")]
+    d: dict[str, Any] = json.loads(ev.column("details")[0].as_py())
+    assert d["simultaneous_jumps"] >= 2
+
+
+def test_same_time_distance_below_the_jitter_is_refused() -> None:
+    with pytest.raises(Exception, match="same_time_min_dist_m"):
+        SpoofingParams(same_time_min_dist_m=100.0)

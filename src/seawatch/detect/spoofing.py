@@ -99,25 +99,43 @@ class SpoofingParams:
     land_port_exclusion_m: float = 5_000.0
     """Positions closer than this to a port or anchorage never count as on land."""
     land_requires_jump: bool = True
-    """An ``on_land`` event needs an impossible jump onto or off the inland positions."""
+    """An ``on_land`` event needs an impossible jump onto or off the inland positions, from
+    or to a run of at least ``min_track_points`` reports (not one wild fix elsewhere)."""
     parallel_confidence: float = 0.9
     """Confidence of a ``parallel_tracks`` event with ``min_jumps`` + 2 jumps or more
     (0.2 less at ``min_jumps``, interpolated in between)."""
     land_confidence: float = 0.6
+    """Confidence of an ``on_land`` event."""
     ships_only: bool = True
     """Leave out coast/base stations, SAR aircraft, SARTs and aids to navigation."""
-    """Confidence of an ``on_land`` event."""
+    same_time_min_dist_m: float = 10_000.0
+    """Two reports with the *same* timestamp make an impossible jump only this far apart.
+    Identical times come from feeds stamped per batch or per minute and from untimed logs
+    stamped with one ``--time``, where neither the order nor the time between the reports
+    is known: a vessel moves a few km in that uncertainty, a cloned MMSI is usually much
+    farther away. Reports one second apart or more are judged by ``max_speed_kn``."""
 
     def __post_init__(self) -> None:
         if self.max_speed_kn <= 0 or self.jitter_m < 0 or self.land_margin_m < 0:
             raise ParameterError("SpoofingParams: max_speed_kn > 0, jitter_m, land_margin_m >= 0")
         if self.min_jumps < 1 or self.min_track_points < 1 or self.min_land_positions < 0:
             raise ParameterError("SpoofingParams: min_jumps, min_track_points >= 1")
+        if self.same_time_min_dist_m < self.jitter_m:
+            raise ParameterError("SpoofingParams: same_time_min_dist_m must be >= jitter_m")
 
 
 DEFAULT = SpoofingParams()
 GFW = DEFAULT
 """GFW only splits spoofed tracks in its segmenter (no events): the ``gfw`` preset uses ours."""
+
+
+def _jumps(d: F64, dt_s: F64, params: SpoofingParams) -> tuple[F64, npt.NDArray[np.bool_]]:
+    """Implied speed (kn; inf at the same time) and impossible jumps between consecutive
+    reports ``d`` metres and ``dt_s`` seconds apart."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v_kn = np.where(dt_s > 0, d / np.maximum(dt_s, 1e-9) / KN_TO_MPS, np.inf)
+    far = np.where(dt_s > 0, params.jitter_m, params.same_time_min_dist_m)
+    return v_kn, (d > far) & (v_kn > params.max_speed_kn)
 
 
 def spoofing(
@@ -199,10 +217,7 @@ def _parallel(
         return None
     t, la, lo = ts[a:b], lat[a:b], lon[a:b]
     d = haversine_m(la[:-1], lo[:-1], la[1:], lo[1:])
-    dt_s = (t[1:] - t[:-1]) / 1e6
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v_kn = np.where(dt_s > 0, d / np.maximum(dt_s, 1e-9) / KN_TO_MPS, np.inf)
-    jump = (d > params.jitter_m) & (v_kn > params.max_speed_kn)
+    v_kn, jump = _jumps(d, (t[1:] - t[:-1]) / 1e6, params)
     n_jumps = int(jump.sum())
     if n_jumps < params.min_jumps:
         return None
@@ -326,15 +341,18 @@ def _on_land(
     out: list[dict[str, Any]] = []
     if len(idx) == 0:
         return out
-    # impossible jumps between consecutive reports of one MMSI, onto or off each position
+    # impossible jumps between consecutive reports of one MMSI, onto or off each position,
+    # from or to a run of at least min_track_points reports: a jump to one wild fix and
+    # back says the fix is wrong, not that the track it left is on land
     d = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    dt_s = (ts[1:] - ts[:-1]) / 1e6
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v_kn = np.where(dt_s > 0, d / np.maximum(dt_s, 1e-9) / KN_TO_MPS, np.inf)
-    jump = (mmsi[1:] == mmsi[:-1]) & (d > params.jitter_m) & (v_kn > params.max_speed_kn)
+    _, jump = _jumps(d, (ts[1:] - ts[:-1]) / 1e6, params)
+    same = mmsi[1:] == mmsi[:-1]
+    jump &= same
+    run = np.concatenate([[0], np.cumsum(jump | ~same)])
+    run_size = np.bincount(run)[run]
     adjacent = np.zeros(len(ts), dtype=np.bool_)
-    adjacent[:-1] |= jump
-    adjacent[1:] |= jump
+    adjacent[:-1] |= jump & (run_size[1:] >= params.min_track_points)
+    adjacent[1:] |= jump & (run_size[:-1] >= params.min_track_points)
     total = np.bincount(np.searchsorted(np.unique(mmsi), mmsi))
     uniq_all = np.unique(mmsi)
     for v in np.unique(mmsi[idx]):
