@@ -96,6 +96,25 @@ def test_screen_real_list_by_imo_mmsi_and_name_flag() -> None:
     assert first["program"] == "VENEZUELA-EO13850" and first["list_date"] == "2024-05-03"
 
 
+def test_a_namesake_with_another_imo_is_not_the_listed_vessel() -> None:
+    # DILBAR (Cayman, OFAC RUSSIA-EO14024) is IMO 9661792; the AISHub sample of 2015 has a
+    # Cayman DILBAR broadcasting IMO 9526758, the earlier yacht of that name: no hit. Without
+    # an IMO, or with an invalid one, the name + flag match stands.
+    vessels = pa.table(
+        {
+            "mmsi": pa.array([319_526_000, 319_526_001, 319_526_002], pa.uint32()),
+            "imo": pa.array([9_526_758, None, 9_526_759], pa.uint32()),
+            "name": ["DILBAR", "DILBAR", "DILBAR"],
+        }
+    )
+    assert valid_imo(9_526_758) and not valid_imo(9_526_759)
+    hits = screen(vessels, bundled_lists())
+    assert {(r["row"], r["match"]) for r in hits.to_pylist()} == {
+        (1, "name_flag"),
+        (2, "name_flag"),
+    }
+
+
 def test_name_needs_the_flag() -> None:
     us_flag = pa.table({"mmsi": pa.array([366_000_001], pa.uint32()), "name": ["URDANETA"]})
     assert screen(us_flag, bundled_lists()).num_rows == 0

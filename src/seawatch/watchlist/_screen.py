@@ -98,6 +98,18 @@ def _flags(table: pa.Table) -> list[str | None]:
     return [None if v is None else str(v) for v in flags_of(np.asarray(arr)).to_pylist()]
 
 
+def _other_hull(imo: int | None, entry_imo: object) -> bool:
+    """Both IMO numbers are valid and differ: a namesake under the same flag, not the
+    listed vessel (an IMO number stays with the hull through renames and reflags)."""
+    return (
+        imo is not None
+        and valid_imo(imo)
+        and isinstance(entry_imo, int)
+        and valid_imo(entry_imo)
+        and imo != entry_imo
+    )
+
+
 def screen(
     table: pa.Table,
     lists: Sequence[Watchlist],
@@ -109,7 +121,8 @@ def screen(
     ``table`` is any table with ``mmsi`` and optionally ``imo`` (integer or ``"IMO1234567"``),
     ``name`` and ``flag`` (ISO alpha-2; derived from the MMSI's MID when absent): the
     ``vessels`` table of a store, or raw statics. IMOs with a wrong check digit never match.
-    Sorted by ``row``, then confidence (highest first), list and entry.
+    A name + flag match is dropped when the vessel and the entry both carry valid IMO
+    numbers that differ: a namesake, not the listed hull. Sorted by ``row``, then confidence (highest first), list and entry.
     """
     p = params or ScreenParams()
     if "mmsi" not in table.column_names:
@@ -167,6 +180,8 @@ def screen(
             flag = flags[i]
             if names[i] and flag:
                 for e, is_alias in by_name.get((names[i], flag), ()):
+                    if _other_hull(imo, e["imo"]):
+                        continue
                     conf = p.alias_flag_confidence if is_alias else p.name_flag_confidence
                     if conf > 0:
                         kind = "alias_flag" if is_alias else "name_flag"
