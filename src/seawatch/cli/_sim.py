@@ -163,6 +163,11 @@ def register(app: typer.Typer) -> None:
                 for name, ev in result.per_scenario:
                     _table(ev, name)
                 _table(result.total, f"suite total (preset {preset})")
+                if result.skipped:
+                    typer.echo(
+                        f"skipped ({input_format} input does not carry what their truth "
+                        f"needs): {', '.join(result.skipped)}"
+                    )
             return
         if truth is None:
             raise ParameterError("give --truth truth.json (or --suite)")
