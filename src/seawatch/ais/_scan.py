@@ -9,6 +9,8 @@ tag-block group, time (µs since the epoch, ``NO_TIME`` when none) and a station
 
 from __future__ import annotations
 
+import sys
+
 import numba as nb
 import numpy as np
 import numpy.typing as npt
@@ -110,6 +112,53 @@ def _epoch_to_us(v: int) -> int:
 
 
 @nb.njit(cache=True)
+def _count_nl_bs(buf: npt.NDArray[np.uint8]) -> tuple[int, int]:
+    """Newlines and backslashes in ``buf`` (a branch-free loop the compiler vectorises)."""
+    n_nl = 0
+    n_bs = 0
+    for i in range(buf.shape[0]):
+        c = buf[i]
+        n_nl += c == _NL
+        n_bs += c == _BS
+    return n_nl, n_bs
+
+
+_LITTLE = sys.byteorder == "little"
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_NL8 = np.uint64(0x0A0A0A0A0A0A0A0A)
+_BYTE_IDX = np.uint64(0x0001020304050607)
+"""Multiplier that moves the index of the byte whose bit is set (in ``1 << 8j``) to the top."""
+
+
+@nb.njit(cache=True)
+def _newlines(buf: npt.NDArray[np.uint8], out: npt.NDArray[np.int64]) -> None:
+    """Positions of the newlines in ``buf`` into ``out``, eight bytes at a time.
+
+    A word with no newline (most of them: lines are ~60 bytes) is skipped in a few operations;
+    ``~(((x & 0x7f..) + 0x7f..) | x | 0x7f..)`` marks exactly the zero bytes of ``x``.
+    """
+    n = buf.shape[0]
+    nw = n // 8
+    k = 0
+    if nw and _LITTLE:
+        words = buf[: nw * 8].view(np.uint64)
+        for i in range(nw):
+            x = words[i] ^ _NL8
+            t = ~(((x & _LOW7) + _LOW7) | x | _LOW7)
+            while t:
+                low = t & (~t + np.uint64(1))
+                out[k] = i * 8 + np.int64(((low >> np.uint64(7)) * _BYTE_IDX) >> np.uint64(56))
+                k += 1
+                t ^= low
+    else:
+        nw = 0
+    for i in range(nw * 8, n):
+        if buf[i] == _NL:
+            out[k] = i
+            k += 1
+
+
+@nb.njit(cache=True)
 def scan(
     buf: npt.NDArray[np.uint8],
     accept_bad_checksum: bool,
@@ -138,27 +187,9 @@ def scan(
     int,
 ]:
     n = buf.shape[0]
-    # newline positions and the backslash count in one pass (capacity: lines of >= 16 bytes,
-    # with a recount when the buffer has shorter lines)
-    nl = np.empty(n // 16 + 64, np.int64)
-    n_nl = 0
-    n_bs = 0
-    for i in range(n):
-        c = buf[i]
-        if c == _NL:
-            if n_nl < nl.shape[0]:
-                nl[n_nl] = i
-            n_nl += 1
-        elif c == _BS:
-            n_bs += 1
-    if n_nl > nl.shape[0]:
-        nl = np.empty(n_nl, np.int64)
-        k = 0
-        for i in range(n):
-            if buf[i] == _NL:
-                nl[k] = i
-                k += 1
-    nl = nl[:n_nl]
+    n_nl, n_bs = _count_nl_bs(buf)
+    nl = np.empty(n_nl, np.int64)
+    _newlines(buf, nl)
     nmax = n_nl + n_bs + 2
     cm = np.empty(8, np.int64)
     r_line = np.empty(nmax, np.int64)
