@@ -190,29 +190,65 @@ def _day_numbers(ts: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, Any]:
     return days
 
 
-class _Stager:
-    """Writes the rows of one ingest call into small per-(table, day) staging files."""
+_STAGE_BUFFER_ROWS = 1_000_000
+"""Rows the stager holds in memory (over all tables and days) before writing them out."""
+_STAGE_ROW_GROUP_ROWS = 16_384
+"""Row groups of a staging file: each covers a narrow MMSI range (the file is sorted by
+MMSI), so the merge's per-range queries skip most of them from their statistics."""
 
-    def __init__(self, root: Path) -> None:
+
+class _Stager:
+    """Writes the rows of one ingest call into per-(table, day) staging files.
+
+    Rows are buffered (at most ``buffer_rows`` in all) and written as files sorted by MMSI
+    in small row groups: a large day is merged in MMSI ranges, one query each, and each
+    query then reads only the row groups of its range instead of every staged row."""
+
+    def __init__(self, root: Path, *, buffer_rows: int = _STAGE_BUFFER_ROWS) -> None:
         self.root = root
         self.files: dict[tuple[str, date], list[Path]] = {}
         self._n = 0
+        self._buffer_rows = buffer_rows
+        self._pending: dict[tuple[str, date], list[pa.Table]] = {}
+        self._pending_rows: Counter[tuple[str, date]] = Counter()
 
     def add(self, table_name: str, day: date, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
-        self._n += 1
-        path = self.root / table_name / day.isoformat() / f"{self._n:08d}.parquet"
-        write_parquet_plain(path, table)
-        self.files.setdefault((table_name, day), []).append(path)
+        key = (table_name, day)
+        self._pending.setdefault(key, []).append(table)
+        self._pending_rows[key] += table.num_rows
+        while self._pending_rows.total() > self._buffer_rows:
+            self._write(max(self._pending_rows, key=lambda k: self._pending_rows[k]))
 
     def add_by_day(self, table_name: str, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
         days = _day_numbers(table.column("ts"))
+        first = int(days[0])
+        if (days == first).all():
+            self.add(table_name, _EPOCH + timedelta(days=first), table)
+            return
         for d in np.unique(days).tolist():
             part = table.filter(pa.array(days == d))
             self.add(table_name, _EPOCH + timedelta(days=int(d)), part)
+
+    def flush(self) -> None:
+        """Write every buffered row (before the merge)."""
+        for key in list(self._pending):
+            self._write(key)
+
+    def _write(self, key: tuple[str, date]) -> None:
+        tables = self._pending.pop(key)
+        del self._pending_rows[key]
+        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        if "mmsi" in table.column_names:
+            table = table.take(pc.sort_indices(table.column("mmsi")))
+        self._n += 1
+        table_name, day = key
+        path = self.root / table_name / day.isoformat() / f"{self._n:08d}.parquet"
+        write_parquet_plain(path, table, row_group_rows=_STAGE_ROW_GROUP_ROWS)
+        self.files.setdefault(key, []).append(path)
 
 
 def _untimed_rejects(table: pa.Table, source: str) -> pa.Table:
@@ -337,6 +373,7 @@ def ingest(
                 "others": result.others,
                 "rejects": result.rejects,
             }
+        stager.flush()
         new_manifest, replaced, dup, vessels, added = _commit(
             root, current, stager, staging, options=options, progress=progress
         )

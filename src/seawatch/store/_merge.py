@@ -25,7 +25,9 @@ whatever the size of the day partition.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -165,12 +167,34 @@ def merge_files(
                     raise StoreError(f"the merge of {table} returned no result")
                 yield from reader
 
-        return write_parquet_atomic(final, SCHEMAS[table], batches())
+        return write_parquet_atomic(final, SCHEMAS[table], _prefetch(batches()))
     except (duckdb.Error, OSError) as exc:
         raise StoreError(
             f"merging the {table} partition {final.parent.name} failed: {exc} "
             "(a larger merge_memory_limit may help)"
         ) from exc
+
+
+_DONE = object()
+
+
+def _prefetch(items: Iterable[pa.RecordBatch], depth: int = 8) -> Iterator[pa.RecordBatch]:
+    """Iterate ``items`` in a background thread, up to ``depth`` items ahead: DuckDB merges
+    the next MMSI range while the caller compresses and writes the previous one (both
+    release the GIL). An exception of ``items`` is raised here, in order."""
+    it = iter(items)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seawatch-merge") as pool:
+        pending: deque[Future[object]] = deque(pool.submit(next, it, _DONE) for _ in range(depth))
+        try:
+            while True:
+                item = pending.popleft().result()
+                if item is _DONE:
+                    return
+                pending.append(pool.submit(next, it, _DONE))
+                yield item
+        finally:
+            for fut in pending:
+                fut.cancel()
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> int:
