@@ -51,6 +51,8 @@ from seawatch.ais._scan import (
     scan,
 )
 
+_REASONS_ARR = pa.array(REASONS, pa.string())
+
 _CARRY_LINES = 1000
 """Pending fragments older than this many lines are given up as orphans between feeds."""
 
@@ -137,25 +139,62 @@ def _to_us(t: datetime | None) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _strings(mat: npt.NDArray[np.uint8], n: npt.NDArray[np.int32]) -> pa.Array:
-    """Rows of a fixed-width byte matrix cut to lengths ``n`` -> string array (0 length: null)."""
-    n64 = n.astype(np.int64)
-    offsets = np.zeros(len(n) + 1, np.int32)
-    np.cumsum(n64, out=offsets[1:], dtype=np.int32) if len(n) else None
-    data = mat[np.arange(mat.shape[1])[None, :] < n64[:, None]]
-    valid = n > 0
+def _strings(
+    mat: npt.NDArray[np.uint8], n: npt.NDArray[np.int32], sel: npt.NDArray[np.int64]
+) -> pa.Array:
+    """Rows ``sel`` of a fixed-width byte matrix cut to lengths ``n`` -> strings (0 length: null)."""
+    offsets, data = K.gather_rows(mat, n, sel)
+    bitmap, nulls = _validity(n[sel] > 0)
     return pa.StringArray.from_buffers(
-        len(n),
-        pa.py_buffer(offsets),
-        pa.py_buffer(np.ascontiguousarray(data)),
-        pa.array(valid).buffers()[1] if not valid.all() else None,
-        null_count=int((~valid).sum()),
+        len(sel), pa.py_buffer(offsets), pa.py_buffer(data), bitmap, nulls
     )
 
 
+def _raw_lines(
+    buf: npt.NDArray[np.uint8],
+    whole: bytes | mmap.mmap,
+    start: npt.NDArray[np.int64],
+    end: npt.NDArray[np.int64],
+) -> pa.Array:
+    """The text of lines ``buf[start:end]`` (not UTF-8: decoded with replacement characters)."""
+    offsets, data, ascii_only = K.gather_spans(buf, start, end)
+    if ascii_only and offsets[-1] < 2**31:
+        return pa.StringArray.from_buffers(
+            len(start), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)
+        )
+    return pa.array(
+        [bytes(whole[a:b]).decode("utf-8", "replace") for a, b in zip(start, end, strict=True)],
+        pa.string(),
+    )
+
+
+def _validity(valid: npt.NDArray[np.bool_]) -> tuple[pa.Buffer | None, int]:
+    """An Arrow validity bitmap for ``valid`` (None when all valid) and the null count."""
+    nulls = len(valid) - int(np.count_nonzero(valid))
+    if nulls == 0:
+        return None, 0
+    return pa.py_buffer(np.packbits(valid, bitorder="little")), nulls
+
+
+def _num(
+    values: npt.NDArray[Any], typ: pa.DataType, valid: npt.NDArray[np.bool_] | None = None
+) -> pa.Array:
+    """A fixed-width Arrow array over ``values``' own buffer (no copy), nulls where not ``valid``."""
+    bitmap, nulls = (None, 0) if valid is None else _validity(valid)
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(typ, len(values), [bitmap, pa.py_buffer(values)], nulls)
+
+
 def _dict_col(values: npt.NDArray[np.int32], names: list[str]) -> pa.Array:
-    idx = pa.array(values, mask=values < 0, type=pa.int32())
-    return pa.DictionaryArray.from_arrays(idx, pa.array(names, type=pa.string()))
+    """Dictionary-encoded strings: indices into ``names`` (-1: null)."""
+    bitmap, nulls = _validity(values >= 0)
+    return pa.DictionaryArray.from_buffers(
+        schema.DICT_STR,
+        len(values),
+        [bitmap, pa.py_buffer(np.ascontiguousarray(values, dtype=np.int32))],
+        pa.array(names, type=pa.string()),
+        nulls,
+    )
 
 
 class NmeaDecoder:
@@ -237,15 +276,17 @@ class NmeaDecoder:
             nrec, status, line_no, total, num, seq, chan, gid, gtotal, gnum, r_station,
             final, self._lines - _CARRY_LINES,
         )  # fmt: skip
-        res = K.decode(buf, msg_off, msg_recs, status, pay_a, pay_b, fill, num, r_time, r_station)
+        res = K.decode(
+            buf, msg_off, msg_recs, status, pay_a, pay_b, fill, num, r_time, r_station,
+            self._default_us,
+        )  # fmt: skip
         (
-            m_status, m_cat, m_type, m_mmsi, m_ts, m_station, lat, lon, sog, cog, heading, nav,
+            m_status, m_type, m_mmsi, m_ts, m_station,
+            npos, p_mmsi, p_ts, p_type, p_station, lat, lon, sog, cog, heading, nav,
             nst, s_msg, s_imo, s_shiptype, s_len, s_beam, s_draught, s_eta, s_part,
             s_name, s_name_n, s_call, s_call_n, s_dest, s_dest_n,
             not_, o_msg, o_fill, o_bytes, o_off,
         ) = res  # fmt: skip
-        if self._default_us != NO_TIME:
-            m_ts[m_ts == NO_TIME] = self._default_us
         stations = [
             bytes(whole[a:b]).decode("utf-8", "replace") for a, b in zip(st_a, st_b, strict=True)
         ]
@@ -258,9 +299,10 @@ class NmeaDecoder:
 
         ok = m_status == 0
         src_names = [self._source] if self._source else []
+        n = npos
         positions = self._positions(
-            ok & ((m_cat & K.CAT_POSITION) > 0), m_mmsi, m_ts, lat, lon, sog, cog, heading, nav,
-            m_type, m_station, stations, src_names,
+            p_mmsi[:n], p_ts[:n], lat[:n], lon[:n], sog[:n], cog[:n], heading[:n], nav[:n],
+            p_type[:n], p_station[:n], stations, src_names,
         )  # fmt: skip
         others = self._others(
             m_mmsi, m_ts, m_type, m_station, o_msg[:not_], o_fill[:not_], o_bytes,
@@ -278,16 +320,13 @@ class NmeaDecoder:
 
         # rejects: records whose status is a reason
         rej = np.flatnonzero((status >= ST_EMPTY) & (status < ST_DECODED))
-        rejects = pa.table(
-            {
-                "source": pa.array([self._source] * len(rej), pa.string()),
-                "line_no": pa.array(line_no[rej], pa.int64()),
-                "reason": pa.array([REASONS[s] for s in status[rej]], pa.string()),
-                "raw": pa.array(
-                    [bytes(whole[r_start[r] : r_end[r]]).decode("utf-8", "replace") for r in rej],
-                    pa.string(),
-                ),
-            },
+        rejects = pa.Table.from_arrays(
+            [
+                pa.repeat(pa.scalar(self._source, pa.string()), len(rej)),
+                _num(line_no[rej], pa.int64()),
+                _REASONS_ARR.take(_num(status[rej].astype(np.int32), pa.int32())),
+                _raw_lines(buf, whole, r_start[rej], r_end[rej]),
+            ],
             schema=schema.REJECTS,
         )
         counts = np.bincount(m_type[ok], minlength=64)
@@ -310,48 +349,47 @@ class NmeaDecoder:
 
     @staticmethod
     def _common(
-        idx: npt.NDArray[np.int64],
-        m_ts: npt.NDArray[np.int64],
-        m_station: npt.NDArray[np.int32],
+        ts: npt.NDArray[np.int64],
+        station: npt.NDArray[np.int32],
         stations: list[str],
         src_names: list[str],
     ) -> tuple[pa.Array, pa.Array, pa.Array]:
-        ts = m_ts[idx]
-        ts_arr = pa.array(ts, mask=ts == NO_TIME, type=pa.int64()).cast(schema.TS)
-        src = np.zeros(len(idx), np.int32) if src_names else np.full(len(idx), -1, np.int32)
-        return ts_arr, _dict_col(src, src_names), _dict_col(m_station[idx], stations)
+        """The ``ts``, ``source`` and ``station`` columns of rows with these times and stations."""
+        n = len(ts)
+        src = np.zeros(n, np.int32) if src_names else np.full(n, -1, np.int32)
+        return (
+            _num(ts, schema.TS, ts != NO_TIME),
+            _dict_col(src, src_names),
+            _dict_col(station, stations),
+        )
 
     def _positions(
         self,
-        mask: npt.NDArray[np.bool_],
-        m_mmsi: npt.NDArray[np.uint32],
-        m_ts: npt.NDArray[np.int64],
+        mmsi: npt.NDArray[np.uint32],
+        ts: npt.NDArray[np.int64],
         lat: npt.NDArray[np.float64],
         lon: npt.NDArray[np.float64],
         sog: npt.NDArray[np.float32],
         cog: npt.NDArray[np.float32],
         heading: npt.NDArray[np.uint16],
         nav: npt.NDArray[np.uint8],
-        m_type: npt.NDArray[np.uint8],
-        m_station: npt.NDArray[np.int32],
+        msg_type: npt.NDArray[np.uint8],
+        station: npt.NDArray[np.int32],
         stations: list[str],
         src_names: list[str],
     ) -> pa.Table:
-        idx = np.flatnonzero(mask)
-        ts, src, stn = self._common(idx, m_ts, m_station, stations, src_names)
-        la, lo, so, co = lat[idx], lon[idx], sog[idx], cog[idx]
-        hd, nv = heading[idx], nav[idx]
+        ts_a, src, stn = self._common(ts, station, stations, src_names)
         return pa.Table.from_arrays(
             [
-                pa.array(m_mmsi[idx], pa.uint32()),
-                ts,
-                pa.array(la, mask=np.isnan(la)),
-                pa.array(lo, mask=np.isnan(lo)),
-                pa.array(so, mask=np.isnan(so)),
-                pa.array(co, mask=np.isnan(co)),
-                pa.array(hd, mask=hd == 0xFFFF),
-                pa.array(nv, mask=nv == 0xFF),
-                pa.array(m_type[idx], pa.uint8()),
+                _num(mmsi, pa.uint32()),
+                ts_a,
+                _num(lat, pa.float64(), ~np.isnan(lat)),
+                _num(lon, pa.float64(), ~np.isnan(lon)),
+                _num(sog, pa.float32(), ~np.isnan(sog)),
+                _num(cog, pa.float32(), ~np.isnan(cog)),
+                _num(heading, pa.uint16(), heading != 0xFFFF),
+                _num(nav, pa.uint8(), nav != 0xFF),
+                _num(msg_type, pa.uint8()),
                 src,
                 stn,
             ],
@@ -371,7 +409,7 @@ class NmeaDecoder:
         stations: list[str],
         src_names: list[str],
     ) -> pa.Table:
-        ts, src, stn = self._common(o_msg, m_ts, m_station, stations, src_names)
+        ts, src, stn = self._common(m_ts[o_msg], m_station[o_msg], stations, src_names)
         payload = pa.LargeStringArray.from_buffers(
             len(o_msg), pa.py_buffer(o_off.astype(np.int64)), pa.py_buffer(o_bytes)
         ).cast(pa.string())
@@ -399,45 +437,35 @@ class NmeaDecoder:
         src_names: list[str],
     ) -> pa.Table:
         msg = c["msg"]
-        eta = c["eta"].astype(np.int64)
-        has_eta = (eta[:, 0] > 0) & (eta[:, 1] > 0)
-        digits = [eta[:, 0] // 10, eta[:, 0] % 10, None, eta[:, 1] // 10, eta[:, 1] % 10, None,
-                  eta[:, 2] // 10, eta[:, 2] % 10, None, eta[:, 3] // 10, eta[:, 3] % 10]  # fmt: skip
-        seps = {2: ord("-"), 5: ord("T"), 8: ord(":")}
-        eta_txt = np.empty((len(msg), 11), np.uint8)
-        for k, dg in enumerate(digits):
-            eta_txt[:, k] = seps[k] if dg is None else (48 + np.clip(dg, 0, 9))
-        eta_n = np.where(has_eta, 11, 0).astype(np.int32)
+        eta_txt, eta_n = K.eta_text(c["eta"])
 
         def build(sel: npt.NDArray[np.int64]) -> pa.Table:
             m = msg[sel]
             types = m_type[m]
-            cls = pa.DictionaryArray.from_arrays(
-                pa.array(_CLASS_IDX[types], pa.int32()), pa.array(_CLASS_NAMES, pa.string())
-            ).cast(pa.string())
-            ts, src, stn = self._common(m, m_ts, m_station, stations, src_names)
+            cls = _CLASS_ARR.take(_num(_CLASS_IDX[types], pa.int32()))
+            ts, src, stn = self._common(m_ts[m], m_station[m], stations, src_names)
             imo, st, ln = c["imo"][sel], c["shiptype"][sel], c["len"][sel]
             bm, dr = c["beam"][sel], c["draught"][sel]
 
             def text(key: str) -> pa.Array:
                 mat, n = c[key]
-                return _strings(mat[sel], n[sel])
+                return _strings(mat, n, sel)
 
             return pa.Table.from_arrays(
                 [
-                    pa.array(m_mmsi[m], pa.uint32()),
+                    _num(m_mmsi[m], pa.uint32()),
                     ts,
-                    pa.array(imo, mask=imo == 0),
+                    _num(imo, pa.uint32(), imo != 0),
                     text("name"),
                     text("call"),
-                    pa.array(st.astype(np.uint8), mask=st == 0xFFFF),
-                    pa.array(ln, mask=np.isnan(ln)),
-                    pa.array(bm, mask=np.isnan(bm)),
-                    pa.array(dr, mask=np.isnan(dr)),
+                    _num(st.astype(np.uint8), pa.uint8(), st != 0xFFFF),
+                    _num(ln, pa.float32(), ~np.isnan(ln)),
+                    _num(bm, pa.float32(), ~np.isnan(bm)),
+                    _num(dr, pa.float32(), ~np.isnan(dr)),
                     text("dest"),
-                    _strings(eta_txt[sel], eta_n[sel]),
+                    _strings(eta_txt, eta_n, sel),
                     cls,
-                    pa.array(types, pa.uint8()),
+                    _num(types, pa.uint8()),
                     src,
                     stn,
                 ],
@@ -482,6 +510,7 @@ class NmeaDecoder:
 
 
 _CLASS_NAMES = ["", "A", "B", "AtoN"]
+_CLASS_ARR = pa.array(_CLASS_NAMES, pa.string())
 _CLASS_IDX = np.zeros(64, np.int32)
 for _t, _c in _CLASS.items():
     _CLASS_IDX[_t] = _CLASS_NAMES.index(_c)

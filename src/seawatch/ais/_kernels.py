@@ -225,7 +225,12 @@ def decode(
     num: npt.NDArray[np.int8],
     rtime: npt.NDArray[np.int64],
     rstation: npt.NDArray[np.int32],
+    default_ts: int,
 ) -> tuple:  # type: ignore[type-arg]
+    """Dearmour and extract fields; position rows come out compact (row ``i`` of ``p_*``).
+
+    ``default_ts`` is the time of messages that have none (``NO_TIME``: leave them null).
+    """
     nmsg = msg_off.shape[0] - 1
     # pre-pass: how many statics and how many bytes of "other" payloads
     nst = 0
@@ -240,7 +245,6 @@ def decode(
             for j in range(msg_off[m], msg_off[m + 1]):
                 nother_bytes += pay_b[msg_recs[j]] - pay_a[msg_recs[j]]
     m_status = np.zeros(nmsg, np.int8)
-    m_cat = np.zeros(nmsg, np.uint8)
     m_type = np.zeros(nmsg, np.uint8)
     m_mmsi = np.zeros(nmsg, np.uint32)
     m_ts = np.full(nmsg, NO_TIME, np.int64)
@@ -251,6 +255,11 @@ def decode(
     cog = np.full(nmsg, np.nan, np.float32)
     heading = np.full(nmsg, 0xFFFF, np.uint16)
     nav = np.full(nmsg, 0xFF, np.uint8)
+    p_mmsi = np.empty(nmsg, np.uint32)
+    p_ts = np.empty(nmsg, np.int64)
+    p_type = np.empty(nmsg, np.uint8)
+    p_station = np.empty(nmsg, np.int32)
+    npos = 0
     s_msg = np.empty(nst, np.int64)
     s_imo = np.zeros(nst, np.uint32)
     s_shiptype = np.full(nst, 0xFFFF, np.uint16)
@@ -323,10 +332,14 @@ def decode(
                 ts = rtime[r]
             if stn < 0 and rstation[r] >= 0:
                 stn = rstation[r]
+        if ts == NO_TIME:
+            ts = default_ts
         m_ts[m] = ts
         m_station[m] = stn
         m_type[m] = t
         mmsi = 0
+        cat = 0
+        ip = npos  # the position row, used when cat gets CAT_POSITION
         if st == 0:
             mmsi = _bits(sb, nch, 8, 30)
             m_mmsi[m] = mmsi
@@ -349,61 +362,61 @@ def decode(
                 if nbits < 137:
                     st = ST_PAYLOAD_LENGTH
                 else:
-                    m_cat[m] = CAT_POSITION
-                    nav[m] = _bits(sb, nch, 38, 4)
+                    cat = CAT_POSITION
+                    nav[ip] = _bits(sb, nch, 38, 4)
                     v = _bits(sb, nch, 50, 10)
                     if v != 1023:
-                        sog[m] = v / 10.0
+                        sog[ip] = v / 10.0
                     _set_lonlat(
-                        m, _sbits(sb, nch, 61, 28), _sbits(sb, nch, 89, 27), 600000.0, lon, lat
+                        ip, _sbits(sb, nch, 61, 28), _sbits(sb, nch, 89, 27), 600000.0, lon, lat
                     )
                     v = _bits(sb, nch, 116, 12)
                     if v < 3600:
-                        cog[m] = v / 10.0
+                        cog[ip] = v / 10.0
                     v = _bits(sb, nch, 128, 9)
                     if v < 360:
-                        heading[m] = v
+                        heading[ip] = v
             elif t == 4:
                 if nbits < 134:
                     st = ST_PAYLOAD_LENGTH
                 else:
-                    m_cat[m] = CAT_POSITION
+                    cat = CAT_POSITION
                     _set_lonlat(
-                        m, _sbits(sb, nch, 79, 28), _sbits(sb, nch, 107, 27), 600000.0, lon, lat
+                        ip, _sbits(sb, nch, 79, 28), _sbits(sb, nch, 107, 27), 600000.0, lon, lat
                     )
             elif t == 9:
                 if nbits < 128:
                     st = ST_PAYLOAD_LENGTH
                 else:
-                    m_cat[m] = CAT_POSITION
+                    cat = CAT_POSITION
                     v = _bits(sb, nch, 50, 10)
                     if v != 1023:
-                        sog[m] = v
+                        sog[ip] = v
                     _set_lonlat(
-                        m, _sbits(sb, nch, 61, 28), _sbits(sb, nch, 89, 27), 600000.0, lon, lat
+                        ip, _sbits(sb, nch, 61, 28), _sbits(sb, nch, 89, 27), 600000.0, lon, lat
                     )
                     v = _bits(sb, nch, 116, 12)
                     if v < 3600:
-                        cog[m] = v / 10.0
+                        cog[ip] = v / 10.0
             elif t == 18 or t == 19:
                 if nbits < (133 if t == 18 else 301):
                     st = ST_PAYLOAD_LENGTH
                 else:
-                    m_cat[m] = CAT_POSITION
+                    cat = CAT_POSITION
                     v = _bits(sb, nch, 46, 10)
                     if v != 1023:
-                        sog[m] = v / 10.0
+                        sog[ip] = v / 10.0
                     _set_lonlat(
-                        m, _sbits(sb, nch, 57, 28), _sbits(sb, nch, 85, 27), 600000.0, lon, lat
+                        ip, _sbits(sb, nch, 57, 28), _sbits(sb, nch, 85, 27), 600000.0, lon, lat
                     )
                     v = _bits(sb, nch, 112, 12)
                     if v < 3600:
-                        cog[m] = v / 10.0
+                        cog[ip] = v / 10.0
                     v = _bits(sb, nch, 124, 9)
                     if v < 360:
-                        heading[m] = v
+                        heading[ip] = v
                     if t == 19:
-                        m_cat[m] |= CAT_STATIC
+                        cat |= CAT_STATIC
                         s_msg[ist] = m
                         s_name_n[ist] = _text(sb, nch, nbits, 143, 20, s_name[ist], 0)
                         s_shiptype[ist] = _bits(sb, nch, 263, 8)
@@ -413,24 +426,24 @@ def decode(
                 if nbits < 94:
                     st = ST_PAYLOAD_LENGTH
                 else:
-                    m_cat[m] = CAT_POSITION
-                    nav[m] = _bits(sb, nch, 40, 4)
+                    cat = CAT_POSITION
+                    nav[ip] = _bits(sb, nch, 40, 4)
                     _set_lonlat(
-                        m, _sbits(sb, nch, 44, 18), _sbits(sb, nch, 62, 17), 600.0, lon, lat
+                        ip, _sbits(sb, nch, 44, 18), _sbits(sb, nch, 62, 17), 600.0, lon, lat
                     )
                     v = _bits(sb, nch, 79, 6)
                     if v != 63:
-                        sog[m] = v
+                        sog[ip] = v
                     v = _bits(sb, nch, 85, 9)
                     if v < 360:
-                        cog[m] = v
+                        cog[ip] = v
             elif t == 21:
                 if nbits < 249:
                     st = ST_PAYLOAD_LENGTH
                 else:
-                    m_cat[m] = CAT_POSITION | CAT_STATIC
+                    cat = CAT_POSITION | CAT_STATIC
                     _set_lonlat(
-                        m, _sbits(sb, nch, 164, 28), _sbits(sb, nch, 192, 27), 600000.0, lon, lat
+                        ip, _sbits(sb, nch, 164, 28), _sbits(sb, nch, 192, 27), 600000.0, lon, lat
                     )
                     s_msg[ist] = m
                     n = _text(sb, nch, nbits, 43, 20, s_name[ist], 0)
@@ -443,7 +456,7 @@ def decode(
                 if nbits < 420:
                     st = ST_PAYLOAD_LENGTH
                 else:
-                    m_cat[m] = CAT_STATIC
+                    cat = CAT_STATIC
                     s_msg[ist] = m
                     s_imo[ist] = _bits(sb, nch, 40, 30)
                     s_call_n[ist] = _text(sb, nch, nbits, 70, 7, s_call[ist], 0)
@@ -466,7 +479,7 @@ def decode(
                 elif nbits < (160 if part == 0 else 162):
                     st = ST_PAYLOAD_LENGTH
                 else:
-                    m_cat[m] = CAT_STATIC
+                    cat = CAT_STATIC
                     s_msg[ist] = m
                     s_part[ist] = part
                     if part == 0:
@@ -478,7 +491,7 @@ def decode(
                             _dims(sb, nch, 132, ist, s_len, s_beam)
                     ist += 1
             else:
-                m_cat[m] = CAT_OTHER
+                cat = CAT_OTHER
                 o_msg[iot] = m
                 o_fill[iot] = fill[last]
                 for j in range(a, b):
@@ -488,16 +501,26 @@ def decode(
                         ob += 1
                 iot += 1
                 o_off[iot] = ob
+        if cat & CAT_POSITION:
+            p_mmsi[ip] = mmsi
+            p_ts[ip] = ts
+            p_type[ip] = t
+            p_station[ip] = stn
+            npos += 1
         m_status[m] = st
         for j in range(a, b):
             status[msg_recs[j]] = ST_DECODED if st == 0 else st
     return (
         m_status,
-        m_cat,
         m_type,
         m_mmsi,
         m_ts,
         m_station,
+        npos,
+        p_mmsi,
+        p_ts,
+        p_type,
+        p_station,
         lat,
         lon,
         sog,
@@ -568,3 +591,66 @@ def join24(
         rest[j] = v
         j += 1  # noqa: SIM113 - numba loop over dict values
     return a_idx[:k], b_idx[:k], last[:k], np.sort(rest)
+
+
+_ETA_SEPS = np.array([ord("-"), ord("T"), ord(":")], np.uint8)
+
+
+@nb.njit(cache=True)
+def eta_text(eta: npt.NDArray[np.int16]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int32]]:
+    """``MM-DDTHH:MM`` rows from (month, day, hour, minute); length 0 when month or day is 0."""
+    n = eta.shape[0]
+    out = np.empty((n, 11), np.uint8)
+    length = np.zeros(n, np.int32)
+    for i in range(n):
+        for k in range(4):
+            v = int(eta[i, k])
+            out[i, 3 * k] = 48 + min(max(v // 10, 0), 9)
+            out[i, 3 * k + 1] = 48 + min(max(v % 10, 0), 9)
+            if k < 3:
+                out[i, 3 * k + 2] = _ETA_SEPS[k]
+        if eta[i, 0] > 0 and eta[i, 1] > 0:
+            length[i] = 11
+    return out, length
+
+
+@nb.njit(cache=True)
+def gather_rows(
+    mat: npt.NDArray[np.uint8], n: npt.NDArray[np.int32], sel: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
+    """Arrow string buffers (offsets, data) of rows ``sel`` of ``mat``, row r cut to ``n[r]``."""
+    offsets = np.zeros(sel.shape[0] + 1, np.int32)
+    total = 0
+    for i in range(sel.shape[0]):
+        total += n[sel[i]]
+        offsets[i + 1] = total
+    data = np.empty(total, np.uint8)
+    k = 0
+    for i in range(sel.shape[0]):
+        r = sel[i]
+        for j in range(n[r]):
+            data[k] = mat[r, j]
+            k += 1
+    return offsets, data
+
+
+@nb.njit(cache=True)
+def gather_spans(
+    buf: npt.NDArray[np.uint8], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8], bool]:
+    """Arrow string buffers (int64 offsets, data) of ``buf[start[i]:end[i]]``; True if all ASCII."""
+    offsets = np.zeros(start.shape[0] + 1, np.int64)
+    total = 0
+    for i in range(start.shape[0]):
+        total += end[i] - start[i]
+        offsets[i + 1] = total
+    data = np.empty(total, np.uint8)
+    k = 0
+    high = np.uint8(0)
+    for i in range(start.shape[0]):
+        for j in range(start[i], end[i]):
+            c = buf[j]
+            high |= c
+            data[k] = c
+            k += 1
+    return offsets, data, bool(high < 128)
