@@ -57,7 +57,7 @@ def test_map_shows_events_and_details(page: Any, server: str) -> None:
     target = page.evaluate(CLICK_TARGET_JS, "encounter")
     assert target is not None
     page.mouse.click(target["x"], target["y"])
-    page.wait_for_selector("#panel:not([hidden])", timeout=10_000)
+    page.wait_for_selector("#panel:not([hidden])", timeout=30_000)
     page.wait_for_function(
         "() => document.getElementById('track-note') && "
         "/points/.test(document.getElementById('track-note').textContent)",
@@ -77,7 +77,7 @@ def test_map_shows_events_and_details(page: Any, server: str) -> None:
 
     # the vessel panel: identity and timeline
     page.click("#panel a.vessel >> nth=0")
-    page.wait_for_selector("ol.timeline", timeout=10_000)
+    page.wait_for_selector("ol.timeline", timeout=30_000)
     panel = page.inner_text("#panel")
     assert "NORDIC STAR" in panel and "Timeline (2 events)" in panel
     assert "no hit" in panel and "ofac_sdn (2024-05-03)" in panel  # screened, with the list date
@@ -95,10 +95,17 @@ def test_shared_url_restores_the_view(page: Any, server: str) -> None:
     eid = page.evaluate(
         "() => fetch('/api/events?type=gap').then(r => r.json()).then(fc => fc.features[0].id)"
     )
+    # pasted into the open page (a hashchange): the event opens and the URL keeps the
+    # shared filters and event (the view's moveend must not write them away)
     page.goto(server + f"/#lon=-69&lat=14&z=6&type=gap,loitering&event={eid}")
+    page.wait_for_selector("#panel:not([hidden])", timeout=30_000)
+    page.wait_for_function(f"() => document.getElementById('panel').innerText.includes('{eid}')")
+    shared = page.evaluate("() => location.hash")
+    assert "type=gap,loitering" in shared and f"event={eid}" in shared, shared
+    # and opened afresh
     page.reload()
     page.wait_for_function("() => window.seawatch && window.seawatch.ready", timeout=60_000)
-    page.wait_for_selector("#panel:not([hidden])", timeout=10_000)
+    page.wait_for_selector("#panel:not([hidden])", timeout=30_000)
     assert eid in page.inner_text("#panel")
     assert page.evaluate("() => window.seawatch.eventsLoaded") == 3  # 1 gap + 2 loitering
     assert abs(page.evaluate("() => window.seawatch.map.getZoom()") - 6) < 0.01
@@ -149,7 +156,7 @@ def test_demo_store_map(page: Any, demo_server: str) -> None:
     pick = "interception"
     target = page.evaluate(CLICK_TARGET_JS, pick)
     page.mouse.click(target["x"], target["y"])
-    page.wait_for_selector("#panel:not([hidden])", timeout=10_000)
+    page.wait_for_selector("#panel:not([hidden])", timeout=30_000)
     page.wait_for_function(
         "() => document.getElementById('track-note') && "
         "!/loading/.test(document.getElementById('track-note').textContent)",
@@ -165,7 +172,7 @@ def test_demo_store_map(page: Any, demo_server: str) -> None:
         page.click("#panel-body ol.timeline a.event:text('interception')")
         page.wait_for_function(
             "() => /^interception/i.test(document.querySelector('#panel-body h2').textContent)",
-            timeout=10_000,
+            timeout=30_000,
         )
         page.wait_for_function(
             "() => document.getElementById('track-note') && "

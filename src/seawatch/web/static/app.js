@@ -415,13 +415,19 @@
   window.addEventListener("hashchange", () => {
     if (writing) return;
     const h = readHash();
-    // the view first: the handlers below write the hash from the map's view
-    const hasView = h.lon && h.lat && h.z;
-    if (hasView) map.jumpTo({ center: [parseFloat(h.lon), parseFloat(h.lat)], zoom: parseFloat(h.z) });
+    // the state first: jumpTo fires moveend at once, which writes the hash from the state
+    // (with the old state it would drop the shared filters and event from the URL)
     let changed = false;
     for (const k of FILTER_KEYS) if ((h[k] || "") !== state[k]) { state[k] = h[k] || ""; changed = true; }
+    const newEvent = h.event && h.event !== state.event ? h.event : "";
+    const newVessel = !h.event && h.vessel && h.vessel !== state.vessel ? h.vessel : "";
+    if (newEvent) { state.event = newEvent; state.vessel = ""; }
+    if (newVessel) { state.vessel = newVessel; state.event = ""; }
+    const hasView = h.lon && h.lat && h.z;
+    if (hasView) map.jumpTo({ center: [parseFloat(h.lon), parseFloat(h.lat)], zoom: parseFloat(h.z) });
     if (changed) { syncInputs(); renderLegend(); loadEvents(); }
-    if (h.event && h.event !== state.event) selectEvent(h.event, !hasView);
+    if (newEvent) selectEvent(newEvent, !hasView);
+    else if (newVessel) selectVessel(parseInt(newVessel, 10));
   });
 
   async function loadBasemap() {
