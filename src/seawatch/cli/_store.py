@@ -37,6 +37,18 @@ Formats (detected from content, or --format): nmea (plain, .gz, .bz2, .zst), noa
 columns found by name or --columns), parquet. Re-ingesting a file adds nothing.
 """
 
+_VESSEL_EPILOG = """
+Examples:
+
+  seawatch vessel 775100201 --store /tmp/demo
+
+  seawatch vessel 775100201 --format json | jq .sanctions
+
+Sanctions status screens every name and IMO number the vessel broadcast, and its MMSI,
+against the bundled OFAC SDN vessel list (dated; later designations are missing) and the
+store's own lists (seawatch watchlist add).
+"""
+
 _QUERY_EPILOG = """
 Views: positions, statics, vessels, rejects, others, events. The connection is read-only:
 only SELECT (WITH, DESCRIBE, SHOW) and EXPLAIN run; COPY, INSERT, ATTACH ... fail.
@@ -408,4 +420,4 @@ def register(app: typer.Typer) -> None:
     """Add ``ingest``, ``query`` and ``vessel``."""
     app.command("ingest", epilog=_INGEST_EPILOG)(ingest_command)
     app.command("query", epilog=_QUERY_EPILOG)(query_command)
-    app.command("vessel")(vessel_command)
+    app.command("vessel", epilog=_VESSEL_EPILOG)(vessel_command)

@@ -50,6 +50,12 @@ _FILE_ARG = typer.Argument(
 
 watchlist_app = typer.Typer(
     help="Watchlists: the bundled OFAC SDN vessel list and your own lists.",
+    epilog=(
+        "Examples:\n\n"
+        "  seawatch watchlist list\n\n"
+        "  seawatch watchlist add fleet.csv --name my_fleet\n\n"
+        "  seawatch watchlist screen --store /tmp/demo"
+    ),
     no_args_is_help=True,
 )
 
