@@ -234,6 +234,7 @@ def decode(
     nmsg = msg_off.shape[0] - 1
     # pre-pass: how many statics and how many bytes of "other" payloads
     nst = 0
+    nother = 0
     nother_bytes = 0
     for m in range(nmsg):
         r0 = msg_recs[msg_off[m]]
@@ -242,19 +243,22 @@ def decode(
         if t == 5 or t == 19 or t == 21 or t == 24:
             nst += 1
         elif not (t == 1 or t == 2 or t == 3 or t == 4 or t == 9 or t == 18 or t == 27):
+            nother += 1
             for j in range(msg_off[m], msg_off[m + 1]):
                 nother_bytes += pay_b[msg_recs[j]] - pay_a[msg_recs[j]]
-    m_status = np.zeros(nmsg, np.int8)
-    m_type = np.zeros(nmsg, np.uint8)
-    m_mmsi = np.zeros(nmsg, np.uint32)
-    m_ts = np.full(nmsg, NO_TIME, np.int64)
-    m_station = np.full(nmsg, -1, np.int32)
-    lat = np.full(nmsg, np.nan, np.float64)
-    lon = np.full(nmsg, np.nan, np.float64)
-    sog = np.full(nmsg, np.nan, np.float32)
-    cog = np.full(nmsg, np.nan, np.float32)
-    heading = np.full(nmsg, 0xFFFF, np.uint16)
-    nav = np.full(nmsg, 0xFF, np.uint8)
+    # every row of these is written (no fill pass over fresh memory); the position columns are
+    # reset row by row, as the rows are used
+    m_status = np.empty(nmsg, np.int8)
+    m_type = np.empty(nmsg, np.uint8)
+    m_mmsi = np.empty(nmsg, np.uint32)
+    m_ts = np.empty(nmsg, np.int64)
+    m_station = np.empty(nmsg, np.int32)
+    lat = np.empty(nmsg, np.float64)
+    lon = np.empty(nmsg, np.float64)
+    sog = np.empty(nmsg, np.float32)
+    cog = np.empty(nmsg, np.float32)
+    heading = np.empty(nmsg, np.uint16)
+    nav = np.empty(nmsg, np.uint8)
     p_mmsi = np.empty(nmsg, np.uint32)
     p_ts = np.empty(nmsg, np.int64)
     p_type = np.empty(nmsg, np.uint8)
@@ -274,10 +278,10 @@ def decode(
     s_call_n = np.zeros(nst, np.int32)
     s_dest = np.zeros((nst, DEST_W), np.uint8)
     s_dest_n = np.zeros(nst, np.int32)
-    o_msg = np.empty(nmsg, np.int64)
-    o_fill = np.zeros(nmsg, np.uint8)
+    o_msg = np.empty(nother, np.int64)
+    o_fill = np.zeros(nother, np.uint8)
     o_bytes = np.empty(nother_bytes, np.uint8)
-    o_off = np.zeros(nmsg + 1, np.int64)
+    o_off = np.zeros(nother + 1, np.int64)
     sb = np.zeros(_MAX_CHARS // 10 + 4, np.int64)  # payload as 60-bit words
     ist = 0
     iot = 0
@@ -287,27 +291,42 @@ def decode(
         b = msg_off[m + 1]
         # dearmour all fragments
         nch = 0
-        bad = False
+        for j in range(a, b):
+            nch += pay_b[msg_recs[j]] - pay_a[msg_recs[j]]
+        bad = nch > _MAX_CHARS
         acc = np.int64(0)
         rem = 0  # characters in acc
         nw = 0  # full words written
+        seen = np.uint8(0)  # OR of the six-bit values: 255 (bit 7) marks a bad character
         for j in range(a, b):
+            if bad:
+                break
             r = msg_recs[j]
-            for i in range(pay_a[r], pay_b[r]):
+            i = pay_a[r]
+            e = pay_b[r]
+            while i < e:
+                if rem == 0 and e - i >= 10:  # ten characters, one word, no branches
+                    w = np.int64(0)
+                    for q in range(10):
+                        v = _ARMOUR[buf[i + q]]
+                        seen |= v
+                        w = (w << 6) | v
+                    sb[nw] = w
+                    nw += 1
+                    i += 10
+                    continue
                 v = _ARMOUR[buf[i]]
-                if v == 255 or nch >= _MAX_CHARS:
-                    bad = True
-                    break
+                seen |= v
                 acc = (acc << 6) | v
-                nch += 1
                 rem += 1
+                i += 1
                 if rem == 10:
                     sb[nw] = acc
                     nw += 1
                     acc = np.int64(0)
                     rem = 0
-            if bad:
-                break
+            if seen & 0x80:
+                bad = True
         sb[nw] = acc << (6 * (10 - rem)) if rem else np.int64(0)
         sb[nw + 1] = 0
         sb[nw + 2] = 0
@@ -340,9 +359,14 @@ def decode(
         mmsi = 0
         cat = 0
         ip = npos  # the position row, used when cat gets CAT_POSITION
+        lat[ip] = np.nan
+        lon[ip] = np.nan
+        sog[ip] = np.nan
+        cog[ip] = np.nan
+        heading[ip] = 0xFFFF
+        nav[ip] = 0xFF
         if st == 0:
             mmsi = _bits(sb, nch, 8, 30)
-            m_mmsi[m] = mmsi
             if mmsi == 0 and (
                 t == 1
                 or t == 2
@@ -508,6 +532,7 @@ def decode(
             p_station[ip] = stn
             npos += 1
         m_status[m] = st
+        m_mmsi[m] = mmsi
         for j in range(a, b):
             status[msg_recs[j]] = ST_DECODED if st == 0 else st
     return (
