@@ -19,7 +19,10 @@ The rule applies within one UTC day partition: two copies of a message on either
 midnight (e.g. 23:59:59 and 00:00:02) are both kept.
 
 The merge runs in DuckDB with a memory limit and a spill directory, so memory is bounded
-whatever the size of the day partition.
+whatever the size of the day partition. Positions, the bulk of every store, are read by
+DuckDB one MMSI range at a time and sorted and de-duplicated in Arrow and numba
+(:func:`seawatch.store._dedup.merge_positions`, the same result as :func:`merge_sql`, which
+it falls back to for data it cannot guarantee that for).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import pyarrow as pa
 
 from seawatch import schema as sw_schema
 from seawatch._exceptions import StoreError
+from seawatch.store._dedup import merge_positions
 from seawatch.store._io import write_parquet_atomic
 
 DEDUP_KEYS: dict[str, tuple[str, ...]] = {
@@ -93,13 +97,7 @@ def merge_sql(
     (only rows with ``lo < mmsi <= hi`` when ``mmsi_range`` is given)."""
     cols = SCHEMAS[table].names
     select = ", ".join(_q(c) for c in cols)
-    src = f"read_parquet({_file_list(files)})"
-    lo, hi = mmsi_range
-    conds = ([f"mmsi > {int(lo)}"] if lo is not None else []) + (
-        [f"mmsi <= {int(hi)}"] if hi is not None else []
-    )
-    if conds:
-        src = f"(SELECT * FROM {src} WHERE {' AND '.join(conds)})"
+    src = _source_sql(files, mmsi_range)
     if table == "rejects":
         return f"SELECT {select} FROM {src} ORDER BY source, line_no, reason, raw"
     key = ", ".join(_q(c) for c in DEDUP_KEYS[table])
@@ -113,6 +111,17 @@ def merge_sql(
         f" FROM {src}) WHERE _gap_us IS NULL OR _gap_us > {window_us}"
         f" ORDER BY {order}"
     )
+
+
+def _source_sql(files: Sequence[Path], mmsi_range: tuple[int | None, int | None]) -> str:
+    src = f"read_parquet({_file_list(files)})"
+    lo, hi = mmsi_range
+    conds = ([f"mmsi > {int(lo)}"] if lo is not None else []) + (
+        [f"mmsi <= {int(hi)}"] if hi is not None else []
+    )
+    if conds:
+        src = f"(SELECT * FROM {src} WHERE {' AND '.join(conds)})"
+    return src
 
 
 def merge_connection(spill_dir: Path, *, memory_limit: str = "256MB") -> duckdb.DuckDBPyConnection:
@@ -161,6 +170,16 @@ def merge_files(
 
         def batches() -> Iterator[pa.RecordBatch]:
             for mmsi_range in ranges:
+                if table == "positions":
+                    select = ", ".join(_q(c) for c in SCHEMAS[table].names)
+                    rows = con.sql(
+                        f"SELECT {select} FROM {_source_sql(files, mmsi_range)}"
+                    ).to_arrow_table()
+                    merged = merge_positions(rows, window_us=round(window_s * 1_000_000))
+                    del rows
+                    if merged is not None:
+                        yield from merged.to_batches(_BATCH_ROWS)
+                        continue
                 sql = merge_sql(table, files, window_s=window_s, mmsi_range=mmsi_range)
                 reader = con.sql(sql).to_arrow_reader(_BATCH_ROWS)
                 if reader is None:
