@@ -99,11 +99,15 @@ def _slow_runs(
                 hi = k
             while hi + 1 < b and ts[hi + 1] - ts[k] <= window_us:
                 hi += 1
+            if use_sog and not math.isnan(sog[k]) and not sog[k] < max_speed_kn:
+                continue  # fast by its reported speed: slow[k] stays False, no distances
             back = math.inf
             fwd = math.inf
             if ts[k] > ts[lo]:
                 back = hav_m(lat[lo], lon[lo], lat[k], lon[k]) / ((ts[k] - ts[lo]) / 1e6)
-            if ts[hi] > ts[k]:
+            if back < thr_mps:
+                fwd = back  # min(back, fwd) < thr either way: skip the second distance
+            elif ts[hi] > ts[k]:
                 fwd = hav_m(lat[k], lon[k], lat[hi], lon[hi]) / ((ts[hi] - ts[k]) / 1e6)
             # a lone report (no window) gives no evidence of movement
             implied_slow = True if ts[hi] == ts[lo] else min(back, fwd) < thr_mps
