@@ -25,7 +25,7 @@ from seawatch.engine import (
     resolve_only,
     run_detectors,
 )
-from seawatch.engine._partition import coverage, shuffle
+from seawatch.engine._partition import coverage, mmsi_ranges, read_range, shuffle
 from seawatch.schema import EVENTS
 from seawatch.store import Store
 
@@ -126,3 +126,36 @@ def test_shuffle_and_coverage_match_the_python_definitions(
     got = coverage(files, cell_deg=1.0)
     expect = reception_density(small_store.positions(), cell_deg=1.0)
     assert got.equals(expect.sort_by([("cell_lat", "ascending"), ("cell_lon", "ascending")]))
+
+
+def test_mmsi_ranges_read_every_position_once(small_store: Store) -> None:
+    files = small_store.files("positions")
+    everything = small_store.positions()
+    for n in (1, 2, 3, 5, 50):
+        ranges = mmsi_ranges(files, n_buckets=n)
+        assert 1 <= len(ranges) <= n
+        assert ranges[0][0] is None and ranges[-1][1] is None
+        parts = [read_range(files, r) for r in ranges]
+        assert sum(p.num_rows for p in parts) == everything.num_rows
+        seen: set[int] = set()
+        for p in parts:
+            mmsi = set(p.column("mmsi").to_pylist())
+            assert not mmsi & seen  # whole vessels, each in one range
+            seen |= mmsi
+            m = np.asarray(p.column("mmsi").to_numpy(), np.int64)
+            t = np.asarray(p.column("ts").cast(pa.int64()).to_numpy(), np.int64)
+            assert ((np.diff(m) > 0) | ((np.diff(m) == 0) & (np.diff(t) >= 0))).all()
+
+
+def test_mmsi_ranges_from_row_group_statistics(tmp_path: Path) -> None:
+    mmsi = np.repeat(np.arange(1_000, 1_400, dtype=np.uint32), 50)  # 400 vessels, sorted
+    ts = pa.array(np.tile(np.arange(50, dtype=np.int64), 400) * 1_000_000).cast(
+        pa.timestamp("us", tz="UTC")
+    )
+    table = pa.table({"mmsi": mmsi, "ts": ts, "lat": np.zeros(len(mmsi))})
+    f = tmp_path / "day.parquet"
+    pq.write_table(table, f, row_group_size=500)  # 40 row groups of 10 vessels
+    ranges = mmsi_ranges([f], n_buckets=4)
+    assert len(ranges) == 4
+    sizes = [read_range([f], r, columns=("mmsi", "ts", "lat")).num_rows for r in ranges]
+    assert sum(sizes) == len(mmsi) and max(sizes) - min(sizes) <= 500

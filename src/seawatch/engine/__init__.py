@@ -1,7 +1,7 @@
 """The engine: runs the detectors over a store's partitions in bounded memory.
 
-``run_detectors(store, *, preset="default", only=None, workers=None, geo=None)`` shuffles
-positions into mmsi buckets (one UTC day in memory), runs the per-vessel kernels over whole
+``run_detectors(store, *, preset="default", only=None, workers=None, geo=None)`` splits
+positions into MMSI ranges read straight from the store (about ``bucket_rows`` each), runs the per-vessel kernels over whole
 vessels in a process pool, the encounter pair search as portable SQL in DuckDB one day at a
 time (encounters open at midnight carried into the next day), and replaces the events in
 the store. See :mod:`seawatch.engine._run` for the partitioning design.

@@ -1,4 +1,5 @@
-"""The work of one mmsi bucket: read its positions (all days), clean and segment them once,
+"""The work of one mmsi bucket (a range of MMSIs): read its positions (all days) from the
+store's files, clean and segment them once,
 run the per-vessel kernels, and resample to 10-minute slots for the pair step.
 
 Runs in a worker process; everything it receives and returns pickles (paths, parameter
@@ -14,10 +15,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from seawatch.detect import KERNELS, GeoContext, resolve_geo
-from seawatch.engine._partition import write_scratch
+from seawatch.engine._partition import MmsiRange, read_range, write_scratch
 from seawatch.schema import EVENTS, POSITIONS
 from seawatch.tracks import ResampleParams, prepare, resample
 
@@ -26,11 +26,13 @@ DAY_US = 86_400_000_000
 
 @dataclass(frozen=True, slots=True)
 class BucketTask:
-    """One bucket's inputs: its position files, the per-vessel detectors to run with their
-    parameters, and (when encounters are wanted) where to write its slots by day."""
+    """One bucket's inputs: the store's position files and the bucket's MMSI range, the
+    per-vessel detectors to run with their parameters, and (when encounters are wanted)
+    where to write its slots by day."""
 
     bucket: int
     files: tuple[Path, ...]
+    mmsi_range: MmsiRange
     detectors: tuple[tuple[str, Any], ...]
     resample: ResampleParams | None
     slots_dir: Path | None
@@ -49,18 +51,17 @@ class BucketResult:
     n_slots: int
 
 
-def read_bucket(files: tuple[Path, ...]) -> pa.Table:
-    """The bucket's positions (all days), in the columns the shuffle kept."""
+def read_bucket(files: tuple[Path, ...], mmsi_range: MmsiRange = (None, None)) -> pa.Table:
+    """The bucket's positions (all days), in the columns the kernels need."""
     if not files:
         return POSITIONS.empty_table()
-    tables = [pq.read_table(f) for f in files]
-    return pa.concat_tables(tables, promote_options="default")
+    return read_range(files, mmsi_range)
 
 
 def run_bucket(task: BucketTask) -> BucketResult:
     """Run one bucket (in a worker process or in-process)."""
     geo = resolve_geo(task.geo)
-    table = read_bucket(task.files)
+    table = read_bucket(task.files, task.mmsi_range)
     n = table.num_rows
     if n == 0:
         return BucketResult(task.bucket, EVENTS.empty_table(), (), 0, 0)

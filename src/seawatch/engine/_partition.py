@@ -1,14 +1,17 @@
-"""Partitioning: mmsi buckets, the one-pass shuffle of the store into them (DuckDB, streaming),
-and the reception-density grid the gap detector needs (over all vessels).
+"""Partitioning: MMSI ranges read straight from the store's sorted day files (what the local
+engine uses), the hash buckets and one-pass DuckDB shuffle into them (for stores whose files
+are not sorted by MMSI), and the reception-density grid the gap detector needs.
 
 Scratch files are uncompressed (Parquet for the buckets, Arrow IPC for slots and pairs):
 written and read back once on the same machine, no compression to pay for."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -20,6 +23,7 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from seawatch._exceptions import ParameterError
+from seawatch.schema import POSITIONS
 
 I64 = npt.NDArray[np.int64]
 
@@ -49,6 +53,127 @@ def plan_buckets(total_rows: int, *, bucket_rows: int, workers: int = 1) -> int:
     if total_rows > 0 and workers > 1:
         n = max(n, 2 * workers)
     return n
+
+
+MmsiRange = tuple[int | None, int | None]
+"""``(lo, hi)``: the MMSIs with ``lo < mmsi <= hi`` (None: unbounded)."""
+
+
+def in_range(mmsi: npt.NDArray[np.int64], rng: MmsiRange) -> npt.NDArray[np.bool_]:
+    """Which of ``mmsi`` lie in ``rng``."""
+    lo, hi = rng
+    ok = np.ones(len(mmsi), np.bool_)
+    if lo is not None:
+        ok &= mmsi > lo
+    if hi is not None:
+        ok &= mmsi <= hi
+    return ok
+
+
+def _range_overlaps(rng: MmsiRange, lo: int, hi: int) -> bool:
+    a, b = rng
+    return (a is None or hi > a) and (b is None or lo <= b)
+
+
+def mmsi_ranges(files: Iterable[Path], *, n_buckets: int) -> list[MmsiRange]:
+    """Split the MMSIs of the store's position files into at most ``n_buckets`` ranges of
+    about equal row counts (fewer when MMSIs are too few to split).
+
+    The store's files are sorted by MMSI in row groups of ~65k rows, so the row groups'
+    MMSI statistics place the bounds without reading data (a small store, or files without
+    statistics, have their MMSI column read). Any bounds give the same events: a range holds whole vessels."""
+    if n_buckets <= 1:
+        return [(None, None)]
+    paths = list(files)
+    weights: list[npt.NDArray[np.int64]] = []
+    counts: list[npt.NDArray[np.int64]] = []
+    maxes: list[int] = []
+    rows: list[int] = []
+    fine = True  # every row group has statistics and is small
+    for f in paths:
+        md = pq.read_metadata(f)
+        col = md.schema.to_arrow_schema().get_field_index("mmsi")
+        for i in range(md.num_row_groups):
+            rg = md.row_group(i)
+            st = rg.column(col).statistics
+            if st is None or not st.has_min_max or rg.num_rows > 100_000:
+                fine = False
+                break
+            maxes.append(int(st.max))
+            rows.append(rg.num_rows)
+        if not fine:
+            break
+    if fine and len(maxes) >= 8 * n_buckets:
+        weights.append(np.asarray(maxes, np.int64))
+        counts.append(np.asarray(rows, np.int64))
+    else:  # few or coarse row groups (a small store): count the MMSIs themselves
+        for f in paths:
+            m = pq.read_table(f, columns=["mmsi"]).column("mmsi").to_numpy()
+            u, c = np.unique(np.asarray(m, np.int64), return_counts=True)
+            weights.append(u.astype(np.int64))
+            counts.append(c.astype(np.int64))
+    if not weights:
+        return [(None, None)]
+    key = np.concatenate(weights)
+    cnt = np.concatenate(counts)
+    order = np.argsort(key, kind="stable")
+    key, cum = key[order], np.cumsum(cnt[order])
+    total = int(cum[-1])
+    targets = [total * k / n_buckets for k in range(1, n_buckets)]
+    pos = np.searchsorted(cum, targets, side="left")
+    bounds = sorted({int(key[min(i, len(key) - 1)]) for i in pos.tolist()})
+    bounds = [b for b in bounds if b < int(key[-1])]  # the last range keeps the top MMSI
+    edges: list[int | None] = [None, *bounds, None]
+    return list(itertools.pairwise(edges))
+
+
+def snapshot_files(files: Iterable[Path], out: Path) -> list[Path]:
+    """Hard links to ``files`` under ``out`` (same order), so that an ingest replacing a day
+    file while the workers read it cannot take it away (the link keeps the old file); the
+    original path where a link is impossible (another file system)."""
+    out.mkdir(parents=True, exist_ok=True)
+    linked: list[Path] = []
+    for i, f in enumerate(files):
+        target = out / f"{i:06d}.parquet"
+        try:
+            os.link(f, target)
+        except OSError:
+            linked.append(Path(f))
+            continue
+        linked.append(target)
+    return linked
+
+
+def read_range(
+    files: Iterable[Path], rng: MmsiRange, *, columns: Sequence[str] = COLUMNS
+) -> pa.Table:
+    """The positions of the MMSIs in ``rng`` from the store's files, only the row groups
+    whose MMSI statistics overlap it, in ``columns``, sorted by ``mmsi, ts`` (stable: rows of
+    one instant keep the store's order)."""
+    tables: list[pa.Table] = []
+    for f in files:
+        pf = pq.ParquetFile(f)
+        md = pf.metadata
+        col = pf.schema_arrow.get_field_index("mmsi")
+        groups: list[int] = []
+        for i in range(md.num_row_groups):
+            st = md.row_group(i).column(col).statistics
+            if st is None or not st.has_min_max or _range_overlaps(rng, int(st.min), int(st.max)):
+                groups.append(i)
+        if not groups:
+            continue
+        t = pf.read_row_groups(groups, columns=list(columns))
+        m = np.asarray(pc.cast(t.column("mmsi"), pa.int64()).to_numpy(), np.int64)
+        ok = in_range(m, rng)
+        tables.append(t if ok.all() else t.filter(pa.array(ok)))
+    if not tables:
+        return pa.schema([POSITIONS.field(c) for c in columns]).empty_table()
+    table = pa.concat_tables(tables, promote_options="default")
+    if len(tables) > 1 and table.num_rows > 1 and table.column("ts").null_count == 0:
+        m = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(), np.int64)
+        t_us = np.asarray(pc.cast(table.column("ts"), pa.int64()).to_numpy(), np.int64)
+        table = table.take(pa.array(np.lexsort((t_us, m))))
+    return table
 
 
 def count_rows(files: Iterable[Path]) -> int:

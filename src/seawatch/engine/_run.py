@@ -2,13 +2,14 @@
 
 Partitioning (DESIGN.md §5):
 
-1. **Shuffle**: one streaming DuckDB ``COPY ... PARTITION_BY`` over the store's position
-   files splits them into ``n`` mmsi buckets (``bucket_of``: a multiplicative hash of the
-   MMSI, modulo ``n``) in a scratch directory, reading only the columns the kernels need;
-   DuckDB's memory is capped (``memory_limit``) and it never holds the store. ``n`` comes
-   from the store's size (``bucket_rows`` positions per bucket), and is at least two per
-   worker; results never depend on it. A second scan counts positions per 1° cell over all
-   vessels (the reception grid of the gap detector).
+1. **Partition**: ``n`` MMSI ranges of about ``bucket_rows`` positions each (bounds from
+   the row-group statistics of the store's files, which are sorted by MMSI), at least two
+   per worker; results never depend on ``n``. Nothing is copied: each worker reads its
+   range from the store's day files (hard-linked into the scratch directory first, so a
+   concurrent ingest cannot delete them mid-run), only the row groups whose MMSI
+   statistics overlap it (an earlier version shuffled the store into hash buckets with DuckDB first, a full extra
+   write and read). A DuckDB scan counts positions per 1° cell over all vessels (the
+   reception grid of the gap detector).
 2. **Per-vessel work** (a process pool over buckets): a bucket holds *whole vessels over all
    days*, so per-vessel events of any length (a week in port, a 3-day gap) come out whole
    and exactly once with no halo at all. Each bucket is cleaned and segmented once, runs
@@ -57,9 +58,10 @@ from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket
 from seawatch.engine._partition import (
     count_rows,
     coverage,
+    mmsi_ranges,
     plan_buckets,
     read_scratch,
-    shuffle,
+    snapshot_files,
     write_scratch,
 )
 from seawatch.schema import EVENTS
@@ -113,7 +115,9 @@ class EngineStats:
     max_carried_pairs: int = 0
     n_events: int = 0
     seconds: dict[str, float] = dataclasses.field(default_factory=dict)
-    """Wall time of each stage: shuffle, vessels, pairs, interception, statics, write."""
+    """Wall time of each stage: shuffle (MMSI ranges and the coverage scan; the name is
+    kept from the DuckDB shuffle it replaced), vessels, pairs, interception, statics,
+    write."""
 
     def _lap(self, stage: str, t0: float) -> float:
         now = time.perf_counter()
@@ -174,10 +178,10 @@ def run_detectors(
 
     ``workers``: processes for the per-vessel step (None: one per CPU; 1: in-process).
     ``geo``: the geography (None: bundled; must pickle). ``bucket_rows``: positions per mmsi
-    bucket (bounds a worker's memory). ``scratch_dir``: where the shuffled positions and
-    slots go (a temporary directory, removed afterwards). ``progress(stage, done, total)``
-    is called as work completes. ``memory_limit`` caps DuckDB in the shuffle (a DuckDB size
-    string; it spills to ``scratch_dir`` beyond it). Returns the events (schema EVENTS), sorted.
+    bucket (bounds a worker's memory). ``scratch_dir``: where the links to the position
+    files, slots and pairs go (a temporary directory, removed afterwards). ``progress(stage, done, total)``
+    is called as work completes. ``memory_limit`` caps DuckDB in the coverage scan (a DuckDB
+    size string; it spills to ``scratch_dir`` beyond it). Returns the events (schema EVENTS), sorted.
     """
     params = preset_params(preset)
     selected = resolve_only(only)
@@ -201,9 +205,9 @@ def run_detectors(
     with tempfile.TemporaryDirectory(prefix="seawatch-engine-", dir=scratch_dir) as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        bucket_files = shuffle(
-            files, root / "positions", n_buckets=n_buckets, memory_limit=memory_limit
-        )
+        files = snapshot_files(files, root / "positions")
+        ranges = mmsi_ranges(files, n_buckets=n_buckets)
+        st.n_buckets = len(ranges)
         if progress is not None:
             progress("shuffle", total, total)
         cov_table = (
@@ -215,14 +219,15 @@ def run_detectors(
         tasks = [
             BucketTask(
                 bucket=k,
-                files=tuple(bucket_files[k]),
+                files=tuple(files),
+                mmsi_range=rng,
                 detectors=kernels,
                 resample=slot_params,
                 slots_dir=slots_dir,
                 geo=geo,
                 coverage=cov_table,
             )
-            for k in range(n_buckets)
+            for k, rng in enumerate(ranges)
         ]
         t0 = st._lap("shuffle", t0)
         results = _map_buckets(tasks, n_workers, progress)
