@@ -190,7 +190,7 @@ def _day_numbers(ts: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, Any]:
     return days
 
 
-_STAGE_BUFFER_ROWS = 1_000_000
+_STAGE_BUFFER_ROWS = 500_000
 """Rows the stager holds in memory (over all tables and days) before writing them out."""
 _STAGE_ROW_GROUP_ROWS = 16_384
 """Row groups of a staging file: each covers a narrow MMSI range (the file is sorted by

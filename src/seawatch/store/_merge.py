@@ -179,6 +179,8 @@ def merge_files(
                     del rows
                     if merged is not None:
                         yield from merged.to_batches(_BATCH_ROWS)
+                        del merged
+                        pa.default_memory_pool().release_unused()  # keep the peak flat
                         continue
                 sql = merge_sql(table, files, window_s=window_s, mmsi_range=mmsi_range)
                 reader = con.sql(sql).to_arrow_reader(_BATCH_ROWS)
