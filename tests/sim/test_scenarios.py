@@ -32,6 +32,7 @@ from seawatch.sim import (
 from seawatch.sim._track import haversine_m
 
 from . import geo_check
+from ._truth import truth_events as _events
 
 NAMES = scenario_names()
 SHORE_NM_POSITIVE = 40.0  # encounter/loitering positives: "far from land"
@@ -392,16 +393,6 @@ def _pair_state(sc: Scenario, ev: TruthEvent, step_s: float = 60.0) -> tuple[Any
     t = _grid(sc, ev, step_s)
     a, b = (tr[m].at(t) for m in ev.vessels[:2])
     return a, b, haversine_m(a.lat, a.lon, b.lat, b.lon)
-
-
-def _events(type_: str, negatives: bool = False) -> list[tuple[str, int]]:
-    out = []
-    for n in NAMES:
-        t = load_scenario(n).truth
-        assert t is not None
-        evs = t.negatives if negatives else t.events
-        out += [(n, i) for i, e in enumerate(evs) if e.type == type_]
-    return out
 
 
 @pytest.mark.parametrize(("name", "i"), _events("encounter"))

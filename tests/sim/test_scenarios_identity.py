@@ -18,19 +18,10 @@ from seawatch.sim import Scenario, TruthEvent, Vessel, load_scenario, scenario_n
 from seawatch.sim._track import destination, haversine_m
 
 from . import geo_check
+from ._truth import truth_events as _events
 
 NAMES = scenario_names()
 DATA = Path(__file__).resolve().parents[2] / "src" / "seawatch" / "data"
-
-
-def _events(type_: str, negatives: bool = False) -> list[tuple[str, int]]:
-    out = []
-    for n in NAMES:
-        t = load_scenario(n).truth
-        assert t is not None
-        evs = t.negatives if negatives else t.events
-        out += [(n, i) for i, e in enumerate(evs) if e.type == type_]
-    return out
 
 
 def _h(sc: Scenario, t: datetime) -> float:
