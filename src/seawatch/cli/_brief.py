@@ -13,11 +13,11 @@ if TYPE_CHECKING:
 ORDER = 0
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.1f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
+        return f"{value:.2f}" if column == "confidence" else f"{value:,.1f}"
     return str(value)
 
 
@@ -32,7 +32,7 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
     for col in cols:
         table.add_column(col, no_wrap=col not in ("vessels", "names"))
     for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in cols))
+        table.add_row(*(_cell(row.get(c), c) for c in cols))
     console.print(table)
 
 
