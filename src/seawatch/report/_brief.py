@@ -87,8 +87,6 @@ class Brief:
 
 
 def _iso(value: Any) -> Any:
-    if isinstance(value, str) and value.endswith("+00:00") and value[:4].isdigit():
-        return value[:-6] + "Z"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, date):
@@ -98,10 +96,6 @@ def _iso(value: Any) -> Any:
 
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(float(value), digits)
-
-
-def _records(table: pa.Table) -> list[dict[str, Any]]:
-    return [{k: _iso(v) for k, v in row.items()} for row in as_records(table)]
 
 
 def _who(mmsi: int, info: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -192,22 +186,22 @@ def brief(
         naval = naval.filter(pc.fill_null(pc.is_in(naval.column("flag"), wanted), False))
     out = Brief(
         regions=list(regions) if regions else None,
-        since=_iso(since) if not isinstance(since, str) else since,
-        until=_iso(until) if not isinstance(until, str) else until,
+        since=_iso(since),
+        until=_iso(until),
         country=country,
         flags=list(flags) if flags else None,
         groups=list(groups) if groups else None,
-        by_type=_records(summarize(in_regions, by="type")),
-        engagements_by_region=_records(
+        by_type=as_records(summarize(in_regions, by="type")),
+        engagements_by_region=as_records(
             summarize(engagements, by="region", types=list(ENGAGEMENT_TYPES))
         ),
-        engagements_by_flag=_records(
+        engagements_by_flag=as_records(
             summarize(engagements, by="flag", types=list(ENGAGEMENT_TYPES))
         ),
         engagements=_event_rows(
             engagements, info, ("interceptor", "target", "diversion", "closest_m", "min_dist_m")
         ),
-        naval_presence=_records(naval),
+        naval_presence=as_records(naval),
         dark_activity=_event_rows(
             of_type(in_regions, "gap"),
             info,

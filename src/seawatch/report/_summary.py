@@ -248,10 +248,13 @@ def split_csv(value: str | Iterable[str] | None) -> list[str] | None:
 
 
 def as_records(table: pa.Table) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts (dates as ISO strings)."""
+    """Rows as JSON-ready dicts (dates as ISO strings, times as ISO 8601 UTC with ``Z``)."""
     rows: list[dict[str, Any]] = table.to_pylist()
     for r in rows:
         for k, v in r.items():
-            if isinstance(v, date):
+            if isinstance(v, datetime):
+                utc = v.astimezone(UTC) if v.tzinfo else v
+                r[k] = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+            elif isinstance(v, date):
                 r[k] = v.isoformat()
     return rows
