@@ -443,8 +443,8 @@ def detect_command(
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=None if stage == "shuffle" else total)
-            if stage == "shuffle":
+                tasks[stage] = bar.add_task(stage, total=None if stage == "partition" else total)
+            if stage == "partition":
                 bar.advance(tasks[stage], done)
             else:
                 bar.update(tasks[stage], completed=done, total=total)

@@ -1,15 +1,15 @@
 """The engine: runs the detectors over a store's partitions in bounded memory.
 
 ``run_detectors(store, *, preset="default", only=None, workers=None, geo=None)`` splits
-positions into MMSI ranges read straight from the store (about ``bucket_rows`` each), runs the per-vessel kernels over whole
-vessels in a process pool, the encounter pair search as portable SQL in DuckDB one day at a
+positions into MMSI ranges read straight from the store (about ``bucket_rows`` each), runs
+the per-vessel kernels over whole vessels in a process pool, the encounter pair search as portable SQL in DuckDB one day at a
 time (encounters open at midnight carried into the next day), and replaces the events in
 the store. See :mod:`seawatch.engine._run` for the partitioning design.
 """
 
 from __future__ import annotations
 
-from seawatch.engine._partition import bucket_of, plan_buckets
+from seawatch.engine._partition import plan_buckets
 from seawatch.engine._run import (
     DETECTORS,
     EVENT_TYPES,
@@ -26,7 +26,6 @@ __all__ = [
     "EVENT_TYPES",
     "PRESETS",
     "EngineStats",
-    "bucket_of",
     "detector_types",
     "plan_buckets",
     "preset_params",

@@ -1,9 +1,8 @@
-"""Partitioning: MMSI ranges read straight from the store's sorted day files (what the local
-engine uses), the hash buckets and one-pass DuckDB shuffle into them (for stores whose files
-are not sorted by MMSI), and the reception-density grid the gap detector needs.
+"""Partitioning: MMSI ranges read straight from the store's day files (sorted by MMSI), and
+the reception-density grid the gap detector needs (over all vessels).
 
-Scratch files are uncompressed (Parquet for the buckets, Arrow IPC for slots and pairs):
-written and read back once on the same machine, no compression to pay for."""
+Scratch files (slots and pairs) are uncompressed Arrow IPC: written and read back once on
+the same machine, no compression to pay for."""
 
 from __future__ import annotations
 
@@ -29,18 +28,6 @@ I64 = npt.NDArray[np.int64]
 
 COLUMNS = ("mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status")
 """Position columns the kernels read (the rest stay in the store)."""
-
-_GOLDEN = np.uint64(2654435761)  # Knuth's multiplicative hash
-
-
-def bucket_of(mmsi: npt.ArrayLike, n_buckets: int) -> I64:
-    """Bucket of each MMSI: ``(mmsi * 2654435761 mod 2**32) mod n_buckets``.
-
-    The same in every process and run (Python's ``hash`` is not), spreads the MMSIs of one
-    country (same leading digits) and sequential MMSIs over all buckets."""
-    m = np.asarray(mmsi).astype(np.uint64)
-    h = (m * _GOLDEN) & np.uint64(0xFFFFFFFF)
-    return (h % np.uint64(n_buckets)).astype(np.int64)
 
 
 def plan_buckets(total_rows: int, *, bucket_rows: int, workers: int = 1) -> int:
@@ -81,7 +68,8 @@ def mmsi_ranges(files: Iterable[Path], *, n_buckets: int) -> list[MmsiRange]:
 
     The store's files are sorted by MMSI in row groups of ~65k rows, so the row groups'
     MMSI statistics place the bounds without reading data (a small store, or files without
-    statistics, have their MMSI column read). Any bounds give the same events: a range holds whole vessels."""
+    statistics, have their MMSI column read). Any bounds give the same events: a range
+    holds whole vessels."""
     if n_buckets <= 1:
         return [(None, None)]
     paths = list(files)
@@ -241,36 +229,6 @@ def coverage(
             "positions_per_day": pc.divide(pc.cast(cells.column("n"), pa.float64()), days),
         }
     )
-
-
-def shuffle(
-    files: Iterable[Path], out: Path, *, n_buckets: int, memory_limit: str | None = None
-) -> list[list[Path]]:
-    """Split the store's position files into ``n_buckets`` mmsi buckets (:func:`bucket_of`,
-    the same hash in SQL), written as Parquet under ``out/bucket=K/``; returns each bucket's
-    files. One streaming DuckDB ``COPY ... PARTITION_BY`` (parallel, memory bounded by
-    DuckDB's buffers, not by the store), reading only the :data:`COLUMNS` the kernels need."""
-    paths = list(files)
-    buckets: list[list[Path]] = [[] for _ in range(n_buckets)]
-    if not paths:
-        return buckets
-    out.mkdir(parents=True, exist_ok=True)
-    cols = ", ".join(COLUMNS)
-    target = str(out).replace("'", "''")
-    con = _connect(memory_limit)
-    try:
-        con.execute(
-            f"COPY (SELECT {cols}, "
-            f"((CAST(mmsi AS BIGINT) * 2654435761) % 4294967296) % {int(n_buckets)} AS bucket "
-            f"FROM read_parquet({_sql_files(paths)})) "
-            f"TO '{target}' (FORMAT parquet, PARTITION_BY (bucket), COMPRESSION uncompressed, "
-            "OVERWRITE_OR_IGNORE true)"
-        )
-    finally:
-        con.close()
-    for k in range(n_buckets):
-        buckets[k] = sorted((out / f"bucket={k}").glob("*.parquet"))
-    return buckets
 
 
 def write_scratch(table: pa.Table, path: Path) -> None:

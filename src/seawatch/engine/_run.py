@@ -7,9 +7,8 @@ Partitioning (DESIGN.md §5):
    per worker; results never depend on ``n``. Nothing is copied: each worker reads its
    range from the store's day files (hard-linked into the scratch directory first, so a
    concurrent ingest cannot delete them mid-run), only the row groups whose MMSI
-   statistics overlap it (an earlier version shuffled the store into hash buckets with DuckDB first, a full extra
-   write and read). A DuckDB scan counts positions per 1° cell over all vessels (the
-   reception grid of the gap detector).
+   statistics overlap it. A DuckDB scan counts positions per 1° cell over all vessels
+   (the reception grid of the gap detector).
 2. **Per-vessel work** (a process pool over buckets): a bucket holds *whole vessels over all
    days*, so per-vessel events of any length (a week in port, a 3-day gap) come out whole
    and exactly once with no halo at all. Each bucket is cleaned and segmented once, runs
@@ -115,9 +114,8 @@ class EngineStats:
     max_carried_pairs: int = 0
     n_events: int = 0
     seconds: dict[str, float] = dataclasses.field(default_factory=dict)
-    """Wall time of each stage: shuffle (MMSI ranges and the coverage scan; the name is
-    kept from the DuckDB shuffle it replaced), vessels, pairs, interception, statics,
-    write."""
+    """Wall time of each stage: partition (MMSI ranges and the coverage scan), vessels,
+    pairs, interception, statics, write."""
 
     def _lap(self, stage: str, t0: float) -> float:
         now = time.perf_counter()
@@ -179,9 +177,10 @@ def run_detectors(
     ``workers``: processes for the per-vessel step (None: one per CPU; 1: in-process).
     ``geo``: the geography (None: bundled; must pickle). ``bucket_rows``: positions per mmsi
     bucket (bounds a worker's memory). ``scratch_dir``: where the links to the position
-    files, slots and pairs go (a temporary directory, removed afterwards). ``progress(stage, done, total)``
-    is called as work completes. ``memory_limit`` caps DuckDB in the coverage scan (a DuckDB
-    size string; it spills to ``scratch_dir`` beyond it). Returns the events (schema EVENTS), sorted.
+    files, slots and pairs go (a temporary directory, removed afterwards).
+    ``progress(stage, done, total)`` is called as work completes. ``memory_limit`` caps
+    DuckDB in the coverage scan (a DuckDB size string; it spills to ``scratch_dir`` beyond
+    it). Returns the events (schema EVENTS), sorted.
     """
     params = preset_params(preset)
     selected = resolve_only(only)
@@ -209,7 +208,7 @@ def run_detectors(
         ranges = mmsi_ranges(files, n_buckets=n_buckets)
         st.n_buckets = len(ranges)
         if progress is not None:
-            progress("shuffle", total, total)
+            progress("partition", total, total)
         cov_table = (
             coverage(files, cell_deg=params["gap"].coverage_cell_deg, memory_limit=memory_limit)
             if "gap" in selected
@@ -229,7 +228,7 @@ def run_detectors(
             )
             for k, rng in enumerate(ranges)
         ]
-        t0 = st._lap("shuffle", t0)
+        t0 = st._lap("partition", t0)
         results = _map_buckets(tasks, n_workers, progress)
         t0 = st._lap("vessels", t0)
         st.n_slots = sum(r.n_slots for r in results)
