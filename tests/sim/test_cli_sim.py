@@ -122,9 +122,21 @@ def test_evaluate_needs_truth_or_suite() -> None:
 def test_evaluation_doc_is_generated_from_the_code() -> None:
     """docs/EVALUATION.md below its results is what render_markdown makes now
     (regenerate with ``seawatch evaluate --suite --out docs/EVALUATION.md``)."""
-    from seawatch.sim import render_markdown
+    from seawatch.sim import KEEP_BELOW, render_markdown
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "EVALUATION.md"
     fresh = render_markdown(None)
     tail = "## Matching rule"
-    assert doc.read_text(encoding="utf-8").split(tail, 1)[1] == fresh.split(tail, 1)[1]
+    generated = doc.read_text(encoding="utf-8").split(KEEP_BELOW, 1)[0]
+    assert generated.split(tail, 1)[1].rstrip("\n") == fresh.split(tail, 1)[1].rstrip("\n")
+
+
+def test_evaluate_out_keeps_the_hand_checked_sections(tmp_path: Path) -> None:
+    from seawatch.sim import KEEP_BELOW, merge_kept
+
+    previous = "# old\n\nstale results\n\n" + KEEP_BELOW + "\n\n## Real data\n\n| a |\n"
+    page = merge_kept("# Evaluation\n\nnew results\n", previous)
+    assert page.startswith("# Evaluation\n\nnew results")
+    assert "stale results" not in page
+    assert page.endswith(KEEP_BELOW + "\n\n## Real data\n\n| a |\n")
+    assert merge_kept("# fresh\n", "no marker here") == "# fresh\n"

@@ -155,7 +155,9 @@ def register(app: typer.Typer) -> None:
             )
             if out is not None:
                 out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(sim.render_markdown(result), encoding="utf-8")
+                previous = out.read_text(encoding="utf-8") if out.is_file() else None
+                page = sim.merge_kept(sim.render_markdown(result), previous)
+                out.write_text(page, encoding="utf-8")
                 typer.echo(f"wrote {out}", err=True)
             if fmt == "json":
                 typer.echo(json.dumps(result.to_dict(), indent=2))

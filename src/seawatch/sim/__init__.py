@@ -131,12 +131,13 @@ from seawatch.sim._scenario import (
     scenario_names,
 )
 from seawatch.sim._simulate import NOAA_COLUMNS, TRUE_POSITIONS, SimulationResult, simulate
-from seawatch.sim._suite import SuiteResult, render_markdown, run_suite
+from seawatch.sim._suite import KEEP_BELOW, SuiteResult, merge_kept, render_markdown, run_suite
 from seawatch.sim._track import State, Track, trajectories, vessel_tracks
 
 __all__ = [
     "IDENTITY_FIELDS",
     "INPUT_FORMATS",
+    "KEEP_BELOW",
     "NOAA_COLUMNS",
     "TRUE_POSITIONS",
     "Detection",
@@ -168,6 +169,7 @@ __all__ = [
     "evaluate",
     "load_scenario",
     "load_truth",
+    "merge_kept",
     "overlap_ratio",
     "parse_scenario",
     "render_markdown",

@@ -205,6 +205,19 @@ def _count(events: Sequence[Any]) -> list[tuple[Any, int]]:
     return list(seen.values())
 
 
+KEEP_BELOW = "<!-- Hand-checked sections below: `seawatch evaluate --out` keeps them as they are. -->"
+"""The marker in docs/EVALUATION.md after which the generator keeps the page's text: the
+real-data tables checked by hand and the measured curves that other commands write."""
+
+
+def merge_kept(fresh: str, previous: str | None) -> str:
+    """``fresh`` (a :func:`render_markdown` page) followed by everything from
+    :data:`KEEP_BELOW` on in ``previous`` (the page being replaced), if it has the marker."""
+    if previous is None or KEEP_BELOW not in previous:
+        return fresh
+    return fresh.rstrip("\n") + "\n\n" + KEEP_BELOW + previous.split(KEEP_BELOW, 1)[1]
+
+
 def render_markdown(
     result: SuiteResult | None,
     *,
