@@ -79,12 +79,24 @@ def _empty_select(sch: pa.Schema) -> str:
     return f"SELECT {cols} WHERE false"
 
 
-def _files_select(files: list[Path], sch: pa.Schema) -> str:
+def _files_select(files: list[Path], sch: pa.Schema, *, tolerant: bool = False) -> str:
+    """A SELECT of ``sch``'s columns over ``files``. ``tolerant``: columns added to the
+    schema later (absent from every file of an older store) read as NULL, and files that
+    differ read by column name."""
     if not files:
         return _empty_select(sch)
     listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-    cols = ", ".join(f'"{f.name}"' for f in sch)
-    return f"SELECT {cols} FROM read_parquet([{listing}])"
+    if not tolerant:
+        cols = ", ".join(f'"{f.name}"' for f in sch)
+        return f"SELECT {cols} FROM read_parquet([{listing}])"
+    import pyarrow.parquet as pq
+
+    present = {name for f in files for name in pq.read_schema(f).names}
+    cols = ", ".join(
+        f'"{f.name}"' if f.name in present else f'NULL::{_duck_type(f.type)} AS "{f.name}"'
+        for f in sch
+    )
+    return f"SELECT {cols} FROM read_parquet([{listing}], union_by_name = true)"
 
 
 def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
@@ -129,7 +141,8 @@ def read_only_connection(tables: dict[str, list[Path]]) -> duckdb.DuckDBPyConnec
     for name, sch in schemas.items():
         files = tables.get(name, [])
         allowed.extend(str(f) for f in files)
-        con.execute(f"CREATE VIEW {name} AS {_files_select(files, sch)}")
+        select = _files_select(files, sch, tolerant=name == "events")
+        con.execute(f"CREATE VIEW {name} AS {select}")
     _register_udfs(con)
     con.execute(f"CREATE VIEW vessels AS {VESSELS_SQL}")
     listing = ", ".join("'" + a.replace("'", "''") + "'" for a in allowed)
