@@ -321,7 +321,9 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         bbox: BboxQ = None,
         format: Literal["json", "csv"] = "json",
     ) -> Response:
-        """Event counts (events, distinct vessels, hours) grouped by the ``by`` keys."""
+        """Event counts (events, distinct vessels, hours, distinct incidents) grouped by the
+        ``by`` keys, and ``engagements``: the matching encounters and interceptions counted
+        as incidents (one engagement can include both), with the breakdown by kind."""
         keys = list(_split(by) or ())
         f = _filter(type, region, vessel, since, until, flag, group, bbox)
         rows = db.report(f, by=keys)
@@ -329,7 +331,7 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
             buf = io.StringIO()
             writer = csv.DictWriter(
                 buf,
-                fieldnames=[*keys, "n_events", "n_vessels", "duration_h"],
+                fieldnames=[*keys, "n_events", "n_vessels", "duration_h", "n_incidents"],
                 lineterminator="\n",
             )
             writer.writeheader()
@@ -339,7 +341,7 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
                 media_type="text/csv",
                 headers={"Content-Disposition": 'attachment; filename="seawatch-report.csv"'},
             )
-        return JSONResponse({"by": keys, "rows": rows})
+        return JSONResponse({"by": keys, "rows": rows, "engagements": db.engagements(f)})
 
     @app.get(
         "/api/presence",

@@ -18,7 +18,7 @@ import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -510,7 +510,9 @@ class Data:
     # ---- report --------------------------------------------------------------------
 
     def report(self, f: EventFilter, *, by: Sequence[str]) -> list[dict[str, Any]]:
-        """Event counts grouped by ``by`` (any of type, day, region, zone, flag, group)."""
+        """Event counts grouped by ``by`` (any of type, day, region, zone, flag, group):
+        ``n_events``, ``n_vessels``, ``duration_h`` and ``n_incidents`` (distinct incidents:
+        an interception and the encounter of the same pair at the same time count once)."""
         keys = {
             "type": "type",
             "day": 'CAST("start" AS DATE)',
@@ -526,15 +528,16 @@ class Data:
         select = ", ".join(f"{keys[b]} AS k{i}" for i, b in enumerate(by))
         group = ", ".join(f"k{i}" for i in range(len(by)))
         sql = f"""
-            WITH e AS (SELECT event_id, type, "start", region, zone, duration_h, vessels
+            WITH e AS (SELECT event_id, type, "start", region, zone, duration_h, vessels,
+                              coalesce(incident_id, event_id) AS incident
                        FROM _events {where}),
             u AS (SELECT e.*, x.vm, v.flag, v.ship_group
                   FROM e CROSS JOIN unnest(e.vessels) AS x(vm)
                   LEFT JOIN _vessels v ON v.mmsi = x.vm),
-            g AS (SELECT {select}, event_id, vm, duration_h FROM u),
+            g AS (SELECT {select}, event_id, incident, vm, duration_h FROM u),
             r AS (SELECT *, row_number() OVER (PARTITION BY {group}, event_id) AS rn FROM g)
             SELECT {group}, count(DISTINCT event_id), count(DISTINCT vm),
-                   sum(duration_h) FILTER (WHERE rn = 1)
+                   sum(duration_h) FILTER (WHERE rn = 1), count(DISTINCT incident)
             FROM r GROUP BY {group} ORDER BY {group}
         """
         with self._cursor() as cur:
@@ -548,8 +551,24 @@ class Data:
             item["n_events"] = int(r[len(by)])
             item["n_vessels"] = int(r[len(by) + 1])
             item["duration_h"] = _finite(r[len(by) + 2])
+            item["n_incidents"] = int(r[len(by) + 3])
             out.append(item)
         return out
+
+    def engagements(self, f: EventFilter) -> dict[str, int]:
+        """Engagements matching ``f`` counted as incidents, with the breakdown by kind
+        (:func:`seawatch.report.engagement_summary`, the brief's count)."""
+        from seawatch.report import ENGAGEMENT_TYPES, engagement_summary
+        from seawatch.schema import EVENTS
+
+        types = tuple(t for t in ENGAGEMENT_TYPES if f.types is None or t in f.types)
+        if not types:
+            return engagement_summary(EVENTS.empty_table())
+        where, args = self._where(replace(f, types=types))
+        cols = ", ".join(f'"{n}"' for n in EVENTS.names)
+        with self._cursor() as cur:
+            table = cur.sql(f"SELECT {cols} FROM _events {where}", params=args).to_arrow_table()
+        return engagement_summary(table)
 
     # ---- presence ------------------------------------------------------------------
 

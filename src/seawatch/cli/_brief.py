@@ -42,6 +42,42 @@ def _vessel_names(vessels: list[dict[str, Any]]) -> str:
     )
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 encounter``, ``2 encounters``; ``many`` for irregular plurals."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def headline(b: dict[str, Any]) -> str:
+    """The brief's counts in one sentence, each noun in the right number."""
+    c = b["counts"]
+    ranges = [
+        int(k[len("hours_") : -len("nm")])
+        for k in (b["naval_presence"][0] if b["naval_presence"] else {})
+        if k.startswith("hours_") and k.endswith("nm") and k[len("hours_") : -len("nm")].isdigit()
+    ]
+    widest = f"{max(ranges)} nm" if ranges else "range"
+    return (
+        f"{plural(c['engagements'], 'vessel engagement')} "
+        f"({c['encounters']:,} with an encounter, {c['interceptions']:,} with an interception); "
+        f"{plural(c['naval_vessels_near'], 'naval vessel')} within {widest} of {b['country']}; "
+        f"{plural(c['dark_gaps'], 'AIS gap')}; {plural(c['spoofing'], 'spoofing event')}; "
+        f"{plural(c['identity_changes'], 'identity change')}; "
+        f"{plural(c['watchlist_hits'], 'sanctions hit')}"
+    )
+
+
+_LEGEND_LABELS = (
+    ("engagements", "engagement"),
+    ("encounters", "encounter"),
+    ("interceptions", "interception"),
+    ("naval_vessels_near", "naval vessel"),
+    ("dark_gaps", "AIS gap"),
+    ("spoofing", "spoofing event"),
+    ("identity_changes", "identity change"),
+    ("watchlist_hits", "sanctions hit"),
+)
+
+
 def print_brief(console: Console, b: dict[str, Any]) -> None:
     """The situation brief (:meth:`seawatch.report.Brief.to_dict`) as tables."""
     where = ", ".join(b["regions"] or ["everywhere"])
@@ -52,31 +88,39 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         if b.get(key)
     )
     console.print(f"[bold]Situation brief[/bold]: {where}, {when}" + (f" ({who})" if who else ""))
-    c = b["counts"]
-    console.print(
-        f"{c['engagements']} vessel engagements ({c['encounters']} encounters, "
-        f"{c['interceptions']} interceptions); {c['naval_vessels_near']} naval vessels within "
-        f"200 nm of {b['country']}; {c['dark_gaps']} AIS gaps; {c['spoofing']} spoofing; "
-        f"{c['watchlist_hits']} sanctions hits"
-    )
+    console.print(headline(b))
+    if b.get("scope"):
+        console.print(f"[dim]scope: {b['scope']}[/dim]")
+    legend = b.get("legend") or {}
+    if legend:
+        console.print("[bold]legend[/bold] (what each count counts):")
+        for key, label in _LEGEND_LABELS:
+            if key in legend:
+                console.print(f"  {label}: {legend[key]}")
     print_table(console, "events by type", b["by_type"], ["type", "events", "vessels", "hours"])
+    eng_cols = ["engagements", "encounters", "interceptions", "vessels", "hours"]
     print_table(
         console,
-        "engagements by region",
+        "engagements by region (incidents; one can include an encounter and an interception)",
         b["engagements_by_region"],
-        ["region", "type", "events", "vessels", "hours"],
+        ["region", *eng_cols],
     )
     print_table(
         console,
-        "engagements by flag",
+        "engagements by flag (an engagement counts under each flag among its vessels)",
         b["engagements_by_flag"],
-        ["flag", "type", "events", "vessels", "hours"],
+        ["flag", *eng_cols],
     )
     rows = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        {
+            **e,
+            "kinds": " + ".join(e["kinds"]),
+            "when": e["start"][:16].replace("T", " "),
+            "vessels": _vessel_names(e["vessels"]),
+        }
         for e in b["engagements"]
     ]
-    print_table(console, "engagements", rows, ["type", "when", "duration_h", "region", "vessels"])
+    print_table(console, "engagements", rows, ["kinds", "when", "duration_h", "region", "vessels"])
     pres = [
         {
             **p,
