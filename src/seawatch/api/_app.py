@@ -93,11 +93,15 @@ def _check_span(since: datetime | None, until: datetime | None) -> None:
 
 TypeQ = Annotated[str | None, Query(description="event types, comma-separated")]
 RegionQ = Annotated[str | None, Query(description="regions, comma-separated")]
+ZoneQ = Annotated[
+    str | None, Query(description="zones (VE-eez, VE-territorial ...), comma-separated")
+]
 SinceQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset)")]
 UntilQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset)")]
 FlagQ = Annotated[str | None, Query(description="ISO alpha-2 flags, comma-separated")]
 GroupQ = Annotated[
-    str | None, Query(description="ship groups (tanker, cargo ...), comma-separated")
+    str | None,
+    Query(description="ship groups or roles (tanker, military ...), comma-separated"),
 ]
 VesselQ = Annotated[int | None, Query(ge=0, le=MAX_MMSI, description="MMSI involved")]
 _NUM = r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
@@ -111,6 +115,7 @@ BboxQ = Annotated[
 
 
 def _filter(
+    db: Data,
     type: str | None,
     region: str | None,
     vessel: int | None,
@@ -119,18 +124,23 @@ def _filter(
     flag: str | None,
     group: str | None,
     bbox: str | None,
+    zone: str | None = None,
 ) -> EventFilter:
+    """The one validated filter (:class:`seawatch.report.EventFilter`): unknown values are
+    a 422 that lists the valid ones."""
     since_u, until_u = _utc(since), _utc(until)
     _check_span(since_u, until_u)
-    return EventFilter(
-        types=_split(type),
-        regions=_split(region),
-        vessel=vessel,
+    return EventFilter.build(
+        types=type,
+        regions=region,
+        zones=zone,
+        vessels=vessel,
         since=since_u,
         until=until_u,
-        flags=_split(flag),
-        groups=_split(group),
+        flags=flag,
+        groups=group,
         bbox=_bbox(bbox),
+        vocab=db.vocabulary(),
     )
 
 
@@ -206,11 +216,12 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         flag: FlagQ = None,
         group: GroupQ = None,
         bbox: BboxQ = None,
+        zone: ZoneQ = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> JSONResponse:
         """Events matching the filters, as a GeoJSON FeatureCollection ordered by start time."""
-        f = _filter(type, region, vessel, since, until, flag, group, bbox)
+        f = _filter(db, type, region, vessel, since, until, flag, group, bbox, zone)
         features, total = db.events(f, limit=limit, offset=offset)
         return JSONResponse(
             {
@@ -319,13 +330,14 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         flag: FlagQ = None,
         group: GroupQ = None,
         bbox: BboxQ = None,
+        zone: ZoneQ = None,
         format: Literal["json", "csv"] = "json",
     ) -> Response:
         """Event counts (events, distinct vessels, hours, distinct incidents) grouped by the
         ``by`` keys, and ``engagements``: the matching encounters and interceptions counted
         as incidents (one engagement can include both), with the breakdown by kind."""
         keys = list(_split(by) or ())
-        f = _filter(type, region, vessel, since, until, flag, group, bbox)
+        f = _filter(db, type, region, vessel, since, until, flag, group, bbox, zone)
         rows = db.report(f, by=keys)
         if format == "csv":
             buf = io.StringIO()
@@ -350,7 +362,9 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         responses={200: {"model": m.Presence}},
     )
     def get_presence(
-        country: Annotated[str, Query(pattern="^[A-Za-z]{2}$", description="ISO alpha-2")],
+        country: Annotated[
+            str, Query(max_length=100, description="ISO alpha-2 of a coast with bundled zones")
+        ],
         ranges_nm: Annotated[
             str,
             Query(
@@ -360,8 +374,8 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         ] = "12,24,200",
         since: SinceQ = None,
         until: UntilQ = None,
-        flag: Annotated[str | None, Query(max_length=2, description="ISO alpha-2")] = None,
-        group: Annotated[str | None, Query(max_length=40, description="ship group")] = None,
+        flag: FlagQ = None,
+        group: GroupQ = None,
         max_gap_h: Annotated[float, Query(gt=0, le=48)] = 1.0,
         by: Literal["vessel", "day"] = "vessel",
         limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
@@ -371,6 +385,7 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         since_u, until_u = _utc(since), _utc(until)
         _check_span(since_u, until_u)
         ranges = tuple(float(r) for r in ranges_nm.split(","))
+        f = EventFilter.build(flags=flag, groups=group, vocab=db.vocabulary())
         return JSONResponse(
             presence(
                 db,
@@ -378,8 +393,8 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
                 ranges_nm=ranges,
                 since=since_u,
                 until=until_u,
-                flag=flag or None,
-                group=group or None,
+                flags=f.flags,
+                groups=f.groups,
                 max_gap_h=max_gap_h,
                 by=by,
                 limit=limit,
@@ -402,12 +417,14 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
     ) -> Response:
         """The bundled zones (named regions, territorial seas, contiguous zones, EEZs) as
         GeoJSON, simplified to the level of ``detail``."""
-        countries = _split(country)
+        from seawatch.report import choose, vocabulary
+
+        vocab = vocabulary()  # the bundled zones only: this route serves those
         return _json_text(
             zones_geojson(
-                names=_split(name),
+                names=choose("zone", name, vocab.zones),
                 kinds=_split(kind),
-                countries=tuple(c.upper() for c in countries) if countries else None,
+                countries=choose("country", country, vocab.countries),
                 detail=detail,
             )
         )

@@ -18,7 +18,7 @@ import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import NotFoundError, ParameterError, StoreError
+from seawatch.report._query import EventFilter, Vocabulary, vocabulary
 
 __all__ = [
     "Data",
@@ -41,26 +42,6 @@ _EVENT_COLUMNS = (
     'event_id, type, "start", "end", vessels, lat, lon, duration_h, region, zone, '
     "confidence, details"
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EventFilter:
-    """Filters on events; every field is optional (``None`` means no filter).
-
-    Time filters select events that *overlap* ``[since, until)``: ``end > since``
-    and ``start < until``. ``bbox`` is ``(min_lon, min_lat, max_lon, max_lat)``; a
-    ``min_lon`` greater than ``max_lon`` crosses the antimeridian. ``flags`` and ``groups``
-    select events with a vessel that has one of the flags *and* one of the groups.
-    """
-
-    types: tuple[str, ...] | None = None
-    regions: tuple[str, ...] | None = None
-    vessel: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    flags: tuple[str, ...] | None = None
-    groups: tuple[str, ...] | None = None
-    bbox: tuple[float, float, float, float] | None = None
 
 
 def iso(ts: datetime | None) -> str | None:
@@ -234,9 +215,15 @@ class Data:
         if f.regions:
             clauses.append("region IN (SELECT unnest(?))")
             args.append(list(f.regions))
-        if f.vessel is not None:
-            clauses.append("_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi = ?)")
-            args.append(f.vessel)
+        if f.zones:
+            clauses.append("zone IN (SELECT unnest(?))")
+            args.append(list(f.zones))
+        if f.vessels:
+            clauses.append(
+                "_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi IN "
+                "(SELECT unnest(?::UINTEGER[])))"
+            )
+            args.append(list(f.vessels))
         if f.since is not None:
             clauses.append('"end" > ?')
             args.append(f.since)
@@ -329,6 +316,13 @@ class Data:
             for m in mmsis
         ]
         return feature
+
+    def vocabulary(self) -> Vocabulary:
+        """The valid filter values: the bundled ones plus the regions and zones of the
+        store's events (:func:`seawatch.report.vocabulary`)."""
+        with self._cursor() as cur:
+            table = cur.sql("SELECT DISTINCT region, zone FROM _events").to_arrow_table()
+        return vocabulary(table)
 
     def event_types(self) -> list[str]:
         """The distinct event types in the store."""

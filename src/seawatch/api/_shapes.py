@@ -228,8 +228,8 @@ def presence(
     ranges_nm: tuple[float, ...],
     since: datetime | None,
     until: datetime | None,
-    flag: str | None,
-    group: str | None,
+    flags: tuple[str, ...] | None,
+    groups: tuple[str, ...] | None,
     max_gap_h: float,
     by: str,
     limit: int,
@@ -243,13 +243,15 @@ def presence(
     from seawatch.report.presence import PresenceParams
     from seawatch.report.presence import presence as presence_kernel
 
+    from seawatch.report import check_country
+
     params = PresenceParams(
-        country=country.upper(),
+        country=check_country(country),
         ranges_nm=ranges_nm,
         max_gap_h=max_gap_h,
         by="day" if by == "day" else "vessel",
-        group=group,
-        flag=flag.upper() if flag else None,
+        groups=groups,
+        flags=flags,
     )
     zs = _geo("zones")()
     eez = f"{params.country}-eez"
@@ -257,11 +259,8 @@ def presence(
         raise NotFoundError(f"no bundled zones for country {params.country!r}")
     box = tuple(float(v) for v in shapely.bounds(zs.zone(eez).geometry).tolist())
     mmsis = None
-    if params.flag or params.group:
-        mmsis = data.mmsis_where(
-            flags=(params.flag,) if params.flag else None,
-            groups=(params.group,) if params.group else None,
-        )
+    if flags or groups:
+        mmsis = data.mmsis_where(flags=flags, groups=groups)
     positions = data.positions_in_box(
         (box[0], box[1], box[2], box[3]), since=since, until=until, mmsis=mmsis
     )

@@ -9,7 +9,8 @@ Conventions (STYLE.md §10): data on stdout, messages and progress on stderr;
 a :class:`seawatch.SeawatchError` becomes one red line on stderr and exit code 1.
 
 Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...);
-2 usage error (unknown option, bad value).
+2 usage error (unknown option, bad value, a filter value that does not exist: the
+message lists the valid ones).
 """
 
 from __future__ import annotations
@@ -21,16 +22,20 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from seawatch._exceptions import SeawatchError
+from seawatch._exceptions import FilterError, SeawatchError
 from seawatch._version import __version__
 
 
 class _Group(TyperGroup):
-    """Turns a :class:`SeawatchError` into one clear line and exit code 1, not a traceback."""
+    """Turns a :class:`SeawatchError` into one clear line and exit code 1, not a traceback;
+    a :class:`FilterError` (an unknown region, flag ...: a usage error) exits 2."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except FilterError as exc:
+            typer.secho(f"error: {exc}", err=True, fg="red")
+            raise typer.Exit(2) from exc
         except SeawatchError as exc:
             typer.secho(f"error: {exc}", err=True, fg="red")
             raise typer.Exit(1) from exc

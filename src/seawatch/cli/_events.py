@@ -138,7 +138,17 @@ TypeOption = typer.Option(
 )
 
 RegionOption = typer.Option(
-    None, "--region", help="Region(s), comma-separated.", show_default=False
+    None,
+    "--region",
+    help="Region(s), comma-separated (caribbean, eastern-pacific, gulf-of-mexico).",
+    show_default=False,
+)
+
+ZoneOption = typer.Option(
+    None,
+    "--zone",
+    help="Zone(s), comma-separated (VE-eez, VE-territorial, VE-contiguous ...).",
+    show_default=False,
 )
 
 SinceOption = typer.Option(None, "--since", help="ISO 8601 start (UTC).", show_default=False)
@@ -155,7 +165,8 @@ FlagOption = typer.Option(
 GroupOption = typer.Option(
     None,
     "--group",
-    help="Only events with a vessel of these ship group(s) (tanker, military ...).",
+    help="Only events with a vessel of these ship group(s) or role(s) (tanker, military, "
+    "law_enforcement, government ...), comma-separated.",
     show_default=False,
 )
 
@@ -164,14 +175,33 @@ GroupOption = typer.Option(
 # formatting
 
 
-def _check_groups(groups: list[str] | None) -> None:
-    from seawatch.ais.codes import SHIP_GROUPS
+def _event_filter(
+    target: Any,
+    *,
+    type_: str | None = None,
+    region: str | None = None,
+    zone: str | None = None,
+    vessel: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    flag: str | None = None,
+    group: str | None = None,
+) -> Any:
+    """The validated filter (:class:`seawatch.report.EventFilter`) over ``target``'s
+    vocabulary: an unknown value is a FilterError listing the valid ones (exit 2)."""
+    from seawatch.report import EventFilter, store_vocabulary
 
-    for g in groups or ():
-        if g.lower() not in SHIP_GROUPS:
-            raise typer.BadParameter(
-                f"--group: {g!r} is not one of {', '.join(SHIP_GROUPS)}", param_hint="--group"
-            )
+    return EventFilter.build(
+        types=type_,
+        regions=region,
+        zones=zone,
+        vessels=vessel,
+        since=since,
+        until=until,
+        flags=flag,
+        groups=group,
+        vocab=store_vocabulary(target),
+    )
 
 
 def iso_z(value: datetime) -> str:
@@ -472,27 +502,31 @@ def events_command(
     until: str | None = UntilOption,
     flag: str | None = FlagOption,
     group: str | None = GroupOption,
+    zone: str | None = ZoneOption,
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
 ) -> None:
-    """List events, filtered by type, region, vessel, flag, ship group and time."""
-    from seawatch.report import filter_events
+    """List events, filtered by type, region, zone, vessel, flag, ship group and time.
+
+    An unknown type, region, zone, flag or group is an error that lists the valid values.
+    """
     from seawatch.store import open_store
 
     _choice(fmt, EVENT_FORMATS, "--format")
     lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
-    flags, groups = _split(flag), _split(group)
-    _check_groups(groups)
     target = open_store(store_path(store))
-    table = target.events(vessel=vessel)
-    table = filter_events(
-        table,
-        regions=_split(region),
-        types=_split(type_),
+    f = _event_filter(
+        target,
+        type_=type_,
+        region=region,
+        zone=zone,
+        vessel=vessel,
         since=lo,
         until=hi,
-        flags=flags,
-        groups=groups,
-        vessels=target.vessels() if (flags or groups) else None,
+        flag=flag,
+        group=group,
+    )
+    table = f.apply(
+        target.events(vessel=vessel), vessels=target.vessels() if (f.flags or f.groups) else None
     )
     write_events(table, fmt)
 
@@ -523,23 +557,26 @@ def report_command(
     from seawatch.report import brief, report
     from seawatch.store import open_store
 
+    from seawatch.report import check_country
+
     if by is not None:
         _choice(by, REPORT_BY, "--by")
     _choice(fmt, REPORT_FORMATS, "--format")
     lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
-    flags, groups = _split(flag), _split(group)
-    _check_groups(groups)
     target = open_store(store_path(store))
+    f = _event_filter(
+        target, type_=type_, region=region, since=lo, until=hi, flag=flag, group=group
+    )
     if by is not None or fmt == "csv":
         table = report(
             target,
             by=by or "type",  # type: ignore[arg-type]
-            regions=_split(region),
-            types=_split(type_),
-            since=lo,
-            until=hi,
-            flags=flags,
-            groups=groups,
+            regions=f.regions,
+            types=f.types,
+            since=f.since,
+            until=f.until,
+            flags=f.flags,
+            groups=f.groups,
         )
         write_report(table, fmt)
         return
@@ -547,12 +584,12 @@ def report_command(
         raise typer.BadParameter("--type needs --by (the brief covers every type)")
     b = brief(
         target,
-        regions=_split(region),
-        since=lo,
-        until=hi,
-        country=country.upper(),
-        flags=flags,
-        groups=groups,
+        regions=f.regions,
+        since=f.since,
+        until=f.until,
+        country=check_country(country),
+        flags=f.flags,
+        groups=f.groups,
     ).to_dict()
     if fmt == "json":
         json.dump(b, sys.stdout, ensure_ascii=False, default=str)

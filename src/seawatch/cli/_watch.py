@@ -146,10 +146,13 @@ def presence_command(
         ..., "--country", help="ISO 3166 alpha-2 code of the coastal state (VE)."
     ),
     group: str | None = typer.Option(
-        None, "--group", help="Only this ship group (military, tanker, law_enforcement ...)."
+        None,
+        "--group",
+        help="Only these ship groups or roles, comma-separated (military, tanker, "
+        "law_enforcement, government ...).",
     ),
     flag: str | None = typer.Option(
-        None, "--flag", help="Only this flag (ISO alpha-2, from the MMSI)."
+        None, "--flag", help="Only these flags, comma-separated (ISO alpha-2, from the MMSI)."
     ),
     range_nm: str = typer.Option(
         "12,24,200", "--range-nm", help="Comma-separated distances from the coast in nm (<= 200)."
@@ -164,8 +167,13 @@ def presence_command(
     """Hours each vessel spent within given distances of a country's coast, and how close it came."""
     from seawatch._exceptions import ParameterError
     from seawatch.cli._store import write_table
+    from seawatch.report import EventFilter, check_country
     from seawatch.report.presence import PresenceParams, presence
     from seawatch.store import open_store
+
+    # one validated filter: unknown values are errors listing the valid ones (exit 2)
+    f = EventFilter.build(flags=flag, groups=group)
+    coast = check_country(country)
 
     try:
         ranges = tuple(float(r) for r in range_nm.split(",") if r.strip())
@@ -174,12 +182,12 @@ def presence_command(
     if by not in ("vessel", "day"):
         raise typer.BadParameter("choose vessel or day", param_hint="--by")
     params = PresenceParams(
-        country=country.upper(),
+        country=coast,
         ranges_nm=ranges,
         max_gap_h=max_gap_h,
         by="day" if by == "day" else "vessel",
-        group=group,
-        flag=flag.upper() if flag else None,
+        groups=f.groups,
+        flags=f.flags,
     )
     st = open_store(store_path(store))
     table = presence(

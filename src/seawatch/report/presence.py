@@ -65,6 +65,17 @@ class PresenceParams:
     """Only vessels of this ship group (``military``, ``tanker`` ...), from ``vessels``."""
     flag: str | None = None
     """Only vessels of this flag (ISO alpha-2, from the MMSI's MID)."""
+    groups: tuple[str, ...] | None = None
+    """Only vessels of one of these groups (with ``group``: of any of them)."""
+    flags: tuple[str, ...] | None = None
+    """Only vessels of one of these flags (with ``flag``: of any of them)."""
+
+    def wanted(self) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+        """The groups and the flags asked for (``group``/``groups``, ``flag``/``flags``
+        together), None where any is fine."""
+        groups = {*(self.groups or ()), *((self.group,) if self.group else ())}
+        flags = {*(self.flags or ()), *((self.flag,) if self.flag else ())}
+        return (frozenset(groups) or None, frozenset(flags) or None)
 
     def __post_init__(self) -> None:
         if len(self.country) != 2 or not self.country.isalpha():
@@ -104,10 +115,11 @@ def _filter_vessels(
                 info[m]["group"] = ship_group(row["ship_type"])
             if "name" in cols:
                 info[m]["name"] = row["name"]
+    groups, flags = p.wanted()
     keep = [
         m
         for m, i in info.items()
-        if (p.group is None or i["group"] == p.group) and (p.flag is None or i["flag"] == p.flag)
+        if (groups is None or i["group"] in groups) and (flags is None or i["flag"] in flags)
     ]
     table = positions.filter(
         pc.is_in(
