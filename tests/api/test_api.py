@@ -229,7 +229,14 @@ def test_report_csv(client: TestClient) -> None:
     assert r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     # n_incidents (issue #8): distinct incidents, an interception and its encounter once
-    assert rows[0].keys() == {"region", "type", "n_events", "n_vessels", "duration_h", "n_incidents"}
+    assert rows[0].keys() == {
+        "region",
+        "type",
+        "n_events",
+        "n_vessels",
+        "duration_h",
+        "n_incidents",
+    }
     assert sum(int(x["n_events"]) for x in rows) == len(EVENTS)
 
 

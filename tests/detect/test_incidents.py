@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +19,7 @@ H = 3_600_000_000
 T0 = int(datetime(2025, 12, 8, tzinfo=UTC).timestamp() * 1_000_000)
 
 
-def _events(rows: list[tuple[str, float, float, list[int]]]) -> pa.Table:
+def _events(rows: Sequence[tuple[str, float, float, list[int]]]) -> pa.Table:
     return build_events(
         types=[r[0] for r in rows],
         start_us=[T0 + round(r[1] * H) for r in rows],
@@ -103,12 +104,16 @@ def test_order_does_not_matter_and_old_tables_without_the_column_link() -> None:
     a = link_incidents(_events(rows))
     b = link_incidents(_events(rows[::-1]).drop_columns(["incident_id"]))
     assert b.schema.equals(EVENTS)
-    assert sorted(a.column("incident_id").to_pylist()) == sorted(b.column("incident_id").to_pylist())
+    assert sorted(a.column("incident_id").to_pylist()) == sorted(
+        b.column("incident_id").to_pylist()
+    )
 
 
 def test_null_incident_id_reads_as_the_event_itself() -> None:
     t = _events([("encounter", 0, 3, [1, 2])])
-    t = t.set_column(t.schema.get_field_index("incident_id"), "incident_id", pa.nulls(1, pa.string()))
+    t = t.set_column(
+        t.schema.get_field_index("incident_id"), "incident_id", pa.nulls(1, pa.string())
+    )
     assert incident_ids(t).to_pylist() == t.column("event_id").to_pylist()
 
 

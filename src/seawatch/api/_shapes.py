@@ -240,10 +240,9 @@ def presence(
     Only vessels with a position inside the bounding box of the country's EEZ are read,
     with their whole tracks in ``[since, until)`` (hours come from consecutive reports).
     """
+    from seawatch.report import check_country
     from seawatch.report.presence import PresenceParams
     from seawatch.report.presence import presence as presence_kernel
-
-    from seawatch.report import check_country
 
     params = PresenceParams(
         country=check_country(country),

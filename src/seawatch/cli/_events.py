@@ -554,10 +554,8 @@ def report_command(
 
     The brief: engagements, naval presence, dark activity, spoofing, sanctions hits.
     """
-    from seawatch.report import brief, report
+    from seawatch.report import brief, check_country, report
     from seawatch.store import open_store
-
-    from seawatch.report import check_country
 
     if by is not None:
         _choice(by, REPORT_BY, "--by")

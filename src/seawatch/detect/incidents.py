@@ -36,9 +36,7 @@ from seawatch.schema import EVENTS
 
 __all__ = ["INCIDENT_KINDS", "incident_ids", "link_incidents"]
 
-INCIDENT_KINDS: Mapping[str, str] = {
-    m.TYPE: m.INCIDENT_KIND for m in (_encounters, _interception)
-}
+INCIDENT_KINDS: Mapping[str, str] = {m.TYPE: m.INCIDENT_KIND for m in (_encounters, _interception)}
 """Event type -> incident kind, from each detector module's ``INCIDENT_KIND``."""
 
 
@@ -92,7 +90,9 @@ def link_incidents(
             _assign(group, ids, out)
     column = pa.array(out, pa.string())
     if "incident_id" in events.column_names:
-        return events.set_column(events.schema.get_field_index("incident_id"), "incident_id", column)
+        return events.set_column(
+            events.schema.get_field_index("incident_id"), "incident_id", column
+        )
     table = events.append_column(pa.field("incident_id", pa.string()), column)
     if all(name in table.column_names for name in EVENTS.names):
         return table.select(EVENTS.names)

@@ -4,6 +4,7 @@ and hours of presence near a country's coast (:mod:`seawatch.report.presence`)."
 from __future__ import annotations
 
 from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief, legend
+from seawatch.report._engagements import engagement_counts, engagement_summary, incidents
 from seawatch.report._query import (
     ROLE_GROUPS,
     EventFilter,
@@ -13,7 +14,6 @@ from seawatch.report._query import (
     store_vocabulary,
     vocabulary,
 )
-from seawatch.report._engagements import engagement_counts, engagement_summary, incidents
 from seawatch.report._summary import BY, By, as_records, filter_events, report, split_csv, summarize
 
 __all__ = [

@@ -187,8 +187,7 @@ def legend(
         f"{_g(max_range_nm)} nm of {country}'s coast",
         "dark_gaps": f"a vessel sent no position for at least {_g(gap['min_gap_h'])} h "
         "while away from port",
-        "spoofing": "one MMSI at positions no single vessel could join, "
-        "or a track across land",
+        "spoofing": "one MMSI at positions no single vessel could join, or a track across land",
         "identity_changes": "a change of a vessel's name, call sign, IMO, flag or type, or an "
         "IMO seen under several MMSIs",
         "watchlist_hits": "a vessel matching a sanctions or watch list entry (IMO, MMSI, or "

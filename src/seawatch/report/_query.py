@@ -194,9 +194,7 @@ def _utc(value: datetime | date | str | None, name: str) -> datetime | None:
 def _mmsis(values: int | str | Iterable[int | str] | None) -> tuple[int, ...] | None:
     if values is None:
         return None
-    items: list[Any] = (
-        [values] if isinstance(values, int | str) else list(values)  # type: ignore[arg-type]
-    )
+    items: list[Any] = [values] if isinstance(values, int | str) else list(values)
     out: list[int] = []
     for item in items:
         for part in str(item).split(","):
