@@ -101,3 +101,11 @@ def test_values_are_case_insensitive_and_multi_valued_everywhere(client: TestCli
     assert {r["mmsi"] for r in one} <= {r["mmsi"] for r in two}
     assert {r["mmsi"] for r in two} >= {311000001}
     assert client.get("/api/presence?country=ve&group=Cargo,tanker").status_code == 200
+
+
+def test_events_carry_their_incident_id(incident_client: TestClient) -> None:
+    fc = incident_client.get("/api/events?type=encounter,interception").json()
+    ids = {f["properties"]["type"]: f["properties"]["incident_id"] for f in fc["features"]}
+    assert ids["encounter"] == ids["interception"]
+    others = incident_client.get("/api/events?type=gap,loitering").json()["features"]
+    assert all(f["properties"]["incident_id"] == f["id"] for f in others)

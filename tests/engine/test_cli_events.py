@@ -36,7 +36,7 @@ def test_events_jsonl(detected: Store) -> None:
     assert len(rows) == detected.events().num_rows >= 5
     keys = {
         "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h", "region",
-        "zone", "confidence", "details",
+        "zone", "confidence", "details", "incident_id",  # incident_id: issue #8
     }  # fmt: skip
     for r in rows:
         assert set(r) == keys

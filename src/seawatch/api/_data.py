@@ -40,7 +40,7 @@ __all__ = [
 
 _EVENT_COLUMNS = (
     'event_id, type, "start", "end", vessels, lat, lon, duration_h, region, zone, '
-    "confidence, details"
+    "confidence, details, coalesce(incident_id, event_id)"
 )
 
 
@@ -75,7 +75,7 @@ def _first(rows: list[Any]) -> Any:
 
 
 def _event_feature(row: tuple[Any, ...]) -> dict[str, Any]:
-    (eid, typ, start, end, vessels, lat, lon, dur, region, zone, conf, details) = row
+    (eid, typ, start, end, vessels, lat, lon, dur, region, zone, conf, details, incident) = row
     lat, lon = _finite(lat), _finite(lon)
     geometry = (
         {"type": "Point", "coordinates": [lon, lat]}
@@ -99,6 +99,7 @@ def _event_feature(row: tuple[Any, ...]) -> dict[str, Any]:
             "zone": zone,
             "confidence": _finite(conf),
             "details": _details(details),
+            "incident_id": incident,
         },
     }
 

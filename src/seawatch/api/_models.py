@@ -33,6 +33,9 @@ class EventProperties(BaseModel):
     zone: str | None
     confidence: float | None
     details: Any = None
+    incident_id: str
+    """The incident the event describes (an interception and the encounter of the same pair
+    at the same time share it); the event's own id when nothing links to it."""
 
 
 class VesselBrief(BaseModel):

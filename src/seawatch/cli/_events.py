@@ -82,7 +82,9 @@ Examples:
   seawatch events --vessel 538007000 --format geojson > events.geojson
 
 jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z), vessels
-(list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object).
+(list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object),
+incident_id (shared by the events of one incident: an interception and the encounter of the
+same pair at the same time).
 csv: a header line, vessels separated by ';', details as JSON text. geojson: a
 FeatureCollection of Point features whose properties are the jsonl fields.
 --since/--until select events overlapping [since, until).
@@ -97,21 +99,28 @@ Examples:
 
   seawatch report --by flag --type encounter --format csv
 
-Without --by: the situation brief. Events by type; engagements (encounters and
-interceptions) by region and type, by flag and type, and one by one with their vessels;
-naval presence (ship group military) near --country's coast in hours within 12, 24 and
-200 nm and the closest approach; dark activity (AIS gaps); spoofing; identity changes;
-watchlist hits with the list and its date (these regardless of --region). --flag and
---group keep events with a vessel of those flags and groups.
+Without --by: the situation brief. Engagements (incidents of contact between vessels: an
+encounter and an interception of the same vessels overlapping in time are one engagement)
+with how many include an encounter and an interception, by region, by flag, and one by one
+with their vessels; naval presence (ship group military) near --country's coast in hours
+within 12, 24 and 200 nm and the closest approach; dark activity (AIS gaps); spoofing;
+identity changes; watchlist hits with the list and its date. A legend says what each count
+counts. --region narrows every section (naval presence and sanctions hits to the vessels'
+positions inside the regions). --flag and --group keep events with a vessel of those flags
+and groups. An unknown region, flag, group or country is an error (exit 2) that lists the
+valid values.
 
 --format json: one object with keys regions, since, until, country, flags, groups, counts
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
-identity_changes, watchlist_hits), by_type, engagements_by_region, engagements_by_flag
-(rows of type, region or flag, events, vessels, hours), engagements, dark_activity,
-spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
-region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group, imo], and their
-type's details), naval_presence (mmsi, name, flag, ship_group, hours_<r>nm, closest_nm,
-first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
+identity_changes, watchlist_hits), legend (what each count counts), scope, by_type (rows of
+type, events, vessels, hours), engagements_by_region and engagements_by_flag (rows of region
+or flag, engagements, encounters, interceptions, vessels, hours), engagements (one per
+incident: incident_id, type, kinds, event_ids, start, end, duration_h, region, zone, lat,
+lon, confidence, vessels [mmsi, name, flag, ship_group, imo], and the interception's and
+encounter's details), dark_activity, spoofing, identity_changes, watchlist_hits (events:
+event_id, type, start, end, duration_h, region, zone, lat, lon, confidence, vessels, and
+their type's details), naval_presence (mmsi, name, flag, ship_group, hours_<r>nm,
+closest_nm, first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
 
 With --by (and always with --format csv): counts only. Columns: the key (by flag, day or
 region, then type), events (distinct events), vessels (distinct MMSIs), hours (total
@@ -234,6 +243,7 @@ def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
                 "zone": row["zone"],
                 "confidence": _num(row["confidence"], 4),
                 "details": json.loads(details) if details else {},
+                "incident_id": row.get("incident_id") or row["event_id"],
             }
 
 
@@ -257,7 +267,7 @@ def write_events(table: pa.Table, fmt: str) -> None:
         writer = csv.writer(out, lineterminator="\n")
         names = [
             "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h",
-            "region", "zone", "confidence", "details",
+            "region", "zone", "confidence", "details", "incident_id",
         ]  # fmt: skip
         writer.writerow(names)
         for rec in event_records(table):

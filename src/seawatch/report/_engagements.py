@@ -132,8 +132,9 @@ def engagement_counts(events: pa.Table, *, by: str) -> list[dict[str, Any]]:
     out = []
     for k in sorted(rows, key=lambda x: (x is None, x or "")):
         r = rows[k]
+        hours = round(r.pop("hours"), 6)
         vessels = r.pop("_vessels")
-        out.append({**r, "vessels": len(vessels), "hours": round(r["hours"], 6)})
+        out.append({**r, "vessels": len(vessels), "hours": hours})
     return out
 
 
