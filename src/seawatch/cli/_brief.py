@@ -30,7 +30,7 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
         return
     table = Table(title=title, title_justify="left")
     for col in cols:
-        table.add_column(col, no_wrap=col not in ("vessels", "names"))
+        table.add_column(col, no_wrap=col not in ("vessels", "names", "kinds"))
     for row in rows:
         table.add_row(*(_cell(row.get(c), c) for c in cols))
     console.print(table)

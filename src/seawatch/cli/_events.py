@@ -495,7 +495,7 @@ def detect_command(
     counts: dict[str, int] = {}
     for t in events.column("type").to_pylist():
         counts[t] = counts.get(t, 0) + 1
-    summary = ", ".join(f"{n} {t}" for t, n in sorted(counts.items())) or "no events"
+    summary = ", ".join(f"{t}: {n:,}" for t, n in sorted(counts.items())) or "no events"
     err.print(
         f"{stats.n_positions:,} positions in {stats.n_buckets} bucket(s), preset {preset}: {summary}"
     )
