@@ -97,3 +97,30 @@ def test_times_and_vessels_are_checked() -> None:
         EventFilter.build(since="yesterday")
     with pytest.raises(FilterError, match="not an MMSI"):
         EventFilter.build(vessels="abc")
+
+
+class _EmptyStore:
+    """The least a report needs: no events, no vessels."""
+
+    def events(self) -> pa.Table:
+        from seawatch.schema import EVENTS
+
+        return EVENTS.empty_table()
+
+    def vessels(self) -> pa.Table:
+        return pa.table({"mmsi": pa.array([], pa.uint32())})
+
+    def positions(self, **kw: object) -> pa.Table:
+        raise AssertionError("validation comes first")
+
+
+def test_python_api_validates_too() -> None:
+    from seawatch.report import brief, report
+
+    with pytest.raises(FilterError, match="unknown region 'nowhere'"):
+        brief(_EmptyStore(), regions=["nowhere"])
+    with pytest.raises(FilterError, match="unknown country 'ZZ'"):
+        brief(_EmptyStore(), country="ZZ")
+    with pytest.raises(FilterError, match="unknown type 'encounters'"):
+        report(_EmptyStore(), types=["encounters"])
+    assert report(_EmptyStore(), types=["Encounter"]).num_rows == 0

@@ -28,6 +28,7 @@ from seawatch.report._engagements import (
     incident_record,
     incidents,
 )
+from seawatch.report._query import EventFilter, check_country, vocabulary
 from seawatch.report._summary import as_records, filter_events, summarize
 from seawatch.report.presence import PresenceParams, presence
 
@@ -234,6 +235,17 @@ def brief(
     :func:`~seawatch.report.filter_events`); naval presence is filtered by them too.
     """
     all_events = store.events()
+    # validated once (unknown values raise FilterError listing the valid ones), canonical
+    f = EventFilter.build(
+        regions=regions,
+        flags=flags,
+        groups=groups,
+        since=since,
+        until=until,
+        vocab=vocabulary(all_events),
+    )
+    regions, flags, groups = f.regions, f.flags, f.groups
+    country = check_country(country)
     vessels = store.vessels()
     info = {int(r["mmsi"]): r for r in vessels.to_pylist()}
     in_regions = filter_events(
