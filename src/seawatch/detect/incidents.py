@@ -61,16 +61,20 @@ def link_incidents(
     ``kinds``: event type -> incident kind (default :data:`INCIDENT_KINDS`).
     """
     kinds = INCIDENT_KINDS if kinds is None else kinds
-    ids = events.column("event_id").to_pylist()
-    out: list[str] = list(ids)
-    types = events.column("type").to_pylist()
-    rows = [i for i, t in enumerate(types) if t in kinds]
-    if rows:
-        starts = np.asarray(pc.cast(events.column("start"), pa.int64()).to_numpy(False), np.int64)
-        ends = np.asarray(pc.cast(events.column("end"), pa.int64()).to_numpy(False), np.int64)
-        vessels = events.column("vessels").to_pylist()
+    own = events.column("event_id").combine_chunks()
+    is_linkable = pc.fill_null(pc.is_in(events.column("type"), pa.array(sorted(kinds))), False)
+    rows = np.flatnonzero(np.asarray(is_linkable.to_numpy(zero_copy_only=False), np.bool_))
+    column: pa.Array = own
+    if len(rows) > 1:
+        sub = events.take(pa.array(rows))
+        ids = sub.column("event_id").to_pylist()
+        out: list[str] = list(ids)
+        types = sub.column("type").to_pylist()
+        starts = np.asarray(pc.cast(sub.column("start"), pa.int64()).to_numpy(False), np.int64)
+        ends = np.asarray(pc.cast(sub.column("end"), pa.int64()).to_numpy(False), np.int64)
+        vessels = sub.column("vessels").to_pylist()
         by_key: dict[tuple[str, tuple[int, ...]], list[int]] = {}
-        for i in rows:
+        for i in range(len(ids)):
             key = (kinds[types[i]], tuple(sorted({int(v) for v in vessels[i] or ()})))
             by_key.setdefault(key, []).append(i)
         for members in by_key.values():
@@ -88,7 +92,9 @@ def link_incidents(
                 _assign(group, ids, out)
                 group, reach = [i], ends[i]
             _assign(group, ids, out)
-    column = pa.array(out, pa.string())
+        mask = np.zeros(events.num_rows, np.bool_)
+        mask[rows] = True
+        column = pc.replace_with_mask(own, pa.array(mask), pa.array(out, pa.string()))
     if "incident_id" in events.column_names:
         return events.set_column(
             events.schema.get_field_index("incident_id"), "incident_id", column
