@@ -93,7 +93,7 @@ def test_demo_standoff_brief_matches_the_scenario_truth(
     by_region = {r["region"]: r["engagements"] for r in brief["engagements_by_region"]}
     assert by_region == {"caribbean": 2, "eastern-pacific": 2}  # was 3 and 3: double counted
     # every count says what it counts, with the detector's thresholds
-    assert set(brief["legend"]) == set(counts)
+    assert set(counts) <= set(brief["legend"])
     assert "500 m" in brief["legend"]["encounters"] and "2 h" in brief["legend"]["encounters"]
     assert "4 vessel engagements (4 with an encounter, 2 with an interception)" in printed
     assert "1 spoofing event;" in printed and "1 spoofing events" not in printed

@@ -76,6 +76,26 @@ _LEGEND_LABELS = (
     ("identity_changes", "identity change"),
     ("watchlist_hits", "sanctions hit"),
 )
+_COLUMN_LABELS = (
+    ("events", "events"),
+    ("vessels", "vessels"),
+    ("hours", "hours"),
+    ("hours_within", "hours_<r>nm"),
+    ("closest_nm", "closest_nm"),
+)
+
+
+def print_legend(console: Console, legend: dict[str, str]) -> None:
+    """What each count and column of the brief counts, once."""
+    if not legend:
+        return
+    console.print("[bold]legend[/bold] (what each count counts):")
+    for key, label in _LEGEND_LABELS:
+        if key in legend:
+            console.print(f"  {label}: {legend[key]}")
+    for key, label in _COLUMN_LABELS:
+        if key in legend:
+            console.print(f"  column {label}: {legend[key]}")
 
 
 def print_brief(console: Console, b: dict[str, Any]) -> None:
@@ -91,12 +111,6 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     console.print(headline(b))
     if b.get("scope"):
         console.print(f"[dim]scope: {b['scope']}[/dim]")
-    legend = b.get("legend") or {}
-    if legend:
-        console.print("[bold]legend[/bold] (what each count counts):")
-        for key, label in _LEGEND_LABELS:
-            if key in legend:
-                console.print(f"  {label}: {legend[key]}")
     print_table(console, "events by type", b["by_type"], ["type", "events", "vessels", "hours"])
     eng_cols = ["engagements", "encounters", "interceptions", "vessels", "hours"]
     print_table(
@@ -161,6 +175,7 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         for e in b["watchlist_hits"]
     ]
     print_table(console, "sanctions hits", hits, ["vessels", "entry", "list", "confidence"])
+    print_legend(console, b.get("legend") or {})
 
 
 def register(app: typer.Typer) -> None:

@@ -166,8 +166,9 @@ def _g(value: Any) -> str:
 def legend(
     events: pa.Table, *, country: str, naval_group: str, max_range_nm: float
 ) -> dict[str, str]:
-    """What each count of the brief counts (one sentence per ``counts`` key), with the
-    thresholds of the parameters the events were detected with."""
+    """What each count of the brief counts (one sentence per ``counts`` key, then per
+    table column: ``events``, ``vessels``, ``hours``, ``hours_within``, ``closest_nm``),
+    with the thresholds of the parameters the events were detected with."""
     enc = _params(events, "encounter", "encounter")
     icp = _params(events, "interception", "interception")
     gap = _params(events, "gap", "gap")
@@ -193,6 +194,15 @@ def legend(
         "IMO seen under several MMSIs",
         "watchlist_hits": "a vessel matching a sanctions or watch list entry (IMO, MMSI, or "
         "name and flag)",
+        # the columns of the tables
+        "events": "detected events, each counted once (an interception and the encounter "
+        "of the same pair are two events and one engagement)",
+        "vessels": "distinct vessels (MMSIs) in the row's events or engagements",
+        "hours": "total duration: of each event, or of each engagement from its first start "
+        "to its last end, counted once",
+        "hours_within": f"hours a vessel had positions within each distance of {country}'s "
+        "coast (intervals over the presence gap limit count for nothing)",
+        "closest_nm": f"the vessel's closest approach to {country}'s coast, in nautical miles",
     }
 
 
