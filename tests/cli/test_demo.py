@@ -179,3 +179,24 @@ def test_vessel_shows_sanctions_status(standoff: tuple[Store, dict[str, Any], An
     assert "sanctions: no hit (screened: ofac_sdn (2024-05-03))" in _run(
         "vessel", "369970581", "--store", root
     )
+
+
+def test_region_narrows_every_part_of_the_brief(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """Issue #8: --region narrows naval presence and sanctions hits too (before, the
+    Eastern Pacific brief listed the Caribbean warships and the Caribbean tankers' hits)."""
+    store, brief, _, _ = standoff
+    window = ["--since", "2025-12-08", "--until", "2025-12-11"]
+    args = ["report", "--store", str(store.root), *window, "--format", "json"]
+    pacific = json.loads(_run(*args, "--region", "Eastern-Pacific"))
+    assert pacific["regions"] == ["eastern-pacific"]
+    assert pacific["counts"]["naval_vessels_near"] == 0 and pacific["naval_presence"] == []
+    assert pacific["counts"]["watchlist_hits"] == 0
+    assert pacific["counts"]["engagements"] == 2 and pacific["counts"]["interceptions"] == 1
+    assert "narrowed" in pacific["scope"]
+    carib = json.loads(_run(*args, "--region", "caribbean"))
+    assert carib["counts"]["naval_vessels_near"] == brief["counts"]["naval_vessels_near"] == 3
+    assert carib["counts"]["watchlist_hits"] == brief["counts"]["watchlist_hits"] == 2
+    everywhere = json.loads(_run(*args))
+    assert everywhere["scope"] == "everywhere in the store"
