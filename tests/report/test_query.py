@@ -124,3 +124,29 @@ def test_python_api_validates_too() -> None:
     with pytest.raises(FilterError, match="unknown type 'encounters'"):
         report(_EmptyStore(), types=["encounters"])
     assert report(_EmptyStore(), types=["Encounter"]).num_rows == 0
+
+
+def test_plurals() -> None:
+    from seawatch.cli._brief import headline, plural
+
+    assert plural(1, "encounter") == "1 encounter" and plural(2, "encounter") == "2 encounters"
+    assert plural(0, "spoofing event") == "0 spoofing events"
+    b = {
+        "country": "VE",
+        "naval_presence": [{"hours_12nm": 1.0, "hours_200nm": 2.0}],
+        "counts": {
+            "engagements": 1,
+            "encounters": 1,
+            "interceptions": 1,
+            "naval_vessels_near": 1,
+            "dark_gaps": 1,
+            "spoofing": 1,
+            "identity_changes": 1,
+            "watchlist_hits": 1,
+        },
+    }
+    text = headline(b)
+    assert text == (
+        "1 vessel engagement (1 with an encounter, 1 with an interception); 1 naval vessel "
+        "within 200 nm of VE; 1 AIS gap; 1 spoofing event; 1 identity change; 1 sanctions hit"
+    )

@@ -314,7 +314,9 @@ def write_events(table: pa.Table, fmt: str) -> None:
     if fmt == "table":
         from rich.console import Console
 
-        Console(stderr=True).print(f"[dim]{table.num_rows:,} events[/dim]")
+        from seawatch.cli._brief import plural
+
+        Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'event')}[/dim]")
 
 
 def _records(table: pa.Table) -> list[dict[str, Any]]:

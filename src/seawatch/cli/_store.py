@@ -237,7 +237,9 @@ def write_table(table: pa.Table, fmt: str) -> None:
     for row in table.to_pylist():
         view.add_row(*[_cell(row[c]) for c in table.column_names])
     Console().print(view)
-    Console(stderr=True).print(f"[dim]{table.num_rows:,} rows[/dim]")
+    from seawatch.cli._brief import plural
+
+    Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'row')}[/dim]")
 
 
 _FORMATS = ("table", "csv", "json")

@@ -133,7 +133,7 @@
       renderTable(byRegion.rows);
       $("engagements").textContent = engagementsText(byRegion.engagements);
       const total = byRegion.rows.reduce((s, r) => s + r.n_events, 0);
-      $("status").textContent = `${fmtNum(total, 0)} events`;
+      $("status").textContent = plural(total, "event");
       document.body.dataset.ready = "1";
     } catch (e) {
       $("status").textContent = "error: " + e.message;
