@@ -133,7 +133,7 @@ def test_plurals() -> None:
     assert plural(0, "spoofing event") == "0 spoofing events"
     b = {
         "country": "VE",
-        "naval_presence": [{"hours_12nm": 1.0, "hours_200nm": 2.0}],
+        "ranges_nm": [12.0, 24.0, 200.0],
         "counts": {
             "engagements": 1,
             "encounters": 1,

@@ -50,12 +50,8 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 def headline(b: dict[str, Any]) -> str:
     """The brief's counts in one sentence, each noun in the right number."""
     c = b["counts"]
-    ranges = [
-        int(k[len("hours_") : -len("nm")])
-        for k in (b["naval_presence"][0] if b["naval_presence"] else {})
-        if k.startswith("hours_") and k.endswith("nm") and k[len("hours_") : -len("nm")].isdigit()
-    ]
-    widest = f"{max(ranges)} nm" if ranges else "range"
+    ranges = b.get("ranges_nm") or []
+    widest = f"{max(ranges):g} nm" if ranges else "range"
     return (
         f"{plural(c['engagements'], 'vessel engagement')} "
         f"({c['encounters']:,} with an encounter, {c['interceptions']:,} with an interception); "

@@ -72,6 +72,8 @@ class Brief:
     counts: dict[str, int] = field(default_factory=dict)
     legend: dict[str, str] = field(default_factory=dict)
     scope: str = ""
+    ranges_nm: list[float] = field(default_factory=list)
+    """The distances from ``country``'s coast that naval presence is measured in."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (times as ISO 8601 strings with ``Z``)."""
@@ -85,6 +87,7 @@ class Brief:
             "counts": self.counts,
             "legend": self.legend,
             "scope": self.scope,
+            "ranges_nm": self.ranges_nm,
             "by_type": self.by_type,
             "engagements_by_region": self.engagements_by_region,
             "engagements_by_flag": self.engagements_by_flag,
@@ -322,6 +325,7 @@ def brief(
             naval_group=naval_group,
             max_range_nm=max(presence_ranges_nm),
         ),
+        ranges_nm=sorted({float(r) for r in presence_ranges_nm}),
         scope=(
             "every section is narrowed to the regions: events by their position, naval "
             "presence to positions inside them, sanctions hits to vessels seen inside them"
