@@ -112,7 +112,7 @@ valid values.
 
 --format json: one object with keys regions, since, until, country, flags, groups, counts
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
-identity_changes, watchlist_hits), legend (what each count counts), scope, by_type (rows of
+identity_changes, watchlist_hits), legend (what each count counts), scope, ranges_nm, by_type (rows of
 type, events, vessels, hours), engagements_by_region and engagements_by_flag (rows of region
 or flag, engagements, encounters, interceptions, vessels, hours), engagements (one per
 incident: incident_id, type, kinds, event_ids, start, end, duration_h, region, zone, lat,
