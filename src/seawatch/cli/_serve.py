@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
-from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._common import StoreOption, ZonesOption, store_path, zone_file
 
 ORDER = 80
 
@@ -14,21 +15,63 @@ _EPILOG = """Examples:
 
   seawatch serve --store ./seawatch-data            # http://127.0.0.1:8000/
 
-  seawatch serve --port 9000 --host 0.0.0.0         # reachable from other machines
+  SEAWATCH_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))') \\
+  seawatch serve --host 0.0.0.0 --allowed-host maps.example.org
+
+Bound to anything but this machine (127.0.0.1, ::1, localhost) the server needs an access
+token (--token or $SEAWATCH_TOKEN, 16+ characters). Browsers open /?token=TOKEN once: the
+server answers with a redirect that drops the token from the address and sets it as an
+HttpOnly cookie for the map, the report page and their API calls; scripts send
+'Authorization: Bearer TOKEN'. Loopback serving needs no token unless one is given.
+
+Only requests that name this server in their Host header are answered (against DNS
+rebinding): localhost, 127.0.0.1, [::1], the --host name, IP addresses, and each
+--allowed-host (a name clients use to reach it; '*' turns the check off).
 
 The API is read-only; its OpenAPI schema is at /openapi.json. Nothing is loaded from the
 internet: the map draws the bundled land and zones with the bundled MapLibre GL JS.
 """
 
 
-def serve_store(root: Path, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API and the map over the store at ``root`` until interrupted."""
+_ALLOWED_HOST = typer.Option(
+    None,
+    "--allowed-host",
+    help="Another Host name the server answers to (repeatable; '*': any).",
+    show_default=False,
+)
+
+
+def serve_store(
+    root: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    token: str | None = None,
+    allowed_hosts: tuple[str, ...] = (),
+    zones: Path | None = None,
+) -> None:
+    """Serve the API and the map over the store at ``root`` until interrupted.
+
+    Raises ParameterError when ``host`` is not a loopback address and there is no ``token``.
+    """
     import uvicorn
 
+    from seawatch._exceptions import ParameterError
     from seawatch.api import create_app
+    from seawatch.api._guard import check_token, is_loopback
 
-    app_ = create_app(root)
-    typer.secho(f"seawatch: serving http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    if token is not None:
+        check_token(token)
+    elif not is_loopback(host):
+        raise ParameterError(
+            f"--host {host} exposes the API beyond this machine: give an access token "
+            "(--token or $SEAWATCH_TOKEN)"
+        )
+    app_ = create_app(root, host=host, allowed_hosts=allowed_hosts, token=token, zones=zones)
+    shown = f"[{host}]" if ":" in host else host
+    typer.secho(f"seawatch: serving http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
+    if token is not None:
+        typer.secho("seawatch: open /?token=<your token> once in the browser", err=True)
     uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)
 
 
@@ -42,8 +85,33 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option(
             "127.0.0.1",
             "--host",
-            help="Interface to bind (default: this machine only; 0.0.0.0 exposes it).",
+            help="Interface to bind (default: this machine only; 0.0.0.0 exposes it and "
+            "needs --token).",
         ),
+        token: str | None = typer.Option(
+            None,
+            "--token",
+            help="Access token every request must carry (default: $SEAWATCH_TOKEN; needed "
+            "for a non-loopback --host).",
+            show_default=False,
+        ),
+        allowed_host: list[str] | None = _ALLOWED_HOST,
+        zones: Path | None = ZonesOption,
     ) -> None:
         """Serve the read-only REST API and the map page (bound to 127.0.0.1 by default)."""
-        serve_store(store_path(store), host=host, port=port)
+        from seawatch._exceptions import ParameterError
+
+        if token is None:
+            token = os.environ.get("SEAWATCH_TOKEN") or None
+        try:
+            serve_store(
+                store_path(store),
+                host=host,
+                port=port,
+                token=token,
+                allowed_hosts=tuple(allowed_host or ()),
+                zones=zone_file(zones),
+            )
+        except ParameterError as exc:  # a usage error: exit 2
+            typer.secho(f"error: {exc}", err=True, fg="red")
+            raise typer.Exit(2) from exc
