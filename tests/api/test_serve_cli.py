@@ -165,3 +165,16 @@ def test_serve_help() -> None:
     r = CliRunner().invoke(app, ["serve", "--help"])
     assert r.exit_code == 0
     assert "127.0.0.1" in r.output
+
+
+def test_demo_serve_beyond_loopback_needs_a_token_before_any_work(
+    tmp_path: Path, calls: list[dict[str, Any]]
+) -> None:
+    store = tmp_path / "demo"
+    r = CliRunner().invoke(
+        app,
+        ["demo", "--store", str(store), "--serve", "--host", "0.0.0.0"],
+        env={"SEAWATCH_TOKEN": ""},
+    )
+    assert r.exit_code == 2 and "token" in r.output
+    assert not store.exists() and calls == []

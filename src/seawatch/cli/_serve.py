@@ -41,6 +41,30 @@ _ALLOWED_HOST = typer.Option(
 )
 
 
+def resolve_token(host: str, token: str | None) -> str | None:
+    """The access token: ``token``, else ``$SEAWATCH_TOKEN``, checked; ParameterError when
+    ``host`` is not a loopback address and there is none."""
+    from seawatch._exceptions import ParameterError
+    from seawatch.api._guard import check_token, is_loopback
+
+    if token is None:
+        token = os.environ.get("SEAWATCH_TOKEN") or None
+    if token is not None:
+        return check_token(token)
+    if not is_loopback(host):
+        raise ParameterError(
+            f"--host {host} exposes the API beyond this machine: give an access token "
+            "(--token or $SEAWATCH_TOKEN)"
+        )
+    return None
+
+
+def usage_exit(exc: Exception) -> typer.Exit:
+    """A usage error: one red line, exit 2."""
+    typer.secho(f"error: {exc}", err=True, fg="red")
+    return typer.Exit(2)
+
+
 def serve_store(
     root: Path,
     *,
@@ -52,21 +76,14 @@ def serve_store(
 ) -> None:
     """Serve the API and the map over the store at ``root`` until interrupted.
 
-    Raises ParameterError when ``host`` is not a loopback address and there is no ``token``.
+    ``token`` (else ``$SEAWATCH_TOKEN``) is required when ``host`` is not a loopback address
+    (ParameterError otherwise: see :func:`resolve_token`).
     """
     import uvicorn
 
-    from seawatch._exceptions import ParameterError
     from seawatch.api import create_app
-    from seawatch.api._guard import check_token, is_loopback
 
-    if token is not None:
-        check_token(token)
-    elif not is_loopback(host):
-        raise ParameterError(
-            f"--host {host} exposes the API beyond this machine: give an access token "
-            "(--token or $SEAWATCH_TOKEN)"
-        )
+    token = resolve_token(host, token)
     app_ = create_app(root, host=host, allowed_hosts=allowed_hosts, token=token, zones=zones)
     shown = f"[{host}]" if ":" in host else host
     typer.secho(f"seawatch: serving http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
@@ -101,17 +118,15 @@ def register(app: typer.Typer) -> None:
         """Serve the read-only REST API and the map page (bound to 127.0.0.1 by default)."""
         from seawatch._exceptions import ParameterError
 
-        if token is None:
-            token = os.environ.get("SEAWATCH_TOKEN") or None
         try:
-            serve_store(
-                store_path(store),
-                host=host,
-                port=port,
-                token=token,
-                allowed_hosts=tuple(allowed_host or ()),
-                zones=zone_file(zones),
-            )
-        except ParameterError as exc:  # a usage error: exit 2
-            typer.secho(f"error: {exc}", err=True, fg="red")
-            raise typer.Exit(2) from exc
+            token = resolve_token(host, token)
+        except ParameterError as exc:
+            raise usage_exit(exc) from exc
+        serve_store(
+            store_path(store),
+            host=host,
+            port=port,
+            token=token,
+            allowed_hosts=tuple(allowed_host or ()),
+            zones=zone_file(zones),
+        )
