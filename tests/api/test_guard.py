@@ -4,6 +4,7 @@ bounded list parameters, and the access token for non-loopback serving."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seawatch._exceptions import ParameterError
 from seawatch.api import create_app
@@ -281,3 +284,52 @@ def test_bad_tokens_are_refused(bad: str) -> None:
 
 def test_good_token_is_accepted() -> None:
     assert check_token(TOKEN) == TOKEN
+
+
+# ---- fuzz: the front door never fails, whatever the headers and query -----------------------
+
+_header_text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=60)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(
+    host=_header_text,
+    auth=_header_text,
+    cookie=_header_text,
+    query=st.binary(max_size=80),
+)
+def test_guard_fuzz_answers_or_refuses_never_fails(
+    host: str, auth: str, cookie: str, query: bytes
+) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api/facets",
+        "raw_path": b"/api/facets",
+        "query_string": query,
+        "headers": [
+            (b"host", host.encode("latin-1")),
+            (b"authorization", auth.encode("latin-1")),
+            (b"cookie", cookie.encode("latin-1")),
+        ],
+    }
+    asyncio.run(Guard(app, allowed_hosts=("box.lan",), token=TOKEN)(scope, receive, send))
+    status = sent[0]["status"]
+    assert status in (200, 303, 400, 401)
+    if status == 200:
+        assert host_allowed(host, ("box.lan",))
+    if status in (400, 401):
+        body = json.loads(sent[1]["body"])
+        assert body["error"]["status"] == status
