@@ -161,6 +161,14 @@ def _page(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / name, media_type="text/html")
 
 
+def _warm_watchlists(root: Path) -> None:
+    """Parse and index the watchlists now (once per version of their files; a malformed user
+    list is logged and skipped), so that no vessel request pays for it."""
+    from seawatch.watchlist import all_lists, vessel_status
+
+    vessel_status(0, [], all_lists(root))
+
+
 def create_app(
     store: Path | None = None,
     *,
@@ -187,6 +195,7 @@ def create_app(
             raise ParameterError("create_app needs a store path or a Data object")
         data = open_data(store)
     db = data
+    _warm_watchlists(Path(db.store.root))
     app = FastAPI(
         title="seawatch",
         version=__version__,
