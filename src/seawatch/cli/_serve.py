@@ -22,7 +22,8 @@ Bound to anything but this machine (127.0.0.1, ::1, localhost) the server needs 
 token (--token or $SEAWATCH_TOKEN, 16+ characters). Browsers open /?token=TOKEN once: the
 server answers with a redirect that drops the token from the address and sets it as an
 HttpOnly cookie for the map, the report page and their API calls; scripts send
-'Authorization: Bearer TOKEN'. Loopback serving needs no token unless one is given.
+'Authorization: Bearer TOKEN'. Loopback serving needs no token unless one is given. The
+server speaks plain HTTP: beyond a network you trust, put it behind a TLS proxy.
 
 Only requests that name this server in their Host header are answered (against DNS
 rebinding): localhost, 127.0.0.1, [::1], the --host name, IP addresses, and each
