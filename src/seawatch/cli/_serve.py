@@ -15,11 +15,13 @@ _EPILOG = """Examples:
 
   seawatch serve --store ./seawatch-data            # http://127.0.0.1:8000/
 
-  SEAWATCH_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))') \\
-  seawatch serve --host 0.0.0.0 --allowed-host maps.example.org
+  python -c 'import secrets; print(secrets.token_urlsafe(32))' > token.txt
+
+  SEAWATCH_TOKEN="$(cat token.txt)" seawatch serve --host 0.0.0.0 --allowed-host maps.lan
 
 Bound to anything but this machine (127.0.0.1, ::1, localhost) the server needs an access
-token (--token or $SEAWATCH_TOKEN, 16+ characters). Browsers open /?token=TOKEN once: the
+token (--token or $SEAWATCH_TOKEN, 16+ characters; the variable keeps it out of the process
+list). Browsers open /?token=TOKEN once: the
 server answers with a redirect that drops the token from the address and sets it as an
 HttpOnly cookie for the map, the report page and their API calls; scripts send
 'Authorization: Bearer TOKEN'. Loopback serving needs no token unless one is given. The
@@ -32,6 +34,10 @@ rebinding): localhost, 127.0.0.1, [::1], the --host name, IP addresses, and each
 The API is read-only; its OpenAPI schema is at /openapi.json. Nothing is loaded from the
 internet: the map draws the bundled land and zones with the bundled MapLibre GL JS.
 """
+# prose paragraphs as one line each: the help wraps them to the terminal's width
+_EPILOG = "\n\n".join(
+    p if p.startswith("  ") else " ".join(p.split()) for p in _EPILOG.split("\n\n")
+)
 
 
 _ALLOWED_HOST = typer.Option(
