@@ -35,7 +35,8 @@ def incident_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestCl
     }
     table = link_incidents(pa.Table.from_pylist([*rows, icp], schema=EVENTS))
     root = build_store(tmp_path_factory.mktemp("incident-store") / "store", events=table)
-    with TestClient(create_app(Path(root)), raise_server_exceptions=False) as c:
+    app = create_app(Path(root))
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as c:
         yield c
 
 

@@ -10,6 +10,7 @@ import importlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "land_geojson",
     "presence",
     "track_json",
+    "zone_names",
     "zones_geojson",
 ]
 
@@ -142,6 +144,11 @@ def _collection(features: list[str]) -> str:
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
 
 
+def zone_names(extra: Path | None = None) -> list[str]:
+    """Names of the bundled zones and of the user zones of ``extra``."""
+    return list(_geo("zones")(extra).names)
+
+
 @functools.lru_cache(maxsize=64)
 def zones_geojson(
     *,
@@ -149,9 +156,11 @@ def zones_geojson(
     kinds: tuple[str, ...] | None,
     countries: tuple[str, ...] | None,
     detail: str,
+    extra: Path | None = None,
 ) -> str:
-    """The bundled zones (optionally filtered) as a GeoJSON FeatureCollection (a JSON string)."""
-    zs = _geo("zones")()
+    """The bundled zones and the user zones of ``extra`` (a GeoJSON file), optionally
+    filtered, as a GeoJSON FeatureCollection (a JSON string)."""
+    zs = _geo("zones")(extra)
     picked = []
     for name in zs.names:
         zone = zs.zone(name)

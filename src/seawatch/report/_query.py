@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seawatch._exceptions import FilterError, ParameterError
+from seawatch._exceptions import FilterError, GeoError, ParameterError
 
 __all__ = [
     "ROLE_GROUPS",
@@ -95,14 +95,24 @@ def _merge(base: tuple[str, ...], extra: Iterable[str | None]) -> tuple[str, ...
 
 @functools.cache
 def _bundled() -> Vocabulary:
+    """The bundled vocabulary (built once per process).
+
+    Raises:
+        GeoError: the geography layer is missing (the API answers 503).
+    """
     from seawatch.ais.codes import SHIP_GROUPS, flag_codes
     from seawatch.detect import EVENT_TYPES
-    from seawatch.geo import region_geometries, zones
 
-    zone_names = tuple(zones().names)
+    try:
+        import seawatch.geo as geo
+
+        regions = tuple(geo.region_geometries())
+        zone_names = tuple(geo.zones().names)
+    except (ImportError, AttributeError) as exc:  # the geography layer is incomplete
+        raise GeoError(f"the bundled geography is not available: {exc}") from exc
     return Vocabulary(
         types=tuple(sorted({t for ts in EVENT_TYPES.values() for t in ts})),
-        regions=tuple(region_geometries()),
+        regions=regions,
         zones=zone_names,
         flags=flag_codes(),
         groups=tuple(dict.fromkeys((*SHIP_GROUPS, *ROLE_GROUPS))),
@@ -157,12 +167,13 @@ def choose(option: str, values: Values, valid: Sequence[str]) -> tuple[str, ...]
             out.append(same[0])
             continue
         listing = ", ".join(valid)
+        shown = item if len(item) <= 60 else item[:57] + "..."
         if same:
-            msg = f"{option} {item!r} is ambiguous: {', '.join(same)} (valid: {listing})"
+            msg = f"{option} {shown!r} is ambiguous: {', '.join(same)} (valid: {listing})"
         else:
             close = difflib.get_close_matches(item, list(valid), n=1, cutoff=0.75)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            msg = f"unknown {option} {item!r}{hint} (valid: {listing})"
+            msg = f"unknown {option} {shown!r}{hint} (valid: {listing})"
         raise FilterError(msg, option=option, value=item, valid=tuple(valid))
     return tuple(dict.fromkeys(out))
 
