@@ -6,10 +6,11 @@ command never means editing this file. Command bodies import the heavy layers
 (decoder, store, detectors) lazily so that ``seawatch --help`` stays fast.
 
 Conventions (STYLE.md §10): data on stdout, messages and progress on stderr;
-a :class:`seawatch.SeawatchError` becomes one red line on stderr and exit code 1.
+a :class:`seawatch.SeawatchError` becomes one red line on stderr and exit code 1; Ctrl-C
+becomes one line and exit code 130.
 
 Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...);
-2 usage error (unknown option, bad value).
+2 usage error (unknown option, bad value); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from seawatch._version import __version__
 
 
 class _Group(TyperGroup):
-    """Turns a :class:`SeawatchError` into one clear line and exit code 1, not a traceback."""
+    """Turns a :class:`SeawatchError` into one clear line and exit code 1, and Ctrl-C into
+    one line and exit code 130, never a traceback."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -34,6 +36,9 @@ class _Group(TyperGroup):
         except SeawatchError as exc:
             typer.secho(f"error: {exc}", err=True, fg="red")
             raise typer.Exit(1) from exc
+        except KeyboardInterrupt as exc:
+            typer.secho("error: interrupted (Ctrl-C)", err=True, fg="red")
+            raise typer.Exit(130) from exc
 
 
 app = typer.Typer(

@@ -26,5 +26,15 @@ StoreOption = typer.Option(
 )
 
 
+WaitOption = typer.Option(
+    0.0,
+    "--wait",
+    min=0.0,
+    metavar="SECONDS",
+    help="If another process is writing to the store, wait up to SECONDS for it "
+    "(inf: as long as it takes) instead of failing at once.",
+)
+
+
 def register(app: typer.Typer) -> None:
     """Nothing to register: this module only holds shared helpers."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperCommand
 
-from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._common import StoreOption, WaitOption, store_path
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -419,8 +419,14 @@ def detect_command(
         help="Worker processes (default: one per CPU).",
         show_default=False,
     ),
+    wait: float = WaitOption,
 ) -> None:
-    """(Re)compute events from the stored positions and replace them in the store."""
+    """(Re)compute events from the stored positions and replace them in the store.
+
+    The store's writer lock is taken before any work and held until the events are
+    committed (readers are never blocked), so events always match the positions they
+    were computed from; with --wait, detect waits for a running ingest instead of failing.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -449,9 +455,15 @@ def detect_command(
             else:
                 bar.update(tasks[stage], completed=done, total=total)
 
-        events = run_detectors(
-            target, preset=preset, only=selected, workers=workers, progress=progress, stats=stats
-        )
+        with target.writing(wait_s=wait):
+            events = run_detectors(
+                target,
+                preset=preset,
+                only=selected,
+                workers=workers,
+                progress=progress,
+                stats=stats,
+            )
     counts: dict[str, int] = {}
     for t in events.column("type").to_pylist():
         counts[t] = counts.get(t, 0) + 1
