@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -302,6 +303,12 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB reporting an interrupted query (an ``InterruptException``,
+    or a ``RuntimeError('Query interrupted')`` when Ctrl-C arrives while results stream)."""
+    return isinstance(exc, duckdb.InterruptException) or "interrupted" in str(exc).lower()
+
+
 @contextmanager
 def time_limit(
     con: duckdb.DuckDBPyConnection, timeout_s: float | None, what: str = "the query"
@@ -326,8 +333,8 @@ def time_limit(
     timer.start()
     try:
         yield
-    except duckdb.InterruptException as exc:
-        if fired.is_set():
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        if fired.is_set() and _interrupted(exc):
             raise QueryTimeoutError(
                 f"{what} took longer than {timeout_s:g} s and was stopped"
             ) from exc
@@ -336,6 +343,32 @@ def time_limit(
         with guard:
             active[0] = False
         timer.cancel()
+
+
+def _interruptible(con: duckdb.DuckDBPyConnection, work: Callable[[], pa.Table]) -> pa.Table:
+    """Run ``work`` so that Ctrl-C interrupts its query at once and cleanly: on the main
+    thread, SIGINT is handled by interrupting ``con`` (with Python's default handler DuckDB
+    takes many seconds to stop and reports a ``RuntimeError``); KeyboardInterrupt follows."""
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    hit: list[bool] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        hit.append(True)
+        con.interrupt()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        result = work()
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        if hit and _interrupted(exc):
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if hit:
+        raise KeyboardInterrupt
+    return result
 
 
 def run_query(
@@ -349,14 +382,23 @@ def run_query(
         KeyboardInterrupt: it was interrupted (Ctrl-C).
     """
     check_read_only(sql)
-    try:
+
+    def execute() -> pa.Table:
         with time_limit(con, timeout_s):
             relation = con.sql(sql)
             if relation is None:
                 raise StoreError("the query returned no result")
-            result = relation.to_arrow_table()
+            table: pa.Table = relation.to_arrow_table()
+            return table
+
+    try:
+        result = _interruptible(con, execute)
     except duckdb.InterruptException as exc:
         raise KeyboardInterrupt from exc
+    except RuntimeError as exc:
+        if _interrupted(exc):
+            raise KeyboardInterrupt from exc
+        raise StoreError(f"query failed: {_one_line(exc)}") from exc
     except duckdb.OutOfMemoryException as exc:
         raise StoreError(
             f"the query ran out of memory: {_one_line(exc)} (raise --memory-limit)"
