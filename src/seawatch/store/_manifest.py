@@ -48,7 +48,26 @@ DAY_TABLES: tuple[str, ...] = ("positions", "statics", "others", "rejects")
 RETIRED_GRACE_S = 900.0
 """Replaced files stay on disk this long after the commit that replaced them (15 min):
 longer than any bounded reader (``seawatch query`` stops at 60 s by default, an API
-request at 30 s) needs them."""
+request at 30 s) needs them. ``$SEAWATCH_RETIRED_GRACE_S`` overrides it (for readers that
+run longer, e.g. ``query --timeout 0``)."""
+
+
+def retired_grace_s() -> float:
+    """:data:`RETIRED_GRACE_S`, or ``$SEAWATCH_RETIRED_GRACE_S`` when set.
+
+    Raises:
+        StoreError: the variable is not a number >= 0.
+    """
+    text = os.environ.get("SEAWATCH_RETIRED_GRACE_S")
+    if text is None or not text.strip():
+        return RETIRED_GRACE_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise StoreError(f"SEAWATCH_RETIRED_GRACE_S must be a number of seconds >= 0: {text!r}")
+    return value
 
 
 def empty_manifest() -> dict[str, Any]:
@@ -118,13 +137,15 @@ def retire(
     manifest: dict[str, Any],
     replaced: Iterable[str],
     *,
-    grace_s: float = RETIRED_GRACE_S,
+    grace_s: float | None = None,
     now: datetime | None = None,
 ) -> list[str]:
     """Record ``replaced`` (relative paths) as retired in ``manifest`` (not yet saved), and
-    drop from it the retired files older than ``grace_s``: the caller deletes those (see
-    :func:`remove_files`) once ``manifest`` is saved."""
+    drop from it the retired files older than ``grace_s`` (default :func:`retired_grace_s`):
+    the caller deletes those (see :func:`remove_files`) once ``manifest`` is saved."""
     t = now if now is not None else datetime.now(UTC)
+    if grace_s is None:
+        grace_s = retired_grace_s()
     retired: dict[str, str] = manifest.setdefault("retired", {})
     listed = listed_files(manifest)
     stamp = t.isoformat(timespec="seconds")
