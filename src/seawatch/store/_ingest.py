@@ -26,6 +26,7 @@ import json
 import math
 import os
 import re
+import select
 import shutil
 import sys
 import tempfile
@@ -228,17 +229,44 @@ def _spool_stdin(target: Path) -> None:
 _NMEA_LINE = re.compile(rb"^[^\n]{0,200}?[!$][A-Z]{2}VD[MO],", re.MULTILINE)
 
 
+def _fileno(stream: Any) -> int | None:
+    try:
+        fd: int = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd
+
+
+def _input_within(fd: int | None, seconds: float) -> bool:
+    """Whether input arrives on ``fd`` within ``seconds`` (always true without a file
+    descriptor, or where ``select`` cannot tell)."""
+    if fd is None or seconds == math.inf:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], max(0.0, seconds))
+    except (OSError, ValueError):
+        return True
+    return bool(ready)
+
+
 def stdin_batches(
     *, max_bytes: int, max_s: float, stream: BinaryIO | None = None
 ) -> Iterator[Path]:
     """Spool stdin into temporary files, yielding one per commit. Plain NMEA text (a feed)
-    is cut into batches of whole lines: a batch ends after ``max_bytes``, or when a read
-    returns ``max_s`` seconds after the batch began (a slow feed is committed regularly).
+    is cut into batches of whole lines: a batch ends after ``max_bytes``, or ``max_s``
+    seconds after it began (a quiet feed's lines are committed while it waits for more).
     Anything else (CSV with its header, Parquet, compressed data) is one batch. Each file is
     removed when the caller asks for the next; nothing is spooled inside the store and no
     lock is held while reading."""
     src = stream if stream is not None else sys.stdin.buffer
-    read = getattr(src, "read1", src.read)
+    fd_in = _fileno(src)
+    if fd_in is None:
+        read: Callable[[int], bytes] = getattr(src, "read1", src.read)
+    else:  # unbuffered reads, so that select() tells the truth about waiting input
+
+        def read(n: int) -> bytes:
+            return os.read(fd_in, n)
+
     pending: bytes = read(_HASH_BLOCK)
     if not pending:
         return
@@ -254,21 +282,31 @@ def stdin_batches(
             with os.fdopen(fd, "wb") as out:
                 while True:
                     if not pending:
+                        left = max_s - (time.monotonic() - started)
+                        if size and not _input_within(fd_in, left):
+                            break  # a quiet feed: commit what has come
                         pending = read(_HASH_BLOCK)
                         if not pending:
                             eof = True
                             break
-                    cut = len(pending) if max_s == math.inf else pending.rfind(b"\n") + 1
-                    if cut == 0:  # an unfinished line: read on
-                        more = read(_HASH_BLOCK)
-                        if more:
+                    if max_s == math.inf or b"\n" not in pending:
+                        more = b"" if max_s == math.inf else read(_HASH_BLOCK)
+                        if more:  # an unfinished line: read on
                             pending += more
                             continue
-                        cut, eof = len(pending), True
+                        out.write(pending)  # unbounded, or the last line without an end
+                        size += len(pending)
+                        pending = b""
+                        continue
+                    cut = pending.rfind(b"\n", 0, max(0, max_bytes - size)) + 1
+                    if cut == 0:
+                        if size:
+                            break  # the next line does not fit: the batch is full
+                        cut = pending.find(b"\n") + 1  # one line longer than a batch
                     out.write(pending[:cut])
                     size += cut
                     pending = pending[cut:]
-                    if eof or size >= max_bytes or time.monotonic() - started >= max_s:
+                    if size >= max_bytes or time.monotonic() - started >= max_s:
                         break
             if size:
                 yield path
