@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -118,7 +119,7 @@ def _writer(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
 
 def _run(
     tmp_path: Path, *, clients: int, seconds: float, ingests: int, detects: int, grace_s: float
-) -> None:
+) -> _Tally:
     store = open_store(tmp_path / "store", create=True)
     store.ingest(_csv(tmp_path / "base.csv", 0, BASE_VESSELS))
     inputs = [
@@ -184,6 +185,7 @@ def _run(
         for p in (store.root / table).rglob("*.parquet")
     }
     assert on_disk == kept
+    return tally
 
 
 def test_api_serves_while_ingest_and_detect_write(tmp_path: Path) -> None:
@@ -222,7 +224,11 @@ def test_replaced_files_are_retired_then_removed_after_the_grace_period(
     assert not first_files & set(m["retired"])
     # retire() by itself: entries younger than the grace period stay
     now = datetime.now(UTC)
-    manifest = {"tables": {}, "events": {"files": []}, "retired": {"x": now.isoformat()}}
+    manifest: dict[str, Any] = {
+        "tables": {},
+        "events": {"files": []},
+        "retired": {"x": now.isoformat()},
+    }
     assert retire(manifest, ["y"], grace_s=60, now=now) == []
     assert set(manifest["retired"]) == {"x", "y"}
     later = now + timedelta(seconds=61)

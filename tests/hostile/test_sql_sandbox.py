@@ -208,6 +208,13 @@ def test_reading_statements_run(store: Store, sql: str) -> None:
     assert store.query(sql).num_columns >= 1
 
 
+def test_python_variables_are_not_tables(store: Store) -> None:
+    secret_table = pa.table({"password": ["hunter2"]})  # DuckDB's replacement scans are off
+    assert secret_table.num_rows == 1
+    with pytest.raises(StoreError, match="secret_table does not exist"):
+        store.query("SELECT * FROM secret_table")
+
+
 def test_connection_has_no_file_access(store: Store, tmp_path: Path) -> None:
     with store.connect() as con:  # the Python API connection: no file, even by direct SQL
         for sql in (

@@ -204,6 +204,7 @@ def read_only_connection(
             con.from_arrow(_table_source(tables.get(name, []), sch)).create_view(name)
         _register_udfs(con)
         con.execute(f"CREATE VIEW vessels AS {VESSELS_SQL}")
+        con.execute("SET python_enable_replacements = false")  # no Python variables as tables
         con.execute("SET enable_external_access = false")
         con.execute("SET autoinstall_known_extensions = false")
         con.execute("SET autoload_known_extensions = false")
