@@ -154,7 +154,7 @@ def _run(
         plan.insert(len(plan) // 3, plan.pop())
     gap = seconds / 2 / max(1, len(plan))
     for what, arg in plan:
-        cmd = [what, "--store", str(store.root), "--wait", "inf"]
+        cmd = [what, "--store", str(store.root), "--wait"]
         cmd += [arg] if what == "ingest" else ["--workers", "1", "--only", "gap,loitering"]
         procs.append((what, _writer(cmd, env)))
         time.sleep(gap)
@@ -320,7 +320,7 @@ def test_detect_checks_the_lock_first_and_can_wait(tmp_path: Path) -> None:
             "retry later or pass --wait [SECONDS]"
         ]
         assert time.monotonic() - t0 < 1.0  # refused before any work
-        result = CliRunner().invoke(app, [*cmd, "--wait", "inf"])
+        result = CliRunner().invoke(app, [*cmd, "--wait"])  # alone: as long as it takes
         assert result.exit_code == 0, result.output
     assert "gap" in store.manifest()["events"]["runs"]
     with _lock_held_by_another_thread(store.root, 1.0):
@@ -328,6 +328,21 @@ def test_detect_checks_the_lock_first_and_can_wait(tmp_path: Path) -> None:
             app, ["ingest", "--store", str(store.root), "--wait", "0.2", str(tmp_path / "a.csv")]
         )
         assert result.exit_code == 1 and "waited 0.2 s" in result.stderr
+
+
+def test_wait_value_is_optional() -> None:
+    from seawatch.cli import optional_wait_value
+
+    assert optional_wait_value(["detect", "--wait"]) == ["detect", "--wait", "inf"]
+    assert optional_wait_value(["ingest", "--wait", "a.nmea"]) == [
+        "ingest",
+        "--wait",
+        "inf",
+        "a.nmea",
+    ]
+    assert optional_wait_value(["ingest", "--wait", "2.5", "a"]) == ["ingest", "--wait", "2.5", "a"]
+    assert optional_wait_value(["ingest", "--", "--wait"]) == ["ingest", "--", "--wait"]
+    assert optional_wait_value(["ingest", "--wait=3"]) == ["ingest", "--wait=3"]
 
 
 def _nmea(n: int, first_mmsi: int, t0: datetime) -> bytes:

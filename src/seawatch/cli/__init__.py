@@ -30,6 +30,9 @@ class _Group(TyperGroup):
     """Turns a :class:`SeawatchError` into one clear line and exit code 1, and Ctrl-C into
     one line and exit code 130, never a traceback."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, optional_wait_value(args))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -39,6 +42,23 @@ class _Group(TyperGroup):
         except KeyboardInterrupt as exc:
             typer.secho("error: interrupted (Ctrl-C)", err=True, fg="red")
             raise typer.Exit(130) from exc
+
+
+def optional_wait_value(args: list[str]) -> list[str]:
+    """``--wait`` without a number means ``--wait inf`` (wait as long as it takes): the
+    option's value is optional (``--wait [SECONDS]``), which the parser cannot express."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        out.append(arg)
+        if arg == "--wait":
+            nxt = args[i + 1] if i + 1 < len(args) else None
+            try:
+                float(nxt if nxt is not None else "")
+            except ValueError:
+                out.append("inf")
+    return out
 
 
 app = typer.Typer(

@@ -30,9 +30,9 @@ WaitOption = typer.Option(
     0.0,
     "--wait",
     min=0.0,
-    metavar="SECONDS",
-    help="If another process is writing to the store, wait up to SECONDS for it "
-    "(inf: as long as it takes) instead of failing at once.",
+    metavar="[SECONDS]",
+    help="If another process is writing to the store, wait up to SECONDS for it instead "
+    "of failing at once (--wait alone: as long as it takes).",
 )
 
 

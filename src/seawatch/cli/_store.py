@@ -36,7 +36,7 @@ Examples:
 
   cat feed.log | seawatch ingest -        (a feed: committed in batches, see below)
 
-  seawatch ingest day2.nmea --wait 600     (wait while detect or another ingest writes)
+  seawatch ingest day2.nmea --wait 600     (wait up to 10 min for another writer)
 
   seawatch ingest ships.csv --columns mmsi=ship_id,ts=time,lat=y,lon=x
 
