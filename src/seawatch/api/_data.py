@@ -6,9 +6,10 @@ Routes never write SQL; they call methods here, which return plain Python values
 (dicts, lists) ready for JSON. Predicates, ordering, ``LIMIT`` and ``OFFSET`` are
 pushed into DuckDB so that a page of events never materialises the whole table.
 
-Until ``seawatch.store`` is importable, :func:`open_data` builds the same views
-itself over the store layout (``positions/day=*/...parquet``, ``statics/``,
-``events/``), so swapping in the real store changes nothing above this module.
+Concurrency: one connection per store version (``Store.connect``, a snapshot of the
+manifest), shared by reference count; every request gets its own cursor on the version
+current when it starts, and a superseded connection is closed when its last request ends.
+The queries of one request are interrupted after :data:`API_QUERY_TIMEOUT_S`.
 """
 
 from __future__ import annotations
