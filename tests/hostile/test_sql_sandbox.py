@@ -179,6 +179,26 @@ def test_corpus_is_refused_and_the_store_is_untouched(store: Store, tmp_path: Pa
     _check_corpus(store, tmp_path, cli_every=5)
 
 
+def test_issue_14_explain_analyze_copy_over_the_events_file(store: Store) -> None:
+    events = store.files("events")[0]
+    before = _hashes(store.root)
+    runner = CliRunner()
+    for sql in (
+        f"EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '{events}' (FORMAT parquet, USE_TMP_FILE false)",
+        f"EXPLAIN ANALYZE COPY (SELECT * FROM events) TO '{events}' (FORMAT parquet)",
+        f"EXPLAIN ANALYZE COPY (SELECT * FROM positions) TO '{store.files('positions')[0]}'",
+        "EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1",
+        "EXPLAIN ANALYZE DROP VIEW events",
+        "EXPLAIN ANALYZE CREATE OR REPLACE VIEW events AS SELECT 1",
+    ):
+        result = runner.invoke(app, ["query", "--store", str(store.root), sql])
+        assert result.exit_code == 1, result.output
+        assert "the store is read-only here: EXPLAIN of a" in result.stderr
+    assert _hashes(store.root) == before
+    result = runner.invoke(app, ["events", "--store", str(store.root), "--format", "jsonl"])
+    assert result.exit_code == 0 and '"e1"' in result.stdout
+
+
 @pytest.mark.slow
 def test_corpus_through_the_cli_for_every_statement(store: Store, tmp_path: Path) -> None:
     _check_corpus(store, tmp_path, cli_every=1)
