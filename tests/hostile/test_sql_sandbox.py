@@ -362,7 +362,9 @@ def test_api_request_time_limit(store: Store) -> None:
         return {}
 
     data.facets = slow_facets  # type: ignore[method-assign]
-    with TestClient(create_app(data=data), raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(data=data), base_url="http://127.0.0.1", raise_server_exceptions=False
+    ) as client:
         t0 = time.monotonic()
         r = client.get("/api/facets")
         assert time.monotonic() - t0 < 10

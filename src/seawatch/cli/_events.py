@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperCommand
 
-from seawatch.cli._common import StoreOption, WaitOption, store_path
+from seawatch.cli._common import StoreOption, WaitOption, ZonesOption, store_path, zone_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -419,22 +419,28 @@ def detect_command(
         help="Worker processes (default: one per CPU).",
         show_default=False,
     ),
+    zones: Path | None = ZonesOption,
     wait: float = WaitOption,
 ) -> None:
     """(Re)compute events from the stored positions and replace them in the store.
 
-    The store's writer lock is taken before any work and held until the events are
-    committed (readers are never blocked), so events always match the positions they
-    were computed from; with --wait, detect waits for a running ingest instead of failing.
+    With --zones, zone entries, exits and visits (and the zone of every event) include your
+    own zones beside the bundled ones. The store's writer lock is taken before any work and
+    held until the events are committed (readers are never blocked), so events always match
+    the positions they were computed from; with --wait, detect waits for a running ingest
+    instead of failing.
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from seawatch.detect import BundledGeo
     from seawatch.engine import EngineStats, resolve_only, run_detectors
     from seawatch.store import open_store
 
     _choice(preset, PRESET_NAMES, "--preset")
     selected = resolve_only(_split(only))
+    extra = zone_file(zones)
+    geo = BundledGeo(extra_zones=extra) if extra is not None else None
     target = open_store(store_path(store))
     err = Console(stderr=True)
     stats = EngineStats()
@@ -461,6 +467,7 @@ def detect_command(
                 preset=preset,
                 only=selected,
                 workers=workers,
+                geo=geo,
                 progress=progress,
                 stats=stats,
             )
