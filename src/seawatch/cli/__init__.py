@@ -8,8 +8,9 @@ command never means editing this file. Command bodies import the heavy layers
 Conventions (STYLE.md §10): data on stdout, messages and progress on stderr;
 a :class:`seawatch.SeawatchError` becomes one red line on stderr and exit code 1.
 
-Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...);
-2 usage error (unknown option, bad value).
+Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...) or an
+operating-system error (disk full, permission denied); 2 usage error (unknown option,
+bad value); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except SeawatchError as exc:
             typer.secho(f"error: {exc}", err=True, fg="red")
+            raise typer.Exit(1) from exc
+        except KeyboardInterrupt as exc:
+            typer.secho("error: interrupted (nothing half-written was kept)", err=True, fg="red")
+            raise typer.Exit(130) from exc
+        except OSError as exc:
+            # the last resort for the operating system's refusals (disk full, permissions)
+            where = f" ({exc.filename})" if exc.filename else ""
+            typer.secho(f"error: {exc.strerror or exc}{where}", err=True, fg="red")
             raise typer.Exit(1) from exc
 
 

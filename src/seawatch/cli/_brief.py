@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from seawatch.cli._render import cells, esc
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -26,14 +28,19 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
     from rich.table import Table
 
     if not rows:
-        console.print(f"[bold]{title}[/bold]: none")
+        console.print(f"[bold]{esc(title)}[/bold]: none")
         return
-    table = Table(title=title, title_justify="left")
+    table = Table(title=esc(title), title_justify="left")
     for col in cols:
         table.add_column(col, no_wrap=col not in ("vessels", "names"))
     for row in rows:
-        table.add_row(*(_cell(row.get(c), c) for c in cols))
+        table.add_row(*cells(_cell(row.get(c), c) for c in cols))
     console.print(table)
+
+
+def _when(iso: str) -> str:
+    """``2025-12-08T08:00:00Z`` -> ``2025-12-08 08:00Z`` (times in tables say UTC)."""
+    return iso[:16].replace("T", " ") + "Z"
 
 
 def _vessel_names(vessels: list[dict[str, Any]]) -> str:
@@ -51,7 +58,9 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         for key, label in (("flags", "flag"), ("groups", "group"))
         if b.get(key)
     )
-    console.print(f"[bold]Situation brief[/bold]: {where}, {when}" + (f" ({who})" if who else ""))
+    console.print(
+        f"[bold]Situation brief[/bold]: {esc(where)}, {esc(when)}" + (f" ({esc(who)})" if who else "")
+    )
     c = b["counts"]
     console.print(
         f"{c['engagements']} vessel engagements ({c['encounters']} encounters, "
@@ -73,7 +82,7 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         ["flag", "type", "events", "vessels", "hours"],
     )
     rows = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        {**e, "when": _when(e["start"]), "vessels": _vessel_names(e["vessels"])}
         for e in b["engagements"]
     ]
     print_table(console, "engagements", rows, ["type", "when", "duration_h", "region", "vessels"])
@@ -93,7 +102,7 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         ["mmsi", "name", "flag", *hours_cols, "closest_nm"],
     )
     dark = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        {**e, "when": _when(e["start"]), "vessels": _vessel_names(e["vessels"])}
         for e in b["dark_activity"]
     ]
     print_table(
@@ -103,7 +112,7 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         ["when", "duration_h", "region", "vessels", "likely_disabled"],
     )
     spoof = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        {**e, "when": _when(e["start"]), "vessels": _vessel_names(e["vessels"])}
         for e in b["spoofing"]
     ]
     print_table(console, "spoofing", spoof, ["when", "duration_h", "kind", "vessels"])

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from seawatch.cli._brief import print_brief, print_table
+from seawatch.cli._render import cells, esc
 from seawatch.cli._common import StoreOption, store_path
 
 if TYPE_CHECKING:
@@ -110,14 +111,18 @@ def print_vessels(console: Console, title: str, rows: list[dict[str, Any]], tota
         table.add_column(col, justify=justify, no_wrap=col != "name")  # type: ignore[arg-type]
     for r in rows:
         table.add_row(
-            str(r["mmsi"]),
-            r["name"] or "",
-            r["flag"] or "",
-            r["ship_group"] or "",
-            f"{r['positions']:,}",
-            f"{r['first_seen']:%m-%d %H:%M} to {r['last_seen']:%H:%M}"
-            if r["first_seen"].date() == r["last_seen"].date()
-            else f"{r['first_seen']:%m-%d %H:%M} to {r['last_seen']:%m-%d %H:%M}",
+            *cells(
+                (
+                    r["mmsi"],
+                    r["name"],
+                    r["flag"],
+                    r["ship_group"],
+                    f"{r['positions']:,}",
+                    f"{r['first_seen']:%m-%d %H:%M} to {r['last_seen']:%H:%MZ}"
+                    if r["first_seen"].date() == r["last_seen"].date()
+                    else f"{r['first_seen']:%m-%d %H:%M} to {r['last_seen']:%m-%d %H:%MZ}",
+                )
+            )
         )
     console.print(table)
 
@@ -189,7 +194,7 @@ def demo_command(
     console = Console()
     err = Console(stderr=True)
     target = open_store(store_path(store), create=True)
-    err.print(f"[dim]store: {target.root}[/dim]")
+    err.print(f"[dim]store: {esc(target.root)}[/dim]")
 
     sample = real_sample_path()
     summary = target.ingest([str(sample)])
@@ -238,9 +243,9 @@ def demo_command(
         serve_store(target.root, host=host, port=port)
         return
     err.print(
-        f"[dim]explore: seawatch report --store {target.root} --region caribbean,eastern-pacific"
-        f"\n         seawatch events --store {target.root} --type interception --format jsonl"
-        f"\n         seawatch demo --store {target.root} --serve   (the map, "
+        f"[dim]explore: seawatch report --store {esc(target.root)} --region caribbean,eastern-pacific"
+        f"\n         seawatch events --store {esc(target.root)} --type interception --format jsonl"
+        f"\n         seawatch demo --store {esc(target.root)} --serve   (the map, "
         f"http://127.0.0.1:{port}/)[/dim]"
     )
 

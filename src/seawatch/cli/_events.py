@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import math
@@ -16,6 +15,7 @@ import typer
 from typer.core import TyperCommand
 
 from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._render import CsvOut, CsvRawOption, cells, iso_utc, utc_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -174,10 +174,7 @@ def _check_groups(groups: list[str] | None) -> None:
             )
 
 
-def iso_z(value: datetime) -> str:
-    """ISO 8601 UTC with a trailing ``Z``."""
-    v = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return v.isoformat().replace("+00:00", "Z")
+iso_z = iso_utc
 
 
 def _num(value: float | None, digits: int | None = None) -> float | None:
@@ -217,21 +214,41 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def write_events(table: pa.Table, fmt: str) -> None:
-    """Events to stdout in ``fmt`` (table, jsonl, csv, geojson)."""
+def _vessel_labels(vessels: pa.Table | None) -> dict[int, str]:
+    """MMSI -> ``MMSI NAME (FLAG)`` for the event table."""
+    if vessels is None:
+        return {}
+    cols = [c for c in ("mmsi", "name", "flag") if c in vessels.column_names]
+    out: dict[int, str] = {}
+    for row in vessels.select(cols).to_pylist():
+        name, flag = row.get("name"), row.get("flag")
+        label = str(row["mmsi"])
+        if name:
+            label += f" {name}"
+        out[int(row["mmsi"])] = f"{label} ({flag or '?'})"
+    return out
+
+
+def write_events(
+    table: pa.Table, fmt: str, *, vessels: pa.Table | None = None, csv_raw: bool = False
+) -> None:
+    """Events to stdout in ``fmt`` (table, jsonl, csv, geojson).
+
+    The table shows times as ``2025-12-08 08:00Z`` and each MMSI with its name and flag
+    (from ``vessels``, the store's vessels view, when given)."""
     out = sys.stdout
     if fmt == "jsonl":
         for rec in event_records(table):
             out.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = CsvOut(out, raw=csv_raw)
         names = [
             "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h",
             "region", "zone", "confidence", "details",
         ]  # fmt: skip
-        writer.writerow(names)
+        writer.row(names)
         for rec in event_records(table):
-            writer.writerow([_csv_cell(rec[n]) for n in names])
+            writer.row([_csv_cell(rec[n]) for n in names])
     elif fmt == "geojson":
         features = []
         for rec in event_records(table):
@@ -254,21 +271,26 @@ def write_events(table: pa.Table, fmt: str) -> None:
         from rich.console import Console
         from rich.table import Table
 
+        labels = _vessel_labels(vessels)
         view = Table(show_lines=False)
         cols = ("event_id", "type", "start", "end", "vessels", "duration_h", "region", "zone")
         for c in cols:
             view.add_column(c, overflow="fold")
-        for rec in event_records(table):
-            dur = rec["duration_h"]
+        for row in table.to_pylist():
+            dur = row["duration_h"]
             view.add_row(
-                rec["event_id"],
-                rec["type"],
-                rec["start"],
-                rec["end"],
-                " ".join(str(v) for v in rec["vessels"]),
-                "" if dur is None else f"{dur:.2f}",
-                rec["region"] or "",
-                rec["zone"] or "",
+                *cells(
+                    (
+                        row["event_id"],
+                        row["type"],
+                        utc_text(row["start"]),
+                        utc_text(row["end"]),
+                        "; ".join(labels.get(int(v), str(v)) for v in row["vessels"] or []),
+                        "" if dur is None or not math.isfinite(dur) else f"{dur:.2f}",
+                        row["region"],
+                        row["zone"],
+                    )
+                )
             )
         Console().print(view)
     if fmt == "table":
@@ -288,16 +310,16 @@ def _records(table: pa.Table) -> list[dict[str, Any]]:
     return rows
 
 
-def write_report(table: pa.Table, fmt: str) -> None:
+def write_report(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
     rows = _records(table)
     if fmt == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(table.column_names)
+        writer = CsvOut(sys.stdout, raw=csv_raw)
+        writer.row(table.column_names)
         for r in rows:
-            writer.writerow(["" if r[c] is None else r[c] for c in table.column_names])
+            writer.row([r[c] for c in table.column_names])
     else:
         from rich.console import Console
         from rich.table import Table
@@ -307,10 +329,10 @@ def write_report(table: pa.Table, fmt: str) -> None:
             view.add_column(c, justify="right" if c in ("events", "vessels", "hours") else "left")
         for r in rows:
             view.add_row(
-                *[
-                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "hours" else str(r[c]))
+                *cells(
+                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "hours" else r[c])
                     for c in table.column_names
-                ]
+                )
             )
         Console().print(view)
 
@@ -326,10 +348,10 @@ def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
             for c in ("mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status")
             if c in t.column_names
         ]
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(cols)
+        writer = CsvOut(sys.stdout)
+        writer.row(cols)
         for row in t.select(cols).to_pylist():
-            writer.writerow(
+            writer.row(
                 [
                     "" if row[c] is None else (iso_z(row[c]) if c == "ts" else _short(row[c]))
                     for c in cols
@@ -473,6 +495,7 @@ def events_command(
     flag: str | None = FlagOption,
     group: str | None = GroupOption,
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
+    csv_raw: bool = CsvRawOption,
 ) -> None:
     """List events, filtered by type, region, vessel, flag, ship group and time."""
     from seawatch.report import filter_events
@@ -494,7 +517,12 @@ def events_command(
         groups=groups,
         vessels=target.vessels() if (flags or groups) else None,
     )
-    write_events(table, fmt)
+    write_events(
+        table,
+        fmt,
+        vessels=target.vessels() if fmt == "table" and table.num_rows else None,
+        csv_raw=csv_raw,
+    )
 
 
 def report_command(
@@ -515,6 +543,7 @@ def report_command(
         "VE", "--country", help="Coast that naval presence is measured against (ISO alpha-2)."
     ),
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    csv_raw: bool = CsvRawOption,
 ) -> None:
     """The situation brief, or with --by only event counts by type, flag, day or region.
 
@@ -541,7 +570,7 @@ def report_command(
             flags=flags,
             groups=groups,
         )
-        write_report(table, fmt)
+        write_report(table, fmt, csv_raw=csv_raw)
         return
     if type_ is not None:
         raise typer.BadParameter("--type needs --by (the brief covers every type)")

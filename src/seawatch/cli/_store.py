@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -13,11 +12,12 @@ import numpy as np
 import typer
 
 from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._render import CsvOut, CsvRawOption, cell, cells, esc, utc_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from seawatch.store import IngestSummary, Store
+    from seawatch.store import IngestOptions, IngestSummary, Store
 
 ORDER = 20
 
@@ -85,7 +85,7 @@ def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
     err = Console(stderr=True)
     for f in summary.files:
         if f.status == "skipped":
-            err.print(f"[dim]skipped, already ingested: {f.path}[/dim]")
+            err.print(f"[dim]skipped, already ingested: {esc(f.path)}[/dim]")
     table = Table(title="ingest summary", show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -110,6 +110,8 @@ def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
         span = days[0].isoformat() if len(days) == 1 else f"{days[0]} .. {days[-1]}"
         table.add_row("UTC days touched", f"{len(days)} ({span})")
     err.print(table)
+    for warning in summary.warnings:
+        err.print(f"[yellow]warning: {esc(warning)}[/yellow]")
     untimed = summary.rejects_by_reason.get("no_timestamp", 0)
     if untimed and not timed:
         err.print(
@@ -143,16 +145,8 @@ def ingest_command(
     ),
 ) -> None:
     """Ingest AIS files into the store (idempotent, atomic, de-duplicated)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    from seawatch.store import IngestOptions, IngestProgress, open_store
+    from seawatch.store import IngestOptions, open_store, remove_empty_store
+    from seawatch.store._manifest import MANIFEST
 
     default_time = _parse_time(time)
     options = IngestOptions(
@@ -162,14 +156,31 @@ def ingest_command(
         column_map=columns,
         dedup_window_s=dedup_window_s,
     )
-    target = open_store(store_path(store), create=True)
-    console = Console(stderr=True)
+    root = store_path(store)
+    existed = (root / MANIFEST).exists()
+    target = open_store(root, create=True)
+    try:
+        summary = _run_ingest(target, paths, options)
+    except BaseException:
+        if not existed:
+            remove_empty_store(root)  # a failed first ingest leaves no empty store behind
+        raise
+    _print_summary(summary, timed=default_time is not None)
+
+
+def _run_ingest(target: Store, paths: list[str], options: IngestOptions) -> IngestSummary:
+    """``target.ingest`` with a progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from seawatch.store import IngestProgress
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=Console(stderr=True),
         transient=True,
     ) as bar:
         tasks: dict[str, Any] = {}
@@ -178,11 +189,10 @@ def ingest_command(
             key = event.path if event.phase == "read" else "merge"
             if key not in tasks:
                 label = f"reading {event.path}" if event.phase == "read" else "merging days"
-                tasks[key] = bar.add_task(label[-60:], total=event.total)
+                tasks[key] = bar.add_task(esc(label[-60:]), total=event.total)
             bar.update(tasks[key], completed=event.done, total=event.total)
 
-        summary = target.ingest(paths, options=options, progress=on_progress)
-    _print_summary(summary, timed=default_time is not None)
+        return target.ingest(paths, options=options, progress=on_progress)
 
 
 def _jsonable(value: Any) -> Any:
@@ -207,14 +217,25 @@ def _jsonable(value: Any) -> Any:
 
 
 def _cell(value: Any) -> str:
+    """A value as CSV text (times ISO 8601 UTC with Z, lists and objects as JSON)."""
     if value is None:
         return ""
     v = _jsonable(value)
     return json.dumps(v) if isinstance(v, list | dict) else str(v)
 
 
-def write_table(table: pa.Table, fmt: str) -> None:
-    """Write ``table`` to stdout as a rich table, CSV (with header) or JSON Lines."""
+def _table_cell(value: Any) -> str:
+    """A value as table text (times ``2025-12-08 08:00:05Z``)."""
+    if isinstance(value, datetime):
+        return utc_text(value, seconds=True)
+    return _cell(value)
+
+
+def write_table(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
+    """Write ``table`` to stdout as a rich table, CSV (with header) or JSON Lines.
+
+    Table cells are plain text (never markup); CSV cells that a spreadsheet would run as
+    formulas get a leading ``'`` unless ``csv_raw`` (see :mod:`seawatch.cli._render`)."""
     if fmt == "json":
         out = sys.stdout
         for batch in table.to_batches(65_536):
@@ -222,20 +243,20 @@ def write_table(table: pa.Table, fmt: str) -> None:
                 out.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
         return
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(table.column_names)
+        writer = CsvOut(sys.stdout, raw=csv_raw)
+        writer.row(table.column_names)
         for batch in table.to_batches(65_536):
             for row in batch.to_pylist():
-                writer.writerow([_cell(row[c]) for c in table.column_names])
+                writer.row([_cell(row[c]) for c in table.column_names])
         return
     from rich.console import Console
     from rich.table import Table
 
     view = Table(show_lines=False)
     for name in table.column_names:
-        view.add_column(name, overflow="fold")
+        view.add_column(cell(name), overflow="fold")
     for row in table.to_pylist():
-        view.add_row(*[_cell(row[c]) for c in table.column_names])
+        view.add_row(*cells(_table_cell(row[c]) for c in table.column_names))
     Console().print(view)
     Console(stderr=True).print(f"[dim]{table.num_rows:,} rows[/dim]")
 
@@ -253,13 +274,14 @@ def query_command(
     sql: str = _SQL_ARG,
     store: Path | None = StoreOption,
     fmt: str = typer.Option("table", "--format", help="table, csv or json (JSON Lines)."),
+    csv_raw: bool = CsvRawOption,
 ) -> None:
     """Run read-only SQL over the store's views."""
     from seawatch.store import open_store
 
     _check_format(fmt)
     table = open_store(store_path(store)).query(sql)
-    write_table(table, fmt)
+    write_table(table, fmt, csv_raw=csv_raw)
 
 
 def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
@@ -351,10 +373,10 @@ def _print_vessel(report: dict[str, Any]) -> None:
     out = Console()
     flag = report["flag"] or "?"
     country = f" ({report['country']})" if report["country"] else ""
-    out.print(f"[bold]MMSI {report['mmsi']}[/bold]  flag {flag}{country}")
+    out.print(f"[bold]MMSI {report['mmsi']}[/bold]  flag {esc(flag)}{esc(country)}")
     out.print(
-        f"positions: {report['positions']:,}  first seen: {_cell(report['first_seen'])}  "
-        f"last seen: {_cell(report['last_seen'])}  days: {report['days_with_positions']}"
+        f"positions: {report['positions']:,}  first seen: {esc(report['first_seen'])}  "
+        f"last seen: {esc(report['last_seen'])}  days: {report['days_with_positions']}"
     )
     table = Table(title="identity history", title_justify="left")
     for col in ("field", "value", "first seen", "last seen", "reports"):
@@ -364,18 +386,18 @@ def _print_vessel(report: dict[str, Any]) -> None:
             value = _cell(e["value"])
             if "ship_group" in e:
                 value += f" ({e['ship_group']})"
-            table.add_row(
-                key, value, _cell(e["first_seen"]), _cell(e["last_seen"]), str(e["reports"])
-            )
+            table.add_row(*cells((key, value, e["first_seen"], e["last_seen"], e["reports"])))
     out.print(table)
     sanctions = report["sanctions"]
-    screened = ", ".join(f"{w['name']} ({w['date']})" for w in sanctions["lists"])
+    screened = esc(", ".join(f"{w['name']} ({w['date']})" for w in sanctions["lists"]))
     if sanctions["hits"]:
         out.print(f"[bold red]sanctions: ON A WATCHLIST[/bold red] (screened: {screened})")
         for h in sanctions["hits"]:
             out.print(
-                f"  {h['list']} ({h['list_date']}): {h['entry_name']} [{h['program'] or '-'}], "
-                f"matched by {h['match']} {h['matched']}, confidence {h['confidence']:.2f}"
+                esc(
+                    f"  {h['list']} ({h['list_date']}): {h['entry_name']} [{h['program'] or '-'}], "
+                    f"matched by {h['match']} {h['matched']}, confidence {h['confidence']:.2f}"
+                )
             )
     else:
         out.print(f"sanctions: no hit (screened: {screened})")
@@ -385,13 +407,17 @@ def _print_vessel(report: dict[str, Any]) -> None:
     for ev in report["events"]:
         others = [v for v in ev["vessels"] if v != report["mmsi"]]
         events.add_row(
-            ev["type"],
-            _cell(ev["start"]),
-            _cell(ev["end"]),
-            "" if ev["duration_h"] is None else f"{ev['duration_h']:.1f}",
-            _cell(ev["region"]),
-            _cell(ev["zone"]),
-            ", ".join(str(v) for v in others),
+            *cells(
+                (
+                    ev["type"],
+                    ev["start"],
+                    ev["end"],
+                    "" if ev["duration_h"] is None else f"{ev['duration_h']:.1f}",
+                    ev["region"],
+                    ev["zone"],
+                    ", ".join(str(v) for v in others),
+                )
+            )
         )
     if report["events"]:
         out.print(events)

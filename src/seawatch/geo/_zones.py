@@ -216,7 +216,12 @@ def load_zone_file(path: Path) -> list[Zone]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise GeoError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-    return zones_from_geojson(doc, source=str(path))
+    except RecursionError as exc:
+        raise GeoError(f"{path}: JSON nested too deeply to be GeoJSON") from exc
+    try:
+        return zones_from_geojson(doc, source=str(path))
+    except RecursionError as exc:
+        raise GeoError(f"{path}: GeoJSON nested too deeply") from exc
 
 
 def zones_from_geojson(doc: Any, *, source: str = "<geojson>") -> list[Zone]:

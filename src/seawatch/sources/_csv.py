@@ -5,6 +5,14 @@ as a string, then converted column by column with vectorised kernels. Rows whose
 required fields (mmsi, ts, lat, lon) are missing or malformed become ``csv_row`` rejects
 carrying their 1-based line number and raw text; they never stop the file. Invalid
 optional values (heading 511, sog 102.3, lat 91 ...) become null, as in the decoder.
+A time outside ``[schema.TIME_MIN, schema.TIME_MAX)`` makes the row a ``bad_value`` reject.
+
+One row is one line. Lines without a double quote go to ``pyarrow.csv`` with quoting
+off (fast); lines with one are parsed one by one with :mod:`csv` (strict quoting), so
+an unbalanced quote rejects only its own line and never swallows the lines after it.
+Fields that span lines (a quoted newline) are not supported: both halves are rejected.
+Bytes that are not UTF-8 are replaced by U+FFFD; a line longer than
+``schema.MAX_LINE_BYTES`` is a ``line_length`` reject (see :mod:`._lines`).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import pyarrow.csv as pacsv
 from seawatch import schema
 from seawatch._exceptions import SourceError
 from seawatch.sources._batch import SourceBatch
+from seawatch.sources._lines import LongLine, line_chunks, truncate_raw
 from seawatch.sources._dialects import (
     DMA_CLASS,
     DMA_NAV_STATUS,
@@ -117,11 +126,13 @@ def _null(n: int, type_: pa.DataType) -> pa.Array:
 
 def convert_rows(
     table: pa.Table, dialect: Dialect, header: list[str]
-) -> tuple[pa.Table, pa.Table, pa.Array]:
-    """String columns -> (positions, statics candidates, rejected-row mask).
+) -> tuple[pa.Table, pa.Table, pa.Array, pa.Array]:
+    """String columns -> (positions, statics candidates, rejected-row mask, bad-time mask).
 
     ``statics`` has one row per accepted row (identity columns possibly all null);
-    ``rejected`` is a boolean mask over the input rows.
+    ``rejected`` is a boolean mask over the input rows; ``bad_time`` (a subset of it) marks
+    the rows rejected only because their time is outside the plausible window
+    (``bad_value`` rejects; the others are ``csv_row``).
     """
     n = table.num_rows
     index = {normalise_header(h): i for i, h in enumerate(header)}
@@ -140,11 +151,13 @@ def convert_rows(
     ts = _times(ts_s, dialect)
     lat_raw = _number(lat_s)
     lon_raw = _number(lon_s)
-    rejected = pc.invert(
+    malformed = pc.invert(
         pc.and_(
             pc.and_(mmsi.is_valid(), ts.is_valid()), pc.and_(lat_raw.is_valid(), lon_raw.is_valid())
         )
     )
+    bad_time = pc.and_(pc.invert(malformed), schema.outside_time_window(ts))
+    rejected = pc.or_(malformed, bad_time)
 
     def num(name: str) -> pa.Array | None:
         s = get(name)
@@ -247,7 +260,7 @@ def convert_rows(
         },
         schema=schema.STATICS,
     )
-    return positions, statics, rejected
+    return positions, statics, rejected, bad_time
 
 
 class StaticsDeduper:
@@ -298,21 +311,39 @@ class StaticsDeduper:
         return statics.filter(pa.array(keep))
 
 
+def _parse_header(text: str) -> list[str] | None:
+    """The fields of a header line, or None when it is not CSV (NUL bytes, bad quoting)."""
+    try:
+        return next(csv.reader([text], strict=True))
+    except (csv.Error, StopIteration):
+        return None
+
+
 def _read_header(stream: BinaryIO) -> tuple[list[str], bytes]:
-    line = stream.readline()
+    line = stream.readline(schema.MAX_LINE_BYTES + 1)
+    if len(line) > schema.MAX_LINE_BYTES:
+        raise SourceError(f"the CSV header line is longer than {schema.MAX_LINE_BYTES:,} bytes")
     if line.startswith(b"\xef\xbb\xbf"):
         line = line[3:]
     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
     if not text.strip():
         raise SourceError("the CSV file has no header line")
-    return next(csv.reader([text])), line
+    header = _parse_header(text)
+    if header is None:
+        raise SourceError("the CSV header line is not valid CSV (binary data or bad quoting)")
+    return header, line
 
 
 def _line_numbers(
     chunk: bytes, first_line: int, invalid: list[str], n_valid: int
 ) -> np.ndarray[Any, Any]:
     """1-based line numbers of the valid rows pyarrow returned for ``chunk``."""
-    if not invalid and b"\n\n" not in chunk and b"\n\r\n" not in chunk:
+    if (
+        not invalid
+        and b"\n\n" not in chunk
+        and b"\n\r\n" not in chunk
+        and not chunk.startswith((b"\n", b"\r\n"))
+    ):
         return np.arange(first_line, first_line + n_valid, dtype=np.int64)
     bad = list(invalid)
     out: list[int] = []
@@ -327,21 +358,87 @@ def _line_numbers(
     return np.asarray(out[:n_valid], dtype=np.int64)
 
 
-def _chunks(stream: BinaryIO, chunk_bytes: int) -> Iterator[bytes]:
-    rest = b""
-    while True:
-        data = stream.read(chunk_bytes)
-        if not data:
-            if rest:
-                yield rest
-            return
-        data = rest + data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            rest = data
-            continue
-        yield data[: cut + 1]
-        rest = data[cut + 1 :]
+def _utf8(chunk: bytes) -> bytes:
+    """``chunk`` with every byte sequence that is not UTF-8 replaced by U+FFFD."""
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return chunk.decode("utf-8", "replace").encode("utf-8")
+    return chunk
+
+
+def _split_quoted(chunk: bytes) -> tuple[bytes, list[tuple[int, bytes]]]:
+    """(``chunk`` with every line holding a ``"`` emptied, [(line index, that line)])."""
+    if b'"' not in chunk:
+        return chunk, []
+    buf = np.frombuffer(chunk, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    if len(ends) == 0 or ends[-1] != len(chunk) - 1:
+        ends = np.r_[ends, len(chunk)]
+    quotes = np.flatnonzero(buf == 34)
+    lines = np.unique(np.searchsorted(ends, quotes))
+    starts = np.r_[0, ends[:-1] + 1]
+    parts: list[bytes] = []
+    quoted: list[tuple[int, bytes]] = []
+    pos = 0
+    for k in lines.tolist():
+        a, b = int(starts[k]), int(ends[k])
+        parts.append(chunk[pos:a])
+        quoted.append((k, chunk[a:b].rstrip(b"\r")))
+        pos = b
+    parts.append(chunk[pos:])
+    return b"".join(parts), quoted
+
+
+def _parse_quoted(
+    quoted: list[tuple[int, bytes]], n_columns: int
+) -> tuple[list[int], list[list[str]], list[int], list[str]]:
+    """Lines with quotes, parsed one by one: (good line indexes, their fields, bad line
+    indexes, their text). A line is bad when its quoting is broken or it has the wrong
+    number of fields."""
+    good_k: list[int] = []
+    good: list[list[str]] = []
+    bad_k: list[int] = []
+    bad: list[str] = []
+    for k, raw in quoted:
+        text = raw.decode("utf-8", "replace")
+        try:
+            fields = next(csv.reader([text], strict=True))
+        except (csv.Error, StopIteration):
+            fields = []
+        if len(fields) == n_columns:
+            good_k.append(k)
+            good.append(fields)
+        else:
+            bad_k.append(k)
+            bad.append(text)
+    return good_k, good, bad_k, bad
+
+
+def _reject_table(source: str, line_no: list[int], reason: list[str], raw: list[str]) -> pa.Table:
+    return pa.table(
+        {
+            "source": pa.array([source] * len(raw), pa.string()),
+            "line_no": pa.array(line_no, pa.int64()),
+            "reason": pa.array(reason, pa.string()),
+            "raw": pa.array([truncate_raw(t) for t in raw], pa.string()),
+        },
+        schema=schema.REJECTS,
+    )
+
+
+def long_line_batch(source: str, line_no: int | None, line: LongLine) -> SourceBatch:
+    """The batch of one over-long line: a ``line_length`` reject."""
+    rejects = pa.table(
+        {
+            "source": pa.array([source], pa.string()),
+            "line_no": pa.array([line_no], pa.int64()),
+            "reason": pa.array([schema.RejectReason.LINE_LENGTH.value], pa.string()),
+            "raw": pa.array([line.raw()], pa.string()),
+        },
+        schema=schema.REJECTS,
+    )
+    return SourceBatch(rejects=rejects, lines=1)
 
 
 def read_csv(
@@ -361,7 +458,9 @@ def read_csv(
     header, _ = _read_header(stream)
     dialect = _dialect_for(header, fmt, column_map or {})
     columns = [f"c{i}" for i in range(len(header))]
-    read_opts = pacsv.ReadOptions(column_names=columns, block_size=max(chunk_bytes * 2, 1 << 20))
+    read_opts = pacsv.ReadOptions(
+        column_names=columns, block_size=max(chunk_bytes * 2, 4 * schema.MAX_LINE_BYTES)
+    )
     convert_opts = pacsv.ConvertOptions(
         column_types=dict.fromkeys(columns, pa.string()),
         strings_can_be_null=False,
@@ -370,49 +469,77 @@ def read_csv(
     deduper = StaticsDeduper()
     source_dict = pa.array([source], pa.string())
     next_line = 2
-    for chunk in _chunks(stream, chunk_bytes):
+    for item in line_chunks(stream, chunk_bytes):
+        if isinstance(item, LongLine):
+            yield long_line_batch(source, next_line, item)
+            next_line += 1
+            continue
+        chunk = _utf8(item)
         n_lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+        fast, quoted = _split_quoted(chunk)
         invalid: list[str] = []
 
         def handler(row: Any, _invalid: list[str] = invalid) -> str:
             _invalid.append(row.text)
             return "skip"
 
-        parse_opts = pacsv.ParseOptions(invalid_row_handler=handler)
-        if chunk.strip():
+        parse_opts = pacsv.ParseOptions(quote_char=False, invalid_row_handler=handler)
+        if fast.strip():
             table = pacsv.read_csv(
-                io.BytesIO(chunk),
+                io.BytesIO(fast),
                 read_options=read_opts,
                 parse_options=parse_opts,
                 convert_options=convert_opts,
             )
         else:
             table = pa.table({c: pa.array([], pa.string()) for c in columns})
-        positions, statics, rejected = convert_rows(table, dialect, header)
+        all_lines = chunk.split(b"\n")
+        lines_no = _line_numbers(fast, next_line, invalid, table.num_rows)
+        bad_k: list[int] = []
+        bad_text: list[str] = []
+        if quoted:
+            good_k, good, bad_k, bad_text = _parse_quoted(quoted, len(columns))
+            if good:
+                extra = pa.table(
+                    [pa.array([g[i] for g in good], pa.string()) for i in range(len(columns))],
+                    names=columns,
+                )
+                table = pa.concat_tables([table, extra])
+                lines_no = np.concatenate(
+                    [lines_no, np.asarray(good_k, dtype=np.int64) + next_line]
+                )
+        positions, statics, rejected, bad_time = convert_rows(table, dialect, header)
         n_rejected = pc.sum(rejected.cast(pa.int64())).as_py() or 0
         reject_parts: list[pa.Table] = []
-        if invalid or n_rejected:
-            lines_no = _line_numbers(chunk, next_line, invalid, table.num_rows)
-            all_lines = chunk.split(b"\n")
+        if invalid or n_rejected or bad_k:
             mask = rejected.to_numpy(zero_copy_only=False)
+            time_mask = bad_time.to_numpy(zero_copy_only=False)[mask]
             bad_rows = lines_no[mask]
             raws = [
                 all_lines[int(k) - next_line].rstrip(b"\r").decode("utf-8", "replace")
                 for k in bad_rows
             ]
-            bad_lines = _invalid_line_numbers(all_lines, next_line, invalid, set(lines_no.tolist()))
-            nums = np.concatenate([bad_rows, np.asarray(bad_lines, dtype=np.int64)])
-            texts = raws + invalid
-            order = np.argsort(nums, kind="stable")
+            bad_lines = _invalid_line_numbers(
+                fast.split(b"\n"), next_line, invalid, set(lines_no.tolist())
+            )
+            nums = np.concatenate(
+                [
+                    bad_rows,
+                    np.asarray(bad_lines, dtype=np.int64),
+                    np.asarray(bad_k, dtype=np.int64) + next_line,
+                ]
+            )
+            texts = raws + invalid + bad_text
+            csv_row, bad_value = schema.RejectReason.CSV_ROW.value, schema.RejectReason.BAD_VALUE.value
+            reasons = [bad_value if t else csv_row for t in time_mask.tolist()]
+            reasons += [csv_row] * (len(invalid) + len(bad_text))
+            order = np.argsort(nums, kind="stable").tolist()
             reject_parts.append(
-                pa.table(
-                    {
-                        "source": pa.array([source] * len(texts), pa.string()),
-                        "line_no": pa.array(nums[order], pa.int64()),
-                        "reason": pa.array([schema.RejectReason.CSV_ROW.value] * len(texts)),
-                        "raw": pa.array([texts[i] for i in order.tolist()], pa.string()),
-                    },
-                    schema=schema.REJECTS,
+                _reject_table(
+                    source,
+                    [int(nums[i]) for i in order],
+                    [reasons[i] for i in order],
+                    [texts[i] for i in order],
                 )
             )
         keep = pc.invert(rejected)
@@ -470,7 +597,9 @@ def header_dialect(header_line: bytes) -> str | None:
     text = header_line.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
     if "," not in text:
         return None
-    header = next(csv.reader([text]))
+    header = _parse_header(text)
+    if header is None:
+        return None
     sniffed = sniff_dialect(header)
     if sniffed is not None:
         return sniffed.name

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
 from seawatch.store._merge import DEDUP_KEYS
-from seawatch.store._store import Store, open_store
+from seawatch.store._store import Store, open_store, remove_empty_store
 from seawatch.store._views import VESSELS_SQL, VIEW_NAMES, check_read_only
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "Store",
     "check_read_only",
     "open_store",
+    "remove_empty_store",
 ]

@@ -21,6 +21,7 @@ from seawatch.store._manifest import (
     MANIFEST,
     clean_strays,
     empty_manifest,
+    listed_files,
     load_manifest,
     save_manifest,
     snapshot,
@@ -43,17 +44,48 @@ def open_store(path: str | Path, *, create: bool = False) -> Store:
         StoreError: there is no store at ``path`` (and ``create`` is false), or it is unreadable.
     """
     root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise StoreError(f"the store path {root} exists and is not a directory")
     if not (root / MANIFEST).exists():
         if not create:
             raise StoreError(
                 f"no seawatch store at {root} (run `seawatch ingest` first, or pass --store)"
             )
-        with write_lock(root):
-            if not (root / MANIFEST).exists():
-                save_manifest(root, empty_manifest())
+        parent = root.absolute().parent
+        if not root.exists() and not parent.is_dir():
+            raise StoreError(f"cannot create the store {root}: {parent} is not a directory")
+        try:
+            with write_lock(root):
+                if not (root / MANIFEST).exists():
+                    save_manifest(root, empty_manifest())
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {root}: {exc.strerror or exc}") from exc
     store = Store(root)
     store.manifest()  # validates
     return store
+
+
+def remove_empty_store(path: str | Path) -> bool:
+    """Remove the store at ``path`` if it holds nothing (no input, no data file): what
+    :func:`open_store` with ``create=True`` made for an ingest that then failed. Returns
+    whether it was removed; a store with any content is never touched."""
+    root = Path(path)
+    try:
+        manifest = load_manifest(root)
+    except StoreError:
+        return False
+    if manifest["sources"] or listed_files(manifest) or manifest["events"]["runs"]:
+        return False
+    extra = {p.name for p in root.iterdir()} - {MANIFEST, ".lock"}
+    if extra:
+        return False
+    (root / MANIFEST).unlink(missing_ok=True)
+    (root / ".lock").unlink(missing_ok=True)
+    try:
+        root.rmdir()
+    except OSError:
+        return False
+    return True
 
 
 def _as_utc(value: datetime | date | str, name: str) -> datetime:
