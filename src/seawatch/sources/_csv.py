@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
@@ -334,28 +335,35 @@ def _read_header(stream: BinaryIO) -> tuple[list[str], bytes]:
     return header, line
 
 
-def _line_numbers(
-    chunk: bytes, first_line: int, invalid: list[str], n_valid: int
-) -> np.ndarray[Any, Any]:
-    """1-based line numbers of the valid rows pyarrow returned for ``chunk``."""
-    if (
-        not invalid
-        and b"\n\n" not in chunk
-        and b"\n\r\n" not in chunk
-        and not chunk.startswith((b"\n", b"\r\n"))
-    ):
-        return np.arange(first_line, first_line + n_valid, dtype=np.int64)
-    bad = list(invalid)
-    out: list[int] = []
-    for k, raw in enumerate(chunk.split(b"\n")):
-        text = raw.rstrip(b"\r")
-        if not text.strip():
-            continue
-        if bad and text.decode("utf-8", errors="replace") == bad[0]:
-            bad.pop(0)
-            continue
-        out.append(first_line + k)
-    return np.asarray(out[:n_valid], dtype=np.int64)
+def _fast_lines(
+    fast: bytes, first_line: int, n_columns: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], list[int]]:
+    """Line numbers of the rows pyarrow keeps from ``fast`` (quoting off, so a row is a
+    non-empty line with exactly ``n_columns - 1`` commas) and of the lines it hands to the
+    invalid-row handler, plus the (start, end) byte offsets of those invalid lines."""
+    buf = np.frombuffer(fast, dtype=np.uint8)
+    if len(buf) == 0:
+        none = np.zeros(0, dtype=np.int64)
+        return none, none, []
+    ends = np.flatnonzero(buf == 10)
+    if len(ends) == 0 or ends[-1] != len(buf) - 1:
+        ends = np.r_[ends, len(buf)]
+    starts = np.r_[0, ends[:-1] + 1]
+    stops = ends.copy()
+    has_cr = (stops > starts) & (buf[np.maximum(stops - 1, 0)] == 13)
+    stops[has_cr] -= 1
+    nonempty = stops > starts
+    commas = np.r_[0, np.cumsum(buf == 44)]
+    count = commas[stops] - commas[starts]
+    valid = nonempty & (count == n_columns - 1)
+    invalid = nonempty & ~valid
+    numbers = np.arange(first_line, first_line + len(ends), dtype=np.int64)
+    spans = np.stack([starts[invalid], stops[invalid]], axis=1).ravel().tolist()
+    return numbers[valid], numbers[invalid], spans
+
+
+_BLANK_RE = re.compile(rb"(?m)^[ \t\x0b\x0c\r]+$")
+"""A line of whitespace only (pyarrow skips only lines that are truly empty)."""
 
 
 def _utf8(chunk: bytes) -> bytes:
@@ -368,16 +376,28 @@ def _utf8(chunk: bytes) -> bytes:
 
 
 def _split_quoted(chunk: bytes) -> tuple[bytes, list[tuple[int, bytes]]]:
-    """(``chunk`` with every line holding a ``"`` emptied, [(line index, that line)])."""
-    if b'"' not in chunk:
+    """(``chunk`` with every line holding a ``"`` or a carriage return that does not end
+    it emptied, [(line index, that line)]). pyarrow would treat such a quote as the start
+    of a field that runs on over lines, and such a CR as a line end."""
+    blank = _BLANK_RE.search(chunk) is not None
+    if b'"' not in chunk and b"\r" not in chunk and not blank:
         return chunk, []
     buf = np.frombuffer(chunk, dtype=np.uint8)
     ends = np.flatnonzero(buf == 10)
     if len(ends) == 0 or ends[-1] != len(chunk) - 1:
         ends = np.r_[ends, len(chunk)]
-    quotes = np.flatnonzero(buf == 34)
-    lines = np.unique(np.searchsorted(ends, quotes))
+    cr = np.flatnonzero(buf[:-1] == 13)
+    bare_cr = cr[buf[cr + 1] != 10]
+    odd = np.r_[np.flatnonzero(buf == 34), bare_cr]
     starts = np.r_[0, ends[:-1] + 1]
+    if blank:
+        is_ws = np.isin(buf, np.frombuffer(b" \t\x0b\x0c\r\n", dtype=np.uint8))
+        solid = np.r_[0, np.cumsum(~is_ws)]
+        ws_lines = np.flatnonzero((solid[ends] == solid[starts]) & (ends > starts))
+        odd = np.r_[odd, starts[ws_lines]]
+    if len(odd) == 0:
+        return chunk, []
+    lines = np.unique(np.searchsorted(ends, odd))
     parts: list[bytes] = []
     quoted: list[tuple[int, bytes]] = []
     pos = 0
@@ -401,6 +421,8 @@ def _parse_quoted(
     bad_k: list[int] = []
     bad: list[str] = []
     for k, raw in quoted:
+        if not raw.strip():
+            continue  # a line of whitespace: blank, like an empty line
         text = raw.decode("utf-8", "replace")
         try:
             fields = next(csv.reader([text], strict=True))
@@ -494,7 +516,15 @@ def read_csv(
         else:
             table = pa.table({c: pa.array([], pa.string()) for c in columns})
         all_lines = chunk.split(b"\n")
-        lines_no = _line_numbers(fast, next_line, invalid, table.num_rows)
+        lines_no, invalid_no, invalid_spans = _fast_lines(fast, next_line, len(columns))
+        if len(lines_no) != table.num_rows or len(invalid_no) != len(invalid):
+            raise SourceError(  # an invariant: every row is one line of the chunk
+                f"{source}: internal error matching CSV rows to lines near line {next_line}"
+            )
+        invalid = [
+            fast[a:b].decode("utf-8", "replace")
+            for a, b in zip(invalid_spans[::2], invalid_spans[1::2], strict=True)
+        ]
         bad_k: list[int] = []
         bad_text: list[str] = []
         if quoted:
@@ -519,13 +549,10 @@ def read_csv(
                 all_lines[int(k) - next_line].rstrip(b"\r").decode("utf-8", "replace")
                 for k in bad_rows
             ]
-            bad_lines = _invalid_line_numbers(
-                fast.split(b"\n"), next_line, invalid, set(lines_no.tolist())
-            )
             nums = np.concatenate(
                 [
                     bad_rows,
-                    np.asarray(bad_lines, dtype=np.int64),
+                    invalid_no,
                     np.asarray(bad_k, dtype=np.int64) + next_line,
                 ]
             )
@@ -556,24 +583,6 @@ def read_csv(
         )
         if on_chunk is not None:
             on_chunk()
-
-
-def _invalid_line_numbers(
-    all_lines: list[bytes], first_line: int, invalid: list[str], valid: set[int]
-) -> list[int]:
-    out: list[int] = []
-    wanted = list(invalid)
-    for k, raw in enumerate(all_lines):
-        if not wanted:
-            break
-        line_no = first_line + k
-        if line_no in valid:
-            continue
-        if raw.rstrip(b"\r").decode("utf-8", "replace") == wanted[0]:
-            wanted.pop(0)
-            out.append(line_no)
-    out.extend([-1] * len(wanted))
-    return out
 
 
 def _with_source(table: pa.Table, source_dict: pa.Array) -> pa.Table:

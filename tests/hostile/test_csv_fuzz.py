@@ -1,0 +1,163 @@
+"""Hypothesis fuzz of the CSV reader: random quotes, delimiters, encodings, line endings and
+sizes. Every data line is either a stored row or a counted reject, nothing crashes.
+
+The default run is quick (200 examples); ``-m slow`` runs 5,000 larger ones.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from seawatch import schema
+from seawatch._exceptions import SourceError
+from seawatch.sources import read_csv
+
+HEADERS = (
+    b"mmsi,ts,lat,lon,sog,cog,heading,name,ship_type",
+    b"MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
+    b"Length,Width,Draft,Cargo,TransceiverClass",
+    b'"mmsi","ts","lat","lon","name"',
+)
+
+GOOD_FIELDS = (
+    b"244000001",
+    b"2024-03-01T10:00:00",
+    b"2024-03-01 10:00:00",
+    b"12.5",
+    b"-61.25",
+    b"9999-12-31T23:59:59",
+    b"0001-01-01T00:00:00",
+    b"",
+    b"IMO9074729",
+    b"70",
+)
+NASTY = (
+    b'"',
+    b'""',
+    b'"a,b"',
+    b"'",
+    b",",
+    b";",
+    b"\t",
+    b"|",
+    b"\r",
+    b"\x00",
+    b"\xff\xfe",
+    b"\xc3",
+    "É".encode("latin-1"),
+    "ÉŁ☃".encode(),
+    "ÉŁ".encode("utf-16"),
+    b"[/]",
+    b"=HYPERLINK(1)",
+    b"\\",
+    b" ",
+)
+
+field = st.one_of(
+    st.sampled_from(GOOD_FIELDS),
+    st.sampled_from(NASTY),
+    st.binary(max_size=12),
+    st.text(max_size=12).map(lambda t: t.encode("utf-8", "surrogatepass")),
+)
+
+
+@st.composite
+def csv_files(draw: st.DrawFn, max_rows: int) -> bytes:
+    header = draw(st.sampled_from(HEADERS))
+    width = header.count(b",") + 1
+    n = draw(st.integers(0, max_rows))
+    rows: list[bytes] = []
+    for _ in range(n):
+        if draw(st.booleans()):
+            mmsi = str(draw(st.integers(0, 1 << 31))).encode()
+            lat = f"{draw(st.floats(-100, 100)):.4f}".encode()
+            cells = [mmsi, draw(st.sampled_from(GOOD_FIELDS[1:3])), lat, b"-61.0"]
+            cells += [draw(field) for _ in range(width - 4)]
+        else:
+            k = draw(st.integers(0, width + 2))
+            cells = [draw(field) for _ in range(k)]
+        sep = draw(st.sampled_from([b",", b",", b",", b";", b"\t"]))
+        rows.append(sep.join(cells))
+    eol = draw(st.sampled_from([b"\n", b"\r\n"]))
+    body = eol.join([header, *rows])
+    if draw(st.booleans()):
+        body += eol
+    if draw(st.booleans()):
+        body = b"\xef\xbb\xbf" + body
+    return body
+
+
+@dataclass
+class Tally:
+    files: int = 0
+    lines: int = 0
+    positions: int = 0
+    rejects: int = 0
+    header_errors: int = 0
+
+
+def _data_lines(body: bytes) -> int:
+    """Lines after the header that are not blank (what must become a row or a reject)."""
+    lines = body.split(b"\n")[1:]
+    return sum(1 for line in lines if line.strip())
+
+
+def _check(body: bytes, tally: Tally, *, chunk_bytes: int) -> None:
+    tally.files += 1
+    try:
+        batches = list(read_csv(io.BytesIO(body), source="fuzz", chunk_bytes=chunk_bytes))
+    except SourceError:
+        tally.header_errors += 1  # a header that is not CSV or lacks mmsi/ts/lat/lon
+        return
+    positions = sum(b.positions.num_rows for b in batches)
+    rejects = [r for b in batches for r in b.rejects.to_pylist()]
+    assert {r["reason"] for r in rejects} <= schema.REJECT_REASONS
+    n = _data_lines(body)
+    assert positions + len(rejects) == n, (positions, len(rejects), n, body[:400])
+    assert sum(b.lines for b in batches) >= n
+    line_nos = [r["line_no"] for r in rejects]
+    assert all(isinstance(x, int) and x >= 2 for x in line_nos), line_nos
+    assert len(set(line_nos)) == len(line_nos)
+    for b in batches:
+        ts = b.positions.column("ts")
+        assert ts.null_count == 0
+        if b.positions.num_rows:
+            assert not any(schema.outside_time_window(ts).to_pylist())
+        assert all(len(r) <= schema.MAX_RAW_CHARS + 120 for r in b.rejects.column("raw").to_pylist())
+    tally.lines += n
+    tally.positions += positions
+    tally.rejects += len(rejects)
+
+
+QUICK = Tally()
+SLOW = Tally()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=csv_files(max_rows=30), chunk=st.sampled_from([1024, 4096, 1 << 20]))
+def test_csv_reader_fuzz(body: bytes, chunk: int) -> None:
+    _check(body, QUICK, chunk_bytes=chunk)
+
+
+@pytest.mark.slow
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=csv_files(max_rows=400), chunk=st.sampled_from([1024, 2048, 1 << 20]))
+def test_csv_reader_fuzz_slow(body: bytes, chunk: int) -> None:
+    _check(body, SLOW, chunk_bytes=chunk)
+
+
+def test_fuzz_tally_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    """Prints the counts of the fuzz runs above (visible with ``-s``) after they ran."""
+    for name, t in (("quick", QUICK), ("slow", SLOW)):
+        if t.files:
+            print(
+                f"csv fuzz {name}: {t.files} files, {t.lines} data lines, {t.positions} "
+                f"positions, {t.rejects} rejects, {t.header_errors} header errors, 0 crashes"
+            )
+    assert QUICK.lines == QUICK.positions + QUICK.rejects
+    assert SLOW.lines == SLOW.positions + SLOW.rejects
