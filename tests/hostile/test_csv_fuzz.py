@@ -22,6 +22,9 @@ HEADERS = (
     b"MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
     b"Length,Width,Draft,Cargo,TransceiverClass",
     b'"mmsi","ts","lat","lon","name"',
+    b"mmsi;ts;lat;lon",
+    "mmsi,ts,lat,lon".encode("utf-16"),
+    b"\x00\x01\x02,\x89PNG",
 )
 
 GOOD_FIELDS = (

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from seawatch.cli._render import cells, esc
+from seawatch.cli._render import cells, styled
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,9 +28,9 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
     from rich.table import Table
 
     if not rows:
-        console.print(f"[bold]{esc(title)}[/bold]: none")
+        console.print(styled((title, "bold"), ": none"))
         return
-    table = Table(title=esc(title), title_justify="left")
+    table = Table(title=styled(title), title_justify="left")
     for col in cols:
         table.add_column(col, no_wrap=col not in ("vessels", "names"))
     for row in rows:
@@ -59,7 +59,7 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         if b.get(key)
     )
     console.print(
-        f"[bold]Situation brief[/bold]: {esc(where)}, {esc(when)}" + (f" ({esc(who)})" if who else "")
+        styled(("Situation brief", "bold"), f": {where}, {when}" + (f" ({who})" if who else ""))
     )
     c = b["counts"]
     console.print(

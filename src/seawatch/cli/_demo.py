@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from seawatch.cli._brief import print_brief, print_table
-from seawatch.cli._render import cells, esc
+from seawatch.cli._render import cells, styled
 from seawatch.cli._common import StoreOption, store_path
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def demo_command(
     console = Console()
     err = Console(stderr=True)
     target = open_store(store_path(store), create=True)
-    err.print(f"[dim]store: {esc(target.root)}[/dim]")
+    err.print(styled(f"store: {target.root}", style="dim"))
 
     sample = real_sample_path()
     summary = target.ingest([str(sample)])
@@ -243,10 +243,13 @@ def demo_command(
         serve_store(target.root, host=host, port=port)
         return
     err.print(
-        f"[dim]explore: seawatch report --store {esc(target.root)} --region caribbean,eastern-pacific"
-        f"\n         seawatch events --store {esc(target.root)} --type interception --format jsonl"
-        f"\n         seawatch demo --store {esc(target.root)} --serve   (the map, "
-        f"http://127.0.0.1:{port}/)[/dim]"
+        styled(
+            f"explore: seawatch report --store {target.root} --region caribbean,eastern-pacific"
+            f"\n         seawatch events --store {target.root} --type interception --format jsonl"
+            f"\n         seawatch demo --store {target.root} --serve   (the map, "
+            f"http://127.0.0.1:{port}/)",
+            style="dim",
+        )
     )
 
 

@@ -5,8 +5,9 @@ CSV column, a watchlist entry). Two rules follow:
 
 * **Terminal**: a data value is never parsed as Rich markup or emoji codes. :func:`cell`
   builds a :class:`rich.text.Text` (plain text, no markup) for every data cell, and
-  :func:`esc` escapes values interpolated into a markup string. A vessel named ``[/]`` or
-  ``[link=http://x]a[/link]`` is shown as written.
+  :func:`styled` a line that mixes styled labels with plain data. A vessel named ``[/]``,
+  ``[link=http://x]a[/link]`` or ``:ship:`` is shown as written (Rich has no escape for
+  emoji codes, so data never goes through a markup string).
 * **CSV**: a spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or
   a carriage return as a formula (OWASP "CSV injection"). :class:`CsvOut` prefixes such
   a text cell with a single quote (``'=HYPERLINK(...)``); numbers (``-12.5``, ``+3``) are
@@ -90,11 +91,12 @@ def cells(values: Iterable[Any]) -> list[Text]:
     return [cell(v) for v in values]
 
 
-def esc(value: Any) -> str:
-    """``value`` as text that is safe to interpolate into a Rich markup string."""
-    from rich.markup import escape
+def styled(*parts: str | tuple[str, str], style: str = "") -> Text:
+    """One line of plain text: ``parts`` are data strings or ``(text, style)`` pairs; none
+    is read as markup or emoji codes. ``style`` applies to the whole line."""
+    from rich.text import Text
 
-    return escape(plain(value))
+    return Text.assemble(*parts, style=style)
 
 
 def csv_safe(value: str) -> str:

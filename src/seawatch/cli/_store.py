@@ -12,7 +12,7 @@ import numpy as np
 import typer
 
 from seawatch.cli._common import StoreOption, store_path
-from seawatch.cli._render import CsvOut, CsvRawOption, cell, cells, esc, utc_text
+from seawatch.cli._render import CsvOut, CsvRawOption, cell, cells, styled, utc_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -85,7 +85,7 @@ def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
     err = Console(stderr=True)
     for f in summary.files:
         if f.status == "skipped":
-            err.print(f"[dim]skipped, already ingested: {esc(f.path)}[/dim]")
+            err.print(styled(f"skipped, already ingested: {f.path}", style="dim"))
     table = Table(title="ingest summary", show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -111,7 +111,7 @@ def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
         table.add_row("UTC days touched", f"{len(days)} ({span})")
     err.print(table)
     for warning in summary.warnings:
-        err.print(f"[yellow]warning: {esc(warning)}[/yellow]")
+        err.print(styled(f"warning: {warning}", style="yellow"))
     untimed = summary.rejects_by_reason.get("no_timestamp", 0)
     if untimed and not timed:
         err.print(
@@ -176,7 +176,7 @@ def _run_ingest(target: Store, paths: list[str], options: IngestOptions) -> Inge
     from seawatch.store import IngestProgress
 
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(),
         TimeElapsedColumn(),
@@ -189,7 +189,7 @@ def _run_ingest(target: Store, paths: list[str], options: IngestOptions) -> Inge
             key = event.path if event.phase == "read" else "merge"
             if key not in tasks:
                 label = f"reading {event.path}" if event.phase == "read" else "merging days"
-                tasks[key] = bar.add_task(esc(label[-60:]), total=event.total)
+                tasks[key] = bar.add_task(label[-60:], total=event.total)
             bar.update(tasks[key], completed=event.done, total=event.total)
 
         return target.ingest(paths, options=options, progress=on_progress)
@@ -373,10 +373,13 @@ def _print_vessel(report: dict[str, Any]) -> None:
     out = Console()
     flag = report["flag"] or "?"
     country = f" ({report['country']})" if report["country"] else ""
-    out.print(f"[bold]MMSI {report['mmsi']}[/bold]  flag {esc(flag)}{esc(country)}")
+    out.print(styled((f"MMSI {report['mmsi']}", "bold"), f"  flag {flag}{country}"))
+    first, last = cell(report["first_seen"]).plain, cell(report["last_seen"]).plain
     out.print(
-        f"positions: {report['positions']:,}  first seen: {esc(report['first_seen'])}  "
-        f"last seen: {esc(report['last_seen'])}  days: {report['days_with_positions']}"
+        styled(
+            f"positions: {report['positions']:,}  first seen: {first}  "
+            f"last seen: {last}  days: {report['days_with_positions']}"
+        )
     )
     table = Table(title="identity history", title_justify="left")
     for col in ("field", "value", "first seen", "last seen", "reports"):
@@ -389,18 +392,18 @@ def _print_vessel(report: dict[str, Any]) -> None:
             table.add_row(*cells((key, value, e["first_seen"], e["last_seen"], e["reports"])))
     out.print(table)
     sanctions = report["sanctions"]
-    screened = esc(", ".join(f"{w['name']} ({w['date']})" for w in sanctions["lists"]))
+    screened = ", ".join(f"{w['name']} ({w['date']})" for w in sanctions["lists"])
     if sanctions["hits"]:
-        out.print(f"[bold red]sanctions: ON A WATCHLIST[/bold red] (screened: {screened})")
+        out.print(styled(("sanctions: ON A WATCHLIST", "bold red"), f" (screened: {screened})"))
         for h in sanctions["hits"]:
             out.print(
-                esc(
+                styled(
                     f"  {h['list']} ({h['list_date']}): {h['entry_name']} [{h['program'] or '-'}], "
                     f"matched by {h['match']} {h['matched']}, confidence {h['confidence']:.2f}"
                 )
             )
     else:
-        out.print(f"sanctions: no hit (screened: {screened})")
+        out.print(styled(f"sanctions: no hit (screened: {screened})"))
     events = Table(title="events", title_justify="left")
     for col in ("type", "start", "end", "duration_h", "region", "zone", "other vessels"):
         events.add_column(col)
