@@ -33,7 +33,13 @@ MARKUP = (
 
 
 def rows(
-    mmsi: int, n: int, *, name: str = "", start: datetime = T0, lat: float = 10.7, lon: float = -66.9
+    mmsi: int,
+    n: int,
+    *,
+    name: str = "",
+    start: datetime = T0,
+    lat: float = 10.7,
+    lon: float = -66.9,
 ) -> list[tuple[Any, ...]]:
     """``n`` reports of one vessel, a minute apart, moving slowly east."""
     return [
@@ -80,7 +86,7 @@ def one_line_error(result: Any, code: int = 1) -> str:
     assert "Traceback" not in result.output
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), err
-    return lines[0]
+    return str(lines[0])
 
 
 def fingerprint(root: Path) -> dict[str, str]:

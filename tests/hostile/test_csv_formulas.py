@@ -34,7 +34,9 @@ def test_formula_prefix_is_neutralised(value: str) -> None:
     assert csv_safe(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["-12.5", "+3", "-0.001", "1e-3", "-7E+2", "12", "", "abc", "a=b"])
+@pytest.mark.parametrize(
+    "value", ["-12.5", "+3", "-0.001", "1e-3", "-7E+2", "12", "", "abc", "a=b"]
+)
 def test_numbers_and_plain_text_are_left_alone(value: str) -> None:
     assert csv_safe(value) == value
 
@@ -120,6 +122,8 @@ def test_watchlist_screen_csv(store: Path) -> None:
 
 
 def test_presence_csv(store: Path) -> None:
-    table = _cells(ok("presence", "--country", "VE", "--store", str(store), "--format", "csv").stdout)
+    table = _cells(
+        ok("presence", "--country", "VE", "--store", str(store), "--format", "csv").stdout
+    )
     _no_formula(table)
     assert any("'@evil()" in r for r in table[1:])  # the vessel near Venezuela

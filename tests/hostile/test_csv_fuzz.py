@@ -131,7 +131,9 @@ def _check(body: bytes, tally: Tally, *, chunk_bytes: int) -> None:
         assert ts.null_count == 0
         if b.positions.num_rows:
             assert not any(schema.outside_time_window(ts).to_pylist())
-        assert all(len(r) <= schema.MAX_RAW_CHARS + 120 for r in b.rejects.column("raw").to_pylist())
+        assert all(
+            len(r) <= schema.MAX_RAW_CHARS + 120 for r in b.rejects.column("raw").to_pylist()
+        )
     tally.lines += n
     tally.positions += positions
     tally.rejects += len(rejects)

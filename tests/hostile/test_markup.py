@@ -16,7 +16,7 @@ from seawatch import schema
 from seawatch.cli._render import cell, cells, styled, utc_text
 from seawatch.store import open_store
 
-from ._inputkit import AIS_SIXBIT, MARKUP, T0, cli, ok, rows, write_csv
+from ._inputkit import AIS_SIXBIT, MARKUP, T0, ok, rows, write_csv
 
 NAMES = (AIS_SIXBIT, *MARKUP)
 MMSI0 = 775_100_001

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from seawatch.cli._brief import print_brief, print_table
-from seawatch.cli._render import cells, styled
 from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._render import cells, styled
 
 if TYPE_CHECKING:
     from rich.console import Console

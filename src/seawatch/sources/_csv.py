@@ -32,7 +32,6 @@ import pyarrow.csv as pacsv
 from seawatch import schema
 from seawatch._exceptions import SourceError
 from seawatch.sources._batch import SourceBatch
-from seawatch.sources._lines import LongLine, line_chunks, truncate_raw
 from seawatch.sources._dialects import (
     DMA_CLASS,
     DMA_NAV_STATUS,
@@ -43,6 +42,7 @@ from seawatch.sources._dialects import (
     normalise_header,
     sniff_dialect,
 )
+from seawatch.sources._lines import LongLine, line_chunks, truncate_raw
 
 DEFAULT_CHUNK_BYTES = 8 << 20
 _NUM_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -557,7 +557,10 @@ def read_csv(
                 ]
             )
             texts = raws + invalid + bad_text
-            csv_row, bad_value = schema.RejectReason.CSV_ROW.value, schema.RejectReason.BAD_VALUE.value
+            csv_row, bad_value = (
+                schema.RejectReason.CSV_ROW.value,
+                schema.RejectReason.BAD_VALUE.value,
+            )
             reasons = [bad_value if t else csv_row for t in time_mask.tolist()]
             reasons += [csv_row] * (len(invalid) + len(bad_text))
             order = np.argsort(nums, kind="stable").tolist()

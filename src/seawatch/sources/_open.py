@@ -213,8 +213,8 @@ class _Decompressing(io.RawIOBase):
 def _wrap(raw: io.BufferedReader[Any], compression: Compression, damage: Damage) -> BinaryIO:
     if compression == "none":
         return raw
-    reader = _Decompressing(raw, compression, damage)  # type: ignore[arg-type]
-    return io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[return-value]
+    reader = _Decompressing(raw, compression, damage)
+    return io.BufferedReader(reader, buffer_size=1 << 20)
 
 
 def open_binary(path: str | Path) -> BinaryIO:

@@ -97,9 +97,7 @@ def _is_regular(path: str) -> bool:
         return False
 
 
-def expand_paths(
-    paths: Sequence[str | Path], *, skipped: list[str] | None = None
-) -> list[str]:
+def expand_paths(paths: Sequence[str | Path], *, skipped: list[str] | None = None) -> list[str]:
     """Files, directories (recursively, hidden entries skipped) and glob patterns -> files.
 
     ``"-"`` (stdin) is passed through. Entries that are not regular files (a FIFO, a

@@ -278,7 +278,10 @@ def _untimed_rejects(
         pc.fill_null(table.column("msg_type").cast(pa.string()), "?"),
     ]
     if reason != schema.RejectReason.NO_TIMESTAMP:
-        parts += [pa.array([" ts_us="] * n), pc.cast(table.column("ts"), pa.int64()).cast(pa.string())]
+        parts += [
+            pa.array([" ts_us="] * n),
+            pc.cast(table.column("ts"), pa.int64()).cast(pa.string()),
+        ]
     raw = pc.binary_join_element_wise(*parts, "")
     return pa.table(
         {
@@ -318,9 +321,7 @@ def _stamped_warning(display: str, stamped: int, when: datetime) -> str:
 
 def _superseded(current: dict[str, Any], sha: str, key: str) -> list[str]:
     """Manifest keys of earlier readings of the same content with other options."""
-    return [
-        k for k, v in current["sources"].items() if k != key and v.get("sha256") == sha
-    ]
+    return [k for k, v in current["sources"].items() if k != key and v.get("sha256") == sha]
 
 
 def _drop_rejects_of(
