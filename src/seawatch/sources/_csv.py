@@ -336,15 +336,19 @@ def _read_header(stream: BinaryIO) -> tuple[list[str], bytes]:
 
 
 def _fast_lines(
-    fast: bytes, first_line: int, n_columns: int
+    fast: bytes, first_line: int, n_columns: int, *, has_invalid: bool
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], list[int]]:
     """Line numbers of the rows pyarrow keeps from ``fast`` (quoting off, so a row is a
     non-empty line with exactly ``n_columns - 1`` commas) and of the lines it hands to the
     invalid-row handler, plus the (start, end) byte offsets of those invalid lines."""
-    buf = np.frombuffer(fast, dtype=np.uint8)
-    if len(buf) == 0:
-        none = np.zeros(0, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    if not fast:
         return none, none, []
+    if not has_invalid and b"\n\n" not in fast and b"\n\r\n" not in fast and fast[:1] != b"\n":
+        # the usual case: no empty line, every line a row
+        n = fast.count(b"\n") + (0 if fast.endswith(b"\n") else 1)
+        return np.arange(first_line, first_line + n, dtype=np.int64), none, []
+    buf = np.frombuffer(fast, dtype=np.uint8)
     ends = np.flatnonzero(buf == 10)
     if len(ends) == 0 or ends[-1] != len(buf) - 1:
         ends = np.r_[ends, len(buf)]
@@ -516,7 +520,9 @@ def read_csv(
         else:
             table = pa.table({c: pa.array([], pa.string()) for c in columns})
         all_lines = chunk.split(b"\n")
-        lines_no, invalid_no, invalid_spans = _fast_lines(fast, next_line, len(columns))
+        lines_no, invalid_no, invalid_spans = _fast_lines(
+            fast, next_line, len(columns), has_invalid=bool(invalid)
+        )
         if len(lines_no) != table.num_rows or len(invalid_no) != len(invalid):
             raise SourceError(  # an invariant: every row is one line of the chunk
                 f"{source}: internal error matching CSV rows to lines near line {next_line}"
