@@ -22,22 +22,30 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
+from seawatch._csvsafe import FORMULA_PREFIXES, csv_safe
+
 if TYPE_CHECKING:
     from rich.text import Text
 
 ORDER = 0
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet evaluate a CSV cell (OWASP CSV injection)."""
-
-_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+__all__ = [
+    "FORMULA_PREFIXES",
+    "CsvOut",
+    "cell",
+    "cells",
+    "csv_safe",
+    "iso_utc",
+    "plain",
+    "styled",
+    "utc_text",
+]
 
 CsvRawOption = typer.Option(
     False,
@@ -97,15 +105,6 @@ def styled(*parts: str | tuple[str, str], style: str = "") -> Text:
     from rich.text import Text
 
     return Text.assemble(*parts, style=style)
-
-
-def csv_safe(value: str) -> str:
-    """``value`` with a leading ``'`` when a spreadsheet would run it as a formula.
-
-    Numbers (``-12.5``, ``+3``, ``1e-3``) are returned unchanged."""
-    if value and value.startswith(FORMULA_PREFIXES) and not _NUMBER_RE.match(value):
-        return "'" + value
-    return value
 
 
 class CsvOut:
