@@ -88,6 +88,12 @@ def test_vessel_shows_hostile_name(store: Path, i: int) -> None:
     assert "\x1b]8;" not in result.stdout  # no terminal hyperlink was made
 
 
+def test_vessel_events_name_the_other_vessel(store: Path) -> None:
+    out = ok("vessel", str(MMSI0), "--store", str(store)).stdout
+    assert f"{MMSI0 + 1} [/] (VE)" in out
+    assert "2025-12-08 08:00Z" in out
+
+
 def test_query_table_shows_every_name(store: Path) -> None:
     result = ok("query", "--store", str(store), "SELECT name FROM vessels ORDER BY mmsi")
     for name in NAMES:

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperCommand
 
 from seawatch.cli._common import StoreOption, store_path
-from seawatch.cli._render import CsvOut, CsvRawOption, cells, iso_utc, utc_text
+from seawatch.cli._render import CsvOut, CsvRawOption, cells, iso_utc, utc_text, vessel_labels
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -214,21 +214,6 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def _vessel_labels(vessels: pa.Table | None) -> dict[int, str]:
-    """MMSI -> ``MMSI NAME (FLAG)`` for the event table."""
-    if vessels is None:
-        return {}
-    cols = [c for c in ("mmsi", "name", "flag") if c in vessels.column_names]
-    out: dict[int, str] = {}
-    for row in vessels.select(cols).to_pylist():
-        name, flag = row.get("name"), row.get("flag")
-        label = str(row["mmsi"])
-        if name:
-            label += f" {name}"
-        out[int(row["mmsi"])] = f"{label} ({flag or '?'})"
-    return out
-
-
 def write_events(
     table: pa.Table, fmt: str, *, vessels: pa.Table | None = None, csv_raw: bool = False
 ) -> None:
@@ -271,7 +256,7 @@ def write_events(
         from rich.console import Console
         from rich.table import Table
 
-        labels = _vessel_labels(vessels)
+        labels = vessel_labels(vessels)
         view = Table(show_lines=False)
         cols = ("event_id", "type", "start", "end", "vessels", "duration_h", "region", "zone")
         for c in cols:

@@ -45,6 +45,7 @@ __all__ = [
     "plain",
     "styled",
     "utc_text",
+    "vessel_labels",
 ]
 
 CsvRawOption = typer.Option(
@@ -126,6 +127,22 @@ class CsvOut:
         if isinstance(value, str) and not self._raw:
             return csv_safe(value)
         return value
+
+
+def vessel_labels(vessels: Any) -> dict[int, str]:
+    """MMSI -> ``MMSI NAME (FLAG)`` from a table with ``mmsi``, ``name``, ``flag`` (the
+    store's vessels view), for tables that list vessels by MMSI."""
+    if vessels is None:
+        return {}
+    cols = [c for c in ("mmsi", "name", "flag") if c in vessels.column_names]
+    out: dict[int, str] = {}
+    for row in vessels.select(cols).to_pylist():
+        name, flag = row.get("name"), row.get("flag")
+        label = str(row["mmsi"])
+        if name:
+            label += f" {name}"
+        out[int(row["mmsi"])] = f"{label} ({flag or '?'})"
+    return out
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,15 @@ import numpy as np
 import typer
 
 from seawatch.cli._common import StoreOption, store_path
-from seawatch.cli._render import CsvOut, CsvRawOption, cell, cells, styled, utc_text
+from seawatch.cli._render import (
+    CsvOut,
+    CsvRawOption,
+    cell,
+    cells,
+    styled,
+    utc_text,
+    vessel_labels,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -366,7 +374,9 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
     }
 
 
-def _print_vessel(report: dict[str, Any]) -> None:
+def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) -> None:
+    """The vessel report as text and tables; ``labels`` name the other vessels of its
+    events (``MMSI NAME (FLAG)``)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -418,7 +428,7 @@ def _print_vessel(report: dict[str, Any]) -> None:
                     "" if ev["duration_h"] is None else f"{ev['duration_h']:.1f}",
                     ev["region"],
                     ev["zone"],
-                    ", ".join(str(v) for v in others),
+                    "; ".join((labels or {}).get(int(v), str(v)) for v in others),
                 )
             )
         )
@@ -438,11 +448,21 @@ def vessel_command(
 
     if fmt not in ("table", "json"):
         raise typer.BadParameter("choose from table, json", param_hint="--format")
-    report = vessel_report(open_store(store_path(store)), mmsi)
+    target = open_store(store_path(store))
+    report = vessel_report(target, mmsi)
     if fmt == "json":
         sys.stdout.write(json.dumps(_jsonable(report), ensure_ascii=False, indent=1) + "\n")
     else:
-        _print_vessel(report)
+        others = {int(v) for ev in report["events"] for v in ev["vessels"]} - {mmsi}
+        labels: dict[int, str] = {}
+        if others:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            vessels = target.vessels()
+            keep = pc.is_in(vessels.column("mmsi"), pa.array(sorted(others), pa.uint32()))
+            labels = vessel_labels(vessels.filter(keep))
+        _print_vessel(report, labels)
 
 
 def register(app: typer.Typer) -> None:
