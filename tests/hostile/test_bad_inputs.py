@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import errno
 import gzip
+import json
 import os
 import signal
 import subprocess
@@ -85,6 +86,26 @@ def test_csv_years_0001_and_9999_are_bad_value_rejects(tmp_path: Path) -> None:
     assert {r["reason"] for r in rejects} == {"bad_value"}
     assert "9999-12-31" in rejects[0]["raw"] or "9999-12-31" in str(rejects)
     # detect runs over the store (it failed with "year 10000 is out of range")
+    result = cli("detect", "--store", str(root), "--only", "encounter", "--workers", "1")
+    assert result.exit_code == 0, result.output
+
+
+def test_detect_survives_an_old_store_with_year_9999(tmp_path: Path) -> None:
+    """A store written before the window existed may hold a year-9999 day partition:
+    detect leaves it out instead of failing for the whole store."""
+    root = tmp_path / "s"
+    src = write_csv(tmp_path / "a.csv", rows(244_000_001, 30) + rows(244_000_002, 30, lat=10.701))
+    ok("ingest", "--store", str(root), str(src))
+    st = open_store(root)
+    manifest = st.manifest()
+    good = st.positions().slice(0, 5)
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    bad = good.set_column(1, "ts", pa.array([far] * 5, schema.TS))
+    rel = "positions/day=9999-12-31/part-old.parquet"
+    (root / rel).parent.mkdir(parents=True)
+    pq.write_table(bad, root / rel)
+    manifest["tables"]["positions"]["9999-12-31"] = [rel]
+    (root / "manifest.json").write_text(json.dumps(manifest))
     result = cli("detect", "--store", str(root), "--only", "encounter", "--workers", "1")
     assert result.exit_code == 0, result.output
 

@@ -85,7 +85,10 @@ jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z
 (list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object).
 csv: a header line, vessels separated by ';', details as JSON text. geojson: a
 FeatureCollection of Point features whose properties are the jsonl fields.
---since/--until select events overlapping [since, until).
+--since/--until select events overlapping [since, until). The table shows times as
+2025-12-08 08:00Z (UTC) and each MMSI with its name and flag. In CSV, a text cell that
+starts with = + - @ tab or CR gets a leading ' so spreadsheets do not run it
+(--csv-raw: as stored).
 """
 
 _REPORT_EPILOG = """
@@ -115,7 +118,8 @@ first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
 
 With --by (and always with --format csv): counts only. Columns: the key (by flag, day or
 region, then type), events (distinct events), vessels (distinct MMSIs), hours (total
-duration). By flag, an event counts once under each flag among its vessels.
+duration). By flag, an event counts once under each flag among its vessels. CSV text
+cells that start with = + - @ tab or CR get a leading ' (--csv-raw: as stored).
 """
 
 _TRACK_EPILOG = """

@@ -42,7 +42,12 @@ Examples:
 
 Formats (detected from content, or --format): nmea (plain, .gz, .bz2, .zst), noaa_csv
 (MarineCadastre, old and 2025 headers), dma_csv (Danish Maritime Authority), csv (generic,
-columns found by name or --columns), parquet. Re-ingesting a file adds nothing.
+columns found by name or --columns), parquet. Re-ingesting a file adds nothing; with
+other options (--time after an untimed attempt) it replaces that file's earlier rejects.
+
+Hostile input is counted, never fatal: times outside 1980-01-01 .. 2100-01-01 UTC are
+bad_value rejects, lines over 1 MiB line_length rejects, a damaged .gz/.bz2/.zst keeps
+its good part (damaged_input reject and a warning), FIFOs and devices are skipped.
 """
 
 _VESSEL_EPILOG = """
@@ -61,7 +66,9 @@ _QUERY_EPILOG = """
 Views: positions, statics, vessels, rejects, others, events. The connection is read-only:
 only SELECT (WITH, DESCRIBE, SHOW) and EXPLAIN run; COPY, INSERT, ATTACH ... fail.
 --format json writes JSON Lines (one object per row); csv writes a header line first;
-times are ISO 8601 UTC with a trailing Z.
+times are ISO 8601 UTC with a trailing Z (in the table: 2025-12-08 08:00:05Z). CSV text
+cells that start with = + - @ tab or CR get a leading ' so spreadsheets do not run them
+(--csv-raw: as stored). Table cells are shown literally, never as markup.
 
 Example:
 

@@ -189,7 +189,7 @@ def run_detectors(
     if workers is not None and workers < 1:
         raise ParameterError("workers must be >= 1")
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    files = store.files("positions")
+    files = plausible_day_files(store.files("positions"))
     total = count_rows(files)
     n_buckets = plan_buckets(total, bucket_rows=bucket_rows, workers=n_workers)
     st.n_positions, st.n_buckets = total, n_buckets
@@ -502,3 +502,18 @@ def _fill_region(table: pa.Table, geo: GeoContext) -> pa.Table:
         values[r] = None if v is None else str(v)
     idx = table.schema.get_field_index("region")
     return table.set_column(idx, "region", pa.array(values, pa.string()))
+
+
+def plausible_day_files(files: list[Path]) -> list[Path]:
+    """Day files whose UTC day lies in ``[schema.TIME_MIN, schema.TIME_MAX)``: a store
+    written before ingest applied that window may hold year-1 or year-9999 partitions,
+    which no detector can use (they made ``detect`` fail for the whole store)."""
+    from seawatch import schema
+
+    lo, hi = schema.TIME_MIN.date().isoformat(), schema.TIME_MAX.date().isoformat()
+    out = []
+    for f in files:
+        day = f.parent.name.removeprefix("day=")
+        if not day[:1].isdigit() or (len(day) == 10 and lo <= day < hi):
+            out.append(f)
+    return out
