@@ -523,3 +523,18 @@ def test_no_zero_length_spoofing_from_one_instant() -> None:
         1, "ts", pa.array([T0 + timedelta(minutes=i) for i in range(n)], schema.TS)
     )
     assert spoofing(timed).num_rows == 1
+
+
+def test_decode_caps_long_lines_and_reports_damage(tmp_path: Path) -> None:
+    """``seawatch decode`` reads through the same capped, damage-aware path as ingest."""
+    nmea, _, _ = _long_line_case(tmp_path, 3_000_000)
+    result = ok("decode", str(nmea))
+    assert len(result.stdout.splitlines()) == 2
+    assert "line_length" in result.stderr
+    packed = gzip.compress(_nmea_body(2_000))
+    (tmp_path / "t.nmea.gz").write_bytes(packed[: len(packed) // 2])
+    result = ok("decode", str(tmp_path / "t.nmea.gz"))
+    assert 0 < len(result.stdout.splitlines()) < 2_000
+    assert "warning" in result.stderr and "truncated gzip stream" in result.stderr
+    os.mkfifo(tmp_path / "f.fifo")
+    one_line_error(cli("decode", str(tmp_path / "f.fifo")))

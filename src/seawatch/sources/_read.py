@@ -11,7 +11,7 @@ import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Literal, get_args
+from typing import TYPE_CHECKING, BinaryIO, Literal, get_args
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +32,9 @@ from seawatch.sources._csv import StaticsDeduper as _StaticsDeduper
 from seawatch.sources._dialects import generic_dialect, parse_column_map
 from seawatch.sources._lines import LongLine, line_chunks, truncate_raw
 from seawatch.sources._open import open_checked, open_counted
+
+if TYPE_CHECKING:
+    from seawatch.ais import Decoded, NmeaDecoder
 
 Format = Literal["nmea", "noaa_csv", "dma_csv", "csv", "parquet"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -240,6 +243,18 @@ def _read_nmea(
     decoder = NmeaDecoder(
         source=source, accept_bad_checksum=accept_bad_checksum, default_time=default_time
     )
+    for batch in decode_stream(stream, decoder, source=source, chunk_bytes=chunk_bytes):
+        yield batch
+        progress()
+
+
+def decode_stream(
+    stream: BinaryIO, decoder: NmeaDecoder, *, source: str, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+) -> Iterator[Decoded]:
+    """Feed ``stream`` to ``decoder`` in chunks of whole lines, then finish it.
+
+    Lines longer than ``schema.MAX_LINE_BYTES`` never reach the decoder (nor memory):
+    each becomes a ``line_length`` reject at its line number."""
     fed_lines = 0
     for item in line_chunks(stream, chunk_bytes):
         if isinstance(item, LongLine):
@@ -251,12 +266,10 @@ def _read_nmea(
             item += b"\n"
         fed_lines += item.count(b"\n")
         yield decoder.feed(item)
-        progress()
     yield decoder.finish()
-    progress()
 
 
-def _long_nmea_line(batch: Batch, source: str, line_no: int, line: LongLine) -> Batch:
+def _long_nmea_line(batch: Decoded, source: str, line_no: int, line: LongLine) -> Decoded:
     rejects = batch.rejects
     is_placeholder = pc.and_(
         pc.equal(rejects.column("line_no"), line_no),
@@ -264,10 +277,7 @@ def _long_nmea_line(batch: Batch, source: str, line_no: int, line: LongLine) -> 
     )
     kept = rejects.filter(pc.invert(pc.fill_null(is_placeholder, False)))
     long_rejects = long_line_batch(source, line_no, line).rejects
-    return dataclasses.replace(
-        batch,  # type: ignore[type-var]
-        rejects=pa.concat_tables([kept, long_rejects]),
-    )
+    return dataclasses.replace(batch, rejects=pa.concat_tables([kept, long_rejects]))
 
 
 def _read_parquet(
