@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch import schema
-from seawatch._exceptions import ParameterError, StoreError
+from seawatch._exceptions import ParameterError, SourceError, StoreError
 from seawatch.sources import DEFAULT_CHUNK_BYTES, expand_paths, read_source
 from seawatch.sources._lines import truncate_raw_column
 from seawatch.store._io import fsync_dir, write_parquet_atomic, write_parquet_plain
@@ -408,7 +408,11 @@ def _ingest(
             if raw_path == "-":
                 path = staging / f"stdin-{i}"
                 _spool_stdin(path)
-            sha = _sha256(path)
+            try:
+                sha = _sha256(path)
+                size = path.stat().st_size
+            except OSError as exc:  # an input that cannot be read is not a store error
+                raise SourceError(f"cannot read {display}: {exc.strerror or exc}") from exc
             key = source_key(sha, options)
             if key in known:
                 results.append(FileResult(path=display, sha256=sha, status="skipped"))
@@ -416,7 +420,6 @@ def _ingest(
             known.add(key)
             for old in _superseded(current, sha, key):
                 superseded[old] = current["sources"][old].get("path", display)
-            size = path.stat().st_size
             counts: Counter[str] = Counter()
             fmt_used: list[str] = []
 
