@@ -540,9 +540,15 @@ def test_decode_caps_long_lines_and_reports_damage(tmp_path: Path) -> None:
     one_line_error(cli("decode", str(tmp_path / "f.fifo")))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads anything")
-def test_unreadable_input_is_a_source_error(tmp_path: Path) -> None:
+def test_unreadable_input_is_a_source_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seawatch.store._ingest as ingest_mod
+
+    def denied(path: Path) -> str:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(ingest_mod, "_sha256", denied)
     src = write_csv(tmp_path / "a.csv", rows(244_000_001, 3))
-    src.chmod(0o000)
     line = one_line_error(cli("ingest", "--store", str(tmp_path / "s"), str(src)))
-    assert "cannot read" in line and "store" not in line.split(":")[0]
+    assert line == f"error: cannot read {src}: Permission denied"
