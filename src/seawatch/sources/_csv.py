@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
@@ -335,6 +334,14 @@ def _read_header(stream: BinaryIO) -> tuple[list[str], bytes]:
     return header, line
 
 
+def _line_bounds(buf: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(start, end) byte offsets of each line of ``buf`` (end: its ``\\n`` or the end)."""
+    ends = np.flatnonzero(buf == 10)
+    if len(ends) == 0 or ends[-1] != len(buf) - 1:
+        ends = np.r_[ends, len(buf)]
+    return np.r_[0, ends[:-1] + 1], ends
+
+
 def _fast_lines(
     fast: bytes, first_line: int, n_columns: int, *, has_invalid: bool
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], list[int]]:
@@ -344,30 +351,24 @@ def _fast_lines(
     none = np.zeros(0, dtype=np.int64)
     if not fast:
         return none, none, []
-    if not has_invalid and b"\n\n" not in fast and b"\n\r\n" not in fast and fast[:1] != b"\n":
-        # the usual case: no empty line, every line a row
-        n = fast.count(b"\n") + (0 if fast.endswith(b"\n") else 1)
-        return np.arange(first_line, first_line + n, dtype=np.int64), none, []
     buf = np.frombuffer(fast, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10)
-    if len(ends) == 0 or ends[-1] != len(buf) - 1:
-        ends = np.r_[ends, len(buf)]
-    starts = np.r_[0, ends[:-1] + 1]
+    starts, ends = _line_bounds(buf)
     stops = ends.copy()
     has_cr = (stops > starts) & (buf[np.maximum(stops - 1, 0)] == 13)
     stops[has_cr] -= 1
     nonempty = stops > starts
-    commas = np.r_[0, np.cumsum(buf == 44)]
+    numbers = np.arange(first_line, first_line + len(ends), dtype=np.int64)
+    if not has_invalid:
+        return numbers[nonempty], none, []
+    commas = np.r_[0, np.cumsum(buf == 44, dtype=np.int32)]
     count = commas[stops] - commas[starts]
     valid = nonempty & (count == n_columns - 1)
     invalid = nonempty & ~valid
-    numbers = np.arange(first_line, first_line + len(ends), dtype=np.int64)
     spans = np.stack([starts[invalid], stops[invalid]], axis=1).ravel().tolist()
     return numbers[valid], numbers[invalid], spans
 
 
-_BLANK_RE = re.compile(rb"(?m)^[ \t\x0b\x0c\r]+$")
-"""A line of whitespace only (pyarrow skips only lines that are truly empty)."""
+_WS = np.frombuffer(b" \t\x0b\x0c\r", dtype=np.uint8)
 
 
 def _utf8(chunk: bytes) -> bytes:
@@ -380,28 +381,24 @@ def _utf8(chunk: bytes) -> bytes:
 
 
 def _split_quoted(chunk: bytes) -> tuple[bytes, list[tuple[int, bytes]]]:
-    """(``chunk`` with every line holding a ``"`` or a carriage return that does not end
-    it emptied, [(line index, that line)]). pyarrow would treat such a quote as the start
-    of a field that runs on over lines, and such a CR as a line end."""
-    blank = _BLANK_RE.search(chunk) is not None
-    if b'"' not in chunk and b"\r" not in chunk and not blank:
-        return chunk, []
+    """(``chunk`` with some lines emptied, [(line index, that line)]): lines holding a
+    ``"`` (pyarrow would read a field that runs on over lines), a carriage return that does
+    not end the line (pyarrow would end the row there) or only whitespace (pyarrow skips
+    only lines that are truly empty). The caller parses them one by one."""
     buf = np.frombuffer(chunk, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10)
-    if len(ends) == 0 or ends[-1] != len(chunk) - 1:
-        ends = np.r_[ends, len(chunk)]
-    cr = np.flatnonzero(buf[:-1] == 13)
-    bare_cr = cr[buf[cr + 1] != 10]
-    odd = np.r_[np.flatnonzero(buf == 34), bare_cr]
-    starts = np.r_[0, ends[:-1] + 1]
-    if blank:
-        is_ws = np.isin(buf, np.frombuffer(b" \t\x0b\x0c\r\n", dtype=np.uint8))
-        solid = np.r_[0, np.cumsum(~is_ws)]
-        ws_lines = np.flatnonzero((solid[ends] == solid[starts]) & (ends > starts))
-        odd = np.r_[odd, starts[ws_lines]]
-    if len(odd) == 0:
+    starts, ends = _line_bounds(buf)
+    first = buf[np.minimum(starts, len(buf) - 1)] if len(buf) else buf
+    ws_start = np.flatnonzero(np.isin(first, _WS) & (ends > starts))
+    odd_lines = [int(k) for k in ws_start.tolist() if not chunk[starts[k] : ends[k]].strip()]
+    odd: list[np.ndarray[Any, Any]] = [np.asarray(odd_lines, dtype=np.int64)]
+    if b'"' in chunk:
+        odd.append(np.searchsorted(ends, np.flatnonzero(buf == 34)))
+    if b"\r" in chunk:
+        cr = np.flatnonzero(buf[:-1] == 13)
+        odd.append(np.searchsorted(ends, cr[buf[cr + 1] != 10]))
+    lines = np.unique(np.concatenate(odd))
+    if len(lines) == 0:
         return chunk, []
-    lines = np.unique(np.searchsorted(ends, odd))
     parts: list[bytes] = []
     quoted: list[tuple[int, bytes]] = []
     pos = 0
