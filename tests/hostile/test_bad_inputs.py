@@ -552,3 +552,18 @@ def test_unreadable_input_is_a_source_error(
     src = write_csv(tmp_path / "a.csv", rows(244_000_001, 3))
     line = one_line_error(cli("ingest", "--store", str(tmp_path / "s"), str(src)))
     assert line == f"error: cannot read {src}: Permission denied"
+
+
+def test_closed_stdout_pipe_is_quiet(tmp_path: Path) -> None:
+    """``seawatch query ... | head -1`` stops without a traceback or an error line."""
+    root = tmp_path / "s"
+    ok("ingest", "--store", str(root), str(write_csv(tmp_path / "a.csv", rows(244_000_001, 3))))
+    sql = "SELECT * FROM range(3000000)"
+    cmd = [sys.executable, "-m", "seawatch", "query", "--store", str(root), "--format", "csv", sql]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline() == b"range\n"
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=120)
+    assert b"Traceback" not in err and b"error" not in err, err

@@ -16,7 +16,10 @@ bad value); 130 interrupted (Ctrl-C).
 from __future__ import annotations
 
 import importlib
+import io
+import os
 import pkgutil
+import sys
 from typing import Any
 
 import typer
@@ -35,6 +38,10 @@ class _Group(TyperGroup):
         except SeawatchError as exc:
             typer.secho(f"error: {exc}", err=True, fg="red")
             raise typer.Exit(1) from exc
+        except BrokenPipeError as exc:
+            # the reader of stdout went away (``seawatch query ... | head``): stop quietly
+            _silence_stdout()
+            raise typer.Exit(141) from exc
         except KeyboardInterrupt as exc:
             typer.secho("error: interrupted (nothing half-written was kept)", err=True, fg="red")
             raise typer.Exit(130) from exc
@@ -43,6 +50,15 @@ class _Group(TyperGroup):
             where = f" ({exc.filename})" if exc.filename else ""
             typer.secho(f"error: {exc.strerror or exc}{where}", err=True, fg="red")
             raise typer.Exit(1) from exc
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 app = typer.Typer(
