@@ -10,7 +10,7 @@ a :class:`seawatch.SeawatchError` becomes one red line on stderr and exit code 1
 
 Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...) or an
 operating-system error (disk full, permission denied); 2 usage error (unknown option,
-bad value); 130 interrupted (Ctrl-C).
+bad value); 130 interrupted (Ctrl-C); 141 stdout closed by its reader (`| head`).
 """
 
 from __future__ import annotations
