@@ -488,7 +488,8 @@ def test_reingest_with_time_replaces_no_timestamp_rejects(tmp_path: Path) -> Non
     st = open_store(root)
     assert st.positions().num_rows == 1  # three identical reports at one instant
     assert sorted(r["reason"] for r in _rejects(root)) == ["not_ais"]  # no stale rejects
-    assert len(st.manifest()["sources"]) == 1
+    (entry,) = st.manifest()["sources"].values()
+    assert entry["stamped_positions"] == 3 and entry["stamped_time"].startswith("2025-12-08T08:00")
     # the same reading again is skipped and changes nothing
     before = fingerprint(root)
     ok("ingest", "--store", str(root), "--time", "2025-12-08T08:00:00Z", str(src))

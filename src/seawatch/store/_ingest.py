@@ -12,6 +12,8 @@ Sequence, all under the store's exclusive writer lock:
    ``.staging-<id>/``. ``raw`` of every reject is cut to ``schema.MAX_RAW_CHARS``.
    When the same content was ingested before with other options (say without ``--time``),
    that earlier reading's rejects are dropped and its manifest entry replaced.
+   An input whose positions got their time from ``--time`` records ``stamped_positions``
+   and ``stamped_time`` in its manifest entry (its tracks are meaningless) and warns.
 4. For every touched (table, day): merge the day's current file with the staged rows
    (sorted by mmsi, ts; de-duplicated, see :mod:`seawatch.store._merge`) into a *new* file
    (temporary name, fsync, rename). Rejects get one new file per day.
@@ -496,6 +498,10 @@ def _ingest(
                 "others": result.others,
                 "rejects": result.rejects,
             }
+            if stamped and options.default_time is not None:
+                # positions that carry only the --time instant: no track can be built on them
+                new_sources[key]["stamped_positions"] = stamped
+                new_sources[key]["stamped_time"] = options.default_time.isoformat()
         stager.flush()
         old_rejects: list[str] = []
         if superseded:
