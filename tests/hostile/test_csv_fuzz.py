@@ -23,6 +23,8 @@ HEADERS = (
     b"MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
     b"Length,Width,Draft,Cargo,TransceiverClass",
     b'"mmsi","ts","lat","lon","name"',
+)
+BAD_HEADERS = (
     b"mmsi;ts;lat;lon",
     "mmsi,ts,lat,lon".encode("utf-16"),
     b"\x00\x01\x02,\x89PNG",
@@ -69,14 +71,14 @@ _small_field = st.one_of(
     st.text(max_size=12).map(lambda t: t.encode("utf-8", "surrogatepass")),
 )
 _HUGE = (b"H" * (schema.MAX_LINE_BYTES + 1), b'"' + b"Q" * 70_000)
-field = st.integers(0, 499).flatmap(
+field = st.integers(0, 4999).flatmap(
     lambda i: st.sampled_from(_HUGE) if i == 0 else _small_field
-)  # one field in 500 is longer than a line may be, or a long runaway quote
+)  # one field in 5,000 is longer than a line may be, or a long runaway quote
 
 
 @st.composite
 def csv_files(draw: st.DrawFn, max_rows: int) -> bytes:
-    header = draw(st.sampled_from(HEADERS))
+    header = draw(st.sampled_from(BAD_HEADERS if draw(st.integers(0, 9)) == 0 else HEADERS))
     width = header.count(b",") + 1
     n = draw(st.integers(0, max_rows))
     rows: list[bytes] = []
@@ -172,3 +174,29 @@ def test_fuzz_tally_printed(capsys: pytest.CaptureFixture[str]) -> None:
             )
     assert QUICK.lines == QUICK.positions + QUICK.rejects
     assert SLOW.lines == SLOW.positions + SLOW.rejects
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lengths=st.lists(st.sampled_from([0, 1, 5, 99, 100, 101, 250]), max_size=40),
+    final_newline=st.booleans(),
+    chunk=st.sampled_from([1, 2, 7, 64, 1024]),
+)
+def test_line_chunks_keep_every_line_and_cap_long_ones(
+    lengths: list[int], final_newline: bool, chunk: int
+) -> None:
+    """Every line comes out once, in order; exactly those longer than the cap as LongLine."""
+    from seawatch.sources._lines import LongLine, line_chunks
+
+    data = b"\n".join(b"x" * n for n in lengths) + (b"\n" if final_newline and lengths else b"")
+    out: list[tuple[str, int]] = []
+    for item in line_chunks(io.BytesIO(data), chunk, max_line_bytes=100):
+        if isinstance(item, LongLine):
+            out.append(("long", item.length_bytes))
+        else:
+            parts = item.split(b"\n")
+            out.extend(("line", len(p)) for p in (parts[:-1] if item.endswith(b"\n") else parts))
+    pieces = data.split(b"\n")
+    lines = pieces[:-1] if data.endswith(b"\n") or not data else pieces
+    expected = [("long", len(x)) if len(x) > 100 else ("line", len(x)) for x in lines]
+    assert out == expected

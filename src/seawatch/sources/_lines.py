@@ -81,15 +81,15 @@ def line_chunks(
 ) -> Iterator[bytes | LongLine]:
     """Chunks of whole lines (each ends with ``\\n``, but the very last may not), in order,
     with each line longer than ``max_line_bytes`` given as a :class:`LongLine` instead."""
-    rest = b""
+    pending = bytearray()  # the start of a line not yet ended (grows without copying)
     skipping: _Skipper | None = None
     while True:
         data = stream.read(chunk_bytes)
         if not data:
             if skipping is not None:
                 yield skipping.done()
-            elif rest:
-                yield from _split_long(rest, max_line_bytes)
+            elif pending:
+                yield from _split_long(bytes(pending), max_line_bytes)
             return
         if skipping is not None:
             nl = data.find(b"\n")
@@ -100,20 +100,16 @@ def line_chunks(
             yield skipping.done()
             skipping = None
             data = data[nl + 1 :]
-        data = rest + data
         cut = data.rfind(b"\n")
         if cut < 0:
-            rest = b""
-            if len(data) > max_line_bytes:
-                skipping = _Skipper(data)
-            else:
-                rest = data
-            continue
-        yield from _split_long(data[: cut + 1], max_line_bytes)
-        rest = data[cut + 1 :]
-        if len(rest) > max_line_bytes:
-            skipping = _Skipper(rest)
-            rest = b""
+            pending += data
+        else:
+            block = bytes(pending) + data[: cut + 1] if pending else data[: cut + 1]
+            pending = bytearray(data[cut + 1 :])
+            yield from _split_long(block, max_line_bytes)
+        if len(pending) > max_line_bytes:
+            skipping = _Skipper(bytes(pending))
+            pending = bytearray()
 
 
 def truncate_raw(text: str, limit: int = schema.MAX_RAW_CHARS) -> str:
