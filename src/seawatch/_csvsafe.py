@@ -14,13 +14,13 @@ import re
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet evaluate a CSV cell."""
 
-_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER_RE = re.compile(r"^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|nan)$", re.IGNORECASE)
 
 
 def csv_safe(value: str) -> str:
     """``value`` with a leading ``'`` when a spreadsheet would run it as a formula.
 
-    Numbers (``-12.5``, ``+3``, ``1e-3``) are returned unchanged."""
+    Numbers (``-12.5``, ``+3``, ``1e-3``, ``-inf``) are returned unchanged."""
     if value and value.startswith(FORMULA_PREFIXES) and not _NUMBER_RE.match(value):
         return "'" + value
     return value

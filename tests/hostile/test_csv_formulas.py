@@ -35,7 +35,7 @@ def test_formula_prefix_is_neutralised(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["-12.5", "+3", "-0.001", "1e-3", "-7E+2", "12", "", "abc", "a=b"]
+    "value", ["-12.5", "+3", "-0.001", "1e-3", "-7E+2", "12", "-inf", "", "abc", "a=b"]
 )
 def test_numbers_and_plain_text_are_left_alone(value: str) -> None:
     assert csv_safe(value) == value
