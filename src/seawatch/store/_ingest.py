@@ -458,19 +458,18 @@ def _ingest(
                 rej = truncate_raw_column(pa.concat_tables(rejects))
                 if rej.num_rows:
                     counts["rejects"] += rej.num_rows
-                    for reason, n in Counter(rej.column("reason").to_pylist()).items():
+                    reasons = rej.column("reason").to_pylist()
+                    for reason, n in Counter(reasons).items():
                         by_reason[str(reason)] += n
-                        if reason == schema.RejectReason.DAMAGED_INPUT.value:
-                            counts["damaged"] += n
+                    damaged = schema.RejectReason.DAMAGED_INPUT.value
+                    warnings.extend(
+                        f"damaged input (a damaged_input reject): {raw}"
+                        for reason, raw in zip(reasons, rej.column("raw").to_pylist(), strict=True)
+                        if reason == damaged
+                    )
                     stager.add("rejects", today, rej)
             if stamped and options.default_time is not None:
                 warnings.append(_stamped_warning(display, stamped, options.default_time))
-            damaged = counts["damaged"]
-            if damaged:
-                warnings.append(
-                    f"{display}: damaged compressed input, only the part before the damage "
-                    "was read (see the damaged_input reject)"
-                )
             result = FileResult(
                 path=display,
                 sha256=sha,
