@@ -16,7 +16,7 @@ from seawatch import schema
 from seawatch.cli._render import cell, cells, styled, utc_text
 from seawatch.store import open_store
 
-from ._inputkit import AIS_SIXBIT, MARKUP, T0, ok, rows, write_csv
+from ._inputkit import AIS_SIXBIT, MARKUP, T0, cli, ok, rows, write_csv
 
 NAMES = (AIS_SIXBIT, *MARKUP)
 MMSI0 = 775_100_001
@@ -123,3 +123,13 @@ def test_report_brief_shows_names(store: Path) -> None:
     result = ok("report", "--store", str(store))
     assert "[/]" in result.stdout
     assert "2025-12-08 08:00Z" in result.stdout
+
+
+def test_error_messages_do_not_pass_terminal_escapes(tmp_path: Path) -> None:
+    """A header quoted in an error cannot drive the terminal (ESC is shown as \\x1b)."""
+    src = tmp_path / "esc.csv"
+    src.write_bytes(b"a\x1b[31mRED\x07,b\n1,2\n")
+    result = cli("ingest", "--store", str(tmp_path / "s"), "--format", "dma_csv", str(src))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "a\\x1b[31mRED\\x07" in result.stderr

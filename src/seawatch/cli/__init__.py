@@ -36,7 +36,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except SeawatchError as exc:
-            typer.secho(f"error: {exc}", err=True, fg="red")
+            typer.secho(f"error: {_printable(str(exc))}", err=True, fg="red")
             raise typer.Exit(1) from exc
         except BrokenPipeError as exc:
             # the reader of stdout went away (``seawatch query ... | head``): stop quietly
@@ -50,6 +50,12 @@ class _Group(TyperGroup):
             where = f" ({exc.filename})" if exc.filename else ""
             typer.secho(f"error: {exc.strerror or exc}{where}", err=True, fg="red")
             raise typer.Exit(1) from exc
+
+
+def _printable(text: str) -> str:
+    """An error message with control characters escaped (input text may be quoted in it:
+    it must not drive the terminal)."""
+    return "".join(c if c.isprintable() or c == "\n" else ascii(c)[1:-1] for c in text)
 
 
 def _silence_stdout() -> None:

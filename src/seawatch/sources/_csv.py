@@ -41,7 +41,7 @@ from seawatch.sources._dialects import (
     normalise_header,
     sniff_dialect,
 )
-from seawatch.sources._lines import LongLine, line_chunks, truncate_raw
+from seawatch.sources._lines import LongLine, line_chunks, printable, truncate_raw
 
 DEFAULT_CHUNK_BYTES = 8 << 20
 _NUM_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -602,7 +602,9 @@ def _dialect_for(header: list[str], fmt: str | None, column_map: Mapping[str, st
     if fmt in ("noaa_csv", "dma_csv") and not column_map:
         sniffed = sniff_dialect(header)
         if sniffed is None or sniffed.name != fmt:
-            raise SourceError(f"the header does not look like {fmt}: " + ",".join(header))
+            raise SourceError(
+                f"the header does not look like {fmt}: " + printable(",".join(header))
+            )
         return sniffed
     return generic_dialect(header, column_map)
 

@@ -112,6 +112,13 @@ def line_chunks(
             pending = bytearray()
 
 
+def printable(text: str, limit: int = 200) -> str:
+    """``text`` for an error message: control and other unprintable characters escaped
+    (``\\x1b``: a file cannot drive the terminal), cut to ``limit`` characters."""
+    out = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[: limit + 1])
+    return out if len(out) <= limit else out[:limit] + "…"
+
+
 def truncate_raw(text: str, limit: int = schema.MAX_RAW_CHARS) -> str:
     """``text`` if short, else its first ``limit`` characters plus its length and sha256."""
     if len(text) <= limit:
