@@ -569,3 +569,12 @@ def test_closed_stdout_pipe_is_quiet(tmp_path: Path) -> None:
         err = proc.stderr.read()
         proc.wait(timeout=120)
     assert b"Traceback" not in err and b"error" not in err, err
+
+
+def test_binary_watchlist_is_one_line_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"mmsi,name\n\x99\xff\xfe" + bytes(range(256)))
+    line = one_line_error(
+        cli("watchlist", "add", str(junk), "--name", "j", "--store", str(tmp_path / "s"))
+    )
+    assert "not UTF-8" in line

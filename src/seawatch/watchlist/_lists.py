@@ -135,6 +135,8 @@ def load_csv(path: Path, *, name: str, date_: str | None = None, source: str = "
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise SourceError(f"cannot read watchlist {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"watchlist {path} is not UTF-8 text (byte {exc.start:,})") from exc
     entries = _parse_rows(text, name=name, canonical=False)
     return Watchlist(
         name=name,
