@@ -578,3 +578,12 @@ def test_binary_watchlist_is_one_line_error(tmp_path: Path) -> None:
         cli("watchlist", "add", str(junk), "--name", "j", "--store", str(tmp_path / "s"))
     )
     assert "not UTF-8" in line
+
+
+def test_failed_first_ingest_keeps_a_directory_the_user_made(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not AIS\n")
+    root = tmp_path / "mine"
+    root.mkdir()
+    one_line_error(cli("ingest", "--store", str(root), str(bad)))
+    assert root.is_dir() and not any(root.iterdir())

@@ -172,13 +172,13 @@ def ingest_command(
         dedup_window_s=dedup_window_s,
     )
     root = store_path(store)
-    existed = (root / MANIFEST).exists()
+    existed, dir_existed = (root / MANIFEST).exists(), root.exists()
     target = open_store(root, create=True)
     try:
         summary = _run_ingest(target, paths, options)
     except BaseException:
-        if not existed:
-            remove_empty_store(root)  # a failed first ingest leaves no empty store behind
+        if not existed:  # a failed first ingest leaves no empty store behind
+            remove_empty_store(root, remove_dir=not dir_existed)
         raise
     _print_summary(summary, timed=default_time is not None)
 

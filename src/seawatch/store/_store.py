@@ -65,10 +65,11 @@ def open_store(path: str | Path, *, create: bool = False) -> Store:
     return store
 
 
-def remove_empty_store(path: str | Path) -> bool:
+def remove_empty_store(path: str | Path, *, remove_dir: bool = True) -> bool:
     """Remove the store at ``path`` if it holds nothing (no input, no data file): what
-    :func:`open_store` with ``create=True`` made for an ingest that then failed. Returns
-    whether it was removed; a store with any content is never touched."""
+    :func:`open_store` with ``create=True`` made for an ingest that then failed. The
+    directory itself goes too when ``remove_dir`` (it did not exist before). Returns
+    whether the store was removed; a store with any content is never touched."""
     root = Path(path)
     try:
         manifest = load_manifest(root)
@@ -81,10 +82,11 @@ def remove_empty_store(path: str | Path) -> bool:
         return False
     (root / MANIFEST).unlink(missing_ok=True)
     (root / ".lock").unlink(missing_ok=True)
-    try:
-        root.rmdir()
-    except OSError:
-        return False
+    if remove_dir:
+        try:
+            root.rmdir()
+        except OSError:
+            pass
     return True
 
 
