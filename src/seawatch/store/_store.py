@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -83,10 +84,8 @@ def remove_empty_store(path: str | Path, *, remove_dir: bool = True) -> bool:
     (root / MANIFEST).unlink(missing_ok=True)
     (root / ".lock").unlink(missing_ok=True)
     if remove_dir:
-        try:
+        with contextlib.suppress(OSError):  # not empty after all: leave it
             root.rmdir()
-        except OSError:
-            pass
     return True
 
 
