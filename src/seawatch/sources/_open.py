@@ -63,6 +63,8 @@ class Damage:
 
 class _Member(Protocol):
     eof: bool
+    hungry: bool
+    """False while the decompressor still holds input it has not turned into output."""
 
     def pull(self, data: bytes, max_len: int) -> tuple[bytes, bytes]:
         """Decompress from ``data``; return (output, input not consumed: after the end of
@@ -74,6 +76,7 @@ class _Gzip:
     def __init__(self) -> None:
         self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self.eof = False
+        self.hungry = True  # what zlib has not consumed comes back as unconsumed_tail
 
     def pull(self, data: bytes, max_len: int) -> tuple[bytes, bytes]:
         out = self._d.decompress(data, max_len)
@@ -85,10 +88,12 @@ class _Bz2:
     def __init__(self) -> None:
         self._d = bz2.BZ2Decompressor()
         self.eof = False
+        self.hungry = True
 
     def pull(self, data: bytes, max_len: int) -> tuple[bytes, bytes]:
         out = self._d.decompress(data, max_len)
         self.eof = self._d.eof
+        self.hungry = bool(self._d.needs_input)  # else it buffers input: drain it first
         return out, self._d.unused_data if self.eof else b""
 
 
@@ -99,6 +104,7 @@ class _Zstd:
     def __init__(self) -> None:
         self._d = zstandard.ZstdDecompressor().decompressobj()
         self.eof = False
+        self.hungry = True  # the input it was not given stays with the caller
 
     def pull(self, data: bytes, max_len: int) -> tuple[bytes, bytes]:
         out = self._d.decompress(data[: self._PIECE])
@@ -174,6 +180,8 @@ class _Decompressing(io.RawIOBase):
             return self._next_member()
         if self._in:
             return self._pull(self._in)
+        if not self._member.hungry:
+            return self._pull(b"")
         data = self._read()
         if data:
             return self._pull(data)
