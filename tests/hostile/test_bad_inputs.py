@@ -587,3 +587,56 @@ def test_failed_first_ingest_keeps_a_directory_the_user_made(tmp_path: Path) -> 
     root.mkdir()
     one_line_error(cli("ingest", "--store", str(root), str(bad)))
     assert root.is_dir() and not any(root.iterdir())
+
+
+_PACK: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": gzip.compress,
+    "bz2": bz2.compress,
+    "zstd": zstandard.ZstdCompressor().compress,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_PACK))
+@pytest.mark.parametrize(
+    ("variant", "complete", "damage"),
+    [
+        ("whole", True, None),
+        ("two members", True, None),
+        ("zero padding", True, None),
+        ("half", False, "truncated"),
+        ("junk after", True, "junk"),
+        ("corrupt middle", False, "corrupt"),
+    ],
+)
+def test_decompression_damage_is_recorded(
+    tmp_path: Path, kind: str, variant: str, complete: bool, damage: str | None
+) -> None:
+    from seawatch.sources._open import open_checked
+
+    data = b"".join(b"line %d abcdefghijkl\n" % i for i in range(120_000))
+    packed = _PACK[kind](data)
+    expected = data
+    if variant == "two members":
+        packed, expected = packed + packed, data + data
+    elif variant == "zero padding":
+        packed += bytes(512)
+    elif variant == "half":
+        packed = packed[: len(packed) // 2]
+    elif variant == "junk after":
+        packed += b"JUNK" * 8
+    elif variant == "corrupt middle":
+        mid = len(packed) // 2
+        packed = packed[:mid] + bytes(64) + packed[mid + 64 :]
+    path = tmp_path / "f.bin"
+    path.write_bytes(packed)
+    stream, _, what = open_checked(path)
+    with stream:
+        out = stream.read()
+    if complete:
+        assert out == expected
+    else:
+        assert expected.startswith(out[: len(out) // 2]) and len(out) < len(expected)
+    if damage is None:
+        assert what() is None
+    else:
+        assert damage in (what() or "")
