@@ -217,7 +217,7 @@ def load_zone_file(path: Path) -> list[Zone]:
     except json.JSONDecodeError as exc:
         raise GeoError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
     except RecursionError as exc:
-        raise GeoError(f"{path}: JSON nested too deeply to be GeoJSON") from exc
+        raise GeoError(f"{path}: JSON nested too deeply") from exc
     try:
         return zones_from_geojson(doc, source=str(path))
     except RecursionError as exc:
