@@ -420,6 +420,11 @@ def test_deeply_nested_geojson_is_a_geo_error(tmp_path: Path) -> None:
     )
     with pytest.raises(GeoError):
         load_zone_file(poly)
+    root = tmp_path / "s"
+    ok("ingest", "--store", str(root), str(write_csv(tmp_path / "a.csv", rows(244_000_001, 3))))
+    for path in (deep, poly):
+        line = one_line_error(cli("detect", "--store", str(root), "--zones", str(path)))
+        assert "nested too deeply" in line
 
 
 # ------------------------------------------------------------------------------------
