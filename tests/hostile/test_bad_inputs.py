@@ -645,3 +645,29 @@ def test_decompression_damage_is_recorded(
         assert what() is None
     else:
         assert damage in (what() or "")
+
+
+def test_stdin_spooler_streams_a_long_line(tmp_path: Path) -> None:
+    """A long NMEA line on stdin is spooled as it comes (no copy of it per block read),
+    kept whole in one batch, and becomes a line_length reject; the other lines are kept."""
+    import io
+    import time
+
+    from seawatch.store._ingest import stdin_batches
+
+    good = _nmea_body(50)
+    text = good + b"!AIVDM," + b"A" * 20_000_000 + b"\n" + good
+    t0 = time.perf_counter()
+    batches = [
+        p.read_bytes() for p in stdin_batches(max_bytes=5000, max_s=60, stream=io.BytesIO(text))
+    ]
+    assert time.perf_counter() - t0 < 10  # it was quadratic in the line's length
+    assert b"".join(batches) == text
+    assert all(b.endswith(b"\n") for b in batches)
+    assert sum(len(b) > 20_000_000 for b in batches) == 1
+    src = tmp_path / "long.nmea"
+    src.write_bytes(text)
+    root = tmp_path / "s"
+    ok("ingest", "--store", str(root), str(src))
+    assert open_store(root).positions().num_rows == 50
+    assert [r["reason"] for r in _rejects(root)] == ["line_length"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import typer
 
-from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._common import StoreOption, WaitOption, store_path
 from seawatch.cli._render import (
     CsvOut,
     CsvRawOption,
@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 
 ORDER = 20
 
+QUERY_TIMEOUT_S = 60.0
+"""``--timeout`` default (:data:`seawatch.store._views.DEFAULT_QUERY_TIMEOUT_S`; the
+store is imported lazily, so the CLI repeats it and a test checks they agree)."""
+QUERY_MEMORY = "50%"
+"""``--memory-limit`` default (:data:`seawatch.store._views.DEFAULT_MEMORY_FRACTION`)."""
+
 _INGEST_EPILOG = """
 Examples:
 
@@ -36,7 +42,9 @@ Examples:
 
   seawatch ingest ais-nmea-sample.log --time 2015-10-06T12:00:00Z   (untimed NMEA)
 
-  cat feed.log | seawatch ingest -
+  cat feed.log | seawatch ingest -        (a feed: committed in batches, see below)
+
+  seawatch ingest day2.nmea --wait 600     (wait up to 10 min for another writer)
 
   seawatch ingest ships.csv --columns mmsi=ship_id,ts=time,lat=y,lon=x
 
@@ -44,6 +52,9 @@ Formats (detected from content, or --format): nmea (plain, .gz, .bz2, .zst), noa
 (MarineCadastre, old and 2025 headers), dma_csv (Danish Maritime Authority), csv (generic,
 columns found by name or --columns), parquet. Re-ingesting a file adds nothing; with
 other options (--time after an untimed attempt) it replaces that file's earlier rejects.
+Standard input in NMEA is committed in batches (every 64 MiB or 60 s of input) and the
+store's writer lock is held only while a batch is merged; other stdin input is spooled to
+a temporary file first, then ingested.
 
 Hostile input is counted, never fatal: times outside 1980-01-01 .. 2100-01-01 UTC are
 bad_value rejects, lines over 1 MiB line_length rejects, a damaged .gz/.bz2/.zst keeps
@@ -63,12 +74,16 @@ store's own lists (seawatch watchlist add).
 """
 
 _QUERY_EPILOG = """
-Views: positions, statics, vessels, rejects, others, events. The connection is read-only:
-only SELECT (WITH, DESCRIBE, SHOW) and EXPLAIN run; COPY, INSERT, ATTACH ... fail.
---format json writes JSON Lines (one object per row); csv writes a header line first;
-times are ISO 8601 UTC with a trailing Z (in the table: 2025-12-08 08:00:05Z). CSV text
-cells that start with = + - @ tab or CR get a leading ' so spreadsheets do not run them
-(--csv-raw: as stored). Table cells are shown literally, never as markup.
+Views: positions, statics, vessels, rejects, others, events. The query can only read:
+exactly one SELECT (WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE) or EXPLAIN [ANALYZE]
+of one runs; COPY, INSERT, ATTACH, SET, PRAGMA, CALL ... are refused, and DuckDB cannot
+open any file (the store is read through Arrow). A query is stopped after --timeout
+seconds; beyond --memory-limit DuckDB spills to a temporary directory (under $TMPDIR,
+removed afterwards). --format json writes JSON Lines (one object per row); csv writes a
+header line first; times are ISO 8601 UTC with a trailing Z (in the table:
+2025-12-08 08:00:05Z). CSV text cells that start with = + - @ tab or CR get a leading '
+so spreadsheets do not run them (--csv-raw: as stored). Table cells are shown literally,
+never as markup.
 
 Example:
 
@@ -158,6 +173,7 @@ def ingest_command(
         "--dedup-window-s",
         help="Identical messages of one vessel at most this many seconds apart are stored once.",
     ),
+    wait: float = WaitOption,
 ) -> None:
     """Ingest AIS files into the store (idempotent, atomic, de-duplicated)."""
     from seawatch.store import IngestOptions, open_store, remove_empty_store
@@ -175,7 +191,7 @@ def ingest_command(
     existed, dir_existed = (root / MANIFEST).exists(), root.exists()
     target = open_store(root, create=True)
     try:
-        summary = _run_ingest(target, paths, options)
+        summary = _run_ingest(target, paths, options, wait)
     except BaseException:
         if not existed:  # a failed first ingest leaves no empty store behind
             remove_empty_store(root, remove_dir=not dir_existed)
@@ -183,7 +199,9 @@ def ingest_command(
     _print_summary(summary, timed=default_time is not None)
 
 
-def _run_ingest(target: Store, paths: list[str], options: IngestOptions) -> IngestSummary:
+def _run_ingest(
+    target: Store, paths: list[str], options: IngestOptions, wait: float
+) -> IngestSummary:
     """``target.ingest`` with a progress bar on stderr."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
@@ -207,7 +225,7 @@ def _run_ingest(target: Store, paths: list[str], options: IngestOptions) -> Inge
                 tasks[key] = bar.add_task(label[-60:], total=event.total)
             bar.update(tasks[key], completed=event.done, total=event.total)
 
-        return target.ingest(paths, options=options, progress=on_progress)
+        return target.ingest(paths, options=options, progress=on_progress, wait_s=wait)
 
 
 def _jsonable(value: Any) -> Any:
@@ -290,12 +308,32 @@ def query_command(
     store: Path | None = StoreOption,
     fmt: str = typer.Option("table", "--format", help="table, csv or json (JSON Lines)."),
     csv_raw: bool = CsvRawOption,
+    timeout: float = typer.Option(
+        QUERY_TIMEOUT_S,
+        "--timeout",
+        min=0.0,
+        metavar="SECONDS",
+        help="Stop the query after this many seconds (0: no limit).",
+    ),
+    memory_limit: str = typer.Option(
+        QUERY_MEMORY,
+        "--memory-limit",
+        help="DuckDB's memory limit: a size (4GB, 512MB) or a share of physical memory (25%).",
+    ),
 ) -> None:
-    """Run read-only SQL over the store's views."""
+    """Run one read-only SQL query over the store's views."""
+    from seawatch._exceptions import ParameterError
     from seawatch.store import open_store
+    from seawatch.store._views import parse_memory_limit
 
     _check_format(fmt)
-    table = open_store(store_path(store)).query(sql)
+    try:
+        limit = parse_memory_limit(memory_limit)
+    except ParameterError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--memory-limit") from exc
+    table = open_store(store_path(store)).query(
+        sql, timeout_s=timeout or None, memory_limit_bytes=limit
+    )
     write_table(table, fmt, csv_raw=csv_raw)
 
 
