@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperCommand
 
 from seawatch.cli._common import StoreOption, WaitOption, ZonesOption, store_path, zone_file
-from seawatch.cli._render import CsvOut, CsvRawOption, cells, iso_utc, utc_text, vessel_labels
+from seawatch.cli._render import CsvOut, CsvRawOption, cells, iso_utc, store_vessel_labels, utc_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -219,12 +219,12 @@ def _csv_cell(value: Any) -> Any:
 
 
 def write_events(
-    table: pa.Table, fmt: str, *, vessels: pa.Table | None = None, csv_raw: bool = False
+    table: pa.Table, fmt: str, *, labels: dict[int, str] | None = None, csv_raw: bool = False
 ) -> None:
     """Events to stdout in ``fmt`` (table, jsonl, csv, geojson).
 
-    The table shows times as ``2025-12-08 08:00Z`` and each MMSI with its name and flag
-    (from ``vessels``, the store's vessels view, when given)."""
+    The table shows times as ``2025-12-08 08:00Z`` and each MMSI as ``labels`` gives it
+    (``MMSI NAME (FLAG)``, see :func:`seawatch.cli._render.store_vessel_labels`)."""
     out = sys.stdout
     if fmt == "jsonl":
         for rec in event_records(table):
@@ -260,7 +260,7 @@ def write_events(
         from rich.console import Console
         from rich.table import Table
 
-        labels = vessel_labels(vessels)
+        labels = labels or {}
         view = Table(show_lines=False)
         cols = ("event_id", "type", "start", "end", "vessels", "duration_h", "region", "zone")
         for c in cols:
@@ -528,7 +528,13 @@ def events_command(
     write_events(
         table,
         fmt,
-        vessels=target.vessels() if fmt == "table" and table.num_rows else None,
+        labels=(
+            store_vessel_labels(
+                target, (v for vs in table.column("vessels").to_pylist() for v in vs)
+            )
+            if fmt == "table"
+            else None
+        ),
         csv_raw=csv_raw,
     )
 

@@ -43,9 +43,9 @@ __all__ = [
     "csv_safe",
     "iso_utc",
     "plain",
+    "store_vessel_labels",
     "styled",
     "utc_text",
-    "vessel_labels",
 ]
 
 CsvRawOption = typer.Option(
@@ -129,19 +129,26 @@ class CsvOut:
         return value
 
 
-def vessel_labels(vessels: Any) -> dict[int, str]:
-    """MMSI -> ``MMSI NAME (FLAG)`` from a table with ``mmsi``, ``name``, ``flag`` (the
-    store's vessels view), for tables that list vessels by MMSI."""
-    if vessels is None:
+def store_vessel_labels(store: Any, mmsis: Iterable[int]) -> dict[int, str]:
+    """``MMSI NAME (FLAG)`` for ``mmsis`` from the store's static reports (latest name) and
+    the MMSI's flag: cheap (it reads only those vessels' statics, not the vessels view)."""
+    import pyarrow.compute as pc
+
+    from seawatch.ais.codes import flag_of_mmsi
+
+    ids = sorted({int(m) for m in mmsis})
+    if not ids:
         return {}
-    cols = [c for c in ("mmsi", "name", "flag") if c in vessels.column_names]
+    statics = store.statics(mmsi=ids).select(["mmsi", "ts", "name"])
+    statics = statics.filter(pc.is_valid(statics.column("name")))
+    names: dict[int, str] = {}
+    for row in statics.sort_by([("mmsi", "ascending"), ("ts", "ascending")]).to_pylist():
+        names[int(row["mmsi"])] = row["name"]
     out: dict[int, str] = {}
-    for row in vessels.select(cols).to_pylist():
-        name, flag = row.get("name"), row.get("flag")
-        label = str(row["mmsi"])
-        if name:
-            label += f" {name}"
-        out[int(row["mmsi"])] = f"{label} ({flag or '?'})"
+    for m in ids:
+        name = names.get(m)
+        label = f"{m} {name}" if name else str(m)
+        out[m] = f"{label} ({flag_of_mmsi(m) or '?'})"
     return out
 
 

@@ -17,9 +17,9 @@ from seawatch.cli._render import (
     CsvRawOption,
     cell,
     cells,
+    store_vessel_labels,
     styled,
     utc_text,
-    vessel_labels,
 )
 
 if TYPE_CHECKING:
@@ -499,15 +499,7 @@ def vessel_command(
         sys.stdout.write(json.dumps(_jsonable(report), ensure_ascii=False, indent=1) + "\n")
     else:
         others = {int(v) for ev in report["events"] for v in ev["vessels"]} - {mmsi}
-        labels: dict[int, str] = {}
-        if others:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            vessels = target.vessels()
-            keep = pc.is_in(vessels.column("mmsi"), pa.array(sorted(others), pa.uint32()))
-            labels = vessel_labels(vessels.filter(keep))
-        _print_vessel(report, labels)
+        _print_vessel(report, store_vessel_labels(target, others))
 
 
 def register(app: typer.Typer) -> None:
