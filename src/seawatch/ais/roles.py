@@ -66,12 +66,14 @@ __all__ = [
     "ROLE_ENTRIES",
     "ROLE_SOURCES",
     "NamePrefix",
+    "RoleIndex",
     "bundled_role_list",
     "callsign_role",
     "concat_role_lists",
     "name_role",
     "normalize_vessel_name",
     "parse_role_csv",
+    "role_index",
     "role_of",
     "roles_of",
     "vessel_roles",
@@ -318,13 +320,22 @@ def concat_role_lists(lists: Iterable[pa.Table]) -> pa.Table:
 
 
 @dataclass(frozen=True, slots=True)
-class _ListIndex:
+class RoleIndex:
+    """A role list indexed for look-ups (build it once with :func:`role_index`)."""
+
     by_mmsi: dict[int, str]
     by_imo: dict[int, str]
     by_name: dict[tuple[str, str], str]
 
 
-def _index(entries: pa.Table) -> _ListIndex:
+@cache
+def _bundled_index() -> RoleIndex:
+    return role_index(bundled_role_list())
+
+
+def role_index(entries: pa.Table) -> RoleIndex:
+    """``entries`` (:data:`ROLE_ENTRIES`) indexed by MMSI, IMO and (name, country); the
+    first entry wins."""
     by_mmsi: dict[int, str] = {}
     by_imo: dict[int, str] = {}
     by_name: dict[tuple[str, str], str] = {}
@@ -335,7 +346,7 @@ def _index(entries: pa.Table) -> _ListIndex:
             by_imo.setdefault(int(row["imo"]), row["role"])
         if row["name"] and row["country"]:
             by_name.setdefault((row["name"], row["country"]), row["role"])
-    return _ListIndex(by_mmsi, by_imo, by_name)
+    return RoleIndex(by_mmsi, by_imo, by_name)
 
 
 # ---------------------------------------------------------------- the rule
@@ -356,13 +367,13 @@ def roles_of(
     *,
     imo: object = None,
     callsign: object = None,
-    entries: pa.Table | None = None,
+    entries: pa.Table | RoleIndex | None = None,
 ) -> tuple[pa.Array, pa.Array]:
     """``(role, role_source)`` per vessel, both ``pa.string()`` (see the module docstring).
 
     Arguments are equal-length numpy arrays, Arrow arrays or sequences (``None``: unknown
-    for every vessel). ``entries``: the role list (:data:`ROLE_ENTRIES`; ``None``: the
-    bundled list; an empty table: no list).
+    for every vessel). ``entries``: the role list (:data:`ROLE_ENTRIES`, or its
+    :func:`role_index`; ``None``: the bundled list; an empty table: no list).
     """
     mm = _column(mmsi, 0 if mmsi is None else len(mmsi))  # type: ignore[arg-type]
     n = len(mm)
@@ -372,7 +383,12 @@ def roles_of(
     calls = _column(callsign, n)
     mm_arr = np.array([-1 if m is None else int(m) for m in mm], dtype=np.int64)
     flags = flags_of(mm_arr).to_pylist() if n else []
-    idx = _index(bundled_role_list() if entries is None else entries)
+    if entries is None:
+        idx = _bundled_index()
+    elif isinstance(entries, RoleIndex):
+        idx = entries
+    else:
+        idx = role_index(entries)
     roles: list[str] = []
     sources: list[str | None] = []
     for i in range(n):
@@ -415,7 +431,7 @@ def role_of(
     *,
     imo: int | None = None,
     callsign: str | None = None,
-    entries: pa.Table | None = None,
+    entries: pa.Table | RoleIndex | None = None,
 ) -> tuple[str, str | None]:
     """:func:`roles_of` for one vessel: ``(role, role_source)``.
 
@@ -431,7 +447,9 @@ def role_of(
     return role, s[0].as_py()
 
 
-def vessel_roles(statics: pa.Table | None, *, entries: pa.Table | None = None) -> pa.Table:
+def vessel_roles(
+    statics: pa.Table | None, *, entries: pa.Table | RoleIndex | None = None
+) -> pa.Table:
     """``mmsi, name, ship_type, role, role_source`` per MMSI of ``statics`` (schema
     ``STATICS`` or any table with ``mmsi``, ``ts`` and some of ``name``, ``ship_type``,
     ``imo``, ``callsign``), each field its latest non-null value (as the store's
@@ -450,16 +468,17 @@ def vessel_roles(statics: pa.Table | None, *, entries: pa.Table | None = None) -
     s = statics
     if "ts" in s.column_names:
         s = s.filter(pc.is_valid(s.column("ts"))).sort_by([("ts", "ascending")])
-    mm = pc.cast(s.column("mmsi"), pa.int64()).to_pylist()
+    s = s.set_column(s.column_names.index("mmsi"), "mmsi", pc.cast(s.column("mmsi"), pa.int64()))
+    keys = sorted(set(pc.unique(s.column("mmsi")).to_pylist()))
     latest: dict[str, dict[int, Any]] = {}
     for col in ("name", "ship_type", "imo", "callsign"):
-        last: dict[int, Any] = {}
+        latest[col] = {}
         if col in s.column_names:
-            for m, v in zip(mm, s.column(col).to_pylist(), strict=True):
-                if v is not None:
-                    last[m] = v
-        latest[col] = last
-    keys = sorted(set(mm))
+            has = s.select(["mmsi", col]).filter(pc.is_valid(s.column(col)))
+            last = has.group_by("mmsi", use_threads=False).aggregate([(col, "last")])
+            latest[col] = dict(
+                zip(last.column("mmsi").to_pylist(), last.column(f"{col}_last").to_pylist(), strict=True)
+            )
     role, source = roles_of(
         keys,
         [latest["name"].get(k) for k in keys],

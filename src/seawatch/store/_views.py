@@ -51,17 +51,26 @@ WITH p AS (
         arg_max("class", ts) FILTER (WHERE "class" IS NOT NULL) AS "class",
         min(ts) AS first_static, max(ts) AS last_static
     FROM statics GROUP BY mmsi
+), v AS (
+    SELECT coalesce(p.mmsi, s.mmsi) AS mmsi, s.name, s.callsign, s.imo, s.ship_type,
+        _ship_group(s.ship_type) AS ship_group,
+        _role(coalesce(p.mmsi, s.mmsi), s.name, s.ship_type, s.imo, s.callsign) AS r,
+        _flag(coalesce(p.mmsi, s.mmsi)) AS flag,
+        s.length_m, s.beam_m, s.draught_m, s.destination, s."class",
+        least(p.first_seen, s.first_static) AS first_seen,
+        greatest(p.last_seen, s.last_static) AS last_seen,
+        coalesce(p.n_positions, 0) AS n_positions
+    FROM p FULL OUTER JOIN s ON p.mmsi = s.mmsi
 )
-SELECT coalesce(p.mmsi, s.mmsi) AS mmsi, s.name, s.callsign, s.imo, s.ship_type,
-    _ship_group(s.ship_type) AS ship_group, _flag(coalesce(p.mmsi, s.mmsi)) AS flag,
-    s.length_m, s.beam_m, s.draught_m, s.destination, s."class",
-    least(p.first_seen, s.first_static) AS first_seen,
-    greatest(p.last_seen, s.last_static) AS last_seen,
-    coalesce(p.n_positions, 0) AS n_positions
-FROM p FULL OUTER JOIN s ON p.mmsi = s.mmsi
+SELECT mmsi, name, callsign, imo, ship_type, ship_group, r.role AS role,
+    r.source AS role_source, flag, length_m, beam_m, draught_m, destination, "class",
+    first_seen, last_seen, n_positions
+FROM v
 """
 """One row per MMSI: the latest non-null value of each identity field, flag (from the MID),
-ship group, first/last seen over positions and statics, and the number of positions."""
+ship group (from the type code), role and role_source (:mod:`seawatch.ais.roles`: the
+bundled and the store's role lists, name, MMSI, call sign, type), first/last seen over
+positions and statics, and the number of positions."""
 
 
 def _duck_type(t: pa.DataType) -> str:
@@ -87,8 +96,15 @@ def _files_select(files: list[Path], sch: pa.Schema) -> str:
     return f"SELECT {cols} FROM read_parquet([{listing}])"
 
 
-def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
+def _register_udfs(con: duckdb.DuckDBPyConnection, role_entries: pa.Table | None) -> None:
     from seawatch.ais.codes import flags_of, ship_groups_of
+    from seawatch.ais.roles import role_index, roles_of
+
+    index = None if role_entries is None else role_index(role_entries)
+
+    def role(mmsi: Any, name: Any, ship_type: Any, imo: Any, callsign: Any) -> Any:
+        r, src = roles_of(mmsi, name, ship_type, imo=imo, callsign=callsign, entries=index)
+        return pa.StructArray.from_arrays([r, src], names=["role", "source"])
 
     def flag(mmsi: Any) -> Any:
         return pa.array(flags_of(mmsi), pa.string())
@@ -105,6 +121,14 @@ def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
         null_handling=FunctionNullHandling.SPECIAL,
     )
     con.create_function(
+        "_role",
+        role,
+        ["UINTEGER", "VARCHAR", "UTINYINT", "UINTEGER", "VARCHAR"],
+        duckdb.struct_type({"role": "VARCHAR", "source": "VARCHAR"}),
+        type=PythonUDFType.ARROW,
+        null_handling=FunctionNullHandling.SPECIAL,
+    )
+    con.create_function(
         "_ship_group",
         group,
         ["UTINYINT"],
@@ -114,8 +138,12 @@ def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def read_only_connection(tables: dict[str, list[Path]]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with read-only views over ``tables`` (name -> Parquet files)."""
+def read_only_connection(
+    tables: dict[str, list[Path]], *, role_entries: pa.Table | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with read-only views over ``tables`` (name -> Parquet files);
+    ``role_entries``: the role lists for the ``vessels`` view's ``role`` (``None``: the
+    bundled list)."""
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     schemas = {
@@ -130,7 +158,7 @@ def read_only_connection(tables: dict[str, list[Path]]) -> duckdb.DuckDBPyConnec
         files = tables.get(name, [])
         allowed.extend(str(f) for f in files)
         con.execute(f"CREATE VIEW {name} AS {_files_select(files, sch)}")
-    _register_udfs(con)
+    _register_udfs(con, role_entries)
     con.execute(f"CREATE VIEW vessels AS {VESSELS_SQL}")
     listing = ", ".join("'" + a.replace("'", "''") + "'" for a in allowed)
     con.execute(f"SET allowed_paths = [{listing}]")
