@@ -38,7 +38,8 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
 
 def _vessel_names(vessels: list[dict[str, Any]]) -> str:
     return " / ".join(
-        f"{v['name'] or v['mmsi']} ({v['flag'] or '?'}, {v['ship_group'] or '?'})" for v in vessels
+        f"{v['name'] or v['mmsi']} ({v['flag'] or '?'}, {v.get('role') or v['ship_group'] or '?'})"
+        for v in vessels
     )
 
 
@@ -88,9 +89,10 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     hours_cols = [k for k in (pres[0] if pres else {}) if k.startswith("hours_")]
     print_table(
         console,
-        f"naval presence near {b['country']} (hours within range of its coast)",
+        f"naval, coast-guard and government presence near {b['country']} (hours within range "
+        "of its coast; role_source: why the vessel counts, docs/ROLES.md)",
         pres,
-        ["mmsi", "name", "flag", *hours_cols, "closest_nm"],
+        ["mmsi", "name", "flag", "role", "role_source", *hours_cols, "closest_nm"],
     )
     dark = [
         {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
