@@ -156,9 +156,11 @@ NAME_PREFIXES: tuple[NamePrefix, ...] = (
     NamePrefix("FS", "military", ("FR",), "French Ship (NATO usage for the Marine nationale)"),
     NamePrefix("FNS", "military", ("FR",), "French Naval Ship (informal usage)"),
     # Latin America
+    NamePrefix("AB", "military", ("VE",), "Armada Bolivariana (Venezuelan Navy and its Coast Guard Command: AB ORINOCO)"),
     NamePrefix("ARBV", "military", ("VE",), "Armada de la República Bolivariana de Venezuela"),
     NamePrefix("ARV", "military", ("VE",), "Armada de la República de Venezuela (before 1999)"),
     NamePrefix("GC", "law_enforcement", ("VE",), "Guardacostas (Venezuelan Navy Coast Guard Command)"),
+    NamePrefix("GNB", "law_enforcement", ("VE",), "Guardia Nacional Bolivariana (its Coastal Surveillance Command)"),
     NamePrefix("ARC", "military", ("CO",), "Armada de la República de Colombia (navy and its coast guard)"),
     NamePrefix("ARM", "military", ("MX",), "Armada de la República Mexicana"),
     NamePrefix("BAP", "military", ("PE",), "Buque de la Armada del Perú"),

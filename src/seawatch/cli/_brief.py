@@ -89,8 +89,8 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     hours_cols = [k for k in (pres[0] if pres else {}) if k.startswith("hours_")]
     print_table(
         console,
-        f"naval, coast-guard and government presence near {b['country']} (hours within range "
-        "of its coast; role_source: why the vessel counts, docs/ROLES.md)",
+        f"naval presence near {b['country']}: navies, coast guards, government vessels (hours "
+        "within range of its coast; role_source: why each counts, docs/ROLES.md)",
         pres,
         ["mmsi", "name", "flag", "role", "role_source", *hours_cols, "closest_nm"],
     )
