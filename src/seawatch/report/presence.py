@@ -113,6 +113,8 @@ def _filter_vessels(
                 callsign=[r.get("callsign") for r in rows],
             )
             for r, ro, so in zip(rows, role.to_pylist(), source.to_pylist(), strict=True):
+                if so is None and r.get("ship_group"):  # no type code, only its group
+                    ro, so = r["ship_group"], "ship_type"
                 r["role"], r["role_source"] = ro, so
         for row in rows:
             m = int(row["mmsi"])
