@@ -52,7 +52,7 @@ def vessel_rows(store_dir: Path, csv_path: Path) -> list[dict[str, Any]]:
         callsign=v.column("callsign"),
         entries=ROLE_ENTRIES.empty_table(),
     )
-    rows = v.to_pylist()
+    rows: list[dict[str, Any]] = v.to_pylist()
     for row, r, s in zip(rows, rules.to_pylist(), rules_src.to_pylist(), strict=True):
         row["role_rules"], row["role_source_rules"] = r, s
     return rows
@@ -61,7 +61,9 @@ def vessel_rows(store_dir: Path, csv_path: Path) -> list[dict[str, Any]]:
 NAVAL = ("military", "law_enforcement", "government")
 
 
-def scores(rows: list[dict[str, Any]], truth: dict[int, dict[str, str]], key: str) -> dict[str, Any]:
+def scores(
+    rows: list[dict[str, Any]], truth: dict[int, dict[str, str]], key: str
+) -> dict[str, Any]:
     """Precision and recall of ``role in NAVAL`` (column ``key``) against ``truth``, and
     how many flagged vessels have the right role."""
     flagged = {int(r["mmsi"]): r[key] for r in rows if r[key] in NAVAL}
@@ -96,9 +98,7 @@ def markdown(rows: list[dict[str, Any]], truth: dict[int, dict[str, str]]) -> st
             f"| {label} | {s['flagged']} | {s['truth']} | {s['tp']} | {s['fp']} | {s['fn']} | "
             f"{s['precision']:.3f} | {s['recall']:.3f} | {s['role_exact']}/{s['tp']} |"
         )
-    type_only = sum(
-        1 for r in rows if r["ship_type"] in (35, 55) and int(r["mmsi"]) in truth
-    )
+    type_only = sum(1 for r in rows if r["ship_type"] in (35, 55) and int(r["mmsi"]) in truth)
     out.append(
         f"| ship type 35/55 alone (before) | {sum(1 for r in rows if r['ship_type'] in (35, 55))}"
         f" | {len(truth)} | {type_only} | | | | {type_only / len(truth):.3f} | |"
@@ -111,7 +111,9 @@ def markdown(rows: list[dict[str, Any]], truth: dict[int, dict[str, str]]) -> st
     listed = [
         r for r in rows if r["role"] in NAVAL or r["role_rules"] in NAVAL or int(r["mmsi"]) in truth
     ]
-    listed.sort(key=lambda r: (r["role"] not in NAVAL, r["role"], r["role_source"] or "", r["name"] or ""))
+    listed.sort(
+        key=lambda r: (r["role"] not in NAVAL, r["role"], r["role_source"] or "", r["name"] or "")
+    )
     for r in listed:
         m = int(r["mmsi"])
         t = truth.get(m)

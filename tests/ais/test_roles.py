@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from seawatch._exceptions import SourceError
+from seawatch.ais.codes import SHIP_GROUPS
 from seawatch.ais.roles import (
     NAME_PREFIXES,
     NAVAL_ROLES,
@@ -24,7 +25,6 @@ from seawatch.ais.roles import (
     roles_of,
     vessel_roles,
 )
-from seawatch.ais.codes import SHIP_GROUPS
 
 REPO = Path(__file__).resolve().parents[2]
 NO_LIST = ROLE_ENTRIES.empty_table()
@@ -76,7 +76,9 @@ def test_roles_constant_is_naval_roles_then_the_type_groups() -> None:
         (None, "US", None, None),
     ],
 )
-def test_name_prefixes(name: str | None, flag: str | None, callsign: str | None, role: str | None) -> None:
+def test_name_prefixes(
+    name: str | None, flag: str | None, callsign: str | None, role: str | None
+) -> None:
     assert name_role(name, flag, callsign) == role
 
 
@@ -203,7 +205,13 @@ def test_vessel_roles_takes_the_latest_non_null_fields() -> None:
     vr = vessel_roles(statics, entries=NO_LIST)
     assert vr.to_pylist() == [
         {"mmsi": 5, "name": "USS NEW", "ship_type": 90, "role": "military", "role_source": "name"},
-        {"mmsi": 7, "name": None, "ship_type": None, "role": "government", "role_source": "callsign"},
+        {
+            "mmsi": 7,
+            "name": None,
+            "ship_type": None,
+            "role": "government",
+            "role_source": "callsign",
+        },
     ]
     assert vessel_roles(None).num_rows == 0
 

@@ -453,7 +453,11 @@ def test_vessel_watchlist_hit_on_a_past_identity(tmp_path: Path) -> None:
 
 def test_vessel_and_event_records_carry_role_and_role_source(client: TestClient) -> None:
     v = client.get("/api/vessels/775000002").json()
-    assert (v["group"], v["role"], v["role_source"]) == ("law_enforcement", "law_enforcement", "name")
+    assert (v["group"], v["role"], v["role_source"]) == (
+        "law_enforcement",
+        "law_enforcement",
+        "name",
+    )
     t = client.get("/api/vessels/311000001").json()
     assert (t["group"], t["role"], t["role_source"]) == ("tanker", "tanker", "ship_type")
     events = client.get("/api/events?group=law_enforcement").json()["features"]

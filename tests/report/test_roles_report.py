@@ -65,7 +65,17 @@ def test_presence_group_is_a_role(ve_store: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(
         app,
-        ["presence", "--country", "VE", "--group", "military", "--store", str(ve_store), "--format", "json"],
+        [
+            "presence",
+            "--country",
+            "VE",
+            "--group",
+            "military",
+            "--store",
+            str(ve_store),
+            "--format",
+            "json",
+        ],
     )
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]

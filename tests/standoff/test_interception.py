@@ -245,7 +245,9 @@ def test_escort_after_the_stop_is_not_part_of_the_contact() -> None:
 # ---- who may intercept: roles (issue 8) ------------------------------------------------
 
 
-@pytest.mark.parametrize(("a_type", "a_name"), [(80, "NORDIC BOREALIS"), (70, "BULK ONE"), (30, "FISHER")])
+@pytest.mark.parametrize(
+    ("a_type", "a_name"), [(80, "NORDIC BOREALIS"), (70, "BULK ONE"), (30, "FISHER")]
+)
 def test_a_named_merchant_is_never_an_interceptor(a_type: int, a_name: str) -> None:
     """Two merchants meeting (an STS transfer) stay an encounter whatever B does after."""
     b = target("north")
@@ -295,8 +297,9 @@ def test_roles_table_and_interceptor_roles_param() -> None:
     assert ev.column("confidence")[0].as_py() == pytest.approx(0.7)
     only_navy = InterceptionParams(interceptor_roles=("military",))
     assert (
-        run(chaser(b, 300.0), b, a_name="SUPPLY", roles=roles("government"), params=only_navy)
-        .num_rows
+        run(
+            chaser(b, 300.0), b, a_name="SUPPLY", roles=roles("government"), params=only_navy
+        ).num_rows
         == 0
     )
     with pytest.raises(ParameterError, match="interceptor_roles"):

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -85,10 +86,16 @@ def test_user_role_list_is_kept_in_the_store_and_used(small_store, tmp_path: Pat
     row = {r["mmsi"]: r for r in small_store.vessels().to_pylist()}[538000001]
     assert (row["role"], row["role_source"]) == ("government", "list")
     # and the same through the CLI
-    out = CliRunner().invoke(app, ["vessel", "538000001", "--store", str(small_store.root), "--format", "json"])
+    out = CliRunner().invoke(
+        app, ["vessel", "538000001", "--store", str(small_store.root), "--format", "json"]
+    )
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
-    assert (data["role"], data["role_source"], data["ship_group"]) == ("government", "list", "tanker")
+    assert (data["role"], data["role_source"], data["ship_group"]) == (
+        "government",
+        "list",
+        "tanker",
+    )
 
 
 def test_add_role_list_errors(tmp_path: Path) -> None:
@@ -140,12 +147,16 @@ def _tool() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def noaa_vessels(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:  # type: ignore[type-arg]
-    rows: list[dict] = _tool().vessel_rows(tmp_path_factory.mktemp("noaa") / "store", shared_data / NOAA)  # type: ignore[type-arg]
+def noaa_vessels(
+    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = _tool().vessel_rows(
+        tmp_path_factory.mktemp("noaa") / "store", shared_data / NOAA
+    )
     return rows
 
 
-def test_noaa_named_warships_and_auxiliaries(noaa_vessels: list[dict]) -> None:  # type: ignore[type-arg]
+def test_noaa_named_warships_and_auxiliaries(noaa_vessels: list[dict[str, Any]]) -> None:
     by_name = {r["name"]: r for r in noaa_vessels if r["name"]}
     for name in (
         "USS GRIDLEY",
@@ -166,7 +177,9 @@ def test_noaa_named_warships_and_auxiliaries(noaa_vessels: list[dict]) -> None: 
     assert by_name["NILO"]["role"] == "pleasure"  # call sign NILO is no federal one
 
 
-def test_noaa_precision_and_recall_match_the_published_table(noaa_vessels: list[dict]) -> None:  # type: ignore[type-arg]
+def test_noaa_precision_and_recall_match_the_published_table(
+    noaa_vessels: list[dict[str, Any]],
+) -> None:
     tool = _tool()
     truth = tool.load_truth(REPO / "tests/ais/data/noaa_roles_truth.csv")
     doc = (REPO / "docs/EVALUATION.md").read_text(encoding="utf-8")

@@ -121,6 +121,7 @@ class NamePrefix:
     us_federal: bool = False
 
 
+# fmt: off
 NAME_PREFIXES: tuple[NamePrefix, ...] = (
     # United States (name prefixes: US Navy Regulations / SECNAVINST 5030.8; USCG names
     # its cutters "CG NAME" on AIS, as the NOAA sample shows)
@@ -187,6 +188,7 @@ NAME_PREFIXES: tuple[NamePrefix, ...] = (
     NamePrefix("POLICE", "law_enforcement", (), "the word POLICE"),
     NamePrefix("POLICIA", "law_enforcement", (), "Spanish/Portuguese: police"),
 )
+# fmt: on
 """Name prefixes, their roles and where they count (docs/ROLES.md has the table)."""
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
@@ -359,7 +361,9 @@ def _column(values: object, n: int) -> list[Any]:
         return [None] * n
     if isinstance(values, pa.ChunkedArray | pa.Array):
         return list(values.to_pylist())
-    return list(values)  # type: ignore[call-overload]
+    if isinstance(values, Iterable):
+        return list(values)
+    raise TypeError(f"expected an array or a sequence, not {type(values).__name__}")
 
 
 def roles_of(
@@ -377,7 +381,7 @@ def roles_of(
     for every vessel). ``entries``: the role list (:data:`ROLE_ENTRIES`, or its
     :func:`role_index`; ``None``: the bundled list; an empty table: no list).
     """
-    mm = _column(mmsi, 0 if mmsi is None else len(mmsi))  # type: ignore[arg-type]
+    mm = _column(mmsi, 0)
     n = len(mm)
     names = _column(name, n)
     types = _column(ship_type, n)
@@ -442,9 +446,7 @@ def role_of(
     >>> role_of(303000001, "USS EXAMPLE", 90, entries=bundled_role_list().slice(0, 0))
     ('military', 'name')
     """
-    r, s = roles_of(
-        [mmsi], [name], [ship_type], imo=[imo], callsign=[callsign], entries=entries
-    )
+    r, s = roles_of([mmsi], [name], [ship_type], imo=[imo], callsign=[callsign], entries=entries)
     role: str = r[0].as_py()
     return role, s[0].as_py()
 
@@ -479,7 +481,11 @@ def vessel_roles(
             has = s.select(["mmsi", col]).filter(pc.is_valid(s.column(col)))
             last = has.group_by("mmsi", use_threads=False).aggregate([(col, "last")])
             latest[col] = dict(
-                zip(last.column("mmsi").to_pylist(), last.column(f"{col}_last").to_pylist(), strict=True)
+                zip(
+                    last.column("mmsi").to_pylist(),
+                    last.column(f"{col}_last").to_pylist(),
+                    strict=True,
+                )
             )
     role, source = roles_of(
         keys,

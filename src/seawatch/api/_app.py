@@ -97,10 +97,11 @@ SinceQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no 
 UntilQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset)")]
 FlagQ = Annotated[str | None, Query(description="ISO alpha-2 flags, comma-separated")]
 GroupQ = Annotated[
-    str | None, Query(
+    str | None,
+    Query(
         description="vessel roles (military, law_enforcement, government, tanker, cargo ...; "
         "docs/ROLES.md), comma-separated"
-    )
+    ),
 ]
 VesselQ = Annotated[int | None, Query(ge=0, le=MAX_MMSI, description="MMSI involved")]
 _NUM = r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"

@@ -42,11 +42,14 @@ def _check_format(fmt: str) -> str:
     return fmt
 
 
+_FILE_ARG = typer.Argument(
+    ..., help="CSV file with role and mmsi / imo / name.", exists=True, dir_okay=False
+)
+
+
 @roles_app.command("add", epilog=_ADD_EPILOG)
 def add_command(
-    file: Path = typer.Argument(
-        ..., help="CSV file with role and mmsi / imo / name.", exists=True, dir_okay=False
-    ),
+    file: Path = _FILE_ARG,
     name: str | None = typer.Option(
         None, "--name", help="Name of the list (letters, digits, _ and -; default the file's)."
     ),

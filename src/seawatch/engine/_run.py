@@ -426,9 +426,7 @@ def _interceptions(
         pairs = pairs.filter(
             pc.and_(pc.greater_equal(pairs.column("slot"), lo), pc.less(pairs.column("slot"), hi))
         )
-        ev = interceptions(
-            slots, statics=statics, pairs=pairs, params=params, geo=geo, roles=roles
-        )
+        ev = interceptions(slots, statics=statics, pairs=pairs, params=params, geo=geo, roles=roles)
         if ev.num_rows:
             st = pc.cast(ev.column("start"), pa.int64())
             ev = ev.filter(pc.and_(pc.greater_equal(st, day0), pc.less(st, day0 + DAY_US)))

@@ -188,9 +188,7 @@ def brief(
         pa.int64(),
     )
     naval = presence(
-        positions.filter(
-            pc.is_in(pc.cast(positions.column("mmsi"), pa.int64()), naval_mmsis)
-        ),
+        positions.filter(pc.is_in(pc.cast(positions.column("mmsi"), pa.int64()), naval_mmsis)),
         params=PresenceParams(country=country, ranges_nm=presence_ranges_nm),
         vessels=vessels,
     )

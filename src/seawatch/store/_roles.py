@@ -64,7 +64,9 @@ def role_lists(store_dir: Path) -> list[RoleList]:
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
                 raise SourceError(f"cannot read role list {path}: {exc.strerror}") from exc
-            out.append(RoleList(path.stem, path.name, parse_role_csv(text, default_source=path.stem)))
+            out.append(
+                RoleList(path.stem, path.name, parse_role_csv(text, default_source=path.stem))
+            )
     return out
 
 
@@ -84,7 +86,9 @@ def add_role_list(store_dir: Path, src: Path, *, name: str | None = None) -> Rol
     """
     name = name or src.stem
     if not _NAME_RE.match(name):
-        raise ParameterError(f"role list name {name!r}: use letters, digits, '_' and '-' (at most 64)")
+        raise ParameterError(
+            f"role list name {name!r}: use letters, digits, '_' and '-' (at most 64)"
+        )
     if name == BUNDLED_ROLE_LIST:
         raise ParameterError(f"{BUNDLED_ROLE_LIST!r} is the bundled list; choose another name")
     try:
