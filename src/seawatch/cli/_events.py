@@ -477,7 +477,7 @@ def events_command(
     group: str | None = GroupOption,
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
 ) -> None:
-    """List events, filtered by type, region, vessel, flag, ship group and time."""
+    """List events, filtered by type, region, vessel, flag, role (--group) and time."""
     from seawatch.report import filter_events
     from seawatch.store import open_store
 
