@@ -46,7 +46,8 @@ tanker (80-89), and by ``high_seas_bonus`` outside every ``*-eez`` zone; at most
 ``contact_h``, ``escort_h``, ``target_speed_before_kn`` / ``_during_kn`` / ``_after_kn``,
 ``diversion`` (``kinds``, ``course_change_deg``, ``destination_before``/``_after``,
 ``dark_start``, ``dark_h``), ship types and groups, ``interceptor_role`` /
-``_role_source`` (``unidentified`` when A has no name), ``target_role``, ``high_seas``, ``eez``. The event spans
+``_role_source`` (role ``unidentified`` when A has no name; source ``naval_mmsis`` when
+only that parameter names A), ``target_role``, ``high_seas``, ``eez``. The event spans
 the contact (first close slot to the end of the stop); its location is the midpoint at the
 closest approach; ``zone`` is the EEZ it lies in, if any.
 """
