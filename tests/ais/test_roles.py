@@ -62,6 +62,8 @@ def test_roles_constant_is_naval_roles_then_the_type_groups() -> None:
         ("CCGS GRIFFON", "CA", "CGDS", "law_enforcement"),
         ("COAST GUARD 1", "PA", None, "law_enforcement"),
         ("WARSHIP 61", None, None, "military"),
+        ("NOAA SHIP OKEANOS EXPLORER", "US", "WTDH", "government"),  # NOAA: W call signs
+        ("NOAA'S ARK", "US", None, None),
         # false positives the rule must avoid
         ("USSR SPIRIT", "US", None, None),  # not a whole word
         ("HMSX", "GB", None, None),

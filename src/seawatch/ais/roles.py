@@ -133,7 +133,7 @@ NAME_PREFIXES: tuple[NamePrefix, ...] = (
     NamePrefix("US GOV", "government", _US, "US Government vessel (anonymous name)", True),
     NamePrefix("USACE", "government", _US, "US Army Corps of Engineers", True),
     NamePrefix("NOAAS", "government", _US, "NOAA Ship (NOAA ships have W call signs)"),
-    NamePrefix("NOAA", "government", _US, "NOAA Ship (as broadcast: NOAA NAME)"),
+    NamePrefix("NOAA SHIP", "government", _US, "NOAA Ship, spelt out (not NOAA alone: NOAA'S ARK)"),
     NamePrefix("USCGC", "law_enforcement", _US, "United States Coast Guard Cutter", True),
     NamePrefix("USCG", "law_enforcement", _US, "US Coast Guard (boats: USCG 45634)", True),
     NamePrefix("CG", "law_enforcement", _US, "US Coast Guard cutter or boat as broadcast (CG HEALY, CG45705)", True),
