@@ -57,6 +57,9 @@ def test_brief_naval_presence_counts_roles_and_says_why(ve_store: Path) -> None:
         ("CG EXAMPLE", "law_enforcement", "name"),
     }
     assert b["counts"]["naval_vessels_near"] == 3
+    why = {r["name"]: r["role_evidence"] for r in b["naval_presence"]}
+    assert why["USS EXAMPLE"].startswith("name prefix USS (United States Ship")
+    assert why["CG EXAMPLE"].startswith("name prefix CG (US Coast Guard")
     only_navy = brief(open_store(ve_store), country="VE", naval_roles=("military",)).to_dict()
     assert [r["name"] for r in only_navy["naval_presence"]] == ["USS EXAMPLE"]
 

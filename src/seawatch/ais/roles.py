@@ -73,6 +73,7 @@ __all__ = [
     "name_role",
     "normalize_vessel_name",
     "parse_role_csv",
+    "role_evidence",
     "role_index",
     "role_of",
     "roles_of",
@@ -136,7 +137,7 @@ NAME_PREFIXES: tuple[NamePrefix, ...] = (
     NamePrefix("NOAA SHIP", "government", _US, "NOAA Ship, spelt out (not NOAA alone: NOAA'S ARK)"),
     NamePrefix("USCGC", "law_enforcement", _US, "United States Coast Guard Cutter", True),
     NamePrefix("USCG", "law_enforcement", _US, "US Coast Guard (boats: USCG 45634)", True),
-    NamePrefix("CG", "law_enforcement", _US, "US Coast Guard cutter or boat as broadcast (CG HEALY, CG45705)", True),
+    NamePrefix("CG", "law_enforcement", _US, "US Coast Guard, as its cutters and boats broadcast (CG HEALY, CG45705)", True),
     # United Kingdom and Commonwealth
     NamePrefix("HMS", "military", ("GB", "SE"), "His Majesty's Ship (Royal Navy); Hans/Hennes Majestäts Skepp (Swedish Navy)"),
     NamePrefix("RFA", "government", ("GB",), "Royal Fleet Auxiliary (civilian-crewed naval auxiliary)"),
@@ -327,9 +328,9 @@ def concat_role_lists(lists: Iterable[pa.Table]) -> pa.Table:
 class RoleIndex:
     """A role list indexed for look-ups (build it once with :func:`role_index`)."""
 
-    by_mmsi: dict[int, str]
-    by_imo: dict[int, str]
-    by_name: dict[tuple[str, str], str]
+    by_mmsi: dict[int, tuple[str, str]]
+    by_imo: dict[int, tuple[str, str]]
+    by_name: dict[tuple[str, str], tuple[str, str]]
 
 
 @cache
@@ -337,19 +338,27 @@ def _bundled_index() -> RoleIndex:
     return role_index(bundled_role_list())
 
 
+def _list_text(row: dict[str, Any], key: str) -> str:
+    what = ", ".join(str(v) for v in (row["name"], row["note"]) if v)
+    src = f" [source: {row['source']}]" if row["source"] else ""
+    return f"role list, by {key}" + (f": {what}" if what else "") + src
+
+
 def role_index(entries: pa.Table) -> RoleIndex:
     """``entries`` (:data:`ROLE_ENTRIES`) indexed by MMSI, IMO and (name, country); the
     first entry wins."""
-    by_mmsi: dict[int, str] = {}
-    by_imo: dict[int, str] = {}
-    by_name: dict[tuple[str, str], str] = {}
+    by_mmsi: dict[int, tuple[str, str]] = {}
+    by_imo: dict[int, tuple[str, str]] = {}
+    by_name: dict[tuple[str, str], tuple[str, str]] = {}
     for row in entries.to_pylist():
         if row["mmsi"] is not None:
-            by_mmsi.setdefault(int(row["mmsi"]), row["role"])
+            by_mmsi.setdefault(int(row["mmsi"]), (row["role"], _list_text(row, "MMSI")))
         if row["imo"] is not None:
-            by_imo.setdefault(int(row["imo"]), row["role"])
+            by_imo.setdefault(int(row["imo"]), (row["role"], _list_text(row, "IMO")))
         if row["name"] and row["country"]:
-            by_name.setdefault((row["name"], row["country"]), row["role"])
+            by_name.setdefault(
+                (row["name"], row["country"]), (row["role"], _list_text(row, "name and flag"))
+            )
     return RoleIndex(by_mmsi, by_imo, by_name)
 
 
@@ -389,45 +398,84 @@ def roles_of(
     calls = _column(callsign, n)
     mm_arr = np.array([-1 if m is None else int(m) for m in mm], dtype=np.int64)
     flags = flags_of(mm_arr).to_pylist() if n else []
-    if entries is None:
-        idx = _bundled_index()
-    elif isinstance(entries, RoleIndex):
-        idx = entries
-    else:
-        idx = role_index(entries)
+    idx = _bundled_index() if entries is None else _as_index(entries)
     roles: list[str] = []
     sources: list[str | None] = []
     for i in range(n):
-        m, nm, t, im, cs, fl = int(mm_arr[i]), names[i], types[i], imos[i], calls[i], flags[i]
-        norm = normalize_vessel_name(nm)
-        listed = idx.by_mmsi.get(m)
-        if listed is None and im:
-            listed = idx.by_imo.get(int(im))
-        if listed is None and norm and fl:
-            listed = idx.by_name.get((norm, fl))
-        if listed is not None:
-            roles.append(listed)
-            sources.append("list")
-            continue
-        by_name = name_role(nm, fl, cs)
-        if by_name is not None:
-            roles.append(by_name)
-            sources.append("name")
-            continue
-        if 111_000_000 <= m <= 111_999_999:
-            roles.append("sar")
-            sources.append("mmsi")
-            continue
-        t_int = None if t is None else int(t)
-        typed = ship_group(t_int)
-        by_call = callsign_role(cs, fl, name=nm, ship_type=t_int)
-        if by_call is not None and typed not in ("military", "law_enforcement"):
-            roles.append(by_call)
-            sources.append("callsign")
-            continue
-        roles.append(typed)
-        sources.append(None if t is None else "ship_type")
+        t = types[i]
+        im = imos[i]
+        role, source, _ = _decide(
+            int(mm_arr[i]),
+            names[i],
+            None if t is None else int(t),
+            None if im is None else int(im),
+            calls[i],
+            flags[i],
+            idx,
+        )
+        roles.append(role)
+        sources.append(source)
     return pa.array(roles, pa.string()), pa.array(sources, pa.string())
+
+
+def _decide(
+    m: int,
+    nm: str | None,
+    t: int | None,
+    im: int | None,
+    cs: str | None,
+    fl: str | None,
+    idx: RoleIndex,
+) -> tuple[str, str | None, str | None]:
+    """(role, role_source, why in words) of one vessel: the rule, in one place."""
+    norm = normalize_vessel_name(nm)
+    listed = idx.by_mmsi.get(m)
+    if listed is None and im:
+        listed = idx.by_imo.get(im)
+    if listed is None and norm and fl:
+        listed = idx.by_name.get((norm, fl))
+    if listed is not None:
+        return listed[0], "list", listed[1]
+    by_name = name_role(nm, fl, cs)
+    if by_name is not None:
+        hit = _PREFIX_RE.match(norm)
+        prefix = _PREFIX_BY_TEXT[hit.group(1)] if hit else None
+        text = f"name prefix {prefix.prefix} ({prefix.meaning})" if prefix else "name prefix"
+        return by_name, "name", text
+    if 111_000_000 <= m <= 111_999_999:
+        return "sar", "mmsi", "MMSI 111MIDxxx: a search and rescue aircraft (ITU-R M.585)"
+    typed = ship_group(t)
+    by_call = callsign_role(cs, fl, name=nm, ship_type=t)
+    if by_call is not None and typed not in ("military", "law_enforcement"):
+        call = (cs or "").strip().upper().rstrip("-")
+        return by_call, "callsign", f"US federal call sign {call} (N or AA-AL block)"
+    if t is None:
+        return typed, None, None
+    return typed, "ship_type", f"AIS ship type {t}"
+
+
+def role_evidence(
+    mmsi: int,
+    name: str | None = None,
+    ship_type: int | None = None,
+    *,
+    imo: int | None = None,
+    callsign: str | None = None,
+    entries: pa.Table | RoleIndex | None = None,
+) -> str | None:
+    """Why a vessel has its role, in words (``None`` without evidence): what the brief
+    prints beside a naval vessel.
+
+    >>> role_evidence(303000001, "USS EXAMPLE", 90)
+    'name prefix USS (United States Ship (commissioned US Navy))'
+    """
+    idx = _bundled_index() if entries is None else _as_index(entries)
+    flag = flags_of(np.array([mmsi], dtype=np.int64))[0].as_py()
+    return _decide(int(mmsi), name, ship_type, imo, callsign, flag, idx)[2]
+
+
+def _as_index(entries: pa.Table | RoleIndex) -> RoleIndex:
+    return entries if isinstance(entries, RoleIndex) else role_index(entries)
 
 
 def role_of(

@@ -30,7 +30,7 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
         return
     table = Table(title=title, title_justify="left")
     for col in cols:
-        table.add_column(col, no_wrap=col not in ("vessels", "names"))
+        table.add_column(col, no_wrap=col not in ("vessels", "names", "role_evidence"))
     for row in rows:
         table.add_row(*(_cell(row.get(c), c) for c in cols))
     console.print(table)
@@ -90,9 +90,9 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     print_table(
         console,
         f"naval presence near {b['country']}: navies, coast guards, government vessels (hours "
-        "within range of its coast; role_source: why each counts, docs/ROLES.md)",
+        "within range of its coast; role_evidence: why each counts, docs/ROLES.md)",
         pres,
-        ["mmsi", "name", "flag", "role", "role_source", *hours_cols, "closest_nm"],
+        ["mmsi", "name", "flag", "role", *hours_cols, "closest_nm", "role_evidence"],
     )
     dark = [
         {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}

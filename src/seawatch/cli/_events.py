@@ -112,7 +112,7 @@ identity_changes, watchlist_hits), by_type, engagements_by_region, engagements_b
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
 region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group, role,
 role_source, imo], and their type's details), naval_presence (mmsi, name, flag,
-ship_group, role, role_source, hours_<r>nm, closest_nm,
+ship_group, role, role_source, role_evidence, hours_<r>nm, closest_nm,
 first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
 
 With --by (and always with --format csv): counts only. Columns: the key (by flag, day or

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seawatch.ais.roles import NAVAL_ROLES
+from seawatch.ais.roles import NAVAL_ROLES, role_evidence, role_index
 from seawatch.report._summary import as_records, filter_events, summarize
 from seawatch.report.presence import PresenceParams, presence
 
@@ -35,6 +35,8 @@ class BriefSource(Protocol):
     def events(self) -> pa.Table: ...
 
     def vessels(self) -> pa.Table: ...
+
+    def role_entries(self) -> pa.Table: ...
 
     def positions(
         self,
@@ -137,6 +139,24 @@ def _event_rows(
     return rows
 
 
+def _with_evidence(
+    rows: list[dict[str, Any]], info: dict[int, dict[str, Any]], entries: pa.Table
+) -> list[dict[str, Any]]:
+    """Naval presence rows with ``role_evidence``: why each vessel counts, in words."""
+    index = role_index(entries)
+    for row in rows:
+        v = info.get(int(row["mmsi"]), {})
+        row["role_evidence"] = role_evidence(
+            int(row["mmsi"]),
+            v.get("name"),
+            v.get("ship_type"),
+            imo=v.get("imo"),
+            callsign=v.get("callsign"),
+            entries=index,
+        )
+    return rows
+
+
 def brief(
     store: BriefSource,
     *,
@@ -155,8 +175,8 @@ def brief(
     filtered by region; watchlist hits are not (a sanctioned vessel matters wherever it was
     seen); naval presence is measured against ``country``'s coast for vessels whose role
     (:mod:`seawatch.ais.roles`) is one of ``naval_roles`` (navies, coast guards and other
-    government vessels by default), each row with its ``role`` and ``role_source`` (why it
-    counts). ``flags`` and ``groups`` keep events with a vessel of one of those
+    government vessels by default), each row with its ``role``, ``role_source`` and
+    ``role_evidence`` (why it counts, in words). ``flags`` and ``groups`` keep events with a vessel of one of those
     flags and groups (as :func:`~seawatch.report.filter_events`); naval presence is
     filtered by them too.
     """
@@ -212,7 +232,7 @@ def brief(
         engagements=_event_rows(
             engagements, info, ("interceptor", "target", "diversion", "closest_m", "min_dist_m")
         ),
-        naval_presence=as_records(naval),
+        naval_presence=_with_evidence(as_records(naval), info, store.role_entries()),
         dark_activity=_event_rows(
             of_type(in_regions, "gap"),
             info,
