@@ -196,12 +196,18 @@ class Data:
         self._version = self._manifest_version()
         self._con = _connect(store)
 
-    def _manifest_version(self) -> tuple[int, int]:
+    def _manifest_version(self) -> tuple[int, int, tuple[tuple[str, int], ...]]:
+        """The manifest's stamp, and the role lists' (``seawatch roles add`` changes roles
+        without a new manifest)."""
         try:
             st = (Path(self.store.root) / "manifest.json").stat()
+            roles = tuple(
+                (p.name, p.stat().st_mtime_ns)
+                for p in sorted((Path(self.store.root) / "roles").glob("*.csv"))
+            )
         except OSError as exc:
             raise StoreError(f"cannot read the store manifest: {exc}") from exc
-        return (st.st_mtime_ns, st.st_size)
+        return (st.st_mtime_ns, st.st_size, roles)
 
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
