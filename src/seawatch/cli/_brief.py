@@ -32,7 +32,7 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
         return
     table = Table(title=styled(title), title_justify="left")
     for col in cols:
-        table.add_column(col, no_wrap=col not in ("vessels", "names"))
+        table.add_column(col, no_wrap=col not in ("vessels", "names", "role_evidence"))
     for row in rows:
         table.add_row(*cells(_cell(row.get(c), c) for c in cols))
     console.print(table)
@@ -45,7 +45,8 @@ def _when(iso: str) -> str:
 
 def _vessel_names(vessels: list[dict[str, Any]]) -> str:
     return " / ".join(
-        f"{v['name'] or v['mmsi']} ({v['flag'] or '?'}, {v['ship_group'] or '?'})" for v in vessels
+        f"{v['name'] or v['mmsi']} ({v['flag'] or '?'}, {v.get('role') or v['ship_group'] or '?'})"
+        for v in vessels
     )
 
 
@@ -97,9 +98,10 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     hours_cols = [k for k in (pres[0] if pres else {}) if k.startswith("hours_")]
     print_table(
         console,
-        f"naval presence near {b['country']} (hours within range of its coast)",
+        f"naval presence near {b['country']}: navies, coast guards, government vessels (hours "
+        "within range of its coast; role_evidence: why each counts, docs/ROLES.md)",
         pres,
-        ["mmsi", "name", "flag", *hours_cols, "closest_nm"],
+        ["mmsi", "name", "flag", "role", *hours_cols, "closest_nm", "role_evidence"],
     )
     dark = [
         {**e, "when": _when(e["start"]), "vessels": _vessel_names(e["vessels"])}

@@ -86,7 +86,7 @@ def print_ingest_summary(console: Console, title: str, summary: IngestSummary) -
 def vessels_table(store: Store, *, since: str, until: str, limit: int) -> list[dict[str, Any]]:
     """The vessels seen in ``[since, until)``, most positions first."""
     sql = f"""
-        SELECT v.mmsi, v.name, v.flag, v.ship_group, count(*) AS positions,
+        SELECT v.mmsi, v.name, v.flag, v.role, count(*) AS positions,
                min(p.ts) AS first_seen, max(p.ts) AS last_seen
         FROM positions p JOIN vessels v USING (mmsi)
         WHERE p.ts >= TIMESTAMPTZ '{since}' AND p.ts < TIMESTAMPTZ '{until}'
@@ -104,7 +104,7 @@ def print_vessels(console: Console, title: str, rows: list[dict[str, Any]], tota
         ("mmsi", "right"),
         ("name", "left"),
         ("flag", "left"),
-        ("group", "left"),
+        ("role", "left"),
         ("positions", "right"),
         ("seen (UTC)", "left"),
     ):
@@ -116,7 +116,7 @@ def print_vessels(console: Console, title: str, rows: list[dict[str, Any]], tota
                     r["mmsi"],
                     r["name"],
                     r["flag"],
-                    r["ship_group"],
+                    r["role"],
                     f"{r['positions']:,}",
                     f"{r['first_seen']:%m-%d %H:%M} to {r['last_seen']:%H:%MZ}"
                     if r["first_seen"].date() == r["last_seen"].date()

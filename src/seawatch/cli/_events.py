@@ -102,18 +102,20 @@ Examples:
 
 Without --by: the situation brief. Events by type; engagements (encounters and
 interceptions) by region and type, by flag and type, and one by one with their vessels;
-naval presence (ship group military) near --country's coast in hours within 12, 24 and
-200 nm and the closest approach; dark activity (AIS gaps); spoofing; identity changes;
+naval presence (roles military, law_enforcement and government: navies, coast guards,
+naval auxiliaries such as USNS; see docs/ROLES.md) near --country's coast in hours within
+12, 24 and 200 nm and the closest approach; dark activity (AIS gaps); spoofing; identity changes;
 watchlist hits with the list and its date (these regardless of --region). --flag and
---group keep events with a vessel of those flags and groups.
+--group keep events with a vessel of those flags and roles.
 
 --format json: one object with keys regions, since, until, country, flags, groups, counts
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
 identity_changes, watchlist_hits), by_type, engagements_by_region, engagements_by_flag
 (rows of type, region or flag, events, vessels, hours), engagements, dark_activity,
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
-region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group, imo], and their
-type's details), naval_presence (mmsi, name, flag, ship_group, hours_<r>nm, closest_nm,
+region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group, role,
+role_source, imo], and their type's details), naval_presence (mmsi, name, flag,
+ship_group, role, role_source, role_evidence, hours_<r>nm, closest_nm,
 first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
 
 With --by (and always with --format csv): counts only. Columns: the key (by flag, day or
@@ -159,7 +161,8 @@ FlagOption = typer.Option(
 GroupOption = typer.Option(
     None,
     "--group",
-    help="Only events with a vessel of these ship group(s) (tanker, military ...).",
+    help="Only events with a vessel of these role(s): military, law_enforcement, government, "
+    "or a ship group (tanker, cargo ...); see docs/ROLES.md.",
     show_default=False,
 )
 
@@ -169,12 +172,12 @@ GroupOption = typer.Option(
 
 
 def _check_groups(groups: list[str] | None) -> None:
-    from seawatch.ais.codes import SHIP_GROUPS
+    from seawatch.ais.roles import ROLES
 
     for g in groups or ():
-        if g.lower() not in SHIP_GROUPS:
+        if g.lower() not in ROLES:
             raise typer.BadParameter(
-                f"--group: {g!r} is not one of {', '.join(SHIP_GROUPS)}", param_hint="--group"
+                f"--group: {g!r} is not one of {', '.join(ROLES)}", param_hint="--group"
             )
 
 
@@ -505,7 +508,7 @@ def events_command(
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
     csv_raw: bool = CsvRawOption,
 ) -> None:
-    """List events, filtered by type, region, vessel, flag, ship group and time."""
+    """List events, filtered by type, region, vessel, flag, role (--group) and time."""
     from seawatch.report import filter_events
     from seawatch.store import open_store
 

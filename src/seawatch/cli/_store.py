@@ -386,6 +386,9 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
                 for e in entries:
                     e["ship_group"] = ship_group(int(e["value"]))
             history[key] = entries
+        role_row = con.execute(
+            "SELECT role, role_source, ship_group FROM vessels WHERE mmsi = ?", [mmsi]
+        ).fetchall()
         identities = con.execute(
             "SELECT DISTINCT name, imo FROM statics WHERE mmsi = ? "
             "AND (name IS NOT NULL OR imo IS NOT NULL)",
@@ -409,6 +412,9 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
         "mmsi": mmsi,
         "flag": flag,
         "country": country_name(flag),
+        "role": role_row[0][0] if role_row else None,
+        "role_source": role_row[0][1] if role_row else None,
+        "ship_group": role_row[0][2] if role_row else None,
         "positions": track[0],
         "first_seen": track[1],
         "last_seen": track[2],
@@ -430,6 +436,12 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
     country = f" ({report['country']})" if report["country"] else ""
     out.print(styled((f"MMSI {report['mmsi']}", "bold"), f"  flag {flag}{country}"))
     first, last = cell(report["first_seen"]).plain, cell(report["last_seen"]).plain
+    out.print(
+        styled(
+            f"role: {report['role'] or '?'} (source: {report['role_source'] or 'no evidence'}; "
+            f"ship group from the type code: {report['ship_group'] or '?'})"
+        )
+    )
     out.print(
         styled(
             f"positions: {report['positions']:,}  first seen: {first}  "

@@ -161,7 +161,10 @@ def presence_command(
         ..., "--country", help="ISO 3166 alpha-2 code of the coastal state (VE)."
     ),
     group: str | None = typer.Option(
-        None, "--group", help="Only this ship group (military, tanker, law_enforcement ...)."
+        None,
+        "--group",
+        help="Only vessels of this role (military, law_enforcement, government, tanker ...; "
+        "see docs/ROLES.md).",
     ),
     flag: str | None = typer.Option(
         None, "--flag", help="Only this flag (ISO alpha-2, from the MMSI)."

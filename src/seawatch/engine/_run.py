@@ -47,6 +47,7 @@ import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch._version import __version__
+from seawatch.ais.roles import vessel_roles
 from seawatch.detect import EVENT_TYPES, KERNELS, PRESETS, GeoContext, params_dict, resolve_geo
 from seawatch.detect import encounters as _enc
 from seawatch.detect._sql import DuckDBRunner
@@ -97,6 +98,8 @@ class EventStore(Protocol):
     def events(self, *, types: Iterable[str] | None = None) -> pa.Table: ...
 
     def statics(self) -> pa.Table: ...
+
+    def role_entries(self) -> pa.Table: ...
 
     def replace_events(
         self, table: pa.Table, *, types: Iterable[str], run: Mapping[str, Any]
@@ -252,9 +255,16 @@ def run_detectors(
         t0 = st._lap("pairs", t0)
         if icp_params is not None and slots_dir is not None and pairs_dir is not None:
             statics = store.statics()
+            roles = vessel_roles(statics, entries=store.role_entries())
             parts.append(
                 _interceptions(
-                    slots_dir, pairs_dir, icp_params, statics=statics, geo=g, progress=progress
+                    slots_dir,
+                    pairs_dir,
+                    icp_params,
+                    statics=statics,
+                    roles=roles,
+                    geo=g,
+                    progress=progress,
                 )
             )
         t0 = st._lap("interception", t0)
@@ -388,6 +398,7 @@ def _interceptions(
     params: InterceptionParams,
     *,
     statics: pa.Table,
+    roles: pa.Table,
     geo: GeoContext,
     progress: Callable[[str, int, int], None] | None,
 ) -> pa.Table:
@@ -415,7 +426,7 @@ def _interceptions(
         pairs = pairs.filter(
             pc.and_(pc.greater_equal(pairs.column("slot"), lo), pc.less(pairs.column("slot"), hi))
         )
-        ev = interceptions(slots, statics=statics, pairs=pairs, params=params, geo=geo)
+        ev = interceptions(slots, statics=statics, pairs=pairs, params=params, geo=geo, roles=roles)
         if ev.num_rows:
             st = pc.cast(ev.column("start"), pa.int64())
             ev = ev.filter(pc.and_(pc.greater_equal(st, day0), pc.less(st, day0 + DAY_US)))

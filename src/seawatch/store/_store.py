@@ -39,6 +39,7 @@ from seawatch.store._manifest import (
     snapshot,
     write_lock,
 )
+from seawatch.store._roles import store_role_entries
 from seawatch.store._views import read_only_connection, run_query
 
 _TABLE_SCHEMAS = {
@@ -207,7 +208,8 @@ class Store:
         return read_parquet_files(self.files("rejects"), schema.REJECTS)
 
     def vessels(self) -> pa.Table:
-        """One row per MMSI (latest identity, flag, ship_group, first/last seen, n_positions)."""
+        """One row per MMSI (latest identity, ship_group, role, role_source, flag, first/last
+        seen, n_positions)."""
         with self.connect() as con:
             table: pa.Table = con.sql("SELECT * FROM vessels ORDER BY mmsi").to_arrow_table()
         return table
@@ -252,8 +254,16 @@ class Store:
         m = self.manifest()
         tables = {t: self.files(t, m) for t in (*_TABLE_SCHEMAS, "events")}
         return read_only_connection(
-            tables, spill_dir=spill_dir, memory_limit_bytes=memory_limit_bytes
+            tables,
+            spill_dir=spill_dir,
+            memory_limit_bytes=memory_limit_bytes,
+            role_entries=self.role_entries(),
         )
+
+    def role_entries(self) -> pa.Table:
+        """The role lists this store uses: the bundled one, then ``roles/*.csv`` (see
+        :mod:`seawatch.store._roles`)."""
+        return store_role_entries(self.root)
 
     def query(
         self,
