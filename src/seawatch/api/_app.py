@@ -115,7 +115,10 @@ UntilQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no 
 FlagQ = Annotated[str | None, Query(description="ISO alpha-2 flags, comma-separated")]
 GroupQ = Annotated[
     str | None,
-    Query(description="ship groups or roles (tanker, military ...), comma-separated"),
+    Query(
+        description="vessel roles (military, law_enforcement, government, tanker, cargo ...; "
+        "docs/ROLES.md), comma-separated"
+    ),
 ]
 VesselQ = Annotated[int | None, Query(ge=0, le=MAX_MMSI, description="MMSI involved")]
 _NUM = r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
@@ -296,7 +299,7 @@ def create_app(
         "/api/facets", response_model=None, tags=["events"], responses={200: {"model": m.Facets}}
     )
     def facets() -> JSONResponse:
-        """Event types, regions, flags, ship groups and the time span in the store."""
+        """Event types, regions, flags, vessel roles and the time span in the store."""
         return JSONResponse(db.facets())
 
     # ---- vessels --------------------------------------------------------------------

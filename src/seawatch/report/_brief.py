@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawatch.ais.roles import NAVAL_ROLES, role_evidence, role_index
 from seawatch.report._engagements import (
     ENGAGEMENT_TYPES,
     engagement_counts,
@@ -41,6 +42,8 @@ class BriefSource(Protocol):
     def events(self) -> pa.Table: ...
 
     def vessels(self) -> pa.Table: ...
+
+    def role_entries(self) -> pa.Table: ...
 
     def positions(
         self,
@@ -119,6 +122,8 @@ def _who(mmsi: int, info: dict[int, dict[str, Any]]) -> dict[str, Any]:
         "name": v.get("name"),
         "flag": v.get("flag"),
         "ship_group": v.get("ship_group"),
+        "role": v.get("role"),
+        "role_source": v.get("role_source"),
         "imo": v.get("imo"),
     }
 
@@ -167,7 +172,7 @@ def _g(value: Any) -> str:
 
 
 def legend(
-    events: pa.Table, *, country: str, naval_group: str, max_range_nm: float
+    events: pa.Table, *, country: str, naval_roles: Sequence[str], max_range_nm: float
 ) -> dict[str, str]:
     """What each count of the brief counts (one sentence per ``counts`` key, then per
     table column: ``events``, ``vessels``, ``hours``, ``hours_within``, ``closest_nm``),
@@ -188,8 +193,9 @@ def legend(
         f"{_g(icp['min_contact_min'])} min while the target slows below "
         f"{_g(icp['target_max_speed_kn'])} kn, and afterwards the target changes course or "
         "destination or goes dark",
-        "naval_vessels_near": f"a vessel of group {naval_group} with a position within "
-        f"{_g(max_range_nm)} nm of {country}'s coast",
+        "naval_vessels_near": f"a vessel whose role is {' or '.join(naval_roles)} (from a "
+        "role list, a name prefix, a government MMSI block or the ship type: see each row's "
+        f"role_evidence) with a position within {_g(max_range_nm)} nm of {country}'s coast",
         "dark_gaps": f"a vessel sent no position for at least {_g(gap['min_gap_h'])} h "
         "while away from port",
         "spoofing": "one MMSI at positions no single vessel could join, or a track across land",
@@ -225,6 +231,24 @@ def _in_regions(positions: pa.Table, regions: Sequence[str]) -> pa.Table:
     return positions.filter(pa.array([r in wanted for r in found], pa.bool_()))
 
 
+def _with_evidence(
+    rows: list[dict[str, Any]], info: dict[int, dict[str, Any]], entries: pa.Table
+) -> list[dict[str, Any]]:
+    """Naval presence rows with ``role_evidence``: why each vessel counts, in words."""
+    index = role_index(entries)
+    for row in rows:
+        v = info.get(int(row["mmsi"]), {})
+        row["role_evidence"] = role_evidence(
+            int(row["mmsi"]),
+            v.get("name"),
+            v.get("ship_type"),
+            imo=v.get("imo"),
+            callsign=v.get("callsign"),
+            entries=index,
+        )
+    return rows
+
+
 def brief(
     store: BriefSource,
     *,
@@ -232,7 +256,7 @@ def brief(
     since: datetime | date | str | None = None,
     until: datetime | date | str | None = None,
     country: str = "VE",
-    naval_group: str = "military",
+    naval_roles: Sequence[str] = NAVAL_ROLES,
     presence_ranges_nm: tuple[float, ...] = (12.0, 24.0, 200.0),
     flags: Sequence[str] | None = None,
     groups: Sequence[str] | None = None,
@@ -243,9 +267,12 @@ def brief(
     positions inside the regions; watchlist hits to vessels with a position inside them in
     the period. Engagements are counted as incidents
     (:func:`~seawatch.report._engagements.engagement_summary`). Naval presence is measured
-    against ``country``'s coast for vessels of ``naval_group``. ``flags`` and ``groups``
-    keep events with a vessel of one of those flags and groups (as
-    :func:`~seawatch.report.filter_events`); naval presence is filtered by them too.
+    against ``country``'s coast for vessels whose role (:mod:`seawatch.ais.roles`) is one
+    of ``naval_roles`` (navies, coast guards and other government vessels by default),
+    each row with its ``role``, ``role_source`` and ``role_evidence`` (why it counts, in
+    words). ``flags`` and ``groups`` keep events with a vessel of one of those flags and
+    groups (as :func:`~seawatch.report.filter_events`); naval presence is filtered by them
+    too.
     """
     all_events = store.events()
     # validated once (unknown values raise FilterError listing the valid ones), canonical
@@ -286,9 +313,15 @@ def brief(
         from seawatch.report._summary import with_vessel_in
 
         hits = with_vessel_in(hits, seen)
+    naval_mmsis = pc.cast(
+        vessels.column("mmsi").filter(
+            pc.fill_null(pc.is_in(vessels.column("role"), pa.array(list(naval_roles))), False)
+        ),
+        pa.int64(),
+    )
     naval = presence(
-        positions,
-        params=PresenceParams(country=country, ranges_nm=presence_ranges_nm, group=naval_group),
+        positions.filter(pc.is_in(pc.cast(positions.column("mmsi"), pa.int64()), naval_mmsis)),
+        params=PresenceParams(country=country, ranges_nm=presence_ranges_nm),
         vessels=vessels,
     )
     if flags:
@@ -306,7 +339,7 @@ def brief(
         engagements_by_region=engagement_counts(engagements, by="region"),
         engagements_by_flag=engagement_counts(engagements, by="flag"),
         engagements=[incident_record(g, info, detail_keys) for g in incidents(engagements)],
-        naval_presence=as_records(naval),
+        naval_presence=_with_evidence(as_records(naval), info, store.role_entries()),
         dark_activity=_event_rows(
             of_type(in_regions, "gap"),
             info,
@@ -322,7 +355,7 @@ def brief(
         legend=legend(
             all_events,
             country=country,
-            naval_group=naval_group,
+            naval_roles=naval_roles,
             max_range_nm=max(presence_ranges_nm),
         ),
         ranges_nm=sorted({float(r) for r in presence_ranges_nm}),

@@ -180,5 +180,7 @@ def _who(mmsi: int, info: dict[int, dict[str, Any]]) -> dict[str, Any]:
         "name": v.get("name"),
         "flag": v.get("flag"),
         "ship_group": v.get("ship_group"),
+        "role": v.get("role"),
+        "role_source": v.get("role_source"),
         "imo": v.get("imo"),
     }

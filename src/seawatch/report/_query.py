@@ -17,8 +17,8 @@ Valid values (:class:`Vocabulary`):
 * zones: the bundled zones (named regions, ``XX-territorial``, ``XX-contiguous``,
   ``XX-eez``), plus the zones the store's events carry (user zones);
 * flags: the ISO alpha-2 codes of the MID table (:func:`seawatch.ais.codes.flag_codes`);
-* groups: the ship groups of the AIS type code (:data:`seawatch.ais.codes.SHIP_GROUPS`)
-  and the roles ``military``, ``law_enforcement``, ``government``;
+* groups: the vessel roles (:data:`seawatch.ais.roles.ROLES`: ``military``,
+  ``law_enforcement``, ``government``, then the ship groups of the AIS type code);
 * countries (a coast for presence): the countries with a bundled ``XX-eez`` zone.
 """
 
@@ -101,6 +101,7 @@ def _bundled() -> Vocabulary:
         GeoError: the geography layer is missing (the API answers 503).
     """
     from seawatch.ais.codes import SHIP_GROUPS, flag_codes
+    from seawatch.ais.roles import ROLES
     from seawatch.detect import EVENT_TYPES
 
     try:
@@ -115,7 +116,7 @@ def _bundled() -> Vocabulary:
         regions=regions,
         zones=zone_names,
         flags=flag_codes(),
-        groups=tuple(dict.fromkeys((*SHIP_GROUPS, *ROLE_GROUPS))),
+        groups=tuple(dict.fromkeys((*ROLES, *SHIP_GROUPS, *ROLE_GROUPS))),
         countries=tuple(sorted(z[: -len("-eez")] for z in zone_names if z.endswith("-eez"))),
     )
 
