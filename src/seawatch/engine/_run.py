@@ -20,7 +20,8 @@ Partitioning (DESIGN.md §5):
    encounters still open at midnight into the next day. Memory: one day of slots plus the
    open encounters.
 4. ``details.with_encounter`` of loitering events, the region of events that have none,
-   and one atomic ``store.replace_events``.
+   the incident ids (:func:`seawatch.detect.link_incidents`, over these events and the
+   store's events of detectors not re-run), and one atomic ``store.replace_events``.
 
 Re-running gives the same events and ids: event ids hash type, vessels and start, and
 every step is deterministic (buckets are processed independently and concatenated in
@@ -48,7 +49,15 @@ import pyarrow.compute as pc
 from seawatch._exceptions import ParameterError
 from seawatch._version import __version__
 from seawatch.ais.roles import vessel_roles
-from seawatch.detect import EVENT_TYPES, KERNELS, PRESETS, GeoContext, params_dict, resolve_geo
+from seawatch.detect import (
+    EVENT_TYPES,
+    KERNELS,
+    PRESETS,
+    GeoContext,
+    link_incidents,
+    params_dict,
+    resolve_geo,
+)
 from seawatch.detect import encounters as _enc
 from seawatch.detect._sql import DuckDBRunner
 from seawatch.detect.identity import identity_changes
@@ -102,7 +111,12 @@ class EventStore(Protocol):
     def role_entries(self) -> pa.Table: ...
 
     def replace_events(
-        self, table: pa.Table, *, types: Iterable[str], run: Mapping[str, Any]
+        self,
+        table: pa.Table,
+        *,
+        types: Iterable[str],
+        run: Mapping[str, Any],
+        finish: Callable[[pa.Table], pa.Table] | None = None,
     ) -> None: ...
 
 
@@ -276,6 +290,7 @@ def run_detectors(
             encounter_events = store.events(types=["encounter"])
         table = _with_encounter(table, encounter_events)
     table = _fill_region(table, g)
+    table = _link(table, store, types)
     table = table.sort_by(
         [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
     )
@@ -288,7 +303,7 @@ def run_detectors(
             "params": {d: params_dict(params[d]) for d in selected},
             "version": __version__,
         }
-        store.replace_events(table, types=types, run=run)
+        store.replace_events(table, types=types, run=run, finish=link_incidents)
         st._lap("write", t0)
     return table
 
@@ -491,6 +506,17 @@ def _with_encounter(table: pa.Table, encounters: pa.Table) -> pa.Table:
         details[row] = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
     idx = table.schema.get_field_index("details")
     return table.set_column(idx, "details", pa.array(details, pa.string()))
+
+
+def _link(table: pa.Table, store: EventStore, types: Sequence[str]) -> pa.Table:
+    """``incident_id`` of the new events, linked with each other and with the store's
+    events of the types not re-run (the store links them all again under its write lock)."""
+    kept = store.events()
+    if kept.num_rows:
+        kept = kept.filter(pc.invert(pc.is_in(kept.column("type"), pa.array(list(types)))))
+        kept = kept.select(EVENTS.names).cast(EVENTS)
+    both = link_incidents(pa.concat_tables([table, kept]))
+    return both.slice(0, table.num_rows)
 
 
 def _fill_region(table: pa.Table, geo: GeoContext) -> pa.Table:
