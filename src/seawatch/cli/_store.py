@@ -78,6 +78,12 @@ Example:
 _PATHS_ARG = typer.Argument(
     ..., help="Files, directories, glob patterns, or - for stdin.", show_default=False
 )
+_FOOTPRINT_OPT = typer.Option(
+    None,
+    "--scene-footprint",
+    help="With --kind detections: GeoJSON polygons of the scenes imaged (scene_id, "
+    "ts_start, ts_end properties), so that 'not detected' differs from 'not imaged'.",
+)
 _SQL_ARG = typer.Argument(..., help="A read-only SQL query (DuckDB dialect).")
 _MMSI_ARG = typer.Argument(..., help="The vessel's MMSI.")
 
@@ -156,8 +162,16 @@ def ingest_command(
         help="Identical messages of one vessel at most this many seconds apart are stored once.",
     ),
     wait: float = WaitOption,
+    kind: str = typer.Option(
+        "ais",
+        "--kind",
+        help="ais (positions, statics) or detections (satellite/radar vessel detections: "
+        "allenai_csv, viirs_json, csv, parquet or geojson with time, lat, lon).",
+    ),
+    scene_footprint: Path | None = _FOOTPRINT_OPT,
 ) -> None:
-    """Ingest AIS files into the store (idempotent, atomic, de-duplicated)."""
+    """Ingest AIS files (or, with --kind detections, satellite/radar vessel detections)
+    into the store (idempotent, atomic, de-duplicated)."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -169,6 +183,13 @@ def ingest_command(
 
     from seawatch.store import IngestOptions, IngestProgress, open_store
 
+    if kind == "detections":
+        _ingest_detections(paths, store, fmt, scene_footprint, wait)
+        return
+    if kind != "ais":
+        raise typer.BadParameter(f"--kind must be ais or detections, not {kind!r}")
+    if scene_footprint is not None:
+        raise typer.BadParameter("--scene-footprint needs --kind detections")
     default_time = _parse_time(time)
     options = IngestOptions(
         fmt=fmt,
@@ -198,6 +219,32 @@ def ingest_command(
 
         summary = target.ingest(paths, options=options, progress=on_progress, wait_s=wait)
     _print_summary(summary, timed=default_time is not None)
+
+
+def _ingest_detections(
+    paths: list[str], store: Path | None, fmt: str | None, footprint: Path | None, wait: float
+) -> None:
+    from rich.console import Console
+
+    from seawatch.store import open_store
+
+    target = open_store(store_path(store), create=True)
+    summary = target.ingest_detections(paths, fmt=fmt, scene_footprint=footprint, wait_s=wait)
+    console = Console(stderr=True)
+    for f in summary.files:
+        if f.status == "skipped":
+            console.print(f"{f.path}: already in the store, skipped")
+        else:
+            console.print(
+                f"{f.path} ({f.format}): {f.detections} detections, {f.scenes} scenes, "
+                f"{f.rejects} rejects"
+            )
+    reasons = ", ".join(f"{k} {v}" for k, v in summary.rejects_by_reason.items())
+    console.print(
+        f"stored {summary.detections} new detections, {summary.scenes} new scenes"
+        f" ({summary.duplicates_dropped} duplicates dropped); "
+        f"{summary.rejects} rejects" + (f" ({reasons})" if reasons else "")
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -6,6 +6,7 @@ See docs/ARCHITECTURE.md, section ``seawatch.store``, and :mod:`seawatch.store._
 
 from __future__ import annotations
 
+from seawatch.store._detections import DetectionFileResult, DetectionSummary
 from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
 from seawatch.store._merge import DEDUP_KEYS
 from seawatch.store._store import Store, open_store
@@ -15,6 +16,8 @@ __all__ = [
     "DEDUP_KEYS",
     "VESSELS_SQL",
     "VIEW_NAMES",
+    "DetectionFileResult",
+    "DetectionSummary",
     "FileResult",
     "IngestOptions",
     "IngestProgress",
