@@ -132,6 +132,9 @@ class RejectReason(StrEnum):
     DUPLICATE_SCENE = "duplicate_scene"
     """A scene id given twice (in one footprint file, or already stored with another time
     or footprint): the first one is kept."""
+    OUTSIDE_FOOTPRINT = "outside_footprint"
+    """A detection outside the footprint of its own scene (a geolocation error or a row of
+    another scene): it cannot have been imaged there."""
 
 
 REJECT_REASONS: frozenset[str] = frozenset(r.value for r in RejectReason)

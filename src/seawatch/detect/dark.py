@@ -13,7 +13,8 @@ A pure kernel (DESIGN.md §14): :func:`match_detections` takes detections (schem
   AIS was received there), the nearest port, and ``gap_candidates``: vessels whose AIS was
   silent at the detection time, whose last fix was at most ``gap_lookback_h`` earlier, and
   that could have reached the detection at their last speed (the reachability: radius
-  ``reach_m`` around the last fix).
+  ``reach_m`` around the last fix), best first by the distance from where dead reckoning
+  (last speed and course) puts them (``dead_reckoning_dist_m``).
 - ``ais_mismatch``: a vessel whose AIS places it inside an imaged scene footprint where no
   detection was made, while an unexplained detection of its length lies elsewhere in the
   scene (the spoofing-by-position pattern). Needs a footprint and both lengths.
@@ -237,8 +238,8 @@ def _estimate(pos: dict[str, np.ndarray[Any, Any]], t_us: int, params: DarkParam
         lon=lon,
         sigma_m=sigma,
         dt_h=dt_h,
-        course=course,
-        speed=np.where(silent, pos["sog"][pi], speed),
+        course=np.where(silent, pos["cog"][pi], course) if len(starts) else course,
+        speed=np.where(silent, pos["sog"][pi], speed) if len(starts) else speed,
         candidate=candidate,
         silent_since_us=silent_since,
         last_lat=pos["lat"][pi] if len(starts) else lat,
@@ -536,8 +537,16 @@ def _gap_candidates(
     reach = speed * params.reach_speed_factor * _M_PER_NM * hours + params.base_sigma_m
     dist = haversine_m(dlat[d], dlon[d], v.last_lat[silent], v.last_lon[silent])
     ok = (dist <= reach) & (dist <= params.gap_max_dist_m)
-    order = np.argsort((dist / reach)[ok], kind="stable")
+    # rank by the distance from where dead reckoning (last speed and course) puts the vessel
+    known = ~np.isnan(v.speed[silent]) & ~np.isnan(v.course[silent])
+    run = np.where(known, np.nan_to_num(v.speed[silent]) * _M_PER_NM * hours, 0.0)
+    dr_lat, dr_lon = _move(
+        v.last_lat[silent], v.last_lon[silent], np.nan_to_num(v.course[silent]), run
+    )
+    dr = haversine_m(dlat[d], dlon[d], dr_lat, dr_lon)
+    order = np.argsort(dr[ok], kind="stable")
     sel = silent[ok][order][:5]
+    drs = dr[ok][order][:5]
     return [
         {
             "mmsi": int(v.mmsi[s]),
@@ -547,9 +556,10 @@ def _gap_candidates(
             "hours_since_fix": round(float(h), 2),
             "dist_m": round(float(x), 1),
             "reach_m": round(float(r), 1),
+            "dead_reckoning_dist_m": round(float(q), 1),
         }
-        for s, h, x, r in zip(
-            sel, hours[ok][order][:5], dist[ok][order][:5], reach[ok][order][:5], strict=True
+        for s, h, x, r, q in zip(
+            sel, hours[ok][order][:5], dist[ok][order][:5], reach[ok][order][:5], drs, strict=True
         )
     ]
 

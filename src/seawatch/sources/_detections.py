@@ -22,7 +22,8 @@ Row checks, each a counted reject with a reason (:class:`seawatch.schema.RejectR
 no or unreadable time (``no_timestamp``); missing position, latitude outside [-90, 90] or
 longitude outside [-180, 180], a non-numeric optional value (``bad_value``); a column
 seawatch does not know (``unknown_column``, once per column: its values are kept in each
-row's ``raw`` JSON); a scene id given twice in a footprint file (``duplicate_scene``).
+row's ``raw`` JSON); a scene id given twice in a footprint file (``duplicate_scene``); a
+detection outside its own scene's footprint (``outside_footprint``).
 """
 
 from __future__ import annotations
@@ -289,6 +290,7 @@ def read_detections(
         _geojson(p, data, b, scenes)
     if scene_footprint is not None:
         _footprints(Path(scene_footprint), b, scenes)
+    _check_inside(b, scenes)
     return DetectionRead(
         format=used,
         detections=b.detections(),
@@ -445,6 +447,31 @@ def _geojson(path: Path, data: bytes, b: _Builder, scenes: dict[str, dict[str, A
         props["lon"], props["lat"] = xy[0], xy[1]
         rows.append((i, props))
     _generic(sorted(columns | {"lat", "lon"}), rows, b, scenes)
+
+
+_FOOTPRINT_TOLERANCE_DEG = 0.01
+"""A detection this close to its scene's footprint edge (about 1 km) is still inside it."""
+
+
+def _check_inside(b: _Builder, scenes: dict[str, dict[str, Any]]) -> None:
+    """Reject detections outside the footprint of their own scene (``outside_footprint``)."""
+    import shapely
+
+    shapes = {
+        k: shapely.from_wkb(s["footprint"]).buffer(_FOOTPRINT_TOLERANCE_DEG)
+        for k, s in scenes.items()
+        if s.get("footprint") is not None
+    }
+    if not shapes:
+        return
+    kept = []
+    for row in b.rows:
+        shape = shapes.get(row["scene_id"])
+        if shape is not None and not shapely.contains_xy(shape, row["lon"], row["lat"]):
+            b.reject(None, schema.RejectReason.OUTSIDE_FOOTPRINT, json.loads(row["raw"]))
+            continue
+        kept.append(row)
+    b.rows = kept
 
 
 def _footprints(path: Path, b: _Builder, scenes: dict[str, dict[str, Any]]) -> None:
