@@ -17,7 +17,7 @@ AIS window is ``window_h`` hours:
   detections must be rejected at ingest (``outside_footprint``).
 
 Scores: matching (TP: right vessel; FP: wrong vessel or clutter; FN: an expected match
-not made), ``dark_detection`` and ``ais_mismatch`` (TP/FP/FN per detection).
+not made, or made to the wrong vessel), ``dark_detection`` and ``ais_mismatch`` (TP/FP/FN per detection).
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ def score_dark(
                     m_tp += 1
             else:
                 m_fp += 1
+                m_fn += exp == "match"
                 errors.append(f"{label}: matched to {got}")
         elif exp == "match":
             m_fn += 1

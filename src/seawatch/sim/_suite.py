@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from seawatch._exceptions import SeawatchError
+from seawatch.sim._dark_suite import DarkSuiteResult, dark_section
 from seawatch.sim._evaluate import Evaluation, MatchParams, combine, evaluate
 from seawatch.sim._scenario import INPUT_FORMATS, load_scenario, scenario_names
 from seawatch.sim._simulate import simulate
@@ -224,6 +225,7 @@ def render_markdown(
     result: SuiteResult | None,
     *,
     command: str = "seawatch evaluate --suite --out docs/EVALUATION.md",
+    dark: DarkSuiteResult | None = None,
 ) -> str:
     """The whole of docs/EVALUATION.md: scenario format, matching rule, the shipped
     scenarios (from their files) and, when given, the suite's results."""
@@ -260,6 +262,8 @@ def render_markdown(
         lines.append("Not run: the store and the engine were not available.")
     else:
         lines += _results_section(result)
+    if dark is not None:
+        lines += ["", *dark_section(dark)]
     lines += [
         "",
         "## Matching rule",
