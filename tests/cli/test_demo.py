@@ -165,3 +165,17 @@ def test_vessel_shows_sanctions_status(standoff: tuple[Store, dict[str, Any], An
     assert "sanctions: no hit (screened: ofac_sdn (2024-05-03))" in _run(
         "vessel", "369970581", "--store", root
     )
+
+
+def test_standoff_satellite_passes_show_dark_and_spoofed_tankers(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """The passes over ALBA (spoofing onto land) and SANDINO (dark) reach the brief."""
+    _, brief, _, out = standoff
+    rows = brief["dark_vessels"]
+    mismatch = [r for r in rows if r["type"] == "ais_mismatch"]
+    assert [v["name"] for r in mismatch for v in r["vessels"]] == ["ALBA"]
+    sandino = [r for r in rows if any(g["name"] == "SANDINO" for g in r.get("gap_candidates", []))]
+    assert sandino and any(r["length_m"] and r["length_m"] > 150 for r in sandino)
+    assert brief["counts"]["ais_mismatches"] == 1
+    assert "dark vessels" in out

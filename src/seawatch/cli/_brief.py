@@ -30,7 +30,7 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
         return
     table = Table(title=title, title_justify="left")
     for col in cols:
-        table.add_column(col, no_wrap=col not in ("vessels", "names"))
+        table.add_column(col, no_wrap=col not in ("vessels", "names", "status", "candidates"))
     for row in rows:
         table.add_row(*(_cell(row.get(c), c) for c in cols))
     console.print(table)
@@ -117,6 +117,41 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         for e in b["watchlist_hits"]
     ]
     print_table(console, "sanctions hits", hits, ["vessels", "entry", "list", "confidence"])
+    print_dark_vessels(console, b)
+
+
+def print_dark_vessels(console: Console, b: dict[str, Any]) -> None:
+    """The brief's "dark vessels" section: detections no AIS explains, AIS the imagery contradicts."""
+    c = b["counts"]
+    rows = b.get("dark_vessels") or []
+    if not rows and not c.get("detections_matched"):
+        return
+    console.print(
+        f"[bold]dark vessels[/bold] (satellite/radar detections against AIS): "
+        f"{c.get('detections_matched', 0)} detections matched to AIS; "
+        f"{c.get('dark_detections', 0)} with no AIS match; "
+        f"{c.get('detections_without_ais_coverage', 0)} unidentified (no AIS covered the scene); "
+        f"{c.get('ais_mismatches', 0)} AIS positions contradicted by the imagery"
+    )
+
+    def names(vs: list[dict[str, Any]]) -> str:
+        return ", ".join(f"{v['name'] or v['mmsi']} {v['dist_m'] / 1000:.0f} km" for v in vs)
+
+    table = [
+        {
+            "when": r["start"][5:16].replace("T", " "),
+            "what": "AIS mismatch" if r["type"] == "ais_mismatch" else "detection",
+            "length_m": r.get("length_m"),
+            "status": (_vessel_names(r["vessels"]) + ": " if r["vessels"] else "") + r["status"],
+            "candidates": "gap: " + names(r["gap_candidates"])
+            if r.get("gap_candidates")
+            else ("nearest AIS: " + names(r["nearest_ais"]) if r.get("nearest_ais") else ""),
+        }
+        for r in rows
+    ]
+    print_table(
+        console, "dark vessels", table, ["when", "what", "length_m", "status", "candidates"]
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -62,6 +62,9 @@ class Brief:
     spoofing: list[dict[str, Any]] = field(default_factory=list)
     identity_changes: list[dict[str, Any]] = field(default_factory=list)
     watchlist_hits: list[dict[str, Any]] = field(default_factory=list)
+    dark_vessels: list[dict[str, Any]] = field(default_factory=list)
+    """Satellite/radar detections that no AIS explains, and AIS positions the imagery
+    contradicts (see :func:`dark_vessel_rows`)."""
     counts: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,6 +86,7 @@ class Brief:
             "spoofing": self.spoofing,
             "identity_changes": self.identity_changes,
             "watchlist_hits": self.watchlist_hits,
+            "dark_vessels": self.dark_vessels,
         }
 
 
@@ -217,6 +221,7 @@ def brief(
             ("list", "list_date", "entry_name", "program", "matches"),
         ),
     )
+    dark_rows = dark_vessel_rows(of_type(in_regions, "dark_detection", "ais_mismatch"), info)
     counts = {
         "engagements": engagements.num_rows,
         "encounters": of_type(engagements, "encounter").num_rows,
@@ -226,5 +231,58 @@ def brief(
         "spoofing": len(out.spoofing),
         "identity_changes": len(out.identity_changes),
         "watchlist_hits": len(out.watchlist_hits),
+        **dark_vessel_counts(of_type(in_regions, *DARK_TYPES), dark_rows),
     }
-    return Brief(**{**out.to_dict(), "counts": counts})
+    return Brief(**{**out.to_dict(), "dark_vessels": dark_rows, "counts": counts})
+
+
+DARK_TYPES = ("detected_by", "dark_detection", "ais_mismatch")
+"""Event types of the dark-vessel matcher (:mod:`seawatch.detect.dark`)."""
+
+
+def dark_vessel_rows(events: pa.Table, info: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The "dark vessels" section: one row per ``dark_detection`` and ``ais_mismatch``.
+
+    ``status`` says what the evidence supports: a detection in a scene that no AIS vessel
+    covered is *unidentified* ("no AIS covered the scene"), not a dark vessel: nothing
+    shows that a vessel there should have been heard."""
+    rows = _event_rows(events, info, ("source", "scene_id", "length_m", "dist_m"))
+    raw = {e["event_id"]: json.loads(e["details"] or "{}") for e in events.to_pylist()}
+    for row in rows:
+        d = raw.get(row["event_id"], {})
+        if row["type"] == "ais_mismatch":
+            row["status"] = (
+                f"imaged {d.get('dist_m', 0) / 1000:.1f} km from its AIS position, "
+                "where nothing was seen"
+            )
+        elif d.get("no_ais_coverage"):
+            row["status"] = "unidentified: no AIS covered the scene"
+        else:
+            row["status"] = "no AIS match"
+        row["nearest_ais"] = [
+            {**_who(int(n["mmsi"]), info), "dist_m": n["dist_m"]} for n in d.get("nearest_ais", [])
+        ]
+        row["gap_candidates"] = [
+            {
+                **_who(int(g["mmsi"]), info),
+                **{k: g[k] for k in ("hours_since_fix", "dist_m", "reach_m")},
+            }
+            for g in d.get("gap_candidates", [])
+        ]
+        row["near_port"] = d.get("near_port")
+    return rows
+
+
+def dark_vessel_counts(events: pa.Table, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Counts of the dark-vessel section (matched detections included)."""
+    types = events.column("type").to_pylist()
+    return {
+        "detections_matched": types.count("detected_by"),
+        "dark_detections": sum(
+            1 for r in rows if r["type"] == "dark_detection" and r["status"] == "no AIS match"
+        ),
+        "detections_without_ais_coverage": sum(
+            1 for r in rows if r["status"].startswith("unidentified")
+        ),
+        "ais_mismatches": types.count("ais_mismatch"),
+    }

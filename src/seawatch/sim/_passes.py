@@ -91,8 +91,8 @@ def _nearest(fixes: dict[int, np.ndarray[Any, Any]], mmsis: Any, t: float) -> di
     before = all_t[all_t <= t]
     after = all_t[all_t > t]
     return {
-        "fix_before_h": round((t - before[-1]) / 3600.0, 3) if len(before) else None,
-        "fix_after_h": round((after[0] - t) / 3600.0, 3) if len(after) else None,
+        "fix_before_h": round(float(t - before[-1]) / 3600.0, 3) if len(before) else None,
+        "fix_after_h": round(float(after[0] - t) / 3600.0, 3) if len(after) else None,
     }
 
 
