@@ -194,6 +194,10 @@ def _scenario_section() -> list[str]:
         )
         if set(sc.inputs) != set(INPUT_FORMATS):
             scored += f" (input {', '.join(sc.inputs)} only)"
+        if sc.passes:
+            scored = (scored + "; " if scored else "") + (
+                f"dark vessels ({len(sc.passes)} satellite passes)"
+            )
         lines.append(f"| `{name}` | {sc.description} | {pos} | {neg} | {scored} |")
     return lines
 
