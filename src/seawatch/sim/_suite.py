@@ -100,7 +100,10 @@ def run_suite(
             store.ingest([sim.paths[input_format]])
             only = None if all_detectors else _detectors_for(sim.truth.scored)
             # run_detectors replaces the preset's event types in the store (write=True)
-            run_detectors(store, preset=preset, only=only, workers=workers)
+            # only == []: the scenario scores no event type (a dark-pass scenario, scored
+            # by run_dark_suite): no detector to run
+            if only != []:
+                run_detectors(store, preset=preset, only=only, workers=workers)
             results.append(
                 (scenario.name, evaluate(store.events(), sim.truth, params=params or MatchParams()))
             )
