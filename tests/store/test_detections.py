@@ -126,9 +126,7 @@ def test_generic_formats_and_footprints(tmp_path: Path) -> None:
     pq = tmp_path / "d.parquet"
     import pyarrow.parquet as papq
 
-    papq.write_table(
-        pa.table({"ts": ["2024-01-01T10:00:00Z"], "lat": [1.0], "lon": [2.0]}), pq
-    )
+    papq.write_table(pa.table({"ts": ["2024-01-01T10:00:00Z"], "lat": [1.0], "lon": [2.0]}), pq)
     assert read_detections(pq).format == "parquet"
 
 
