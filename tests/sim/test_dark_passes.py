@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -67,7 +68,7 @@ def test_pass_table_is_validated() -> None:
 
 
 def test_score_dark_counts_each_outcome() -> None:
-    truth = [
+    truth: list[dict[str, Any]] = [
         {"detection_id": "a", "kind": "ais", "mmsi": 1},
         {"detection_id": "b", "kind": "dark", "mmsi": 2, "fix_before_h": 6.0},
         {"detection_id": "c", "kind": "dark", "mmsi": 3, "fix_before_h": 0.5},
