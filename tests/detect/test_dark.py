@@ -170,3 +170,12 @@ def test_params_are_validated() -> None:
     with pytest.raises(Exception, match="gate_floor_m"):
         DarkParams(gate_floor_m=5000, gate_max_m=1000)
     assert dark.PRESETS["simple"].gate_max_m == 1500.0
+
+
+def test_long_spans_give_the_same_matches() -> None:
+    """Positions spanning years (no (vessel, time) key fits in int64) still match."""
+    far = [r for k in range(600) for r in _track(100 + k, -30.0, 100.0, 0.0, [-24 * 365 * 300.0])]
+    pos = _positions(_track(1, 10.0, -66.0, 12.0, [-1.0, 1.0]) + far)
+    dets = _dets([{"lat": 10.0, "lon": -66.0}])
+    ev = _by_type(match_detections(dets, pos))
+    assert [e["vessels"] for e in ev["detected_by"]] == [[1]]

@@ -188,9 +188,20 @@ class _Vessels:
 
 def _estimate(pos: dict[str, np.ndarray[Any, Any]], t_us: int, params: DarkParams) -> _Vessels:
     mmsi, ts = pos["mmsi"], pos["ts"]
-    starts = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]]) if len(mmsi) else np.array([], int)
-    ends = np.r_[starts[1:], len(mmsi)].astype(np.int64)
-    n_le = np.add.reduceat((ts <= t_us).astype(np.int64), starts) if len(starts) else starts
+    starts, ends = pos["starts"], pos["ends"]
+    # fixes of each vessel at or before t_us: one binary search per vessel in the
+    # (vessel, time) key, not a pass over all positions
+    t0, span = int(pos["t0"][0]), int(pos["span"][0])
+    tt = t_us - t0
+    if len(pos["key"]) == 0 and len(ts):  # too long a span for the key: one pass instead
+        n_le = np.add.reduceat((ts <= t_us).astype(np.int64), starts)
+    elif tt < 0:
+        n_le = np.zeros(len(starts), np.int64)
+    elif tt >= span:
+        n_le = ends - starts
+    else:
+        vids = np.arange(len(starts), dtype=np.int64)
+        n_le = np.searchsorted(pos["key"], vids * span + tt, side="right") - starts
     prev = starts + n_le - 1
     nxt = starts + n_le
     win = int(params.window_h * _US_PER_H)
@@ -245,6 +256,24 @@ def _estimate(pos: dict[str, np.ndarray[Any, Any]], t_us: int, params: DarkParam
         last_lat=pos["lat"][pi] if len(starts) else lat,
         last_lon=pos["lon"][pi] if len(starts) else lon,
     )
+
+
+def _index(p: dict[str, np.ndarray[Any, Any]]) -> None:
+    """Vessel slices of positions sorted by (mmsi, ts), and a (vessel, time) search key."""
+    mmsi, ts = p["mmsi"], p["ts"]
+    if len(mmsi):
+        starts = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]]).astype(np.int64)
+        t0, span = int(ts.min()), int(ts.max() - ts.min()) + 1
+    else:
+        starts, t0, span = np.zeros(0, np.int64), 0, 1
+    ends = np.r_[starts[1:], len(mmsi)].astype(np.int64)
+    vid = np.repeat(np.arange(len(starts), dtype=np.int64), ends - starts)
+    p["starts"], p["ends"] = starts, ends
+    if len(starts) * span < 2**62:
+        p["key"] = vid * span + (ts - t0)
+    else:
+        p["key"] = np.zeros(0, np.int64)
+    p["t0"], p["span"] = np.array([t0], np.int64), np.array([span], np.int64)
 
 
 def _pairs(
@@ -336,6 +365,7 @@ def match_detections(
         "sog": _f(pos, "sog_kn"),
         "cog": _f(pos, "cog_deg"),
     }
+    _index(p)
     len_of: dict[int, float] = {}
     if lengths is not None and lengths.num_rows:
         for m, v in zip(
