@@ -373,6 +373,8 @@ def match_detections(
         ):
             if m is not None and v is not None and v > 0:
                 len_of[int(m)] = float(v)
+    vessel_ids = p["mmsi"][p["starts"]]
+    p["vlen"] = np.array([len_of.get(int(m), np.nan) for m in vessel_ids], dtype=np.float64)
     footprints: dict[str, bytes | None] = {}
     if scenes is not None:
         for r in scenes.select(["scene_id", "footprint"]).to_pylist():
@@ -413,7 +415,7 @@ def _match_scene(
     vi = cand[vj]
     sigma = v.sigma_m[vi]
     score = np.exp(-0.5 * (dist / sigma) ** 2)
-    vlen = np.array([len_of.get(int(m), np.nan) for m in v.mmsi], dtype=np.float64)
+    vlen = p["vlen"]
     if params.use_length:
         rel = np.abs(dlen[di] - vlen[vi]) / np.maximum(vlen[vi], 1.0)
         score *= np.where(np.isnan(rel), 1.0, np.exp(-0.5 * (rel / params.length_tol) ** 2))
@@ -470,9 +472,12 @@ def _match_scene(
     mism = _mismatches(unmatched, cand, inside, taken, v, vlen, dlat, dlon, dlen, params)
     silent = np.flatnonzero(v.silent_since_us >= 0)
     port_d, port_name = _ports(geo, dlat[unmatched], dlon[unmatched], params)
+    by_det = np.lexsort((vi, dist, di))  # pairs by detection, nearest first
+    di_sorted = di[by_det]
     for n, d in enumerate(unmatched.tolist()):
-        near = np.flatnonzero(di == d)
-        near = near[np.argsort(dist[near], kind="stable")][:3]
+        lo = int(np.searchsorted(di_sorted, d, "left"))
+        hi = int(np.searchsorted(di_sorted, d, "right"))
+        near = by_det[lo : min(hi, lo + 3)]
         gaps = _gap_candidates(int(d), int(t_det[d]), silent, v, dlat, dlon, params)
         out.append(
             {
@@ -640,9 +645,9 @@ def _mismatches(
 def _events(rows: list[dict[str, Any]], params: DarkParams) -> pa.Table:
     if not rows:
         return EVENTS.empty_table()
-    pd = params_dict(params)
+    tail = ', "params": ' + json.dumps(params_dict(params), sort_keys=True) + "}"
     ids = [event_id(r["type"], r["vessels"], r["ts"], key=r["key"]) for r in rows]
-    details = [json.dumps({**r["details"], "params": pd}, sort_keys=True) for r in rows]
+    details = [json.dumps(r["details"], sort_keys=True)[:-1] + tail for r in rows]
     ts = pa.array([r["ts"] for r in rows], pa.int64()).cast(pa.timestamp("us", tz="UTC"))
     table = pa.table(
         {
