@@ -179,3 +179,15 @@ def test_long_spans_give_the_same_matches() -> None:
     dets = _dets([{"lat": 10.0, "lon": -66.0}])
     ev = _by_type(match_detections(dets, pos))
     assert [e["vessels"] for e in ev["detected_by"]] == [[1]]
+
+
+def test_gap_candidate_needs_a_compatible_length() -> None:
+    pos = _positions(_track(7, 10.0, -66.0, 10.0, [-6.0]))
+    lengths = pa.table({"mmsi": pa.array([7], pa.uint32()), "length_m": [180.0]})
+    dets = _dets([{"lat": 10.0, "lon": -66.0, "length_m": 15.0}, {"lat": 10.0, "lon": -66.1}])
+    ev = _by_type(match_detections(dets, pos, lengths=lengths))
+    by_id = {
+        e["details"]["detection_id"]: e["details"]["gap_candidates"] for e in ev["dark_detection"]
+    }
+    assert by_id["d0"] == []  # a 15 m detection is not the 180 m tanker
+    assert [g["mmsi"] for g in by_id["d1"]] == [7]  # no detected length: still a candidate

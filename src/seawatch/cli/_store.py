@@ -408,6 +408,9 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
             .to_arrow_table()
             .to_pylist()
         )
+    from seawatch.report import candidate_detections
+
+    dark_candidates = candidate_detections(target.events(types=["dark_detection"]), mmsi)
     flag = flag_of_mmsi(mmsi)
     sanctions = vessel_status(
         mmsi, [(r[0], r[1]) for r in identities], all_lists(target.root), flag=flag
@@ -423,6 +426,7 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
         "identity": history,
         "sanctions": sanctions,
         "events": events,
+        "dark_detections": dark_candidates,
     }
 
 
@@ -479,6 +483,34 @@ def _print_vessel(report: dict[str, Any]) -> None:
         out.print(events)
     else:
         out.print("events: none (run `seawatch detect` to compute them)")
+    if report.get("dark_detections"):
+        cand = Table(
+            title="satellite/radar detections while its AIS was silent (candidate identity)",
+            title_justify="left",
+        )
+        for col in (
+            "time",
+            "source",
+            "lat",
+            "lon",
+            "length_m",
+            "hours since fix",
+            "km",
+            "reach km",
+        ):
+            cand.add_column(col)
+        for c in report["dark_detections"]:
+            cand.add_row(
+                c["time"],
+                _cell(c["source"]),
+                f"{c['lat']:.4f}",
+                f"{c['lon']:.4f}",
+                _cell(c["length_m"]),
+                f"{c['hours_since_fix']:.1f}",
+                f"{c['dist_m'] / 1000:.0f}",
+                f"{c['reach_m'] / 1000:.0f}",
+            )
+        out.print(cand)
 
 
 def vessel_command(

@@ -13,7 +13,8 @@ A pure kernel (DESIGN.md §14): :func:`match_detections` takes detections (schem
   AIS was received there), the nearest port, and ``gap_candidates``: vessels whose AIS was
   silent at the detection time, whose last fix was at most ``gap_lookback_h`` earlier, and
   that could have reached the detection at their last speed (the reachability: radius
-  ``reach_m`` around the last fix), best first by the distance from where dead reckoning
+  ``reach_m`` around the last fix) and whose AIS length agrees with the detected one
+  within ``gap_length_tol`` where both are known, best first by the distance from where dead reckoning
   (last speed and course) puts them (``dead_reckoning_dist_m``).
 - ``ais_mismatch``: a vessel whose AIS places it inside an imaged scene footprint where no
   detection was made, while an unexplained detection of its length lies elsewhere in the
@@ -106,6 +107,9 @@ class DarkParams:
     reach_speed_factor: float = 1.2
     min_reach_speed_kn: float = 5.0
     gap_max_dist_m: float = 300_000.0
+    gap_length_tol: float = 0.5
+    """A gap candidate's AIS length and the detected length differ by at most this fraction
+    (when both are known)."""
     mismatch_min_length_m: float = 60.0
     """``ais_mismatch`` only for vessels this long or longer (small vessels are often missed)."""
     mismatch_length_tol: float = 0.25
@@ -478,7 +482,7 @@ def _match_scene(
         lo = int(np.searchsorted(di_sorted, d, "left"))
         hi = int(np.searchsorted(di_sorted, d, "right"))
         near = by_det[lo : min(hi, lo + 3)]
-        gaps = _gap_candidates(int(d), int(t_det[d]), silent, v, dlat, dlon, params)
+        gaps = _gap_candidates(int(d), int(t_det[d]), silent, v, dlat, dlon, dlen, vlen, params)
         out.append(
             {
                 "type": TYPE_DARK,
@@ -563,8 +567,14 @@ def _gap_candidates(
     v: _Vessels,
     dlat: np.ndarray[Any, Any],
     dlon: np.ndarray[Any, Any],
+    dlen: np.ndarray[Any, Any],
+    vlen: np.ndarray[Any, Any],
     params: DarkParams,
 ) -> list[dict[str, Any]]:
+    if len(silent) == 0:
+        return []
+    rel = np.abs(dlen[d] - vlen[silent]) / np.maximum(vlen[silent], 1.0)
+    silent = silent[~(rel > params.gap_length_tol)]  # unknown lengths (NaN) stay
     if len(silent) == 0:
         return []
     hours = (t_us - v.silent_since_us[silent]) / _US_PER_H

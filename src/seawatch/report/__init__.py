@@ -3,7 +3,7 @@ and hours of presence near a country's coast (:mod:`seawatch.report.presence`)."
 
 from __future__ import annotations
 
-from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief
+from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief, candidate_detections
 from seawatch.report._summary import BY, By, as_records, filter_events, report, split_csv, summarize
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "By",
     "as_records",
     "brief",
+    "candidate_detections",
     "filter_events",
     "report",
     "split_csv",

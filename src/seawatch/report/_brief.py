@@ -286,3 +286,28 @@ def dark_vessel_counts(events: pa.Table, rows: list[dict[str, Any]]) -> dict[str
         ),
         "ais_mismatches": types.count("ais_mismatch"),
     }
+
+
+def candidate_detections(events: pa.Table, mmsi: int) -> list[dict[str, Any]]:
+    """``dark_detection`` events that name ``mmsi`` as a gap candidate: satellite/radar
+    detections made while its AIS was silent, within reach of its last fix (for
+    ``seawatch vessel``). Each: event id, time, position, source, length, and the
+    candidate's ``hours_since_fix``, ``dist_m``, ``reach_m``."""
+    dark = events.filter(pc.equal(events.column("type"), "dark_detection"))
+    out: list[dict[str, Any]] = []
+    for ev in dark.sort_by([("start", "ascending")]).to_pylist():
+        d = json.loads(ev["details"] or "{}")
+        for g in d.get("gap_candidates", []):
+            if int(g["mmsi"]) == mmsi:
+                out.append(
+                    {
+                        "event_id": ev["event_id"],
+                        "time": _iso(ev["start"]),
+                        "lat": _round(ev["lat"], 5),
+                        "lon": _round(ev["lon"], 5),
+                        "source": d.get("source"),
+                        "length_m": d.get("length_m"),
+                        **{k: g[k] for k in ("hours_since_fix", "dist_m", "reach_m")},
+                    }
+                )
+    return out
