@@ -101,14 +101,17 @@ Without --by: the situation brief. Events by type; engagements (encounters and
 interceptions) by region and type, by flag and type, and one by one with their vessels;
 naval presence (ship group military) near --country's coast in hours within 12, 24 and
 200 nm and the closest approach; dark activity (AIS gaps); spoofing; identity changes;
-watchlist hits with the list and its date (these regardless of --region). --flag and
---group keep events with a vessel of those flags and groups.
+watchlist hits with the list and its date (these regardless of --region); dark vessels
+(satellite/radar detections no AIS explains, AIS positions the imagery contradicts; a
+detection in a scene no AIS covered is "unidentified", not dark). --flag and --group keep
+events with a vessel of those flags and groups.
 
 --format json: one object with keys regions, since, until, country, flags, groups, counts
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
-identity_changes, watchlist_hits), by_type, engagements_by_region, engagements_by_flag
+identity_changes, watchlist_hits, detections_matched, dark_detections,
+detections_without_ais_coverage, ais_mismatches), by_type, engagements_by_region, engagements_by_flag
 (rows of type, region or flag, events, vessels, hours), engagements, dark_activity,
-spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
+spoofing, identity_changes, watchlist_hits, dark_vessels (events: event_id, type, start, end, duration_h,
 region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group, imo], and their
 type's details), naval_presence (mmsi, name, flag, ship_group, hours_<r>nm, closest_nm,
 first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
