@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from seawatch._exceptions import ParameterError
 from seawatch.cli import app
 from seawatch.sources import read_detections, scene_time
 from seawatch.store import open_store
@@ -155,3 +156,58 @@ def test_cli_ingest_detections(shared_data: Path, tmp_path: Path) -> None:
         ["ingest", "--store", str(tmp_path / "s"), "--kind", "detections", "--format", "x", str(f)],
     )
     assert bad.exit_code in (1, 2) and "unknown detections format" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        ('{"hello": 1}', "x.json", "neither a VIIRS response nor a GeoJSON"),
+        ("{not json", "x.json", "not valid JSON"),
+        ("when,where\n1,2\n", "x.csv", "needs columns time (or ts), lat, lon"),
+        ("PAR1garbage", "x.parquet", "not a readable Parquet file"),
+    ],
+)
+def test_unreadable_detection_files_are_one_line_errors(
+    tmp_path: Path, content: str, name: str, message: str
+) -> None:
+    f = tmp_path / name
+    f.write_text(content)
+    res = CliRunner().invoke(
+        app, ["ingest", "--store", str(tmp_path / "s"), "--kind", "detections", str(f)]
+    )
+    assert res.exit_code == 1, res.output
+    assert message in res.output and "Traceback" not in res.output
+    # nothing was committed
+    assert open_store(tmp_path / "s").detections().num_rows == 0
+
+
+def test_kind_and_footprint_usage_errors(tmp_path: Path) -> None:
+    f = tmp_path / "d.csv"
+    f.write_text("time,lat,lon\n2024-01-01T00:00:00Z,1,2\n")
+    fp = tmp_path / "fp.geojson"
+    fp.write_text('{"type": "Polygon", "coordinates": [[[0,0],[3,0],[3,3],[0,3],[0,0]]]}')
+    r = CliRunner().invoke(app, ["ingest", "--store", str(tmp_path / "s"), "--kind", "x", str(f)])
+    assert r.exit_code == 2
+    r = CliRunner().invoke(
+        app, ["ingest", "--store", str(tmp_path / "s"), "--scene-footprint", str(fp), str(f)]
+    )
+    assert r.exit_code == 2 and "--kind detections" in r.output
+    store = open_store(tmp_path / "s", create=True)
+    with pytest.raises(ParameterError):
+        store.ingest_detections("-")
+
+
+def test_outside_footprint_is_rejected(tmp_path: Path) -> None:
+    f = tmp_path / "d.csv"
+    f.write_text(
+        "time,lat,lon,scene_id\n2024-01-01T00:00:00Z,1,1,S\n2024-01-01T00:00:00Z,10,10,S\n"
+    )
+    fp = tmp_path / "fp.geojson"
+    fp.write_text(
+        '{"type": "Feature", "properties": {"scene_id": "S"},'
+        ' "geometry": {"type": "Polygon", "coordinates": [[[0,0],[3,0],[3,3],[0,3],[0,0]]]}}'
+    )
+    store = open_store(tmp_path / "s", create=True)
+    s = store.ingest_detections([f], scene_footprint=fp)
+    assert s.detections == 1 and s.rejects_by_reason == {"outside_footprint": 1}
+    assert store.scenes().column("footprint")[0].as_py() is not None
