@@ -19,7 +19,8 @@ beyond the row checks. Formats (``DETECTION_FORMATS``), detected from the conten
   UTC.
 
 Row checks, each a counted reject with a reason (:class:`seawatch.schema.RejectReason`):
-no or unreadable time (``no_timestamp``); missing position, latitude outside [-90, 90] or
+no or unreadable time (``no_timestamp``); a time outside ``[schema.TIME_MIN,
+schema.TIME_MAX)``, a missing position, latitude outside [-90, 90] or
 longitude outside [-180, 180], a non-numeric optional value (``bad_value``); a column
 seawatch does not know (``unknown_column``, once per column: its values are kept in each
 row's ``raw`` JSON); a scene id given twice in a footprint file (``duplicate_scene``); a
@@ -150,7 +151,7 @@ class _Builder:
 
     def reject(self, line_no: int | None, reason: schema.RejectReason, raw: Any) -> None:
         text = raw if isinstance(raw, str) else json.dumps(raw, default=str, sort_keys=True)
-        self.rejects.append((line_no, reason.value, text[:2000]))
+        self.rejects.append((line_no, reason.value, text[: schema.MAX_RAW_CHARS]))
 
     def add(
         self,
@@ -168,6 +169,9 @@ class _Builder:
         t = _parse_time(ts)
         if t is None:
             self.reject(line_no, schema.RejectReason.NO_TIMESTAMP, raw)
+            return
+        if not schema.TIME_MIN <= t < schema.TIME_MAX:
+            self.reject(line_no, schema.RejectReason.BAD_VALUE, raw)
             return
         try:
             la, lo = _num(lat), _num(lon)
