@@ -262,6 +262,16 @@ def _estimate(pos: dict[str, np.ndarray[Any, Any]], t_us: int, params: DarkParam
     )
 
 
+def _sorted(pos: pa.Table) -> bool:
+    """Whether ``pos`` is sorted by (mmsi, ts)."""
+    if pos.num_rows < 2:
+        return True
+    mm = np.asarray(pos.column("mmsi").to_numpy(), dtype=np.int64)
+    ts = _us(pos, "ts")
+    dm = np.diff(mm)
+    return bool(np.all((dm > 0) | ((dm == 0) & (np.diff(ts) >= 0))))
+
+
 def _index(p: dict[str, np.ndarray[Any, Any]]) -> None:
     """Vessel slices of positions sorted by (mmsi, ts), and a (vessel, time) search key."""
     mmsi, ts = p["mmsi"], p["ts"]
@@ -358,9 +368,14 @@ def match_detections(
     (None: no port context, to keep the kernel free of the bundled geography).
     """
     pos = positions.select(["mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg"])
-    pos = pos.filter(pc.and_(pc.is_valid(pos.column("lat")), pc.is_valid(pos.column("lon"))))
-    pos = pos.filter(pc.is_valid(pos.column("ts")))
-    pos = pos.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
+    valid = pc.and_(
+        pc.and_(pc.is_valid(pos.column("lat")), pc.is_valid(pos.column("lon"))),
+        pc.is_valid(pos.column("ts")),
+    )
+    if not pc.all(valid).as_py():
+        pos = pos.filter(valid)
+    if not _sorted(pos):  # store day files are sorted already: skip the sort
+        pos = pos.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
     p = {
         "mmsi": np.asarray(pos.column("mmsi").to_numpy(), dtype=np.int64),
         "ts": _us(pos, "ts"),
