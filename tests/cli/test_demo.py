@@ -200,3 +200,30 @@ def test_region_narrows_every_part_of_the_brief(
     assert carib["counts"]["watchlist_hits"] == brief["counts"]["watchlist_hits"] == 2
     everywhere = json.loads(_run(*args))
     assert everywhere["scope"] == "everywhere in the store"
+
+
+def test_standoff_satellite_passes_show_dark_and_spoofed_tankers(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """The passes over ALBA (spoofing onto land) and SANDINO (dark) reach the brief."""
+    _, brief, _, out = standoff
+    rows = brief["dark_vessels"]
+    mismatch = [r for r in rows if r["type"] == "ais_mismatch"]
+    assert [v["name"] for r in mismatch for v in r["vessels"]] == ["ALBA"]
+    sandino = [r for r in rows if any(g["name"] == "SANDINO" for g in r.get("gap_candidates", []))]
+    assert sandino and any(r["length_m"] and r["length_m"] > 150 for r in sandino)
+    assert brief["counts"]["ais_mismatches"] == 1
+    assert "dark vessels" in out
+
+
+def test_vessel_shows_detections_while_dark(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """`seawatch vessel SANDINO` lists the pass that imaged her while her AIS was silent."""
+    store = standoff[0]
+    out = _run("vessel", "352100478", "--store", str(store.root), "--format", "json")
+    cands = json.loads(out)["dark_detections"]
+    assert len(cands) == 1 and cands[0]["length_m"] > 150
+    assert cands[0]["dist_m"] <= cands[0]["reach_m"]
+    table = _run("vessel", "352100478", "--store", str(store.root))
+    assert "candidate identity" in table

@@ -32,7 +32,11 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
         return
     table = Table(title=styled(title), title_justify="left")
     for col in cols:
-        table.add_column(col, no_wrap=col not in ("vessels", "names", "kinds", "role_evidence"))
+        table.add_column(
+            col,
+            no_wrap=col
+            not in ("vessels", "names", "kinds", "role_evidence", "status", "candidates"),
+        )
     for row in rows:
         table.add_row(*cells(_cell(row.get(c), c) for c in cols))
     console.print(table)
@@ -79,6 +83,10 @@ _LEGEND_LABELS = (
     ("spoofing", "spoofing event"),
     ("identity_changes", "identity change"),
     ("watchlist_hits", "sanctions hit"),
+    ("detections_matched", "matched detection"),
+    ("dark_detections", "dark detection"),
+    ("detections_without_ais_coverage", "unidentified detection"),
+    ("ais_mismatches", "AIS mismatch"),
 )
 _COLUMN_LABELS = (
     ("events", "events"),
@@ -182,7 +190,44 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         for e in b["watchlist_hits"]
     ]
     print_table(console, "sanctions hits", hits, ["vessels", "entry", "list", "confidence"])
+    print_dark_vessels(console, b)
     print_legend(console, b.get("legend") or {})
+
+
+def print_dark_vessels(console: Console, b: dict[str, Any]) -> None:
+    """The brief's "dark vessels" section: detections no AIS explains, AIS the imagery contradicts."""
+    c = b["counts"]
+    rows = b.get("dark_vessels") or []
+    if not rows and not c.get("detections_matched"):
+        return
+    console.print(
+        styled(("dark vessels", "bold"), " (satellite/radar detections against AIS): ")
+        + styled(
+            f"{c.get('detections_matched', 0)} detections matched to AIS; "
+            f"{c.get('dark_detections', 0)} with no AIS match; "
+            f"{c.get('detections_without_ais_coverage', 0)} unidentified (no AIS covered the scene); "
+            f"{c.get('ais_mismatches', 0)} AIS positions contradicted by the imagery"
+        )
+    )
+
+    def names(vs: list[dict[str, Any]]) -> str:
+        return ", ".join(f"{v['name'] or v['mmsi']} {v['dist_m'] / 1000:.0f} km" for v in vs)
+
+    table = [
+        {
+            "when": _when(r["start"]),
+            "what": "AIS mismatch" if r["type"] == "ais_mismatch" else "detection",
+            "length_m": r.get("length_m"),
+            "status": (_vessel_names(r["vessels"]) + ": " if r["vessels"] else "") + r["status"],
+            "candidates": "gap: " + names(r["gap_candidates"])
+            if r.get("gap_candidates")
+            else ("nearest AIS: " + names(r["nearest_ais"]) if r.get("nearest_ais") else ""),
+        }
+        for r in rows
+    ]
+    print_table(
+        console, "dark vessels", table, ["when", "what", "length_m", "status", "candidates"]
+    )
 
 
 def register(app: typer.Typer) -> None:

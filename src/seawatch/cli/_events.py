@@ -108,7 +108,9 @@ with how many include an encounter and an interception, by region, by flag, and 
 with their vessels; naval presence (roles military, law_enforcement and government: navies,
 coast guards, naval auxiliaries such as USNS; see docs/ROLES.md) near --country's coast in
 hours within 12, 24 and 200 nm and the closest approach; dark activity (AIS gaps);
-spoofing; identity changes; watchlist hits with the list and its date. A legend says what
+spoofing; identity changes; watchlist hits with the list and its date; dark vessels
+(satellite/radar detections no AIS explains, AIS positions the imagery contradicts; a
+detection in a scene no AIS covered is "unidentified", not dark). A legend says what
 each count counts. --region narrows every section (naval presence and sanctions hits to the
 vessels' positions inside the regions). --flag and --group keep events with a vessel of
 those flags and roles. An unknown region, flag, group or country is an error (exit 2) that
@@ -116,14 +118,16 @@ lists the valid values.
 
 --format json: one object with keys regions, since, until, country, flags, groups, counts
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
-identity_changes, watchlist_hits), legend (what each count counts), scope, ranges_nm,
+identity_changes, watchlist_hits, detections_matched, dark_detections,
+detections_without_ais_coverage, ais_mismatches), legend (what each count counts), scope, ranges_nm,
 by_type (rows of type, events, vessels, hours), engagements_by_region and
 engagements_by_flag (rows of region or flag, engagements, encounters, interceptions,
 vessels, hours), engagements (one per incident: incident_id, type, kinds, event_ids, start,
 end, duration_h, region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group,
 role, role_source, imo], and the interception's and encounter's details), dark_activity,
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
-region, zone, lat, lon, confidence, vessels, and their type's details), naval_presence
+region, zone, lat, lon, confidence, vessels, and their type's details), dark_vessels
+(dark_detection and ais_mismatch events with status, nearest_ais, gap_candidates), naval_presence
 (mmsi, name, flag, ship_group, role, role_source, role_evidence, hours_<r>nm, closest_nm,
 first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
 

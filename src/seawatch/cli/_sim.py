@@ -25,7 +25,7 @@ _SIMULATE_EPILOG = """ Examples:
 
   seawatch simulate my-scenario.toml --out /tmp/mine
 
-SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. The same scenario and seed always give the same bytes. """
+SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. With satellite passes (the scenario's [[passes]], or --satellite-passes N) also detections.csv, footprints.geojson and detections_truth.json (which detection is which vessel): ingest them with seawatch ingest detections.csv --kind detections --scene-footprint footprints.geojson. The same scenario and seed always give the same bytes. """
 
 _EVALUATE_EPILOG = """ Examples:
 
@@ -97,6 +97,12 @@ def register(app: typer.Typer) -> None:
         ),
         out: Path = _OUT_DIR_OPT,
         list_: bool = typer.Option(False, "--list", help="List the shipped scenarios and exit."),
+        satellite_passes: int = typer.Option(
+            0,
+            "--satellite-passes",
+            help="Also write N satellite passes evenly over the scenario (detections.csv, "
+            "footprints.geojson, detections_truth.json); 0: only the scenario's own [[passes]].",
+        ),
     ) -> None:
         """Simulate a scenario: NMEA, NOAA-style CSV and truth.json with known events."""
         from seawatch import sim
@@ -117,6 +123,12 @@ def register(app: typer.Typer) -> None:
         for key in ("nmea", "csv", "truth"):
             if key in res.paths:
                 typer.echo(str(res.paths[key]))
+        passes = sim.auto_passes(sc, satellite_passes) if satellite_passes else sc.passes
+        if passes:
+            pr = sim.satellite_passes(sc, out, passes=passes, positions=res.positions)
+            typer.echo(f"{pr.n_scenes} scenes, {len(pr.truth)} detections", err=True)
+            for key in ("detections", "footprints", "detections_truth"):
+                typer.echo(str(pr.paths[key]))
 
     @app.command(epilog=_EVALUATE_EPILOG)
     def evaluate(
@@ -153,15 +165,24 @@ def register(app: typer.Typer) -> None:
                 input_format="nmea" if input_format == "nmea" else "csv",
                 progress=lambda name: typer.echo(f"scenario {name}", err=True),
             )
+            dark_names = [
+                n for n in (scenario or sim.scenario_names()) if sim.load_scenario(n).passes
+            ]
+            dark = sim.run_dark_suite(dark_names) if dark_names else None
             if out is not None:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 previous = out.read_text(encoding="utf-8") if out.is_file() else None
-                page = sim.merge_kept(sim.render_markdown(result), previous)
+                page = sim.merge_kept(sim.render_markdown(result, dark=dark), previous)
                 out.write_text(page, encoding="utf-8")
                 typer.echo(f"wrote {out}", err=True)
             if fmt == "json":
-                typer.echo(json.dumps(result.to_dict(), indent=2))
+                data = result.to_dict()
+                if dark is not None:
+                    data["dark"] = dark.to_dict()
+                typer.echo(json.dumps(data, indent=2))
             else:
+                if dark is not None:
+                    typer.echo("\n".join(sim.dark_section(dark)))
                 for name, ev in result.per_scenario:
                     _table(ev, name)
                 _table(result.total, f"suite total (preset {preset})")

@@ -9,7 +9,8 @@ Watch's published definitions; sources in docs/PEERS.md (b) and each module's do
 for every detector: the per-vessel kernels on positions (``KERNELS``: ``loitering``,
 ``gap``, ``port_visit``, ``zone``, ``spoofing``), the pair steps on resampled slots
 (``encounter``, ``interception``) and the statics steps (``identity_change``,
-``watchlist_hit``). ``EVENT_TYPES[detector]`` lists the event types a detector emits (the
+``watchlist_hit``) and the scene step on non-AIS detections (``dark``: ``detected_by``,
+``dark_detection``, ``ais_mismatch``). ``EVENT_TYPES[detector]`` lists the event types a detector emits (the
 ``zone`` detector emits ``zone_entry``, ``zone_exit`` and ``zone_visit``).
 
 ``INCIDENT_KINDS[type] -> kind`` and :func:`link_incidents` (module ``incidents``): events
@@ -28,6 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from seawatch.detect import dark as _dark
 from seawatch.detect import encounters as _encounters
 from seawatch.detect import gaps as _gaps
 from seawatch.detect import identity as _identity
@@ -48,6 +50,7 @@ from seawatch.detect._base import (
     params_dict,
     resolve_geo,
 )
+from seawatch.detect.dark import DarkParams
 from seawatch.detect.encounters import EncounterParams
 from seawatch.detect.gaps import GapParams, gaps, reception_density
 from seawatch.detect.identity import IdentityParams
@@ -65,6 +68,7 @@ __all__ = [
     "KERNELS",
     "PRESETS",
     "BundledGeo",
+    "DarkParams",
     "EncounterParams",
     "FakeGeo",
     "FakePort",
@@ -102,6 +106,7 @@ EVENT_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "interception": (_interception.TYPE,),
         "identity_change": (_identity.TYPE,),
         "watchlist_hit": (_watchlist.TYPE,),
+        "dark": _dark.TYPES,
     }
 )
 """Event types each detector emits."""
@@ -130,6 +135,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
                 "interception": _interception.DEFAULT,
                 "identity_change": _identity.DEFAULT,
                 "watchlist_hit": _watchlist.DEFAULT,
+                "dark": _dark.DEFAULT,
             }
         ),
         "gfw": MappingProxyType(
@@ -143,6 +149,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
                 "interception": _interception.GFW,
                 "identity_change": _identity.GFW,
                 "watchlist_hit": _watchlist.GFW,
+                "dark": _dark.GFW,
             }
         ),
     }

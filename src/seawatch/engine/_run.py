@@ -64,6 +64,7 @@ from seawatch.detect.identity import identity_changes
 from seawatch.detect.interception import InterceptionParams, interceptions
 from seawatch.detect.watchlist import watchlist_hits
 from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket
+from seawatch.engine._dark import dark_step
 from seawatch.engine._partition import (
     count_rows,
     coverage,
@@ -107,6 +108,12 @@ class EventStore(Protocol):
     def events(self, *, types: Iterable[str] | None = None) -> pa.Table: ...
 
     def statics(self) -> pa.Table: ...
+
+    def detections(self) -> pa.Table: ...
+
+    def scenes(self) -> pa.Table: ...
+
+    def positions(self, *, since: Any = None, until: Any = None) -> pa.Table: ...
 
     def role_entries(self) -> pa.Table: ...
 
@@ -284,6 +291,8 @@ def run_detectors(
         t0 = st._lap("interception", t0)
     if any(d in STATICS_DETECTORS for d in selected):
         parts.extend(_statics_step(store, selected, params, geo=g))
+    if "dark" in selected:
+        parts.append(dark_step(store, params["dark"], geo=g))
     table = pa.concat_tables([EVENTS.empty_table(), *parts])
     if "loitering" in selected:
         if encounter_events is None:

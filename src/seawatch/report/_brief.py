@@ -72,6 +72,9 @@ class Brief:
     spoofing: list[dict[str, Any]] = field(default_factory=list)
     identity_changes: list[dict[str, Any]] = field(default_factory=list)
     watchlist_hits: list[dict[str, Any]] = field(default_factory=list)
+    dark_vessels: list[dict[str, Any]] = field(default_factory=list)
+    """Satellite/radar detections that no AIS explains, and AIS positions the imagery
+    contradicts (see :func:`dark_vessel_rows`)."""
     counts: dict[str, int] = field(default_factory=dict)
     legend: dict[str, str] = field(default_factory=dict)
     scope: str = ""
@@ -100,6 +103,7 @@ class Brief:
             "spoofing": self.spoofing,
             "identity_changes": self.identity_changes,
             "watchlist_hits": self.watchlist_hits,
+            "dark_vessels": self.dark_vessels,
         }
 
 
@@ -222,6 +226,14 @@ def legend(
         "IMO seen under several MMSIs",
         "watchlist_hits": "a vessel matching a sanctions or watch list entry (IMO, MMSI, or "
         "name and flag)",
+        "detections_matched": "a satellite/radar detection matched one-to-one to an AIS "
+        "vessel's position at the image time",
+        "dark_detections": "a detection no AIS vessel explains although AIS vessels were "
+        "heard in the scene",
+        "detections_without_ais_coverage": "a detection in a scene where no AIS vessel was "
+        "heard: unidentified, not called dark",
+        "ais_mismatches": "an AIS position that the imagery contradicts: nothing seen where "
+        "the vessel said it was, a vessel of its length seen elsewhere",
         # the columns of the tables
         "events": "detected events, each counted once (an interception and the encounter "
         "of the same pair are two events and one engagement)",
@@ -366,6 +378,7 @@ def brief(
             else "everywhere in the store"
         ),
     )
+    dark_rows = dark_vessel_rows(of_type(in_regions, "dark_detection", "ais_mismatch"), info)
     counts = {
         **engagement_summary(engagements),
         "naval_vessels_near": len(out.naval_presence),
@@ -373,5 +386,83 @@ def brief(
         "spoofing": len(out.spoofing),
         "identity_changes": len(out.identity_changes),
         "watchlist_hits": len(out.watchlist_hits),
+        **dark_vessel_counts(of_type(in_regions, *DARK_TYPES), dark_rows),
     }
-    return Brief(**{**out.to_dict(), "counts": counts})
+    return Brief(**{**out.to_dict(), "dark_vessels": dark_rows, "counts": counts})
+
+
+DARK_TYPES = ("detected_by", "dark_detection", "ais_mismatch")
+"""Event types of the dark-vessel matcher (:mod:`seawatch.detect.dark`)."""
+
+
+def dark_vessel_rows(events: pa.Table, info: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The "dark vessels" section: one row per ``dark_detection`` and ``ais_mismatch``.
+
+    ``status`` says what the evidence supports: a detection in a scene that no AIS vessel
+    covered is *unidentified* ("no AIS covered the scene"), not a dark vessel: nothing
+    shows that a vessel there should have been heard."""
+    rows = _event_rows(events, info, ("source", "scene_id", "length_m", "dist_m"))
+    raw = {e["event_id"]: json.loads(e["details"] or "{}") for e in events.to_pylist()}
+    for row in rows:
+        d = raw.get(row["event_id"], {})
+        if row["type"] == "ais_mismatch":
+            row["status"] = (
+                f"imaged {d.get('dist_m', 0) / 1000:.1f} km from its AIS position, "
+                "where nothing was seen"
+            )
+        elif d.get("no_ais_coverage"):
+            row["status"] = "unidentified: no AIS covered the scene"
+        else:
+            row["status"] = "no AIS match"
+        row["nearest_ais"] = [
+            {**_who(int(n["mmsi"]), info), "dist_m": n["dist_m"]} for n in d.get("nearest_ais", [])
+        ]
+        row["gap_candidates"] = [
+            {
+                **_who(int(g["mmsi"]), info),
+                **{k: g[k] for k in ("hours_since_fix", "dist_m", "reach_m")},
+            }
+            for g in d.get("gap_candidates", [])
+        ]
+        row["near_port"] = d.get("near_port")
+    return rows
+
+
+def dark_vessel_counts(events: pa.Table, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Counts of the dark-vessel section (matched detections included)."""
+    types = events.column("type").to_pylist()
+    return {
+        "detections_matched": types.count("detected_by"),
+        "dark_detections": sum(
+            1 for r in rows if r["type"] == "dark_detection" and r["status"] == "no AIS match"
+        ),
+        "detections_without_ais_coverage": sum(
+            1 for r in rows if r["status"].startswith("unidentified")
+        ),
+        "ais_mismatches": types.count("ais_mismatch"),
+    }
+
+
+def candidate_detections(events: pa.Table, mmsi: int) -> list[dict[str, Any]]:
+    """``dark_detection`` events that name ``mmsi`` as a gap candidate: satellite/radar
+    detections made while its AIS was silent, within reach of its last fix (for
+    ``seawatch vessel``). Each: event id, time, position, source, length, and the
+    candidate's ``hours_since_fix``, ``dist_m``, ``reach_m``."""
+    dark = events.filter(pc.equal(events.column("type"), "dark_detection"))
+    out: list[dict[str, Any]] = []
+    for ev in dark.sort_by([("start", "ascending")]).to_pylist():
+        d = json.loads(ev["details"] or "{}")
+        for g in d.get("gap_candidates", []):
+            if int(g["mmsi"]) == mmsi:
+                out.append(
+                    {
+                        "event_id": ev["event_id"],
+                        "time": _iso(ev["start"]),
+                        "lat": _round(ev["lat"], 5),
+                        "lon": _round(ev["lon"], 5),
+                        "source": d.get("source"),
+                        "length_m": d.get("length_m"),
+                        **{k: g[k] for k in ("hours_since_fix", "dist_m", "reach_m")},
+                    }
+                )
+    return out

@@ -16,7 +16,8 @@ Layout of ``manifest.json``::
                               "messages": ..., "positions": ..., "statics": ..., "others": ...,
                               "rejects": ...}},
      "tables": {"positions": {"2022-01-03": ["positions/day=2022-01-03/part-<id>.parquet"]},
-                "statics": {...}, "others": {...}, "rejects": {...}},
+                "statics": {...}, "others": {...}, "rejects": {...},
+                "detections": {...}, "scenes": {...}},
      "events": {"files": ["events/part-<id>.parquet"], "runs": {"<type>": {...}}},
      "retired": {"positions/day=2022-01-03/part-<old id>.parquet": "<ISO time retired>"}}
 """
@@ -44,7 +45,7 @@ LOCK = ".lock"
 STAGING_PREFIX = ".staging-"
 FORMAT = "seawatch-store"
 VERSION = 1
-DAY_TABLES: tuple[str, ...] = ("positions", "statics", "others", "rejects")
+DAY_TABLES: tuple[str, ...] = ("positions", "statics", "others", "rejects", "detections", "scenes")
 RETIRED_GRACE_S = 900.0
 """Replaced files stay on disk this long after the commit that replaced them (15 min):
 longer than any bounded reader (``seawatch query`` stops at 60 s by default, an API
