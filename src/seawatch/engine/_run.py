@@ -7,8 +7,10 @@ Partitioning (DESIGN.md §5):
    per worker; results never depend on ``n``. Nothing is copied: each worker reads its
    range from the store's day files (hard-linked into the scratch directory first, so a
    concurrent ingest cannot delete them mid-run), only the row groups whose MMSI
-   statistics overlap it. A DuckDB scan counts positions per 1° cell over all vessels
-   (the reception grid of the gap detector).
+   statistics overlap it. When a selected kernel asks for it
+   (:func:`seawatch.detect.uses_coverage`), a DuckDB scan builds the coverage grid
+   (positions per cell per UTC hour over all vessels, portable SQL), written once to a
+   scratch file the workers memory-map.
 2. **Per-vessel work** (a process pool over buckets): a bucket holds *whole vessels over all
    days*, so per-vessel events of any length (a week in port, a 3-day gap) come out whole
    and exactly once with no halo at all. Each bucket is cleaned and segmented once, runs
@@ -47,7 +49,15 @@ import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch._version import __version__
-from seawatch.detect import EVENT_TYPES, KERNELS, PRESETS, GeoContext, params_dict, resolve_geo
+from seawatch.detect import (
+    EVENT_TYPES,
+    KERNELS,
+    PRESETS,
+    GeoContext,
+    params_dict,
+    resolve_geo,
+    uses_coverage,
+)
 from seawatch.detect import encounters as _enc
 from seawatch.detect._sql import DuckDBRunner
 from seawatch.detect.identity import identity_changes
@@ -209,11 +219,13 @@ def run_detectors(
         st.n_buckets = len(ranges)
         if progress is not None:
             progress("partition", total, total)
-        cov_table = (
-            coverage(files, cell_deg=params["gap"].coverage_cell_deg, memory_limit=memory_limit)
-            if "gap" in selected
-            else None
-        )
+        cov_files: dict[float, Path] = {}
+        for _name, kp in kernels:
+            cell = uses_coverage(kp)
+            if cell is not None and cell not in cov_files:
+                path = root / f"coverage-{len(cov_files)}.arrow"
+                write_scratch(coverage(files, cell_deg=cell, memory_limit=memory_limit), path)
+                cov_files[cell] = path
         slots_dir = root / "slots" if slot_params is not None else None
         tasks = [
             BucketTask(
@@ -224,7 +236,7 @@ def run_detectors(
                 resample=slot_params,
                 slots_dir=slots_dir,
                 geo=geo,
-                coverage=cov_table,
+                coverage=cov_files,
             )
             for k, rng in enumerate(ranges)
         ]
