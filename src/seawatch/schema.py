@@ -93,10 +93,13 @@ EVENTS = pa.schema(
         pa.field("zone", pa.string()),
         pa.field("confidence", pa.float32()),
         pa.field("details", pa.string()),
+        pa.field("simulated", pa.bool_()),
     ]
 )
 """One row per detected event. ``details`` is a JSON object (string) that includes the
-detector's parameters; ``event_id`` is a stable hash of type, vessels and start."""
+detector's parameters; ``event_id`` is a stable hash of type, vessels and start;
+``simulated`` is true when a vessel of the event was heard in simulated input (a source the
+manifest marks ``simulated``, see :mod:`seawatch._simulated`)."""
 
 
 class RejectReason(StrEnum):

@@ -212,6 +212,8 @@ def build_events(
             "zone": pa.array(zone_list, pa.string()),
             "confidence": conf,
             "details": pa.array(list(details), pa.string()),
+            # kernels cannot know: the engine marks events of simulated vessels
+            "simulated": pa.array(np.zeros(n, np.bool_), pa.bool_()),
         },
         schema=EVENTS,
     )

@@ -234,8 +234,8 @@ def reception_during(
     csum = np.concatenate(([0], np.cumsum(g_pos)))
     per_day[:] = (csum[hi] - csum[lo]) / span_days
     offsets = np.arange(-ring, ring + 1, dtype=np.int64)
-    dl, do = np.meshgrid(offsets, offsets, indexing="ij")
-    dl, do = dl.ravel(), do.ravel()
+    grid_l, grid_o = np.meshgrid(offsets, offsets, indexing="ij")
+    dl, do = grid_l.ravel(), grid_o.ravel()
     for k in range(n):
         cl = np.concatenate((cells0[0][k] + dl, cells1[0][k] + dl))
         co = np.concatenate((cells0[1][k] + do, cells1[1][k] + do))

@@ -206,6 +206,25 @@ def coverage(
     return as_grid(grid)
 
 
+def mmsis_of_sources(files: Iterable[Path], sources: Iterable[str]) -> npt.NDArray[np.int64]:
+    """Distinct MMSIs (sorted) of the rows of ``files`` whose ``source`` is one of
+    ``sources`` (the simulated inputs, for the events' ``simulated`` flag)."""
+    paths = list(files)
+    names = sorted(set(sources))
+    if not paths or not names:
+        return np.zeros(0, np.int64)
+    listing = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
+    con = _connect(None)
+    try:
+        got = con.sql(
+            f"SELECT DISTINCT mmsi FROM read_parquet({_sql_files(paths)}, union_by_name = true) "
+            f"WHERE CAST(source AS VARCHAR) IN ({listing}) ORDER BY mmsi"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return np.asarray(pc.cast(got.column("mmsi"), pa.int64()).to_numpy(), np.int64)
+
+
 def write_scratch(table: pa.Table, path: Path) -> None:
     """An uncompressed Arrow IPC file."""
     feather.write_feather(table, path, compression="uncompressed")

@@ -22,7 +22,8 @@ Partitioning (DESIGN.md §5):
    encounters still open at midnight into the next day. Memory: one day of slots plus the
    open encounters.
 4. ``details.with_encounter`` of loitering events, the region of events that have none,
-   and one atomic ``store.replace_events``.
+   ``simulated`` (events of vessels heard in inputs the manifest marks simulated), and one
+   atomic ``store.replace_events``.
 
 Re-running gives the same events and ids: event ids hash type, vessels and start, and
 every step is deterministic (buckets are processed independently and concatenated in
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -68,6 +70,7 @@ from seawatch.engine._partition import (
     count_rows,
     coverage,
     mmsi_ranges,
+    mmsis_of_sources,
     plan_buckets,
     read_scratch,
     snapshot_files,
@@ -217,6 +220,7 @@ def run_detectors(
         files = snapshot_files(files, root / "positions")
         ranges = mmsi_ranges(files, n_buckets=n_buckets)
         st.n_buckets = len(ranges)
+        simulated = _simulated_mmsis(store, files)
         if progress is not None:
             progress("partition", total, total)
         cov_files: dict[float, Path] = {}
@@ -278,6 +282,7 @@ def run_detectors(
             encounter_events = store.events(types=["encounter"])
         table = _with_encounter(table, encounter_events)
     table = _fill_region(table, g)
+    table = mark_simulated(table, simulated)
     table = table.sort_by(
         [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
     )
@@ -492,6 +497,33 @@ def _with_encounter(table: pa.Table, encounters: pa.Table) -> pa.Table:
         details[row] = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
     idx = table.schema.get_field_index("details")
     return table.set_column(idx, "details", pa.array(details, pa.string()))
+
+
+def _simulated_mmsis(store: EventStore, position_files: Sequence[Path]) -> npt.NDArray[np.int64]:
+    """MMSIs heard (positions or statics) in the store's simulated inputs."""
+    sources_of = getattr(store, "simulated_sources", None)
+    names = sources_of() if sources_of is not None else frozenset()
+    if not names:
+        return np.zeros(0, np.int64)
+    found = np.union1d(
+        mmsis_of_sources(position_files, names), mmsis_of_sources(store.files("statics"), names)
+    )
+    return np.asarray(found, np.int64)
+
+
+def mark_simulated(table: pa.Table, mmsis: npt.NDArray[np.int64]) -> pa.Table:
+    """Set ``simulated``: true for events with a vessel among ``mmsis`` (heard in simulated
+    input), false for the others."""
+    flags = np.zeros(table.num_rows, np.bool_)
+    if table.num_rows and len(mmsis):
+        vessels = table.column("vessels").combine_chunks()
+        flat = np.asarray(pc.cast(vessels.flatten(), pa.int64()).to_numpy(False), np.int64)
+        hit = np.isin(flat, mmsis).astype(np.int64)
+        offsets = np.asarray(vessels.offsets.to_numpy(False), np.int64)
+        csum = np.concatenate(([0], np.cumsum(hit)))
+        flags = (csum[offsets[1:]] - csum[offsets[:-1]]) > 0
+    idx = table.schema.get_field_index("simulated")
+    return table.set_column(idx, "simulated", pa.array(flags, pa.bool_()))
 
 
 def _fill_region(table: pa.Table, geo: GeoContext) -> pa.Table:

@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 
 from seawatch import schema
 from seawatch._exceptions import SourceError
+from seawatch._simulated import is_simulated
 from seawatch.sources._batch import SourceBatch
 from seawatch.sources._dialects import (
     DMA_CLASS,
@@ -298,14 +299,20 @@ class StaticsDeduper:
         return statics.filter(pa.array(keep))
 
 
-def _read_header(stream: BinaryIO) -> tuple[list[str], bytes]:
+def _read_header(stream: BinaryIO) -> tuple[list[str], bytes, int]:
+    """The header's fields, its line, and the lines read before it (1 when the file opens
+    with the simulated mark, see :mod:`seawatch._simulated`; else 0)."""
     line = stream.readline()
     if line.startswith(b"\xef\xbb\xbf"):
         line = line[3:]
+    before = 0
+    if is_simulated(line):
+        line = stream.readline()
+        before = 1
     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
     if not text.strip():
         raise SourceError("the CSV file has no header line")
-    return next(csv.reader([text])), line
+    return next(csv.reader([text])), line, before
 
 
 def _line_numbers(
@@ -358,7 +365,7 @@ def read_csv(
     Raises:
         SourceError: the header is missing, or required columns cannot be found.
     """
-    header, _ = _read_header(stream)
+    header, _, before = _read_header(stream)
     dialect = _dialect_for(header, fmt, column_map or {})
     columns = [f"c{i}" for i in range(len(header))]
     read_opts = pacsv.ReadOptions(column_names=columns, block_size=max(chunk_bytes * 2, 1 << 20))
@@ -369,7 +376,7 @@ def read_csv(
     )
     deduper = StaticsDeduper()
     source_dict = pa.array([source], pa.string())
-    next_line = 2
+    next_line = 2 + before
     for chunk in _chunks(stream, chunk_bytes):
         n_lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
         invalid: list[str] = []

@@ -37,7 +37,8 @@ import pyarrow.compute as pc
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError
-from seawatch.sources import DEFAULT_CHUNK_BYTES, expand_paths, read_source
+from seawatch._simulated import MARK, is_simulated
+from seawatch.sources import DEFAULT_CHUNK_BYTES, expand_paths, open_binary, read_source
 from seawatch.store._io import fsync_dir, write_parquet_plain
 from seawatch.store._manifest import (
     DAY_TABLES,
@@ -96,6 +97,8 @@ class FileResult:
     statics: int = 0
     others: int = 0
     rejects: int = 0
+    simulated: bool = False
+    """The file opens with the simulated mark (:mod:`seawatch._simulated`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,11 @@ class IngestSummary:
     @property
     def rejects(self) -> int:
         return sum(self.rejects_by_reason.values())
+
+    @property
+    def files_simulated(self) -> int:
+        """Ingested files marked simulated."""
+        return sum(1 for f in self.files if f.status == "ingested" and f.simulated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +184,16 @@ def _sha256(path: Path) -> str:
         while block := f.read(_HASH_BLOCK):
             h.update(block)
     return h.hexdigest()
+
+
+def _sniff_simulated(path: Path) -> bool:
+    """Whether the (decompressed) file opens with the simulated mark."""
+    try:
+        with open_binary(path) as stream:
+            head = stream.read(len(MARK) + 1)
+    except (OSError, EOFError, ValueError):
+        return False  # unreadable here: read_source reports it
+    return is_simulated(head)
 
 
 def _spool_stdin(target: Path) -> None:
@@ -309,6 +327,7 @@ def ingest(
                 continue
             known.add(key)
             size = path.stat().st_size
+            simulated = _sniff_simulated(path)
             counts: Counter[str] = Counter()
             fmt_used: list[str] = []
 
@@ -357,6 +376,7 @@ def ingest(
                 statics=counts["statics"],
                 others=counts["others"],
                 rejects=counts["rejects"],
+                simulated=simulated,
             )
             results.append(result)
             totals.update(counts)
@@ -372,6 +392,7 @@ def ingest(
                 "statics": result.statics,
                 "others": result.others,
                 "rejects": result.rejects,
+                "simulated": simulated,
             }
         stager.flush()
         new_manifest, replaced, dup, vessels, added = _commit(
