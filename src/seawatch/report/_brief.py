@@ -3,7 +3,9 @@
 One call gathers, for some regions and a period: engagements (encounters and interceptions)
 by region and type and by flag, each engagement with the vessels' names, flags and groups,
 naval presence near a country's coast, dark activity (AIS gaps), spoofing and identity
-changes, and watchlist hits (with the list's date). Every section is a plain list of
+changes, and watchlist hits (with the list's date). It opens with the data it rests on
+(:mod:`seawatch.report.coverage`: span, positions, vessels, reporting rates, coverage
+holes, real and simulated data apart, warnings where the data is too thin). Every section is a plain list of
 records, so the brief serialises to JSON as it is (``seawatch report --brief --format json``)
 and prints as tables.
 """
@@ -20,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch.report._summary import as_records, filter_events, summarize
+from seawatch.report.coverage import data_summary
 from seawatch.report.presence import PresenceParams, presence
 
 __all__ = ["ENGAGEMENT_TYPES", "Brief", "BriefSource", "brief"]
@@ -63,10 +66,13 @@ class Brief:
     identity_changes: list[dict[str, Any]] = field(default_factory=list)
     watchlist_hits: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    """What the brief rests on (:func:`seawatch.report.coverage.data_summary`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (times as ISO 8601 strings with ``Z``)."""
         return {
+            "data": self.data,
             "regions": self.regions,
             "since": self.since,
             "until": self.until,
@@ -227,4 +233,16 @@ def brief(
         "identity_changes": len(out.identity_changes),
         "watchlist_hits": len(out.watchlist_hits),
     }
-    return Brief(**{**out.to_dict(), "counts": counts})
+    data = data_summary(
+        positions,
+        events=in_regions,
+        simulated_sources=_simulated_sources(store),
+        regions=regions,
+    )
+    return Brief(**{**out.to_dict(), "counts": counts, "data": data})
+
+
+def _simulated_sources(store: BriefSource) -> frozenset[str]:
+    """The store's simulated inputs (none for a source that does not know them)."""
+    get = getattr(store, "simulated_sources", None)
+    return frozenset(get()) if get is not None else frozenset()

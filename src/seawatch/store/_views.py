@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 from duckdb.func import FunctionNullHandling, PythonUDFType
 
 from seawatch import schema
@@ -83,8 +84,15 @@ def _files_select(files: list[Path], sch: pa.Schema) -> str:
     if not files:
         return _empty_select(sch)
     listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-    cols = ", ".join(f'"{f.name}"' for f in sch)
-    return f"SELECT {cols} FROM read_parquet([{listing}])"
+    # columns added to a schema later (events' ``simulated``) are null in older files
+    present: set[str] = set()
+    for f in files:
+        present.update(pq.read_schema(f).names)
+    cols = ", ".join(
+        f'"{f.name}"' if f.name in present else f'NULL::{_duck_type(f.type)} AS "{f.name}"'
+        for f in sch
+    )
+    return f"SELECT {cols} FROM read_parquet([{listing}], union_by_name = true)"
 
 
 def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
