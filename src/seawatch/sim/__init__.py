@@ -93,6 +93,13 @@ no duplicates or corruption) and ``truth.json`` (:class:`Truth`).
 
 from __future__ import annotations
 
+from seawatch.sim._degrade import (
+    DegradeResult,
+    degrade_nmea,
+    render_degrade_markdown,
+    replace_degrade_section,
+    run_degraded,
+)
 from seawatch.sim._encode import (
     Payloads,
     encode_type5,
@@ -140,6 +147,7 @@ __all__ = [
     "KEEP_BELOW",
     "NOAA_COLUMNS",
     "TRUE_POSITIONS",
+    "DegradeResult",
     "Detection",
     "Evaluation",
     "Identity",
@@ -161,6 +169,7 @@ __all__ = [
     "TypeScore",
     "Vessel",
     "combine",
+    "degrade_nmea",
     "encode_type5",
     "encode_type18",
     "encode_type24a",
@@ -172,7 +181,10 @@ __all__ = [
     "merge_kept",
     "overlap_ratio",
     "parse_scenario",
+    "render_degrade_markdown",
     "render_markdown",
+    "replace_degrade_section",
+    "run_degraded",
     "run_suite",
     "scenario_names",
     "sentences",
