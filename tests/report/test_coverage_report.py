@@ -104,7 +104,8 @@ def test_brief_keeps_real_and_simulated_apart(mixed: Store) -> None:
     assert any(w.startswith("simulated data:") for w in d["warnings"])
     # the gap event gives the coverage during it
     (gap,) = [
-        json.loads(x) for x in events.filter(pc.equal(events.column("type"), "gap"))["details"].to_pylist()
+        json.loads(x)
+        for x in events.filter(pc.equal(events.column("type"), "gap"))["details"].to_pylist()
     ]
     assert gap["coverage"]["fraction"] >= 0.5 and gap["coverage"]["positions"] > 0
 
