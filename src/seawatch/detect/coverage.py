@@ -212,13 +212,6 @@ def reception_during(
     hours[:] = h1 - h0 + 1
     if grid.num_rows == 0:
         return Reception(hours, covered, pos, per_day)
-    g_hour = np.floor_divide(ts_us(grid, "hour"), HOUR_US)
-    g_key = _keys(i64(grid, "cell_lat"), i64(grid, "cell_lon"), g_hour)
-    g_pos = i64(grid, "positions")
-    if len(g_key) > 1 and not (g_key[1:] >= g_key[:-1]).all():
-        order = np.argsort(g_key, kind="stable")
-        g_key, g_pos, g_hour = g_key[order], g_pos[order], g_hour[order]
-    span_days = max((int(g_hour.max()) - int(g_hour.min()) + 1) / 24.0, 1.0)
     cells0 = (
         np.floor(lat0 / cell_deg).astype(np.int64),
         np.floor(lon0 / cell_deg).astype(np.int64),
@@ -227,6 +220,25 @@ def reception_during(
         np.floor(lat1 / cell_deg).astype(np.int64),
         np.floor(lon1 / cell_deg).astype(np.int64),
     )
+    # the grid's span (for the per-day density) from the whole grid, then only the rows
+    # that can matter: cells near a fix (a superset: latitude and longitude tested apart)
+    hours_mm = pc.min_max(pc.cast(grid.column("hour"), pa.int64()))
+    span_h = (int(hours_mm["max"].as_py()) - int(hours_mm["min"].as_py())) // HOUR_US + 1
+    span_days = max(span_h / 24.0, 1.0)
+    near = np.arange(-ring, ring + 1, dtype=np.int64)
+    lats = np.unique((np.concatenate((cells0[0], cells1[0]))[:, None] + near).ravel())
+    lons = np.unique((np.concatenate((cells0[1], cells1[1]))[:, None] + near).ravel())
+    mask = pc.and_(
+        pc.is_in(pc.cast(grid.column("cell_lat"), pa.int64()), pa.array(lats, pa.int64())),
+        pc.is_in(pc.cast(grid.column("cell_lon"), pa.int64()), pa.array(lons, pa.int64())),
+    )
+    sub = grid.filter(mask)
+    g_hour = np.floor_divide(ts_us(sub, "hour"), HOUR_US)
+    g_key = _keys(i64(sub, "cell_lat"), i64(sub, "cell_lon"), g_hour)
+    g_pos = i64(sub, "positions")
+    if len(g_key) > 1 and not (g_key[1:] >= g_key[:-1]).all():
+        order = np.argsort(g_key, kind="stable")
+        g_key, g_pos, g_hour = g_key[order], g_pos[order], g_hour[order]
     # positions per day in the start cell (all hours of the grid)
     c0 = _cell_keys(*cells0)
     lo = np.searchsorted(g_key, c0 << 32, side="left")
