@@ -138,6 +138,10 @@ def test_likely_disabled_needs_distance_reception_and_coverage() -> None:
     sparse = coverage_grid(positions(_witness(lat=10.5, lon=FAR_LON + 1.0, step_min=60)))
     e2 = _gaps(positions(dense), coverage=sparse)[0]
     assert json.loads(str(e2["details"]))["likely_disabled"] is False
+    # data years later elsewhere (a coverage hole in between) does not dilute the density
+    later = dense + [(99, 5 * 365 * 24 * 60 + k, -40.0, 100.0, 1.0) for k in range(3)]
+    e4 = _gaps(positions(later))[0]
+    assert json.loads(str(e4["details"]))["likely_disabled"] is True
     # near the coast: never likely disabled
     near = [(m, t, la, 0.5, s) for m, t, la, _lo, s in dense]  # ~30 nm out
     e3 = _gaps(positions(near))[0]

@@ -168,8 +168,9 @@ class Reception:
     positions: I64
     """Positions received in those cells during those hours."""
     start_cell_per_day: F64
-    """Positions per day in the cell of the last fix, over the grid's whole span (days =
-    the span of its hours, at least one)."""
+    """Positions per day of data in the cell of the last fix: its positions over the whole
+    grid / (the hours in which anything was heard anywhere / 24, at least one day), so a
+    store with a long coverage hole does not dilute it."""
 
     @property
     def fraction(self) -> F64:
@@ -220,11 +221,10 @@ def reception_during(
         np.floor(lat1 / cell_deg).astype(np.int64),
         np.floor(lon1 / cell_deg).astype(np.int64),
     )
-    # the grid's span (for the per-day density) from the whole grid, then only the rows
+    # the hours with data (for the per-day density) from the whole grid, then only the rows
     # that can matter: cells near a fix (a superset: latitude and longitude tested apart)
-    hours_mm = pc.min_max(pc.cast(grid.column("hour"), pa.int64()))
-    span_h = (int(hours_mm["max"].as_py()) - int(hours_mm["min"].as_py())) // HOUR_US + 1
-    span_days = max(span_h / 24.0, 1.0)
+    hours_heard = int(pc.count_distinct(grid.column("hour")).as_py())
+    span_days = max(hours_heard / 24.0, 1.0)
     near = np.arange(-ring, ring + 1, dtype=np.int64)
     lats = np.unique((np.concatenate((cells0[0], cells1[0]))[:, None] + near).ravel())
     lons = np.unique((np.concatenate((cells0[1], cells1[1]))[:, None] + near).ravel())

@@ -12,8 +12,9 @@ window, and a later run over more data reports the gap once it closes.
 vessel sent at least
 ``disabled_min_positions_before`` positions in the ``disabled_before_h`` hours before it,
 and the area is *well covered*: the 1° cell (``coverage_cell_deg``) of the gap start
-received at least ``disabled_min_cell_positions_per_day`` positions per day, counting all
-vessels (positions in the cell / days spanned by the coverage grid, at least one day).
+received at least ``disabled_min_cell_positions_per_day`` positions per day of data,
+counting all vessels (its positions divided by the hours in which the coverage grid has
+any position, over 24, at least one day: a long coverage hole does not dilute it).
 
 **Coverage rule** (DESIGN.md §11): a silence is a gap only where the receivers heard
 other traffic. The hours strictly inside the silence are looked up in the coverage grid
