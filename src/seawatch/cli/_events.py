@@ -82,7 +82,8 @@ Examples:
   seawatch events --vessel 538007000 --format geojson > events.geojson
 
 jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z), vessels
-(list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object).
+(list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object),
+simulated (true when a vessel of the event was heard in simulated input).
 csv: a header line, vessels separated by ';', details as JSON text. geojson: a
 FeatureCollection of Point features whose properties are the jsonl fields.
 --since/--until select events overlapping [since, until).
@@ -204,6 +205,7 @@ def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
                 "zone": row["zone"],
                 "confidence": _num(row["confidence"], 4),
                 "details": json.loads(details) if details else {},
+                "simulated": row.get("simulated"),
             }
 
 
