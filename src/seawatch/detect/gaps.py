@@ -100,7 +100,8 @@ GFW = GapParams(min_gap_h=6.0, min_port_dist_m=0.0)
 """GFW naive gaps: >= 6 h between consecutive positions, no port filter (pipe-gaps
 ``min_gap_length: 6``); ``likely_disabled`` keeps the Welch et al. 2022 filters
 (gap >= 12 h, > 50 nm from shore, >= 14 positions in the 12 h before, > 10 positions/day
-reception)."""
+reception). The coverage rule holds in both presets: GFW's gap data comes from a global
+feed with known reception; ours may not, and a silence nobody could hear is no gap."""
 
 
 def gaps(
