@@ -25,7 +25,7 @@ _SIMULATE_EPILOG = """ Examples:
 
   seawatch simulate my-scenario.toml --out /tmp/mine
 
-SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. The same scenario and seed always give the same bytes. """
+SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. The same scenario and seed always give the same bytes. The NMEA and CSV files open with the line "# seawatch-simulated scenario=NAME seed=N: ...": whoever ingests them, the store records them as simulated data, and reports keep them apart from real data. """
 
 _EVALUATE_EPILOG = """ Examples:
 
