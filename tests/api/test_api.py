@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from seawatch.api import create_app
 
+LOCAL = "http://127.0.0.1"  # the API answers only requests that name it (Host check)
+
 pytestmark = pytest.mark.filterwarnings("error")
 
 EVENTS = event_rows()
@@ -300,7 +302,7 @@ def test_reads_a_new_store_version_after_detect(tmp_path: Path) -> None:
     from seawatch.store import open_store
 
     root = build_store(tmp_path / "s")
-    with TestClient(create_app(root)) as c:
+    with TestClient(create_app(root), base_url=LOCAL) as c:
         assert c.get("/api/events").json()["numberMatched"] == len(EVENTS)
         ev = events_table()
         loiter = ev.filter(pa.array([t == "loitering" for t in ev["type"].to_pylist()]))
@@ -418,7 +420,7 @@ def test_same_answers_without_the_in_memory_events_copy(
     from seawatch.api import _data
 
     monkeypatch.setattr(_data, "MAX_CACHED_EVENTS", 0)  # query the Parquet files directly
-    with TestClient(create_app(store_dir)) as direct:
+    with TestClient(create_app(store_dir), base_url=LOCAL) as direct:
         for url in (
             "/api/events",
             "/api/events?type=loitering&limit=1&offset=1",
@@ -440,7 +442,7 @@ def test_vessel_watchlist_hit_on_a_past_identity(tmp_path: Path) -> None:
     src = tmp_path / "list.csv"
     src.write_text("imo,name,flag,program\n9400002,LIBERIA TRADER,LR,TEST\n", encoding="utf-8")
     add_list(root, src, name="mylist", date_="2026-01-01")
-    with TestClient(create_app(root)) as c:
+    with TestClient(create_app(root), base_url=LOCAL) as c:
         w = c.get("/api/vessels/636000003").json()["watchlist"]
         assert w["status"] == "hit"
         assert {"name": "mylist", "date": "2026-01-01"} in w["lists"]

@@ -90,7 +90,7 @@ def test_405(client: TestClient) -> None:
 @pytest.fixture
 def fragile_client(store_dir: Path) -> Iterator[tuple[TestClient, Any]]:
     app = create_app(store_dir)
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as c:
         yield c, app.state.data
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -150,3 +151,81 @@ def test_detect_command(small_store: Store) -> None:
     assert result.exit_code == 0, result.output
     assert set(small_store.events().column("type").to_pylist()) <= {"encounter", "gap"}
     assert small_store.manifest()["events"]["runs"]["gap"]["preset"] == "default"
+
+
+def _zone_file(path: Path, name: str, box: tuple[float, float, float, float]) -> Path:
+    lo0, la0, lo1, la1 = box
+    ring = [[lo0, la0], [lo1, la0], [lo1, la1], [lo0, la1], [lo0, la0]]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": name},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_detect_with_user_zones(small_store: Store, tmp_path: Path) -> None:
+    # 203 loiters at (10.5 N, 2.0 E) from 13:00 to 19:00
+    zf = _zone_file(tmp_path / "mine.geojson", "my-box", (1.9, 10.4, 2.1, 10.7))
+    result = runner.invoke(
+        app,
+        [
+            "detect", "--store", str(small_store.root), "--only", "zone_visit",
+            "--workers", "1", "--zones", str(zf),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ev = small_store.events().to_pylist()
+    mine = [e for e in ev if e["zone"] == "my-box"]
+    assert mine and {tuple(e["vessels"]) for e in mine} == {(203,)}
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"type": "FeatureCollection", "features": []}', "no features"),
+        ('{"type": "Feature", "properties": {"name": "a"}, "geometry": null}', "Polygon"),
+        (
+            '{"type": "Feature", "properties": {"name": "a"}, "geometry": '
+            '{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}}',
+            "invalid polygon",
+        ),
+        (
+            '{"type": "Feature", "properties": {"name": "a"}, "geometry": '
+            '{"type": "Polygon", "coordinates": [[[[[[0]]]]]]}}',
+            "malformed coordinates",
+        ),
+        (
+            '{"type": "Feature", "properties": {"name": "caribbean"}, "geometry": '
+            '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}',
+            "already a bundled zone",
+        ),
+        ("\xff\xfe", "cannot read zone file"),
+    ],
+)
+def test_detect_bad_zone_file_is_one_line(
+    small_store: Store, tmp_path: Path, text: str, needle: str
+) -> None:
+    zf = tmp_path / "bad.geojson"
+    zf.write_bytes(text.encode("latin-1"))
+    result = runner.invoke(app, ["detect", "--store", str(small_store.root), "--zones", str(zf)])
+    assert result.exit_code == 1, result.output
+    assert needle in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert small_store.events().num_rows == 0  # nothing ran
+
+
+def test_detect_missing_zone_file(small_store: Store, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["detect", "--store", str(small_store.root), "--zones", str(tmp_path / "no.json")]
+    )
+    assert result.exit_code == 1 and "cannot read zone file" in result.output

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,6 +24,7 @@ from seawatch._version import __version__
 from seawatch.api import _models as m
 from seawatch.api._data import Data, EventFilter, open_data
 from seawatch.api._errors import ErrorResponse, install_error_handlers
+from seawatch.api._guard import Guard
 from seawatch.api._shapes import (
     TrackParams,
     land_geojson,
@@ -36,8 +38,13 @@ from seawatch.web import STATIC_DIR
 __all__ = ["create_app"]
 
 MAX_MMSI = 4_294_967_295
+MAX_LIST_VALUES = 32
+"""Most distinct values a comma-separated list parameter may hold (more: 422)."""
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Host name not answered by this server"},
+    401: {"model": ErrorResponse, "description": "Access token missing or wrong"},
     404: {"model": ErrorResponse, "description": "Not found"},
+    414: {"model": ErrorResponse, "description": "URL too long"},
     422: {"model": ErrorResponse, "description": "Invalid parameters"},
     500: {"model": ErrorResponse, "description": "Server error"},
     503: {"model": ErrorResponse, "description": "Bundled geography not available"},
@@ -61,10 +68,16 @@ def _utc(ts: datetime | None) -> datetime | None:
         raise ParameterError(f"time out of range: {ts.isoformat()}") from exc
 
 
-def _split(text: str | None) -> tuple[str, ...] | None:
+def _split(text: str | None, name: str = "list") -> tuple[str, ...] | None:
+    """The distinct comma-separated values of a list parameter, in order (at most
+    :data:`MAX_LIST_VALUES`; more are a 422)."""
     if text is None:
         return None
-    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    parts = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+    if len(parts) > MAX_LIST_VALUES:
+        raise ParameterError(
+            f"{name}: {len(parts)} distinct values; at most {MAX_LIST_VALUES} are accepted"
+        )
     return parts or None
 
 
@@ -123,13 +136,13 @@ def _filter(
     since_u, until_u = _utc(since), _utc(until)
     _check_span(since_u, until_u)
     return EventFilter(
-        types=_split(type),
-        regions=_split(region),
+        types=_split(type, "type"),
+        regions=_split(region, "region"),
         vessel=vessel,
         since=since_u,
         until=until_u,
-        flags=_split(flag),
-        groups=_split(group),
+        flags=_split(flag, "flag"),
+        groups=_split(group, "group"),
         bbox=_bbox(bbox),
     )
 
@@ -148,13 +161,41 @@ def _page(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / name, media_type="text/html")
 
 
-def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAPI:
-    """The API and map application over the store at ``store`` (or an open :class:`Data`)."""
+def _warm_watchlists(root: Path) -> None:
+    """Parse and index the watchlists now (once per version of their files; a malformed user
+    list is logged and skipped), so that no vessel request pays for it."""
+    from seawatch.watchlist import all_lists, vessel_status
+
+    vessel_status(0, [], all_lists(root))
+
+
+def create_app(
+    store: Path | None = None,
+    *,
+    data: Data | None = None,
+    host: str = "127.0.0.1",
+    allowed_hosts: Sequence[str] = (),
+    token: str | None = None,
+    zones: Path | None = None,
+) -> FastAPI:
+    """The API and map application over the store at ``store`` (or an open :class:`Data`).
+
+    Requests must name this server in their Host header: ``localhost``, ``127.0.0.1``,
+    ``[::1]``, ``host`` (the bound address), an IP literal or one of ``allowed_hosts``
+    (``"*"``: any); with a ``token`` every request must carry it (see
+    :mod:`seawatch.api._guard`). ``zones``: a GeoJSON file of user zones that ``/api/zones``
+    serves beside the bundled ones (validated here: GeoError).
+    """
+    if zones is not None:
+        from seawatch.geo import zones as load_zones
+
+        load_zones(zones)  # validate now: a bad file is one error at start, not a 500 later
     if data is None:
         if store is None:
             raise ParameterError("create_app needs a store path or a Data object")
         data = open_data(store)
     db = data
+    _warm_watchlists(Path(db.store.root))
     app = FastAPI(
         title="seawatch",
         version=__version__,
@@ -168,6 +209,12 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
     )
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=1)
+
+    app.add_middleware(
+        Guard,
+        allowed_hosts=(host, *allowed_hosts),
+        token=token,
+    )
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
@@ -322,7 +369,7 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         format: Literal["json", "csv"] = "json",
     ) -> Response:
         """Event counts (events, distinct vessels, hours) grouped by the ``by`` keys."""
-        keys = list(_split(by) or ())
+        keys = list(_split(by, "by") or ())
         f = _filter(type, region, vessel, since, until, flag, group, bbox)
         rows = db.report(f, by=keys)
         if format == "csv":
@@ -368,7 +415,7 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         and the closest approach (see ``seawatch.report.presence``)."""
         since_u, until_u = _utc(since), _utc(until)
         _check_span(since_u, until_u)
-        ranges = tuple(float(r) for r in ranges_nm.split(","))
+        ranges = tuple(float(r) for r in _split(ranges_nm, "ranges_nm") or ())
         return JSONResponse(
             presence(
                 db,
@@ -398,15 +445,17 @@ def create_app(store: Path | None = None, *, data: Data | None = None) -> FastAP
         country: Annotated[str | None, Query(description="ISO alpha-2, comma-separated")] = None,
         detail: Detail = "medium",
     ) -> Response:
-        """The bundled zones (named regions, territorial seas, contiguous zones, EEZs) as
-        GeoJSON, simplified to the level of ``detail``."""
-        countries = _split(country)
+        """The bundled zones (named regions, territorial seas, contiguous zones, EEZs) and
+        the server's user zones (kind ``user``) as GeoJSON, simplified to the level of
+        ``detail``."""
+        countries = _split(country, "country")
         return _json_text(
             zones_geojson(
-                names=_split(name),
-                kinds=_split(kind),
+                names=_split(name, "name"),
+                kinds=_split(kind, "kind"),
                 countries=tuple(c.upper() for c in countries) if countries else None,
                 detail=detail,
+                extra=zones,
             )
         )
 

@@ -10,6 +10,7 @@ import importlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -149,9 +150,11 @@ def zones_geojson(
     kinds: tuple[str, ...] | None,
     countries: tuple[str, ...] | None,
     detail: str,
+    extra: Path | None = None,
 ) -> str:
-    """The bundled zones (optionally filtered) as a GeoJSON FeatureCollection (a JSON string)."""
-    zs = _geo("zones")()
+    """The bundled zones and the user zones of ``extra`` (a GeoJSON file), optionally
+    filtered, as a GeoJSON FeatureCollection (a JSON string)."""
+    zs = _geo("zones")(extra)
     picked = []
     for name in zs.names:
         zone = zs.zone(name)

@@ -28,3 +28,24 @@ StoreOption = typer.Option(
 
 def register(app: typer.Typer) -> None:
     """Nothing to register: this module only holds shared helpers."""
+
+
+ZonesOption = typer.Option(
+    None,
+    "--zones",
+    help="GeoJSON file of your own zones (Polygon/MultiPolygon features, each with a unique "
+    "'name'), added to the bundled ones.",
+    show_default=False,
+)
+
+
+def zone_file(path: Path | None) -> Path | None:
+    """``--zones``: the file, validated now (the bundled zones plus its polygons are built
+    once); a bad file raises GeoError, one line naming the file and the feature."""
+    if path is None:
+        return None
+    from seawatch.geo import zones
+
+    resolved = path.resolve()
+    zones(resolved)
+    return resolved

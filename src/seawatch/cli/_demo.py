@@ -173,7 +173,10 @@ def demo_command(
     ),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port for --serve."),
     host: str = typer.Option(
-        "127.0.0.1", "--host", help="Interface to bind for --serve (default: this machine only)."
+        "127.0.0.1",
+        "--host",
+        help="Interface to bind for --serve (default: this machine only; any other needs "
+        "$SEAWATCH_TOKEN, see seawatch serve --help).",
     ),
 ) -> None:
     """Build a store from the data bundled with seawatch and show what it holds.
@@ -185,8 +188,16 @@ def demo_command(
     """
     from rich.console import Console
 
+    from seawatch._exceptions import ParameterError
+    from seawatch.cli._serve import resolve_token, usage_exit
     from seawatch.store import open_store
 
+    token = None
+    if serve:  # before the work, not after it
+        try:
+            token = resolve_token(host, None)
+        except ParameterError as exc:
+            raise usage_exit(exc) from exc
     console = Console()
     err = Console(stderr=True)
     target = open_store(store_path(store), create=True)
@@ -236,7 +247,7 @@ def demo_command(
     if serve:
         from seawatch.cli._serve import serve_store
 
-        serve_store(target.root, host=host, port=port)
+        serve_store(target.root, host=host, port=port, token=token)
         return
     err.print(
         f"[dim]explore: seawatch report --store {target.root} --region caribbean,eastern-pacific"

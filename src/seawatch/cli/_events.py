@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperCommand
 
-from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._common import StoreOption, ZonesOption, store_path, zone_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -421,16 +421,23 @@ def detect_command(
         help="Worker processes (default: one per CPU).",
         show_default=False,
     ),
+    zones: Path | None = ZonesOption,
 ) -> None:
-    """(Re)compute events from the stored positions and replace them in the store."""
+    """(Re)compute events from the stored positions and replace them in the store.
+
+    With --zones, zone entries, exits and visits (and the zone of every event) include your
+    own zones beside the bundled ones."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from seawatch.detect import BundledGeo
     from seawatch.engine import EngineStats, resolve_only, run_detectors
     from seawatch.store import open_store
 
     _choice(preset, PRESET_NAMES, "--preset")
     selected = resolve_only(_split(only))
+    extra = zone_file(zones)
+    geo = BundledGeo(extra_zones=extra) if extra is not None else None
     target = open_store(store_path(store))
     err = Console(stderr=True)
     stats = EngineStats()
@@ -452,7 +459,13 @@ def detect_command(
                 bar.update(tasks[stage], completed=done, total=total)
 
         events = run_detectors(
-            target, preset=preset, only=selected, workers=workers, progress=progress, stats=stats
+            target,
+            preset=preset,
+            only=selected,
+            workers=workers,
+            geo=geo,
+            progress=progress,
+            stats=stats,
         )
     counts: dict[str, int] = {}
     for t in events.column("type").to_pylist():

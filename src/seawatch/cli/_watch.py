@@ -15,8 +15,11 @@ _FORMATS = ("table", "csv", "json")
 _ADD_EPILOG = """
 The CSV needs at least one of the columns imo, mmsi, name; flag (ISO 3166 alpha-2),
 program, vessel_type and aliases (former names separated by ;) are optional. IMO numbers
-may be written IMO1234567. The list is kept in the store as watchlists/NAME.csv with its
-date (--date, default today) and replaces a list of the same name.
+may be written IMO1234567. The list is checked whole before it is kept: a bad row (an IMO
+or MMSI that is not a number, a flag that is not two letters, more fields than the header)
+is refused with its line number and nothing is stored. The list is kept in the store as
+watchlists/NAME.csv with its date (--date, default today) and replaces a list of the same
+name. A list in the store that cannot be read is skipped with a warning.
 
 Example:
 
@@ -42,6 +45,11 @@ def _check_format(fmt: str) -> str:
     if fmt not in _FORMATS:
         raise typer.BadParameter(f"choose from {', '.join(_FORMATS)}", param_hint="--format")
     return fmt
+
+
+def _warn(problems: list[str]) -> None:
+    for line in problems:
+        typer.secho(f"warning: {line}", err=True, fg="yellow")
 
 
 _FILE_ARG = typer.Argument(
@@ -89,7 +97,9 @@ def list_command(
     from seawatch.cli._store import write_table
     from seawatch.watchlist import all_lists
 
-    lists = all_lists(store_path(store))
+    problems: list[str] = []
+    lists = all_lists(store_path(store), problems=problems)
+    _warn(problems)
     table = pa.table(
         {
             "name": [w.name for w in lists],
@@ -132,7 +142,9 @@ def screen_command(
     from seawatch.watchlist import all_lists, screen
 
     path = store_path(store)
-    lists = all_lists(path, names=names.split(",") if names else None)
+    problems: list[str] = []
+    lists = all_lists(path, names=names.split(",") if names else None, problems=problems)
+    _warn(problems)
     vessels = open_store(path).vessels()
     hits = screen(vessels, lists)
     hits = hits.filter(pc.greater_equal(hits.column("confidence"), min_confidence))

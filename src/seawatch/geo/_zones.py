@@ -216,6 +216,8 @@ def load_zone_file(path: Path) -> list[Zone]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise GeoError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except RecursionError as exc:
+        raise GeoError(f"{path}: JSON nested too deeply") from exc
     return zones_from_geojson(doc, source=str(path))
 
 

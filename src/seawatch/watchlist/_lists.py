@@ -12,9 +12,11 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -97,20 +99,48 @@ def _int_or_none(text: str, *, what: str, line: int, lo: int, hi: int) -> int | 
     return int(t)
 
 
+_SHOWN_ROW_CHARS = 80
+
+
+def _shown(row: list[str]) -> str:
+    text = ",".join(row)
+    return repr(text if len(text) <= _SHOWN_ROW_CHARS else text[:_SHOWN_ROW_CHARS] + "...")
+
+
 def _parse_rows(text: str, *, name: str, canonical: bool) -> pa.Table:
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-    reader.fieldnames = fields
+    """Entries (:data:`ENTRIES`) of a watchlist CSV; SourceError, naming the line and showing
+    the row, at the first bad row."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        fields = [f.strip().lower() for f in next(reader, [])]
+    except csv.Error as exc:
+        raise SourceError(f"line 1: not a CSV header ({exc})") from exc
     if not {"imo", "mmsi", "name"} & set(fields):
         raise SourceError("a watchlist CSV needs at least one of the columns imo, mmsi, name")
     cols: dict[str, list[object]] = {c: [] for c in _COLUMNS}
-    for n, row in enumerate(reader, start=2):
-        imo = _int_or_none(row.get("imo") or "", what="imo", line=n, lo=1, hi=9_999_999)
-        mmsi = _int_or_none(row.get("mmsi") or "", what="mmsi", line=n, lo=1, hi=999_999_999)
+    n = 1
+    while True:
+        try:
+            raw = next(reader, None)
+        except csv.Error as exc:
+            raise SourceError(f"line {reader.line_num}: not CSV ({exc})") from exc
+        if raw is None:
+            break
+        n = reader.line_num
+        if len(raw) > len(fields):
+            raise SourceError(
+                f"line {n}: {len(raw)} fields, the header has {len(fields)} (row: {_shown(raw)})"
+            )
+        row = dict(zip(fields, raw, strict=False))
+        try:
+            imo = _int_or_none(row.get("imo") or "", what="imo", line=n, lo=1, hi=9_999_999)
+            mmsi = _int_or_none(row.get("mmsi") or "", what="mmsi", line=n, lo=1, hi=999_999_999)
+            flag = (row.get("flag") or "").strip().upper() or None
+            if flag is not None and not _FLAG_RE.match(flag):
+                raise SourceError(f"line {n}: flag {flag!r} is not an ISO 3166 alpha-2 code")
+        except SourceError as exc:
+            raise SourceError(f"{exc} (row: {_shown(raw)})") from exc
         vname = (row.get("name") or "").strip() or None
-        flag = (row.get("flag") or "").strip().upper() or None
-        if flag is not None and not _FLAG_RE.match(flag):
-            raise SourceError(f"line {n}: flag {flag!r} is not an ISO 3166 alpha-2 code")
         if imo is None and mmsi is None and vname is None:
             continue  # a blank row
         entry_id = (row.get("entry_id") or "").strip() if canonical else ""
@@ -135,7 +165,12 @@ def load_csv(path: Path, *, name: str, date_: str | None = None, source: str = "
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise SourceError(f"cannot read watchlist {path}: {exc.strerror}") from exc
-    entries = _parse_rows(text, name=name, canonical=False)
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    try:
+        entries = _parse_rows(text, name=name, canonical=False)
+    except SourceError as exc:
+        raise SourceError(f"{path}: {exc}") from exc
     return Watchlist(
         name=name,
         date=date_ or datetime.now(UTC).date().isoformat(),
@@ -174,38 +209,102 @@ def _bundled(name: str) -> Watchlist:
     return _BUNDLED_CACHE[name]
 
 
-def store_lists(store_dir: Path) -> list[Watchlist]:
-    """User lists kept in ``store_dir/watchlists`` (sorted by name); none when absent."""
+_StoreKey = tuple[int, ...]
+_STORE_CACHE: dict[Path, tuple[_StoreKey, Watchlist | str]] = {}
+_STORE_CACHE_LOCK = threading.Lock()
+_log = logging.getLogger("seawatch.watchlist")
+
+
+def _version_key(csv_path: Path, meta_path: Path) -> _StoreKey:
+    """Changes whenever either file is replaced or written (inode, size, mtime, ctime)."""
+    st = csv_path.stat()
+    key: _StoreKey = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    try:
+        mt = meta_path.stat()
+    except FileNotFoundError:
+        return (*key, -1)
+    return (*key, mt.st_ino, mt.st_size, mt.st_mtime_ns, mt.st_ctime_ns)
+
+
+def _read_store_list(csv_path: Path, meta_path: Path) -> Watchlist:
+    name = csv_path.stem
+    try:
+        meta: object = {}
+        if meta_path.is_file():
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        text = csv_path.read_text(encoding="utf-8")
+        mtime = datetime.fromtimestamp(csv_path.stat().st_mtime, tz=UTC).date().isoformat()
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"not UTF-8 text (byte {exc.start})") from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise SourceError(f"{meta_path.name} is not valid JSON") from exc
+    if not isinstance(meta, dict):
+        raise SourceError(f"{meta_path.name} is not a JSON object")
+    return Watchlist(
+        name=name,
+        date=str(meta.get("date") or mtime),
+        source=str(meta.get("source") or csv_path.name),
+        entries=_parse_rows(text, name=name, canonical=True),
+    )
+
+
+def _store_list(csv_path: Path) -> Watchlist | str:
+    """The list in ``csv_path``, parsed once per version of its files; a string (the
+    problem, logged once per version) when it cannot be read."""
+    meta_path = csv_path.with_suffix(".json")
+    try:
+        key = _version_key(csv_path, meta_path)
+    except OSError as exc:  # removed meanwhile
+        return f"watchlist {csv_path.stem!r} skipped: {exc.strerror or exc}"
+    with _STORE_CACHE_LOCK:
+        hit = _STORE_CACHE.get(csv_path)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        try:
+            got: Watchlist | str = _read_store_list(csv_path, meta_path)
+        except SourceError as exc:
+            got = f"watchlist {csv_path.stem!r} ({csv_path}) skipped: {exc}"
+            _log.warning("%s", got)
+        _STORE_CACHE[csv_path] = (key, got)
+        return got
+
+
+def store_lists(store_dir: Path, *, problems: list[str] | None = None) -> list[Watchlist]:
+    """User lists kept in ``store_dir/watchlists`` (sorted by name); none when absent.
+
+    Each list is parsed once per version of its files (cached by path, inode, size and
+    times). A list that cannot be read (edited by hand into a malformed CSV ...) is left out
+    and logged once per version (logger ``seawatch.watchlist``); ``problems``, when given,
+    receives one line per list left out."""
     folder = store_dir / WATCHLIST_DIR
     if not folder.is_dir():
         return []
     out = []
     for csv_path in sorted(folder.glob("*.csv")):
-        name = csv_path.stem
-        if not _NAME_RE.match(name):
+        if not _NAME_RE.match(csv_path.stem) or not csv_path.is_file():
             continue
-        meta_path = csv_path.with_suffix(".json")
-        meta: dict[str, object] = {}
-        if meta_path.is_file():
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        mtime = datetime.fromtimestamp(csv_path.stat().st_mtime, tz=UTC).date().isoformat()
-        out.append(
-            Watchlist(
-                name=name,
-                date=str(meta.get("date") or mtime),
-                source=str(meta.get("source") or csv_path.name),
-                entries=_parse_rows(
-                    csv_path.read_text(encoding="utf-8"), name=name, canonical=True
-                ),
-            )
-        )
+        got = _store_list(csv_path.resolve())
+        if isinstance(got, str):
+            if problems is not None:
+                problems.append(got)
+            continue
+        out.append(got)
     return out
 
 
-def all_lists(store_dir: Path | None = None, *, names: list[str] | None = None) -> list[Watchlist]:
-    """The bundled lists and, given a store directory, the user lists in it; ``names``
-    keeps only those (a missing name raises :class:`NotFoundError`)."""
-    lists = bundled_lists() + (store_lists(store_dir) if store_dir is not None else [])
+def all_lists(
+    store_dir: Path | None = None,
+    *,
+    names: list[str] | None = None,
+    problems: list[str] | None = None,
+) -> list[Watchlist]:
+    """The bundled lists and, given a store directory, the user lists in it (unreadable ones
+    left out: see :func:`store_lists`); ``names`` keeps only those (a missing name raises
+    :class:`NotFoundError`)."""
+    user = store_lists(store_dir, problems=problems) if store_dir is not None else []
+    lists = bundled_lists() + user
     if names is None:
         return lists
     by_name = {w.name: w for w in lists}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -110,6 +112,51 @@ def _other_hull(imo: int | None, entry_imo: object) -> bool:
     )
 
 
+Entry = dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    by_imo: dict[int, list[Entry]]
+    by_mmsi: dict[int, list[Entry]]
+    by_name: dict[tuple[str, str], list[tuple[Entry, bool]]]
+
+
+_INDEX_CACHE: OrderedDict[int, tuple[pa.Table, _Index]] = OrderedDict()
+_INDEX_CACHE_SIZE = 16
+_INDEX_LOCK = threading.Lock()
+
+
+def _build_index(entries: pa.Table) -> _Index:
+    idx = _Index({}, {}, {})
+    for e in entries.to_pylist():
+        if e["imo"] is not None:
+            idx.by_imo.setdefault(int(e["imo"]), []).append(e)
+        if e["mmsi"] is not None:
+            idx.by_mmsi.setdefault(int(e["mmsi"]), []).append(e)
+        if e["flag"]:
+            for alias, is_alias in [(e["name"], False)] + [(a, True) for a in e["aliases"]]:
+                key = (normalize_name(alias), str(e["flag"]))
+                if key[0]:
+                    idx.by_name.setdefault(key, []).append((e, is_alias))
+    return idx
+
+
+def _index(entries: pa.Table) -> _Index:
+    """Lookups of a list's entries by IMO, MMSI and (name, flag), built once per entries
+    table (the cache holds the table, so its ``id`` is not reused while cached)."""
+    with _INDEX_LOCK:
+        hit = _INDEX_CACHE.get(id(entries))
+        if hit is not None and hit[0] is entries:
+            _INDEX_CACHE.move_to_end(id(entries))
+            return hit[1]
+        idx = _build_index(entries)
+        _INDEX_CACHE[id(entries)] = (entries, idx)
+        while len(_INDEX_CACHE) > _INDEX_CACHE_SIZE:
+            _INDEX_CACHE.popitem(last=False)
+        return idx
+
+
 def screen(
     table: pa.Table,
     lists: Sequence[Watchlist],
@@ -156,19 +203,8 @@ def screen(
         hits["program"].append(e["program"])
 
     for wl in lists:
-        by_imo: dict[int, list[dict[str, object]]] = {}
-        by_mmsi: dict[int, list[dict[str, object]]] = {}
-        by_name: dict[tuple[str, str], list[tuple[dict[str, object], bool]]] = {}
-        for e in wl.entries.to_pylist():
-            if e["imo"] is not None:
-                by_imo.setdefault(int(e["imo"]), []).append(e)
-            if e["mmsi"] is not None:
-                by_mmsi.setdefault(int(e["mmsi"]), []).append(e)
-            if e["flag"]:
-                for alias, is_alias in [(e["name"], False)] + [(a, True) for a in e["aliases"]]:
-                    key = (normalize_name(alias), str(e["flag"]))
-                    if key[0]:
-                        by_name.setdefault(key, []).append((e, is_alias))
+        idx = _index(wl.entries)
+        by_imo, by_mmsi, by_name = idx.by_imo, idx.by_mmsi, idx.by_name
         for i in range(table.num_rows):
             imo = imos[i]
             if p.imo_confidence > 0 and imo is not None and valid_imo(imo):

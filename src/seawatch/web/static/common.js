@@ -28,8 +28,11 @@
   /* datetime-local value (UTC) <-> ISO with Z */
   function localToIso(v) { return v ? v + (v.length === 16 ? ":00Z" : "Z") : ""; }
   function isoToLocal(v) { return v ? v.replace(/Z$/, "").slice(0, 16) : ""; }
+  /* A server started with an access token (seawatch serve --token) is opened once at
+   * /?token=TOKEN: it answers with a redirect that drops the token from the address and sets
+   * it as an HttpOnly cookie, which same-origin requests carry. The page never sees it. */
   async function getJSON(url) {
-    const r = await fetch(url, { headers: { Accept: "application/json" } });
+    const r = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     let body = null;
     try { body = await r.json(); } catch (e) { body = null; }
     if (!r.ok) {
