@@ -6,6 +6,7 @@ Every error seawatch raises on purpose derives from :class:`SeawatchError`::
     ├── DecodeError        a single NMEA sentence or message could not be decoded
     ├── SourceError        an input could not be opened or its format recognised
     ├── StoreError         the store is missing, locked, or inconsistent
+    │   └── QueryTimeoutError  a query ran past its time limit and was stopped
     ├── GeoError           bundled or user geography is missing or invalid
     ├── ParameterError     a detector or command was given invalid parameters
     └── NotFoundError      a vessel, event or zone that was asked for does not exist
@@ -42,6 +43,10 @@ class SourceError(SeawatchError):
 
 class StoreError(SeawatchError):
     """The store is missing, locked, or inconsistent."""
+
+
+class QueryTimeoutError(StoreError):
+    """A query ran longer than its time limit and was interrupted."""
 
 
 class GeoError(SeawatchError):

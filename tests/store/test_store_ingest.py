@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -174,10 +178,51 @@ def test_strays_are_invisible_and_cleaned(tmp_path: Path) -> None:
     assert store.positions().num_rows == 30
 
 
+@contextmanager
+def _held_by_another_thread(root: Path) -> Iterator[None]:
+    """The writer lock held by another thread (the lock is re-entrant in one thread)."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with write_lock(root):
+            started.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    assert started.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        t.join()
+
+
 def test_concurrent_writer_is_refused(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s", create=True)
-    with write_lock(store.root), pytest.raises(StoreError, match="another process"):
+    with _held_by_another_thread(store.root), pytest.raises(StoreError, match="another process"):
         store.ingest(fleet_csv(tmp_path / "a.csv", vessels=1, reports=3))
+
+
+def test_writer_waits_for_the_lock(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s", create=True)
+    src = fleet_csv(tmp_path / "a.csv", vessels=1, reports=3)
+    with _held_by_another_thread(store.root), pytest.raises(StoreError, match=r"waited 0\.2 s"):
+        store.ingest(src, wait_s=0.2)
+    started, done = threading.Event(), threading.Event()
+
+    def hold_briefly() -> None:
+        with write_lock(store.root):
+            started.set()
+            time.sleep(0.5)
+        done.set()
+
+    t = threading.Thread(target=hold_briefly)
+    t.start()
+    assert started.wait(10)
+    summary = store.ingest(src, wait_s=30)  # waits for the other writer, then ingests
+    assert done.is_set() and summary.positions == 3
+    t.join()
 
 
 def test_options_validation(tmp_path: Path) -> None:

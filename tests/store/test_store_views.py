@@ -134,7 +134,10 @@ def test_replace_events_keeps_other_types(store: Store) -> None:
     manifest = store.manifest()
     assert manifest["events"]["runs"]["loitering"] == {"preset": "default", "n": 2}
     assert len(manifest["events"]["files"]) == 1
-    assert len(list((store.root / "events").iterdir())) == 1  # the old file is gone
+    # the old files are retired (kept for readers of the previous manifest), not listed
+    on_disk = {p.relative_to(store.root).as_posix() for p in (store.root / "events").iterdir()}
+    assert on_disk == set(manifest["events"]["files"]) | set(manifest["retired"])
+    assert len(manifest["retired"]) == 2
 
 
 def test_replace_events_validates(store: Store) -> None:

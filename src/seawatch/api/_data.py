@@ -6,9 +6,10 @@ Routes never write SQL; they call methods here, which return plain Python values
 (dicts, lists) ready for JSON. Predicates, ordering, ``LIMIT`` and ``OFFSET`` are
 pushed into DuckDB so that a page of events never materialises the whole table.
 
-Until ``seawatch.store`` is importable, :func:`open_data` builds the same views
-itself over the store layout (``positions/day=*/...parquet``, ``statics/``,
-``events/``), so swapping in the real store changes nothing above this module.
+Concurrency: one connection per store version (``Store.connect``, a snapshot of the
+manifest), shared by reference count; every request gets its own cursor on the version
+current when it starts, and a superseded connection is closed when its last request ends.
+The queries of one request are interrupted after :data:`API_QUERY_TIMEOUT_S`.
 """
 
 from __future__ import annotations
@@ -172,7 +173,11 @@ def _connect(store: Any) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def open_data(path: Path) -> Data:
+API_QUERY_TIMEOUT_S = 30.0
+"""The queries of one API request are interrupted after this long (503 in the error shape)."""
+
+
+def open_data(path: Path, *, timeout_s: float | None = API_QUERY_TIMEOUT_S) -> Data:
     """Open the store at ``path`` read-only for the API.
 
     Raises:
@@ -180,47 +185,86 @@ def open_data(path: Path) -> Data:
     """
     from seawatch.store import open_store
 
-    return Data(open_store(Path(path)))
+    return Data(open_store(Path(path)), timeout_s=timeout_s)
 
 
 # --------------------------------------------------------------------------------------
 # queries
 
 
+@dataclass(slots=True, eq=False)
+class _Snapshot:
+    """One store version's connection and the number of requests using it: a connection
+    is closed when it is no longer current *and* no request uses it."""
+
+    con: duckdb.DuckDBPyConnection
+    version: tuple[int, ...]
+    users: int = 0
+    current: bool = True
+
+
 class Data:
-    """Read-only queries over a store's DuckDB views. Thread-safe: each call uses its own cursor."""
+    """Read-only queries over a store's DuckDB views. Thread-safe: each call uses its own
+    cursor on the store version that was current when it began (a snapshot: a commit by
+    ``ingest`` or ``detect`` meanwhile changes nothing it reads, see
+    :mod:`seawatch.store._manifest`), and the queries of one call are interrupted after
+    ``timeout_s`` seconds (:class:`~seawatch.QueryTimeoutError`)."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, *, timeout_s: float | None = API_QUERY_TIMEOUT_S) -> None:
         self.store = store
+        self.timeout_s = timeout_s
         self._lock = threading.Lock()
-        self._version = self._manifest_version()
-        self._con = _connect(store)
+        version = self._manifest_version()
+        self._snap = _Snapshot(_connect(store), version)
 
-    def _manifest_version(self) -> tuple[int, int]:
+    def _manifest_version(self) -> tuple[int, ...]:
         try:
             st = (Path(self.store.root) / "manifest.json").stat()
         except OSError as exc:
             raise StoreError(f"cannot read the store manifest: {exc}") from exc
-        return (st.st_mtime_ns, st.st_size)
+        # every commit renames a new file over the manifest: a new inode and ctime
+        return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+
+    def _acquire(self) -> _Snapshot:
+        with self._lock:
+            version = self._manifest_version()
+            if version != self._snap.version:
+                new = _Snapshot(_connect(self.store), version)
+                old, self._snap = self._snap, new
+                old.current = False
+                if old.users == 0:
+                    old.con.close()
+            self._snap.users += 1
+            return self._snap
+
+    def _release(self, snap: _Snapshot) -> None:
+        with self._lock:
+            snap.users -= 1
+            if not snap.current and snap.users == 0:
+                snap.con.close()
 
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor on the current store version (reconnects after ingest or detect)."""
-        with self._lock:
-            version = self._manifest_version()
-            if version != self._version:
-                old, self._con = self._con, _connect(self.store)
-                self._version = version
-                old.close()
-            cur = self._con.cursor()
+        from seawatch.store._views import time_limit
+
+        snap = self._acquire()
         try:
-            yield cur
+            cur = snap.con.cursor()
+            try:
+                with time_limit(cur, self.timeout_s, "the request"):
+                    yield cur
+            finally:
+                cur.close()
         finally:
-            cur.close()
+            self._release(snap)
 
     def close(self) -> None:
-        """Close the underlying connection."""
-        self._con.close()
+        """Close the underlying connection (once no request uses it)."""
+        with self._lock:
+            self._snap.current = False
+            if self._snap.users == 0:
+                self._snap.con.close()
 
     # ---- events --------------------------------------------------------------------
 

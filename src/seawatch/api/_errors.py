@@ -18,7 +18,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from seawatch._exceptions import GeoError, NotFoundError, ParameterError, SeawatchError
+from seawatch._exceptions import (
+    GeoError,
+    NotFoundError,
+    ParameterError,
+    QueryTimeoutError,
+    SeawatchError,
+)
 
 __all__ = ["ErrorBody", "ErrorResponse", "error_body", "error_response", "install_error_handlers"]
 
@@ -103,6 +109,8 @@ async def _on_seawatch(request: Request, exc: Exception) -> JSONResponse:
         return error_response(422, str(exc))
     if isinstance(exc, GeoError):  # the bundled geography is missing: a deployment problem
         return error_response(503, str(exc))
+    if isinstance(exc, QueryTimeoutError):  # the request's queries ran past their time limit
+        return error_response(503, str(exc), headers={"Retry-After": "5"})
     return error_response(500, f"{type(exc).__name__}: {exc}")
 
 

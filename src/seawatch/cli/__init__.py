@@ -6,10 +6,11 @@ command never means editing this file. Command bodies import the heavy layers
 (decoder, store, detectors) lazily so that ``seawatch --help`` stays fast.
 
 Conventions (STYLE.md §10): data on stdout, messages and progress on stderr;
-a :class:`seawatch.SeawatchError` becomes one red line on stderr and exit code 1.
+a :class:`seawatch.SeawatchError` becomes one red line on stderr and exit code 1; Ctrl-C
+becomes one line and exit code 130.
 
 Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...);
-2 usage error (unknown option, bad value).
+2 usage error (unknown option, bad value); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from seawatch._version import __version__
 
 
 class _Group(TyperGroup):
-    """Turns a :class:`SeawatchError` into one clear line and exit code 1, not a traceback."""
+    """Turns a :class:`SeawatchError` into one clear line and exit code 1, and Ctrl-C into
+    one line and exit code 130, never a traceback."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, optional_wait_value(args))
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -34,6 +39,26 @@ class _Group(TyperGroup):
         except SeawatchError as exc:
             typer.secho(f"error: {exc}", err=True, fg="red")
             raise typer.Exit(1) from exc
+        except KeyboardInterrupt as exc:
+            typer.secho("error: interrupted (Ctrl-C)", err=True, fg="red")
+            raise typer.Exit(130) from exc
+
+
+def optional_wait_value(args: list[str]) -> list[str]:
+    """``--wait`` without a number means ``--wait inf`` (wait as long as it takes): the
+    option's value is optional (``--wait [SECONDS]``), which the parser cannot express."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        out.append(arg)
+        if arg == "--wait":
+            nxt = args[i + 1] if i + 1 < len(args) else None
+            try:
+                float(nxt if nxt is not None else "")
+            except ValueError:
+                out.append("inf")
+    return out
 
 
 app = typer.Typer(

@@ -26,6 +26,16 @@ StoreOption = typer.Option(
 )
 
 
+WaitOption = typer.Option(
+    0.0,
+    "--wait",
+    min=0.0,
+    metavar="[SECONDS]",
+    help="If another process is writing to the store, wait up to SECONDS for it instead "
+    "of failing at once (--wait alone: as long as it takes).",
+)
+
+
 def register(app: typer.Typer) -> None:
     """Nothing to register: this module only holds shared helpers."""
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperCommand
 
-from seawatch.cli._common import StoreOption, ZonesOption, store_path, zone_file
+from seawatch.cli._common import StoreOption, WaitOption, ZonesOption, store_path, zone_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -422,11 +422,16 @@ def detect_command(
         show_default=False,
     ),
     zones: Path | None = ZonesOption,
+    wait: float = WaitOption,
 ) -> None:
     """(Re)compute events from the stored positions and replace them in the store.
 
     With --zones, zone entries, exits and visits (and the zone of every event) include your
-    own zones beside the bundled ones."""
+    own zones beside the bundled ones. The store's writer lock is taken before any work and
+    held until the events are committed (readers are never blocked), so events always match
+    the positions they were computed from; with --wait, detect waits for a running ingest
+    instead of failing.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -458,15 +463,16 @@ def detect_command(
             else:
                 bar.update(tasks[stage], completed=done, total=total)
 
-        events = run_detectors(
-            target,
-            preset=preset,
-            only=selected,
-            workers=workers,
-            geo=geo,
-            progress=progress,
-            stats=stats,
-        )
+        with target.writing(wait_s=wait):
+            events = run_detectors(
+                target,
+                preset=preset,
+                only=selected,
+                workers=workers,
+                geo=geo,
+                progress=progress,
+                stats=stats,
+            )
     counts: dict[str, int] = {}
     for t in events.column("type").to_pylist():
         counts[t] = counts.get(t, 0) + 1

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import typer
 
-from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._common import StoreOption, WaitOption, store_path
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 ORDER = 20
 
+QUERY_TIMEOUT_S = 60.0
+"""``--timeout`` default (:data:`seawatch.store._views.DEFAULT_QUERY_TIMEOUT_S`; the
+store is imported lazily, so the CLI repeats it and a test checks they agree)."""
+QUERY_MEMORY = "50%"
+"""``--memory-limit`` default (:data:`seawatch.store._views.DEFAULT_MEMORY_FRACTION`)."""
+
 _INGEST_EPILOG = """
 Examples:
 
@@ -28,13 +34,18 @@ Examples:
 
   seawatch ingest ais-nmea-sample.log --time 2015-10-06T12:00:00Z   (untimed NMEA)
 
-  cat feed.log | seawatch ingest -
+  cat feed.log | seawatch ingest -        (a feed: committed in batches, see below)
+
+  seawatch ingest day2.nmea --wait 600     (wait up to 10 min for another writer)
 
   seawatch ingest ships.csv --columns mmsi=ship_id,ts=time,lat=y,lon=x
 
 Formats (detected from content, or --format): nmea (plain, .gz, .bz2, .zst), noaa_csv
 (MarineCadastre, old and 2025 headers), dma_csv (Danish Maritime Authority), csv (generic,
 columns found by name or --columns), parquet. Re-ingesting a file adds nothing.
+Standard input in NMEA is committed in batches (every 64 MiB or 60 s of input) and the
+store's writer lock is held only while a batch is merged; other stdin input is spooled to
+a temporary file first, then ingested.
 """
 
 _VESSEL_EPILOG = """
@@ -50,9 +61,12 @@ store's own lists (seawatch watchlist add).
 """
 
 _QUERY_EPILOG = """
-Views: positions, statics, vessels, rejects, others, events. The connection is read-only:
-only SELECT (WITH, DESCRIBE, SHOW) and EXPLAIN run; COPY, INSERT, ATTACH ... fail.
---format json writes JSON Lines (one object per row); csv writes a header line first;
+Views: positions, statics, vessels, rejects, others, events. The query can only read:
+exactly one SELECT (WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE) or EXPLAIN [ANALYZE]
+of one runs; COPY, INSERT, ATTACH, SET, PRAGMA, CALL ... are refused, and DuckDB cannot
+open any file (the store is read through Arrow). A query is stopped after --timeout
+seconds; beyond --memory-limit DuckDB spills to a temporary directory (under $TMPDIR,
+removed afterwards). --format json writes JSON Lines (one object per row); csv writes a header line first;
 times are ISO 8601 UTC with a trailing Z.
 
 Example:
@@ -143,6 +157,7 @@ def ingest_command(
         "--dedup-window-s",
         help="Identical messages of one vessel at most this many seconds apart are stored once.",
     ),
+    wait: float = WaitOption,
 ) -> None:
     """Ingest AIS files into the store (idempotent, atomic, de-duplicated)."""
     from rich.console import Console
@@ -183,7 +198,7 @@ def ingest_command(
                 tasks[key] = bar.add_task(label[-60:], total=event.total)
             bar.update(tasks[key], completed=event.done, total=event.total)
 
-        summary = target.ingest(paths, options=options, progress=on_progress)
+        summary = target.ingest(paths, options=options, progress=on_progress, wait_s=wait)
     _print_summary(summary, timed=default_time is not None)
 
 
@@ -255,12 +270,32 @@ def query_command(
     sql: str = _SQL_ARG,
     store: Path | None = StoreOption,
     fmt: str = typer.Option("table", "--format", help="table, csv or json (JSON Lines)."),
+    timeout: float = typer.Option(
+        QUERY_TIMEOUT_S,
+        "--timeout",
+        min=0.0,
+        metavar="SECONDS",
+        help="Stop the query after this many seconds (0: no limit).",
+    ),
+    memory_limit: str = typer.Option(
+        QUERY_MEMORY,
+        "--memory-limit",
+        help="DuckDB's memory limit: a size (4GB, 512MB) or a share of physical memory (25%).",
+    ),
 ) -> None:
-    """Run read-only SQL over the store's views."""
+    """Run one read-only SQL query over the store's views."""
+    from seawatch._exceptions import ParameterError
     from seawatch.store import open_store
+    from seawatch.store._views import parse_memory_limit
 
     _check_format(fmt)
-    table = open_store(store_path(store)).query(sql)
+    try:
+        limit = parse_memory_limit(memory_limit)
+    except ParameterError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--memory-limit") from exc
+    table = open_store(store_path(store)).query(
+        sql, timeout_s=timeout or None, memory_limit_bytes=limit
+    )
     write_table(table, fmt)
 
 

@@ -205,7 +205,9 @@ def _count(events: Sequence[Any]) -> list[tuple[Any, int]]:
     return list(seen.values())
 
 
-KEEP_BELOW = "<!-- Hand-checked sections below: `seawatch evaluate --out` keeps them as they are. -->"
+KEEP_BELOW = (
+    "<!-- Hand-checked sections below: `seawatch evaluate --out` keeps them as they are. -->"
+)
 """The marker in docs/EVALUATION.md after which the generator keeps the page's text: the
 real-data tables checked by hand and the measured curves that other commands write."""
 

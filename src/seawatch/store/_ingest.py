@@ -10,8 +10,10 @@ Sequence, all under the store's exclusive writer lock:
 4. For every touched (table, day): merge the day's current file with the staged rows
    (sorted by mmsi, ts; de-duplicated, see :mod:`seawatch.store._merge`) into a *new* file
    (temporary name, fsync, rename). Rejects get one new file per day.
-5. Write the new manifest atomically: this single rename is the commit.
-6. Delete the replaced files and the staging folder.
+5. Write the new manifest atomically: this single rename is the commit. The replaced files
+   are listed in it as *retired* (readers of the previous manifest may still read them).
+6. Delete the staging folder, and the retired files older than the grace period
+   (:data:`seawatch.store._manifest.RETIRED_GRACE_S`).
 
 A kill before step 5 leaves the old manifest, so readers see the old store and the next
 writer removes the orphans; a kill after it leaves only orphans to remove.
@@ -21,15 +23,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
+import re
+import select
 import shutil
 import sys
+import tempfile
+import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -45,10 +53,12 @@ from seawatch.store._manifest import (
     STAGING_PREFIX,
     clean_strays,
     empty_manifest,
+    remove_files,
+    retire,
     save_manifest,
     snapshot,
 )
-from seawatch.store._merge import count_rows, count_vessels, merge_connection, merge_files
+from seawatch.store._merge import count_rows, distinct_vessels, merge_connection, merge_files
 
 _EPOCH = date(1970, 1, 1)
 _US_PER_DAY = 86_400_000_000
@@ -72,6 +82,11 @@ class IngestOptions:
     """DuckDB memory limit for merging a day partition (it spills to disk beyond it)."""
     merge_rows_per_bucket: int = 500_000
     """Day partitions larger than this are merged in MMSI ranges of about this many rows."""
+    stdin_batch_bytes: int = 64 * 2**20
+    """Standard input is committed in batches of about this many bytes (whole lines) ..."""
+    stdin_batch_s: float = 60.0
+    """... or after this many seconds, whichever comes first: a feed never holds the lock
+    while it waits for input, and its rows become visible batch by batch."""
 
     def __post_init__(self) -> None:
         if self.dedup_window_s < 0:
@@ -80,6 +95,8 @@ class IngestOptions:
             raise ParameterError("chunk_bytes must be at least 1024")
         if self.default_time is not None and self.default_time.tzinfo is None:
             raise ParameterError("default_time must be timezone-aware (UTC)")
+        if self.stdin_batch_bytes < 1024 or not self.stdin_batch_s > 0:
+            raise ParameterError("stdin_batch_bytes must be >= 1024 and stdin_batch_s > 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +137,8 @@ class IngestSummary:
     duplicates_dropped: int = 0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     days: tuple[date, ...] = ()
+    vessel_ids: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
+    """The distinct MMSIs counted by ``vessels`` (to combine the summaries of batches)."""
 
     @property
     def files_ingested(self) -> int:
@@ -151,6 +170,29 @@ class IngestProgress:
 
 
 ProgressFn = Callable[[IngestProgress], None]
+
+
+def combine_summaries(parts: Sequence[IngestSummary]) -> IngestSummary:
+    """One summary for several ingest commits (the batches of standard input)."""
+    if len(parts) == 1:
+        return parts[0]
+    ids = frozenset().union(*(p.vessel_ids for p in parts))
+    reasons: Counter[str] = Counter()
+    for p in parts:
+        reasons.update(p.rejects_by_reason)
+    return IngestSummary(
+        files=tuple(f for p in parts for f in p.files),
+        lines=sum(p.lines for p in parts),
+        messages=sum(p.messages for p in parts),
+        positions=sum(p.positions for p in parts),
+        statics=sum(p.statics for p in parts),
+        others=sum(p.others for p in parts),
+        vessels=len(ids),
+        vessel_ids=ids,
+        duplicates_dropped=sum(p.duplicates_dropped for p in parts),
+        rejects_by_reason=dict(sorted(reasons.items())),
+        days=tuple(sorted({d for p in parts for d in p.days})),
+    )
 
 
 def source_key(sha256: str, options: IngestOptions) -> str:
@@ -200,6 +242,94 @@ def _spool_stdin(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as out:
         shutil.copyfileobj(sys.stdin.buffer, out, _HASH_BLOCK)
+
+
+_NMEA_LINE = re.compile(rb"^[^\n]{0,200}?[!$][A-Z]{2}VD[MO],", re.MULTILINE)
+
+
+def _fileno(stream: Any) -> int | None:
+    try:
+        fd: int = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd
+
+
+def _input_within(fd: int | None, seconds: float) -> bool:
+    """Whether input arrives on ``fd`` within ``seconds`` (always true without a file
+    descriptor, or where ``select`` cannot tell)."""
+    if fd is None or seconds == math.inf:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], max(0.0, seconds))
+    except (OSError, ValueError):
+        return True
+    return bool(ready)
+
+
+def stdin_batches(
+    *, max_bytes: int, max_s: float, stream: BinaryIO | None = None
+) -> Iterator[Path]:
+    """Spool stdin into temporary files, yielding one per commit. Plain NMEA text (a feed)
+    is cut into batches of whole lines: a batch ends after ``max_bytes``, or ``max_s``
+    seconds after it began (a quiet feed's lines are committed while it waits for more).
+    Anything else (CSV with its header, Parquet, compressed data) is one batch. Each file is
+    removed when the caller asks for the next; nothing is spooled inside the store and no
+    lock is held while reading."""
+    src = stream if stream is not None else sys.stdin.buffer
+    fd_in = _fileno(src)
+    if fd_in is None:
+        read: Callable[[int], bytes] = getattr(src, "read1", src.read)
+    else:  # unbuffered reads, so that select() tells the truth about waiting input
+
+        def read(n: int) -> bytes:
+            return os.read(fd_in, n)
+
+    pending: bytes = read(_HASH_BLOCK)
+    if not pending:
+        return
+    if _NMEA_LINE.search(pending[:65_536]) is None:
+        max_bytes, max_s = sys.maxsize, math.inf
+    eof = False
+    while not eof:
+        fd, name = tempfile.mkstemp(prefix="seawatch-stdin-", suffix=".spool")
+        path = Path(name)
+        try:
+            size = 0
+            started = time.monotonic()
+            with os.fdopen(fd, "wb") as out:
+                while True:
+                    if not pending:
+                        left = max_s - (time.monotonic() - started)
+                        if size and not _input_within(fd_in, left):
+                            break  # a quiet feed: commit what has come
+                        pending = read(_HASH_BLOCK)
+                        if not pending:
+                            eof = True
+                            break
+                    if max_s == math.inf or b"\n" not in pending:
+                        more = b"" if max_s == math.inf else read(_HASH_BLOCK)
+                        if more:  # an unfinished line: read on
+                            pending += more
+                            continue
+                        out.write(pending)  # unbounded, or the last line without an end
+                        size += len(pending)
+                        pending = b""
+                        continue
+                    cut = pending.rfind(b"\n", 0, max(0, max_bytes - size)) + 1
+                    if cut == 0:
+                        if size:
+                            break  # the next line does not fit: the batch is full
+                        cut = pending.find(b"\n") + 1  # one line longer than a batch
+                    out.write(pending[:cut])
+                    size += cut
+                    pending = pending[cut:]
+                    if size >= max_bytes or time.monotonic() - started >= max_s:
+                        break
+            if size:
+                yield path
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def _day_numbers(ts: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, Any]:
@@ -296,9 +426,11 @@ def ingest(
     *,
     options: IngestOptions,
     progress: ProgressFn | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> tuple[IngestSummary, dict[str, Any]]:
     """Ingest ``paths`` into the store at ``root`` (caller holds the writer lock).
 
+    ``names``: the name to record for a path (a spooled stdin batch is ``stdin``).
     Returns the summary and the new manifest (already saved).
     """
     current = snapshot(manifest) if manifest is not None else empty_manifest()
@@ -315,7 +447,7 @@ def ingest(
     by_reason: Counter[str] = Counter()
     try:
         for i, raw_path in enumerate(inputs):
-            display = "stdin" if raw_path == "-" else raw_path
+            display = "stdin" if raw_path == "-" else (names or {}).get(raw_path, raw_path)
             path = Path(raw_path)
             if raw_path == "-":
                 path = staging / f"stdin-{i}"
@@ -400,9 +532,9 @@ def ingest(
         )
         new_manifest["sources"].update(new_sources)
         if new_sources:
+            expired = retire(new_manifest, replaced)
             save_manifest(root, new_manifest)
-        for rel in replaced:
-            (root / rel).unlink(missing_ok=True)
+            remove_files(root, expired)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     summary = IngestSummary(
@@ -412,7 +544,8 @@ def ingest(
         positions=added.get("positions", 0),
         statics=added.get("statics", 0),
         others=added.get("others", 0),
-        vessels=vessels,
+        vessels=len(vessels),
+        vessel_ids=vessels,
         duplicates_dropped=dup,
         rejects_by_reason=dict(sorted(by_reason.items())),
         days=tuple(sorted({d for (t, d) in stager.files if t != "rejects"})),
@@ -428,9 +561,9 @@ def _commit(
     *,
     options: IngestOptions,
     progress: ProgressFn | None,
-) -> tuple[dict[str, Any], list[str], int, int, dict[str, int]]:
+) -> tuple[dict[str, Any], list[str], int, frozenset[int], dict[str, int]]:
     """Merge staged rows into new day files; return the new manifest (not yet saved),
-    the files it replaces, duplicates dropped, distinct vessels, and rows added per table."""
+    the files it replaces, duplicates dropped, the distinct MMSIs, and rows added per table."""
     new = snapshot(current)
     replaced: list[str] = []
     dropped = 0
@@ -440,7 +573,7 @@ def _commit(
         staged_vessel_files = [
             p for (t, _), ps in stager.files.items() if t in ("positions", "statics") for p in ps
         ]
-        vessels = count_vessels(con, staged_vessel_files)
+        vessels = distinct_vessels(con, staged_vessel_files)
         keys = sorted(stager.files)
         if progress is not None:
             progress(IngestProgress(path="", phase="merge", done=0, total=len(keys)))

@@ -225,10 +225,11 @@ def count_rows(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> int:
     return int(rows[0][0])
 
 
-def count_vessels(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> int:
+def distinct_vessels(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> frozenset[int]:
+    """The distinct MMSIs in ``files``."""
     if not files:
-        return 0
-    rows = con.sql(
-        f"SELECT count(DISTINCT mmsi) FROM read_parquet({_file_list(files)}, union_by_name = true)"
-    ).fetchall()
-    return int(rows[0][0])
+        return frozenset()
+    table = con.sql(
+        f"SELECT DISTINCT mmsi FROM read_parquet({_file_list(files)}, union_by_name = true)"
+    ).to_arrow_table()
+    return frozenset(int(m) for m in table.column(0).to_pylist() if m is not None)

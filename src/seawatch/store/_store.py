@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
@@ -15,13 +18,22 @@ import pyarrow.compute as pc
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError, StoreError
-from seawatch.store._ingest import IngestOptions, IngestSummary, ProgressFn, ingest
+from seawatch.store._ingest import (
+    IngestOptions,
+    IngestSummary,
+    ProgressFn,
+    combine_summaries,
+    ingest,
+    stdin_batches,
+)
 from seawatch.store._io import read_parquet_files, write_parquet_atomic
 from seawatch.store._manifest import (
     MANIFEST,
     clean_strays,
     empty_manifest,
     load_manifest,
+    remove_files,
+    retire,
     save_manifest,
     simulated_sources,
     snapshot,
@@ -203,23 +215,53 @@ class Store:
         out = table.filter(pc.fill_null(mask, False))
         return out.sort_by([("start", "ascending"), ("event_id", "ascending")])
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
+    def connect(
+        self, *, spill_dir: Path | None = None, memory_limit_bytes: int | None = None
+    ) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB with read-only views positions, statics, others, rejects,
-        events, vessels over the manifest's files (no other file can be read or written)."""
+        events, vessels over the manifest's files as of now (a snapshot: later commits do
+        not change what it reads). DuckDB itself can open no file; ``spill_dir`` (owned by
+        the caller) is where it may spill beyond ``memory_limit_bytes`` (None: never)."""
         m = self.manifest()
         tables = {t: self.files(t, m) for t in (*_TABLE_SCHEMAS, "events")}
-        return read_only_connection(tables)
+        return read_only_connection(
+            tables, spill_dir=spill_dir, memory_limit_bytes=memory_limit_bytes
+        )
 
-    def query(self, sql: str) -> pa.Table:
-        """Run a read-only SQL query over the views.
+    def query(
+        self,
+        sql: str,
+        *,
+        timeout_s: float | None = None,
+        memory_limit_bytes: int | None = None,
+    ) -> pa.Table:
+        """Run one read-only SQL statement over the views.
+
+        ``timeout_s``: stop it after this long (None: no limit). ``memory_limit_bytes``:
+        DuckDB's memory limit (None: its default); beyond it DuckDB spills to a temporary
+        directory that is removed afterwards.
 
         Raises:
-            StoreError: the SQL writes or fails.
+            StoreError: the SQL writes, is not one statement, or fails.
+            QueryTimeoutError: it ran longer than ``timeout_s``.
         """
-        with self.connect() as con:
-            return run_query(con, sql)
+        spill = Path(tempfile.mkdtemp(prefix="seawatch-query-"))
+        try:
+            with self.connect(spill_dir=spill, memory_limit_bytes=memory_limit_bytes) as con:
+                return run_query(con, sql, timeout_s=timeout_s)
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
 
     # --- writers ----------------------------------------------------------------------
+
+    def writing(self, *, wait_s: float | None = 0.0) -> contextlib.AbstractContextManager[None]:
+        """Hold the store's writer lock (re-entrant in this thread), waiting up to
+        ``wait_s`` seconds for another writer (0: fail at once; None: as long as it takes).
+
+        Raises:
+            StoreError: another process kept writing for longer than ``wait_s``.
+        """
+        return write_lock(self.root, wait_s=wait_s)
 
     def ingest(
         self,
@@ -227,22 +269,50 @@ class Store:
         *,
         progress: ProgressFn | None = None,
         options: IngestOptions | None = None,
+        wait_s: float | None = 0.0,
         **source_options: Any,
     ) -> IngestSummary:
         """Ingest files, directories, globs or ``"-"`` (stdin); idempotent and atomic.
 
+        Files are ingested in one commit; standard input in batches of whole lines
+        (``options.stdin_batch_bytes`` / ``stdin_batch_s``), one commit each, holding the
+        writer lock only while a batch is merged, never while waiting for input.
+        ``wait_s``: how long to wait for another writer (see :meth:`writing`).
         ``source_options`` are :class:`IngestOptions` fields (``fmt``,
         ``accept_bad_checksum``, ``default_time``, ``column_map``, ``chunk_bytes``,
         ``dedup_window_s``) when ``options`` is not given.
         """
         opts = options if options is not None else IngestOptions(**source_options)
         items = [paths] if isinstance(paths, str | Path) else list(paths)
-        with write_lock(self.root):
-            summary, _ = ingest(self.root, self.manifest(), items, options=opts, progress=progress)
-        return summary
+        files = [p for p in items if str(p) != "-"]
+        parts: list[IngestSummary] = []
+        if files or not items:
+            with self.writing(wait_s=wait_s):
+                summary, _ = ingest(
+                    self.root, self.manifest(), files, options=opts, progress=progress
+                )
+            parts.append(summary)
+        if len(files) < len(items):
+            for batch in stdin_batches(max_bytes=opts.stdin_batch_bytes, max_s=opts.stdin_batch_s):
+                with self.writing(wait_s=wait_s):
+                    summary, _ = ingest(
+                        self.root,
+                        self.manifest(),
+                        [batch],
+                        options=opts,
+                        progress=progress,
+                        names={str(batch): "stdin"},
+                    )
+                parts.append(summary)
+        return combine_summaries(parts) if parts else IngestSummary()
 
     def replace_events(
-        self, table: pa.Table, *, types: Iterable[str], run: Mapping[str, Any]
+        self,
+        table: pa.Table,
+        *,
+        types: Iterable[str],
+        run: Mapping[str, Any],
+        wait_s: float | None = 0.0,
     ) -> None:
         """Atomically replace all events of ``types`` by ``table``; other types are kept.
 
@@ -265,7 +335,7 @@ class Store:
                 f"events of types {sorted(extra)} are not in types={sorted(type_set)}"
             )
         run_json = json.loads(json.dumps(dict(run), default=str))
-        with write_lock(self.root):
+        with self.writing(wait_s=wait_s):
             current = self.manifest()
             clean_strays(self.root, current)
             old_files = self.files("events", current)
@@ -283,6 +353,6 @@ class Store:
             new["events"]["files"] = [rel]
             for t in sorted(type_set):
                 new["events"]["runs"][t] = run_json
+            expired = retire(new, [f.relative_to(self.root).as_posix() for f in old_files])
             save_manifest(self.root, new)
-            for f in old_files:
-                f.unlink(missing_ok=True)
+            remove_files(self.root, expired)

@@ -1,39 +1,53 @@
 """Read-only DuckDB over the store: one view per table, over exactly the manifest's files.
 
-The connection is in-memory; each view reads the Parquet files the manifest lists (never a
-glob, so orphans of a killed ingest are invisible). After the views are created, the
-connection is locked down: file access is limited to those files (``allowed_paths``),
-external access is disabled, and the configuration is locked, so ``COPY ... TO``,
-``ATTACH``, ``INSTALL`` and reads of other files fail. :func:`run_query` additionally
-accepts only ``SELECT`` (including ``WITH``, ``DESCRIBE``, ``SHOW``) and ``EXPLAIN``.
+The connection is in-memory and has **no file access at all**: each table is a PyArrow
+dataset over the Parquet files the manifest lists (never a glob, so orphans of a killed
+ingest are invisible), opened read-only by Arrow and registered in DuckDB as a view. After
+the views are created, external access is disabled (no ``allowed_paths``) and the
+configuration is locked, so no statement can open, create or overwrite any file: ``COPY
+... TO``, ``ATTACH``, ``INSTALL``, ``read_csv('/etc/...')`` all fail, whatever wraps them.
+
+:func:`run_query` additionally parses the SQL with DuckDB's own parser and accepts exactly
+one statement that only reads: ``SELECT`` (including ``WITH``, ``FROM``, ``VALUES``,
+``DESCRIBE``, ``SHOW``, ``SUMMARIZE``) or ``EXPLAIN [ANALYZE]`` of such a statement. It runs
+under a time limit (the query is interrupted) and a memory limit, and spills to a private
+temporary directory, never to DuckDB's default ``./.tmp`` in the working directory.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 from duckdb.func import FunctionNullHandling, PythonUDFType
 
 from seawatch import schema
-from seawatch._exceptions import StoreError
-
-_DUCK_TYPES: dict[str, str] = {
-    "uint8": "UTINYINT",
-    "uint16": "USMALLINT",
-    "uint32": "UINTEGER",
-    "int8": "TINYINT",
-    "int64": "BIGINT",
-    "float": "FLOAT",
-    "double": "DOUBLE",
-    "string": "VARCHAR",
-    "bool": "BOOLEAN",
-}
+from seawatch._exceptions import ParameterError, QueryTimeoutError, StoreError
 
 VIEW_NAMES: tuple[str, ...] = ("positions", "statics", "others", "rejects", "events", "vessels")
+
+TABLE_SCHEMAS: dict[str, pa.Schema] = {
+    "positions": schema.POSITIONS,
+    "statics": schema.STATICS,
+    "others": schema.OTHERS,
+    "rejects": schema.REJECTS,
+    "events": schema.EVENTS,
+}
+
+DEFAULT_QUERY_TIMEOUT_S = 60.0
+"""``seawatch query`` interrupts a query after this long (``--timeout``)."""
+
+DEFAULT_MEMORY_FRACTION = 0.5
+"""``seawatch query`` lets DuckDB use this fraction of physical memory (``--memory-limit``);
+beyond it, DuckDB spills to a temporary directory or fails with an out-of-memory error."""
 
 VESSELS_SQL = """
 WITH p AS (
@@ -65,34 +79,27 @@ FROM p FULL OUTER JOIN s ON p.mmsi = s.mmsi
 ship group, first/last seen over positions and statics, and the number of positions."""
 
 
-def _duck_type(t: pa.DataType) -> str:
+def _plain(t: pa.DataType) -> pa.DataType:
+    """``t`` without dictionary encoding (views show strings as VARCHAR)."""
     if pa.types.is_dictionary(t):
-        return "VARCHAR"
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMPTZ"
+        return _plain(t.value_type)
     if pa.types.is_list(t):
-        return _duck_type(t.value_type) + "[]"
-    return _DUCK_TYPES[str(t)]
+        return pa.list_(_plain(t.value_type))
+    return t
 
 
-def _empty_select(sch: pa.Schema) -> str:
-    cols = ", ".join(f'NULL::{_duck_type(f.type)} AS "{f.name}"' for f in sch)
-    return f"SELECT {cols} WHERE false"
+def _plain_schema(sch: pa.Schema) -> pa.Schema:
+    return pa.schema([pa.field(f.name, _plain(f.type), f.nullable) for f in sch])
 
 
-def _files_select(files: list[Path], sch: pa.Schema) -> str:
+def _table_source(files: list[Path], sch: pa.Schema) -> Any:
+    """What DuckDB scans for one table: a dataset over ``files`` (or an empty table)."""
+    plain = _plain_schema(sch)
     if not files:
-        return _empty_select(sch)
-    listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-    # columns added to a schema later (events' ``simulated``) are null in older files
-    present: set[str] = set()
-    for f in files:
-        present.update(pq.read_schema(f).names)
-    cols = ", ".join(
-        f'"{f.name}"' if f.name in present else f'NULL::{_duck_type(f.type)} AS "{f.name}"'
-        for f in sch
-    )
-    return f"SELECT {cols} FROM read_parquet([{listing}], union_by_name = true)"
+        return plain.empty_table()
+    import pyarrow.dataset as ds
+
+    return ds.dataset([str(f) for f in files], format="parquet", schema=plain)
 
 
 def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
@@ -122,70 +129,284 @@ def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def read_only_connection(tables: dict[str, list[Path]]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with read-only views over ``tables`` (name -> Parquet files)."""
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+_UNITS = {
+    "B": 1,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "KIB": 2**10,
+    "MIB": 2**20,
+    "GIB": 2**30,
+    "TIB": 2**40,
+}
+
+
+def physical_memory_bytes() -> int:
+    """Physical memory of this machine (0 when the OS does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def parse_memory_limit(text: str) -> int:
+    """Bytes from a size such as ``4GB``, ``512MiB`` or ``25%`` (of physical memory).
+
+    Raises:
+        ParameterError: not a size, or below 16 MB.
+    """
+    m = _SIZE.match(text)
+    if m is None:
+        raise ParameterError(f"not a memory size: {text!r} (e.g. 4GB, 512MB or 25%)")
+    value, unit = float(m.group(1)), m.group(2).upper()
+    if unit == "%":
+        if not 0 < value <= 100:
+            raise ParameterError(f"a memory percentage must be in (0, 100]: {text!r}")
+        total = physical_memory_bytes()
+        if total <= 0:
+            raise ParameterError("cannot tell the physical memory size: give the limit in bytes")
+        n = int(total * value / 100)
+    else:
+        n = int(value * _UNITS[unit])
+    if n < 16 * 10**6:
+        raise ParameterError(f"memory limit {text!r} is too small (at least 16MB)")
+    return n
+
+
+def default_memory_limit() -> int:
+    """:data:`DEFAULT_MEMORY_FRACTION` of physical memory (1 GB when unknown)."""
+    total = physical_memory_bytes()
+    return int(total * DEFAULT_MEMORY_FRACTION) if total > 0 else 10**9
+
+
+def read_only_connection(
+    tables: dict[str, list[Path]],
+    *,
+    spill_dir: Path | None = None,
+    memory_limit_bytes: int | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with read-only views over ``tables`` (name -> Parquet files).
+
+    DuckDB gets no file access: the files are read by Arrow. ``spill_dir`` is where DuckDB
+    may write temporary files beyond ``memory_limit_bytes`` (None: it never spills; in
+    particular never to ``./.tmp``). The caller owns (and removes) ``spill_dir``.
+    """
     con = duckdb.connect(":memory:")
-    con.execute("SET TimeZone = 'UTC'")
-    schemas = {
-        "positions": schema.POSITIONS,
-        "statics": schema.STATICS,
-        "others": schema.OTHERS,
-        "rejects": schema.REJECTS,
-        "events": schema.EVENTS,
-    }
-    allowed: list[str] = []
-    for name, sch in schemas.items():
-        files = tables.get(name, [])
-        allowed.extend(str(f) for f in files)
-        con.execute(f"CREATE VIEW {name} AS {_files_select(files, sch)}")
-    _register_udfs(con)
-    con.execute(f"CREATE VIEW vessels AS {VESSELS_SQL}")
-    listing = ", ".join("'" + a.replace("'", "''") + "'" for a in allowed)
-    con.execute(f"SET allowed_paths = [{listing}]")
-    con.execute("SET enable_external_access = false")
-    con.execute("SET autoinstall_known_extensions = false")
-    con.execute("SET autoload_known_extensions = false")
-    con.execute("SET lock_configuration = true")
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        spill = "" if spill_dir is None else str(spill_dir).replace("'", "''")
+        con.execute(f"SET temp_directory = '{spill}'")
+        if memory_limit_bytes is not None:
+            con.execute(f"SET memory_limit = '{int(memory_limit_bytes)}B'")
+        for name, sch in TABLE_SCHEMAS.items():
+            con.from_arrow(_table_source(tables.get(name, []), sch)).create_view(name)
+        _register_udfs(con)
+        con.execute(f"CREATE VIEW vessels AS {VESSELS_SQL}")
+        con.execute("SET python_enable_replacements = false")  # no Python variables as tables
+        con.execute("SET enable_external_access = false")
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute("SET autoload_known_extensions = false")
+        con.execute("SET allow_community_extensions = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-_ALLOWED_STATEMENTS = frozenset({"SELECT", "EXPLAIN"})
+# --- the statement allow-list -----------------------------------------------------------
+
+_ALLOWED_STATEMENTS = frozenset({"SELECT"})
+_ALLOWED_TEXT = "one SELECT (WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE) or EXPLAIN of one"
+_TOKEN = re.compile(r"\s+|--[^\n]*(?:\n|$)|/\*.*?\*/", re.DOTALL)
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        if m is None or m.end() == i:
+            return i
+        i = m.end()
+    return i
+
+
+def _word(text: str, i: int) -> tuple[str, int]:
+    m = re.compile(r"[A-Za-z_]+").match(text, i)
+    return (m.group(0).upper(), m.end()) if m else ("", i)
+
+
+def _explained(text: str) -> str:
+    """The statement an ``EXPLAIN [ANALYZE] [(options)] ...`` explains."""
+    i = _skip_space(text, 0)
+    word, i = _word(text, i)
+    if word != "EXPLAIN":
+        raise StoreError(f"cannot read the EXPLAIN statement; allowed: {_ALLOWED_TEXT}")
+    i = _skip_space(text, i)
+    if text.startswith("(", i):
+        close = text.find(")", i)
+        if close < 0:
+            raise StoreError("cannot parse the EXPLAIN options")
+        i = _skip_space(text, close + 1)
+    word, j = _word(text, i)
+    if word in ("ANALYZE", "ANALYSE"):
+        i = j
+    return text[i:]
+
+
+def _parse(sql: str) -> list[Any]:
+    try:
+        statements: list[Any] = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot parse the query: {_one_line(exc)}") from exc
+    return statements
 
 
 def check_read_only(sql: str) -> None:
-    """Raise :class:`StoreError` unless every statement in ``sql`` only reads.
+    """Raise :class:`StoreError` unless ``sql`` is exactly one statement that only reads:
+    a ``SELECT`` (``WITH``, ``FROM``, ``VALUES``, ``DESCRIBE``, ``SHOW``, ``SUMMARIZE``), or
+    ``EXPLAIN``/``EXPLAIN ANALYZE`` of one.
 
     Raises:
-        StoreError: a statement writes, attaches, sets options, or cannot be parsed.
+        StoreError: more than one statement, a statement that writes, attaches, loads, sets
+            options or calls procedures, or SQL that cannot be parsed.
     """
-    try:
-        statements = duckdb.extract_statements(sql)
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot parse the query: {exc}") from exc
+    statements = _parse(sql)
     if not statements:
         raise StoreError("empty query")
-    for st in statements:
-        kind = st.type.name
+    if len(statements) > 1:
+        raise StoreError(
+            f"the store is read-only here: one statement per query ({len(statements)} given)"
+        )
+    st = statements[0]
+    kind = st.type.name
+    if kind == "EXPLAIN":
+        inner = _parse(_explained(st.query))
+        if len(inner) != 1:
+            raise StoreError(f"the store is read-only here: allowed: {_ALLOWED_TEXT}")
+        kind = inner[0].type.name
         if kind not in _ALLOWED_STATEMENTS:
             raise StoreError(
-                f"the store is read-only here: {kind} statements are not allowed "
-                "(only SELECT, WITH ... SELECT, DESCRIBE, SHOW and EXPLAIN)"
+                f"the store is read-only here: EXPLAIN of a {kind} statement is not allowed "
+                f"(allowed: {_ALLOWED_TEXT})"
             )
+        return
+    if kind not in _ALLOWED_STATEMENTS:
+        raise StoreError(
+            f"the store is read-only here: {kind} statements are not allowed "
+            f"(allowed: {_ALLOWED_TEXT})"
+        )
 
 
-def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB reporting an interrupted query (an ``InterruptException``,
+    or a ``RuntimeError('Query interrupted')`` when Ctrl-C arrives while results stream)."""
+    return isinstance(exc, duckdb.InterruptException) or "interrupted" in str(exc).lower()
+
+
+@contextmanager
+def time_limit(
+    con: duckdb.DuckDBPyConnection, timeout_s: float | None, what: str = "the query"
+) -> Iterator[None]:
+    """Interrupt what runs on ``con`` inside the block after ``timeout_s`` seconds and raise
+    :class:`QueryTimeoutError` (None or 0: no limit). ``con`` must be used by one thread."""
+    if not timeout_s or timeout_s <= 0:
+        yield
+        return
+    fired = threading.Event()
+    guard = threading.Lock()
+    active = [True]
+
+    def interrupt() -> None:
+        with guard:
+            if active[0]:
+                fired.set()
+                con.interrupt()
+
+    timer = threading.Timer(timeout_s, interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        if fired.is_set() and _interrupted(exc):
+            raise QueryTimeoutError(
+                f"{what} took longer than {timeout_s:g} s and was stopped"
+            ) from exc
+        raise
+    finally:
+        with guard:
+            active[0] = False
+        timer.cancel()
+
+
+def _interruptible(con: duckdb.DuckDBPyConnection, work: Callable[[], pa.Table]) -> pa.Table:
+    """Run ``work`` so that Ctrl-C interrupts its query at once and cleanly: on the main
+    thread, SIGINT is handled by interrupting ``con`` (with Python's default handler DuckDB
+    takes many seconds to stop and reports a ``RuntimeError``); KeyboardInterrupt follows."""
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    hit: list[bool] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        hit.append(True)
+        con.interrupt()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        result = work()
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        if hit and _interrupted(exc):
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if hit:
+        raise KeyboardInterrupt
+    return result
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection, sql: str, *, timeout_s: float | None = None
+) -> pa.Table:
     """Run a read-only query and return its result as an Arrow table.
 
     Raises:
         StoreError: the statement is not read-only, or DuckDB rejects it.
+        QueryTimeoutError: it ran longer than ``timeout_s`` seconds (None: no limit).
+        KeyboardInterrupt: it was interrupted (Ctrl-C).
     """
     check_read_only(sql)
+
+    def execute() -> pa.Table:
+        with time_limit(con, timeout_s):
+            relation = con.sql(sql)
+            if relation is None:
+                raise StoreError("the query returned no result")
+            table: pa.Table = relation.to_arrow_table()
+            return table
+
     try:
-        relation = con.sql(sql)
-        if relation is None:
-            raise StoreError("the query returned no result")
-        result = relation.to_arrow_table()
+        result = _interruptible(con, execute)
+    except duckdb.InterruptException as exc:
+        raise KeyboardInterrupt from exc
+    except RuntimeError as exc:
+        if _interrupted(exc):
+            raise KeyboardInterrupt from exc
+        raise StoreError(f"query failed: {_one_line(exc)}") from exc
+    except duckdb.OutOfMemoryException as exc:
+        raise StoreError(
+            f"the query ran out of memory: {_one_line(exc)} (raise --memory-limit)"
+        ) from exc
     except duckdb.Error as exc:
-        raise StoreError(f"query failed: {exc}") from exc
+        raise StoreError(f"query failed: {_one_line(exc)}") from exc
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"query failed reading the store: {_one_line(exc)}") from exc
     table: pa.Table = result
     return table
