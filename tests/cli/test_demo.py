@@ -89,7 +89,17 @@ def test_demo_standoff_brief_matches_the_scenario_truth(
     counts = brief["counts"]
     assert counts["interceptions"] == truth["interception"] == 2
     assert counts["encounters"] == truth["encounter"] == 4
-    assert counts["engagements"] == 6
+    # Engagements are incidents (issue #8): each interception is also an encounter of the
+    # same pair at the same time, so 4 encounters and 2 interceptions are 4 engagements
+    # (this test pinned the double count, 6, before incident ids existed).
+    assert counts["engagements"] == 4
+    assert len(brief["engagements"]) == 4
+    assert sorted(tuple(e["kinds"]) for e in brief["engagements"]) == [
+        ("encounter",),
+        ("encounter",),
+        ("encounter", "interception"),
+        ("encounter", "interception"),
+    ]
     assert counts["dark_gaps"] == truth["gap"] == 2
     assert counts["spoofing"] == truth["spoofing"] == 1
     assert counts["watchlist_hits"] == truth["watchlist_hit"] == 2
@@ -98,10 +108,13 @@ def test_demo_standoff_brief_matches_the_scenario_truth(
         "SANDINO",
     }
     assert all(h["list_date"] for h in brief["watchlist_hits"])
-    by_region = Counter[str]()
-    for r in brief["engagements_by_region"]:
-        by_region[r["region"]] += r["events"]
-    assert by_region == {"caribbean": 3, "eastern-pacific": 3}
+    by_region = {r["region"]: r["engagements"] for r in brief["engagements_by_region"]}
+    assert by_region == {"caribbean": 2, "eastern-pacific": 2}  # was 3 and 3: double counted
+    # every count says what it counts, with the detector's thresholds
+    assert set(counts) <= set(brief["legend"])
+    assert "500 m" in brief["legend"]["encounters"] and "2 h" in brief["legend"]["encounters"]
+    assert "4 vessel engagements (4 with an encounter, 2 with an interception)" in printed
+    assert "1 spoofing event;" in printed and "1 spoofing events" not in printed
     # Three warships; one comes inside Venezuela's 12 nm territorial sea.
     assert counts["naval_vessels_near"] == 3
     inside = [p for p in brief["naval_presence"] if p["hours_12nm"] > 0]
@@ -121,8 +134,9 @@ def test_report_brief_json_on_the_demo_store(
     assert data["counts"] == brief["counts"]
     assert data["regions"] == ["caribbean", "eastern-pacific"]
     # by flag: an interception counts under the interceptor's flag and the target's
-    flags = {(r["flag"], r["type"]) for r in data["engagements_by_flag"]}
-    assert ("US", "interception") in flags and ("VE", "interception") in flags
+    flags = {r["flag"]: r for r in data["engagements_by_flag"]}
+    assert flags["US"]["interceptions"] == 2 and flags["VE"]["interceptions"] == 1
+    assert flags["US"]["engagements"] == 2 and flags["US"]["vessels"] == 2
     # --flag VE: only engagements with a Venezuelan vessel (the boarded tanker)
     ve = json.loads(
         _run("report", "--store", root, *regions, *window, "--flag", "VE", "--format", "json")
@@ -183,3 +197,24 @@ def test_vessel_shows_sanctions_status(standoff: tuple[Store, dict[str, Any], An
     assert "sanctions: no hit (screened: ofac_sdn (2024-05-03))" in _run(
         "vessel", "369970581", "--store", root
     )
+
+
+def test_region_narrows_every_part_of_the_brief(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """Issue #8: --region narrows naval presence and sanctions hits too (before, the
+    Eastern Pacific brief listed the Caribbean warships and the Caribbean tankers' hits)."""
+    store, brief, _, _ = standoff
+    window = ["--since", "2025-12-08", "--until", "2025-12-11"]
+    args = ["report", "--store", str(store.root), *window, "--format", "json"]
+    pacific = json.loads(_run(*args, "--region", "Eastern-Pacific"))
+    assert pacific["regions"] == ["eastern-pacific"]
+    assert pacific["counts"]["naval_vessels_near"] == 0 and pacific["naval_presence"] == []
+    assert pacific["counts"]["watchlist_hits"] == 0
+    assert pacific["counts"]["engagements"] == 2 and pacific["counts"]["interceptions"] == 1
+    assert "narrowed" in pacific["scope"]
+    carib = json.loads(_run(*args, "--region", "caribbean"))
+    assert carib["counts"]["naval_vessels_near"] == brief["counts"]["naval_vessels_near"] == 3
+    assert carib["counts"]["watchlist_hits"] == brief["counts"]["watchlist_hits"] == 2
+    everywhere = json.loads(_run(*args))
+    assert everywhere["scope"] == "everywhere in the store"

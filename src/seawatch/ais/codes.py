@@ -33,6 +33,7 @@ __all__ = [
     "NAV_STATUS",
     "SHIP_GROUPS",
     "country_name",
+    "flag_codes",
     "flag_of_mmsi",
     "flags_of",
     "mid_of_mmsi",
@@ -167,6 +168,11 @@ def flags_of(mmsi: object) -> pa.Array:
     dictionary = pa.array(codes, type=pa.string())
     indices = pa.array(idx, mask=idx < 0, type=pa.int32())
     return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
+
+
+def flag_codes() -> tuple[str, ...]:
+    """Every ISO alpha-2 code the MID table assigns (the valid flags), sorted."""
+    return tuple(sorted(_mid_table()[1]))
 
 
 def country_name(iso2: str | None) -> str | None:

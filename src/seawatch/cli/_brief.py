@@ -32,7 +32,7 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
         return
     table = Table(title=styled(title), title_justify="left")
     for col in cols:
-        table.add_column(col, no_wrap=col not in ("vessels", "names", "role_evidence"))
+        table.add_column(col, no_wrap=col not in ("vessels", "names", "kinds", "role_evidence"))
     for row in rows:
         table.add_row(*cells(_cell(row.get(c), c) for c in cols))
     console.print(table)
@@ -55,7 +55,7 @@ def print_data(console: Console, d: dict[str, Any]) -> None:
     if not d:
         return
     if not d.get("positions"):
-        console.print("[bold]Data[/bold]: no positions in this period")
+        console.print(styled(("Data", "bold"), ": no positions in this period"))
     else:
         span = (
             d["first_day"]
@@ -63,12 +63,16 @@ def print_data(console: Console, d: dict[str, Any]) -> None:
             else (f"{d['first_day']} to {d['last_day']}")
         )
         console.print(
-            f"[bold]Data[/bold]: {span} (UTC dates, {d['days_with_data']:,} with data); "
-            f"{d['positions']:,} positions of {d['vessels']:,} vessels; median "
-            f"{d['median_reports_per_vessel_hour']:g} reports per vessel per hour heard, "
-            f"{d['median_reports_per_vessel_day']:g} per vessel per day; median track "
-            f"{d['median_track_h']:g} h; coverage holes: {d['coverage_holes_count']:,} "
-            f"({d['coverage_holes_hours']:,} h)"
+            styled(("Data", "bold"), ": "),
+            styled(
+                f"{span} (UTC dates, {d['days_with_data']:,} with data); "
+                f"{d['positions']:,} positions of {d['vessels']:,} vessels; median "
+                f"{d['median_reports_per_vessel_hour']:g} reports per vessel per hour heard, "
+                f"{d['median_reports_per_vessel_day']:g} per vessel per day; median track "
+                f"{d['median_track_h']:g} h; coverage holes: {d['coverage_holes_count']:,} "
+                f"({d['coverage_holes_hours']:,} h)"
+            ),
+            sep="",
         )
     real, sim = d["real"], d["simulated"]
     rows = [
@@ -95,7 +99,59 @@ def print_data(console: Console, d: dict[str, Any]) -> None:
         ["from", "to", "hours"],
     )
     for w in d.get("warnings", []):
-        console.print(f"[yellow]warning[/yellow]: {w}")
+        console.print(styled(("warning", "yellow"), f": {w}"))
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 encounter``, ``2 encounters``; ``many`` for irregular plurals."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def headline(b: dict[str, Any]) -> str:
+    """The brief's counts in one sentence, each noun in the right number."""
+    c = b["counts"]
+    ranges = b.get("ranges_nm") or []
+    widest = f"{max(ranges):g} nm" if ranges else "range"
+    return (
+        f"{plural(c['engagements'], 'vessel engagement')} "
+        f"({c['encounters']:,} with an encounter, {c['interceptions']:,} with an interception); "
+        f"{plural(c['naval_vessels_near'], 'naval vessel')} within {widest} of {b['country']}; "
+        f"{plural(c['dark_gaps'], 'AIS gap')}; {plural(c['spoofing'], 'spoofing event')}; "
+        f"{plural(c['identity_changes'], 'identity change')}; "
+        f"{plural(c['watchlist_hits'], 'sanctions hit')}"
+    )
+
+
+_LEGEND_LABELS = (
+    ("engagements", "engagement"),
+    ("encounters", "encounter"),
+    ("interceptions", "interception"),
+    ("naval_vessels_near", "naval vessel"),
+    ("dark_gaps", "AIS gap"),
+    ("spoofing", "spoofing event"),
+    ("identity_changes", "identity change"),
+    ("watchlist_hits", "sanctions hit"),
+)
+_COLUMN_LABELS = (
+    ("events", "events"),
+    ("vessels", "vessels"),
+    ("hours", "hours"),
+    ("hours_within", "hours_<r>nm"),
+    ("closest_nm", "closest_nm"),
+)
+
+
+def print_legend(console: Console, legend: dict[str, str]) -> None:
+    """What each count and column of the brief counts, once."""
+    if not legend:
+        return
+    console.print(styled(("legend", "bold"), " (what each count counts):"))
+    for key, label in _LEGEND_LABELS:
+        if key in legend:
+            console.print(styled(f"  {label}: {legend[key]}"))
+    for key, label in _COLUMN_LABELS:
+        if key in legend:
+            console.print(styled(f"  column {label}: {legend[key]}"))
 
 
 def print_brief(console: Console, b: dict[str, Any]) -> None:
@@ -111,31 +167,33 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     console.print(
         styled(("Situation brief", "bold"), f": {where}, {when}" + (f" ({who})" if who else ""))
     )
-    c = b["counts"]
-    console.print(
-        f"{c['engagements']} vessel engagements ({c['encounters']} encounters, "
-        f"{c['interceptions']} interceptions); {c['naval_vessels_near']} naval vessels within "
-        f"200 nm of {b['country']}; {c['dark_gaps']} AIS gaps; {c['spoofing']} spoofing; "
-        f"{c['watchlist_hits']} sanctions hits"
-    )
+    console.print(styled(headline(b)))
+    if b.get("scope"):
+        console.print(styled(f"scope: {b['scope']}", style="dim"))
     print_table(console, "events by type", b["by_type"], ["type", "events", "vessels", "hours"])
+    eng_cols = ["engagements", "encounters", "interceptions", "vessels", "hours"]
     print_table(
         console,
-        "engagements by region",
+        "engagements by region (incidents; one can include an encounter and an interception)",
         b["engagements_by_region"],
-        ["region", "type", "events", "vessels", "hours"],
+        ["region", *eng_cols],
     )
     print_table(
         console,
-        "engagements by flag",
+        "engagements by flag (an engagement counts under each flag among its vessels)",
         b["engagements_by_flag"],
-        ["flag", "type", "events", "vessels", "hours"],
+        ["flag", *eng_cols],
     )
     rows = [
-        {**e, "when": _when(e["start"]), "vessels": _vessel_names(e["vessels"])}
+        {
+            **e,
+            "kinds": " + ".join(e["kinds"]),
+            "when": _when(e["start"]),
+            "vessels": _vessel_names(e["vessels"]),
+        }
         for e in b["engagements"]
     ]
-    print_table(console, "engagements", rows, ["type", "when", "duration_h", "region", "vessels"])
+    print_table(console, "engagements", rows, ["kinds", "when", "duration_h", "region", "vessels"])
     pres = [
         {
             **p,
@@ -177,6 +235,7 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         for e in b["watchlist_hits"]
     ]
     print_table(console, "sanctions hits", hits, ["vessels", "entry", "list", "confidence"])
+    print_legend(console, b.get("legend") or {})
 
 
 def register(app: typer.Typer) -> None:

@@ -5,8 +5,9 @@ Everything is offline and deterministic. Two parts:
 1. Real AIS: the NOAA MarineCadastre sample (2022-01-03, Caribbean rows) ingested as it is.
 2. The Caribbean standoff: a scenario shipped in the package (``data/demo/standoff.toml``)
    is simulated into raw NMEA with tag blocks and receiver noise, ingested, run through every
-   detector, and summarised as a situation brief (engagements by region and type, naval
-   presence near Venezuela, dark activity, spoofing, sanctions hits); the detections are
+   detector, and summarised as a situation brief (engagements counted as incidents, by
+   region and flag, naval presence near Venezuela, dark activity, spoofing, sanctions
+   hits); the detections are
    then scored against the scenario's own ground truth.
 """
 

@@ -293,7 +293,9 @@ def write_table(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
     for row in table.to_pylist():
         view.add_row(*cells(_table_cell(row[c]) for c in table.column_names))
     Console().print(view)
-    Console(stderr=True).print(f"[dim]{table.num_rows:,} rows[/dim]")
+    from seawatch.cli._brief import plural
+
+    Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'row')}[/dim]")
 
 
 _FORMATS = ("table", "csv", "json")

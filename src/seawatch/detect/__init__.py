@@ -12,6 +12,9 @@ for every detector: the per-vessel kernels on positions (``KERNELS``: ``loiterin
 ``watchlist_hit``). ``EVENT_TYPES[detector]`` lists the event types a detector emits (the
 ``zone`` detector emits ``zone_entry``, ``zone_exit`` and ``zone_visit``).
 
+``INCIDENT_KINDS[type] -> kind`` and :func:`link_incidents` (module ``incidents``): events
+of one kind with the same vessels overlapping in time share an ``incident_id``.
+
 The modules ``encounters``, ``interception``, ``spoofing``, ``identity`` and ``watchlist``
 are reached as submodules (``from seawatch.detect import encounters``); their parameter
 classes are re-exported here.
@@ -49,6 +52,7 @@ from seawatch.detect.coverage import COVERAGE, coverage_grid, coverage_sql
 from seawatch.detect.encounters import EncounterParams
 from seawatch.detect.gaps import GapParams, gaps
 from seawatch.detect.identity import IdentityParams
+from seawatch.detect.incidents import INCIDENT_KINDS, incident_ids, link_incidents
 from seawatch.detect.interception import InterceptionParams
 from seawatch.detect.loitering import LoiteringParams, loitering
 from seawatch.detect.port_visits import PortVisitParams, port_visits
@@ -59,6 +63,7 @@ from seawatch.detect.zones import ZoneParams, zone_events
 __all__ = [
     "COVERAGE",
     "EVENT_TYPES",
+    "INCIDENT_KINDS",
     "KERNELS",
     "PRESETS",
     "BundledGeo",
@@ -80,6 +85,8 @@ __all__ = [
     "details_json",
     "event_id",
     "gaps",
+    "incident_ids",
+    "link_incidents",
     "loitering",
     "params_dict",
     "port_visits",

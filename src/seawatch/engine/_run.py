@@ -22,8 +22,9 @@ Partitioning (DESIGN.md §5):
    encounters still open at midnight into the next day. Memory: one day of slots plus the
    open encounters.
 4. ``details.with_encounter`` of loitering events, the region of events that have none,
-   ``simulated`` (events of vessels heard in inputs the manifest marks simulated), and one
-   atomic ``store.replace_events``.
+   ``simulated`` (events of vessels heard in inputs the manifest marks simulated), the
+   incident ids (:func:`seawatch.detect.link_incidents`, over these events and the
+   store's events of detectors not re-run), and one atomic ``store.replace_events``.
 
 Re-running gives the same events and ids: event ids hash type, vessels and start, and
 every step is deterministic (buckets are processed independently and concatenated in
@@ -57,6 +58,7 @@ from seawatch.detect import (
     KERNELS,
     PRESETS,
     GeoContext,
+    link_incidents,
     params_dict,
     resolve_geo,
     uses_coverage,
@@ -115,7 +117,12 @@ class EventStore(Protocol):
     def role_entries(self) -> pa.Table: ...
 
     def replace_events(
-        self, table: pa.Table, *, types: Iterable[str], run: Mapping[str, Any]
+        self,
+        table: pa.Table,
+        *,
+        types: Iterable[str],
+        run: Mapping[str, Any],
+        finish: Callable[[pa.Table], pa.Table] | None = None,
     ) -> None: ...
 
 
@@ -293,6 +300,7 @@ def run_detectors(
         table = _with_encounter(table, encounter_events)
     table = _fill_region(table, g)
     table = mark_simulated(table, simulated)
+    table = _link(table, store, types)
     table = table.sort_by(
         [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
     )
@@ -305,7 +313,7 @@ def run_detectors(
             "params": {d: params_dict(params[d]) for d in selected},
             "version": __version__,
         }
-        store.replace_events(table, types=types, run=run)
+        store.replace_events(table, types=types, run=run, finish=link_incidents)
         st._lap("write", t0)
     return table
 
@@ -535,6 +543,17 @@ def mark_simulated(table: pa.Table, mmsis: npt.NDArray[np.int64]) -> pa.Table:
         flags = (csum[offsets[1:]] - csum[offsets[:-1]]) > 0
     idx = table.schema.get_field_index("simulated")
     return table.set_column(idx, "simulated", pa.array(flags, pa.bool_()))
+
+
+def _link(table: pa.Table, store: EventStore, types: Sequence[str]) -> pa.Table:
+    """``incident_id`` of the new events, linked with each other and with the store's
+    events of the types not re-run (the store links them all again under its write lock)."""
+    kept = store.events()
+    if kept.num_rows:
+        kept = kept.filter(pc.invert(pc.is_in(kept.column("type"), pa.array(list(types)))))
+        kept = kept.select(EVENTS.names).cast(EVENTS)
+    both = link_incidents(pa.concat_tables([table, kept]))
+    return both.slice(0, table.num_rows)
 
 
 def _fill_region(table: pa.Table, geo: GeoContext) -> pa.Table:

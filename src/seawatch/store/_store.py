@@ -7,7 +7,7 @@ import json
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -354,11 +354,14 @@ class Store:
         *,
         types: Iterable[str],
         run: Mapping[str, Any],
+        finish: Callable[[pa.Table], pa.Table] | None = None,
         wait_s: float | None = 0.0,
     ) -> None:
         """Atomically replace all events of ``types`` by ``table``; other types are kept.
 
         ``run`` (parameters, preset, time ...) is recorded in the manifest per type.
+        ``finish`` (the engine's finishing step, e.g. linking incidents) runs on the merged
+        events, kept and new, under the write lock, and must return them in schema EVENTS.
 
         Raises:
             ParameterError: ``table`` does not have schema ``EVENTS`` or holds other types.
@@ -389,6 +392,10 @@ class Store:
             merged = pa.concat_tables([old, table]).sort_by(
                 [("start", "ascending"), ("event_id", "ascending")]
             )
+            if finish is not None:
+                merged = finish(merged)
+                if not merged.schema.equals(schema.EVENTS, check_metadata=False):
+                    raise ParameterError("replace_events: finish must return schema EVENTS")
             new = snapshot(current)
             rel = f"events/part-{uuid.uuid4().hex[:16]}.parquet"
             write_parquet_atomic(self.root / rel, schema.EVENTS, [merged])
