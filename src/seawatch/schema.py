@@ -96,6 +96,7 @@ EVENTS = pa.schema(
         pa.field("confidence", pa.float32()),
         pa.field("details", pa.string()),
         pa.field("incident_id", pa.string()),
+        pa.field("simulated", pa.bool_()),
     ]
 )
 """One row per detected event. ``details`` is a JSON object (string) that includes the
@@ -104,7 +105,9 @@ detector's parameters; ``event_id`` is a stable hash of type, vessels and start.
 incident kind with the same vessels overlapping in time share it (an interception and the
 encounter of the same pair); it is the smallest ``event_id`` of the group, and an event's
 own ``event_id`` when nothing links to it (:mod:`seawatch.detect.incidents`). Null in
-stores written before it existed: readers treat null as the event's own id."""
+stores written before it existed: readers treat null as the event's own id.
+``simulated`` is true when a vessel of the event was heard in simulated input (a source the
+manifest marks ``simulated``, see :mod:`seawatch._simulated`); null in older stores."""
 
 
 class RejectReason(StrEnum):

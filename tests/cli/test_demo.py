@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from seawatch.cli import app
+from seawatch.cli._demo import REAL_SAMPLE
 from seawatch.store import Store, open_store
 
 runner = CliRunner()
@@ -45,6 +46,23 @@ def test_demo_ingests_the_bundled_real_sample(tmp_path: Path) -> None:
         "SELECT count(*) AS n FROM positions WHERE ts < TIMESTAMPTZ '2022-01-04T00:00:00Z'"
     )
     assert positions.column("n")[0].as_py() == 2391
+    # the real sample is real, the standoff scenario simulated (the manifest says which)
+    sources = open_store(store).manifest()["sources"].values()
+    marks = {Path(v["path"]).name: v["simulated"] for v in sources}
+    assert marks == {REAL_SAMPLE: False, "standoff.nmea": True}
+    assert "files marked simulated" in result.stdout
+
+
+def test_demo_brief_keeps_the_simulated_part_apart(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    store, brief, _, printed = standoff
+    data = brief["data"]
+    assert data["real"] == {"positions": 0, "vessels": 0, "events": 0}
+    assert data["simulated"]["positions"] == data["positions"] > 50_000
+    assert data["simulated"]["events"] > 0
+    assert all(store.events().column("simulated").to_pylist())
+    assert "SIMULATED" in printed
 
 
 def test_demo_twice_adds_nothing(tmp_path: Path) -> None:

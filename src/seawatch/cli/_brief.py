@@ -54,6 +54,58 @@ def _vessel_names(vessels: list[dict[str, Any]]) -> str:
     )
 
 
+def print_data(console: Console, d: dict[str, Any]) -> None:
+    """The brief's opening *data* section: what the brief rests on and cannot see."""
+    if not d:
+        return
+    if not d.get("positions"):
+        console.print(styled(("Data", "bold"), ": no positions in this period"))
+    else:
+        span = (
+            d["first_day"]
+            if d["first_day"] == d["last_day"]
+            else (f"{d['first_day']} to {d['last_day']}")
+        )
+        console.print(
+            styled(("Data", "bold"), ": "),
+            styled(
+                f"{span} (UTC dates, {d['days_with_data']:,} with data); "
+                f"{d['positions']:,} positions of {d['vessels']:,} vessels; median "
+                f"{d['median_reports_per_vessel_hour']:g} reports per vessel per hour heard, "
+                f"{d['median_reports_per_vessel_day']:g} per vessel per day; median track "
+                f"{d['median_track_h']:g} h; coverage holes: {d['coverage_holes_count']:,} "
+                f"({d['coverage_holes_hours']:,} h)"
+            ),
+            sep="",
+        )
+    real, sim = d["real"], d["simulated"]
+    rows = [
+        {"data": "real", **real},
+        {"data": "SIMULATED", **sim, "sources": ", ".join(sim.get("sources") or [])},
+    ]
+    print_table(
+        console,
+        "real and simulated data",
+        rows,
+        ["data", "positions", "vessels", "events", "sources"],
+    )
+    print_table(
+        console,
+        "coverage holes (no position received anywhere, UTC)",
+        [
+            {
+                **h,
+                "from": h["start"][:16].replace("T", " ") + "Z",
+                "to": h["end"][:16].replace("T", " ") + "Z",
+            }
+            for h in d["coverage_holes"]
+        ],
+        ["from", "to", "hours"],
+    )
+    for w in d.get("warnings", []):
+        console.print(styled(("warning", "yellow"), f": {w}"))
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """``1 encounter``, ``2 encounters``; ``many`` for irregular plurals."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
@@ -112,6 +164,7 @@ def print_legend(console: Console, legend: dict[str, str]) -> None:
 
 def print_brief(console: Console, b: dict[str, Any]) -> None:
     """The situation brief (:meth:`seawatch.report.Brief.to_dict`) as tables."""
+    print_data(console, b.get("data", {}))
     where = ", ".join(b["regions"] or ["everywhere"])
     when = f"{b['since'] or 'the start'} to {b['until'] or 'the end'}"
     who = " ".join(

@@ -70,6 +70,7 @@ def print_ingest_summary(console: Console, title: str, summary: IngestSummary) -
     rows: list[tuple[str, int]] = [
         ("files ingested", summary.files_ingested),
         ("files already in the store", summary.files_skipped),
+        ("files marked simulated", summary.files_simulated),
         ("messages", summary.messages),
         ("positions added", summary.positions),
         ("statics added", summary.statics),

@@ -84,7 +84,8 @@ Examples:
 jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z), vessels
 (list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object),
 incident_id (shared by the events of one incident: an interception and the encounter of the
-same pair at the same time).
+same pair at the same time), simulated (true when a vessel of the event was heard in
+simulated input).
 csv: a header line, vessels separated by ';', details as JSON text. geojson: a
 FeatureCollection of Point features whose properties are the jsonl fields.
 --since/--until select events overlapping [since, until). The table shows times as
@@ -251,6 +252,7 @@ def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
                 "confidence": _num(row["confidence"], 4),
                 "details": json.loads(details) if details else {},
                 "incident_id": row.get("incident_id") or row["event_id"],
+                "simulated": row.get("simulated"),
             }
 
 

@@ -25,7 +25,7 @@ _SIMULATE_EPILOG = """ Examples:
 
   seawatch simulate my-scenario.toml --out /tmp/mine
 
-SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. With satellite passes (the scenario's [[passes]], or --satellite-passes N) also detections.csv, footprints.geojson and detections_truth.json (which detection is which vessel): ingest them with seawatch ingest detections.csv --kind detections --scene-footprint footprints.geojson. The same scenario and seed always give the same bytes. """
+SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. With satellite passes (the scenario's [[passes]], or --satellite-passes N) also detections.csv, footprints.geojson and detections_truth.json (which detection is which vessel): ingest them with seawatch ingest detections.csv --kind detections --scene-footprint footprints.geojson. The same scenario and seed always give the same bytes. The NMEA and CSV files open with the line "# seawatch-simulated scenario=NAME seed=N: ...": whoever ingests them, the store records them as simulated data, and reports keep them apart from real data. """
 
 _EVALUATE_EPILOG = """ Examples:
 
@@ -35,9 +35,13 @@ _EVALUATE_EPILOG = """ Examples:
 
   seawatch evaluate --suite --scenario sts-offshore --format json
 
+  seawatch evaluate --degrade --out docs/EVALUATION.md
+
 Matching rule: a detection matches a truth event of the same type, the same set of vessels (and the same zone, for zone events) when they overlap in time by at least half of the shorter of the two: |overlap| / min(duration1, duration2) >= 0.5 (an instant event, start == end, must lie within the other interval widened by 30 min). Matching is one-to-one, greedy by overlap. Unmatched truth events are misses (FN), unmatched detections false positives (FP); a detected "negative" (a case the scenario says must not be detected) is an FP. Only the types (and zones) the scenario scores count. precision = TP / (TP + FP), recall = TP / (TP + FN).
 
---suite runs every shipped scenario end to end: simulate, ingest into a temporary store, detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error. """
+--suite runs every shipped scenario end to end: simulate, ingest into a temporary store, detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error.
+
+--degrade measures robustness curves: every scenario with NMEA input runs undegraded and with 10, 30, 50 and 70 % of its messages removed, at random and in per-vessel bursts of 1 h slots (fixed seeds), with only the detectors it is scored on (9 runs per scenario; a few minutes for the suite). With --out it replaces only its own section of the page (below the hand-checked marker). """
 
 
 _OUT_DIR_OPT = typer.Option(Path("."), "--out", "-o", help="Output directory.")
@@ -85,6 +89,30 @@ def _table(ev: Evaluation, title: str) -> None:
             "–" if s.recall is None else f"{s.recall:.2f}",
         )
     Console(file=sys.stdout, width=120).print(table)
+
+
+def _degrade(names: list[str] | None, *, preset: str, fmt: str, out: Path | None) -> None:
+    """``evaluate --degrade``: run the curves, print or write them."""
+    from seawatch import sim
+
+    result = sim.run_degraded(
+        names, preset=preset, progress=lambda name: typer.echo(f"scenario {name}", err=True)
+    )
+    section = sim.render_degrade_markdown(result)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        previous = out.read_text(encoding="utf-8") if out.is_file() else ""
+        page = sim.replace_degrade_section(previous, section, keep_below=sim.KEEP_BELOW)
+        out.write_text(page, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        typer.echo(section)
+    typer.echo(
+        f"{result.n_runs} runs over {len(result.scenarios)} scenarios in {result.seconds:.0f} s",
+        err=True,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -148,6 +176,12 @@ def register(app: typer.Typer) -> None:
             "--scored-only",
             help="With --suite: run only the detectors each scenario is scored on (faster).",
         ),
+        degrade: bool = typer.Option(
+            False,
+            "--degrade",
+            help="Robustness curves: the suite with 10-70 % of messages removed "
+            "(random and bursts).",
+        ),
         out: Path | None = _REPORT_OPT,
     ) -> None:
         """Precision and recall of detected events against a scenario's ground truth."""
@@ -155,6 +189,9 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in ("table", "json"):
             raise ParameterError(f"--format must be table or json, not {fmt!r}")
+        if degrade:
+            _degrade(scenario or None, preset=preset, fmt=fmt, out=out)
+            return
         if suite:
             if input_format not in ("nmea", "csv"):
                 raise ParameterError("--input must be nmea or csv")

@@ -122,6 +122,8 @@ def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
     for f in summary.files:
         if f.status == "skipped":
             err.print(styled(f"skipped, already ingested: {f.path}", style="dim"))
+        elif f.simulated:
+            err.print(styled(f"simulated data (marked by seawatch simulate): {f.path}"))
     table = Table(title="ingest summary", show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")

@@ -50,9 +50,10 @@ from seawatch.detect._base import (
     params_dict,
     resolve_geo,
 )
+from seawatch.detect.coverage import COVERAGE, coverage_grid, coverage_sql
 from seawatch.detect.dark import DarkParams
 from seawatch.detect.encounters import EncounterParams
-from seawatch.detect.gaps import GapParams, gaps, reception_density
+from seawatch.detect.gaps import GapParams, gaps
 from seawatch.detect.identity import IdentityParams
 from seawatch.detect.incidents import INCIDENT_KINDS, incident_ids, link_incidents
 from seawatch.detect.interception import InterceptionParams
@@ -63,6 +64,7 @@ from seawatch.detect.watchlist import WatchlistParams
 from seawatch.detect.zones import ZoneParams, zone_events
 
 __all__ = [
+    "COVERAGE",
     "EVENT_TYPES",
     "INCIDENT_KINDS",
     "KERNELS",
@@ -82,6 +84,8 @@ __all__ = [
     "WatchlistParams",
     "ZoneParams",
     "build_events",
+    "coverage_grid",
+    "coverage_sql",
     "details_json",
     "event_id",
     "gaps",
@@ -90,8 +94,8 @@ __all__ = [
     "loitering",
     "params_dict",
     "port_visits",
-    "reception_density",
     "resolve_geo",
+    "uses_coverage",
     "zone_events",
 ]
 
@@ -110,6 +114,15 @@ EVENT_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 """Event types each detector emits."""
+
+
+def uses_coverage(params: Any) -> float | None:
+    """The coverage cell size (degrees) a per-vessel kernel with ``params`` wants its
+    ``coverage=`` grid in, or None when it takes none (the engine computes the grid once
+    over the whole store for every kernel that asks)."""
+    cell = getattr(params, "coverage_cell_deg", None)
+    return None if cell is None else float(cell)
+
 
 KERNELS: Mapping[str, Callable[..., pa.Table]] = MappingProxyType(
     {

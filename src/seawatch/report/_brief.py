@@ -4,7 +4,9 @@ One call gathers, for some regions and a period: engagements (incidents of conta
 vessels: an encounter and an interception of the same pair at the same time are one
 engagement) by region and by flag, each with the vessels' names, flags and groups,
 naval presence near a country's coast, dark activity (AIS gaps), spoofing and identity
-changes, and watchlist hits (with the list's date). Every section is a plain list of
+changes, and watchlist hits (with the list's date). It opens with the data it rests on
+(:mod:`seawatch.report.coverage`: span, positions, vessels, reporting rates, coverage
+holes, real and simulated data apart, warnings where the data is too thin). Every section is a plain list of
 records, so the brief serialises to JSON as it is (``seawatch report --brief --format json``)
 and prints as tables. ``legend`` says what each count counts, with the thresholds taken
 from the detectors' parameters.
@@ -31,6 +33,7 @@ from seawatch.report._engagements import (
 )
 from seawatch.report._query import EventFilter, check_country, vocabulary
 from seawatch.report._summary import as_records, filter_events, summarize
+from seawatch.report.coverage import data_summary
 from seawatch.report.presence import PresenceParams, presence
 
 __all__ = ["ENGAGEMENT_TYPES", "Brief", "BriefSource", "brief", "legend"]
@@ -80,10 +83,13 @@ class Brief:
     scope: str = ""
     ranges_nm: list[float] = field(default_factory=list)
     """The distances from ``country``'s coast that naval presence is measured in."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """What the brief rests on (:func:`seawatch.report.coverage.data_summary`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (times as ISO 8601 strings with ``Z``)."""
         return {
+            "data": self.data,
             "regions": self.regions,
             "since": self.since,
             "until": self.until,
@@ -388,7 +394,13 @@ def brief(
         "watchlist_hits": len(out.watchlist_hits),
         **dark_vessel_counts(of_type(in_regions, *DARK_TYPES), dark_rows),
     }
-    return Brief(**{**out.to_dict(), "dark_vessels": dark_rows, "counts": counts})
+    data = data_summary(
+        positions,
+        events=in_regions,
+        simulated_sources=_simulated_sources(store),
+        regions=regions,
+    )
+    return Brief(**{**out.to_dict(), "dark_vessels": dark_rows, "counts": counts, "data": data})
 
 
 DARK_TYPES = ("detected_by", "dark_detection", "ais_mismatch")
@@ -466,3 +478,9 @@ def candidate_detections(events: pa.Table, mmsi: int) -> list[dict[str, Any]]:
                     }
                 )
     return out
+
+
+def _simulated_sources(store: BriefSource) -> frozenset[str]:
+    """The store's simulated inputs (none for a source that does not know them)."""
+    get = getattr(store, "simulated_sources", None)
+    return frozenset(get()) if get is not None else frozenset()

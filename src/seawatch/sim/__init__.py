@@ -95,6 +95,13 @@ from __future__ import annotations
 
 from seawatch.sim._dark_eval import DarkEvaluation, DarkScore, score_dark
 from seawatch.sim._dark_suite import DarkSuiteResult, dark_section, run_dark_suite
+from seawatch.sim._degrade import (
+    DegradeResult,
+    degrade_nmea,
+    render_degrade_markdown,
+    replace_degrade_section,
+    run_degraded,
+)
 from seawatch.sim._encode import (
     Payloads,
     encode_type5,
@@ -147,6 +154,7 @@ __all__ = [
     "DarkEvaluation",
     "DarkScore",
     "DarkSuiteResult",
+    "DegradeResult",
     "Detection",
     "Evaluation",
     "Identity",
@@ -173,6 +181,7 @@ __all__ = [
     "auto_passes",
     "combine",
     "dark_section",
+    "degrade_nmea",
     "encode_type5",
     "encode_type18",
     "encode_type24a",
@@ -184,8 +193,11 @@ __all__ = [
     "merge_kept",
     "overlap_ratio",
     "parse_scenario",
+    "render_degrade_markdown",
     "render_markdown",
+    "replace_degrade_section",
     "run_dark_suite",
+    "run_degraded",
     "run_suite",
     "satellite_passes",
     "scenario_names",

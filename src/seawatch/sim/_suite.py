@@ -295,7 +295,9 @@ def render_markdown(
         "Outputs: `<name>.nmea` (`\\s:station,c:unixtime*hh\\!AIVDM,...`; multi-sentence",
         "messages carry `g:part-total-id` on every fragment; duplicates heard by another station",
         "a few seconds later; corrupted lines whose checksum fails), `<name>.csv` (received",
-        "positions, MarineCadastre columns) and `truth.json`.",
+        "positions, MarineCadastre columns) and `truth.json`. The NMEA and CSV files open with",
+        "the line `# seawatch-simulated scenario=NAME seed=N: ...`: the store records them as",
+        "simulated input whoever ingests them (DESIGN.md §11).",
         "",
     ]
     return "\n".join(lines)

@@ -1,7 +1,9 @@
 """The store manifest: the one file that says which data files make up the store.
 
-Readers only read files the manifest lists, so files written by an ingest that was
-killed before it replaced the manifest are invisible; the next writer deletes them.
+Each source records ``simulated`` (true when the file opened with the simulated mark of
+:mod:`seawatch._simulated`). Readers only read files the manifest lists, so files written
+by an ingest that was killed before it replaced the manifest are invisible; the next writer
+deletes them.
 
 Files a commit replaces are not deleted at once: they stay where they are, listed under
 ``retired`` with the time of the commit, so a reader that started on the previous manifest
@@ -14,7 +16,7 @@ Layout of ``manifest.json``::
      "sources": {"<sha256>[+<options digest>]": {"path": ..., "sha256": ..., "size": ...,
                               "format": ..., "ingested_at": ...,
                               "messages": ..., "positions": ..., "statics": ..., "others": ...,
-                              "rejects": ...}},
+                              "rejects": ..., "simulated": true|false}},
      "tables": {"positions": {"2022-01-03": ["positions/day=2022-01-03/part-<id>.parquet"]},
                 "statics": {...}, "others": {...}, "rejects": {...},
                 "detections": {...}, "scenes": {...}},
@@ -123,6 +125,17 @@ def listed_files(manifest: dict[str, Any]) -> set[str]:
             out.update(files)
     out.update(manifest["events"]["files"])
     return out
+
+
+def simulated_sources(manifest: dict[str, Any]) -> frozenset[str]:
+    """Paths (as positions' ``source`` names them) of the inputs marked simulated (the
+    file opened with the mark of :mod:`seawatch._simulated`); entries written before the
+    field existed count as real."""
+    return frozenset(
+        str(entry.get("path"))
+        for entry in manifest["sources"].values()
+        if entry.get("simulated") is True
+    )
 
 
 def kept_files(manifest: dict[str, Any]) -> set[str]:

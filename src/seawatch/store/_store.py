@@ -37,6 +37,7 @@ from seawatch.store._manifest import (
     remove_files,
     retire,
     save_manifest,
+    simulated_sources,
     snapshot,
     write_lock,
 )
@@ -143,6 +144,10 @@ class Store:
             raise ParameterError(f"unknown table {table!r}")
         days = m["tables"][table]
         return [self.root / f for day in sorted(days) for f in days[day]]
+
+    def simulated_sources(self) -> frozenset[str]:
+        """Source names (the ``source`` of positions and statics) of simulated inputs."""
+        return simulated_sources(self.manifest())
 
     def days(self) -> list[date]:
         """UTC days that have positions, in order."""
@@ -406,6 +411,8 @@ class Store:
         """
         type_set = set(types)
         if not table.schema.equals(schema.EVENTS, check_metadata=False):
+            if "simulated" not in table.column_names:  # a table from before the flag: unknown
+                table = table.append_column("simulated", pa.nulls(table.num_rows, pa.bool_()))
             try:
                 table = table.select(schema.EVENTS.names).cast(schema.EVENTS)
             except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
