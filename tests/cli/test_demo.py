@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from seawatch.cli import app
+from seawatch.cli._demo import REAL_SAMPLE
 from seawatch.store import Store, open_store
 
 runner = CliRunner()
@@ -45,6 +46,23 @@ def test_demo_ingests_the_bundled_real_sample(tmp_path: Path) -> None:
         "SELECT count(*) AS n FROM positions WHERE ts < TIMESTAMPTZ '2022-01-04T00:00:00Z'"
     )
     assert positions.column("n")[0].as_py() == 2391
+    # the real sample is real, the standoff scenario simulated (the manifest says which)
+    sources = open_store(store).manifest()["sources"].values()
+    marks = {Path(v["path"]).name: v["simulated"] for v in sources}
+    assert marks == {REAL_SAMPLE: False, "standoff.nmea": True}
+    assert "files marked simulated" in result.stdout
+
+
+def test_demo_brief_keeps_the_simulated_part_apart(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    store, brief, _, printed = standoff
+    data = brief["data"]
+    assert data["real"] == {"positions": 0, "vessels": 0, "events": 0}
+    assert data["simulated"]["positions"] == data["positions"] > 50_000
+    assert data["simulated"]["events"] > 0
+    assert all(store.events().column("simulated").to_pylist())
+    assert "SIMULATED" in printed
 
 
 def test_demo_twice_adds_nothing(tmp_path: Path) -> None:
@@ -200,3 +218,30 @@ def test_region_narrows_every_part_of_the_brief(
     assert carib["counts"]["watchlist_hits"] == brief["counts"]["watchlist_hits"] == 2
     everywhere = json.loads(_run(*args))
     assert everywhere["scope"] == "everywhere in the store"
+
+
+def test_standoff_satellite_passes_show_dark_and_spoofed_tankers(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """The passes over ALBA (spoofing onto land) and SANDINO (dark) reach the brief."""
+    _, brief, _, out = standoff
+    rows = brief["dark_vessels"]
+    mismatch = [r for r in rows if r["type"] == "ais_mismatch"]
+    assert [v["name"] for r in mismatch for v in r["vessels"]] == ["ALBA"]
+    sandino = [r for r in rows if any(g["name"] == "SANDINO" for g in r.get("gap_candidates", []))]
+    assert sandino and any(r["length_m"] and r["length_m"] > 150 for r in sandino)
+    assert brief["counts"]["ais_mismatches"] == 1
+    assert "dark vessels" in out
+
+
+def test_vessel_shows_detections_while_dark(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """`seawatch vessel SANDINO` lists the pass that imaged her while her AIS was silent."""
+    store = standoff[0]
+    out = _run("vessel", "352100478", "--store", str(store.root), "--format", "json")
+    cands = json.loads(out)["dark_detections"]
+    assert len(cands) == 1 and cands[0]["length_m"] > 150
+    assert cands[0]["dist_m"] <= cands[0]["reach_m"]
+    table = _run("vessel", "352100478", "--store", str(store.root))
+    assert "candidate identity" in table

@@ -37,10 +37,11 @@ def test_events_jsonl(detected: Store) -> None:
     assert len(rows) == detected.events().num_rows >= 5
     keys = {
         "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h", "region",
-        "zone", "confidence", "details", "incident_id",  # incident_id: issue #8
+        "zone", "confidence", "details", "incident_id", "simulated",  # issue #8
     }  # fmt: skip
     for r in rows:
         assert set(r) == keys
+        assert r["simulated"] is False  # real (unmarked) input
         assert r["start"].endswith("Z") and r["end"].endswith("Z")
         assert datetime.fromisoformat(r["start"]) <= datetime.fromisoformat(r["end"])
         assert all(isinstance(v, int) for v in r["vessels"])

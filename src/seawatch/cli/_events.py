@@ -84,7 +84,8 @@ Examples:
 jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z), vessels
 (list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object),
 incident_id (shared by the events of one incident: an interception and the encounter of the
-same pair at the same time).
+same pair at the same time), simulated (true when a vessel of the event was heard in
+simulated input).
 csv: a header line, vessels separated by ';', details as JSON text. geojson: a
 FeatureCollection of Point features whose properties are the jsonl fields.
 --since/--until select events overlapping [since, until). The table shows times as
@@ -108,7 +109,9 @@ with how many include an encounter and an interception, by region, by flag, and 
 with their vessels; naval presence (roles military, law_enforcement and government: navies,
 coast guards, naval auxiliaries such as USNS; see docs/ROLES.md) near --country's coast in
 hours within 12, 24 and 200 nm and the closest approach; dark activity (AIS gaps);
-spoofing; identity changes; watchlist hits with the list and its date. A legend says what
+spoofing; identity changes; watchlist hits with the list and its date; dark vessels
+(satellite/radar detections no AIS explains, AIS positions the imagery contradicts; a
+detection in a scene no AIS covered is "unidentified", not dark). A legend says what
 each count counts. --region narrows every section (naval presence and sanctions hits to the
 vessels' positions inside the regions). --flag and --group keep events with a vessel of
 those flags and roles. An unknown region, flag, group or country is an error (exit 2) that
@@ -116,14 +119,16 @@ lists the valid values.
 
 --format json: one object with keys regions, since, until, country, flags, groups, counts
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
-identity_changes, watchlist_hits), legend (what each count counts), scope, ranges_nm,
+identity_changes, watchlist_hits, detections_matched, dark_detections,
+detections_without_ais_coverage, ais_mismatches), legend (what each count counts), scope, ranges_nm,
 by_type (rows of type, events, vessels, hours), engagements_by_region and
 engagements_by_flag (rows of region or flag, engagements, encounters, interceptions,
 vessels, hours), engagements (one per incident: incident_id, type, kinds, event_ids, start,
 end, duration_h, region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group,
 role, role_source, imo], and the interception's and encounter's details), dark_activity,
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
-region, zone, lat, lon, confidence, vessels, and their type's details), naval_presence
+region, zone, lat, lon, confidence, vessels, and their type's details), dark_vessels
+(dark_detection and ais_mismatch events with status, nearest_ais, gap_candidates), naval_presence
 (mmsi, name, flag, ship_group, role, role_source, role_evidence, hours_<r>nm, closest_nm,
 first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
 
@@ -181,7 +186,7 @@ GroupOption = typer.Option(
     None,
     "--group",
     help="Only events with a vessel of these role(s): military, law_enforcement, government, "
-    "or a ship group (tanker, cargo ...); see docs/ROLES.md.",
+    "or a ship group (tanker, cargo ...), comma-separated; see docs/ROLES.md.",
     show_default=False,
 )
 
@@ -247,6 +252,7 @@ def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
                 "confidence": _num(row["confidence"], 4),
                 "details": json.loads(details) if details else {},
                 "incident_id": row.get("incident_id") or row["event_id"],
+                "simulated": row.get("simulated"),
             }
 
 
@@ -550,7 +556,7 @@ def events_command(
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
     csv_raw: bool = CsvRawOption,
 ) -> None:
-    """List events, filtered by type, region, zone, vessel, flag, ship group and time.
+    """List events, filtered by type, region, zone, vessel, flag, role (--group) and time.
 
     An unknown type, region, zone, flag or group is an error that lists the valid values.
     """

@@ -214,6 +214,8 @@ def build_events(
             "details": pa.array(list(details), pa.string()),
             # each event is its own incident until seawatch.detect.incidents links it
             "incident_id": pa.array(ids, pa.string()),
+            # kernels cannot know: the engine marks events of simulated vessels
+            "simulated": pa.array(np.zeros(n, np.bool_), pa.bool_()),
         },
         schema=EVENTS,
     )

@@ -3,7 +3,7 @@ and hours of presence near a country's coast (:mod:`seawatch.report.presence`)."
 
 from __future__ import annotations
 
-from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief, legend
+from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief, candidate_detections, legend
 from seawatch.report._engagements import engagement_counts, engagement_summary, incidents
 from seawatch.report._query import (
     ROLE_GROUPS,
@@ -26,6 +26,7 @@ __all__ = [
     "Vocabulary",
     "as_records",
     "brief",
+    "candidate_detections",
     "check_country",
     "choose",
     "engagement_counts",

@@ -4,7 +4,9 @@ One call gathers, for some regions and a period: engagements (incidents of conta
 vessels: an encounter and an interception of the same pair at the same time are one
 engagement) by region and by flag, each with the vessels' names, flags and groups,
 naval presence near a country's coast, dark activity (AIS gaps), spoofing and identity
-changes, and watchlist hits (with the list's date). Every section is a plain list of
+changes, and watchlist hits (with the list's date). It opens with the data it rests on
+(:mod:`seawatch.report.coverage`: span, positions, vessels, reporting rates, coverage
+holes, real and simulated data apart, warnings where the data is too thin). Every section is a plain list of
 records, so the brief serialises to JSON as it is (``seawatch report --brief --format json``)
 and prints as tables. ``legend`` says what each count counts, with the thresholds taken
 from the detectors' parameters.
@@ -31,6 +33,7 @@ from seawatch.report._engagements import (
 )
 from seawatch.report._query import EventFilter, check_country, vocabulary
 from seawatch.report._summary import as_records, filter_events, summarize
+from seawatch.report.coverage import data_summary
 from seawatch.report.presence import PresenceParams, presence
 
 __all__ = ["ENGAGEMENT_TYPES", "Brief", "BriefSource", "brief", "legend"]
@@ -72,15 +75,21 @@ class Brief:
     spoofing: list[dict[str, Any]] = field(default_factory=list)
     identity_changes: list[dict[str, Any]] = field(default_factory=list)
     watchlist_hits: list[dict[str, Any]] = field(default_factory=list)
+    dark_vessels: list[dict[str, Any]] = field(default_factory=list)
+    """Satellite/radar detections that no AIS explains, and AIS positions the imagery
+    contradicts (see :func:`dark_vessel_rows`)."""
     counts: dict[str, int] = field(default_factory=dict)
     legend: dict[str, str] = field(default_factory=dict)
     scope: str = ""
     ranges_nm: list[float] = field(default_factory=list)
     """The distances from ``country``'s coast that naval presence is measured in."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """What the brief rests on (:func:`seawatch.report.coverage.data_summary`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (times as ISO 8601 strings with ``Z``)."""
         return {
+            "data": self.data,
             "regions": self.regions,
             "since": self.since,
             "until": self.until,
@@ -100,6 +109,7 @@ class Brief:
             "spoofing": self.spoofing,
             "identity_changes": self.identity_changes,
             "watchlist_hits": self.watchlist_hits,
+            "dark_vessels": self.dark_vessels,
         }
 
 
@@ -153,6 +163,24 @@ def _event_rows(
     return rows
 
 
+def _with_evidence(
+    rows: list[dict[str, Any]], info: dict[int, dict[str, Any]], entries: pa.Table
+) -> list[dict[str, Any]]:
+    """Naval presence rows with ``role_evidence``: why each vessel counts, in words."""
+    index = role_index(entries)
+    for row in rows:
+        v = info.get(int(row["mmsi"]), {})
+        row["role_evidence"] = role_evidence(
+            int(row["mmsi"]),
+            v.get("name"),
+            v.get("ship_type"),
+            imo=v.get("imo"),
+            callsign=v.get("callsign"),
+            entries=index,
+        )
+    return rows
+
+
 def _params(events: pa.Table, type_: str, detector: str) -> dict[str, Any]:
     """The parameters the store's ``type_`` events were detected with (their
     ``details.params``), else the default preset's."""
@@ -193,9 +221,10 @@ def legend(
         f"{_g(icp['min_contact_min'])} min while the target slows below "
         f"{_g(icp['target_max_speed_kn'])} kn, and afterwards the target changes course or "
         "destination or goes dark",
-        "naval_vessels_near": f"a vessel whose role is {' or '.join(naval_roles)} (from a "
-        "role list, a name prefix, a government MMSI block or the ship type: see each row's "
-        f"role_evidence) with a position within {_g(max_range_nm)} nm of {country}'s coast",
+        "naval_vessels_near": f"a vessel whose role is {' or '.join(naval_roles)} (by a "
+        "curated list, a name prefix, its MMSI or call sign, or its AIS type: docs/ROLES.md) "
+        "with a position within "
+        f"{_g(max_range_nm)} nm of {country}'s coast",
         "dark_gaps": f"a vessel sent no position for at least {_g(gap['min_gap_h'])} h "
         "while away from port",
         "spoofing": "one MMSI at positions no single vessel could join, or a track across land",
@@ -203,6 +232,14 @@ def legend(
         "IMO seen under several MMSIs",
         "watchlist_hits": "a vessel matching a sanctions or watch list entry (IMO, MMSI, or "
         "name and flag)",
+        "detections_matched": "a satellite/radar detection matched one-to-one to an AIS "
+        "vessel's position at the image time",
+        "dark_detections": "a detection no AIS vessel explains although AIS vessels were "
+        "heard in the scene",
+        "detections_without_ais_coverage": "a detection in a scene where no AIS vessel was "
+        "heard: unidentified, not called dark",
+        "ais_mismatches": "an AIS position that the imagery contradicts: nothing seen where "
+        "the vessel said it was, a vessel of its length seen elsewhere",
         # the columns of the tables
         "events": "detected events, each counted once (an interception and the encounter "
         "of the same pair are two events and one engagement)",
@@ -231,24 +268,6 @@ def _in_regions(positions: pa.Table, regions: Sequence[str]) -> pa.Table:
     return positions.filter(pa.array([r in wanted for r in found], pa.bool_()))
 
 
-def _with_evidence(
-    rows: list[dict[str, Any]], info: dict[int, dict[str, Any]], entries: pa.Table
-) -> list[dict[str, Any]]:
-    """Naval presence rows with ``role_evidence``: why each vessel counts, in words."""
-    index = role_index(entries)
-    for row in rows:
-        v = info.get(int(row["mmsi"]), {})
-        row["role_evidence"] = role_evidence(
-            int(row["mmsi"]),
-            v.get("name"),
-            v.get("ship_type"),
-            imo=v.get("imo"),
-            callsign=v.get("callsign"),
-            entries=index,
-        )
-    return rows
-
-
 def brief(
     store: BriefSource,
     *,
@@ -267,12 +286,11 @@ def brief(
     positions inside the regions; watchlist hits to vessels with a position inside them in
     the period. Engagements are counted as incidents
     (:func:`~seawatch.report._engagements.engagement_summary`). Naval presence is measured
-    against ``country``'s coast for vessels whose role (:mod:`seawatch.ais.roles`) is one
-    of ``naval_roles`` (navies, coast guards and other government vessels by default),
-    each row with its ``role``, ``role_source`` and ``role_evidence`` (why it counts, in
-    words). ``flags`` and ``groups`` keep events with a vessel of one of those flags and
-    groups (as :func:`~seawatch.report.filter_events`); naval presence is filtered by them
-    too.
+    against ``country``'s coast for vessels whose role (:mod:`seawatch.ais.roles`) is one of
+    ``naval_roles`` (navies, coast guards and other government vessels by default), each row
+    with its ``role``, ``role_source`` and ``role_evidence`` (why it counts, in words).
+    ``flags`` and ``groups`` keep events with a vessel of one of those flags and roles (as
+    :func:`~seawatch.report.filter_events`); naval presence is filtered by them too.
     """
     all_events = store.events()
     # validated once (unknown values raise FilterError listing the valid ones), canonical
@@ -306,6 +324,12 @@ def brief(
 
     engagements = of_type(in_regions, *ENGAGEMENT_TYPES)
     positions = store.positions(since=since, until=until)
+    naval_mmsis = pc.cast(
+        vessels.column("mmsi").filter(
+            pc.fill_null(pc.is_in(vessels.column("role"), pa.array(list(naval_roles))), False)
+        ),
+        pa.int64(),
+    )
     hits = of_type(everywhere, "watchlist_hit")
     if regions:
         positions = _in_regions(positions, regions)
@@ -313,12 +337,6 @@ def brief(
         from seawatch.report._summary import with_vessel_in
 
         hits = with_vessel_in(hits, seen)
-    naval_mmsis = pc.cast(
-        vessels.column("mmsi").filter(
-            pc.fill_null(pc.is_in(vessels.column("role"), pa.array(list(naval_roles))), False)
-        ),
-        pa.int64(),
-    )
     naval = presence(
         positions.filter(pc.is_in(pc.cast(positions.column("mmsi"), pa.int64()), naval_mmsis)),
         params=PresenceParams(country=country, ranges_nm=presence_ranges_nm),
@@ -366,6 +384,7 @@ def brief(
             else "everywhere in the store"
         ),
     )
+    dark_rows = dark_vessel_rows(of_type(in_regions, "dark_detection", "ais_mismatch"), info)
     counts = {
         **engagement_summary(engagements),
         "naval_vessels_near": len(out.naval_presence),
@@ -373,5 +392,95 @@ def brief(
         "spoofing": len(out.spoofing),
         "identity_changes": len(out.identity_changes),
         "watchlist_hits": len(out.watchlist_hits),
+        **dark_vessel_counts(of_type(in_regions, *DARK_TYPES), dark_rows),
     }
-    return Brief(**{**out.to_dict(), "counts": counts})
+    data = data_summary(
+        positions,
+        events=in_regions,
+        simulated_sources=_simulated_sources(store),
+        regions=regions,
+    )
+    return Brief(**{**out.to_dict(), "dark_vessels": dark_rows, "counts": counts, "data": data})
+
+
+DARK_TYPES = ("detected_by", "dark_detection", "ais_mismatch")
+"""Event types of the dark-vessel matcher (:mod:`seawatch.detect.dark`)."""
+
+
+def dark_vessel_rows(events: pa.Table, info: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The "dark vessels" section: one row per ``dark_detection`` and ``ais_mismatch``.
+
+    ``status`` says what the evidence supports: a detection in a scene that no AIS vessel
+    covered is *unidentified* ("no AIS covered the scene"), not a dark vessel: nothing
+    shows that a vessel there should have been heard."""
+    rows = _event_rows(events, info, ("source", "scene_id", "length_m", "dist_m"))
+    raw = {e["event_id"]: json.loads(e["details"] or "{}") for e in events.to_pylist()}
+    for row in rows:
+        d = raw.get(row["event_id"], {})
+        if row["type"] == "ais_mismatch":
+            row["status"] = (
+                f"imaged {d.get('dist_m', 0) / 1000:.1f} km from its AIS position, "
+                "where nothing was seen"
+            )
+        elif d.get("no_ais_coverage"):
+            row["status"] = "unidentified: no AIS covered the scene"
+        else:
+            row["status"] = "no AIS match"
+        row["nearest_ais"] = [
+            {**_who(int(n["mmsi"]), info), "dist_m": n["dist_m"]} for n in d.get("nearest_ais", [])
+        ]
+        row["gap_candidates"] = [
+            {
+                **_who(int(g["mmsi"]), info),
+                **{k: g[k] for k in ("hours_since_fix", "dist_m", "reach_m")},
+            }
+            for g in d.get("gap_candidates", [])
+        ]
+        row["near_port"] = d.get("near_port")
+    return rows
+
+
+def dark_vessel_counts(events: pa.Table, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Counts of the dark-vessel section (matched detections included)."""
+    types = events.column("type").to_pylist()
+    return {
+        "detections_matched": types.count("detected_by"),
+        "dark_detections": sum(
+            1 for r in rows if r["type"] == "dark_detection" and r["status"] == "no AIS match"
+        ),
+        "detections_without_ais_coverage": sum(
+            1 for r in rows if r["status"].startswith("unidentified")
+        ),
+        "ais_mismatches": types.count("ais_mismatch"),
+    }
+
+
+def candidate_detections(events: pa.Table, mmsi: int) -> list[dict[str, Any]]:
+    """``dark_detection`` events that name ``mmsi`` as a gap candidate: satellite/radar
+    detections made while its AIS was silent, within reach of its last fix (for
+    ``seawatch vessel``). Each: event id, time, position, source, length, and the
+    candidate's ``hours_since_fix``, ``dist_m``, ``reach_m``."""
+    dark = events.filter(pc.equal(events.column("type"), "dark_detection"))
+    out: list[dict[str, Any]] = []
+    for ev in dark.sort_by([("start", "ascending")]).to_pylist():
+        d = json.loads(ev["details"] or "{}")
+        for g in d.get("gap_candidates", []):
+            if int(g["mmsi"]) == mmsi:
+                out.append(
+                    {
+                        "event_id": ev["event_id"],
+                        "time": _iso(ev["start"]),
+                        "lat": _round(ev["lat"], 5),
+                        "lon": _round(ev["lon"], 5),
+                        "source": d.get("source"),
+                        "length_m": d.get("length_m"),
+                        **{k: g[k] for k in ("hours_since_fix", "dist_m", "reach_m")},
+                    }
+                )
+    return out
+
+
+def _simulated_sources(store: BriefSource) -> frozenset[str]:
+    """The store's simulated inputs (none for a source that does not know them)."""
+    get = getattr(store, "simulated_sources", None)
+    return frozenset(get()) if get is not None else frozenset()

@@ -88,18 +88,18 @@ class PresenceParams:
             raise ParameterError("max_gap_h must be > 0")
         if self.by not in ("vessel", "day"):
             raise ParameterError("by must be 'vessel' or 'day'")
-        if self.group is not None:
-            from seawatch.ais.roles import ROLES
+        from seawatch.ais.roles import ROLES
 
+        if self.group is not None:
             if self.group.strip().lower() not in ROLES:
                 raise ParameterError(f"group {self.group!r} is not one of {', '.join(ROLES)}")
             object.__setattr__(self, "group", self.group.strip().lower())
         if self.groups is not None:
-            from seawatch.ais.roles import ROLES
-
-            bad = [g for g in self.groups if g not in ROLES]
-            if bad:
-                raise ParameterError(f"groups {bad!r}: each must be one of {', '.join(ROLES)}")
+            groups = tuple(g.strip().lower() for g in self.groups)
+            for g in groups:
+                if g not in ROLES:
+                    raise ParameterError(f"group {g!r} is not one of {', '.join(ROLES)}")
+            object.__setattr__(self, "groups", groups)
 
 
 def range_column(r: float) -> str:
