@@ -689,6 +689,8 @@ def _events(rows: list[dict[str, Any]], params: DarkParams) -> pa.Table:
             "confidence": pa.array([r["confidence"] for r in rows], pa.float32()),
             "details": pa.array(details, pa.string()),
             "incident_id": pa.array(ids, pa.string()),  # its own incident until linked
+            # as build_events: the engine marks the events of simulated vessels
+            "simulated": pa.array(np.zeros(len(rows), np.bool_), pa.bool_()),
         },
         schema=EVENTS,
     )
