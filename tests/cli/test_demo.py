@@ -50,9 +50,7 @@ def test_demo_ingests_the_bundled_real_sample(tmp_path: Path) -> None:
     sources = open_store(store).manifest()["sources"].values()
     # AIS inputs only: the demo's satellite detections file (issue #11, merged after this
     # test was written) is a source of another kind that records no simulated mark yet
-    marks = {
-        Path(v["path"]).name: v["simulated"] for v in sources if v.get("kind") != "detections"
-    }
+    marks = {Path(v["path"]).name: v["simulated"] for v in sources if v.get("kind") != "detections"}
     assert marks == {REAL_SAMPLE: False, "standoff.nmea": True}
     assert "files marked simulated" in result.stdout
 

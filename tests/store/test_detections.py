@@ -212,3 +212,28 @@ def test_outside_footprint_is_rejected(tmp_path: Path) -> None:
     s = store.ingest_detections([f], scene_footprint=fp)
     assert s.detections == 1 and s.rejects_by_reason == {"outside_footprint": 1}
     assert store.scenes().column("footprint")[0].as_py() is not None
+
+
+def test_simulated_detections_file_is_marked_and_its_scenes_known(tmp_path: Path) -> None:
+    """A detections file written by ``seawatch simulate`` opens with the simulated mark: the
+    manifest records it, line numbers of rejects still count the file's lines, and the
+    scenes are known as simulated (their dark events are kept apart from real ones)."""
+    from seawatch._simulated import marker_line
+
+    path = tmp_path / "detections.csv"
+    path.write_text(
+        marker_line(scenario="t", seed=1)
+        + "\ntime,lat,lon,scene_id\n"
+        + "2025-12-08T10:00:00Z,11.5,-66.0,sim-1\n"
+        + "2025-12-08T10:00:00Z,95.0,-66.0,sim-1\n",
+        encoding="utf-8",
+    )
+    store = open_store(tmp_path / "s", create=True)
+    s = store.ingest_detections([path])
+    assert s.detections == 1 and s.rejects == 1
+    assert store.query("SELECT line_no FROM rejects").column(0).to_pylist() == [4]
+    assert store.simulated_scenes() == frozenset({"sim-1"})
+    real = tmp_path / "real.csv"
+    real.write_text("time,lat,lon,scene_id\n2025-12-08T11:00:00Z,11.5,-66.0,r-1\n")
+    store.ingest_detections([real])
+    assert store.simulated_scenes() == frozenset({"sim-1"})

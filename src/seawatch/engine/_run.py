@@ -308,7 +308,7 @@ def run_detectors(
             encounter_events = store.events(types=["encounter"])
         table = _with_encounter(table, encounter_events)
     table = _fill_region(table, g)
-    table = mark_simulated(table, simulated)
+    table = mark_simulated(table, simulated, scenes=_simulated_scenes(store))
     table = _link(table, store, types)
     table = table.sort_by(
         [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
@@ -539,9 +539,17 @@ def _simulated_mmsis(store: EventStore, position_files: Sequence[Path]) -> npt.N
     return np.asarray(found, np.int64)
 
 
-def mark_simulated(table: pa.Table, mmsis: npt.NDArray[np.int64]) -> pa.Table:
+def _simulated_scenes(store: EventStore) -> frozenset[str]:
+    get = getattr(store, "simulated_scenes", None)
+    return frozenset(get()) if get is not None else frozenset()
+
+
+def mark_simulated(
+    table: pa.Table, mmsis: npt.NDArray[np.int64], *, scenes: frozenset[str] = frozenset()
+) -> pa.Table:
     """Set ``simulated``: true for events with a vessel among ``mmsis`` (heard in simulated
-    input), false for the others."""
+    input) or derived from a detection of a simulated scene (``details.scene_id`` in
+    ``scenes``), false for the others."""
     flags = np.zeros(table.num_rows, np.bool_)
     if table.num_rows and len(mmsis):
         vessels = table.column("vessels").combine_chunks()
@@ -550,6 +558,13 @@ def mark_simulated(table: pa.Table, mmsis: npt.NDArray[np.int64]) -> pa.Table:
         offsets = np.asarray(vessels.offsets.to_numpy(False), np.int64)
         csum = np.concatenate(([0], np.cumsum(hit)))
         flags = (csum[offsets[1:]] - csum[offsets[:-1]]) > 0
+    if table.num_rows and scenes:
+        details = table.column("details")
+        has = pc.fill_null(pc.match_substring(details, '"scene_id"'), False).to_numpy(False)
+        for row in np.flatnonzero(has):
+            text = details[int(row)].as_py()
+            if json.loads(text).get("scene_id") in scenes:
+                flags[row] = True
     idx = table.schema.get_field_index("simulated")
     return table.set_column(idx, "simulated", pa.array(flags, pa.bool_()))
 

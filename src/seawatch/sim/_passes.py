@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
+from seawatch._simulated import marker_line
 from seawatch.sim._scenario import SatellitePass, Scenario
 from seawatch.sim._track import vessel_tracks
 
@@ -224,7 +225,7 @@ def satellite_passes(
             truth.append({"detection_id": did, "scene_id": scene, "time": iso, **info})
     det_path = out / "detections.csv"
     cols = ["detection_id", "time", "lat", "lon", "length_m", "heading_deg", "source", "scene_id"]
-    lines = [",".join(cols)]
+    lines = [marker_line(scenario=scenario.name, seed=scenario.seed), ",".join(cols)]
     for r in rows:
         lines.append(",".join("" if r[c] is None else str(r[c]) for c in cols))
     det_path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -45,6 +45,7 @@ import pyarrow as pa
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError, SourceError
+from seawatch._simulated import is_simulated, skip_marker
 from seawatch.sources._open import open_binary
 
 DETECTION_FORMATS: tuple[str, ...] = ("allenai_csv", "viirs_json", "csv", "parquet", "geojson")
@@ -81,6 +82,8 @@ class DetectionRead:
     detections: pa.Table
     scenes: pa.Table
     rejects: pa.Table
+    simulated: bool = False
+    """The file opens with the simulated mark (:mod:`seawatch._simulated`)."""
 
 
 def detection_id(source: str, scene_id: str | None, ts: datetime, lat: float, lon: float) -> str:
@@ -271,6 +274,9 @@ def read_detections(
             f"unknown detections format {fmt!r} (choose from {', '.join(DETECTION_FORMATS)})"
         )
     data = _read_bytes(p)
+    simulated = is_simulated(data[:4096])
+    if simulated:  # the mark is a comment line, not data
+        data = skip_marker(data)
     used = fmt or sniff_detection_format(p, data)
     b = _Builder(source_name or str(p))
     scenes: dict[str, dict[str, Any]] = {}
@@ -281,7 +287,8 @@ def read_detections(
     elif used == "csv":
         text = data.decode("utf-8-sig", "replace")
         reader = csv.DictReader(io.StringIO(text))
-        _generic(list(reader.fieldnames or []), enumerate(reader, start=2), b, scenes)
+        first = 3 if simulated else 2  # 1-based file lines (header, and the mark if any)
+        _generic(list(reader.fieldnames or []), enumerate(reader, start=first), b, scenes)
     elif used == "parquet":
         import pyarrow.parquet as pq
 
@@ -296,6 +303,7 @@ def read_detections(
         _footprints(Path(scene_footprint), b, scenes)
     _check_inside(b, scenes)
     return DetectionRead(
+        simulated=simulated,
         format=used,
         detections=b.detections(),
         scenes=pa.Table.from_pylist(

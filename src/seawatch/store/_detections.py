@@ -140,6 +140,13 @@ def ingest_detections(
             "detections": read.detections.num_rows,
             "scenes": read.scenes.num_rows,
             "rejects": read.rejects.num_rows,
+            "simulated": read.simulated,
+            # the scenes of a simulated file: events derived from them are simulated too
+            "simulated_scenes": sorted(
+                {str(x) for x in read.detections.column("scene_id").to_pylist() if x is not None}
+            )
+            if read.simulated
+            else [],
         }
     if not new_sources:
         return DetectionSummary(files=tuple(results))

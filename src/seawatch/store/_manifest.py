@@ -138,6 +138,17 @@ def simulated_sources(manifest: dict[str, Any]) -> frozenset[str]:
     )
 
 
+def simulated_scenes(manifest: dict[str, Any]) -> frozenset[str]:
+    """Scene ids of the detections files marked simulated (events derived from those
+    detections are simulated, whatever vessels they name)."""
+    return frozenset(
+        str(scene)
+        for entry in manifest["sources"].values()
+        if entry.get("simulated") is True
+        for scene in entry.get("simulated_scenes") or ()
+    )
+
+
 def kept_files(manifest: dict[str, Any]) -> set[str]:
     """The listed files and the retired ones still in their grace period."""
     return listed_files(manifest) | set(manifest.get("retired", {}))

@@ -37,6 +37,7 @@ from seawatch.store._manifest import (
     remove_files,
     retire,
     save_manifest,
+    simulated_scenes,
     simulated_sources,
     snapshot,
     write_lock,
@@ -148,6 +149,10 @@ class Store:
     def simulated_sources(self) -> frozenset[str]:
         """Source names (the ``source`` of positions and statics) of simulated inputs."""
         return simulated_sources(self.manifest())
+
+    def simulated_scenes(self) -> frozenset[str]:
+        """Scene ids of simulated detections files (``seawatch simulate --satellite-passes``)."""
+        return simulated_scenes(self.manifest())
 
     def days(self) -> list[date]:
         """UTC days that have positions, in order."""
