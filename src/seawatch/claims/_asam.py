@@ -1,0 +1,221 @@
+"""Extraction accuracy on the NGA Anti-Shipping Activity Messages (ASAM).
+
+Each ASAM record has structured columns (date, position, NAVAREA, hostility, victim) and a
+free-text description; :func:`evaluate_asam` extracts claims from the description alone
+and compares what it read with the columns:
+
+* **date**: the first dated claim's day (else the text's first date) equals the ``date`` column; scored on records
+  whose text has a date by a loose pattern (a month name, a date-time group, an ISO date). The document date the
+  extractor resolves "On 1 June" against is 31 December of the year in the record's
+  ``reference`` (the message's own number, e.g. ``2022-146``), not the ``date`` column.
+* **position**: the first position the text gives (a coordinate, else a port of the bundled World
+  Port Index) lies within 10 nm of the ``position`` column. Scored on records whose text
+  has a coordinate by a loose pattern independent of the extractor, and separately on the
+  others (place names only).
+* **kind**: the first claim's kind equals the kind implied by ``hostility`` where that
+  column names one (boarding, robbery, theft, hijacking, detention -> ``seizure``;
+  attack, firing, approach, suspicious craft, military activity -> ``attack``); records
+  whose hostility only names the actors ("PIRATES", "UNKNOWN") are not scored.
+* **victim type**: the first victim vessel's type equals the type of the ``victim`` column
+  (read with the same vessel-type words); generic victims ("MERCHANT VESSEL", "VESSEL",
+  "UNKNOWN") are not scored.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from seawatch._exceptions import ParameterError
+from seawatch.claims import _lexicon as lx
+from seawatch.claims._extract import extract_claims
+from seawatch.claims._extract import Extraction
+from seawatch.claims._model import Claim, Place
+
+__all__ = ["AsamRecord", "evaluate_asam", "read_asam", "truth_kind", "truth_vessel_type"]
+
+_DMS = re.compile(r"(\d+)°(\d+)'(?:(\d+(?:\.\d+)?)\")?([NSEW])")
+_LOOSE_DATE = re.compile(
+    r"\d\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d|\b\d{6}\s?[zZ]\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
+    re.IGNORECASE,
+)
+_LOOSE_COORD = re.compile(
+    r"\d{1,2}[^A-Za-z\n]{0,8}[NS][^A-Za-z\n]{0,6}\d{1,3}[^A-Za-z\n]{0,8}[EW]\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AsamRecord:
+    reference: str
+    day: date | None
+    lat: float | None
+    lon: float | None
+    navarea: str
+    hostility: str
+    victim: str
+    text: str
+
+
+def _dms(text: str) -> tuple[float | None, float | None]:
+    lat = lon = None
+    for d, m, s, h in _DMS.findall(text):
+        value = int(d) + int(m) / 60 + (float(s) if s else 0.0) / 3600
+        if h in "SW":
+            value = -value
+        if h in "NS":
+            lat = value
+        else:
+            lon = value
+    return lat, lon
+
+
+def read_asam(path: Path) -> list[AsamRecord]:
+    """The records of an ASAM CSV export (columns reference, date, position, navArea,
+    subreg, hostility, victim, description)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ParameterError(f"{path}: cannot read the ASAM CSV: {exc}") from exc
+    need = {"reference", "date", "position", "navArea", "hostility", "victim", "description"}
+    if rows and not need <= set(rows[0]):
+        raise ParameterError(f"{path}: not an ASAM export (needs columns {sorted(need)})")
+    out = []
+    for r in rows:
+        try:
+            day = date.fromisoformat(r["date"][:10])
+        except ValueError:
+            day = None
+        lat, lon = _dms(r["position"] or "")
+        out.append(
+            AsamRecord(r["reference"] or "", day, lat, lon, (r["navArea"] or "").strip(),
+                       r["hostility"] or "", r["victim"] or "", r["description"] or "")
+        )
+    return out
+
+
+_SEIZE = re.compile(r"board|robb|thie|theft|hijack|detain|detention|kidnap|intruder|steal|stole|burglar|pilfer", re.I)
+_ATTACK = re.compile(r"approach|suspicious|fired|firing|attack|shot|military|chase|missile|rocket|mine\b|explos", re.I)
+
+
+def truth_kind(hostility: str) -> str | None:
+    """The claim kind a ``hostility`` value names, None when it names only the actors."""
+    h = hostility.strip()
+    if re.search(r"attempt", h, re.I) and re.search(r"board", h, re.I):
+        return "attack"
+    if _SEIZE.search(h):
+        return "seizure"
+    if _ATTACK.search(h):
+        return "attack"
+    return None
+
+
+_GENERIC = re.compile(r"^\s*(?:merchant|motor|unknown|unidentified)?\s*(?:vessels?|ships?)?\s*$|^\s*(?:merchant|unknown|unidentified)\b", re.I)
+
+
+def truth_vessel_type(victim: str) -> str | None:
+    """The vessel type a ``victim`` value names; None for generic or unrecognised ones."""
+    if _GENERIC.search(victim):
+        return None
+    m = lx.VESSEL_TYPE_RE.search(victim)
+    return lx.vessel_type_of(m.group(1)) if m else None
+
+
+def _first(claims: tuple[Claim, ...], pred: Any) -> Any:
+    for c in claims:
+        got = pred(c)
+        if got is not None:
+            return got
+    return None
+
+
+def _position(places: tuple[Place, ...]) -> tuple[float, float, str] | None:
+    for kind in ("position", "port"):
+        for p in places:
+            if p.kind == kind and p.lat is not None and p.lon is not None:
+                return p.lat, p.lon, kind
+    return None
+
+
+def _victim_type(c: Claim) -> str | None:
+    for v in c.vessels:
+        if v.type and v.role != "actor":
+            return v.type
+    return None
+
+
+def _nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371008.8 * math.asin(min(1.0, math.sqrt(a))) / 1852.0
+
+
+def _ref_date(reference: str) -> date | None:
+    m = re.match(r"\s*((?:19|20)\d{2})", reference)
+    return date(int(m.group(1)), 12, 31) if m else None
+
+
+def _score(records: list[tuple[AsamRecord, Extraction]]) -> dict[str, Any]:
+    tallies: dict[str, list[int]] = {k: [0, 0] for k in (
+        "date", "position_coordinate", "position_place_only", "kind", "victim_type")}
+    place_only_read = 0
+    for rec, ex in records:
+        claims = ex.claims
+        if rec.day is not None and _LOOSE_DATE.search(rec.text):
+            got = _first(claims, lambda c: c.period_start)
+            if got is None and ex.periods:
+                got = ex.periods[0][0]
+            tallies["date"][1] += 1
+            tallies["date"][0] += got is not None and got.date() == rec.day
+        if rec.lat is not None and rec.lon is not None:
+            key = "position_coordinate" if _LOOSE_COORD.search(rec.text) else "position_place_only"
+            pos = _position(ex.places)
+            tallies[key][1] += 1
+            if pos is not None:
+                place_only_read += key == "position_place_only"
+                tallies[key][0] += _nm(pos[0], pos[1], rec.lat, rec.lon) <= 10.0
+        tk = truth_kind(rec.hostility)
+        if tk is not None:
+            tallies["kind"][1] += 1
+            tallies["kind"][0] += bool(claims) and claims[0].kind == tk
+        tv = truth_vessel_type(rec.victim)
+        if tv is not None:
+            tallies["victim_type"][1] += 1
+            tallies["victim_type"][0] += _first(claims, _victim_type) == tv
+    out: dict[str, Any] = {"records": len(records)}
+    for key, (ok, n) in tallies.items():
+        out[key] = {"correct": ok, "scored": n, "accuracy": round(ok / n, 4) if n else None}
+    out["position_place_only"]["read"] = place_only_read
+    return out
+
+
+_EMPTY = Extraction(claims=(), sentences=0, skipped=0)
+
+
+def evaluate_asam(path: Path) -> dict[str, Any]:
+    """Accuracy of the extractor on an ASAM export, overall and for NAVAREA IV, with the
+    extraction time (seconds, whole corpus)."""
+    records = read_asam(path)
+    t0 = time.perf_counter()
+    done = []
+    for rec in records:
+        text = rec.text.strip()
+        ex = extract_claims(text, published=_ref_date(rec.reference)) if text else _EMPTY
+        done.append((rec, ex))
+    seconds = time.perf_counter() - t0
+    return {
+        "file": path.name,
+        "extract_seconds": round(seconds, 2),
+        "text_bytes": sum(len(r.text.encode()) for r in records),
+        "claims": sum(len(e.claims) for _, e in done),
+        "overall": _score(done),
+        "navarea_iv": _score([(r, c) for r, c in done if r.navarea == "IV"]),
+    }
