@@ -14,6 +14,7 @@ watchlist, never cli or api.
 
 from __future__ import annotations
 
+from seawatch.claims._check import EVENT_TYPES_OF_KIND, VERDICTS, check_claim, check_claims
 from seawatch.claims._extract import (
     MAX_TEXT_BYTES,
     Extraction,
@@ -21,6 +22,8 @@ from seawatch.claims._extract import (
     check_text,
     extract_claims,
     gazetteer,
+    read_text,
+    store_gazetteer,
 )
 from seawatch.claims._keep import (
     add_claims,
@@ -44,7 +47,9 @@ from seawatch.claims._model import (
 )
 
 __all__ = [
+    "EVENT_TYPES_OF_KIND",
     "KINDS",
+    "VERDICTS",
     "MAX_TEXT_BYTES",
     "QUALIFIERS",
     "VESSEL_TYPES",
@@ -56,6 +61,8 @@ __all__ = [
     "Span",
     "Vessel",
     "add_claims",
+    "check_claim",
+    "check_claims",
     "check_text",
     "claim_from_dict",
     "extract_claims",
@@ -65,5 +72,7 @@ __all__ = [
     "list_claims",
     "parse_claims_document",
     "read_claims_file",
+    "read_text",
     "save_checks",
+    "store_gazetteer",
 ]

@@ -6,8 +6,9 @@ and compares what it read with the columns:
 
 * **date**: the first dated claim's day (else the text's first date) equals the ``date`` column; scored on records
   whose text has a date by a loose pattern (a month name, a date-time group, an ISO date). The document date the
-  extractor resolves "On 1 June" against is 31 December of the year in the record's
-  ``reference`` (the message's own number, e.g. ``2022-146``), not the ``date`` column.
+  extractor resolves "On 1 June" against comes from the record's ``reference`` (the
+  message's own number, e.g. ``2022-146``), never from the ``date`` column: 31 December
+  of that year, or 31 January for a year's first 40 messages.
 * **position**: the first position the text gives (a coordinate, else a port of the bundled World
   Port Index) lies within 10 nm of the ``position`` column. Scored on records whose text
   has a coordinate by a loose pattern independent of the extractor, and separately on the
@@ -159,8 +160,14 @@ def _nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _ref_date(reference: str) -> date | None:
-    m = re.match(r"\s*((?:19|20)\d{2})", reference)
-    return date(int(m.group(1)), 12, 31) if m else None
+    """The document date of a message numbered ``YYYY-N``: 31 January of YYYY for the
+    first 40 messages of a year (those often report incidents of the December before),
+    else 31 December of YYYY."""
+    m = re.match(r"\s*((?:19|20)\d{2})(?:-(\d+))?", reference)
+    if not m:
+        return None
+    early = m.group(2) is not None and int(m.group(2)) <= 40
+    return date(int(m.group(1)), 1, 31) if early else date(int(m.group(1)), 12, 31)
 
 
 def _score(records: list[tuple[AsamRecord, Extraction]]) -> dict[str, Any]:
@@ -219,3 +226,40 @@ def evaluate_asam(path: Path) -> dict[str, Any]:
         "overall": _score(done),
         "navarea_iv": _score([(r, c) for r, c in done if r.navarea == "IV"]),
     }
+
+
+_ROWS = (
+    ("date", "date (day equals the `date` column; texts with a date)", 0.95),
+    ("position_coordinate", "position within 10 nm (texts with a coordinate)", 0.90),
+    ("position_place_only", "position within 10 nm (texts with place names only)", None),
+    ("kind", "incident kind (where `hostility` names one)", 0.90),
+    ("victim_type", "victim vessel type (where `victim` names one)", None),
+)
+
+
+def asam_markdown(result: dict[str, Any]) -> str:
+    """The accuracy table of :func:`evaluate_asam` as a Markdown section."""
+    o, iv = result["overall"], result["navarea_iv"]
+    lines = [
+        "## Claim extraction on the NGA ASAM corpus",
+        "",
+        f"Produced by `seawatch claims evaluate-asam ../shared/data/nga-asam/{result['file']}`"
+        f" ({o['records']:,} records, {result['text_bytes'] / 1e6:.1f} MB of description text,"
+        f" {result['claims']:,} claims extracted in {result['extract_seconds']:.1f} s on one"
+        " core). Scoring rules: `src/seawatch/claims/_asam.py`.",
+        "",
+        "| measure | goal | all: correct / scored | all | NAVAREA IV: correct / scored | NAVAREA IV |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, label, goal in _ROWS:
+        a, b = o[key], iv[key]
+
+        def pct(x: dict[str, Any]) -> str:
+            return "n/a" if x["accuracy"] is None else f"{100 * x['accuracy']:.1f} %"
+
+        g = "" if goal is None else f">= {100 * goal:.0f} %"
+        lines.append(
+            f"| {label} | {g} | {a['correct']:,} / {a['scored']:,} | {pct(a)} | "
+            f"{b['correct']:,} / {b['scored']:,} | {pct(b)} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -94,6 +94,12 @@ def check_text(data: bytes, *, where: str = "text") -> str:
     control = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if control > 0.01 * min(len(text), 65536):
         raise ParameterError(f"{where}: binary data (control characters), not text")
+    letters = [ch for ch in text[:200_000] if ch.isalpha()]
+    if len(letters) >= 20 and sum(ch.isascii() for ch in letters) < 0.5 * len(letters):
+        raise ParameterError(
+            f"{where}: does not look like English text (mostly non-Latin letters); the "
+            "extractor reads English only"
+        )
     words = re.findall(r"[^\W\d_]+", text[:200_000].lower())
     if len(words) >= 12:
         english = sum(1 for w in words if w in lx.ENGLISH_WORDS)
@@ -109,8 +115,8 @@ def check_text(data: bytes, *, where: str = "text") -> str:
 
 _ABBREV = re.compile(
     r"(?:\b(?:U\.S|U\.K|U\.N|Mr|Mrs|Ms|Dr|Lt|Capt|Cmdr|Adm|Gen|Col|St|No|Nos|approx|Approx|"
-    r"vs|etc|i\.e|e\.g|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Inc|Ltd|Co|M\.V|M/V|"
-    r"Fig|cf|ca|est|Sgt|Rep|Sen|Gov|Pres|Ft|Pt|[A-Z])\.)$"
+    r"vs|etc|i\.e|e\.g|(?i:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|no)|Inc|Ltd|Co|"
+    r"M\.V|M/V|Fig|cf|ca|est|Sgt|Rep|Sen|Gov|Pres|Ft|Pt|(?<![\d-])[A-Z])\.)$"
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n+")
 
@@ -440,8 +446,9 @@ def _places(sentence: str, parts: _Parts, *, country_hint: str) -> list[Place]:
                 continue
             if _iso_of(key) and not key.endswith("port"):
                 break  # a country name, not a port
-            if len(rows) > 1 and country_hint:
-                rows = [r for r in rows if r[1] == country_hint] or rows
+            if len(rows) > 1:
+                named = {_iso_of(c.group(1)) for c in _country_re().finditer(sentence)}
+                rows = [r for r in rows if r[1] in named or r[1] == country_hint] or rows
             if len(rows) > 1 and len({(round(r[2]), round(r[3])) for r in rows}) > 1:
                 break  # ambiguous name: several places far apart
             pid, country, lat, lon = rows[0]
@@ -619,3 +626,43 @@ def extract_claims(
         places=tuple(all_places),
         periods=tuple(all_periods),
     )
+
+
+def read_text(path: str) -> tuple[str, str]:
+    """``(text, where)`` of a file, or of standard input for ``-``, checked by
+    :func:`check_text` (the size before reading the whole of it)."""
+    import sys
+    from pathlib import Path
+
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1)
+        return check_text(data, where="<stdin>"), "<stdin>"
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise ParameterError(
+                f"{p}: {size:,} bytes; texts are limited to {MAX_TEXT_BYTES:,} bytes "
+                "(split it into articles)"
+            )
+        data = p.read_bytes()
+    except IsADirectoryError as exc:
+        raise ParameterError(f"{p}: a directory, not a text file") from exc
+    except OSError as exc:
+        raise ParameterError(f"{p}: cannot read: {exc.strerror}") from exc
+    return check_text(data, where=str(p)), str(p)
+
+
+def store_gazetteer(store_dir: Any) -> Gazetteer:
+    """Vessel names of the store at ``store_dir`` (when there is one) and of all
+    watchlists (bundled and the store's)."""
+    from pathlib import Path
+
+    from seawatch.store import open_store
+    from seawatch.watchlist import all_lists
+
+    root = Path(store_dir)
+    vessels = None
+    if (root / "manifest.json").exists():
+        vessels = open_store(root).vessels()
+    return gazetteer(vessels=vessels, watchlists=all_lists(root))

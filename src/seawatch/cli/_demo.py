@@ -7,7 +7,8 @@ Everything is offline and deterministic. Two parts:
    is simulated into raw NMEA with tag blocks and receiver noise, ingested, run through every
    detector, and summarised as a situation brief (engagements by region and type, naval
    presence near Venezuela, dark activity, spoofing, sanctions hits); the detections are
-   then scored against the scenario's own ground truth.
+   then scored against the scenario's own ground truth, and the claims of a short news
+   text about the standoff (``data/demo/standoff_news.txt``) are checked against them.
 """
 
 from __future__ import annotations
@@ -222,6 +223,10 @@ def demo_command(
     if not real_only:
         console.rule("[bold]The Caribbean standoff (simulated scenario, December 2025)[/bold]")
         _, evaluation = run_standoff(target, console)
+        from seawatch.cli._claims import check_news
+
+        check_news(target, console, resources.files("seawatch") / "data" / "demo"
+                   / "standoff_news.txt", published="2025-12-11")
 
         def rate(x: float | None) -> str:
             return "n/a" if x is None else f"{x:.2f}"
