@@ -30,9 +30,19 @@ def _positions() -> pa.Table:
     cols: dict[str, list[object]] = {f.name: [] for f in POSITIONS}
     for mmsi, (_, _, lat0, lon0, dlat, dlon) in VESSELS.items():
         for i in range(N_STEPS):
-            row = {"mmsi": mmsi, "ts": T0 + i * STEP, "lat": lat0 + dlat * i,
-                   "lon": lon0 + dlon * i, "sog_kn": 8.0, "cog_deg": 90.0, "heading_deg": 90,
-                   "nav_status": 0, "msg_type": 1, "source": "fixture", "station": None}
+            row = {
+                "mmsi": mmsi,
+                "ts": T0 + i * STEP,
+                "lat": lat0 + dlat * i,
+                "lon": lon0 + dlon * i,
+                "sog_kn": 8.0,
+                "cog_deg": 90.0,
+                "heading_deg": 90,
+                "nav_status": 0,
+                "msg_type": 1,
+                "source": "fixture",
+                "station": None,
+            }
             for k, v in row.items():
                 cols[k].append(v)
     return pa.table(cols, schema=POSITIONS)
@@ -41,22 +51,53 @@ def _positions() -> pa.Table:
 def _statics() -> pa.Table:
     cols: dict[str, list[object]] = {f.name: [] for f in STATICS}
     for mmsi, (name, ship_type, *_r) in VESSELS.items():
-        row = {"mmsi": mmsi, "ts": T0, "imo": None, "name": name, "callsign": "C1",
-               "ship_type": ship_type, "length_m": 100.0, "beam_m": 20.0, "draught_m": 8.0,
-               "destination": "", "eta": None, "class": "A", "msg_type": 5,
-               "source": "fixture", "station": None}
+        row = {
+            "mmsi": mmsi,
+            "ts": T0,
+            "imo": None,
+            "name": name,
+            "callsign": "C1",
+            "ship_type": ship_type,
+            "length_m": 100.0,
+            "beam_m": 20.0,
+            "draught_m": 8.0,
+            "destination": "",
+            "eta": None,
+            "class": "A",
+            "msg_type": 5,
+            "source": "fixture",
+            "station": None,
+        }
         for k, v in row.items():
             cols[k].append(v)
     return pa.table(cols, schema=STATICS)
 
 
-def _ev(type_: str, vessels: list[int], start_h: float, dur_h: float, lat: float, lon: float,
-        region: str | None, zone: str | None = None) -> dict[str, object]:
+def _ev(
+    type_: str,
+    vessels: list[int],
+    start_h: float,
+    dur_h: float,
+    lat: float,
+    lon: float,
+    region: str | None,
+    zone: str | None = None,
+) -> dict[str, object]:
     start = T0 + timedelta(hours=start_h)
-    return {"event_id": event_id(type_, vessels, start), "type": type_, "start": start,
-            "end": start + timedelta(hours=dur_h), "vessels": vessels, "lat": lat, "lon": lon,
-            "duration_h": dur_h, "region": region, "zone": zone, "confidence": 0.9,
-            "details": json.dumps({"note": type_})}
+    return {
+        "event_id": event_id(type_, vessels, start),
+        "type": type_,
+        "start": start,
+        "end": start + timedelta(hours=dur_h),
+        "vessels": vessels,
+        "lat": lat,
+        "lon": lon,
+        "duration_h": dur_h,
+        "region": region,
+        "zone": zone,
+        "confidence": 0.9,
+        "details": json.dumps({"note": type_}),
+    }
 
 
 EVENTS_ROWS = [

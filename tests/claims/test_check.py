@@ -34,27 +34,46 @@ def _check(store_dir: Path, sentence: str) -> dict[str, Any]:
     ("sentence", "verdict", "found"),
     [
         # two incidents: an interception + encounter of one pair (counted once) and an STS
-        ("At least 2 vessel engagements took place in the Caribbean on 8 December.",
-         "supported", 2),
-        ("At least 5 vessel engagements took place in the Caribbean on 8 December.",
-         "partly_supported", 2),
-        ("Exactly one vessel engagement took place in the Caribbean on 8 December.",
-         "contradicted", 2),
-        ("At most 3 vessel engagements took place in the Caribbean on 8 December.",
-         "supported", 2),
+        (
+            "At least 2 vessel engagements took place in the Caribbean on 8 December.",
+            "supported",
+            2,
+        ),
+        (
+            "At least 5 vessel engagements took place in the Caribbean on 8 December.",
+            "partly_supported",
+            2,
+        ),
+        (
+            "Exactly one vessel engagement took place in the Caribbean on 8 December.",
+            "contradicted",
+            2,
+        ),
+        ("At most 3 vessel engagements took place in the Caribbean on 8 December.", "supported", 2),
         ("No vessels went dark in the Caribbean Sea on 9 December.", "contradicted", 1),
         ("No vessels went dark in the Caribbean Sea on 8 December.", "supported", 0),
-        ("Two US warships were deployed within 200 nautical miles of Venezuela on 8 December.",
-         "supported", 2),
-        ("Five US warships were deployed within 200 nautical miles of Venezuela on 8 December.",
-         "partly_supported", 2),
+        (
+            "Two US warships were deployed within 200 nautical miles of Venezuela on 8 December.",
+            "supported",
+            2,
+        ),
+        (
+            "Five US warships were deployed within 200 nautical miles of Venezuela on 8 December.",
+            "partly_supported",
+            2,
+        ),
         ("A tanker entered Venezuelan territorial waters on 8 December.", "supported", 1),
-        ("The tanker SANTA LUCIA was intercepted in the Caribbean on 8 December.",
-         "supported", 1),
-        ("The tanker LIBERTY TRADER was intercepted in the Caribbean on 8 December.",
-         "contradicted", 0),
-        ("The tanker SANTA LUCIA was seized in the Caribbean on 8 December.",
-         "partly_supported", 1),
+        ("The tanker SANTA LUCIA was intercepted in the Caribbean on 8 December.", "supported", 1),
+        (
+            "The tanker LIBERTY TRADER was intercepted in the Caribbean on 8 December.",
+            "contradicted",
+            0,
+        ),
+        (
+            "The tanker SANTA LUCIA was seized in the Caribbean on 8 December.",
+            "partly_supported",
+            1,
+        ),
     ],
 )
 def test_verdicts(claim_store_dir: Path, sentence: str, verdict: str, found: int) -> None:
@@ -82,8 +101,9 @@ def test_unobservable(claim_store_dir: Path, sentence: str, why: str) -> None:
 
 
 def test_evidence_lists_events_vessels_coverage_and_links(claim_store_dir: Path) -> None:
-    check = _check(claim_store_dir,
-                   "At least 2 vessel engagements took place in the Caribbean on 8 December.")
+    check = _check(
+        claim_store_dir, "At least 2 vessel engagements took place in the Caribbean on 8 December."
+    )
     assert len(check["evidence"]["event_ids"]) == 3  # 3 events, 2 incidents
     assert 775000010 in check["evidence"]["vessels"]
     assert check["coverage"]["positions"] > 0 and check["coverage"]["vessels"] >= 3
@@ -97,12 +117,23 @@ def test_incident_ids_count_engagements_once(claim_store_dir: Path) -> None:
 
     store = open_store(claim_store_dir)
     events = store.events()
-    inc = pa.array(["i-1" if t in ("interception", "encounter") else None
-                    for t in events.column("type").to_pylist()], pa.string())
+    inc = pa.array(
+        [
+            "i-1" if t in ("interception", "encounter") else None
+            for t in events.column("type").to_pylist()
+        ],
+        pa.string(),
+    )
     events = events.append_column("incident_id", inc)
-    claim = claim_from_dict({"kind": "engagement", "sentence": "x", "count": 2,
-                             "qualifier": "at_least", "places": [
-                                 {"kind": "region", "name": "Caribbean", "ref": "caribbean"}]})
+    claim = claim_from_dict(
+        {
+            "kind": "engagement",
+            "sentence": "x",
+            "count": 2,
+            "qualifier": "at_least",
+            "places": [{"kind": "region", "name": "Caribbean", "ref": "caribbean"}],
+        }
+    )
     check = check_claim(claim, store, events=events)
     assert check["found"] == 1  # all engagements share one incident id here
     assert check["verdict"] == "partly_supported"
@@ -116,8 +147,7 @@ def test_checks_are_kept(claim_store_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "s"
     shutil.copytree(claim_store_dir, root)
     store = open_store(root)
-    claim = claim_from_dict({"kind": "dark", "sentence": "No vessels went dark.",
-                             "count": 0})
+    claim = claim_from_dict({"kind": "dark", "sentence": "No vessels went dark.", "count": 0})
     add_claims(store, [claim])
     checks = check_claims([claim], store)
     save_checks(store, checks)

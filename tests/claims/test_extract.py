@@ -95,8 +95,14 @@ def test_regions_and_positions() -> None:
 
 @pytest.mark.parametrize(
     "coord",
-    ["13-14N 065-35W", "13°14'N 065°35'W", "13:14N - 065:35W", "1314N 06535W",
-     "13-14.0N 065-35.0W", "13-14-00N 065-35-00W"],
+    [
+        "13-14N 065-35W",
+        "13°14'N 065°35'W",
+        "13:14N - 065:35W",
+        "1314N 06535W",
+        "13-14.0N 065-35.0W",
+        "13-14-00N 065-35-00W",
+    ],
 )
 def test_position_formats(coord: str) -> None:
     c = one(f"Robbers boarded a tanker at {coord}.")
@@ -120,16 +126,25 @@ def test_ports_and_countries_waters() -> None:
     ("text", "start", "end"),
     [
         ("The tanker was seized on 10 September.", datetime(2025, 9, 10), datetime(2025, 9, 11)),
-        ("The tanker was seized on September 10, 2024.", datetime(2024, 9, 10),
-         datetime(2024, 9, 11)),
+        (
+            "The tanker was seized on September 10, 2024.",
+            datetime(2024, 9, 10),
+            datetime(2024, 9, 11),
+        ),
         ("The tanker was seized yesterday.", datetime(2025, 9, 13), datetime(2025, 9, 14)),
         ("The tanker was seized two days ago.", datetime(2025, 9, 12), datetime(2025, 9, 13)),
         ("The tanker was seized last week.", datetime(2025, 9, 1), datetime(2025, 9, 8)),
         ("The tanker was seized in August.", datetime(2025, 8, 1), datetime(2025, 9, 1)),
-        ("The tanker was seized on 20 December.", datetime(2024, 12, 20),
-         datetime(2024, 12, 21)),  # no year, after the document date: the year before
-        ("The tanker was seized at 270015Z Dec 2024.", datetime(2024, 12, 27),
-         datetime(2024, 12, 28)),
+        (
+            "The tanker was seized on 20 December.",
+            datetime(2024, 12, 20),
+            datetime(2024, 12, 21),
+        ),  # no year, after the document date: the year before
+        (
+            "The tanker was seized at 270015Z Dec 2024.",
+            datetime(2024, 12, 27),
+            datetime(2024, 12, 28),
+        ),
     ],
 )
 def test_dates(text: str, start: datetime, end: datetime) -> None:
@@ -142,21 +157,28 @@ def test_no_document_date_leaves_relative_dates_unresolved() -> None:
 
 
 def test_period_is_inherited_without_a_span() -> None:
-    ex = extract_claims("On 3 September the tanker stopped. A destroyer intercepted her.",
-                        published=D)
+    ex = extract_claims(
+        "On 3 September the tanker stopped. A destroyer intercepted her.", published=D
+    )
     (c,) = ex.claims
     assert c.period_start == datetime(2025, 9, 3, tzinfo=UTC)
     assert "period" not in c.understood
 
 
 def test_vessel_names_flags_and_types() -> None:
-    vessels = pa.table({"mmsi": pa.array([775100201], pa.uint32()), "name": ["PARAMACONI"],
-                        "flag": ["VE"]})
+    vessels = pa.table(
+        {"mmsi": pa.array([775100201], pa.uint32()), "name": ["PARAMACONI"], "flag": ["VE"]}
+    )
     gaz = gazetteer(vessels=vessels)
     c = one("A US warship intercepted the Venezuelan tanker PARAMACONI.", gaz=gaz)
     named = next(v for v in c.vessels if v.name)
     assert (named.name, named.mmsi, named.flag, named.type, named.role) == (
-        "PARAMACONI", 775100201, "VE", "tanker", "victim")
+        "PARAMACONI",
+        775100201,
+        "VE",
+        "tanker",
+        "victim",
+    )
     actor = next(v for v in c.vessels if v.type == "military")
     assert (actor.flag, actor.role) == ("US", "actor")
     # a misspelt name is matched to the gazetteer (rapidfuzz)
@@ -206,10 +228,16 @@ def test_deterministic() -> None:
         (b"\x7fELF\x02\x01\x01\x00\x00\x00binary", "binary"),
         (bytes(range(1, 31)) * 10, "binary"),
         (b"\xff\xfe\xfa not utf-8", "UTF-8"),
-        ("Los buques de guerra estadounidenses interceptaron al menos catorce embarcaciones "
-         "en el mar Caribe la semana pasada, dijeron los funcionarios.".encode(), "English"),
-        ("美国军舰上周在加勒比海拦截了至少十四艘船只。官员们说这是一次重大行动。这是为了测试。".encode()
-         * 3, "English"),
+        (
+            b"Los buques de guerra estadounidenses interceptaron al menos catorce embarcaciones "
+            b"en el mar Caribe la semana pasada, dijeron los funcionarios.",
+            "English",
+        ),
+        (
+            "美国军舰上周在加勒比海拦截了至少十四艘船只。官员们说这是一次重大行动。这是为了测试。".encode()
+            * 3,
+            "English",
+        ),
     ],
 )
 def test_bad_input_is_refused_in_one_line(data: bytes, message: str) -> None:

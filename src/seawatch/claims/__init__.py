@@ -49,9 +49,9 @@ from seawatch.claims._model import (
 __all__ = [
     "EVENT_TYPES_OF_KIND",
     "KINDS",
-    "VERDICTS",
     "MAX_TEXT_BYTES",
     "QUALIFIERS",
+    "VERDICTS",
     "VESSEL_TYPES",
     "Claim",
     "Extraction",

@@ -35,8 +35,7 @@ from typing import Any
 
 from seawatch._exceptions import ParameterError
 from seawatch.claims import _lexicon as lx
-from seawatch.claims._extract import extract_claims
-from seawatch.claims._extract import Extraction
+from seawatch.claims._extract import Extraction, extract_claims
 from seawatch.claims._model import Claim, Place
 
 __all__ = ["AsamRecord", "evaluate_asam", "read_asam", "truth_kind", "truth_vessel_type"]
@@ -96,14 +95,28 @@ def read_asam(path: Path) -> list[AsamRecord]:
             day = None
         lat, lon = _dms(r["position"] or "")
         out.append(
-            AsamRecord(r["reference"] or "", day, lat, lon, (r["navArea"] or "").strip(),
-                       r["hostility"] or "", r["victim"] or "", r["description"] or "")
+            AsamRecord(
+                r["reference"] or "",
+                day,
+                lat,
+                lon,
+                (r["navArea"] or "").strip(),
+                r["hostility"] or "",
+                r["victim"] or "",
+                r["description"] or "",
+            )
         )
     return out
 
 
-_SEIZE = re.compile(r"board|robb|thie|theft|hijack|detain|detention|kidnap|intruder|steal|stole|burglar|pilfer", re.I)
-_ATTACK = re.compile(r"approach|suspicious|fired|firing|attack|shot|military|chase|missile|rocket|mine\b|explos", re.I)
+_SEIZE = re.compile(
+    r"board|robb|thie|theft|hijack|detain|detention|kidnap|intruder|steal|stole|burglar|pilfer",
+    re.I,
+)
+_ATTACK = re.compile(
+    r"approach|suspicious|fired|firing|attack|shot|military|chase|missile|rocket|mine\b|explos",
+    re.I,
+)
 
 
 def truth_kind(hostility: str) -> str | None:
@@ -118,7 +131,10 @@ def truth_kind(hostility: str) -> str | None:
     return None
 
 
-_GENERIC = re.compile(r"^\s*(?:merchant|motor|unknown|unidentified)?\s*(?:vessels?|ships?)?\s*$|^\s*(?:merchant|unknown|unidentified)\b", re.I)
+_GENERIC = re.compile(
+    r"^\s*(?:merchant|motor|unknown|unidentified)?\s*(?:vessels?|ships?)?\s*$|^\s*(?:merchant|unknown|unidentified)\b",
+    re.I,
+)
 
 
 def truth_vessel_type(victim: str) -> str | None:
@@ -171,8 +187,10 @@ def _ref_date(reference: str) -> date | None:
 
 
 def _score(records: list[tuple[AsamRecord, Extraction]]) -> dict[str, Any]:
-    tallies: dict[str, list[int]] = {k: [0, 0] for k in (
-        "date", "position_coordinate", "position_place_only", "kind", "victim_type")}
+    tallies: dict[str, list[int]] = {
+        k: [0, 0]
+        for k in ("date", "position_coordinate", "position_place_only", "kind", "victim_type")
+    }
     place_only_read = 0
     for rec, ex in records:
         claims = ex.claims

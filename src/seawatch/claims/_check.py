@@ -58,8 +58,12 @@ class _Area:
     country: str = ""
     radius_nm: float | None = None
 
-    def contains(self, lat: np.ndarray[Any, Any], lon: np.ndarray[Any, Any],
-                 region: np.ndarray[Any, Any] | None = None) -> np.ndarray[Any, Any]:
+    def contains(
+        self,
+        lat: np.ndarray[Any, Any],
+        lon: np.ndarray[Any, Any],
+        region: np.ndarray[Any, Any] | None = None,
+    ) -> np.ndarray[Any, Any]:
         from seawatch.geo import haversine_m, region_of, zones
 
         ok = np.ones(len(lat), np.bool_)
@@ -94,12 +98,18 @@ def _area(places: Sequence[Place]) -> tuple[_Area | None, str]:
         return _Area(f"within {r:g} nm of {p.lat:.2f}, {p.lon:.2f}", center=(p.lat, p.lon, r)), ""
     if p.kind in ("waters", "country") and p.ref:
         radius = p.radius_nm or 200.0
-        zone = f"{p.ref}-territorial" if radius <= 12 else (
-            f"{p.ref}-contiguous" if radius <= 24 else f"{p.ref}-eez")
+        zone = (
+            f"{p.ref}-territorial"
+            if radius <= 12
+            else (f"{p.ref}-contiguous" if radius <= 24 else f"{p.ref}-eez")
+        )
         if zone not in zones():
             return None, f"the bundled zones do not cover {p.ref}'s waters"
-        label = {"territorial": "territorial waters (12 nm)", "contiguous": "24 nm",
-                 "eez": f"{radius:g} nm"}[zone.rsplit("-", 1)[1]]
+        label = {
+            "territorial": "territorial waters (12 nm)",
+            "contiguous": "24 nm",
+            "eez": f"{radius:g} nm",
+        }[zone.rsplit("-", 1)[1]]
         return _Area(f"{p.ref} {label}", zone=zone, country=p.ref, radius_nm=radius), ""
     return None, f"the place {p.name!r} is not in the bundled gazetteers"
 
@@ -112,8 +122,11 @@ def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], lis
     """One MMSI set per vessel constraint of the claim (all must be met), and labels."""
     from seawatch.watchlist import normalize_name
 
-    names = [normalize_name(n) for n in vessels.column("name").to_pylist()] if (
-        "name" in vessels.column_names) else []
+    names = (
+        [normalize_name(n) for n in vessels.column("name").to_pylist()]
+        if ("name" in vessels.column_names)
+        else []
+    )
     mmsis = [int(m) for m in vessels.column("mmsi").to_pylist()]
     flags = vessels.column("flag").to_pylist()
     groups = vessels.column("ship_group").to_pylist()
@@ -131,7 +144,8 @@ def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], lis
         if v.type in ("", "other") and not v.flag:
             continue
         keep = {
-            m for m, f, g in zip(mmsis, flags, groups, strict=True)
+            m
+            for m, f, g in zip(mmsis, flags, groups, strict=True)
             if (not v.flag or f == v.flag) and (v.type in ("", "other") or g == v.type)
         }
         out.append(keep)
@@ -144,8 +158,13 @@ def _coverage(store: Any, area: _Area, lo: datetime | None, hi: datetime | None)
     first, last = (days[0], days[-1]) if days else (None, None)
     pos = store.positions(since=lo, until=hi, columns=["mmsi", "lat", "lon"]) if days else None
     if pos is None or pos.num_rows == 0:
-        return {"store_first_day": _d(first), "store_last_day": _d(last), "positions": 0,
-                "vessels": 0, "area": area.label}
+        return {
+            "store_first_day": _d(first),
+            "store_last_day": _d(last),
+            "positions": 0,
+            "vessels": 0,
+            "area": area.label,
+        }
     lat = pos.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
     lon = pos.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
     inside = area.contains(lat, lon)
@@ -154,7 +173,7 @@ def _coverage(store: Any, area: _Area, lo: datetime | None, hi: datetime | None)
         "store_first_day": _d(first),
         "store_last_day": _d(last),
         "positions": int(inside.sum()),
-        "vessels": int(len(np.unique(mmsi))),
+        "vessels": len(np.unique(mmsi)),
         "area": area.label,
     }
 
@@ -170,18 +189,24 @@ def _verdict(claim: Claim, found: int) -> tuple[str, str]:
             return "supported", "none found, as claimed"
         return "contradicted", f"the claim says none; {found} found"
     if c is None:
-        return ("supported", f"{found} found") if found else (
-            "contradicted", "none found where the data could have shown it")
+        return (
+            ("supported", f"{found} found")
+            if found
+            else ("contradicted", "none found where the data could have shown it")
+        )
     if q == "at_most":
-        return ("supported", f"{found} found, at most {c} claimed") if found <= c else (
-            "contradicted", f"{found} found, more than the {c} claimed")
+        return (
+            ("supported", f"{found} found, at most {c} claimed")
+            if found <= c
+            else ("contradicted", f"{found} found, more than the {c} claimed")
+        )
     if q == "about":
         tol = max(1.0, 0.2 * c)
         if abs(found - c) <= tol:
             return "supported", f"{found} found, about {c} claimed"
         if found > c:
             return "contradicted", f"{found} found, well above the about {c} claimed"
-    if q == "exactly" and found == c or q == "at_least" and found >= c:
+    if (q == "exactly" and found == c) or (q == "at_least" and found >= c):
         return "supported", f"{found} found, {'at least ' if q == 'at_least' else ''}{c} claimed"
     if q == "exactly" and found > c:
         return "contradicted", f"{found} found, not {c}"
@@ -190,8 +215,9 @@ def _verdict(claim: Claim, found: int) -> tuple[str, str]:
     return "partly_supported", f"only {found} found of the {c} claimed"
 
 
-def check_claim(claim: Claim, store: Any, *, events: pa.Table | None = None,
-                vessels: pa.Table | None = None) -> dict[str, Any]:
+def check_claim(
+    claim: Claim, store: Any, *, events: pa.Table | None = None, vessels: pa.Table | None = None
+) -> dict[str, Any]:
     """The check of one claim against ``store`` (a :class:`seawatch.store.Store`):
     ``claim_id, checked_at, verdict, found, evidence, coverage, explanation, quote, links``."""
     events = store.events() if events is None else events
@@ -229,8 +255,10 @@ def check_claim(claim: Claim, store: Any, *, events: pa.Table | None = None,
         return unobservable("the store holds no AIS positions")
     if coverage["positions"] == 0:
         span = f"{coverage['store_first_day']} to {coverage['store_last_day']}"
-        if lo is not None and (lo.date().isoformat() > coverage["store_last_day"] or (
-                hi is not None and hi.date().isoformat() <= coverage["store_first_day"])):
+        if lo is not None and (
+            lo.date().isoformat() > coverage["store_last_day"]
+            or (hi is not None and hi.date().isoformat() <= coverage["store_first_day"])
+        ):
             return unobservable(f"the period is outside the store's data ({span})")
         return unobservable(f"no AIS position was received in {area.label} in that period")
     constraints, labels = _vessel_filter(claim, vessels)
@@ -248,10 +276,13 @@ def check_claim(claim: Claim, store: Any, *, events: pa.Table | None = None,
     verdict, why = _verdict(claim, found)
     if claim.kind == "seizure":
         if found == 0:
-            return unobservable("AIS does not show boardings or seizures, and no interception "
-                                "was found before one")
-        verdict, why = "partly_supported", f"{found} interception(s) found; AIS does not show " \
-            "the boarding or seizure itself"
+            return unobservable(
+                "AIS does not show boardings or seizures, and no interception was found before one"
+            )
+        verdict, why = (
+            "partly_supported",
+            f"{found} interception(s) found; AIS does not show the boarding or seizure itself",
+        )
     who = f" involving {', '.join(labels)}" if labels else ""
     when = f" between {lo.date()} and {hi.date()}" if lo and hi else ""
     out["verdict"] = verdict
@@ -266,8 +297,12 @@ def check_claim(claim: Claim, store: Any, *, events: pa.Table | None = None,
 
 
 def _events(
-    events: pa.Table, claim: Claim, area: _Area, constraints: list[set[int]],
-    lo: datetime | None, hi: datetime | None,
+    events: pa.Table,
+    claim: Claim,
+    area: _Area,
+    constraints: list[set[int]],
+    lo: datetime | None,
+    hi: datetime | None,
 ) -> tuple[int, list[str], list[str], list[int]]:
     from seawatch.report._summary import filter_events
 
@@ -304,8 +339,9 @@ def _incidents(ev: pa.Table, vessel_lists: list[list[int]]) -> int:
     ends = ev.column("end").to_pylist()
     last_end: dict[tuple[int, ...], Any] = {}
     n = 0
-    for vs, s, e in sorted(zip(vessel_lists, starts, ends, strict=True),
-                           key=lambda r: (tuple(sorted(r[0])), r[1])):
+    for vs, s, e in sorted(
+        zip(vessel_lists, starts, ends, strict=True), key=lambda r: (tuple(sorted(r[0])), r[1])
+    ):
         key = tuple(sorted(vs))
         if key not in last_end or s > last_end[key]:
             n += 1
@@ -316,8 +352,12 @@ def _incidents(ev: pa.Table, vessel_lists: list[list[int]]) -> int:
 
 
 def _presence(
-    store: Any, claim: Claim, area: _Area, constraints: list[set[int]],
-    lo: datetime | None, hi: datetime | None,
+    store: Any,
+    claim: Claim,
+    area: _Area,
+    constraints: list[set[int]],
+    lo: datetime | None,
+    hi: datetime | None,
 ) -> tuple[int, list[str], list[int]]:
     pos = store.positions(since=lo, until=hi, columns=["mmsi", "lat", "lon"])
     lat = pos.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)

@@ -152,28 +152,102 @@ def _fold(text: str) -> str:
 
 
 _DEMONYMS = {
-    "american": "US", "u.s.": "US", "us": "US", "venezuelan": "VE", "iranian": "IR",
-    "chinese": "CN", "russian": "RU", "panamanian": "PA", "liberian": "LR", "nigerian": "NG",
-    "indonesian": "ID", "malaysian": "MY", "somali": "SO", "yemeni": "YE", "colombian": "CO",
-    "mexican": "MX", "cuban": "CU", "guyanese": "GY", "greek": "GR", "maltese": "MT",
-    "british": "GB", "indian": "IN", "filipino": "PH", "philippine": "PH", "vietnamese": "VN",
-    "brazilian": "BR", "peruvian": "PE", "ecuadorian": "EC", "haitian": "HT",
-    "dominican": "DO", "trinidadian": "TT", "french": "FR", "dutch": "NL", "spanish": "ES",
-    "norwegian": "NO", "danish": "DK", "singaporean": "SG", "japanese": "JP", "korean": "KR",
-    "turkish": "TR", "ukrainian": "UA", "bahamian": "BS", "jamaican": "JM", "honduran": "HN",
-    "nicaraguan": "NI", "salvadoran": "SV", "guatemalan": "GT", "costa rican": "CR",
-    "chilean": "CL", "argentine": "AR", "cypriot": "CY", "togolese": "TG", "cameroonian": "CM",
-    "beninese": "BJ", "ghanaian": "GH", "kenyan": "KE", "tanzanian": "TZ", "omani": "OM",
-    "saudi": "SA", "emirati": "AE", "israeli": "IL", "egyptian": "EG", "bangladeshi": "BD",
-    "pakistani": "PK", "sri lankan": "LK", "thai": "TH",
+    "american": "US",
+    "u.s.": "US",
+    "us": "US",
+    "venezuelan": "VE",
+    "iranian": "IR",
+    "chinese": "CN",
+    "russian": "RU",
+    "panamanian": "PA",
+    "liberian": "LR",
+    "nigerian": "NG",
+    "indonesian": "ID",
+    "malaysian": "MY",
+    "somali": "SO",
+    "yemeni": "YE",
+    "colombian": "CO",
+    "mexican": "MX",
+    "cuban": "CU",
+    "guyanese": "GY",
+    "greek": "GR",
+    "maltese": "MT",
+    "british": "GB",
+    "indian": "IN",
+    "filipino": "PH",
+    "philippine": "PH",
+    "vietnamese": "VN",
+    "brazilian": "BR",
+    "peruvian": "PE",
+    "ecuadorian": "EC",
+    "haitian": "HT",
+    "dominican": "DO",
+    "trinidadian": "TT",
+    "french": "FR",
+    "dutch": "NL",
+    "spanish": "ES",
+    "norwegian": "NO",
+    "danish": "DK",
+    "singaporean": "SG",
+    "japanese": "JP",
+    "korean": "KR",
+    "turkish": "TR",
+    "ukrainian": "UA",
+    "bahamian": "BS",
+    "jamaican": "JM",
+    "honduran": "HN",
+    "nicaraguan": "NI",
+    "salvadoran": "SV",
+    "guatemalan": "GT",
+    "costa rican": "CR",
+    "chilean": "CL",
+    "argentine": "AR",
+    "cypriot": "CY",
+    "togolese": "TG",
+    "cameroonian": "CM",
+    "beninese": "BJ",
+    "ghanaian": "GH",
+    "kenyan": "KE",
+    "tanzanian": "TZ",
+    "omani": "OM",
+    "saudi": "SA",
+    "emirati": "AE",
+    "israeli": "IL",
+    "egyptian": "EG",
+    "bangladeshi": "BD",
+    "pakistani": "PK",
+    "sri lankan": "LK",
+    "thai": "TH",
 }
 _COUNTRY_EXTRA = {
-    "united states": "US", "usa": "US", "u.s.": "US", "us": "US", "venezuela": "VE",
-    "russia": "RU", "iran": "IR", "south korea": "KR", "north korea": "KP", "vietnam": "VN",
-    "viet nam": "VN", "uk": "GB", "britain": "GB", "great britain": "GB", "ivory coast": "CI",
-    "cote d'ivoire": "CI", "congo": "CG", "drc": "CD", "tanzania": "TZ", "marshall islands": "MH",
-    "hong kong": "HK", "trinidad": "TT", "trinidad and tobago": "TT", "st. vincent": "VC",
-    "saint vincent": "VC", "antigua": "AG", "bahamas": "BS", "the bahamas": "BS",
+    "united states": "US",
+    "usa": "US",
+    "u.s.": "US",
+    "us": "US",
+    "venezuela": "VE",
+    "russia": "RU",
+    "iran": "IR",
+    "south korea": "KR",
+    "north korea": "KP",
+    "vietnam": "VN",
+    "viet nam": "VN",
+    "uk": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "ivory coast": "CI",
+    "cote d'ivoire": "CI",
+    "congo": "CG",
+    "drc": "CD",
+    "tanzania": "TZ",
+    "marshall islands": "MH",
+    "hong kong": "HK",
+    "trinidad": "TT",
+    "trinidad and tobago": "TT",
+    "st. vincent": "VC",
+    "saint vincent": "VC",
+    "antigua": "AG",
+    "bahamas": "BS",
+    "the bahamas": "BS",
 }
 
 
@@ -205,7 +279,9 @@ def _ports() -> dict[str, list[tuple[str, str, float, float]]]:
 
     table = ports()
     out: dict[str, list[tuple[str, str, float, float]]] = {}
-    cols = [table.column(c).to_pylist() for c in ("port_id", "name", "country", "lat", "lon", "kind")]
+    cols = [
+        table.column(c).to_pylist() for c in ("port_id", "name", "country", "lat", "lon", "kind")
+    ]
     for pid, name, country, lat, lon, kind in zip(*cols, strict=True):
         if kind != "port" or not name or len(name) < 4:
             continue
@@ -213,9 +289,7 @@ def _ports() -> dict[str, list[tuple[str, str, float, float]]]:
     return out
 
 
-def gazetteer(
-    *, vessels: Any | None = None, watchlists: Sequence[Any] = ()
-) -> Gazetteer:
+def gazetteer(*, vessels: Any | None = None, watchlists: Sequence[Any] = ()) -> Gazetteer:
     """Vessel names from a store's ``vessels`` table (``mmsi``, ``name``, ``flag``) and
     watchlists (:class:`seawatch.watchlist.Watchlist`)."""
     from seawatch.watchlist import normalize_name
@@ -301,9 +375,7 @@ _NAME_AFTER = re.compile(
 _FLAGGED = re.compile(r"\b(?P<c>[A-Z][A-Za-z.' ]{1,30}?)[- ]flagged\b")
 
 
-def _vessels(
-    sentence: str, kind: str, gaz: Gazetteer, parts: _Parts
-) -> list[Vessel]:
+def _vessels(sentence: str, kind: str, gaz: Gazetteer, parts: _Parts) -> list[Vessel]:
     from rapidfuzz import fuzz, process
 
     from seawatch.watchlist import normalize_name
@@ -320,13 +392,15 @@ def _vessels(
                 break
     for m in _country_re().finditer(sentence):
         key = _fold(m.group(1))
-        if key in _DEMONYMS and not sentence[m.end() : m.end() + 1] == "-":
+        if key in _DEMONYMS and sentence[m.end() : m.end() + 1] != "-":
             flags.append((m.end(), _DEMONYMS[key]))
     for m in lx.VESSEL_TYPE_RE.finditer(sentence):
         vtype = lx.vessel_type_of(m.group(1))
         flag = next((f for end, f in reversed(flags) if 0 <= m.start() - end <= 25), "")
-        role = "actor" if vtype in ("military", "law_enforcement", "small_boat") else (
-            "victim" if kind in ("seizure", "attack", "interception") else "any"
+        role = (
+            "actor"
+            if vtype in ("military", "law_enforcement", "small_boat")
+            else ("victim" if kind in ("seizure", "attack", "interception") else "any")
         )
         out.append(Vessel(type=vtype, flag=flag, role=role))
         parts.add("vessels", sentence, m.start(), m.end())
@@ -354,8 +428,9 @@ def _vessels(
         # attach the name to the unnamed vessel of its type just before it
         for i, v in enumerate(out):
             if not v.name and v.type == vtype and vtype:
-                out[i] = Vessel(name=key, flag=v.flag or flag, type=vtype, role=v.role,
-                                mmsi=mmsi, imo=imo)
+                out[i] = Vessel(
+                    name=key, flag=v.flag or flag, type=vtype, role=v.role, mmsi=mmsi, imo=imo
+                )
                 break
         else:
             out.append(Vessel(name=key, flag=flag, type=vtype, role=role, mmsi=mmsi, imo=imo))
@@ -399,8 +474,15 @@ def _places(sentence: str, parts: _Parts, *, country_hint: str) -> list[Place]:
     for m in lx.POSITION_RE.finditer(sentence):
         pos = lx.position_of(m)
         if pos is not None:
-            out.append(Place("position", m.group().strip(), lat=round(pos[0], 5),
-                             lon=round(pos[1], 5), radius_nm=10.0))
+            out.append(
+                Place(
+                    "position",
+                    m.group().strip(),
+                    lat=round(pos[0], 5),
+                    lon=round(pos[1], 5),
+                    radius_nm=10.0,
+                )
+            )
             parts.add("places", sentence, m.start(), m.end())
     for m in lx.REGION_RE.finditer(sentence):
         region = lx.REGION_ALIASES[m.group(1).lower()]
@@ -410,20 +492,32 @@ def _places(sentence: str, parts: _Parts, *, country_hint: str) -> list[Place]:
     radius = None
     rm = lx.RANGE_RE.search(sentence)
     if rm:
-        value = lx.number_value(rm.group("n")) if not re.fullmatch(r"[\d.]+", rm.group("n")) else (
-            (float(rm.group("n")), None))
+        value = (
+            lx.number_value(rm.group("n"))
+            if not re.fullmatch(r"[\d.]+", rm.group("n"))
+            else ((float(rm.group("n")), None))
+        )
         if value is not None:
             unit = rm.group("unit").lower()
-            factor = 1.0 if unit in ("nautical miles", "nm", "nmi") else (
-                0.868976 if unit == "miles" else 0.539957)
+            factor = (
+                1.0
+                if unit in ("nautical miles", "nm", "nmi")
+                else (0.868976 if unit == "miles" else 0.539957)
+            )
             radius = round(float(value[0]) * factor, 3)
     for m in _COUNTRY_WATERS.finditer(sentence):
         name = m.group("a") or m.group("b")
         iso = _iso_of(name)
         if iso:
             terr = bool(m.group("terr") or m.group("terr2"))
-            out.append(Place("waters", m.group().strip(), ref=iso,
-                             radius_nm=12.0 if terr else (radius or 200.0)))
+            out.append(
+                Place(
+                    "waters",
+                    m.group().strip(),
+                    ref=iso,
+                    radius_nm=12.0 if terr else (radius or 200.0),
+                )
+            )
             parts.add("places", sentence, m.start(), m.end())
     for m in _WITHIN_COUNTRY.finditer(sentence):
         iso = _iso_of(m.group("c"))
@@ -451,7 +545,7 @@ def _places(sentence: str, parts: _Parts, *, country_hint: str) -> list[Place]:
                 rows = [r for r in rows if r[1] in named or r[1] == country_hint] or rows
             if len(rows) > 1 and len({(round(r[2]), round(r[3])) for r in rows}) > 1:
                 break  # ambiguous name: several places far apart
-            pid, country, lat, lon = rows[0]
+            pid, _country, lat, lon = rows[0]
             start = m.start("p") if m.group("p") else m.start("q")
             label = " ".join(words[:k])
             out.append(Place("port", label, ref=pid, lat=lat, lon=lon, radius_nm=10.0))
@@ -519,11 +613,11 @@ def _period(sentence: str, parts: _Parts, ref: date | None) -> tuple[datetime, d
         if best is not None and label in ("dtg", "dmy", "mdy", "iso"):
             break
     if best is None and ref is not None:
-        m = lx.RELATIVE_RE.search(sentence, skip)
-        if m:
-            rng = _relative(m.group(), ref)
-            if rng is not None:
-                best = (m.start(), m.end(), rng)
+        rel = lx.RELATIVE_RE.search(sentence, skip)
+        if rel:
+            got = _relative(rel.group(), ref)
+            if got is not None:
+                best = (rel.start(), rel.end(), got)
     if best is None:
         return None
     parts.add("period", sentence, best[0], best[1])
@@ -536,9 +630,13 @@ def _relative(text: str, ref: date) -> tuple[datetime, datetime] | None:
     base = datetime(ref.year, ref.month, ref.day, 12)
     t = text.lower().replace("on ", "")
     got = dateparser.parse(
-        t, languages=["en"],
-        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
-                  "RETURN_AS_TIMEZONE_AWARE": False},
+        t,
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": base,
+            "PREFER_DATES_FROM": "past",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
     )
     if got is None:
         return None

@@ -13,33 +13,108 @@ import re
 KIND_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (kind, action, re.compile(pattern, re.IGNORECASE))
     for kind, action, pattern in (
-        ("dark", "dark", r"\b(?:went|go|going|gone) dark\b|\b(?:switch|turn)(?:ed|ing)? off (?:its |their )?(?:AIS|transponders?)\b|\bdisabled? (?:its |their )?(?:AIS|transponders?)\b"),
-        ("attack", "attempted_boarding", r"\b(?:attempt(?:ed|s|ing)?|tried|trying) to board\b|\battempted boarding\b|\bunsuccessful(?:ly)? (?:attempt|boarding)"),
-        ("seizure", "hijack", r"\bhijack\w*|\bseiz(?:e|ed|es|ing|ure|ures)\b|\bdetain(?:ed|s|ing)?\b|\bdetention\b|\bkidnap\w*|\bcommandeer\w*|\bcaptur(?:e|ed|ing)\b|\babduct\w*|\bheld hostage\b"),
-        ("interception", "interception", r"\bintercept(?:ed|s|ing|ion|ions)?\b|\binterdict(?:ed|s|ing|ion|ions)?\b"),
-        ("seizure", "boarding", r"\bboard(?:ed|ing|ings)\b|\bclimbed (?:on ?board|aboard|onto)\b|\brobbe(?:d|ry|ries|rs?)\b|\bthie(?:f|ves|ft)\b|\bst(?:ole|olen|ealing)\b|\bintruders?\b|\bburglar|\bpilfer\w*|\bboarders\b"),
-        ("attack", "attack", r"\battack(?:ed|s|ing)?\b|\bfired (?:up)?on\b|\bfired (?:at|shots|a |an |rocket|warning)|\bopened fire\b|\bshot at\b|\bshelled\b|\bstruck by\b|\bexplosion\b|\bmissiles?\b|\brockets?\b|\bgrenade|\bassault\w*"),
-        ("attack", "approach", r"\bapproach(?:ed|es|ing)?\b|\bchas(?:ed|ing)\b|\bsuspicious (?:craft|boat|skiff|vessel|activity)|\bharass\w*|\bfollowed\b|\btrailed\b"),
-        ("sts_transfer", "sts", r"\bship[- ]to[- ]ship\b|\bSTS\b|\btransferr(?:ed|ing) (?:oil|cargo|crude|fuel)"),
-        ("engagement", "encounter", r"\bengagements?\b|\bencounters?\b|\brendezvous\w*|\bmet (?:with )?(?:the |a |an )?(?:tanker|vessel|ship)|\bcame alongside\b"),
-        ("entry", "entry", r"\bent(?:er|ered|ering|ers|ry) (?:into )?(?:the )?(?:\w+ )?(?:territorial )?waters\b|\bcrossed into\b|\bentry into\b|\bentered\b"),
-        ("presence", "deployment", r"\bdeploy(?:ed|s|ing|ment|ments)?\b|\bstationed\b|\bpatroll(?:ed|ing)\b|\bpositioned\b|\bbuild-?up\b|\bpresence of\b"),
-        ("port_call", "port_call", r"\bcalled at\b|\bport calls?\b|\bdocked\b|\barrived (?:at|in) (?:the )?port\b|\bmoored\b"),
+        (
+            "dark",
+            "dark",
+            r"\b(?:went|go|going|gone) dark\b|\b(?:switch|turn)(?:ed|ing)? off (?:its |their )?(?:AIS|transponders?)\b|\bdisabled? (?:its |their )?(?:AIS|transponders?)\b",
+        ),
+        (
+            "attack",
+            "attempted_boarding",
+            r"\b(?:attempt(?:ed|s|ing)?|tried|trying) to board\b|\battempted boarding\b|\bunsuccessful(?:ly)? (?:attempt|boarding)",
+        ),
+        (
+            "seizure",
+            "hijack",
+            r"\bhijack\w*|\bseiz(?:e|ed|es|ing|ure|ures)\b|\bdetain(?:ed|s|ing)?\b|\bdetention\b|\bkidnap\w*|\bcommandeer\w*|\bcaptur(?:e|ed|ing)\b|\babduct\w*|\bheld hostage\b",
+        ),
+        (
+            "interception",
+            "interception",
+            r"\bintercept(?:ed|s|ing|ion|ions)?\b|\binterdict(?:ed|s|ing|ion|ions)?\b",
+        ),
+        (
+            "seizure",
+            "boarding",
+            r"\bboard(?:ed|ing|ings)\b|\bclimbed (?:on ?board|aboard|onto)\b|\brobbe(?:d|ry|ries|rs?)\b|\bthie(?:f|ves|ft)\b|\bst(?:ole|olen|ealing)\b|\bintruders?\b|\bburglar|\bpilfer\w*|\bboarders\b",
+        ),
+        (
+            "attack",
+            "attack",
+            r"\battack(?:ed|s|ing)?\b|\bfired (?:up)?on\b|\bfired (?:at|shots|a |an |rocket|warning)|\bopened fire\b|\bshot at\b|\bshelled\b|\bstruck by\b|\bexplosion\b|\bmissiles?\b|\brockets?\b|\bgrenade|\bassault\w*",
+        ),
+        (
+            "attack",
+            "approach",
+            r"\bapproach(?:ed|es|ing)?\b|\bchas(?:ed|ing)\b|\bsuspicious (?:craft|boat|skiff|vessel|activity)|\bharass\w*|\bfollowed\b|\btrailed\b",
+        ),
+        (
+            "sts_transfer",
+            "sts",
+            r"\bship[- ]to[- ]ship\b|\bSTS\b|\btransferr(?:ed|ing) (?:oil|cargo|crude|fuel)",
+        ),
+        (
+            "engagement",
+            "encounter",
+            r"\bengagements?\b|\bencounters?\b|\brendezvous\w*|\bmet (?:with )?(?:the |a |an )?(?:tanker|vessel|ship)|\bcame alongside\b",
+        ),
+        (
+            "entry",
+            "entry",
+            r"\bent(?:er|ered|ering|ers|ry) (?:into )?(?:the )?(?:\w+ )?(?:territorial )?waters\b|\bcrossed into\b|\bentry into\b|\bentered\b",
+        ),
+        (
+            "presence",
+            "deployment",
+            r"\bdeploy(?:ed|s|ing|ment|ments)?\b|\bstationed\b|\bpatroll(?:ed|ing)\b|\bpositioned\b|\bbuild-?up\b|\bpresence of\b",
+        ),
+        (
+            "port_call",
+            "port_call",
+            r"\bcalled at\b|\bport calls?\b|\bdocked\b|\barrived (?:at|in) (?:the )?port\b|\bmoored\b",
+        ),
     )
 )
 
 # --- vessel types -> seawatch ship groups (+ small_boat) ---------------------------------
 VESSEL_TYPE_WORDS: tuple[tuple[str, str], ...] = (
-    (r"(?:oil |chemical |product |products |crude |lpg |lng |gas |asphalt |bitumen )?tankers?|(?:lpg|lng|gas) carriers?|vlccs?|supertankers?", "tanker"),
-    (r"bulk carriers?|bulkers?|container (?:ships?|vessels?)|(?:general )?cargo (?:ships?|vessels?)|freighters?|ro-?ro(?: vessels?| ships?)?|reefers?|refrigerated cargo (?:ships?|vessels?)|car carriers?|vehicle carriers?|heavy lift (?:ships?|vessels?)|merchant (?:ships?|vessels?)|containerships?|log carriers?|cement carriers?|ore carriers?|livestock carriers?", "cargo"),
-    (r"fishing (?:vessels?|boats?|trawlers?|dhows?)|trawlers?|fishing dhows?|longliners?|seiners?|fishermen", "fishing"),
-    (r"(?:sailing |motor )?yachts?|sailboats?|sailing (?:vessels?|boats?|schooners?|catamarans?)|catamarans?|pleasure (?:craft|boats?)|s/v", "pleasure"),
+    (
+        r"(?:oil |chemical |product |products |crude |lpg |lng |gas |asphalt |bitumen )?tankers?|(?:lpg|lng|gas) carriers?|vlccs?|supertankers?",
+        "tanker",
+    ),
+    (
+        r"bulk carriers?|bulkers?|container (?:ships?|vessels?)|(?:general )?cargo (?:ships?|vessels?)|freighters?|ro-?ro(?: vessels?| ships?)?|reefers?|refrigerated cargo (?:ships?|vessels?)|car carriers?|vehicle carriers?|heavy lift (?:ships?|vessels?)|merchant (?:ships?|vessels?)|containerships?|log carriers?|cement carriers?|ore carriers?|livestock carriers?",
+        "cargo",
+    ),
+    (
+        r"fishing (?:vessels?|boats?|trawlers?|dhows?)|trawlers?|fishing dhows?|longliners?|seiners?|fishermen",
+        "fishing",
+    ),
+    (
+        r"(?:sailing |motor )?yachts?|sailboats?|sailing (?:vessels?|boats?|schooners?|catamarans?)|catamarans?|pleasure (?:craft|boats?)|s/v",
+        "pleasure",
+    ),
     (r"tug ?boats?|tugs?|towing vessels?|anchor handling (?:tug )?(?:supply )?vessels?", "tug"),
-    (r"passenger (?:ships?|vessels?|ferry|ferries)|ferry|ferries|cruise (?:ships?|liners?)", "passenger"),
-    (r"warships?|destroyers?|frigates?|cruisers?|corvettes?|naval (?:vessels?|ships?|assets?)|navy (?:vessels?|ships?)|amphibious (?:assault )?ships?|aircraft carriers?|submarines?|military (?:vessels?|ships?)", "military"),
-    (r"coast ?guard (?:vessels?|cutters?|ships?|boats?)|patrol (?:boats?|vessels?|ships?)|cutters?", "law_enforcement"),
-    (r"skiffs?|speed ?boats?|go-?fast(?: boats?)?|fast boats?|small (?:boats?|craft)|dinghy|dinghies|canoes?|pirogues?|wooden boats?|fiberglass boats?|motor boats?|motorboats?", "small_boat"),
-    (r"(?:offshore )?supply (?:vessels?|ships?|boats?)|research (?:vessels?|ships?)|survey (?:vessels?|ships?)|dredgers?|barges?|crew boats?|pipe-?layers?|drill(?:ing)? ships?|(?:seismic|offshore) vessels?|dhows?|landing craft", "other"),
+    (
+        r"passenger (?:ships?|vessels?|ferry|ferries)|ferry|ferries|cruise (?:ships?|liners?)",
+        "passenger",
+    ),
+    (
+        r"warships?|destroyers?|frigates?|cruisers?|corvettes?|naval (?:vessels?|ships?|assets?)|navy (?:vessels?|ships?)|amphibious (?:assault )?ships?|aircraft carriers?|submarines?|military (?:vessels?|ships?)",
+        "military",
+    ),
+    (
+        r"coast ?guard (?:vessels?|cutters?|ships?|boats?)|patrol (?:boats?|vessels?|ships?)|cutters?",
+        "law_enforcement",
+    ),
+    (
+        r"skiffs?|speed ?boats?|go-?fast(?: boats?)?|fast boats?|small (?:boats?|craft)|dinghy|dinghies|canoes?|pirogues?|wooden boats?|fiberglass boats?|motor boats?|motorboats?",
+        "small_boat",
+    ),
+    (
+        r"(?:offshore )?supply (?:vessels?|ships?|boats?)|research (?:vessels?|ships?)|survey (?:vessels?|ships?)|dredgers?|barges?|crew boats?|pipe-?layers?|drill(?:ing)? ships?|(?:seismic|offshore) vessels?|dhows?|landing craft",
+        "other",
+    ),
 )
 VESSEL_TYPE_RE = re.compile(
     r"\b(" + "|".join(f"(?:{p})" for p, _ in VESSEL_TYPE_WORDS) + r")\b", re.IGNORECASE
@@ -57,13 +132,42 @@ def vessel_type_of(words: str) -> str:
 
 # --- numbers and qualifiers ----------------------------------------------------------
 UNITS = {
-    "zero": 0, "no": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3,
-    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "dozen": 12,
+    "zero": 0,
+    "no": 0,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "dozen": 12,
 }
-TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-        "eighty": 80, "ninety": 90}
+TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _UNIT_WORDS = "|".join(k for k in UNITS if k not in ("a", "an", "no", "single"))
 _TENS_WORDS = "|".join(TENS)
 NUMBER = (
@@ -101,11 +205,17 @@ QUALIFIER_WORDS: tuple[tuple[str, str, int], ...] = (
     (r"more than|over|upwards of", "at_least", 1),
     (r"at most|no more than|up to|a maximum of|not more than", "at_most", 0),
     (r"fewer than|less than|under", "at_most", -1),
-    (r"about|around|some|roughly|approximately|nearly|almost|an estimated|close to|circa|~", "about", 0),
+    (
+        r"about|around|some|roughly|approximately|nearly|almost|an estimated|close to|circa|~",
+        "about",
+        0,
+    ),
     (r"exactly|precisely|only|just", "exactly", 0),
 )
 QUALIFIER_RE = "|".join(f"(?:{p})" for p, _, _ in QUALIFIER_WORDS)
-_QUAL_RES = tuple((re.compile(rf"^(?:{p})$", re.IGNORECASE), q, adj) for p, q, adj in QUALIFIER_WORDS)
+_QUAL_RES = tuple(
+    (re.compile(rf"^(?:{p})$", re.IGNORECASE), q, adj) for p, q, adj in QUALIFIER_WORDS
+)
 
 
 def qualifier_of(words: str) -> tuple[str, int]:
@@ -153,8 +263,9 @@ POSITION_RE = re.compile(
 def position_of(m: re.Match[str]) -> tuple[float, float] | None:
     """Degrees of a :data:`POSITION_RE` match (None when out of range)."""
 
-    def part(deg: str, minutes: str | None, seconds: str | None, min2: str | None,
-             frac: str | None) -> float:
+    def part(
+        deg: str, minutes: str | None, seconds: str | None, min2: str | None, frac: str | None
+    ) -> float:
         value = float(deg)
         if frac:
             value += float(frac)
@@ -182,8 +293,19 @@ def position_of(m: re.Match[str]) -> tuple[float, float] | None:
 
 # --- dates ------------------------------------------------------------------------------
 MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _MONTH = (
     r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -192,21 +314,51 @@ _MONTH = (
 _YEAR = r"(?P<year>(?:19|20)\d{2}|'?\d{2})(?!\d|\s*(?:local|LT\b|LMT|UTC|GMT|hrs|hours|Z\b|L\b))"
 DATE_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # military date-time group: 112315LSEP91, 270015Z DEC 1989, 270015z Dec 1989
-    ("dtg", re.compile(rf"\b(?P<day>[0-3]\d)[0-2]\d[0-5]\d\s?(?:UTC|LT|LMT|[A-Z])?\s?{_MONTH}(?:\s?{_YEAR})?\b", re.IGNORECASE)),
+    (
+        "dtg",
+        re.compile(
+            rf"\b(?P<day>[0-3]\d)[0-2]\d[0-5]\d\s?(?:UTC|LT|LMT|[A-Z])?\s?{_MONTH}(?:\s?{_YEAR})?\b",
+            re.IGNORECASE,
+        ),
+    ),
     # 10 0500 UTC Mar 09
-    ("dtg", re.compile(rf"\b(?P<day>[0-3]?\d)\s+[0-2]\d[0-5]\d\s*(?:UTC|LT|LMT|Z|hrs|local time)?\s+{_MONTH}(?:\s+{_YEAR})?\b", re.IGNORECASE)),
+    (
+        "dtg",
+        re.compile(
+            rf"\b(?P<day>[0-3]?\d)\s+[0-2]\d[0-5]\d\s*(?:UTC|LT|LMT|Z|hrs|local time)?\s+{_MONTH}(?:\s+{_YEAR})?\b",
+            re.IGNORECASE,
+        ),
+    ),
     # 15102008
     ("iso", re.compile(r"\b(?P<day>[0-3]\d)(?P<month>[01]\d)(?P<year>(?:19|20)\d{2})\b")),
     # 1 June 2022, 27 May 08, 18 Aug, 1st of June
-    ("dmy", re.compile(rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:\s+(?:and|to|&|-)\s+[0-3]?\d)?(?:\s+of)?[\s-]+{_MONTH}(?:[\s,-]+{_YEAR})?\b", re.IGNORECASE)),
+    (
+        "dmy",
+        re.compile(
+            rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:\s+(?:and|to|&|-)\s+[0-3]?\d)?(?:\s+of)?[\s-]+{_MONTH}(?:[\s,-]+{_YEAR})?\b",
+            re.IGNORECASE,
+        ),
+    ),
     # June 1, 2022; Sept. 14
-    ("mdy", re.compile(rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?(?![\d:])", re.IGNORECASE)),
+    (
+        "mdy",
+        re.compile(
+            rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?(?![\d:])",
+            re.IGNORECASE,
+        ),
+    ),
     # 2022-06-01
     ("iso", re.compile(r"\b(?P<year>(?:19|20)\d{2})-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")),
     # in September 2025, September 2025
     ("my", re.compile(rf"\b{_MONTH}\s+(?P<year>(?:19|20)\d{{2}})\b", re.IGNORECASE)),
     # in September, during October, last month (month only)
-    ("m", re.compile(rf"\b(?:in|during|since|throughout|through|of|since early|in early|in late|in mid-?)\s+{_MONTH.replace('(?P<mon>', '(?P<mon>')}(?!\s*\d)", re.IGNORECASE)),
+    (
+        "m",
+        re.compile(
+            rf"\b(?:in|during|since|throughout|through|of|since early|in early|in late|in mid-?)\s+{_MONTH.replace('(?P<mon>', '(?P<mon>')}(?!\s*\d)",
+            re.IGNORECASE,
+        ),
+    ),
 )
 RELATIVE_RE = re.compile(
     r"\b(?:yesterday|today|this morning|last night|(?:last|this|past) (?:week|month|year)|"
@@ -226,7 +378,9 @@ REGION_ALIASES: dict[str, str] = {
     "eastern pacific ocean": "eastern-pacific",
 }
 REGION_RE = re.compile(
-    r"\b(?:the\s+)?(" + "|".join(sorted((re.escape(k) for k in REGION_ALIASES), key=len, reverse=True)) + r")\b",
+    r"\b(?:the\s+)?("
+    + "|".join(sorted((re.escape(k) for k in REGION_ALIASES), key=len, reverse=True))
+    + r")\b",
     re.IGNORECASE,
 )
 RANGE_RE = re.compile(
@@ -235,6 +389,46 @@ RANGE_RE = re.compile(
 )
 
 ENGLISH_WORDS = frozenset(
-    "the a an of to in on at and or was were is are by with from for that this it its as "
-    "be been has have had not no vessel ship boat crew port waters sea near off after".split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "and",
+        "or",
+        "was",
+        "were",
+        "is",
+        "are",
+        "by",
+        "with",
+        "from",
+        "for",
+        "that",
+        "this",
+        "it",
+        "its",
+        "as",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "vessel",
+        "ship",
+        "boat",
+        "crew",
+        "port",
+        "waters",
+        "sea",
+        "near",
+        "off",
+        "after",
+    ]
 )

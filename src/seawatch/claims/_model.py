@@ -194,8 +194,7 @@ class Claim:
                 "published": self.source.published,
             },
             "spans": [
-                {"part": s.part, "start": s.start, "end": s.end, "text": s.text}
-                for s in self.spans
+                {"part": s.part, "start": s.start, "end": s.end, "text": s.text} for s in self.spans
             ],
         }
         if with_id:
@@ -208,21 +207,44 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def _vessel_dict(v: Vessel) -> dict[str, Any]:
-    return {"name": v.name, "flag": v.flag, "type": v.type, "role": v.role,
-            "mmsi": v.mmsi, "imo": v.imo}
+    return {
+        "name": v.name,
+        "flag": v.flag,
+        "type": v.type,
+        "role": v.role,
+        "mmsi": v.mmsi,
+        "imo": v.imo,
+    }
 
 
 def _place_dict(p: Place) -> dict[str, Any]:
-    return {"kind": p.kind, "name": p.name, "ref": p.ref, "lat": p.lat, "lon": p.lon,
-            "radius_nm": p.radius_nm}
+    return {
+        "kind": p.kind,
+        "name": p.name,
+        "ref": p.ref,
+        "lat": p.lat,
+        "lon": p.lon,
+        "radius_nm": p.radius_nm,
+    }
 
 
 # --- validation of the JSON/YAML form -------------------------------------------------
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _TOP = {
-    "claim_id", "kind", "sentence", "count", "qualifier", "negated", "vessels", "places",
-    "period_start", "period_end", "source", "spans", "understood",
+    "claim_id",
+    "kind",
+    "sentence",
+    "count",
+    "qualifier",
+    "negated",
+    "vessels",
+    "places",
+    "period_start",
+    "period_end",
+    "source",
+    "spans",
+    "understood",
 }
 
 
@@ -324,8 +346,9 @@ def claim_from_dict(doc: Any, *, where: str = "claim") -> Claim:
                 radius_nm=None if radius is None else float(radius),
             )
         )
-    src = _object(d.get("source") or {}, f"{where}.source",
-                  {"title", "publisher", "url", "published"})
+    src = _object(
+        d.get("source") or {}, f"{where}.source", {"title", "publisher", "url", "published"}
+    )
     published = src.get("published") or ""
     if not isinstance(published, str):  # YAML turns 2025-09-14 into a date
         published = str(published)

@@ -29,6 +29,15 @@ claims_app = typer.Typer(
 )
 
 _FORMAT = typer.Option("table", "--format", help="table or json.")
+_CLAIMS_FILE = typer.Argument(
+    ..., help="JSON or YAML file of claims (docs/claims.schema.json).", dir_okay=False
+)
+_ASAM_FILE = typer.Argument(
+    ...,
+    help="ASAM CSV export (NGA Anti-Shipping Activity Messages).",
+    exists=True,
+    dir_okay=False,
+)
 
 
 def _fmt(fmt: str) -> str:
@@ -55,12 +64,11 @@ def _claim_row(c: Any) -> dict[str, str]:
         "id": c.claim_id,
         "kind": c.kind + (" (not)" if c.negated else ""),
         "count": count,
-        "vessels": "; ".join(
-            " ".join(x for x in (v.flag, v.type, v.name) if x) for v in c.vessels
-        ),
+        "vessels": "; ".join(" ".join(x for x in (v.flag, v.type, v.name) if x) for v in c.vessels),
         "places": "; ".join(f"{p.name} [{p.ref or p.kind}]" for p in c.places),
         "period": f"{(d['period_start'] or '')[:10]}..{(d['period_end'] or '')[:10]}"
-        if c.period_start else "",
+        if c.period_start
+        else "",
         "understood": ",".join(c.understood),
     }
 
@@ -75,8 +83,9 @@ def _print_claims(claims: list[Any], fmt: str, *, title: str) -> None:
     console.print(f"[bold]{title}[/bold]: {len(claims) or 'none'}")
     for c in claims:
         r = _claim_row(c)
-        head = " | ".join(x for x in (r["kind"], r["count"], r["vessels"], r["places"],
-                                      r["period"]) if x)
+        head = " | ".join(
+            x for x in (r["kind"], r["count"], r["vessels"], r["places"], r["period"]) if x
+        )
         console.print(f"[bold]{r['id']}[/bold]  {head}", highlight=False)
         console.print(f"    [dim]{c.sentence}[/dim]", highlight=False)
         console.print(f"    understood: {r['understood']}", highlight=False)
@@ -84,8 +93,7 @@ def _print_claims(claims: list[Any], fmt: str, *, title: str) -> None:
 
 @claims_app.command("add")
 def add_command(
-    file: Path = typer.Argument(..., help="JSON or YAML file of claims (docs/claims.schema.json).",
-                                dir_okay=False),
+    file: Path = _CLAIMS_FILE,
     store: Path | None = StoreOption,
     wait: float = WaitOption,
 ) -> None:
@@ -129,8 +137,9 @@ def extract_command(
     day = _published(published)
     text, where = read_text(file)
     root = store_path(store)
-    source = Source(title=title, publisher=publisher, url=url,
-                    published=day.isoformat() if day else "")
+    source = Source(
+        title=title, publisher=publisher, url=url, published=day.isoformat() if day else ""
+    )
     ex = extract_claims(text, published=day, source=source, gaz=store_gazetteer(root))
     if fmt == "json":
         typer.echo(json.dumps(ex.to_dict(), indent=1))
@@ -138,8 +147,12 @@ def extract_command(
         _print_claims(list(ex.claims), fmt, title=f"claims in {where}")
     typer.secho(
         f"{len(ex.claims)} claim(s) from {ex.sentences} sentence(s); {ex.skipped} sentence(s) "
-        "named no incident" + ("" if day else "; no --published date: dates without a year "
-                               "and relative dates were not resolved"),
+        "named no incident"
+        + (
+            ""
+            if day
+            else "; no --published date: dates without a year and relative dates were not resolved"
+        ),
         err=True,
     )
     if add and ex.claims:
@@ -147,18 +160,22 @@ def extract_command(
         typer.secho(f"kept {len(ids)} claim(s) in {root}", err=True)
 
 
-def print_checks(checks: list[dict[str, Any]], claims: dict[str, Any]) -> None:
-    """Checks as a table with each claim's sentence and the quotable text."""
-    from rich.console import Console
-
-    console = Console()
-    colour = {"supported": "green", "partly_supported": "yellow", "contradicted": "red",
-              "unobservable": "blue"}
+def print_checks(console: Any, checks: list[dict[str, Any]], claims: dict[str, Any]) -> None:
+    """Each check: the verdict, the claim's sentence, why, and the evidence."""
+    colour = {
+        "supported": "green",
+        "partly_supported": "yellow",
+        "contradicted": "red",
+        "unobservable": "blue",
+    }
     for ch in checks:
         claim = claims.get(ch["claim_id"])
         v = ch["verdict"]
-        console.print(f"[bold {colour[v]}]{v.replace('_', ' ')}[/]  [dim]{ch['claim_id']}[/]  "
-                      f"{claim.sentence if claim else ''}", highlight=False)
+        console.print(
+            f"[bold {colour[v]}]{v.replace('_', ' ')}[/]  [dim]{ch['claim_id']}[/]  "
+            f"{claim.sentence if claim else ''}",
+            highlight=False,
+        )
         console.print(f"    {ch['explanation']}", highlight=False)
         ev = ch["evidence"]
         if ev["event_ids"]:
@@ -181,27 +198,31 @@ def check_news(target: Any, console: Any, path: Any, *, published: str) -> None:
 
     text = check_text(path.read_bytes(), where=str(path))
     day = _published(published)
-    source = Source(title=text.splitlines()[0], publisher="Seawatch Wire (fictional)",
-                    published=published)
-    claims = list(extract_claims(text, published=day, source=source,
-                                 gaz=store_gazetteer(target.root)).claims)
+    source = Source(
+        title=text.splitlines()[0], publisher="Seawatch Wire (fictional)", published=published
+    )
+    claims = list(
+        extract_claims(text, published=day, source=source, gaz=store_gazetteer(target.root)).claims
+    )
     add_claims(target, claims)
     checks = check_claims(claims, target)
     save_checks(target, checks)
     console.rule("[bold]Claims of a (fictional) news text, checked against the data[/bold]")
     console.print(text.strip(), highlight=False)
     console.print()
-    print_checks(checks, {c.claim_id: c for c in claims})
+    print_checks(console, checks, {c.claim_id: c for c in claims})
 
 
 @claims_app.command("check")
 def check_command(
     target: str | None = typer.Argument(
-        None, help="A claim id, or an English text file (.txt) to extract and check; "
-        "default: every claim in the store."
+        None,
+        help="A claim id, or an English text file (.txt) to extract and check; "
+        "default: every claim in the store.",
     ),
-    published: str | None = typer.Option(None, "--published",
-                                         help="Date of the text file (YYYY-MM-DD)."),
+    published: str | None = typer.Option(
+        None, "--published", help="Date of the text file (YYYY-MM-DD)."
+    ),
     store: Path | None = StoreOption,
     fmt: str = _FORMAT,
     wait: float = WaitOption,
@@ -227,8 +248,9 @@ def check_command(
         claims = list_claims(st)
     elif target == "-" or target.endswith(".txt") or Path(target).is_file():
         text, _ = read_text(target)
-        claims = list(extract_claims(text, published=_published(published),
-                                     gaz=store_gazetteer(root)).claims)
+        claims = list(
+            extract_claims(text, published=_published(published), gaz=store_gazetteer(root)).claims
+        )
         stored = False
     else:
         claims = [get_claim(st, target)]
@@ -237,19 +259,19 @@ def check_command(
         save_checks(st, checks, wait_s=wait)
     if fmt == "json":
         by_id = {c.claim_id: c.to_dict() for c in claims}
-        typer.echo(json.dumps([{**ch, "claim": by_id[ch["claim_id"]]} for ch in checks],
-                              indent=1))
+        typer.echo(json.dumps([{**ch, "claim": by_id[ch["claim_id"]]} for ch in checks], indent=1))
         return
     if not checks:
         typer.secho("no claims to check (see `seawatch claims add` and `extract`)", err=True)
         return
-    print_checks(checks, {c.claim_id: c for c in claims})
+    from rich.console import Console
+
+    print_checks(Console(), checks, {c.claim_id: c for c in claims})
 
 
 @claims_app.command("evaluate-asam")
 def evaluate_asam_command(
-    path: Path = typer.Argument(..., help="ASAM CSV export (NGA Anti-Shipping Activity "
-                                "Messages).", exists=True, dir_okay=False),
+    path: Path = _ASAM_FILE,
     fmt: str = typer.Option("markdown", "--format", help="markdown or json."),
 ) -> None:
     """Extraction accuracy on the NGA ASAM corpus (date, position, kind, victim type)."""
