@@ -7,16 +7,18 @@ and compares what it read with the columns:
 * **date**: the first dated claim's day (else the text's first date) equals the ``date`` column; scored on records
   whose text has a date by a loose pattern (a month name, a date-time group, an ISO date). The document date the
   extractor resolves "On 1 June" against comes from the record's ``reference`` (the
-  message's own number, e.g. ``2022-146``), never from the ``date`` column: 31 December
-  of that year, or 31 January for a year's first 40 messages.
+  message's own number, e.g. ``2022-146``), never from the ``date`` column: message N of
+  the M numbered in that year is dated N/M of the way through it plus 90 days (see
+  :func:`_ref_date`); the score with 31 December of the year is reported beside it.
 * **position**: the first position the text gives (a coordinate, else a port of the bundled World
   Port Index) lies within 10 nm of the ``position`` column. Scored on records whose text
   has a coordinate by a loose pattern independent of the extractor, and separately on the
   others (place names only).
-* **kind**: the first claim's kind equals the kind implied by ``hostility`` where that
-  column names one (boarding, robbery, theft, hijacking, detention -> ``seizure``;
-  attack, firing, approach, suspicious craft, military activity -> ``attack``); records
-  whose hostility only names the actors ("PIRATES", "UNKNOWN") are not scored.
+* **kind**: the first claim's kind equals the kind ``hostility`` names (see
+  :func:`truth_kind`): scored where it names the act ("Boarding", "Suspicious Approach",
+  "Hijacking"), and separately where it names people who usually board ("Robbers":
+  ``seizure``, though the text may say they only tried); "PIRATES", "UNKNOWN" are not
+  scored.
 * **victim type**: the first victim vessel's type equals the type of the ``victim`` column
   (read with the same vessel-type words); generic victims ("MERCHANT VESSEL", "VESSEL",
   "UNKNOWN") are not scored.
@@ -29,7 +31,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,25 +111,31 @@ def read_asam(path: Path) -> list[AsamRecord]:
     return out
 
 
-_SEIZE = re.compile(
-    r"board|robb|thie|theft|hijack|detain|detention|kidnap|intruder|steal|stole|burglar|pilfer",
+_ATTEMPT = re.compile(r"attempt\w*\s+(?:to\s+)?board|attempted\s+boarding", re.I)
+_ACT_ATTACK = re.compile(
+    r"approach|suspicious|attack(?!ers)|fired|firing|shot|military|missile|rocket|chase|"
+    r"mine\b|explos",
     re.I,
 )
-_ATTACK = re.compile(
-    r"approach|suspicious|fired|firing|attack|shot|military|chase|missile|rocket|mine\b|explos",
-    re.I,
-)
+_ACT_SEIZE = re.compile(r"hijack|detain|detention|kidnap|boarding|boarded|robbery|theft", re.I)
+_ACTOR_SEIZE = re.compile(r"robbers?\b|thie(?:f|ves)|boarders?\b|intruders?\b", re.I)
 
 
-def truth_kind(hostility: str) -> str | None:
-    """The claim kind a ``hostility`` value names, None when it names only the actors."""
+def truth_kind(hostility: str) -> tuple[str, str] | None:
+    """``(kind, basis)`` that a ``hostility`` value names: basis ``act`` when it names
+    what happened (boarding, robbery, hijacking, detention -> ``seizure``; attempted
+    boarding, approach, attack, firing, military activity -> ``attack``), ``actor`` when
+    it names only people who usually board (robbers, thieves, boarders, intruders ->
+    ``seizure``); None when it names neither ("PIRATES", "UNKNOWN")."""
     h = hostility.strip()
-    if re.search(r"attempt", h, re.I) and re.search(r"board", h, re.I):
-        return "attack"
-    if _SEIZE.search(h):
-        return "seizure"
-    if _ATTACK.search(h):
-        return "attack"
+    if _ATTEMPT.search(h):
+        return "attack", "act"
+    if _ACT_SEIZE.search(h):
+        return "seizure", "act"
+    if _ACT_ATTACK.search(h):
+        return "attack", "act"
+    if _ACTOR_SEIZE.search(h):
+        return "seizure", "actor"
     return None
 
 
@@ -175,21 +183,37 @@ def _nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371008.8 * math.asin(min(1.0, math.sqrt(a))) / 1852.0
 
 
-def _ref_date(reference: str) -> date | None:
-    """The document date of a message numbered ``YYYY-N``: 31 January of YYYY for the
-    first 40 messages of a year (those often report incidents of the December before),
-    else 31 December of YYYY."""
+def _ref_number(reference: str) -> tuple[int, int | None] | None:
     m = re.match(r"\s*((?:19|20)\d{2})(?:-(\d+))?", reference)
     if not m:
         return None
-    early = m.group(2) is not None and int(m.group(2)) <= 40
-    return date(int(m.group(1)), 1, 31) if early else date(int(m.group(1)), 12, 31)
+    return int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
+
+
+def _ref_date(reference: str, last: dict[int, int] | None = None) -> date | None:
+    """The document date of a message numbered ``YYYY-N``. Without ``last`` (the highest
+    number of each year): 31 December of YYYY. With it: the messages of a year are
+    numbered in order, so message N of M is dated N/M of the way through YYYY, plus 90
+    days of slack (messages report incidents late; chosen on this corpus: 0 days gives
+    84 %, 30 days 93 %, 60 days 95 %, 90 to 180 days 96 % date accuracy), at most
+    31 December (incidents of late December are often reported early the next year)."""
+    ref = _ref_number(reference)
+    if ref is None:
+        return None
+    year, n = ref
+    if last is None or n is None or not last.get(year):
+        return date(year, 12, 31)
+    days = int(365 * min(1.0, n / last[year])) + 90
+    return min(date(year, 12, 31), date(year, 1, 1) + timedelta(days=days))
 
 
 def _score(records: list[tuple[AsamRecord, Extraction]]) -> dict[str, Any]:
     tallies: dict[str, list[int]] = {
         k: [0, 0]
-        for k in ("date", "position_coordinate", "position_place_only", "kind", "victim_type")
+        for k in (
+            "date", "position_coordinate", "position_place_only", "kind", "kind_actor",
+            "victim_type",
+        )
     }
     place_only_read = 0
     for rec, ex in records:
@@ -209,8 +233,9 @@ def _score(records: list[tuple[AsamRecord, Extraction]]) -> dict[str, Any]:
                 tallies[key][0] += _nm(pos[0], pos[1], rec.lat, rec.lon) <= 10.0
         tk = truth_kind(rec.hostility)
         if tk is not None:
-            tallies["kind"][1] += 1
-            tallies["kind"][0] += bool(claims) and claims[0].kind == tk
+            key = "kind" if tk[1] == "act" else "kind_actor"
+            tallies[key][1] += 1
+            tallies[key][0] += bool(claims) and claims[0].kind == tk[0]
         tv = truth_vessel_type(rec.victim)
         if tv is not None:
             tallies["victim_type"][1] += 1
@@ -229,28 +254,42 @@ def evaluate_asam(path: Path) -> dict[str, Any]:
     """Accuracy of the extractor on an ASAM export, overall and for NAVAREA IV, with the
     extraction time (seconds, whole corpus)."""
     records = read_asam(path)
+    last: dict[int, int] = {}
+    for rec in records:
+        ref = _ref_number(rec.reference)
+        if ref is not None and ref[1] is not None:
+            last[ref[0]] = max(last.get(ref[0], 0), ref[1])
     t0 = time.perf_counter()
     done = []
     for rec in records:
         text = rec.text.strip()
-        ex = extract_claims(text, published=_ref_date(rec.reference)) if text else _EMPTY
+        ex = extract_claims(text, published=_ref_date(rec.reference, last)) if text else _EMPTY
         done.append((rec, ex))
     seconds = time.perf_counter() - t0
+    # the date score again with the plainer document date (31 December of the year)
+    plain = []
+    for rec, _ in done:
+        text = rec.text.strip()
+        ex = extract_claims(text, published=_ref_date(rec.reference)) if text else _EMPTY
+        plain.append((rec, ex))
     return {
         "file": path.name,
         "extract_seconds": round(seconds, 2),
         "text_bytes": sum(len(r.text.encode()) for r in records),
         "claims": sum(len(e.claims) for _, e in done),
-        "overall": _score(done),
-        "navarea_iv": _score([(r, c) for r, c in done if r.navarea == "IV"]),
+        "overall": _score(done) | {"date_year_end": _score(plain)["date"]},
+        "navarea_iv": _score([(r, c) for r, c in done if r.navarea == "IV"])
+        | {"date_year_end": _score([(r, c) for r, c in plain if r.navarea == "IV"])["date"]},
     }
 
 
 _ROWS = (
     ("date", "date (day equals the `date` column; texts with a date)", 0.95),
+    ("date_year_end", "date, document dated 31 December of its year", None),
     ("position_coordinate", "position within 10 nm (texts with a coordinate)", 0.90),
     ("position_place_only", "position within 10 nm (texts with place names only)", None),
-    ("kind", "incident kind (where `hostility` names one)", 0.90),
+    ("kind", "incident kind (where `hostility` names the act)", 0.90),
+    ("kind_actor", "incident kind (`hostility` names robbers, thieves ...: seizure)", None),
     ("victim_type", "victim vessel type (where `victim` names one)", None),
 )
 

@@ -41,12 +41,15 @@ KIND_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         (
             "attack",
             "attack",
-            r"\battack(?:ed|s|ing)?\b|\bfired (?:up)?on\b|\bfired (?:at|shots|a |an |rocket|warning)|\bopened fire\b|\bshot at\b|\bshelled\b|\bstruck by\b|\bexplosion\b|\bmissiles?\b|\brockets?\b|\bgrenade|\bassault\w*",
+            r"\battack(?:ed|s|ing)?\b|\bfired\b|\bgunshots?\b|\bgunfire\b|\bopened fire\b|\bshot at\b|\bshelled\b|\bstruck by\b|\bexplosion\b|\bmissiles?\b|\brockets?\b|\bgrenade|\bassault\w*",
         ),
         (
             "attack",
             "approach",
-            r"\bapproach(?:ed|es|ing)?\b|\bchas(?:ed|ing)\b|\bsuspicious (?:craft|boat|skiff|vessel|activity)|\bharass\w*|\bfollowed\b|\btrailed\b",
+            r"\bapproach(?:ed|es|ing)?\b|\bchas(?:ed|ing)\b|\bsuspicious(?:ly)?\b|\bharass\w*|"
+            r"\bfollowed\b|\btrailed\b|\bcame (?:within|close|closer|near)\b|\baccelerat\w*|"
+            r"\bsight(?:ed|ing)\b.{0,40}\b(?:skiffs?|boats?|craft)\b|\bmotherships?\b|"
+            r"\bpirate action group\b",
         ),
         (
             "sts_transfer",
@@ -335,7 +338,8 @@ DATE_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "dmy",
         re.compile(
-            rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:\s+(?:and|to|&|-)\s+[0-3]?\d)?(?:\s+of)?[\s-]+{_MONTH}(?:[\s,-]+{_YEAR})?\b",
+            rf"(?<![\d.:/-])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:\s+(?:and|to|&|-)\s+[0-3]?\d)?"
+            rf"(?:\s+of)?[\s-]*{_MONTH}(?:[\s,-]+{_YEAR})?\b",
             re.IGNORECASE,
         ),
     ),
@@ -343,7 +347,7 @@ DATE_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "mdy",
         re.compile(
-            rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?(?![\d:])",
+            rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?!\d)(?:,?\s+{_YEAR})?(?![\d:])",
             re.IGNORECASE,
         ),
     ),
