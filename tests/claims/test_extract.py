@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seawatch._exceptions import ParameterError
 from seawatch.claims import Claim, check_text, extract_claims, gazetteer, read_text
@@ -257,3 +259,80 @@ def test_a_50_mb_file_is_refused_before_reading(tmp_path: Path) -> None:
 def test_text_with_no_claims_invents_none() -> None:
     ex = extract_claims("Lorem ipsum dolor sit amet. 12345. !!!", published=D)
     assert ex.claims == ()
+
+
+# --- robustness -----------------------------------------------------------------------------
+
+_WORDS = st.sampled_from(
+    [
+        "the",
+        "a",
+        "no",
+        "at",
+        "least",
+        "about",
+        "more",
+        "than",
+        "fewer",
+        "14",
+        "fourteen",
+        "twenty-one",
+        "tanker",
+        "skiffs",
+        "warships",
+        "intercepted",
+        "seized",
+        "boarded",
+        "went",
+        "dark",
+        "entered",
+        "Venezuelan",
+        "territorial",
+        "waters",
+        "Caribbean",
+        "Sea",
+        "on",
+        "3",
+        "June",
+        "2025",
+        "yesterday",
+        "last",
+        "week",
+        "near",
+        "position",
+        "13-14N",
+        "065-35W",
+        "99-99N",
+        "999-99W",
+        "port",
+        "of",
+        "Cartagena",
+        "Panama-flagged",
+        "M/V",
+        ".",
+        ",",
+        ";",
+        ":",
+        "(",
+        ")",
+        "-",
+        "31",
+        "February",
+        "00-00N",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_WORDS, max_size=40), st.text(max_size=60))
+def test_extraction_never_crashes(words: list[str], noise: str) -> None:
+    text = " ".join(words) + " " + noise
+    ex = extract_claims(text, published=D)
+    for c in ex.claims:
+        for s in c.spans:
+            assert c.sentence[s.start : s.end] == s.text
+        for p in c.places:
+            if p.lat is not None:
+                assert -90 <= p.lat <= 90 and p.lon is not None and -180 <= p.lon <= 180
+        if c.period_start is not None and c.period_end is not None:
+            assert c.period_start < c.period_end

@@ -211,7 +211,11 @@ def _score(records: list[tuple[AsamRecord, Extraction]]) -> dict[str, Any]:
     tallies: dict[str, list[int]] = {
         k: [0, 0]
         for k in (
-            "date", "position_coordinate", "position_place_only", "kind", "kind_actor",
+            "date",
+            "position_coordinate",
+            "position_place_only",
+            "kind",
+            "kind_actor",
             "victim_type",
         )
     }

@@ -304,7 +304,7 @@ def _events(
     lo: datetime | None,
     hi: datetime | None,
 ) -> tuple[int, list[str], list[str], list[int]]:
-    from seawatch.report._summary import filter_events
+    from seawatch.report import filter_events
 
     types = list(EVENT_TYPES_OF_KIND[claim.kind])
     ev = filter_events(events, types=types, since=lo, until=hi)

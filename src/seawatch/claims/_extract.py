@@ -253,9 +253,9 @@ _COUNTRY_EXTRA = {
 
 @cache
 def _countries() -> dict[str, str]:
-    from seawatch.ais.codes import _mid_table
+    from seawatch.ais.codes import country_names
 
-    names = {_fold(v): k for k, v in _mid_table()[2].items()}
+    names = {_fold(v): k for k, v in country_names().items()}
     names.update(_COUNTRY_EXTRA)
     return names
 
