@@ -80,7 +80,12 @@ def read_claims_file(path: Path) -> list[Claim]:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ParameterError(f"{path}: not valid JSON: {exc}") from exc
+            hint = (
+                " (for text, use `seawatch claims extract FILE --add`)"
+                if (path.suffix.lower() not in (".json", ""))
+                else ""
+            )
+            raise ParameterError(f"{path}: not valid JSON: {exc}{hint}") from exc
     return parse_claims_document(doc, where=str(path))
 
 
