@@ -7,9 +7,11 @@ never a position at 0,0.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 TS = pa.timestamp("us", tz="UTC")
 DICT_STR = pa.dictionary(pa.int32(), pa.string())
@@ -126,9 +128,34 @@ class RejectReason(StrEnum):
     """The message has no time (no tag block, no receiver time) and no --time was given."""
     CSV_ROW = "csv_row"
     """A CSV row that could not be parsed (missing or malformed required columns)."""
+    LINE_LENGTH = "line_length"
+    """A line longer than :data:`MAX_LINE_BYTES`; ``raw`` holds its start, length and sha256."""
+    DAMAGED_INPUT = "damaged_input"
+    """A compressed input that is truncated, corrupt or followed by junk: the part before the
+    damage is kept, ``raw`` names the file and the damage."""
 
 
 REJECT_REASONS: frozenset[str] = frozenset(r.value for r in RejectReason)
+
+TIME_MIN = datetime(1980, 1, 1, tzinfo=UTC)
+"""The earliest time believed on any input (GPS time starts in 1980; AIS in the 2000s)."""
+TIME_MAX = datetime(2100, 1, 1, tzinfo=UTC)
+"""Times at or after this are not believed (the NMEA tag-block limit, applied everywhere)."""
+
+MAX_LINE_BYTES = 1 << 20
+"""The longest input line (NMEA or CSV) read; longer lines are ``line_length`` rejects."""
+MAX_RAW_CHARS = 2_000
+"""``raw`` of a reject is cut to this many characters, followed by the full length and the
+sha256 of the whole text."""
+
+
+def outside_time_window(ts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """True where ``ts`` (``TS``) is set but outside ``[TIME_MIN, TIME_MAX)`` (null stays
+    false: a missing time is its own reject reason)."""
+    lo = pa.scalar(TIME_MIN, TS)
+    hi = pa.scalar(TIME_MAX, TS)
+    bad = pc.or_(pc.less(ts, lo), pc.greater_equal(ts, hi))
+    return pc.fill_null(bad, False)
 
 
 def empty(schema: pa.Schema) -> pa.Table:

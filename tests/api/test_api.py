@@ -451,3 +451,39 @@ def test_vessel_watchlist_hit_on_a_past_identity(tmp_path: Path) -> None:
         assert hit["entry_name"] == "LIBERIA TRADER"
         assert hit["program"] == "TEST" and hit["list_date"] == "2026-01-01"
         assert c.get("/api/vessels/311000001").json()["watchlist"]["status"] == "no_hit"
+
+
+def test_vessel_and_event_records_carry_role_and_role_source(client: TestClient) -> None:
+    v = client.get("/api/vessels/775000002").json()
+    assert (v["group"], v["role"], v["role_source"]) == (
+        "law_enforcement",
+        "law_enforcement",
+        "name",
+    )
+    t = client.get("/api/vessels/311000001").json()
+    assert (t["group"], t["role"], t["role_source"]) == ("tanker", "tanker", "ship_type")
+    events = client.get("/api/events?group=law_enforcement").json()["features"]
+    assert events and all(775000002 in e["properties"]["vessels"] for e in events)
+    one = client.get(f"/api/events/{events[0]['id']}").json()
+    info = {i["mmsi"]: i for i in one["properties"]["vessel_info"]}
+    assert info[775000002]["role"] == "law_enforcement"
+    assert info[775000002]["role_source"] == "name"
+
+
+def test_a_role_list_added_while_serving_is_used(tmp_path: Path) -> None:
+    """``seawatch roles add`` writes no manifest: the API still sees the new list."""
+    from _apistore import build_store
+
+    from seawatch.store import add_role_list
+
+    root = build_store(tmp_path / "s")
+    with TestClient(create_app(root), base_url=LOCAL) as c:
+        before = c.get("/api/vessels/311000001").json()
+        assert (before["role"], before["role_source"]) == ("tanker", "ship_type")
+        src = tmp_path / "navy.csv"
+        src.write_text("mmsi,role,note\n311000001,government,naval tanker\n", encoding="utf-8")
+        add_role_list(root, src)
+        after = c.get("/api/vessels/311000001").json()
+        assert (after["role"], after["role_source"]) == ("government", "list")
+        tankers = c.get("/api/events?group=government").json()["features"]
+        assert tankers and all(311000001 in f["properties"]["vessels"] for f in tankers)

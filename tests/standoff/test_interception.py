@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from seawatch._exceptions import ParameterError
 from seawatch.detect import FakeGeo, FakePort
 from seawatch.detect.interception import InterceptionParams, close_pairs, interceptions
 from seawatch.schema import EVENTS
@@ -53,15 +54,17 @@ def run(
     b_track: Track,
     *,
     a_type: int | None = 35,
+    a_name: str | None = None,
     b_type: int | None = 80,
     b_last_h: float = 7.0,
     extra: dict[int, tuple[Track, float, float]] | None = None,
     dest: list[tuple[float, str]] | None = None,
     geo: FakeGeo | None = None,
     params: InterceptionParams | None = None,
+    roles: pa.Table | None = None,
 ) -> pa.Table:
     tracks = {A: (a_track, 0.5, 6.0), B: (b_track, 0.0, b_last_h), **(extra or {})}
-    rows: list[dict[str, Any]] = [{"mmsi": A, "h": 0, "ship_type": a_type}]
+    rows: list[dict[str, Any]] = [{"mmsi": A, "h": 0, "ship_type": a_type, "name": a_name}]
     rows.append({"mmsi": B, "h": 0, "ship_type": b_type, "destination": "ARUBA"})
     for h, d in dest or []:
         rows.append({"mmsi": B, "h": h, "ship_type": b_type, "destination": d})
@@ -70,6 +73,7 @@ def run(
         statics=statics(rows),
         geo=geo or FakeGeo(zone_boxes=(("XX-eez", (-10.0, 30.0, 0.0, 3.0)),)),
         params=params or InterceptionParams(),
+        roles=roles,
     )
 
 
@@ -236,3 +240,67 @@ def test_escort_after_the_stop_is_not_part_of_the_contact() -> None:
     assert d["diversion"]["kinds"] == ["course"]
     end = ev.column("end")[0].as_py()
     assert (end.hour, end.minute) in ((3, 0), (3, 10))
+
+
+# ---- who may intercept: roles (issue 8) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a_type", "a_name"), [(80, "NORDIC BOREALIS"), (70, "BULK ONE"), (30, "FISHER")]
+)
+def test_a_named_merchant_is_never_an_interceptor(a_type: int, a_name: str) -> None:
+    """Two merchants meeting (an STS transfer) stay an encounter whatever B does after."""
+    b = target("north")
+    assert run(chaser(b, 300.0), b, a_type=a_type, a_name=a_name).num_rows == 0
+
+
+def test_interceptor_role_comes_from_the_name_and_is_in_the_details() -> None:
+    b = target("north")  # A's MMSI 244... is Dutch
+    ev = run(chaser(b, 300.0), b, a_type=80, a_name="Zr.Ms. Karel Doorman")
+    assert ev.num_rows == 1
+    d = details(ev)
+    assert (d["interceptor_role"], d["interceptor_role_source"]) == ("military", "name")
+    assert d["target_role"] == "tanker" and d["naval_interceptor"] is True
+    cg = details(run(chaser(b, 300.0), b, a_type=90, a_name="COAST GUARD 7"))
+    assert (cg["interceptor_role"], cg["naval_interceptor"]) == ("law_enforcement", True)
+    # a US prefix does not count for a Dutch MMSI: a named merchant, no interception
+    assert run(chaser(b, 300.0), b, a_type=80, a_name="USNS SUPPLY").num_rows == 0
+
+
+def test_an_unidentified_vessel_may_intercept_unless_switched_off() -> None:
+    b = target("north")
+    ev = run(chaser(b, 300.0), b, a_type=None)
+    assert details(ev)["interceptor_role"] == "unidentified"
+    off = InterceptionParams(unidentified_interceptors=False)
+    assert run(chaser(b, 300.0), b, a_type=None, params=off).num_rows == 0
+
+
+def test_roles_table_and_interceptor_roles_param() -> None:
+    b = target("north")
+
+    def roles(role: str) -> pa.Table:
+        return pa.table(
+            {
+                "mmsi": pa.array([A, B], pa.int64()),
+                "name": ["SUPPLY", "TANKER"],
+                "ship_type": pa.array([80, 80], pa.int64()),
+                "role": [role, "tanker"],
+                "role_source": ["list", "ship_type"],
+            }
+        )
+
+    ev = run(chaser(b, 300.0), b, a_type=80, a_name="SUPPLY", roles=roles("government"))
+    d = details(ev)
+    assert (d["interceptor_role"], d["interceptor_role_source"]) == ("government", "list")
+    # a government auxiliary: no naval bonus; 0.4 base + 0.15 tanker + 0.15 high seas
+    assert d["naval_interceptor"] is False
+    assert ev.column("confidence")[0].as_py() == pytest.approx(0.7)
+    only_navy = InterceptionParams(interceptor_roles=("military",))
+    assert (
+        run(
+            chaser(b, 300.0), b, a_name="SUPPLY", roles=roles("government"), params=only_navy
+        ).num_rows
+        == 0
+    )
+    with pytest.raises(ParameterError, match="interceptor_roles"):
+        InterceptionParams(interceptor_roles=("navy",))

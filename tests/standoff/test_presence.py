@@ -149,5 +149,7 @@ def test_cli_presence_on_a_store(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     lines = [line for line in res.stdout.splitlines() if line.startswith(("mmsi", "244000001"))]
-    assert lines[0].startswith("mmsi,name,flag,ship_group,hours_12nm,hours_24nm,hours_200nm")
-    assert lines[1].split(",")[4] == "0.5"
+    assert lines[0].startswith(
+        "mmsi,name,flag,ship_group,role,role_source,hours_12nm,hours_24nm,hours_200nm"
+    )
+    assert lines[1].split(",")[3:7] == ["military", "military", "ship_type", "0.5"]

@@ -4,6 +4,7 @@ negatives (GPS jitter, one wild fix, a fast boat, a berth on the coastline, a po
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -216,7 +217,23 @@ def test_same_time_min_dist_decides_for_one_timestamp() -> None:
     alternating = both.set_column(2, "lat", pa.array(lat))
     assert spoofing(alternating, geo=GEO).num_rows == 0
     strict = SpoofingParams(same_time_min_dist_m=500.0)
-    assert kinds(spoofing(alternating, geo=GEO, params=strict)) == [(244000033, "parallel_tracks")]
+    # all at one instant: no order, no duration, so no (zero-length) event at all
+    assert spoofing(alternating, geo=GEO, params=strict).num_rows == 0
+    # two batches ten minutes apart, each stamped with one time: two tracks when told so
+    first = both.column("ts")[0].as_py()
+    half = np.r_[np.arange(a.num_rows) >= a.num_rows // 2, np.arange(b.num_rows) >= b.num_rows // 2]
+    batched = alternating.set_column(
+        1,
+        "ts",
+        pa.array(
+            [first + timedelta(minutes=10) if h else first for h in half],
+            both.schema.field("ts").type,
+        ),
+    )
+    assert spoofing(batched, geo=GEO).num_rows == 0
+    ev = spoofing(batched, geo=GEO, params=strict)
+    assert kinds(ev) == [(244000033, "parallel_tracks")]
+    assert ev.column("end")[0].as_py() > ev.column("start")[0].as_py()
 
 
 def test_same_timestamp_far_apart_is_still_a_clone() -> None:

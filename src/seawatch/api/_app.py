@@ -110,7 +110,11 @@ SinceQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no 
 UntilQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset)")]
 FlagQ = Annotated[str | None, Query(description="ISO alpha-2 flags, comma-separated")]
 GroupQ = Annotated[
-    str | None, Query(description="ship groups (tanker, cargo ...), comma-separated")
+    str | None,
+    Query(
+        description="vessel roles (military, law_enforcement, government, tanker, cargo ...; "
+        "docs/ROLES.md), comma-separated"
+    ),
 ]
 VesselQ = Annotated[int | None, Query(ge=0, le=MAX_MMSI, description="MMSI involved")]
 _NUM = r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
@@ -284,7 +288,7 @@ def create_app(
         "/api/facets", response_model=None, tags=["events"], responses={200: {"model": m.Facets}}
     )
     def facets() -> JSONResponse:
-        """Event types, regions, flags, ship groups and the time span in the store."""
+        """Event types, regions, flags, vessel roles and the time span in the store."""
         return JSONResponse(db.facets())
 
     # ---- vessels --------------------------------------------------------------------
@@ -406,7 +410,9 @@ def create_app(
         since: SinceQ = None,
         until: UntilQ = None,
         flag: Annotated[str | None, Query(max_length=2, description="ISO alpha-2")] = None,
-        group: Annotated[str | None, Query(max_length=40, description="ship group")] = None,
+        group: Annotated[
+            str | None, Query(max_length=40, description="vessel role (docs/ROLES.md)")
+        ] = None,
         max_gap_h: Annotated[float, Query(gt=0, le=48)] = 1.0,
         by: Literal["vessel", "day"] = "vessel",
         limit: Annotated[int, Query(ge=1, le=10_000)] = 500,

@@ -132,13 +132,13 @@ opens a store version; more are queried from the Parquet files directly."""
 
 _VESSEL_CACHE = """
 CREATE OR REPLACE TABLE _vessels AS
-SELECT mmsi, name, callsign, imo, ship_type, flag, ship_group, first_seen, last_seen,
-       n_positions
+SELECT mmsi, name, callsign, imo, ship_type, flag, ship_group, role, role_source,
+       first_seen, last_seen, n_positions
 FROM vessels
 """
 """The store's ``vessels`` view aggregates every position; the API reads it once per store
 version into an in-memory table (never written to the store) so that filters by flag or
-ship group cost a lookup, not a scan of all positions."""
+role cost a lookup, not a scan of all positions."""
 
 _EVENTS_CACHE = """
 CREATE OR REPLACE TABLE _events AS
@@ -218,12 +218,16 @@ class Data:
         self._snap = _Snapshot(_connect(store), version)
 
     def _manifest_version(self) -> tuple[int, ...]:
+        """The manifest's stamp, and the role lists' (``seawatch roles add`` changes roles
+        without a new manifest)."""
         try:
             st = (Path(self.store.root) / "manifest.json").stat()
+            roles = [p.stat() for p in sorted((Path(self.store.root) / "roles").glob("*.csv"))]
         except OSError as exc:
             raise StoreError(f"cannot read the store manifest: {exc}") from exc
         # every commit renames a new file over the manifest: a new inode and ctime
-        return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+        return stamp + tuple(v for r in roles for v in (r.st_ino, r.st_mtime_ns, r.st_size))
 
     def _acquire(self) -> _Snapshot:
         with self._lock:
@@ -294,7 +298,7 @@ class Data:
                 vessel_where.append("flag IN (SELECT unnest(?))")
                 args.append(list(f.flags))
             if f.groups:
-                vessel_where.append("ship_group IN (SELECT unnest(?))")
+                vessel_where.append("role IN (SELECT unnest(?))")
                 args.append(list(f.groups))
             clauses.append(
                 "_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi IN "
@@ -343,8 +347,8 @@ class Data:
             feature = _event_feature(row)
             mmsis = feature["properties"]["vessels"]
             info = cur.execute(
-                "SELECT mmsi, name, imo, callsign, flag, ship_group FROM _vessels "
-                "WHERE mmsi IN (SELECT unnest(?::UINTEGER[]))",
+                "SELECT mmsi, name, imo, callsign, flag, ship_group, role, role_source "
+                "FROM _vessels WHERE mmsi IN (SELECT unnest(?::UINTEGER[]))",
                 [mmsis],
             ).fetchall()
         by_mmsi = {
@@ -355,6 +359,8 @@ class Data:
                 "callsign": r[3],
                 "flag": r[4],
                 "group": r[5],
+                "role": r[6],
+                "role_source": r[7],
             }
             for r in info
         }
@@ -368,6 +374,8 @@ class Data:
                     "callsign": None,
                     "flag": None,
                     "group": None,
+                    "role": None,
+                    "role_source": None,
                 },
             )
             for m in mmsis
@@ -404,7 +412,7 @@ class Data:
             groups = [
                 r[0]
                 for r in cur.execute(
-                    "SELECT DISTINCT ship_group FROM _vessels WHERE ship_group IS NOT NULL ORDER BY 1"
+                    "SELECT DISTINCT role FROM _vessels WHERE role IS NOT NULL ORDER BY 1"
                 ).fetchall()
             ]
             span = _first(
@@ -430,7 +438,7 @@ class Data:
             rows = cur.execute(
                 """
                 SELECT v.mmsi, v.name, v.imo, v.callsign, v.flag, v.ship_group,
-                       v.first_seen, v.last_seen
+                       v.first_seen, v.last_seen, v.role, v.role_source
                 FROM _vessels v
                 WHERE (? AND (CAST(v.mmsi AS VARCHAR) LIKE ? || '%'
                               OR CAST(v.imo AS VARCHAR) LIKE ? || '%'))
@@ -449,6 +457,8 @@ class Data:
                 "callsign": r[3],
                 "flag": r[4],
                 "group": r[5],
+                "role": r[8],
+                "role_source": r[9],
                 "first_seen": iso(r[6]),
                 "last_seen": iso(r[7]),
             }
@@ -461,7 +471,7 @@ class Data:
             row = _first(
                 cur.execute(
                     "SELECT mmsi, name, imo, callsign, ship_type, flag, ship_group, first_seen, "
-                    "last_seen, n_positions FROM _vessels WHERE mmsi = ?",
+                    "last_seen, n_positions, role, role_source FROM _vessels WHERE mmsi = ?",
                     [mmsi],
                 ).fetchall()
             )
@@ -495,6 +505,8 @@ class Data:
             "ship_type": None if row[4] is None else int(row[4]),
             "flag": row[5],
             "group": row[6],
+            "role": row[10],
+            "role_source": row[11],
             "first_seen": iso(row[7]),
             "last_seen": iso(row[8]),
             "n_positions": int(row[9] or 0),
@@ -561,7 +573,7 @@ class Data:
             "region": "region",
             "zone": "zone",
             "flag": "flag",
-            "group": "ship_group",
+            "group": "role",
         }
         unknown = [b for b in by if b not in keys]
         if unknown or not by:
@@ -572,7 +584,7 @@ class Data:
         sql = f"""
             WITH e AS (SELECT event_id, type, "start", region, zone, duration_h, vessels
                        FROM _events {where}),
-            u AS (SELECT e.*, x.vm, v.flag, v.ship_group
+            u AS (SELECT e.*, x.vm, v.flag, v.role
                   FROM e CROSS JOIN unnest(e.vessels) AS x(vm)
                   LEFT JOIN _vessels v ON v.mmsi = x.vm),
             g AS (SELECT {select}, event_id, vm, duration_h FROM u),
@@ -632,11 +644,12 @@ class Data:
         return table
 
     def vessels_table(self, positions: pa.Table) -> pa.Table:
-        """``mmsi, name, ship_type, ship_group`` of the vessels in ``positions``."""
+        """``mmsi, name, ship_type, ship_group, role, role_source`` of the vessels in
+        ``positions``."""
         mmsis = pc.unique(positions.column("mmsi")).to_pylist()
         with self._cursor() as cur:
             table: pa.Table = cur.sql(
-                "SELECT mmsi, name, ship_type, ship_group FROM _vessels "
+                "SELECT mmsi, name, ship_type, ship_group, role, role_source FROM _vessels "
                 "WHERE mmsi IN (SELECT unnest(?::UINTEGER[]))",
                 params=[mmsis],
             ).to_arrow_table()
@@ -652,7 +665,7 @@ class Data:
             clauses.append("flag IN (SELECT unnest(?))")
             args.append(list(flags))
         if groups:
-            clauses.append("ship_group IN (SELECT unnest(?))")
+            clauses.append("role IN (SELECT unnest(?))")
             args.append(list(groups))
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         with self._cursor() as cur:

@@ -43,7 +43,14 @@ class VesselBrief(BaseModel):
     imo: int | None
     callsign: str | None
     flag: str | None
-    group: str | None
+    group: str | None = Field(description="ship group from the AIS type code")
+    role: str | None = Field(
+        default=None,
+        description="military, law_enforcement, government or the ship group (docs/ROLES.md)",
+    )
+    role_source: str | None = Field(
+        default=None, description="evidence for role: list, name, mmsi, callsign, ship_type"
+    )
 
 
 class EventDetailProperties(EventProperties):
@@ -137,7 +144,14 @@ class Vessel(BaseModel):
     callsign: str | None
     ship_type: int | None
     flag: str | None
-    group: str | None
+    group: str | None = Field(description="ship group from the AIS type code")
+    role: str | None = Field(
+        default=None,
+        description="military, law_enforcement, government or the ship group (docs/ROLES.md)",
+    )
+    role_source: str | None = Field(
+        default=None, description="evidence for role: list, name, mmsi, callsign, ship_type"
+    )
     first_seen: str | None
     last_seen: str | None
     n_positions: int
@@ -197,7 +211,14 @@ class PresenceRow(BaseModel):
     mmsi: int
     name: str | None
     flag: str | None
-    group: str | None
+    group: str | None = Field(description="ship group from the AIS type code")
+    role: str | None = Field(
+        default=None,
+        description="military, law_enforcement, government or the ship group (docs/ROLES.md)",
+    )
+    role_source: str | None = Field(
+        default=None, description="evidence for role: list, name, mmsi, callsign, ship_type"
+    )
     hours: dict[str, float] = Field(description="hours within each range, keyed '12nm' ...")
     closest_nm: float | None
     first_seen: str | None
@@ -224,7 +245,7 @@ class Facets(BaseModel):
     types: list[str]
     regions: list[str]
     flags: list[str]
-    groups: list[str]
+    groups: list[str] = Field(description="roles present (the group filter's values)")
     start: str | None
     end: str | None
     n_events: int

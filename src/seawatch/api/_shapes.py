@@ -211,6 +211,8 @@ def _records(table: pa.Table, ranges: list[float]) -> list[dict[str, Any]]:
                 "name": row["name"],
                 "flag": row["flag"],
                 "group": row["ship_group"],
+                "role": row["role"],
+                "role_source": row["role_source"],
                 "hours": {f"{r:g}nm": round(float(row[range_column(r)]), 4) for r in ranges},
                 "closest_nm": None
                 if row["closest_nm"] is None or not np.isfinite(row["closest_nm"])

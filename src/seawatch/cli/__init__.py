@@ -9,14 +9,18 @@ Conventions (STYLE.md §10): data on stdout, messages and progress on stderr;
 a :class:`seawatch.SeawatchError` becomes one red line on stderr and exit code 1; Ctrl-C
 becomes one line and exit code 130.
 
-Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...);
-2 usage error (unknown option, bad value); 130 interrupted (Ctrl-C).
+Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...) or an
+operating-system error (disk full, permission denied); 2 usage error (unknown option,
+bad value); 130 interrupted (Ctrl-C); 141 stdout closed by its reader (`| head`).
 """
 
 from __future__ import annotations
 
 import importlib
+import io
+import os
 import pkgutil
+import sys
 from typing import Any
 
 import typer
@@ -37,11 +41,35 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except SeawatchError as exc:
-            typer.secho(f"error: {exc}", err=True, fg="red")
+            typer.secho(f"error: {_printable(str(exc))}", err=True, fg="red")
             raise typer.Exit(1) from exc
+        except BrokenPipeError as exc:
+            # the reader of stdout went away (``seawatch query ... | head``): stop quietly
+            _silence_stdout()
+            raise typer.Exit(141) from exc
         except KeyboardInterrupt as exc:
             typer.secho("error: interrupted (Ctrl-C)", err=True, fg="red")
             raise typer.Exit(130) from exc
+        except OSError as exc:
+            # the last resort for the operating system's refusals (disk full, permissions)
+            where = f" ({exc.filename})" if exc.filename else ""
+            typer.secho(f"error: {exc.strerror or exc}{where}", err=True, fg="red")
+            raise typer.Exit(1) from exc
+
+
+def _printable(text: str) -> str:
+    """An error message with control characters escaped (input text may be quoted in it:
+    it must not drive the terminal)."""
+    return "".join(c if c.isprintable() or c == "\n" else ascii(c)[1:-1] for c in text)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def optional_wait_value(args: list[str]) -> list[str]:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from seawatch.cli._render import cells, styled
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -26,19 +28,25 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
     from rich.table import Table
 
     if not rows:
-        console.print(f"[bold]{title}[/bold]: none")
+        console.print(styled((title, "bold"), ": none"))
         return
-    table = Table(title=title, title_justify="left")
+    table = Table(title=styled(title), title_justify="left")
     for col in cols:
-        table.add_column(col, no_wrap=col not in ("vessels", "names"))
+        table.add_column(col, no_wrap=col not in ("vessels", "names", "role_evidence"))
     for row in rows:
-        table.add_row(*(_cell(row.get(c), c) for c in cols))
+        table.add_row(*cells(_cell(row.get(c), c) for c in cols))
     console.print(table)
+
+
+def _when(iso: str) -> str:
+    """``2025-12-08T08:00:00Z`` -> ``2025-12-08 08:00Z`` (times in tables say UTC)."""
+    return iso[:16].replace("T", " ") + "Z"
 
 
 def _vessel_names(vessels: list[dict[str, Any]]) -> str:
     return " / ".join(
-        f"{v['name'] or v['mmsi']} ({v['flag'] or '?'}, {v['ship_group'] or '?'})" for v in vessels
+        f"{v['name'] or v['mmsi']} ({v['flag'] or '?'}, {v.get('role') or v['ship_group'] or '?'})"
+        for v in vessels
     )
 
 
@@ -51,7 +59,9 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         for key, label in (("flags", "flag"), ("groups", "group"))
         if b.get(key)
     )
-    console.print(f"[bold]Situation brief[/bold]: {where}, {when}" + (f" ({who})" if who else ""))
+    console.print(
+        styled(("Situation brief", "bold"), f": {where}, {when}" + (f" ({who})" if who else ""))
+    )
     c = b["counts"]
     console.print(
         f"{c['engagements']} vessel engagements ({c['encounters']} encounters, "
@@ -73,7 +83,7 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         ["flag", "type", "events", "vessels", "hours"],
     )
     rows = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        {**e, "when": _when(e["start"]), "vessels": _vessel_names(e["vessels"])}
         for e in b["engagements"]
     ]
     print_table(console, "engagements", rows, ["type", "when", "duration_h", "region", "vessels"])
@@ -88,12 +98,13 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     hours_cols = [k for k in (pres[0] if pres else {}) if k.startswith("hours_")]
     print_table(
         console,
-        f"naval presence near {b['country']} (hours within range of its coast)",
+        f"naval presence near {b['country']}: navies, coast guards, government vessels (hours "
+        "within range of its coast; role_evidence: why each counts, docs/ROLES.md)",
         pres,
-        ["mmsi", "name", "flag", *hours_cols, "closest_nm"],
+        ["mmsi", "name", "flag", "role", *hours_cols, "closest_nm", "role_evidence"],
     )
     dark = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        {**e, "when": _when(e["start"]), "vessels": _vessel_names(e["vessels"])}
         for e in b["dark_activity"]
     ]
     print_table(
@@ -103,7 +114,7 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         ["when", "duration_h", "region", "vessels", "likely_disabled"],
     )
     spoof = [
-        {**e, "when": e["start"][:16].replace("T", " "), "vessels": _vessel_names(e["vessels"])}
+        {**e, "when": _when(e["start"]), "vessels": _vessel_names(e["vessels"])}
         for e in b["spoofing"]
     ]
     print_table(console, "spoofing", spoof, ["when", "duration_h", "kind", "vessels"])

@@ -166,7 +166,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Decode AIS NMEA sentences into JSON Lines or Parquet (no store involved)."""
         from seawatch.ais import NmeaDecoder
-        from seawatch.sources import open_binary
+        from seawatch.sources import expand_paths
+        from seawatch.sources._open import open_checked
+        from seawatch.sources._read import decode_stream
 
         if fmt is Format.parquet and output is None:
             raise ParameterError("--format parquet needs -o DIRECTORY")
@@ -187,18 +189,20 @@ def register(app: typer.Typer) -> None:
             out = output.open("w", encoding="utf-8")
             close_out = True
         counts = _Counts()
+        skipped: list[str] = []
+        if not expand_paths([file], skipped=skipped):
+            raise ParameterError(f"{file} is not a regular file (a FIFO, device or dangling link)")
         try:
-            with open_binary(file) as stream:
-                while True:
-                    chunk = stream.read(_CHUNK_BYTES)
-                    d = decoder.feed(chunk) if chunk else decoder.finish()
+            stream, _, damage = open_checked(file)
+            with stream:
+                for d in decode_stream(stream, decoder, source=source, chunk_bytes=_CHUNK_BYTES):
                     counts.add(d)
                     if sink is not None:
                         sink.write(d)
                     elif out is not None:
                         _write_jsonl(out, d)
-                    if not chunk:
-                        break
+            if damage() is not None:
+                typer.secho(f"warning: {file}: {damage()}", err=True, fg="yellow")
         finally:
             if sink is not None:
                 sink.close()

@@ -21,6 +21,7 @@ import typer
 
 from seawatch.cli._brief import print_brief, print_table
 from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._render import cells, styled
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -86,7 +87,7 @@ def print_ingest_summary(console: Console, title: str, summary: IngestSummary) -
 def vessels_table(store: Store, *, since: str, until: str, limit: int) -> list[dict[str, Any]]:
     """The vessels seen in ``[since, until)``, most positions first."""
     sql = f"""
-        SELECT v.mmsi, v.name, v.flag, v.ship_group, count(*) AS positions,
+        SELECT v.mmsi, v.name, v.flag, v.role, count(*) AS positions,
                min(p.ts) AS first_seen, max(p.ts) AS last_seen
         FROM positions p JOIN vessels v USING (mmsi)
         WHERE p.ts >= TIMESTAMPTZ '{since}' AND p.ts < TIMESTAMPTZ '{until}'
@@ -104,21 +105,25 @@ def print_vessels(console: Console, title: str, rows: list[dict[str, Any]], tota
         ("mmsi", "right"),
         ("name", "left"),
         ("flag", "left"),
-        ("group", "left"),
+        ("role", "left"),
         ("positions", "right"),
         ("seen (UTC)", "left"),
     ):
         table.add_column(col, justify=justify, no_wrap=col != "name")  # type: ignore[arg-type]
     for r in rows:
         table.add_row(
-            str(r["mmsi"]),
-            r["name"] or "",
-            r["flag"] or "",
-            r["ship_group"] or "",
-            f"{r['positions']:,}",
-            f"{r['first_seen']:%m-%d %H:%M} to {r['last_seen']:%H:%M}"
-            if r["first_seen"].date() == r["last_seen"].date()
-            else f"{r['first_seen']:%m-%d %H:%M} to {r['last_seen']:%m-%d %H:%M}",
+            *cells(
+                (
+                    r["mmsi"],
+                    r["name"],
+                    r["flag"],
+                    r["role"],
+                    f"{r['positions']:,}",
+                    f"{r['first_seen']:%m-%d %H:%M} to {r['last_seen']:%H:%MZ}"
+                    if r["first_seen"].date() == r["last_seen"].date()
+                    else f"{r['first_seen']:%m-%d %H:%M} to {r['last_seen']:%m-%d %H:%MZ}",
+                )
+            )
         )
     console.print(table)
 
@@ -201,7 +206,7 @@ def demo_command(
     console = Console()
     err = Console(stderr=True)
     target = open_store(store_path(store), create=True)
-    err.print(f"[dim]store: {target.root}[/dim]")
+    err.print(styled(f"store: {target.root}", style="dim"))
 
     sample = real_sample_path()
     summary = target.ingest([str(sample)])
@@ -254,10 +259,13 @@ def demo_command(
         serve_store(target.root, host=host, port=port, token=token)
         return
     err.print(
-        f"[dim]explore: seawatch report --store {target.root} --region caribbean,eastern-pacific"
-        f"\n         seawatch events --store {target.root} --type interception --format jsonl"
-        f"\n         seawatch demo --store {target.root} --serve   (the map, "
-        f"http://127.0.0.1:{port}/)[/dim]"
+        styled(
+            f"explore: seawatch report --store {target.root} --region caribbean,eastern-pacific"
+            f"\n         seawatch events --store {target.root} --type interception --format jsonl"
+            f"\n         seawatch demo --store {target.root} --serve   (the map, "
+            f"http://127.0.0.1:{port}/)",
+            style="dim",
+        )
     )
 
 

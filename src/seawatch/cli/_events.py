@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import math
@@ -16,6 +15,7 @@ import typer
 from typer.core import TyperCommand
 
 from seawatch.cli._common import StoreOption, WaitOption, ZonesOption, store_path, zone_file
+from seawatch.cli._render import CsvOut, CsvRawOption, cells, iso_utc, store_vessel_labels, utc_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -85,7 +85,10 @@ jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z
 (list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object).
 csv: a header line, vessels separated by ';', details as JSON text. geojson: a
 FeatureCollection of Point features whose properties are the jsonl fields.
---since/--until select events overlapping [since, until).
+--since/--until select events overlapping [since, until). The table shows times as
+2025-12-08 08:00Z (UTC) and each MMSI with its name and flag. In CSV, a text cell that
+starts with = + - @ tab or CR gets a leading ' so spreadsheets do not run it
+(--csv-raw: as stored).
 """
 
 _REPORT_EPILOG = """
@@ -99,23 +102,26 @@ Examples:
 
 Without --by: the situation brief. Events by type; engagements (encounters and
 interceptions) by region and type, by flag and type, and one by one with their vessels;
-naval presence (ship group military) near --country's coast in hours within 12, 24 and
-200 nm and the closest approach; dark activity (AIS gaps); spoofing; identity changes;
+naval presence (roles military, law_enforcement and government: navies, coast guards,
+naval auxiliaries such as USNS; see docs/ROLES.md) near --country's coast in hours within
+12, 24 and 200 nm and the closest approach; dark activity (AIS gaps); spoofing; identity changes;
 watchlist hits with the list and its date (these regardless of --region). --flag and
---group keep events with a vessel of those flags and groups.
+--group keep events with a vessel of those flags and roles.
 
 --format json: one object with keys regions, since, until, country, flags, groups, counts
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
 identity_changes, watchlist_hits), by_type, engagements_by_region, engagements_by_flag
 (rows of type, region or flag, events, vessels, hours), engagements, dark_activity,
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
-region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group, imo], and their
-type's details), naval_presence (mmsi, name, flag, ship_group, hours_<r>nm, closest_nm,
+region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group, role,
+role_source, imo], and their type's details), naval_presence (mmsi, name, flag,
+ship_group, role, role_source, role_evidence, hours_<r>nm, closest_nm,
 first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
 
 With --by (and always with --format csv): counts only. Columns: the key (by flag, day or
 region, then type), events (distinct events), vessels (distinct MMSIs), hours (total
-duration). By flag, an event counts once under each flag among its vessels.
+duration). By flag, an event counts once under each flag among its vessels. CSV text
+cells that start with = + - @ tab or CR get a leading ' (--csv-raw: as stored).
 """
 
 _TRACK_EPILOG = """
@@ -155,7 +161,8 @@ FlagOption = typer.Option(
 GroupOption = typer.Option(
     None,
     "--group",
-    help="Only events with a vessel of these ship group(s) (tanker, military ...).",
+    help="Only events with a vessel of these role(s): military, law_enforcement, government, "
+    "or a ship group (tanker, cargo ...); see docs/ROLES.md.",
     show_default=False,
 )
 
@@ -165,19 +172,16 @@ GroupOption = typer.Option(
 
 
 def _check_groups(groups: list[str] | None) -> None:
-    from seawatch.ais.codes import SHIP_GROUPS
+    from seawatch.ais.roles import ROLES
 
     for g in groups or ():
-        if g.lower() not in SHIP_GROUPS:
+        if g.lower() not in ROLES:
             raise typer.BadParameter(
-                f"--group: {g!r} is not one of {', '.join(SHIP_GROUPS)}", param_hint="--group"
+                f"--group: {g!r} is not one of {', '.join(ROLES)}", param_hint="--group"
             )
 
 
-def iso_z(value: datetime) -> str:
-    """ISO 8601 UTC with a trailing ``Z``."""
-    v = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return v.isoformat().replace("+00:00", "Z")
+iso_z = iso_utc
 
 
 def _num(value: float | None, digits: int | None = None) -> float | None:
@@ -217,21 +221,26 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def write_events(table: pa.Table, fmt: str) -> None:
-    """Events to stdout in ``fmt`` (table, jsonl, csv, geojson)."""
+def write_events(
+    table: pa.Table, fmt: str, *, labels: dict[int, str] | None = None, csv_raw: bool = False
+) -> None:
+    """Events to stdout in ``fmt`` (table, jsonl, csv, geojson).
+
+    The table shows times as ``2025-12-08 08:00Z`` and each MMSI as ``labels`` gives it
+    (``MMSI NAME (FLAG)``, see :func:`seawatch.cli._render.store_vessel_labels`)."""
     out = sys.stdout
     if fmt == "jsonl":
         for rec in event_records(table):
             out.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = CsvOut(out, raw=csv_raw)
         names = [
             "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h",
             "region", "zone", "confidence", "details",
         ]  # fmt: skip
-        writer.writerow(names)
+        writer.row(names)
         for rec in event_records(table):
-            writer.writerow([_csv_cell(rec[n]) for n in names])
+            writer.row([_csv_cell(rec[n]) for n in names])
     elif fmt == "geojson":
         features = []
         for rec in event_records(table):
@@ -254,21 +263,26 @@ def write_events(table: pa.Table, fmt: str) -> None:
         from rich.console import Console
         from rich.table import Table
 
+        labels = labels or {}
         view = Table(show_lines=False)
         cols = ("event_id", "type", "start", "end", "vessels", "duration_h", "region", "zone")
         for c in cols:
             view.add_column(c, overflow="fold")
-        for rec in event_records(table):
-            dur = rec["duration_h"]
+        for row in table.to_pylist():
+            dur = row["duration_h"]
             view.add_row(
-                rec["event_id"],
-                rec["type"],
-                rec["start"],
-                rec["end"],
-                " ".join(str(v) for v in rec["vessels"]),
-                "" if dur is None else f"{dur:.2f}",
-                rec["region"] or "",
-                rec["zone"] or "",
+                *cells(
+                    (
+                        row["event_id"],
+                        row["type"],
+                        utc_text(row["start"]),
+                        utc_text(row["end"]),
+                        "; ".join(labels.get(int(v), str(v)) for v in row["vessels"] or []),
+                        "" if dur is None or not math.isfinite(dur) else f"{dur:.2f}",
+                        row["region"],
+                        row["zone"],
+                    )
+                )
             )
         Console().print(view)
     if fmt == "table":
@@ -288,16 +302,16 @@ def _records(table: pa.Table) -> list[dict[str, Any]]:
     return rows
 
 
-def write_report(table: pa.Table, fmt: str) -> None:
+def write_report(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
     rows = _records(table)
     if fmt == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(table.column_names)
+        writer = CsvOut(sys.stdout, raw=csv_raw)
+        writer.row(table.column_names)
         for r in rows:
-            writer.writerow(["" if r[c] is None else r[c] for c in table.column_names])
+            writer.row([r[c] for c in table.column_names])
     else:
         from rich.console import Console
         from rich.table import Table
@@ -307,10 +321,10 @@ def write_report(table: pa.Table, fmt: str) -> None:
             view.add_column(c, justify="right" if c in ("events", "vessels", "hours") else "left")
         for r in rows:
             view.add_row(
-                *[
-                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "hours" else str(r[c]))
+                *cells(
+                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "hours" else r[c])
                     for c in table.column_names
-                ]
+                )
             )
         Console().print(view)
 
@@ -326,10 +340,10 @@ def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
             for c in ("mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status")
             if c in t.column_names
         ]
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(cols)
+        writer = CsvOut(sys.stdout)
+        writer.row(cols)
         for row in t.select(cols).to_pylist():
-            writer.writerow(
+            writer.row(
                 [
                     "" if row[c] is None else (iso_z(row[c]) if c == "ts" else _short(row[c]))
                     for c in cols
@@ -492,8 +506,9 @@ def events_command(
     flag: str | None = FlagOption,
     group: str | None = GroupOption,
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
+    csv_raw: bool = CsvRawOption,
 ) -> None:
-    """List events, filtered by type, region, vessel, flag, ship group and time."""
+    """List events, filtered by type, region, vessel, flag, role (--group) and time."""
     from seawatch.report import filter_events
     from seawatch.store import open_store
 
@@ -513,7 +528,18 @@ def events_command(
         groups=groups,
         vessels=target.vessels() if (flags or groups) else None,
     )
-    write_events(table, fmt)
+    write_events(
+        table,
+        fmt,
+        labels=(
+            store_vessel_labels(
+                target, (v for vs in table.column("vessels").to_pylist() for v in vs)
+            )
+            if fmt == "table"
+            else None
+        ),
+        csv_raw=csv_raw,
+    )
 
 
 def report_command(
@@ -534,6 +560,7 @@ def report_command(
         "VE", "--country", help="Coast that naval presence is measured against (ISO alpha-2)."
     ),
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    csv_raw: bool = CsvRawOption,
 ) -> None:
     """The situation brief, or with --by only event counts by type, flag, day or region.
 
@@ -560,7 +587,7 @@ def report_command(
             flags=flags,
             groups=groups,
         )
-        write_report(table, fmt)
+        write_report(table, fmt, csv_raw=csv_raw)
         return
     if type_ is not None:
         raise typer.BadParameter("--type needs --by (the brief covers every type)")

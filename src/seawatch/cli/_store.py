@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -13,11 +12,20 @@ import numpy as np
 import typer
 
 from seawatch.cli._common import StoreOption, WaitOption, store_path
+from seawatch.cli._render import (
+    CsvOut,
+    CsvRawOption,
+    cell,
+    cells,
+    store_vessel_labels,
+    styled,
+    utc_text,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from seawatch.store import IngestSummary, Store
+    from seawatch.store import IngestOptions, IngestSummary, Store
 
 ORDER = 20
 
@@ -42,10 +50,15 @@ Examples:
 
 Formats (detected from content, or --format): nmea (plain, .gz, .bz2, .zst), noaa_csv
 (MarineCadastre, old and 2025 headers), dma_csv (Danish Maritime Authority), csv (generic,
-columns found by name or --columns), parquet. Re-ingesting a file adds nothing.
+columns found by name or --columns), parquet. Re-ingesting a file adds nothing; with
+other options (--time after an untimed attempt) it replaces that file's earlier rejects.
 Standard input in NMEA is committed in batches (every 64 MiB or 60 s of input) and the
 store's writer lock is held only while a batch is merged; other stdin input is spooled to
 a temporary file first, then ingested.
+
+Hostile input is counted, never fatal: times outside 1980-01-01 .. 2100-01-01 UTC are
+bad_value rejects, lines over 1 MiB line_length rejects, a damaged .gz/.bz2/.zst keeps
+its good part (damaged_input reject and a warning), FIFOs and devices are skipped.
 """
 
 _VESSEL_EPILOG = """
@@ -66,8 +79,11 @@ exactly one SELECT (WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE) or EXPLAIN [A
 of one runs; COPY, INSERT, ATTACH, SET, PRAGMA, CALL ... are refused, and DuckDB cannot
 open any file (the store is read through Arrow). A query is stopped after --timeout
 seconds; beyond --memory-limit DuckDB spills to a temporary directory (under $TMPDIR,
-removed afterwards). --format json writes JSON Lines (one object per row); csv writes a header line first;
-times are ISO 8601 UTC with a trailing Z.
+removed afterwards). --format json writes JSON Lines (one object per row); csv writes a
+header line first; times are ISO 8601 UTC with a trailing Z (in the table:
+2025-12-08 08:00:05Z). CSV text cells that start with = + - @ tab or CR get a leading '
+so spreadsheets do not run them (--csv-raw: as stored). Table cells are shown literally,
+never as markup.
 
 Example:
 
@@ -99,7 +115,7 @@ def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
     err = Console(stderr=True)
     for f in summary.files:
         if f.status == "skipped":
-            err.print(f"[dim]skipped, already ingested: {f.path}[/dim]")
+            err.print(styled(f"skipped, already ingested: {f.path}", style="dim"))
     table = Table(title="ingest summary", show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -124,6 +140,8 @@ def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
         span = days[0].isoformat() if len(days) == 1 else f"{days[0]} .. {days[-1]}"
         table.add_row("UTC days touched", f"{len(days)} ({span})")
     err.print(table)
+    for warning in summary.warnings:
+        err.print(styled(f"warning: {warning}", style="yellow"))
     untimed = summary.rejects_by_reason.get("no_timestamp", 0)
     if untimed and not timed:
         err.print(
@@ -158,16 +176,8 @@ def ingest_command(
     wait: float = WaitOption,
 ) -> None:
     """Ingest AIS files into the store (idempotent, atomic, de-duplicated)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    from seawatch.store import IngestOptions, IngestProgress, open_store
+    from seawatch.store import IngestOptions, open_store, remove_empty_store
+    from seawatch.store._manifest import MANIFEST
 
     default_time = _parse_time(time)
     options = IngestOptions(
@@ -177,14 +187,33 @@ def ingest_command(
         column_map=columns,
         dedup_window_s=dedup_window_s,
     )
-    target = open_store(store_path(store), create=True)
-    console = Console(stderr=True)
+    root = store_path(store)
+    existed, dir_existed = (root / MANIFEST).exists(), root.exists()
+    target = open_store(root, create=True)
+    try:
+        summary = _run_ingest(target, paths, options, wait)
+    except BaseException:
+        if not existed:  # a failed first ingest leaves no empty store behind
+            remove_empty_store(root, remove_dir=not dir_existed)
+        raise
+    _print_summary(summary, timed=default_time is not None)
+
+
+def _run_ingest(
+    target: Store, paths: list[str], options: IngestOptions, wait: float
+) -> IngestSummary:
+    """``target.ingest`` with a progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from seawatch.store import IngestProgress
+
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=Console(stderr=True),
         transient=True,
     ) as bar:
         tasks: dict[str, Any] = {}
@@ -196,8 +225,7 @@ def ingest_command(
                 tasks[key] = bar.add_task(label[-60:], total=event.total)
             bar.update(tasks[key], completed=event.done, total=event.total)
 
-        summary = target.ingest(paths, options=options, progress=on_progress, wait_s=wait)
-    _print_summary(summary, timed=default_time is not None)
+        return target.ingest(paths, options=options, progress=on_progress, wait_s=wait)
 
 
 def _jsonable(value: Any) -> Any:
@@ -222,14 +250,25 @@ def _jsonable(value: Any) -> Any:
 
 
 def _cell(value: Any) -> str:
+    """A value as CSV text (times ISO 8601 UTC with Z, lists and objects as JSON)."""
     if value is None:
         return ""
     v = _jsonable(value)
     return json.dumps(v) if isinstance(v, list | dict) else str(v)
 
 
-def write_table(table: pa.Table, fmt: str) -> None:
-    """Write ``table`` to stdout as a rich table, CSV (with header) or JSON Lines."""
+def _table_cell(value: Any) -> str:
+    """A value as table text (times ``2025-12-08 08:00:05Z``)."""
+    if isinstance(value, datetime):
+        return utc_text(value, seconds=True)
+    return _cell(value)
+
+
+def write_table(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
+    """Write ``table`` to stdout as a rich table, CSV (with header) or JSON Lines.
+
+    Table cells are plain text (never markup); CSV cells that a spreadsheet would run as
+    formulas get a leading ``'`` unless ``csv_raw`` (see :mod:`seawatch.cli._render`)."""
     if fmt == "json":
         out = sys.stdout
         for batch in table.to_batches(65_536):
@@ -237,20 +276,20 @@ def write_table(table: pa.Table, fmt: str) -> None:
                 out.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
         return
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(table.column_names)
+        writer = CsvOut(sys.stdout, raw=csv_raw)
+        writer.row(table.column_names)
         for batch in table.to_batches(65_536):
             for row in batch.to_pylist():
-                writer.writerow([_cell(row[c]) for c in table.column_names])
+                writer.row([_cell(row[c]) for c in table.column_names])
         return
     from rich.console import Console
     from rich.table import Table
 
     view = Table(show_lines=False)
     for name in table.column_names:
-        view.add_column(name, overflow="fold")
+        view.add_column(cell(name), overflow="fold")
     for row in table.to_pylist():
-        view.add_row(*[_cell(row[c]) for c in table.column_names])
+        view.add_row(*cells(_table_cell(row[c]) for c in table.column_names))
     Console().print(view)
     Console(stderr=True).print(f"[dim]{table.num_rows:,} rows[/dim]")
 
@@ -268,6 +307,7 @@ def query_command(
     sql: str = _SQL_ARG,
     store: Path | None = StoreOption,
     fmt: str = typer.Option("table", "--format", help="table, csv or json (JSON Lines)."),
+    csv_raw: bool = CsvRawOption,
     timeout: float = typer.Option(
         QUERY_TIMEOUT_S,
         "--timeout",
@@ -294,7 +334,7 @@ def query_command(
     table = open_store(store_path(store)).query(
         sql, timeout_s=timeout or None, memory_limit_bytes=limit
     )
-    write_table(table, fmt)
+    write_table(table, fmt, csv_raw=csv_raw)
 
 
 def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
@@ -346,6 +386,9 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
                 for e in entries:
                     e["ship_group"] = ship_group(int(e["value"]))
             history[key] = entries
+        role_row = con.execute(
+            "SELECT role, role_source, ship_group FROM vessels WHERE mmsi = ?", [mmsi]
+        ).fetchall()
         identities = con.execute(
             "SELECT DISTINCT name, imo FROM statics WHERE mmsi = ? "
             "AND (name IS NOT NULL OR imo IS NOT NULL)",
@@ -369,6 +412,9 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
         "mmsi": mmsi,
         "flag": flag,
         "country": country_name(flag),
+        "role": role_row[0][0] if role_row else None,
+        "role_source": role_row[0][1] if role_row else None,
+        "ship_group": role_row[0][2] if role_row else None,
         "positions": track[0],
         "first_seen": track[1],
         "last_seen": track[2],
@@ -379,17 +425,28 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
     }
 
 
-def _print_vessel(report: dict[str, Any]) -> None:
+def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) -> None:
+    """The vessel report as text and tables; ``labels`` name the other vessels of its
+    events (``MMSI NAME (FLAG)``)."""
     from rich.console import Console
     from rich.table import Table
 
     out = Console()
     flag = report["flag"] or "?"
     country = f" ({report['country']})" if report["country"] else ""
-    out.print(f"[bold]MMSI {report['mmsi']}[/bold]  flag {flag}{country}")
+    out.print(styled((f"MMSI {report['mmsi']}", "bold"), f"  flag {flag}{country}"))
+    first, last = cell(report["first_seen"]).plain, cell(report["last_seen"]).plain
     out.print(
-        f"positions: {report['positions']:,}  first seen: {_cell(report['first_seen'])}  "
-        f"last seen: {_cell(report['last_seen'])}  days: {report['days_with_positions']}"
+        styled(
+            f"role: {report['role'] or '?'} (source: {report['role_source'] or 'no evidence'}; "
+            f"ship group from the type code: {report['ship_group'] or '?'})"
+        )
+    )
+    out.print(
+        styled(
+            f"positions: {report['positions']:,}  first seen: {first}  "
+            f"last seen: {last}  days: {report['days_with_positions']}"
+        )
     )
     table = Table(title="identity history", title_justify="left")
     for col in ("field", "value", "first seen", "last seen", "reports"):
@@ -399,34 +456,38 @@ def _print_vessel(report: dict[str, Any]) -> None:
             value = _cell(e["value"])
             if "ship_group" in e:
                 value += f" ({e['ship_group']})"
-            table.add_row(
-                key, value, _cell(e["first_seen"]), _cell(e["last_seen"]), str(e["reports"])
-            )
+            table.add_row(*cells((key, value, e["first_seen"], e["last_seen"], e["reports"])))
     out.print(table)
     sanctions = report["sanctions"]
     screened = ", ".join(f"{w['name']} ({w['date']})" for w in sanctions["lists"])
     if sanctions["hits"]:
-        out.print(f"[bold red]sanctions: ON A WATCHLIST[/bold red] (screened: {screened})")
+        out.print(styled(("sanctions: ON A WATCHLIST", "bold red"), f" (screened: {screened})"))
         for h in sanctions["hits"]:
             out.print(
-                f"  {h['list']} ({h['list_date']}): {h['entry_name']} [{h['program'] or '-'}], "
-                f"matched by {h['match']} {h['matched']}, confidence {h['confidence']:.2f}"
+                styled(
+                    f"  {h['list']} ({h['list_date']}): {h['entry_name']} [{h['program'] or '-'}], "
+                    f"matched by {h['match']} {h['matched']}, confidence {h['confidence']:.2f}"
+                )
             )
     else:
-        out.print(f"sanctions: no hit (screened: {screened})")
+        out.print(styled(f"sanctions: no hit (screened: {screened})"))
     events = Table(title="events", title_justify="left")
     for col in ("type", "start", "end", "duration_h", "region", "zone", "other vessels"):
         events.add_column(col)
     for ev in report["events"]:
         others = [v for v in ev["vessels"] if v != report["mmsi"]]
         events.add_row(
-            ev["type"],
-            _cell(ev["start"]),
-            _cell(ev["end"]),
-            "" if ev["duration_h"] is None else f"{ev['duration_h']:.1f}",
-            _cell(ev["region"]),
-            _cell(ev["zone"]),
-            ", ".join(str(v) for v in others),
+            *cells(
+                (
+                    ev["type"],
+                    ev["start"],
+                    ev["end"],
+                    "" if ev["duration_h"] is None else f"{ev['duration_h']:.1f}",
+                    ev["region"],
+                    ev["zone"],
+                    "; ".join((labels or {}).get(int(v), str(v)) for v in others),
+                )
+            )
         )
     if report["events"]:
         out.print(events)
@@ -444,11 +505,13 @@ def vessel_command(
 
     if fmt not in ("table", "json"):
         raise typer.BadParameter("choose from table, json", param_hint="--format")
-    report = vessel_report(open_store(store_path(store)), mmsi)
+    target = open_store(store_path(store))
+    report = vessel_report(target, mmsi)
     if fmt == "json":
         sys.stdout.write(json.dumps(_jsonable(report), ensure_ascii=False, indent=1) + "\n")
     else:
-        _print_vessel(report)
+        others = {int(v) for ev in report["events"] for v in ev["vessels"]} - {mmsi}
+        _print_vessel(report, store_vessel_labels(target, others))
 
 
 def register(app: typer.Typer) -> None:

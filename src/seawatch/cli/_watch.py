@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._render import CsvRawOption
 
 ORDER = 45
 
@@ -90,6 +91,7 @@ def list_command(
     fmt: str = typer.Option(
         "table", "--format", help="table, csv or json.", callback=_check_format
     ),
+    csv_raw: bool = CsvRawOption,
 ) -> None:
     """Show the watchlists with their dates and sizes."""
     import pyarrow as pa
@@ -115,7 +117,7 @@ def list_command(
             "source": [w.source for w in lists],
         }
     )
-    write_table(table, fmt)
+    write_table(table, fmt, csv_raw=csv_raw)
     if any(w.bundled for w in lists):
         typer.echo(
             "note: the bundled OFAC list is as of its date; re-check the live list before acting.",
@@ -133,6 +135,7 @@ def screen_command(
     fmt: str = typer.Option(
         "table", "--format", help="table, csv or json.", callback=_check_format
     ),
+    csv_raw: bool = CsvRawOption,
 ) -> None:
     """Screen every vessel in the store against the watchlists (IMO, MMSI, name + flag)."""
     import pyarrow.compute as pc
@@ -148,7 +151,7 @@ def screen_command(
     vessels = open_store(path).vessels()
     hits = screen(vessels, lists)
     hits = hits.filter(pc.greater_equal(hits.column("confidence"), min_confidence))
-    write_table(hits.drop_columns(["row"]), fmt)
+    write_table(hits.drop_columns(["row"]), fmt, csv_raw=csv_raw)
     dates = ", ".join(w.label for w in lists)
     typer.echo(f"screened {vessels.num_rows:,} vessels against {dates}", err=True)
 
@@ -158,7 +161,10 @@ def presence_command(
         ..., "--country", help="ISO 3166 alpha-2 code of the coastal state (VE)."
     ),
     group: str | None = typer.Option(
-        None, "--group", help="Only this ship group (military, tanker, law_enforcement ...)."
+        None,
+        "--group",
+        help="Only vessels of this role (military, law_enforcement, government, tanker ...; "
+        "see docs/ROLES.md).",
     ),
     flag: str | None = typer.Option(
         None, "--flag", help="Only this flag (ISO alpha-2, from the MMSI)."
@@ -172,6 +178,7 @@ def presence_command(
     fmt: str = typer.Option(
         "table", "--format", help="table, csv or json.", callback=_check_format
     ),
+    csv_raw: bool = CsvRawOption,
 ) -> None:
     """Hours each vessel spent within given distances of a country's coast, and how close it came."""
     from seawatch._exceptions import ParameterError
@@ -197,7 +204,7 @@ def presence_command(
     table = presence(
         st.positions(columns=["mmsi", "ts", "lat", "lon"]), params=params, vessels=st.vessels()
     )
-    write_table(table, fmt)
+    write_table(table, fmt, csv_raw=csv_raw)
     typer.echo(
         f"presence within {', '.join(f'{r:g}' for r in sorted(set(ranges)))} nm of {params.country}'s "
         "coast (bundled zones: approximations, not legal limits)",

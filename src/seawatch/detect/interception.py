@@ -4,7 +4,10 @@ B diverts (DESIGN.md §7).
 Input: 10-minute slots (schema :data:`seawatch.tracks.SLOTS`, what
 :func:`seawatch.tracks.resample` gives; raw positions are prepared and resampled here) of
 all vessels in a time window, any row order; optionally ``statics`` (``mmsi, ts,
-ship_type, destination``) and ``pairs``, the close slot pairs the engine found with its
+ship_type, destination``, and ``name``, ``imo``, ``callsign`` for the roles),
+``roles`` (``mmsi, name, role, role_source`` per vessel, what
+:func:`seawatch.ais.roles.vessel_roles` gives; default: computed from ``statics`` with the
+bundled role list) and ``pairs``, the close slot pairs the engine found with its
 SQL pair search (``mmsi_a, mmsi_b, slot``: the two vessels within ``close_dist_m`` in that
 slot); without ``pairs`` the kernel finds them itself (a grid join in numpy).
 
@@ -24,19 +27,27 @@ An event needs, for an ordered pair (A = interceptor, B = target):
    least ``min_course_dist_m``), ``destination`` (B declares a destination different from
    its last one before the contact), ``dark`` (a silence of B of ``dark_min_h`` or more
    that starts within the window, the data going on at least that long);
-4. **not a service call**: A's ship type is not in ``excluded_interceptor_types`` (pilot
+4. **A can board or stop B**: A's role (:mod:`seawatch.ais.roles`, from the latest
+   statics and the role lists) is one of ``interceptor_roles`` (military, law
+   enforcement, government by default), or A is unidentified (no name in any static
+   report) and ``unidentified_interceptors`` is on, or A is in ``naval_mmsis``. Two
+   merchant ships meeting (a ship-to-ship transfer between tankers, cargo ships ...) are
+   an encounter, never an interception, whatever either does afterwards;
+5. **not a service call**: A's ship type is not in ``excluded_interceptor_types`` (pilot
    50, tug 52, port tender 53, towing 31/32 by default) and the contact is at least
    ``min_port_dist_m`` from any port or anchorage (pilot boarding grounds, harbour tugs).
 
-Confidence starts at ``base_confidence`` and rises by ``naval_bonus`` when A is military
-(35), law enforcement (55) or listed in ``naval_mmsis``, by ``tanker_bonus`` when B is a
+Confidence starts at ``base_confidence`` and rises by ``naval_bonus`` when A's role is
+military or law enforcement (or A is in ``naval_mmsis``), by ``tanker_bonus`` when B is a
 tanker (80-89), and by ``high_seas_bonus`` outside every ``*-eez`` zone; at most 1.
 
 ``vessels`` lists both MMSIs (sorted, as every event); the roles are in the details:
 ``interceptor``, ``target``, ``approach_speed_kn``, ``closing_m``, ``closest_m``,
 ``contact_h``, ``escort_h``, ``target_speed_before_kn`` / ``_during_kn`` / ``_after_kn``,
 ``diversion`` (``kinds``, ``course_change_deg``, ``destination_before``/``_after``,
-``dark_start``, ``dark_h``), ship types and groups, ``high_seas``, ``eez``. The event spans
+``dark_start``, ``dark_h``), ship types and groups, ``interceptor_role`` /
+``_role_source`` (role ``unidentified`` when A has no name; source ``naval_mmsis`` when
+only that parameter names A), ``target_role``, ``high_seas``, ``eez``. The event spans
 the contact (first close slot to the end of the stop); its location is the midpoint at the
 closest approach; ``zone`` is the EEZ it lies in, if any.
 """
@@ -111,7 +122,11 @@ class InterceptionParams:
     min_port_dist_m: float = 10_000.0
     """Contacts closer than this to a port or anchorage are service calls (0 disables)."""
     naval_mmsis: tuple[int, ...] = ()
-    """MMSIs known to be naval or coast-guard vessels (in addition to types 35 and 55)."""
+    """MMSIs known to be naval or coast-guard vessels (besides the roles' evidence)."""
+    interceptor_roles: tuple[str, ...] = ("military", "law_enforcement", "government")
+    """Roles of vessels that can board or stop another (:data:`seawatch.ais.roles.ROLES`)."""
+    unidentified_interceptors: bool = True
+    """A vessel with no name in any static report may be an interceptor."""
     base_confidence: float = 0.4
     naval_bonus: float = 0.3
     tanker_bonus: float = 0.15
@@ -122,6 +137,13 @@ class InterceptionParams:
             raise ParameterError("InterceptionParams: distances and durations must be > 0")
         if self.max_missing_slots < 0:
             raise ParameterError("InterceptionParams: max_missing_slots >= 0")
+        from seawatch.ais.roles import ROLES
+
+        bad = [r for r in self.interceptor_roles if r not in ROLES]
+        if bad:
+            raise ParameterError(
+                f"InterceptionParams: interceptor_roles {bad} not in {', '.join(ROLES)}"
+            )
 
 
 DEFAULT = InterceptionParams()
@@ -278,6 +300,39 @@ def _statics_lookup(
     return types, dests
 
 
+def _roles_lookup(
+    statics: pa.Table | None, roles: pa.Table | None
+) -> dict[int, tuple[str, str | None, bool]]:
+    """MMSI -> (role, role_source, has a name), from ``roles`` or the latest statics."""
+    from seawatch.ais.roles import vessel_roles
+
+    vr = roles if roles is not None else vessel_roles(statics)
+    return {
+        int(m): (r, s, bool(n))
+        for m, r, s, n in zip(
+            vr.column("mmsi").to_pylist(),
+            vr.column("role").to_pylist(),
+            vr.column("role_source").to_pylist(),
+            vr.column("name").to_pylist(),
+            strict=True,
+        )
+    }
+
+
+def _interceptor_role(
+    a: int, roles: dict[int, tuple[str, str | None, bool]], p: InterceptionParams
+) -> tuple[str, str | None] | None:
+    """A's (role, role_source) when A may intercept (rule 4), else ``None``."""
+    role, source, named = roles.get(a, ("other", None, False))
+    if a in p.naval_mmsis:
+        return ("military", "naval_mmsis") if role not in p.interceptor_roles else (role, source)
+    if role in p.interceptor_roles:
+        return role, source
+    if not named and p.unidentified_interceptors:
+        return "unidentified", source
+    return None
+
+
 # --------------------------------------------------------------------------------------
 # kernel
 
@@ -289,6 +344,7 @@ def interceptions(
     pairs: pa.Table | None = None,
     params: InterceptionParams = DEFAULT,
     geo: GeoContext | None = None,
+    roles: pa.Table | None = None,
 ) -> pa.Table:
     """Interception events (schema EVENTS); see the module docstring for the definition."""
     g = resolve_geo(geo)
@@ -301,10 +357,11 @@ def interceptions(
     data_end = max(int(s.slot[-1]) for s in series.values())
     contacts = _contacts(series, pairs, params, slot_us)
     types, dests = _statics_lookup(statics)
+    role_of = _roles_lookup(statics, roles)
     found: list[dict[str, Any]] = []
     for (ma, mb), times in contacts:
         for a, b in ((ma, mb), (mb, ma)):
-            ev = _evaluate(a, b, times, series, types, dests, data_end, params, slot_us)
+            ev = _evaluate(a, b, times, series, types, dests, role_of, data_end, params, slot_us)
             if ev is not None:
                 found.append(ev)
     if not found:
@@ -407,6 +464,7 @@ def _evaluate(
     series: dict[int, _Series],
     types: dict[int, int],
     dests: dict[int, list[tuple[int, str]]],
+    roles: dict[int, tuple[str, str | None, bool]],
     data_end: int,
     p: InterceptionParams,
     slot_us: int,
@@ -416,6 +474,9 @@ def _evaluate(
     sa, sb = series[a], series[b]
     a_type = types.get(a)
     if a_type is not None and a_type in p.excluded_interceptor_types:
+        return None
+    a_role = _interceptor_role(a, roles, p)
+    if a_role is None:
         return None
     t0, t_together = int(times[0]), int(times[-1])
     # B slow while together
@@ -523,7 +584,7 @@ def _evaluate(
     kc = int(np.argmin(d))
     b_after = _mean(sb.sog[wafter]) if len(wafter) else float("nan")
     b_type = types.get(b)
-    naval = a in p.naval_mmsis or a_type in (35, 55)
+    naval = a in p.naval_mmsis or a_role[0] in ("military", "law_enforcement")
     return {
         "a": a,
         "b": b,
@@ -540,6 +601,9 @@ def _evaluate(
             "target_ship_type": b_type,
             "interceptor_group": ship_group(a_type),
             "target_group": ship_group(b_type),
+            "interceptor_role": a_role[0],
+            "interceptor_role_source": a_role[1],
+            "target_role": roles.get(b, ("other", None, False))[0],
             "approach_speed_kn": a_speed,
             "approach_start_range_m": float(rng[0]),
             "closing_m": closing,

@@ -19,7 +19,8 @@ event, told apart by ``details.kind`` (and the event id's key):
     of them is spoofing. GPS jitter stays within ``jitter_m``. The event spans the first to the
     last impossible jump; details give the number of jumps and tracks, the fastest implied
     speed, the widest distance between track centroids and a summary of each track (up to
-    ``max_tracks_listed``).
+    ``max_tracks_listed``). Jumps that all happen at one instant (an untimed log stamped
+    with one ``--time``) make no event: a zero-length event would show nothing.
 
 With ``ships_only`` (the default) stations that are not ships are left out: coast and base
 stations (MMSI below 10,000,000 and message type 4 reports), SAR aircraft (111...), AIS
@@ -269,6 +270,10 @@ def _parallel(
     ):
         return None
     j = np.flatnonzero(jump)
+    if t[j[-1] + 1] == t[j[0]]:
+        # every jump at one instant (an untimed log stamped with one --time, or a feed that
+        # stamps a whole batch): no order, no duration, nothing to show two transmitters
+        return None
     centroids = [(float(np.mean(la[idx])), float(np.mean(lo[idx]))) for _, _, idx in spans]
     sep = max(
         float(

@@ -47,6 +47,7 @@ import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch._version import __version__
+from seawatch.ais.roles import vessel_roles
 from seawatch.detect import EVENT_TYPES, KERNELS, PRESETS, GeoContext, params_dict, resolve_geo
 from seawatch.detect import encounters as _enc
 from seawatch.detect._sql import DuckDBRunner
@@ -97,6 +98,8 @@ class EventStore(Protocol):
     def events(self, *, types: Iterable[str] | None = None) -> pa.Table: ...
 
     def statics(self) -> pa.Table: ...
+
+    def role_entries(self) -> pa.Table: ...
 
     def replace_events(
         self, table: pa.Table, *, types: Iterable[str], run: Mapping[str, Any]
@@ -189,7 +192,7 @@ def run_detectors(
     if workers is not None and workers < 1:
         raise ParameterError("workers must be >= 1")
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    files = store.files("positions")
+    files = plausible_day_files(store.files("positions"))
     total = count_rows(files)
     n_buckets = plan_buckets(total, bucket_rows=bucket_rows, workers=n_workers)
     st.n_positions, st.n_buckets = total, n_buckets
@@ -252,9 +255,16 @@ def run_detectors(
         t0 = st._lap("pairs", t0)
         if icp_params is not None and slots_dir is not None and pairs_dir is not None:
             statics = store.statics()
+            roles = vessel_roles(statics, entries=store.role_entries())
             parts.append(
                 _interceptions(
-                    slots_dir, pairs_dir, icp_params, statics=statics, geo=g, progress=progress
+                    slots_dir,
+                    pairs_dir,
+                    icp_params,
+                    statics=statics,
+                    roles=roles,
+                    geo=g,
+                    progress=progress,
                 )
             )
         t0 = st._lap("interception", t0)
@@ -388,6 +398,7 @@ def _interceptions(
     params: InterceptionParams,
     *,
     statics: pa.Table,
+    roles: pa.Table,
     geo: GeoContext,
     progress: Callable[[str, int, int], None] | None,
 ) -> pa.Table:
@@ -415,7 +426,7 @@ def _interceptions(
         pairs = pairs.filter(
             pc.and_(pc.greater_equal(pairs.column("slot"), lo), pc.less(pairs.column("slot"), hi))
         )
-        ev = interceptions(slots, statics=statics, pairs=pairs, params=params, geo=geo)
+        ev = interceptions(slots, statics=statics, pairs=pairs, params=params, geo=geo, roles=roles)
         if ev.num_rows:
             st = pc.cast(ev.column("start"), pa.int64())
             ev = ev.filter(pc.and_(pc.greater_equal(st, day0), pc.less(st, day0 + DAY_US)))
@@ -502,3 +513,18 @@ def _fill_region(table: pa.Table, geo: GeoContext) -> pa.Table:
         values[r] = None if v is None else str(v)
     idx = table.schema.get_field_index("region")
     return table.set_column(idx, "region", pa.array(values, pa.string()))
+
+
+def plausible_day_files(files: list[Path]) -> list[Path]:
+    """Day files whose UTC day lies in ``[schema.TIME_MIN, schema.TIME_MAX)``: a store
+    written before ingest applied that window may hold year-1 or year-9999 partitions,
+    which no detector can use (they made ``detect`` fail for the whole store)."""
+    from seawatch import schema
+
+    lo, hi = schema.TIME_MIN.date().isoformat(), schema.TIME_MAX.date().isoformat()
+    out = []
+    for f in files:
+        day = f.parent.name.removeprefix("day=")
+        if not day[:1].isdigit() or (len(day) == 10 and lo <= day < hi):
+            out.append(f)
+    return out

@@ -218,7 +218,10 @@ def load_zone_file(path: Path) -> list[Zone]:
         raise GeoError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
     except RecursionError as exc:
         raise GeoError(f"{path}: JSON nested too deeply") from exc
-    return zones_from_geojson(doc, source=str(path))
+    try:
+        return zones_from_geojson(doc, source=str(path))
+    except RecursionError as exc:
+        raise GeoError(f"{path}: GeoJSON nested too deeply") from exc
 
 
 def zones_from_geojson(doc: Any, *, source: str = "<geojson>") -> list[Zone]:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawatch.ais.roles import NAVAL_ROLES, role_evidence, role_index
 from seawatch.report._summary import as_records, filter_events, summarize
 from seawatch.report.presence import PresenceParams, presence
 
@@ -34,6 +35,8 @@ class BriefSource(Protocol):
     def events(self) -> pa.Table: ...
 
     def vessels(self) -> pa.Table: ...
+
+    def role_entries(self) -> pa.Table: ...
 
     def positions(
         self,
@@ -105,6 +108,8 @@ def _who(mmsi: int, info: dict[int, dict[str, Any]]) -> dict[str, Any]:
         "name": v.get("name"),
         "flag": v.get("flag"),
         "ship_group": v.get("ship_group"),
+        "role": v.get("role"),
+        "role_source": v.get("role_source"),
         "imo": v.get("imo"),
     }
 
@@ -134,6 +139,24 @@ def _event_rows(
     return rows
 
 
+def _with_evidence(
+    rows: list[dict[str, Any]], info: dict[int, dict[str, Any]], entries: pa.Table
+) -> list[dict[str, Any]]:
+    """Naval presence rows with ``role_evidence``: why each vessel counts, in words."""
+    index = role_index(entries)
+    for row in rows:
+        v = info.get(int(row["mmsi"]), {})
+        row["role_evidence"] = role_evidence(
+            int(row["mmsi"]),
+            v.get("name"),
+            v.get("ship_type"),
+            imo=v.get("imo"),
+            callsign=v.get("callsign"),
+            entries=index,
+        )
+    return rows
+
+
 def brief(
     store: BriefSource,
     *,
@@ -141,7 +164,7 @@ def brief(
     since: datetime | date | str | None = None,
     until: datetime | date | str | None = None,
     country: str = "VE",
-    naval_group: str = "military",
+    naval_roles: Sequence[str] = NAVAL_ROLES,
     presence_ranges_nm: tuple[float, ...] = (12.0, 24.0, 200.0),
     flags: Sequence[str] | None = None,
     groups: Sequence[str] | None = None,
@@ -150,8 +173,10 @@ def brief(
 
     Event counts by type, engagements, dark activity, spoofing and identity changes are
     filtered by region; watchlist hits are not (a sanctioned vessel matters wherever it was
-    seen); naval presence is measured against ``country``'s coast for vessels of
-    ``naval_group``. ``flags`` and ``groups`` keep events with a vessel of one of those
+    seen); naval presence is measured against ``country``'s coast for vessels whose role
+    (:mod:`seawatch.ais.roles`) is one of ``naval_roles`` (navies, coast guards and other
+    government vessels by default), each row with its ``role``, ``role_source`` and
+    ``role_evidence`` (why it counts, in words). ``flags`` and ``groups`` keep events with a vessel of one of those
     flags and groups (as :func:`~seawatch.report.filter_events`); naval presence is
     filtered by them too.
     """
@@ -176,9 +201,15 @@ def brief(
 
     engagements = of_type(in_regions, *ENGAGEMENT_TYPES)
     positions = store.positions(since=since, until=until)
+    naval_mmsis = pc.cast(
+        vessels.column("mmsi").filter(
+            pc.fill_null(pc.is_in(vessels.column("role"), pa.array(list(naval_roles))), False)
+        ),
+        pa.int64(),
+    )
     naval = presence(
-        positions,
-        params=PresenceParams(country=country, ranges_nm=presence_ranges_nm, group=naval_group),
+        positions.filter(pc.is_in(pc.cast(positions.column("mmsi"), pa.int64()), naval_mmsis)),
+        params=PresenceParams(country=country, ranges_nm=presence_ranges_nm),
         vessels=vessels,
     )
     if flags:
@@ -201,7 +232,7 @@ def brief(
         engagements=_event_rows(
             engagements, info, ("interceptor", "target", "diversion", "closest_m", "min_dist_m")
         ),
-        naval_presence=as_records(naval),
+        naval_presence=_with_evidence(as_records(naval), info, store.role_entries()),
         dark_activity=_event_rows(
             of_type(in_regions, "gap"),
             info,

@@ -58,14 +58,15 @@ def vessels_matching(
     groups: Sequence[str] | None = None,
 ) -> pa.Array:
     """MMSIs of the ``vessels`` table (the store's ``vessels`` view: ``mmsi``, ``flag``,
-    ``ship_group``) with one of ``flags`` and one of ``groups`` (``None``: any)."""
+    ``role``) with one of ``flags`` and one of the roles ``groups`` (``None``: any; a
+    role is military, law_enforcement, government or the ship group: docs/ROLES.md)."""
     mask = pa.array(np.ones(vessels.num_rows, np.bool_))
     if flags:
         wanted = pa.array([f.upper() for f in flags], pa.string())
         mask = pc.and_(mask, pc.is_in(vessels.column("flag"), wanted))
     if groups:
         wanted = pa.array([g.lower() for g in groups], pa.string())
-        mask = pc.and_(mask, pc.is_in(vessels.column("ship_group"), wanted))
+        mask = pc.and_(mask, pc.is_in(vessels.column("role"), wanted))
     return pc.cast(vessels.column("mmsi").filter(pc.fill_null(mask, False)), pa.int64())
 
 
@@ -94,14 +95,14 @@ def filter_events(
     """Events in ``regions`` and of ``types`` (when given) overlapping ``[since, until)``.
 
     ``flags`` and ``groups`` keep events with a vessel that has one of the flags *and* one
-    of the groups, looked up in ``vessels`` (the store's ``vessels`` view), which groups
+    of the groups (roles: :data:`seawatch.ais.roles.ROLES`), looked up in ``vessels`` (the store's ``vessels`` view), which groups
     need; flags alone fall back to the MMSI's MID when ``vessels`` is not given.
     """
     if flags or groups:
         if vessels is not None:
             events = with_vessel_in(events, vessels_matching(vessels, flags=flags, groups=groups))
         elif groups:
-            raise ParameterError("filtering by ship group needs the vessels table")
+            raise ParameterError("filtering by group (role) needs the vessels table")
         else:
             flat = pc.cast(pc.list_flatten(events.column("vessels")), pa.int64())
             wanted = pa.array([f.upper() for f in flags or ()], pa.string())

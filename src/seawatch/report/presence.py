@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch._units import M_PER_NM as M_PER_NM
+from seawatch.ais.codes import ship_group
 
 __all__ = ["PresenceParams", "ZoneGeo", "presence", "range_column"]
 
@@ -62,7 +63,8 @@ class PresenceParams:
     by: Literal["vessel", "day"] = "vessel"
     """One row per vessel, or per UTC day and vessel."""
     group: str | None = None
-    """Only vessels of this ship group (``military``, ``tanker`` ...), from ``vessels``."""
+    """Only vessels of this role (``military``, ``government``, ``tanker`` ...:
+    :data:`seawatch.ais.roles.ROLES`), from ``vessels``."""
     flag: str | None = None
     """Only vessels of this flag (ISO alpha-2, from the MMSI's MID)."""
 
@@ -75,6 +77,12 @@ class PresenceParams:
             raise ParameterError("max_gap_h must be > 0")
         if self.by not in ("vessel", "day"):
             raise ParameterError("by must be 'vessel' or 'day'")
+        if self.group is not None:
+            from seawatch.ais.roles import ROLES
+
+            if self.group.strip().lower() not in ROLES:
+                raise ParameterError(f"group {self.group!r} is not one of {', '.join(ROLES)}")
+            object.__setattr__(self, "group", self.group.strip().lower())
 
 
 def range_column(r: float) -> str:
@@ -85,29 +93,42 @@ def range_column(r: float) -> str:
 def _filter_vessels(
     positions: pa.Table, vessels: pa.Table | None, p: PresenceParams
 ) -> tuple[pa.Table, dict[int, dict[str, Any]]]:
-    from seawatch.ais.codes import flags_of, ship_group
+    from seawatch.ais.codes import flags_of
+    from seawatch.ais.roles import roles_of
 
     mmsis = np.unique(pc.cast(positions.column("mmsi"), pa.int64()).to_numpy())
     info: dict[int, dict[str, Any]] = {
-        int(m): {"flag": f, "group": "other", "name": None}
+        int(m): {"flag": f, "group": "other", "role": "other", "role_source": None, "name": None}
         for m, f in zip(mmsis, flags_of(mmsis).to_pylist(), strict=True)
     }
     if vessels is not None and vessels.num_rows:
         cols = vessels.column_names
-        for row in vessels.to_pylist():
+        rows = [r for r in vessels.to_pylist() if int(r["mmsi"]) in info]
+        if "role" not in cols:  # a table without roles: derive them (one rule, ais.roles)
+            role, source = roles_of(
+                [int(r["mmsi"]) for r in rows],
+                [r.get("name") for r in rows],
+                [r.get("ship_type") for r in rows],
+                imo=[r.get("imo") for r in rows],
+                callsign=[r.get("callsign") for r in rows],
+            )
+            for r, ro, so in zip(rows, role.to_pylist(), source.to_pylist(), strict=True):
+                if so is None and r.get("ship_group"):  # no type code, only its group
+                    ro, so = r["ship_group"], "ship_type"
+                r["role"], r["role_source"] = ro, so
+        for row in rows:
             m = int(row["mmsi"])
-            if m not in info:
-                continue
-            if "ship_group" in cols and row["ship_group"]:
+            if row.get("ship_group"):
                 info[m]["group"] = row["ship_group"]
-            elif "ship_type" in cols:
+            elif row.get("ship_type") is not None:
                 info[m]["group"] = ship_group(row["ship_type"])
-            if "name" in cols:
-                info[m]["name"] = row["name"]
+            info[m]["role"] = row["role"] or "other"
+            info[m]["role_source"] = row.get("role_source")
+            info[m]["name"] = row.get("name")
     keep = [
         m
         for m, i in info.items()
-        if (p.group is None or i["group"] == p.group) and (p.flag is None or i["flag"] == p.flag)
+        if (p.group is None or i["role"] == p.group) and (p.flag is None or i["flag"] == p.flag)
     ]
     table = positions.filter(
         pc.is_in(
@@ -128,9 +149,10 @@ def presence(
     """Hours within each range of ``params.country``'s coast, per vessel (or day and vessel).
 
     ``positions``: ``mmsi, ts, lat, lon`` of whole vessels, any order. ``vessels``
-    (optional): ``mmsi`` with ``ship_group`` or ``ship_type`` and ``name`` (a store's
-    ``vessels`` table) for the group filter and the names. Columns: (``day``,) ``mmsi``,
-    ``name``, ``flag``, ``ship_group``, one ``hours_<r>nm`` per range, ``closest_nm``,
+    (optional): ``mmsi`` with ``role`` and ``role_source`` (a store's ``vessels`` table),
+    or ``name``, ``ship_type`` (``imo``, ``callsign``) to derive them, for the group filter
+    and the names. Columns: (``day``,) ``mmsi``, ``name``, ``flag``, ``ship_group``,
+    ``role``, ``role_source``, one ``hours_<r>nm`` per range, ``closest_nm``,
     ``first_ts``/``last_ts`` (first and last position within the widest range),
     ``positions`` (within the widest range). Rows with no time within the widest range
     are left out; sorted by the widest range's hours, descending, then mmsi.
@@ -217,6 +239,8 @@ def presence(
     cols["name"] = pa.array([info[int(m)]["name"] for m in km], pa.string())
     cols["flag"] = pa.array([info[int(m)]["flag"] for m in km], pa.string())
     cols["ship_group"] = pa.array([info[int(m)]["group"] for m in km], pa.string())
+    cols["role"] = pa.array([info[int(m)]["role"] for m in km], pa.string())
+    cols["role_source"] = pa.array([info[int(m)]["role_source"] for m in km], pa.string())
     for r in ranges:
         cols[range_column(r)] = pa.array(hours[r][keep], pa.float64())
     cl = closest[keep]

@@ -5,6 +5,14 @@ as a string, then converted column by column with vectorised kernels. Rows whose
 required fields (mmsi, ts, lat, lon) are missing or malformed become ``csv_row`` rejects
 carrying their 1-based line number and raw text; they never stop the file. Invalid
 optional values (heading 511, sog 102.3, lat 91 ...) become null, as in the decoder.
+A time outside ``[schema.TIME_MIN, schema.TIME_MAX)`` makes the row a ``bad_value`` reject.
+
+One row is one line. Lines without a double quote go to ``pyarrow.csv`` with quoting
+off (fast); lines with one are parsed one by one with :mod:`csv` (strict quoting), so
+an unbalanced quote rejects only its own line and never swallows the lines after it.
+Fields that span lines (a quoted newline) are not supported: both halves are rejected.
+Bytes that are not UTF-8 are replaced by U+FFFD; a line longer than
+``schema.MAX_LINE_BYTES`` is a ``line_length`` reject (see :mod:`._lines`).
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from seawatch.sources._dialects import (
     normalise_header,
     sniff_dialect,
 )
+from seawatch.sources._lines import LongLine, line_chunks, printable, truncate_raw
 
 DEFAULT_CHUNK_BYTES = 8 << 20
 _NUM_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -117,11 +126,13 @@ def _null(n: int, type_: pa.DataType) -> pa.Array:
 
 def convert_rows(
     table: pa.Table, dialect: Dialect, header: list[str]
-) -> tuple[pa.Table, pa.Table, pa.Array]:
-    """String columns -> (positions, statics candidates, rejected-row mask).
+) -> tuple[pa.Table, pa.Table, pa.Array, pa.Array]:
+    """String columns -> (positions, statics candidates, rejected-row mask, bad-time mask).
 
     ``statics`` has one row per accepted row (identity columns possibly all null);
-    ``rejected`` is a boolean mask over the input rows.
+    ``rejected`` is a boolean mask over the input rows; ``bad_time`` (a subset of it) marks
+    the rows rejected only because their time is outside the plausible window
+    (``bad_value`` rejects; the others are ``csv_row``).
     """
     n = table.num_rows
     index = {normalise_header(h): i for i, h in enumerate(header)}
@@ -140,11 +151,13 @@ def convert_rows(
     ts = _times(ts_s, dialect)
     lat_raw = _number(lat_s)
     lon_raw = _number(lon_s)
-    rejected = pc.invert(
+    malformed = pc.invert(
         pc.and_(
             pc.and_(mmsi.is_valid(), ts.is_valid()), pc.and_(lat_raw.is_valid(), lon_raw.is_valid())
         )
     )
+    bad_time = pc.and_(pc.invert(malformed), schema.outside_time_window(ts))
+    rejected = pc.or_(malformed, bad_time)
 
     def num(name: str) -> pa.Array | None:
         s = get(name)
@@ -247,7 +260,7 @@ def convert_rows(
         },
         schema=schema.STATICS,
     )
-    return positions, statics, rejected
+    return positions, statics, rejected, bad_time
 
 
 class StaticsDeduper:
@@ -298,50 +311,157 @@ class StaticsDeduper:
         return statics.filter(pa.array(keep))
 
 
+def _parse_header(text: str) -> list[str] | None:
+    """The fields of a header line, or None when it is not CSV (NUL bytes, bad quoting)."""
+    try:
+        return next(csv.reader([text], strict=True))
+    except (csv.Error, StopIteration):
+        return None
+
+
 def _read_header(stream: BinaryIO) -> tuple[list[str], bytes]:
-    line = stream.readline()
+    line = stream.readline(schema.MAX_LINE_BYTES + 1)
+    if len(line) > schema.MAX_LINE_BYTES:
+        raise SourceError(f"the CSV header line is longer than {schema.MAX_LINE_BYTES:,} bytes")
     if line.startswith(b"\xef\xbb\xbf"):
         line = line[3:]
     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
     if not text.strip():
         raise SourceError("the CSV file has no header line")
-    return next(csv.reader([text])), line
+    header = _parse_header(text)
+    if header is None:
+        raise SourceError("the CSV header line is not valid CSV (binary data or bad quoting)")
+    return header, line
 
 
-def _line_numbers(
-    chunk: bytes, first_line: int, invalid: list[str], n_valid: int
-) -> np.ndarray[Any, Any]:
-    """1-based line numbers of the valid rows pyarrow returned for ``chunk``."""
-    if not invalid and b"\n\n" not in chunk and b"\n\r\n" not in chunk:
-        return np.arange(first_line, first_line + n_valid, dtype=np.int64)
-    bad = list(invalid)
-    out: list[int] = []
-    for k, raw in enumerate(chunk.split(b"\n")):
-        text = raw.rstrip(b"\r")
-        if not text.strip():
-            continue
-        if bad and text.decode("utf-8", errors="replace") == bad[0]:
-            bad.pop(0)
-            continue
-        out.append(first_line + k)
-    return np.asarray(out[:n_valid], dtype=np.int64)
+def _line_bounds(buf: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(start, end) byte offsets of each line of ``buf`` (end: its ``\\n`` or the end)."""
+    ends = np.flatnonzero(buf == 10)
+    if len(ends) == 0 or ends[-1] != len(buf) - 1:
+        ends = np.r_[ends, len(buf)]
+    return np.r_[0, ends[:-1] + 1], ends
 
 
-def _chunks(stream: BinaryIO, chunk_bytes: int) -> Iterator[bytes]:
-    rest = b""
-    while True:
-        data = stream.read(chunk_bytes)
-        if not data:
-            if rest:
-                yield rest
-            return
-        data = rest + data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            rest = data
-            continue
-        yield data[: cut + 1]
-        rest = data[cut + 1 :]
+def _fast_lines(
+    fast: bytes, first_line: int, n_columns: int, *, has_invalid: bool
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], list[int]]:
+    """Line numbers of the rows pyarrow keeps from ``fast`` (quoting off, so a row is a
+    non-empty line with exactly ``n_columns - 1`` commas) and of the lines it hands to the
+    invalid-row handler, plus the (start, end) byte offsets of those invalid lines."""
+    none = np.zeros(0, dtype=np.int64)
+    if not fast:
+        return none, none, []
+    buf = np.frombuffer(fast, dtype=np.uint8)
+    starts, ends = _line_bounds(buf)
+    stops = ends.copy()
+    has_cr = (stops > starts) & (buf[np.maximum(stops - 1, 0)] == 13)
+    stops[has_cr] -= 1
+    nonempty = stops > starts
+    numbers = np.arange(first_line, first_line + len(ends), dtype=np.int64)
+    if not has_invalid:
+        return numbers[nonempty], none, []
+    commas = np.r_[0, np.cumsum(buf == 44, dtype=np.int32)]
+    count = commas[stops] - commas[starts]
+    valid = nonempty & (count == n_columns - 1)
+    invalid = nonempty & ~valid
+    spans = np.stack([starts[invalid], stops[invalid]], axis=1).ravel().tolist()
+    return numbers[valid], numbers[invalid], spans
+
+
+_WS = np.frombuffer(b" \t\x0b\x0c\r", dtype=np.uint8)
+
+
+def _utf8(chunk: bytes) -> bytes:
+    """``chunk`` with every byte sequence that is not UTF-8 replaced by U+FFFD."""
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return chunk.decode("utf-8", "replace").encode("utf-8")
+    return chunk
+
+
+def _split_quoted(chunk: bytes) -> tuple[bytes, list[tuple[int, bytes]]]:
+    """(``chunk`` with some lines emptied, [(line index, that line)]): lines holding a
+    ``"`` (pyarrow would read a field that runs on over lines), a carriage return that does
+    not end the line (pyarrow would end the row there) or only whitespace (pyarrow skips
+    only lines that are truly empty). The caller parses them one by one."""
+    buf = np.frombuffer(chunk, dtype=np.uint8)
+    starts, ends = _line_bounds(buf)
+    first = buf[np.minimum(starts, len(buf) - 1)] if len(buf) else buf
+    ws_start = np.flatnonzero(np.isin(first, _WS) & (ends > starts))
+    odd_lines = [int(k) for k in ws_start.tolist() if not chunk[starts[k] : ends[k]].strip()]
+    odd: list[np.ndarray[Any, Any]] = [np.asarray(odd_lines, dtype=np.int64)]
+    if b'"' in chunk:
+        odd.append(np.searchsorted(ends, np.flatnonzero(buf == 34)))
+    if b"\r" in chunk:
+        cr = np.flatnonzero(buf[:-1] == 13)
+        odd.append(np.searchsorted(ends, cr[buf[cr + 1] != 10]))
+    lines = np.unique(np.concatenate(odd))
+    if len(lines) == 0:
+        return chunk, []
+    parts: list[bytes] = []
+    quoted: list[tuple[int, bytes]] = []
+    pos = 0
+    for k in lines.tolist():
+        a, b = int(starts[k]), int(ends[k])
+        parts.append(chunk[pos:a])
+        quoted.append((k, chunk[a:b].rstrip(b"\r")))
+        pos = b
+    parts.append(chunk[pos:])
+    return b"".join(parts), quoted
+
+
+def _parse_quoted(
+    quoted: list[tuple[int, bytes]], n_columns: int
+) -> tuple[list[int], list[list[str]], list[int], list[str]]:
+    """Lines with quotes, parsed one by one: (good line indexes, their fields, bad line
+    indexes, their text). A line is bad when its quoting is broken or it has the wrong
+    number of fields."""
+    good_k: list[int] = []
+    good: list[list[str]] = []
+    bad_k: list[int] = []
+    bad: list[str] = []
+    for k, raw in quoted:
+        if not raw.strip():
+            continue  # a line of whitespace: blank, like an empty line
+        text = raw.decode("utf-8", "replace")
+        try:
+            fields = next(csv.reader([text], strict=True))
+        except (csv.Error, StopIteration):
+            fields = []
+        if len(fields) == n_columns:
+            good_k.append(k)
+            good.append(fields)
+        else:
+            bad_k.append(k)
+            bad.append(text)
+    return good_k, good, bad_k, bad
+
+
+def _reject_table(source: str, line_no: list[int], reason: list[str], raw: list[str]) -> pa.Table:
+    return pa.table(
+        {
+            "source": pa.array([source] * len(raw), pa.string()),
+            "line_no": pa.array(line_no, pa.int64()),
+            "reason": pa.array(reason, pa.string()),
+            "raw": pa.array([truncate_raw(t) for t in raw], pa.string()),
+        },
+        schema=schema.REJECTS,
+    )
+
+
+def long_line_batch(source: str, line_no: int | None, line: LongLine) -> SourceBatch:
+    """The batch of one over-long line: a ``line_length`` reject."""
+    rejects = pa.table(
+        {
+            "source": pa.array([source], pa.string()),
+            "line_no": pa.array([line_no], pa.int64()),
+            "reason": pa.array([schema.RejectReason.LINE_LENGTH.value], pa.string()),
+            "raw": pa.array([line.raw()], pa.string()),
+        },
+        schema=schema.REJECTS,
+    )
+    return SourceBatch(rejects=rejects, lines=1)
 
 
 def read_csv(
@@ -361,7 +481,9 @@ def read_csv(
     header, _ = _read_header(stream)
     dialect = _dialect_for(header, fmt, column_map or {})
     columns = [f"c{i}" for i in range(len(header))]
-    read_opts = pacsv.ReadOptions(column_names=columns, block_size=max(chunk_bytes * 2, 1 << 20))
+    read_opts = pacsv.ReadOptions(
+        column_names=columns, block_size=max(chunk_bytes * 2, 4 * schema.MAX_LINE_BYTES)
+    )
     convert_opts = pacsv.ConvertOptions(
         column_types=dict.fromkeys(columns, pa.string()),
         strings_can_be_null=False,
@@ -370,49 +492,87 @@ def read_csv(
     deduper = StaticsDeduper()
     source_dict = pa.array([source], pa.string())
     next_line = 2
-    for chunk in _chunks(stream, chunk_bytes):
+    for item in line_chunks(stream, chunk_bytes):
+        if isinstance(item, LongLine):
+            yield long_line_batch(source, next_line, item)
+            next_line += 1
+            continue
+        chunk = _utf8(item)
         n_lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+        fast, quoted = _split_quoted(chunk)
         invalid: list[str] = []
 
         def handler(row: Any, _invalid: list[str] = invalid) -> str:
             _invalid.append(row.text)
             return "skip"
 
-        parse_opts = pacsv.ParseOptions(invalid_row_handler=handler)
-        if chunk.strip():
+        parse_opts = pacsv.ParseOptions(quote_char=False, invalid_row_handler=handler)
+        if fast.strip():
             table = pacsv.read_csv(
-                io.BytesIO(chunk),
+                io.BytesIO(fast),
                 read_options=read_opts,
                 parse_options=parse_opts,
                 convert_options=convert_opts,
             )
         else:
             table = pa.table({c: pa.array([], pa.string()) for c in columns})
-        positions, statics, rejected = convert_rows(table, dialect, header)
+        all_lines = chunk.split(b"\n")
+        lines_no, invalid_no, invalid_spans = _fast_lines(
+            fast, next_line, len(columns), has_invalid=bool(invalid)
+        )
+        if len(lines_no) != table.num_rows or len(invalid_no) != len(invalid):
+            raise SourceError(  # an invariant: every row is one line of the chunk
+                f"{source}: internal error matching CSV rows to lines near line {next_line}"
+            )
+        invalid = [
+            fast[a:b].decode("utf-8", "replace")
+            for a, b in zip(invalid_spans[::2], invalid_spans[1::2], strict=True)
+        ]
+        bad_k: list[int] = []
+        bad_text: list[str] = []
+        if quoted:
+            good_k, good, bad_k, bad_text = _parse_quoted(quoted, len(columns))
+            if good:
+                extra = pa.table(
+                    [pa.array([g[i] for g in good], pa.string()) for i in range(len(columns))],
+                    names=columns,
+                )
+                table = pa.concat_tables([table, extra])
+                lines_no = np.concatenate(
+                    [lines_no, np.asarray(good_k, dtype=np.int64) + next_line]
+                )
+        positions, statics, rejected, bad_time = convert_rows(table, dialect, header)
         n_rejected = pc.sum(rejected.cast(pa.int64())).as_py() or 0
         reject_parts: list[pa.Table] = []
-        if invalid or n_rejected:
-            lines_no = _line_numbers(chunk, next_line, invalid, table.num_rows)
-            all_lines = chunk.split(b"\n")
+        if invalid or n_rejected or bad_k:
             mask = rejected.to_numpy(zero_copy_only=False)
+            time_mask = bad_time.to_numpy(zero_copy_only=False)[mask]
             bad_rows = lines_no[mask]
             raws = [
                 all_lines[int(k) - next_line].rstrip(b"\r").decode("utf-8", "replace")
                 for k in bad_rows
             ]
-            bad_lines = _invalid_line_numbers(all_lines, next_line, invalid, set(lines_no.tolist()))
-            nums = np.concatenate([bad_rows, np.asarray(bad_lines, dtype=np.int64)])
-            texts = raws + invalid
-            order = np.argsort(nums, kind="stable")
+            nums = np.concatenate(
+                [
+                    bad_rows,
+                    invalid_no,
+                    np.asarray(bad_k, dtype=np.int64) + next_line,
+                ]
+            )
+            texts = raws + invalid + bad_text
+            csv_row, bad_value = (
+                schema.RejectReason.CSV_ROW.value,
+                schema.RejectReason.BAD_VALUE.value,
+            )
+            reasons = [bad_value if t else csv_row for t in time_mask.tolist()]
+            reasons += [csv_row] * (len(invalid) + len(bad_text))
+            order = np.argsort(nums, kind="stable").tolist()
             reject_parts.append(
-                pa.table(
-                    {
-                        "source": pa.array([source] * len(texts), pa.string()),
-                        "line_no": pa.array(nums[order], pa.int64()),
-                        "reason": pa.array([schema.RejectReason.CSV_ROW.value] * len(texts)),
-                        "raw": pa.array([texts[i] for i in order.tolist()], pa.string()),
-                    },
-                    schema=schema.REJECTS,
+                _reject_table(
+                    source,
+                    [int(nums[i]) for i in order],
+                    [reasons[i] for i in order],
+                    [texts[i] for i in order],
                 )
             )
         keep = pc.invert(rejected)
@@ -431,24 +591,6 @@ def read_csv(
             on_chunk()
 
 
-def _invalid_line_numbers(
-    all_lines: list[bytes], first_line: int, invalid: list[str], valid: set[int]
-) -> list[int]:
-    out: list[int] = []
-    wanted = list(invalid)
-    for k, raw in enumerate(all_lines):
-        if not wanted:
-            break
-        line_no = first_line + k
-        if line_no in valid:
-            continue
-        if raw.rstrip(b"\r").decode("utf-8", "replace") == wanted[0]:
-            wanted.pop(0)
-            out.append(line_no)
-    out.extend([-1] * len(wanted))
-    return out
-
-
 def _with_source(table: pa.Table, source_dict: pa.Array) -> pa.Table:
     n = table.num_rows
     src = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), source_dict)
@@ -460,7 +602,9 @@ def _dialect_for(header: list[str], fmt: str | None, column_map: Mapping[str, st
     if fmt in ("noaa_csv", "dma_csv") and not column_map:
         sniffed = sniff_dialect(header)
         if sniffed is None or sniffed.name != fmt:
-            raise SourceError(f"the header does not look like {fmt}: " + ",".join(header))
+            raise SourceError(
+                f"the header does not look like {fmt}: " + printable(",".join(header))
+            )
         return sniffed
     return generic_dialect(header, column_map)
 
@@ -470,7 +614,9 @@ def header_dialect(header_line: bytes) -> str | None:
     text = header_line.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
     if "," not in text:
         return None
-    header = next(csv.reader([text]))
+    header = _parse_header(text)
+    if header is None:
+        return None
     sniffed = sniff_dialect(header)
     if sniffed is not None:
         return sniffed.name

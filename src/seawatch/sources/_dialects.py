@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from seawatch._exceptions import SourceError
+from seawatch.sources._lines import printable
 
 TimeFormat = Literal["iso", "dma"]
 
@@ -252,8 +253,8 @@ def generic_dialect(header: list[str], column_map: Mapping[str, str]) -> Dialect
         norm = normalise_header(column)
         if norm not in present:
             raise SourceError(
-                f"column {column!r} (mapped to {canonical}) is not in the header: "
-                + ", ".join(header)
+                f"column {printable(column)!r} (mapped to {canonical}) is not in the header: "
+                + printable(", ".join(header))
             )
         columns[canonical] = norm
     missing = [f for f in REQUIRED_FIELDS if f not in columns]

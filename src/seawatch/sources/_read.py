@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import io
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Literal, get_args
+from typing import TYPE_CHECKING, BinaryIO, Literal, get_args
 
 import numpy as np
 import pyarrow as pa
@@ -19,10 +21,20 @@ import pyarrow.parquet as pq
 from seawatch import schema
 from seawatch._exceptions import SourceError
 from seawatch.sources._batch import Batch, SourceBatch
-from seawatch.sources._csv import DEFAULT_CHUNK_BYTES, convert_rows, header_dialect, read_csv
+from seawatch.sources._csv import (
+    DEFAULT_CHUNK_BYTES,
+    convert_rows,
+    header_dialect,
+    long_line_batch,
+    read_csv,
+)
 from seawatch.sources._csv import StaticsDeduper as _StaticsDeduper
 from seawatch.sources._dialects import generic_dialect, parse_column_map
-from seawatch.sources._open import open_counted
+from seawatch.sources._lines import LongLine, line_chunks, truncate_raw
+from seawatch.sources._open import open_checked, open_counted
+
+if TYPE_CHECKING:
+    from seawatch.ais import Decoded, NmeaDecoder
 
 Format = Literal["nmea", "noaa_csv", "dma_csv", "csv", "parquet"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -80,34 +92,51 @@ def _detect(stream: io.BufferedReader, name: str, *, csv_hint: bool = False) -> 
     return fmt
 
 
-def expand_paths(paths: Sequence[str | Path]) -> list[str]:
+def _is_regular(path: str) -> bool:
+    """True for a regular file (a symlink counts as what it points to)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def expand_paths(paths: Sequence[str | Path], *, skipped: list[str] | None = None) -> list[str]:
     """Files, directories (recursively, hidden entries skipped) and glob patterns -> files.
 
-    ``"-"`` (stdin) is passed through.
+    ``"-"`` (stdin) is passed through. Entries that are not regular files (a FIFO, a
+    device, a socket, a symlink to ``/dev/zero`` or to nothing) are left out, never
+    opened (reading one could hang or never end); they are appended to ``skipped``.
 
     Raises:
         SourceError: a path does not exist and matches nothing.
     """
-    out: list[str] = []
+    found: list[str] = []
     for raw in paths:
         text = str(raw)
         if text == "-":
-            out.append(text)
+            found.append(text)
             continue
         path = Path(text)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                out.extend(str(Path(root) / f) for f in sorted(files) if not f.startswith("."))
-        elif path.exists():
-            out.append(text)
+                found.extend(str(Path(root) / f) for f in sorted(files) if not f.startswith("."))
+        elif path.exists() or path.is_symlink():
+            found.append(text)
         elif glob.has_magic(text):
-            matches = sorted(m for m in glob.glob(text, recursive=True) if Path(m).is_file())
+            matches = sorted(glob.glob(text, recursive=True))
+            matches = [m for m in matches if not Path(m).is_dir()]
             if not matches:
                 raise SourceError(f"no file matches {text}")
-            out.extend(matches)
+            found.extend(matches)
         else:
             raise SourceError(f"no such file or directory: {text}")
+    out: list[str] = []
+    for f in found:
+        if f == "-" or _is_regular(f):
+            out.append(f)
+        elif skipped is not None:
+            skipped.append(f)
     return out
 
 
@@ -139,10 +168,16 @@ def read_source(
         raise SourceError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     mapping = parse_column_map(column_map)
     name = source_name or ("stdin" if str(path_or_dash) == "-" else str(path_or_dash))
-    raw, counter = open_counted(path_or_dash)
+    raw, counter, damage = open_checked(path_or_dash)
     stream = _peekable(raw)
     try:
-        kind = fmt or _detect(stream, name, csv_hint=bool(mapping))
+        try:
+            kind = fmt or _detect(stream, name, csv_hint=bool(mapping))
+        except SourceError:
+            if damage() is None:
+                raise
+            yield damaged_batch(name, damage())
+            return
         if detected is not None:
             detected.append(kind)
 
@@ -173,8 +208,25 @@ def read_source(
                 chunk_bytes=chunk_bytes,
                 on_chunk=progress,
             )
+        what = damage()
+        if what is not None:
+            yield damaged_batch(name, what)
     finally:
         stream.close()
+
+
+def damaged_batch(source: str, what: str | None) -> SourceBatch:
+    """One ``damaged_input`` reject naming the file and the damage."""
+    rejects = pa.table(
+        {
+            "source": pa.array([source], pa.string()),
+            "line_no": pa.nulls(1, pa.int64()),
+            "reason": pa.array([schema.RejectReason.DAMAGED_INPUT.value], pa.string()),
+            "raw": pa.array([f"{source}: {what}"], pa.string()),
+        },
+        schema=schema.REJECTS,
+    )
+    return SourceBatch(rejects=rejects)
 
 
 def _read_nmea(
@@ -191,23 +243,41 @@ def _read_nmea(
     decoder = NmeaDecoder(
         source=source, accept_bad_checksum=accept_bad_checksum, default_time=default_time
     )
-    rest = b""
-    while True:
-        data = stream.read(chunk_bytes)
-        if not data:
-            break
-        data = rest + data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            rest = data
-            continue
-        rest = data[cut + 1 :]
-        yield decoder.feed(data[: cut + 1])
+    for batch in decode_stream(stream, decoder, source=source, chunk_bytes=chunk_bytes):
+        yield batch
         progress()
-    if rest:
-        yield decoder.feed(rest + b"\n")
+
+
+def decode_stream(
+    stream: BinaryIO, decoder: NmeaDecoder, *, source: str, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+) -> Iterator[Decoded]:
+    """Feed ``stream`` to ``decoder`` in chunks of whole lines, then finish it.
+
+    Lines longer than ``schema.MAX_LINE_BYTES`` never reach the decoder (nor memory):
+    each becomes a ``line_length`` reject at its line number."""
+    fed_lines = 0
+    for item in line_chunks(stream, chunk_bytes):
+        if isinstance(item, LongLine):
+            # a blank line keeps the decoder's line numbers; its "empty" reject is replaced
+            fed_lines += 1
+            yield _long_nmea_line(decoder.feed(b"\n"), source, fed_lines, item)
+            continue
+        if not item.endswith(b"\n"):
+            item += b"\n"
+        fed_lines += item.count(b"\n")
+        yield decoder.feed(item)
     yield decoder.finish()
-    progress()
+
+
+def _long_nmea_line(batch: Decoded, source: str, line_no: int, line: LongLine) -> Decoded:
+    rejects = batch.rejects
+    is_placeholder = pc.and_(
+        pc.equal(rejects.column("line_no"), line_no),
+        pc.equal(rejects.column("reason"), schema.RejectReason.EMPTY.value),
+    )
+    kept = rejects.filter(pc.invert(pc.fill_null(is_placeholder, False)))
+    long_rejects = long_line_batch(source, line_no, line).rejects
+    return dataclasses.replace(batch, rejects=pa.concat_tables([kept, long_rejects]))
 
 
 def _read_parquet(
@@ -227,38 +297,56 @@ def _read_parquet(
     deduper = _StaticsDeduper()
     source_dict = pa.array([name], pa.string())
     offset = 0
-    for record_batch in pfile.iter_batches(batch_size=65_536):
+    for record_batch in _parquet_batches(pfile, name):
         table = pa.Table.from_batches([record_batch])
         n = table.num_rows
         offset += n
         src = pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()), source_dict)
-        if own_positions:
-            pos = table.select(schema.POSITIONS.names).cast(schema.POSITIONS)
-            yield SourceBatch(positions=pos, lines=n, messages=n)
-        elif own_statics:
-            sta = table.select(schema.STATICS.names).cast(schema.STATICS)
-            yield SourceBatch(statics=sta, lines=n, messages=n)
+        if own_positions or own_statics:
+            target = schema.POSITIONS if own_positions else schema.STATICS
+            try:
+                own = table.select(target.names).cast(target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise SourceError(f"cannot read Parquet file {name}: {exc}") from exc
+            own, rejects = _own_rows(own, name, offset - n)
+            yield SourceBatch(
+                positions=own if own_positions else schema.POSITIONS.empty_table(),
+                statics=own if own_statics else schema.STATICS.empty_table(),
+                rejects=rejects,
+                lines=n,
+                messages=own.num_rows,
+            )
         else:
             assert dialect is not None
             strings = pa.table(
                 [c.cast(pa.string()) for c in table.columns],
                 names=[f"c{i}" for i in range(len(header))],
             )
-            positions, statics, rejected = convert_rows(strings, dialect, header)
+            positions, statics, rejected, bad_time = convert_rows(strings, dialect, header)
             keep = pc.invert(rejected)
             positions = positions.filter(keep)
             statics = deduper(statics.filter(keep))
-            bad_idx = np.flatnonzero(rejected.to_numpy(zero_copy_only=False))
+            rejected_np = rejected.to_numpy(zero_copy_only=False)
+            bad_idx = np.flatnonzero(rejected_np)
             n_bad = len(bad_idx)
             rejects = schema.REJECTS.empty_table()
             if n_bad:
+                time_np = bad_time.to_numpy(zero_copy_only=False)[bad_idx]
                 rejects = pa.table(
                     {
                         "source": [name] * n_bad,
                         "line_no": pa.array(bad_idx + (offset - n) + 1, pa.int64()),
-                        "reason": [schema.RejectReason.CSV_ROW.value] * n_bad,
+                        "reason": [
+                            schema.RejectReason.BAD_VALUE.value
+                            if t
+                            else schema.RejectReason.CSV_ROW.value
+                            for t in time_np.tolist()
+                        ],
                         "raw": pa.array(
-                            [str(r) for r in table.take(pa.array(bad_idx)).to_pylist()],
+                            [
+                                truncate_raw(str(r))
+                                for r in table.take(pa.array(bad_idx)).to_pylist()
+                            ],
                             pa.string(),
                         ),
                     },
@@ -282,3 +370,40 @@ def _read_parquet(
                 messages=positions.num_rows,
             )
         progress()
+
+
+def _parquet_batches(pfile: pq.ParquetFile, name: str) -> Iterator[pa.RecordBatch]:
+    """Record batches of a Parquet file; a corrupt file is a :class:`SourceError`."""
+    batches = pfile.iter_batches(batch_size=65_536)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise SourceError(f"cannot read Parquet file {name}: {exc}") from exc
+        yield batch
+
+
+def _own_rows(table: pa.Table, name: str, first_row: int) -> tuple[pa.Table, pa.Table]:
+    """Rows of a seawatch-schema Parquet file, less those whose time is outside the
+    plausible window (returned as ``bad_value`` rejects) or whose MMSI is 0."""
+    bad = pc.or_(schema.outside_time_window(table.column("ts")), pc.equal(table.column("mmsi"), 0))
+    if not pc.any(bad).as_py():
+        return table, schema.REJECTS.empty_table()
+    idx = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+    picked = table.take(pa.array(idx))
+    mmsi = picked.column("mmsi").to_pylist()
+    ts_us = pc.cast(picked.column("ts"), pa.int64()).to_pylist()
+    rejects = pa.table(
+        {
+            "source": pa.array([name] * len(idx), pa.string()),
+            "line_no": pa.array(idx + first_row + 1, pa.int64()),
+            "reason": pa.array([schema.RejectReason.BAD_VALUE.value] * len(idx), pa.string()),
+            "raw": pa.array(
+                [f"mmsi={m} ts_us={t}" for m, t in zip(mmsi, ts_us, strict=True)], pa.string()
+            ),
+        },
+        schema=schema.REJECTS,
+    )
+    return table.filter(pc.invert(bad)), rejects

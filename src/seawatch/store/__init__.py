@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
 from seawatch.store._merge import DEDUP_KEYS
-from seawatch.store._store import Store, open_store
+from seawatch.store._roles import RoleList, add_role_list, role_lists
+from seawatch.store._store import Store, open_store, remove_empty_store
 from seawatch.store._views import VESSELS_SQL, VIEW_NAMES, check_read_only
 
 __all__ = [
@@ -19,7 +20,11 @@ __all__ = [
     "IngestOptions",
     "IngestProgress",
     "IngestSummary",
+    "RoleList",
     "Store",
+    "add_role_list",
     "check_read_only",
     "open_store",
+    "remove_empty_store",
+    "role_lists",
 ]

@@ -3,10 +3,17 @@
 Sequence, all under the store's exclusive writer lock:
 
 1. Clean up what a killed writer left (staging folders, temporary files, unlisted files).
-2. For each input: hash its bytes (sha256); skip it if the manifest already has that hash.
+2. For each input (special files such as FIFOs and devices are skipped with a warning):
+   hash its bytes (sha256); skip it if the manifest already has that key.
 3. Stream it through :func:`seawatch.sources.read_source` in bounded chunks; rows without
-   a time become ``no_timestamp`` rejects; the rest are split by UTC day and written as
-   small staging Parquet files in ``.staging-<id>/``.
+   a time become ``no_timestamp`` rejects, rows with a time outside
+   ``[schema.TIME_MIN, schema.TIME_MAX)`` ``bad_value`` rejects (whatever the input path);
+   the rest are split by UTC day and written as small staging Parquet files in
+   ``.staging-<id>/``. ``raw`` of every reject is cut to ``schema.MAX_RAW_CHARS``.
+   When the same content was ingested before with other options (say without ``--time``),
+   that earlier reading's rejects are dropped and its manifest entry replaced.
+   An input whose positions got their time from ``--time`` records ``stamped_positions``
+   and ``stamped_time`` in its manifest entry (its tracks are meaningless) and warns.
 4. For every touched (table, day): merge the day's current file with the staged rows
    (sorted by mmsi, ts; de-duplicated, see :mod:`seawatch.store._merge`) into a *new* file
    (temporary name, fsync, rename). Rejects get one new file per day.
@@ -44,9 +51,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch import schema
-from seawatch._exceptions import ParameterError
+from seawatch._exceptions import ParameterError, SourceError, StoreError
 from seawatch.sources import DEFAULT_CHUNK_BYTES, expand_paths, read_source
-from seawatch.store._io import fsync_dir, write_parquet_plain
+from seawatch.sources._lines import truncate_raw_column
+from seawatch.store._io import fsync_dir, write_parquet_atomic, write_parquet_plain
 from seawatch.store._manifest import (
     DAY_TABLES,
     STAGING_PREFIX,
@@ -94,6 +102,13 @@ class IngestOptions:
             raise ParameterError("chunk_bytes must be at least 1024")
         if self.default_time is not None and self.default_time.tzinfo is None:
             raise ParameterError("default_time must be timezone-aware (UTC)")
+        if self.default_time is not None and not (
+            schema.TIME_MIN <= self.default_time < schema.TIME_MAX
+        ):
+            raise ParameterError(
+                f"--time {self.default_time.isoformat()} is outside the plausible window "
+                f"{schema.TIME_MIN.date()} .. {schema.TIME_MAX.date()}"
+            )
         if self.stdin_batch_bytes < 1024 or not self.stdin_batch_s > 0:
             raise ParameterError("stdin_batch_bytes must be >= 1024 and stdin_batch_s > 0")
 
@@ -134,6 +149,9 @@ class IngestSummary:
     duplicates_dropped: int = 0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     days: tuple[date, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """What the caller should tell the user: skipped special files, damaged inputs, inputs
+    stamped with one ``--time``."""
     vessel_ids: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
     """The distinct MMSIs counted by ``vessels`` (to combine the summaries of batches)."""
 
@@ -184,6 +202,7 @@ def combine_summaries(parts: Sequence[IngestSummary]) -> IngestSummary:
         duplicates_dropped=sum(p.duplicates_dropped for p in parts),
         rejects_by_reason=dict(sorted(reasons.items())),
         days=tuple(sorted({d for p in parts for d in p.days})),
+        warnings=tuple(w for p in parts for w in p.warnings),
     )
 
 
@@ -278,12 +297,13 @@ def stdin_batches(
         path = Path(name)
         try:
             size = 0
+            mid_line = False  # the batch ends with the start of a (long) line
             started = time.monotonic()
             with os.fdopen(fd, "wb") as out:
                 while True:
                     if not pending:
                         left = max_s - (time.monotonic() - started)
-                        if size and not _input_within(fd_in, left):
+                        if size and not mid_line and not _input_within(fd_in, left):
                             break  # a quiet feed: commit what has come
                         pending = read(_HASH_BLOCK)
                         if not pending:
@@ -291,12 +311,25 @@ def stdin_batches(
                             break
                     if max_s == math.inf or b"\n" not in pending:
                         more = b"" if max_s == math.inf else read(_HASH_BLOCK)
+                        if more and len(pending) >= _HASH_BLOCK:
+                            # a long line: spool its start now (memory stays bounded and
+                            # nothing is copied over and over); the line ends in this batch
+                            out.write(pending)
+                            size += len(pending)
+                            pending, mid_line = more, True
+                            continue
                         if more:  # an unfinished line: read on
                             pending += more
                             continue
                         out.write(pending)  # unbounded, or the last line without an end
                         size += len(pending)
                         pending = b""
+                        continue
+                    if mid_line:  # finish the long line first, whatever the batch size
+                        cut = pending.find(b"\n") + 1
+                        out.write(pending[:cut])
+                        size += cut
+                        pending, mid_line = pending[cut:], False
                         continue
                     cut = pending.rfind(b"\n", 0, max(0, max_bytes - size)) + 1
                     if cut == 0:
@@ -381,24 +414,93 @@ class _Stager:
         self.files.setdefault(key, []).append(path)
 
 
-def _untimed_rejects(table: pa.Table, source: str) -> pa.Table:
+def _untimed_rejects(
+    table: pa.Table, source: str, reason: schema.RejectReason = schema.RejectReason.NO_TIMESTAMP
+) -> pa.Table:
     n = table.num_rows
-    raw = pc.binary_join_element_wise(
+    parts = [
         pa.array(["mmsi="] * n),
         table.column("mmsi").cast(pa.string()),
         pa.array([" msg_type="] * n),
         pc.fill_null(table.column("msg_type").cast(pa.string()), "?"),
-        "",
-    )
+    ]
+    if reason != schema.RejectReason.NO_TIMESTAMP:
+        parts += [
+            pa.array([" ts_us="] * n),
+            pc.cast(table.column("ts"), pa.int64()).cast(pa.string()),
+        ]
+    raw = pc.binary_join_element_wise(*parts, "")
     return pa.table(
         {
             "source": pa.array([source] * n, pa.string()),
             "line_no": pa.nulls(n, pa.int64()),
-            "reason": pa.array([schema.RejectReason.NO_TIMESTAMP.value] * n, pa.string()),
+            "reason": pa.array([reason.value] * n, pa.string()),
             "raw": raw,
         },
         schema=schema.REJECTS,
     )
+
+
+def _screen_times(table: pa.Table, source: str, rejects: list[pa.Table]) -> pa.Table:
+    """``table`` less its rows without a time (``no_timestamp``) or with a time outside
+    the plausible window (``bad_value``); those rows are appended to ``rejects``."""
+    ts = table.column("ts")
+    untimed = ts.is_null()
+    if pc.any(untimed).as_py():
+        rejects.append(_untimed_rejects(table.filter(untimed), source))
+        table = table.filter(pc.invert(untimed))
+    outside = schema.outside_time_window(table.column("ts"))
+    if pc.any(outside).as_py():
+        bad = table.filter(outside)
+        rejects.append(_untimed_rejects(bad, source, schema.RejectReason.BAD_VALUE))
+        table = table.filter(pc.invert(outside))
+    return table
+
+
+def _stamped_warning(display: str, stamped: int, when: datetime) -> str:
+    return (
+        f"{display}: {stamped:,} positions carry no time of their own and were all stamped "
+        f"{when.isoformat().replace('+00:00', 'Z')} (--time): their order and timing are "
+        "unknown, so track-based detectors (spoofing, AIS gaps, encounters, loitering) "
+        "cannot be trusted on them"
+    )
+
+
+def _superseded(current: dict[str, Any], sha: str, key: str) -> list[str]:
+    """Manifest keys of earlier readings of the same content with other options."""
+    return [k for k, v in current["sources"].items() if k != key and v.get("sha256") == sha]
+
+
+def _drop_rejects_of(
+    root: Path, manifest: dict[str, Any], sources: set[str]
+) -> tuple[list[str], int]:
+    """Rewrite the reject files that hold rows of ``sources`` without them. Updates
+    ``manifest`` (not saved) and returns (files replaced, rows dropped)."""
+    import pyarrow.parquet as pq
+
+    replaced: list[str] = []
+    dropped = 0
+    wanted = pa.array(sorted(sources), pa.string())
+    for day, files in manifest["tables"]["rejects"].items():
+        new_files: list[str] = []
+        for rel in files:
+            path = root / rel
+            src = pq.read_table(path, columns=["source"]).column("source")
+            hit = pc.is_in(src, value_set=wanted)
+            n_hit = pc.sum(hit.cast(pa.int64())).as_py() or 0
+            if not n_hit:
+                new_files.append(rel)
+                continue
+            dropped += n_hit
+            replaced.append(rel)
+            kept = pq.read_table(path, schema=schema.REJECTS).filter(pc.invert(hit))
+            if kept.num_rows:
+                new_rel = f"rejects/day={day}/part-{uuid.uuid4().hex[:16]}.parquet"
+                write_parquet_atomic(root / new_rel, schema.REJECTS, [kept])
+                new_files.append(new_rel)
+        manifest["tables"]["rejects"][day] = new_files
+    manifest["tables"]["rejects"] = {d: f for d, f in manifest["tables"]["rejects"].items() if f}
+    return replaced, dropped
 
 
 def ingest(
@@ -415,9 +517,31 @@ def ingest(
     ``names``: the name to record for a path (a spooled stdin batch is ``stdin``).
     Returns the summary and the new manifest (already saved).
     """
+    try:
+        return _ingest(root, manifest, paths, options=options, progress=progress, names=names)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write to the store {root}: {exc.strerror or exc} (nothing was committed)"
+        ) from exc
+
+
+def _ingest(
+    root: Path,
+    manifest: dict[str, Any] | None,
+    paths: Sequence[str | Path],
+    *,
+    options: IngestOptions,
+    progress: ProgressFn | None,
+    names: Mapping[str, str] | None,
+) -> tuple[IngestSummary, dict[str, Any]]:
     current = snapshot(manifest) if manifest is not None else empty_manifest()
     clean_strays(root, current)
-    inputs = expand_paths(paths)
+    special: list[str] = []
+    inputs = expand_paths(paths, skipped=special)
+    warnings = [
+        f"{p}: not a regular file (a FIFO, device or dangling link): skipped" for p in special
+    ]
+    superseded: dict[str, str] = {}
     staging = root / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
     staging.mkdir(parents=True)
     stager = _Stager(staging / "rows")
@@ -434,13 +558,18 @@ def ingest(
             if raw_path == "-":
                 path = staging / f"stdin-{i}"
                 _spool_stdin(path)
-            sha = _sha256(path)
+            try:
+                sha = _sha256(path)
+                size = path.stat().st_size
+            except OSError as exc:  # an input that cannot be read is not a store error
+                raise SourceError(f"cannot read {display}: {exc.strerror or exc}") from exc
             key = source_key(sha, options)
             if key in known:
                 results.append(FileResult(path=display, sha256=sha, status="skipped"))
                 continue
             known.add(key)
-            size = path.stat().st_size
+            for old in _superseded(current, sha, key):
+                superseded[old] = current["sources"][old].get("path", display)
             counts: Counter[str] = Counter()
             fmt_used: list[str] = []
 
@@ -448,6 +577,7 @@ def ingest(
                 if progress is not None:
                     progress(IngestProgress(path=_d, phase="read", done=done, total=_s))
 
+            stamped = 0
             for batch in read_source(
                 path,
                 fmt=options.fmt,
@@ -466,18 +596,28 @@ def ingest(
                     table: pa.Table = getattr(batch, name)
                     if table.num_rows == 0:
                         continue
-                    untimed = table.column("ts").is_null()
-                    if pc.any(untimed).as_py():
-                        rejects.append(_untimed_rejects(table.filter(untimed), display))
-                        table = table.filter(pc.invert(untimed))
+                    table = _screen_times(table, display, rejects)
+                    if name == "positions" and options.default_time is not None:
+                        at = pa.scalar(options.default_time, schema.TS)
+                        hits = pc.equal(table.column("ts"), at)
+                        stamped += pc.sum(hits.cast(pa.int64())).as_py() or 0
                     counts[name] += table.num_rows
                     stager.add_by_day(name, table)
-                rej = pa.concat_tables(rejects)
+                rej = truncate_raw_column(pa.concat_tables(rejects))
                 if rej.num_rows:
                     counts["rejects"] += rej.num_rows
-                    for reason, n in Counter(rej.column("reason").to_pylist()).items():
+                    reasons = rej.column("reason").to_pylist()
+                    for reason, n in Counter(reasons).items():
                         by_reason[str(reason)] += n
+                    damaged = schema.RejectReason.DAMAGED_INPUT.value
+                    warnings.extend(
+                        f"damaged input (a damaged_input reject): {raw}"
+                        for reason, raw in zip(reasons, rej.column("raw").to_pylist(), strict=True)
+                        if reason == damaged
+                    )
                     stager.add("rejects", today, rej)
+            if stamped and options.default_time is not None:
+                warnings.append(_stamped_warning(display, stamped, options.default_time))
             result = FileResult(
                 path=display,
                 sha256=sha,
@@ -505,10 +645,26 @@ def ingest(
                 "others": result.others,
                 "rejects": result.rejects,
             }
+            if stamped and options.default_time is not None:
+                # positions that carry only the --time instant: no track can be built on them
+                new_sources[key]["stamped_positions"] = stamped
+                new_sources[key]["stamped_time"] = options.default_time.isoformat()
         stager.flush()
+        old_rejects: list[str] = []
+        if superseded:
+            # before the commit adds this reading's rejects (they carry the same source)
+            old_rejects, n_dropped = _drop_rejects_of(root, current, set(superseded.values()))
+            for old in superseded:
+                del current["sources"][old]
+            if n_dropped:
+                warnings.append(
+                    f"{n_dropped:,} rejects of an earlier reading of the same input(s) "
+                    "were replaced by this one's"
+                )
         new_manifest, replaced, dup, vessels, added = _commit(
             root, current, stager, staging, options=options, progress=progress
         )
+        replaced.extend(old_rejects)
         new_manifest["sources"].update(new_sources)
         if new_sources:
             expired = retire(new_manifest, replaced)
@@ -528,6 +684,7 @@ def ingest(
         duplicates_dropped=dup,
         rejects_by_reason=dict(sorted(by_reason.items())),
         days=tuple(sorted({d for (t, d) in stager.files if t != "rejects"})),
+        warnings=tuple(warnings),
     )
     return summary, new_manifest
 

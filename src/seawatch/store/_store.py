@@ -31,6 +31,7 @@ from seawatch.store._manifest import (
     MANIFEST,
     clean_strays,
     empty_manifest,
+    listed_files,
     load_manifest,
     remove_files,
     retire,
@@ -38,6 +39,7 @@ from seawatch.store._manifest import (
     snapshot,
     write_lock,
 )
+from seawatch.store._roles import store_role_entries
 from seawatch.store._views import read_only_connection, run_query
 
 _TABLE_SCHEMAS = {
@@ -55,17 +57,48 @@ def open_store(path: str | Path, *, create: bool = False) -> Store:
         StoreError: there is no store at ``path`` (and ``create`` is false), or it is unreadable.
     """
     root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise StoreError(f"the store path {root} exists and is not a directory")
     if not (root / MANIFEST).exists():
         if not create:
             raise StoreError(
                 f"no seawatch store at {root} (run `seawatch ingest` first, or pass --store)"
             )
-        with write_lock(root):
-            if not (root / MANIFEST).exists():
-                save_manifest(root, empty_manifest())
+        parent = root.absolute().parent
+        if not root.exists() and not parent.is_dir():
+            raise StoreError(f"cannot create the store {root}: {parent} is not a directory")
+        try:
+            with write_lock(root):
+                if not (root / MANIFEST).exists():
+                    save_manifest(root, empty_manifest())
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {root}: {exc.strerror or exc}") from exc
     store = Store(root)
     store.manifest()  # validates
     return store
+
+
+def remove_empty_store(path: str | Path, *, remove_dir: bool = True) -> bool:
+    """Remove the store at ``path`` if it holds nothing (no input, no data file): what
+    :func:`open_store` with ``create=True`` made for an ingest that then failed. The
+    directory itself goes too when ``remove_dir`` (it did not exist before). Returns
+    whether the store was removed; a store with any content is never touched."""
+    root = Path(path)
+    try:
+        manifest = load_manifest(root)
+    except StoreError:
+        return False
+    if manifest["sources"] or listed_files(manifest) or manifest["events"]["runs"]:
+        return False
+    extra = {p.name for p in root.iterdir()} - {MANIFEST, ".lock"}
+    if extra:
+        return False
+    (root / MANIFEST).unlink(missing_ok=True)
+    (root / ".lock").unlink(missing_ok=True)
+    if remove_dir:
+        with contextlib.suppress(OSError):  # not empty after all: leave it
+            root.rmdir()
+    return True
 
 
 def _as_utc(value: datetime | date | str, name: str) -> datetime:
@@ -175,7 +208,8 @@ class Store:
         return read_parquet_files(self.files("rejects"), schema.REJECTS)
 
     def vessels(self) -> pa.Table:
-        """One row per MMSI (latest identity, flag, ship_group, first/last seen, n_positions)."""
+        """One row per MMSI (latest identity, ship_group, role, role_source, flag, first/last
+        seen, n_positions)."""
         with self.connect() as con:
             table: pa.Table = con.sql("SELECT * FROM vessels ORDER BY mmsi").to_arrow_table()
         return table
@@ -220,8 +254,16 @@ class Store:
         m = self.manifest()
         tables = {t: self.files(t, m) for t in (*_TABLE_SCHEMAS, "events")}
         return read_only_connection(
-            tables, spill_dir=spill_dir, memory_limit_bytes=memory_limit_bytes
+            tables,
+            spill_dir=spill_dir,
+            memory_limit_bytes=memory_limit_bytes,
+            role_entries=self.role_entries(),
         )
+
+    def role_entries(self) -> pa.Table:
+        """The role lists this store uses: the bundled one, then ``roles/*.csv`` (see
+        :mod:`seawatch.store._roles`)."""
+        return store_role_entries(self.root)
 
     def query(
         self,

@@ -66,17 +66,26 @@ WITH p AS (
         arg_max("class", ts) FILTER (WHERE "class" IS NOT NULL) AS "class",
         min(ts) AS first_static, max(ts) AS last_static
     FROM statics GROUP BY mmsi
+), v AS (
+    SELECT coalesce(p.mmsi, s.mmsi) AS mmsi, s.name, s.callsign, s.imo, s.ship_type,
+        _ship_group(s.ship_type) AS ship_group,
+        _role(coalesce(p.mmsi, s.mmsi), s.name, s.ship_type, s.imo, s.callsign) AS r,
+        _flag(coalesce(p.mmsi, s.mmsi)) AS flag,
+        s.length_m, s.beam_m, s.draught_m, s.destination, s."class",
+        least(p.first_seen, s.first_static) AS first_seen,
+        greatest(p.last_seen, s.last_static) AS last_seen,
+        coalesce(p.n_positions, 0) AS n_positions
+    FROM p FULL OUTER JOIN s ON p.mmsi = s.mmsi
 )
-SELECT coalesce(p.mmsi, s.mmsi) AS mmsi, s.name, s.callsign, s.imo, s.ship_type,
-    _ship_group(s.ship_type) AS ship_group, _flag(coalesce(p.mmsi, s.mmsi)) AS flag,
-    s.length_m, s.beam_m, s.draught_m, s.destination, s."class",
-    least(p.first_seen, s.first_static) AS first_seen,
-    greatest(p.last_seen, s.last_static) AS last_seen,
-    coalesce(p.n_positions, 0) AS n_positions
-FROM p FULL OUTER JOIN s ON p.mmsi = s.mmsi
+SELECT mmsi, name, callsign, imo, ship_type, ship_group, r.role AS role,
+    r.source AS role_source, flag, length_m, beam_m, draught_m, destination, "class",
+    first_seen, last_seen, n_positions
+FROM v
 """
 """One row per MMSI: the latest non-null value of each identity field, flag (from the MID),
-ship group, first/last seen over positions and statics, and the number of positions."""
+ship group (from the type code), role and role_source (:mod:`seawatch.ais.roles`: the
+bundled and the store's role lists, name, MMSI, call sign, type), first/last seen over
+positions and statics, and the number of positions."""
 
 
 def _plain(t: pa.DataType) -> pa.DataType:
@@ -102,8 +111,15 @@ def _table_source(files: list[Path], sch: pa.Schema) -> Any:
     return ds.dataset([str(f) for f in files], format="parquet", schema=plain)
 
 
-def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
+def _register_udfs(con: duckdb.DuckDBPyConnection, role_entries: pa.Table | None) -> None:
     from seawatch.ais.codes import flags_of, ship_groups_of
+    from seawatch.ais.roles import role_index, roles_of
+
+    index = None if role_entries is None else role_index(role_entries)
+
+    def role(mmsi: Any, name: Any, ship_type: Any, imo: Any, callsign: Any) -> Any:
+        r, src = roles_of(mmsi, name, ship_type, imo=imo, callsign=callsign, entries=index)
+        return pa.StructArray.from_arrays([r, src], names=["role", "source"])
 
     def flag(mmsi: Any) -> Any:
         return pa.array(flags_of(mmsi), pa.string())
@@ -116,6 +132,14 @@ def _register_udfs(con: duckdb.DuckDBPyConnection) -> None:
         flag,
         ["UINTEGER"],
         "VARCHAR",
+        type=PythonUDFType.ARROW,
+        null_handling=FunctionNullHandling.SPECIAL,
+    )
+    con.create_function(
+        "_role",
+        role,
+        ["UINTEGER", "VARCHAR", "UTINYINT", "UINTEGER", "VARCHAR"],
+        duckdb.struct_type({"role": "VARCHAR", "source": "VARCHAR"}),
         type=PythonUDFType.ARROW,
         null_handling=FunctionNullHandling.SPECIAL,
     )
@@ -186,8 +210,11 @@ def read_only_connection(
     *,
     spill_dir: Path | None = None,
     memory_limit_bytes: int | None = None,
+    role_entries: pa.Table | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with read-only views over ``tables`` (name -> Parquet files).
+    ``role_entries``: the role lists for the ``vessels`` view's ``role`` (``None``: the
+    bundled list).
 
     DuckDB gets no file access: the files are read by Arrow. ``spill_dir`` is where DuckDB
     may write temporary files beyond ``memory_limit_bytes`` (None: it never spills; in
@@ -202,7 +229,7 @@ def read_only_connection(
             con.execute(f"SET memory_limit = '{int(memory_limit_bytes)}B'")
         for name, sch in TABLE_SCHEMAS.items():
             con.from_arrow(_table_source(tables.get(name, []), sch)).create_view(name)
-        _register_udfs(con)
+        _register_udfs(con, role_entries)
         con.execute(f"CREATE VIEW vessels AS {VESSELS_SQL}")
         con.execute("SET python_enable_replacements = false")  # no Python variables as tables
         con.execute("SET enable_external_access = false")

@@ -187,7 +187,7 @@
         for (const v of hits) {
           const o = document.createElement("option");
           o.value = String(v.mmsi);
-          o.label = `${v.name || "?"} (${v.flag || "??"}, ${v.group || "?"})`;
+          o.label = `${v.name || "?"} (${v.flag || "??"}, ${v.role || v.group || "?"})`;
           dl.appendChild(o);
         }
       }, 250);
@@ -316,7 +316,7 @@
     const vessels = p.vessel_info.map((v, i) =>
       `<span class="track-key" style="background:${TRACK_COLORS[i % TRACK_COLORS.length]}"></span>` +
       `<a class="vessel" data-mmsi="${v.mmsi}">${esc(v.name || v.mmsi)}</a> ` +
-      `<span class="muted">${v.mmsi} · ${esc(v.flag || "??")} · ${esc((v.group || "?").replace(/_/g, " "))}</span>`
+      `<span class="muted">${v.mmsi} · ${esc(v.flag || "??")} · ${esc((v.role || v.group || "?").replace(/_/g, " "))}</span>`
     ).join("<br>");
     const html =
       `<h2><span class="pill" style="background:${typeColor(p.type)}">${esc(p.type.replace(/_/g, " "))}</span></h2>` +
@@ -379,7 +379,10 @@
       `<h2>${esc(v.name || "MMSI " + v.mmsi)}</h2>` +
       kv([
         ["MMSI", esc(v.mmsi)], ["IMO", esc(v.imo || "—")], ["call sign", esc(v.callsign || "—")],
-        ["flag", esc(v.flag || "—")], ["group", esc((v.group || "—").replace(/_/g, " "))],
+        ["flag", esc(v.flag || "—")],
+        ["role", esc((v.role || "—").replace(/_/g, " ")) +
+          (v.role_source ? ` <span class="muted">(${esc(v.role_source.replace(/_/g, " "))})</span>` : "")],
+        ["ship type group", esc((v.group || "—").replace(/_/g, " "))],
         ["seen", `${esc(fmtTime(v.first_seen))} – ${esc(fmtTime(v.last_seen))}`],
         ["positions", esc(fmtNum(v.n_positions, 0))], ["watchlist", watch],
       ]) +
