@@ -107,3 +107,16 @@ def test_evaluate_asam_small(tmp_path: Path, shared_data: Path) -> None:
     assert r["overall"]["position_coordinate"]["accuracy"] >= 0.85
     code, out, _ = _run("claims", "evaluate-asam", str(small))
     assert code == 0 and out.startswith("## Claim extraction on the NGA ASAM corpus")
+
+
+def test_markup_in_text_is_shown_as_written(claim_store_dir: Path, tmp_path: Path) -> None:
+    news = tmp_path / "n.txt"
+    news.write_text("The tanker [/] [link=http://x]A[/link] :ship: was seized on 8 December.")
+    code, out, err = _run("claims", "extract", str(news), "--published", "2025-12-11")
+    assert code == 0, err
+    assert "[/]" in out and ":ship:" in out
+    code, out, err = _run(
+        "claims", "check", str(news), "--published", "2025-12-11", "--store", str(claim_store_dir)
+    )
+    assert code == 0, err
+    assert "[/]" in out

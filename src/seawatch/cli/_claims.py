@@ -79,16 +79,18 @@ def _print_claims(claims: list[Any], fmt: str, *, title: str) -> None:
         return
     from rich.console import Console
 
+    from seawatch.cli._render import styled
+
     console = Console()
-    console.print(f"[bold]{title}[/bold]: {len(claims) or 'none'}")
+    console.print(styled((title, "bold"), f": {len(claims) or 'none'}"))
     for c in claims:
         r = _claim_row(c)
         head = " | ".join(
             x for x in (r["kind"], r["count"], r["vessels"], r["places"], r["period"]) if x
         )
-        console.print(f"[bold]{r['id']}[/bold]  {head}", highlight=False)
-        console.print(f"    [dim]{c.sentence}[/dim]", highlight=False)
-        console.print(f"    understood: {r['understood']}", highlight=False)
+        console.print(styled((r["id"], "bold"), "  ", head))
+        console.print(styled("    ", (c.sentence, "dim")))
+        console.print(styled(f"    understood: {r['understood']}"))
 
 
 @claims_app.command("add")
@@ -161,7 +163,10 @@ def extract_command(
 
 
 def print_checks(console: Any, checks: list[dict[str, Any]], claims: dict[str, Any]) -> None:
-    """Each check: the verdict, the claim's sentence, why, and the evidence."""
+    """Each check: the verdict, the claim's sentence, why, and the evidence (data never
+    read as markup)."""
+    from seawatch.cli._render import styled
+
     colour = {
         "supported": "green",
         "partly_supported": "yellow",
@@ -172,15 +177,19 @@ def print_checks(console: Any, checks: list[dict[str, Any]], claims: dict[str, A
         claim = claims.get(ch["claim_id"])
         v = ch["verdict"]
         console.print(
-            f"[bold {colour[v]}]{v.replace('_', ' ')}[/]  [dim]{ch['claim_id']}[/]  "
-            f"{claim.sentence if claim else ''}",
-            highlight=False,
+            styled(
+                (v.replace("_", " "), f"bold {colour[v]}"),
+                "  ",
+                (ch["claim_id"], "dim"),
+                "  ",
+                claim.sentence if claim else "",
+            )
         )
-        console.print(f"    {ch['explanation']}", highlight=False)
+        console.print(styled("    ", ch["explanation"]))
         ev = ch["evidence"]
         if ev["event_ids"]:
             more = f" (+{len(ev['event_ids']) - 5} more)" if len(ev["event_ids"]) > 5 else ""
-            console.print(f"    evidence: {', '.join(ev['event_ids'][:5])}{more}", highlight=False)
+            console.print(styled(f"    evidence: {', '.join(ev['event_ids'][:5])}{more}"))
 
 
 def check_news(target: Any, console: Any, path: Any, *, published: str) -> None:
@@ -204,11 +213,13 @@ def check_news(target: Any, console: Any, path: Any, *, published: str) -> None:
     claims = list(
         extract_claims(text, published=day, source=source, gaz=store_gazetteer(target.root)).claims
     )
+    from seawatch.cli._render import styled
+
     add_claims(target, claims)
     checks = check_claims(claims, target)
     save_checks(target, checks)
     console.rule("[bold]Claims of a (fictional) news text, checked against the data[/bold]")
-    console.print(text.strip(), highlight=False)
+    console.print(styled(text.strip()))
     console.print()
     print_checks(console, checks, {c.claim_id: c for c in claims})
 
