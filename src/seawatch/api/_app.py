@@ -437,6 +437,37 @@ def create_app(
             )
         )
 
+    # ---- claims ---------------------------------------------------------------------
+
+    @app.get(
+        "/api/claims", response_model=None, tags=["claims"], responses={200: {"model": m.ClaimList}}
+    )
+    def get_claims(
+        verdict: Annotated[
+            str | None,
+            Query(
+                description="supported, partly_supported, contradicted, unobservable, "
+                "unchecked; comma-separated"
+            ),
+        ] = None,
+    ) -> dict[str, Any]:
+        """The claims kept in the store (``seawatch claims add|extract --add``) with their
+        latest check (``seawatch claims check``)."""
+        from seawatch.claims import VERDICTS, list_checks, list_claims
+
+        wanted = _split(verdict, "verdict")
+        bad = sorted(set(wanted or ()) - {*VERDICTS, "unchecked"})
+        if bad:
+            raise ParameterError(f"verdict: unknown value(s) {', '.join(bad)}")
+        checks = {c["claim_id"]: c for c in list_checks(db.store)}
+        rows = []
+        for claim in list_claims(db.store):
+            check = checks.get(claim.claim_id)
+            if wanted and (check["verdict"] if check else "unchecked") not in wanted:
+                continue
+            rows.append({"claim": claim.to_dict(), "check": check})
+        return {"claims": rows}
+
     # ---- geography ------------------------------------------------------------------
 
     @app.get(
