@@ -188,7 +188,8 @@ def demo_command(
 
     Part 1 ingests a real AIS sample (NOAA, 2022-01-03, Caribbean). Part 2 simulates the
     Caribbean standoff scenario into raw NMEA, ingests it, runs every detector and prints the
-    situation brief, then scores the detections against the scenario's ground truth.
+    situation brief, then scores the detections against the scenario's ground truth and
+    checks the claims of a short (fictional) news text against the data.
     Offline and deterministic; running it again adds nothing to the store.
     """
     from rich.console import Console
