@@ -283,12 +283,14 @@ def check_claim(
             "partly_supported",
             f"{found} interception(s) found; AIS does not show the boarding or seizure itself",
         )
-    who = f" involving {', '.join(labels)}" if labels else ""
+    verb = " of" if claim.kind == "presence" else " involving"
+    who = f"{verb} {', '.join(labels)}" if labels else ""
+    where = "anywhere" if area.label == "anywhere" else f"in {area.label}"
     when = f" between {lo.date()} and {hi.date()}" if lo and hi else ""
     out["verdict"] = verdict
-    out["explanation"] = f"{why} ({claim.kind}: {unit}{who} in {area.label}{when})"
+    out["explanation"] = f"{why} ({claim.kind}: {unit}{who} {where}{when})"
     out["quote"] = (
-        f"seawatch found {found} {claim.kind.replace('_', ' ')} {unit}{who} in {area.label}"
+        f"seawatch found {found} {claim.kind.replace('_', ' ')} {unit}{who} {where}"
         f"{when} in AIS data ({coverage['positions']:,} positions from {coverage['vessels']} "
         "vessels received there). AIS shows only vessels that transmit it and areas with "
         "reception; vessels without AIS or with it switched off are not counted."
