@@ -120,3 +120,49 @@ def test_markup_in_text_is_shown_as_written(claim_store_dir: Path, tmp_path: Pat
     )
     assert code == 0, err
     assert "[/]" in out
+
+
+def test_report_shows_claims_of_the_region_and_period(
+    claim_store_dir: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "s"
+    shutil.copytree(claim_store_dir, store)
+    news = tmp_path / "news.txt"
+    news.write_text(TEXT + " Two tankers were seized in the Gulf of Mexico on 8 December.")
+    code, _, err = _run(
+        "claims", "extract", str(news), "--published", "2025-12-11", "--store", str(store), "--add"
+    )
+    assert code == 0, err
+    code, _, err = _run("claims", "check", "--store", str(store))
+    assert code == 0, err
+    args = [
+        "report",
+        "--store",
+        str(store),
+        "--region",
+        "caribbean",
+        "--since",
+        "2025-12-08",
+        "--until",
+        "2025-12-10",
+    ]
+    code, out, err = _run(*args, "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)["claims"]
+    assert sorted(r["claim"]["kind"] for r in rows) == ["dark", "engagement"]
+    assert all(r["check"]["verdict"] for r in rows)
+    code, out, err = _run(*args)
+    assert code == 0, err
+    assert "claims about this region and period" in out and "contradicted" in out
+    code, out, _ = _run(
+        "report",
+        "--store",
+        str(store),
+        "--region",
+        "caribbean",
+        "--since",
+        "2026-01-01",
+        "--format",
+        "json",
+    )
+    assert json.loads(out)["claims"] == []

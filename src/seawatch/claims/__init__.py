@@ -27,6 +27,7 @@ from seawatch.claims._extract import (
 )
 from seawatch.claims._keep import (
     add_claims,
+    claims_for,
     get_claim,
     list_checks,
     list_claims,
@@ -65,6 +66,7 @@ __all__ = [
     "check_claims",
     "check_text",
     "claim_from_dict",
+    "claims_for",
     "extract_claims",
     "gazetteer",
     "get_claim",

@@ -9,7 +9,9 @@ Claim files are read from JSON or YAML: one claim object, a list of them, or
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from seawatch.store._io import write_json_atomic
 __all__ = [
     "MAX_CLAIM_FILE_BYTES",
     "add_claims",
+    "claims_for",
     "get_claim",
     "list_checks",
     "list_claims",
@@ -148,3 +151,44 @@ def list_checks(store: Store) -> list[dict[str, Any]]:
     if not d.is_dir():
         return []
     return [_read_json(p) for p in sorted(d.glob("*.json"))]
+
+
+def _overlaps(claim: Claim, lo: datetime | None, hi: datetime | None) -> bool:
+    if lo is None and hi is None:
+        return True
+    if claim.period_start is None or claim.period_end is None:
+        return False
+    return (hi is None or claim.period_start < hi) and (lo is None or claim.period_end > lo)
+
+
+def _in_regions(claim: Claim, regions: Sequence[str] | None) -> bool:
+    if not regions:
+        return True
+    for p in claim.places:
+        if p.kind == "region" and p.ref in regions:
+            return True
+        if p.lat is not None and p.lon is not None:
+            from seawatch.geo import region_of
+
+            if region_of([p.lat], [p.lon])[0] in regions:
+                return True
+    return False
+
+
+def claims_for(
+    store: Store,
+    *,
+    regions: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The store's claims about ``regions`` (a bundled region named, or a position in one)
+    whose period overlaps ``[since, until)``, each ``{"claim", "check"}`` (the latest check
+    or None): what ``seawatch report`` shows beside the events of the same period and
+    region. With a period, claims without one are left out."""
+    checks = {c["claim_id"]: c for c in list_checks(store)}
+    return [
+        {"claim": c.to_dict(), "check": checks.get(c.claim_id)}
+        for c in list_claims(store)
+        if _overlaps(c, since, until) and _in_regions(c, regions)
+    ]
