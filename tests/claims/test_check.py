@@ -108,6 +108,10 @@ def test_evidence_lists_events_vessels_coverage_and_links(claim_store_dir: Path)
     assert 775000010 in check["evidence"]["vessels"]
     assert check["coverage"]["positions"] > 0 and check["coverage"]["vessels"] >= 3
     assert any(link.startswith("/#event=") for link in check["links"])
+    assert (
+        "/#vessel=775000010&since=2025-12-08T00:00:00Z&until=2025-12-09T00:00:00Z"
+        in (check["links"])
+    )
     assert "AIS shows only vessels" in check["quote"]
 
 

@@ -272,7 +272,8 @@ def check_claim(
     out["found"] = found
     out["evidence"]["event_ids"] = ids
     out["evidence"]["vessels"] = mmsis
-    out["links"] = [f"/#event={i}" for i in ids[:20]] + [f"/#vessel={m}" for m in mmsis[:20]]
+    span = f"&since={_utc(lo)}&until={_utc(hi)}" if lo is not None and hi is not None else ""
+    out["links"] = [f"/#event={i}" for i in ids[:20]] + [f"/#vessel={m}{span}" for m in mmsis[:20]]
     verdict, why = _verdict(claim, found)
     if claim.kind == "seizure":
         if found == 0:
