@@ -450,22 +450,26 @@ def create_app(
                 "unchecked; comma-separated"
             ),
         ] = None,
+        region: RegionQ = None,
+        since: SinceQ = None,
+        until: UntilQ = None,
     ) -> dict[str, Any]:
         """The claims kept in the store (``seawatch claims add|extract --add``) with their
-        latest check (``seawatch claims check``)."""
-        from seawatch.claims import VERDICTS, list_checks, list_claims
+        latest check (``seawatch claims check``); with ``region``/``since``/``until``, those
+        about these regions whose period overlaps (as beside ``seawatch report``)."""
+        from seawatch.claims import VERDICTS, claims_for
 
         wanted = _split(verdict, "verdict")
         bad = sorted(set(wanted or ()) - {*VERDICTS, "unchecked"})
         if bad:
             raise ParameterError(f"verdict: unknown value(s) {', '.join(bad)}")
-        checks = {c["claim_id"]: c for c in list_checks(db.store)}
-        rows = []
-        for claim in list_claims(db.store):
-            check = checks.get(claim.claim_id)
-            if wanted and (check["verdict"] if check else "unchecked") not in wanted:
-                continue
-            rows.append({"claim": claim.to_dict(), "check": check})
+        lo, hi = _utc(since), _utc(until)
+        _check_span(lo, hi)
+        rows = [
+            r
+            for r in claims_for(db.store, regions=_split(region, "region"), since=lo, until=hi)
+            if not wanted or (r["check"]["verdict"] if r["check"] else "unchecked") in wanted
+        ]
         return {"claims": rows}
 
     # ---- geography ------------------------------------------------------------------
