@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from seawatch._exceptions import (
     DecodeError,
+    FilterError,
     GeoError,
     NotFoundError,
     ParameterError,
@@ -50,6 +51,7 @@ _LAZY = {
 __all__ = [
     "DecodeError",
     "Decoded",
+    "FilterError",
     "GeoError",
     "NotFoundError",
     "ParameterError",

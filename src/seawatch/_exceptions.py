@@ -9,6 +9,8 @@ Every error seawatch raises on purpose derives from :class:`SeawatchError`::
     │   └── QueryTimeoutError  a query ran past its time limit and was stopped
     ├── GeoError           bundled or user geography is missing or invalid
     ├── ParameterError     a detector or command was given invalid parameters
+    │   └── FilterError    a filter value (region, zone, type, flag, group, country ...)
+    │                      is not one of the valid values (the message lists them)
     └── NotFoundError      a vessel, event or zone that was asked for does not exist
 
 Bulk paths (decoding a file, ingesting a directory) never raise for bad input
@@ -55,6 +57,21 @@ class GeoError(SeawatchError):
 
 class ParameterError(SeawatchError, ValueError):
     """A detector or command was given invalid parameters."""
+
+
+class FilterError(ParameterError):
+    """A filter names a value that does not exist (an unknown region, zone, event type,
+    flag, group or country). The message lists the valid values; ``option`` is the filter
+    (``region``, ``flag`` ...), ``value`` the bad value and ``valid`` the valid ones.
+    The CLI exits 2 (a usage error), the API answers 422."""
+
+    def __init__(
+        self, message: str, *, option: str = "", value: str = "", valid: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.option = option
+        self.value = value
+        self.valid = valid
 
 
 class NotFoundError(SeawatchError, LookupError):

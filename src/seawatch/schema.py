@@ -95,10 +95,19 @@ EVENTS = pa.schema(
         pa.field("zone", pa.string()),
         pa.field("confidence", pa.float32()),
         pa.field("details", pa.string()),
+        pa.field("incident_id", pa.string()),
+        pa.field("simulated", pa.bool_()),
     ]
 )
 """One row per detected event. ``details`` is a JSON object (string) that includes the
-detector's parameters; ``event_id`` is a stable hash of type, vessels and start."""
+detector's parameters; ``event_id`` is a stable hash of type, vessels and start.
+``incident_id`` names the incident the event describes (DESIGN.md §11): events of one
+incident kind with the same vessels overlapping in time share it (an interception and the
+encounter of the same pair); it is the smallest ``event_id`` of the group, and an event's
+own ``event_id`` when nothing links to it (:mod:`seawatch.detect.incidents`). Null in
+stores written before it existed: readers treat null as the event's own id.
+``simulated`` is true when a vessel of the event was heard in simulated input (a source the
+manifest marks ``simulated``, see :mod:`seawatch._simulated`); null in older stores."""
 
 
 class RejectReason(StrEnum):
@@ -128,6 +137,15 @@ class RejectReason(StrEnum):
     """The message has no time (no tag block, no receiver time) and no --time was given."""
     CSV_ROW = "csv_row"
     """A CSV row that could not be parsed (missing or malformed required columns)."""
+    UNKNOWN_COLUMN = "unknown_column"
+    """A detections file has a column seawatch does not know (one reject per column; its
+    values are kept in each detection's ``raw`` JSON, so nothing is lost)."""
+    DUPLICATE_SCENE = "duplicate_scene"
+    """A scene id given twice (in one footprint file, or already stored with another time
+    or footprint): the first one is kept."""
+    OUTSIDE_FOOTPRINT = "outside_footprint"
+    """A detection outside the footprint of its own scene (a geolocation error or a row of
+    another scene): it cannot have been imaged there."""
     LINE_LENGTH = "line_length"
     """A line longer than :data:`MAX_LINE_BYTES`; ``raw`` holds its start, length and sha256."""
     DAMAGED_INPUT = "damaged_input"
@@ -137,6 +155,37 @@ class RejectReason(StrEnum):
 
 REJECT_REASONS: frozenset[str] = frozenset(r.value for r in RejectReason)
 
+DETECTIONS = pa.schema(
+    [
+        pa.field("detection_id", pa.string(), nullable=False),
+        pa.field("source", pa.string()),
+        pa.field("scene_id", pa.string()),
+        pa.field("ts", TS),
+        pa.field("lat", pa.float64()),
+        pa.field("lon", pa.float64()),
+        pa.field("length_m", pa.float32()),
+        pa.field("width_m", pa.float32()),
+        pa.field("heading_deg", pa.float32()),
+        pa.field("speed_kn", pa.float32()),
+        pa.field("score", pa.float32()),
+        pa.field("raw", pa.string()),
+    ]
+)
+"""One row per vessel detection of a non-AIS sensor (DESIGN.md §14): Sentinel-1 SAR,
+Sentinel-2 optical, VIIRS night lights, radar. No identity; ``raw`` is the input row as a
+JSON object. ``detection_id`` is a stable hash of source, scene, time and position."""
+
+SCENES = pa.schema(
+    [
+        pa.field("scene_id", pa.string(), nullable=False),
+        pa.field("source", pa.string()),
+        pa.field("ts_start", TS),
+        pa.field("ts_end", TS),
+        pa.field("footprint", pa.binary()),
+    ]
+)
+"""One row per image (scene): its time span and, where known, its footprint (WKB polygon,
+lon/lat): what was imaged, so "not detected" can be told from "not imaged"."""
 TIME_MIN = datetime(1980, 1, 1, tzinfo=UTC)
 """The earliest time believed on any input (GPS time starts in 1980; AIS in the 2000s)."""
 TIME_MAX = datetime(2100, 1, 1, tzinfo=UTC)

@@ -77,7 +77,9 @@ def test_events_is_a_feature_collection_in_time_order(client: TestClient) -> Non
         ),
         ("bbox=-70,11,-66,13", lambda e: -70 <= e["lon"] <= -66 and 11 <= e["lat"] <= 13),
         ("bbox=170,-90,-68,90", lambda e: e["lon"] <= -68 or e["lon"] >= 170),
-        ("type=nothing", lambda e: False),
+        # a valid type with no events here (an unknown type is a 422 since issue #8:
+        # see tests/api/test_filters.py)
+        ("type=spoofing", lambda e: False),
         # flag and group apply to the same vessel: no Venezuelan tanker here
         ("flag=VE&group=tanker", lambda e: False),
         ("flag=BS,VE&group=tanker,cargo", lambda e: 311000001 in e["vessels"]),
@@ -228,7 +230,15 @@ def test_report_csv(client: TestClient) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert rows[0].keys() == {"region", "type", "n_events", "n_vessels", "duration_h"}
+    # n_incidents (issue #8): distinct incidents, an interception and its encounter once
+    assert rows[0].keys() == {
+        "region",
+        "type",
+        "n_events",
+        "n_vessels",
+        "duration_h",
+        "n_incidents",
+    }
     assert sum(int(x["n_events"]) for x in rows) == len(EVENTS)
 
 
@@ -379,9 +389,12 @@ def test_presence_filters_and_by_day(client: TestClient) -> None:
     assert days <= {"2022-01-03", "2022-01-04"}
 
 
-def test_presence_unknown_country_is_404(client: TestClient) -> None:
+def test_presence_unknown_country_is_422_listing_the_valid_ones(client: TestClient) -> None:
+    # was a 404 before issue #8: an unknown filter value is a usage error that lists the
+    # valid values
     r = client.get("/api/presence?country=ZZ")
-    assert r.status_code == 404 and "ZZ" in r.json()["error"]["detail"]
+    detail = r.json()["error"]["detail"]
+    assert r.status_code == 422 and "'ZZ'" in detail and "VE" in detail
 
 
 # ---- consistency with seawatch.report ------------------------------------------------

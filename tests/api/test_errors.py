@@ -59,7 +59,6 @@ def test_404(client: TestClient, path: str, needle: str) -> None:
         ("/api/vessels/99999999999", ["path", "mmsi"]),
         ("/api/vessels", ["query", "q"]),
         ("/api/vessels/311000001/track?zoom=99", ["query", "zoom"]),
-        ("/api/presence?country=VEN", ["query", "country"]),
         ("/api/report?format=xml", ["query", "format"]),
     ],
 )

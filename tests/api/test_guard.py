@@ -147,7 +147,11 @@ def test_url_too_long_is_414(client: TestClient) -> None:
 def test_url_just_under_the_cap_is_answered(client: TestClient) -> None:
     path = "/api/events?region="
     r = client.get(path + "x" * (MAX_URL_BYTES - len(path)))
-    assert r.status_code == 200
+    # answered, not 414: since issue #8 an unknown region is a 422 listing the valid ones
+    # (it was an empty 200), its echo of the value cut short
+    assert r.status_code == 422
+    assert "valid: caribbean" in r.json()["error"]["detail"]
+    assert len(r.json()["error"]["detail"]) < 400
 
 
 def test_repeated_report_keys_are_deduplicated(client: TestClient) -> None:
@@ -178,8 +182,16 @@ def test_list_parameters_are_bounded(client: TestClient, param: str) -> None:
 
 
 def test_list_parameters_at_the_bound_are_accepted(client: TestClient) -> None:
-    many = ",".join(f"T{i}" for i in range(32))
-    assert client.get("/api/events", params={"type": many}).status_code == 200
+    from seawatch.ais.codes import flag_codes
+
+    # 32 valid values (since issue #8 unknown ones are a 422 that lists the valid values)
+    many = ",".join(flag_codes()[:32])
+    assert client.get("/api/events", params={"flag": many}).status_code == 200
+    unknown = ",".join(f"T{i}" for i in range(32))
+    assert (
+        "unknown type 'T0'"
+        in shape(client.get("/api/events", params={"type": unknown}), 422)["detail"]
+    )
     assert client.get("/api/events", params={"flag": ",".join(["VE"] * 500)}).status_code == 200
 
 

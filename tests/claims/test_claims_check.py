@@ -128,6 +128,8 @@ def test_incident_ids_count_engagements_once(claim_store_dir: Path) -> None:
         ],
         pa.string(),
     )
+    if "incident_id" in events.column_names:
+        events = events.drop_columns(["incident_id"])
     events = events.append_column("incident_id", inc)
     claim = claim_from_dict(
         {

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from seawatch.cli import app
+from seawatch.cli._demo import REAL_SAMPLE
 from seawatch.store import Store, open_store
 
 runner = CliRunner()
@@ -45,6 +46,23 @@ def test_demo_ingests_the_bundled_real_sample(tmp_path: Path) -> None:
         "SELECT count(*) AS n FROM positions WHERE ts < TIMESTAMPTZ '2022-01-04T00:00:00Z'"
     )
     assert positions.column("n")[0].as_py() == 2391
+    # the real sample is real, the standoff scenario simulated (the manifest says which)
+    sources = open_store(store).manifest()["sources"].values()
+    marks = {Path(v["path"]).name: v["simulated"] for v in sources}
+    assert marks == {REAL_SAMPLE: False, "standoff.nmea": True}
+    assert "files marked simulated" in result.stdout
+
+
+def test_demo_brief_keeps_the_simulated_part_apart(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    store, brief, _, printed = standoff
+    data = brief["data"]
+    assert data["real"] == {"positions": 0, "vessels": 0, "events": 0}
+    assert data["simulated"]["positions"] == data["positions"] > 50_000
+    assert data["simulated"]["events"] > 0
+    assert all(store.events().column("simulated").to_pylist())
+    assert "SIMULATED" in printed
 
 
 def test_demo_twice_adds_nothing(tmp_path: Path) -> None:
@@ -71,7 +89,17 @@ def test_demo_standoff_brief_matches_the_scenario_truth(
     counts = brief["counts"]
     assert counts["interceptions"] == truth["interception"] == 2
     assert counts["encounters"] == truth["encounter"] == 4
-    assert counts["engagements"] == 6
+    # Engagements are incidents (issue #8): each interception is also an encounter of the
+    # same pair at the same time, so 4 encounters and 2 interceptions are 4 engagements
+    # (this test pinned the double count, 6, before incident ids existed).
+    assert counts["engagements"] == 4
+    assert len(brief["engagements"]) == 4
+    assert sorted(tuple(e["kinds"]) for e in brief["engagements"]) == [
+        ("encounter",),
+        ("encounter",),
+        ("encounter", "interception"),
+        ("encounter", "interception"),
+    ]
     assert counts["dark_gaps"] == truth["gap"] == 2
     assert counts["spoofing"] == truth["spoofing"] == 1
     assert counts["watchlist_hits"] == truth["watchlist_hit"] == 2
@@ -80,10 +108,13 @@ def test_demo_standoff_brief_matches_the_scenario_truth(
         "SANDINO",
     }
     assert all(h["list_date"] for h in brief["watchlist_hits"])
-    by_region = Counter[str]()
-    for r in brief["engagements_by_region"]:
-        by_region[r["region"]] += r["events"]
-    assert by_region == {"caribbean": 3, "eastern-pacific": 3}
+    by_region = {r["region"]: r["engagements"] for r in brief["engagements_by_region"]}
+    assert by_region == {"caribbean": 2, "eastern-pacific": 2}  # was 3 and 3: double counted
+    # every count says what it counts, with the detector's thresholds
+    assert set(counts) <= set(brief["legend"])
+    assert "500 m" in brief["legend"]["encounters"] and "2 h" in brief["legend"]["encounters"]
+    assert "4 vessel engagements (4 with an encounter, 2 with an interception)" in printed
+    assert "1 spoofing event;" in printed and "1 spoofing events" not in printed
     # Three warships; one comes inside Venezuela's 12 nm territorial sea.
     assert counts["naval_vessels_near"] == 3
     inside = [p for p in brief["naval_presence"] if p["hours_12nm"] > 0]
@@ -103,8 +134,9 @@ def test_report_brief_json_on_the_demo_store(
     assert data["counts"] == brief["counts"]
     assert data["regions"] == ["caribbean", "eastern-pacific"]
     # by flag: an interception counts under the interceptor's flag and the target's
-    flags = {(r["flag"], r["type"]) for r in data["engagements_by_flag"]}
-    assert ("US", "interception") in flags and ("VE", "interception") in flags
+    flags = {r["flag"]: r for r in data["engagements_by_flag"]}
+    assert flags["US"]["interceptions"] == 2 and flags["VE"]["interceptions"] == 1
+    assert flags["US"]["engagements"] == 2 and flags["US"]["vessels"] == 2
     # --flag VE: only engagements with a Venezuelan vessel (the boarded tanker)
     ve = json.loads(
         _run("report", "--store", root, *regions, *window, "--flag", "VE", "--format", "json")
@@ -195,3 +227,51 @@ def test_demo_news_claims_get_every_verdict(
     assert dark["verdict"] == "contradicted" and dark["evidence"]["event_ids"]
     text = out.getvalue()
     assert "contradicted" in text and "unobservable" in text
+
+
+def test_region_narrows_every_part_of_the_brief(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """Issue #8: --region narrows naval presence and sanctions hits too (before, the
+    Eastern Pacific brief listed the Caribbean warships and the Caribbean tankers' hits)."""
+    store, brief, _, _ = standoff
+    window = ["--since", "2025-12-08", "--until", "2025-12-11"]
+    args = ["report", "--store", str(store.root), *window, "--format", "json"]
+    pacific = json.loads(_run(*args, "--region", "Eastern-Pacific"))
+    assert pacific["regions"] == ["eastern-pacific"]
+    assert pacific["counts"]["naval_vessels_near"] == 0 and pacific["naval_presence"] == []
+    assert pacific["counts"]["watchlist_hits"] == 0
+    assert pacific["counts"]["engagements"] == 2 and pacific["counts"]["interceptions"] == 1
+    assert "narrowed" in pacific["scope"]
+    carib = json.loads(_run(*args, "--region", "caribbean"))
+    assert carib["counts"]["naval_vessels_near"] == brief["counts"]["naval_vessels_near"] == 3
+    assert carib["counts"]["watchlist_hits"] == brief["counts"]["watchlist_hits"] == 2
+    everywhere = json.loads(_run(*args))
+    assert everywhere["scope"] == "everywhere in the store"
+
+
+def test_standoff_satellite_passes_show_dark_and_spoofed_tankers(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """The passes over ALBA (spoofing onto land) and SANDINO (dark) reach the brief."""
+    _, brief, _, out = standoff
+    rows = brief["dark_vessels"]
+    mismatch = [r for r in rows if r["type"] == "ais_mismatch"]
+    assert [v["name"] for r in mismatch for v in r["vessels"]] == ["ALBA"]
+    sandino = [r for r in rows if any(g["name"] == "SANDINO" for g in r.get("gap_candidates", []))]
+    assert sandino and any(r["length_m"] and r["length_m"] > 150 for r in sandino)
+    assert brief["counts"]["ais_mismatches"] == 1
+    assert "dark vessels" in out
+
+
+def test_vessel_shows_detections_while_dark(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """`seawatch vessel SANDINO` lists the pass that imaged her while her AIS was silent."""
+    store = standoff[0]
+    out = _run("vessel", "352100478", "--store", str(store.root), "--format", "json")
+    cands = json.loads(out)["dark_detections"]
+    assert len(cands) == 1 and cands[0]["length_m"] > 150
+    assert cands[0]["dist_m"] <= cands[0]["reach_m"]
+    table = _run("vessel", "352100478", "--store", str(store.root))
+    assert "candidate identity" in table

@@ -37,10 +37,11 @@ def test_events_jsonl(detected: Store) -> None:
     assert len(rows) == detected.events().num_rows >= 5
     keys = {
         "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h", "region",
-        "zone", "confidence", "details",
+        "zone", "confidence", "details", "incident_id", "simulated",  # issue #8
     }  # fmt: skip
     for r in rows:
         assert set(r) == keys
+        assert r["simulated"] is False  # real (unmarked) input
         assert r["start"].endswith("Z") and r["end"].endswith("Z")
         assert datetime.fromisoformat(r["start"]) <= datetime.fromisoformat(r["end"])
         assert all(isinstance(v, int) for v in r["vessels"])
@@ -62,8 +63,13 @@ def test_events_filters(detected: Store) -> None:
     )  # fmt: skip
     types = sorted(json.loads(x)["type"] for x in out.splitlines())
     assert types == ["encounter", "gap", "loitering", "loitering"]
-    out = _run("events", "--store", root, "--format", "jsonl", "--region", "nowhere")
+    # a valid region with no events prints nothing; an unknown one is a usage error that
+    # lists the valid regions (issue #8: it used to print nothing, silently)
+    out = _run("events", "--store", root, "--format", "jsonl", "--region", "gulf-of-mexico")
     assert out == ""
+    bad = runner.invoke(app, ["events", "--store", root, "--region", "nowhere"])
+    assert bad.exit_code == 2
+    assert "unknown region 'nowhere'" in bad.output and "test-sea" in bad.output
 
 
 def test_events_csv_geojson_table(detected: Store) -> None:

@@ -15,7 +15,8 @@ import pytest
 
 from engine.conftest import WORLD
 from seawatch._exceptions import ParameterError
-from seawatch.detect import reception_density
+from seawatch.detect import coverage_grid, coverage_sql
+from seawatch.detect.coverage import as_grid
 from seawatch.engine import (
     DETECTORS,
     EngineStats,
@@ -106,9 +107,15 @@ def test_plan_buckets() -> None:
 
 def test_coverage_matches_the_python_definition(small_store: Store) -> None:
     files = small_store.files("positions")
-    got = coverage(files, cell_deg=1.0)
-    expect = reception_density(small_store.positions(), cell_deg=1.0)
-    assert got.equals(expect.sort_by([("cell_lat", "ascending"), ("cell_lon", "ascending")]))
+    for cell in (1.0, 0.25):
+        got = coverage(files, cell_deg=cell)  # the portable SQL in DuckDB
+        expect = coverage_grid(small_store.positions(), cell_deg=cell)  # numpy
+        assert got.num_rows > 0
+        assert got.equals(expect)
+    with small_store.connect() as con:  # the store's views run the same SQL
+        assert as_grid(con.sql(coverage_sql(cell_deg=1.0)).to_arrow_table()).equals(
+            coverage(files, cell_deg=1.0)
+        )
 
 
 def test_mmsi_ranges_read_every_position_once(small_store: Store) -> None:

@@ -65,6 +65,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "zone": ["@SUM(1)"],
             "confidence": pa.array([0.9], pa.float32()),
             "details": [json.dumps({"note": "=1+1"})],
+            "incident_id": ["ev-f-1"],
+            "simulated": [False],
         },
         schema=schema.EVENTS,
     )

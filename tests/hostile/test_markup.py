@@ -48,6 +48,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "zone": ["[/]"],
             "confidence": pa.array([0.9], pa.float32()),
             "details": [json.dumps({"median_distance_m": 100.0})],
+            "incident_id": ["ev-m-1"],
+            "simulated": [False],
         },
         schema=schema.EVENTS,
     )

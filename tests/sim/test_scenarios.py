@@ -263,8 +263,9 @@ def test_nmea_lines_tag_blocks_duplicates_and_corruption(
 ) -> None:
     res = simulated["encounter-noisy"]
     sc = load_scenario("encounter-noisy")
-    lines = res.paths["nmea"].read_text(encoding="ascii").splitlines()
-    assert len(lines) == res.n_lines
+    mark, *lines = res.paths["nmea"].read_text(encoding="ascii").splitlines()
+    assert mark.startswith("# seawatch-simulated scenario=encounter-noisy seed=")  # simulated
+    assert len(lines) == res.n_lines  # AIS lines, after the mark
     bad_sum = 0
     by_body: dict[str, list[tuple[int, str]]] = {}
     times = []
@@ -299,7 +300,7 @@ def test_nmea_decodes_with_pyais_to_the_reported_positions(
     seen_types: set[int] = set()
     n_pos = 0
     pending: list[str] = []
-    for ln in res.paths["nmea"].read_text(encoding="ascii").splitlines():
+    for ln in res.paths["nmea"].read_text(encoding="ascii").splitlines()[1:]:  # after the mark
         m = LINE.match(ln)
         assert m
         if _xor(m["body"][1:]) != m["sum"]:
@@ -343,14 +344,18 @@ def test_nmea_round_trips_through_seawatch_decoder(
         assert got[k]["lat"] == pytest.approx(expected[k]["reported_lat"], abs=2e-6)
         assert got[k]["lon"] == pytest.approx(expected[k]["reported_lon"], abs=2e-6)
     reasons = set(dec.rejects.column("reason").to_pylist())
-    assert "checksum" in reasons and reasons <= {"checksum", "orphan_fragment"}
+    # "empty": the simulated mark on line 1 reads as a comment
+    assert "checksum" in reasons and reasons <= {"checksum", "orphan_fragment", "empty"}
+    empty = [r for r in dec.rejects.to_pylist() if r["reason"] == "empty"]
+    assert [r["line_no"] for r in empty] == [1]
     names = {r["mmsi"]: r["name"] for r in dec.statics.to_pylist() if r["name"]}
     assert names == {636023377: "STELLA MARIS", 312447000: "MARLIN"}
 
 
 def test_noaa_csv(simulated: dict[str, sim.SimulationResult]) -> None:
     res = simulated["encounter-midnight"]
-    text = res.paths["csv"].read_text(encoding="ascii").splitlines()
+    mark, *text = res.paths["csv"].read_text(encoding="ascii").splitlines()
+    assert mark.startswith("# seawatch-simulated scenario=encounter-midnight")
     assert text[0].split(",") == list(NOAA_COLUMNS)
     rows = [r.split(",") for r in text[1:]]
     assert len(rows) == int(np.sum(res.positions["received"].to_numpy()))
@@ -379,8 +384,11 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
 def test_silent_windows_and_drops(simulated: dict[str, sim.SimulationResult]) -> None:
     res = simulated["gap-offshore"]
     sc = load_scenario("gap-offshore")
-    ts = np.array([(t - sc.start).total_seconds() for t in res.positions["ts"].to_pylist()])
-    assert not np.any((ts > 14 * 3600) & (ts < 32 * 3600))
+    rows = res.positions.to_pylist()
+    ts = np.array([(r["ts"] - sc.start).total_seconds() for r in rows])
+    silent = np.array([r["mmsi"] == 511100482 for r in rows])  # the witness keeps reporting
+    assert not np.any(silent & (ts > 14 * 3600) & (ts < 32 * 3600))
+    assert np.any(~silent & (ts > 14 * 3600) & (ts < 32 * 3600))
     received = res.positions["received"].to_numpy()
     assert 0.02 < 1 - received.mean() < 0.09  # drop_prob 0.05
 

@@ -121,6 +121,10 @@ def test_report_page(page: Any, server: str) -> None:
     rows = page.locator("#table tr").count()
     assert rows == 1 + 6  # header, caribbean x 4 types, gulf-of-mexico x 2 types
     assert "6 events" in page.inner_text("#status")
+    # engagements as incidents (issue #8): the fixture's one encounter is one engagement
+    assert "1 vessel engagement (1 with an encounter, 0 with an interception)" in page.inner_text(
+        "#engagements"
+    )
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert page.errors == []
 

@@ -34,6 +34,7 @@ __all__ = [
     "SHIP_GROUPS",
     "country_name",
     "country_names",
+    "flag_codes",
     "flag_of_mmsi",
     "flags_of",
     "mid_of_mmsi",
@@ -174,6 +175,11 @@ def country_names() -> dict[str, str]:
     """ISO alpha-2 -> short English country or territory name, for every code in the MID
     table (a copy)."""
     return dict(_mid_table()[2])
+
+
+def flag_codes() -> tuple[str, ...]:
+    """Every ISO alpha-2 code the MID table assigns (the valid flags), sorted."""
+    return tuple(sorted(_mid_table()[1]))
 
 
 def country_name(iso2: str | None) -> str | None:

@@ -31,6 +31,7 @@ from seawatch.api._shapes import (
     presence,
     tolerance_for_zoom,
     track_json,
+    zone_names,
     zones_geojson,
 )
 from seawatch.web import STATIC_DIR
@@ -106,6 +107,9 @@ def _check_span(since: datetime | None, until: datetime | None) -> None:
 
 TypeQ = Annotated[str | None, Query(description="event types, comma-separated")]
 RegionQ = Annotated[str | None, Query(description="regions, comma-separated")]
+ZoneQ = Annotated[
+    str | None, Query(description="zones (VE-eez, VE-territorial ...), comma-separated")
+]
 SinceQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset)")]
 UntilQ = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset)")]
 FlagQ = Annotated[str | None, Query(description="ISO alpha-2 flags, comma-separated")]
@@ -128,6 +132,7 @@ BboxQ = Annotated[
 
 
 def _filter(
+    db: Data,
     type: str | None,
     region: str | None,
     vessel: int | None,
@@ -136,18 +141,23 @@ def _filter(
     flag: str | None,
     group: str | None,
     bbox: str | None,
+    zone: str | None = None,
 ) -> EventFilter:
+    """The one validated filter (:class:`seawatch.report.EventFilter`): unknown values are
+    a 422 that lists the valid ones."""
     since_u, until_u = _utc(since), _utc(until)
     _check_span(since_u, until_u)
-    return EventFilter(
+    return EventFilter.build(
         types=_split(type, "type"),
         regions=_split(region, "region"),
-        vessel=vessel,
+        zones=_split(zone, "zone"),
+        vessels=vessel,
         since=since_u,
         until=until_u,
         flags=_split(flag, "flag"),
         groups=_split(group, "group"),
         bbox=_bbox(bbox),
+        vocab=db.vocabulary(),
     )
 
 
@@ -257,11 +267,12 @@ def create_app(
         flag: FlagQ = None,
         group: GroupQ = None,
         bbox: BboxQ = None,
+        zone: ZoneQ = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> JSONResponse:
         """Events matching the filters, as a GeoJSON FeatureCollection ordered by start time."""
-        f = _filter(type, region, vessel, since, until, flag, group, bbox)
+        f = _filter(db, type, region, vessel, since, until, flag, group, bbox, zone)
         features, total = db.events(f, limit=limit, offset=offset)
         return JSONResponse(
             {
@@ -370,17 +381,20 @@ def create_app(
         flag: FlagQ = None,
         group: GroupQ = None,
         bbox: BboxQ = None,
+        zone: ZoneQ = None,
         format: Literal["json", "csv"] = "json",
     ) -> Response:
-        """Event counts (events, distinct vessels, hours) grouped by the ``by`` keys."""
+        """Event counts (events, distinct vessels, hours, distinct incidents) grouped by the
+        ``by`` keys, and ``engagements``: the matching encounters and interceptions counted
+        as incidents (one engagement can include both), with the breakdown by kind."""
         keys = list(_split(by, "by") or ())
-        f = _filter(type, region, vessel, since, until, flag, group, bbox)
+        f = _filter(db, type, region, vessel, since, until, flag, group, bbox, zone)
         rows = db.report(f, by=keys)
         if format == "csv":
             buf = io.StringIO()
             writer = csv.DictWriter(
                 buf,
-                fieldnames=[*keys, "n_events", "n_vessels", "duration_h"],
+                fieldnames=[*keys, "n_events", "n_vessels", "duration_h", "n_incidents"],
                 lineterminator="\n",
             )
             writer.writeheader()
@@ -390,7 +404,7 @@ def create_app(
                 media_type="text/csv",
                 headers={"Content-Disposition": 'attachment; filename="seawatch-report.csv"'},
             )
-        return JSONResponse({"by": keys, "rows": rows})
+        return JSONResponse({"by": keys, "rows": rows, "engagements": db.engagements(f)})
 
     @app.get(
         "/api/presence",
@@ -399,7 +413,9 @@ def create_app(
         responses={200: {"model": m.Presence}},
     )
     def get_presence(
-        country: Annotated[str, Query(pattern="^[A-Za-z]{2}$", description="ISO alpha-2")],
+        country: Annotated[
+            str, Query(max_length=100, description="ISO alpha-2 of a coast with bundled zones")
+        ],
         ranges_nm: Annotated[
             str,
             Query(
@@ -409,10 +425,8 @@ def create_app(
         ] = "12,24,200",
         since: SinceQ = None,
         until: UntilQ = None,
-        flag: Annotated[str | None, Query(max_length=2, description="ISO alpha-2")] = None,
-        group: Annotated[
-            str | None, Query(max_length=40, description="vessel role (docs/ROLES.md)")
-        ] = None,
+        flag: FlagQ = None,
+        group: GroupQ = None,
         max_gap_h: Annotated[float, Query(gt=0, le=48)] = 1.0,
         by: Literal["vessel", "day"] = "vessel",
         limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
@@ -422,6 +436,9 @@ def create_app(
         since_u, until_u = _utc(since), _utc(until)
         _check_span(since_u, until_u)
         ranges = tuple(float(r) for r in _split(ranges_nm, "ranges_nm") or ())
+        f = EventFilter.build(
+            flags=_split(flag, "flag"), groups=_split(group, "group"), vocab=db.vocabulary()
+        )
         return JSONResponse(
             presence(
                 db,
@@ -429,8 +446,8 @@ def create_app(
                 ranges_nm=ranges,
                 since=since_u,
                 until=until_u,
-                flag=flag or None,
-                group=group or None,
+                flags=f.flags,
+                groups=f.groups,
                 max_gap_h=max_gap_h,
                 by=by,
                 limit=limit,
@@ -488,13 +505,19 @@ def create_app(
     ) -> Response:
         """The bundled zones (named regions, territorial seas, contiguous zones, EEZs) and
         the server's user zones (kind ``user``) as GeoJSON, simplified to the level of
-        ``detail``."""
-        countries = _split(country, "country")
+        ``detail``. An unknown zone name or country is a 422 that lists the valid ones."""
+        from seawatch.report import choose, vocabulary
+
+        names, countries = _split(name, "name"), _split(country, "country")
+        if names:
+            names = choose("zone", names, tuple(zone_names(zones)))
+        if countries:
+            countries = choose("country", countries, vocabulary().countries)
         return _json_text(
             zones_geojson(
-                names=_split(name, "name"),
+                names=names,
                 kinds=_split(kind, "kind"),
-                countries=tuple(c.upper() for c in countries) if countries else None,
+                countries=countries,
                 detail=detail,
                 extra=zones,
             )

@@ -19,7 +19,7 @@ import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import NotFoundError, ParameterError, StoreError
+from seawatch.report._query import EventFilter, Vocabulary, vocabulary
 
 __all__ = [
     "Data",
@@ -40,28 +41,8 @@ __all__ = [
 
 _EVENT_COLUMNS = (
     'event_id, type, "start", "end", vessels, lat, lon, duration_h, region, zone, '
-    "confidence, details"
+    "confidence, details, coalesce(incident_id, event_id)"
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EventFilter:
-    """Filters on events; every field is optional (``None`` means no filter).
-
-    Time filters select events that *overlap* ``[since, until)``: ``end > since``
-    and ``start < until``. ``bbox`` is ``(min_lon, min_lat, max_lon, max_lat)``; a
-    ``min_lon`` greater than ``max_lon`` crosses the antimeridian. ``flags`` and ``groups``
-    select events with a vessel that has one of the flags *and* one of the groups.
-    """
-
-    types: tuple[str, ...] | None = None
-    regions: tuple[str, ...] | None = None
-    vessel: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    flags: tuple[str, ...] | None = None
-    groups: tuple[str, ...] | None = None
-    bbox: tuple[float, float, float, float] | None = None
 
 
 def iso(ts: datetime | None) -> str | None:
@@ -95,7 +76,7 @@ def _first(rows: list[Any]) -> Any:
 
 
 def _event_feature(row: tuple[Any, ...]) -> dict[str, Any]:
-    (eid, typ, start, end, vessels, lat, lon, dur, region, zone, conf, details) = row
+    (eid, typ, start, end, vessels, lat, lon, dur, region, zone, conf, details, incident) = row
     lat, lon = _finite(lat), _finite(lon)
     geometry = (
         {"type": "Point", "coordinates": [lon, lat]}
@@ -119,6 +100,7 @@ def _event_feature(row: tuple[Any, ...]) -> dict[str, Any]:
             "zone": zone,
             "confidence": _finite(conf),
             "details": _details(details),
+            "incident_id": incident,
         },
     }
 
@@ -282,9 +264,15 @@ class Data:
         if f.regions:
             clauses.append("region IN (SELECT unnest(?))")
             args.append(list(f.regions))
-        if f.vessel is not None:
-            clauses.append("_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi = ?)")
-            args.append(f.vessel)
+        if f.zones:
+            clauses.append("zone IN (SELECT unnest(?))")
+            args.append(list(f.zones))
+        if f.vessels:
+            clauses.append(
+                "_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi IN "
+                "(SELECT unnest(?::UINTEGER[])))"
+            )
+            args.append(list(f.vessels))
         if f.since is not None:
             clauses.append('"end" > ?')
             args.append(f.since)
@@ -381,6 +369,13 @@ class Data:
             for m in mmsis
         ]
         return feature
+
+    def vocabulary(self) -> Vocabulary:
+        """The valid filter values: the bundled ones plus the regions and zones of the
+        store's events (:func:`seawatch.report.vocabulary`)."""
+        with self._cursor() as cur:
+            table = cur.sql("SELECT DISTINCT region, zone FROM _events").to_arrow_table()
+        return vocabulary(table)
 
     def event_types(self) -> list[str]:
         """The distinct event types in the store."""
@@ -566,7 +561,9 @@ class Data:
     # ---- report --------------------------------------------------------------------
 
     def report(self, f: EventFilter, *, by: Sequence[str]) -> list[dict[str, Any]]:
-        """Event counts grouped by ``by`` (any of type, day, region, zone, flag, group)."""
+        """Event counts grouped by ``by`` (any of type, day, region, zone, flag, group):
+        ``n_events``, ``n_vessels``, ``duration_h`` and ``n_incidents`` (distinct incidents:
+        an interception and the encounter of the same pair at the same time count once)."""
         keys = {
             "type": "type",
             "day": 'CAST("start" AS DATE)',
@@ -582,15 +579,16 @@ class Data:
         select = ", ".join(f"{keys[b]} AS k{i}" for i, b in enumerate(by))
         group = ", ".join(f"k{i}" for i in range(len(by)))
         sql = f"""
-            WITH e AS (SELECT event_id, type, "start", region, zone, duration_h, vessels
+            WITH e AS (SELECT event_id, type, "start", region, zone, duration_h, vessels,
+                              coalesce(incident_id, event_id) AS incident
                        FROM _events {where}),
             u AS (SELECT e.*, x.vm, v.flag, v.role
                   FROM e CROSS JOIN unnest(e.vessels) AS x(vm)
                   LEFT JOIN _vessels v ON v.mmsi = x.vm),
-            g AS (SELECT {select}, event_id, vm, duration_h FROM u),
+            g AS (SELECT {select}, event_id, incident, vm, duration_h FROM u),
             r AS (SELECT *, row_number() OVER (PARTITION BY {group}, event_id) AS rn FROM g)
             SELECT {group}, count(DISTINCT event_id), count(DISTINCT vm),
-                   sum(duration_h) FILTER (WHERE rn = 1)
+                   sum(duration_h) FILTER (WHERE rn = 1), count(DISTINCT incident)
             FROM r GROUP BY {group} ORDER BY {group}
         """
         with self._cursor() as cur:
@@ -604,8 +602,24 @@ class Data:
             item["n_events"] = int(r[len(by)])
             item["n_vessels"] = int(r[len(by) + 1])
             item["duration_h"] = _finite(r[len(by) + 2])
+            item["n_incidents"] = int(r[len(by) + 3])
             out.append(item)
         return out
+
+    def engagements(self, f: EventFilter) -> dict[str, int]:
+        """Engagements matching ``f`` counted as incidents, with the breakdown by kind
+        (:func:`seawatch.report.engagement_summary`, the brief's count)."""
+        from seawatch.report import ENGAGEMENT_TYPES, engagement_summary
+        from seawatch.schema import EVENTS
+
+        types = tuple(t for t in ENGAGEMENT_TYPES if f.types is None or t in f.types)
+        if not types:
+            return engagement_summary(EVENTS.empty_table())
+        where, args = self._where(replace(f, types=types))
+        cols = ", ".join(f'"{n}"' for n in EVENTS.names)
+        with self._cursor() as cur:
+            table = cur.sql(f"SELECT {cols} FROM _events {where}", params=args).to_arrow_table()
+        return engagement_summary(table)
 
     # ---- presence ------------------------------------------------------------------
 

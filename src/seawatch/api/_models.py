@@ -33,6 +33,9 @@ class EventProperties(BaseModel):
     zone: str | None
     confidence: float | None
     details: Any = None
+    incident_id: str
+    """The incident the event describes (an interception and the encounter of the same pair
+    at the same time share it); the event's own id when nothing links to it."""
 
 
 class VesselBrief(BaseModel):
@@ -197,11 +200,24 @@ class FeatureCollection(BaseModel):
     features: list[AnyFeature]
 
 
+class Engagements(BaseModel):
+    """Engagements counted as incidents (an interception and the encounter of the same
+    pair at the same time are one engagement); ``encounters`` and ``interceptions``: how
+    many engagements include one."""
+
+    engagements: int
+    encounters: int
+    interceptions: int
+
+
 class ReportResult(BaseModel):
-    """Event counts grouped by the requested keys."""
+    """Event counts grouped by the requested keys (rows: the keys, ``n_events``,
+    ``n_vessels``, ``duration_h``, ``n_incidents``) and the engagements matching the
+    filters."""
 
     by: list[str]
     rows: list[dict[str, Any]]
+    engagements: Engagements
 
 
 class PresenceRow(BaseModel):

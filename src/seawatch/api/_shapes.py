@@ -27,6 +27,7 @@ __all__ = [
     "land_geojson",
     "presence",
     "track_json",
+    "zone_names",
     "zones_geojson",
 ]
 
@@ -143,6 +144,11 @@ def _collection(features: list[str]) -> str:
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
 
 
+def zone_names(extra: Path | None = None) -> list[str]:
+    """Names of the bundled zones and of the user zones of ``extra``."""
+    return list(_geo("zones")(extra).names)
+
+
 @functools.lru_cache(maxsize=64)
 def zones_geojson(
     *,
@@ -233,8 +239,8 @@ def presence(
     ranges_nm: tuple[float, ...],
     since: datetime | None,
     until: datetime | None,
-    flag: str | None,
-    group: str | None,
+    flags: tuple[str, ...] | None,
+    groups: tuple[str, ...] | None,
     max_gap_h: float,
     by: str,
     limit: int,
@@ -245,16 +251,17 @@ def presence(
     Only vessels with a position inside the bounding box of the country's EEZ are read,
     with their whole tracks in ``[since, until)`` (hours come from consecutive reports).
     """
+    from seawatch.report import check_country
     from seawatch.report.presence import PresenceParams
     from seawatch.report.presence import presence as presence_kernel
 
     params = PresenceParams(
-        country=country.upper(),
+        country=check_country(country),
         ranges_nm=ranges_nm,
         max_gap_h=max_gap_h,
         by="day" if by == "day" else "vessel",
-        group=group,
-        flag=flag.upper() if flag else None,
+        groups=groups,
+        flags=flags,
     )
     zs = _geo("zones")()
     eez = f"{params.country}-eez"
@@ -262,11 +269,8 @@ def presence(
         raise NotFoundError(f"no bundled zones for country {params.country!r}")
     box = tuple(float(v) for v in shapely.bounds(zs.zone(eez).geometry).tolist())
     mmsis = None
-    if params.flag or params.group:
-        mmsis = data.mmsis_where(
-            flags=(params.flag,) if params.flag else None,
-            groups=(params.group,) if params.group else None,
-        )
+    if flags or groups:
+        mmsis = data.mmsis_where(flags=flags, groups=groups)
     positions = data.positions_in_box(
         (box[0], box[1], box[2], box[3]), since=since, until=until, mmsis=mmsis
     )

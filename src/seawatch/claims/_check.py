@@ -330,8 +330,10 @@ def _events(
         return len(ids), ids, [], mmsis
     if "incident_id" in ev.column_names:
         inc = ev.column("incident_id").to_pylist()
-        keys = [str(i) if i is not None else f"event:{e}" for i, e in zip(inc, ids, strict=True)]
-        return len(set(keys)), ids, sorted({k for k in keys if not k.startswith("event:")}), mmsis
+        named = sorted({str(i) for i in inc if i is not None})
+        rest = pa.array([i is None for i in inc], pa.bool_())
+        loose = [v for v, i in zip(vessel_lists, inc, strict=True) if i is None]
+        return len(named) + _incidents(ev.filter(rest), loose), ids, named, mmsis
     return _incidents(ev, vessel_lists), ids, [], mmsis
 
 

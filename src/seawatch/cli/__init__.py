@@ -11,7 +11,8 @@ becomes one line and exit code 130.
 
 Exit codes: 0 success; 1 a seawatch error (bad input, missing store ...) or an
 operating-system error (disk full, permission denied); 2 usage error (unknown option,
-bad value); 130 interrupted (Ctrl-C); 141 stdout closed by its reader (`| head`).
+bad value, a filter value that does not exist: the message lists the valid ones);
+130 interrupted (Ctrl-C); 141 stdout closed by its reader (`| head`).
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from seawatch._exceptions import SeawatchError
+from seawatch._exceptions import FilterError, SeawatchError
 from seawatch._version import __version__
 
 
 class _Group(TyperGroup):
     """Turns a :class:`SeawatchError` into one clear line and exit code 1, and Ctrl-C into
-    one line and exit code 130, never a traceback."""
+    one line and exit code 130, never a traceback; a :class:`FilterError` (an unknown
+    region, flag ...: a usage error) exits 2."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, optional_wait_value(args))
@@ -40,6 +42,9 @@ class _Group(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except FilterError as exc:
+            typer.secho(f"error: {exc}", err=True, fg="red")
+            raise typer.Exit(2) from exc
         except SeawatchError as exc:
             typer.secho(f"error: {_printable(str(exc))}", err=True, fg="red")
             raise typer.Exit(1) from exc

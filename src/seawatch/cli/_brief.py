@@ -32,7 +32,11 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
         return
     table = Table(title=styled(title), title_justify="left")
     for col in cols:
-        table.add_column(col, no_wrap=col not in ("vessels", "names", "role_evidence"))
+        table.add_column(
+            col,
+            no_wrap=col
+            not in ("vessels", "names", "kinds", "role_evidence", "status", "candidates"),
+        )
     for row in rows:
         table.add_row(*cells(_cell(row.get(c), c) for c in cols))
     console.print(table)
@@ -50,8 +54,117 @@ def _vessel_names(vessels: list[dict[str, Any]]) -> str:
     )
 
 
+def print_data(console: Console, d: dict[str, Any]) -> None:
+    """The brief's opening *data* section: what the brief rests on and cannot see."""
+    if not d:
+        return
+    if not d.get("positions"):
+        console.print(styled(("Data", "bold"), ": no positions in this period"))
+    else:
+        span = (
+            d["first_day"]
+            if d["first_day"] == d["last_day"]
+            else (f"{d['first_day']} to {d['last_day']}")
+        )
+        console.print(
+            styled(("Data", "bold"), ": "),
+            styled(
+                f"{span} (UTC dates, {d['days_with_data']:,} with data); "
+                f"{d['positions']:,} positions of {d['vessels']:,} vessels; median "
+                f"{d['median_reports_per_vessel_hour']:g} reports per vessel per hour heard, "
+                f"{d['median_reports_per_vessel_day']:g} per vessel per day; median track "
+                f"{d['median_track_h']:g} h; coverage holes: {d['coverage_holes_count']:,} "
+                f"({d['coverage_holes_hours']:,} h)"
+            ),
+            sep="",
+        )
+    real, sim = d["real"], d["simulated"]
+    rows = [
+        {"data": "real", **real},
+        {"data": "SIMULATED", **sim, "sources": ", ".join(sim.get("sources") or [])},
+    ]
+    print_table(
+        console,
+        "real and simulated data",
+        rows,
+        ["data", "positions", "vessels", "events", "sources"],
+    )
+    print_table(
+        console,
+        "coverage holes (no position received anywhere, UTC)",
+        [
+            {
+                **h,
+                "from": h["start"][:16].replace("T", " ") + "Z",
+                "to": h["end"][:16].replace("T", " ") + "Z",
+            }
+            for h in d["coverage_holes"]
+        ],
+        ["from", "to", "hours"],
+    )
+    for w in d.get("warnings", []):
+        console.print(styled(("warning", "yellow"), f": {w}"))
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 encounter``, ``2 encounters``; ``many`` for irregular plurals."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def headline(b: dict[str, Any]) -> str:
+    """The brief's counts in one sentence, each noun in the right number."""
+    c = b["counts"]
+    ranges = b.get("ranges_nm") or []
+    widest = f"{max(ranges):g} nm" if ranges else "range"
+    return (
+        f"{plural(c['engagements'], 'vessel engagement')} "
+        f"({c['encounters']:,} with an encounter, {c['interceptions']:,} with an interception); "
+        f"{plural(c['naval_vessels_near'], 'naval vessel')} within {widest} of {b['country']}; "
+        f"{plural(c['dark_gaps'], 'AIS gap')}; {plural(c['spoofing'], 'spoofing event')}; "
+        f"{plural(c['identity_changes'], 'identity change')}; "
+        f"{plural(c['watchlist_hits'], 'sanctions hit')}"
+    )
+
+
+_LEGEND_LABELS = (
+    ("engagements", "engagement"),
+    ("encounters", "encounter"),
+    ("interceptions", "interception"),
+    ("naval_vessels_near", "naval vessel"),
+    ("dark_gaps", "AIS gap"),
+    ("spoofing", "spoofing event"),
+    ("identity_changes", "identity change"),
+    ("watchlist_hits", "sanctions hit"),
+    ("detections_matched", "matched detection"),
+    ("dark_detections", "dark detection"),
+    ("detections_without_ais_coverage", "unidentified detection"),
+    ("ais_mismatches", "AIS mismatch"),
+)
+_COLUMN_LABELS = (
+    ("events", "events"),
+    ("vessels", "vessels"),
+    ("hours", "hours"),
+    ("hours_within", "hours_<r>nm"),
+    ("closest_nm", "closest_nm"),
+)
+
+
+def print_legend(console: Console, legend: dict[str, str]) -> None:
+    """What each count and column of the brief counts, once."""
+    if not legend:
+        return
+    console.print(styled(("legend", "bold"), " (what each count counts):"))
+    for key, label in _LEGEND_LABELS:
+        if key in legend:
+            console.print(styled(f"  {label}: {legend[key]}"))
+    for key, label in _COLUMN_LABELS:
+        if key in legend:
+            console.print(styled(f"  column {label}: {legend[key]}"))
+
+
 def print_brief(console: Console, b: dict[str, Any]) -> None:
     """The situation brief (:meth:`seawatch.report.Brief.to_dict`) as tables."""
+    print_data(console, b.get("data", {}))
     where = ", ".join(b["regions"] or ["everywhere"])
     when = f"{b['since'] or 'the start'} to {b['until'] or 'the end'}"
     who = " ".join(
@@ -62,31 +175,33 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     console.print(
         styled(("Situation brief", "bold"), f": {where}, {when}" + (f" ({who})" if who else ""))
     )
-    c = b["counts"]
-    console.print(
-        f"{c['engagements']} vessel engagements ({c['encounters']} encounters, "
-        f"{c['interceptions']} interceptions); {c['naval_vessels_near']} naval vessels within "
-        f"200 nm of {b['country']}; {c['dark_gaps']} AIS gaps; {c['spoofing']} spoofing; "
-        f"{c['watchlist_hits']} sanctions hits"
-    )
+    console.print(styled(headline(b)))
+    if b.get("scope"):
+        console.print(styled(f"scope: {b['scope']}", style="dim"))
     print_table(console, "events by type", b["by_type"], ["type", "events", "vessels", "hours"])
+    eng_cols = ["engagements", "encounters", "interceptions", "vessels", "hours"]
     print_table(
         console,
-        "engagements by region",
+        "engagements by region (incidents; one can include an encounter and an interception)",
         b["engagements_by_region"],
-        ["region", "type", "events", "vessels", "hours"],
+        ["region", *eng_cols],
     )
     print_table(
         console,
-        "engagements by flag",
+        "engagements by flag (an engagement counts under each flag among its vessels)",
         b["engagements_by_flag"],
-        ["flag", "type", "events", "vessels", "hours"],
+        ["flag", *eng_cols],
     )
     rows = [
-        {**e, "when": _when(e["start"]), "vessels": _vessel_names(e["vessels"])}
+        {
+            **e,
+            "kinds": " + ".join(e["kinds"]),
+            "when": _when(e["start"]),
+            "vessels": _vessel_names(e["vessels"]),
+        }
         for e in b["engagements"]
     ]
-    print_table(console, "engagements", rows, ["type", "when", "duration_h", "region", "vessels"])
+    print_table(console, "engagements", rows, ["kinds", "when", "duration_h", "region", "vessels"])
     pres = [
         {
             **p,
@@ -128,6 +243,44 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
         for e in b["watchlist_hits"]
     ]
     print_table(console, "sanctions hits", hits, ["vessels", "entry", "list", "confidence"])
+    print_dark_vessels(console, b)
+    print_legend(console, b.get("legend") or {})
+
+
+def print_dark_vessels(console: Console, b: dict[str, Any]) -> None:
+    """The brief's "dark vessels" section: detections no AIS explains, AIS the imagery contradicts."""
+    c = b["counts"]
+    rows = b.get("dark_vessels") or []
+    if not rows and not c.get("detections_matched"):
+        return
+    console.print(
+        styled(("dark vessels", "bold"), " (satellite/radar detections against AIS): ")
+        + styled(
+            f"{c.get('detections_matched', 0)} detections matched to AIS; "
+            f"{c.get('dark_detections', 0)} with no AIS match; "
+            f"{c.get('detections_without_ais_coverage', 0)} unidentified (no AIS covered the scene); "
+            f"{c.get('ais_mismatches', 0)} AIS positions contradicted by the imagery"
+        )
+    )
+
+    def names(vs: list[dict[str, Any]]) -> str:
+        return ", ".join(f"{v['name'] or v['mmsi']} {v['dist_m'] / 1000:.0f} km" for v in vs)
+
+    table = [
+        {
+            "when": _when(r["start"]),
+            "what": "AIS mismatch" if r["type"] == "ais_mismatch" else "detection",
+            "length_m": r.get("length_m"),
+            "status": (_vessel_names(r["vessels"]) + ": " if r["vessels"] else "") + r["status"],
+            "candidates": "gap: " + names(r["gap_candidates"])
+            if r.get("gap_candidates")
+            else ("nearest AIS: " + names(r["nearest_ais"]) if r.get("nearest_ais") else ""),
+        }
+        for r in rows
+    ]
+    print_table(
+        console, "dark vessels", table, ["when", "what", "length_m", "status", "candidates"]
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -5,10 +5,12 @@ Everything is offline and deterministic. Two parts:
 1. Real AIS: the NOAA MarineCadastre sample (2022-01-03, Caribbean rows) ingested as it is.
 2. The Caribbean standoff: a scenario shipped in the package (``data/demo/standoff.toml``)
    is simulated into raw NMEA with tag blocks and receiver noise, ingested, run through every
-   detector, and summarised as a situation brief (engagements by region and type, naval
-   presence near Venezuela, dark activity, spoofing, sanctions hits); the detections are
-   then scored against the scenario's own ground truth, and the claims of a short news
-   text about the standoff (``data/demo/standoff_news.txt``) are checked against them.
+   detector, and summarised as a situation brief (engagements counted as incidents, by
+   region and flag, naval presence near Venezuela, dark activity, spoofing, sanctions
+   hits, and the satellite passes' detections matched to AIS: dark vessels); the
+   detections are then scored against the scenario's own ground truth, and the claims of a
+   short news text about the standoff (``data/demo/standoff_news.txt``) are checked
+   against them.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ def print_ingest_summary(console: Console, title: str, summary: IngestSummary) -
     rows: list[tuple[str, int]] = [
         ("files ingested", summary.files_ingested),
         ("files already in the store", summary.files_skipped),
+        ("files marked simulated", summary.files_simulated),
         ("messages", summary.messages),
         ("positions added", summary.positions),
         ("statics added", summary.statics),
@@ -138,12 +141,16 @@ def run_standoff(target: Store, console: Console) -> tuple[dict[str, Any], Any]:
 
     from seawatch.engine import run_detectors
     from seawatch.report import brief
-    from seawatch.sim import evaluate, load_scenario, simulate
+    from seawatch.sim import evaluate, load_scenario, satellite_passes, simulate
 
     scenario = load_scenario(standoff_path())
     with tempfile.TemporaryDirectory(prefix="seawatch-demo-") as tmp:
         sim = simulate(scenario, tmp, write_csv=False)
         summary = target.ingest([str(sim.paths["nmea"])])
+        passes = satellite_passes(scenario, tmp, positions=sim.positions)
+        target.ingest_detections(
+            [passes.paths["detections"]], scene_footprint=passes.paths["footprints"]
+        )
     print_ingest_summary(console, "ingest (simulated raw NMEA feed, with receiver noise)", summary)
     run_detectors(target)
     truth = sim.truth

@@ -82,7 +82,10 @@ Examples:
   seawatch events --vessel 538007000 --format geojson > events.geojson
 
 jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z), vessels
-(list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object).
+(list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object),
+incident_id (shared by the events of one incident: an interception and the encounter of the
+same pair at the same time), simulated (true when a vessel of the event was heard in
+simulated input).
 csv: a header line, vessels separated by ';', details as JSON text. geojson: a
 FeatureCollection of Point features whose properties are the jsonl fields.
 --since/--until select events overlapping [since, until). The table shows times as
@@ -100,22 +103,33 @@ Examples:
 
   seawatch report --by flag --type encounter --format csv
 
-Without --by: the situation brief. Events by type; engagements (encounters and
-interceptions) by region and type, by flag and type, and one by one with their vessels;
-naval presence (roles military, law_enforcement and government: navies, coast guards,
-naval auxiliaries such as USNS; see docs/ROLES.md) near --country's coast in hours within
-12, 24 and 200 nm and the closest approach; dark activity (AIS gaps); spoofing; identity changes;
-watchlist hits with the list and its date (these regardless of --region). --flag and
---group keep events with a vessel of those flags and roles.
+Without --by: the situation brief. Engagements (incidents of contact between vessels: an
+encounter and an interception of the same vessels overlapping in time are one engagement)
+with how many include an encounter and an interception, by region, by flag, and one by one
+with their vessels; naval presence (roles military, law_enforcement and government: navies,
+coast guards, naval auxiliaries such as USNS; see docs/ROLES.md) near --country's coast in
+hours within 12, 24 and 200 nm and the closest approach; dark activity (AIS gaps);
+spoofing; identity changes; watchlist hits with the list and its date; dark vessels
+(satellite/radar detections no AIS explains, AIS positions the imagery contradicts; a
+detection in a scene no AIS covered is "unidentified", not dark). A legend says what
+each count counts. --region narrows every section (naval presence and sanctions hits to the
+vessels' positions inside the regions). --flag and --group keep events with a vessel of
+those flags and roles. An unknown region, flag, group or country is an error (exit 2) that
+lists the valid values.
 
 --format json: one object with keys regions, since, until, country, flags, groups, counts
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
-identity_changes, watchlist_hits), by_type, engagements_by_region, engagements_by_flag
-(rows of type, region or flag, events, vessels, hours), engagements, dark_activity,
+identity_changes, watchlist_hits, detections_matched, dark_detections,
+detections_without_ais_coverage, ais_mismatches), legend (what each count counts), scope, ranges_nm,
+by_type (rows of type, events, vessels, hours), engagements_by_region and
+engagements_by_flag (rows of region or flag, engagements, encounters, interceptions,
+vessels, hours), engagements (one per incident: incident_id, type, kinds, event_ids, start,
+end, duration_h, region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group,
+role, role_source, imo], and the interception's and encounter's details), dark_activity,
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
-region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group, role,
-role_source, imo], and their type's details), naval_presence (mmsi, name, flag,
-ship_group, role, role_source, role_evidence, hours_<r>nm, closest_nm,
+region, zone, lat, lon, confidence, vessels, and their type's details), dark_vessels
+(dark_detection and ais_mismatch events with status, nearest_ais, gap_candidates), naval_presence
+(mmsi, name, flag, ship_group, role, role_source, role_evidence, hours_<r>nm, closest_nm,
 first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
 
 With --by (and always with --format csv): counts only. Columns: the key (by flag, day or
@@ -144,7 +158,17 @@ TypeOption = typer.Option(
 )
 
 RegionOption = typer.Option(
-    None, "--region", help="Region(s), comma-separated.", show_default=False
+    None,
+    "--region",
+    help="Region(s), comma-separated (caribbean, eastern-pacific, gulf-of-mexico).",
+    show_default=False,
+)
+
+ZoneOption = typer.Option(
+    None,
+    "--zone",
+    help="Zone(s), comma-separated (VE-eez, VE-territorial, VE-contiguous ...).",
+    show_default=False,
 )
 
 SinceOption = typer.Option(None, "--since", help="ISO 8601 start (UTC).", show_default=False)
@@ -162,7 +186,7 @@ GroupOption = typer.Option(
     None,
     "--group",
     help="Only events with a vessel of these role(s): military, law_enforcement, government, "
-    "or a ship group (tanker, cargo ...); see docs/ROLES.md.",
+    "or a ship group (tanker, cargo ...), comma-separated; see docs/ROLES.md.",
     show_default=False,
 )
 
@@ -171,14 +195,33 @@ GroupOption = typer.Option(
 # formatting
 
 
-def _check_groups(groups: list[str] | None) -> None:
-    from seawatch.ais.roles import ROLES
+def _event_filter(
+    target: Any,
+    *,
+    type_: str | None = None,
+    region: str | None = None,
+    zone: str | None = None,
+    vessel: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    flag: str | None = None,
+    group: str | None = None,
+) -> Any:
+    """The validated filter (:class:`seawatch.report.EventFilter`) over ``target``'s
+    vocabulary: an unknown value is a FilterError listing the valid ones (exit 2)."""
+    from seawatch.report import EventFilter, store_vocabulary
 
-    for g in groups or ():
-        if g.lower() not in ROLES:
-            raise typer.BadParameter(
-                f"--group: {g!r} is not one of {', '.join(ROLES)}", param_hint="--group"
-            )
+    return EventFilter.build(
+        types=type_,
+        regions=region,
+        zones=zone,
+        vessels=vessel,
+        since=since,
+        until=until,
+        flags=flag,
+        groups=group,
+        vocab=store_vocabulary(target),
+    )
 
 
 iso_z = iso_utc
@@ -208,6 +251,8 @@ def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
                 "zone": row["zone"],
                 "confidence": _num(row["confidence"], 4),
                 "details": json.loads(details) if details else {},
+                "incident_id": row.get("incident_id") or row["event_id"],
+                "simulated": row.get("simulated"),
             }
 
 
@@ -236,7 +281,7 @@ def write_events(
         writer = CsvOut(out, raw=csv_raw)
         names = [
             "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h",
-            "region", "zone", "confidence", "details",
+            "region", "zone", "confidence", "details", "incident_id",
         ]  # fmt: skip
         writer.row(names)
         for rec in event_records(table):
@@ -288,7 +333,9 @@ def write_events(
     if fmt == "table":
         from rich.console import Console
 
-        Console(stderr=True).print(f"[dim]{table.num_rows:,} events[/dim]")
+        from seawatch.cli._brief import plural
+
+        Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'event')}[/dim]")
 
 
 def _records(table: pa.Table) -> list[dict[str, Any]]:
@@ -488,7 +535,7 @@ def detect_command(
     counts: dict[str, int] = {}
     for t in events.column("type").to_pylist():
         counts[t] = counts.get(t, 0) + 1
-    summary = ", ".join(f"{n} {t}" for t, n in sorted(counts.items())) or "no events"
+    summary = ", ".join(f"{t}: {n:,}" for t, n in sorted(counts.items())) or "no events"
     err.print(
         f"{stats.n_positions:,} positions in {stats.n_buckets} bucket(s), preset {preset}: {summary}"
     )
@@ -505,28 +552,32 @@ def events_command(
     until: str | None = UntilOption,
     flag: str | None = FlagOption,
     group: str | None = GroupOption,
+    zone: str | None = ZoneOption,
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
     csv_raw: bool = CsvRawOption,
 ) -> None:
-    """List events, filtered by type, region, vessel, flag, role (--group) and time."""
-    from seawatch.report import filter_events
+    """List events, filtered by type, region, zone, vessel, flag, role (--group) and time.
+
+    An unknown type, region, zone, flag or group is an error that lists the valid values.
+    """
     from seawatch.store import open_store
 
     _choice(fmt, EVENT_FORMATS, "--format")
     lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
-    flags, groups = _split(flag), _split(group)
-    _check_groups(groups)
     target = open_store(store_path(store))
-    table = target.events(vessel=vessel)
-    table = filter_events(
-        table,
-        regions=_split(region),
-        types=_split(type_),
+    f = _event_filter(
+        target,
+        type_=type_,
+        region=region,
+        zone=zone,
+        vessel=vessel,
         since=lo,
         until=hi,
-        flags=flags,
-        groups=groups,
-        vessels=target.vessels() if (flags or groups) else None,
+        flag=flag,
+        group=group,
+    )
+    table = f.apply(
+        target.events(vessel=vessel), vessels=target.vessels() if (f.flags or f.groups) else None
     )
     write_events(
         table,
@@ -566,26 +617,27 @@ def report_command(
 
     The brief: engagements, naval presence, dark activity, spoofing, sanctions hits.
     """
-    from seawatch.report import brief, report
+    from seawatch.report import brief, check_country, report
     from seawatch.store import open_store
 
     if by is not None:
         _choice(by, REPORT_BY, "--by")
     _choice(fmt, REPORT_FORMATS, "--format")
     lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
-    flags, groups = _split(flag), _split(group)
-    _check_groups(groups)
     target = open_store(store_path(store))
+    f = _event_filter(
+        target, type_=type_, region=region, since=lo, until=hi, flag=flag, group=group
+    )
     if by is not None or fmt == "csv":
         table = report(
             target,
             by=by or "type",  # type: ignore[arg-type]
-            regions=_split(region),
-            types=_split(type_),
-            since=lo,
-            until=hi,
-            flags=flags,
-            groups=groups,
+            regions=f.regions,
+            types=f.types,
+            since=f.since,
+            until=f.until,
+            flags=f.flags,
+            groups=f.groups,
         )
         write_report(table, fmt, csv_raw=csv_raw)
         return
@@ -593,12 +645,12 @@ def report_command(
         raise typer.BadParameter("--type needs --by (the brief covers every type)")
     b = brief(
         target,
-        regions=_split(region),
-        since=lo,
-        until=hi,
-        country=country.upper(),
-        flags=flags,
-        groups=groups,
+        regions=f.regions,
+        since=f.since,
+        until=f.until,
+        country=check_country(country),
+        flags=f.flags,
+        groups=f.groups,
     ).to_dict()
     from seawatch.claims import claims_for
 

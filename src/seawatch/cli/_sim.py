@@ -25,7 +25,7 @@ _SIMULATE_EPILOG = """ Examples:
 
   seawatch simulate my-scenario.toml --out /tmp/mine
 
-SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. The same scenario and seed always give the same bytes. """
+SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. With satellite passes (the scenario's [[passes]], or --satellite-passes N) also detections.csv, footprints.geojson and detections_truth.json (which detection is which vessel): ingest them with seawatch ingest detections.csv --kind detections --scene-footprint footprints.geojson. The same scenario and seed always give the same bytes. The NMEA and CSV files open with the line "# seawatch-simulated scenario=NAME seed=N: ...": whoever ingests them, the store records them as simulated data, and reports keep them apart from real data. """
 
 _EVALUATE_EPILOG = """ Examples:
 
@@ -35,9 +35,13 @@ _EVALUATE_EPILOG = """ Examples:
 
   seawatch evaluate --suite --scenario sts-offshore --format json
 
+  seawatch evaluate --degrade --out docs/EVALUATION.md
+
 Matching rule: a detection matches a truth event of the same type, the same set of vessels (and the same zone, for zone events) when they overlap in time by at least half of the shorter of the two: |overlap| / min(duration1, duration2) >= 0.5 (an instant event, start == end, must lie within the other interval widened by 30 min). Matching is one-to-one, greedy by overlap. Unmatched truth events are misses (FN), unmatched detections false positives (FP); a detected "negative" (a case the scenario says must not be detected) is an FP. Only the types (and zones) the scenario scores count. precision = TP / (TP + FP), recall = TP / (TP + FN).
 
---suite runs every shipped scenario end to end: simulate, ingest into a temporary store, detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error. """
+--suite runs every shipped scenario end to end: simulate, ingest into a temporary store, detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error.
+
+--degrade measures robustness curves: every scenario with NMEA input runs undegraded and with 10, 30, 50 and 70 % of its messages removed, at random and in per-vessel bursts of 1 h slots (fixed seeds), with only the detectors it is scored on (9 runs per scenario; a few minutes for the suite). With --out it replaces only its own section of the page (below the hand-checked marker). """
 
 
 _OUT_DIR_OPT = typer.Option(Path("."), "--out", "-o", help="Output directory.")
@@ -87,6 +91,30 @@ def _table(ev: Evaluation, title: str) -> None:
     Console(file=sys.stdout, width=120).print(table)
 
 
+def _degrade(names: list[str] | None, *, preset: str, fmt: str, out: Path | None) -> None:
+    """``evaluate --degrade``: run the curves, print or write them."""
+    from seawatch import sim
+
+    result = sim.run_degraded(
+        names, preset=preset, progress=lambda name: typer.echo(f"scenario {name}", err=True)
+    )
+    section = sim.render_degrade_markdown(result)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        previous = out.read_text(encoding="utf-8") if out.is_file() else ""
+        page = sim.replace_degrade_section(previous, section, keep_below=sim.KEEP_BELOW)
+        out.write_text(page, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        typer.echo(section)
+    typer.echo(
+        f"{result.n_runs} runs over {len(result.scenarios)} scenarios in {result.seconds:.0f} s",
+        err=True,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``simulate`` and ``evaluate``."""
 
@@ -97,6 +125,12 @@ def register(app: typer.Typer) -> None:
         ),
         out: Path = _OUT_DIR_OPT,
         list_: bool = typer.Option(False, "--list", help="List the shipped scenarios and exit."),
+        satellite_passes: int = typer.Option(
+            0,
+            "--satellite-passes",
+            help="Also write N satellite passes evenly over the scenario (detections.csv, "
+            "footprints.geojson, detections_truth.json); 0: only the scenario's own [[passes]].",
+        ),
     ) -> None:
         """Simulate a scenario: NMEA, NOAA-style CSV and truth.json with known events."""
         from seawatch import sim
@@ -117,6 +151,12 @@ def register(app: typer.Typer) -> None:
         for key in ("nmea", "csv", "truth"):
             if key in res.paths:
                 typer.echo(str(res.paths[key]))
+        passes = sim.auto_passes(sc, satellite_passes) if satellite_passes else sc.passes
+        if passes:
+            pr = sim.satellite_passes(sc, out, passes=passes, positions=res.positions)
+            typer.echo(f"{pr.n_scenes} scenes, {len(pr.truth)} detections", err=True)
+            for key in ("detections", "footprints", "detections_truth"):
+                typer.echo(str(pr.paths[key]))
 
     @app.command(epilog=_EVALUATE_EPILOG)
     def evaluate(
@@ -136,6 +176,12 @@ def register(app: typer.Typer) -> None:
             "--scored-only",
             help="With --suite: run only the detectors each scenario is scored on (faster).",
         ),
+        degrade: bool = typer.Option(
+            False,
+            "--degrade",
+            help="Robustness curves: the suite with 10-70 % of messages removed "
+            "(random and bursts).",
+        ),
         out: Path | None = _REPORT_OPT,
     ) -> None:
         """Precision and recall of detected events against a scenario's ground truth."""
@@ -143,6 +189,9 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in ("table", "json"):
             raise ParameterError(f"--format must be table or json, not {fmt!r}")
+        if degrade:
+            _degrade(scenario or None, preset=preset, fmt=fmt, out=out)
+            return
         if suite:
             if input_format not in ("nmea", "csv"):
                 raise ParameterError("--input must be nmea or csv")
@@ -153,15 +202,24 @@ def register(app: typer.Typer) -> None:
                 input_format="nmea" if input_format == "nmea" else "csv",
                 progress=lambda name: typer.echo(f"scenario {name}", err=True),
             )
+            dark_names = [
+                n for n in (scenario or sim.scenario_names()) if sim.load_scenario(n).passes
+            ]
+            dark = sim.run_dark_suite(dark_names) if dark_names else None
             if out is not None:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 previous = out.read_text(encoding="utf-8") if out.is_file() else None
-                page = sim.merge_kept(sim.render_markdown(result), previous)
+                page = sim.merge_kept(sim.render_markdown(result, dark=dark), previous)
                 out.write_text(page, encoding="utf-8")
                 typer.echo(f"wrote {out}", err=True)
             if fmt == "json":
-                typer.echo(json.dumps(result.to_dict(), indent=2))
+                data = result.to_dict()
+                if dark is not None:
+                    data["dark"] = dark.to_dict()
+                typer.echo(json.dumps(data, indent=2))
             else:
+                if dark is not None:
+                    typer.echo("\n".join(sim.dark_section(dark)))
                 for name, ev in result.per_scenario:
                     _table(ev, name)
                 _table(result.total, f"suite total (preset {preset})")

@@ -94,6 +94,12 @@ Example:
 _PATHS_ARG = typer.Argument(
     ..., help="Files, directories, glob patterns, or - for stdin.", show_default=False
 )
+_FOOTPRINT_OPT = typer.Option(
+    None,
+    "--scene-footprint",
+    help="With --kind detections: GeoJSON polygons of the scenes imaged (scene_id, "
+    "ts_start, ts_end properties), so that 'not detected' differs from 'not imaged'.",
+)
 _SQL_ARG = typer.Argument(..., help="A read-only SQL query (DuckDB dialect).")
 _MMSI_ARG = typer.Argument(..., help="The vessel's MMSI.")
 
@@ -116,6 +122,8 @@ def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
     for f in summary.files:
         if f.status == "skipped":
             err.print(styled(f"skipped, already ingested: {f.path}", style="dim"))
+        elif f.simulated:
+            err.print(styled(f"simulated data (marked by seawatch simulate): {f.path}"))
     table = Table(title="ingest summary", show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -174,11 +182,26 @@ def ingest_command(
         help="Identical messages of one vessel at most this many seconds apart are stored once.",
     ),
     wait: float = WaitOption,
+    kind: str = typer.Option(
+        "ais",
+        "--kind",
+        help="ais (positions, statics) or detections (satellite/radar vessel detections: "
+        "allenai_csv, viirs_json, csv, parquet or geojson with time, lat, lon).",
+    ),
+    scene_footprint: Path | None = _FOOTPRINT_OPT,
 ) -> None:
-    """Ingest AIS files into the store (idempotent, atomic, de-duplicated)."""
+    """Ingest AIS files (or, with --kind detections, satellite/radar vessel detections)
+    into the store (idempotent, atomic, de-duplicated)."""
     from seawatch.store import IngestOptions, open_store, remove_empty_store
     from seawatch.store._manifest import MANIFEST
 
+    if kind == "detections":
+        _ingest_detections(paths, store, fmt, scene_footprint, wait)
+        return
+    if kind != "ais":
+        raise typer.BadParameter(f"--kind must be ais or detections, not {kind!r}")
+    if scene_footprint is not None:
+        raise typer.BadParameter("--scene-footprint needs --kind detections")
     default_time = _parse_time(time)
     options = IngestOptions(
         fmt=fmt,
@@ -226,6 +249,40 @@ def _run_ingest(
             bar.update(tasks[key], completed=event.done, total=event.total)
 
         return target.ingest(paths, options=options, progress=on_progress, wait_s=wait)
+
+
+def _ingest_detections(
+    paths: list[str], store: Path | None, fmt: str | None, footprint: Path | None, wait: float
+) -> None:
+    from rich.console import Console
+
+    from seawatch.store import open_store, remove_empty_store
+    from seawatch.store._manifest import MANIFEST
+
+    root = store_path(store)
+    existed, dir_existed = (root / MANIFEST).exists(), root.exists()
+    target = open_store(root, create=True)
+    try:
+        summary = target.ingest_detections(paths, fmt=fmt, scene_footprint=footprint, wait_s=wait)
+    except BaseException:
+        if not existed:  # a failed first ingest leaves no empty store behind
+            remove_empty_store(root, remove_dir=not dir_existed)
+        raise
+    console = Console(stderr=True)
+    for f in summary.files:
+        if f.status == "skipped":
+            console.print(f"{f.path}: already in the store, skipped")
+        else:
+            console.print(
+                f"{f.path} ({f.format}): {f.detections} detections, {f.scenes} scenes, "
+                f"{f.rejects} rejects"
+            )
+    reasons = ", ".join(f"{k} {v}" for k, v in summary.rejects_by_reason.items())
+    console.print(
+        f"stored {summary.detections} new detections, {summary.scenes} new scenes"
+        f" ({summary.duplicates_dropped} duplicates dropped); "
+        f"{summary.rejects} rejects" + (f" ({reasons})" if reasons else "")
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -291,7 +348,9 @@ def write_table(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
     for row in table.to_pylist():
         view.add_row(*cells(_table_cell(row[c]) for c in table.column_names))
     Console().print(view)
-    Console(stderr=True).print(f"[dim]{table.num_rows:,} rows[/dim]")
+    from seawatch.cli._brief import plural
+
+    Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'row')}[/dim]")
 
 
 _FORMATS = ("table", "csv", "json")
@@ -404,6 +463,9 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
             .to_arrow_table()
             .to_pylist()
         )
+    from seawatch.report import candidate_detections
+
+    dark_candidates = candidate_detections(target.events(types=["dark_detection"]), mmsi)
     flag = flag_of_mmsi(mmsi)
     sanctions = vessel_status(
         mmsi, [(r[0], r[1]) for r in identities], all_lists(target.root), flag=flag
@@ -422,6 +484,7 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
         "identity": history,
         "sanctions": sanctions,
         "events": events,
+        "dark_detections": dark_candidates,
     }
 
 
@@ -493,6 +556,34 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
         out.print(events)
     else:
         out.print("events: none (run `seawatch detect` to compute them)")
+    if report.get("dark_detections"):
+        cand = Table(
+            title="satellite/radar detections while its AIS was silent (candidate identity)",
+            title_justify="left",
+        )
+        for col in (
+            "time",
+            "source",
+            "lat",
+            "lon",
+            "length_m",
+            "hours since fix",
+            "km",
+            "reach km",
+        ):
+            cand.add_column(col)
+        for c in report["dark_detections"]:
+            cand.add_row(
+                c["time"],
+                _cell(c["source"]),
+                f"{c['lat']:.4f}",
+                f"{c['lon']:.4f}",
+                _cell(c["length_m"]),
+                f"{c['hours_since_fix']:.1f}",
+                f"{c['dist_m'] / 1000:.0f}",
+                f"{c['reach_m'] / 1000:.0f}",
+            )
+        out.print(cand)
 
 
 def vessel_command(

@@ -163,11 +163,11 @@ def presence_command(
     group: str | None = typer.Option(
         None,
         "--group",
-        help="Only vessels of this role (military, law_enforcement, government, tanker ...; "
-        "see docs/ROLES.md).",
+        help="Only vessels of these roles, comma-separated (military, law_enforcement, "
+        "government, tanker ...; see docs/ROLES.md).",
     ),
     flag: str | None = typer.Option(
-        None, "--flag", help="Only this flag (ISO alpha-2, from the MMSI)."
+        None, "--flag", help="Only these flags, comma-separated (ISO alpha-2, from the MMSI)."
     ),
     range_nm: str = typer.Option(
         "12,24,200", "--range-nm", help="Comma-separated distances from the coast in nm (<= 200)."
@@ -183,8 +183,13 @@ def presence_command(
     """Hours each vessel spent within given distances of a country's coast, and how close it came."""
     from seawatch._exceptions import ParameterError
     from seawatch.cli._store import write_table
+    from seawatch.report import EventFilter, check_country
     from seawatch.report.presence import PresenceParams, presence
     from seawatch.store import open_store
+
+    # one validated filter: unknown values are errors listing the valid ones (exit 2)
+    f = EventFilter.build(flags=flag, groups=group)
+    coast = check_country(country)
 
     try:
         ranges = tuple(float(r) for r in range_nm.split(",") if r.strip())
@@ -193,12 +198,12 @@ def presence_command(
     if by not in ("vessel", "day"):
         raise typer.BadParameter("choose vessel or day", param_hint="--by")
     params = PresenceParams(
-        country=country.upper(),
+        country=coast,
         ranges_nm=ranges,
         max_gap_h=max_gap_h,
         by="day" if by == "day" else "vessel",
-        group=group,
-        flag=flag.upper() if flag else None,
+        groups=f.groups,
+        flags=f.flags,
     )
     st = open_store(store_path(store))
     table = presence(

@@ -9,8 +9,12 @@ Watch's published definitions; sources in docs/PEERS.md (b) and each module's do
 for every detector: the per-vessel kernels on positions (``KERNELS``: ``loitering``,
 ``gap``, ``port_visit``, ``zone``, ``spoofing``), the pair steps on resampled slots
 (``encounter``, ``interception``) and the statics steps (``identity_change``,
-``watchlist_hit``). ``EVENT_TYPES[detector]`` lists the event types a detector emits (the
+``watchlist_hit``) and the scene step on non-AIS detections (``dark``: ``detected_by``,
+``dark_detection``, ``ais_mismatch``). ``EVENT_TYPES[detector]`` lists the event types a detector emits (the
 ``zone`` detector emits ``zone_entry``, ``zone_exit`` and ``zone_visit``).
+
+``INCIDENT_KINDS[type] -> kind`` and :func:`link_incidents` (module ``incidents``): events
+of one kind with the same vessels overlapping in time share an ``incident_id``.
 
 The modules ``encounters``, ``interception``, ``spoofing``, ``identity`` and ``watchlist``
 are reached as submodules (``from seawatch.detect import encounters``); their parameter
@@ -25,6 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from seawatch.detect import dark as _dark
 from seawatch.detect import encounters as _encounters
 from seawatch.detect import gaps as _gaps
 from seawatch.detect import identity as _identity
@@ -45,9 +50,12 @@ from seawatch.detect._base import (
     params_dict,
     resolve_geo,
 )
+from seawatch.detect.coverage import COVERAGE, coverage_grid, coverage_sql
+from seawatch.detect.dark import DarkParams
 from seawatch.detect.encounters import EncounterParams
-from seawatch.detect.gaps import GapParams, gaps, reception_density
+from seawatch.detect.gaps import GapParams, gaps
 from seawatch.detect.identity import IdentityParams
+from seawatch.detect.incidents import INCIDENT_KINDS, incident_ids, link_incidents
 from seawatch.detect.interception import InterceptionParams
 from seawatch.detect.loitering import LoiteringParams, loitering
 from seawatch.detect.port_visits import PortVisitParams, port_visits
@@ -56,10 +64,13 @@ from seawatch.detect.watchlist import WatchlistParams
 from seawatch.detect.zones import ZoneParams, zone_events
 
 __all__ = [
+    "COVERAGE",
     "EVENT_TYPES",
+    "INCIDENT_KINDS",
     "KERNELS",
     "PRESETS",
     "BundledGeo",
+    "DarkParams",
     "EncounterParams",
     "FakeGeo",
     "FakePort",
@@ -73,14 +84,18 @@ __all__ = [
     "WatchlistParams",
     "ZoneParams",
     "build_events",
+    "coverage_grid",
+    "coverage_sql",
     "details_json",
     "event_id",
     "gaps",
+    "incident_ids",
+    "link_incidents",
     "loitering",
     "params_dict",
     "port_visits",
-    "reception_density",
     "resolve_geo",
+    "uses_coverage",
     "zone_events",
 ]
 
@@ -95,9 +110,19 @@ EVENT_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "interception": (_interception.TYPE,),
         "identity_change": (_identity.TYPE,),
         "watchlist_hit": (_watchlist.TYPE,),
+        "dark": _dark.TYPES,
     }
 )
 """Event types each detector emits."""
+
+
+def uses_coverage(params: Any) -> float | None:
+    """The coverage cell size (degrees) a per-vessel kernel with ``params`` wants its
+    ``coverage=`` grid in, or None when it takes none (the engine computes the grid once
+    over the whole store for every kernel that asks)."""
+    cell = getattr(params, "coverage_cell_deg", None)
+    return None if cell is None else float(cell)
+
 
 KERNELS: Mapping[str, Callable[..., pa.Table]] = MappingProxyType(
     {
@@ -123,6 +148,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
                 "interception": _interception.DEFAULT,
                 "identity_change": _identity.DEFAULT,
                 "watchlist_hit": _watchlist.DEFAULT,
+                "dark": _dark.DEFAULT,
             }
         ),
         "gfw": MappingProxyType(
@@ -136,6 +162,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
                 "interception": _interception.GFW,
                 "identity_change": _identity.GFW,
                 "watchlist_hit": _watchlist.GFW,
+                "dark": _dark.GFW,
             }
         ),
     }

@@ -166,7 +166,7 @@ def build_events(
     """A table with schema :data:`seawatch.schema.EVENTS`, sorted by start, type, event_id.
 
     ``vessels`` is either one MMSI per event (a 1-d integer array) or a sequence of MMSI
-    lists. ``duration_h`` and ``event_id`` are computed here (the zone, when set, is the
+    lists. ``duration_h``, ``event_id`` and ``incident_id`` (the event's own id) are computed here (the zone, when set, is the
     id's ``key``); ``region``, ``zone`` and ``confidence`` default to null.
     """
     start = np.asarray(start_us, dtype=np.int64)
@@ -212,6 +212,10 @@ def build_events(
             "zone": pa.array(zone_list, pa.string()),
             "confidence": conf,
             "details": pa.array(list(details), pa.string()),
+            # each event is its own incident until seawatch.detect.incidents links it
+            "incident_id": pa.array(ids, pa.string()),
+            # kernels cannot know: the engine marks events of simulated vessels
+            "simulated": pa.array(np.zeros(n, np.bool_), pa.bool_()),
         },
         schema=EVENTS,
     )

@@ -66,6 +66,9 @@ __all__ = [
 ]
 
 TYPE = "encounter"
+INCIDENT_KIND = "engagement"
+"""Events of one incident kind with the same vessels overlapping in time are one incident
+(:mod:`seawatch.detect.incidents`)."""
 _CELL_MARGIN = 1.01  # covers the second-order terms of the small-distance approximation
 
 F64 = npt.NDArray[np.float64]

@@ -12,10 +12,22 @@ window, and a later run over more data reports the gap once it closes.
 vessel sent at least
 ``disabled_min_positions_before`` positions in the ``disabled_before_h`` hours before it,
 and the area is *well covered*: the 1° cell (``coverage_cell_deg``) of the gap start
-received at least ``disabled_min_cell_positions_per_day`` positions per day, counting all
-vessels. Coverage comes from the ``coverage`` table when given (see
-:func:`reception_density`, which the engine computes over all vessels) or else from the
-input table itself (positions in the cell / days spanned by the input, at least one day).
+received at least ``disabled_min_cell_positions_per_day`` positions per day of data,
+counting all vessels (its positions divided by the hours in which the coverage grid has
+any position, over 24, at least one day: a long coverage hole does not dilute it).
+
+**Coverage rule** (DESIGN.md §11): a silence is a gap only where the receivers heard
+other traffic. The hours strictly inside the silence are looked up in the coverage grid
+(:mod:`seawatch.detect.coverage`: positions per ``coverage_cell_deg`` cell per UTC hour,
+all vessels) over the cells within ``coverage_ring_cells`` of the cell of the last fix and
+of the next fix (3×3 blocks by default); an hour is covered when those cells received at
+least ``coverage_min_positions_per_hour`` positions. The silence is reported only when at
+least ``min_coverage_fraction`` of its hours are covered; otherwise the data cannot tell a
+vessel gone dark from receivers that heard nothing, and the period is a coverage hole
+(reported by :mod:`seawatch.report.coverage`, never as an event). ``details.coverage``
+gives ``hours``, ``covered_hours``, ``fraction`` and ``positions`` (received in those
+cells during those hours). The grid comes from ``coverage`` when given (the engine
+computes it over the whole store) or else from the input table itself.
 """
 
 from __future__ import annotations
@@ -29,9 +41,14 @@ import pyarrow as pa
 from seawatch._exceptions import ParameterError
 from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
 from seawatch.detect._prep import points
+from seawatch.detect.coverage import (
+    Reception,
+    check_cell_deg,
+    coverage_grid,
+    reception_during,
+)
 from seawatch.schema import EVENTS
 from seawatch.tracks import haversine_m
-from seawatch.tracks._common import f64, ts_us
 from seawatch.tracks._kernels import KN_TO_MPS
 
 TYPE = "gap"
@@ -58,10 +75,24 @@ class GapParams:
     """Cell size of the reception-density grid."""
     disabled_min_cell_positions_per_day: float = 10.0
     """``likely_disabled`` needs the start cell to receive this many positions per day."""
+    min_coverage_fraction: float = 0.5
+    """Report a silence only when the cells around its last and next fix heard traffic in
+    at least this fraction of its hours (0: report every silence, coverage or not)."""
+    coverage_min_positions_per_hour: int = 1
+    """Positions (all vessels) those cells must receive in an hour for it to count as covered."""
+    coverage_ring_cells: int = 1
+    """Cells around the last and the next fix that count (1: a 3×3 block around each)."""
 
     def __post_init__(self) -> None:
-        if self.min_gap_h <= 0 or self.coverage_cell_deg <= 0:
-            raise ParameterError("GapParams: min_gap_h and coverage_cell_deg must be > 0")
+        if self.min_gap_h <= 0:
+            raise ParameterError("GapParams: min_gap_h must be > 0")
+        check_cell_deg(self.coverage_cell_deg)
+        if not 0.0 <= self.min_coverage_fraction <= 1.0:
+            raise ParameterError("GapParams: min_coverage_fraction must be within 0..1")
+        if self.coverage_min_positions_per_hour < 1 or self.coverage_ring_cells < 0:
+            raise ParameterError(
+                "GapParams: coverage_min_positions_per_hour must be >= 1, coverage_ring_cells >= 0"
+            )
 
 
 DEFAULT = GapParams()
@@ -69,39 +100,8 @@ GFW = GapParams(min_gap_h=6.0, min_port_dist_m=0.0)
 """GFW naive gaps: >= 6 h between consecutive positions, no port filter (pipe-gaps
 ``min_gap_length: 6``); ``likely_disabled`` keeps the Welch et al. 2022 filters
 (gap >= 12 h, > 50 nm from shore, >= 14 positions in the 12 h before, > 10 positions/day
-reception)."""
-
-
-def reception_density(table: pa.Table, *, cell_deg: float = 1.0) -> pa.Table:
-    """Positions per day in each ``cell_deg`` cell: ``cell_lat, cell_lon`` (int32 cell
-    indices, ``floor(deg / cell_deg)``) and ``positions_per_day`` (float64); the number of
-    days is the span of the table's timestamps, at least one."""
-    if table.num_rows == 0:
-        return pa.table(
-            {
-                "cell_lat": pa.array([], pa.int32()),
-                "cell_lon": pa.array([], pa.int32()),
-                "positions_per_day": pa.array([], pa.float64()),
-            }
-        )
-    lat = f64(table, "lat")
-    lon = f64(table, "lon")
-    ok = ~(np.isnan(lat) | np.isnan(lon))
-    ts = ts_us(table.filter(pa.array(ok)))
-    days = max((int(ts.max()) - int(ts.min())) / 8.64e10, 1.0) if len(ts) else 1.0
-    cl = np.floor(lat[ok] / cell_deg).astype(np.int64)
-    co = np.floor(lon[ok] / cell_deg).astype(np.int64)
-    key = cl * 100_000 + co
-    uniq, counts = np.unique(key, return_counts=True)
-    ulat = np.floor_divide(uniq + 50_000, 100_000)
-    ulon = uniq - ulat * 100_000
-    return pa.table(
-        {
-            "cell_lat": pa.array(ulat.astype(np.int32), pa.int32()),
-            "cell_lon": pa.array(ulon.astype(np.int32), pa.int32()),
-            "positions_per_day": pa.array(counts / days, pa.float64()),
-        }
-    )
+reception). The coverage rule holds in both presets: GFW's gap data comes from a global
+feed with known reception; ours may not, and a silence nobody could hear is no gap."""
 
 
 def gaps(
@@ -117,7 +117,9 @@ def gaps(
     location is the start position. Details: ``start``/``end`` positions, ``distance_nm``,
     ``implied_speed_kn``, ``start_shore_dist_nm``, ``start_port_dist_m``,
     ``end_port_dist_m``, ``positions_before``, ``cell_positions_per_day``,
-    ``likely_disabled``.
+    ``likely_disabled``, ``coverage`` (see the module docstring). ``coverage``: the
+    coverage grid of the whole store (schema
+    :data:`seawatch.detect.coverage.COVERAGE`); None computes it from ``table``.
     """
     g = resolve_geo(geo)
     if table.num_rows == 0:
@@ -137,6 +139,34 @@ def gaps(
     i0, i1, port_d0 = i0[keep], i1[keep], port_d0[keep]
     if len(i0) == 0:
         return EVENTS.empty_table()
+    grid = (
+        coverage
+        if coverage is not None
+        else coverage_grid(table, cell_deg=params.coverage_cell_deg)
+    )
+    rec = reception_during(
+        grid,
+        start_us=p.ts[i0],
+        end_us=p.ts[i1],
+        lat0=p.lat[i0],
+        lon0=p.lon[i0],
+        lat1=p.lat[i1],
+        lon1=p.lon[i1],
+        cell_deg=params.coverage_cell_deg,
+        ring=params.coverage_ring_cells,
+        min_positions_per_hour=params.coverage_min_positions_per_hour,
+    )
+    seen = rec.fraction >= params.min_coverage_fraction
+    if not seen.all():
+        i0, i1, port_d0 = i0[seen], i1[seen], port_d0[seen]
+        rec = Reception(
+            rec.hours[seen],
+            rec.covered_hours[seen],
+            rec.positions[seen],
+            rec.start_cell_per_day[seen],
+        )
+        if len(i0) == 0:
+            return EVENTS.empty_table()
     port_d1, _ = g.nearest_port(p.lat[i1], p.lon[i1])
     shore0 = g.distance_to_shore_m(p.lat[i0], p.lon[i0])
     dist = haversine_m(p.lat[i0], p.lon[i0], p.lat[i1], p.lon[i1])
@@ -153,14 +183,8 @@ def gaps(
         dtype=np.int64,
     )
     n_before = i0 + 1 - lo
-    density = _cell_density(
-        coverage
-        if coverage is not None
-        else reception_density(table, cell_deg=params.coverage_cell_deg),
-        p.lat[i0],
-        p.lon[i0],
-        params.coverage_cell_deg,
-    )
+    density = rec.start_cell_per_day
+    frac = rec.fraction
     disabled = (
         (dur_s >= params.disabled_min_gap_h * 3600.0)
         & (shore0 > params.disabled_min_shore_dist_nm * M_PER_NM)
@@ -180,6 +204,12 @@ def gaps(
             positions_before=int(n_before[k]),
             cell_positions_per_day=density[k],
             likely_disabled=bool(disabled[k]),
+            coverage={
+                "hours": int(rec.hours[k]),
+                "covered_hours": int(rec.covered_hours[k]),
+                "fraction": float(frac[k]),
+                "positions": int(rec.positions[k]),
+            },
         )
         for k, (a, b) in enumerate(zip(i0, i1, strict=True))
     ]
@@ -192,21 +222,4 @@ def gaps(
         lon=p.lon[i0],
         region=list(g.region_of(p.lat[i0], p.lon[i0])),
         details=details,
-    )
-
-
-def _cell_density(coverage: pa.Table, lat: F64, lon: F64, cell_deg: float) -> F64:
-    cl = np.floor(lat / cell_deg).astype(np.int64)
-    co = np.floor(lon / cell_deg).astype(np.int64)
-    table = {
-        (int(a), int(b)): float(v)
-        for a, b, v in zip(
-            coverage.column("cell_lat").to_pylist(),
-            coverage.column("cell_lon").to_pylist(),
-            coverage.column("positions_per_day").to_pylist(),
-            strict=True,
-        )
-    }
-    return np.array(
-        [table.get((int(a), int(b)), 0.0) for a, b in zip(cl, co, strict=True)], dtype=np.float64
     )

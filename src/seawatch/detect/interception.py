@@ -78,6 +78,9 @@ from seawatch.tracks._kernels import KN_TO_MPS
 from seawatch.watchlist import normalize_name
 
 TYPE = "interception"
+INCIDENT_KIND = "engagement"
+"""Events of one incident kind with the same vessels overlapping in time are one incident
+(:mod:`seawatch.detect.incidents`)."""
 TYPES = (TYPE,)
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

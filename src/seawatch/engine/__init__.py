@@ -9,6 +9,7 @@ the store. See :mod:`seawatch.engine._run` for the partitioning design.
 
 from __future__ import annotations
 
+from seawatch.engine._dark import dark_step, vessel_lengths
 from seawatch.engine._partition import plan_buckets
 from seawatch.engine._run import (
     DETECTORS,
@@ -26,9 +27,11 @@ __all__ = [
     "EVENT_TYPES",
     "PRESETS",
     "EngineStats",
+    "dark_step",
     "detector_types",
     "plan_buckets",
     "preset_params",
     "resolve_only",
     "run_detectors",
+    "vessel_lengths",
 ]

@@ -16,8 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seawatch.detect import KERNELS, GeoContext, resolve_geo
-from seawatch.engine._partition import MmsiRange, read_range, write_scratch
+from seawatch.detect import KERNELS, GeoContext, resolve_geo, uses_coverage
+from seawatch.engine._partition import MmsiRange, read_range, read_scratch, write_scratch
 from seawatch.schema import EVENTS, POSITIONS
 from seawatch.tracks import ResampleParams, prepare, resample
 
@@ -37,7 +37,8 @@ class BucketTask:
     resample: ResampleParams | None
     slots_dir: Path | None
     geo: GeoContext | None
-    coverage: pa.Table | None
+    coverage: dict[float, Path]
+    """Coverage grids (scratch Arrow files) by cell size, for the kernels that take one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +71,9 @@ def run_bucket(task: BucketTask) -> BucketResult:
     out: list[pa.Table] = []
     for name, params in task.detectors:
         kw: dict[str, Any] = {"params": params, "geo": geo}
-        if name == "gap" and task.coverage is not None:
-            kw["coverage"] = task.coverage
+        cell = uses_coverage(params)
+        if cell is not None and cell in task.coverage:
+            kw["coverage"] = read_scratch(task.coverage[cell])
         out.append(KERNELS[name](prepared, **kw))
     days: tuple[str, ...] = ()
     n_slots = 0

@@ -1,5 +1,5 @@
 """Partitioning: MMSI ranges read straight from the store's day files (sorted by MMSI), and
-the reception-density grid the gap detector needs (over all vessels).
+the coverage grid (positions per cell per hour, all vessels) of the kernels that ask for it.
 
 Scratch files (slots and pairs) are uncompressed Arrow IPC: written and read back once on
 the same machine, no compression to pay for."""
@@ -22,6 +22,7 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from seawatch._exceptions import ParameterError
+from seawatch.detect.coverage import as_grid, coverage_sql, empty_grid
 from seawatch.schema import POSITIONS
 
 I64 = npt.NDArray[np.int64]
@@ -188,47 +189,40 @@ def _connect(memory_limit: str | None) -> duckdb.DuckDBPyConnection:
 def coverage(
     files: Iterable[Path], *, cell_deg: float, memory_limit: str | None = None
 ) -> pa.Table:
-    """Positions per day in each ``cell_deg`` cell over all vessels and days of the store's
-    position files: ``cell_lat, cell_lon`` (int32, ``floor(deg / cell_deg)``) and
-    ``positions_per_day`` (float64; days = the span of the timestamps, at least one), as
-    :func:`seawatch.detect.reception_density` computes for one table (gap ``likely_disabled``)."""
+    """The coverage grid of the store's position files (all vessels, all days): the
+    portable :data:`seawatch.detect.coverage.COVERAGE_SQL` over a view ``positions`` of
+    the files, in DuckDB (it spills beyond ``memory_limit``). Schema
+    :data:`seawatch.detect.coverage.COVERAGE`, sorted by cell and hour."""
     paths = list(files)
     if not paths:
-        return pa.table(
-            {
-                "cell_lat": pa.array([], pa.int32()),
-                "cell_lon": pa.array([], pa.int32()),
-                "positions_per_day": pa.array([], pa.float64()),
-            }
-        )
-    c = format(float(cell_deg), ".17e")
+        return empty_grid()
     con = _connect(memory_limit)
     try:
-        span = con.sql(
-            f"SELECT epoch_us(min(ts)) AS lo, epoch_us(max(ts)) AS hi "
-            f"FROM read_parquet({_sql_files(paths)}) "
-            "WHERE ts IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL"
-        ).to_arrow_table()
-        cells = con.sql(
-            f"SELECT CAST(floor(lat / {c}) AS INTEGER) AS cell_lat, "
-            f"CAST(floor(lon / {c}) AS INTEGER) AS cell_lon, count(*) AS n "
-            f"FROM read_parquet({_sql_files(paths)}) "
-            "WHERE ts IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL "
-            "GROUP BY ALL ORDER BY cell_lat, cell_lon"
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"CREATE VIEW positions AS SELECT * FROM read_parquet({_sql_files(paths)})")
+        grid = con.sql(coverage_sql(cell_deg=cell_deg)).to_arrow_table()
+    finally:
+        con.close()
+    return as_grid(grid)
+
+
+def mmsis_of_sources(files: Iterable[Path], sources: Iterable[str]) -> npt.NDArray[np.int64]:
+    """Distinct MMSIs (sorted) of the rows of ``files`` whose ``source`` is one of
+    ``sources`` (the simulated inputs, for the events' ``simulated`` flag)."""
+    paths = list(files)
+    names = sorted(set(sources))
+    if not paths or not names:
+        return np.zeros(0, np.int64)
+    listing = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
+    con = _connect(None)
+    try:
+        got = con.sql(
+            f"SELECT DISTINCT mmsi FROM read_parquet({_sql_files(paths)}, union_by_name = true) "
+            f"WHERE CAST(source AS VARCHAR) IN ({listing}) ORDER BY mmsi"
         ).to_arrow_table()
     finally:
         con.close()
-    days = 1.0
-    lo, hi = span.column("lo")[0].as_py(), span.column("hi")[0].as_py()
-    if lo is not None and hi is not None:
-        days = max((int(hi) - int(lo)) / 8.64e10, 1.0)
-    return pa.table(
-        {
-            "cell_lat": pc.cast(cells.column("cell_lat"), pa.int32()),
-            "cell_lon": pc.cast(cells.column("cell_lon"), pa.int32()),
-            "positions_per_day": pc.divide(pc.cast(cells.column("n"), pa.float64()), days),
-        }
-    )
+    return np.asarray(pc.cast(got.column("mmsi"), pa.int64()).to_numpy(), np.int64)
 
 
 def write_scratch(table: pa.Table, path: Path) -> None:

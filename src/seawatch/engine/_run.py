@@ -7,8 +7,10 @@ Partitioning (DESIGN.md §5):
    per worker; results never depend on ``n``. Nothing is copied: each worker reads its
    range from the store's day files (hard-linked into the scratch directory first, so a
    concurrent ingest cannot delete them mid-run), only the row groups whose MMSI
-   statistics overlap it. A DuckDB scan counts positions per 1° cell over all vessels
-   (the reception grid of the gap detector).
+   statistics overlap it. When a selected kernel asks for it
+   (:func:`seawatch.detect.uses_coverage`), a DuckDB scan builds the coverage grid
+   (positions per cell per UTC hour over all vessels, portable SQL), written once to a
+   scratch file the workers memory-map.
 2. **Per-vessel work** (a process pool over buckets): a bucket holds *whole vessels over all
    days*, so per-vessel events of any length (a week in port, a 3-day gap) come out whole
    and exactly once with no halo at all. Each bucket is cleaned and segmented once, runs
@@ -20,7 +22,9 @@ Partitioning (DESIGN.md §5):
    encounters still open at midnight into the next day. Memory: one day of slots plus the
    open encounters.
 4. ``details.with_encounter`` of loitering events, the region of events that have none,
-   and one atomic ``store.replace_events``.
+   ``simulated`` (events of vessels heard in inputs the manifest marks simulated), the
+   incident ids (:func:`seawatch.detect.link_incidents`, over these events and the
+   store's events of detectors not re-run), and one atomic ``store.replace_events``.
 
 Re-running gives the same events and ids: event ids hash type, vessels and start, and
 every step is deterministic (buckets are processed independently and concatenated in
@@ -42,23 +46,35 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch._version import __version__
 from seawatch.ais.roles import vessel_roles
-from seawatch.detect import EVENT_TYPES, KERNELS, PRESETS, GeoContext, params_dict, resolve_geo
+from seawatch.detect import (
+    EVENT_TYPES,
+    KERNELS,
+    PRESETS,
+    GeoContext,
+    link_incidents,
+    params_dict,
+    resolve_geo,
+    uses_coverage,
+)
 from seawatch.detect import encounters as _enc
 from seawatch.detect._sql import DuckDBRunner
 from seawatch.detect.identity import identity_changes
 from seawatch.detect.interception import InterceptionParams, interceptions
 from seawatch.detect.watchlist import watchlist_hits
 from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket
+from seawatch.engine._dark import dark_step
 from seawatch.engine._partition import (
     count_rows,
     coverage,
     mmsi_ranges,
+    mmsis_of_sources,
     plan_buckets,
     read_scratch,
     snapshot_files,
@@ -99,10 +115,21 @@ class EventStore(Protocol):
 
     def statics(self) -> pa.Table: ...
 
+    def detections(self) -> pa.Table: ...
+
+    def scenes(self) -> pa.Table: ...
+
+    def positions(self, *, since: Any = None, until: Any = None) -> pa.Table: ...
+
     def role_entries(self) -> pa.Table: ...
 
     def replace_events(
-        self, table: pa.Table, *, types: Iterable[str], run: Mapping[str, Any]
+        self,
+        table: pa.Table,
+        *,
+        types: Iterable[str],
+        run: Mapping[str, Any],
+        finish: Callable[[pa.Table], pa.Table] | None = None,
     ) -> None: ...
 
 
@@ -210,13 +237,16 @@ def run_detectors(
         files = snapshot_files(files, root / "positions")
         ranges = mmsi_ranges(files, n_buckets=n_buckets)
         st.n_buckets = len(ranges)
+        simulated = _simulated_mmsis(store, files)
         if progress is not None:
             progress("partition", total, total)
-        cov_table = (
-            coverage(files, cell_deg=params["gap"].coverage_cell_deg, memory_limit=memory_limit)
-            if "gap" in selected
-            else None
-        )
+        cov_files: dict[float, Path] = {}
+        for _name, kp in kernels:
+            cell = uses_coverage(kp)
+            if cell is not None and cell not in cov_files:
+                path = root / f"coverage-{len(cov_files)}.arrow"
+                write_scratch(coverage(files, cell_deg=cell, memory_limit=memory_limit), path)
+                cov_files[cell] = path
         slots_dir = root / "slots" if slot_params is not None else None
         tasks = [
             BucketTask(
@@ -227,7 +257,7 @@ def run_detectors(
                 resample=slot_params,
                 slots_dir=slots_dir,
                 geo=geo,
-                coverage=cov_table,
+                coverage=cov_files,
             )
             for k, rng in enumerate(ranges)
         ]
@@ -270,12 +300,16 @@ def run_detectors(
         t0 = st._lap("interception", t0)
     if any(d in STATICS_DETECTORS for d in selected):
         parts.extend(_statics_step(store, selected, params, geo=g))
+    if "dark" in selected:
+        parts.append(dark_step(store, params["dark"], geo=g))
     table = pa.concat_tables([EVENTS.empty_table(), *parts])
     if "loitering" in selected:
         if encounter_events is None:
             encounter_events = store.events(types=["encounter"])
         table = _with_encounter(table, encounter_events)
     table = _fill_region(table, g)
+    table = mark_simulated(table, simulated)
+    table = _link(table, store, types)
     table = table.sort_by(
         [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
     )
@@ -288,7 +322,7 @@ def run_detectors(
             "params": {d: params_dict(params[d]) for d in selected},
             "version": __version__,
         }
-        store.replace_events(table, types=types, run=run)
+        store.replace_events(table, types=types, run=run, finish=link_incidents)
         st._lap("write", t0)
     return table
 
@@ -491,6 +525,44 @@ def _with_encounter(table: pa.Table, encounters: pa.Table) -> pa.Table:
         details[row] = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
     idx = table.schema.get_field_index("details")
     return table.set_column(idx, "details", pa.array(details, pa.string()))
+
+
+def _simulated_mmsis(store: EventStore, position_files: Sequence[Path]) -> npt.NDArray[np.int64]:
+    """MMSIs heard (positions or statics) in the store's simulated inputs."""
+    sources_of = getattr(store, "simulated_sources", None)
+    names = sources_of() if sources_of is not None else frozenset()
+    if not names:
+        return np.zeros(0, np.int64)
+    found = np.union1d(
+        mmsis_of_sources(position_files, names), mmsis_of_sources(store.files("statics"), names)
+    )
+    return np.asarray(found, np.int64)
+
+
+def mark_simulated(table: pa.Table, mmsis: npt.NDArray[np.int64]) -> pa.Table:
+    """Set ``simulated``: true for events with a vessel among ``mmsis`` (heard in simulated
+    input), false for the others."""
+    flags = np.zeros(table.num_rows, np.bool_)
+    if table.num_rows and len(mmsis):
+        vessels = table.column("vessels").combine_chunks()
+        flat = np.asarray(pc.cast(vessels.flatten(), pa.int64()).to_numpy(False), np.int64)
+        hit = np.isin(flat, mmsis).astype(np.int64)
+        offsets = np.asarray(vessels.offsets.to_numpy(False), np.int64)
+        csum = np.concatenate(([0], np.cumsum(hit)))
+        flags = (csum[offsets[1:]] - csum[offsets[:-1]]) > 0
+    idx = table.schema.get_field_index("simulated")
+    return table.set_column(idx, "simulated", pa.array(flags, pa.bool_()))
+
+
+def _link(table: pa.Table, store: EventStore, types: Sequence[str]) -> pa.Table:
+    """``incident_id`` of the new events, linked with each other and with the store's
+    events of the types not re-run (the store links them all again under its write lock)."""
+    kept = store.events()
+    if kept.num_rows:
+        kept = kept.filter(pc.invert(pc.is_in(kept.column("type"), pa.array(list(types)))))
+        kept = kept.select(EVENTS.names).cast(EVENTS)
+    both = link_incidents(pa.concat_tables([table, kept]))
+    return both.slice(0, table.num_rows)
 
 
 def _fill_region(table: pa.Table, geo: GeoContext) -> pa.Table:

@@ -3,18 +3,40 @@ and hours of presence near a country's coast (:mod:`seawatch.report.presence`)."
 
 from __future__ import annotations
 
-from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief
+from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief, candidate_detections, legend
+from seawatch.report._engagements import engagement_counts, engagement_summary, incidents
+from seawatch.report._query import (
+    ROLE_GROUPS,
+    EventFilter,
+    Vocabulary,
+    check_country,
+    choose,
+    store_vocabulary,
+    vocabulary,
+)
 from seawatch.report._summary import BY, By, as_records, filter_events, report, split_csv, summarize
 
 __all__ = [
     "BY",
     "ENGAGEMENT_TYPES",
+    "ROLE_GROUPS",
     "Brief",
     "By",
+    "EventFilter",
+    "Vocabulary",
     "as_records",
     "brief",
+    "candidate_detections",
+    "check_country",
+    "choose",
+    "engagement_counts",
+    "engagement_summary",
     "filter_events",
+    "incidents",
+    "legend",
     "report",
     "split_csv",
+    "store_vocabulary",
     "summarize",
+    "vocabulary",
 ]

@@ -222,10 +222,18 @@ def report(
     groups: Sequence[str] | None = None,
 ) -> pa.Table:
     """:func:`summarize` over the store's events (``flags``/``groups`` as in
-    :func:`filter_events`, looked up in the store's vessels)."""
+    :func:`filter_events`, looked up in the store's vessels). The filter values are
+    validated (:class:`~seawatch.report.EventFilter`): an unknown one raises
+    :class:`~seawatch.FilterError`."""
+    from seawatch.report._query import EventFilter, vocabulary
+
     events = store.events()
     if not events.schema.equals(EVENTS, check_metadata=False):
         events = events.select(EVENTS.names).cast(EVENTS)
+    f = EventFilter.build(
+        types=types, regions=regions, flags=flags, groups=groups, vocab=vocabulary(events)
+    )
+    regions, types, flags, groups = f.regions, f.types, f.flags, f.groups
     return summarize(
         events,
         by=by,

@@ -67,6 +67,17 @@ class PresenceParams:
     :data:`seawatch.ais.roles.ROLES`), from ``vessels``."""
     flag: str | None = None
     """Only vessels of this flag (ISO alpha-2, from the MMSI's MID)."""
+    groups: tuple[str, ...] | None = None
+    """Only vessels of one of these roles (with ``group``: of any of them)."""
+    flags: tuple[str, ...] | None = None
+    """Only vessels of one of these flags (with ``flag``: of any of them)."""
+
+    def wanted(self) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+        """The groups and the flags asked for (``group``/``groups``, ``flag``/``flags``
+        together), None where any is fine."""
+        groups = {*(self.groups or ()), *((self.group,) if self.group else ())}
+        flags = {*(self.flags or ()), *((self.flag,) if self.flag else ())}
+        return (frozenset(groups) or None, frozenset(flags) or None)
 
     def __post_init__(self) -> None:
         if len(self.country) != 2 or not self.country.isalpha():
@@ -77,12 +88,18 @@ class PresenceParams:
             raise ParameterError("max_gap_h must be > 0")
         if self.by not in ("vessel", "day"):
             raise ParameterError("by must be 'vessel' or 'day'")
-        if self.group is not None:
-            from seawatch.ais.roles import ROLES
+        from seawatch.ais.roles import ROLES
 
+        if self.group is not None:
             if self.group.strip().lower() not in ROLES:
                 raise ParameterError(f"group {self.group!r} is not one of {', '.join(ROLES)}")
             object.__setattr__(self, "group", self.group.strip().lower())
+        if self.groups is not None:
+            groups = tuple(g.strip().lower() for g in self.groups)
+            for g in groups:
+                if g not in ROLES:
+                    raise ParameterError(f"group {g!r} is not one of {', '.join(ROLES)}")
+            object.__setattr__(self, "groups", groups)
 
 
 def range_column(r: float) -> str:
@@ -125,10 +142,11 @@ def _filter_vessels(
             info[m]["role"] = row["role"] or "other"
             info[m]["role_source"] = row.get("role_source")
             info[m]["name"] = row.get("name")
+    groups, flags = p.wanted()
     keep = [
         m
         for m, i in info.items()
-        if (p.group is None or i["role"] == p.group) and (p.flag is None or i["flag"] == p.flag)
+        if (groups is None or i["role"] in groups) and (flags is None or i["flag"] in flags)
     ]
     table = positions.filter(
         pc.is_in(

@@ -93,6 +93,15 @@ no duplicates or corruption) and ``truth.json`` (:class:`Truth`).
 
 from __future__ import annotations
 
+from seawatch.sim._dark_eval import DarkEvaluation, DarkScore, score_dark
+from seawatch.sim._dark_suite import DarkSuiteResult, dark_section, run_dark_suite
+from seawatch.sim._degrade import (
+    DegradeResult,
+    degrade_nmea,
+    render_degrade_markdown,
+    replace_degrade_section,
+    run_degraded,
+)
 from seawatch.sim._encode import (
     Payloads,
     encode_type5,
@@ -112,6 +121,7 @@ from seawatch.sim._evaluate import (
     evaluate,
     overlap_ratio,
 )
+from seawatch.sim._passes import PassesResult, SensorParams, auto_passes, satellite_passes
 from seawatch.sim._scenario import (
     IDENTITY_FIELDS,
     INPUT_FORMATS,
@@ -119,6 +129,7 @@ from seawatch.sim._scenario import (
     IdentityChange,
     Leg,
     Noise,
+    SatellitePass,
     Scenario,
     Silence,
     Spoof,
@@ -140,6 +151,10 @@ __all__ = [
     "KEEP_BELOW",
     "NOAA_COLUMNS",
     "TRUE_POSITIONS",
+    "DarkEvaluation",
+    "DarkScore",
+    "DarkSuiteResult",
+    "DegradeResult",
     "Detection",
     "Evaluation",
     "Identity",
@@ -148,8 +163,11 @@ __all__ = [
     "Match",
     "MatchParams",
     "Noise",
+    "PassesResult",
     "Payloads",
+    "SatellitePass",
     "Scenario",
+    "SensorParams",
     "Silence",
     "SimulationResult",
     "Spoof",
@@ -160,7 +178,10 @@ __all__ = [
     "TruthEvent",
     "TypeScore",
     "Vessel",
+    "auto_passes",
     "combine",
+    "dark_section",
+    "degrade_nmea",
     "encode_type5",
     "encode_type18",
     "encode_type24a",
@@ -172,9 +193,15 @@ __all__ = [
     "merge_kept",
     "overlap_ratio",
     "parse_scenario",
+    "render_degrade_markdown",
     "render_markdown",
+    "replace_degrade_section",
+    "run_dark_suite",
+    "run_degraded",
     "run_suite",
+    "satellite_passes",
     "scenario_names",
+    "score_dark",
     "sentences",
     "simulate",
     "trajectories",

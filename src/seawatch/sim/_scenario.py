@@ -95,6 +95,19 @@ class Spoof:
 
 
 @dataclass(frozen=True, slots=True)
+class SatellitePass:
+    """A satellite image of the scenario (``[[passes]]``): its time, footprint
+    (``lat_min, lon_min, lat_max, lon_max``; None: every vessel, padded), sensor name,
+    clutter count (None: drawn) and detections placed outside the footprint."""
+
+    at_h: float
+    footprint: tuple[float, float, float, float] | None = None
+    source: str = "sentinel1"
+    clutter: int | None = None
+    outside: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class IdentityChange:
     """From ``at_h`` (hours from the scenario start) on, the vessel broadcasts these values;
     ``None`` keeps the current one. A new ``mmsi`` applies to positions and statics (a flag
@@ -330,6 +343,8 @@ class Scenario:
     stations: tuple[str, ...] = ("sim-1",)
     noise: Noise = Noise()
     truth: Truth | None = None
+    passes: tuple[SatellitePass, ...] = ()
+    """Satellite passes (``[[passes]]``): see :mod:`seawatch.sim._passes`."""
     inputs: tuple[str, ...] = INPUT_FORMATS
     """The outputs that carry what the truth needs, for the suite to ingest (the NOAA CSV
     has positions and identity but no destination: a scenario that turns on a declared
@@ -646,7 +661,9 @@ def _truth_event(d: Mapping[str, Any], start: datetime, where: str) -> TruthEven
 
 def parse_scenario(data: Mapping[str, Any], *, name: str = "") -> Scenario:
     """A :class:`Scenario` from the parsed TOML document (see the package docstring)."""
-    _check_keys(data, ("scenario", "noise", "vessels", "truth", "negatives"), "scenario file")
+    _check_keys(
+        data, ("scenario", "noise", "vessels", "truth", "negatives", "passes"), "scenario file"
+    )
     head = dict(data.get("scenario", {}))
     _check_keys(
         head,
@@ -724,7 +741,36 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "") -> Scenario:
         noise=noise,
         truth=truth,
         inputs=inputs,
+        passes=_passes(data.get("passes", []), float(head["duration_h"])),
     )
+
+
+def _passes(items: Any, duration_h: float) -> tuple[SatellitePass, ...]:
+    if not isinstance(items, list):
+        raise ParameterError("passes must be a list of tables ([[passes]])")
+    out = []
+    for i, d in enumerate(items):
+        where = f"pass {i + 1}"
+        _check_keys(d, ("at_h", "footprint", "source", "clutter", "outside"), where)
+        at_h = float(d["at_h"]) if "at_h" in d else -1.0
+        if not 0 <= at_h <= duration_h:
+            raise ParameterError(f"{where}: at_h must be within the scenario (0..{duration_h:g})")
+        fp = d.get("footprint")
+        if fp is not None:
+            if len(fp) != 4 or not (fp[0] < fp[2] and fp[1] < fp[3]):
+                raise ParameterError(f"{where}: footprint is [lat_min, lon_min, lat_max, lon_max]")
+            fp = tuple(float(x) for x in fp)
+        clutter = d.get("clutter")
+        out.append(
+            SatellitePass(
+                at_h=at_h,
+                footprint=fp,
+                source=str(d.get("source", "sentinel1")),
+                clutter=None if clutter is None else int(clutter),
+                outside=int(d.get("outside", 0)),
+            )
+        )
+    return tuple(out)
 
 
 def scenario_names() -> list[str]:

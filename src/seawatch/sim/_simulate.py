@@ -6,7 +6,9 @@ drop received reports with ``noise.drop_prob``, add GPS jitter, put the broadcas
 of reports in ``spoof`` windows at the false point, encode positions (types 1/3 or 18) and
 statics (type 5, or 24 A+B) as NMEA sentences with the identity broadcast at each time
 (``identity`` changes; statics also go out at once when it changes), add duplicates heard
-by other stations and corrupted lines, and sort everything by reception time.
+by other stations and corrupted lines, and sort everything by reception time. Both files
+open with the simulated mark (:mod:`seawatch._simulated`), so the store knows them for
+simulated data whoever ingests them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawatch._simulated import marker_line
 from seawatch.sim._encode import (
     Payloads,
     encode_type5,
@@ -346,11 +349,13 @@ def simulate(
     paths: dict[str, Path] = {}
     if write_nmea:
         p_nmea = out / f"{scenario.name}.nmea"
-        p_nmea.write_bytes(("\r\n".join(text_lines) + "\r\n").encode("ascii"))
+        mark = marker_line(scenario=scenario.name, seed=scenario.seed)
+        p_nmea.write_bytes(("\r\n".join([mark, *text_lines]) + "\r\n").encode("ascii"))
         paths["nmea"] = p_nmea
     if write_csv:
         p_csv = out / f"{scenario.name}.csv"
-        p_csv.write_text(_noaa_csv(scenario, reps), encoding="ascii", newline="")
+        mark = marker_line(scenario=scenario.name, seed=scenario.seed)
+        p_csv.write_text(mark + "\r\n" + _noaa_csv(scenario, reps), encoding="ascii", newline="")
         paths["csv"] = p_csv
     assert scenario.truth is not None
     p_truth = out / "truth.json"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from seawatch._exceptions import SeawatchError
+from seawatch.sim._dark_suite import DarkSuiteResult, dark_section
 from seawatch.sim._evaluate import Evaluation, MatchParams, combine, evaluate
 from seawatch.sim._scenario import INPUT_FORMATS, load_scenario, scenario_names
 from seawatch.sim._simulate import simulate
@@ -99,7 +100,10 @@ def run_suite(
             store.ingest([sim.paths[input_format]])
             only = None if all_detectors else _detectors_for(sim.truth.scored)
             # run_detectors replaces the preset's event types in the store (write=True)
-            run_detectors(store, preset=preset, only=only, workers=workers)
+            # only == []: the scenario scores no event type (a dark-pass scenario, scored
+            # by run_dark_suite): no detector to run
+            if only != []:
+                run_detectors(store, preset=preset, only=only, workers=workers)
             results.append(
                 (scenario.name, evaluate(store.events(), sim.truth, params=params or MatchParams()))
             )
@@ -193,6 +197,10 @@ def _scenario_section() -> list[str]:
         )
         if set(sc.inputs) != set(INPUT_FORMATS):
             scored += f" (input {', '.join(sc.inputs)} only)"
+        if sc.passes:
+            scored = (scored + "; " if scored else "") + (
+                f"dark vessels ({len(sc.passes)} satellite passes)"
+            )
         lines.append(f"| `{name}` | {sc.description} | {pos} | {neg} | {scored} |")
     return lines
 
@@ -224,6 +232,7 @@ def render_markdown(
     result: SuiteResult | None,
     *,
     command: str = "seawatch evaluate --suite --out docs/EVALUATION.md",
+    dark: DarkSuiteResult | None = None,
 ) -> str:
     """The whole of docs/EVALUATION.md: scenario format, matching rule, the shipped
     scenarios (from their files) and, when given, the suite's results."""
@@ -260,6 +269,8 @@ def render_markdown(
         lines.append("Not run: the store and the engine were not available.")
     else:
         lines += _results_section(result)
+    if dark is not None:
+        lines += ["", *dark_section(dark)]
     lines += [
         "",
         "## Matching rule",
@@ -284,7 +295,9 @@ def render_markdown(
         "Outputs: `<name>.nmea` (`\\s:station,c:unixtime*hh\\!AIVDM,...`; multi-sentence",
         "messages carry `g:part-total-id` on every fragment; duplicates heard by another station",
         "a few seconds later; corrupted lines whose checksum fails), `<name>.csv` (received",
-        "positions, MarineCadastre columns) and `truth.json`.",
+        "positions, MarineCadastre columns) and `truth.json`. The NMEA and CSV files open with",
+        "the line `# seawatch-simulated scenario=NAME seed=N: ...`: the store records them as",
+        "simulated input whoever ingests them (DESIGN.md §11).",
         "",
     ]
     return "\n".join(lines)

@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from seawatch.sources._batch import Batch, SourceBatch
 from seawatch.sources._csv import DEFAULT_CHUNK_BYTES, StaticsDeduper, read_csv
+from seawatch.sources._detections import (
+    DETECTION_FORMATS,
+    DetectionRead,
+    read_detections,
+    scene_time,
+)
 from seawatch.sources._dialects import (
     CANONICAL_FIELDS,
     DMA_NAV_STATUS,
@@ -26,10 +32,12 @@ from seawatch.sources._read import (
 __all__ = [
     "CANONICAL_FIELDS",
     "DEFAULT_CHUNK_BYTES",
+    "DETECTION_FORMATS",
     "DMA_NAV_STATUS",
     "DMA_SHIP_TYPE",
     "FORMATS",
     "Batch",
+    "DetectionRead",
     "Format",
     "SourceBatch",
     "StaticsDeduper",
@@ -39,7 +47,9 @@ __all__ = [
     "open_counted",
     "parse_column_map",
     "read_csv",
+    "read_detections",
     "read_source",
+    "scene_time",
     "sniff_compression",
     "sniff_format",
 ]

@@ -30,6 +30,7 @@ import pyarrow.csv as pacsv
 
 from seawatch import schema
 from seawatch._exceptions import SourceError
+from seawatch._simulated import is_simulated
 from seawatch.sources._batch import SourceBatch
 from seawatch.sources._dialects import (
     DMA_CLASS,
@@ -319,19 +320,27 @@ def _parse_header(text: str) -> list[str] | None:
         return None
 
 
-def _read_header(stream: BinaryIO) -> tuple[list[str], bytes]:
+def _read_header(stream: BinaryIO) -> tuple[list[str], bytes, int]:
+    """The header's fields, its line, and the lines read before it (1 when the file opens
+    with the simulated mark, see :mod:`seawatch._simulated`; else 0)."""
     line = stream.readline(schema.MAX_LINE_BYTES + 1)
     if len(line) > schema.MAX_LINE_BYTES:
         raise SourceError(f"the CSV header line is longer than {schema.MAX_LINE_BYTES:,} bytes")
     if line.startswith(b"\xef\xbb\xbf"):
         line = line[3:]
+    before = 0
+    if is_simulated(line):
+        line = stream.readline(schema.MAX_LINE_BYTES + 1)
+        before = 1
+        if len(line) > schema.MAX_LINE_BYTES:
+            raise SourceError(f"the CSV header line is longer than {schema.MAX_LINE_BYTES:,} bytes")
     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
     if not text.strip():
         raise SourceError("the CSV file has no header line")
     header = _parse_header(text)
     if header is None:
         raise SourceError("the CSV header line is not valid CSV (binary data or bad quoting)")
-    return header, line
+    return header, line, before
 
 
 def _line_bounds(buf: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
@@ -478,7 +487,7 @@ def read_csv(
     Raises:
         SourceError: the header is missing, or required columns cannot be found.
     """
-    header, _ = _read_header(stream)
+    header, _, before = _read_header(stream)
     dialect = _dialect_for(header, fmt, column_map or {})
     columns = [f"c{i}" for i in range(len(header))]
     read_opts = pacsv.ReadOptions(
@@ -491,7 +500,7 @@ def read_csv(
     )
     deduper = StaticsDeduper()
     source_dict = pa.array([source], pa.string())
-    next_line = 2
+    next_line = 2 + before
     for item in line_chunks(stream, chunk_bytes):
         if isinstance(item, LongLine):
             yield long_line_batch(source, next_line, item)

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from seawatch import schema
 from seawatch._exceptions import SourceError
+from seawatch._simulated import skip_marker
 from seawatch.sources._batch import Batch, SourceBatch
 from seawatch.sources._csv import (
     DEFAULT_CHUNK_BYTES,
@@ -47,7 +48,7 @@ def sniff_format(head: bytes) -> Format | None:
     """The format of a (decompressed) stream starting with ``head``, or ``None``."""
     if head.startswith(_PARQUET_MAGIC):
         return "parquet"
-    body = head.lstrip(b"\xef\xbb\xbf")
+    body = skip_marker(head.lstrip(b"\xef\xbb\xbf"))  # a simulated file's first line
     first = body.split(b"\n", 1)[0]
     csv_kind = header_dialect(first)
     if csv_kind is not None:

@@ -6,6 +6,7 @@ See docs/ARCHITECTURE.md, section ``seawatch.store``, and :mod:`seawatch.store._
 
 from __future__ import annotations
 
+from seawatch.store._detections import DetectionFileResult, DetectionSummary
 from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
 from seawatch.store._merge import DEDUP_KEYS
 from seawatch.store._roles import RoleList, add_role_list, role_lists
@@ -16,6 +17,8 @@ __all__ = [
     "DEDUP_KEYS",
     "VESSELS_SQL",
     "VIEW_NAMES",
+    "DetectionFileResult",
+    "DetectionSummary",
     "FileResult",
     "IngestOptions",
     "IngestProgress",

@@ -52,7 +52,8 @@ import pyarrow.compute as pc
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError, SourceError, StoreError
-from seawatch.sources import DEFAULT_CHUNK_BYTES, expand_paths, read_source
+from seawatch._simulated import MARK, is_simulated
+from seawatch.sources import DEFAULT_CHUNK_BYTES, expand_paths, open_binary, read_source
 from seawatch.sources._lines import truncate_raw_column
 from seawatch.store._io import fsync_dir, write_parquet_atomic, write_parquet_plain
 from seawatch.store._manifest import (
@@ -128,6 +129,8 @@ class FileResult:
     statics: int = 0
     others: int = 0
     rejects: int = 0
+    simulated: bool = False
+    """The file opens with the simulated mark (:mod:`seawatch._simulated`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,11 @@ class IngestSummary:
     @property
     def rejects(self) -> int:
         return sum(self.rejects_by_reason.values())
+
+    @property
+    def files_simulated(self) -> int:
+        """Ingested files marked simulated."""
+        return sum(1 for f in self.files if f.status == "ingested" and f.simulated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +245,16 @@ def _sha256(path: Path) -> str:
         while block := f.read(_HASH_BLOCK):
             h.update(block)
     return h.hexdigest()
+
+
+def _sniff_simulated(path: Path) -> bool:
+    """Whether the (decompressed) file opens with the simulated mark."""
+    try:
+        with open_binary(path) as stream:
+            head = stream.read(len(MARK) + 1)
+    except (OSError, EOFError, ValueError):
+        return False  # unreadable here: read_source reports it
+    return is_simulated(head)
 
 
 def _spool_stdin(target: Path) -> None:
@@ -570,6 +588,7 @@ def _ingest(
             known.add(key)
             for old in _superseded(current, sha, key):
                 superseded[old] = current["sources"][old].get("path", display)
+            simulated = _sniff_simulated(path)
             counts: Counter[str] = Counter()
             fmt_used: list[str] = []
 
@@ -629,6 +648,7 @@ def _ingest(
                 statics=counts["statics"],
                 others=counts["others"],
                 rejects=counts["rejects"],
+                simulated=simulated,
             )
             results.append(result)
             totals.update(counts)
@@ -644,6 +664,7 @@ def _ingest(
                 "statics": result.statics,
                 "others": result.others,
                 "rejects": result.rejects,
+                "simulated": simulated,
             }
             if stamped and options.default_time is not None:
                 # positions that carry only the --time instant: no track can be built on them

@@ -1,7 +1,9 @@
 """The store manifest: the one file that says which data files make up the store.
 
-Readers only read files the manifest lists, so files written by an ingest that was
-killed before it replaced the manifest are invisible; the next writer deletes them.
+Each source records ``simulated`` (true when the file opened with the simulated mark of
+:mod:`seawatch._simulated`). Readers only read files the manifest lists, so files written
+by an ingest that was killed before it replaced the manifest are invisible; the next writer
+deletes them.
 
 Files a commit replaces are not deleted at once: they stay where they are, listed under
 ``retired`` with the time of the commit, so a reader that started on the previous manifest
@@ -14,9 +16,10 @@ Layout of ``manifest.json``::
      "sources": {"<sha256>[+<options digest>]": {"path": ..., "sha256": ..., "size": ...,
                               "format": ..., "ingested_at": ...,
                               "messages": ..., "positions": ..., "statics": ..., "others": ...,
-                              "rejects": ...}},
+                              "rejects": ..., "simulated": true|false}},
      "tables": {"positions": {"2022-01-03": ["positions/day=2022-01-03/part-<id>.parquet"]},
-                "statics": {...}, "others": {...}, "rejects": {...}},
+                "statics": {...}, "others": {...}, "rejects": {...},
+                "detections": {...}, "scenes": {...}},
      "events": {"files": ["events/part-<id>.parquet"], "runs": {"<type>": {...}}},
      "retired": {"positions/day=2022-01-03/part-<old id>.parquet": "<ISO time retired>"}}
 """
@@ -44,7 +47,7 @@ LOCK = ".lock"
 STAGING_PREFIX = ".staging-"
 FORMAT = "seawatch-store"
 VERSION = 1
-DAY_TABLES: tuple[str, ...] = ("positions", "statics", "others", "rejects")
+DAY_TABLES: tuple[str, ...] = ("positions", "statics", "others", "rejects", "detections", "scenes")
 RETIRED_GRACE_S = 900.0
 """Replaced files stay on disk this long after the commit that replaced them (15 min):
 longer than any bounded reader (``seawatch query`` stops at 60 s by default, an API
@@ -122,6 +125,17 @@ def listed_files(manifest: dict[str, Any]) -> set[str]:
             out.update(files)
     out.update(manifest["events"]["files"])
     return out
+
+
+def simulated_sources(manifest: dict[str, Any]) -> frozenset[str]:
+    """Paths (as positions' ``source`` names them) of the inputs marked simulated (the
+    file opened with the mark of :mod:`seawatch._simulated`); entries written before the
+    field existed count as real."""
+    return frozenset(
+        str(entry.get("path"))
+        for entry in manifest["sources"].values()
+        if entry.get("simulated") is True
+    )
 
 
 def kept_files(manifest: dict[str, Any]) -> set[str]:

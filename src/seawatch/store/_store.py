@@ -7,7 +7,7 @@ import json
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError, StoreError
+from seawatch.store._detections import DetectionSummary, ingest_detections
 from seawatch.store._ingest import (
     IngestOptions,
     IngestSummary,
@@ -36,6 +37,7 @@ from seawatch.store._manifest import (
     remove_files,
     retire,
     save_manifest,
+    simulated_sources,
     snapshot,
     write_lock,
 )
@@ -47,6 +49,8 @@ _TABLE_SCHEMAS = {
     "statics": schema.STATICS,
     "others": schema.OTHERS,
     "rejects": schema.REJECTS,
+    "detections": schema.DETECTIONS,
+    "scenes": schema.SCENES,
 }
 
 
@@ -141,6 +145,10 @@ class Store:
         days = m["tables"][table]
         return [self.root / f for day in sorted(days) for f in days[day]]
 
+    def simulated_sources(self) -> frozenset[str]:
+        """Source names (the ``source`` of positions and statics) of simulated inputs."""
+        return simulated_sources(self.manifest())
+
     def days(self) -> list[date]:
         """UTC days that have positions, in order."""
         return [date.fromisoformat(d) for d in sorted(self.manifest()["tables"]["positions"])]
@@ -207,6 +215,27 @@ class Store:
     def rejects(self) -> pa.Table:
         return read_parquet_files(self.files("rejects"), schema.REJECTS)
 
+    def detections(
+        self,
+        *,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+    ) -> pa.Table:
+        """Non-AIS vessel detections (schema ``DETECTIONS``), ``since <= ts < until``."""
+        import pyarrow.dataset as ds
+
+        expr = None
+        if since is not None:
+            expr = ds.field("ts") >= pa.scalar(_as_utc(since, "since"), schema.TS)
+        if until is not None:
+            e = ds.field("ts") < pa.scalar(_as_utc(until, "until"), schema.TS)
+            expr = e if expr is None else expr & e
+        return read_parquet_files(self.files("detections"), schema.DETECTIONS, filter=expr)
+
+    def scenes(self) -> pa.Table:
+        """Images (schema ``SCENES``): time span and, where known, footprint (WKB)."""
+        return read_parquet_files(self.files("scenes"), schema.SCENES)
+
     def vessels(self) -> pa.Table:
         """One row per MMSI (latest identity, ship_group, role, role_source, flag, first/last
         seen, n_positions)."""
@@ -248,7 +277,7 @@ class Store:
         self, *, spill_dir: Path | None = None, memory_limit_bytes: int | None = None
     ) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB with read-only views positions, statics, others, rejects,
-        events, vessels over the manifest's files as of now (a snapshot: later commits do
+        events, vessels, detections, scenes over the manifest's files as of now (a snapshot: later commits do
         not change what it reads). DuckDB itself can open no file; ``spill_dir`` (owned by
         the caller) is where it may spill beyond ``memory_limit_bytes`` (None: never)."""
         m = self.manifest()
@@ -343,23 +372,47 @@ class Store:
                 parts.append(summary)
         return combine_summaries(parts) if parts else IngestSummary()
 
+    def ingest_detections(
+        self,
+        paths: str | Path | Iterable[str | Path],
+        *,
+        fmt: str | None = None,
+        scene_footprint: str | Path | None = None,
+        wait_s: float | None = 0.0,
+    ) -> DetectionSummary:
+        """Ingest non-AIS detections files (see :mod:`seawatch.store._detections`);
+        idempotent and atomic. ``fmt``: one of ``seawatch.sources.DETECTION_FORMATS``
+        (None: detect); ``scene_footprint``: a GeoJSON of scene footprints."""
+        items = [paths] if isinstance(paths, str | Path) else list(paths)
+        if any(str(p) == "-" for p in items):
+            raise ParameterError("detections are read from files, not standard input")
+        with self.writing(wait_s=wait_s):
+            return ingest_detections(
+                self.root, self.manifest(), items, fmt=fmt, scene_footprint=scene_footprint
+            )
+
     def replace_events(
         self,
         table: pa.Table,
         *,
         types: Iterable[str],
         run: Mapping[str, Any],
+        finish: Callable[[pa.Table], pa.Table] | None = None,
         wait_s: float | None = 0.0,
     ) -> None:
         """Atomically replace all events of ``types`` by ``table``; other types are kept.
 
         ``run`` (parameters, preset, time ...) is recorded in the manifest per type.
+        ``finish`` (the engine's finishing step, e.g. linking incidents) runs on the merged
+        events, kept and new, under the write lock, and must return them in schema EVENTS.
 
         Raises:
             ParameterError: ``table`` does not have schema ``EVENTS`` or holds other types.
         """
         type_set = set(types)
         if not table.schema.equals(schema.EVENTS, check_metadata=False):
+            if "simulated" not in table.column_names:  # a table from before the flag: unknown
+                table = table.append_column("simulated", pa.nulls(table.num_rows, pa.bool_()))
             try:
                 table = table.select(schema.EVENTS.names).cast(schema.EVENTS)
             except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
@@ -382,6 +435,10 @@ class Store:
             merged = pa.concat_tables([old, table]).sort_by(
                 [("start", "ascending"), ("event_id", "ascending")]
             )
+            if finish is not None:
+                merged = finish(merged)
+                if not merged.schema.equals(schema.EVENTS, check_metadata=False):
+                    raise ParameterError("replace_events: finish must return schema EVENTS")
             new = snapshot(current)
             rel = f"events/part-{uuid.uuid4().hex[:16]}.parquet"
             write_parquet_atomic(self.root / rel, schema.EVENTS, [merged])

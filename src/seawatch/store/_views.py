@@ -32,7 +32,16 @@ from duckdb.func import FunctionNullHandling, PythonUDFType
 from seawatch import schema
 from seawatch._exceptions import ParameterError, QueryTimeoutError, StoreError
 
-VIEW_NAMES: tuple[str, ...] = ("positions", "statics", "others", "rejects", "events", "vessels")
+VIEW_NAMES: tuple[str, ...] = (
+    "positions",
+    "statics",
+    "others",
+    "rejects",
+    "events",
+    "vessels",
+    "detections",
+    "scenes",
+)
 
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "positions": schema.POSITIONS,
@@ -40,6 +49,8 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "others": schema.OTHERS,
     "rejects": schema.REJECTS,
     "events": schema.EVENTS,
+    "detections": schema.DETECTIONS,
+    "scenes": schema.SCENES,
 }
 
 DEFAULT_QUERY_TIMEOUT_S = 60.0

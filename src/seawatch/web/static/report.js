@@ -73,18 +73,29 @@
   function renderTable(rows) {
     lastRows = rows;
     const head = "<tr><th>region</th><th>type</th><th class=\"num\">events</th>" +
+      "<th class=\"num\">incidents</th>" +
       "<th class=\"num\">vessels</th><th class=\"num\">hours</th></tr>";
     $("table").innerHTML = head + rows.map((r) =>
       `<tr><td>${esc(r.region == null ? "(none)" : r.region)}</td><td>${esc(r.type)}</td>` +
-      `<td class="num">${fmtNum(r.n_events, 0)}</td><td class="num">${fmtNum(r.n_vessels, 0)}</td>` +
+      `<td class="num">${fmtNum(r.n_events, 0)}</td><td class="num">${fmtNum(r.n_incidents, 0)}</td>` +
+      `<td class="num">${fmtNum(r.n_vessels, 0)}</td>` +
       `<td class="num">${fmtNum(r.duration_h, 1)}</td></tr>`).join("");
+  }
+  function plural(n, one, many) {
+    return `${fmtNum(n, 0)} ${n === 1 ? one : (many || one + "s")}`;
+  }
+  /* engagements counted as incidents, with the breakdown by kind (from /api/report) */
+  function engagementsText(e) {
+    if (!e) return "";
+    return `${plural(e.engagements, "vessel engagement")} (${fmtNum(e.encounters, 0)} with an ` +
+      `encounter, ${fmtNum(e.interceptions, 0)} with an interception)`;
   }
   function csvCell(v) {
     const s = v == null ? "" : String(v);
     return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
   function exportCsv() {
-    const cols = ["region", "type", "n_events", "n_vessels", "duration_h"];
+    const cols = ["region", "type", "n_events", "n_incidents", "n_vessels", "duration_h"];
     const text = [cols.join(",")].concat(lastRows.map((r) => cols.map((c) => csvCell(r[c])).join(","))).join("\n") + "\n";
     const a = document.createElement("a");
     a.href = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
@@ -140,8 +151,9 @@
       $("chart-region").innerHTML = rlist.length ? stackedBars(rlist, types,
         (c, t) => (regions.get(c) || {})[t], { height: 240 }) : "<p class=\"muted\">no events</p>";
       renderTable(byRegion.rows);
+      $("engagements").textContent = engagementsText(byRegion.engagements);
       const total = byRegion.rows.reduce((s, r) => s + r.n_events, 0);
-      $("status").textContent = `${fmtNum(total, 0)} events`;
+      $("status").textContent = plural(total, "event");
       await loadClaims();
       document.body.dataset.ready = "1";
     } catch (e) {

@@ -1,0 +1,265 @@
+"""Reception coverage: what the receivers saw, per 1° cell per UTC hour (DESIGN.md §11).
+
+The *coverage grid* counts, for every spatial cell (``floor(lat / cell_deg)``,
+``floor(lon / cell_deg)``) and every UTC hour, the positions received from **all**
+vessels and how many distinct vessels sent them (schema :data:`COVERAGE`). It is the one
+definition of coverage in seawatch, in two forms that give the same table (tested):
+
+- :data:`COVERAGE_SQL`, portable SQL over a view ``positions`` (DuckDB and Spark run it
+  unchanged): the engine runs it over the store's files before the per-vessel step, and
+  :mod:`seawatch.report.coverage` over the store's read-only views;
+- :func:`coverage_grid`, the same in numpy for one Arrow table (a kernel called without
+  the store's grid).
+
+:func:`reception_during` answers the gap detector's question: during a silence of one
+vessel, did the receivers hear *other* traffic around its last and next fix? A silence
+the receivers could not have heard is not a gap but a coverage hole (store-level, see
+:mod:`seawatch.report.coverage`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawatch._exceptions import ParameterError
+from seawatch.detect._sql import render
+from seawatch.schema import TS
+from seawatch.tracks._common import f64, i64, ts_us
+
+__all__ = [
+    "COVERAGE",
+    "COVERAGE_SQL",
+    "HOUR_US",
+    "Reception",
+    "coverage_grid",
+    "coverage_sql",
+    "reception_during",
+]
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+HOUR_US = 3_600_000_000
+
+COVERAGE = pa.schema(
+    [
+        pa.field("cell_lat", pa.int32(), nullable=False),
+        pa.field("cell_lon", pa.int32(), nullable=False),
+        pa.field("hour", TS, nullable=False),
+        pa.field("positions", pa.int64(), nullable=False),
+        pa.field("vessels", pa.int64(), nullable=False),
+    ]
+)
+"""One row per (cell, UTC hour) with at least one position: ``cell_lat, cell_lon`` (cell
+indices, ``floor(deg / cell_deg)``), ``hour`` (start of the UTC hour), ``positions``
+(from all vessels) and ``vessels`` (distinct MMSIs). Sorted by cell, then hour."""
+
+COVERAGE_SQL = """
+SELECT CAST(floor(lat / {cell_deg}) AS INT) AS cell_lat,
+       CAST(floor(lon / {cell_deg}) AS INT) AS cell_lon,
+       date_trunc('hour', ts) AS hour,
+       count(*) AS positions,
+       count(DISTINCT mmsi) AS vessels
+FROM positions
+WHERE ts IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL
+GROUP BY CAST(floor(lat / {cell_deg}) AS INT), CAST(floor(lon / {cell_deg}) AS INT),
+         date_trunc('hour', ts)
+ORDER BY cell_lat, cell_lon, hour
+"""
+"""The coverage grid over a view ``positions`` (portable subset; the session time zone
+must be UTC). Render it with :func:`coverage_sql`."""
+
+_MIN_CELL_DEG = 0.01
+_LAT_OFF = 1 << 14  # |lat index| <= 9000 < 2**14 for cell_deg >= 0.01: 15 bits
+_LON_OFF = 1 << 15  # |lon index| <= 18000 < 2**15: 16 bits (a cell key fits 31 bits)
+
+
+def check_cell_deg(cell_deg: float) -> None:
+    """Raise :class:`ParameterError` unless ``0.01 <= cell_deg <= 180``."""
+    if not _MIN_CELL_DEG <= cell_deg <= 180.0:
+        raise ParameterError(f"coverage cell size must be 0.01 to 180 degrees, not {cell_deg}")
+
+
+def coverage_sql(*, cell_deg: float = 1.0) -> str:
+    """:data:`COVERAGE_SQL` with the cell size rendered in."""
+    check_cell_deg(cell_deg)
+    return render(COVERAGE_SQL, cell_deg=float(cell_deg))
+
+
+def empty_grid() -> pa.Table:
+    """An empty coverage grid."""
+    return COVERAGE.empty_table()
+
+
+def as_grid(table: pa.Table) -> pa.Table:
+    """A result of :data:`COVERAGE_SQL` cast to :data:`COVERAGE` (column types differ by
+    engine)."""
+    return table.select(COVERAGE.names).cast(COVERAGE)
+
+
+def coverage_grid(table: pa.Table, *, cell_deg: float = 1.0) -> pa.Table:
+    """The coverage grid (schema :data:`COVERAGE`) of a positions table, in numpy: the same
+    table as :data:`COVERAGE_SQL` over it."""
+    check_cell_deg(cell_deg)
+    if table.num_rows == 0:
+        return empty_grid()
+    lat = f64(table, "lat")
+    lon = f64(table, "lon")
+    valid = pc.is_valid(table.column("ts")).to_numpy(zero_copy_only=False)
+    ok = np.asarray(valid, np.bool_) & ~(np.isnan(lat) | np.isnan(lon))
+    if not ok.any():
+        return empty_grid()
+    ts = ts_us(table)[ok]
+    mmsi = i64(table, "mmsi")[ok]
+    cl = np.floor(lat[ok] / cell_deg).astype(np.int64)
+    co = np.floor(lon[ok] / cell_deg).astype(np.int64)
+    hour = np.floor_divide(ts, HOUR_US)
+    key = _keys(cl, co, hour)
+    order = np.lexsort((mmsi, key))
+    key, mmsi = key[order], mmsi[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    ends = np.concatenate((starts[1:], [len(key)]))
+    new_vessel = np.concatenate(([True], (key[1:] != key[:-1]) | (mmsi[1:] != mmsi[:-1])))
+    vessels = np.add.reduceat(new_vessel.astype(np.int64), starts)
+    ukey = key[starts]
+    ucl, uco, uhour = _unkeys(ukey)
+    return pa.table(
+        {
+            "cell_lat": pa.array(ucl.astype(np.int32), pa.int32()),
+            "cell_lon": pa.array(uco.astype(np.int32), pa.int32()),
+            "hour": pa.array(uhour * HOUR_US, pa.int64()).cast(TS),
+            "positions": pa.array(ends - starts, pa.int64()),
+            "vessels": pa.array(vessels, pa.int64()),
+        },
+        schema=COVERAGE,
+    )
+
+
+def _cell_keys(cl: I64, co: I64) -> I64:
+    return (cl + _LAT_OFF) * (1 << 16) + (co + _LON_OFF)
+
+
+def _keys(cl: I64, co: I64, hour: I64) -> I64:
+    """One sortable int64 per (cell, hour): the cell in the top 31 bits, hour + 2**31 in
+    the low 32 (hours since 1970, within +-2**31)."""
+    return (_cell_keys(cl, co) << 32) | (hour + (1 << 31))
+
+
+def _unkeys(key: I64) -> tuple[I64, I64, I64]:
+    cell = key >> 32
+    hour = (key & 0xFFFFFFFF) - (1 << 31)
+    return (cell >> 16) - _LAT_OFF, (cell & 0xFFFF) - _LON_OFF, hour
+
+
+@dataclass(frozen=True, slots=True)
+class Reception:
+    """What the receivers heard around each silence (arrays, one entry per silence)."""
+
+    hours: I64
+    """UTC hours the silence covers strictly inside it (the hours of its own last and
+    next fix are left out, unless the silence lies within two hours: then those)."""
+    covered_hours: I64
+    """Of those, the hours in which the cells around the last or the next fix received
+    at least ``min_positions_per_hour`` positions (all vessels; the silent one sent none)."""
+    positions: I64
+    """Positions received in those cells during those hours."""
+    start_cell_per_day: F64
+    """Positions per day of data in the cell of the last fix: its positions over the whole
+    grid / (the hours in which anything was heard anywhere / 24, at least one day), so a
+    store with a long coverage hole does not dilute it."""
+
+    @property
+    def fraction(self) -> F64:
+        """``covered_hours / hours`` (1 where there are no hours)."""
+        h = self.hours.astype(np.float64)
+        return np.where(h > 0, self.covered_hours / np.maximum(h, 1.0), 1.0)
+
+
+def reception_during(
+    grid: pa.Table,
+    *,
+    start_us: I64,
+    end_us: I64,
+    lat0: F64,
+    lon0: F64,
+    lat1: F64,
+    lon1: F64,
+    cell_deg: float = 1.0,
+    ring: int = 1,
+    min_positions_per_hour: int = 1,
+) -> Reception:
+    """Reception during each silence ``start_us .. end_us`` between a last fix
+    ``(lat0, lon0)`` and a next fix ``(lat1, lon1)``: the cells within ``ring`` cells of
+    either fix (a 3×3 block around each for ``ring=1``), hour by hour, from the coverage
+    ``grid`` (schema :data:`COVERAGE`). Work is proportional to the grid rows found, not
+    to the length of the silences."""
+    check_cell_deg(cell_deg)
+    n = len(start_us)
+    hours = np.zeros(n, np.int64)
+    covered = np.zeros(n, np.int64)
+    pos = np.zeros(n, np.int64)
+    per_day = np.zeros(n, np.float64)
+    if n == 0:
+        return Reception(hours, covered, pos, per_day)
+    h_first = np.floor_divide(start_us, HOUR_US)
+    h_last = np.floor_divide(end_us, HOUR_US)
+    inner = h_last - h_first >= 2
+    h0 = np.where(inner, h_first + 1, h_first)
+    h1 = np.where(inner, h_last - 1, h_last)
+    hours[:] = h1 - h0 + 1
+    if grid.num_rows == 0:
+        return Reception(hours, covered, pos, per_day)
+    cells0 = (
+        np.floor(lat0 / cell_deg).astype(np.int64),
+        np.floor(lon0 / cell_deg).astype(np.int64),
+    )
+    cells1 = (
+        np.floor(lat1 / cell_deg).astype(np.int64),
+        np.floor(lon1 / cell_deg).astype(np.int64),
+    )
+    # the hours with data (for the per-day density) from the whole grid, then only the rows
+    # that can matter: cells near a fix (a superset: latitude and longitude tested apart)
+    hours_heard = int(pc.count_distinct(grid.column("hour")).as_py())
+    span_days = max(hours_heard / 24.0, 1.0)
+    near = np.arange(-ring, ring + 1, dtype=np.int64)
+    lats = np.unique((np.concatenate((cells0[0], cells1[0]))[:, None] + near).ravel())
+    lons = np.unique((np.concatenate((cells0[1], cells1[1]))[:, None] + near).ravel())
+    mask = pc.and_(
+        pc.is_in(pc.cast(grid.column("cell_lat"), pa.int64()), pa.array(lats, pa.int64())),
+        pc.is_in(pc.cast(grid.column("cell_lon"), pa.int64()), pa.array(lons, pa.int64())),
+    )
+    sub = grid.filter(mask)
+    g_hour = np.floor_divide(ts_us(sub, "hour"), HOUR_US)
+    g_key = _keys(i64(sub, "cell_lat"), i64(sub, "cell_lon"), g_hour)
+    g_pos = i64(sub, "positions")
+    if len(g_key) > 1 and not (g_key[1:] >= g_key[:-1]).all():
+        order = np.argsort(g_key, kind="stable")
+        g_key, g_pos, g_hour = g_key[order], g_pos[order], g_hour[order]
+    # positions per day in the start cell (all hours of the grid)
+    c0 = _cell_keys(*cells0)
+    lo = np.searchsorted(g_key, c0 << 32, side="left")
+    hi = np.searchsorted(g_key, (c0 << 32) | 0xFFFFFFFF, side="right")
+    csum = np.concatenate(([0], np.cumsum(g_pos)))
+    per_day[:] = (csum[hi] - csum[lo]) / span_days
+    offsets = np.arange(-ring, ring + 1, dtype=np.int64)
+    grid_l, grid_o = np.meshgrid(offsets, offsets, indexing="ij")
+    dl, do = grid_l.ravel(), grid_o.ravel()
+    for k in range(n):
+        cl = np.concatenate((cells0[0][k] + dl, cells1[0][k] + dl))
+        co = np.concatenate((cells0[1][k] + do, cells1[1][k] + do))
+        ck = np.unique(_cell_keys(cl, co))
+        a = np.searchsorted(g_key, (ck << 32) | (h0[k] + (1 << 31)), side="left")
+        b = np.searchsorted(g_key, (ck << 32) | (h1[k] + (1 << 31)), side="right")
+        sel = [np.arange(x, y) for x, y in zip(a.tolist(), b.tolist(), strict=True) if y > x]
+        if not sel:
+            continue
+        idx = np.concatenate(sel)
+        uh, inv = np.unique(g_hour[idx], return_inverse=True)
+        per_hour = np.bincount(inv, weights=g_pos[idx], minlength=len(uh))
+        covered[k] = int(np.count_nonzero(per_hour >= min_positions_per_hour))
+        pos[k] = int(g_pos[idx].sum())
+    return Reception(hours, covered, pos, per_day)

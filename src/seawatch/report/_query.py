@@ -1,0 +1,322 @@
+"""One typed, validated filter on events, below the interfaces (DESIGN.md §12).
+
+The CLI (``events``, ``report``, ``presence``) and the API build an :class:`EventFilter`
+with :meth:`EventFilter.build`, which validates every value once: an unknown region, zone,
+event type, flag, group or country is a :class:`~seawatch.FilterError` whose message lists
+the valid values (the CLI exits 2, the API answers 422), never a silently empty result.
+
+Matching is exact, else case-insensitive when that names one value (``VE-EEZ`` is
+``VE-eez``, ``ve`` is ``VE``, ``Caribbean`` is ``caribbean``). Every multi-value option
+takes comma-separated values, or a list of them, the same way everywhere.
+
+Valid values (:class:`Vocabulary`):
+
+* types: the event types of the detectors (:data:`seawatch.detect.EVENT_TYPES`);
+* regions: the bundled named regions, plus the regions the store's events carry (a store
+  detected with other geography);
+* zones: the bundled zones (named regions, ``XX-territorial``, ``XX-contiguous``,
+  ``XX-eez``), plus the zones the store's events carry (user zones);
+* flags: the ISO alpha-2 codes of the MID table (:func:`seawatch.ais.codes.flag_codes`);
+* groups: the ship groups of the AIS type code (:data:`seawatch.ais.codes.SHIP_GROUPS`)
+  and the roles ``military``, ``law_enforcement``, ``government``;
+* countries (a coast for presence): the countries with a bundled ``XX-eez`` zone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawatch._exceptions import FilterError, GeoError, ParameterError
+
+__all__ = [
+    "ROLE_GROUPS",
+    "EventFilter",
+    "Vocabulary",
+    "check_country",
+    "choose",
+    "split_values",
+    "store_vocabulary",
+    "vocabulary",
+]
+
+ROLE_GROUPS: tuple[str, ...] = ("military", "law_enforcement", "government")
+"""Vessel roles accepted as groups beside the type-code groups (DESIGN.md §11)."""
+
+Values = str | Iterable[str] | None
+MAX_MMSI = 4_294_967_295
+
+
+def split_values(value: Values) -> tuple[str, ...] | None:
+    """``"a,b"`` or ``["a", "b,c"]`` -> ``("a", "b", "c")``; None or nothing -> None."""
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    out = tuple(s.strip() for item in items for s in str(item).split(",") if s.strip())
+    return out or None
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The valid values of each filter."""
+
+    types: tuple[str, ...]
+    regions: tuple[str, ...]
+    zones: tuple[str, ...]
+    flags: tuple[str, ...]
+    groups: tuple[str, ...]
+    countries: tuple[str, ...]
+
+    def with_store_values(
+        self, *, regions: Iterable[str | None] = (), zones: Iterable[str | None] = ()
+    ) -> Vocabulary:
+        """This vocabulary plus the regions and zones a store's events carry."""
+        return Vocabulary(
+            types=self.types,
+            regions=_merge(self.regions, regions),
+            zones=_merge(self.zones, zones),
+            flags=self.flags,
+            groups=self.groups,
+            countries=self.countries,
+        )
+
+
+def _merge(base: tuple[str, ...], extra: Iterable[str | None]) -> tuple[str, ...]:
+    seen = set(base)
+    return base + tuple(sorted({str(x) for x in extra if x is not None} - seen))
+
+
+@functools.cache
+def _bundled() -> Vocabulary:
+    """The bundled vocabulary (built once per process).
+
+    Raises:
+        GeoError: the geography layer is missing (the API answers 503).
+    """
+    from seawatch.ais.codes import SHIP_GROUPS, flag_codes
+    from seawatch.detect import EVENT_TYPES
+
+    try:
+        import seawatch.geo as geo
+
+        regions = tuple(geo.region_geometries())
+        zone_names = tuple(geo.zones().names)
+    except (ImportError, AttributeError) as exc:  # the geography layer is incomplete
+        raise GeoError(f"the bundled geography is not available: {exc}") from exc
+    return Vocabulary(
+        types=tuple(sorted({t for ts in EVENT_TYPES.values() for t in ts})),
+        regions=regions,
+        zones=zone_names,
+        flags=flag_codes(),
+        groups=tuple(dict.fromkeys((*SHIP_GROUPS, *ROLE_GROUPS))),
+        countries=tuple(sorted(z[: -len("-eez")] for z in zone_names if z.endswith("-eez"))),
+    )
+
+
+def vocabulary(events: pa.Table | None = None) -> Vocabulary:
+    """The bundled vocabulary, plus the regions and zones of ``events`` (a store's events,
+    or a table with ``region`` and ``zone`` columns of their distinct values)."""
+    base = _bundled()
+    if events is None or events.num_rows == 0:
+        return base
+    cols = events.column_names
+    return base.with_store_values(
+        regions=pc.unique(events.column("region")).to_pylist() if "region" in cols else (),
+        zones=pc.unique(events.column("zone")).to_pylist() if "zone" in cols else (),
+    )
+
+
+class _Queryable(Protocol):
+    def query(self, sql: str) -> pa.Table: ...
+
+
+def store_vocabulary(store: _Queryable) -> Vocabulary:
+    """:func:`vocabulary` with the regions and zones of ``store``'s events."""
+    return vocabulary(store.query("SELECT DISTINCT region, zone FROM events"))
+
+
+def choose(option: str, values: Values, valid: Sequence[str]) -> tuple[str, ...] | None:
+    """``values`` (comma-separated or a list) as the canonical valid values: exact, else
+    case-insensitive when that names exactly one.
+
+    Raises:
+        FilterError: a value matches none (or several, ignoring case); the message lists
+            the valid values.
+    """
+    items = split_values(values)
+    if items is None:
+        return None
+    exact = set(valid)
+    folded: dict[str, list[str]] = {}
+    for v in valid:
+        folded.setdefault(v.casefold(), []).append(v)
+    out: list[str] = []
+    for item in items:
+        if item in exact:
+            out.append(item)
+            continue
+        same = folded.get(item.casefold(), [])
+        if len(same) == 1:
+            out.append(same[0])
+            continue
+        listing = ", ".join(valid)
+        shown = item if len(item) <= 60 else item[:57] + "..."
+        if same:
+            msg = f"{option} {shown!r} is ambiguous: {', '.join(same)} (valid: {listing})"
+        else:
+            close = difflib.get_close_matches(item, list(valid), n=1, cutoff=0.75)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            msg = f"unknown {option} {shown!r}{hint} (valid: {listing})"
+        raise FilterError(msg, option=option, value=item, valid=tuple(valid))
+    return tuple(dict.fromkeys(out))
+
+
+def check_country(value: str, vocab: Vocabulary | None = None) -> str:
+    """The ISO alpha-2 code of a coastal state with bundled zones (case-insensitive).
+
+    Raises:
+        FilterError: no bundled ``XX-eez`` zone for ``value``; lists the valid codes.
+    """
+    v = vocab or _bundled()
+    got = choose("country", value, v.countries)
+    if got is None or len(got) != 1:
+        raise FilterError(
+            f"country: one ISO alpha-2 code, not {value!r} (valid: {', '.join(v.countries)})",
+            option="country",
+            value=value,
+            valid=v.countries,
+        )
+    return got[0]
+
+
+def _utc(value: datetime | date | str | None, name: str) -> datetime | None:
+    from seawatch.report._summary import _utc as to_utc
+
+    return to_utc(value, name)
+
+
+def _mmsis(values: int | str | Iterable[int | str] | None) -> tuple[int, ...] | None:
+    if values is None:
+        return None
+    items: list[Any] = [values] if isinstance(values, int | str) else list(values)
+    out: list[int] = []
+    for item in items:
+        for part in str(item).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or int(part) > MAX_MMSI:
+                raise FilterError(
+                    f"vessel {part!r} is not an MMSI (a number from 0 to {MAX_MMSI})",
+                    option="vessel",
+                    value=part,
+                )
+            out.append(int(part))
+    return tuple(dict.fromkeys(out)) or None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventFilter:
+    """Filters on events, validated (build it with :meth:`build`); ``None``: no filter.
+
+    Time filters select events that *overlap* ``[since, until)``: ``end > since`` and
+    ``start < until``. ``vessels``: events involving one of these MMSIs. ``flags`` and
+    ``groups`` select events with a vessel that has one of the flags *and* one of the
+    groups. ``bbox`` is ``(min_lon, min_lat, max_lon, max_lat)``; a ``min_lon`` greater
+    than ``max_lon`` crosses the antimeridian.
+    """
+
+    types: tuple[str, ...] | None = None
+    regions: tuple[str, ...] | None = None
+    zones: tuple[str, ...] | None = None
+    vessels: tuple[int, ...] | None = None
+    flags: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = field(default=None)
+
+    @property
+    def vessel(self) -> int | None:
+        """The single MMSI filtered on (None unless exactly one)."""
+        return self.vessels[0] if self.vessels and len(self.vessels) == 1 else None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        types: Values = None,
+        regions: Values = None,
+        zones: Values = None,
+        vessels: int | str | Iterable[int | str] | None = None,
+        flags: Values = None,
+        groups: Values = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        vocab: Vocabulary | None = None,
+    ) -> EventFilter:
+        """A filter with every value validated against ``vocab`` (default: the bundled
+        :func:`vocabulary`) and made canonical.
+
+        Raises:
+            FilterError: an unknown value (the message lists the valid ones).
+            ParameterError: a time that is not ISO 8601, or ``until`` before ``since``.
+        """
+        v = vocab or _bundled()
+        lo, hi = _utc(since, "since"), _utc(until, "until")
+        if lo is not None and hi is not None and hi < lo:
+            raise ParameterError("until must not be before since")
+        return cls(
+            types=choose("type", types, v.types),
+            regions=choose("region", regions, v.regions),
+            zones=choose("zone", zones, v.zones),
+            vessels=_mmsis(vessels),
+            flags=choose("flag", flags, v.flags),
+            groups=choose("group", groups, v.groups),
+            since=lo,
+            until=hi,
+            bbox=bbox,
+        )
+
+    def apply(self, events: pa.Table, *, vessels: pa.Table | None = None) -> pa.Table:
+        """The rows of ``events`` (schema EVENTS) that match; ``vessels`` (the store's
+        ``vessels`` view) is needed to filter by group."""
+        from seawatch.report._summary import filter_events, with_vessel_in
+
+        if self.vessels:
+            events = with_vessel_in(events, pa.array(list(self.vessels), pa.int64()))
+        if self.zones:
+            events = events.filter(
+                pc.fill_null(pc.is_in(events.column("zone"), pa.array(list(self.zones))), False)
+            )
+        if self.bbox is not None:
+            events = _in_bbox(events, self.bbox)
+        return filter_events(
+            events,
+            regions=self.regions,
+            types=self.types,
+            since=self.since,
+            until=self.until,
+            flags=self.flags,
+            groups=self.groups,
+            vessels=vessels,
+        )
+
+
+def _in_bbox(events: pa.Table, bbox: tuple[float, float, float, float]) -> pa.Table:
+    min_lon, min_lat, max_lon, max_lat = bbox
+    lat, lon = events.column("lat"), events.column("lon")
+    mask = pc.and_(pc.greater_equal(lat, min_lat), pc.less_equal(lat, max_lat))
+    if min_lon <= max_lon:
+        lon_ok = pc.and_(pc.greater_equal(lon, min_lon), pc.less_equal(lon, max_lon))
+    else:
+        lon_ok = pc.or_(pc.greater_equal(lon, min_lon), pc.less_equal(lon, max_lon))
+    return events.filter(pc.fill_null(pc.and_(mask, lon_ok), False))

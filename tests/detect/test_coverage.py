@@ -1,0 +1,109 @@
+"""The coverage grid (one definition, two forms) and reception during silences."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from detect.conftest import positions
+from seawatch._exceptions import ParameterError
+from seawatch.detect import COVERAGE, GapParams, coverage_grid, coverage_sql
+from seawatch.detect._sql import DuckDBRunner, check_portable
+from seawatch.detect.coverage import HOUR_US, as_grid, reception_during
+
+
+def _rows() -> pa.Table:
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(400):
+        rows.append(
+            (
+                int(rng.integers(1, 6)),
+                float(rng.uniform(0, 60 * 30)),
+                float(rng.uniform(-3, 3)),
+                float(rng.uniform(-181, 181) if i % 50 == 0 else rng.uniform(-2, 2)),
+                1.0,
+            )
+        )
+    rows.append((7, 10.0, None, 1.0, 1.0))  # no latitude: not counted
+    return positions(rows)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cell", [1.0, 0.5, 0.01])
+def test_sql_and_numpy_give_the_same_grid(cell: float) -> None:
+    table = _rows()
+    sql = coverage_sql(cell_deg=cell)
+    check_portable(sql)  # runs unchanged on DuckDB and Spark
+    runner = DuckDBRunner()
+    try:
+        got = as_grid(runner.query(sql, {"positions": table}))
+    finally:
+        runner.close()
+    expect = coverage_grid(table, cell_deg=cell)
+    assert expect.schema.equals(COVERAGE)
+    assert got.equals(expect)
+    assert sum(expect.column("positions").to_pylist()) == 400
+
+
+def test_reception_counts_the_cells_around_both_fixes_hour_by_hour() -> None:
+    h = 500_000  # an hour number
+    grid = pa.table(
+        {
+            "cell_lat": pa.array([10, 10, 12, 30], pa.int32()),
+            "cell_lon": pa.array([1, 1, 3, 3], pa.int32()),
+            "hour": pa.array(
+                [(h + 1) * HOUR_US, (h + 2) * HOUR_US, (h + 5) * HOUR_US, (h + 3) * HOUR_US],
+                pa.int64(),
+            ).cast(COVERAGE.field("hour").type),
+            "positions": pa.array([4, 1, 2, 9], pa.int64()),
+            "vessels": pa.array([1, 1, 1, 1], pa.int64()),
+        },
+        schema=COVERAGE,
+    )
+    rec = reception_during(
+        grid,
+        start_us=np.array([h * HOUR_US + 10], np.int64),
+        end_us=np.array([(h + 7) * HOUR_US + 10], np.int64),
+        lat0=np.array([10.5]),
+        lon0=np.array([0.5]),  # cell (10, 0): (10, 1) is next to it
+        lat1=np.array([13.2]),
+        lon1=np.array([3.9]),  # cell (13, 3): (12, 3) is next to it; (30, 3) is far
+        min_positions_per_hour=2,
+    )
+    # inner hours h+1 .. h+6; covered: h+1 (4 positions) and h+5 (2); h+2 has only 1
+    assert rec.hours.tolist() == [6]
+    assert rec.covered_hours.tolist() == [2]
+    assert rec.positions.tolist() == [7]
+    assert rec.fraction.tolist() == [pytest.approx(2 / 6)]
+
+
+def test_empty_grid_means_no_reception() -> None:
+    rec = reception_during(
+        COVERAGE.empty_table(),
+        start_us=np.array([0], np.int64),
+        end_us=np.array([20 * HOUR_US], np.int64),
+        lat0=np.array([0.0]),
+        lon0=np.array([0.0]),
+        lat1=np.array([0.0]),
+        lon1=np.array([0.0]),
+    )
+    assert rec.hours.tolist() == [19] and rec.covered_hours.tolist() == [0]
+    assert rec.fraction.tolist() == [0.0]
+
+
+def test_bad_coverage_parameters() -> None:
+    with pytest.raises(ParameterError):
+        coverage_sql(cell_deg=0.001)
+    with pytest.raises(ParameterError):
+        GapParams(min_coverage_fraction=1.5)
+    with pytest.raises(ParameterError):
+        GapParams(coverage_min_positions_per_hour=0)
+
+
+def test_grid_hours_are_utc_hours() -> None:
+    t = positions([(1, 59.0, 0.5, 0.5, 1.0), (1, 61.0, 0.5, 0.5, 1.0)])  # 20:59 and 21:01
+    hours = coverage_grid(t).column("hour").to_pylist()
+    assert hours == [datetime(2024, 3, 1, 20, tzinfo=UTC), datetime(2024, 3, 1, 21, tzinfo=UTC)]
