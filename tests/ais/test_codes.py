@@ -74,3 +74,12 @@ def test_nav_status() -> None:
     assert codes.NAV_STATUS[5] == "moored"
     assert codes.nav_status_text(7) == "engaged in fishing"
     assert codes.nav_status_text(None) is None
+
+
+def test_country_names_is_a_copy_of_the_mid_table() -> None:
+    from seawatch.ais.codes import country_name, country_names
+
+    names = country_names()
+    assert names["VE"] == country_name("VE") and len(names) > 200
+    names["VE"] = "changed"
+    assert country_names()["VE"] != "changed"

@@ -201,6 +201,36 @@ def test_vessel_shows_sanctions_status(standoff: tuple[Store, dict[str, Any], An
     )
 
 
+def test_demo_news_claims_get_every_verdict(
+    standoff: tuple[Store, dict[str, Any], Any, str],
+) -> None:
+    """The demo's news text: checkable claims, one contradicted, one unobservable."""
+    from rich.console import Console
+
+    from seawatch.claims import list_checks, list_claims
+    from seawatch.cli._claims import check_news
+    from seawatch.cli._demo import standoff_path
+
+    store = standoff[0]
+    out = StringIO()
+    check_news(
+        store,
+        Console(file=out, width=200),
+        standoff_path().with_name("standoff_news.txt"),
+        published="2025-12-11",
+    )
+    checks = {c["claim_id"]: c for c in list_checks(store)}
+    claims = {c.claim_id: c for c in list_claims(store)}
+    assert set(checks) == set(claims) and len(claims) >= 5
+    verdicts = Counter(c["verdict"] for c in checks.values())
+    assert verdicts["contradicted"] == 1 and verdicts["unobservable"] == 1
+    assert verdicts["supported"] >= 2 and verdicts["partly_supported"] >= 1
+    dark = next(c for c in checks.values() if c["kind"] == "dark")
+    assert dark["verdict"] == "contradicted" and dark["evidence"]["event_ids"]
+    text = out.getvalue()
+    assert "contradicted" in text and "unobservable" in text
+
+
 def test_region_narrows_every_part_of_the_brief(
     standoff: tuple[Store, dict[str, Any], Any, str],
 ) -> None:

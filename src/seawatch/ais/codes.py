@@ -33,6 +33,7 @@ __all__ = [
     "NAV_STATUS",
     "SHIP_GROUPS",
     "country_name",
+    "country_names",
     "flag_codes",
     "flag_of_mmsi",
     "flags_of",
@@ -168,6 +169,12 @@ def flags_of(mmsi: object) -> pa.Array:
     dictionary = pa.array(codes, type=pa.string())
     indices = pa.array(idx, mask=idx < 0, type=pa.int32())
     return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
+
+
+def country_names() -> dict[str, str]:
+    """ISO alpha-2 -> short English country or territory name, for every code in the MID
+    table (a copy)."""
+    return dict(_mid_table()[2])
 
 
 def flag_codes() -> tuple[str, ...]:

@@ -454,6 +454,41 @@ def create_app(
             )
         )
 
+    # ---- claims ---------------------------------------------------------------------
+
+    @app.get(
+        "/api/claims", response_model=None, tags=["claims"], responses={200: {"model": m.ClaimList}}
+    )
+    def get_claims(
+        verdict: Annotated[
+            str | None,
+            Query(
+                description="supported, partly_supported, contradicted, unobservable, "
+                "unchecked; comma-separated"
+            ),
+        ] = None,
+        region: RegionQ = None,
+        since: SinceQ = None,
+        until: UntilQ = None,
+    ) -> dict[str, Any]:
+        """The claims kept in the store (``seawatch claims add|extract --add``) with their
+        latest check (``seawatch claims check``); with ``region``/``since``/``until``, those
+        about these regions whose period overlaps (as beside ``seawatch report``)."""
+        from seawatch.claims import VERDICTS, claims_for
+
+        wanted = _split(verdict, "verdict")
+        bad = sorted(set(wanted or ()) - {*VERDICTS, "unchecked"})
+        if bad:
+            raise ParameterError(f"verdict: unknown value(s) {', '.join(bad)}")
+        lo, hi = _utc(since), _utc(until)
+        _check_span(lo, hi)
+        rows = [
+            r
+            for r in claims_for(db.store, regions=_split(region, "region"), since=lo, until=hi)
+            if not wanted or (r["check"]["verdict"] if r["check"] else "unchecked") in wanted
+        ]
+        return {"claims": rows}
+
     # ---- geography ------------------------------------------------------------------
 
     @app.get(

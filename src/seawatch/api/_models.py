@@ -265,3 +265,19 @@ class Facets(BaseModel):
     start: str | None
     end: str | None
     n_events: int
+
+
+class ClaimWithCheck(BaseModel):
+    """A claim kept in the store (docs/claims.schema.json) with its latest check, if any:
+    ``verdict`` (supported, partly_supported, contradicted, unobservable), ``found``,
+    ``evidence`` (event ids, incident ids, vessels), ``coverage``, ``explanation``,
+    ``quote``, map ``links``."""
+
+    claim: dict[str, Any]
+    check: dict[str, Any] | None
+
+
+class ClaimList(BaseModel):
+    """The store's claims, ordered by source date then id."""
+
+    claims: list[ClaimWithCheck]

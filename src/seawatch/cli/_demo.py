@@ -8,7 +8,9 @@ Everything is offline and deterministic. Two parts:
    detector, and summarised as a situation brief (engagements counted as incidents, by
    region and flag, naval presence near Venezuela, dark activity, spoofing, sanctions
    hits, and the satellite passes' detections matched to AIS: dark vessels); the
-   detections are then scored against the scenario's own ground truth.
+   detections are then scored against the scenario's own ground truth, and the claims of a
+   short news text about the standoff (``data/demo/standoff_news.txt``) are checked
+   against them.
 """
 
 from __future__ import annotations
@@ -193,7 +195,8 @@ def demo_command(
 
     Part 1 ingests a real AIS sample (NOAA, 2022-01-03, Caribbean). Part 2 simulates the
     Caribbean standoff scenario into raw NMEA, ingests it, runs every detector and prints the
-    situation brief, then scores the detections against the scenario's ground truth.
+    situation brief, then scores the detections against the scenario's ground truth and
+    checks the claims of a short (fictional) news text against the data.
     Offline and deterministic; running it again adds nothing to the store.
     """
     from rich.console import Console
@@ -233,6 +236,10 @@ def demo_command(
     if not real_only:
         console.rule("[bold]The Caribbean standoff (simulated scenario, December 2025)[/bold]")
         _, evaluation = run_standoff(target, console)
+        from seawatch.cli._claims import check_news
+
+        check_news(target, console, resources.files("seawatch") / "data" / "demo"
+                   / "standoff_news.txt", published="2025-12-11")
 
         def rate(x: float | None) -> str:
             return "n/a" if x is None else f"{x:.2f}"

@@ -652,6 +652,9 @@ def report_command(
         flags=f.flags,
         groups=f.groups,
     ).to_dict()
+    from seawatch.claims import claims_for
+
+    b["claims"] = claims_for(target, regions=_split(region), since=lo, until=hi)
     if fmt == "json":
         json.dump(b, sys.stdout, ensure_ascii=False, default=str)
         sys.stdout.write("\n")
@@ -660,7 +663,19 @@ def report_command(
 
         from seawatch.cli._brief import print_brief
 
-        print_brief(Console(), b)
+        console = Console()
+        print_brief(console, b)
+        if b["claims"]:
+            from seawatch.claims import claim_from_dict
+            from seawatch.cli._claims import print_checks
+
+            console.print("[bold]claims about this region and period[/bold]")
+            claims = {r["claim"]["claim_id"]: claim_from_dict(r["claim"]) for r in b["claims"]}
+            checked = [r["check"] for r in b["claims"] if r["check"] is not None]
+            print_checks(console, checked, claims)
+            unchecked = len(b["claims"]) - len(checked)
+            if unchecked:
+                console.print(f"{unchecked} claim(s) not checked yet (seawatch claims check)")
 
 
 def track_command(

@@ -102,6 +102,26 @@
     a.download = "seawatch-report.csv";
     document.body.appendChild(a); a.click(); a.remove();
   }
+  /* the claims about the same region and period, with their latest checks (/api/claims) */
+  async function loadClaims() {
+    const p = new URLSearchParams();
+    for (const k of ["since", "until", "region"]) if (state[k]) p.set(k, state[k]);
+    try {
+      const res = await getJSON("/api/claims?" + p.toString());
+      $("claims").innerHTML = res.claims.length ? "<ul class=\"claims\">" + res.claims.map((r) => {
+        const c = r.check;
+        const verdict = c ? c.verdict.replace(/_/g, " ") : "not checked";
+        const links = c ? c.evidence.event_ids.slice(0, 5).map((id) =>
+          `<a href="/#event=${encodeURIComponent(id)}">${esc(id)}</a>`).join(", ") : "";
+        return `<li><strong class="verdict-${esc(c ? c.verdict : "unchecked")}">${esc(verdict)}</strong> ` +
+          `${esc(r.claim.sentence)}` +
+          (c ? `<br><span class="muted">${esc(c.explanation)}</span>` : "") +
+          (links ? `<br>evidence: ${links}` : "") + "</li>";
+      }).join("") + "</ul>" : "<p class=\"muted\">no claims</p>";
+    } catch (e) {
+      $("claims").textContent = "claims: " + e.message;
+    }
+  }
   async function load() {
     history.replaceState(null, "", "/report" + (query() ? "?" + query() : ""));
     $("map-link").href = "/#" + query();
@@ -134,6 +154,7 @@
       $("engagements").textContent = engagementsText(byRegion.engagements);
       const total = byRegion.rows.reduce((s, r) => s + r.n_events, 0);
       $("status").textContent = plural(total, "event");
+      await loadClaims();
       document.body.dataset.ready = "1";
     } catch (e) {
       $("status").textContent = "error: " + e.message;

@@ -1,0 +1,387 @@
+"""Claims -> verdicts: each claim is compiled to a query over the store's events (or, for
+presence near a country, over its positions) plus a coverage query, and answered with
+``supported``, ``partly_supported``, ``contradicted`` or ``unobservable``.
+
+* ``unobservable`` comes first: kinds AIS cannot see (attacks, approaches), vessel types
+  that carry no AIS (skiffs, go-fast boats), places the gazetteers could not place, a
+  period with no data in the store, or no AIS position received in the claim's area and
+  period (no reception). A seizure or boarding is never seen by AIS itself: at best the
+  interception before it (``partly_supported``).
+* Otherwise the number found is compared with the claim's count and qualifier; engagements
+  are counted as incidents (an encounter and an interception of the same pair count once:
+  the events' ``incident_id`` when the store has it, else each event).
+
+Every check lists its evidence (event ids, incident ids, vessels), the coverage figures,
+map links (``/#event=ID``, ``/#vessel=MMSI``) and a sentence a journalist can quote that
+states the data's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seawatch.claims._model import Claim, Place
+
+__all__ = ["EVENT_TYPES_OF_KIND", "VERDICTS", "check_claim", "check_claims"]
+
+VERDICTS = ("supported", "partly_supported", "contradicted", "unobservable")
+EVENT_TYPES_OF_KIND: dict[str, tuple[str, ...]] = {
+    "engagement": ("encounter", "interception"),
+    "interception": ("interception",),
+    "seizure": ("interception",),
+    "sts_transfer": ("encounter",),
+    "entry": ("zone_entry",),
+    "dark": ("gap",),
+    "port_call": ("port_visit",),
+}
+_NO_AIS_KINDS = {
+    "attack": "attacks, firing and approaches leave no trace in AIS",
+}
+_NM = 1852.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Area:
+    """Where the claim is about: a test on positions and a label."""
+
+    label: str
+    regions: tuple[str, ...] = ()
+    zone: str = ""
+    center: tuple[float, float, float] | None = None  # lat, lon, radius nm
+    country: str = ""
+    radius_nm: float | None = None
+
+    def contains(
+        self,
+        lat: np.ndarray[Any, Any],
+        lon: np.ndarray[Any, Any],
+        region: np.ndarray[Any, Any] | None = None,
+    ) -> np.ndarray[Any, Any]:
+        from seawatch.geo import haversine_m, region_of, zones
+
+        ok = np.ones(len(lat), np.bool_)
+        if len(lat) == 0:
+            return ok
+        valid = ~(np.isnan(lat) | np.isnan(lon))
+        ok &= valid
+        lat_v, lon_v = np.where(valid, lat, 0.0), np.where(valid, lon, 0.0)
+        if self.regions:
+            regs = region if region is not None else np.asarray(region_of(lat_v, lon_v), object)
+            ok &= np.isin(np.asarray(regs, object), np.asarray(self.regions, object))
+        if self.zone:
+            ok &= np.asarray(zones().contains(self.zone, lat_v, lon_v), np.bool_)
+        if self.center is not None:
+            clat, clon, rad = self.center
+            d = haversine_m(lat_v, lon_v, np.full(len(lat_v), clat), np.full(len(lat_v), clon))
+            ok &= np.asarray(d) <= rad * _NM
+        return ok
+
+
+def _area(places: Sequence[Place]) -> tuple[_Area | None, str]:
+    """The claim's area, or (None, why) when a place cannot be placed."""
+    from seawatch.geo import zones
+
+    if not places:
+        return _Area("anywhere"), ""
+    p = places[0]
+    if p.kind == "region":
+        return _Area(p.ref, regions=(p.ref,)), ""
+    if p.kind in ("position", "port") and p.lat is not None and p.lon is not None:
+        r = p.radius_nm or 10.0
+        return _Area(f"within {r:g} nm of {p.lat:.2f}, {p.lon:.2f}", center=(p.lat, p.lon, r)), ""
+    if p.kind in ("waters", "country") and p.ref:
+        radius = p.radius_nm or 200.0
+        zone = (
+            f"{p.ref}-territorial"
+            if radius <= 12
+            else (f"{p.ref}-contiguous" if radius <= 24 else f"{p.ref}-eez")
+        )
+        if zone not in zones():
+            return None, f"the bundled zones do not cover {p.ref}'s waters"
+        label = {
+            "territorial": "territorial waters (12 nm)",
+            "contiguous": "24 nm",
+            "eez": f"{radius:g} nm",
+        }[zone.rsplit("-", 1)[1]]
+        return _Area(f"{p.ref} {label}", zone=zone, country=p.ref, radius_nm=radius), ""
+    return None, f"the place {p.name!r} is not in the bundled gazetteers"
+
+
+def _utc(t: datetime | None) -> str | None:
+    return None if t is None else t.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], list[str]]:
+    """One MMSI set per vessel constraint of the claim (all must be met), and labels."""
+    from seawatch.watchlist import normalize_name
+
+    names = (
+        [normalize_name(n) for n in vessels.column("name").to_pylist()]
+        if ("name" in vessels.column_names)
+        else []
+    )
+    mmsis = [int(m) for m in vessels.column("mmsi").to_pylist()]
+    flags = vessels.column("flag").to_pylist()
+    groups = vessels.column("ship_group").to_pylist()
+    out: list[set[int]] = []
+    labels: list[str] = []
+    for v in claim.vessels:
+        if v.mmsi is not None:
+            out.append({v.mmsi})
+            labels.append(v.name or str(v.mmsi))
+            continue
+        if v.name:
+            out.append({m for m, n in zip(mmsis, names, strict=True) if n == v.name})
+            labels.append(v.name)
+            continue
+        if v.type in ("", "other") and not v.flag:
+            continue
+        keep = {
+            m
+            for m, f, g in zip(mmsis, flags, groups, strict=True)
+            if (not v.flag or f == v.flag) and (v.type in ("", "other") or g == v.type)
+        }
+        out.append(keep)
+        labels.append(" ".join(x for x in (v.flag, v.type or "vessel") if x))
+    return out, labels
+
+
+def _coverage(store: Any, area: _Area, lo: datetime | None, hi: datetime | None) -> dict[str, Any]:
+    days = store.days()
+    first, last = (days[0], days[-1]) if days else (None, None)
+    pos = store.positions(since=lo, until=hi, columns=["mmsi", "lat", "lon"]) if days else None
+    if pos is None or pos.num_rows == 0:
+        return {
+            "store_first_day": _d(first),
+            "store_last_day": _d(last),
+            "positions": 0,
+            "vessels": 0,
+            "area": area.label,
+        }
+    lat = pos.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
+    lon = pos.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
+    inside = area.contains(lat, lon)
+    mmsi = pos.column("mmsi").to_numpy(zero_copy_only=False)[inside]
+    return {
+        "store_first_day": _d(first),
+        "store_last_day": _d(last),
+        "positions": int(inside.sum()),
+        "vessels": len(np.unique(mmsi)),
+        "area": area.label,
+    }
+
+
+def _d(x: Any) -> str | None:
+    return None if x is None else x.isoformat()
+
+
+def _verdict(claim: Claim, found: int) -> tuple[str, str]:
+    c, q = claim.count, claim.qualifier or "exactly"
+    if claim.negated or c == 0:
+        if found == 0:
+            return "supported", "none found, as claimed"
+        return "contradicted", f"the claim says none; {found} found"
+    if c is None:
+        return (
+            ("supported", f"{found} found")
+            if found
+            else ("contradicted", "none found where the data could have shown it")
+        )
+    if q == "at_most":
+        return (
+            ("supported", f"{found} found, at most {c} claimed")
+            if found <= c
+            else ("contradicted", f"{found} found, more than the {c} claimed")
+        )
+    if q == "about":
+        tol = max(1.0, 0.2 * c)
+        if abs(found - c) <= tol:
+            return "supported", f"{found} found, about {c} claimed"
+        if found > c:
+            return "contradicted", f"{found} found, well above the about {c} claimed"
+    if (q == "exactly" and found == c) or (q == "at_least" and found >= c):
+        return "supported", f"{found} found, {'at least ' if q == 'at_least' else ''}{c} claimed"
+    if q == "exactly" and found > c:
+        return "contradicted", f"{found} found, not {c}"
+    if found == 0:
+        return "contradicted", f"none found, {c} claimed"
+    return "partly_supported", f"only {found} found of the {c} claimed"
+
+
+def check_claim(
+    claim: Claim, store: Any, *, events: pa.Table | None = None, vessels: pa.Table | None = None
+) -> dict[str, Any]:
+    """The check of one claim against ``store`` (a :class:`seawatch.store.Store`):
+    ``claim_id, checked_at, verdict, found, evidence, coverage, explanation, quote, links``."""
+    events = store.events() if events is None else events
+    vessels = store.vessels() if vessels is None else vessels
+    lo, hi = claim.period_start, claim.period_end
+    out: dict[str, Any] = {
+        "claim_id": claim.claim_id,
+        "checked_at": _utc(datetime.now(UTC)),
+        "kind": claim.kind,
+        "claimed": {"count": claim.count, "qualifier": claim.qualifier, "negated": claim.negated},
+        "period": {"start": _utc(lo), "end": _utc(hi)},
+        "found": None,
+        "evidence": {"event_ids": [], "incident_ids": [], "vessels": []},
+        "coverage": {},
+        "links": [],
+    }
+
+    def unobservable(why: str) -> dict[str, Any]:
+        out["verdict"] = "unobservable"
+        out["found"] = None
+        out["explanation"] = why
+        out["quote"] = f"AIS data cannot confirm or refute this: {why}."
+        return out
+
+    if claim.kind in _NO_AIS_KINDS:
+        return unobservable(_NO_AIS_KINDS[claim.kind])
+    if any(v.type == "small_boat" for v in claim.vessels):
+        return unobservable("small boats, skiffs and go-fast boats carry no AIS")
+    area, why = _area(claim.places)
+    if area is None:
+        return unobservable(why)
+    coverage = _coverage(store, area, lo, hi)
+    out["coverage"] = coverage
+    if coverage["store_first_day"] is None:
+        return unobservable("the store holds no AIS positions")
+    if coverage["positions"] == 0:
+        span = f"{coverage['store_first_day']} to {coverage['store_last_day']}"
+        if lo is not None and (
+            lo.date().isoformat() > coverage["store_last_day"]
+            or (hi is not None and hi.date().isoformat() <= coverage["store_first_day"])
+        ):
+            return unobservable(f"the period is outside the store's data ({span})")
+        return unobservable(f"no AIS position was received in {area.label} in that period")
+    constraints, labels = _vessel_filter(claim, vessels)
+    if claim.kind == "presence":
+        found, ids, mmsis = _presence(store, claim, area, constraints, lo, hi)
+        unit = "vessels"
+    else:
+        found, ids, incidents, mmsis = _events(events, claim, area, constraints, lo, hi)
+        out["evidence"]["incident_ids"] = incidents
+        unit = "incidents" if claim.kind == "engagement" else "events"
+    out["found"] = found
+    out["evidence"]["event_ids"] = ids
+    out["evidence"]["vessels"] = mmsis
+    span = f"&since={_utc(lo)}&until={_utc(hi)}" if lo is not None and hi is not None else ""
+    out["links"] = [f"/#event={i}" for i in ids[:20]] + [f"/#vessel={m}{span}" for m in mmsis[:20]]
+    verdict, why = _verdict(claim, found)
+    if claim.kind == "seizure":
+        if found == 0:
+            return unobservable(
+                "AIS does not show boardings or seizures, and no interception was found before one"
+            )
+        verdict, why = (
+            "partly_supported",
+            f"{found} interception(s) found; AIS does not show the boarding or seizure itself",
+        )
+    verb = " of" if claim.kind == "presence" else " involving"
+    who = f"{verb} {', '.join(labels)}" if labels else ""
+    where = "anywhere" if area.label == "anywhere" else f"in {area.label}"
+    when = f" between {lo.date()} and {hi.date()}" if lo and hi else ""
+    out["verdict"] = verdict
+    out["explanation"] = f"{why} ({claim.kind}: {unit}{who} {where}{when})"
+    out["quote"] = (
+        f"seawatch found {found} {claim.kind.replace('_', ' ')} {unit}{who} {where}"
+        f"{when} in AIS data ({coverage['positions']:,} positions from {coverage['vessels']} "
+        "vessels received there). AIS shows only vessels that transmit it and areas with "
+        "reception; vessels without AIS or with it switched off are not counted."
+    )
+    return out
+
+
+def _events(
+    events: pa.Table,
+    claim: Claim,
+    area: _Area,
+    constraints: list[set[int]],
+    lo: datetime | None,
+    hi: datetime | None,
+) -> tuple[int, list[str], list[str], list[int]]:
+    from seawatch.report import filter_events
+
+    types = list(EVENT_TYPES_OF_KIND[claim.kind])
+    ev = filter_events(events, types=types, since=lo, until=hi)
+    if claim.kind == "entry" and area.country:
+        ev = ev.filter(pc.equal(ev.column("zone"), f"{area.country}-territorial"))
+    elif ev.num_rows:
+        lat = ev.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
+        lon = ev.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
+        region = np.asarray(ev.column("region").to_pylist(), object)
+        ev = ev.filter(pa.array(area.contains(lat, lon, region)))
+    if constraints and ev.num_rows:
+        vs = [set(x) for x in ev.column("vessels").to_pylist()]
+        keep = [all(v & c for c in constraints) for v in vs]
+        ev = ev.filter(pa.array(keep, pa.bool_()))
+    ev = ev.sort_by([("start", "ascending"), ("event_id", "ascending")])
+    ids = [str(x) for x in ev.column("event_id").to_pylist()]
+    vessel_lists = ev.column("vessels").to_pylist()
+    mmsis = sorted({int(m) for vs in vessel_lists for m in vs})
+    if claim.kind != "engagement":
+        return len(ids), ids, [], mmsis
+    if "incident_id" in ev.column_names:
+        inc = ev.column("incident_id").to_pylist()
+        named = sorted({str(i) for i in inc if i is not None})
+        rest = pa.array([i is None for i in inc], pa.bool_())
+        loose = [v for v, i in zip(vessel_lists, inc, strict=True) if i is None]
+        return len(named) + _incidents(ev.filter(rest), loose), ids, named, mmsis
+    return _incidents(ev, vessel_lists), ids, [], mmsis
+
+
+def _incidents(ev: pa.Table, vessel_lists: list[list[int]]) -> int:
+    """Engagements counted once without the store's incident ids: events of the same vessel
+    pair whose times overlap are one incident."""
+    starts = ev.column("start").to_pylist()
+    ends = ev.column("end").to_pylist()
+    last_end: dict[tuple[int, ...], Any] = {}
+    n = 0
+    for vs, s, e in sorted(
+        zip(vessel_lists, starts, ends, strict=True), key=lambda r: (tuple(sorted(r[0])), r[1])
+    ):
+        key = tuple(sorted(vs))
+        if key not in last_end or s > last_end[key]:
+            n += 1
+            last_end[key] = e
+        else:
+            last_end[key] = max(last_end[key], e)
+    return n
+
+
+def _presence(
+    store: Any,
+    claim: Claim,
+    area: _Area,
+    constraints: list[set[int]],
+    lo: datetime | None,
+    hi: datetime | None,
+) -> tuple[int, list[str], list[int]]:
+    pos = store.positions(since=lo, until=hi, columns=["mmsi", "lat", "lon"])
+    lat = pos.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
+    lon = pos.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
+    if area.country and area.radius_nm is not None and area.radius_nm not in (12.0, 24.0, 200.0):
+        from seawatch.geo import distance_to_shore_m, zones
+
+        inside = np.asarray(zones().contains(f"{area.country}-eez", lat, lon), np.bool_)
+        inside &= np.asarray(distance_to_shore_m(lat, lon)) <= area.radius_nm * _NM
+    else:
+        inside = area.contains(lat, lon)
+    mmsi = set(int(m) for m in pos.column("mmsi").to_numpy(zero_copy_only=False)[inside])
+    for c in constraints:
+        mmsi &= c
+    return len(mmsi), [], sorted(mmsi)
+
+
+def check_claims(claims: Sequence[Claim], store: Any) -> list[dict[str, Any]]:
+    """:func:`check_claim` for each claim (the store's events and vessels read once)."""
+    events = store.events()
+    vessels = store.vessels()
+    return [check_claim(c, store, events=events, vessels=vessels) for c in claims]
