@@ -238,8 +238,12 @@ def demo_command(
         _, evaluation = run_standoff(target, console)
         from seawatch.cli._claims import check_news
 
-        check_news(target, console, resources.files("seawatch") / "data" / "demo"
-                   / "standoff_news.txt", published="2025-12-11")
+        check_news(
+            target,
+            console,
+            resources.files("seawatch") / "data" / "demo" / "standoff_news.txt",
+            published="2025-12-11",
+        )
 
         def rate(x: float | None) -> str:
             return "n/a" if x is None else f"{x:.2f}"

@@ -1,0 +1,336 @@
+"""Pins each public package's ``__all__`` (issue #9 §3).
+
+A change to a public name must be made here too, on purpose.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+EXPORTED: dict[str, frozenset[str]] = {
+    "seawatch": frozenset(
+        {
+            "DecodeError",
+            "Decoded",
+            "FilterError",
+            "GeoError",
+            "NotFoundError",
+            "ParameterError",
+            "QueryTimeoutError",
+            "SeawatchError",
+            "SourceError",
+            "Store",
+            "StoreError",
+            "__version__",
+            "brief",
+            "open_store",
+            "read_nmea",
+            "read_nmea_all",
+            "run_detectors",
+        }
+    ),
+    "seawatch.ais": frozenset(
+        {
+            "Decoded",
+            "NAV_STATUS",
+            "NmeaDecoder",
+            "SHIP_GROUPS",
+            "country_name",
+            "decode_bytes",
+            "flag_of_mmsi",
+            "flags_of",
+            "mid_of_mmsi",
+            "nav_status_text",
+            "read_nmea",
+            "read_nmea_all",
+            "ship_group",
+            "ship_groups_of",
+        }
+    ),
+    "seawatch.api": frozenset(
+        {
+            "Data",
+            "EventFilter",
+            "create_app",
+            "error_body",
+            "open_data",
+        }
+    ),
+    "seawatch.detect": frozenset(
+        {
+            "BundledGeo",
+            "COVERAGE",
+            "DarkParams",
+            "EVENT_TYPES",
+            "EncounterParams",
+            "FakeGeo",
+            "FakePort",
+            "GapParams",
+            "GeoContext",
+            "INCIDENT_KINDS",
+            "IdentityParams",
+            "InterceptionParams",
+            "KERNELS",
+            "LoiteringParams",
+            "PRESETS",
+            "PortVisitParams",
+            "SpoofingParams",
+            "WatchlistParams",
+            "ZoneParams",
+            "build_events",
+            "coverage_grid",
+            "coverage_sql",
+            "details_json",
+            "event_id",
+            "gaps",
+            "incident_ids",
+            "link_incidents",
+            "loitering",
+            "params_dict",
+            "port_visits",
+            "resolve_geo",
+            "uses_coverage",
+            "zone_events",
+        }
+    ),
+    "seawatch.engine": frozenset(
+        {
+            "DETECTORS",
+            "EVENT_TYPES",
+            "EngineStats",
+            "PRESETS",
+            "dark_step",
+            "detector_types",
+            "plan_buckets",
+            "preset_params",
+            "resolve_only",
+            "run_detectors",
+            "vessel_lengths",
+        }
+    ),
+    "seawatch.geo": frozenset(
+        {
+            "KINDS",
+            "REGION_NAMES",
+            "Zone",
+            "ZoneSet",
+            "distance_to_shore_m",
+            "haversine_m",
+            "land_geometry",
+            "load_zone_file",
+            "nearest_port",
+            "on_land",
+            "ports",
+            "region_geometries",
+            "region_of",
+            "zones",
+            "zones_from_geojson",
+            "zones_geojson",
+        }
+    ),
+    "seawatch.report": frozenset(
+        {
+            "BY",
+            "Brief",
+            "By",
+            "ENGAGEMENT_TYPES",
+            "EventFilter",
+            "ROLE_GROUPS",
+            "Vocabulary",
+            "as_records",
+            "brief",
+            "candidate_detections",
+            "check_country",
+            "choose",
+            "engagement_counts",
+            "engagement_summary",
+            "filter_events",
+            "incidents",
+            "legend",
+            "report",
+            "split_csv",
+            "store_vocabulary",
+            "summarize",
+            "vocabulary",
+        }
+    ),
+    "seawatch.sim": frozenset(
+        {
+            "DarkEvaluation",
+            "DarkScore",
+            "DarkSuiteResult",
+            "DegradeResult",
+            "Detection",
+            "Evaluation",
+            "IDENTITY_FIELDS",
+            "INPUT_FORMATS",
+            "Identity",
+            "IdentityChange",
+            "KEEP_BELOW",
+            "Leg",
+            "Match",
+            "MatchParams",
+            "NOAA_COLUMNS",
+            "Noise",
+            "PassesResult",
+            "Payloads",
+            "SatellitePass",
+            "Scenario",
+            "SensorParams",
+            "Silence",
+            "SimulationResult",
+            "Spoof",
+            "State",
+            "SuiteResult",
+            "TRUE_POSITIONS",
+            "Track",
+            "Truth",
+            "TruthEvent",
+            "TypeScore",
+            "Vessel",
+            "auto_passes",
+            "combine",
+            "dark_section",
+            "degrade_nmea",
+            "encode_type18",
+            "encode_type24a",
+            "encode_type24b",
+            "encode_type5",
+            "encode_types123",
+            "evaluate",
+            "load_scenario",
+            "load_truth",
+            "merge_kept",
+            "overlap_ratio",
+            "parse_scenario",
+            "render_degrade_markdown",
+            "render_markdown",
+            "replace_degrade_section",
+            "run_dark_suite",
+            "run_degraded",
+            "run_suite",
+            "satellite_passes",
+            "scenario_names",
+            "score_dark",
+            "sentences",
+            "simulate",
+            "trajectories",
+            "vessel_tracks",
+        }
+    ),
+    "seawatch.sources": frozenset(
+        {
+            "Batch",
+            "CANONICAL_FIELDS",
+            "DEFAULT_CHUNK_BYTES",
+            "DETECTION_FORMATS",
+            "DMA_NAV_STATUS",
+            "DMA_SHIP_TYPE",
+            "DetectionRead",
+            "FORMATS",
+            "Format",
+            "SourceBatch",
+            "StaticsDeduper",
+            "detect_format",
+            "expand_paths",
+            "open_binary",
+            "open_counted",
+            "parse_column_map",
+            "read_csv",
+            "read_detections",
+            "read_source",
+            "scene_time",
+            "sniff_compression",
+            "sniff_format",
+        }
+    ),
+    "seawatch.store": frozenset(
+        {
+            "DEDUP_KEYS",
+            "DetectionFileResult",
+            "DetectionSummary",
+            "FileResult",
+            "IngestOptions",
+            "IngestProgress",
+            "IngestSummary",
+            "RoleList",
+            "Store",
+            "VESSELS_SQL",
+            "VIEW_NAMES",
+            "add_role_list",
+            "check_read_only",
+            "open_store",
+            "remove_empty_store",
+            "role_lists",
+        }
+    ),
+    "seawatch.tracks": frozenset(
+        {
+            "CleanParams",
+            "LandMask",
+            "ResampleParams",
+            "SLOTS",
+            "SegmentParams",
+            "clean",
+            "haversine_m",
+            "prepare",
+            "resample",
+            "segment",
+        }
+    ),
+    "seawatch.watchlist": frozenset(
+        {
+            "BUNDLED_NAME",
+            "ENTRIES",
+            "HITS",
+            "ScreenParams",
+            "Watchlist",
+            "add_list",
+            "all_lists",
+            "bundled_lists",
+            "load_csv",
+            "normalize_name",
+            "screen",
+            "store_lists",
+            "valid_imo",
+            "vessel_status",
+        }
+    ),
+    "seawatch.web": frozenset(
+        {
+            "STATIC_DIR",
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("package", sorted(EXPORTED))
+def test_all_is_pinned(package: str) -> None:
+    module = importlib.import_module(package)
+    exported = getattr(module, "__all__", None)
+    assert exported is not None, f"{package} has no __all__"
+    assert len(exported) == len(set(exported)), f"{package}.__all__ repeats a name"
+    assert set(exported) == EXPORTED[package]
+
+
+@pytest.mark.parametrize("package", sorted(EXPORTED))
+def test_every_exported_name_exists(package: str) -> None:
+    module = importlib.import_module(package)
+    missing = [name for name in module.__all__ if not hasattr(module, name)]
+    assert not missing, f"{package}.__all__ names missing attributes: {missing}"
+
+
+def test_every_public_package_is_pinned() -> None:
+    import pkgutil
+
+    import seawatch
+
+    public = {
+        info.name
+        for info in pkgutil.walk_packages(seawatch.__path__, "seawatch.")
+        if info.ispkg and not any(p.startswith("_") for p in info.name.split("."))
+    }
+    # seawatch.cli is the typer entry point and exports no Python API.
+    assert public - {"seawatch.cli"} == set(EXPORTED) - {"seawatch"}
