@@ -328,32 +328,15 @@ def _events(
     mmsis = sorted({int(m) for vs in vessel_lists for m in vs})
     if claim.kind != "engagement":
         return len(ids), ids, [], mmsis
-    if "incident_id" in ev.column_names:
-        inc = ev.column("incident_id").to_pylist()
-        named = sorted({str(i) for i in inc if i is not None})
-        rest = pa.array([i is None for i in inc], pa.bool_())
-        loose = [v for v, i in zip(vessel_lists, inc, strict=True) if i is None]
-        return len(named) + _incidents(ev.filter(rest), loose), ids, named, mmsis
-    return _incidents(ev, vessel_lists), ids, [], mmsis
+    # engagements counted once: the store's incident ids, or, for events of a store
+    # detected before incidents existed, the same linking rule applied now
+    from seawatch.detect import link_incidents
 
-
-def _incidents(ev: pa.Table, vessel_lists: list[list[int]]) -> int:
-    """Engagements counted once without the store's incident ids: events of the same vessel
-    pair whose times overlap are one incident."""
-    starts = ev.column("start").to_pylist()
-    ends = ev.column("end").to_pylist()
-    last_end: dict[tuple[int, ...], Any] = {}
-    n = 0
-    for vs, s, e in sorted(
-        zip(vessel_lists, starts, ends, strict=True), key=lambda r: (tuple(sorted(r[0])), r[1])
-    ):
-        key = tuple(sorted(vs))
-        if key not in last_end or s > last_end[key]:
-            n += 1
-            last_end[key] = e
-        else:
-            last_end[key] = max(last_end[key], e)
-    return n
+    inc = ev.column("incident_id") if "incident_id" in ev.column_names else None
+    if inc is None or inc.null_count:
+        ev = link_incidents(ev)
+    named = sorted({str(i) for i in ev.column("incident_id").to_pylist()})
+    return len(named), ids, named, mmsis
 
 
 def _presence(
