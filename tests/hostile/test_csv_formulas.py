@@ -114,6 +114,20 @@ def test_report_csv(store: Path) -> None:
     assert any(r[0] == "'=cmd|' /C calc'!A0" for r in table[1:])
 
 
+def test_api_report_csv(store: Path) -> None:
+    """``/api/report?format=csv`` writes through the same rule as the CLI."""
+    from fastapi.testclient import TestClient
+
+    from seawatch.api import create_app
+
+    with TestClient(create_app(store), base_url="http://127.0.0.1") as client:
+        r = client.get("/api/report", params={"by": "region", "format": "csv"})
+    assert r.status_code == 200, r.text
+    table = _cells(r.text)
+    _no_formula(table)
+    assert any(r[0] == "'=cmd|' /C calc'!A0" for r in table[1:])
+
+
 def test_watchlist_screen_csv(store: Path) -> None:
     args = ("watchlist", "screen", "--list", "formulas", "--store", str(store), "--format", "csv")
     table = _cells(ok(*args).stdout)

@@ -19,6 +19,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from seawatch._csvsafe import csv_safe
 from seawatch._exceptions import ParameterError
 from seawatch._version import __version__
 from seawatch.api import _models as m
@@ -398,7 +399,10 @@ def create_app(
                 lineterminator="\n",
             )
             writer.writeheader()
-            writer.writerows(rows)
+            # text cells a spreadsheet would run as formulas get a leading ' (one rule)
+            writer.writerows(
+                {k: csv_safe(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows
+            )
             return Response(
                 buf.getvalue(),
                 media_type="text/csv",
