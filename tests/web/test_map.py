@@ -16,13 +16,19 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 CLICK_TARGET_JS = """(type) => {
+  // an event of this type drawn where a click reaches the map (not under the legend or a panel)
   const m = window.seawatch.map;
-  const f = m.queryRenderedFeatures({layers: ['events']})
-    .find((x) => x.properties.type === type);
-  if (!f) return null;
-  const p = m.project(f.geometry.coordinates);
-  const r = m.getCanvas().getBoundingClientRect();
-  return {x: p.x + r.left, y: p.y + r.top, id: f.properties.event_id};
+  const canvas = m.getCanvas();
+  const r = canvas.getBoundingClientRect();
+  for (const f of m.queryRenderedFeatures({layers: ['events']})) {
+    if (f.properties.type !== type) continue;
+    const p = m.project(f.geometry.coordinates);
+    const x = p.x + r.left, y = p.y + r.top;
+    if (document.elementFromPoint(x, y) === canvas) {
+      return {x: x, y: y, id: f.properties.event_id};
+    }
+  }
+  return null;
 }"""
 
 

@@ -256,10 +256,11 @@ def print_dark_vessels(console: Console, b: dict[str, Any]) -> None:
     console.print(
         styled(("dark vessels", "bold"), " (satellite/radar detections against AIS): ")
         + styled(
-            f"{c.get('detections_matched', 0)} detections matched to AIS; "
-            f"{c.get('dark_detections', 0)} with no AIS match; "
-            f"{c.get('detections_without_ais_coverage', 0)} unidentified (no AIS covered the scene); "
-            f"{c.get('ais_mismatches', 0)} AIS positions contradicted by the imagery"
+            f"{plural(c.get('detections_matched', 0), 'detection')} matched to AIS; "
+            f"{c.get('dark_detections', 0):,} with no AIS match; "
+            f"{c.get('detections_without_ais_coverage', 0):,} unidentified "
+            "(no AIS covered the scene); "
+            f"{plural(c.get('ais_mismatches', 0), 'AIS position')} contradicted by the imagery"
         )
     )
 
