@@ -31,6 +31,9 @@ from seawatch.report._engagements import (
     incident_record,
     incidents,
 )
+from seawatch.report._engagements import (
+    vessel_record as _who,
+)
 from seawatch.report._query import EventFilter, check_country, vocabulary
 from seawatch.report._summary import as_records, filter_events, summarize
 from seawatch.report.coverage import data_summary
@@ -123,19 +126,6 @@ def _iso(value: Any) -> Any:
 
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(float(value), digits)
-
-
-def _who(mmsi: int, info: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    v = info.get(mmsi, {})
-    return {
-        "mmsi": mmsi,
-        "name": v.get("name"),
-        "flag": v.get("flag"),
-        "ship_group": v.get("ship_group"),
-        "role": v.get("role"),
-        "role_source": v.get("role_source"),
-        "imo": v.get("imo"),
-    }
 
 
 def _event_rows(

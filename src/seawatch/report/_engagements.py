@@ -168,12 +168,13 @@ def incident_record(
         "lat": None if first["lat"] is None else round(float(first["lat"]), 5),
         "lon": None if first["lon"] is None else round(float(first["lon"]), 5),
         "confidence": round(max(conf), 3) if conf else None,
-        "vessels": [_who(m, info) for m in g["vessels"]],
+        "vessels": [vessel_record(m, info) for m in g["vessels"]],
         **details,
     }
 
 
-def _who(mmsi: int, info: dict[int, dict[str, Any]]) -> dict[str, Any]:
+def vessel_record(mmsi: int, info: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """A vessel as the brief's records name it (``info``: the ``vessels`` view by MMSI)."""
     v = info.get(mmsi, {})
     return {
         "mmsi": mmsi,
