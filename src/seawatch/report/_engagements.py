@@ -26,6 +26,7 @@ __all__ = [
     "engagement_summary",
     "incident_record",
     "incidents",
+    "vessel_record",
 ]
 
 ENGAGEMENT_TYPES: tuple[str, ...] = tuple(t for t, k in INCIDENT_KINDS.items() if k == "engagement")
