@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from seawatch import schema
 from seawatch.sources import expand_paths
 from seawatch.sources._detections import read_detections
-from seawatch.store._io import read_parquet_files, write_parquet_atomic
+from seawatch.store._io import file_sha256, read_parquet_files, write_parquet_atomic
 from seawatch.store._manifest import clean_strays, remove_files, retire, save_manifest, snapshot
 
 
@@ -64,11 +64,8 @@ class DetectionSummary:
 
 
 def _sha256(path: Path, extra: str) -> tuple[str, str]:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    sha = h.hexdigest()
+    """The file's sha256 and its manifest key (detections, and the reading variant)."""
+    sha = file_sha256(path)
     return sha, f"{sha}+detections" + (f"+{extra}" if extra else "")
 
 

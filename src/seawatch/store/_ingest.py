@@ -55,7 +55,7 @@ from seawatch._exceptions import ParameterError, SourceError, StoreError
 from seawatch._simulated import MARK, is_simulated
 from seawatch.sources import DEFAULT_CHUNK_BYTES, expand_paths, open_binary, read_source
 from seawatch.sources._lines import truncate_raw_column
-from seawatch.store._io import fsync_dir, write_parquet_atomic, write_parquet_plain
+from seawatch.store._io import file_sha256, fsync_dir, write_parquet_atomic, write_parquet_plain
 from seawatch.store._manifest import (
     DAY_TABLES,
     STAGING_PREFIX,
@@ -237,14 +237,6 @@ def source_key(sha256: str, options: IngestOptions) -> str:
         return sha256
     digest = hashlib.sha256(json.dumps(variant, sort_keys=True).encode()).hexdigest()[:12]
     return f"{sha256}+{digest}"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(_HASH_BLOCK):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _sniff_simulated(path: Path) -> bool:
@@ -577,7 +569,7 @@ def _ingest(
                 path = staging / f"stdin-{i}"
                 _spool_stdin(path)
             try:
-                sha = _sha256(path)
+                sha = file_sha256(path, block=_HASH_BLOCK)
                 size = path.stat().st_size
             except OSError as exc:  # an input that cannot be read is not a store error
                 raise SourceError(f"cannot read {display}: {exc.strerror or exc}") from exc

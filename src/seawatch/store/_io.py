@@ -7,6 +7,7 @@ rename itself survives a crash.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -19,6 +20,15 @@ import pyarrow.parquet as pq
 
 TMP_MARK = ".tmp-"
 """Temporary files are named ``<final name>.tmp-<random>``; cleanup removes them."""
+
+
+def file_sha256(path: Path, *, block: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes, read in blocks (the key of an input in the manifest)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def fsync_dir(path: Path) -> None:
