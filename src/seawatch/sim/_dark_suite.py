@@ -8,7 +8,6 @@ The store and engine are imported lazily, as in :mod:`seawatch.sim._suite`.
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 import time
 from collections.abc import Sequence
@@ -16,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seawatch._exceptions import SeawatchError
 from seawatch.sim._dark_eval import DarkEvaluation, DarkScore, combine_dark, score_dark
 from seawatch.sim._passes import satellite_passes
 from seawatch.sim._scenario import load_scenario, scenario_names
@@ -42,13 +40,6 @@ class DarkSuiteResult:
         }
 
 
-def _layer(module: str, attr: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise SeawatchError(f"the dark suite needs {module}.{attr}: {exc}") from exc
-
-
 def dark_scenario_names() -> list[str]:
     """Shipped scenarios that have satellite passes."""
     return [n for n in scenario_names() if load_scenario(n).passes]
@@ -61,6 +52,8 @@ def run_dark_suite(
     workdir: str | Path | None = None,
 ) -> DarkSuiteResult:
     """Run ``names`` (default: every shipped scenario with passes) under ``presets``."""
+    from seawatch.sim._suite import _layer  # (_suite imports this module)
+
     open_store = _layer("seawatch.store", "open_store")
     dark_step = _layer("seawatch.engine", "dark_step")
     dark_presets = _layer("seawatch.detect.dark", "PRESETS")
