@@ -61,6 +61,7 @@ import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch.detect._base import GeoContext, event_id, params_dict
+from seawatch.detect._base import _haversine as haversine_m
 from seawatch.schema import EVENTS
 
 TYPE_DARK = "dark_detection"
@@ -70,7 +71,6 @@ TYPES: tuple[str, ...] = (TYPE_MATCH, TYPE_DARK, TYPE_MISMATCH)
 
 _US_PER_H = 3_600_000_000
 _M_PER_NM = 1852.0
-_R_EARTH_M = 6_371_008.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +142,6 @@ SIMPLE = DarkParams(
 )
 """Skylight's rule: a detection within 1.5 km of the interpolated AIS position matches."""
 PRESETS: dict[str, DarkParams] = {"default": DEFAULT, "gfw": GFW, "simple": SIMPLE}
-
-
-def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray[Any, Any]:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    out: np.ndarray[Any, Any] = 2 * _R_EARTH_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-    return out
 
 
 def _move(
