@@ -13,5 +13,8 @@ M_PER_NM = 1852.0
 KN_TO_MPS = M_PER_NM / 3600.0
 """Knots to metres per second."""
 
+US_PER_H = 3_600_000_000
+"""Microseconds per hour (timestamps are ``timestamp[us, UTC]``)."""
+
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180.0
 """Metres per degree of latitude (of longitude at the equator) on that sphere."""

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import US_PER_H
 from seawatch.detect._sql import render
 from seawatch.schema import TS
 from seawatch.tracks._common import f64, i64, ts_us
@@ -43,7 +44,7 @@ __all__ = [
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
-HOUR_US = 3_600_000_000
+HOUR_US = US_PER_H
 
 COVERAGE = pa.schema(
     [

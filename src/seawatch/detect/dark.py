@@ -60,6 +60,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import M_PER_NM, US_PER_H
 from seawatch.detect._base import GeoContext, event_id, params_dict
 from seawatch.detect._base import _haversine as haversine_m
 from seawatch.schema import EVENTS
@@ -68,9 +69,6 @@ TYPE_DARK = "dark_detection"
 TYPE_MISMATCH = "ais_mismatch"
 TYPE_MATCH = "detected_by"
 TYPES: tuple[str, ...] = (TYPE_MATCH, TYPE_DARK, TYPE_MISMATCH)
-
-_US_PER_H = 3_600_000_000
-_M_PER_NM = 1852.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +197,7 @@ def _estimate(pos: dict[str, np.ndarray[Any, Any]], t_us: int, params: DarkParam
         n_le = np.searchsorted(pos["key"], vids * span + tt, side="right") - starts
     prev = starts + n_le - 1
     nxt = starts + n_le
-    win = int(params.window_h * _US_PER_H)
+    win = int(params.window_h * US_PER_H)
     has_prev = (n_le > 0) & (t_us - ts[np.clip(prev, 0, None)] <= win)
     has_next = (nxt < ends) & (ts[np.clip(nxt, None, len(ts) - 1)] - t_us <= win)
     pi = np.clip(prev, 0, None)
@@ -217,25 +215,25 @@ def _estimate(pos: dict[str, np.ndarray[Any, Any]], t_us: int, params: DarkParam
         dlon = (pos["lon"][b] - pos["lon"][a] + 180.0) % 360.0 - 180.0
         lat[both] = pos["lat"][a] + f * (pos["lat"][b] - pos["lat"][a])
         lon[both] = (pos["lon"][a] + f * dlon + 180.0) % 360.0 - 180.0
-        dt_h[both] = np.minimum(t_us - ts[a], ts[b] - t_us) / _US_PER_H
+        dt_h[both] = np.minimum(t_us - ts[a], ts[b] - t_us) / US_PER_H
         speed[both] = np.where(np.isnan(pos["sog"][a]), pos["sog"][b], pos["sog"][a])
         course[both] = np.where(np.isnan(pos["cog"][a]), pos["cog"][b], pos["cog"][a])
     for side, sel, sign in ((pi, has_prev & ~has_next, 1.0), (ni, has_next & ~has_prev, -1.0)):
         if not sel.any():
             continue
         k = side[sel]
-        dt = sign * (t_us - ts[k]) / _US_PER_H
+        dt = sign * (t_us - ts[k]) / US_PER_H
         sog, cog = pos["sog"][k], pos["cog"][k]
         known = ~np.isnan(sog) & ~np.isnan(cog)
-        dist = np.where(known, np.nan_to_num(sog) * _M_PER_NM * dt, 0.0)
+        dist = np.where(known, np.nan_to_num(sog) * M_PER_NM * dt, 0.0)
         la, lo = _move(pos["lat"][k], pos["lon"][k], np.nan_to_num(cog), dist)
         lat[sel], lon[sel] = la, lo
         dt_h[sel] = np.abs(dt)
         speed[sel], course[sel] = sog, cog
     candidate = has_prev | has_next
     spread_speed = np.where(np.isnan(speed), params.default_speed_kn, speed)
-    sigma = params.base_sigma_m + params.drift_frac * spread_speed * _M_PER_NM * np.nan_to_num(dt_h)
-    look = int(params.gap_lookback_h * _US_PER_H)
+    sigma = params.base_sigma_m + params.drift_frac * spread_speed * M_PER_NM * np.nan_to_num(dt_h)
+    look = int(params.gap_lookback_h * US_PER_H)
     silent = ~candidate & (n_le > 0) & (t_us - ts[pi] <= look)
     silent_since = np.where(silent, ts[pi], -1)
     return _Vessels(
@@ -583,14 +581,14 @@ def _gap_candidates(
     silent = silent[~(rel > params.gap_length_tol)]  # unknown lengths (NaN) stay
     if len(silent) == 0:
         return []
-    hours = (t_us - v.silent_since_us[silent]) / _US_PER_H
+    hours = (t_us - v.silent_since_us[silent]) / US_PER_H
     speed = np.maximum(np.nan_to_num(v.speed[silent]), params.min_reach_speed_kn)
-    reach = speed * params.reach_speed_factor * _M_PER_NM * hours + params.base_sigma_m
+    reach = speed * params.reach_speed_factor * M_PER_NM * hours + params.base_sigma_m
     dist = haversine_m(dlat[d], dlon[d], v.last_lat[silent], v.last_lon[silent])
     ok = (dist <= reach) & (dist <= params.gap_max_dist_m)
     # rank by the distance from where dead reckoning (last speed and course) puts the vessel
     known = ~np.isnan(v.speed[silent]) & ~np.isnan(v.course[silent])
-    run = np.where(known, np.nan_to_num(v.speed[silent]) * _M_PER_NM * hours, 0.0)
+    run = np.where(known, np.nan_to_num(v.speed[silent]) * M_PER_NM * hours, 0.0)
     dr_lat, dr_lon = _move(
         v.last_lat[silent], v.last_lon[silent], np.nan_to_num(v.course[silent]), run
     )

@@ -14,11 +14,10 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawatch._units import US_PER_H
 from seawatch.detect import GeoContext
 from seawatch.detect.dark import DarkParams, match_detections
 from seawatch.schema import EVENTS
-
-_US_PER_H = 3_600_000_000
 
 
 class DetectionSource(Protocol):
@@ -43,8 +42,8 @@ def vessel_lengths(statics: pa.Table) -> pa.Table:
 
 
 def _spans(ts_us: list[int], params: DarkParams) -> list[tuple[int, int]]:
-    before = int(params.gap_lookback_h * _US_PER_H)
-    after = int(params.window_h * _US_PER_H) + 1
+    before = int(params.gap_lookback_h * US_PER_H)
+    after = int(params.window_h * US_PER_H) + 1
     spans: list[tuple[int, int]] = []
     for t in sorted(set(ts_us)):
         lo, hi = t - before, t + after
@@ -71,7 +70,7 @@ def dark_step(store: DetectionSource, params: DarkParams, *, geo: GeoContext | N
     parts: list[pa.Table] = [EVENTS.empty_table()]
     for lo, hi in _spans(ts.to_pylist(), params):
         mask = pc.and_(
-            pc.greater_equal(ts, lo + int(params.gap_lookback_h * _US_PER_H)),
+            pc.greater_equal(ts, lo + int(params.gap_lookback_h * US_PER_H)),
             pc.less(ts, hi),
         )
         part = dets.filter(mask)
