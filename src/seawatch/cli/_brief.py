@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from seawatch.cli._render import cells, styled
+from seawatch.cli._render import cells, styled, utc_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -43,8 +44,8 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
 
 
 def _when(iso: str) -> str:
-    """``2025-12-08T08:00:00Z`` -> ``2025-12-08 08:00Z`` (times in tables say UTC)."""
-    return iso[:16].replace("T", " ") + "Z"
+    """``2025-12-08T08:00:00Z`` -> ``2025-12-08 08:00Z`` (the tables' UTC form, minutes)."""
+    return utc_text(datetime.fromisoformat(iso), seconds=False)
 
 
 def _vessel_names(vessels: list[dict[str, Any]]) -> str:

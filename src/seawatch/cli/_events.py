@@ -224,9 +224,6 @@ def _event_filter(
     )
 
 
-iso_z = iso_utc
-
-
 def _num(value: float | None, digits: int | None = None) -> float | None:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
@@ -241,8 +238,8 @@ def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
             yield {
                 "event_id": row["event_id"],
                 "type": row["type"],
-                "start": iso_z(row["start"]),
-                "end": iso_z(row["end"]),
+                "start": iso_utc(row["start"]),
+                "end": iso_utc(row["end"]),
                 "vessels": [int(v) for v in row["vessels"] or []],
                 "lat": _num(row["lat"]),
                 "lon": _num(row["lon"]),
@@ -392,14 +389,14 @@ def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
         for row in t.select(cols).to_pylist():
             writer.row(
                 [
-                    "" if row[c] is None else (iso_z(row[c]) if c == "ts" else _short(row[c]))
+                    "" if row[c] is None else (iso_utc(row[c]) if c == "ts" else _short(row[c]))
                     for c in cols
                 ]
             )
         return
     lat = t.column("lat").to_pylist()
     lon = t.column("lon").to_pylist()
-    times = [iso_z(v) for v in t.column("ts").to_pylist()]
+    times = [iso_utc(v) for v in t.column("ts").to_pylist()]
     coords = [[x, y] for x, y in zip(lon, lat, strict=True)]
     geometry: dict[str, Any] = (
         {"type": "Point", "coordinates": coords[0]}
