@@ -555,10 +555,10 @@ def test_unreadable_input_is_a_source_error(
 ) -> None:
     import seawatch.store._ingest as ingest_mod
 
-    def denied(path: Path) -> str:
+    def denied(path: Path, *, block: int = 0) -> str:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    monkeypatch.setattr(ingest_mod, "_sha256", denied)
+    monkeypatch.setattr(ingest_mod, "file_sha256", denied)
     src = write_csv(tmp_path / "a.csv", rows(244_000_001, 3))
     line = one_line_error(cli("ingest", "--store", str(tmp_path / "s"), str(src)))
     assert line == f"error: cannot read {src}: Permission denied"
