@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from detect.conftest import WORLD, drift, positions
 from seawatch._exceptions import ParameterError
 from seawatch.detect import encounters as enc_mod
-from seawatch.detect._sql import DuckDBRunner, check_portable
+from seawatch.detect.sql import DuckDBRunner, check_portable
 from seawatch.detect.encounters import (
     CLOSE_PAIRS_SQL,
     EVENTS_SQL,

@@ -23,22 +23,8 @@ classes are re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Any
 
-import pyarrow as pa
-
-from seawatch.detect import dark as _dark
-from seawatch.detect import encounters as _encounters
-from seawatch.detect import gaps as _gaps
-from seawatch.detect import identity as _identity
-from seawatch.detect import interception as _interception
-from seawatch.detect import loitering as _loitering
-from seawatch.detect import port_visits as _port_visits
-from seawatch.detect import spoofing as _spoofing
-from seawatch.detect import watchlist as _watchlist
-from seawatch.detect import zones as _zones
 from seawatch.detect._base import (
     BundledGeo,
     FakeGeo,
@@ -47,8 +33,26 @@ from seawatch.detect._base import (
     build_events,
     details_json,
     event_id,
+    fill_region,
     params_dict,
     resolve_geo,
+)
+from seawatch.detect._registry import (
+    EVENT_TYPES,
+    KERNELS,
+    PRESETS,
+    REGISTRY,
+    Detector,
+    PairSearch,
+    PairSpec,
+    PairStream,
+    RunInputs,
+    detector_types,
+    finish_events,
+    pair_search,
+    pair_slot_params,
+    preset_params,
+    resolve_only,
 )
 from seawatch.detect.coverage import COVERAGE, coverage_grid, coverage_sql
 from seawatch.detect.dark import DarkParams
@@ -69,8 +73,10 @@ __all__ = [
     "INCIDENT_KINDS",
     "KERNELS",
     "PRESETS",
+    "REGISTRY",
     "BundledGeo",
     "DarkParams",
+    "Detector",
     "EncounterParams",
     "FakeGeo",
     "FakePort",
@@ -79,7 +85,11 @@ __all__ = [
     "IdentityParams",
     "InterceptionParams",
     "LoiteringParams",
+    "PairSearch",
+    "PairSpec",
+    "PairStream",
     "PortVisitParams",
+    "RunInputs",
     "SpoofingParams",
     "WatchlistParams",
     "ZoneParams",
@@ -87,33 +97,24 @@ __all__ = [
     "coverage_grid",
     "coverage_sql",
     "details_json",
+    "detector_types",
     "event_id",
+    "fill_region",
+    "finish_events",
     "gaps",
     "incident_ids",
     "link_incidents",
     "loitering",
+    "pair_search",
+    "pair_slot_params",
     "params_dict",
     "port_visits",
+    "preset_params",
     "resolve_geo",
+    "resolve_only",
     "uses_coverage",
     "zone_events",
 ]
-
-EVENT_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "loitering": ("loitering",),
-        "gap": ("gap",),
-        "port_visit": ("port_visit",),
-        "zone": _zones.TYPES,
-        "spoofing": (_spoofing.TYPE,),
-        "encounter": (_encounters.TYPE,),
-        "interception": (_interception.TYPE,),
-        "identity_change": (_identity.TYPE,),
-        "watchlist_hit": (_watchlist.TYPE,),
-        "dark": _dark.TYPES,
-    }
-)
-"""Event types each detector emits."""
 
 
 def uses_coverage(params: Any) -> float | None:
@@ -122,49 +123,3 @@ def uses_coverage(params: Any) -> float | None:
     over the whole store for every kernel that asks)."""
     cell = getattr(params, "coverage_cell_deg", None)
     return None if cell is None else float(cell)
-
-
-KERNELS: Mapping[str, Callable[..., pa.Table]] = MappingProxyType(
-    {
-        "loitering": loitering,
-        "gap": gaps,
-        "port_visit": port_visits,
-        "zone": zone_events,
-        "spoofing": _spoofing.spoofing,
-    }
-)
-"""Per-vessel kernels by detector name: ``kernel(table, *, params=..., geo=...)``."""
-
-PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
-    {
-        "default": MappingProxyType(
-            {
-                "loitering": _loitering.DEFAULT,
-                "gap": _gaps.DEFAULT,
-                "port_visit": _port_visits.DEFAULT,
-                "zone": _zones.DEFAULT,
-                "spoofing": _spoofing.DEFAULT,
-                "encounter": _encounters.DEFAULT,
-                "interception": _interception.DEFAULT,
-                "identity_change": _identity.DEFAULT,
-                "watchlist_hit": _watchlist.DEFAULT,
-                "dark": _dark.DEFAULT,
-            }
-        ),
-        "gfw": MappingProxyType(
-            {
-                "loitering": _loitering.GFW,
-                "gap": _gaps.GFW,
-                "port_visit": _port_visits.GFW,
-                "zone": _zones.GFW,
-                "spoofing": _spoofing.GFW,
-                "encounter": _encounters.GFW,
-                "interception": _interception.GFW,
-                "identity_change": _identity.GFW,
-                "watchlist_hit": _watchlist.GFW,
-                "dark": _dark.GFW,
-            }
-        ),
-    }
-)
-"""``PRESETS[preset][detector]``: the parameter dataclass instance of each detector."""

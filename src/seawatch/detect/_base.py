@@ -30,6 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch._units import EARTH_RADIUS_M as EARTH_RADIUS_M
@@ -51,6 +52,7 @@ __all__ = [
     "build_events",
     "details_json",
     "event_id",
+    "fill_region",
     "params_dict",
     "resolve_geo",
 ]
@@ -226,6 +228,29 @@ def build_events(
 
 def _opt_str(v: object) -> str | None:
     return None if v is None else str(v)
+
+
+def fill_region(table: pa.Table, geo: GeoContext) -> pa.Table:
+    """``table`` (EVENTS) with the region of events that have none filled in from their
+    position (the engine's last finishing step, for every detector)."""
+    if table.num_rows == 0:
+        return table
+    region = table.column("region")
+    need = pc.and_(
+        pc.is_null(region),
+        pc.and_(pc.is_valid(table.column("lat")), pc.is_valid(table.column("lon"))),
+    )
+    rows = np.flatnonzero(np.asarray(need.to_numpy(False), np.bool_))
+    if len(rows) == 0:
+        return table
+    lat = np.asarray(pc.cast(table.column("lat"), pa.float64()).to_numpy(False), np.float64)
+    lon = np.asarray(pc.cast(table.column("lon"), pa.float64()).to_numpy(False), np.float64)
+    found = geo.region_of(lat[rows], lon[rows])
+    values = region.to_pylist()
+    for r, v in zip(rows.tolist(), list(found), strict=True):
+        values[r] = None if v is None else str(v)
+    idx = table.schema.get_field_index("region")
+    return table.set_column(idx, "region", pa.array(values, pa.string()))
 
 
 # --------------------------------------------------------------------------------------

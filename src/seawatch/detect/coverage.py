@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch._units import US_PER_H
-from seawatch.detect._sql import render
+from seawatch.detect.sql import render
 from seawatch.schema import TS
 from seawatch.tracks._common import f64, i64, ts_us
 

@@ -11,7 +11,7 @@ last close slot), the median speed of *both* vessels over its close slots is bel
 port or anchorage. Three vessels rafted together give three pair events.
 
 The pair search and the merging are portable SQL (:data:`CLOSE_PAIRS_SQL`,
-:data:`ISLANDS_SQL`, :data:`EVENTS_SQL`), run by a :class:`~seawatch.detect._sql.SqlRunner`
+:data:`ISLANDS_SQL`, :data:`EVENTS_SQL`), run by a :class:`~seawatch.detect.sql.SqlRunner`
 (DuckDB by default):
 
 1. *Spatial cells with a halo.* Latitude bands ``floor(lat / cell)`` with ``cell`` just
@@ -48,8 +48,9 @@ from seawatch._exceptions import ParameterError
 from seawatch._units import EARTH_RADIUS_M as EARTH_RADIUS_M
 from seawatch._units import M_PER_DEG as M_PER_DEG
 from seawatch.detect._base import GeoContext, build_events, details_json, resolve_geo
-from seawatch.detect._sql import DuckDBRunner, SqlRunner, render
+from seawatch.detect.sql import DuckDBRunner, SqlRunner, render
 from seawatch.schema import EVENTS
+from seawatch.tracks import ResampleParams
 
 __all__ = [
     "CLOSE_PAIRS_SQL",
@@ -137,6 +138,13 @@ GFW = EncounterParams(raw_min_duration_h=1.0, merge_gap_h=4.0)
 (README example) merged when < 4 h apart (``merge_pipeline.py``,
 ``min_hours_between_encounters=4``); published events > 2 h, median speed < 2 kn, >= 10 km
 from an anchorage (``pipe-events`` ``encounter-events.sql.j2``). See docs/PEERS.md (b)."""
+
+
+def slot_params(params: EncounterParams) -> ResampleParams:
+    """The slots encounters are searched in: ``slot_min`` long, interpolated across gaps up
+    to ``max_interp_gap_h``."""
+    return ResampleParams(slot_min=params.slot_min, max_gap_h=params.max_interp_gap_h)
+
 
 PRESETS = {"default": DEFAULT, "gfw": GFW}
 """Encounter parameters of each preset (merged into the engine's preset registry)."""

@@ -64,6 +64,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import US_PER_H
 from seawatch.detect._base import (
     M_PER_NM,
     GeoContext,
@@ -152,6 +153,21 @@ class InterceptionParams:
 DEFAULT = InterceptionParams()
 GFW = DEFAULT
 """GFW publishes no interception events: the ``gfw`` preset uses ours."""
+
+
+def slot_params(params: InterceptionParams) -> ResampleParams:
+    """The slots interceptions are found in (``slot_min`` long)."""
+    return ResampleParams(slot_min=params.slot_min)
+
+
+def halo_us(params: InterceptionParams) -> int:
+    """Slots on each side of a day that its interceptions may need: the approach before a
+    contact, the diversion after it and a dark spell (plus an hour). Run one UTC day at a
+    time over that window, an interception belongs to the day of its start, so it comes out
+    once; contacts longer than the halo that start before midnight are seen cut in the next
+    day's window, dropped there and found whole in the day they start."""
+    halo_h = params.approach_window_h + params.after_window_h + params.dark_min_h + 1.0
+    return round(halo_h * US_PER_H)
 
 
 # --------------------------------------------------------------------------------------

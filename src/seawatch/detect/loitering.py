@@ -12,6 +12,7 @@ distance from shore (mean or minimum over its points, ``shore_stat``) is at leas
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -266,3 +267,26 @@ def _overlapping(
     index: dict[int, list[tuple[int, int, str]]], mmsi: int, start: int, end: int
 ) -> list[str]:
     return sorted(i for s, e, i in index.get(mmsi, ()) if s <= end and e >= start)
+
+
+def with_encounter(table: pa.Table, encounters: pa.Table) -> pa.Table:
+    """The loitering events of ``table`` (any EVENTS table) with ``details.with_encounter``:
+    the ids of the same vessel's ``encounters`` that overlap them in time (a list, empty
+    when none). The engine's finishing step: encounters are found after the per-vessel
+    kernels have run."""
+    is_loit = np.asarray(pc.equal(table.column("type"), TYPE).to_numpy(False), np.bool_)
+    if not is_loit.any():
+        return table
+    index = _encounter_index(encounters) or {}
+    starts = pc.cast(table.column("start"), pa.int64()).to_pylist()
+    ends = pc.cast(table.column("end"), pa.int64()).to_pylist()
+    vessels = table.column("vessels").to_pylist()
+    details = table.column("details").to_pylist()
+    for row in np.flatnonzero(is_loit).tolist():
+        d = json.loads(details[row]) if details[row] else {}
+        d["with_encounter"] = sorted(
+            {i for v in vessels[row] for i in _overlapping(index, int(v), starts[row], ends[row])}
+        )
+        details[row] = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    idx = table.schema.get_field_index("details")
+    return table.set_column(idx, "details", pa.array(details, pa.string()))

@@ -12,19 +12,24 @@ Partitioning (DESIGN.md §5):
    (positions per cell per UTC hour over all vessels, portable SQL), written once to a
    scratch file the workers memory-map.
 2. **Per-vessel work** (a process pool over buckets): a bucket holds *whole vessels over all
-   days*, so per-vessel events of any length (a week in port, a 3-day gap) come out whole
+   days*, so per-vessel events of any length (a week in port, a 3-day silence) come out whole
    and exactly once with no halo at all. Each bucket is cleaned and segmented once, runs
    the per-vessel kernels, and is resampled to 10-minute slots written per UTC day.
    Memory per worker: one bucket (about ``bucket_rows`` positions).
-3. **Pair step** (portable SQL in DuckDB): a slot only ever pairs with slots of the same
-   time, so the pair search partitions exactly by day; the days are fed in order to an
-   :class:`~seawatch.detect.encounters.EncounterStream`, which carries the close slots of
-   encounters still open at midnight into the next day. Memory: one day of slots plus the
-   open encounters.
-4. ``details.with_encounter`` of loitering events, the region of events that have none,
-   ``simulated`` (events of vessels heard in inputs the manifest marks simulated), the
-   incident ids (:func:`seawatch.detect.link_incidents`, over these events and the
-   store's events of detectors not re-run), and one atomic ``store.replace_events``.
+3. **Pair steps** (portable SQL in DuckDB): a slot only ever pairs with slots of the same
+   time, so the one shared pair search (:func:`seawatch.detect.pair_search`) partitions
+   exactly by day. Streamed pair steps are fed the days in order and carry what is still
+   open at midnight into the next day (memory: one day of slots plus what is open); window
+   pair steps run one day at a time over the day and a halo of slots on each side (the
+   detector's ``halo_us``), the close pairs written per day to scratch files.
+4. **Statics and scene steps** (:data:`seawatch.detect.REGISTRY` kinds ``statics`` and
+   ``scene``), then each detector's finishing step and the region of events that have
+   none (:func:`seawatch.detect.finish_events`), ``simulated`` (events of vessels heard in
+   inputs the manifest marks simulated), the incident ids
+   (:func:`seawatch.detect.link_incidents`, over these events and the store's events of
+   detectors not re-run), and one atomic ``store.replace_events``.
+
+The engine names no detector: it schedules the kinds of :data:`seawatch.detect.REGISTRY`.
 
 Re-running gives the same events and ids: event ids hash type, vessels and start, and
 every step is deterministic (buckets are processed independently and concatenated in
@@ -55,21 +60,25 @@ from seawatch._version import __version__
 from seawatch.ais.roles import vessel_roles
 from seawatch.detect import (
     EVENT_TYPES,
-    KERNELS,
     PRESETS,
+    REGISTRY,
     GeoContext,
+    PairSearch,
+    PairSpec,
+    detector_types,
+    finish_events,
     link_incidents,
+    pair_search,
+    pair_slot_params,
     params_dict,
+    preset_params,
     resolve_geo,
+    resolve_only,
     uses_coverage,
 )
-from seawatch.detect import encounters as _enc
-from seawatch.detect._sql import DuckDBRunner
-from seawatch.detect.identity import identity_changes
-from seawatch.detect.interception import InterceptionParams, interceptions
-from seawatch.detect.watchlist import watchlist_hits
+from seawatch.detect.sql import DuckDBRunner
 from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket
-from seawatch.engine._dark import dark_step
+from seawatch.engine._dark import dark_step as scene_step
 from seawatch.engine._partition import (
     count_rows,
     coverage,
@@ -81,7 +90,7 @@ from seawatch.engine._partition import (
     write_scratch,
 )
 from seawatch.schema import EVENTS
-from seawatch.tracks import SLOTS, ResampleParams
+from seawatch.tracks import SLOTS
 
 __all__ = [
     "DETECTORS",
@@ -95,13 +104,7 @@ __all__ = [
 ]
 
 DETECTORS: tuple[str, ...] = tuple(EVENT_TYPES)
-"""Detectors the engine runs (every detector of :data:`seawatch.detect.EVENT_TYPES`)."""
-
-PAIR_DETECTORS = ("encounter", "interception")
-"""Detectors that run on the slots of all vessels (the pair steps)."""
-
-STATICS_DETECTORS = ("identity_change", "watchlist_hit")
-"""Detectors that run once on the whole statics table."""
+"""Detectors the engine runs (every detector of :data:`seawatch.detect.REGISTRY`)."""
 
 DEFAULT_BUCKET_ROWS = 2_000_000
 
@@ -145,7 +148,8 @@ class EngineStats:
     n_events: int = 0
     seconds: dict[str, float] = dataclasses.field(default_factory=dict)
     """Wall time of each stage: partition (MMSI ranges and the coverage scan), vessels,
-    pairs, interception, statics, write."""
+    pairs (the streamed pair steps), windows (the pair steps with a halo), statics (the
+    statics and scene steps and the finishing steps), write."""
 
     def _lap(self, stage: str, t0: float) -> float:
         now = time.perf_counter()
@@ -153,38 +157,38 @@ class EngineStats:
         return now
 
 
-def preset_params(preset: str) -> Mapping[str, Any]:
-    """Parameters of every detector in ``preset`` (``default`` or ``gfw``)."""
-    try:
-        return PRESETS[preset]
-    except KeyError:
-        raise ParameterError(
-            f"unknown preset {preset!r} (choose from {', '.join(sorted(PRESETS))})"
-        ) from None
+class _Inputs:
+    """:class:`seawatch.detect.RunInputs` over a store: each table read once, on first
+    use; ``events(d)`` is this run's events of ``d`` when it ran, else the store's."""
 
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self._statics: pa.Table | None = None
+        self._roles: pa.Table | None = None
+        self.produced: dict[str, pa.Table] = {}
 
-def resolve_only(only: Iterable[str] | str | None) -> tuple[str, ...]:
-    """Detector names from ``only`` (detector names or event types, comma-separated or a
-    list); all detectors when None."""
-    if only is None:
-        return DETECTORS
-    items = [only] if isinstance(only, str) else list(only)
-    names = [s.strip() for item in items for s in item.split(",") if s.strip()]
-    wanted: set[str] = set()
-    for name in names:
-        det = next((d for d, types in EVENT_TYPES.items() if name == d or name in types), None)
-        if det is None:
-            known = sorted({t for ts in EVENT_TYPES.values() for t in ts} | set(DETECTORS))
-            raise ParameterError(f"unknown detector or event type {name!r} ({', '.join(known)})")
-        wanted.add(det)
-    if not wanted:
-        raise ParameterError("--only names no detector")
-    return tuple(d for d in DETECTORS if d in wanted)
+    def statics(self) -> pa.Table:
+        if self._statics is None:
+            self._statics = self._store.statics()
+        return self._statics
 
+    def roles(self) -> pa.Table:
+        if self._roles is None:
+            self._roles = vessel_roles(self.statics(), entries=self._store.role_entries())
+        return self._roles
 
-def detector_types(detectors: Iterable[str]) -> tuple[str, ...]:
-    """Event types the detectors emit."""
-    return tuple(t for d in detectors for t in EVENT_TYPES[d])
+    def vessels(self) -> pa.Table | None:
+        get = getattr(self._store, "vessels", None)  # when each vessel was heard
+        return get() if get is not None else None
+
+    def store_root(self) -> Path | None:
+        root = getattr(self._store, "root", None)
+        return Path(root) if root is not None else None
+
+    def events(self, detector: str) -> pa.Table:
+        if detector in self.produced:
+            return self.produced[detector]
+        return self._store.events(types=list(EVENT_TYPES[detector]))
 
 
 def run_detectors(
@@ -211,10 +215,16 @@ def run_detectors(
     ``progress(stage, done, total)`` is called as work completes. ``memory_limit`` caps
     DuckDB in the coverage scan (a DuckDB size string; it spills to ``scratch_dir`` beyond
     it). Returns the events (schema EVENTS), sorted.
+
+    The detectors are scheduled by their kind in :data:`seawatch.detect.REGISTRY`:
+    ``vessel`` kernels per MMSI bucket, ``pair`` steps over the slots, ``statics`` steps
+    over the statics table, ``scene`` steps over the store's detections, then each
+    detector's finishing step.
     """
     params = preset_params(preset)
     selected = resolve_only(only)
     types = detector_types(selected)
+    chosen = [d for d in REGISTRY if d.name in selected]
     st = stats if stats is not None else EngineStats()
     if workers is not None and workers < 1:
         raise ParameterError("workers must be >= 1")
@@ -223,14 +233,12 @@ def run_detectors(
     total = count_rows(files)
     n_buckets = plan_buckets(total, bucket_rows=bucket_rows, workers=n_workers)
     st.n_positions, st.n_buckets = total, n_buckets
-    kernels = tuple((d, params[d]) for d in selected if d in KERNELS)
-    enc_params: _enc.EncounterParams | None = (
-        params["encounter"] if "encounter" in selected else None
-    )
-    icp_params: InterceptionParams | None = (
-        params["interception"] if "interception" in selected else None
-    )
-    slot_params = _slot_params(enc_params, icp_params)
+    kernels = tuple((d.name, params[d.name]) for d in chosen if d.kind == "vessel")
+    slot_params = pair_slot_params(selected, params)
+    search = pair_search(selected, params)
+    inputs = _Inputs(store)
+    g = resolve_geo(geo)
+    parts: list[pa.Table] = []
     with tempfile.TemporaryDirectory(prefix="seawatch-engine-", dir=scratch_dir) as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
@@ -265,49 +273,44 @@ def run_detectors(
         results = _map_buckets(tasks, n_workers, progress)
         t0 = st._lap("vessels", t0)
         st.n_slots = sum(r.n_slots for r in results)
-        parts = [r.events for r in results]
-        g = resolve_geo(geo)
-        encounter_events: pa.Table | None = None
-        pairs_dir = root / "pairs" if icp_params is not None else None
-        if slots_dir is not None:
-            enc = _pair_step(
+        parts.extend(r.events for r in results)
+        pair_steps = [(d.name, d.pair, params[d.name]) for d in chosen if d.pair is not None]
+        windowed = [(n, spec, p) for n, spec, p in pair_steps if spec.window is not None]
+        pairs_dir = root / "pairs" if windowed else None
+        if slots_dir is not None and search is not None:
+            streamed = _pair_step(
                 slots_dir,
-                enc_params,
-                icp_params,
+                search,
+                [(n, spec, p) for n, spec, p in pair_steps if spec.stream is not None],
+                pairs_dist_m=max((spec.dist_m(p) for _, spec, p in windowed), default=None),
                 pairs_dir=pairs_dir,
                 geo=g,
                 stats=st,
                 progress=progress,
             )
-            if enc_params is not None:
-                encounter_events = enc
-                parts.append(enc)
+            for name, events in streamed.items():
+                inputs.produced[name] = events
+                parts.append(events)
         t0 = st._lap("pairs", t0)
-        if icp_params is not None and slots_dir is not None and pairs_dir is not None:
-            statics = store.statics()
-            roles = vessel_roles(statics, entries=store.role_entries())
-            parts.append(
-                _interceptions(
-                    slots_dir,
-                    pairs_dir,
-                    icp_params,
-                    statics=statics,
-                    roles=roles,
-                    geo=g,
-                    progress=progress,
+        if slots_dir is not None and pairs_dir is not None and search is not None:
+            for name, spec, p in windowed:
+                events = _windows(
+                    slots_dir, pairs_dir, spec, p, inputs=inputs, geo=g, progress=progress
                 )
-            )
-        t0 = st._lap("interception", t0)
-    if any(d in STATICS_DETECTORS for d in selected):
-        parts.extend(_statics_step(store, selected, params, geo=g))
-    if "dark" in selected:
-        parts.append(dark_step(store, params["dark"], geo=g))
+                inputs.produced[name] = events
+                parts.append(events)
+        t0 = st._lap("windows", t0)
+    for d in chosen:
+        if d.kind == "statics" and d.statics is not None:
+            events = d.statics(inputs, params[d.name], g)
+        elif d.kind == "scene":
+            events = scene_step(store, params[d.name], geo=g)
+        else:
+            continue
+        inputs.produced[d.name] = events
+        parts.append(events)
     table = pa.concat_tables([EVENTS.empty_table(), *parts])
-    if "loitering" in selected:
-        if encounter_events is None:
-            encounter_events = store.events(types=["encounter"])
-        table = _with_encounter(table, encounter_events)
-    table = _fill_region(table, g)
+    table = finish_events(table, selected, inputs=inputs, geo=g)
     table = mark_simulated(table, simulated, scenes=_simulated_scenes(store))
     table = _link(table, store, types)
     table = table.sort_by(
@@ -325,20 +328,6 @@ def run_detectors(
         store.replace_events(table, types=types, run=run, finish=link_incidents)
         st._lap("write", t0)
     return table
-
-
-def _slot_params(
-    enc: _enc.EncounterParams | None, icp: InterceptionParams | None
-) -> ResampleParams | None:
-    """The resampling both pair steps share (they must agree on the slot length)."""
-    if enc is None and icp is None:
-        return None
-    if enc is not None and icp is not None and enc.slot_min != icp.slot_min:
-        raise ParameterError("encounter and interception parameters use different slot_min")
-    if enc is not None:
-        return ResampleParams(slot_min=enc.slot_min, max_gap_h=enc.max_interp_gap_h)
-    assert icp is not None
-    return ResampleParams(slot_min=icp.slot_min)
 
 
 def _map_buckets(
@@ -364,51 +353,52 @@ def _map_buckets(
 
 def _pair_step(
     slots_dir: Path,
-    enc: _enc.EncounterParams | None,
-    icp: InterceptionParams | None,
+    search: PairSearch,
+    streams: Sequence[tuple[str, PairSpec, Any]],
     *,
+    pairs_dist_m: float | None,
     pairs_dir: Path | None,
     geo: GeoContext,
     stats: EngineStats,
     progress: Callable[[str, int, int], None] | None,
-) -> pa.Table:
-    """The pair search over the slot files, one UTC day at a time: encounters streamed
-    (carried across midnight); with ``icp``, the pairs within its ``close_dist_m`` written
-    per day to ``pairs_dir`` for the interception windows. One SQL pass serves both."""
+) -> dict[str, pa.Table]:
+    """The pair search over the slot files, one UTC day at a time, fed to the streamed pair
+    steps (each carries what is still open at midnight into the next day); with
+    ``pairs_dir``, the pairs within ``pairs_dist_m`` written per day for the window steps.
+    One SQL pass serves them all. Returns each streamed step's events."""
     runner = DuckDBRunner()
-    search = enc if enc is not None else _enc.EncounterParams()
-    max_dist = max(
-        enc.max_dist_m if enc is not None else 0.0, icp.close_dist_m if icp is not None else 0.0
-    )
-    search = dataclasses.replace(search, max_dist_m=max_dist)
-    stream = _enc.EncounterStream(params=enc, geo=geo, runner=runner) if enc is not None else None
-    out: list[pa.Table] = [EVENTS.empty_table()]
+    running = []
+    for name, spec, p in streams:
+        assert spec.stream is not None
+        running.append((name, spec.dist_m(p), spec.stream(p, geo, runner)))
+    out: dict[str, list[pa.Table]] = {name: [EVENTS.empty_table()] for name, _, _ in running}
     day_dirs = sorted(slots_dir.glob("day=*")) if slots_dir.is_dir() else []
     for i, day_dir in enumerate(day_dirs):
         slots = _read_slots([day_dir])
         day0 = _day_us(day_dir)
-        close = _enc.close_pairs(slots, params=search, runner=runner)
+        close = search.close_pairs(slots, runner)
         del slots
-        if icp is not None and pairs_dir is not None:
-            near = close.filter(pc.less_equal(close.column("dist_m"), icp.close_dist_m))
+        if pairs_dir is not None and pairs_dist_m is not None:
+            near = close.filter(pc.less_equal(close.column("dist_m"), pairs_dist_m))
             slot_us = pc.multiply(near.column("slot_no"), pa.scalar(search.slot_us, pa.int64()))
             pairs = pa.table(
                 {"mmsi_a": near.column("mmsi_a"), "mmsi_b": near.column("mmsi_b"), "slot": slot_us}
             )
             pairs_dir.mkdir(parents=True, exist_ok=True)
             write_scratch(pairs, pairs_dir / f"{day_dir.name}.arrow")
-        if stream is not None and enc is not None:
-            if max_dist > enc.max_dist_m:
-                close = close.filter(pc.less_equal(close.column("dist_m"), enc.max_dist_m))
-            stats.n_close_pairs += close.num_rows
-            out.append(stream.push_close(close, until=day0 + DAY_US))
+        for name, dist, stream in running:
+            mine = close
+            if search.max_dist_m > dist:
+                mine = close.filter(pc.less_equal(close.column("dist_m"), dist))
+            stats.n_close_pairs += mine.num_rows
+            out[name].append(stream.push_close(mine, until=day0 + DAY_US))
             stats.max_carried_pairs = max(stats.max_carried_pairs, stream.carried_rows)
         if progress is not None:
             progress("pairs", i + 1, len(day_dirs))
-    if stream is not None:
-        out.append(stream.finish())
+    for name, _, stream in running:
+        out[name].append(stream.finish())
     runner.close()
-    return pa.concat_tables(out)
+    return {name: pa.concat_tables(parts) for name, parts in out.items()}
 
 
 def _read_slots(day_dirs: Iterable[Path]) -> pa.Table:
@@ -426,23 +416,21 @@ def _day_us(day_dir: Path) -> int:
     )
 
 
-def _interceptions(
+def _windows(
     slots_dir: Path,
     pairs_dir: Path,
-    params: InterceptionParams,
+    spec: PairSpec,
+    params: Any,
     *,
-    statics: pa.Table,
-    roles: pa.Table,
+    inputs: _Inputs,
     geo: GeoContext,
     progress: Callable[[str, int, int], None] | None,
 ) -> pa.Table:
-    """Interceptions one UTC day at a time over a window with a halo of ``halo_h`` hours of
-    slots on each side (the approach before a contact, the diversion after it); an event
-    belongs to the day of its start, so it comes out once. Contacts longer than the halo
-    that start before midnight are seen cut in the next day's window: they are dropped there
-    (their start is on the previous day) and found whole in the day they start."""
-    halo_h = params.approach_window_h + params.after_window_h + params.dark_min_h + 1.0
-    halo_us = round(halo_h * 3.6e9)
+    """A window pair step one UTC day at a time over the day and a halo of slots on each
+    side (``spec.halo_us``) with their pairs; an event belongs to the day of its start, so
+    it comes out once."""
+    assert spec.window is not None and spec.halo_us is not None
+    halo_us = spec.halo_us(params)
     day_dirs = sorted(slots_dir.glob("day=*")) if slots_dir.is_dir() else []
     starts = [_day_us(d) for d in day_dirs]
     out: list[pa.Table] = [EVENTS.empty_table()]
@@ -460,71 +448,14 @@ def _interceptions(
         pairs = pairs.filter(
             pc.and_(pc.greater_equal(pairs.column("slot"), lo), pc.less(pairs.column("slot"), hi))
         )
-        ev = interceptions(slots, statics=statics, pairs=pairs, params=params, geo=geo, roles=roles)
+        ev = spec.window(slots, pairs, params, geo, inputs)
         if ev.num_rows:
             st = pc.cast(ev.column("start"), pa.int64())
             ev = ev.filter(pc.and_(pc.greater_equal(st, day0), pc.less(st, day0 + DAY_US)))
         out.append(ev)
         if progress is not None:
-            progress("interception", i + 1, len(starts))
+            progress("windows", i + 1, len(starts))
     return pa.concat_tables(out)
-
-
-def _statics_step(
-    store: EventStore, selected: Sequence[str], params: Mapping[str, Any], *, geo: GeoContext
-) -> list[pa.Table]:
-    """Identity changes and watchlist hits over the whole statics table (small)."""
-    statics = store.statics()
-    out: list[pa.Table] = []
-    if "identity_change" in selected:
-        vessels = store.vessels() if hasattr(store, "vessels") else None  # when each was heard
-        out.append(identity_changes(statics, params=params["identity_change"], vessels=vessels))
-    if "watchlist_hit" in selected:
-        from seawatch.watchlist import all_lists
-
-        root = getattr(store, "root", None)  # the store's user lists beside the bundled ones
-        lists = all_lists(Path(root) if root is not None else None)
-        out.append(watchlist_hits(statics, lists=lists, params=params["watchlist_hit"], geo=geo))
-    return out
-
-
-def _with_encounter(table: pa.Table, encounters: pa.Table) -> pa.Table:
-    """Loitering events get ``details.with_encounter``: ids of the same vessel's encounters
-    that overlap it in time (a list, empty when none)."""
-    is_loit = np.asarray(pc.equal(table.column("type"), "loitering").to_numpy(False), np.bool_)
-    if not is_loit.any():
-        return table
-    index: dict[int, list[tuple[int, int, str]]] = {}
-    if encounters.num_rows:
-        starts = pc.cast(encounters.column("start"), pa.int64()).to_pylist()
-        ends = pc.cast(encounters.column("end"), pa.int64()).to_pylist()
-        for s, e, i, vs in zip(
-            starts,
-            ends,
-            encounters.column("event_id").to_pylist(),
-            encounters.column("vessels").to_pylist(),
-            strict=True,
-        ):
-            for v in vs:
-                index.setdefault(int(v), []).append((int(s), int(e), str(i)))
-    starts = pc.cast(table.column("start"), pa.int64()).to_pylist()
-    ends = pc.cast(table.column("end"), pa.int64()).to_pylist()
-    vessels = table.column("vessels").to_pylist()
-    details = table.column("details").to_pylist()
-    for row in np.flatnonzero(is_loit).tolist():
-        d = json.loads(details[row]) if details[row] else {}
-        ids = sorted(
-            {
-                i
-                for v in vessels[row]
-                for s, e, i in index.get(int(v), ())
-                if s <= ends[row] and e >= starts[row]
-            }
-        )
-        d["with_encounter"] = ids
-        details[row] = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    idx = table.schema.get_field_index("details")
-    return table.set_column(idx, "details", pa.array(details, pa.string()))
 
 
 def _simulated_mmsis(store: EventStore, position_files: Sequence[Path]) -> npt.NDArray[np.int64]:
@@ -578,28 +509,6 @@ def _link(table: pa.Table, store: EventStore, types: Sequence[str]) -> pa.Table:
         kept = kept.select(EVENTS.names).cast(EVENTS)
     both = link_incidents(pa.concat_tables([table, kept]))
     return both.slice(0, table.num_rows)
-
-
-def _fill_region(table: pa.Table, geo: GeoContext) -> pa.Table:
-    """The region of events that have none, from their position."""
-    if table.num_rows == 0:
-        return table
-    region = table.column("region")
-    need = pc.and_(
-        pc.is_null(region),
-        pc.and_(pc.is_valid(table.column("lat")), pc.is_valid(table.column("lon"))),
-    )
-    rows = np.flatnonzero(np.asarray(need.to_numpy(False), np.bool_))
-    if len(rows) == 0:
-        return table
-    lat = np.asarray(pc.cast(table.column("lat"), pa.float64()).to_numpy(False), np.float64)
-    lon = np.asarray(pc.cast(table.column("lon"), pa.float64()).to_numpy(False), np.float64)
-    found = geo.region_of(lat[rows], lon[rows])
-    values = region.to_pylist()
-    for r, v in zip(rows.tolist(), list(found), strict=True):
-        values[r] = None if v is None else str(v)
-    idx = table.schema.get_field_index("region")
-    return table.set_column(idx, "region", pa.array(values, pa.string()))
 
 
 def plausible_day_files(files: list[Path]) -> list[Path]:

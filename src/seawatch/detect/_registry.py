@@ -1,0 +1,431 @@
+"""The detector registry: the one table of what each detector is and how it is run.
+
+Each :class:`Detector` declares
+
+* its ``name`` (the id used by ``--only``, ``PRESETS`` and the run record), the module
+  that holds it, and the event ``types`` it emits;
+* its ``kind``, which tells the engine how to schedule it:
+
+  - ``vessel``: a per-vessel ``kernel(table, *, params, geo[, coverage])`` on positions of
+    whole vessels (the engine runs it per MMSI bucket);
+  - ``pair``: a step on the 10-minute slots of all vessels, fed the close pairs of the one
+    shared pair search (:class:`PairSpec`): either ``streamed`` day by day with state
+    carried across midnight, or run over ``windows`` of a day plus a ``halo`` on each side;
+  - ``statics``: one call over the whole statics table (:class:`RunInputs`);
+  - ``scene``: matching of non-AIS detections (scenes) to AIS, run by the engine's scene
+    step;
+
+* its parameter dataclass and one instance per preset (``default``, ``gfw``);
+* an optional ``finish`` step over the run's events once every detector has run (with the
+  events of the detectors it ``needs``, from this run or, when they were not re-run, from
+  the store).
+
+:data:`EVENT_TYPES`, :data:`KERNELS` and :data:`PRESETS` of :mod:`seawatch.detect` are
+derived from :data:`REGISTRY`; the engine schedules from it and names no detector.
+
+Naming scheme: the detector id is the event type it emits, singular (``gap``,
+``port_visit``, ``encounter``); a detector that emits several types is named after their
+common stem (``zone``: ``zone_entry/exit/visit``; ``dark``: the scene matches). The module
+is the plural of what it finds where that reads naturally (``gaps``, ``encounters``,
+``zones``), and the kernel function is named after the module (``gaps()``,
+``zone_events()``). :data:`REGISTRY` is the one table mapping the three.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, Protocol
+
+import pyarrow as pa
+
+from seawatch._exceptions import ParameterError
+from seawatch.detect import dark as _dark
+from seawatch.detect import encounters as _encounters
+from seawatch.detect import gaps as _gaps
+from seawatch.detect import identity as _identity
+from seawatch.detect import interception as _interception
+from seawatch.detect import loitering as _loitering
+from seawatch.detect import port_visits as _port_visits
+from seawatch.detect import spoofing as _spoofing
+from seawatch.detect import watchlist as _watchlist
+from seawatch.detect import zones as _zones
+from seawatch.detect._base import GeoContext, fill_region
+from seawatch.detect.sql import SqlRunner
+from seawatch.tracks import ResampleParams
+
+__all__ = [
+    "EVENT_TYPES",
+    "KERNELS",
+    "PRESETS",
+    "REGISTRY",
+    "Detector",
+    "Kind",
+    "PairSearch",
+    "PairSpec",
+    "PairStream",
+    "RunInputs",
+    "by_name",
+    "detector_types",
+    "finish_events",
+    "pair_search",
+    "pair_slot_params",
+    "preset_params",
+    "resolve_only",
+]
+
+Kind = Literal["vessel", "pair", "statics", "scene"]
+
+
+class RunInputs(Protocol):
+    """What a statics, pair or finishing step may ask of the run (the engine provides it,
+    reading the store lazily and once)."""
+
+    def statics(self) -> pa.Table:
+        """The store's statics (schema ``STATICS``)."""
+        ...
+
+    def roles(self) -> pa.Table:
+        """Roles of the vessels of :meth:`statics` (:func:`seawatch.ais.roles.vessel_roles`
+        with the store's role lists)."""
+        ...
+
+    def vessels(self) -> pa.Table | None:
+        """One row per vessel (when each was heard), or None when the store has none."""
+        ...
+
+    def store_root(self) -> Path | None:
+        """The store's folder (its user lists), or None for an in-memory source."""
+        ...
+
+    def events(self, detector: str) -> pa.Table:
+        """Events of ``detector``: from this run when it ran, else the store's."""
+        ...
+
+
+class PairStream(Protocol):
+    """A streamed pair step: close pairs fed one UTC day at a time, in order."""
+
+    @property
+    def carried_rows(self) -> int:
+        """Close pairs carried into the next day (for the engine's counts)."""
+        ...
+
+    def push_close(self, close: pa.Table, *, until: int | None) -> pa.Table:
+        """Events finished before ``until`` (microseconds), given one day's close pairs."""
+        ...
+
+    def finish(self) -> pa.Table:
+        """The events still open at the end."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PairSpec:
+    """How a pair detector uses the shared pair search over slots.
+
+    ``resample(params)``: the slots it needs (every selected pair detector must agree on
+    ``slot_min``; the first in registry order sets the rest). ``dist_m(params)``: the pair
+    distance it reads. Exactly one of ``stream(params, geo, runner)`` (a
+    :class:`PairStream`) and ``window(slots, pairs, params, geo, inputs)`` (events of a
+    window of slots and its pairs ``mmsi_a, mmsi_b, slot``) with ``halo_us(params)``; a
+    window step's event belongs to the day of its start."""
+
+    resample: Callable[[Any], ResampleParams]
+    dist_m: Callable[[Any], float]
+    stream: Callable[[Any, GeoContext, SqlRunner], PairStream] | None = None
+    window: Callable[[pa.Table, pa.Table, Any, GeoContext, RunInputs], pa.Table] | None = None
+    halo_us: Callable[[Any], int] | None = None
+    search: Callable[[Any], Any] | None = None
+    """The parameters of the shared search (:func:`pair_search`) when this detector's own
+    parameters define it (encounters: cell size, slot length)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    """One detector: see the module docstring."""
+
+    name: str
+    module: str
+    kind: Kind
+    types: tuple[str, ...]
+    params: type
+    presets: Mapping[str, Any]
+    kernel: Callable[..., pa.Table] | None = None
+    """``vessel`` kind: the per-vessel kernel."""
+    pair: PairSpec | None = None
+    """``pair`` kind: how it uses the pair search."""
+    statics: Callable[[RunInputs, Any, GeoContext], pa.Table] | None = None
+    """``statics`` kind: ``step(inputs, params, geo)``."""
+    finish: Callable[[pa.Table, RunInputs], pa.Table] | None = None
+    """Run over all the run's events once every detector has run."""
+    needs: tuple[str, ...] = ()
+    """Detectors whose events ``finish`` reads (:meth:`RunInputs.events`)."""
+
+
+def _identity_step(inputs: RunInputs, params: Any, geo: GeoContext) -> pa.Table:
+    return _identity.identity_changes(inputs.statics(), params=params, vessels=inputs.vessels())
+
+
+def _watchlist_step(inputs: RunInputs, params: Any, geo: GeoContext) -> pa.Table:
+    from seawatch.watchlist import all_lists
+
+    lists = all_lists(inputs.store_root())  # the store's user lists beside the bundled ones
+    return _watchlist.watchlist_hits(inputs.statics(), lists=lists, params=params, geo=geo)
+
+
+def _with_encounter(table: pa.Table, inputs: RunInputs) -> pa.Table:
+    return _loitering.with_encounter(table, inputs.events("encounter"))
+
+
+def _interception_window(
+    slots: pa.Table, pairs: pa.Table, params: Any, geo: GeoContext, inputs: RunInputs
+) -> pa.Table:
+    return _interception.interceptions(
+        slots, statics=inputs.statics(), pairs=pairs, params=params, geo=geo, roles=inputs.roles()
+    )
+
+
+def _encounter_stream(params: Any, geo: GeoContext, runner: SqlRunner) -> PairStream:
+    return _encounters.EncounterStream(params=params, geo=geo, runner=runner)
+
+
+def _presets(module: Any) -> Mapping[str, Any]:
+    return MappingProxyType({"default": module.DEFAULT, "gfw": module.GFW})
+
+
+REGISTRY: tuple[Detector, ...] = (
+    Detector(
+        "loitering",
+        "loitering",
+        "vessel",
+        (_loitering.TYPE,),
+        _loitering.LoiteringParams,
+        _presets(_loitering),
+        kernel=_loitering.loitering,
+        finish=_with_encounter,
+        needs=("encounter",),
+    ),
+    Detector(
+        "gap",
+        "gaps",
+        "vessel",
+        (_gaps.TYPE,),
+        _gaps.GapParams,
+        _presets(_gaps),
+        kernel=_gaps.gaps,
+    ),
+    Detector(
+        "port_visit",
+        "port_visits",
+        "vessel",
+        (_port_visits.TYPE,),
+        _port_visits.PortVisitParams,
+        _presets(_port_visits),
+        kernel=_port_visits.port_visits,
+    ),
+    Detector(
+        "zone",
+        "zones",
+        "vessel",
+        _zones.TYPES,
+        _zones.ZoneParams,
+        _presets(_zones),
+        kernel=_zones.zone_events,
+    ),
+    Detector(
+        "spoofing",
+        "spoofing",
+        "vessel",
+        (_spoofing.TYPE,),
+        _spoofing.SpoofingParams,
+        _presets(_spoofing),
+        kernel=_spoofing.spoofing,
+    ),
+    Detector(
+        "encounter",
+        "encounters",
+        "pair",
+        (_encounters.TYPE,),
+        _encounters.EncounterParams,
+        _presets(_encounters),
+        pair=PairSpec(
+            resample=_encounters.slot_params,
+            dist_m=lambda p: float(p.max_dist_m),
+            stream=_encounter_stream,
+            search=lambda p: p,
+        ),
+    ),
+    Detector(
+        "interception",
+        "interception",
+        "pair",
+        (_interception.TYPE,),
+        _interception.InterceptionParams,
+        _presets(_interception),
+        pair=PairSpec(
+            resample=_interception.slot_params,
+            dist_m=lambda p: float(p.close_dist_m),
+            window=_interception_window,
+            halo_us=_interception.halo_us,
+        ),
+    ),
+    Detector(
+        "identity_change",
+        "identity",
+        "statics",
+        (_identity.TYPE,),
+        _identity.IdentityParams,
+        _presets(_identity),
+        statics=_identity_step,
+    ),
+    Detector(
+        "watchlist_hit",
+        "watchlist",
+        "statics",
+        (_watchlist.TYPE,),
+        _watchlist.WatchlistParams,
+        _presets(_watchlist),
+        statics=_watchlist_step,
+    ),
+    Detector(
+        "dark",
+        "dark",
+        "scene",
+        _dark.TYPES,
+        _dark.DarkParams,
+        _presets(_dark),
+    ),
+)
+"""Every detector, in the order the engine runs and reports them."""
+
+_BY_NAME: Mapping[str, Detector] = MappingProxyType({d.name: d for d in REGISTRY})
+
+EVENT_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType({d.name: d.types for d in REGISTRY})
+"""Event types each detector emits."""
+
+KERNELS: Mapping[str, Callable[..., pa.Table]] = MappingProxyType(
+    {d.name: d.kernel for d in REGISTRY if d.kernel is not None}
+)
+"""Per-vessel kernels by detector name: ``kernel(table, *, params=..., geo=...)``."""
+
+PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        preset: MappingProxyType({d.name: d.presets[preset] for d in REGISTRY})
+        for preset in ("default", "gfw")
+    }
+)
+"""``PRESETS[preset][detector]``: the parameter dataclass instance of each detector."""
+
+
+def by_name(name: str) -> Detector:
+    """The detector called ``name`` (KeyError when none)."""
+    return _BY_NAME[name]
+
+
+def preset_params(preset: str) -> Mapping[str, Any]:
+    """Parameters of every detector in ``preset`` (``default`` or ``gfw``)."""
+    try:
+        return PRESETS[preset]
+    except KeyError:
+        raise ParameterError(
+            f"unknown preset {preset!r} (choose from {', '.join(sorted(PRESETS))})"
+        ) from None
+
+
+def resolve_only(only: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Detector names from ``only`` (detector names or event types, comma-separated or a
+    list); all detectors when None."""
+    names_all = tuple(d.name for d in REGISTRY)
+    if only is None:
+        return names_all
+    items = [only] if isinstance(only, str) else list(only)
+    names = [s.strip() for item in items for s in item.split(",") if s.strip()]
+    wanted: set[str] = set()
+    for name in names:
+        det = next((d.name for d in REGISTRY if name == d.name or name in d.types), None)
+        if det is None:
+            known = sorted({t for d in REGISTRY for t in d.types} | set(names_all))
+            raise ParameterError(f"unknown detector or event type {name!r} ({', '.join(known)})")
+        wanted.add(det)
+    if not wanted:
+        raise ParameterError("--only names no detector")
+    return tuple(d for d in names_all if d in wanted)
+
+
+def detector_types(detectors: Iterable[str]) -> tuple[str, ...]:
+    """Event types the detectors emit."""
+    return tuple(t for d in detectors for t in _BY_NAME[d].types)
+
+
+def _pair_detectors(
+    selected: Sequence[str], params: Mapping[str, Any]
+) -> list[tuple[Detector, PairSpec, Any]]:
+    out = []
+    for d in REGISTRY:
+        if d.name in selected and d.pair is not None:
+            out.append((d, d.pair, params[d.name]))
+    return out
+
+
+def pair_slot_params(selected: Sequence[str], params: Mapping[str, Any]) -> ResampleParams | None:
+    """The resampling the selected pair detectors share (None when none is selected); they
+    must agree on the slot length."""
+    pairs = _pair_detectors(selected, params)
+    if not pairs:
+        return None
+    wanted = [(d.name, spec.resample(p)) for d, spec, p in pairs]
+    first_name, first = wanted[0]
+    for name, rp in wanted[1:]:
+        if rp.slot_min != first.slot_min:
+            raise ParameterError(f"{first_name} and {name} parameters use different slot_min")
+    return first
+
+
+@dataclass(frozen=True, slots=True)
+class PairSearch:
+    """The one pair search the selected pair detectors share: ``params`` (an
+    :class:`~seawatch.detect.encounters.EncounterParams` with ``max_dist_m`` the largest
+    distance any of them reads) and ``slot_us``."""
+
+    params: Any
+
+    @property
+    def max_dist_m(self) -> float:
+        return float(self.params.max_dist_m)
+
+    @property
+    def slot_us(self) -> int:
+        return int(self.params.slot_us)
+
+    def close_pairs(self, slots: pa.Table, runner: SqlRunner) -> pa.Table:
+        """Pairs of vessels within :attr:`max_dist_m` in the same slot (``mmsi_a, mmsi_b,
+        slot_no, dist_m`` ...)."""
+        return _encounters.close_pairs(slots, params=self.params, runner=runner)
+
+
+def pair_search(selected: Sequence[str], params: Mapping[str, Any]) -> PairSearch | None:
+    """The shared pair search of the selected pair detectors, or None when none is selected."""
+    pairs = _pair_detectors(selected, params)
+    if not pairs:
+        return None
+    base = next(
+        (spec.search(p) for _, spec, p in pairs if spec.search is not None),
+        _encounters.EncounterParams(),
+    )
+    dist = max(spec.dist_m(p) for _, spec, p in pairs)
+    return PairSearch(dataclasses.replace(base, max_dist_m=dist))
+
+
+def finish_events(
+    table: pa.Table, selected: Sequence[str], *, inputs: RunInputs, geo: GeoContext
+) -> pa.Table:
+    """The finishing steps of the selected detectors (in registry order), then the region
+    of events that have none, from their position."""
+    for d in REGISTRY:
+        if d.name in selected and d.finish is not None:
+            table = d.finish(table, inputs)
+    return fill_region(table, geo)
