@@ -96,6 +96,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "BundledGeo",
             "COVERAGE",
             "DarkParams",
+            "Detector",
             "EVENT_TYPES",
             "EncounterParams",
             "FakeGeo",
@@ -108,7 +109,12 @@ EXPORTED: dict[str, frozenset[str]] = {
             "KERNELS",
             "LoiteringParams",
             "PRESETS",
+            "PairSearch",
+            "PairSpec",
+            "PairStream",
             "PortVisitParams",
+            "REGISTRY",
+            "RunInputs",
             "SpoofingParams",
             "WatchlistParams",
             "ZoneParams",
@@ -116,14 +122,21 @@ EXPORTED: dict[str, frozenset[str]] = {
             "coverage_grid",
             "coverage_sql",
             "details_json",
+            "detector_types",
             "event_id",
+            "fill_region",
+            "finish_events",
             "gaps",
             "incident_ids",
             "link_incidents",
             "loitering",
+            "pair_search",
+            "pair_slot_params",
             "params_dict",
             "port_visits",
+            "preset_params",
             "resolve_geo",
+            "resolve_only",
             "uses_coverage",
             "zone_events",
         }
@@ -163,6 +176,16 @@ EXPORTED: dict[str, frozenset[str]] = {
             "zones_geojson",
         }
     ),
+    "seawatch.pipeline": frozenset(
+        {
+            "ScenarioInput",
+            "detectors_for",
+            "ingest_scenario",
+            "run_dark_suite",
+            "run_degraded",
+            "run_suite",
+        }
+    ),
     "seawatch.report": frozenset(
         {
             "BY",
@@ -191,9 +214,11 @@ EXPORTED: dict[str, frozenset[str]] = {
     ),
     "seawatch.sim": frozenset(
         {
+            "DARK_PRESETS",
             "DarkEvaluation",
             "DarkScore",
             "DarkSuiteResult",
+            "DegradeMode",
             "DegradeResult",
             "Detection",
             "Evaluation",
@@ -202,7 +227,9 @@ EXPORTED: dict[str, frozenset[str]] = {
             "Identity",
             "IdentityChange",
             "KEEP_BELOW",
+            "LEVELS",
             "Leg",
+            "MODES",
             "Match",
             "MatchParams",
             "NOAA_COLUMNS",
@@ -225,6 +252,8 @@ EXPORTED: dict[str, frozenset[str]] = {
             "Vessel",
             "auto_passes",
             "combine",
+            "combine_dark",
+            "dark_scenario_names",
             "dark_section",
             "degrade_nmea",
             "encode_type18",
@@ -241,9 +270,6 @@ EXPORTED: dict[str, frozenset[str]] = {
             "render_degrade_markdown",
             "render_markdown",
             "replace_degrade_section",
-            "run_dark_suite",
-            "run_degraded",
-            "run_suite",
             "satellite_passes",
             "scenario_names",
             "score_dark",
@@ -365,5 +391,6 @@ def test_every_public_package_is_pinned() -> None:
         for info in pkgutil.walk_packages(seawatch.__path__, "seawatch.")
         if info.ispkg and not any(p.startswith("_") for p in info.name.split("."))
     }
-    # seawatch.cli is the typer entry point and exports no Python API.
-    assert public - {"seawatch.cli"} == set(EXPORTED) - {"seawatch"}
+    # seawatch.cli is the typer entry point and exports no Python API; seawatch.pipeline
+    # is a public module (not a package), pinned above as well.
+    assert public - {"seawatch.cli"} == set(EXPORTED) - {"seawatch", "seawatch.pipeline"}

@@ -11,8 +11,8 @@ import pytest
 from detect.conftest import positions
 from seawatch._exceptions import ParameterError
 from seawatch.detect import COVERAGE, GapParams, coverage_grid, coverage_sql
-from seawatch.detect.sql import DuckDBRunner, check_portable
 from seawatch.detect.coverage import HOUR_US, as_grid, reception_during
+from seawatch.detect.sql import DuckDBRunner, check_portable
 
 
 def _rows() -> pa.Table:

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from detect.conftest import WORLD, drift, positions
 from seawatch._exceptions import ParameterError
 from seawatch.detect import encounters as enc_mod
-from seawatch.detect.sql import DuckDBRunner, check_portable
 from seawatch.detect.encounters import (
     CLOSE_PAIRS_SQL,
     EVENTS_SQL,
@@ -28,6 +27,7 @@ from seawatch.detect.encounters import (
     close_pairs,
     encounters,
 )
+from seawatch.detect.sql import DuckDBRunner, check_portable
 from seawatch.schema import EVENTS
 from seawatch.tracks import SLOTS, resample
 

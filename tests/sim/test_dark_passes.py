@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from seawatch._exceptions import ParameterError
 from seawatch.cli import app
+from seawatch.pipeline import run_dark_suite
 from seawatch.sim import (
     auto_passes,
     load_scenario,
     parse_scenario,
-    run_dark_suite,
     satellite_passes,
     score_dark,
     simulate,

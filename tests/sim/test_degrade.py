@@ -10,12 +10,12 @@ from typer.testing import CliRunner
 
 from seawatch._simulated import MARK
 from seawatch.cli import app
+from seawatch.pipeline import run_degraded
 from seawatch.sim import (
     KEEP_BELOW,
     degrade_nmea,
     load_scenario,
     replace_degrade_section,
-    run_degraded,
     simulate,
 )
 from seawatch.sim._degrade import DEGRADE_BEGIN, DEGRADE_END, _line_keys

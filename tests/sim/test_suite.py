@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from seawatch.sim import SuiteResult, render_markdown, run_suite, scenario_names
+from seawatch.pipeline import run_suite
+from seawatch.sim import SuiteResult, render_markdown, scenario_names
 
 pytest.importorskip("seawatch.store")
 pytest.importorskip("seawatch.engine")

@@ -136,40 +136,24 @@ def run_standoff(target: Store, console: Console) -> tuple[dict[str, Any], Any]:
     the evaluation against the scenario's truth."""
     import tempfile
 
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     from seawatch.engine import run_detectors
+    from seawatch.pipeline import evaluate_window, ingest_scenario
     from seawatch.report import brief
-    from seawatch.sim import evaluate, load_scenario, satellite_passes, simulate
+    from seawatch.sim import load_scenario
 
     scenario = load_scenario(standoff_path())
     with tempfile.TemporaryDirectory(prefix="seawatch-demo-") as tmp:
-        sim = simulate(scenario, tmp, write_csv=False)
-        summary = target.ingest([str(sim.paths["nmea"])])
-        passes = satellite_passes(scenario, tmp, positions=sim.positions)
-        target.ingest_detections(
-            [passes.paths["detections"]], scene_footprint=passes.paths["footprints"]
-        )
-    print_ingest_summary(console, "ingest (simulated raw NMEA feed, with receiver noise)", summary)
+        made = ingest_scenario(scenario, target, tmp, passes=True)
+    print_ingest_summary(
+        console, "ingest (simulated raw NMEA feed, with receiver noise)", made.summary
+    )
     run_detectors(target)
-    truth = sim.truth
+    truth = made.simulation.truth
     b = brief(
         target, regions=["caribbean", "eastern-pacific"], since=truth.start, until=truth.end
     ).to_dict()
     print_brief(console, b)
-    events = target.events()
-    window = events.filter(
-        pc.and_(
-            pc.less(
-                events.column("start"), pa.scalar(truth.end, type=events.schema.field("start").type)
-            ),
-            pc.greater(
-                events.column("end"), pa.scalar(truth.start, type=events.schema.field("end").type)
-            ),
-        )
-    )
-    return b, evaluate(window, truth)
+    return b, evaluate_window(target, truth)
 
 
 def demo_command(

@@ -93,9 +93,9 @@ def _table(ev: Evaluation, title: str) -> None:
 
 def _degrade(names: list[str] | None, *, preset: str, fmt: str, out: Path | None) -> None:
     """``evaluate --degrade``: run the curves, print or write them."""
-    from seawatch import sim
+    from seawatch import pipeline, sim
 
-    result = sim.run_degraded(
+    result = pipeline.run_degraded(
         names, preset=preset, progress=lambda name: typer.echo(f"scenario {name}", err=True)
     )
     section = sim.render_degrade_markdown(result)
@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
         out: Path | None = _REPORT_OPT,
     ) -> None:
         """Precision and recall of detected events against a scenario's ground truth."""
-        from seawatch import sim
+        from seawatch import pipeline, sim
 
         if fmt not in ("table", "json"):
             raise ParameterError(f"--format must be table or json, not {fmt!r}")
@@ -195,7 +195,7 @@ def register(app: typer.Typer) -> None:
         if suite:
             if input_format not in ("nmea", "csv"):
                 raise ParameterError("--input must be nmea or csv")
-            result = sim.run_suite(
+            result = pipeline.run_suite(
                 scenario or None,
                 preset=preset,
                 all_detectors=not scored_only,
@@ -205,7 +205,7 @@ def register(app: typer.Typer) -> None:
             dark_names = [
                 n for n in (scenario or sim.scenario_names()) if sim.load_scenario(n).passes
             ]
-            dark = sim.run_dark_suite(dark_names) if dark_names else None
+            dark = pipeline.run_dark_suite(dark_names) if dark_names else None
             if out is not None:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 previous = out.read_text(encoding="utf-8") if out.is_file() else None

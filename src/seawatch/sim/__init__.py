@@ -4,8 +4,9 @@ A *scenario* is a small TOML file: vessels with legs, reception noise, and the e
 scenario contains by construction (its ground truth). :func:`simulate` turns it into the
 inputs seawatch reads (NMEA with NMEA 4.x tag blocks, a NOAA MarineCadastre-style CSV)
 plus ``truth.json``; :func:`evaluate` scores detected events against that truth;
-:func:`run_suite` runs every shipped scenario end to end (simulate, ingest into a
-temporary store, detect, evaluate). Same scenario and seed, same bytes.
+:mod:`seawatch.pipeline` (above the engine) runs the shipped scenarios end to end
+(simulate, ingest into a temporary store, detect, evaluate); the simulator imports nothing
+above the ground floor. Same scenario and seed, same bytes.
 
 Python API::
 
@@ -93,14 +94,21 @@ no duplicates or corruption) and ``truth.json`` (:class:`Truth`).
 
 from __future__ import annotations
 
-from seawatch.sim._dark_eval import DarkEvaluation, DarkScore, score_dark
-from seawatch.sim._dark_suite import DarkSuiteResult, dark_section, run_dark_suite
+from seawatch.sim._dark_eval import DarkEvaluation, DarkScore, combine_dark, score_dark
+from seawatch.sim._dark_suite import (
+    DARK_PRESETS,
+    DarkSuiteResult,
+    dark_scenario_names,
+    dark_section,
+)
 from seawatch.sim._degrade import (
+    LEVELS,
+    MODES,
+    DegradeMode,
     DegradeResult,
     degrade_nmea,
     render_degrade_markdown,
     replace_degrade_section,
-    run_degraded,
 )
 from seawatch.sim._encode import (
     Payloads,
@@ -142,18 +150,22 @@ from seawatch.sim._scenario import (
     scenario_names,
 )
 from seawatch.sim._simulate import NOAA_COLUMNS, TRUE_POSITIONS, SimulationResult, simulate
-from seawatch.sim._suite import KEEP_BELOW, SuiteResult, merge_kept, render_markdown, run_suite
+from seawatch.sim._suite import KEEP_BELOW, SuiteResult, merge_kept, render_markdown
 from seawatch.sim._track import State, Track, trajectories, vessel_tracks
 
 __all__ = [
+    "DARK_PRESETS",
     "IDENTITY_FIELDS",
     "INPUT_FORMATS",
     "KEEP_BELOW",
+    "LEVELS",
+    "MODES",
     "NOAA_COLUMNS",
     "TRUE_POSITIONS",
     "DarkEvaluation",
     "DarkScore",
     "DarkSuiteResult",
+    "DegradeMode",
     "DegradeResult",
     "Detection",
     "Evaluation",
@@ -180,6 +192,8 @@ __all__ = [
     "Vessel",
     "auto_passes",
     "combine",
+    "combine_dark",
+    "dark_scenario_names",
     "dark_section",
     "degrade_nmea",
     "encode_type5",
@@ -196,9 +210,6 @@ __all__ = [
     "render_degrade_markdown",
     "render_markdown",
     "replace_degrade_section",
-    "run_dark_suite",
-    "run_degraded",
-    "run_suite",
     "satellite_passes",
     "scenario_names",
     "score_dark",

@@ -3,22 +3,17 @@
 For each shipped scenario with ``[[passes]]``: simulate the AIS and the passes, ingest the
 NMEA and the detections (with the footprints) into a store of its own, run the matcher
 (the engine's scene step) under each preset, and score it (:mod:`seawatch.sim._dark_eval`).
-The store and engine are imported lazily, as in :mod:`seawatch.sim._suite`.
+The run itself is :func:`seawatch.pipeline.run_dark_suite`; this module holds its result
+and its Markdown.
 """
 
 from __future__ import annotations
 
-import tempfile
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from seawatch.sim._dark_eval import DarkEvaluation, DarkScore, combine_dark, score_dark
-from seawatch.sim._passes import satellite_passes
+from seawatch.sim._dark_eval import DarkEvaluation, DarkScore
 from seawatch.sim._scenario import load_scenario, scenario_names
-from seawatch.sim._simulate import simulate
 
 DARK_PRESETS: tuple[str, ...] = ("default", "simple")
 
@@ -43,48 +38,6 @@ class DarkSuiteResult:
 def dark_scenario_names() -> list[str]:
     """Shipped scenarios that have satellite passes."""
     return [n for n in scenario_names() if load_scenario(n).passes]
-
-
-def run_dark_suite(
-    names: Sequence[str] | None = None,
-    *,
-    presets: Sequence[str] = DARK_PRESETS,
-    workdir: str | Path | None = None,
-) -> DarkSuiteResult:
-    """Run ``names`` (default: every shipped scenario with passes) under ``presets``."""
-    from seawatch.sim._suite import _layer  # (_suite imports this module)
-
-    open_store = _layer("seawatch.store", "open_store")
-    dark_step = _layer("seawatch.engine", "dark_step")
-    dark_presets = _layer("seawatch.detect.dark", "PRESETS")
-    geo = _layer("seawatch.detect", "resolve_geo")(None)
-    chosen = [n for n in (names or dark_scenario_names()) if load_scenario(n).passes]
-    t0 = time.perf_counter()
-    rows: list[tuple[str, str, DarkEvaluation]] = []
-    with tempfile.TemporaryDirectory(prefix="seawatch-dark-suite-") as tmp:
-        base = Path(workdir) if workdir is not None else Path(tmp)
-        for name in chosen:
-            sc = load_scenario(name)
-            folder = base / sc.name
-            sim = simulate(sc, folder / "input", write_csv=False)
-            passes = satellite_passes(sc, folder / "input", positions=sim.positions)
-            store = open_store(folder / "store", create=True)
-            store.ingest([sim.paths["nmea"]])
-            store.ingest_detections(
-                [passes.paths["detections"]], scene_footprint=passes.paths["footprints"]
-            )
-            stored = store.detections().column("detection_id").to_pylist()
-            for preset in presets:
-                params = dark_presets[preset]
-                events = dark_step(store, params, geo=geo)
-                ev = score_dark(
-                    events.to_pylist(), passes.truth, window_h=params.window_h, stored_ids=stored
-                )
-                rows.append((sc.name, preset, ev))
-    totals = tuple((p, combine_dark([ev for _, q, ev in rows if q == p])) for p in presets)
-    return DarkSuiteResult(
-        per_scenario=tuple(rows), totals=totals, seconds=time.perf_counter() - t0
-    )
 
 
 def _rate(x: float | None) -> str:

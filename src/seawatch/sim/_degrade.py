@@ -21,33 +21,29 @@ same curves. Level 0 is the undegraded baseline.
 from __future__ import annotations
 
 import re
-import tempfile
-import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from seawatch._simulated import is_simulated
-from seawatch.sim._evaluate import Evaluation, MatchParams, combine, evaluate
-from seawatch.sim._scenario import load_scenario, scenario_names
-from seawatch.sim._simulate import simulate
+from seawatch.sim._evaluate import Evaluation
 
 __all__ = [
     "DEGRADE_BEGIN",
     "DEGRADE_END",
     "LEVELS",
     "MODES",
+    "DegradeMode",
     "DegradeResult",
     "degrade_nmea",
     "render_degrade_markdown",
     "replace_degrade_section",
-    "run_degraded",
 ]
 
 Mode = Literal["random", "burst"]
+DegradeMode = Mode
+"""How messages are removed: ``random`` lines or per-vessel ``burst`` slots."""
 MODES: tuple[Mode, ...] = ("random", "burst")
 LEVELS: tuple[float, ...] = (0.1, 0.3, 0.5, 0.7)
 DEGRADE_BEGIN = "<!-- seawatch evaluate --degrade: begin (generated; replaced as a whole) -->"
@@ -172,90 +168,6 @@ class DegradeResult:
             "baseline": self.baseline.to_dict(),
             "degraded": [{"mode": m, "level": lv, **ev.to_dict()} for m, lv, ev in self.runs],
         }
-
-
-def run_degraded(
-    names: Sequence[str] | None = None,
-    *,
-    levels: Sequence[float] = LEVELS,
-    modes: Sequence[Mode] = MODES,
-    preset: str = "default",
-    burst_h: float = 1.0,
-    seed: int = 8,
-    params: MatchParams | None = None,
-    workers: int | None = 1,
-    progress: Callable[[str], None] | None = None,
-) -> DegradeResult:
-    """Run ``names`` (default: every shipped scenario with NMEA input) undegraded and at
-    every mode and level, with only the detectors each scenario is scored on."""
-    from seawatch.sim._suite import _detectors_for, _layer
-
-    open_store = _layer("seawatch.store", "open_store")
-    run_detectors = _layer("seawatch.engine", "run_detectors")
-    for mode in modes:
-        if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r} (random, burst)")
-    chosen = list(names) if names else scenario_names()
-    t0 = time.perf_counter()
-    per: dict[tuple[str, float], list[Evaluation]] = {}
-    done: list[str] = []
-    n_runs = 0
-    mp = params or MatchParams()
-    with tempfile.TemporaryDirectory(prefix="seawatch-degrade-") as tmp:
-        base = Path(tmp)
-        for name in chosen:
-            scenario = load_scenario(name)
-            if "nmea" not in scenario.inputs:
-                continue
-            if progress is not None:
-                progress(name)
-            sim = simulate(scenario, base / scenario.name / "input", write_csv=False)
-            raw = sim.paths["nmea"].read_bytes()
-            only = _detectors_for(sim.truth.scored)
-            cases: list[tuple[Mode | None, float]] = [(None, 0.0)]
-            cases += [(m, float(lv)) for m in modes for lv in levels if lv > 0]
-            for case_mode, level in cases:
-                key = case_mode or "none"
-                tag = f"{key}-{round(level * 100)}"
-                path = base / scenario.name / f"{tag}.nmea"
-                data = (
-                    raw
-                    if case_mode is None
-                    else degrade_nmea(
-                        raw,
-                        level=level,
-                        mode=case_mode,
-                        seed=seed * 1_000_003 + scenario.seed,
-                        burst_h=burst_h,
-                    )
-                )
-                path.write_bytes(data)
-                store = open_store(base / scenario.name / f"store-{tag}", create=True)
-                store.ingest([path])
-                run_detectors(store, preset=preset, only=only, workers=workers)
-                per.setdefault((key, level), []).append(
-                    evaluate(store.events(), sim.truth, params=mp)
-                )
-                n_runs += 1
-            done.append(scenario.name)
-    runs = tuple(
-        (m, float(lv), combine(per.get((m, float(lv)), [])))
-        for m in modes
-        for lv in levels
-        if lv > 0
-    )
-    return DegradeResult(
-        preset=preset,
-        levels=tuple(float(x) for x in levels),
-        modes=tuple(modes),
-        scenarios=tuple(done),
-        baseline=combine(per.get(("none", 0.0), [])),
-        runs=runs,
-        seconds=time.perf_counter() - t0,
-        burst_h=burst_h,
-        seed=seed,
-        n_runs=n_runs,
-    )
 
 
 def _cell(ev: Evaluation, type_: str) -> str:

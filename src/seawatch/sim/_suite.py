@@ -1,28 +1,18 @@
-"""The scenario suite end to end: simulate, ingest into a temporary store, detect, evaluate.
-
-Uses the store (:func:`seawatch.store.open_store`) and the engine
-(:func:`seawatch.engine.run_detectors`) through their public contracts
-(docs/ARCHITECTURE.md); both are imported lazily so that the simulator itself works
-without them.
-"""
+"""The scenario suite's results and their Markdown (docs/EVALUATION.md): the suite itself
+(simulate, ingest, detect, evaluate) runs in :func:`seawatch.pipeline.run_suite`, above
+the engine; this module knows nothing of the store or the engine."""
 
 from __future__ import annotations
 
-import importlib
-import tempfile
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from seawatch._exceptions import SeawatchError
 from seawatch.sim._dark_suite import DarkSuiteResult, dark_section
-from seawatch.sim._evaluate import Evaluation, MatchParams, combine, evaluate
+from seawatch.sim._evaluate import Evaluation
 from seawatch.sim._scenario import INPUT_FORMATS, load_scenario, scenario_names
-from seawatch.sim._simulate import simulate
 
-__all__ = ["SuiteResult", "render_markdown", "run_suite"]
+__all__ = ["SuiteResult", "render_markdown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,78 +40,6 @@ class SuiteResult:
             "scenarios": {name: ev.to_dict() for name, ev in self.per_scenario},
             "skipped": list(self.skipped),
         }
-
-
-def _layer(module: str, attr: str) -> Any:
-    try:
-        mod = importlib.import_module(module)
-        return getattr(mod, attr)
-    except (ImportError, AttributeError) as exc:
-        raise SeawatchError(
-            f"the scenario suite needs {module}.{attr}, which is not available: {exc}"
-        ) from exc
-
-
-def run_suite(
-    names: Sequence[str] | None = None,
-    *,
-    preset: str = "default",
-    input_format: Literal["nmea", "csv"] = "nmea",
-    workdir: str | Path | None = None,
-    params: MatchParams | None = None,
-    workers: int | None = 1,
-    all_detectors: bool = True,
-    progress: Callable[[str], None] | None = None,
-) -> SuiteResult:
-    """Run ``names`` (default: every shipped scenario) end to end and evaluate each one
-    against its truth, in a store of its own. ``workdir`` keeps the files (default: a
-    temporary folder, removed afterwards). ``workers`` is passed to the engine (1: in
-    process, fastest for these small stores; None: one process per CPU). With
-    ``all_detectors=False`` only the detectors whose event types the scenario scores run
-    (faster; the unscored types are ignored by the evaluation anyway). Scenarios whose
-    ``inputs`` do not include ``input_format`` are skipped and listed in ``skipped``."""
-    open_store = _layer("seawatch.store", "open_store")
-    run_detectors = _layer("seawatch.engine", "run_detectors")
-    chosen = list(names) if names else scenario_names()
-    t0 = time.perf_counter()
-    results: list[tuple[str, Evaluation]] = []
-    skipped: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="seawatch-suite-") as tmp:
-        base = Path(workdir) if workdir is not None else Path(tmp)
-        for name in chosen:
-            scenario = load_scenario(name)
-            if input_format not in scenario.inputs:
-                skipped.append(scenario.name)
-                continue
-            if progress is not None:
-                progress(name)
-            sim = simulate(scenario, base / scenario.name / "input")
-            store = open_store(base / scenario.name / "store", create=True)
-            store.ingest([sim.paths[input_format]])
-            only = None if all_detectors else _detectors_for(sim.truth.scored)
-            # run_detectors replaces the preset's event types in the store (write=True)
-            # only == []: the scenario scores no event type (a dark-pass scenario, scored
-            # by run_dark_suite): no detector to run
-            if only != []:
-                run_detectors(store, preset=preset, only=only, workers=workers)
-            results.append(
-                (scenario.name, evaluate(store.events(), sim.truth, params=params or MatchParams()))
-            )
-    return SuiteResult(
-        preset=preset,
-        input_format=input_format,
-        all_detectors=all_detectors,
-        per_scenario=tuple(results),
-        total=combine([ev for _, ev in results]),
-        seconds=time.perf_counter() - t0,
-        skipped=tuple(skipped),
-    )
-
-
-def _detectors_for(scored: Mapping[str, Any]) -> list[str]:
-    """The detectors that emit the scored event types."""
-    event_types = _layer("seawatch.detect", "EVENT_TYPES")
-    return sorted(d for d, types in event_types.items() if any(t in types for t in scored))
 
 
 def _rate(x: float | None) -> str:
