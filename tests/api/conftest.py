@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _apistore import build_store
 from fastapi.testclient import TestClient
 
 from seawatch.api import create_app
+from tests.api._apistore import build_store
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,10 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from _apistore import T0, event_rows
 from fastapi.testclient import TestClient
 
 from seawatch.api import create_app
+from tests.api._apistore import T0, event_rows
 
 LOCAL = "http://127.0.0.1"  # the API answers only requests that name it (Host check)
 
@@ -307,9 +307,8 @@ def test_read_only_no_state_changing_methods(client: TestClient) -> None:
 
 
 def test_reads_a_new_store_version_after_detect(tmp_path: Path) -> None:
-    from _apistore import build_store, events_table
-
     from seawatch.store import open_store
+    from tests.api._apistore import build_store, events_table
 
     root = build_store(tmp_path / "s")
     with TestClient(create_app(root), base_url=LOCAL) as c:
@@ -447,9 +446,8 @@ def test_same_answers_without_the_in_memory_events_copy(
 def test_vessel_watchlist_hit_on_a_past_identity(tmp_path: Path) -> None:
     """A user list in the store naming the vessel's *former* name: a name + flag hit (the
     fixture IMO has no valid check digit, so it never matches)."""
-    from _apistore import build_store
-
     from seawatch.watchlist import add_list
+    from tests.api._apistore import build_store
 
     root = build_store(tmp_path / "s")
     src = tmp_path / "list.csv"
@@ -485,9 +483,8 @@ def test_vessel_and_event_records_carry_role_and_role_source(client: TestClient)
 
 def test_a_role_list_added_while_serving_is_used(tmp_path: Path) -> None:
     """``seawatch roles add`` writes no manifest: the API still sees the new list."""
-    from _apistore import build_store
-
     from seawatch.store import add_role_list
+    from tests.api._apistore import build_store
 
     root = build_store(tmp_path / "s")
     with TestClient(create_app(root), base_url=LOCAL) as c:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from _apistore import T0, build_store, event_rows
 from fastapi.testclient import TestClient
 
 from seawatch.api import create_app
 from seawatch.detect import event_id, link_incidents
 from seawatch.schema import EVENTS
+from tests.api._apistore import T0, build_store, event_rows
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _apistore import build_store
 from fastapi.testclient import TestClient
 
 from seawatch.api import create_app
 from seawatch.watchlist import _lists, _screen, add_list
+from tests.api._apistore import build_store
 
 LOCAL = "http://127.0.0.1"
 
@@ -49,7 +49,7 @@ def test_lists_are_parsed_and_indexed_once(root: Path, monkeypatch: pytest.Monke
 
     def index(entries: object) -> object:
         indexed.append(id(entries))
-        return real_index(entries)  # type: ignore[arg-type]
+        return real_index(entries)
 
     monkeypatch.setattr(_lists, "_parse_rows", parse)
     monkeypatch.setattr(_screen, "_build_index", index)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _claimstore import build
+
+from tests.claims._claimstore import build
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,9 @@ def test_demo_standoff_brief_matches_the_scenario_truth(
     from seawatch.sim import load_scenario
 
     _, brief, evaluation, printed = standoff
-    truth = Counter(e.type for e in load_scenario(standoff_path()).truth.events)
+    scenario_truth = load_scenario(standoff_path()).truth
+    assert scenario_truth is not None
+    truth = Counter(e.type for e in scenario_truth.events)
     counts = brief["counts"]
     assert counts["interceptions"] == truth["interception"] == 2
     assert counts["encounters"] == truth["encounter"] == 4

@@ -8,16 +8,16 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from detect.conftest import positions
 from seawatch._exceptions import ParameterError
 from seawatch.detect import COVERAGE, GapParams, coverage_grid, coverage_sql
 from seawatch.detect.coverage import HOUR_US, as_grid, reception_during
 from seawatch.detect.sql import DuckDBRunner, check_portable
+from tests.detect.conftest import positions
 
 
 def _rows() -> pa.Table:
     rng = np.random.default_rng(3)
-    rows = []
+    rows: list[tuple[int, float, float | None, float, float]] = []
     for i in range(400):
         rows.append(
             (

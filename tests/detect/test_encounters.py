@@ -14,7 +14,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from detect.conftest import WORLD, drift, positions
 from seawatch._exceptions import ParameterError
 from seawatch.detect import encounters as enc_mod
 from seawatch.detect.encounters import (
@@ -30,6 +29,7 @@ from seawatch.detect.encounters import (
 from seawatch.detect.sql import DuckDBRunner, check_portable
 from seawatch.schema import EVENTS
 from seawatch.tracks import SLOTS, resample
+from tests.detect.conftest import WORLD, drift, positions
 
 # slot 0 = 2024-03-01 20:00 UTC; midnight is slot 24
 T0 = datetime(2024, 3, 1, 20, 0, tzinfo=UTC)

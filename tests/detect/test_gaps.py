@@ -6,9 +6,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from detect.conftest import NM_DEG, T0, WORLD, Row, drift, positions
 from seawatch.detect import PRESETS, GapParams, coverage_grid, gaps
 from seawatch.schema import EVENTS
+from tests.detect.conftest import NM_DEG, T0, WORLD, Row, drift, positions
 
 FAR_LON = 1.5  # ~89 nm from the coast at lat 10
 
@@ -164,7 +164,7 @@ def test_coverage_grid_counts_positions_and_vessels_per_cell_hour() -> None:
 
 def test_gaps_use_the_vessel_not_the_segment() -> None:
     # two reports 30 h apart (beyond the segmenter's 24 h): still one gap
-    rows = [(8, 0, 10.0, FAR_LON, 5.0), (8, 30 * 60, 10.1, FAR_LON, 5.0)]
+    rows: list[Row] = [(8, 0, 10.0, FAR_LON, 5.0), (8, 30 * 60, 10.1, FAR_LON, 5.0)]
     rows += _witness(hours=31)
     ev = _gaps(positions(rows))
     assert len(ev) == 1 and ev[0]["start"] == T0

@@ -7,9 +7,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from detect.conftest import NM_DEG, T0, WORLD, drift, positions
 from seawatch.detect import PRESETS, LoiteringParams, build_events, loitering, port_visits
 from seawatch.schema import EVENTS
+from tests.detect.conftest import NM_DEG, T0, WORLD, drift, positions
 
 FAR_LON = 1.0  # ~59 nm from the coast at lat 10
 

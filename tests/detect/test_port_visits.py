@@ -6,9 +6,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from detect.conftest import NM_DEG, WORLD, Row, drift, positions
 from seawatch.detect import PortVisitParams, port_visits
 from seawatch.schema import EVENTS
+from tests.detect.conftest import NM_DEG, WORLD, Row, drift, positions
 
 HARBOR = (10.0, 0.02)
 

@@ -9,9 +9,9 @@ import pyarrow.compute as pc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detect.conftest import WORLD, positions
 from seawatch.detect import KERNELS, PRESETS, event_id
 from seawatch.schema import EVENTS
+from tests.detect.conftest import WORLD, positions
 
 SEA_SPOTS = [(10.0, 1.0), (10.0, 0.03), (12.0, 1.0), (5.5, 2.0), (10.0, 0.2), (5.0, 3.0)]
 

@@ -14,9 +14,9 @@ import pyarrow.csv as pacsv
 import pytest
 
 import seawatch
-from detect.conftest import drift, positions
 from seawatch.detect import BundledGeo, loitering, port_visits, zone_events
 from seawatch.schema import POSITIONS
+from tests.detect.conftest import drift, positions
 
 geo_mod = pytest.importorskip("seawatch.geo")
 if not all(hasattr(geo_mod, f) for f in ("nearest_port", "region_of", "on_land")):

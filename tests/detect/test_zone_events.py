@@ -6,10 +6,10 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from detect.conftest import T0, WORLD, drift, positions
 from seawatch import ParameterError
 from seawatch.detect import ZoneParams, zone_events
 from seawatch.schema import EVENTS
+from tests.detect.conftest import T0, WORLD, drift, positions
 
 
 def _zones(table: pa.Table, **kw: Any) -> list[dict[str, Any]]:

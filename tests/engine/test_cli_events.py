@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.conftest import WORLD
 from seawatch.cli import app
 from seawatch.engine import run_detectors
 from seawatch.store import Store
+from tests.engine.conftest import WORLD
 
 runner = CliRunner()
 

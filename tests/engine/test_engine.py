@@ -13,7 +13,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from engine.conftest import WORLD
 from seawatch._exceptions import ParameterError
 from seawatch.detect import coverage_grid, coverage_sql
 from seawatch.detect.coverage import as_grid
@@ -28,6 +27,7 @@ from seawatch.engine import (
 from seawatch.engine._partition import coverage, mmsi_ranges, read_range
 from seawatch.schema import EVENTS
 from seawatch.store import Store
+from tests.engine.conftest import WORLD
 
 PER_VESSEL = "loitering,gap,port_visit,zone,encounter"
 

@@ -19,7 +19,7 @@ from seawatch.report import brief
 from seawatch.report.coverage import coverage_holes, data_summary, store_coverage
 from seawatch.sim import load_scenario, simulate
 from seawatch.store import Store, open_store
-from store._storekit import track_rows, write_csv
+from tests.store._storekit import track_rows, write_csv
 
 T2015 = datetime(2015, 10, 6, 12, 0, tzinfo=UTC)
 T2022 = datetime(2022, 1, 3, 0, 0, tzinfo=UTC)

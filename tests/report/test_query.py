@@ -113,6 +113,9 @@ class _EmptyStore:
     def positions(self, **kw: object) -> pa.Table:
         raise AssertionError("validation comes first")
 
+    def role_entries(self) -> pa.Table:
+        raise AssertionError("validation comes first")
+
 
 def test_python_api_validates_too() -> None:
     from seawatch.report import brief, report

@@ -12,7 +12,7 @@ import pytest
 
 from seawatch.detect.identity import IdentityParams, identity_changes
 from seawatch.schema import EVENTS
-from standoff.conftest import legs, positions, statics
+from tests.standoff.conftest import legs, positions, statics
 
 M1, M2, M3 = 366_000_001, 636_000_002, 775_000_003
 IMO = 9_187_629  # valid check digit

@@ -14,7 +14,7 @@ from seawatch._exceptions import ParameterError
 from seawatch.detect import FakeGeo, FakePort
 from seawatch.detect.interception import InterceptionParams, close_pairs, interceptions
 from seawatch.schema import EVENTS
-from standoff.conftest import M_PER_NM, Track, legs, move, positions, statics
+from tests.standoff.conftest import M_PER_NM, Track, legs, move, positions, statics
 
 LAT, LON = 12.0, 5.0  # ~330 km off the fake coast, outside the fake EEZ box (lon < 3)
 A, B, OTHER = 244_000_001, 538_000_002, 367_000_003

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from seawatch._exceptions import ParameterError
 from seawatch.detect import FakeGeo
 from seawatch.report.presence import PresenceParams, presence, range_column
-from standoff.conftest import T0, move
+from tests.standoff.conftest import T0, move
 
 LAT = 10.0
 NM = 1852.0

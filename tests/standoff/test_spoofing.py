@@ -14,7 +14,7 @@ import pytest
 from seawatch.detect import FakeGeo, FakePort
 from seawatch.detect.spoofing import SpoofingParams, spoofing
 from seawatch.schema import EVENTS
-from standoff.conftest import legs, move, positions
+from tests.standoff.conftest import legs, move, positions
 
 GEO = FakeGeo(coast_lon=0.0, region_boxes=(("caribbean", (0.0, 30.0, -10.0, 20.0)),))
 

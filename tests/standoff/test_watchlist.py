@@ -29,7 +29,7 @@ from seawatch.watchlist import (
     store_lists,
     valid_imo,
 )
-from standoff.conftest import legs, positions, statics
+from tests.standoff.conftest import legs, positions, statics
 
 REPO = Path(__file__).resolve().parents[2]
 

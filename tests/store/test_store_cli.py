@@ -9,10 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from _storekit import T0, positions_parquet, track_rows, write_csv
 from typer.testing import CliRunner
 
 from seawatch.cli import app
+from tests.store._storekit import T0, positions_parquet, track_rows, write_csv
 
 
 @pytest.fixture

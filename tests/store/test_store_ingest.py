@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from _storekit import (
+
+from seawatch import schema
+from seawatch._exceptions import ParameterError, StoreError
+from seawatch.store import IngestOptions, open_store
+from seawatch.store._manifest import write_lock
+from tests.store._storekit import (
     T0,
     content,
     fleet_csv,
@@ -22,11 +27,6 @@ from _storekit import (
     track_rows,
     write_csv,
 )
-
-from seawatch import schema
-from seawatch._exceptions import ParameterError, StoreError
-from seawatch.store import IngestOptions, open_store
-from seawatch.store._manifest import write_lock
 
 
 def test_open_store_requires_a_store(tmp_path: Path) -> None:

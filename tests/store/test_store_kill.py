@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from _storekit import content, fleet_csv, snapshot
 
 from seawatch.store import Store, open_store
 from seawatch.store._manifest import kept_files, listed_files
+from tests.store._storekit import content, fleet_csv, snapshot
 
 Content = dict[str, list[tuple[object, ...]]]
 

@@ -15,7 +15,7 @@ from seawatch._simulated import MARK, is_simulated, marker_line
 from seawatch.engine import run_detectors
 from seawatch.sim import load_scenario, simulate
 from seawatch.store import open_store
-from store._storekit import T0, track_rows, write_csv
+from tests.store._storekit import T0, track_rows, write_csv
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from _storekit import T0, fleet_csv, track_rows, write_csv
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError, StoreError
 from seawatch.store import Store, open_store
+from tests.store._storekit import T0, fleet_csv, track_rows, write_csv
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from seawatch.tracks import (
     resample,
     segment,
 )
-from tracks.conftest import T0, positions
+from tests.tracks.conftest import T0, positions
 
 DEG_PER_M = 1 / 111_195.0
 
