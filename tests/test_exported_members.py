@@ -158,11 +158,16 @@ EXPORTED: dict[str, frozenset[str]] = {
     ),
     "seawatch.geo": frozenset(
         {
+            "BundledGeo",
+            "FakeGeo",
+            "FakePort",
+            "GeoContext",
             "KINDS",
             "REGION_NAMES",
             "Zone",
             "ZoneSet",
             "distance_to_shore_m",
+            "hav_m",
             "haversine_m",
             "land_geometry",
             "load_zone_file",
@@ -171,6 +176,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "ports",
             "region_geometries",
             "region_of",
+            "resolve_geo",
             "zones",
             "zones_from_geojson",
             "zones_geojson",
@@ -180,6 +186,7 @@ EXPORTED: dict[str, frozenset[str]] = {
         {
             "ScenarioInput",
             "detectors_for",
+            "evaluate_window",
             "ingest_scenario",
             "run_dark_suite",
             "run_degraded",

@@ -18,3 +18,6 @@ US_PER_H = 3_600_000_000
 
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180.0
 """Metres per degree of latitude (of longitude at the equator) on that sphere."""
+
+US_PER_DAY = 24 * US_PER_H
+"""Microseconds per (UTC) day."""

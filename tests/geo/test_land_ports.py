@@ -182,9 +182,14 @@ def test_public_api_is_pinned() -> None:
         [
             "KINDS",
             "REGION_NAMES",
+            "BundledGeo",
+            "FakeGeo",
+            "FakePort",
+            "GeoContext",
             "Zone",
             "ZoneSet",
             "distance_to_shore_m",
+            "hav_m",
             "haversine_m",
             "land_geometry",
             "load_zone_file",
@@ -193,6 +198,7 @@ def test_public_api_is_pinned() -> None:
             "ports",
             "region_geometries",
             "region_of",
+            "resolve_geo",
             "zones",
             "zones_from_geojson",
             "zones_geojson",
@@ -214,3 +220,33 @@ def test_mismatched_lengths_and_scalars() -> None:
         geo.zones().membership(np.zeros(3), np.zeros(2))
     assert geo.on_land(10.5, -66.9).tolist() == [True]
     assert geo.region_of([15.0], [-75.0]).tolist() == ["caribbean"]
+
+
+def test_one_haversine_in_numpy_and_numba() -> None:
+    """The vectorised haversine and the scalar numba kernel are one formula: equal to
+    within rounding on random pairs (antipodes, the date line and the poles included), and
+    against known distances (one degree of latitude; a quarter of the equator)."""
+    import math
+
+    import numpy as np
+
+    from seawatch._units import EARTH_RADIUS_M, M_PER_DEG
+
+    rng = np.random.default_rng(11)
+    lat1, lat2 = rng.uniform(-90, 90, 500), rng.uniform(-90, 90, 500)
+    lon1, lon2 = rng.uniform(-180, 180, 500), rng.uniform(-180, 180, 500)
+    lat1[:3], lon1[:3], lat2[:3], lon2[:3] = (
+        [0, 90, 10],
+        [0, 0, 179.9],
+        [0, -90, 10],
+        [180, 0, -179.9],
+    )
+    vec = geo.haversine_m(lat1, lon1, lat2, lon2)
+    one = np.array(
+        [geo.hav_m(a, b, c, d) for a, b, c, d in zip(lat1, lon1, lat2, lon2, strict=True)]
+    )
+    np.testing.assert_allclose(vec, one, rtol=1e-12, atol=1e-6)
+    assert vec[0] == pytest.approx(math.pi * EARTH_RADIUS_M)
+    assert vec[1] == pytest.approx(math.pi * EARTH_RADIUS_M)
+    assert geo.hav_m(10.0, -60.0, 11.0, -60.0) == pytest.approx(M_PER_DEG, rel=1e-12)
+    assert geo.haversine_m(0.0, 0.0, 0.0, 90.0) == pytest.approx(math.pi / 2 * EARTH_RADIUS_M)

@@ -6,7 +6,6 @@ Heavy lifting is vectorised (shapely 2 / numpy); the queries themselves live in 
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -118,7 +117,8 @@ def track_json(data: Data, mmsi: int, params: TrackParams) -> str:
 def _geo(name: str) -> Any:
     """``seawatch.geo.<name>``, or :class:`GeoError` when the geography layer lacks it."""
     try:
-        geo = importlib.import_module("seawatch.geo")
+        import seawatch.geo as geo
+
         return getattr(geo, name)
     except (ImportError, AttributeError) as exc:  # geography is optional for the rest
         raise GeoError(f"the bundled geography is not available (seawatch.geo.{name})") from exc

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from seawatch.detect._base import GeoContext
 from seawatch.tracks import prepare
-from seawatch.tracks._common import f64, group_bounds, i64, ts_us
+from seawatch.tracks.columns import f64, group_bounds, i64, ts_us
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -42,17 +42,17 @@ from typing import Any, Literal, Protocol
 
 import pyarrow as pa
 
+import seawatch.detect.dark as _dark
+import seawatch.detect.encounters as _encounters
+import seawatch.detect.gaps as _gaps
+import seawatch.detect.identity as _identity
+import seawatch.detect.interception as _interception
+import seawatch.detect.loitering as _loitering
+import seawatch.detect.port_visits as _port_visits
+import seawatch.detect.spoofing as _spoofing
+import seawatch.detect.watchlist as _watchlist
+import seawatch.detect.zones as _zones
 from seawatch._exceptions import ParameterError
-from seawatch.detect import dark as _dark
-from seawatch.detect import encounters as _encounters
-from seawatch.detect import gaps as _gaps
-from seawatch.detect import identity as _identity
-from seawatch.detect import interception as _interception
-from seawatch.detect import loitering as _loitering
-from seawatch.detect import port_visits as _port_visits
-from seawatch.detect import spoofing as _spoofing
-from seawatch.detect import watchlist as _watchlist
-from seawatch.detect import zones as _zones
 from seawatch.detect._base import GeoContext, fill_region
 from seawatch.detect.sql import SqlRunner
 from seawatch.tracks import ResampleParams

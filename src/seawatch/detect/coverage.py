@@ -30,7 +30,7 @@ from seawatch._exceptions import ParameterError
 from seawatch._units import US_PER_H
 from seawatch.detect.sql import render
 from seawatch.schema import TS
-from seawatch.tracks._common import f64, i64, ts_us
+from seawatch.tracks.columns import f64, i64, ts_us
 
 __all__ = [
     "COVERAGE",

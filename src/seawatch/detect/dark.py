@@ -62,7 +62,7 @@ import pyarrow.compute as pc
 from seawatch._exceptions import ParameterError
 from seawatch._units import M_PER_NM, US_PER_H
 from seawatch.detect._base import GeoContext, event_id, params_dict
-from seawatch.detect._base import _haversine as haversine_m
+from seawatch.geo import haversine_m
 from seawatch.schema import EVENTS
 
 TYPE_DARK = "dark_detection"

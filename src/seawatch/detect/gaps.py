@@ -39,6 +39,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import KN_TO_MPS, US_PER_H
 from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
 from seawatch.detect._prep import points
 from seawatch.detect.coverage import (
@@ -47,9 +48,8 @@ from seawatch.detect.coverage import (
     coverage_grid,
     reception_during,
 )
+from seawatch.geo import haversine_m
 from seawatch.schema import EVENTS
-from seawatch.tracks import haversine_m
-from seawatch.tracks._kernels import KN_TO_MPS
 
 TYPE = "gap"
 F64 = npt.NDArray[np.float64]
@@ -125,7 +125,7 @@ def gaps(
     if table.num_rows == 0:
         return EVENTS.empty_table()
     p = points(table, g, by_segment=False)
-    min_us = round(params.min_gap_h * 3.6e9)
+    min_us = round(params.min_gap_h * US_PER_H)
     same = p.mmsi[1:] == p.mmsi[:-1]
     dt = p.ts[1:] - p.ts[:-1]
     i0 = np.flatnonzero(same & (dt >= min_us))
@@ -173,7 +173,7 @@ def gaps(
     dur_s = (p.ts[i1] - p.ts[i0]) / 1e6
     speed = dist / dur_s / KN_TO_MPS
     # positions of the vessel in the window before the gap (p is sorted by mmsi, ts)
-    before_us = round(params.disabled_before_h * 3.6e9)
+    before_us = round(params.disabled_before_h * US_PER_H)
     grp_start = p.bounds[np.searchsorted(p.bounds, i0, side="right") - 1]
     lo = np.array(
         [

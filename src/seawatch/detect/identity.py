@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import US_PER_H
 from seawatch.detect._base import build_events, details_json
 from seawatch.detect._standoff import iso_us, locate_nearest, with_keyed_ids
 from seawatch.schema import EVENTS
@@ -227,7 +228,7 @@ def _field_changes(
             raw_runs[-1][2] = j
         else:
             raw_runs.append([vals[j], j, j])
-    hold_us = params.min_hold_h * 3.6e9
+    hold_us = params.min_hold_h * US_PER_H
     runs: list[list[Any]] = []
     for k, r in enumerate(raw_runs):
         last = k == len(raw_runs) - 1

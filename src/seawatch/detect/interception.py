@@ -64,7 +64,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
-from seawatch._units import US_PER_H
+from seawatch._units import KN_TO_MPS, US_PER_H
 from seawatch.detect._base import (
     M_PER_NM,
     GeoContext,
@@ -73,9 +73,9 @@ from seawatch.detect._base import (
     resolve_geo,
 )
 from seawatch.detect._standoff import iso_us
+from seawatch.geo import haversine_m
 from seawatch.schema import EVENTS
-from seawatch.tracks import ResampleParams, haversine_m, prepare, resample
-from seawatch.tracks._kernels import KN_TO_MPS
+from seawatch.tracks import ResampleParams, prepare, resample
 from seawatch.watchlist import normalize_name
 
 TYPE = "interception"
@@ -521,7 +521,7 @@ def _evaluate(
         slow[: k_end + 1],
     )
     # approach
-    w0 = t0 - round(p.approach_window_h * 3.6e9)
+    w0 = t0 - round(p.approach_window_h * US_PER_H)
     wa, wb = _window(sa, w0, t0), _window(sb, w0, t0)
     common = np.intersect1d(sa.slot[wa], sb.slot[wb])
     if len(common) < 2:
@@ -543,7 +543,7 @@ def _evaluate(
     ):
         return None
     # diversion
-    after_end = t1 + slot_us + round(p.after_window_h * 3.6e9)
+    after_end = t1 + slot_us + round(p.after_window_h * US_PER_H)
     wafter = _window(sb, t1 + slot_us, after_end)
     kinds: list[str] = []
     div: dict[str, Any] = {}
@@ -554,12 +554,12 @@ def _evaluate(
         moved_before = float(
             haversine_m(sb.lat[bb[:1]], sb.lon[bb[:1]], sb.lat[bb[-1:]], sb.lon[bb[-1:]])[0]
         )
-        cw = _window(sb, t1 + slot_us, t1 + slot_us + round(p.course_window_h * 3.6e9))
+        cw = _window(sb, t1 + slot_us, t1 + slot_us + round(p.course_window_h * US_PER_H))
         if moved_before >= p.min_course_dist_m and len(cw) >= 2:
             moved_after = float(
                 haversine_m(sb.lat[cw[:1]], sb.lon[cw[:1]], sb.lat[cw[-1:]], sb.lon[cw[-1:]])[0]
             )
-            span_after_h = (sb.slot[cw[-1]] - sb.slot[cw[0]]) / 3.6e9
+            span_after_h = (sb.slot[cw[-1]] - sb.slot[cw[0]]) / US_PER_H
             if moved_after >= p.min_course_dist_m and span_after_h >= 0.5 * p.course_window_h:
                 after_brg = _bearing(sb.lat[cw[0]], sb.lon[cw[0]], sb.lat[cw[-1]], sb.lon[cw[-1]])
                 change = _angle_diff(before_brg, after_brg)
@@ -580,7 +580,7 @@ def _evaluate(
             div["destination_after"] = changed[0]
     # dark: a silence of dark_min_h or more that starts within the after window (the
     # silence after B's last slot runs to the end of the data)
-    dark_us = round(p.dark_min_h * 3.6e9)
+    dark_us = round(p.dark_min_h * US_PER_H)
     k0 = int(np.searchsorted(sb.slot, t1, side="left"))
     k1 = int(np.searchsorted(sb.slot, after_end, side="left"))
     for k in range(k0, max(k1, k0 + 1)):
@@ -591,7 +591,7 @@ def _evaluate(
         if silent >= dark_us:
             kinds.append("dark")
             div["dark_start"] = iso_us(int(sb.slot[k]) + slot_us)
-            div["dark_h"] = None if last else silent / 3.6e9
+            div["dark_h"] = None if last else silent / US_PER_H
             div["dark_until_end_of_data"] = last
             break
     if not kinds:
@@ -628,8 +628,8 @@ def _evaluate(
             "closing_m": closing,
             "closest_m": float(d[kc]),
             "closest_at": iso_us(int(times[kc])),
-            "contact_h": (t1 + slot_us - t0) / 3.6e9,
-            "escort_h": (t_together - t1) / 3.6e9,
+            "contact_h": (t1 + slot_us - t0) / US_PER_H,
+            "escort_h": (t_together - t1) / US_PER_H,
             "target_slow_h": float(slow.sum()) * p.slot_min / 60.0,
             "target_speed_before_kn": b_speed_before,
             "target_speed_during_kn": _mean(b_sog_c),

@@ -24,10 +24,11 @@ import pyarrow.compute as pc
 from numba import njit
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import KN_TO_MPS, US_PER_H
 from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
 from seawatch.detect._prep import points
+from seawatch.geo import hav_m, haversine_m
 from seawatch.schema import EVENTS
-from seawatch.tracks._kernels import KN_TO_MPS, hav_m
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -166,9 +167,9 @@ def loitering(
         p.sog,
         params.max_speed_kn,
         params.use_reported_sog,
-        round(params.speed_window_h * 3.6e9),
-        round(params.max_gap_h * 3.6e9),
-        round(params.min_duration_h * 3.6e9),
+        round(params.speed_window_h * US_PER_H),
+        round(params.max_gap_h * US_PER_H),
+        round(params.min_duration_h * US_PER_H),
     )
     if len(first) == 0:
         return EVENTS.empty_table()
@@ -195,7 +196,7 @@ def loitering(
     np.maximum.at(
         radius,
         run_of,
-        _hav(lat, lon, ev_lat[run_of], ev_lon[run_of]),
+        haversine_m(lat, lon, ev_lat[run_of], ev_lon[run_of]),
     )
     sog = p.sog[idx]
     finite = ~np.isnan(sog)
@@ -204,7 +205,7 @@ def loitering(
     start = p.ts[first]
     end = p.ts[last]
     dur_s = (end - start) / 1e6
-    net = _hav(p.lat[first], p.lon[first], p.lat[last], p.lon[last]) / dur_s / KN_TO_MPS
+    net = haversine_m(p.lat[first], p.lon[first], p.lat[last], p.lon[last]) / dur_s / KN_TO_MPS
     enc = _encounter_index(encounters)
     details: list[str] = []
     sel = np.flatnonzero(keep)
@@ -237,12 +238,6 @@ def loitering(
         region=list(g.region_of(ev_lat[sel], ev_lon[sel])),
         details=details,
     )
-
-
-def _hav(lat1: F64, lon1: F64, lat2: F64, lon2: F64) -> F64:
-    from seawatch.tracks import haversine_m
-
-    return haversine_m(lat1, lon1, lat2, lon2)
 
 
 def _encounter_index(encounters: pa.Table | None) -> dict[int, list[tuple[int, int, str]]] | None:

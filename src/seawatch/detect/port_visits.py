@@ -24,6 +24,7 @@ import pyarrow as pa
 from numba import njit
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import US_PER_H
 from seawatch.detect._base import GeoContext, build_events, details_json, resolve_geo
 from seawatch.detect._prep import points
 from seawatch.schema import EVENTS
@@ -169,9 +170,9 @@ def port_visits(
         params.exit_dist_m,
         params.stop_begin_kn,
         params.stop_end_kn,
-        round(params.port_gap_h * 3.6e9),
+        round(params.port_gap_h * US_PER_H),
     )
-    keep = (p.ts[vl] - p.ts[vf]) >= round(params.min_duration_h * 3.6e9)
+    keep = (p.ts[vl] - p.ts[vf]) >= round(params.min_duration_h * US_PER_H)
     if not keep.any():
         return EVENTS.empty_table()
     ports = g.ports()
@@ -185,12 +186,12 @@ def port_visits(
     stops: dict[int, list[dict[str, object]]] = {}
     stop_hours: dict[int, float] = {}
     for v, a, b in zip(sv, sf, sl, strict=True):
-        stop_hours[int(v)] = stop_hours.get(int(v), 0.0) + (int(p.ts[b]) - int(p.ts[a])) / 3.6e9
+        stop_hours[int(v)] = stop_hours.get(int(v), 0.0) + (int(p.ts[b]) - int(p.ts[a])) / US_PER_H
         stops.setdefault(int(v), []).append(
             {
                 "start": _iso(int(p.ts[a])),
                 "end": _iso(int(p.ts[b])),
-                "duration_h": (int(p.ts[b]) - int(p.ts[a])) / 3.6e9,
+                "duration_h": (int(p.ts[b]) - int(p.ts[a])) / US_PER_H,
             }
         )
     sel = np.flatnonzero(keep)

@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import KN_TO_MPS
 from seawatch.detect._base import (
     EARTH_RADIUS_M,
     GeoContext,
@@ -60,10 +61,10 @@ from seawatch.detect._base import (
     resolve_geo,
 )
 from seawatch.detect._standoff import iso_us, with_keyed_ids
+from seawatch.geo import haversine_m
 from seawatch.schema import EVENTS
-from seawatch.tracks import CleanParams, SegmentParams, clean, haversine_m, prepare, segment
-from seawatch.tracks._common import f64, i64, ts_us
-from seawatch.tracks._kernels import KN_TO_MPS
+from seawatch.tracks import CleanParams, SegmentParams, clean, prepare, segment
+from seawatch.tracks.columns import f64, i64, ts_us
 
 TYPE = "spoofing"
 TYPES = (TYPE,)

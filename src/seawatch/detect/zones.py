@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import US_PER_H
 from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
 from seawatch.detect._prep import points
 from seawatch.schema import EVENTS
@@ -94,7 +95,7 @@ def zone_events(
     # merge runs of the same zone and segment separated by a short excursion
     rz, rs = zi[r_first], seg_of[r_first]
     p_first, p_last = pi[r_first], pi[r_last]
-    merge_us = round(params.merge_gap_h * 3.6e9)
+    merge_us = round(params.merge_gap_h * US_PER_H)
     join = np.zeros(len(r_first), dtype=np.bool_)
     join[1:] = (
         (rz[1:] == rz[:-1])
@@ -115,7 +116,7 @@ def zone_events(
     exited = vl + 1 < seg_b
     exit_idx = np.where(exited, vl + 1, vl)
     end_us = p.ts[exit_idx]
-    keep = (end_us - p.ts[vf]) >= round(params.min_dwell_h * 3.6e9)
+    keep = (end_us - p.ts[vf]) >= round(params.min_dwell_h * US_PER_H)
     # closest approach to the coast inside each visit
     shore = g.distance_to_shore_m(p.lat[pi], p.lon[pi])
     visit_of_pair = np.repeat(visit_of_run, r_last - r_first + 1)
@@ -140,7 +141,7 @@ def zone_events(
     for v in np.flatnonzero(keep):
         name = names[int(vz[v])]
         a, x = int(vf[v]), int(exit_idx[v])
-        dwell_h = (int(p.ts[x]) - int(p.ts[a])) / 3.6e9
+        dwell_h = (int(p.ts[x]) - int(p.ts[a])) / US_PER_H
         b = int(best_pt[v])
         common = {"dwell_h": dwell_h, "seg_id": int(p.seg[a])}
         rows: list[tuple[str, int, int, int, dict[str, object]]] = []

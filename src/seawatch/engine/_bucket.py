@@ -16,12 +16,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawatch._units import US_PER_DAY
 from seawatch.detect import KERNELS, GeoContext, resolve_geo, uses_coverage
 from seawatch.engine._partition import MmsiRange, read_range, read_scratch, write_scratch
 from seawatch.schema import EVENTS, POSITIONS
 from seawatch.tracks import ResampleParams, prepare, resample
 
-DAY_US = 86_400_000_000
+DAY_US = US_PER_DAY
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,11 @@ Approximations (see docs/GEOGRAPHY.md):
   Bahía de Campeche), ``eastern-pacific`` (the Pacific side of the Americas inside
   120W-60W, 20S-32N); each reaches about 5 km inland so that harbour positions count.
 
+The geography interface detectors take: :class:`GeoContext` (a protocol),
+:class:`BundledGeo` (this package's data behind it), :class:`FakeGeo` (in memory, for tests)
+and :func:`resolve_geo`. Distances: :func:`haversine_m` (numpy, vectorised) and
+:func:`hav_m` (the same formula as a scalar numba kernel, for other kernels to call).
+
 Public API: :func:`haversine_m`, :func:`distance_to_shore_m`, :func:`on_land`,
 :func:`nearest_port`, :func:`ports`, :func:`region_of`, :func:`zones` (a :class:`ZoneSet`
 of :class:`Zone`), :func:`zones_geojson`.
@@ -49,6 +54,8 @@ if TYPE_CHECKING:
         region_geometries,
         region_of,
     )
+    from seawatch.geo._context import BundledGeo, FakeGeo, FakePort, GeoContext, resolve_geo
+    from seawatch.geo._kernels import hav_m
     from seawatch.geo._zones import (
         KINDS,
         Zone,
@@ -62,9 +69,14 @@ if TYPE_CHECKING:
 __all__ = [
     "KINDS",
     "REGION_NAMES",
+    "BundledGeo",
+    "FakeGeo",
+    "FakePort",
+    "GeoContext",
     "Zone",
     "ZoneSet",
     "distance_to_shore_m",
+    "hav_m",
     "haversine_m",
     "land_geometry",
     "load_zone_file",
@@ -73,12 +85,19 @@ __all__ = [
     "ports",
     "region_geometries",
     "region_of",
+    "resolve_geo",
     "zones",
     "zones_from_geojson",
     "zones_geojson",
 ]
 
 _LAZY = {
+    "BundledGeo": "seawatch.geo._context",
+    "FakeGeo": "seawatch.geo._context",
+    "FakePort": "seawatch.geo._context",
+    "GeoContext": "seawatch.geo._context",
+    "resolve_geo": "seawatch.geo._context",
+    "hav_m": "seawatch.geo._kernels",
     "REGION_NAMES": "seawatch.geo._api",
     "distance_to_shore_m": "seawatch.geo._api",
     "haversine_m": "seawatch.geo._api",

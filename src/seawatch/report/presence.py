@@ -176,7 +176,7 @@ def presence(
     are left out; sorted by the widest range's hours, descending, then mmsi.
     """
     if geo is None:
-        from seawatch.detect._base import BundledGeo
+        from seawatch.geo import BundledGeo
 
         geo = BundledGeo()
     cc = params.country.upper()

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._simulated import marker_line
+from seawatch._units import EARTH_RADIUS_M
 from seawatch.sim._encode import (
     Payloads,
     encode_type5,
@@ -147,8 +148,8 @@ def _reports(vessel: Vessel, track: Track, scenario: Scenario, key: list[int]) -
     if jitter > 0:
         dn = rng.normal(0.0, jitter, n)
         de = rng.normal(0.0, jitter, n)
-        rlat = lat + np.degrees(dn / 6_371_008.8)
-        rlon = lon + np.degrees(de / (6_371_008.8 * np.cos(np.radians(lat))))
+        rlat = lat + np.degrees(dn / EARTH_RADIUS_M)
+        rlon = lon + np.degrees(de / (EARTH_RADIUS_M * np.cos(np.radians(lat))))
     else:
         rlat, rlon = lat.copy(), lon.copy()
     # reported speed: the true speed with a little sensor noise, never negative

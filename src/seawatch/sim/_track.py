@@ -15,13 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import EARTH_RADIUS_M, KN_TO_MPS
+from seawatch.geo import haversine_m
 from seawatch.sim._scenario import Leg, Scenario, Vessel
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-EARTH_RADIUS_M = 6_371_008.8
-KN_TO_MPS = 1852.0 / 3600.0
 
 __all__ = [
     "State",
@@ -33,15 +33,6 @@ __all__ = [
     "trajectories",
     "vessel_tracks",
 ]
-
-
-def haversine_m(lat1: F64, lon1: F64, lat2: F64, lon2: F64) -> F64:
-    """Great-circle distance in metres."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 def initial_bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from seawatch.geo import haversine_m
 from seawatch.tracks._clean import CleanParams, LandMask, clean
-from seawatch.tracks._kernels import haversine_m
 from seawatch.tracks._resample import SLOTS, ResampleParams, resample
 from seawatch.tracks._segment import SegmentParams, segment
 
@@ -41,7 +41,7 @@ def prepare(
     A table that already has ``seg_id`` (prepared by the engine) is returned sorted, as is.
     """
     if "seg_id" in table.column_names:
-        from seawatch.tracks._common import sort_positions
+        from seawatch.tracks.columns import sort_positions
 
         return sort_positions(table)
     cleaned = clean(table, params=clean_params or CleanParams(), geo=geo)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seawatch.tracks._common import f64, i64, require, sort_positions, ts_us
+from seawatch.tracks.columns import f64, i64, require, sort_positions, ts_us
 
 
 class LandMask(Protocol):
@@ -26,8 +25,9 @@ class _BundledLand:
     def on_land(
         self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.bool_]:
-        geo: Any = importlib.import_module("seawatch.geo")
-        return np.asarray(geo.on_land(lat, lon), dtype=np.bool_)
+        from seawatch.geo import on_land
+
+        return np.asarray(on_land(lat, lon), dtype=np.bool_)
 
 
 @dataclass(frozen=True, slots=True)

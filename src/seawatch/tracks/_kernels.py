@@ -8,22 +8,11 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from seawatch._units import EARTH_RADIUS_M as EARTH_RADIUS_M
-from seawatch._units import KN_TO_MPS as KN_TO_MPS
-from seawatch.geo._kernels import hav_m as hav_m
+from seawatch._units import KN_TO_MPS
+from seawatch.geo import hav_m
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
-
-
-def haversine_m(lat1: F64, lon1: F64, lat2: F64, lon2: F64) -> F64:
-    """Vectorised great-circle distance in metres."""
-    p1 = np.radians(lat1)
-    p2 = np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0))), np.float64)
 
 
 @njit(cache=True, nogil=True)

@@ -8,7 +8,10 @@ import numpy as np
 import pyarrow as pa
 
 from seawatch._exceptions import ParameterError
-from seawatch.tracks._common import (
+from seawatch._units import US_PER_H
+from seawatch.tracks._kernels import resample_kernel
+from seawatch.tracks._segment import segment
+from seawatch.tracks.columns import (
     TS_TYPE,
     f64,
     group_bounds,
@@ -17,8 +20,6 @@ from seawatch.tracks._common import (
     sort_positions,
     ts_us,
 )
-from seawatch.tracks._kernels import resample_kernel
-from seawatch.tracks._segment import segment
 
 SLOTS = pa.schema(
     [
@@ -81,7 +82,7 @@ def resample(table: pa.Table, *, params: ResampleParams = _DEFAULT) -> pa.Table:
         lat, lon, sog = lat[order], lon[order], sog[order]
     bounds = group_bounds(m, seg)
     slot_us = round(params.slot_min * 60e6)
-    max_gap_us = round(params.max_gap_h * 3.6e9)
+    max_gap_us = round(params.max_gap_h * US_PER_H)
     n_out = len(resample_kernel(bounds, ts, lat, lon, sog, slot_us, max_gap_us, False, 0)[0])
     row, slot, o_lat, o_lon, o_sog, o_int = resample_kernel(
         bounds, ts, lat, lon, sog, slot_us, max_gap_us, True, n_out

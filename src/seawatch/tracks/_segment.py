@@ -8,8 +8,9 @@ import numpy as np
 import pyarrow as pa
 
 from seawatch._exceptions import ParameterError
-from seawatch.tracks._common import f64, i64, require, sort_positions, ts_us
-from seawatch.tracks._kernels import KN_TO_MPS, segment_kernel
+from seawatch._units import KN_TO_MPS, US_PER_H
+from seawatch.tracks._kernels import segment_kernel
+from seawatch.tracks.columns import f64, i64, require, sort_positions, ts_us
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ def segment(table: pa.Table, *, params: SegmentParams = _DEFAULT) -> pa.Table:
         ts_us(table),
         f64(table, "lat"),
         f64(table, "lon"),
-        int(params.max_gap_h * 3.6e9),
+        int(params.max_gap_h * US_PER_H),
         params.max_speed_kn * KN_TO_MPS,
         params.jitter_m,
         params.max_active,
