@@ -10,5 +10,14 @@ from __future__ import annotations
 from seawatch.api._app import create_app
 from seawatch.api._data import Data, EventFilter, open_data
 from seawatch.api._errors import error_body
+from seawatch.api._guard import check_token, is_loopback
 
-__all__ = ["Data", "EventFilter", "create_app", "error_body", "open_data"]
+__all__ = [
+    "Data",
+    "EventFilter",
+    "check_token",
+    "create_app",
+    "error_body",
+    "is_loopback",
+    "open_data",
+]

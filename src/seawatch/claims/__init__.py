@@ -14,6 +14,7 @@ watchlist, never cli or api.
 
 from __future__ import annotations
 
+from seawatch.claims._asam import asam_markdown, evaluate_asam
 from seawatch.claims._check import EVENT_TYPES_OF_KIND, VERDICTS, check_claim, check_claims
 from seawatch.claims._extract import (
     MAX_TEXT_BYTES,
@@ -62,11 +63,13 @@ __all__ = [
     "Span",
     "Vessel",
     "add_claims",
+    "asam_markdown",
     "check_claim",
     "check_claims",
     "check_text",
     "claim_from_dict",
     "claims_for",
+    "evaluate_asam",
     "extract_claims",
     "gazetteer",
     "get_claim",

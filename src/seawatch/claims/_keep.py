@@ -17,8 +17,7 @@ from typing import Any
 
 from seawatch._exceptions import ParameterError, StoreError
 from seawatch.claims._model import Claim, Source, claim_from_dict
-from seawatch.store import Store
-from seawatch.store._io import write_json_atomic
+from seawatch.store import Store, write_json_atomic
 
 __all__ = [
     "MAX_CLAIM_FILE_BYTES",

@@ -286,7 +286,7 @@ def evaluate_asam_command(
     fmt: str = typer.Option("markdown", "--format", help="markdown or json."),
 ) -> None:
     """Extraction accuracy on the NGA ASAM corpus (date, position, kind, victim type)."""
-    from seawatch.claims._asam import asam_markdown, evaluate_asam
+    from seawatch.claims import asam_markdown, evaluate_asam
 
     if fmt not in ("markdown", "json"):
         raise typer.BadParameter("choose from markdown, json", param_hint="--format")

@@ -166,9 +166,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Decode AIS NMEA sentences into JSON Lines or Parquet (no store involved)."""
         from seawatch.ais import NmeaDecoder
-        from seawatch.sources import expand_paths
-        from seawatch.sources._open import open_checked
-        from seawatch.sources._read import decode_stream
+        from seawatch.sources import decode_stream, expand_paths, open_checked
 
         if fmt is Format.parquet and output is None:
             raise ParameterError("--format parquet needs -o DIRECTORY")

@@ -52,7 +52,7 @@ def resolve_token(host: str, token: str | None) -> str | None:
     """The access token: ``token``, else ``$SEAWATCH_TOKEN``, checked; ParameterError when
     ``host`` is not a loopback address and there is none."""
     from seawatch._exceptions import ParameterError
-    from seawatch.api._guard import check_token, is_loopback
+    from seawatch.api import check_token, is_loopback
 
     if token is None:
         token = os.environ.get("SEAWATCH_TOKEN") or None

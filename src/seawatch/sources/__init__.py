@@ -19,10 +19,12 @@ from seawatch.sources._dialects import (
     DMA_SHIP_TYPE,
     parse_column_map,
 )
-from seawatch.sources._open import open_binary, open_counted, sniff_compression
+from seawatch.sources._lines import truncate_raw_column
+from seawatch.sources._open import open_binary, open_checked, open_counted, sniff_compression
 from seawatch.sources._read import (
     FORMATS,
     Format,
+    decode_stream,
     detect_format,
     expand_paths,
     read_source,
@@ -41,9 +43,11 @@ __all__ = [
     "Format",
     "SourceBatch",
     "StaticsDeduper",
+    "decode_stream",
     "detect_format",
     "expand_paths",
     "open_binary",
+    "open_checked",
     "open_counted",
     "parse_column_map",
     "read_csv",
@@ -52,4 +56,5 @@ __all__ = [
     "scene_time",
     "sniff_compression",
     "sniff_format",
+    "truncate_raw_column",
 ]

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from seawatch.store._detections import DetectionFileResult, DetectionSummary
 from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
+from seawatch.store._io import write_json_atomic
+from seawatch.store._manifest import MANIFEST
 from seawatch.store._merge import DEDUP_KEYS
 from seawatch.store._roles import RoleList, add_role_list, role_lists
 from seawatch.store._store import Store, open_store, remove_empty_store
-from seawatch.store._views import VESSELS_SQL, VIEW_NAMES, check_read_only
+from seawatch.store._views import (
+    VESSELS_SQL,
+    VIEW_NAMES,
+    check_read_only,
+    parse_memory_limit,
+    time_limit,
+)
 
 __all__ = [
     "DEDUP_KEYS",
+    "MANIFEST",
     "VESSELS_SQL",
     "VIEW_NAMES",
     "DetectionFileResult",
@@ -28,6 +37,9 @@ __all__ = [
     "add_role_list",
     "check_read_only",
     "open_store",
+    "parse_memory_limit",
     "remove_empty_store",
     "role_lists",
+    "time_limit",
+    "write_json_atomic",
 ]

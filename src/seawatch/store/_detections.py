@@ -29,8 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch import schema
-from seawatch.sources import expand_paths
-from seawatch.sources._detections import read_detections
+from seawatch.sources import expand_paths, read_detections
 from seawatch.store._io import file_sha256, read_parquet_files, write_parquet_atomic
 from seawatch.store._manifest import clean_strays, remove_files, retire, save_manifest, snapshot
 

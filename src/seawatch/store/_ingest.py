@@ -53,8 +53,13 @@ import pyarrow.compute as pc
 from seawatch import schema
 from seawatch._exceptions import ParameterError, SourceError, StoreError
 from seawatch._simulated import MARK, is_simulated
-from seawatch.sources import DEFAULT_CHUNK_BYTES, expand_paths, open_binary, read_source
-from seawatch.sources._lines import truncate_raw_column
+from seawatch.sources import (
+    DEFAULT_CHUNK_BYTES,
+    expand_paths,
+    open_binary,
+    read_source,
+    truncate_raw_column,
+)
 from seawatch.store._io import file_sha256, fsync_dir, write_parquet_atomic, write_parquet_plain
 from seawatch.store._manifest import (
     DAY_TABLES,
