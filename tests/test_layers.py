@@ -21,6 +21,7 @@ The checks run on synthetic sources first, so that each rule is shown to fail.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -363,6 +364,10 @@ def test_the_registry_is_the_one_table() -> None:
         assert (d.pair is not None) == (d.kind == "pair"), d.name
         assert (d.statics is not None) == (d.kind == "statics"), d.name
         assert set(d.needs) <= {x.name for x in REGISTRY}, d.name
+        module = importlib.import_module(f"seawatch.detect.{d.module}")
+        if d.kind != "scene":  # the naming scheme: module.module() finds the events
+            assert callable(getattr(module, d.module)), d.name
+        assert set(d.types) == set(getattr(module, "TYPES", (getattr(module, "TYPE", None),)))
         if d.pair is not None:
             assert (d.pair.stream is None) != (d.pair.window is None), d.name
             assert (d.pair.window is None) == (d.pair.halo_us is None), d.name

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from seawatch.detect.identity import IdentityParams, identity_changes
+from seawatch.detect.identity_changes import IdentityParams, identity_changes
 from seawatch.schema import EVENTS
 from tests.standoff.conftest import legs, positions, statics
 

@@ -12,7 +12,7 @@ import pytest
 
 from seawatch._exceptions import ParameterError
 from seawatch.detect import FakeGeo, FakePort
-from seawatch.detect.interception import InterceptionParams, close_pairs, interceptions
+from seawatch.detect.interceptions import InterceptionParams, close_pairs, interceptions
 from seawatch.schema import EVENTS
 from tests.standoff.conftest import M_PER_NM, Track, legs, move, positions, statics
 

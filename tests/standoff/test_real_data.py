@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from seawatch.detect.identity import identity_changes
+from seawatch.detect.identity_changes import identity_changes
 from seawatch.detect.spoofing import spoofing
-from seawatch.detect.watchlist import watchlist_hits
+from seawatch.detect.watchlist_hits import watchlist_hits
 
 HAND_CHECKED = [
     338415278,  # AMORE MIA: moored at 40.040,-74.059 (NJ), two fixes 70-110 km inland

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from seawatch._exceptions import NotFoundError, ParameterError, SourceError
 from seawatch.cli import app
-from seawatch.detect.watchlist import WatchlistParams, watchlist_hits
+from seawatch.detect.watchlist_hits import WatchlistParams, watchlist_hits
 from seawatch.schema import EVENTS
 from seawatch.watchlist import (
     HITS,

@@ -2,23 +2,25 @@
 kernel ``(table, *, params, geo) -> pa.Table`` with schema ``seawatch.schema.EVENTS``.
 
 Kernels take positions (schema POSITIONS, or already cleaned and segmented with ``seg_id``)
-of whole vessels in any row order; ``geo=None`` uses the bundled geography.
+of whole vessels in any row order; ``geo=None`` uses the bundled geography
+(:class:`seawatch.geo.GeoContext`, re-exported here).
 
-``PRESETS[preset][detector] -> params``: ``default`` (ours) and ``gfw`` (Global Fishing
-Watch's published definitions; sources in docs/PEERS.md (b) and each module's docstring),
-for every detector: the per-vessel kernels on positions (``KERNELS``: ``loitering``,
-``gap``, ``port_visit``, ``zone``, ``spoofing``), the pair steps on resampled slots
-(``encounter``, ``interception``) and the statics steps (``identity_change``,
-``watchlist_hit``) and the scene step on non-AIS detections (``dark``: ``detected_by``,
-``dark_detection``, ``ais_mismatch``). ``EVENT_TYPES[detector]`` lists the event types a detector emits (the
-``zone`` detector emits ``zone_entry``, ``zone_exit`` and ``zone_visit``).
+:data:`REGISTRY` (module ``_registry``) is the one table of the detectors: each one's id,
+module, kind (``vessel`` kernels on positions, ``pair`` steps on resampled slots,
+``statics`` steps, the ``scene`` step on non-AIS detections), parameter dataclass and
+presets, event types, halo and finishing step. Derived from it: ``PRESETS[preset][detector]
+-> params`` (``default``, ours, and ``gfw``, Global Fishing Watch's published definitions;
+sources in docs/PEERS.md (b) and each module's docstring), ``EVENT_TYPES[detector]`` (the
+``zone`` detector emits ``zone_entry``, ``zone_exit`` and ``zone_visit``) and ``KERNELS``
+(the per-vessel kernels). The engine schedules from the registry.
 
 ``INCIDENT_KINDS[type] -> kind`` and :func:`link_incidents` (module ``incidents``): events
 of one kind with the same vessels overlapping in time share an ``incident_id``.
 
-The modules ``encounters``, ``interception``, ``spoofing``, ``identity`` and ``watchlist``
-are reached as submodules (``from seawatch.detect import encounters``); their parameter
-classes are re-exported here.
+The modules ``encounters``, ``interceptions``, ``spoofing``, ``identity_changes``,
+``watchlist_hits`` and ``dark`` are reached as submodules (``from seawatch.detect import
+encounters``); their parameter classes are re-exported here. ``seawatch.detect.sql`` holds
+the portable SQL runner of the pair steps.
 """
 
 from __future__ import annotations
@@ -58,14 +60,14 @@ from seawatch.detect.coverage import COVERAGE, coverage_grid, coverage_sql
 from seawatch.detect.dark import DarkParams
 from seawatch.detect.encounters import EncounterParams
 from seawatch.detect.gaps import GapParams, gaps
-from seawatch.detect.identity import IdentityParams
+from seawatch.detect.identity_changes import IdentityParams
 from seawatch.detect.incidents import INCIDENT_KINDS, incident_ids, link_incidents
-from seawatch.detect.interception import InterceptionParams
+from seawatch.detect.interceptions import InterceptionParams
 from seawatch.detect.loitering import LoiteringParams, loitering
 from seawatch.detect.port_visits import PortVisitParams, port_visits
 from seawatch.detect.spoofing import SpoofingParams
-from seawatch.detect.watchlist import WatchlistParams
-from seawatch.detect.zones import ZoneParams, zone_events
+from seawatch.detect.watchlist_hits import WatchlistParams
+from seawatch.detect.zone_events import ZoneParams, zone_events
 
 __all__ = [
     "COVERAGE",

@@ -24,11 +24,16 @@ Each :class:`Detector` declares
 derived from :data:`REGISTRY`; the engine schedules from it and names no detector.
 
 Naming scheme: the detector id is the event type it emits, singular (``gap``,
-``port_visit``, ``encounter``); a detector that emits several types is named after their
-common stem (``zone``: ``zone_entry/exit/visit``; ``dark``: the scene matches). The module
-is the plural of what it finds where that reads naturally (``gaps``, ``encounters``,
-``zones``), and the kernel function is named after the module (``gaps()``,
-``zone_events()``). :data:`REGISTRY` is the one table mapping the three.
+``port_visit``, ``interception``, ``watchlist_hit``); a detector that emits several types
+is named after their common stem (``zone``: ``zone_entry/exit/visit``; ``dark``: the scene
+matches ``detected_by``, ``dark_detection``, ``ais_mismatch``). The module and its main
+function are named after what they return, the plural of the id (``gaps.gaps()``,
+``zone_events.zone_events()``, ``interceptions.interceptions()``,
+``identity_changes.identity_changes()``, ``watchlist_hits.watchlist_hits()``), or the mass
+noun where there is no plural (``loitering.loitering()``, ``spoofing.spoofing()``).
+``dark.match_detections()`` is the one exception: it matches scenes rather than finding
+events of one vessel. :data:`REGISTRY` is the one table mapping ids, modules and
+functions.
 """
 
 from __future__ import annotations
@@ -45,13 +50,13 @@ import pyarrow as pa
 import seawatch.detect.dark as _dark
 import seawatch.detect.encounters as _encounters
 import seawatch.detect.gaps as _gaps
-import seawatch.detect.identity as _identity
-import seawatch.detect.interception as _interception
+import seawatch.detect.identity_changes as _identity
+import seawatch.detect.interceptions as _interception
 import seawatch.detect.loitering as _loitering
 import seawatch.detect.port_visits as _port_visits
 import seawatch.detect.spoofing as _spoofing
-import seawatch.detect.watchlist as _watchlist
-import seawatch.detect.zones as _zones
+import seawatch.detect.watchlist_hits as _watchlist
+import seawatch.detect.zone_events as _zones
 from seawatch._exceptions import ParameterError
 from seawatch.detect._base import GeoContext, fill_region
 from seawatch.detect.sql import SqlRunner
@@ -229,7 +234,7 @@ REGISTRY: tuple[Detector, ...] = (
     ),
     Detector(
         "zone",
-        "zones",
+        "zone_events",
         "vessel",
         _zones.TYPES,
         _zones.ZoneParams,
@@ -261,7 +266,7 @@ REGISTRY: tuple[Detector, ...] = (
     ),
     Detector(
         "interception",
-        "interception",
+        "interceptions",
         "pair",
         (_interception.TYPE,),
         _interception.InterceptionParams,
@@ -275,7 +280,7 @@ REGISTRY: tuple[Detector, ...] = (
     ),
     Detector(
         "identity_change",
-        "identity",
+        "identity_changes",
         "statics",
         (_identity.TYPE,),
         _identity.IdentityParams,
@@ -284,7 +289,7 @@ REGISTRY: tuple[Detector, ...] = (
     ),
     Detector(
         "watchlist_hit",
-        "watchlist",
+        "watchlist_hits",
         "statics",
         (_watchlist.TYPE,),
         _watchlist.WatchlistParams,

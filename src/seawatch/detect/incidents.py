@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch.detect import encounters as _encounters
-from seawatch.detect import interception as _interception
+from seawatch.detect import interceptions as _interception
 from seawatch.schema import EVENTS
 
 __all__ = ["INCIDENT_KINDS", "incident_ids", "link_incidents"]
