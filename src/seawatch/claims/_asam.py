@@ -27,7 +27,6 @@ and compares what it read with the columns:
 from __future__ import annotations
 
 import csv
-import math
 import re
 import time
 from dataclasses import dataclass
@@ -36,9 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from seawatch._exceptions import ParameterError
+from seawatch._units import M_PER_NM
 from seawatch.claims import _lexicon as lx
 from seawatch.claims._extract import Extraction, extract_claims
 from seawatch.claims._model import Claim, Place
+from seawatch.geo import haversine_m
 
 __all__ = ["AsamRecord", "evaluate_asam", "read_asam", "truth_kind", "truth_vessel_type"]
 
@@ -177,10 +178,7 @@ def _victim_type(c: Claim) -> str | None:
 
 
 def _nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371008.8 * math.asin(min(1.0, math.sqrt(a))) / 1852.0
+    return float(haversine_m(lat1, lon1, lat2, lon2)) / M_PER_NM
 
 
 def _ref_number(reference: str) -> tuple[int, int | None] | None:

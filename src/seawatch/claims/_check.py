@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawatch._units import M_PER_NM
 from seawatch.claims._model import Claim, Place
 
 __all__ = ["EVENT_TYPES_OF_KIND", "VERDICTS", "check_claim", "check_claims"]
@@ -44,7 +45,6 @@ EVENT_TYPES_OF_KIND: dict[str, tuple[str, ...]] = {
 _NO_AIS_KINDS = {
     "attack": "attacks, firing and approaches leave no trace in AIS",
 }
-_NM = 1852.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ class _Area:
         if self.center is not None:
             clat, clon, rad = self.center
             d = haversine_m(lat_v, lon_v, np.full(len(lat_v), clat), np.full(len(lat_v), clon))
-            ok &= np.asarray(d) <= rad * _NM
+            ok &= np.asarray(d) <= rad * M_PER_NM
         return ok
 
 
@@ -354,7 +354,7 @@ def _presence(
         from seawatch.geo import distance_to_shore_m, zones
 
         inside = np.asarray(zones().contains(f"{area.country}-eez", lat, lon), np.bool_)
-        inside &= np.asarray(distance_to_shore_m(lat, lon)) <= area.radius_nm * _NM
+        inside &= np.asarray(distance_to_shore_m(lat, lon)) <= area.radius_nm * M_PER_NM
     else:
         inside = area.contains(lat, lon)
     mmsi = set(int(m) for m in pos.column("mmsi").to_numpy(zero_copy_only=False)[inside])

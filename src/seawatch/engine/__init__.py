@@ -1,10 +1,12 @@
-"""The engine: runs the detectors over a store's partitions in bounded memory.
+"""The engine: runs the detectors of :data:`seawatch.detect.REGISTRY` over a store's
+partitions in bounded memory, scheduling them by kind and naming none.
 
 ``run_detectors(store, *, preset="default", only=None, workers=None, geo=None)`` splits
 positions into MMSI ranges read straight from the store (about ``bucket_rows`` each), runs
-the per-vessel kernels over whole vessels in a process pool, the encounter pair search as portable SQL in DuckDB one day at a
-time (encounters open at midnight carried into the next day), and replaces the events in
-the store. See :mod:`seawatch.engine._run` for the partitioning design.
+the per-vessel kernels over whole vessels in a process pool, the shared pair search as
+portable SQL in DuckDB one day at a time (streamed pair steps carried across midnight,
+window pair steps with their halo), the statics and scene steps and the finishing steps,
+and replaces the events in the store. See :mod:`seawatch.engine._run` for the design.
 """
 
 from __future__ import annotations

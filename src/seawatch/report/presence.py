@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch._units import M_PER_NM as M_PER_NM
+from seawatch._units import US_PER_DAY, US_PER_H
 from seawatch.ais.codes import ship_group
 
 __all__ = ["PresenceParams", "ZoneGeo", "presence", "range_column"]
@@ -219,14 +220,14 @@ def presence(
     # (in whole microseconds, so sums are exact: 3 x 10 min is 0.5 h, not 0.49999...)
     same = mmsi[1:] == mmsi[:-1]
     dt_us = ts[1:] - ts[:-1]
-    ok = same & (dt_us <= round(params.max_gap_h * 3.6e9))
+    ok = same & (dt_us <= round(params.max_gap_h * US_PER_H))
     half = np.where(ok, dt_us // 2, 0)
     weight = np.zeros(n, np.int64)
     weight[:-1] += half
     weight[1:] += np.where(ok, dt_us - dt_us // 2, 0)
     # grouping
     if params.by == "day":
-        day = ts // 86_400_000_000
+        day = ts // US_PER_DAY
         key = np.stack([day, mmsi])
         keys, inv = np.unique(key, axis=1, return_inverse=True)
         inv = inv.reshape(-1)
@@ -238,7 +239,7 @@ def presence(
     g = len(k_mmsi)
     widest = within[ranges[-1]]
     hours = {
-        r: _sum_by(inv, np.where(within[r], weight, 0), g).astype(np.float64) / 3.6e9
+        r: _sum_by(inv, np.where(within[r], weight, 0), g).astype(np.float64) / US_PER_H
         for r in ranges
     }
     count = np.bincount(inv, weights=widest.astype(np.float64), minlength=g).astype(np.int64)
