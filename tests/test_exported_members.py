@@ -150,6 +150,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "DETECTORS",
             "EVENT_TYPES",
             "EngineStats",
+            "EventStore",
             "PRESETS",
             "dark_step",
             "detector_types",

@@ -97,6 +97,7 @@ __all__ = [
     "EVENT_TYPES",
     "PRESETS",
     "EngineStats",
+    "EventStore",
     "detector_types",
     "preset_params",
     "resolve_only",
@@ -110,7 +111,13 @@ DEFAULT_BUCKET_ROWS = 2_000_000
 
 
 class EventStore(Protocol):
-    """What the engine needs of :class:`seawatch.store.Store`."""
+    """What the engine needs of :class:`seawatch.store.Store` (the engine's one entry point
+    for other runners too: a live runner passes its own store-like object and
+    ``write=False`` to get the events without a commit).
+
+    ``files("positions")``: Parquet day files under ``day=YYYY-MM-DD`` folders, each sorted
+    by ``mmsi, ts``; optional extras read with ``getattr``: ``vessels()``, ``root``,
+    ``simulated_sources()``, ``simulated_scenes()``."""
 
     def files(self, table: str) -> list[Path]: ...
 
