@@ -1,7 +1,7 @@
 """Every query the API makes, in one place (a thin data-access layer over DuckDB).
 
-:class:`Data` wraps a read-only DuckDB connection that has the store's views
-``positions``, ``statics``, ``vessels`` and ``events`` (``seawatch.store`` contract).
+:class:`Data` queries the store's read-only DuckDB views (``positions``, ``statics``,
+``vessels``, ``events``, ``detections``, ``scenes`` ...; the ``seawatch.store`` contract).
 Routes never write SQL; they call methods here, which return plain Python values
 (dicts, lists) ready for JSON. Predicates, ordering, ``LIMIT`` and ``OFFSET`` are
 pushed into DuckDB so that a page of events never materialises the whole table.

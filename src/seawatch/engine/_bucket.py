@@ -28,7 +28,7 @@ DAY_US = US_PER_DAY
 @dataclass(frozen=True, slots=True)
 class BucketTask:
     """One bucket's inputs: the store's position files and the bucket's MMSI range, the
-    per-vessel detectors to run with their parameters, and (when encounters are wanted)
+    per-vessel detectors to run with their parameters, and (when pair steps are selected)
     where to write its slots by day."""
 
     bucket: int
