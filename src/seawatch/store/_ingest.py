@@ -53,6 +53,7 @@ import pyarrow.compute as pc
 from seawatch import schema
 from seawatch._exceptions import ParameterError, SourceError, StoreError
 from seawatch._simulated import MARK, is_simulated
+from seawatch._units import US_PER_DAY
 from seawatch.sources import (
     DEFAULT_CHUNK_BYTES,
     expand_paths,
@@ -74,7 +75,7 @@ from seawatch.store._manifest import (
 from seawatch.store._merge import count_rows, distinct_vessels, merge_connection, merge_files
 
 _EPOCH = date(1970, 1, 1)
-_US_PER_DAY = 86_400_000_000
+_US_PER_DAY = US_PER_DAY
 _HASH_BLOCK = 1 << 20
 
 
