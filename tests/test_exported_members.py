@@ -307,6 +307,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "decode_stream",
             "detect_format",
             "expand_paths",
+            "file_reject",
             "open_binary",
             "open_checked",
             "open_counted",
