@@ -226,3 +226,22 @@ def test_a_missing_library_names_its_extra(
     with pytest.raises(ImportError) as info:
         getattr(seawatch, convert)(table)
     assert f'pip install "seawatch[{extra}]"' in str(info.value)
+
+
+def test_run_detectors_reads_the_handle_as_it_reads_the_store(tmp_path: Path) -> None:
+    """The engine reads events back through ``events(types=...)`` (finishing steps): the
+    handle's validated ``events`` gives it what the store's own gives."""
+    from tests.api._apistore import build_store
+
+    handle = seawatch.open_store(build_store(tmp_path / "handle"))
+    plain = seawatch.store.open_store(build_store(tmp_path / "plain"))
+    by_handle = seawatch.run_detectors(handle, workers=1)
+    by_plain = seawatch.run_detectors(plain, workers=1)
+    assert by_handle.num_rows > 0
+    assert by_handle.column("event_id").to_pylist() == by_plain.column("event_id").to_pylist()
+    kept = plain.events()
+    assert (
+        handle.events()
+        .select(["event_id", "incident_id"])
+        .equals(kept.select(["event_id", "incident_id"]))
+    )
