@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,6 +41,24 @@ Values = str | Iterable[str] | None
 MMSIs = int | str | Iterable[int | str] | None
 
 MAX_MMSI = 4_294_967_295
+
+
+class EventFilters(TypedDict, total=False):
+    """The keyword filters of :meth:`Store.events`, which :meth:`Store.counts` and
+    :meth:`Store.engagements` take too."""
+
+    type: Values
+    types: Values
+    region: Values
+    zone: Values
+    vessel: MMSIs
+    flag: Values
+    group: Values
+    since: datetime | date | str | None
+    until: datetime | date | str | None
+    bbox: tuple[float, float, float, float] | None
+    min_confidence: float | None
+
 
 EXTRAS: dict[str, tuple[str, str]] = {
     "pandas": ("pandas", "pandas"),
@@ -192,7 +210,7 @@ class Store(_store_layer.Store):
             raise NotFoundError(f"vessel {mmsi} is not in the store")
         return row
 
-    def counts(self, *, by: By = "type", **filters: Any) -> pa.Table:
+    def counts(self, *, by: By = "type", **filters: Unpack[EventFilters]) -> pa.Table:
         """Event counts of the events that :meth:`events` returns for ``filters``, grouped
         ``by`` ``type``, ``flag`` (of each vessel's MMSI), ``day`` (UTC, of the start) or
         ``region``: columns the key (then ``type``), ``events`` (distinct events),
@@ -200,7 +218,7 @@ class Store(_store_layer.Store):
         :func:`seawatch.report.summarize`."""
         return summarize(self.events(**filters), by=by)
 
-    def engagements(self, **filters: Any) -> dict[str, int]:
+    def engagements(self, **filters: Unpack[EventFilters]) -> dict[str, int]:
         """Vessel engagements among the events that :meth:`events` returns for ``filters``:
         ``engagements`` counts incidents (an encounter and an interception of the same
         vessels overlapping in time are one), beside it how many include each kind
