@@ -29,6 +29,9 @@ EXPORTED: dict[str, frozenset[str]] = {
             "read_nmea",
             "read_nmea_all",
             "run_detectors",
+            "to_geopandas",
+            "to_pandas",
+            "to_polars",
         }
     ),
     "seawatch.ais": frozenset(
