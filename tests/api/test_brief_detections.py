@@ -172,3 +172,17 @@ def test_detections_bad_params(det_client: TestClient, params: dict[str, str], n
 def test_detections_of_a_store_without_any(client: TestClient) -> None:
     fc = client.get("/api/detections").json()
     assert fc["features"] == [] and fc["numberMatched"] == 0
+
+
+def test_detections_not_matched_yet(tmp_path: Path) -> None:
+    """Detections ingested after the last ``seawatch detect`` have no matcher event yet."""
+    from seawatch.store import open_store
+    from tests.api._apistore import build_store
+    from tests.api._detstore import detections_csv
+
+    root = build_store(tmp_path / "store")
+    open_store(root).ingest_detections([detections_csv(tmp_path / "detections.csv")])
+    with TestClient(create_app(root), base_url="http://127.0.0.1") as c:
+        fc = c.get("/api/detections").json()
+    assert [f["properties"]["status"] for f in fc["features"]] == ["not_matched_yet"] * 3
+    assert all(f["properties"]["vessel"] is None for f in fc["features"])
