@@ -187,6 +187,28 @@ def test_detections_layer(page: Any, det_server: str) -> None:
     assert page.errors == []
 
 
+def test_naval_presence_panel(page: Any, det_server: str) -> None:
+    page.goto(det_server + "/#lon=-75&lat=18&z=4")
+    wait_ready(page)
+    page.wait_for_function("() => window.seawatch.navalLoaded === 1")
+    assert "Naval presence near VE (1 vessels)" in page.inner_text("#naval-title")
+    row = page.evaluate(
+        "() => [...document.querySelectorAll('#naval-list tr[data-mmsi]')]"
+        ".map((tr) => [...tr.cells].map((c) => c.textContent))"
+    )
+    # the same vessel and hours as the brief's naval presence
+    with urllib.request.urlopen(det_server + "/api/brief", timeout=30) as r:
+        naval = json.load(r)["naval_presence"]
+    assert len(naval) == 1 and len(row) == 1
+    assert row[0][:3] == [naval[0]["name"], naval[0]["flag"], "law enforcement"]
+    assert row[0][3] == f"{naval[0]['hours_12nm']:.1f}"
+    assert row[0][4] == f"{naval[0]['hours_200nm']:.1f}"
+    page.click("#naval-list a.vessel")
+    page.wait_for_selector("ol.timeline, #panel-body p.muted", timeout=30_000)
+    assert "GUARDACOSTAS 1" in page.inner_text("#panel")
+    assert page.errors == []
+
+
 def test_claims_panel(page: Any, det_server: str) -> None:
     page.goto(det_server + "/#lon=-75&lat=18&z=4")
     wait_ready(page)

@@ -244,6 +244,7 @@
     loadEvents();
     loadDetections();
     loadClaims();
+    loadNaval();
   }
 
   // ---- what the map opens on ---------------------------------------------------------
@@ -461,6 +462,61 @@
     api.claimsLoaded = res.claims.length;
   }
 
+  // ---- naval presence ----------------------------------------------------------------
+  // /api/presence: navies, coast guards and government vessels (the brief's naval roles)
+  // with positions near the coast of PRESENCE_COUNTRY in the period; a name opens the vessel.
+  const PRESENCE_COUNTRY = "VE";
+  const NAVAL_ROLES = ["military", "law_enforcement", "government"];
+  let navalSeq = 0;
+  async function loadNaval() {
+    const seq = ++navalSeq;
+    const q = new URLSearchParams({ country: PRESENCE_COUNTRY, ranges_nm: "12,24,200",
+      group: NAVAL_ROLES.join(","), limit: "200" });
+    for (const k of ["since", "until", "flag"]) if (state[k]) q.set(k, state[k]);
+    let res;
+    try {
+      res = await getJSON("/api/presence?" + q.toString());
+    } catch (e) {
+      $("naval-note").textContent = "naval presence: " + e.message;
+      return;
+    }
+    if (seq !== navalSeq) return;
+    const rows = res.rows || [];
+    $("naval-title").textContent =
+      `Naval presence near ${PRESENCE_COUNTRY} (${fmtNum(rows.length, 0)} vessels)`;
+    $("naval-note").textContent = rows.length
+      ? "navies, coast guards, government vessels: hours with positions within 12 and 200 nm " +
+        `of ${PRESENCE_COUNTRY}'s coast in the period (UTC), closest approach in nm`
+      : `no naval or coast guard vessel near ${PRESENCE_COUNTRY} in the period`;
+    const table = $("naval-list");
+    table.replaceChildren();
+    if (rows.length) {
+      const head = table.insertRow();
+      for (const h of ["vessel", "flag", "role", "h 12 nm", "h 200 nm", "closest nm"]) {
+        const th = document.createElement("th");
+        th.textContent = h;
+        head.appendChild(th);
+      }
+    }
+    for (const r of rows) {
+      const tr = table.insertRow();
+      tr.dataset.mmsi = String(r.mmsi);
+      const a = document.createElement("a");
+      a.className = "vessel";
+      a.textContent = r.name || String(r.mmsi);
+      a.addEventListener("click", () => selectVessel(r.mmsi));
+      tr.insertCell().appendChild(a);
+      const hours = r.hours || {};
+      for (const v of [r.flag || "??", (r.role || "?").replace(/_/g, " "),
+        hours["12nm"] == null ? "—" : fmtNum(hours["12nm"], 1),
+        hours["200nm"] == null ? "—" : fmtNum(hours["200nm"], 1),
+        r.closest_nm == null ? "—" : fmtNum(r.closest_nm, 1)]) {
+        tr.insertCell().textContent = v;
+      }
+    }
+    api.navalLoaded = rows.length;
+  }
+
   // ---- panels ------------------------------------------------------------------------
   function openPanel(html) {
     $("panel-body").innerHTML = html;
@@ -651,7 +707,7 @@
     if (newVessel) { state.vessel = newVessel; state.event = ""; }
     const hasView = h.lon && h.lat && h.z;
     if (hasView) map.jumpTo({ center: [parseFloat(h.lon), parseFloat(h.lat)], zoom: parseFloat(h.z) });
-    if (changed) { syncInputs(); renderLegend(); loadEvents(); loadDetections(); loadClaims(); }
+    if (changed) { syncInputs(); renderLegend(); loadEvents(); loadDetections(); loadClaims(); loadNaval(); }
     if (newEvent) selectEvent(newEvent, !hasView);
     else if (newVessel) selectVessel(parseInt(newVessel, 10));
   });
@@ -674,7 +730,8 @@
     syncInputs();
     renderLegend();
     addDetectionsLayer();
-    await Promise.all([loadBasemap(), loadEvents(), loadDetections(), loadClaims()]);
+    await Promise.all([loadBasemap(), loadEvents(), loadDetections(), loadClaims(),
+      loadNaval()]);
     writeHash();
     updateReportLink();
     if (state.event) await selectEvent(state.event, !h0.lon);
