@@ -283,10 +283,11 @@
       ...Object.entries(DET_STYLE).flatMap(([s, v]) => [s, v[k]]), "#999999"];
     map.addLayer({ id: "detections", type: "circle", source: "detections",
       paint: {
-        "circle-radius": ["interpolate", ["linear"], ["zoom"], 2, 3.5, 8, 6, 12, 8],
+        // on top of the events and smaller: a dark_detection event (same spot) rings it
+        "circle-radius": ["interpolate", ["linear"], ["zoom"], 2, 2.5, 8, 4.5, 12, 6],
         "circle-color": color("fill"),
         "circle-stroke-color": color("stroke"),
-        "circle-stroke-width": 2 } }, "events-halo");
+        "circle-stroke-width": 1.5 } });
     map.on("click", "detections", (e) => {
       const f = (e.features || [])[0];
       if (f) showDetection(f.properties.detection_id, e.lngLat);
