@@ -85,6 +85,11 @@ def test_map_opens_on_the_analyst_layers(page: Any, det_server: str) -> None:
     page.check("#legend-list input[data-type='zone_entry']")
     page.wait_for_function(f"() => window.seawatch.eventsLoaded === {ANALYST_EVENTS + 1}")
     assert "zone_entry" in page.evaluate("() => location.hash")
+    # every type unticked: nothing drawn, no error
+    page.evaluate("() => { location.hash = 'type=none'; }")
+    page.wait_for_function("() => window.seawatch.eventsLoaded === 0")
+    assert page.inner_text("#status") == "0 events shown"
+    assert page.locator("#legend-list input:checked").count() == 0
     # reset: the analyst's layers again
     page.click("#f-reset")
     page.wait_for_function(f"() => window.seawatch.eventsLoaded === {ANALYST_EVENTS}")

@@ -210,7 +210,9 @@
     $("status").textContent = "loading events…";
     let fc;
     try {
-      fc = await getJSON("/api/events?" + q.toString());
+      // every type unticked in the legend: nothing to ask for
+      fc = state.type === "none" ? { features: [], numberMatched: 0, numberReturned: 0 }
+        : await getJSON("/api/events?" + q.toString());
     } catch (e) {
       $("status").textContent = "error: " + e.message;
       return;
