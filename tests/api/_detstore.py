@@ -12,12 +12,14 @@ from tests.api._apistore import T0, build_store
 SCENE_TIME = T0 + timedelta(hours=10)
 """All detections are of one time: 2022-01-03 10:00 UTC."""
 
+ATLANTIC_SCENE = "S1A_ATL<img src=x onerror=window.pwned=1>"
+"""A scene id that markup would run: shown as written, never parsed."""
 # (lat, lon, length_m, scene): NORDIC STAR (311000001) is at about 12.0, -67.26 at
 # SCENE_TIME; nothing of AIS is anywhere near 20 N 60 W.
 DETECTIONS: list[tuple[float, float, float, str]] = [
     (12.0, -67.26, 100.0, "S1A_FIXTURE_CARIB"),  # matched: NORDIC STAR
     (12.02, -67.35, 60.0, "S1A_FIXTURE_CARIB"),  # no AIS vessel explains it: dark
-    (20.0, -60.0, 80.0, "S1A_FIXTURE_ATLANTIC"),  # no AIS heard in that scene
+    (20.0, -60.0, 80.0, ATLANTIC_SCENE),  # no AIS heard in that scene
 ]
 CLAIMS: list[dict[str, object]] = [
     {

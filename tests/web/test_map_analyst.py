@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from seawatch.cli._brief import headline
-from tests.api._detstore import CLAIMS
+from tests.api._detstore import ATLANTIC_SCENE, CLAIMS
 
 pytestmark = pytest.mark.browser
 
@@ -180,6 +180,21 @@ def test_detections_layer(page: Any, det_server: str) -> None:
     )
     popup = page.inner_text(".det-popup")
     assert "matched to AIS" in popup and "311000001" in popup and "100 m" in popup
+    # the unidentified one, whose scene id is markup: shown as text, never run
+    page.evaluate("() => window.seawatch.map.jumpTo({center: [-60, 20], zoom: 9})")
+    page.wait_for_function("() => !window.seawatch.map.isMoving() && window.seawatch.map.loaded()")
+    page.wait_for_timeout(300)
+    where = page.evaluate(DETECTION_AT_JS, "no_ais_coverage")
+    assert where is not None
+    page.mouse.click(where["x"], where["y"])
+    page.wait_for_function(
+        "() => document.querySelector('.det-popup') && "
+        "document.querySelector('.det-popup').innerText.includes('no AIS coverage')"
+    )
+    popup = page.inner_text(".det-popup")
+    assert ATLANTIC_SCENE in popup and "no AIS vessel was heard" in popup
+    assert page.locator(".det-popup img").count() == 0
+    assert page.evaluate("() => window.pwned") is None
     # the layer can be turned off
     page.uncheck("#det-on")
     page.wait_for_timeout(300)
