@@ -80,6 +80,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "Vessel",
             "add_claims",
             "asam_markdown",
+            "brief_with_claims",
             "check_claim",
             "check_claims",
             "check_text",
