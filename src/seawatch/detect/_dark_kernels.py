@@ -70,7 +70,30 @@ def _nan_to_num(x: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def estimate(
+def time_index(starts: I64, ends: I64, ts: I64, t0: int, width: int, nb: int) -> Any:
+    """``out[i, j]``: rows of vessel ``i`` before time ``t0 + j * width`` (``j`` in
+    ``0..nb``), as an offset from the vessel's first row: the time of a scene narrows the
+    search among the vessel's fixes to one bucket."""
+    out = np.empty((len(starts), nb + 1), np.int32)
+    for i in range(len(starts)):
+        s = starts[i]
+        e = ends[i]
+        r = s
+        for j in range(nb + 1):
+            edge = t0 + j * width
+            while r < e and ts[r] < edge:
+                r += 1
+            out[i, j] = r - s
+    return out
+
+
+HAS_PREV = 1
+HAS_NEXT = 2
+SILENT = 4
+
+
+@njit(cache=True, nogil=True)
+def locate(
     starts: I64,
     ends: I64,
     ts: I64,
@@ -78,34 +101,44 @@ def estimate(
     lon: F64,
     sog: Any,
     cog: Any,
+    tindex: Any,
+    t0: int,
+    width: int,
     times_us: I64,
     win_us: int,
     look_us: int,
-    base_sigma_m: float,
-    drift_frac: float,
-    default_speed_kn: float,
     m_per_nm: float,
     us_per_h: int,
     out_f: F64,
     out_i: I64,
 ) -> None:
-    """Each vessel's state at each of the scene times ``times_us``.
+    """Each vessel's fixes around each scene time and its position (the lean pass over
+    every vessel: only its times, and the latitude and longitude of candidates).
 
-    Vessel by vessel (its fixes stay in cache for all the scenes of the batch), a binary
-    search in the vessel's own rows finds the fixes around each time. ``out_f[k]`` rows
-    (scene ``k``, one column per vessel): 0 lat, 1 lon, 2 sigma_m, 3 dt_h, 4 course,
-    5 speed, 6 last_lat, 7 last_lon, 8 the distance to extrapolate. ``out_i[k]`` rows:
-    0 silent since (-1: not silent), 1 the fix to extrapolate from (-1: none; lat/lon are
-    NaN until the caller moves it), 2 1 where the vessel is a candidate.
+    Vessel by vessel, for each time of ``times_us``: the bucket of :func:`time_index`
+    then a binary search in it. ``out_f[k]`` (scene ``k``, one column per vessel): 0 lat,
+    1 lon (NaN: not a candidate, or extrapolated: moved by the caller), 2 the distance to
+    extrapolate (only where extrapolated). ``out_i[k]``: 0 the last fix at or before the
+    time (the vessel's first row - 1 when none), 1 flags (``HAS_PREV``, ``HAS_NEXT``,
+    ``SILENT``), 2 the fix to extrapolate from (-1: none).
     """
     nan = math.nan
+    nb = tindex.shape[1] - 1
     for i in range(len(starts)):
         s = starts[i]
         e = ends[i]
         for q in range(len(times_us)):
             t_us = times_us[q]
-            lo = s
-            hi = e
+            j = (t_us - t0) // width
+            if j < 0:
+                lo = s
+                hi = s
+            elif j >= nb:
+                lo = e
+                hi = e
+            else:
+                lo = s + tindex[i, j]
+                hi = s + tindex[i, j + 1]
             while lo < hi:
                 mid = (lo + hi) >> 1
                 if ts[mid] <= t_us:
@@ -120,11 +153,7 @@ def estimate(
             has_next = nxt < e and ts[nxt] - t_us <= win_us
             la = nan
             lo_ = nan
-            dt_h = nan
-            speed = nan
-            course = nan
             ext_k = -1
-            ext_dist = 0.0
             if has_prev and has_next:
                 a = prev
                 b = nxt
@@ -135,41 +164,88 @@ def estimate(
                 dlon = (lon[b] - lon[a] + 180.0) % 360.0 - 180.0
                 la = lat[a] + f * (lat[b] - lat[a])
                 lo_ = (lon[a] + f * dlon + 180.0) % 360.0 - 180.0
-                da = t_us - ts[a]
-                db = ts[b] - t_us
-                dt_h = (da if da < db else db) / us_per_h
-                sa = np.float64(sog[a])
-                ca = np.float64(cog[a])
-                speed = np.float64(sog[b]) if math.isnan(sa) else sa
-                course = np.float64(cog[b]) if math.isnan(ca) else ca
             elif has_prev or has_next:
                 k = prev if has_prev else nxt
                 sign = 1.0 if has_prev else -1.0
                 dt = sign * (t_us - ts[k]) / us_per_h
                 sk = np.float64(sog[k])
                 ck = np.float64(cog[k])
+                ext_dist = 0.0
                 if not math.isnan(sk) and not math.isnan(ck):
                     ext_dist = _nan_to_num(sk) * m_per_nm * dt
                 ext_k = k
-                dt_h = abs(dt)
-                speed = sk
-                course = ck
+                out_f[q, 2, i] = ext_dist
             candidate = has_prev or has_next
-            spread = default_speed_kn if math.isnan(speed) else speed
-            sigma = base_sigma_m + drift_frac * spread * m_per_nm * _nan_to_num(dt_h)
             silent = (not candidate) and n_le > 0 and t_us - ts[pi] <= look_us
             out_f[q, 0, i] = la
             out_f[q, 1, i] = lo_
-            out_f[q, 2, i] = sigma
-            out_f[q, 3, i] = dt_h
-            out_f[q, 4, i] = np.float64(cog[pi]) if silent else course
-            out_f[q, 5, i] = np.float64(sog[pi]) if silent else speed
-            out_f[q, 6, i] = lat[pi]
-            out_f[q, 7, i] = lon[pi]
-            out_f[q, 8, i] = ext_dist
-            out_i[q, 0, i] = ts[pi] if silent else -1
-            out_i[q, 1, i] = ext_k
-            out_i[q, 2, i] = 1 if candidate else 0
+            out_i[q, 0, i] = prev
+            out_i[q, 1, i] = (
+                (HAS_PREV if has_prev else 0)
+                | (HAS_NEXT if has_next else 0)
+                | (SILENT if silent else 0)
+            )
+            out_i[q, 2, i] = ext_k
+
+
+@njit(cache=True, nogil=True)
+def complete(
+    vessels: I64,
+    prev: I64,
+    flags: I64,
+    ts: I64,
+    lat: F64,
+    lon: F64,
+    sog: Any,
+    cog: Any,
+    t_us: int,
+    base_sigma_m: float,
+    drift_frac: float,
+    default_speed_kn: float,
+    m_per_nm: float,
+    us_per_h: int,
+    out: F64,
+    silent_since: I64,
+) -> None:
+    """The rest of the state of ``vessels`` (those a scene asks about) from :func:`locate`'s
+    ``prev`` and ``flags``: ``out`` rows 0 sigma_m, 1 dt_h, 2 course, 3 speed, 4 last_lat,
+    5 last_lon, and ``silent_since`` (-1: not silent)."""
+    nan = math.nan
+    for i in vessels:
+        p = prev[i]
+        fl = flags[i]
+        has_prev = (fl & HAS_PREV) != 0
+        has_next = (fl & HAS_NEXT) != 0
+        silent = (fl & SILENT) != 0
+        pi = p if p > 0 else 0
+        dt_h = nan
+        speed = nan
+        course = nan
+        if has_prev and has_next:
+            a = p
+            b = p + 1
+            da = t_us - ts[a]
+            db = ts[b] - t_us
+            dt_h = (da if da < db else db) / us_per_h
+            sa = np.float64(sog[a])
+            ca = np.float64(cog[a])
+            speed = np.float64(sog[b]) if math.isnan(sa) else sa
+            course = np.float64(cog[b]) if math.isnan(ca) else ca
+        elif has_prev or has_next:
+            k = p if has_prev else p + 1
+            sign = 1.0 if has_prev else -1.0
+            dt = sign * (t_us - ts[k]) / us_per_h
+            dt_h = abs(dt)
+            speed = np.float64(sog[k])
+            course = np.float64(cog[k])
+        spread = default_speed_kn if math.isnan(speed) else speed
+        out[0, i] = base_sigma_m + drift_frac * spread * m_per_nm * _nan_to_num(dt_h)
+        out[1, i] = dt_h
+        out[2, i] = np.float64(cog[pi]) if silent else course
+        out[3, i] = np.float64(sog[pi]) if silent else speed
+        out[4, i] = lat[pi]
+        out[5, i] = lon[pi]
+        silent_since[i] = ts[pi] if silent else -1
 
 
 @njit(cache=True)
@@ -179,7 +255,7 @@ def _slot(table: I64, used: B, key: Any, mask: int) -> int:
     j = h & mask
     while used[j] and table[j] != key:
         j = (j + 1) & mask
-    return j
+    return int(j)
 
 
 @njit(cache=True, nogil=True)

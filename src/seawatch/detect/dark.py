@@ -178,9 +178,11 @@ def _us(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
     return np.asarray(table.column(name).cast(pa.int64()).to_numpy(), dtype=np.int64)
 
 
-_BATCH_CELLS = 1_500_000
-"""Scenes estimated together: at most this many (scene, vessel) states at once (96 bytes
-each: 144 MB), e.g. 15 scenes of 100k vessels."""
+_BATCH_CELLS = 2_000_000
+"""Scenes located together: at most this many (scene, vessel) states at once (48 bytes
+each: 96 MB), e.g. 20 scenes of 100k vessels."""
+_BUCKETS = 48
+"""Time buckets of the per-vessel time index (4 bytes per vessel and bucket)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,30 +201,57 @@ class _Positions:
     """Each vessel's mmsi (int64)."""
     vlen: np.ndarray[Any, Any]
     """Each vessel's AIS length (NaN: unknown)."""
+    tindex: np.ndarray[Any, Any]
+    """Per vessel, its rows before each bucket edge (:func:`_dark_kernels.time_index`)."""
+    t0: int
+    width: int
     out_f: np.ndarray[Any, Any]
     out_i: np.ndarray[Any, Any]
 
 
-@dataclass(frozen=True, slots=True)
 class _Vessels:
-    """AIS vessels of one scene: estimated positions at the scene time, or silence
-    (views of the work buffers: valid until the next scene)."""
+    """AIS vessels of one scene: estimated positions at the scene time (every vessel), and
+    the rest of the state (:meth:`complete`) for the vessels the scene asks about."""
 
-    mmsi: np.ndarray[Any, Any]
-    lat: np.ndarray[Any, Any]
-    lon: np.ndarray[Any, Any]
-    sigma_m: np.ndarray[Any, Any]
-    dt_h: np.ndarray[Any, Any]
-    course: np.ndarray[Any, Any]
-    speed: np.ndarray[Any, Any]
-    cand: np.ndarray[Any, Any]
-    """Indices of the candidates (a fix within the window), ascending."""
-    cand_lat: np.ndarray[Any, Any]
-    cand_lon: np.ndarray[Any, Any]
-    silent_since_us: np.ndarray[Any, Any]
-    """Time of the last fix of silent vessels (-1 where not silent or never seen)."""
-    last_lat: np.ndarray[Any, Any]
-    last_lon: np.ndarray[Any, Any]
+    def __init__(
+        self, p: _Positions, t_us: int, f: np.ndarray[Any, Any], i: np.ndarray[Any, Any]
+    ) -> None:
+        self.p, self.t_us = p, t_us
+        self.mmsi = p.mmsi
+        self.lat, self.lon = f[0], f[1]
+        self.prev, self.flags = i[0], i[1]
+        self.cand = np.flatnonzero(self.flags & (_k.HAS_PREV | _k.HAS_NEXT))
+        """Indices of the candidates (a fix within the window), ascending."""
+        self.cand_lat, self.cand_lon = self.lat[self.cand], self.lon[self.cand]
+        self.silent = np.flatnonzero(self.flags & _k.SILENT)
+        nv = len(p.starts)
+        self._rest = np.full((6, nv), np.nan)
+        self.sigma_m, self.dt_h, self.course, self.speed = self._rest[:4]
+        self.last_lat, self.last_lon = self._rest[4], self._rest[5]
+        self.silent_since_us = np.full(nv, -1, np.int64)
+        """Time of the last fix of silent vessels (-1 where not silent or never seen)."""
+
+    def complete(self, vessels: np.ndarray[Any, Any], params: DarkParams) -> None:
+        """Fill sigma, dt_h, course, speed, the last fix and silence for ``vessels``."""
+        p = self.p
+        _k.complete(
+            np.asarray(vessels, np.int64),
+            self.prev,
+            self.flags,
+            p.ts,
+            p.lat,
+            p.lon,
+            p.sog,
+            p.cog,
+            self.t_us,
+            params.base_sigma_m,
+            params.drift_frac,
+            params.default_speed_kn,
+            M_PER_NM,
+            US_PER_H,
+            self._rest,
+            self.silent_since_us,
+        )
 
 
 def _prepare(positions: pa.Table, lengths: pa.Table | None, n_scenes: int) -> _Positions:
@@ -245,6 +274,8 @@ def _prepare(positions: pa.Table, lengths: pa.Table | None, n_scenes: int) -> _P
     vessel_ids = np.asarray(mmsi[starts], dtype=np.int64)
     nv = len(starts)
     batch = max(1, min(n_scenes, _BATCH_CELLS // max(nv, 1)))
+    t0 = int(ts.min()) if len(ts) else 0
+    width = (int(ts.max()) - t0 + 1) // _BUCKETS + 1 if len(ts) else 1
     return _Positions(
         ts=ts,
         lat=_f(pos, "lat"),
@@ -255,7 +286,10 @@ def _prepare(positions: pa.Table, lengths: pa.Table | None, n_scenes: int) -> _P
         ends=ends,
         mmsi=vessel_ids,
         vlen=_lengths(lengths, vessel_ids),
-        out_f=np.empty((batch, 9, nv), np.float64),
+        tindex=_k.time_index(starts, ends, ts, t0, width, _BUCKETS),
+        t0=t0,
+        width=width,
+        out_f=np.empty((batch, 3, nv), np.float64),
         out_i=np.empty((batch, 3, nv), np.int64),
     )
 
@@ -287,7 +321,7 @@ def _estimate(p: _Positions, times_us: list[int], params: DarkParams) -> list[_V
     """The vessels at each of ``times_us`` (one batch of scenes; views of the buffers)."""
     q = len(times_us)
     of, oi = p.out_f[:q], p.out_i[:q]
-    _k.estimate(
+    _k.locate(
         p.starts,
         p.ends,
         p.ts,
@@ -295,42 +329,25 @@ def _estimate(p: _Positions, times_us: list[int], params: DarkParams) -> list[_V
         p.lon,
         p.sog,
         p.cog,
+        p.tindex,
+        p.t0,
+        p.width,
         np.asarray(times_us, np.int64),
         int(params.window_h * US_PER_H),
         int(params.gap_lookback_h * US_PER_H),
-        params.base_sigma_m,
-        params.drift_frac,
-        params.default_speed_kn,
         M_PER_NM,
         US_PER_H,
         of,
         oi,
     )
     out = []
-    for f, i in zip(of, oi, strict=True):
-        ext = np.flatnonzero(i[1] >= 0)
+    for t_us, f, i in zip(times_us, of, oi, strict=True):
+        ext = np.flatnonzero(i[2] >= 0)
         if len(ext):  # one fix in the window: extrapolated with its speed and course
-            k = i[1, ext]
+            k = i[2, ext]
             cog = np.asarray(p.cog[k], dtype=np.float64)
-            f[0, ext], f[1, ext] = _move(p.lat[k], p.lon[k], np.nan_to_num(cog), f[8, ext])
-        cand = np.flatnonzero(i[2])
-        out.append(
-            _Vessels(
-                mmsi=p.mmsi,
-                lat=f[0],
-                lon=f[1],
-                sigma_m=f[2],
-                dt_h=f[3],
-                course=f[4],
-                speed=f[5],
-                cand=cand,
-                cand_lat=f[0, cand],
-                cand_lon=f[1, cand],
-                silent_since_us=i[0],
-                last_lat=f[6],
-                last_lon=f[7],
-            )
-        )
+            f[0, ext], f[1, ext] = _move(p.lat[k], p.lon[k], np.nan_to_num(cog), f[2, ext])
+        out.append(_Vessels(p, t_us, f, i))
     return out
 
 
@@ -464,6 +481,9 @@ def _match_scene(
     cand = v.cand
     di, vj, dist = _pairs(dlat, dlon, v.cand_lat, v.cand_lon, params.nearest_radius_m)
     vi = cand[vj]
+    inside = _in_footprint(footprint, v.cand_lat, v.cand_lon)
+    need = [vi, v.silent] + ([cand[inside]] if inside is not None else [])
+    v.complete(np.unique(np.concatenate(need)), params)
     sigma = v.sigma_m[vi]
     score = np.exp(-0.5 * (dist / sigma) ** 2)
     vlen = p.vlen
@@ -515,10 +535,9 @@ def _match_scene(
     )
     # dark_detection
     unmatched = np.flatnonzero(det_match < 0)
-    inside = _in_footprint(footprint, v.cand_lat, v.cand_lon)
     n_scene = int(inside.sum()) if inside is not None else len(np.unique(vi))
     mism = _mismatches(unmatched, cand, inside, taken, v, vlen, dlat, dlon, dlen, params)
-    silent = np.flatnonzero(v.silent_since_us >= 0)
+    silent = v.silent
     port_d, port_name = _ports(geo, dlat[unmatched], dlon[unmatched], params)
     by_det = np.lexsort((vi, dist, di))  # pairs by detection, nearest first
     di_sorted = di[by_det]
