@@ -99,16 +99,12 @@ def locate(
     ts: I64,
     lat: F64,
     lon: F64,
-    sog: Any,
-    cog: Any,
     tindex: Any,
     t0: int,
     width: int,
     times_us: I64,
     win_us: int,
     look_us: int,
-    m_per_nm: float,
-    us_per_h: int,
     out_f: F64,
     out_i: I64,
 ) -> None:
@@ -117,10 +113,9 @@ def locate(
 
     Vessel by vessel, for each time of ``times_us``: the bucket of :func:`time_index`
     then a binary search in it. ``out_f[k]`` (scene ``k``, one column per vessel): 0 lat,
-    1 lon (NaN: not a candidate, or extrapolated: moved by the caller), 2 the distance to
-    extrapolate (only where extrapolated). ``out_i[k]``: 0 the last fix at or before the
-    time (the vessel's first row - 1 when none), 1 flags (``HAS_PREV``, ``HAS_NEXT``,
-    ``SILENT``), 2 the fix to extrapolate from (-1: none).
+    1 lon (NaN: not a candidate, or one fix only: the caller extrapolates it). ``out_i[k]``:
+    0 the last fix at or before the time (the vessel's first row - 1 when none), 1 flags
+    (``HAS_PREV``, ``HAS_NEXT``, ``SILENT``).
     """
     nan = math.nan
     nb = tindex.shape[1] - 1
@@ -153,7 +148,6 @@ def locate(
             has_next = nxt < e and ts[nxt] - t_us <= win_us
             la = nan
             lo_ = nan
-            ext_k = -1
             if has_prev and has_next:
                 a = prev
                 b = nxt
@@ -164,17 +158,6 @@ def locate(
                 dlon = (lon[b] - lon[a] + 180.0) % 360.0 - 180.0
                 la = lat[a] + f * (lat[b] - lat[a])
                 lo_ = (lon[a] + f * dlon + 180.0) % 360.0 - 180.0
-            elif has_prev or has_next:
-                k = prev if has_prev else nxt
-                sign = 1.0 if has_prev else -1.0
-                dt = sign * (t_us - ts[k]) / us_per_h
-                sk = np.float64(sog[k])
-                ck = np.float64(cog[k])
-                ext_dist = 0.0
-                if not math.isnan(sk) and not math.isnan(ck):
-                    ext_dist = _nan_to_num(sk) * m_per_nm * dt
-                ext_k = k
-                out_f[q, 2, i] = ext_dist
             candidate = has_prev or has_next
             silent = (not candidate) and n_le > 0 and t_us - ts[pi] <= look_us
             out_f[q, 0, i] = la
@@ -185,7 +168,6 @@ def locate(
                 | (HAS_NEXT if has_next else 0)
                 | (SILENT if silent else 0)
             )
-            out_i[q, 2, i] = ext_k
 
 
 @njit(cache=True, nogil=True)

@@ -52,6 +52,7 @@ detection within 1.5 km of a vessel's interpolated AIS position is that vessel.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _encode_str
 from typing import Any
@@ -178,9 +179,9 @@ def _us(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
     return np.asarray(table.column(name).cast(pa.int64()).to_numpy(), dtype=np.int64)
 
 
-_BATCH_CELLS = 2_000_000
-"""Scenes located together: at most this many (scene, vessel) states at once (48 bytes
-each: 96 MB), e.g. 20 scenes of 100k vessels."""
+_BATCH_CELLS = 1_000_000
+"""Scenes located together: at most this many (scene, vessel) states in a batch (32 bytes
+each, two batches: 64 MB), e.g. 10 scenes of 100k vessels."""
 _BUCKETS = 48
 """Time buckets of the per-vessel time index (4 bytes per vessel and bucket)."""
 
@@ -225,10 +226,10 @@ class _Vessels:
         self.cand_lat, self.cand_lon = self.lat[self.cand], self.lon[self.cand]
         self.silent = np.flatnonzero(self.flags & _k.SILENT)
         nv = len(p.starts)
-        self._rest = np.full((6, nv), np.nan)
+        self._rest = np.empty((6, nv))  # filled by complete() for the vessels asked about
         self.sigma_m, self.dt_h, self.course, self.speed = self._rest[:4]
         self.last_lat, self.last_lon = self._rest[4], self._rest[5]
-        self.silent_since_us = np.full(nv, -1, np.int64)
+        self.silent_since_us = np.empty(nv, np.int64)
         """Time of the last fix of silent vessels (-1 where not silent or never seen)."""
 
     def complete(self, vessels: np.ndarray[Any, Any], params: DarkParams) -> None:
@@ -289,8 +290,8 @@ def _prepare(positions: pa.Table, lengths: pa.Table | None, n_scenes: int) -> _P
         tindex=_k.time_index(starts, ends, ts, t0, width, _BUCKETS),
         t0=t0,
         width=width,
-        out_f=np.empty((batch, 3, nv), np.float64),
-        out_i=np.empty((batch, 3, nv), np.int64),
+        out_f=np.empty((2, batch, 2, nv), np.float64),
+        out_i=np.empty((2, batch, 2, nv), np.int64),
     )
 
 
@@ -317,38 +318,48 @@ def _lengths(lengths: pa.Table | None, vessel_ids: np.ndarray[Any, Any]) -> np.n
     return out
 
 
-def _estimate(p: _Positions, times_us: list[int], params: DarkParams) -> list[_Vessels]:
-    """The vessels at each of ``times_us`` (one batch of scenes; views of the buffers)."""
+def _locate(
+    p: _Positions, times_us: list[int], params: DarkParams, buf: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Run :func:`_dark_kernels.locate` for a batch of scenes into buffer ``buf``."""
     q = len(times_us)
-    of, oi = p.out_f[:q], p.out_i[:q]
+    of, oi = p.out_f[buf, :q], p.out_i[buf, :q]
     _k.locate(
         p.starts,
         p.ends,
         p.ts,
         p.lat,
         p.lon,
-        p.sog,
-        p.cog,
         p.tindex,
         p.t0,
         p.width,
         np.asarray(times_us, np.int64),
         int(params.window_h * US_PER_H),
         int(params.gap_lookback_h * US_PER_H),
-        M_PER_NM,
-        US_PER_H,
         of,
         oi,
     )
-    out = []
-    for t_us, f, i in zip(times_us, of, oi, strict=True):
-        ext = np.flatnonzero(i[2] >= 0)
-        if len(ext):  # one fix in the window: extrapolated with its speed and course
-            k = i[2, ext]
-            cog = np.asarray(p.cog[k], dtype=np.float64)
-            f[0, ext], f[1, ext] = _move(p.lat[k], p.lon[k], np.nan_to_num(cog), f[2, ext])
-        out.append(_Vessels(p, t_us, f, i))
-    return out
+    return of, oi
+
+
+def _vessels(
+    p: _Positions, t_us: int, f: np.ndarray[Any, Any], i: np.ndarray[Any, Any]
+) -> _Vessels:
+    """The vessels at ``t_us`` from :func:`_locate`'s buffers: the vessels with one fix in
+    the window extrapolated with its speed and course."""
+    side = i[1] & (_k.HAS_PREV | _k.HAS_NEXT)
+    ext = np.flatnonzero((side == _k.HAS_PREV) | (side == _k.HAS_NEXT))
+    if len(ext):
+        after = side[ext] == _k.HAS_NEXT
+        k = i[0, ext] + after
+        sign = np.where(after, -1.0, 1.0)
+        dt = sign * (t_us - p.ts[k]) / US_PER_H
+        sog = np.asarray(p.sog[k], dtype=np.float64)
+        cog = np.asarray(p.cog[k], dtype=np.float64)
+        known = ~np.isnan(sog) & ~np.isnan(cog)
+        dist = np.where(known, np.nan_to_num(sog) * M_PER_NM * dt, 0.0)
+        f[0, ext], f[1, ext] = _move(p.lat[k], p.lon[k], np.nan_to_num(cog), dist)
+    return _Vessels(p, t_us, f, i)
 
 
 def _pairs(
@@ -455,13 +466,20 @@ def match_detections(
     order = [(k[0], np.asarray(idx, np.int64)) for k, idx in sorted(groups.items())]
     p = _prepare(positions, lengths, len(order))
     out = _Out(params)
-    batch = len(p.out_f)
-    for b in range(0, len(order), batch):
-        part = order[b : b + batch]
-        times = [int(np.median(d.ts[idx])) for _, idx in part]
-        for (scene_id, idx), v in zip(part, _estimate(p, times, params), strict=True):
-            fp = footprints.get(scene_id) if scene_id else None
-            _match_scene(idx, v, d, p, params, fp, geo, out)
+    size = p.out_f.shape[1]
+    parts = [order[b : b + size] for b in range(0, len(order), size)]
+    times = [[int(np.median(d.ts[idx])) for _, idx in part] for part in parts]
+    # the next batch is located (numba, without the GIL) while this one is matched
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        nxt = pool.submit(_locate, p, times[0], params, 0) if parts else None
+        for n, part in enumerate(parts):
+            assert nxt is not None
+            of, oi = nxt.result()
+            if n + 1 < len(parts):
+                nxt = pool.submit(_locate, p, times[n + 1], params, (n + 1) % 2)
+            for (scene_id, idx), t_us, f, i in zip(part, times[n], of, oi, strict=True):
+                fp = footprints.get(scene_id) if scene_id else None
+                _match_scene(idx, _vessels(p, t_us, f, i), d, p, params, fp, geo, out)
     return out.table()
 
 
