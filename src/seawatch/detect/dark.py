@@ -469,23 +469,57 @@ def match_detections(
     size = p.out_f.shape[1]
     parts = [order[b : b + size] for b in range(0, len(order), size)]
     times = [[int(np.median(d.ts[idx])) for _, idx in part] for part in parts]
-    # the next batch is located (numba, without the GIL) while this one is matched
+    # the next batch is located and paired (numba and large numpy operations, which
+    # release the GIL) in a second thread while this one is matched and written
     with ThreadPoolExecutor(max_workers=1) as pool:
-        nxt = pool.submit(_locate, p, times[0], params, 0) if parts else None
+        nxt = pool.submit(_batch, p, d, _part_idx(parts, 0), times[0], params, 0) if parts else None
         for n, part in enumerate(parts):
             assert nxt is not None
-            of, oi = nxt.result()
+            located = nxt.result()
             if n + 1 < len(parts):
-                nxt = pool.submit(_locate, p, times[n + 1], params, (n + 1) % 2)
-            for (scene_id, idx), t_us, f, i in zip(part, times[n], of, oi, strict=True):
+                nxt = pool.submit(
+                    _batch, p, d, _part_idx(parts, n + 1), times[n + 1], params, (n + 1) % 2
+                )
+            for (scene_id, idx), (v, pairs) in zip(part, located, strict=True):
                 fp = footprints.get(scene_id) if scene_id else None
-                _match_scene(idx, _vessels(p, t_us, f, i), d, p, params, fp, geo, out)
+                _match_scene(idx, v, pairs, d, p, params, fp, geo, out)
     return out.table()
+
+
+def _part_idx(
+    parts: list[list[tuple[str, np.ndarray[Any, Any]]]], n: int
+) -> list[np.ndarray[Any, Any]]:
+    return [idx for _, idx in parts[n]]
+
+
+_Pairs = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]
+
+
+def _batch(
+    p: _Positions,
+    dd: _Dets,
+    idxs: list[np.ndarray[Any, Any]],
+    times_us: list[int],
+    params: DarkParams,
+    buf: int,
+) -> list[tuple[_Vessels, _Pairs]]:
+    """A batch of scenes located (in buffer ``buf``), and each scene's (detection,
+    vessel, distance) pairs within ``nearest_radius_m``."""
+    of, oi = _locate(p, times_us, params, buf)
+    out = []
+    for idx, t_us, f, i in zip(idxs, times_us, of, oi, strict=True):
+        v = _vessels(p, t_us, f, i)
+        di, vj, dist = _pairs(
+            dd.lat[idx], dd.lon[idx], v.cand_lat, v.cand_lon, params.nearest_radius_m
+        )
+        out.append((v, (di, v.cand[vj], dist)))
+    return out
 
 
 def _match_scene(
     idx: np.ndarray[Any, Any],
     v: _Vessels,
+    pairs: _Pairs,
     dd: _Dets,
     p: _Positions,
     params: DarkParams,
