@@ -8,7 +8,9 @@ evenly spread over 24 h) and ``--detections`` detections in ``--scenes`` scenes 
 the day, 80 % of them near a vessel's true position (60 m error) and the rest clutter,
 then times :func:`seawatch.detect.dark.match_detections` (the kernel; no store, no
 geography). Goal: >= 50k detections/s on 2 cores with 100k detections against 20M positions.
-Prints one JSON line with the sizes, seconds, detections/s and the match rate; memory:
+Prints one JSON line with the sizes, seconds (wall and CPU, both threads of the matcher;
+on a shared machine the CPU seconds vary less), detections/s, the 1-minute load average
+after the run, and the match rate; memory:
 ``peak_rss_mib`` (the whole process, the build included), ``rss_before_match_mib`` (the
 inputs in memory) and ``match_peak_rss_mib`` (the peak during matching alone: Linux resets
 the peak before it).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import time
@@ -130,9 +133,9 @@ def main() -> None:
     built = time.perf_counter() - t0
     rss_before = _vm_kib("VmRSS")
     reset = _reset_peak()
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     events = match_detections(dets, positions, params=DEFAULT)
-    secs = time.perf_counter() - t1
+    secs, cpu = time.perf_counter() - t1, time.process_time() - c1
     match_peak = _vm_kib("VmHWM") if reset else None
     types = events.column("type").to_pylist()
     out: dict[str, Any] = {
@@ -143,6 +146,8 @@ def main() -> None:
         "build_s": round(built, 2),
         "match_s": round(secs, 2),
         "detections_per_s": round(dets.num_rows / secs),
+        "match_cpu_s": round(cpu, 2),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "matched": types.count("detected_by"),
         "dark": types.count("dark_detection"),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
