@@ -226,7 +226,9 @@ def test_dark_suite_events_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     st.lists(
         st.floats(allow_nan=True, allow_infinity=True, width=64)
         | st.integers(-(10**7), 10**7).map(lambda k: k / 2000.0)  # many exact ties
-        | st.floats(min_value=-1e6, max_value=1e6),
+        | st.floats(min_value=-1e6, max_value=1e6)
+        | st.floats(min_value=-1e10, max_value=1e10)
+        | st.floats(min_value=-1e-3, max_value=1e-3),
         max_size=40,
     ),
     st.sampled_from([1, 2, 3, 4, 6]),
@@ -237,6 +239,8 @@ def test_vectorised_round_and_json_floats(values: list[float], ndigits: int) -> 
     want = [round(v, ndigits) for v in values]
     assert [json.dumps(v) for v in r.tolist()] == [json.dumps(v) for v in want]
     assert dark._jf(r) == [json.dumps(v) for v in want]
+    assert dark._jcol(r).to_pylist() == [json.dumps(v) for v in want]
+    assert dark._jcol(r, null_nan=True).to_pylist() == dark._jf(r, null_nan=True)
     assert dark._jf(r, null_nan=True) == ["null" if v != v else json.dumps(v) for v in want]
 
 

@@ -435,6 +435,10 @@ class _Dets:
     ids_js: list[str]
     scene_js: list[str]
     source_js: list[str]
+    ids_a: pa.Array
+    """``ids_js`` as an Arrow array (and the next two)."""
+    scene_a: pa.Array
+    source_a: pa.Array
 
 
 def match_detections(
@@ -469,9 +473,12 @@ def match_detections(
         length=_f(dets, "length_m"),
         heading=_f(dets, "heading_deg"),
         ids=ids,
-        ids_js=_js_strings(ids),
-        scene_js=_js_strings(scene_raw),
-        source_js=_js_strings(source_raw),
+        ids_js=(ids_js := _js_strings(ids)),
+        scene_js=(scene_js := _js_strings(scene_raw)),
+        source_js=(source_js := _js_strings(source_raw)),
+        ids_a=pa.array(ids_js, pa.string()),
+        scene_a=pa.array(scene_js, pa.string()),
+        source_a=pa.array(source_js, pa.string()),
     )
     groups: dict[tuple[str, str, int], list[int]] = {}
     for i, (s, src, t) in enumerate(zip(scene_raw, source_raw, d.ts.tolist(), strict=True)):
@@ -580,24 +587,28 @@ def _match_scene(
         dlon[md],
         score[ks],
         [dd.ids[i] for i in gi],
-        [
-            f'{{"ais_lat": {a}, "ais_length_m": {b}, "ais_lon": {c}, "detection_id": {i}, '
-            f'"dist_m": {e}, "hours_to_nearest_fix": {h}, "length_m": {ln}, '
-            f'"scene_id": {s}, "score": {r}, "source": {src}'
-            for a, b, c, i, e, h, ln, s, r, src in zip(
-                _jf(_round(v.lat[vv], 6)),
-                _jf(_round(vlen[vv], 2), null_nan=True),
-                _jf(_round(v.lon[vv], 6)),
-                [dd.ids_js[i] for i in gi],
-                _jf(_round(dist[ks], 1)),
-                _jf(_round(v.dt_h[vv], 3)),
-                _jf(_round(dlen[md], 2), null_nan=True),
-                [dd.scene_js[i] for i in gi],
-                _jf(_round(score[ks], 4)),
-                [dd.source_js[i] for i in gi],
-                strict=True,
-            )
-        ],
+        _join(
+            '{"ais_lat": ',
+            _jcol(_round(v.lat[vv], 6)),
+            ', "ais_length_m": ',
+            _jcol(_round(vlen[vv], 2), null_nan=True),
+            ', "ais_lon": ',
+            _jcol(_round(v.lon[vv], 6)),
+            ', "detection_id": ',
+            dd.ids_a.take(idx[md]),
+            ', "dist_m": ',
+            _jcol(_round(dist[ks], 1)),
+            ', "hours_to_nearest_fix": ',
+            _jcol(_round(v.dt_h[vv], 3)),
+            ', "length_m": ',
+            _jcol(_round(dlen[md], 2), null_nan=True),
+            ', "scene_id": ',
+            dd.scene_a.take(idx[md]),
+            ', "score": ',
+            _jcol(_round(score[ks], 4)),
+            ', "source": ',
+            dd.source_a.take(idx[md]),
+        ),
     )
     # dark_detection
     unmatched = np.flatnonzero(det_match < 0)
@@ -731,6 +742,33 @@ def _jf(x: np.ndarray[Any, Any], *, null_nan: bool = False) -> list[str]:
     return out
 
 
+_INTEGRAL = r"^-?[0-9]+$"
+
+
+def _jcol(x: np.ndarray[Any, Any], *, null_nan: bool = False) -> pa.Array:
+    """:func:`_jf` as an Arrow string array, without a Python call per value: Arrow's
+    shortest round-trip formatting equals ``repr`` for 1e-4 <= |x| < 1e9 and 0 once
+    integral values get their ``.0`` (tested); other values go through :func:`_jf`."""
+    x = np.asarray(x, np.float64)
+    s = pc.cast(pa.array(x, pa.float64()), pa.string())
+    s = pc.if_else(
+        pc.match_substring_regex(s, _INTEGRAL), pc.binary_join_element_wise(s, ".0", ""), s
+    )
+    ax = np.abs(x)
+    with np.errstate(invalid="ignore"):
+        other = ~(((ax >= 1e-4) & (ax < 1e9)) | (x == 0))
+    if other.any():
+        s = pc.replace_with_mask(
+            s, pa.array(other), pa.array(_jf(x[other], null_nan=null_nan), pa.string())
+        )
+    return s
+
+
+def _join(*parts: str | pa.Array) -> pa.Array:
+    """Row-wise concatenation of string arrays and literal strings."""
+    return pc.binary_join_element_wise(*parts, "")
+
+
 class _Out:
     """Event columns, gathered scene by scene in the order of the rows."""
 
@@ -744,7 +782,7 @@ class _Out:
         self.lon: list[np.ndarray[Any, Any]] = []
         self.conf: list[np.ndarray[Any, Any]] = []
         self.keys: list[Any] = []
-        self.details: list[str] = []
+        self.details: list[pa.Array] = []
 
     def add(
         self,
@@ -755,7 +793,7 @@ class _Out:
         lon: np.ndarray[Any, Any],
         conf: np.ndarray[Any, Any],
         keys: list[Any],
-        details: list[str],
+        details: list[str] | pa.Array,
     ) -> None:
         """Rows of one type; ``vessels``: one mmsi per row, or none at all (dark)."""
         n = len(ts)
@@ -769,7 +807,9 @@ class _Out:
         self.lon.append(np.asarray(lon, np.float64))
         self.conf.append(np.asarray(conf, np.float64))
         self.keys.extend(keys)
-        self.details.extend(details)
+        self.details.append(
+            details if isinstance(details, pa.Array) else pa.array(details, pa.string())
+        )
 
     def table(self) -> pa.Table:
         n = len(self.types)
@@ -800,7 +840,7 @@ class _Out:
                 "zone": pa.nulls(n, pa.string()),
                 "confidence": pa.array(np.concatenate(self.conf), pa.float64()).cast(pa.float32()),
                 "details": pc.binary_join_element_wise(
-                    pa.array(self.details, pa.string()), self.tail, ""
+                    pa.concat_arrays(self.details), self.tail, ""
                 ),
                 "incident_id": pa.array(ids, pa.string()),  # its own incident until linked
                 # as build_events: the engine marks the events of simulated vessels
