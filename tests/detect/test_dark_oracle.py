@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from seawatch.detect import FakeGeo, FakePort, dark
 from seawatch.detect import _dark_kernels as kernels
 from seawatch.detect.dark import DEFAULT, SIMPLE, DarkParams, match_detections
 from seawatch.pipeline import run_dark_suite
+from seawatch.sim import dark_section
 from tests.detect._dark_reference import match_detections_reference
 
 T0_US = 1_704_110_400_000_000  # 2024-01-01T12:00Z
@@ -116,7 +118,9 @@ def _world(seed: int, *, n_vessels: int = 60, n_dets: int = 120) -> dict[str, An
                 "detection_id": f"d{i}" if i % 17 else f'd"{i}\u00e9',
                 "source": "viirs" if scene == "" and rng.random() < 0.5 else "sentinel1",
                 "scene_id": None if scene == "" else str(scene),
-                "ts": T0_US + int(rng.integers(-2, 3)) * H_US // 2 + int(rng.integers(0, 60_000_000)),
+                "ts": T0_US
+                + int(rng.integers(-2, 3)) * H_US // 2
+                + int(rng.integers(0, 60_000_000)),
                 "lat": lat,
                 "lon": lon,
                 "length_m": None if rng.random() < 0.3 else float(rng.uniform(10, 300)),
@@ -219,6 +223,10 @@ def test_dark_suite_events_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) >= 2 * 5 and sum(calls) > 0
     totals = dict(res.totals)
     assert (totals["default"].matching.tp, totals["default"].matching.fp) == (11, 0)
+    # the precision/recall tables of docs/EVALUATION.md, row for row
+    doc = (Path(__file__).parents[2] / "docs" / "EVALUATION.md").read_text().splitlines()
+    rows = [line for line in dark_section(res) if line.startswith("| `")]
+    assert len(rows) >= 12 and all(line in doc for line in rows)
 
 
 @settings(max_examples=300, deadline=None)
