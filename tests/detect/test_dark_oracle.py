@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import seawatch.engine._dark as engine_dark
 from seawatch import schema
-from seawatch.detect import FakeGeo, FakePort, dark
+from seawatch.detect import FakeGeo, FakePort, _dark_rows, dark
 from seawatch.detect import _dark_kernels as kernels
 from seawatch.detect.dark import DEFAULT, SIMPLE, DarkParams, match_detections
 from seawatch.pipeline import run_dark_suite
@@ -243,13 +243,13 @@ def test_dark_suite_events_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_vectorised_round_and_json_floats(values: list[float], ndigits: int) -> None:
     x = np.array(values, np.float64)
-    r = dark._round(x, ndigits)
+    r = _dark_rows.round_many(x, ndigits)
     want = [round(v, ndigits) for v in values]
     assert [json.dumps(v) for v in r.tolist()] == [json.dumps(v) for v in want]
-    assert dark._jf(r) == [json.dumps(v) for v in want]
-    assert dark._jcol(r).to_pylist() == [json.dumps(v) for v in want]
-    assert dark._jcol(r, null_nan=True).to_pylist() == dark._jf(r, null_nan=True)
-    assert dark._jf(r, null_nan=True) == ["null" if v != v else json.dumps(v) for v in want]
+    assert _dark_rows.jf(r) == [json.dumps(v) for v in want]
+    assert _dark_rows.jcol(r).to_pylist() == [json.dumps(v) for v in want]
+    assert _dark_rows.jcol(r, null_nan=True).to_pylist() == _dark_rows.jf(r, null_nan=True)
+    assert _dark_rows.jf(r, null_nan=True) == ["null" if v != v else json.dumps(v) for v in want]
 
 
 def test_time_index_and_vessel_starts() -> None:

@@ -48,7 +48,8 @@ cache: the fixes around the time (one bucket, then a binary search) and the inte
 position; the rest of a vessel's state (sigma, dt, speed, course, silence) is computed only
 for the vessels a scene asks about (those near a detection, silent ones, those inside the
 footprint). Pairs come from a hash table of the detections' neighbouring grid cells, one
-lookup per vessel; the assignment is a numba loop; the event rows are built column-wise.
+lookup per vessel; the assignment is a numba loop; the event rows are built column-wise
+(:mod:`seawatch.detect._dark_rows`).
 The next batch is located and paired in a second thread while one is matched and written.
 Trigonometry stays in numpy and each value is computed by the same expression as in the
 first, per-scene numpy implementation, which ``tests/detect/_dark_reference.py`` keeps as
@@ -69,7 +70,6 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from json.encoder import encode_basestring_ascii as _encode_str
 from typing import Any
 
 import numpy as np
@@ -79,9 +79,9 @@ import pyarrow.compute as pc
 from seawatch._exceptions import ParameterError
 from seawatch._units import M_PER_NM, US_PER_H
 from seawatch.detect import _dark_kernels as _k
-from seawatch.detect._base import GeoContext, event_ids_single, params_dict
+from seawatch.detect import _dark_rows as _rows
+from seawatch.detect._base import GeoContext
 from seawatch.geo import haversine_m
-from seawatch.schema import EVENTS
 
 TYPE_DARK = "dark_detection"
 TYPE_MISMATCH = "ais_mismatch"
@@ -473,9 +473,9 @@ def match_detections(
         length=_f(dets, "length_m"),
         heading=_f(dets, "heading_deg"),
         ids=ids,
-        ids_js=(ids_js := _js_strings(ids)),
-        scene_js=(scene_js := _js_strings(scene_raw)),
-        source_js=(source_js := _js_strings(source_raw)),
+        ids_js=(ids_js := _rows.js_strings(ids)),
+        scene_js=(scene_js := _rows.js_strings(scene_raw)),
+        source_js=(source_js := _rows.js_strings(source_raw)),
         ids_a=pa.array(ids_js, pa.string()),
         scene_a=pa.array(scene_js, pa.string()),
         source_a=pa.array(source_js, pa.string()),
@@ -487,7 +487,7 @@ def match_detections(
         groups.setdefault(key, []).append(i)
     order = [(k[0], np.asarray(idx, np.int64)) for k, idx in sorted(groups.items())]
     p = _prepare(positions, lengths, len(order))
-    out = _Out(params)
+    out = _rows.Out(params)
     size = p.out_f.shape[1]
     parts = [order[b : b + size] for b in range(0, len(order), size)]
     times = [[int(np.median(d.ts[idx])) for _, idx in part] for part in parts]
@@ -547,7 +547,7 @@ def _match_scene(
     params: DarkParams,
     footprint: bytes | None,
     geo: GeoContext | None,
-    out: _Out,
+    out: _rows.Out,
 ) -> None:
     t_det = dd.ts[idx]
     dlat, dlon = dd.lat[idx], dd.lon[idx]
@@ -587,25 +587,25 @@ def _match_scene(
         dlon[md],
         score[ks],
         [dd.ids[i] for i in gi],
-        _join(
+        _rows.join(
             '{"ais_lat": ',
-            _jcol(_round(v.lat[vv], 6)),
+            _rows.jcol(_rows.round_many(v.lat[vv], 6)),
             ', "ais_length_m": ',
-            _jcol(_round(vlen[vv], 2), null_nan=True),
+            _rows.jcol(_rows.round_many(vlen[vv], 2), null_nan=True),
             ', "ais_lon": ',
-            _jcol(_round(v.lon[vv], 6)),
+            _rows.jcol(_rows.round_many(v.lon[vv], 6)),
             ', "detection_id": ',
             dd.ids_a.take(idx[md]),
             ', "dist_m": ',
-            _jcol(_round(dist[ks], 1)),
+            _rows.jcol(_rows.round_many(dist[ks], 1)),
             ', "hours_to_nearest_fix": ',
-            _jcol(_round(v.dt_h[vv], 3)),
+            _rows.jcol(_rows.round_many(v.dt_h[vv], 3)),
             ', "length_m": ',
-            _jcol(_round(dlen[md], 2), null_nan=True),
+            _rows.jcol(_rows.round_many(dlen[md], 2), null_nan=True),
             ', "scene_id": ',
             dd.scene_a.take(idx[md]),
             ', "score": ',
-            _jcol(_round(score[ks], 4)),
+            _rows.jcol(_rows.round_many(score[ks], 4)),
             ', "source": ',
             dd.source_a.take(idx[md]),
         ),
@@ -622,7 +622,9 @@ def _match_scene(
     hi = np.minimum(np.searchsorted(di_sorted, unmatched, "right"), lo + 3)
     near_js = [
         f'{{"dist_m": {x}, "mmsi": {m}}}'
-        for x, m in zip(_jf(_round(dist[by_det], 1)), v.mmsi[vi[by_det]].tolist(), strict=True)
+        for x, m in zip(
+            _rows.jf(_rows.round_many(dist[by_det], 1)), v.mmsi[vi[by_det]].tolist(), strict=True
+        )
     ]
     gi = idx[unmatched].tolist()
     tail = (
@@ -636,9 +638,9 @@ def _match_scene(
         gi,
         lo.tolist(),
         hi.tolist(),
-        _jf(_round(dhead[unmatched], 2), null_nan=True),
-        _jf(_round(dlen[unmatched], 2), null_nan=True),
-        _jf(_round(np.asarray(port_d, np.float64), 2), null_nan=True),
+        _rows.jf(_rows.round_many(dhead[unmatched], 2), null_nan=True),
+        _rows.jf(_rows.round_many(dlen[unmatched], 2), null_nan=True),
+        _rows.jf(_rows.round_many(np.asarray(port_d, np.float64), 2), null_nan=True),
         port_name,
         strict=True,
     ):
@@ -651,7 +653,7 @@ def _match_scene(
             f'{{"ais_mismatch_mmsi": {"null" if mm is None else mm[0]}, '
             + tail.format(dd.ids_js[i])
             + f'"gap_candidates": {gaps}, "heading_deg": {hd}, "length_m": {ln}, '
-            f'"near_port": {_js(pn)}, "nearest_ais": [{", ".join(near_js[a:b])}], '
+            f'"near_port": {_rows.js(pn)}, "nearest_ais": [{", ".join(near_js[a:b])}], '
             f'"nearest_port_m": {pm}, "no_ais_coverage": {no_cov}, '
             f'"scene_id": {dd.scene_js[i]}, "source": {dd.source_js[i]}'
         )
@@ -698,164 +700,6 @@ def _match_scene(
                 for d, c in zip(md.tolist(), mv.tolist(), strict=True)
             ],
         )
-
-
-def _js(s: str | None) -> str:
-    """A JSON string (or null), as ``json.dumps`` writes it."""
-    return "null" if s is None else _encode_str(s)
-
-
-def _js_strings(values: list[Any]) -> list[str]:
-    return [_js(s) for s in values]
-
-
-def _round(x: np.ndarray[Any, Any], ndigits: int) -> np.ndarray[Any, Any]:
-    """``round(float(v), ndigits)`` of each value (Python's correctly rounded decimal
-    rounding, half to even), vectorised: ``rint(x * 10**n) / 10**n`` equals it except when
-    ``x * 10**n`` lies within a few ulps of a half-integer or beyond 2**52; those few
-    values go through ``round`` itself."""
-    x = np.asarray(x, dtype=np.float64)
-    scale = 10.0**ndigits
-    with np.errstate(over="ignore", invalid="ignore"):
-        y = x * scale
-        r = np.rint(y) / scale
-        frac = np.abs(y - np.floor(y) - 0.5)
-        near = (frac <= 8.0 * np.spacing(np.abs(y))) | (np.abs(y) >= 2.0**52)
-    near &= np.isfinite(x)
-    if near.any():
-        at = np.flatnonzero(near)
-        r[at] = [round(v, ndigits) for v in x[at].tolist()]
-    return r
-
-
-def _jf(x: np.ndarray[Any, Any], *, null_nan: bool = False) -> list[str]:
-    """Floats as ``json.dumps`` writes them (``repr``; NaN and infinities as JSON's
-    extensions), or ``null`` for NaN when ``null_nan`` (an unknown value)."""
-    out = list(map(float.__repr__, x.tolist()))
-    bad = np.flatnonzero(~np.isfinite(x))
-    for i in bad.tolist():
-        f = float(x[i])
-        if f != f:
-            out[i] = "null" if null_nan else "NaN"
-        else:
-            out[i] = "Infinity" if f > 0 else "-Infinity"
-    return out
-
-
-_INTEGRAL = r"^-?[0-9]+$"
-
-
-def _jcol(x: np.ndarray[Any, Any], *, null_nan: bool = False) -> pa.Array:
-    """:func:`_jf` as an Arrow string array, without a Python call per value: Arrow's
-    shortest round-trip formatting equals ``repr`` for 1e-4 <= |x| < 1e9 and 0 once
-    integral values get their ``.0`` (tested); other values go through :func:`_jf`."""
-    x = np.asarray(x, np.float64)
-    s = pc.cast(pa.array(x, pa.float64()), pa.string())
-    s = pc.if_else(
-        pc.match_substring_regex(s, _INTEGRAL), pc.binary_join_element_wise(s, ".0", ""), s
-    )
-    ax = np.abs(x)
-    with np.errstate(invalid="ignore"):
-        other = ~(((ax >= 1e-4) & (ax < 1e9)) | (x == 0))
-    if other.any():
-        s = pc.replace_with_mask(
-            s, pa.array(other), pa.array(_jf(x[other], null_nan=null_nan), pa.string())
-        )
-    return s
-
-
-def _join(*parts: str | pa.Array) -> pa.Array:
-    """Row-wise concatenation of string arrays and literal strings."""
-    return pc.binary_join_element_wise(*parts, "")
-
-
-class _Out:
-    """Event columns, gathered scene by scene in the order of the rows."""
-
-    def __init__(self, params: DarkParams) -> None:
-        self.tail = ', "params": ' + json.dumps(params_dict(params), sort_keys=True) + "}"
-        self.types: list[str] = []
-        self.vessels: list[np.ndarray[Any, Any]] = []
-        self.n_vessels: list[int] = []
-        self.ts: list[np.ndarray[Any, Any]] = []
-        self.lat: list[np.ndarray[Any, Any]] = []
-        self.lon: list[np.ndarray[Any, Any]] = []
-        self.conf: list[np.ndarray[Any, Any]] = []
-        self.keys: list[Any] = []
-        self.details: list[pa.Array] = []
-
-    def add(
-        self,
-        type_: str,
-        vessels: np.ndarray[Any, Any],
-        ts: np.ndarray[Any, Any],
-        lat: np.ndarray[Any, Any],
-        lon: np.ndarray[Any, Any],
-        conf: np.ndarray[Any, Any],
-        keys: list[Any],
-        details: list[str] | pa.Array,
-    ) -> None:
-        """Rows of one type; ``vessels``: one mmsi per row, or none at all (dark)."""
-        n = len(ts)
-        if n == 0:
-            return
-        self.types.extend([type_] * n)
-        self.vessels.append(np.asarray(vessels, np.int64))
-        self.n_vessels.extend([1 if len(vessels) else 0] * n)
-        self.ts.append(np.asarray(ts, np.int64))
-        self.lat.append(np.asarray(lat, np.float64))
-        self.lon.append(np.asarray(lon, np.float64))
-        self.conf.append(np.asarray(conf, np.float64))
-        self.keys.extend(keys)
-        self.details.append(
-            details if isinstance(details, pa.Array) else pa.array(details, pa.string())
-        )
-
-    def table(self) -> pa.Table:
-        n = len(self.types)
-        if n == 0:
-            return EVENTS.empty_table()
-        vessels = np.concatenate(self.vessels)
-        ts = np.concatenate(self.ts)
-        has = np.asarray(self.n_vessels, np.int64)
-        one: list[int | None] = [None] * n
-        for i, m in zip(np.flatnonzero(has).tolist(), vessels.tolist(), strict=True):
-            one[i] = m
-        ids = event_ids_single(self.types, one, ts.tolist(), self.keys)
-        offsets = np.r_[0, np.cumsum(self.n_vessels)].astype(np.int32)
-        start = pa.array(ts, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
-        table = pa.table(
-            {
-                "event_id": pa.array(ids, pa.string()),
-                "type": pa.array(self.types, pa.string()),
-                "start": start,
-                "end": start,
-                "vessels": pa.ListArray.from_arrays(
-                    pa.array(offsets), pa.array(vessels, pa.int64()).cast(pa.uint32())
-                ),
-                "lat": pa.array(np.concatenate(self.lat), pa.float64()),
-                "lon": pa.array(np.concatenate(self.lon), pa.float64()),
-                "duration_h": pa.array(np.zeros(n), pa.float64()),
-                "region": pa.nulls(n, pa.string()),
-                "zone": pa.nulls(n, pa.string()),
-                "confidence": pa.array(np.concatenate(self.conf), pa.float64()).cast(pa.float32()),
-                "details": pa.concat_arrays(self.details),
-                "incident_id": pa.array(ids, pa.string()),  # its own incident until linked
-                # as build_events: the engine marks the events of simulated vessels
-                "simulated": pa.array(np.zeros(n, np.bool_), pa.bool_()),
-            },
-            schema=EVENTS,
-        )
-        # sorted (stable, as ``Table.sort_by``) before the parameters are appended to
-        # each details string: the sort then moves a third of the bytes
-        order = pc.sort_indices(
-            table.select(["start", "type", "event_id"]),
-            sort_keys=[("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")],
-        )
-        table = table.take(order)
-        at = table.schema.get_field_index("details")
-        full = pc.binary_join_element_wise(table.column("details"), self.tail, "")
-        return table.set_column(at, EVENTS.field("details"), full)
 
 
 def _opt(x: Any) -> float | None:
