@@ -8,13 +8,19 @@ evenly spread over 24 h) and ``--detections`` detections in ``--scenes`` scenes 
 the day, 80 % of them near a vessel's true position (60 m error) and the rest clutter,
 then times :func:`seawatch.detect.dark.match_detections` (the kernel; no store, no
 geography). Goal: >= 50k detections/s on 2 cores with 100k detections against 20M positions.
-Prints one JSON line with the sizes, seconds, detections/s, peak RSS and the match rate.
+Prints one JSON line with the sizes, seconds (wall and CPU, both threads of the matcher;
+on a shared machine the CPU seconds vary less), detections/s, the 1-minute load average
+after the run, and the match rate; memory:
+``peak_rss_mib`` (the whole process, the build included), ``rss_before_match_mib`` (the
+inputs in memory) and ``match_peak_rss_mib`` (the peak during matching alone: Linux resets
+the peak before it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import time
@@ -93,6 +99,28 @@ def build(
     return dets, positions
 
 
+def _vm_kib(field: str) -> int | None:
+    """``VmRSS`` / ``VmHWM`` of this process in KiB (Linux), None elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak() -> bool:
+    """Reset the peak RSS (``VmHWM``) so that it measures the matcher, not the build."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--positions", type=int, default=20_000_000)
@@ -103,9 +131,12 @@ def main() -> None:
     t0 = time.perf_counter()
     dets, positions = build(args.positions, args.vessels, args.detections, args.scenes)
     built = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    rss_before = _vm_kib("VmRSS")
+    reset = _reset_peak()
+    t1, c1 = time.perf_counter(), time.process_time()
     events = match_detections(dets, positions, params=DEFAULT)
-    secs = time.perf_counter() - t1
+    secs, cpu = time.perf_counter() - t1, time.process_time() - c1
+    match_peak = _vm_kib("VmHWM") if reset else None
     types = events.column("type").to_pylist()
     out: dict[str, Any] = {
         "positions": positions.num_rows,
@@ -115,9 +146,13 @@ def main() -> None:
         "build_s": round(built, 2),
         "match_s": round(secs, 2),
         "detections_per_s": round(dets.num_rows / secs),
+        "match_cpu_s": round(cpu, 2),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "matched": types.count("detected_by"),
         "dark": types.count("dark_detection"),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "rss_before_match_mib": None if rss_before is None else round(rss_before / 1024),
+        "match_peak_rss_mib": None if match_peak is None else round(match_peak / 1024),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }

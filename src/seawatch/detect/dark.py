@@ -39,6 +39,22 @@ Matching, per scene (detections without a scene id are grouped by source and tim
    detections with crossing likelihoods; scipy is not a dependency, and such ties are
    rare at gate sizes of a few kilometres.
 
+How it runs (issue #11, the speed goal: 100k detections against a day of 20M positions).
+The positions are used in place, sorted by (mmsi, ts) (store day files are: no sort
+then), with a per-vessel time index (the rows before each of 48 time buckets). Scenes are
+taken in batches (at most a million (scene, vessel) states); a numba pass over the
+vessels locates each vessel at every scene time of the batch while its fixes are in
+cache: the fixes around the time (one bucket, then a binary search) and the interpolated
+position; the rest of a vessel's state (sigma, dt, speed, course, silence) is computed only
+for the vessels a scene asks about (those near a detection, silent ones, those inside the
+footprint). Pairs come from a hash table of the detections' neighbouring grid cells, one
+lookup per vessel; the assignment is a numba loop; the event rows are built column-wise
+(:mod:`seawatch.detect._dark_rows`).
+The next batch is located and paired in a second thread while one is matched and written.
+Trigonometry stays in numpy and each value is computed by the same expression as in the
+first, per-scene numpy implementation, which ``tests/detect/_dark_reference.py`` keeps as
+the oracle: the events are the same, to the byte.
+
 Sources: Global Fishing Watch's SAR-AIS matching (Paolo et al. 2024, "Satellite mapping
 reveals extensive industrial activity at sea", Nature 625; code in
 github.com/GlobalFishingWatch/paper-industrial-activity) interpolates each vessel's AIS
@@ -52,6 +68,7 @@ detection within 1.5 km of a vessel's interpolated AIS position is that vessel.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,9 +78,10 @@ import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
 from seawatch._units import M_PER_NM, US_PER_H
-from seawatch.detect._base import GeoContext, event_id, params_dict
+from seawatch.detect import _dark_kernels as _k
+from seawatch.detect import _dark_rows as _rows
+from seawatch.detect._base import GeoContext
 from seawatch.geo import haversine_m
-from seawatch.schema import EVENTS
 
 TYPE_DARK = "dark_detection"
 TYPE_MISMATCH = "ais_mismatch"
@@ -154,129 +172,209 @@ def _move(
 
 def _f(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
     col = table.column(name)
-    return np.asarray(pc.fill_null(col.cast(pa.float64()), np.nan).to_numpy(), dtype=np.float64)
+    if col.type != pa.float64():
+        col = col.cast(pa.float64())
+    if col.null_count:
+        col = pc.fill_null(col, np.nan)
+    return np.asarray(col.to_numpy(), dtype=np.float64)
+
+
+def _f_narrow(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
+    """Like :func:`_f` but a float32 column stays float32 (the kernel widens each value,
+    exactly): half the memory of a day of speeds and courses."""
+    col = table.column(name)
+    if col.type != pa.float32():
+        return _f(table, name)
+    if col.null_count:
+        col = pc.fill_null(col, pa.scalar(np.nan, pa.float32()))
+    return np.asarray(col.to_numpy(), dtype=np.float32)
 
 
 def _us(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
     return np.asarray(table.column(name).cast(pa.int64()).to_numpy(), dtype=np.int64)
 
 
-@dataclass(frozen=True, slots=True)
-class _Vessels:
-    """AIS vessels of one scene: estimated positions at the scene time, or silence."""
+_BATCH_CELLS = 1_000_000
+"""Scenes located together: at most this many (scene, vessel) states in a batch (32 bytes
+each, two batches: 64 MB), e.g. 10 scenes of 100k vessels."""
+_BUCKETS = 48
+"""Time buckets of the per-vessel time index (4 bytes per vessel and bucket)."""
 
-    mmsi: np.ndarray[Any, Any]
+
+@dataclass(frozen=True, slots=True)
+class _Positions:
+    """AIS positions sorted by (mmsi, ts), each vessel a slice ``starts[i]:ends[i]``, and
+    the per-scene work buffers of :func:`seawatch.detect._dark_kernels.estimate`."""
+
+    ts: np.ndarray[Any, Any]
     lat: np.ndarray[Any, Any]
     lon: np.ndarray[Any, Any]
-    sigma_m: np.ndarray[Any, Any]
-    dt_h: np.ndarray[Any, Any]
-    course: np.ndarray[Any, Any]
-    speed: np.ndarray[Any, Any]
-    candidate: np.ndarray[Any, Any]
-    silent_since_us: np.ndarray[Any, Any]
-    """Time of the last fix of silent vessels (-1 where not silent or never seen)."""
-    last_lat: np.ndarray[Any, Any]
-    last_lon: np.ndarray[Any, Any]
+    sog: np.ndarray[Any, Any]
+    cog: np.ndarray[Any, Any]
+    starts: np.ndarray[Any, Any]
+    ends: np.ndarray[Any, Any]
+    mmsi: np.ndarray[Any, Any]
+    """Each vessel's mmsi (int64)."""
+    vlen: np.ndarray[Any, Any]
+    """Each vessel's AIS length (NaN: unknown)."""
+    tindex: np.ndarray[Any, Any]
+    """Per vessel, its rows before each bucket edge (:func:`_dark_kernels.time_index`)."""
+    t0: int
+    width: int
+    out_f: np.ndarray[Any, Any]
+    out_i: np.ndarray[Any, Any]
 
 
-def _estimate(pos: dict[str, np.ndarray[Any, Any]], t_us: int, params: DarkParams) -> _Vessels:
-    mmsi, ts = pos["mmsi"], pos["ts"]
-    starts, ends = pos["starts"], pos["ends"]
-    # fixes of each vessel at or before t_us: one binary search per vessel in the
-    # (vessel, time) key, not a pass over all positions
-    t0, span = int(pos["t0"][0]), int(pos["span"][0])
-    tt = t_us - t0
-    if len(pos["key"]) == 0 and len(ts):  # too long a span for the key: one pass instead
-        n_le = np.add.reduceat((ts <= t_us).astype(np.int64), starts)
-    elif tt < 0:
-        n_le = np.zeros(len(starts), np.int64)
-    elif tt >= span:
-        n_le = ends - starts
-    else:
-        vids = np.arange(len(starts), dtype=np.int64)
-        n_le = np.searchsorted(pos["key"], vids * span + tt, side="right") - starts
-    prev = starts + n_le - 1
-    nxt = starts + n_le
-    win = int(params.window_h * US_PER_H)
-    has_prev = (n_le > 0) & (t_us - ts[np.clip(prev, 0, None)] <= win)
-    has_next = (nxt < ends) & (ts[np.clip(nxt, None, len(ts) - 1)] - t_us <= win)
-    pi = np.clip(prev, 0, None)
-    ni = np.clip(nxt, None, len(ts) - 1)
-    lat = np.full(len(starts), np.nan)
-    lon = np.full(len(starts), np.nan)
-    dt_h = np.full(len(starts), np.nan)
-    speed = np.full(len(starts), np.nan)
-    course = np.full(len(starts), np.nan)
-    both = has_prev & has_next
-    if both.any():
-        a, b = pi[both], ni[both]
-        span = np.maximum(ts[b] - ts[a], 1)
-        f = (t_us - ts[a]) / span
-        dlon = (pos["lon"][b] - pos["lon"][a] + 180.0) % 360.0 - 180.0
-        lat[both] = pos["lat"][a] + f * (pos["lat"][b] - pos["lat"][a])
-        lon[both] = (pos["lon"][a] + f * dlon + 180.0) % 360.0 - 180.0
-        dt_h[both] = np.minimum(t_us - ts[a], ts[b] - t_us) / US_PER_H
-        speed[both] = np.where(np.isnan(pos["sog"][a]), pos["sog"][b], pos["sog"][a])
-        course[both] = np.where(np.isnan(pos["cog"][a]), pos["cog"][b], pos["cog"][a])
-    for side, sel, sign in ((pi, has_prev & ~has_next, 1.0), (ni, has_next & ~has_prev, -1.0)):
-        if not sel.any():
-            continue
-        k = side[sel]
-        dt = sign * (t_us - ts[k]) / US_PER_H
-        sog, cog = pos["sog"][k], pos["cog"][k]
-        known = ~np.isnan(sog) & ~np.isnan(cog)
-        dist = np.where(known, np.nan_to_num(sog) * M_PER_NM * dt, 0.0)
-        la, lo = _move(pos["lat"][k], pos["lon"][k], np.nan_to_num(cog), dist)
-        lat[sel], lon[sel] = la, lo
-        dt_h[sel] = np.abs(dt)
-        speed[sel], course[sel] = sog, cog
-    candidate = has_prev | has_next
-    spread_speed = np.where(np.isnan(speed), params.default_speed_kn, speed)
-    sigma = params.base_sigma_m + params.drift_frac * spread_speed * M_PER_NM * np.nan_to_num(dt_h)
-    look = int(params.gap_lookback_h * US_PER_H)
-    silent = ~candidate & (n_le > 0) & (t_us - ts[pi] <= look)
-    silent_since = np.where(silent, ts[pi], -1)
-    return _Vessels(
-        mmsi=mmsi[starts] if len(starts) else np.array([], np.int64),
-        lat=lat,
-        lon=lon,
-        sigma_m=sigma,
-        dt_h=dt_h,
-        course=np.where(silent, pos["cog"][pi], course) if len(starts) else course,
-        speed=np.where(silent, pos["sog"][pi], speed) if len(starts) else speed,
-        candidate=candidate,
-        silent_since_us=silent_since,
-        last_lat=pos["lat"][pi] if len(starts) else lat,
-        last_lon=pos["lon"][pi] if len(starts) else lon,
+class _Vessels:
+    """AIS vessels of one scene: estimated positions at the scene time (every vessel), and
+    the rest of the state (:meth:`complete`) for the vessels the scene asks about."""
+
+    def __init__(
+        self, p: _Positions, t_us: int, f: np.ndarray[Any, Any], i: np.ndarray[Any, Any]
+    ) -> None:
+        self.p, self.t_us = p, t_us
+        self.mmsi = p.mmsi
+        self.lat, self.lon = f[0], f[1]
+        self.prev, self.flags = i[0], i[1]
+        self.cand = np.flatnonzero(self.flags & (_k.HAS_PREV | _k.HAS_NEXT))
+        """Indices of the candidates (a fix within the window), ascending."""
+        self.cand_lat, self.cand_lon = self.lat[self.cand], self.lon[self.cand]
+        self.silent = np.flatnonzero(self.flags & _k.SILENT)
+        nv = len(p.starts)
+        self._rest = np.empty((6, nv))  # filled by complete() for the vessels asked about
+        self.sigma_m, self.dt_h, self.course, self.speed = self._rest[:4]
+        self.last_lat, self.last_lon = self._rest[4], self._rest[5]
+        self.silent_since_us = np.empty(nv, np.int64)
+        """Time of the last fix of silent vessels (-1 where not silent or never seen)."""
+
+    def complete(self, vessels: np.ndarray[Any, Any], params: DarkParams) -> None:
+        """Fill sigma, dt_h, course, speed, the last fix and silence for ``vessels``."""
+        p = self.p
+        _k.complete(
+            np.asarray(vessels, np.int64),
+            self.prev,
+            self.flags,
+            p.ts,
+            p.lat,
+            p.lon,
+            p.sog,
+            p.cog,
+            self.t_us,
+            params.base_sigma_m,
+            params.drift_frac,
+            params.default_speed_kn,
+            M_PER_NM,
+            US_PER_H,
+            self._rest,
+            self.silent_since_us,
+        )
+
+
+def _prepare(positions: pa.Table, lengths: pa.Table | None, n_scenes: int) -> _Positions:
+    pos = positions.select(["mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg"])
+    if any(pos.column(c).null_count for c in ("lat", "lon", "ts")):
+        valid = pc.and_(
+            pc.and_(pc.is_valid(pos.column("lat")), pc.is_valid(pos.column("lon"))),
+            pc.is_valid(pos.column("ts")),
+        )
+        pos = pos.filter(valid)
+    mmsi = pos.column("mmsi").to_numpy()
+    ts = _us(pos, "ts")
+    ok, starts = _k.vessel_starts(mmsi, ts)
+    if not ok:  # store day files are sorted already: no sort then
+        pos = pos.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
+        mmsi = pos.column("mmsi").to_numpy()
+        ts = _us(pos, "ts")
+        ok, starts = _k.vessel_starts(mmsi, ts)
+    ends = np.r_[starts[1:], len(ts)].astype(np.int64)
+    vessel_ids = np.asarray(mmsi[starts], dtype=np.int64)
+    nv = len(starts)
+    batch = max(1, min(n_scenes, _BATCH_CELLS // max(nv, 1)))
+    t0 = int(ts.min()) if len(ts) else 0
+    width = (int(ts.max()) - t0 + 1) // _BUCKETS + 1 if len(ts) else 1
+    return _Positions(
+        ts=ts,
+        lat=_f(pos, "lat"),
+        lon=_f(pos, "lon"),
+        sog=_f_narrow(pos, "sog_kn"),
+        cog=_f_narrow(pos, "cog_deg"),
+        starts=starts,
+        ends=ends,
+        mmsi=vessel_ids,
+        vlen=_lengths(lengths, vessel_ids),
+        tindex=_k.time_index(starts, ends, ts, t0, width, _BUCKETS),
+        t0=t0,
+        width=width,
+        out_f=np.empty((2, batch, 2, nv), np.float64),
+        out_i=np.empty((2, batch, 2, nv), np.int64),
     )
 
 
-def _sorted(pos: pa.Table) -> bool:
-    """Whether ``pos`` is sorted by (mmsi, ts)."""
-    if pos.num_rows < 2:
-        return True
-    mm = np.asarray(pos.column("mmsi").to_numpy(), dtype=np.int64)
-    ts = _us(pos, "ts")
-    dm = np.diff(mm)
-    return bool(np.all((dm > 0) | ((dm == 0) & (np.diff(ts) >= 0))))
+def _lengths(lengths: pa.Table | None, vessel_ids: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Each vessel's length: the last positive ``length_m`` of its mmsi in ``lengths``."""
+    out = np.full(len(vessel_ids), np.nan)
+    if lengths is None or lengths.num_rows == 0 or len(vessel_ids) == 0:
+        return out
+    m = lengths.column("mmsi")
+    v = lengths.column("length_m").cast(pa.float64())
+    keep = pc.and_(pc.and_(pc.is_valid(m), pc.is_valid(v)), pc.greater(v, 0.0))
+    keep = pc.fill_null(keep, False)
+    mm = np.asarray(m.filter(keep).cast(pa.int64()).to_numpy(), dtype=np.int64)
+    vv = np.asarray(v.filter(keep).to_numpy(), dtype=np.float64)
+    if len(mm) == 0:
+        return out
+    # the last row of each mmsi wins (as a dict filled in row order)
+    keys, first_rev = np.unique(mm[::-1], return_index=True)
+    vals = vv[::-1][first_rev]
+    at = np.searchsorted(keys, vessel_ids)
+    at_c = np.minimum(at, len(keys) - 1)
+    found = (at < len(keys)) & (keys[at_c] == vessel_ids)
+    out[found] = vals[at_c[found]]
+    return out
 
 
-def _index(p: dict[str, np.ndarray[Any, Any]]) -> None:
-    """Vessel slices of positions sorted by (mmsi, ts), and a (vessel, time) search key."""
-    mmsi, ts = p["mmsi"], p["ts"]
-    if len(mmsi):
-        starts = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]]).astype(np.int64)
-        t0, span = int(ts.min()), int(ts.max() - ts.min()) + 1
-    else:
-        starts, t0, span = np.zeros(0, np.int64), 0, 1
-    ends = np.r_[starts[1:], len(mmsi)].astype(np.int64)
-    vid = np.repeat(np.arange(len(starts), dtype=np.int64), ends - starts)
-    p["starts"], p["ends"] = starts, ends
-    if len(starts) * span < 2**62:
-        p["key"] = vid * span + (ts - t0)
-    else:
-        p["key"] = np.zeros(0, np.int64)
-    p["t0"], p["span"] = np.array([t0], np.int64), np.array([span], np.int64)
+def _locate(
+    p: _Positions, times_us: list[int], params: DarkParams, buf: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Run :func:`_dark_kernels.locate` for a batch of scenes into buffer ``buf``."""
+    q = len(times_us)
+    of, oi = p.out_f[buf, :q], p.out_i[buf, :q]
+    _k.locate(
+        p.starts,
+        p.ends,
+        p.ts,
+        p.lat,
+        p.lon,
+        p.tindex,
+        p.t0,
+        p.width,
+        np.asarray(times_us, np.int64),
+        int(params.window_h * US_PER_H),
+        int(params.gap_lookback_h * US_PER_H),
+        of,
+        oi,
+    )
+    return of, oi
+
+
+def _vessels(
+    p: _Positions, t_us: int, f: np.ndarray[Any, Any], i: np.ndarray[Any, Any]
+) -> _Vessels:
+    """The vessels at ``t_us`` from :func:`_locate`'s buffers: the vessels with one fix in
+    the window extrapolated with its speed and course."""
+    side = i[1] & (_k.HAS_PREV | _k.HAS_NEXT)
+    ext = np.flatnonzero((side == _k.HAS_PREV) | (side == _k.HAS_NEXT))
+    if len(ext):
+        after = side[ext] == _k.HAS_NEXT
+        k = i[0, ext] + after
+        sign = np.where(after, -1.0, 1.0)
+        dt = sign * (t_us - p.ts[k]) / US_PER_H
+        sog = np.asarray(p.sog[k], dtype=np.float64)
+        cog = np.asarray(p.cog[k], dtype=np.float64)
+        known = ~np.isnan(sog) & ~np.isnan(cog)
+        dist = np.where(known, np.nan_to_num(sog) * M_PER_NM * dt, 0.0)
+        f[0, ext], f[1, ext] = _move(p.lat[k], p.lon[k], np.nan_to_num(cog), dist)
+    return _Vessels(p, t_us, f, i)
 
 
 def _pairs(
@@ -286,37 +384,22 @@ def _pairs(
     vlon: np.ndarray[Any, Any],
     radius_m: float,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """All (detection, vessel, distance) within ``radius_m``, by a grid of ``radius_m`` cells."""
+    """(detection, vessel, distance) within ``radius_m``, among pairs in neighbouring cells
+    of a grid of ``radius_m`` cells (x: longitude scaled by the cosine of the latitude)."""
     if len(dlat) == 0 or len(vlat) == 0:
         e = np.array([], np.int64)
         return e, e, np.array([], np.float64)
     cell = radius_m / 111_320.0
-    vy = np.floor(vlat / cell).astype(np.int64)
-    vx = np.floor(vlon * np.cos(np.radians(vlat)) / cell).astype(np.int64)
     dy = np.floor(dlat / cell).astype(np.int64)
     dx = np.floor(dlon * np.cos(np.radians(dlat)) / cell).astype(np.int64)
     big = np.int64(1 << 31)
-    vkey = vy * big + vx
-    order = np.argsort(vkey, kind="stable")
-    skey = vkey[order]
-    di_parts, vi_parts = [], []
-    for oy in (-1, 0, 1):
-        for ox in (-1, 0, 1):
-            k = (dy + oy) * big + (dx + ox)
-            lo = np.searchsorted(skey, k, "left")
-            hi = np.searchsorted(skey, k, "right")
-            cnt = hi - lo
-            if not cnt.any():
-                continue
-            di = np.repeat(np.arange(len(dlat)), cnt)
-            offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            di_parts.append(di)
-            vi_parts.append(order[np.repeat(lo, cnt) + offs])
-    if not di_parts:
-        e = np.array([], np.int64)
-        return e, e, np.array([], np.float64)
-    di = np.concatenate(di_parts)
-    vi = np.concatenate(vi_parts)
+    off = np.array([-1, 0, 1], np.int64)
+    oy, ox = np.repeat(off, 3), np.tile(off, 3)
+    dkey = ((dy[None, :] + oy[:, None]) * big + (dx[None, :] + ox[:, None])).ravel()
+    ddet = np.tile(np.arange(len(dlat), dtype=np.int64), 9)
+    order = np.argsort(dkey, kind="stable")
+    vcos = np.cos(np.radians(vlat))
+    di, vi = _k.cell_join(dkey[order], ddet[order], vlat, vlon, vcos, cell, int(big))
     d = haversine_m(dlat[di], dlon[di], vlat[vi], vlon[vi])
     keep = d <= radius_m
     return di[keep], vi[keep], d[keep]
@@ -339,6 +422,25 @@ def _in_footprint(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Dets:
+    """All detections, as arrays (a scene is an index array into them)."""
+
+    ts: np.ndarray[Any, Any]
+    lat: np.ndarray[Any, Any]
+    lon: np.ndarray[Any, Any]
+    length: np.ndarray[Any, Any]
+    heading: np.ndarray[Any, Any]
+    ids: list[Any]
+    ids_js: list[str]
+    scene_js: list[str]
+    source_js: list[str]
+    ids_a: pa.Array
+    """``ids_js`` as an Arrow array (and the next two)."""
+    scene_a: pa.Array
+    source_a: pa.Array
+
+
 def match_detections(
     detections: pa.Table,
     positions: pa.Table,
@@ -356,74 +458,108 @@ def match_detections(
     length). ``scenes``: footprints (schema ``SCENES``). ``geo``: nearest-port context
     (None: no port context, to keep the kernel free of the bundled geography).
     """
-    pos = positions.select(["mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg"])
-    valid = pc.and_(
-        pc.and_(pc.is_valid(pos.column("lat")), pc.is_valid(pos.column("lon"))),
-        pc.is_valid(pos.column("ts")),
-    )
-    if not pc.all(valid).as_py():
-        pos = pos.filter(valid)
-    if not _sorted(pos):  # store day files are sorted already: skip the sort
-        pos = pos.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
-    p = {
-        "mmsi": np.asarray(pos.column("mmsi").to_numpy(), dtype=np.int64),
-        "ts": _us(pos, "ts"),
-        "lat": _f(pos, "lat"),
-        "lon": _f(pos, "lon"),
-        "sog": _f(pos, "sog_kn"),
-        "cog": _f(pos, "cog_deg"),
-    }
-    _index(p)
-    len_of: dict[int, float] = {}
-    if lengths is not None and lengths.num_rows:
-        for m, v in zip(
-            lengths.column("mmsi").to_pylist(), lengths.column("length_m").to_pylist(), strict=True
-        ):
-            if m is not None and v is not None and v > 0:
-                len_of[int(m)] = float(v)
-    vessel_ids = p["mmsi"][p["starts"]]
-    p["vlen"] = np.array([len_of.get(int(m), np.nan) for m in vessel_ids], dtype=np.float64)
     footprints: dict[str, bytes | None] = {}
     if scenes is not None:
         for r in scenes.select(["scene_id", "footprint"]).to_pylist():
             footprints[r["scene_id"]] = r["footprint"]
     dets = detections.filter(pc.is_valid(detections.column("ts")))
-    scene = pc.fill_null(dets.column("scene_id"), "").to_pylist()
-    source = pc.fill_null(dets.column("source"), "").to_pylist()
-    t_all = _us(dets, "ts")
+    scene_raw = dets.column("scene_id").to_pylist()
+    source_raw = dets.column("source").to_pylist()
+    ids = dets.column("detection_id").to_pylist()
+    d = _Dets(
+        ts=_us(dets, "ts"),
+        lat=_f(dets, "lat"),
+        lon=_f(dets, "lon"),
+        length=_f(dets, "length_m"),
+        heading=_f(dets, "heading_deg"),
+        ids=ids,
+        ids_js=(ids_js := _rows.js_strings(ids)),
+        scene_js=(scene_js := _rows.js_strings(scene_raw)),
+        source_js=(source_js := _rows.js_strings(source_raw)),
+        ids_a=pa.array(ids_js, pa.string()),
+        scene_a=pa.array(scene_js, pa.string()),
+        source_a=pa.array(source_js, pa.string()),
+    )
     groups: dict[tuple[str, str, int], list[int]] = {}
-    for i, (s, src, t) in enumerate(zip(scene, source, t_all, strict=True)):
-        key = (s, src, 0) if s else ("", src, int(t))
+    for i, (s, src, t) in enumerate(zip(scene_raw, source_raw, d.ts.tolist(), strict=True)):
+        src = src or ""
+        key = (s, src, 0) if s else ("", src, t)
         groups.setdefault(key, []).append(i)
-    rows: list[dict[str, Any]] = []
-    for (scene_id, _src, _t), idx in sorted(groups.items()):
-        g = dets.take(pa.array(idx, pa.int64()))
-        rows.extend(
-            _match_scene(g, p, params, len_of, footprints.get(scene_id) if scene_id else None, geo)
+    order = [(k[0], np.asarray(idx, np.int64)) for k, idx in sorted(groups.items())]
+    p = _prepare(positions, lengths, len(order))
+    out = _rows.Out(params)
+    size = p.out_f.shape[1]
+    parts = [order[b : b + size] for b in range(0, len(order), size)]
+    times = [[int(np.median(d.ts[idx])) for _, idx in part] for part in parts]
+    # the next batch is located and paired (numba and large numpy operations, which
+    # release the GIL) in a second thread while this one is matched and written
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        nxt = pool.submit(_batch, p, d, _part_idx(parts, 0), times[0], params, 0) if parts else None
+        for n, part in enumerate(parts):
+            assert nxt is not None
+            located = nxt.result()
+            if n + 1 < len(parts):
+                nxt = pool.submit(
+                    _batch, p, d, _part_idx(parts, n + 1), times[n + 1], params, (n + 1) % 2
+                )
+            for (scene_id, idx), (v, pairs) in zip(part, located, strict=True):
+                fp = footprints.get(scene_id) if scene_id else None
+                _match_scene(idx, v, pairs, d, p, params, fp, geo, out)
+    return out.table()
+
+
+def _part_idx(
+    parts: list[list[tuple[str, np.ndarray[Any, Any]]]], n: int
+) -> list[np.ndarray[Any, Any]]:
+    return [idx for _, idx in parts[n]]
+
+
+_Pairs = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]
+
+
+def _batch(
+    p: _Positions,
+    dd: _Dets,
+    idxs: list[np.ndarray[Any, Any]],
+    times_us: list[int],
+    params: DarkParams,
+    buf: int,
+) -> list[tuple[_Vessels, _Pairs]]:
+    """A batch of scenes located (in buffer ``buf``), and each scene's (detection,
+    vessel, distance) pairs within ``nearest_radius_m``."""
+    of, oi = _locate(p, times_us, params, buf)
+    out = []
+    for idx, t_us, f, i in zip(idxs, times_us, of, oi, strict=True):
+        v = _vessels(p, t_us, f, i)
+        di, vj, dist = _pairs(
+            dd.lat[idx], dd.lon[idx], v.cand_lat, v.cand_lon, params.nearest_radius_m
         )
-    return _events(rows, params)
+        out.append((v, (di, v.cand[vj], dist)))
+    return out
 
 
 def _match_scene(
-    g: pa.Table,
-    p: dict[str, np.ndarray[Any, Any]],
+    idx: np.ndarray[Any, Any],
+    v: _Vessels,
+    pairs: _Pairs,
+    dd: _Dets,
+    p: _Positions,
     params: DarkParams,
-    len_of: dict[int, float],
     footprint: bytes | None,
     geo: GeoContext | None,
-) -> list[dict[str, Any]]:
-    t_det = _us(g, "ts")
-    t_us = int(np.median(t_det))
-    v = _estimate(p, t_us, params)
-    dlat, dlon = _f(g, "lat"), _f(g, "lon")
-    dlen, dhead = _f(g, "length_m"), _f(g, "heading_deg")
-    ids = g.column("detection_id").to_pylist()
-    cand = np.flatnonzero(v.candidate)
-    di, vj, dist = _pairs(dlat, dlon, v.lat[cand], v.lon[cand], params.nearest_radius_m)
-    vi = cand[vj]
+    out: _rows.Out,
+) -> None:
+    t_det = dd.ts[idx]
+    dlat, dlon = dd.lat[idx], dd.lon[idx]
+    dlen, dhead = dd.length[idx], dd.heading[idx]
+    cand = v.cand
+    di, vi, dist = pairs
+    inside = _in_footprint(footprint, v.cand_lat, v.cand_lon)
+    need = [vi, v.silent] + ([cand[inside]] if inside is not None else [])
+    v.complete(np.unique(np.concatenate(need)), params)
     sigma = v.sigma_m[vi]
     score = np.exp(-0.5 * (dist / sigma) ** 2)
-    vlen = p["vlen"]
+    vlen = p.vlen
     if params.use_length:
         rel = np.abs(dlen[di] - vlen[vi]) / np.maximum(vlen[vi], 1.0)
         score *= np.where(np.isnan(rel), 1.0, np.exp(-0.5 * (rel / params.length_tol) ** 2))
@@ -435,111 +571,135 @@ def _match_scene(
     gate = np.clip(params.gate_sigmas * sigma, params.gate_floor_m, params.gate_max_m)
     admissible = (dist <= gate) & (score >= params.min_score)
     order = np.lexsort((vi, di, -score))
-    det_match = np.full(len(g), -1, np.int64)
-    det_pair = np.full(len(g), -1, np.int64)
-    taken: set[int] = set()
-    for k in order[admissible[order]]:
-        d, vv = int(di[k]), int(vi[k])
-        if det_match[d] >= 0 or vv in taken:
-            continue
-        det_match[d], det_pair[d] = vv, k
-        taken.add(vv)
-    out: list[dict[str, Any]] = []
-    base = {
-        "source": g.column("source").to_pylist(),
-        "scene_id": g.column("scene_id").to_pylist(),
-    }
-    for d in np.flatnonzero(det_match >= 0).tolist():
-        k, vv = int(det_pair[d]), int(det_match[d])
-        out.append(
-            {
-                "type": TYPE_MATCH,
-                "vessels": [int(v.mmsi[vv])],
-                "ts": int(t_det[d]),
-                "lat": float(dlat[d]),
-                "lon": float(dlon[d]),
-                "confidence": float(score[k]),
-                "key": ids[d],
-                "details": {
-                    "detection_id": ids[d],
-                    "scene_id": base["scene_id"][d],
-                    "source": base["source"][d],
-                    "score": round(float(score[k]), 4),
-                    "dist_m": round(float(dist[k]), 1),
-                    "hours_to_nearest_fix": round(float(v.dt_h[vv]), 3),
-                    "ais_lat": round(float(v.lat[vv]), 6),
-                    "ais_lon": round(float(v.lon[vv]), 6),
-                    "length_m": _opt(dlen[d]),
-                    "ais_length_m": _opt(vlen[vv]),
-                },
-            }
-        )
+    det_match, det_pair = _k.greedy(
+        order[admissible[order]].astype(np.int64), di, vi, len(idx), len(p.starts)
+    )
+    taken = set(det_match[det_match >= 0].tolist())
+    # detected_by
+    md = np.flatnonzero(det_match >= 0)
+    ks, vv = det_pair[md], det_match[md]
+    gi = idx[md].tolist()
+    out.add(
+        TYPE_MATCH,
+        v.mmsi[vv],
+        t_det[md],
+        dlat[md],
+        dlon[md],
+        score[ks],
+        [dd.ids[i] for i in gi],
+        _rows.join(
+            '{"ais_lat": ',
+            _rows.jcol(_rows.round_many(v.lat[vv], 6)),
+            ', "ais_length_m": ',
+            _rows.jcol(_rows.round_many(vlen[vv], 2), null_nan=True),
+            ', "ais_lon": ',
+            _rows.jcol(_rows.round_many(v.lon[vv], 6)),
+            ', "detection_id": ',
+            dd.ids_a.take(idx[md]),
+            ', "dist_m": ',
+            _rows.jcol(_rows.round_many(dist[ks], 1)),
+            ', "hours_to_nearest_fix": ',
+            _rows.jcol(_rows.round_many(v.dt_h[vv], 3)),
+            ', "length_m": ',
+            _rows.jcol(_rows.round_many(dlen[md], 2), null_nan=True),
+            ', "scene_id": ',
+            dd.scene_a.take(idx[md]),
+            ', "score": ',
+            _rows.jcol(_rows.round_many(score[ks], 4)),
+            ', "source": ',
+            dd.source_a.take(idx[md]),
+        ),
+    )
+    # dark_detection
     unmatched = np.flatnonzero(det_match < 0)
-    inside = _in_footprint(footprint, v.lat[cand], v.lon[cand])
     n_scene = int(inside.sum()) if inside is not None else len(np.unique(vi))
     mism = _mismatches(unmatched, cand, inside, taken, v, vlen, dlat, dlon, dlen, params)
-    silent = np.flatnonzero(v.silent_since_us >= 0)
+    silent = v.silent
     port_d, port_name = _ports(geo, dlat[unmatched], dlon[unmatched], params)
     by_det = np.lexsort((vi, dist, di))  # pairs by detection, nearest first
     di_sorted = di[by_det]
-    for n, d in enumerate(unmatched.tolist()):
-        lo = int(np.searchsorted(di_sorted, d, "left"))
-        hi = int(np.searchsorted(di_sorted, d, "right"))
-        near = by_det[lo : min(hi, lo + 3)]
-        gaps = _gap_candidates(int(d), int(t_det[d]), silent, v, dlat, dlon, dlen, vlen, params)
-        out.append(
-            {
-                "type": TYPE_DARK,
-                "vessels": [],
-                "ts": int(t_det[d]),
-                "lat": float(dlat[d]),
-                "lon": float(dlon[d]),
-                "confidence": 0.3 if n_scene == 0 else 0.7,
-                "key": ids[d],
-                "details": {
-                    "detection_id": ids[d],
-                    "scene_id": base["scene_id"][d],
-                    "source": base["source"][d],
-                    "length_m": _opt(dlen[d]),
-                    "heading_deg": _opt(dhead[d]),
-                    "nearest_ais": [
-                        {"mmsi": int(v.mmsi[vi[k]]), "dist_m": round(float(dist[k]), 1)}
-                        for k in near
-                    ],
-                    "ais_vessels_in_scene": n_scene,
-                    "no_ais_coverage": n_scene == 0,
-                    "footprint_known": footprint is not None,
-                    "gap_candidates": gaps,
-                    "ais_mismatch_mmsi": mism.get(int(d), (None,))[0],
-                    "nearest_port_m": _opt(port_d[n]),
-                    "near_port": port_name[n],
-                },
-            }
+    lo = np.searchsorted(di_sorted, unmatched, "left")
+    hi = np.minimum(np.searchsorted(di_sorted, unmatched, "right"), lo + 3)
+    near_js = [
+        f'{{"dist_m": {x}, "mmsi": {m}}}'
+        for x, m in zip(
+            _rows.jf(_rows.round_many(dist[by_det], 1)), v.mmsi[vi[by_det]].tolist(), strict=True
         )
-    for d, (mmsi, vv) in mism.items():
-        out.append(
-            {
-                "type": TYPE_MISMATCH,
-                "vessels": [mmsi],
-                "ts": int(t_det[d]),
-                "lat": float(dlat[d]),
-                "lon": float(dlon[d]),
-                "confidence": 0.6,
-                "key": ids[d],
-                "details": {
-                    "detection_id": ids[d],
-                    "scene_id": base["scene_id"][d],
-                    "source": base["source"][d],
-                    "ais_lat": round(float(v.lat[vv]), 6),
-                    "ais_lon": round(float(v.lon[vv]), 6),
-                    "dist_m": round(float(haversine_m(dlat[d], dlon[d], v.lat[vv], v.lon[vv])), 1),
-                    "length_m": _opt(dlen[d]),
-                    "ais_length_m": _opt(vlen[vv]),
-                    "hours_to_nearest_fix": round(float(v.dt_h[vv]), 3),
-                },
-            }
+    ]
+    gi = idx[unmatched].tolist()
+    tail = (
+        f'"ais_vessels_in_scene": {n_scene}, "detection_id": {{}}, '
+        f'"footprint_known": {"true" if footprint is not None else "false"}, '
+    )
+    no_cov = "true" if n_scene == 0 else "false"
+    details: list[str] = []
+    for d, i, a, b, hd, ln, pm, pn in zip(
+        unmatched.tolist(),
+        gi,
+        lo.tolist(),
+        hi.tolist(),
+        _rows.jf(_rows.round_many(dhead[unmatched], 2), null_nan=True),
+        _rows.jf(_rows.round_many(dlen[unmatched], 2), null_nan=True),
+        _rows.jf(_rows.round_many(np.asarray(port_d, np.float64), 2), null_nan=True),
+        port_name,
+        strict=True,
+    ):
+        gaps = "[]"
+        if len(silent):
+            g = _gap_candidates(d, int(t_det[d]), silent, v, dlat, dlon, dlen, vlen, params)
+            gaps = json.dumps(g, sort_keys=True)
+        mm = mism.get(d)
+        details.append(
+            f'{{"ais_mismatch_mmsi": {"null" if mm is None else mm[0]}, '
+            + tail.format(dd.ids_js[i])
+            + f'"gap_candidates": {gaps}, "heading_deg": {hd}, "length_m": {ln}, '
+            f'"near_port": {_rows.js(pn)}, "nearest_ais": [{", ".join(near_js[a:b])}], '
+            f'"nearest_port_m": {pm}, "no_ais_coverage": {no_cov}, '
+            f'"scene_id": {dd.scene_js[i]}, "source": {dd.source_js[i]}'
         )
-    return out
+    out.add(
+        TYPE_DARK,
+        np.zeros(0, np.int64),
+        t_det[unmatched],
+        dlat[unmatched],
+        dlon[unmatched],
+        np.full(len(unmatched), 0.3 if n_scene == 0 else 0.7),
+        [dd.ids[i] for i in gi],
+        details,
+    )
+    # ais_mismatch (rare: a footprint and both lengths): the details as a dict
+    if mism:
+        rows = list(mism.items())
+        md = np.array([d for d, _ in rows], np.int64)
+        mv = np.array([c for _, (_m, c) in rows], np.int64)
+        out.add(
+            TYPE_MISMATCH,
+            np.array([m for _, (m, _c) in rows], np.int64),
+            t_det[md],
+            dlat[md],
+            dlon[md],
+            np.full(len(md), 0.6),
+            [dd.ids[int(idx[d])] for d in md],
+            [
+                json.dumps(
+                    {
+                        "detection_id": dd.ids[int(idx[d])],
+                        "scene_id": json.loads(dd.scene_js[int(idx[d])]),
+                        "source": json.loads(dd.source_js[int(idx[d])]),
+                        "ais_lat": round(float(v.lat[c]), 6),
+                        "ais_lon": round(float(v.lon[c]), 6),
+                        "dist_m": round(
+                            float(haversine_m(dlat[d], dlon[d], v.lat[c], v.lon[c])), 1
+                        ),
+                        "length_m": _opt(dlen[d]),
+                        "ais_length_m": _opt(vlen[c]),
+                        "hours_to_nearest_fix": round(float(v.dt_h[c]), 3),
+                    },
+                    sort_keys=True,
+                )[:-1]
+                for d, c in zip(md.tolist(), mv.tolist(), strict=True)
+            ],
+        )
 
 
 def _opt(x: Any) -> float | None:
@@ -654,33 +814,3 @@ def _mismatches(
         out[d] = (int(v.mmsi[c]), c)
         used.add(c)
     return out
-
-
-def _events(rows: list[dict[str, Any]], params: DarkParams) -> pa.Table:
-    if not rows:
-        return EVENTS.empty_table()
-    tail = ', "params": ' + json.dumps(params_dict(params), sort_keys=True) + "}"
-    ids = [event_id(r["type"], r["vessels"], r["ts"], key=r["key"]) for r in rows]
-    details = [json.dumps(r["details"], sort_keys=True)[:-1] + tail for r in rows]
-    ts = pa.array([r["ts"] for r in rows], pa.int64()).cast(pa.timestamp("us", tz="UTC"))
-    table = pa.table(
-        {
-            "event_id": pa.array(ids, pa.string()),
-            "type": pa.array([r["type"] for r in rows], pa.string()),
-            "start": ts,
-            "end": ts,
-            "vessels": pa.array([sorted(r["vessels"]) for r in rows], pa.list_(pa.uint32())),
-            "lat": pa.array([r["lat"] for r in rows], pa.float64()),
-            "lon": pa.array([r["lon"] for r in rows], pa.float64()),
-            "duration_h": pa.array([0.0] * len(rows), pa.float64()),
-            "region": pa.nulls(len(rows), pa.string()),
-            "zone": pa.nulls(len(rows), pa.string()),
-            "confidence": pa.array([r["confidence"] for r in rows], pa.float32()),
-            "details": pa.array(details, pa.string()),
-            "incident_id": pa.array(ids, pa.string()),  # its own incident until linked
-            # as build_events: the engine marks the events of simulated vessels
-            "simulated": pa.array(np.zeros(len(rows), np.bool_), pa.bool_()),
-        },
-        schema=EVENTS,
-    )
-    return table.sort_by([("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")])

@@ -1,0 +1,318 @@
+"""Numba kernels of the dark-vessel matcher (:mod:`seawatch.detect.dark`).
+
+Only index work and plain arithmetic (``+ - * / %``, comparisons) run here, in the same
+order of operations as the numpy expressions they replace, so that the results are the
+same doubles; trigonometry stays in numpy (``dark.py``), whose vectorised ``sin``/``cos``
+may differ from the C library's in the last bit.
+
+- :func:`vessel_starts`: whether positions are sorted by (mmsi, ts), and each vessel's
+  first row (one pass over the day instead of a (vessel, time) key of every row).
+- :func:`estimate`: every vessel's state at a batch of scene times, vessel by vessel: a
+  binary search in the vessel's own rows (in cache for the whole batch) for the fixes
+  around each time, then interpolation (or the inputs of extrapolation).
+- :func:`cell_join`: (detection, vessel) pairs whose grid cells are neighbours, through a
+  hash table of the detections' neighbour cells (no sort of the vessels per scene).
+- :func:`greedy`: the one-to-one assignment, best pair first.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+_DBL_MAX = 1.7976931348623157e308
+_HASH_MUL = -7046029254386353131  # 0x9E3779B97F4A7C15 as a signed 64-bit integer
+
+
+@njit(cache=True, nogil=True)
+def vessel_starts(mmsi: Any, ts: I64) -> tuple[bool, I64]:
+    """``(sorted, starts)``: whether rows are sorted by (mmsi, ts) and the first row of
+    each run of equal mmsi (meaningful only when sorted)."""
+    n = len(mmsi)
+    ok = True
+    count = 1 if n else 0
+    for i in range(1, n):
+        if mmsi[i] != mmsi[i - 1]:
+            count += 1
+            if mmsi[i] < mmsi[i - 1]:
+                ok = False
+        elif ts[i] < ts[i - 1]:
+            ok = False
+    starts = np.empty(count, np.int64)
+    if n:
+        starts[0] = 0
+        k = 1
+        for i in range(1, n):
+            if mmsi[i] != mmsi[i - 1]:
+                starts[k] = i
+                k += 1
+    return ok, starts
+
+
+@njit(cache=True)
+def _nan_to_num(x: float) -> float:
+    """``np.nan_to_num`` of one value."""
+    if math.isnan(x):
+        return 0.0
+    if x == math.inf:
+        return _DBL_MAX
+    if x == -math.inf:
+        return -_DBL_MAX
+    return x
+
+
+@njit(cache=True, nogil=True)
+def time_index(starts: I64, ends: I64, ts: I64, t0: int, width: int, nb: int) -> Any:
+    """``out[i, j]``: rows of vessel ``i`` before time ``t0 + j * width`` (``j`` in
+    ``0..nb``), as an offset from the vessel's first row: the time of a scene narrows the
+    search among the vessel's fixes to one bucket."""
+    out = np.empty((len(starts), nb + 1), np.int32)
+    for i in range(len(starts)):
+        s = starts[i]
+        e = ends[i]
+        r = s
+        for j in range(nb + 1):
+            edge = t0 + j * width
+            while r < e and ts[r] < edge:
+                r += 1
+            out[i, j] = r - s
+    return out
+
+
+HAS_PREV = 1
+HAS_NEXT = 2
+SILENT = 4
+
+
+@njit(cache=True, nogil=True)
+def locate(
+    starts: I64,
+    ends: I64,
+    ts: I64,
+    lat: F64,
+    lon: F64,
+    tindex: Any,
+    t0: int,
+    width: int,
+    times_us: I64,
+    win_us: int,
+    look_us: int,
+    out_f: F64,
+    out_i: I64,
+) -> None:
+    """Each vessel's fixes around each scene time and its position (the lean pass over
+    every vessel: only its times, and the latitude and longitude of candidates).
+
+    Vessel by vessel, for each time of ``times_us``: the bucket of :func:`time_index`
+    then a binary search in it. ``out_f[k]`` (scene ``k``, one column per vessel): 0 lat,
+    1 lon (NaN: not a candidate, or one fix only: the caller extrapolates it). ``out_i[k]``:
+    0 the last fix at or before the time (the vessel's first row - 1 when none), 1 flags
+    (``HAS_PREV``, ``HAS_NEXT``, ``SILENT``).
+    """
+    nan = math.nan
+    nb = tindex.shape[1] - 1
+    for i in range(len(starts)):
+        s = starts[i]
+        e = ends[i]
+        for q in range(len(times_us)):
+            t_us = times_us[q]
+            j = (t_us - t0) // width
+            if j < 0:
+                lo = s
+                hi = s
+            elif j >= nb:
+                lo = e
+                hi = e
+            else:
+                lo = s + tindex[i, j]
+                hi = s + tindex[i, j + 1]
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if ts[mid] <= t_us:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            n_le = lo - s
+            prev = lo - 1
+            nxt = lo
+            pi = prev if prev > 0 else 0
+            has_prev = n_le > 0 and t_us - ts[pi] <= win_us
+            has_next = nxt < e and ts[nxt] - t_us <= win_us
+            la = nan
+            lo_ = nan
+            if has_prev and has_next:
+                a = prev
+                b = nxt
+                span = ts[b] - ts[a]
+                if span < 1:
+                    span = 1
+                f = (t_us - ts[a]) / span
+                dlon = (lon[b] - lon[a] + 180.0) % 360.0 - 180.0
+                la = lat[a] + f * (lat[b] - lat[a])
+                lo_ = (lon[a] + f * dlon + 180.0) % 360.0 - 180.0
+            candidate = has_prev or has_next
+            silent = (not candidate) and n_le > 0 and t_us - ts[pi] <= look_us
+            out_f[q, 0, i] = la
+            out_f[q, 1, i] = lo_
+            out_i[q, 0, i] = prev
+            out_i[q, 1, i] = (
+                (HAS_PREV if has_prev else 0)
+                | (HAS_NEXT if has_next else 0)
+                | (SILENT if silent else 0)
+            )
+
+
+@njit(cache=True, nogil=True)
+def complete(
+    vessels: I64,
+    prev: I64,
+    flags: I64,
+    ts: I64,
+    lat: F64,
+    lon: F64,
+    sog: Any,
+    cog: Any,
+    t_us: int,
+    base_sigma_m: float,
+    drift_frac: float,
+    default_speed_kn: float,
+    m_per_nm: float,
+    us_per_h: int,
+    out: F64,
+    silent_since: I64,
+) -> None:
+    """The rest of the state of ``vessels`` (those a scene asks about) from :func:`locate`'s
+    ``prev`` and ``flags``: ``out`` rows 0 sigma_m, 1 dt_h, 2 course, 3 speed, 4 last_lat,
+    5 last_lon, and ``silent_since`` (-1: not silent)."""
+    nan = math.nan
+    for i in vessels:
+        p = prev[i]
+        fl = flags[i]
+        has_prev = (fl & HAS_PREV) != 0
+        has_next = (fl & HAS_NEXT) != 0
+        silent = (fl & SILENT) != 0
+        pi = p if p > 0 else 0
+        dt_h = nan
+        speed = nan
+        course = nan
+        if has_prev and has_next:
+            a = p
+            b = p + 1
+            da = t_us - ts[a]
+            db = ts[b] - t_us
+            dt_h = (da if da < db else db) / us_per_h
+            sa = np.float64(sog[a])
+            ca = np.float64(cog[a])
+            speed = np.float64(sog[b]) if math.isnan(sa) else sa
+            course = np.float64(cog[b]) if math.isnan(ca) else ca
+        elif has_prev or has_next:
+            k = p if has_prev else p + 1
+            sign = 1.0 if has_prev else -1.0
+            dt = sign * (t_us - ts[k]) / us_per_h
+            dt_h = abs(dt)
+            speed = np.float64(sog[k])
+            course = np.float64(cog[k])
+        spread = default_speed_kn if math.isnan(speed) else speed
+        out[0, i] = base_sigma_m + drift_frac * spread * m_per_nm * _nan_to_num(dt_h)
+        out[1, i] = dt_h
+        out[2, i] = np.float64(cog[pi]) if silent else course
+        out[3, i] = np.float64(sog[pi]) if silent else speed
+        out[4, i] = lat[pi]
+        out[5, i] = lon[pi]
+        silent_since[i] = ts[pi] if silent else -1
+
+
+@njit(cache=True)
+def _slot(table: I64, used: B, key: Any, mask: int) -> int:
+    h = key * _HASH_MUL
+    h ^= h >> 29
+    j = h & mask
+    while used[j] and table[j] != key:
+        j = (j + 1) & mask
+    return int(j)
+
+
+@njit(cache=True, nogil=True)
+def cell_join(
+    dkey: I64, ddet: I64, vlat: F64, vlon: F64, vcos: F64, cell: float, big: int
+) -> tuple[I64, I64]:
+    """``(det, vessel)``: every pair whose keys are equal, det = ``ddet[m]`` for
+    ``dkey[m]`` (sorted ascending) and the vessel's key ``floor(vlat / cell) * big +
+    floor(vlon * vcos / cell)`` (as the numpy expressions: ``vcos`` is the cosine of the
+    latitude, computed by numpy). A hash table maps each distinct detection key to its
+    run in ``dkey``; each vessel is one lookup. Vessels with non-finite keys match none
+    (their distance would be NaN)."""
+    m = len(dkey)
+    size = 2
+    while size < 2 * m:
+        size <<= 1
+    mask = size - 1
+    table = np.zeros(size, np.int64)
+    used = np.zeros(size, np.bool_)
+    run_lo = np.zeros(size, np.int64)
+    run_hi = np.zeros(size, np.int64)
+    a = 0
+    while a < m:
+        b = a + 1
+        while b < m and dkey[b] == dkey[a]:
+            b += 1
+        j = _slot(table, used, dkey[a], mask)
+        used[j] = True
+        table[j] = dkey[a]
+        run_lo[j] = a
+        run_hi[j] = b
+        a = b
+    nv = len(vlat)
+    hit = np.full(nv, -1, np.int64)
+    total = 0
+    lim = 9.0e18
+    for v in range(nv):
+        if m == 0:
+            break
+        fy = np.floor(vlat[v] / cell)
+        fx = np.floor(vlon[v] * vcos[v] / cell)
+        if not (abs(fy) < lim and abs(fx) < lim):
+            continue
+        key = np.int64(fy) * big + np.int64(fx)
+        j = _slot(table, used, key, mask)
+        if used[j]:
+            hit[v] = j
+            total += run_hi[j] - run_lo[j]
+    di = np.empty(total, np.int64)
+    vi = np.empty(total, np.int64)
+    k = 0
+    for v in range(nv):
+        j = hit[v]
+        if j < 0:
+            continue
+        for r in range(run_lo[j], run_hi[j]):
+            di[k] = ddet[r]
+            vi[k] = v
+            k += 1
+    return di, vi
+
+
+@njit(cache=True, nogil=True)
+def greedy(order: I64, di: I64, vi: I64, n_det: int, n_vessels: int) -> tuple[I64, I64]:
+    """One-to-one assignment: pairs taken in ``order``, each detection and vessel once.
+    Returns ``(det_match, det_pair)``: the vessel and the pair of each detection (-1)."""
+    det_match = np.full(n_det, -1, np.int64)
+    det_pair = np.full(n_det, -1, np.int64)
+    taken = np.zeros(n_vessels, np.bool_)
+    for k in order:
+        d = di[k]
+        v = vi[k]
+        if det_match[d] >= 0 or taken[v]:
+            continue
+        det_match[d] = v
+        det_pair[d] = k
+        taken[v] = True
+    return det_match, det_pair
