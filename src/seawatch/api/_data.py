@@ -30,7 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import NotFoundError, ParameterError, StoreError
-from seawatch.report._query import EventFilter, Vocabulary, vocabulary
+from seawatch.report import EventFilter, Vocabulary, vocabulary
+from seawatch.store import EventTables, event_where
 
 __all__ = [
     "Data",
@@ -140,6 +141,11 @@ SELECT e._rid, x.m AS mmsi FROM _events e, unnest(e.vessels) AS x(m)
 """
 """One row per (event, vessel): filters by vessel, flag or group are a semi-join on it
 (``list_has_any`` against the list of, say, every Venezuelan MMSI is quadratic)."""
+
+
+_API_TABLES = EventTables(
+    events="_events", event_vessels="_event_vessels", vessels="_vessels", key="_rid"
+)
 
 
 def _connect(store: Any) -> duckdb.DuckDBPyConnection:
@@ -256,54 +262,9 @@ class Data:
 
     @staticmethod
     def _where(f: EventFilter) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        args: list[Any] = []
-        if f.types:
-            clauses.append("type IN (SELECT unnest(?))")
-            args.append(list(f.types))
-        if f.regions:
-            clauses.append("region IN (SELECT unnest(?))")
-            args.append(list(f.regions))
-        if f.zones:
-            clauses.append("zone IN (SELECT unnest(?))")
-            args.append(list(f.zones))
-        if f.vessels:
-            clauses.append(
-                "_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi IN "
-                "(SELECT unnest(?::UINTEGER[])))"
-            )
-            args.append(list(f.vessels))
-        if f.since is not None:
-            clauses.append('"end" > ?')
-            args.append(f.since)
-        if f.until is not None:
-            clauses.append('"start" < ?')
-            args.append(f.until)
-        if f.flags or f.groups:
-            # some vessel of the event has one of the flags and one of the groups
-            vessel_where: list[str] = []
-            if f.flags:
-                vessel_where.append("flag IN (SELECT unnest(?))")
-                args.append(list(f.flags))
-            if f.groups:
-                vessel_where.append("role IN (SELECT unnest(?))")
-                args.append(list(f.groups))
-            clauses.append(
-                "_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi IN "
-                "(SELECT mmsi FROM _vessels WHERE " + " AND ".join(vessel_where) + "))"
-            )
-        if f.bbox is not None:
-            min_lon, min_lat, max_lon, max_lat = f.bbox
-            clauses.append("lat BETWEEN ? AND ?")
-            args += [min_lat, max_lat]
-            if min_lon <= max_lon:
-                clauses.append("lon BETWEEN ? AND ?")
-                args += [min_lon, max_lon]
-            else:
-                clauses.append("(lon >= ? OR lon <= ?)")
-                args += [min_lon, max_lon]
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        return where, args
+        """The filter compiled by the one compiler (:func:`seawatch.store.event_where`) over
+        the in-memory copies of the events, their vessels and the vessels."""
+        return event_where(f.to_query(), _API_TABLES)
 
     def events(
         self, f: EventFilter, *, limit: int, offset: int

@@ -573,9 +573,7 @@ def events_command(
         flag=flag,
         group=group,
     )
-    table = f.apply(
-        target.events(vessel=vessel), vessels=target.vessels() if (f.flags or f.groups) else None
-    )
+    table = target.select_events(f.to_query())
     write_events(
         table,
         fmt,
