@@ -217,6 +217,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "filter_events",
             "incidents",
             "legend",
+            "records",
             "report",
             "split_csv",
             "store_vocabulary",

@@ -14,13 +14,12 @@ The queries of one request are interrupted after :data:`API_QUERY_TIMEOUT_S`.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import NotFoundError, ParameterError, StoreError
-from seawatch.report import EventFilter, Vocabulary, vocabulary
+from seawatch.report import EventFilter, Vocabulary, records, vocabulary
 from seawatch.store import EventTables, event_where
 
 __all__ = [
@@ -40,20 +39,16 @@ __all__ = [
 ]
 
 
-_EVENT_COLUMNS = (
-    'event_id, type, "start", "end", vessels, lat, lon, duration_h, region, zone, '
-    "confidence, details, coalesce(incident_id, event_id)"
-)
+_EVENT_NAMES = (
+    "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h", "region",
+    "zone", "confidence", "details", "incident_id", "simulated",
+)  # fmt: skip
+_EVENT_COLUMNS = ", ".join(f'"{n}"' for n in _EVENT_NAMES)
 
 
 def iso(ts: datetime | None) -> str | None:
     """ISO 8601 UTC with a ``Z`` (``2022-01-03T04:05:06Z``), or ``None``."""
-    if ts is None:
-        return None
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    text = ts.astimezone(UTC).isoformat()
-    return text.replace("+00:00", "Z")
+    return records.iso(ts)
 
 
 def _finite(x: float | None) -> float | None:
@@ -62,48 +57,14 @@ def _finite(x: float | None) -> float | None:
     return float(x)
 
 
-def _details(text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def _first(rows: list[Any]) -> Any:
     """The first row of a fully fetched result, or ``None``."""
     return rows[0] if rows else None
 
 
 def _event_feature(row: tuple[Any, ...]) -> dict[str, Any]:
-    (eid, typ, start, end, vessels, lat, lon, dur, region, zone, conf, details, incident) = row
-    lat, lon = _finite(lat), _finite(lon)
-    geometry = (
-        {"type": "Point", "coordinates": [lon, lat]}
-        if lat is not None and lon is not None
-        else None
-    )
-    return {
-        "type": "Feature",
-        "id": eid,
-        "geometry": geometry,
-        "properties": {
-            "event_id": eid,
-            "type": typ,
-            "start": iso(start),
-            "end": iso(end),
-            "vessels": [int(v) for v in (vessels or [])],
-            "lat": lat,
-            "lon": lon,
-            "duration_h": _finite(dur),
-            "region": region,
-            "zone": zone,
-            "confidence": _finite(conf),
-            "details": _details(details),
-            "incident_id": incident,
-        },
-    }
+    """A row of :data:`_EVENT_COLUMNS` as the event's GeoJSON feature (the record layer)."""
+    return records.event_feature(records.event_record(dict(zip(_EVENT_NAMES, row, strict=True))))
 
 
 # --------------------------------------------------------------------------------------

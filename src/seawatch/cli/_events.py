@@ -9,12 +9,20 @@ import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 from typer.core import TyperCommand
 
-from seawatch.cli._common import StoreOption, WaitOption, ZonesOption, store_path, zone_file
+from seawatch.cli._common import (
+    OutputOption,
+    StoreOption,
+    WaitOption,
+    ZonesOption,
+    output,
+    store_path,
+    zone_file,
+)
 from seawatch.cli._render import CsvOut, CsvRawOption, cells, iso_utc, store_vessel_labels, utc_text
 
 if TYPE_CHECKING:
@@ -22,7 +30,7 @@ if TYPE_CHECKING:
 
 ORDER = 30
 
-EVENT_FORMATS = ("table", "jsonl", "csv", "geojson")
+EVENT_FORMATS = ("table", "json", "jsonl", "csv", "geojson")
 REPORT_FORMATS = ("table", "json", "csv")
 TRACK_FORMATS = ("geojson", "csv")
 REPORT_BY = ("type", "flag", "day", "region")
@@ -206,6 +214,9 @@ def _event_filter(
     until: datetime | None = None,
     flag: str | None = None,
     group: str | None = None,
+    incident: str | None = None,
+    min_confidence: float | None = None,
+    simulated: bool | None = None,
 ) -> Any:
     """The validated filter (:class:`seawatch.report.EventFilter`) over ``target``'s
     vocabulary: an unknown value is a FilterError listing the valid ones (exit 2)."""
@@ -220,6 +231,9 @@ def _event_filter(
         until=until,
         flags=flag,
         groups=group,
+        incidents=incident,
+        min_confidence=min_confidence,
+        simulated=simulated,
         vocab=store_vocabulary(target),
     )
 
@@ -231,26 +245,10 @@ def _num(value: float | None, digits: int | None = None) -> float | None:
 
 
 def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
-    """Events as the JSON Lines objects of DESIGN.md §9 (details parsed into an object)."""
-    for batch in table.to_batches(16_384):
-        for row in batch.to_pylist():
-            details = row.get("details")
-            yield {
-                "event_id": row["event_id"],
-                "type": row["type"],
-                "start": iso_utc(row["start"]),
-                "end": iso_utc(row["end"]),
-                "vessels": [int(v) for v in row["vessels"] or []],
-                "lat": _num(row["lat"]),
-                "lon": _num(row["lon"]),
-                "duration_h": _num(row["duration_h"]),
-                "region": row["region"],
-                "zone": row["zone"],
-                "confidence": _num(row["confidence"], 4),
-                "details": json.loads(details) if details else {},
-                "incident_id": row.get("incident_id") or row["event_id"],
-                "simulated": row.get("simulated"),
-            }
+    """Events as their records (:func:`seawatch.report.records.event_records`)."""
+    from seawatch.report.records import event_records as records
+
+    return records(table)
 
 
 def _csv_cell(value: Any) -> Any:
@@ -264,42 +262,36 @@ def _csv_cell(value: Any) -> Any:
 
 
 def write_events(
-    table: pa.Table, fmt: str, *, labels: dict[int, str] | None = None, csv_raw: bool = False
+    table: pa.Table,
+    fmt: str,
+    *,
+    labels: dict[int, str] | None = None,
+    csv_raw: bool = False,
+    out: TextIO | None = None,
 ) -> None:
-    """Events to stdout in ``fmt`` (table, jsonl, csv, geojson).
+    """Events to ``out`` (default stdout) in ``fmt``: table, json (one document,
+    ``seawatch.events/1``), jsonl (one record per line), csv, geojson (a FeatureCollection,
+    ``seawatch.events-geojson/1``).
 
     The table shows times as ``2025-12-08 08:00Z`` and each MMSI as ``labels`` gives it
     (``MMSI NAME (FLAG)``, see :func:`seawatch.cli._render.store_vessel_labels`)."""
-    out = sys.stdout
+    from seawatch.report.records import EVENT_FIELDS, event_feature, events_document, events_geojson
+
+    out = sys.stdout if out is None else out
     if fmt == "jsonl":
         for rec in event_records(table):
             out.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
+    elif fmt == "json":
+        json.dump(events_document(event_records(table)), out, ensure_ascii=False, allow_nan=False)
+        out.write("\n")
     elif fmt == "csv":
         writer = CsvOut(out, raw=csv_raw)
-        names = [
-            "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h",
-            "region", "zone", "confidence", "details", "incident_id",
-        ]  # fmt: skip
-        writer.row(names)
+        writer.row(EVENT_FIELDS)
         for rec in event_records(table):
-            writer.row([_csv_cell(rec[n]) for n in names])
+            writer.row([_csv_cell(rec[n]) for n in EVENT_FIELDS])
     elif fmt == "geojson":
-        features = []
-        for rec in event_records(table):
-            lat, lon = rec["lat"], rec["lon"]
-            geometry = (
-                None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]}
-            )
-            props = {k: v for k, v in rec.items() if k not in ("lat", "lon")}
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": rec["event_id"],
-                    "geometry": geometry,
-                    "properties": props,
-                }
-            )
-        json.dump({"type": "FeatureCollection", "features": features}, out, ensure_ascii=False)
+        doc = events_geojson(event_feature(rec) for rec in event_records(table))
+        json.dump(doc, out, ensure_ascii=False, allow_nan=False)
         out.write("\n")
     else:
         from rich.console import Console
@@ -326,7 +318,7 @@ def write_events(
                     )
                 )
             )
-        Console().print(view)
+        Console(file=out).print(view)
     if fmt == "table":
         from rich.console import Console
 
@@ -550,7 +542,27 @@ def events_command(
     flag: str | None = FlagOption,
     group: str | None = GroupOption,
     zone: str | None = ZoneOption,
-    fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
+    incident: str | None = typer.Option(
+        None, "--incident", help="Only events of these incident id(s).", show_default=False
+    ),
+    min_confidence: float | None = typer.Option(
+        None,
+        "--min-confidence",
+        min=0.0,
+        max=1.0,
+        help="Only events with at least this confidence (0 to 1).",
+        show_default=False,
+    ),
+    simulated: bool | None = typer.Option(
+        None,
+        "--simulated/--real",
+        help="Only events marked simulated (--simulated) or real (--real).",
+        show_default=False,
+    ),
+    fmt: str = typer.Option(
+        "table", "--format", help="table, json (one document), jsonl, csv or geojson."
+    ),
+    out_path: Path | None = OutputOption,
     csv_raw: bool = CsvRawOption,
 ) -> None:
     """List events, filtered by type, region, zone, vessel, flag, role (--group) and time.
@@ -572,20 +584,25 @@ def events_command(
         until=hi,
         flag=flag,
         group=group,
+        incident=incident,
+        min_confidence=min_confidence,
+        simulated=simulated,
     )
     table = target.select_events(f.to_query())
-    write_events(
-        table,
-        fmt,
-        labels=(
-            store_vessel_labels(
-                target, (v for vs in table.column("vessels").to_pylist() for v in vs)
-            )
-            if fmt == "table"
-            else None
-        ),
-        csv_raw=csv_raw,
-    )
+    with output(out_path) as out:
+        write_events(
+            table,
+            fmt,
+            out=out,
+            labels=(
+                store_vessel_labels(
+                    target, (v for vs in table.column("vessels").to_pylist() for v in vs)
+                )
+                if fmt == "table"
+                else None
+            ),
+            csv_raw=csv_raw,
+        )
 
 
 def report_command(
