@@ -89,7 +89,8 @@ def test_report_formats(detected: Store) -> None:
     root = str(detected.root)
     data = json.loads(_run("report", "--store", root, "--format", "json"))
     by_type = {r["type"]: r for r in data["by_type"]}
-    assert by_type["encounter"]["events"] == 1 and by_type["encounter"]["vessels"] == 2
+    assert by_type["encounter"]["n_events"] == 1 and by_type["encounter"]["n_vessels"] == 2
+    assert data["schema"] == "seawatch.brief/1"
     rows = list(
         csv.DictReader(
             io.StringIO(_run("report", "--store", root, "--by", "day", "--format", "csv"))
@@ -101,11 +102,12 @@ def test_report_formats(detected: Store) -> None:
             "report", "--store", root, "--by", "region", "--region", "test-sea", "--format", "json"
         )
     )
-    assert {r["region"] for r in data} == {"test-sea"}
+    assert data["schema"] == "seawatch.counts/1" and data["by"] == "region"
+    assert {r["region"] for r in data["rows"]} == {"test-sea"}
     assert "encounter" in _run("report", "--store", root, "--by", "flag")
     # without --by, csv is the counts by type
     rows = list(csv.DictReader(io.StringIO(_run("report", "--store", root, "--format", "csv"))))
-    assert {r["type"]: int(r["events"]) for r in rows}["encounter"] == 1
+    assert {r["type"]: int(r["n_events"]) for r in rows}["encounter"] == 1
     assert "Situation brief" in _run("report", "--store", root)
 
 

@@ -36,6 +36,10 @@ class EventProperties(BaseModel):
     incident_id: str
     """The incident the event describes (an interception and the encounter of the same pair
     at the same time share it); the event's own id when nothing links to it."""
+    simulated: bool | None = Field(
+        default=None,
+        description="a vessel of the event was heard in simulated input (null: not recorded)",
+    )
 
 
 class VesselBrief(BaseModel):
@@ -83,6 +87,11 @@ class EventDetailFeature(BaseModel):
 class EventCollection(BaseModel):
     """A page of events (GeoJSON FeatureCollection) with paging counts."""
 
+    schema_: str = Field(
+        default="seawatch.events-geojson/1",
+        alias="schema",
+        description="the version of this shape (docs/schemas/events-geojson.schema.json)",
+    )
     type: str = "FeatureCollection"
     features: list[EventFeature]
     numberMatched: int = Field(description="events matching the filters")

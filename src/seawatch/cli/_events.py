@@ -7,7 +7,7 @@ import json
 import math
 import sys
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -214,6 +214,7 @@ def _event_filter(
     until: datetime | None = None,
     flag: str | None = None,
     group: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
     incident: str | None = None,
     min_confidence: float | None = None,
     simulated: bool | None = None,
@@ -231,6 +232,7 @@ def _event_filter(
         until=until,
         flags=flag,
         groups=group,
+        bbox=bbox,
         incidents=incident,
         min_confidence=min_confidence,
         simulated=simulated,
@@ -327,42 +329,46 @@ def write_events(
         Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'event')}[/dim]")
 
 
-def _records(table: pa.Table) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = table.to_pylist()
-    for r in rows:
-        for k, v in r.items():
-            if isinstance(v, date):
-                r[k] = v.isoformat()
-            elif isinstance(v, float):
-                r[k] = round(v, 6)
-    return rows
+def write_report(
+    table: pa.Table,
+    fmt: str,
+    *,
+    by: str = "type",
+    csv_raw: bool = False,
+    out: TextIO | None = None,
+) -> None:
+    """Counts (:func:`seawatch.report.summarize`) as their records (``n_events``,
+    ``n_vessels``, ``duration_h``): json is one ``seawatch.counts/1`` document."""
+    from seawatch.report.records import COUNTS_SCHEMA, count_records
 
-
-def write_report(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
-    rows = _records(table)
+    out = sys.stdout if out is None else out
+    rows = count_records(table)
+    names = (
+        list(rows[0]) if rows else [*table.column_names[:-3], "n_events", "n_vessels", "duration_h"]
+    )
     if fmt == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        json.dump({"schema": COUNTS_SCHEMA, "by": by, "rows": rows}, out, ensure_ascii=False)
+        out.write("\n")
     elif fmt == "csv":
-        writer = CsvOut(sys.stdout, raw=csv_raw)
-        writer.row(table.column_names)
+        writer = CsvOut(out, raw=csv_raw)
+        writer.row(names)
         for r in rows:
-            writer.row([r[c] for c in table.column_names])
+            writer.row(["" if r[c] is None else r[c] for c in names])
     else:
         from rich.console import Console
         from rich.table import Table
 
         view = Table()
-        for c in table.column_names:
-            view.add_column(c, justify="right" if c in ("events", "vessels", "hours") else "left")
+        for c in names:
+            view.add_column(c, justify="right" if c.startswith(("n_", "duration")) else "left")
         for r in rows:
             view.add_row(
                 *cells(
-                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "hours" else r[c])
-                    for c in table.column_names
+                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "duration_h" else r[c])
+                    for c in names
                 )
             )
-        Console().print(view)
+        Console(file=out).print(view)
 
 
 def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
@@ -440,6 +446,20 @@ def parse_time(value: str | None, hint: str) -> datetime | None:
             f"not an ISO 8601 date or time: {value!r}", param_hint=hint
         ) from None
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        parts = [float(p) for p in value.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4:
+        raise typer.BadParameter(
+            "four numbers: min_lon,min_lat,max_lon,max_lat", param_hint="--bbox"
+        )
+    return (parts[0], parts[1], parts[2], parts[3])
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -542,6 +562,13 @@ def events_command(
     flag: str | None = FlagOption,
     group: str | None = GroupOption,
     zone: str | None = ZoneOption,
+    bbox: str | None = typer.Option(
+        None,
+        "--bbox",
+        help="Only events inside min_lon,min_lat,max_lon,max_lat (degrees; min_lon > max_lon "
+        "crosses 180).",
+        show_default=False,
+    ),
     incident: str | None = typer.Option(
         None, "--incident", help="Only events of these incident id(s).", show_default=False
     ),
@@ -584,6 +611,7 @@ def events_command(
         until=hi,
         flag=flag,
         group=group,
+        bbox=_parse_bbox(bbox),
         incident=incident,
         min_confidence=min_confidence,
         simulated=simulated,
@@ -623,6 +651,7 @@ def report_command(
         "VE", "--country", help="Coast that naval presence is measured against (ISO alpha-2)."
     ),
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    out_path: Path | None = OutputOption,
     csv_raw: bool = CsvRawOption,
 ) -> None:
     """The situation brief, or with --by only event counts by type, flag, day or region.
@@ -651,7 +680,8 @@ def report_command(
             flags=f.flags,
             groups=f.groups,
         )
-        write_report(table, fmt, csv_raw=csv_raw)
+        with output(out_path) as out:
+            write_report(table, fmt, by=by or "type", csv_raw=csv_raw, out=out)
         return
     if type_ is not None:
         raise typer.BadParameter("--type needs --by (the brief covers every type)")
@@ -668,8 +698,9 @@ def report_command(
 
     b["claims"] = claims_for(target, regions=_split(region), since=lo, until=hi)
     if fmt == "json":
-        json.dump(b, sys.stdout, ensure_ascii=False, default=str)
-        sys.stdout.write("\n")
+        with output(out_path) as out:
+            json.dump(b, out, ensure_ascii=False, default=str)
+            out.write("\n")
     else:
         from rich.console import Console
 
