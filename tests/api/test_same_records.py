@@ -180,3 +180,46 @@ def test_output_file_is_written_whole_or_not_at_all(same_store: Path, tmp_path: 
     r = runner.invoke(app, ["events", "--store", str(same_store), "--flag", "XX", "-o", str(bad)])
     assert r.exit_code == 2 and not bad.exists()
     assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
+
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+
+
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    docs = {
+        p.name: json.loads(p.read_text(encoding="utf-8")) for p in SCHEMAS.glob("*.schema.json")
+    }
+    registry: Registry[Any] = Registry().with_resources(
+        (doc["$id"], Resource.from_contents(doc)) for doc in docs.values()
+    )
+    schema = docs[f"{name}.schema.json"]
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, registry=registry)
+
+
+def test_documents_validate_against_the_published_schemas(
+    same_store: Path, same_client: TestClient
+) -> None:
+    events = _validator("events")
+    events.validate(json.loads(_cli(same_store, "json")))
+    geojson = _validator("events-geojson")
+    geojson.validate(json.loads(_cli(same_store, "geojson")))
+    geojson.validate(same_client.get("/api/events").json())
+    counts = _validator("counts")
+    for by in ("type", "flag", "day", "region"):
+        r = runner.invoke(
+            app, ["report", "--store", str(same_store), "--by", by, "--format", "json"]
+        )
+        assert r.exit_code == 0, r.output
+        doc = json.loads(r.stdout)
+        assert doc["rows"], by
+        counts.validate(doc)
+    # the schemas do reject a record with an old field name or no simulated
+    bad = json.loads(_cli(same_store, "json"))
+    bad["events"][0]["n_points"] = 1
+    assert not events.is_valid(bad)
+    del bad["events"][0]["n_points"], bad["events"][0]["simulated"]
+    assert not events.is_valid(bad)
