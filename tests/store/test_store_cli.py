@@ -151,7 +151,7 @@ def test_vessel(tmp_path: Path, src: Path) -> None:
     assert "events: none" in out
     js = CliRunner().invoke(app, ["vessel", "--store", str(store), "--format", "json", "775000001"])
     report = json.loads(js.stdout)
-    assert report["flag"] == "VE" and report["positions"] == 10
+    assert report["flag"] == "VE" and report["n_positions"] == 10
     names = report["identity"]["name"]
     assert [n["value"] for n in names] == ["ALPHA", "BRAVO"]
     assert names[0]["first_seen"] == "2024-03-01T22:00:00Z"

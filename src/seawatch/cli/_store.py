@@ -453,31 +453,26 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
             "AND (name IS NOT NULL OR imo IS NOT NULL)",
             [mmsi],
         ).fetchall()
-        # Events of this vessel (the events view; filled once detectors have run).
-        events = (
-            con.sql(
-                'SELECT event_id, type, start, "end", vessels, duration_h, region, zone, '
-                f"confidence FROM events WHERE list_contains(vessels, {int(mmsi)}::UINTEGER) "
-                "ORDER BY start"
-            )
-            .to_arrow_table()
-            .to_pylist()
-        )
     from seawatch.report import candidate_detections
 
+    from seawatch.report.records import VESSEL_SCHEMA, event_records
+
+    # its events through the one query layer (filled once detectors have run)
+    events = list(event_records(target.events(vessels=mmsi)))
     dark_candidates = candidate_detections(target.events(types=["dark_detection"]), mmsi)
     flag = flag_of_mmsi(mmsi)
     sanctions = vessel_status(
         mmsi, [(r[0], r[1]) for r in identities], all_lists(target.root), flag=flag
     )
     return {
+        "schema": VESSEL_SCHEMA,
         "mmsi": mmsi,
         "flag": flag,
         "country": country_name(flag),
         "role": role_row[0][0] if role_row else None,
         "role_source": role_row[0][1] if role_row else None,
         "ship_group": role_row[0][2] if role_row else None,
-        "positions": track[0],
+        "n_positions": track[0],
         "first_seen": track[1],
         "last_seen": track[2],
         "days_with_positions": track[3],
@@ -486,6 +481,11 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
         "events": events,
         "dark_detections": dark_candidates,
     }
+
+
+def _minute(iso_time: str | None) -> str:
+    """``2025-12-08T08:00:00Z`` as the tables show it: ``2025-12-08 08:00Z``."""
+    return "" if not iso_time else iso_time[:10] + " " + iso_time[11:16] + "Z"
 
 
 def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) -> None:
@@ -507,7 +507,7 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
     )
     out.print(
         styled(
-            f"positions: {report['positions']:,}  first seen: {first}  "
+            f"positions: {report['n_positions']:,}  first seen: {first}  "
             f"last seen: {last}  days: {report['days_with_positions']}"
         )
     )
@@ -543,8 +543,8 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
             *cells(
                 (
                     ev["type"],
-                    ev["start"],
-                    ev["end"],
+                    _minute(ev["start"]),
+                    _minute(ev["end"]),
                     "" if ev["duration_h"] is None else f"{ev['duration_h']:.1f}",
                     ev["region"],
                     ev["zone"],
