@@ -268,7 +268,7 @@ class Data:
                 "imo": None if r[2] is None else int(r[2]),
                 "callsign": r[3],
                 "flag": r[4],
-                "group": r[5],
+                "ship_group": r[5],
                 "role": r[6],
                 "role_source": r[7],
             }
@@ -283,7 +283,7 @@ class Data:
                     "imo": None,
                     "callsign": None,
                     "flag": None,
-                    "group": None,
+                    "ship_group": None,
                     "role": None,
                     "role_source": None,
                 },
@@ -373,7 +373,7 @@ class Data:
                 "imo": None if r[2] is None else int(r[2]),
                 "callsign": r[3],
                 "flag": r[4],
-                "group": r[5],
+                "ship_group": r[5],
                 "role": r[8],
                 "role_source": r[9],
                 "first_seen": iso(r[6]),
@@ -415,13 +415,14 @@ class Data:
                 ).fetchall()
             )
         return {
+            "schema": records.VESSEL_SCHEMA,
             "mmsi": int(row[0]),
             "name": row[1],
             "imo": None if row[2] is None else int(row[2]),
             "callsign": row[3],
             "ship_type": None if row[4] is None else int(row[4]),
             "flag": row[5],
-            "group": row[6],
+            "ship_group": row[6],
             "role": row[10],
             "role_source": row[11],
             "first_seen": iso(row[7]),

@@ -454,7 +454,6 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
             [mmsi],
         ).fetchall()
     from seawatch.report import candidate_detections
-
     from seawatch.report.records import VESSEL_SCHEMA, event_records
 
     # its events through the one query layer (filled once detectors have run)

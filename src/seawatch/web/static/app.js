@@ -187,7 +187,7 @@
         for (const v of hits) {
           const o = document.createElement("option");
           o.value = String(v.mmsi);
-          o.label = `${v.name || "?"} (${v.flag || "??"}, ${v.role || v.group || "?"})`;
+          o.label = `${v.name || "?"} (${v.flag || "??"}, ${v.role || v.ship_group || "?"})`;
           dl.appendChild(o);
         }
       }, 250);
@@ -316,7 +316,7 @@
     const vessels = p.vessel_info.map((v, i) =>
       `<span class="track-key" style="background:${TRACK_COLORS[i % TRACK_COLORS.length]}"></span>` +
       `<a class="vessel" data-mmsi="${v.mmsi}">${esc(v.name || v.mmsi)}</a> ` +
-      `<span class="muted">${v.mmsi} · ${esc(v.flag || "??")} · ${esc((v.role || v.group || "?").replace(/_/g, " "))}</span>`
+      `<span class="muted">${v.mmsi} · ${esc(v.flag || "??")} · ${esc((v.role || v.ship_group || "?").replace(/_/g, " "))}</span>`
     ).join("<br>");
     const html =
       `<h2><span class="pill" style="background:${typeColor(p.type)}">${esc(p.type.replace(/_/g, " "))}</span></h2>` +
@@ -346,7 +346,7 @@
     const note = $("track-note");
     if (note) {
       note.textContent = feats.length
-        ? feats.map((t) => `${t.properties.mmsi}: ${fmtNum(t.properties.n_points, 0)} points`).join(" · ")
+        ? feats.map((t) => `${t.properties.mmsi}: ${fmtNum(t.properties.n_positions, 0)} points`).join(" · ")
         : "no positions around the event";
     }
   }
@@ -382,7 +382,7 @@
         ["flag", esc(v.flag || "—")],
         ["role", esc((v.role || "—").replace(/_/g, " ")) +
           (v.role_source ? ` <span class="muted">(${esc(v.role_source.replace(/_/g, " "))})</span>` : "")],
-        ["ship type group", esc((v.group || "—").replace(/_/g, " "))],
+        ["ship type group", esc((v.ship_group || "—").replace(/_/g, " "))],
         ["seen", `${esc(fmtTime(v.first_seen))} – ${esc(fmtTime(v.last_seen))}`],
         ["positions", esc(fmtNum(v.n_positions, 0))], ["watchlist", watch],
       ]) +
