@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import typer
@@ -321,19 +321,21 @@ def _table_cell(value: Any) -> str:
     return _cell(value)
 
 
-def write_table(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
+def write_table(
+    table: pa.Table, fmt: str, *, csv_raw: bool = False, out: TextIO | None = None
+) -> None:
     """Write ``table`` to stdout as a rich table, CSV (with header) or JSON Lines.
 
     Table cells are plain text (never markup); CSV cells that a spreadsheet would run as
     formulas get a leading ``'`` unless ``csv_raw`` (see :mod:`seawatch.cli._render`)."""
+    out = sys.stdout if out is None else out
     if fmt == "json":
-        out = sys.stdout
         for batch in table.to_batches(65_536):
             for row in batch.to_pylist():
                 out.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
         return
     if fmt == "csv":
-        writer = CsvOut(sys.stdout, raw=csv_raw)
+        writer = CsvOut(out, raw=csv_raw)
         writer.row(table.column_names)
         for batch in table.to_batches(65_536):
             for row in batch.to_pylist():
@@ -347,7 +349,7 @@ def write_table(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
         view.add_column(cell(name), overflow="fold")
     for row in table.to_pylist():
         view.add_row(*cells(_table_cell(row[c]) for c in table.column_names))
-    Console().print(view)
+    Console(file=out).print(view)
     from seawatch.cli._brief import plural
 
     Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'row')}[/dim]")
