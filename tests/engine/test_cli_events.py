@@ -113,8 +113,8 @@ def test_report_formats(detected: Store) -> None:
 
 def test_track(detected: Store) -> None:
     root = str(detected.root)
-    gj = json.loads(_run("track", "203", "--store", root))
-    f = gj["features"][0]
+    f = json.loads(_run("track", "203", "--store", root))
+    assert f["type"] == "Feature" and f["properties"]["schema"] == "seawatch.track/1"
     assert f["geometry"]["type"] == "LineString"
     assert len(f["geometry"]["coordinates"]) == f["properties"]["n_positions"] == 73
     assert f["properties"]["start"] == "2024-03-01T13:00:00Z"

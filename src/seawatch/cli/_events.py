@@ -153,8 +153,9 @@ Examples:
 
   seawatch track 538007000 --format csv --since 2024-01-01
 
-geojson: a FeatureCollection with one LineString (a Point for a single position) whose
-properties hold mmsi, start, end, n_positions and times (ISO 8601 UTC, one per vertex).
+geojson: one Feature (schema seawatch.track/1, as GET /api/vessels/MMSI/track): a LineString
+(a Point for a single position) whose properties hold schema, mmsi, start, end, n_positions
+and times (ISO 8601 UTC, one per vertex).
 """
 
 
@@ -371,7 +372,10 @@ def write_report(
         Console(file=out).print(view)
 
 
-def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
+def write_track(table: pa.Table, mmsi: int, fmt: str, *, out: TextIO | None = None) -> None:
+    """A track as one GeoJSON Feature (``seawatch.track/1``, the API's shape: a LineString,
+    a Point for a single position) or CSV rows."""
+    out = sys.stdout if out is None else out
     import pyarrow.compute as pc
 
     t = table.filter(pc.and_(pc.is_valid(table.column("lat")), pc.is_valid(table.column("lon"))))
@@ -382,7 +386,7 @@ def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
             for c in ("mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status")
             if c in t.column_names
         ]
-        writer = CsvOut(sys.stdout)
+        writer = CsvOut(out)
         writer.row(cols)
         for row in t.select(cols).to_pylist():
             writer.row(
@@ -401,10 +405,14 @@ def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
         if len(coords) == 1
         else {"type": "LineString", "coordinates": coords}
     )
+    from seawatch.report.records import TRACK_SCHEMA
+
     feature = {
         "type": "Feature",
+        "id": str(mmsi),
         "geometry": geometry,
         "properties": {
+            "schema": TRACK_SCHEMA,
             "mmsi": mmsi,
             "start": times[0],
             "end": times[-1],
@@ -412,8 +420,8 @@ def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
             "times": times,
         },
     }
-    json.dump({"type": "FeatureCollection", "features": [feature]}, sys.stdout)
-    sys.stdout.write("\n")
+    json.dump(feature, out)
+    out.write("\n")
 
 
 def _short(value: Any) -> Any:
@@ -727,6 +735,7 @@ def track_command(
     since: str | None = SinceOption,
     until: str | None = UntilOption,
     fmt: str = typer.Option("geojson", "--format", help="geojson or csv."),
+    out_path: Path | None = OutputOption,
 ) -> None:
     """A vessel's track (its stored positions) as GeoJSON or CSV."""
     from seawatch._exceptions import NotFoundError
@@ -740,7 +749,8 @@ def track_command(
 
     if table.num_rows == 0 or pc.sum(pc.is_valid(table.column("lat"))).as_py() == 0:
         raise NotFoundError(f"no positions of vessel {mmsi} in the store for that time")
-    write_track(table, mmsi, fmt)
+    with output(out_path) as out:
+        write_track(table, mmsi, fmt, out=out)
 
 
 class _DetectCommand(TyperCommand):
