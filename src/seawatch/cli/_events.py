@@ -89,13 +89,16 @@ Examples:
 
   seawatch events --vessel 538007000 --format geojson > events.geojson
 
+json: one document {"schema": "seawatch.events/1", "events": [...]} of the jsonl records
+(docs/schemas/events.schema.json); -o FILE writes it atomically.
 jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z), vessels
 (list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object),
 incident_id (shared by the events of one incident: an interception and the encounter of the
 same pair at the same time), simulated (true when a vessel of the event was heard in
 simulated input).
 csv: a header line, vessels separated by ';', details as JSON text. geojson: a
-FeatureCollection of Point features whose properties are the jsonl fields.
+FeatureCollection (schema seawatch.events-geojson/1, as GET /api/events) of Point features
+whose properties are the jsonl records.
 --since/--until select events overlapping [since, until). The table shows times as
 2025-12-08 08:00Z (UTC) and each MMSI with its name and flag. In CSV, a text cell that
 starts with = + - @ tab or CR gets a leading ' so spreadsheets do not run it
@@ -129,7 +132,7 @@ lists the valid values.
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
 identity_changes, watchlist_hits, detections_matched, dark_detections,
 detections_without_ais_coverage, ais_mismatches), legend (what each count counts), scope, ranges_nm,
-by_type (rows of type, events, vessels, hours), engagements_by_region and
+by_type (rows of type, n_events, n_vessels, duration_h), engagements_by_region and
 engagements_by_flag (rows of region or flag, engagements, encounters, interceptions,
 vessels, hours), engagements (one per incident: incident_id, type, kinds, event_ids, start,
 end, duration_h, region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group,
@@ -137,12 +140,12 @@ role, role_source, imo], and the interception's and encounter's details), dark_a
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
 region, zone, lat, lon, confidence, vessels, and their type's details), dark_vessels
 (dark_detection and ais_mismatch events with status, nearest_ais, gap_candidates), naval_presence
-(mmsi, name, flag, ship_group, role, role_source, role_evidence, hours_<r>nm, closest_nm,
-first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
+(mmsi, name, flag, ship_group, role, role_source, hours_<r>nm, closest_nm, first_seen,
+last_seen, n_positions, role_evidence). Times are ISO 8601 UTC. See docs/REPORT.md.
 
 With --by (and always with --format csv): counts only. Columns: the key (by flag, day or
-region, then type), events (distinct events), vessels (distinct MMSIs), hours (total
-duration). By flag, an event counts once under each flag among its vessels. CSV text
+region, then type), n_events (distinct events), n_vessels (distinct MMSIs), duration_h
+(total duration, hours); --format json: one seawatch.counts/1 document. By flag, an event counts once under each flag among its vessels. CSV text
 cells that start with = + - @ tab or CR get a leading ' (--csv-raw: as stored).
 """
 
@@ -762,9 +765,36 @@ class _DetectCommand(TyperCommand):
         super().format_help(ctx, formatter)
 
 
+def valid_values_epilog() -> str:
+    """The valid event types, regions and groups (roles), as ``--help`` lists them."""
+    from seawatch.report import vocabulary
+
+    v = vocabulary()
+    return "\n\n".join(
+        [
+            "Valid values (an unknown one is an error listing them):",
+            "  --type: " + ", ".join(v.types),
+            "  --region: " + ", ".join(v.regions) + " (and those of the store's events)",
+            "  --zone: the named regions, XX-territorial, XX-contiguous, XX-eez "
+            "(ISO alpha-2 XX of a coast with bundled zones)",
+            "  --group: " + ", ".join(v.groups),
+            "  --flag: ISO 3166 alpha-2 codes of the MID table",
+        ]
+    )
+
+
+class FilterHelpCommand(TyperCommand):
+    """Appends the valid filter values to the epilog when help is shown (not at import)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        if self.epilog and "Valid values" not in self.epilog:
+            self.epilog = self.epilog.rstrip() + "\n\n" + valid_values_epilog()
+        super().format_help(ctx, formatter)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``detect``, ``events``, ``report`` and ``track``."""
     app.command("detect", cls=_DetectCommand)(detect_command)
-    app.command("events", epilog=_EVENTS_EPILOG)(events_command)
-    app.command("report", epilog=_REPORT_EPILOG)(report_command)
+    app.command("events", epilog=_EVENTS_EPILOG, cls=FilterHelpCommand)(events_command)
+    app.command("report", epilog=_REPORT_EPILOG, cls=FilterHelpCommand)(report_command)
     app.command("track", epilog=_TRACK_EPILOG)(track_command)

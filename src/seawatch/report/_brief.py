@@ -36,10 +36,10 @@ from seawatch.report._engagements import (
     vessel_record as _who,
 )
 from seawatch.report._query import EventFilter, check_country, vocabulary
-from seawatch.report._summary import as_records, filter_events, summarize
+from seawatch.report._summary import filter_events, summarize
 from seawatch.report.coverage import data_summary
 from seawatch.report.presence import PresenceParams, presence
-from seawatch.report.records import BRIEF_SCHEMA, count_records
+from seawatch.report.records import BRIEF_SCHEMA, count_records, presence_record
 
 __all__ = ["ENGAGEMENT_TYPES", "Brief", "BriefSource", "brief", "legend"]
 
@@ -350,7 +350,11 @@ def brief(
         engagements_by_region=engagement_counts(engagements, by="region"),
         engagements_by_flag=engagement_counts(engagements, by="flag"),
         engagements=[incident_record(g, info, detail_keys) for g in incidents(engagements)],
-        naval_presence=_with_evidence(as_records(naval), info, store.role_entries()),
+        naval_presence=_with_evidence(
+            [presence_record(r, presence_ranges_nm) for r in naval.to_pylist()],
+            info,
+            store.role_entries(),
+        ),
         dark_activity=_event_rows(
             of_type(in_regions, "gap"),
             info,
