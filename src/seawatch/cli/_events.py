@@ -244,12 +244,6 @@ def _event_filter(
     )
 
 
-def _num(value: float | None, digits: int | None = None) -> float | None:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    return round(float(value), digits) if digits is not None else float(value)
-
-
 def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
     """Events as their records (:func:`seawatch.report.records.event_records`)."""
     from seawatch.report.records import event_records as records
