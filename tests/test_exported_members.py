@@ -343,6 +343,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "check_read_only",
             "event_where",
             "events_sql",
+            "filter_table",
             "open_store",
             "parse_memory_limit",
             "remove_empty_store",

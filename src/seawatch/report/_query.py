@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import FilterError, GeoError, ParameterError
-from seawatch.store import EVENT_VESSELS_SQL, EventQuery, event_where
+from seawatch.store import EventQuery, filter_table
 
 __all__ = [
     "ROLE_GROUPS",
@@ -320,37 +320,14 @@ class EventFilter:
 
     def apply(self, events: pa.Table, *, vessels: pa.Table | None = None) -> pa.Table:
         """The rows of ``events`` (an EVENTS table) that match, in their order: the same
-        compiled SQL as the store's (:func:`seawatch.store.event_where`), run by an
-        in-memory DuckDB over the table. ``vessels`` (the store's ``vessels`` view: ``mmsi``,
+        compiled SQL as the store's (:func:`seawatch.store.filter_table`). ``vessels`` (the store's ``vessels`` view: ``mmsi``,
         ``flag``, ``role``) is needed to filter by group; flags alone fall back to the
         MMSI's MID when it is not given."""
-        if self.flags is not None or self.groups is not None:
-            if vessels is None:
-                if self.groups is not None:
-                    raise ParameterError("filtering by group (role) needs the vessels table")
-                vessels = _mid_flags(events)
-            vessels = vessels.select(["mmsi", "flag", "role"])
-        where, args = event_where(self.to_query())
-        if not where:
-            return events
-        import duckdb
-
-        with duckdb.connect(":memory:") as con:
-            con.execute("SET TimeZone = 'UTC'")
-            con.register("events", events)
-            con.register("vessels", vessels if vessels is not None else _NO_VESSELS)
-            con.execute(EVENT_VESSELS_SQL)
-            out = con.sql(f"SELECT * FROM events {where}", params=args).to_arrow_table()
-        return out.cast(events.schema)
-
-
-_NO_VESSELS = pa.table(
-    {
-        "mmsi": pa.array([], pa.uint32()),
-        "flag": pa.array([], pa.string()),
-        "role": pa.array([], pa.string()),
-    }
-)
+        if self.groups is not None and vessels is None:
+            raise ParameterError("filtering by group (role) needs the vessels table")
+        if self.flags is not None and vessels is None:
+            vessels = _mid_flags(events)
+        return filter_table(events, self.to_query(), vessels=vessels)
 
 
 def _mid_flags(events: pa.Table) -> pa.Table:

@@ -14,6 +14,7 @@ from seawatch.store._filter import (
     EventTables,
     event_where,
     events_sql,
+    filter_table,
 )
 from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
 from seawatch.store._io import write_json_atomic
@@ -50,6 +51,7 @@ __all__ = [
     "check_read_only",
     "event_where",
     "events_sql",
+    "filter_table",
     "open_store",
     "parse_memory_limit",
     "remove_empty_store",

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
+
 from seawatch._exceptions import ParameterError
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "EventTables",
     "event_where",
     "events_sql",
+    "filter_table",
 ]
 
 EVENT_VESSELS_SQL = (
@@ -172,3 +175,27 @@ def events_sql(
     where, args = event_where(q, tables)
     cols = ", ".join(f'"{c}"' for c in columns)
     return f"SELECT {cols} FROM {tables.events} {where} ORDER BY {EVENT_ORDER}", args
+
+
+_NO_VESSELS = pa.schema([("mmsi", pa.uint32()), ("flag", pa.string()), ("role", pa.string())])
+
+
+def filter_table(events: pa.Table, q: EventQuery, *, vessels: pa.Table | None = None) -> pa.Table:
+    """The rows of ``events`` (an EVENTS table) that ``q`` selects, in their order: the
+    compiled ``WHERE`` run by an in-memory DuckDB over the table (``vessels``: ``mmsi``,
+    ``flag``, ``role``, read by flag and group filters; none: no vessel matches)."""
+    where, args = event_where(q)
+    if not where:
+        return events
+    import duckdb
+
+    with duckdb.connect(":memory:") as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("events", events)
+        con.register(
+            "vessels",
+            _NO_VESSELS.empty_table() if vessels is None else vessels.select(_NO_VESSELS.names),
+        )
+        con.execute(EVENT_VESSELS_SQL)
+        out = con.sql(f"SELECT * FROM events {where}", params=args).to_arrow_table()
+    return out.cast(events.schema)
