@@ -324,15 +324,24 @@ def _table_cell(value: Any) -> str:
 def write_table(
     table: pa.Table, fmt: str, *, csv_raw: bool = False, out: TextIO | None = None
 ) -> None:
-    """Write ``table`` to stdout as a rich table, CSV (with header) or JSON Lines.
+    """Write ``table`` to ``out`` (default stdout) as a rich table, CSV (with header), JSON
+    (one document: an array of row objects) or JSON Lines (``jsonl``).
 
     Table cells are plain text (never markup); CSV cells that a spreadsheet would run as
     formulas get a leading ``'`` unless ``csv_raw`` (see :mod:`seawatch.cli._render`)."""
     out = sys.stdout if out is None else out
-    if fmt == "json":
+    if fmt == "jsonl":
         for batch in table.to_batches(65_536):
             for row in batch.to_pylist():
                 out.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+        return
+    if fmt == "json":  # one document: an array of row objects, streamed
+        sep = "["
+        for batch in table.to_batches(65_536):
+            for row in batch.to_pylist():
+                out.write(sep + json.dumps(_jsonable(row), ensure_ascii=False))
+                sep = ",\n"
+        out.write("[]\n" if sep == "[" else "]\n")
         return
     if fmt == "csv":
         writer = CsvOut(out, raw=csv_raw)
@@ -355,7 +364,7 @@ def write_table(
     Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'row')}[/dim]")
 
 
-_FORMATS = ("table", "csv", "json")
+_FORMATS = ("table", "csv", "json", "jsonl")
 
 
 def _check_format(fmt: str) -> str:
@@ -367,7 +376,9 @@ def _check_format(fmt: str) -> str:
 def query_command(
     sql: str = _SQL_ARG,
     store: Path | None = StoreOption,
-    fmt: str = typer.Option("table", "--format", help="table, csv or json (JSON Lines)."),
+    fmt: str = typer.Option(
+        "table", "--format", help="table, csv, json (one array) or jsonl (one object per line)."
+    ),
     csv_raw: bool = CsvRawOption,
     timeout: float = typer.Option(
         QUERY_TIMEOUT_S,

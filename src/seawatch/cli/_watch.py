@@ -12,7 +12,7 @@ from seawatch.cli._render import CsvRawOption
 
 ORDER = 45
 
-_FORMATS = ("table", "csv", "json")
+_FORMATS = ("table", "csv", "json", "jsonl")
 
 _ADD_EPILOG = """
 The CSV needs at least one of the columns imo, mmsi, name; flag (ISO 3166 alpha-2),
@@ -90,7 +90,7 @@ def add_command(
 def list_command(
     store: Path | None = StoreOption,
     fmt: str = typer.Option(
-        "table", "--format", help="table, csv or json.", callback=_check_format
+        "table", "--format", help="table, csv, json (one array) or jsonl.", callback=_check_format
     ),
     csv_raw: bool = CsvRawOption,
 ) -> None:
@@ -134,7 +134,7 @@ def screen_command(
     ),
     min_confidence: float = typer.Option(0.0, "--min-confidence", help="Hide weaker matches."),
     fmt: str = typer.Option(
-        "table", "--format", help="table, csv or json.", callback=_check_format
+        "table", "--format", help="table, csv, json (one array) or jsonl.", callback=_check_format
     ),
     csv_raw: bool = CsvRawOption,
 ) -> None:
