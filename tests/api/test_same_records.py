@@ -223,3 +223,23 @@ def test_documents_validate_against_the_published_schemas(
     assert not events.is_valid(bad)
     del bad["events"][0]["n_points"], bad["events"][0]["simulated"]
     assert not events.is_valid(bad)
+
+
+def test_output_option_on_query_and_vessel(same_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.json"
+    sql = "SELECT mmsi FROM vessels ORDER BY mmsi"
+    r = runner.invoke(
+        app, ["query", "--store", str(same_store), "--format", "json", "-o", str(out), sql]
+    )
+    assert r.exit_code == 0, r.output
+    assert [row["mmsi"] for row in json.loads(out.read_text(encoding="utf-8"))] == sorted(
+        [311000001, 775000002, 636000003, 367000004]
+    )
+    vessel = tmp_path / "v.json"
+    args = ["vessel", "311000001", "--store", str(same_store), "--format", "json"]
+    r = runner.invoke(app, [*args, "-o", str(vessel)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(vessel.read_text(encoding="utf-8"))
+    assert doc["schema"] == "seawatch.vessel/1" and doc["n_positions"] > 0
+    py = list(event_records(open_store(same_store).events(vessels=311000001)))
+    assert doc["events"] == py and len(py) == 2

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 import typer
 
-from seawatch.cli._common import StoreOption, WaitOption, store_path
+from seawatch.cli._common import OutputOption, StoreOption, WaitOption, output, store_path
 from seawatch.cli._render import (
     CsvOut,
     CsvRawOption,
@@ -392,6 +392,7 @@ def query_command(
         "--memory-limit",
         help="DuckDB's memory limit: a size (4GB, 512MB) or a share of physical memory (25%).",
     ),
+    out_path: Path | None = OutputOption,
 ) -> None:
     """Run one read-only SQL query over the store's views."""
     from seawatch._exceptions import ParameterError
@@ -406,7 +407,8 @@ def query_command(
     table = open_store(store_path(store)).query(
         sql, timeout_s=timeout or None, memory_limit_bytes=limit
     )
-    write_table(table, fmt, csv_raw=csv_raw)
+    with output(out_path) as out:
+        write_table(table, fmt, csv_raw=csv_raw, out=out)
 
 
 def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
@@ -601,7 +603,8 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
 def vessel_command(
     mmsi: int = _MMSI_ARG,
     store: Path | None = StoreOption,
-    fmt: str = typer.Option("table", "--format", help="table or json."),
+    fmt: str = typer.Option("table", "--format", help="table or json (seawatch.vessel/1)."),
+    out_path: Path | None = OutputOption,
 ) -> None:
     """Show a vessel: identity history, flag, sanctions status, track summary and events."""
     from seawatch.store import open_store
@@ -611,7 +614,8 @@ def vessel_command(
     target = open_store(store_path(store))
     report = vessel_report(target, mmsi)
     if fmt == "json":
-        sys.stdout.write(json.dumps(_jsonable(report), ensure_ascii=False, indent=1) + "\n")
+        with output(out_path) as out:
+            out.write(json.dumps(_jsonable(report), ensure_ascii=False, indent=1) + "\n")
     else:
         others = {int(v) for ev in report["events"] for v in ev["vessels"]} - {mmsi}
         _print_vessel(report, store_vessel_labels(target, others))
