@@ -29,6 +29,9 @@ EXPORTED: dict[str, frozenset[str]] = {
             "read_nmea",
             "read_nmea_all",
             "run_detectors",
+            "to_geopandas",
+            "to_pandas",
+            "to_polars",
         }
     ),
     "seawatch.ais": frozenset(
@@ -77,6 +80,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "Vessel",
             "add_claims",
             "asam_markdown",
+            "brief_with_claims",
             "check_claim",
             "check_claims",
             "check_text",
@@ -308,6 +312,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "decode_stream",
             "detect_format",
             "expand_paths",
+            "file_reject",
             "open_binary",
             "open_checked",
             "open_counted",

@@ -11,6 +11,12 @@ The public Python API is re-exported here; everything else is private::
     events = seawatch.run_detectors(store)                 # pyarrow.Table (EVENTS)
     print(seawatch.brief(store, regions=["caribbean"]).to_dict()["counts"])
 
+    engagements = store.events(type="encounter,interception", region="caribbean")
+    df = seawatch.to_pandas(engagements)                   # or to_polars, to_geopandas
+
+``store.events(...)`` takes the validated filter of ``seawatch events`` (a typo in a type or
+region is a :class:`FilterError` that lists the valid values). pandas, Polars and GeoPandas
+are optional (``pip install "seawatch[pandas]"``, ``[polars]``, ``[geo]``).
 The functions are imported on first use, so ``import seawatch`` stays cheap.
 """
 
@@ -33,17 +39,20 @@ from seawatch._exceptions import (
 from seawatch._version import __version__
 
 if TYPE_CHECKING:
+    from seawatch._pyapi import Store, open_store, to_geopandas, to_pandas, to_polars
     from seawatch.ais import Decoded, read_nmea, read_nmea_all
     from seawatch.engine import run_detectors
     from seawatch.report import brief
-    from seawatch.store import Store, open_store
 
 _LAZY = {
     "Decoded": "seawatch.ais",
     "read_nmea": "seawatch.ais",
     "read_nmea_all": "seawatch.ais",
-    "Store": "seawatch.store",
-    "open_store": "seawatch.store",
+    "Store": "seawatch._pyapi",
+    "open_store": "seawatch._pyapi",
+    "to_geopandas": "seawatch._pyapi",
+    "to_pandas": "seawatch._pyapi",
+    "to_polars": "seawatch._pyapi",
     "run_detectors": "seawatch.engine",
     "brief": "seawatch.report",
 }
@@ -66,6 +75,9 @@ __all__ = [
     "read_nmea",
     "read_nmea_all",
     "run_detectors",
+    "to_geopandas",
+    "to_pandas",
+    "to_polars",
 ]
 
 

@@ -151,6 +151,12 @@ class RejectReason(StrEnum):
     DAMAGED_INPUT = "damaged_input"
     """A compressed input that is truncated, corrupt or followed by junk: the part before the
     damage is kept, ``raw`` names the file and the damage."""
+    UNKNOWN_FORMAT = "unknown_format"
+    """A whole input whose content is not NMEA, a known CSV header or Parquet (a stray file
+    in an ingested directory): one reject naming the file; the other inputs are ingested."""
+    UNREADABLE_INPUT = "unreadable_input"
+    """A whole input that cannot be read (permissions, an I/O error): one reject naming the
+    file and the error; the other inputs are ingested."""
 
 
 REJECT_REASONS: frozenset[str] = frozenset(r.value for r in RejectReason)

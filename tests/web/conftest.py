@@ -159,3 +159,20 @@ def page(browser: Any) -> Iterator[Any]:
         yield pg
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def det_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture store with satellite detections matched by the real matcher and two
+    checked claims (:mod:`tests.api._detstore`)."""
+    from tests.api._detstore import build_detection_store
+
+    root: Path = build_detection_store(tmp_path_factory.mktemp("det-web-store") / "store")
+    return root
+
+
+@pytest.fixture(scope="session")
+def det_server(det_store: Path) -> Iterator[str]:
+    """The API and map over :func:`det_store`."""
+    with serve(det_store) as url:
+        yield url

@@ -585,5 +585,8 @@ def create_app(
         """The bundled land polygons (the map's offline basemap) as GeoJSON."""
         return _json_text(land_geojson(detail=detail))
 
+    from seawatch.api._brief import brief_router
+
+    app.include_router(brief_router(db))  # /api/brief, /api/detections
     app.state.data = db
     return app

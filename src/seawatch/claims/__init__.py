@@ -15,6 +15,7 @@ watchlist, never cli or api.
 from __future__ import annotations
 
 from seawatch.claims._asam import asam_markdown, evaluate_asam
+from seawatch.claims._brief import brief_with_claims
 from seawatch.claims._check import EVENT_TYPES_OF_KIND, VERDICTS, check_claim, check_claims
 from seawatch.claims._extract import (
     MAX_TEXT_BYTES,
@@ -64,6 +65,7 @@ __all__ = [
     "Vessel",
     "add_claims",
     "asam_markdown",
+    "brief_with_claims",
     "check_claim",
     "check_claims",
     "check_text",

@@ -663,7 +663,7 @@ def report_command(
 
     The brief: engagements, naval presence, dark activity, spoofing, sanctions hits.
     """
-    from seawatch.report import brief, check_country, report
+    from seawatch.report import check_country, report
     from seawatch.store import open_store
 
     if by is not None:
@@ -690,7 +690,9 @@ def report_command(
         return
     if type_ is not None:
         raise typer.BadParameter("--type needs --by (the brief covers every type)")
-    b = brief(
+    from seawatch.claims import brief_with_claims
+
+    b = brief_with_claims(
         target,
         regions=f.regions,
         since=f.since,
@@ -698,10 +700,7 @@ def report_command(
         country=check_country(country),
         flags=f.flags,
         groups=f.groups,
-    ).to_dict()
-    from seawatch.claims import claims_for
-
-    b["claims"] = claims_for(target, regions=_split(region), since=lo, until=hi)
+    )
     if fmt == "json":
         with output(out_path) as out:
             json.dump(b, out, ensure_ascii=False, default=str)

@@ -130,6 +130,7 @@ def _print_summary(summary: IngestSummary, *, timed: bool) -> None:
     rows: list[tuple[str, int]] = [
         ("files ingested", summary.files_ingested),
         ("files skipped", summary.files_skipped),
+        ("files rejected (unknown format or unreadable)", summary.files_rejected),
         ("lines", summary.lines),
         ("messages", summary.messages),
         ("positions added", summary.positions),

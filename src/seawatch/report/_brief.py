@@ -176,16 +176,18 @@ def _with_evidence(
 
 def _params(events: pa.Table, type_: str, detector: str) -> dict[str, Any]:
     """The parameters the store's ``type_`` events were detected with (their
-    ``details.params``), else the default preset's."""
+    ``details.params``), else (each one missing) the default preset's."""
+    from seawatch.detect import PRESETS, params_dict
+
+    default = params_dict(PRESETS["default"][detector])
     rows = events.filter(pc.equal(events.column("type"), type_)).slice(0, 1)
     if rows.num_rows:
         text = rows.column("details")[0].as_py()
         p = json.loads(text).get("params") if text else None
         if isinstance(p, dict) and p:
-            return p
-    from seawatch.detect import PRESETS, params_dict
-
-    return params_dict(PRESETS["default"][detector])
+            # events of an older version may lack a parameter: the default fills it
+            return {**default, **p}
+    return default
 
 
 def _g(value: Any) -> str:

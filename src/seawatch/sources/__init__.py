@@ -27,6 +27,7 @@ from seawatch.sources._read import (
     decode_stream,
     detect_format,
     expand_paths,
+    file_reject,
     read_source,
     sniff_format,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "decode_stream",
     "detect_format",
     "expand_paths",
+    "file_reject",
     "open_binary",
     "open_checked",
     "open_counted",

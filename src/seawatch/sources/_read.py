@@ -218,16 +218,20 @@ def read_source(
 
 def damaged_batch(source: str, what: str | None) -> SourceBatch:
     """One ``damaged_input`` reject naming the file and the damage."""
-    rejects = pa.table(
+    return SourceBatch(rejects=file_reject(source, schema.RejectReason.DAMAGED_INPUT, str(what)))
+
+
+def file_reject(source: str, reason: schema.RejectReason, what: str) -> pa.Table:
+    """One reject row for a whole input (``line_no`` null), ``raw`` naming file and cause."""
+    return pa.table(
         {
             "source": pa.array([source], pa.string()),
             "line_no": pa.nulls(1, pa.int64()),
-            "reason": pa.array([schema.RejectReason.DAMAGED_INPUT.value], pa.string()),
+            "reason": pa.array([reason.value], pa.string()),
             "raw": pa.array([f"{source}: {what}"], pa.string()),
         },
         schema=schema.REJECTS,
     )
-    return SourceBatch(rejects=rejects)
 
 
 def _read_nmea(

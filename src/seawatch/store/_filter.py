@@ -158,7 +158,8 @@ def event_where(q: EventQuery, tables: EventTables = EventTables()) -> tuple[str
     if q.min_confidence is not None:
         if not math.isfinite(q.min_confidence):
             raise ParameterError("min_confidence: a finite number")
-        clauses.append("confidence >= ?")
+        # in the column's own type: 0.9 selects a float32 confidence of 0.9
+        clauses.append("confidence >= CAST(? AS FLOAT)")
         args.append(float(q.min_confidence))
     if q.simulated is not None:
         clauses.append("simulated = ?")

@@ -56,7 +56,9 @@ from seawatch._simulated import MARK, is_simulated
 from seawatch._units import US_PER_DAY
 from seawatch.sources import (
     DEFAULT_CHUNK_BYTES,
+    detect_format,
     expand_paths,
+    file_reject,
     open_binary,
     read_source,
     truncate_raw_column,
@@ -127,7 +129,9 @@ class FileResult:
     path: str
     sha256: str
     status: str
-    """``ingested`` or ``skipped`` (already in the store, or repeated in this call)."""
+    """``ingested``, ``skipped`` (already in the store, or repeated in this call) or
+    ``rejected`` (a whole input that cannot be read or whose format is not recognised: one
+    ``unreadable_input`` or ``unknown_format`` reject)."""
     format: str | None = None
     lines: int = 0
     messages: int = 0
@@ -167,6 +171,10 @@ class IngestSummary:
     @property
     def files_ingested(self) -> int:
         return sum(1 for f in self.files if f.status == "ingested")
+
+    @property
+    def files_rejected(self) -> int:
+        return sum(1 for f in self.files if f.status == "rejected")
 
     @property
     def files_skipped(self) -> int:
@@ -541,6 +549,21 @@ def ingest(
         ) from exc
 
 
+def _reject_file(
+    stager: _Stager,
+    today: date,
+    display: str,
+    reason: schema.RejectReason,
+    error: str,
+    by_reason: Counter[str],
+    warnings: list[str],
+) -> None:
+    """A whole input refused: one reject row and a warning; the other inputs go on."""
+    stager.add("rejects", today, file_reject(display, reason, error))
+    by_reason[reason.value] += 1
+    warnings.append(f"{error}: skipped (one {reason.value} reject)")
+
+
 def _ingest(
     root: Path,
     manifest: dict[str, Any] | None,
@@ -567,6 +590,7 @@ def _ingest(
     new_sources: dict[str, dict[str, Any]] = {}
     totals: Counter[str] = Counter()
     by_reason: Counter[str] = Counter()
+    failed: list[str] = []
     try:
         for i, raw_path in enumerate(inputs):
             display = "stdin" if raw_path == "-" else (names or {}).get(raw_path, raw_path)
@@ -578,12 +602,38 @@ def _ingest(
                 sha = file_sha256(path, block=_HASH_BLOCK)
                 size = path.stat().st_size
             except OSError as exc:  # an input that cannot be read is not a store error
-                raise SourceError(f"cannot read {display}: {exc.strerror or exc}") from exc
+                error = f"cannot read {display}: {exc.strerror or exc}"
+                failed.append(error)
+                results.append(FileResult(path=display, sha256="", status="rejected"))
+                reason = schema.RejectReason.UNREADABLE_INPUT
+                _reject_file(stager, today, display, reason, error, by_reason, warnings)
+                continue
             key = source_key(sha, options)
             if key in known:
-                results.append(FileResult(path=display, sha256=sha, status="skipped"))
+                status = (
+                    "rejected" if current["sources"].get(key, {}).get("rejected") else "skipped"
+                )
+                results.append(FileResult(path=display, sha256=sha, status=status))
                 continue
             known.add(key)
+            if options.fmt is None and options.column_map is None:
+                try:
+                    detect_format(path)
+                except SourceError as exc:
+                    failed.append(str(exc))
+                    results.append(FileResult(path=display, sha256=sha, status="rejected"))
+                    reason = schema.RejectReason.UNKNOWN_FORMAT
+                    _reject_file(stager, today, display, reason, str(exc), by_reason, warnings)
+                    # recorded, so that a re-run does not reject (and count) it again
+                    new_sources[key] = {
+                        "path": display,
+                        "sha256": sha,
+                        "size": size,
+                        "format": None,
+                        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                        "rejected": reason.value,
+                    }
+                    continue
             for old in _superseded(current, sha, key):
                 superseded[old] = current["sources"][old].get("path", display)
             simulated = _sniff_simulated(path)
@@ -668,6 +718,10 @@ def _ingest(
                 # positions that carry only the --time instant: no track can be built on them
                 new_sources[key]["stamped_positions"] = stamped
                 new_sources[key]["stamped_time"] = options.default_time.isoformat()
+        if failed and not any(r.status != "rejected" for r in results):
+            # nothing but unusable inputs: an error, and nothing is committed
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            raise SourceError(failed[0] + more)
         stager.flush()
         old_rejects: list[str] = []
         if superseded:

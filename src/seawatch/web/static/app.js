@@ -6,7 +6,7 @@
  */
 "use strict";
 (function () {
-  const { typeColor, esc, fmtTime, fmtNum, localToIso, isoToLocal, getJSON } = window.SW;
+  const { typeColor, esc, fmtTime, fmtNum, getJSON, utcText, bindUtcInput } = window.SW;
   const TRACK_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
   const MAX_EVENTS = 5000;
   const TRACK_HALO_H = 12;
@@ -134,7 +134,7 @@
     el.value = current || "";
   }
   function selectedTypes() {
-    return state.type ? state.type.split(",").filter(Boolean) : [];
+    return state.type ? state.type.split(",").filter(Boolean) : defaultTypes();
   }
   function renderLegend() {
     const ul = $("legend-list");
@@ -142,7 +142,7 @@
     const sel = selectedTypes();
     for (const t of facets.types) {
       const li = document.createElement("li");
-      const on = sel.length === 0 || sel.includes(t);
+      const on = sel.includes(t);
       li.innerHTML = `<label><input type="checkbox" data-type="${esc(t)}" ${on ? "checked" : ""}>` +
         `<span class="swatch" style="background:${typeColor(t)}"></span>${esc(t.replace(/_/g, " "))}` +
         `<span class="count">${typeCounts[t] != null ? fmtNum(typeCounts[t], 0) : ""}</span></label>`;
@@ -150,13 +150,13 @@
     }
     ul.querySelectorAll("input").forEach((cb) => cb.addEventListener("change", () => {
       const on = [...ul.querySelectorAll("input:checked")].map((x) => x.dataset.type);
-      state.type = on.length === facets.types.length ? "" : (on.length ? on.join(",") : "none");
+      state.type = sameSet(on, defaultTypes()) ? "" : (on.length ? on.join(",") : "none");
       refresh();
     }));
   }
   function syncInputs() {
-    $("f-since").value = isoToLocal(state.since);
-    $("f-until").value = isoToLocal(state.until);
+    $("f-since").value = utcText(state.since);
+    $("f-until").value = utcText(state.until);
     $("f-region").value = state.region || "";
     $("f-flag").value = state.flag || "";
     $("f-group").value = state.group || "";
@@ -166,11 +166,12 @@
       state[key] = conv ? conv(e.target.value) : e.target.value;
       refresh();
     });
-    on("f-since", "since", localToIso);
-    on("f-until", "until", localToIso);
+    bindUtcInput($("f-since"), state, "since", refresh);
+    bindUtcInput($("f-until"), state, "until", refresh);
     on("f-region", "region");
     on("f-flag", "flag");
     on("f-group", "group");
+    $("filters").addEventListener("submit", (e) => e.preventDefault());
     $("f-reset").addEventListener("click", () => {
       for (const k of FILTER_KEYS) state[k] = "";
       syncInputs(); renderLegend(); refresh();
@@ -204,11 +205,14 @@
   async function loadEvents() {
     const seq = ++loadSeq;
     const q = filterQuery();
+    if (!state.type && typesParam()) q.set("type", typesParam());
     q.set("limit", String(MAX_EVENTS));
     $("status").textContent = "loading events…";
     let fc;
     try {
-      fc = await getJSON("/api/events?" + q.toString());
+      // every type unticked in the legend: nothing to ask for
+      fc = state.type === "none" ? { features: [], numberMatched: 0, numberReturned: 0 }
+        : await getJSON("/api/events?" + q.toString());
     } catch (e) {
       $("status").textContent = "error: " + e.message;
       return;
@@ -240,6 +244,279 @@
     writeHash();
     updateReportLink();
     loadEvents();
+    loadDetections();
+    loadClaims();
+    loadNaval();
+  }
+
+  // ---- what the map opens on ---------------------------------------------------------
+  // An analyst comes for engagements, interceptions, dark activity, naval presence and
+  // sanctions hits: routine zone and port visits (hundreds in a day's traffic) are off until
+  // turned on in the legend, and matched detections are drawn by the detections layer.
+  const OFF_BY_DEFAULT = new Set(["zone_entry", "zone_exit", "zone_visit", "port_visit",
+    "detected_by"]);
+  function defaultTypes() {
+    const on = facets.types.filter((t) => !OFF_BY_DEFAULT.has(t));
+    return on.length ? on : facets.types.slice();
+  }
+  function sameSet(a, b) {
+    return a.length === b.length && a.every((x) => b.includes(x));
+  }
+  /* the type filter sent for the default selection ("" when it is every type) */
+  function typesParam() {
+    const d = defaultTypes();
+    return d.length === facets.types.length ? "" : d.join(",");
+  }
+
+  // ---- satellite detections ---------------------------------------------------------
+  // /api/detections: matched to an AIS vessel, dark (no AIS explains it although AIS was
+  // heard in the scene), no AIS coverage (unidentified), not matched yet. Every string from
+  // the store is set with textContent.
+  const DET_STYLE = {
+    matched: { fill: "#8c8c8c", stroke: "#333333", label: "matched to AIS" },
+    dark: { fill: "#ffe119", stroke: "#000000", label: "dark (no AIS match)" },
+    no_ais_coverage: { fill: "#ffffff", stroke: "#1f77b4", label: "no AIS coverage" },
+    not_matched_yet: { fill: "#dddddd", stroke: "#888888", label: "not matched yet" },
+  };
+  const MAX_DETECTIONS = 5000;
+  function addDetectionsLayer() {
+    map.addSource("detections", { type: "geojson", data: EMPTY });
+    const color = (k) => ["match", ["get", "status"],
+      ...Object.entries(DET_STYLE).flatMap(([s, v]) => [s, v[k]]), "#999999"];
+    map.addLayer({ id: "detections", type: "circle", source: "detections",
+      paint: {
+        // on top of the events and smaller: a dark_detection event (same spot) rings it
+        "circle-radius": ["interpolate", ["linear"], ["zoom"], 2, 2.5, 8, 4.5, 12, 6],
+        "circle-color": color("fill"),
+        "circle-stroke-color": color("stroke"),
+        "circle-stroke-width": 1.5 } });
+    map.on("click", "detections", (e) => {
+      const f = (e.features || [])[0];
+      if (f) showDetection(f.properties.detection_id, e.lngLat);
+    });
+    map.on("mouseenter", "detections", () => { map.getCanvas().style.cursor = "pointer"; });
+    map.on("mouseleave", "detections", () => { map.getCanvas().style.cursor = ""; });
+    $("det-on").addEventListener("change", (e) =>
+      map.setLayoutProperty("detections", "visibility", e.target.checked ? "visible" : "none"));
+  }
+  let detSeq = 0;
+  const detById = new Map();
+  async function loadDetections() {
+    const seq = ++detSeq;
+    const q = new URLSearchParams();
+    if (state.since) q.set("since", state.since);
+    if (state.until) q.set("until", state.until);
+    q.set("limit", String(MAX_DETECTIONS));
+    let fc;
+    try {
+      fc = await getJSON("/api/detections?" + q.toString());
+    } catch (e) {
+      $("det-status").textContent = "detections: " + e.message;
+      return;
+    }
+    if (seq !== detSeq) return;
+    detById.clear();
+    const counts = {};
+    for (const f of fc.features) {
+      detById.set(f.properties.detection_id, f.properties);
+      counts[f.properties.status] = (counts[f.properties.status] || 0) + 1;
+    }
+    // MapLibre keeps flat properties only: what the layer and the click need
+    map.getSource("detections").setData({ type: "FeatureCollection", features: fc.features.map(
+      (f) => ({ type: "Feature", geometry: f.geometry,
+        properties: { detection_id: f.properties.detection_id, status: f.properties.status } })) });
+    api.detections = fc;
+    api.detectionsLoaded = fc.features.length;
+    const ul = $("det-legend");
+    ul.replaceChildren();
+    for (const [status, st] of Object.entries(DET_STYLE)) {
+      if (!counts[status] && status === "not_matched_yet") continue;
+      const li = document.createElement("li");
+      li.dataset.status = status;
+      const sw = document.createElement("span");
+      sw.className = "det-swatch";
+      sw.style.background = st.fill;
+      sw.style.borderColor = st.stroke;
+      const label = document.createElement("span");
+      label.textContent = st.label;
+      const n = document.createElement("span");
+      n.className = "count";
+      n.textContent = fmtNum(counts[status] || 0, 0);
+      li.append(sw, label, n);
+      ul.appendChild(li);
+    }
+    const more = fc.numberMatched > fc.numberReturned
+      ? ` (first ${fmtNum(fc.numberReturned, 0)} of ${fmtNum(fc.numberMatched, 0)})` : "";
+    $("det-status").textContent = fc.features.length
+      ? `${fmtNum(fc.features.length, 0)} detections in the period${more}`
+      : "no detections in the period";
+  }
+  function showDetection(id, lngLat) {
+    const p = detById.get(id);
+    if (!p) return;
+    const box = document.createElement("div");
+    box.className = "det-popup";
+    const h = document.createElement("strong");
+    h.textContent = DET_STYLE[p.status] ? DET_STYLE[p.status].label : p.status;
+    const why = document.createElement("div");
+    why.className = "muted";
+    why.textContent = p.status_text;
+    const table = document.createElement("table");
+    const row = (k, v) => {
+      const tr = table.insertRow();
+      const th = document.createElement("th");
+      th.textContent = k;
+      const td = tr.insertCell();
+      td.textContent = v == null || v === "" ? "—" : String(v);
+      tr.prepend(th);
+      return td;
+    };
+    row("time", fmtTime(p.time));
+    row("source", p.source);
+    row("scene", p.scene_id);
+    row("length", p.length_m == null ? null : fmtNum(p.length_m, 0) + " m");
+    row("position", `${p.lat.toFixed(4)}, ${p.lon.toFixed(4)}`);
+    if (p.vessel) {
+      const td = row("matched vessel", "");
+      td.textContent = "";
+      const a = document.createElement("a");
+      a.className = "vessel";
+      a.textContent = p.vessel.name || String(p.vessel.mmsi);
+      a.addEventListener("click", () => selectVessel(p.vessel.mmsi));
+      const meta = document.createElement("span");
+      meta.className = "muted";
+      meta.textContent = ` ${p.vessel.mmsi} · ${p.vessel.flag || "??"}` +
+        (p.match_dist_m == null ? "" : ` · ${fmtNum(p.match_dist_m, 0)} m from its AIS position`);
+      td.append(a, meta);
+    }
+    if (p.ais_mismatch) {
+      row("AIS contradicted", `${p.ais_mismatch.name || ""} ${p.ais_mismatch.mmsi}`.trim());
+    }
+    row("detection id", p.detection_id);
+    box.append(h, why, table);
+    if (api.popup) api.popup.remove();
+    api.popup = new maplibregl.Popup({ maxWidth: "340px" }).setLngLat(lngLat).setDOMContent(box)
+      .addTo(map);
+  }
+
+  // ---- claims beside the events ----------------------------------------------------
+  // /api/claims for the period and region of the filters: each claim with its verdict and
+  // links that open and zoom to its evidence events.
+  let claimSeq = 0;
+  async function loadClaims() {
+    const seq = ++claimSeq;
+    const q = new URLSearchParams();
+    for (const k of ["since", "until", "region"]) if (state[k]) q.set(k, state[k]);
+    let res;
+    try {
+      res = await getJSON("/api/claims?" + q.toString());
+    } catch (e) {
+      $("claims-note").textContent = "claims: " + e.message;
+      return;
+    }
+    if (seq !== claimSeq) return;
+    const list = $("claims-list");
+    list.replaceChildren();
+    $("claims-title").textContent = `Claims about this period and region (${res.claims.length})`;
+    $("claims-note").textContent = res.claims.length
+      ? "verdicts of seawatch claims check against this store"
+      : "no claims kept for this period and region (seawatch claims add)";
+    for (const r of res.claims) {
+      const c = r.check;
+      const li = document.createElement("li");
+      li.dataset.claim = r.claim.claim_id;
+      const v = document.createElement("strong");
+      v.className = "verdict verdict-" + (c ? c.verdict : "unchecked");
+      v.textContent = c ? c.verdict.replace(/_/g, " ") : "not checked";
+      const sentence = document.createElement("span");
+      sentence.className = "sentence";
+      sentence.textContent = " " + r.claim.sentence;
+      li.append(v, sentence);
+      if (r.claim.period_start || r.claim.period_end) {
+        const when = document.createElement("div");
+        when.className = "muted";
+        when.textContent = `period ${fmtTime(r.claim.period_start)} to ${fmtTime(r.claim.period_end)}`;
+        li.appendChild(when);
+      }
+      if (c && c.explanation) {
+        const ex = document.createElement("div");
+        ex.className = "muted";
+        ex.textContent = c.explanation;
+        li.appendChild(ex);
+      }
+      const ids = c && c.evidence ? (c.evidence.event_ids || []) : [];
+      if (ids.length) {
+        const ev = document.createElement("div");
+        ev.append("evidence: ");
+        ids.slice(0, 8).forEach((id, i) => {
+          if (i) ev.append(", ");
+          const a = document.createElement("a");
+          a.className = "event evidence";
+          a.dataset.id = id;
+          a.textContent = id;
+          a.addEventListener("click", () => selectEvent(id, "zoom"));
+          ev.appendChild(a);
+        });
+        if (ids.length > 8) ev.append(` and ${fmtNum(ids.length - 8, 0)} more`);
+        li.appendChild(ev);
+      }
+      list.appendChild(li);
+    }
+    api.claimsLoaded = res.claims.length;
+  }
+
+  // ---- naval presence ----------------------------------------------------------------
+  // /api/presence: navies, coast guards and government vessels (the brief's naval roles)
+  // with positions near the coast of PRESENCE_COUNTRY in the period; a name opens the vessel.
+  const PRESENCE_COUNTRY = "VE";
+  const NAVAL_ROLES = ["military", "law_enforcement", "government"];
+  let navalSeq = 0;
+  async function loadNaval() {
+    const seq = ++navalSeq;
+    const q = new URLSearchParams({ country: PRESENCE_COUNTRY, ranges_nm: "12,24,200",
+      group: NAVAL_ROLES.join(","), limit: "200" });
+    for (const k of ["since", "until", "flag"]) if (state[k]) q.set(k, state[k]);
+    let res;
+    try {
+      res = await getJSON("/api/presence?" + q.toString());
+    } catch (e) {
+      $("naval-note").textContent = "naval presence: " + e.message;
+      return;
+    }
+    if (seq !== navalSeq) return;
+    const rows = res.rows || [];
+    $("naval-title").textContent =
+      `Naval presence near ${PRESENCE_COUNTRY} (${fmtNum(rows.length, 0)} vessels)`;
+    $("naval-note").textContent = rows.length
+      ? "navies, coast guards, government vessels: hours with positions within 12 and 200 nm " +
+        `of ${PRESENCE_COUNTRY}'s coast in the period (UTC), closest approach in nm`
+      : `no naval or coast guard vessel near ${PRESENCE_COUNTRY} in the period`;
+    const table = $("naval-list");
+    table.replaceChildren();
+    if (rows.length) {
+      const head = table.insertRow();
+      for (const h of ["vessel", "flag", "role", "h 12 nm", "h 200 nm", "closest nm"]) {
+        const th = document.createElement("th");
+        th.textContent = h;
+        head.appendChild(th);
+      }
+    }
+    for (const r of rows) {
+      const tr = table.insertRow();
+      tr.dataset.mmsi = String(r.mmsi);
+      const a = document.createElement("a");
+      a.className = "vessel";
+      a.textContent = r.name || String(r.mmsi);
+      a.addEventListener("click", () => selectVessel(r.mmsi));
+      tr.insertCell().appendChild(a);
+      for (const v of [r.flag || "??", (r.role || "?").replace(/_/g, " "),
+        r.hours_12nm == null ? "—" : fmtNum(r.hours_12nm, 1),
+        r.hours_200nm == null ? "—" : fmtNum(r.hours_200nm, 1),
+        r.closest_nm == null ? "—" : fmtNum(r.closest_nm, 1)]) {
+        tr.insertCell().textContent = v;
+      }
+    }
+    api.navalLoaded = rows.length;
   }
 
   // ---- panels ------------------------------------------------------------------------
@@ -340,7 +617,11 @@
     openPanel(html + (others
       ? `<h3 id="also-here">Also here (${alsoHere.length})</h3><ol class="timeline">${others}</ol>`
       : ""));
-    if (fly && f.geometry) map.easeTo({ center: f.geometry.coordinates, duration: 400 });
+    if (fly && f.geometry) {
+      // "zoom": close enough to tell the event from its neighbours (a claim's evidence)
+      const zoom = fly === "zoom" ? Math.max(map.getZoom(), 7) : map.getZoom();
+      map.easeTo({ center: f.geometry.coordinates, zoom, duration: 400 });
+    }
     const feats = await drawTracks(p.vessels, shiftIso(p.start, -TRACK_HALO_H),
       shiftIso(p.end, TRACK_HALO_H));
     const note = $("track-note");
@@ -428,7 +709,7 @@
     if (newVessel) { state.vessel = newVessel; state.event = ""; }
     const hasView = h.lon && h.lat && h.z;
     if (hasView) map.jumpTo({ center: [parseFloat(h.lon), parseFloat(h.lat)], zoom: parseFloat(h.z) });
-    if (changed) { syncInputs(); renderLegend(); loadEvents(); }
+    if (changed) { syncInputs(); renderLegend(); loadEvents(); loadDetections(); loadClaims(); loadNaval(); }
     if (newEvent) selectEvent(newEvent, !hasView);
     else if (newVessel) selectVessel(parseInt(newVessel, 10));
   });
@@ -450,7 +731,9 @@
     fillSelect($("f-group"), facets.groups, state.group);
     syncInputs();
     renderLegend();
-    await Promise.all([loadBasemap(), loadEvents()]);
+    addDetectionsLayer();
+    await Promise.all([loadBasemap(), loadEvents(), loadDetections(), loadClaims(),
+      loadNaval()]);
     writeHash();
     updateReportLink();
     if (state.event) await selectEvent(state.event, !h0.lon);
@@ -459,5 +742,6 @@
     document.body.dataset.ready = "1";
   });
   api.selectEvent = selectEvent;
+  api.loadDetections = loadDetections;
   api.selectVessel = selectVessel;
 })();

@@ -30,6 +30,51 @@
   /* datetime-local value (UTC) <-> ISO with Z */
   function localToIso(v) { return v ? v + (v.length === 16 ? ":00Z" : "Z") : ""; }
   function isoToLocal(v) { return v ? v.replace(/Z$/, "").slice(0, 16) : ""; }
+  /* Times typed by the user are UTC, whatever the browser's zone: "YYYY-MM-DD",
+   * "YYYY-MM-DDTHH:MM" (or a space for the T), seconds optional, "Z" or "UTC" optional.
+   * parseUtc gives the ISO instant with Z ("" for an empty field, null when not a time);
+   * utcText shows an ISO instant as "YYYY-MM-DDTHH:MMZ". Never Date's local-time parsing. */
+  const UTC_INPUT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(?:Z|UTC)?$/i;
+  function parseUtc(text) {
+    const t = String(text == null ? "" : text).trim();
+    if (!t) return "";
+    const m = UTC_INPUT.exec(t);
+    if (!m) return null;
+    const [y, mo, d, h, mi, se] = [m[1], m[2], m[3], m[4] || "00", m[5] || "00", m[6] || "00"].map(Number);
+    const ms = Date.UTC(y, mo - 1, d, h, mi, se);
+    const back = new Date(ms);
+    if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d ||
+        back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== se) {
+      return null;  // 2022-02-30, 25:00 ...
+    }
+    return back.toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+  function utcText(iso) {
+    if (!iso) return "";
+    const ms = Date.parse(iso);
+    if (Number.isNaN(ms)) return String(iso);
+    const full = new Date(ms).toISOString();
+    return full.slice(0, 16) + (full.slice(16, 19) === ":00" ? "" : full.slice(16, 19)) + "Z";
+  }
+  /* A UTC text input bound to state[key]: shows it as utcText, and on change parses it
+   * (an invalid time marks the field and keeps the old filter). */
+  function bindUtcInput(el, state, key, onChange) {
+    el.value = utcText(state[key]);
+    el.addEventListener("change", () => {
+      const iso = parseUtc(el.value);
+      if (iso === null) {
+        el.setCustomValidity("not a UTC time: YYYY-MM-DD or YYYY-MM-DDTHH:MMZ");
+        el.classList.add("invalid");
+        el.reportValidity();
+        return;
+      }
+      el.setCustomValidity("");
+      el.classList.remove("invalid");
+      state[key] = iso;
+      el.value = utcText(iso);
+      onChange();
+    });
+  }
   /* A server started with an access token (seawatch serve --token) is opened once at
    * /?token=TOKEN: it answers with a redirect that drops the token from the address and sets
    * it as an HttpOnly cookie, which same-origin requests carry. The page never sees it. */
@@ -44,5 +89,6 @@
     }
     return body;
   }
-  window.SW = { TYPE_COLORS, typeColor, esc, fmtTime, fmtNum, localToIso, isoToLocal, getJSON };
+  window.SW = { TYPE_COLORS, typeColor, esc, fmtTime, fmtNum, localToIso, isoToLocal, getJSON,
+    parseUtc, utcText, bindUtcInput };
 })();

@@ -2,7 +2,7 @@
  * (no chart library), a table and CSV export. Filters live in the query string. */
 "use strict";
 (function () {
-  const { typeColor, esc, fmtNum, localToIso, isoToLocal, getJSON } = window.SW;
+  const { typeColor, esc, fmtNum, getJSON, bindUtcInput } = window.SW;
   const $ = (id) => document.getElementById(id);
   const KEYS = ["since", "until", "region", "type", "flag", "group"];
   const state = {};
@@ -102,25 +102,9 @@
     a.download = "seawatch-report.csv";
     document.body.appendChild(a); a.click(); a.remove();
   }
-  /* the claims about the same region and period, with their latest checks (/api/claims) */
+  /* the situation brief and the claims about the same region and period (brief.js) */
   async function loadClaims() {
-    const p = new URLSearchParams();
-    for (const k of ["since", "until", "region"]) if (state[k]) p.set(k, state[k]);
-    try {
-      const res = await getJSON("/api/claims?" + p.toString());
-      $("claims").innerHTML = res.claims.length ? "<ul class=\"claims\">" + res.claims.map((r) => {
-        const c = r.check;
-        const verdict = c ? c.verdict.replace(/_/g, " ") : "not checked";
-        const links = c ? c.evidence.event_ids.slice(0, 5).map((id) =>
-          `<a href="/#event=${encodeURIComponent(id)}">${esc(id)}</a>`).join(", ") : "";
-        return `<li><strong class="verdict-${esc(c ? c.verdict : "unchecked")}">${esc(verdict)}</strong> ` +
-          `${esc(r.claim.sentence)}` +
-          (c ? `<br><span class="muted">${esc(c.explanation)}</span>` : "") +
-          (links ? `<br>evidence: ${links}` : "") + "</li>";
-      }).join("") + "</ul>" : "<p class=\"muted\">no claims</p>";
-    } catch (e) {
-      $("claims").textContent = "claims: " + e.message;
-    }
+    await window.SWBrief.load(state);
   }
   async function load() {
     history.replaceState(null, "", "/report" + (query() ? "?" + query() : ""));
@@ -173,12 +157,11 @@
     fill("f-type", facets.types, state.type);
     fill("f-flag", facets.flags, state.flag);
     fill("f-group", facets.groups, state.group);
-    $("f-since").value = isoToLocal(state.since);
-    $("f-until").value = isoToLocal(state.until);
     const bind = (id, key, conv) => $(id).addEventListener("change", (e) => {
       state[key] = conv ? conv(e.target.value) : e.target.value; load();
     });
-    bind("f-since", "since", localToIso); bind("f-until", "until", localToIso);
+    bindUtcInput($("f-since"), state, "since", load);
+    bindUtcInput($("f-until"), state, "until", load);
     bind("f-region", "region"); bind("f-type", "type"); bind("f-flag", "flag"); bind("f-group", "group");
     $("csv-client").addEventListener("click", exportCsv);
     await load();
