@@ -243,3 +243,11 @@ def test_output_option_on_query_and_vessel(same_store: Path, tmp_path: Path) -> 
     assert doc["schema"] == "seawatch.vessel/1" and doc["n_positions"] > 0
     py = list(event_records(open_store(same_store).events(vessels=311000001)))
     assert doc["events"] == py and len(py) == 2
+
+
+def test_min_confidence_compares_in_the_columns_type(same_store: Path) -> None:
+    # confidence is float32: 0.9 is stored as 0.899999976..., and 0.9 must still select it
+    store = open_store(same_store)
+    assert store.events(min_confidence=0.9).num_rows == 4
+    assert store.events(min_confidence=0.85).num_rows == 5
+    assert store.events(min_confidence=0.9000001).num_rows == 0
