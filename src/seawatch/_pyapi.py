@@ -17,9 +17,10 @@ from __future__ import annotations
 import importlib.util
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -104,6 +105,13 @@ class Store(_store_layer.Store):
         until: datetime | date | str | None = None,
         bbox: tuple[float, float, float, float] | None = None,
         min_confidence: float | None = None,
+        regions: Values = None,
+        zones: Values = None,
+        vessels: MMSIs = None,
+        flags: Values = None,
+        groups: Values = None,
+        incidents: Values = None,
+        simulated: bool | None = None,
     ) -> pa.Table:
         """Events (schema ``EVENTS``, sorted by start then id) that match every filter given.
 
@@ -120,15 +128,26 @@ class Store(_store_layer.Store):
             bbox: ``(min_lon, min_lat, max_lon, max_lat)`` around the event's position;
                 ``min_lon > max_lon`` crosses the antimeridian.
             min_confidence: events whose ``confidence`` is at least this (0 to 1).
+            regions, zones, vessels, flags, groups: the same filters under
+                :class:`seawatch.store.Store`'s names (give one of each pair).
+            incidents: events of these incident ids. simulated: True, events marked
+                simulated; False, marked real.
 
         Raises:
             FilterError: an unknown type, region, zone, flag or group; the message lists
                 the valid values.
             ParameterError: a malformed time, MMSI, bbox or confidence.
         """
-        if type is not None and types is not None:
-            raise ParameterError("give type or types, not both (they are the same filter)")
-        wanted = type if type is not None else types
+
+        def one(name: str, singular: Any, plural: Any) -> Any:
+            if singular is not None and plural is not None:
+                raise ParameterError(f"give {name} or {name}s, not both (they are the same filter)")
+            return singular if singular is not None else plural
+
+        wanted = one("type", type, types)
+        region, zone = one("region", region, regions), one("zone", zone, zones)
+        vessel, flag = one("vessel", vessel, vessels), one("flag", flag, flags)
+        group = one("group", group, groups)
         if min_confidence is not None and not (
             isinstance(min_confidence, int | float) and 0.0 <= min_confidence <= 1.0
         ):
@@ -146,19 +165,17 @@ class Store(_store_layer.Store):
             until=until,
             bbox=bbox,
         )
-        if f == EventFilter():
-            table = super().events()
-        else:
-            table = f.apply(
-                super().events(types=f.types, vessel=f.vessel, since=f.since, until=f.until),
-                vessels=self.vessels() if (f.flags or f.groups) else None,
-            )
-        if min_confidence is not None:
-            # in the column's own type: 0.9 selects a float32 confidence of 0.9
-            threshold = pa.scalar(float(min_confidence), table.schema.field("confidence").type)
-            keep = pc.greater_equal(table.column("confidence"), threshold)
-            table = table.filter(pc.fill_null(keep, False))
-        return table
+        extra = EventFilter.build(
+            incidents=incidents, min_confidence=min_confidence, simulated=simulated
+        )
+        f = replace(
+            f,
+            incidents=extra.incidents,
+            min_confidence=extra.min_confidence,
+            simulated=extra.simulated,
+        )
+        # the one compiled filter (seawatch.store.EventQuery), as the CLI and the API
+        return self.select_events(f.to_query())
 
     def event_filter(
         self,

@@ -66,10 +66,7 @@ def test_presence_takes_several_flags_as_events_does(store_dir: Path) -> None:
 
     def mmsis(*args: str) -> set[int]:
         out = _ok("presence", "--store", root, "--country", "ve", "--format", "json", *args)
-        text = out.strip()
-        rows = (
-            json.loads(text) if text.startswith("[") else [json.loads(x) for x in text.splitlines()]
-        )
+        rows = json.loads(out)["rows"]
         return {int(r["mmsi"]) for r in rows}
 
     bs, ve = mmsis("--flag", "BS"), mmsis("--flag", "VE")

@@ -89,7 +89,8 @@ def test_report_formats(detected: Store) -> None:
     root = str(detected.root)
     data = json.loads(_run("report", "--store", root, "--format", "json"))
     by_type = {r["type"]: r for r in data["by_type"]}
-    assert by_type["encounter"]["events"] == 1 and by_type["encounter"]["vessels"] == 2
+    assert by_type["encounter"]["n_events"] == 1 and by_type["encounter"]["n_vessels"] == 2
+    assert data["schema"] == "seawatch.brief/1"
     rows = list(
         csv.DictReader(
             io.StringIO(_run("report", "--store", root, "--by", "day", "--format", "csv"))
@@ -101,18 +102,19 @@ def test_report_formats(detected: Store) -> None:
             "report", "--store", root, "--by", "region", "--region", "test-sea", "--format", "json"
         )
     )
-    assert {r["region"] for r in data} == {"test-sea"}
+    assert data["schema"] == "seawatch.counts/1" and data["by"] == "region"
+    assert {r["region"] for r in data["rows"]} == {"test-sea"}
     assert "encounter" in _run("report", "--store", root, "--by", "flag")
     # without --by, csv is the counts by type
     rows = list(csv.DictReader(io.StringIO(_run("report", "--store", root, "--format", "csv"))))
-    assert {r["type"]: int(r["events"]) for r in rows}["encounter"] == 1
+    assert {r["type"]: int(r["n_events"]) for r in rows}["encounter"] == 1
     assert "Situation brief" in _run("report", "--store", root)
 
 
 def test_track(detected: Store) -> None:
     root = str(detected.root)
-    gj = json.loads(_run("track", "203", "--store", root))
-    f = gj["features"][0]
+    f = json.loads(_run("track", "203", "--store", root))
+    assert f["type"] == "Feature" and f["properties"]["schema"] == "seawatch.track/1"
     assert f["geometry"]["type"] == "LineString"
     assert len(f["geometry"]["coordinates"]) == f["properties"]["n_positions"] == 73
     assert f["properties"]["start"] == "2024-03-01T13:00:00Z"

@@ -81,7 +81,9 @@ def test_presence_group_is_a_role(ve_store: Path) -> None:
         ],
     )
     assert res.exit_code == 0, res.output
-    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    doc = json.loads(res.stdout)
+    assert doc["schema"] == "seawatch.presence/1"
+    rows = doc["rows"]
     assert [(r["name"], r["ship_group"], r["role"]) for r in rows] == [
         ("USS EXAMPLE", "other", "military")
     ]

@@ -241,7 +241,7 @@ def test_cli_watchlist_add_and_list(tmp_path: Path) -> None:
     assert (store / "watchlists" / "mine.csv").is_file()
     res = runner.invoke(app, ["watchlist", "list", "--store", str(store), "--format", "json"])
     assert res.exit_code == 0
-    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    rows = json.loads(res.stdout)
     assert [(r["name"], r["date"], r["entries"]) for r in rows] == [
         ("ofac_sdn", "2024-05-03", 851),
         ("mine", "2024-07-01", 2),
@@ -270,7 +270,7 @@ def test_cli_watchlist_screen_a_store(tmp_path: Path) -> None:
         app, ["watchlist", "screen", "--store", str(store), "--format", "json"]
     )
     assert res.exit_code == 0, res.output
-    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    rows = json.loads(res.stdout)
     assert {(r["mmsi"], r["match"], r["list_date"]) for r in rows} == {
         (775000001, "imo", "2024-05-03"),
         (775000001, "name_flag", "2024-05-03"),

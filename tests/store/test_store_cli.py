@@ -84,7 +84,7 @@ def test_ingest_columns_and_format(tmp_path: Path) -> None:
         app,
         ["query", "--store", str(tmp_path / "s"), "--format", "json", "SELECT * FROM positions"],
     )
-    row = json.loads(out.stdout)
+    (row,) = json.loads(out.stdout)
     assert (row["mmsi"], row["lat"], row["lon"], row["ts"]) == (
         123,
         10.0,
@@ -115,7 +115,9 @@ def test_query_formats(tmp_path: Path, src: Path) -> None:
         ["775000001", "BRAVO", "VE", "10", "2024-03-01T22:00:00Z"],
     ]
     as_json = CliRunner().invoke(app, ["query", "--store", str(store), "--format", "json", sql])
-    lines = [json.loads(line) for line in as_json.stdout.splitlines()]
+    lines = json.loads(as_json.stdout)
+    as_jsonl = CliRunner().invoke(app, ["query", "--store", str(store), "--format", "jsonl", sql])
+    assert [json.loads(line) for line in as_jsonl.stdout.splitlines()] == lines
     assert lines[1] == {
         "mmsi": 775000001,
         "name": "BRAVO",
@@ -151,7 +153,7 @@ def test_vessel(tmp_path: Path, src: Path) -> None:
     assert "events: none" in out
     js = CliRunner().invoke(app, ["vessel", "--store", str(store), "--format", "json", "775000001"])
     report = json.loads(js.stdout)
-    assert report["flag"] == "VE" and report["positions"] == 10
+    assert report["flag"] == "VE" and report["n_positions"] == 10
     names = report["identity"]["name"]
     assert [n["value"] for n in names] == ["ALPHA", "BRAVO"]
     assert names[0]["first_seen"] == "2024-03-01T22:00:00Z"

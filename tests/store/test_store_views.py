@@ -124,7 +124,7 @@ def test_replace_events_keeps_other_types(store: Store) -> None:
     store.replace_events(gaps, types=["gap"], run={"preset": "gfw"})
     assert sorted(store.events().column("event_id").to_pylist()) == ["g1", "g2", "l1"]
     assert store.events(types=["gap"]).num_rows == 2
-    assert store.events(vessel=200000000).column("event_id").to_pylist() == ["l1", "g2"]
+    assert store.events(vessels=200000000).column("event_id").to_pylist() == ["l1", "g2"]
     assert store.events(since=t + timedelta(hours=14)).column("event_id").to_pylist() == ["g2"]
     q = store.query("SELECT event_id FROM events WHERE list_contains(vessels, 200000001::UINTEGER)")
     assert q.to_pylist() == [{"event_id": "g1"}]

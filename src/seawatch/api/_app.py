@@ -35,6 +35,7 @@ from seawatch.api._shapes import (
     zone_names,
     zones_geojson,
 )
+from seawatch.report import records
 from seawatch.web import STATIC_DIR
 
 __all__ = ["create_app"]
@@ -121,6 +122,14 @@ GroupQ = Annotated[
         "docs/ROLES.md), comma-separated"
     ),
 ]
+IncidentQ = Annotated[str | None, Query(description="incident ids, comma-separated")]
+MinConfidenceQ = Annotated[
+    float | None, Query(ge=0.0, le=1.0, description="events with at least this confidence")
+]
+SimulatedQ = Annotated[
+    bool | None,
+    Query(description="true: events marked simulated; false: events marked real"),
+]
 VesselQ = Annotated[int | None, Query(ge=0, le=MAX_MMSI, description="MMSI involved")]
 _NUM = r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
 BboxQ = Annotated[
@@ -143,6 +152,9 @@ def _filter(
     group: str | None,
     bbox: str | None,
     zone: str | None = None,
+    incident: str | None = None,
+    min_confidence: float | None = None,
+    simulated: bool | None = None,
 ) -> EventFilter:
     """The one validated filter (:class:`seawatch.report.EventFilter`): unknown values are
     a 422 that lists the valid ones."""
@@ -158,6 +170,9 @@ def _filter(
         flags=_split(flag, "flag"),
         groups=_split(group, "group"),
         bbox=_bbox(bbox),
+        incidents=_split(incident, "incident"),
+        min_confidence=min_confidence,
+        simulated=simulated,
         vocab=db.vocabulary(),
     )
 
@@ -269,21 +284,37 @@ def create_app(
         group: GroupQ = None,
         bbox: BboxQ = None,
         zone: ZoneQ = None,
+        incident: IncidentQ = None,
+        min_confidence: MinConfidenceQ = None,
+        simulated: SimulatedQ = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> JSONResponse:
         """Events matching the filters, as a GeoJSON FeatureCollection ordered by start time."""
-        f = _filter(db, type, region, vessel, since, until, flag, group, bbox, zone)
+        f = _filter(
+            db,
+            type,
+            region,
+            vessel,
+            since,
+            until,
+            flag,
+            group,
+            bbox,
+            zone,
+            incident,
+            min_confidence,
+            simulated,
+        )
         features, total = db.events(f, limit=limit, offset=offset)
         return JSONResponse(
-            {
-                "type": "FeatureCollection",
-                "features": features,
-                "numberMatched": total,
-                "numberReturned": len(features),
-                "limit": limit,
-                "offset": offset,
-            }
+            records.events_geojson(
+                features,
+                numberMatched=total,
+                numberReturned=len(features),
+                limit=limit,
+                offset=offset,
+            )
         )
 
     @app.get(
@@ -383,13 +414,30 @@ def create_app(
         group: GroupQ = None,
         bbox: BboxQ = None,
         zone: ZoneQ = None,
+        incident: IncidentQ = None,
+        min_confidence: MinConfidenceQ = None,
+        simulated: SimulatedQ = None,
         format: Literal["json", "csv"] = "json",
     ) -> Response:
         """Event counts (events, distinct vessels, hours, distinct incidents) grouped by the
         ``by`` keys, and ``engagements``: the matching encounters and interceptions counted
         as incidents (one engagement can include both), with the breakdown by kind."""
         keys = list(_split(by, "by") or ())
-        f = _filter(db, type, region, vessel, since, until, flag, group, bbox, zone)
+        f = _filter(
+            db,
+            type,
+            region,
+            vessel,
+            since,
+            until,
+            flag,
+            group,
+            bbox,
+            zone,
+            incident,
+            min_confidence,
+            simulated,
+        )
         rows = db.report(f, by=keys)
         if format == "csv":
             buf = io.StringIO()

@@ -14,13 +14,12 @@ The queries of one request are interrupted after :data:`API_QUERY_TIMEOUT_S`.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import NotFoundError, ParameterError, StoreError
-from seawatch.report._query import EventFilter, Vocabulary, vocabulary
+from seawatch.report import EventFilter, Vocabulary, records, vocabulary
+from seawatch.store import EventTables, event_where
 
 __all__ = [
     "Data",
@@ -39,20 +39,16 @@ __all__ = [
 ]
 
 
-_EVENT_COLUMNS = (
-    'event_id, type, "start", "end", vessels, lat, lon, duration_h, region, zone, '
-    "confidence, details, coalesce(incident_id, event_id)"
-)
+_EVENT_NAMES = (
+    "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h", "region",
+    "zone", "confidence", "details", "incident_id", "simulated",
+)  # fmt: skip
+_EVENT_COLUMNS = ", ".join(f'"{n}"' for n in _EVENT_NAMES)
 
 
 def iso(ts: datetime | None) -> str | None:
     """ISO 8601 UTC with a ``Z`` (``2022-01-03T04:05:06Z``), or ``None``."""
-    if ts is None:
-        return None
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    text = ts.astimezone(UTC).isoformat()
-    return text.replace("+00:00", "Z")
+    return records.iso(ts)
 
 
 def _finite(x: float | None) -> float | None:
@@ -61,48 +57,14 @@ def _finite(x: float | None) -> float | None:
     return float(x)
 
 
-def _details(text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def _first(rows: list[Any]) -> Any:
     """The first row of a fully fetched result, or ``None``."""
     return rows[0] if rows else None
 
 
 def _event_feature(row: tuple[Any, ...]) -> dict[str, Any]:
-    (eid, typ, start, end, vessels, lat, lon, dur, region, zone, conf, details, incident) = row
-    lat, lon = _finite(lat), _finite(lon)
-    geometry = (
-        {"type": "Point", "coordinates": [lon, lat]}
-        if lat is not None and lon is not None
-        else None
-    )
-    return {
-        "type": "Feature",
-        "id": eid,
-        "geometry": geometry,
-        "properties": {
-            "event_id": eid,
-            "type": typ,
-            "start": iso(start),
-            "end": iso(end),
-            "vessels": [int(v) for v in (vessels or [])],
-            "lat": lat,
-            "lon": lon,
-            "duration_h": _finite(dur),
-            "region": region,
-            "zone": zone,
-            "confidence": _finite(conf),
-            "details": _details(details),
-            "incident_id": incident,
-        },
-    }
+    """A row of :data:`_EVENT_COLUMNS` as the event's GeoJSON feature (the record layer)."""
+    return records.event_feature(records.event_record(dict(zip(_EVENT_NAMES, row, strict=True))))
 
 
 # --------------------------------------------------------------------------------------
@@ -140,6 +102,11 @@ SELECT e._rid, x.m AS mmsi FROM _events e, unnest(e.vessels) AS x(m)
 """
 """One row per (event, vessel): filters by vessel, flag or group are a semi-join on it
 (``list_has_any`` against the list of, say, every Venezuelan MMSI is quadratic)."""
+
+
+_API_TABLES = EventTables(
+    events="_events", event_vessels="_event_vessels", vessels="_vessels", key="_rid"
+)
 
 
 def _connect(store: Any) -> duckdb.DuckDBPyConnection:
@@ -256,54 +223,9 @@ class Data:
 
     @staticmethod
     def _where(f: EventFilter) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        args: list[Any] = []
-        if f.types:
-            clauses.append("type IN (SELECT unnest(?))")
-            args.append(list(f.types))
-        if f.regions:
-            clauses.append("region IN (SELECT unnest(?))")
-            args.append(list(f.regions))
-        if f.zones:
-            clauses.append("zone IN (SELECT unnest(?))")
-            args.append(list(f.zones))
-        if f.vessels:
-            clauses.append(
-                "_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi IN "
-                "(SELECT unnest(?::UINTEGER[])))"
-            )
-            args.append(list(f.vessels))
-        if f.since is not None:
-            clauses.append('"end" > ?')
-            args.append(f.since)
-        if f.until is not None:
-            clauses.append('"start" < ?')
-            args.append(f.until)
-        if f.flags or f.groups:
-            # some vessel of the event has one of the flags and one of the groups
-            vessel_where: list[str] = []
-            if f.flags:
-                vessel_where.append("flag IN (SELECT unnest(?))")
-                args.append(list(f.flags))
-            if f.groups:
-                vessel_where.append("role IN (SELECT unnest(?))")
-                args.append(list(f.groups))
-            clauses.append(
-                "_rid IN (SELECT _rid FROM _event_vessels WHERE mmsi IN "
-                "(SELECT mmsi FROM _vessels WHERE " + " AND ".join(vessel_where) + "))"
-            )
-        if f.bbox is not None:
-            min_lon, min_lat, max_lon, max_lat = f.bbox
-            clauses.append("lat BETWEEN ? AND ?")
-            args += [min_lat, max_lat]
-            if min_lon <= max_lon:
-                clauses.append("lon BETWEEN ? AND ?")
-                args += [min_lon, max_lon]
-            else:
-                clauses.append("(lon >= ? OR lon <= ?)")
-                args += [min_lon, max_lon]
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        return where, args
+        """The filter compiled by the one compiler (:func:`seawatch.store.event_where`) over
+        the in-memory copies of the events, their vessels and the vessels."""
+        return event_where(f.to_query(), _API_TABLES)
 
     def events(
         self, f: EventFilter, *, limit: int, offset: int
@@ -346,7 +268,7 @@ class Data:
                 "imo": None if r[2] is None else int(r[2]),
                 "callsign": r[3],
                 "flag": r[4],
-                "group": r[5],
+                "ship_group": r[5],
                 "role": r[6],
                 "role_source": r[7],
             }
@@ -361,7 +283,7 @@ class Data:
                     "imo": None,
                     "callsign": None,
                     "flag": None,
-                    "group": None,
+                    "ship_group": None,
                     "role": None,
                     "role_source": None,
                 },
@@ -451,7 +373,7 @@ class Data:
                 "imo": None if r[2] is None else int(r[2]),
                 "callsign": r[3],
                 "flag": r[4],
-                "group": r[5],
+                "ship_group": r[5],
                 "role": r[8],
                 "role_source": r[9],
                 "first_seen": iso(r[6]),
@@ -493,13 +415,14 @@ class Data:
                 ).fetchall()
             )
         return {
+            "schema": records.VESSEL_SCHEMA,
             "mmsi": int(row[0]),
             "name": row[1],
             "imo": None if row[2] is None else int(row[2]),
             "callsign": row[3],
             "ship_type": None if row[4] is None else int(row[4]),
             "flag": row[5],
-            "group": row[6],
+            "ship_group": row[6],
             "role": row[10],
             "role_source": row[11],
             "first_seen": iso(row[7]),

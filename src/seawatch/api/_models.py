@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Geometry(BaseModel):
@@ -36,6 +36,10 @@ class EventProperties(BaseModel):
     incident_id: str
     """The incident the event describes (an interception and the encounter of the same pair
     at the same time share it); the event's own id when nothing links to it."""
+    simulated: bool | None = Field(
+        default=None,
+        description="a vessel of the event was heard in simulated input (null: not recorded)",
+    )
 
 
 class VesselBrief(BaseModel):
@@ -46,7 +50,7 @@ class VesselBrief(BaseModel):
     imo: int | None
     callsign: str | None
     flag: str | None
-    group: str | None = Field(description="ship group from the AIS type code")
+    ship_group: str | None = Field(description="ship group from the AIS type code")
     role: str | None = Field(
         default=None,
         description="military, law_enforcement, government or the ship group (docs/ROLES.md)",
@@ -83,6 +87,11 @@ class EventDetailFeature(BaseModel):
 class EventCollection(BaseModel):
     """A page of events (GeoJSON FeatureCollection) with paging counts."""
 
+    schema_: str = Field(
+        default="seawatch.events-geojson/1",
+        alias="schema",
+        description="the version of this shape (docs/schemas/events-geojson.schema.json)",
+    )
     type: str = "FeatureCollection"
     features: list[EventFeature]
     numberMatched: int = Field(description="events matching the filters")
@@ -141,13 +150,14 @@ class Watchlist(BaseModel):
 class Vessel(BaseModel):
     """A vessel: identity, history, watchlist status, events (in time order)."""
 
+    schema_: str = Field(default="seawatch.vessel/1", alias="schema")
     mmsi: int
     name: str | None
     imo: int | None
     callsign: str | None
     ship_type: int | None
     flag: str | None
-    group: str | None = Field(description="ship group from the AIS type code")
+    ship_group: str | None = Field(description="ship group from the AIS type code")
     role: str | None = Field(
         default=None,
         description="military, law_enforcement, government or the ship group (docs/ROLES.md)",
@@ -167,8 +177,9 @@ class Vessel(BaseModel):
 class TrackProperties(BaseModel):
     """Counts and time span of a track."""
 
+    schema_: str = Field(default="seawatch.track/1", alias="schema")
     mmsi: int
-    n_points: int
+    n_positions: int
     n_points_out: int
     n_lines: int
     start: str | None
@@ -227,7 +238,7 @@ class PresenceRow(BaseModel):
     mmsi: int
     name: str | None
     flag: str | None
-    group: str | None = Field(description="ship group from the AIS type code")
+    ship_group: str | None = Field(description="ship group from the AIS type code")
     role: str | None = Field(
         default=None,
         description="military, law_enforcement, government or the ship group (docs/ROLES.md)",
@@ -235,7 +246,9 @@ class PresenceRow(BaseModel):
     role_source: str | None = Field(
         default=None, description="evidence for role: list, name, mmsi, callsign, ship_type"
     )
-    hours: dict[str, float] = Field(description="hours within each range, keyed '12nm' ...")
+    model_config = ConfigDict(extra="allow")
+    """Beside these: ``hours_<r>nm``, the hours within each range (``hours_12nm`` ...)."""
+
     closest_nm: float | None
     first_seen: str | None
     last_seen: str | None
@@ -245,6 +258,7 @@ class PresenceRow(BaseModel):
 class Presence(BaseModel):
     """Hours per vessel within distances of a country's coast."""
 
+    schema_: str = Field(default="seawatch.presence/1", alias="schema")
     country: str
     ranges_nm: list[float]
     max_gap_h: float

@@ -19,6 +19,7 @@ import shapely
 
 from seawatch._exceptions import GeoError, NotFoundError
 from seawatch.api._data import Data, iso
+from seawatch.report.records import TRACK_SCHEMA
 
 __all__ = [
     "DETAIL_TOLERANCE_DEG",
@@ -69,8 +70,9 @@ def track_json(data: Data, mmsi: int, params: TrackParams) -> str:
     t, lon, lat = data.track_points(mmsi, since=params.since, until=params.until)
     n = int(t.shape[0])
     props: dict[str, Any] = {
+        "schema": TRACK_SCHEMA,
         "mmsi": mmsi,
-        "n_points": n,
+        "n_positions": n,
         "n_points_out": 0,
         "n_lines": 0,
         "start": _ts(int(t[0])) if n else None,
@@ -204,32 +206,9 @@ def land_geojson(*, detail: str) -> str:
 
 
 def _records(table: pa.Table, ranges: list[float]) -> list[dict[str, Any]]:
-    from seawatch.report.presence import range_column
+    from seawatch.report.records import presence_record
 
-    out: list[dict[str, Any]] = []
-    for row in table.to_pylist():
-        item: dict[str, Any] = {}
-        if "day" in row:
-            item["day"] = row["day"].isoformat()
-        item.update(
-            {
-                "mmsi": int(row["mmsi"]),
-                "name": row["name"],
-                "flag": row["flag"],
-                "group": row["ship_group"],
-                "role": row["role"],
-                "role_source": row["role_source"],
-                "hours": {f"{r:g}nm": round(float(row[range_column(r)]), 4) for r in ranges},
-                "closest_nm": None
-                if row["closest_nm"] is None or not np.isfinite(row["closest_nm"])
-                else round(float(row["closest_nm"]), 3),
-                "first_seen": iso(row["first_ts"]),
-                "last_seen": iso(row["last_ts"]),
-                "n_positions": int(row["positions"]),
-            }
-        )
-        out.append(item)
-    return out
+    return [presence_record(row, ranges) for row in table.to_pylist()]
 
 
 def presence(
@@ -277,7 +256,10 @@ def presence(
     ranges = sorted({float(r) for r in params.ranges_nm})
     table = presence_kernel(positions, params=params, vessels=data.vessels_table(positions))
     total = table.num_rows
+    from seawatch.report.records import PRESENCE_SCHEMA
+
     return {
+        "schema": PRESENCE_SCHEMA,
         "country": params.country,
         "ranges_nm": ranges,
         "max_gap_h": params.max_gap_h,

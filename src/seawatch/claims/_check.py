@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from seawatch._units import M_PER_NM
 from seawatch.claims._model import Claim, Place
@@ -307,13 +306,21 @@ def _events(
     lo: datetime | None,
     hi: datetime | None,
 ) -> tuple[int, list[str], list[str], list[int]]:
-    from seawatch.report import filter_events
+    from seawatch.report import EventFilter
 
-    types = list(EVENT_TYPES_OF_KIND[claim.kind])
-    ev = filter_events(events, types=types, since=lo, until=hi)
-    if claim.kind == "entry" and area.country:
-        ev = ev.filter(pc.equal(ev.column("zone"), f"{area.country}-territorial"))
-    elif ev.num_rows:
+    # type, period, zone and region through the one query layer (compiled SQL); what the
+    # query cannot say (a position inside a zone's polygon, within a radius of a point) is
+    # a test on the selected events' positions
+    entry = claim.kind == "entry" and bool(area.country)
+    by_region = bool(area.regions) and not area.zone and area.center is None
+    ev = EventFilter(
+        types=EVENT_TYPES_OF_KIND[claim.kind],
+        since=lo,
+        until=hi,
+        zones=(f"{area.country}-territorial",) if entry else None,
+        regions=area.regions if by_region and not entry else None,
+    ).apply(events)
+    if not entry and ev.num_rows:
         lat = ev.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
         lon = ev.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
         region = np.asarray(ev.column("region").to_pylist(), object)

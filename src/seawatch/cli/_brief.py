@@ -179,7 +179,9 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     console.print(styled(headline(b)))
     if b.get("scope"):
         console.print(styled(f"scope: {b['scope']}", style="dim"))
-    print_table(console, "events by type", b["by_type"], ["type", "events", "vessels", "hours"])
+    print_table(
+        console, "events by type", b["by_type"], ["type", "n_events", "n_vessels", "duration_h"]
+    )
     eng_cols = ["engagements", "encounters", "interceptions", "vessels", "hours"]
     print_table(
         console,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import typer
 
@@ -59,3 +64,35 @@ def zone_file(path: Path | None) -> Path | None:
     resolved = path.resolve()
     zones(resolved)
     return resolved
+
+
+OutputOption = typer.Option(
+    None,
+    "--output",
+    "-o",
+    help="Write to this file instead of stdout (atomically: a temporary file renamed over "
+    "it once complete, so a failed run leaves no partial file).",
+    show_default=False,
+)
+
+
+@contextlib.contextmanager
+def output(path: Path | None) -> Iterator[TextIO]:
+    """Where a command writes its data: stdout, or ``path`` written atomically (a temporary
+    file beside it, flushed, fsynced and renamed over it when the block ends without error;
+    removed otherwise)."""
+    if path is None:
+        yield sys.stdout
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

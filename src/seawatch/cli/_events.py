@@ -7,14 +7,22 @@ import json
 import math
 import sys
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 from typer.core import TyperCommand
 
-from seawatch.cli._common import StoreOption, WaitOption, ZonesOption, store_path, zone_file
+from seawatch.cli._common import (
+    OutputOption,
+    StoreOption,
+    WaitOption,
+    ZonesOption,
+    output,
+    store_path,
+    zone_file,
+)
 from seawatch.cli._render import CsvOut, CsvRawOption, cells, iso_utc, store_vessel_labels, utc_text
 
 if TYPE_CHECKING:
@@ -22,7 +30,7 @@ if TYPE_CHECKING:
 
 ORDER = 30
 
-EVENT_FORMATS = ("table", "jsonl", "csv", "geojson")
+EVENT_FORMATS = ("table", "json", "jsonl", "csv", "geojson")
 REPORT_FORMATS = ("table", "json", "csv")
 TRACK_FORMATS = ("geojson", "csv")
 REPORT_BY = ("type", "flag", "day", "region")
@@ -81,13 +89,16 @@ Examples:
 
   seawatch events --vessel 538007000 --format geojson > events.geojson
 
+json: one document {"schema": "seawatch.events/1", "events": [...]} of the jsonl records
+(docs/schemas/events.schema.json); -o FILE writes it atomically.
 jsonl: one JSON object per line with event_id, type, start, end (ISO 8601 UTC, Z), vessels
 (list of MMSI integers), lat, lon, duration_h, region, zone, confidence, details (an object),
 incident_id (shared by the events of one incident: an interception and the encounter of the
 same pair at the same time), simulated (true when a vessel of the event was heard in
 simulated input).
 csv: a header line, vessels separated by ';', details as JSON text. geojson: a
-FeatureCollection of Point features whose properties are the jsonl fields.
+FeatureCollection (schema seawatch.events-geojson/1, as GET /api/events) of Point features
+whose properties are the jsonl records.
 --since/--until select events overlapping [since, until). The table shows times as
 2025-12-08 08:00Z (UTC) and each MMSI with its name and flag. In CSV, a text cell that
 starts with = + - @ tab or CR gets a leading ' so spreadsheets do not run it
@@ -121,7 +132,7 @@ lists the valid values.
 (engagements, encounters, interceptions, naval_vessels_near, dark_gaps, spoofing,
 identity_changes, watchlist_hits, detections_matched, dark_detections,
 detections_without_ais_coverage, ais_mismatches), legend (what each count counts), scope, ranges_nm,
-by_type (rows of type, events, vessels, hours), engagements_by_region and
+by_type (rows of type, n_events, n_vessels, duration_h), engagements_by_region and
 engagements_by_flag (rows of region or flag, engagements, encounters, interceptions,
 vessels, hours), engagements (one per incident: incident_id, type, kinds, event_ids, start,
 end, duration_h, region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group,
@@ -129,12 +140,12 @@ role, role_source, imo], and the interception's and encounter's details), dark_a
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
 region, zone, lat, lon, confidence, vessels, and their type's details), dark_vessels
 (dark_detection and ais_mismatch events with status, nearest_ais, gap_candidates), naval_presence
-(mmsi, name, flag, ship_group, role, role_source, role_evidence, hours_<r>nm, closest_nm,
-first_ts, last_ts, positions). Times are ISO 8601 UTC. See docs/REPORT.md.
+(mmsi, name, flag, ship_group, role, role_source, hours_<r>nm, closest_nm, first_seen,
+last_seen, n_positions, role_evidence). Times are ISO 8601 UTC. See docs/REPORT.md.
 
 With --by (and always with --format csv): counts only. Columns: the key (by flag, day or
-region, then type), events (distinct events), vessels (distinct MMSIs), hours (total
-duration). By flag, an event counts once under each flag among its vessels. CSV text
+region, then type), n_events (distinct events), n_vessels (distinct MMSIs), duration_h
+(total duration, hours); --format json: one seawatch.counts/1 document. By flag, an event counts once under each flag among its vessels. CSV text
 cells that start with = + - @ tab or CR get a leading ' (--csv-raw: as stored).
 """
 
@@ -145,8 +156,9 @@ Examples:
 
   seawatch track 538007000 --format csv --since 2024-01-01
 
-geojson: a FeatureCollection with one LineString (a Point for a single position) whose
-properties hold mmsi, start, end, n_positions and times (ISO 8601 UTC, one per vertex).
+geojson: one Feature (schema seawatch.track/1, as GET /api/vessels/MMSI/track): a LineString
+(a Point for a single position) whose properties hold schema, mmsi, start, end, n_positions
+and times (ISO 8601 UTC, one per vertex).
 """
 
 
@@ -206,6 +218,10 @@ def _event_filter(
     until: datetime | None = None,
     flag: str | None = None,
     group: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    incident: str | None = None,
+    min_confidence: float | None = None,
+    simulated: bool | None = None,
 ) -> Any:
     """The validated filter (:class:`seawatch.report.EventFilter`) over ``target``'s
     vocabulary: an unknown value is a FilterError listing the valid ones (exit 2)."""
@@ -220,37 +236,19 @@ def _event_filter(
         until=until,
         flags=flag,
         groups=group,
+        bbox=bbox,
+        incidents=incident,
+        min_confidence=min_confidence,
+        simulated=simulated,
         vocab=store_vocabulary(target),
     )
 
 
-def _num(value: float | None, digits: int | None = None) -> float | None:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    return round(float(value), digits) if digits is not None else float(value)
-
-
 def event_records(table: pa.Table) -> Iterator[dict[str, Any]]:
-    """Events as the JSON Lines objects of DESIGN.md §9 (details parsed into an object)."""
-    for batch in table.to_batches(16_384):
-        for row in batch.to_pylist():
-            details = row.get("details")
-            yield {
-                "event_id": row["event_id"],
-                "type": row["type"],
-                "start": iso_utc(row["start"]),
-                "end": iso_utc(row["end"]),
-                "vessels": [int(v) for v in row["vessels"] or []],
-                "lat": _num(row["lat"]),
-                "lon": _num(row["lon"]),
-                "duration_h": _num(row["duration_h"]),
-                "region": row["region"],
-                "zone": row["zone"],
-                "confidence": _num(row["confidence"], 4),
-                "details": json.loads(details) if details else {},
-                "incident_id": row.get("incident_id") or row["event_id"],
-                "simulated": row.get("simulated"),
-            }
+    """Events as their records (:func:`seawatch.report.records.event_records`)."""
+    from seawatch.report.records import event_records as records
+
+    return records(table)
 
 
 def _csv_cell(value: Any) -> Any:
@@ -264,42 +262,36 @@ def _csv_cell(value: Any) -> Any:
 
 
 def write_events(
-    table: pa.Table, fmt: str, *, labels: dict[int, str] | None = None, csv_raw: bool = False
+    table: pa.Table,
+    fmt: str,
+    *,
+    labels: dict[int, str] | None = None,
+    csv_raw: bool = False,
+    out: TextIO | None = None,
 ) -> None:
-    """Events to stdout in ``fmt`` (table, jsonl, csv, geojson).
+    """Events to ``out`` (default stdout) in ``fmt``: table, json (one document,
+    ``seawatch.events/1``), jsonl (one record per line), csv, geojson (a FeatureCollection,
+    ``seawatch.events-geojson/1``).
 
     The table shows times as ``2025-12-08 08:00Z`` and each MMSI as ``labels`` gives it
     (``MMSI NAME (FLAG)``, see :func:`seawatch.cli._render.store_vessel_labels`)."""
-    out = sys.stdout
+    from seawatch.report.records import EVENT_FIELDS, event_feature, events_document, events_geojson
+
+    out = sys.stdout if out is None else out
     if fmt == "jsonl":
         for rec in event_records(table):
             out.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
+    elif fmt == "json":
+        json.dump(events_document(event_records(table)), out, ensure_ascii=False, allow_nan=False)
+        out.write("\n")
     elif fmt == "csv":
         writer = CsvOut(out, raw=csv_raw)
-        names = [
-            "event_id", "type", "start", "end", "vessels", "lat", "lon", "duration_h",
-            "region", "zone", "confidence", "details", "incident_id",
-        ]  # fmt: skip
-        writer.row(names)
+        writer.row(EVENT_FIELDS)
         for rec in event_records(table):
-            writer.row([_csv_cell(rec[n]) for n in names])
+            writer.row([_csv_cell(rec[n]) for n in EVENT_FIELDS])
     elif fmt == "geojson":
-        features = []
-        for rec in event_records(table):
-            lat, lon = rec["lat"], rec["lon"]
-            geometry = (
-                None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]}
-            )
-            props = {k: v for k, v in rec.items() if k not in ("lat", "lon")}
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": rec["event_id"],
-                    "geometry": geometry,
-                    "properties": props,
-                }
-            )
-        json.dump({"type": "FeatureCollection", "features": features}, out, ensure_ascii=False)
+        doc = events_geojson(event_feature(rec) for rec in event_records(table))
+        json.dump(doc, out, ensure_ascii=False, allow_nan=False)
         out.write("\n")
     else:
         from rich.console import Console
@@ -326,7 +318,7 @@ def write_events(
                     )
                 )
             )
-        Console().print(view)
+        Console(file=out).print(view)
     if fmt == "table":
         from rich.console import Console
 
@@ -335,45 +327,52 @@ def write_events(
         Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'event')}[/dim]")
 
 
-def _records(table: pa.Table) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = table.to_pylist()
-    for r in rows:
-        for k, v in r.items():
-            if isinstance(v, date):
-                r[k] = v.isoformat()
-            elif isinstance(v, float):
-                r[k] = round(v, 6)
-    return rows
+def write_report(
+    table: pa.Table,
+    fmt: str,
+    *,
+    by: str = "type",
+    csv_raw: bool = False,
+    out: TextIO | None = None,
+) -> None:
+    """Counts (:func:`seawatch.report.summarize`) as their records (``n_events``,
+    ``n_vessels``, ``duration_h``): json is one ``seawatch.counts/1`` document."""
+    from seawatch.report.records import COUNTS_SCHEMA, count_records
 
-
-def write_report(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
-    rows = _records(table)
+    out = sys.stdout if out is None else out
+    rows = count_records(table)
+    names = (
+        list(rows[0]) if rows else [*table.column_names[:-3], "n_events", "n_vessels", "duration_h"]
+    )
     if fmt == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        json.dump({"schema": COUNTS_SCHEMA, "by": by, "rows": rows}, out, ensure_ascii=False)
+        out.write("\n")
     elif fmt == "csv":
-        writer = CsvOut(sys.stdout, raw=csv_raw)
-        writer.row(table.column_names)
+        writer = CsvOut(out, raw=csv_raw)
+        writer.row(names)
         for r in rows:
-            writer.row([r[c] for c in table.column_names])
+            writer.row(["" if r[c] is None else r[c] for c in names])
     else:
         from rich.console import Console
         from rich.table import Table
 
         view = Table()
-        for c in table.column_names:
-            view.add_column(c, justify="right" if c in ("events", "vessels", "hours") else "left")
+        for c in names:
+            view.add_column(c, justify="right" if c.startswith(("n_", "duration")) else "left")
         for r in rows:
             view.add_row(
                 *cells(
-                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "hours" else r[c])
-                    for c in table.column_names
+                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "duration_h" else r[c])
+                    for c in names
                 )
             )
-        Console().print(view)
+        Console(file=out).print(view)
 
 
-def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
+def write_track(table: pa.Table, mmsi: int, fmt: str, *, out: TextIO | None = None) -> None:
+    """A track as one GeoJSON Feature (``seawatch.track/1``, the API's shape: a LineString,
+    a Point for a single position) or CSV rows."""
+    out = sys.stdout if out is None else out
     import pyarrow.compute as pc
 
     t = table.filter(pc.and_(pc.is_valid(table.column("lat")), pc.is_valid(table.column("lon"))))
@@ -384,7 +383,7 @@ def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
             for c in ("mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status")
             if c in t.column_names
         ]
-        writer = CsvOut(sys.stdout)
+        writer = CsvOut(out)
         writer.row(cols)
         for row in t.select(cols).to_pylist():
             writer.row(
@@ -403,10 +402,14 @@ def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
         if len(coords) == 1
         else {"type": "LineString", "coordinates": coords}
     )
+    from seawatch.report.records import TRACK_SCHEMA
+
     feature = {
         "type": "Feature",
+        "id": str(mmsi),
         "geometry": geometry,
         "properties": {
+            "schema": TRACK_SCHEMA,
             "mmsi": mmsi,
             "start": times[0],
             "end": times[-1],
@@ -414,8 +417,8 @@ def write_track(table: pa.Table, mmsi: int, fmt: str) -> None:
             "times": times,
         },
     }
-    json.dump({"type": "FeatureCollection", "features": [feature]}, sys.stdout)
-    sys.stdout.write("\n")
+    json.dump(feature, out)
+    out.write("\n")
 
 
 def _short(value: Any) -> Any:
@@ -448,6 +451,20 @@ def parse_time(value: str | None, hint: str) -> datetime | None:
             f"not an ISO 8601 date or time: {value!r}", param_hint=hint
         ) from None
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        parts = [float(p) for p in value.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4:
+        raise typer.BadParameter(
+            "four numbers: min_lon,min_lat,max_lon,max_lat", param_hint="--bbox"
+        )
+    return (parts[0], parts[1], parts[2], parts[3])
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -550,7 +567,34 @@ def events_command(
     flag: str | None = FlagOption,
     group: str | None = GroupOption,
     zone: str | None = ZoneOption,
-    fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
+    bbox: str | None = typer.Option(
+        None,
+        "--bbox",
+        help="Only events inside min_lon,min_lat,max_lon,max_lat (degrees; min_lon > max_lon "
+        "crosses 180).",
+        show_default=False,
+    ),
+    incident: str | None = typer.Option(
+        None, "--incident", help="Only events of these incident id(s).", show_default=False
+    ),
+    min_confidence: float | None = typer.Option(
+        None,
+        "--min-confidence",
+        min=0.0,
+        max=1.0,
+        help="Only events with at least this confidence (0 to 1).",
+        show_default=False,
+    ),
+    simulated: bool | None = typer.Option(
+        None,
+        "--simulated/--real",
+        help="Only events marked simulated (--simulated) or real (--real).",
+        show_default=False,
+    ),
+    fmt: str = typer.Option(
+        "table", "--format", help="table, json (one document), jsonl, csv or geojson."
+    ),
+    out_path: Path | None = OutputOption,
     csv_raw: bool = CsvRawOption,
 ) -> None:
     """List events, filtered by type, region, zone, vessel, flag, role (--group) and time.
@@ -572,22 +616,26 @@ def events_command(
         until=hi,
         flag=flag,
         group=group,
+        bbox=_parse_bbox(bbox),
+        incident=incident,
+        min_confidence=min_confidence,
+        simulated=simulated,
     )
-    table = f.apply(
-        target.events(vessel=vessel), vessels=target.vessels() if (f.flags or f.groups) else None
-    )
-    write_events(
-        table,
-        fmt,
-        labels=(
-            store_vessel_labels(
-                target, (v for vs in table.column("vessels").to_pylist() for v in vs)
-            )
-            if fmt == "table"
-            else None
-        ),
-        csv_raw=csv_raw,
-    )
+    table = target.select_events(f.to_query())
+    with output(out_path) as out:
+        write_events(
+            table,
+            fmt,
+            out=out,
+            labels=(
+                store_vessel_labels(
+                    target, (v for vs in table.column("vessels").to_pylist() for v in vs)
+                )
+                if fmt == "table"
+                else None
+            ),
+            csv_raw=csv_raw,
+        )
 
 
 def report_command(
@@ -608,6 +656,7 @@ def report_command(
         "VE", "--country", help="Coast that naval presence is measured against (ISO alpha-2)."
     ),
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    out_path: Path | None = OutputOption,
     csv_raw: bool = CsvRawOption,
 ) -> None:
     """The situation brief, or with --by only event counts by type, flag, day or region.
@@ -636,7 +685,8 @@ def report_command(
             flags=f.flags,
             groups=f.groups,
         )
-        write_report(table, fmt, csv_raw=csv_raw)
+        with output(out_path) as out:
+            write_report(table, fmt, by=by or "type", csv_raw=csv_raw, out=out)
         return
     if type_ is not None:
         raise typer.BadParameter("--type needs --by (the brief covers every type)")
@@ -652,8 +702,9 @@ def report_command(
         groups=f.groups,
     )
     if fmt == "json":
-        json.dump(b, sys.stdout, ensure_ascii=False, default=str)
-        sys.stdout.write("\n")
+        with output(out_path) as out:
+            json.dump(b, out, ensure_ascii=False, default=str)
+            out.write("\n")
     else:
         from rich.console import Console
 
@@ -680,6 +731,7 @@ def track_command(
     since: str | None = SinceOption,
     until: str | None = UntilOption,
     fmt: str = typer.Option("geojson", "--format", help="geojson or csv."),
+    out_path: Path | None = OutputOption,
 ) -> None:
     """A vessel's track (its stored positions) as GeoJSON or CSV."""
     from seawatch._exceptions import NotFoundError
@@ -693,7 +745,8 @@ def track_command(
 
     if table.num_rows == 0 or pc.sum(pc.is_valid(table.column("lat"))).as_py() == 0:
         raise NotFoundError(f"no positions of vessel {mmsi} in the store for that time")
-    write_track(table, mmsi, fmt)
+    with output(out_path) as out:
+        write_track(table, mmsi, fmt, out=out)
 
 
 class _DetectCommand(TyperCommand):
@@ -705,9 +758,36 @@ class _DetectCommand(TyperCommand):
         super().format_help(ctx, formatter)
 
 
+def valid_values_epilog() -> str:
+    """The valid event types, regions and groups (roles), as ``--help`` lists them."""
+    from seawatch.report import vocabulary
+
+    v = vocabulary()
+    return "\n\n".join(
+        [
+            "Valid values (an unknown one is an error listing them):",
+            "  --type: " + ", ".join(v.types),
+            "  --region: " + ", ".join(v.regions) + " (and those of the store's events)",
+            "  --zone: the named regions, XX-territorial, XX-contiguous, XX-eez "
+            "(ISO alpha-2 XX of a coast with bundled zones)",
+            "  --group: " + ", ".join(v.groups),
+            "  --flag: ISO 3166 alpha-2 codes of the MID table",
+        ]
+    )
+
+
+class FilterHelpCommand(TyperCommand):
+    """Appends the valid filter values to the epilog when help is shown (not at import)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        if self.epilog and "Valid values" not in self.epilog:
+            self.epilog = self.epilog.rstrip() + "\n\n" + valid_values_epilog()
+        super().format_help(ctx, formatter)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``detect``, ``events``, ``report`` and ``track``."""
     app.command("detect", cls=_DetectCommand)(detect_command)
-    app.command("events", epilog=_EVENTS_EPILOG)(events_command)
-    app.command("report", epilog=_REPORT_EPILOG)(report_command)
+    app.command("events", epilog=_EVENTS_EPILOG, cls=FilterHelpCommand)(events_command)
+    app.command("report", epilog=_REPORT_EPILOG, cls=FilterHelpCommand)(report_command)
     app.command("track", epilog=_TRACK_EPILOG)(track_command)

@@ -10,7 +10,7 @@ from seawatch.cli._common import StoreOption, store_path
 
 ORDER = 46
 
-_FORMATS = ("table", "csv", "json")
+_FORMATS = ("table", "csv", "json", "jsonl")
 
 _ADD_EPILOG = """
 The CSV needs a column role (military, law_enforcement or government) and at least one of
@@ -66,7 +66,7 @@ def add_command(
 def list_command(
     store: Path | None = StoreOption,
     fmt: str = typer.Option(
-        "table", "--format", help="table, csv or json.", callback=_check_format
+        "table", "--format", help="table, csv, json (one array) or jsonl.", callback=_check_format
     ),
 ) -> None:
     """Show the role lists (bundled and the store's) with their sizes."""

@@ -6,12 +6,12 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import typer
 
-from seawatch.cli._common import StoreOption, WaitOption, store_path
+from seawatch.cli._common import OutputOption, StoreOption, WaitOption, output, store_path
 from seawatch.cli._render import (
     CsvOut,
     CsvRawOption,
@@ -322,19 +322,30 @@ def _table_cell(value: Any) -> str:
     return _cell(value)
 
 
-def write_table(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
-    """Write ``table`` to stdout as a rich table, CSV (with header) or JSON Lines.
+def write_table(
+    table: pa.Table, fmt: str, *, csv_raw: bool = False, out: TextIO | None = None
+) -> None:
+    """Write ``table`` to ``out`` (default stdout) as a rich table, CSV (with header), JSON
+    (one document: an array of row objects) or JSON Lines (``jsonl``).
 
     Table cells are plain text (never markup); CSV cells that a spreadsheet would run as
     formulas get a leading ``'`` unless ``csv_raw`` (see :mod:`seawatch.cli._render`)."""
-    if fmt == "json":
-        out = sys.stdout
+    out = sys.stdout if out is None else out
+    if fmt == "jsonl":
         for batch in table.to_batches(65_536):
             for row in batch.to_pylist():
                 out.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
         return
+    if fmt == "json":  # one document: an array of row objects, streamed
+        sep = "["
+        for batch in table.to_batches(65_536):
+            for row in batch.to_pylist():
+                out.write(sep + json.dumps(_jsonable(row), ensure_ascii=False))
+                sep = ",\n"
+        out.write("[]\n" if sep == "[" else "]\n")
+        return
     if fmt == "csv":
-        writer = CsvOut(sys.stdout, raw=csv_raw)
+        writer = CsvOut(out, raw=csv_raw)
         writer.row(table.column_names)
         for batch in table.to_batches(65_536):
             for row in batch.to_pylist():
@@ -348,13 +359,13 @@ def write_table(table: pa.Table, fmt: str, *, csv_raw: bool = False) -> None:
         view.add_column(cell(name), overflow="fold")
     for row in table.to_pylist():
         view.add_row(*cells(_table_cell(row[c]) for c in table.column_names))
-    Console().print(view)
+    Console(file=out).print(view)
     from seawatch.cli._brief import plural
 
     Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'row')}[/dim]")
 
 
-_FORMATS = ("table", "csv", "json")
+_FORMATS = ("table", "csv", "json", "jsonl")
 
 
 def _check_format(fmt: str) -> str:
@@ -366,7 +377,9 @@ def _check_format(fmt: str) -> str:
 def query_command(
     sql: str = _SQL_ARG,
     store: Path | None = StoreOption,
-    fmt: str = typer.Option("table", "--format", help="table, csv or json (JSON Lines)."),
+    fmt: str = typer.Option(
+        "table", "--format", help="table, csv, json (one array) or jsonl (one object per line)."
+    ),
     csv_raw: bool = CsvRawOption,
     timeout: float = typer.Option(
         QUERY_TIMEOUT_S,
@@ -380,6 +393,7 @@ def query_command(
         "--memory-limit",
         help="DuckDB's memory limit: a size (4GB, 512MB) or a share of physical memory (25%).",
     ),
+    out_path: Path | None = OutputOption,
 ) -> None:
     """Run one read-only SQL query over the store's views."""
     from seawatch._exceptions import ParameterError
@@ -394,7 +408,8 @@ def query_command(
     table = open_store(store_path(store)).query(
         sql, timeout_s=timeout or None, memory_limit_bytes=limit
     )
-    write_table(table, fmt, csv_raw=csv_raw)
+    with output(out_path) as out:
+        write_table(table, fmt, csv_raw=csv_raw, out=out)
 
 
 def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
@@ -454,31 +469,25 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
             "AND (name IS NOT NULL OR imo IS NOT NULL)",
             [mmsi],
         ).fetchall()
-        # Events of this vessel (the events view; filled once detectors have run).
-        events = (
-            con.sql(
-                'SELECT event_id, type, start, "end", vessels, duration_h, region, zone, '
-                f"confidence FROM events WHERE list_contains(vessels, {int(mmsi)}::UINTEGER) "
-                "ORDER BY start"
-            )
-            .to_arrow_table()
-            .to_pylist()
-        )
     from seawatch.report import candidate_detections
+    from seawatch.report.records import VESSEL_SCHEMA, event_records
 
+    # its events through the one query layer (filled once detectors have run)
+    events = list(event_records(target.events(vessels=mmsi)))
     dark_candidates = candidate_detections(target.events(types=["dark_detection"]), mmsi)
     flag = flag_of_mmsi(mmsi)
     sanctions = vessel_status(
         mmsi, [(r[0], r[1]) for r in identities], all_lists(target.root), flag=flag
     )
     return {
+        "schema": VESSEL_SCHEMA,
         "mmsi": mmsi,
         "flag": flag,
         "country": country_name(flag),
         "role": role_row[0][0] if role_row else None,
         "role_source": role_row[0][1] if role_row else None,
         "ship_group": role_row[0][2] if role_row else None,
-        "positions": track[0],
+        "n_positions": track[0],
         "first_seen": track[1],
         "last_seen": track[2],
         "days_with_positions": track[3],
@@ -487,6 +496,11 @@ def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
         "events": events,
         "dark_detections": dark_candidates,
     }
+
+
+def _minute(iso_time: str | None) -> str:
+    """``2025-12-08T08:00:00Z`` as the tables show it: ``2025-12-08 08:00Z``."""
+    return "" if not iso_time else iso_time[:10] + " " + iso_time[11:16] + "Z"
 
 
 def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) -> None:
@@ -508,7 +522,7 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
     )
     out.print(
         styled(
-            f"positions: {report['positions']:,}  first seen: {first}  "
+            f"positions: {report['n_positions']:,}  first seen: {first}  "
             f"last seen: {last}  days: {report['days_with_positions']}"
         )
     )
@@ -544,8 +558,8 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
             *cells(
                 (
                     ev["type"],
-                    ev["start"],
-                    ev["end"],
+                    _minute(ev["start"]),
+                    _minute(ev["end"]),
                     "" if ev["duration_h"] is None else f"{ev['duration_h']:.1f}",
                     ev["region"],
                     ev["zone"],
@@ -590,7 +604,8 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
 def vessel_command(
     mmsi: int = _MMSI_ARG,
     store: Path | None = StoreOption,
-    fmt: str = typer.Option("table", "--format", help="table or json."),
+    fmt: str = typer.Option("table", "--format", help="table or json (seawatch.vessel/1)."),
+    out_path: Path | None = OutputOption,
 ) -> None:
     """Show a vessel: identity history, flag, sanctions status, track summary and events."""
     from seawatch.store import open_store
@@ -600,7 +615,8 @@ def vessel_command(
     target = open_store(store_path(store))
     report = vessel_report(target, mmsi)
     if fmt == "json":
-        sys.stdout.write(json.dumps(_jsonable(report), ensure_ascii=False, indent=1) + "\n")
+        with output(out_path) as out:
+            out.write(json.dumps(_jsonable(report), ensure_ascii=False, indent=1) + "\n")
     else:
         others = {int(v) for ev in report["events"] for v in ev["vessels"]} - {mmsi}
         _print_vessel(report, store_vessel_labels(target, others))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
-from seawatch.cli._common import StoreOption, store_path
+from seawatch.cli._common import OutputOption, StoreOption, output, store_path
 from seawatch.cli._render import CsvRawOption
 
 ORDER = 45
 
-_FORMATS = ("table", "csv", "json")
+_FORMATS = ("table", "csv", "json", "jsonl")
 
 _ADD_EPILOG = """
 The CSV needs at least one of the columns imo, mmsi, name; flag (ISO 3166 alpha-2),
@@ -89,7 +90,7 @@ def add_command(
 def list_command(
     store: Path | None = StoreOption,
     fmt: str = typer.Option(
-        "table", "--format", help="table, csv or json.", callback=_check_format
+        "table", "--format", help="table, csv, json (one array) or jsonl.", callback=_check_format
     ),
     csv_raw: bool = CsvRawOption,
 ) -> None:
@@ -133,7 +134,7 @@ def screen_command(
     ),
     min_confidence: float = typer.Option(0.0, "--min-confidence", help="Hide weaker matches."),
     fmt: str = typer.Option(
-        "table", "--format", help="table, csv or json.", callback=_check_format
+        "table", "--format", help="table, csv, json (one array) or jsonl.", callback=_check_format
     ),
     csv_raw: bool = CsvRawOption,
 ) -> None:
@@ -176,11 +177,17 @@ def presence_command(
     max_gap_h: float = typer.Option(1.0, "--max-gap-h", help="Longer silences count for nothing."),
     store: Path | None = StoreOption,
     fmt: str = typer.Option(
-        "table", "--format", help="table, csv or json.", callback=_check_format
+        "table",
+        "--format",
+        help="table, csv or json (one seawatch.presence/1 document).",
+        callback=_check_format,
     ),
+    out_path: Path | None = OutputOption,
     csv_raw: bool = CsvRawOption,
 ) -> None:
     """Hours each vessel spent within given distances of a country's coast, and how close it came."""
+    import pyarrow as pa
+
     from seawatch._exceptions import ParameterError
     from seawatch.cli._store import write_table
     from seawatch.report import EventFilter, check_country
@@ -209,7 +216,26 @@ def presence_command(
     table = presence(
         st.positions(columns=["mmsi", "ts", "lat", "lon"]), params=params, vessels=st.vessels()
     )
-    write_table(table, fmt, csv_raw=csv_raw)
+    from seawatch.report.records import PRESENCE_SCHEMA, presence_record
+
+    ranges_sorted = sorted({float(r) for r in ranges})
+    rows = [presence_record(r, ranges_sorted) for r in table.to_pylist()]
+    with output(out_path) as out:
+        if fmt == "json":
+            doc = {
+                "schema": PRESENCE_SCHEMA,
+                "country": params.country,
+                "ranges_nm": ranges_sorted,
+                "max_gap_h": params.max_gap_h,
+                "by": params.by,
+                "n_rows": len(rows),
+                "rows": rows,
+            }
+            out.write(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
+        else:
+            write_table(
+                pa.Table.from_pylist(rows) if rows else table, fmt, csv_raw=csv_raw, out=out
+            )
     typer.echo(
         f"presence within {', '.join(f'{r:g}' for r in sorted(set(ranges)))} nm of {params.country}'s "
         "coast (bundled zones: approximations, not legal limits)",

@@ -3,6 +3,7 @@ and hours of presence near a country's coast (:mod:`seawatch.report.presence`)."
 
 from __future__ import annotations
 
+from seawatch.report import records
 from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief, candidate_detections, legend
 from seawatch.report._engagements import engagement_counts, engagement_summary, incidents
 from seawatch.report._query import (
@@ -34,6 +35,7 @@ __all__ = [
     "filter_events",
     "incidents",
     "legend",
+    "records",
     "report",
     "split_csv",
     "store_vocabulary",

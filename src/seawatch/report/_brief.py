@@ -14,6 +14,7 @@ from the detectors' parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,9 +36,10 @@ from seawatch.report._engagements import (
     vessel_record as _who,
 )
 from seawatch.report._query import EventFilter, check_country, vocabulary
-from seawatch.report._summary import as_records, filter_events, summarize
+from seawatch.report._summary import filter_events, summarize
 from seawatch.report.coverage import data_summary
 from seawatch.report.presence import PresenceParams, presence
+from seawatch.report.records import BRIEF_SCHEMA, count_records, presence_record
 
 __all__ = ["ENGAGEMENT_TYPES", "Brief", "BriefSource", "brief", "legend"]
 
@@ -92,6 +94,7 @@ class Brief:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (times as ISO 8601 strings with ``Z``)."""
         return {
+            "schema": BRIEF_SCHEMA,
             "data": self.data,
             "regions": self.regions,
             "since": self.since,
@@ -345,11 +348,15 @@ def brief(
         country=country,
         flags=list(flags) if flags else None,
         groups=list(groups) if groups else None,
-        by_type=as_records(summarize(in_regions, by="type")),
+        by_type=count_records(summarize(in_regions, by="type")),
         engagements_by_region=engagement_counts(engagements, by="region"),
         engagements_by_flag=engagement_counts(engagements, by="flag"),
         engagements=[incident_record(g, info, detail_keys) for g in incidents(engagements)],
-        naval_presence=_with_evidence(as_records(naval), info, store.role_entries()),
+        naval_presence=_with_evidence(
+            [presence_record(r, presence_ranges_nm) for r in naval.to_pylist()],
+            info,
+            store.role_entries(),
+        ),
         dark_activity=_event_rows(
             of_type(in_regions, "gap"),
             info,
@@ -392,7 +399,7 @@ def brief(
         simulated_sources=_simulated_sources(store),
         regions=regions,
     )
-    return Brief(**{**out.to_dict(), "dark_vessels": dark_rows, "counts": counts, "data": data})
+    return dataclasses.replace(out, dark_vessels=dark_rows, counts=counts, data=data)
 
 
 DARK_TYPES = ("detected_by", "dark_detection", "ais_mismatch")

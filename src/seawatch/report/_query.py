@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import FilterError, GeoError, ParameterError
+from seawatch.store import EventQuery, filter_table
 
 __all__ = [
     "ROLE_GROUPS",
@@ -243,6 +244,9 @@ class EventFilter:
     since: datetime | None = None
     until: datetime | None = None
     bbox: tuple[float, float, float, float] | None = field(default=None)
+    incidents: tuple[str, ...] | None = None
+    min_confidence: float | None = None
+    simulated: bool | None = None
 
     @property
     def vessel(self) -> int | None:
@@ -262,6 +266,9 @@ class EventFilter:
         since: datetime | date | str | None = None,
         until: datetime | date | str | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        incidents: Values = None,
+        min_confidence: float | None = None,
+        simulated: bool | None = None,
         vocab: Vocabulary | None = None,
     ) -> EventFilter:
         """A filter with every value validated against ``vocab`` (default: the bundled
@@ -275,6 +282,10 @@ class EventFilter:
         lo, hi = _utc(since, "since"), _utc(until, "until")
         if lo is not None and hi is not None and hi < lo:
             raise ParameterError("until must not be before since")
+        if bbox is not None:
+            bbox = _check_bbox(bbox)
+        if min_confidence is not None and not 0.0 <= float(min_confidence) <= 1.0:
+            raise ParameterError(f"min_confidence must be from 0 to 1, not {min_confidence!r}")
         return cls(
             types=choose("type", types, v.types),
             regions=choose("region", regions, v.regions),
@@ -285,39 +296,60 @@ class EventFilter:
             since=lo,
             until=hi,
             bbox=bbox,
+            incidents=split_values(incidents),
+            min_confidence=None if min_confidence is None else float(min_confidence),
+            simulated=simulated,
+        )
+
+    def to_query(self) -> EventQuery:
+        """The plain query the store compiles to SQL (:class:`seawatch.store.EventQuery`)."""
+        return EventQuery(
+            types=self.types,
+            regions=self.regions,
+            zones=self.zones,
+            vessels=self.vessels,
+            flags=self.flags,
+            groups=self.groups,
+            since=self.since,
+            until=self.until,
+            bbox=self.bbox,
+            incidents=self.incidents,
+            min_confidence=self.min_confidence,
+            simulated=self.simulated,
         )
 
     def apply(self, events: pa.Table, *, vessels: pa.Table | None = None) -> pa.Table:
-        """The rows of ``events`` (schema EVENTS) that match; ``vessels`` (the store's
-        ``vessels`` view) is needed to filter by group."""
-        from seawatch.report._summary import filter_events, with_vessel_in
-
-        if self.vessels:
-            events = with_vessel_in(events, pa.array(list(self.vessels), pa.int64()))
-        if self.zones:
-            events = events.filter(
-                pc.fill_null(pc.is_in(events.column("zone"), pa.array(list(self.zones))), False)
-            )
-        if self.bbox is not None:
-            events = _in_bbox(events, self.bbox)
-        return filter_events(
-            events,
-            regions=self.regions,
-            types=self.types,
-            since=self.since,
-            until=self.until,
-            flags=self.flags,
-            groups=self.groups,
-            vessels=vessels,
-        )
+        """The rows of ``events`` (an EVENTS table) that match, in their order: the same
+        compiled SQL as the store's (:func:`seawatch.store.filter_table`). ``vessels`` (the store's ``vessels`` view: ``mmsi``,
+        ``flag``, ``role``) is needed to filter by group; flags alone fall back to the
+        MMSI's MID when it is not given."""
+        if self.groups is not None and vessels is None:
+            raise ParameterError("filtering by group (role) needs the vessels table")
+        if self.flags is not None and vessels is None:
+            vessels = _mid_flags(events)
+        return filter_table(events, self.to_query(), vessels=vessels)
 
 
-def _in_bbox(events: pa.Table, bbox: tuple[float, float, float, float]) -> pa.Table:
-    min_lon, min_lat, max_lon, max_lat = bbox
-    lat, lon = events.column("lat"), events.column("lon")
-    mask = pc.and_(pc.greater_equal(lat, min_lat), pc.less_equal(lat, max_lat))
-    if min_lon <= max_lon:
-        lon_ok = pc.and_(pc.greater_equal(lon, min_lon), pc.less_equal(lon, max_lon))
-    else:
-        lon_ok = pc.or_(pc.greater_equal(lon, min_lon), pc.less_equal(lon, max_lon))
-    return events.filter(pc.fill_null(pc.and_(mask, lon_ok), False))
+def _mid_flags(events: pa.Table) -> pa.Table:
+    """``mmsi, flag, role`` of the events' vessels, the flag from the MMSI's MID."""
+    from seawatch.ais.codes import flags_of
+
+    mmsi = pc.unique(pc.cast(pc.list_flatten(events.column("vessels")), pa.int64()))
+    return pa.table(
+        {
+            "mmsi": mmsi,
+            "flag": flags_of(mmsi),
+            "role": pa.nulls(len(mmsi), pa.string()),
+        }
+    )
+
+
+def _check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
+    import math
+
+    if len(bbox) != 4 or not all(math.isfinite(float(v)) for v in bbox):
+        raise ParameterError("bbox: four finite numbers min_lon,min_lat,max_lon,max_lat")
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox)
+    if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise ParameterError("bbox: longitudes in [-180, 180], latitudes min <= max in [-90, 90]")
+    return (min_lon, min_lat, max_lon, max_lat)

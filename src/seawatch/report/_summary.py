@@ -95,29 +95,25 @@ def filter_events(
     """Events in ``regions`` and of ``types`` (when given) overlapping ``[since, until)``.
 
     ``flags`` and ``groups`` keep events with a vessel that has one of the flags *and* one
-    of the groups (roles: :data:`seawatch.ais.roles.ROLES`), looked up in ``vessels`` (the store's ``vessels`` view), which groups
-    need; flags alone fall back to the MMSI's MID when ``vessels`` is not given.
+    of the groups (roles: :data:`seawatch.ais.roles.ROLES`), looked up in ``vessels`` (the
+    store's ``vessels`` view), which groups need; flags alone fall back to the MMSI's MID
+    when ``vessels`` is not given. Values are used as given (no validation: see
+    :class:`~seawatch.report.EventFilter`, whose compiled SQL this runs).
     """
-    if flags or groups:
-        if vessels is not None:
-            events = with_vessel_in(events, vessels_matching(vessels, flags=flags, groups=groups))
-        elif groups:
-            raise ParameterError("filtering by group (role) needs the vessels table")
-        else:
-            flat = pc.cast(pc.list_flatten(events.column("vessels")), pa.int64())
-            wanted = pa.array([f.upper() for f in flags or ()], pa.string())
-            events = with_vessel_in(events, flat.filter(pc.is_in(flags_of(flat), wanted)))
-    mask = pa.array(np.ones(events.num_rows, np.bool_))
-    if regions:
-        mask = pc.and_(mask, pc.is_in(events.column("region"), pa.array(list(regions))))
-    if types:
-        mask = pc.and_(mask, pc.is_in(events.column("type"), pa.array(list(types))))
-    lo, hi = _utc(since, "since"), _utc(until, "until")
-    if lo is not None:
-        mask = pc.and_(mask, pc.greater(events.column("end"), pa.scalar(lo, _TS)))
-    if hi is not None:
-        mask = pc.and_(mask, pc.less(events.column("start"), pa.scalar(hi, _TS)))
-    return events.filter(pc.fill_null(mask, False))
+    from seawatch.report._query import EventFilter
+
+    def tup(values: Sequence[str] | None) -> tuple[str, ...] | None:
+        return tuple(values) if values else None
+
+    f = EventFilter(
+        regions=tup(regions),
+        types=tup(types),
+        since=_utc(since, "since"),
+        until=_utc(until, "until"),
+        flags=tup([x.upper() for x in flags] if flags else None),
+        groups=tup([x.lower() for x in groups] if groups else None),
+    )
+    return f.apply(events, vessels=vessels)
 
 
 def summarize(

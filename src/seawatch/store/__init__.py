@@ -7,6 +7,15 @@ See docs/ARCHITECTURE.md, section ``seawatch.store``, and :mod:`seawatch.store._
 from __future__ import annotations
 
 from seawatch.store._detections import DetectionFileResult, DetectionSummary
+from seawatch.store._filter import (
+    EVENT_ORDER,
+    EVENT_VESSELS_SQL,
+    EventQuery,
+    EventTables,
+    event_where,
+    events_sql,
+    filter_table,
+)
 from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
 from seawatch.store._io import write_json_atomic
 from seawatch.store._manifest import MANIFEST
@@ -23,11 +32,15 @@ from seawatch.store._views import (
 
 __all__ = [
     "DEDUP_KEYS",
+    "EVENT_ORDER",
+    "EVENT_VESSELS_SQL",
     "MANIFEST",
     "VESSELS_SQL",
     "VIEW_NAMES",
     "DetectionFileResult",
     "DetectionSummary",
+    "EventQuery",
+    "EventTables",
     "FileResult",
     "IngestOptions",
     "IngestProgress",
@@ -36,6 +49,9 @@ __all__ = [
     "Store",
     "add_role_list",
     "check_read_only",
+    "event_where",
+    "events_sql",
+    "filter_table",
     "open_store",
     "parse_memory_limit",
     "remove_empty_store",

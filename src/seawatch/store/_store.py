@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from seawatch import schema
 from seawatch._exceptions import ParameterError, StoreError
 from seawatch.store._detections import DetectionSummary, ingest_detections
+from seawatch.store._filter import EventQuery, event_where, filter_table
 from seawatch.store._ingest import (
     IngestOptions,
     IngestSummary,
@@ -251,32 +252,58 @@ class Store:
     def events(
         self,
         *,
-        types: Iterable[str] | None = None,
-        vessel: int | None = None,
+        types: str | Iterable[str] | None = None,
+        regions: str | Iterable[str] | None = None,
+        zones: str | Iterable[str] | None = None,
+        vessels: int | Iterable[int] | None = None,
+        flags: str | Iterable[str] | None = None,
+        groups: str | Iterable[str] | None = None,
         since: datetime | date | str | None = None,
         until: datetime | date | str | None = None,
-        region: str | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        incidents: str | Iterable[str] | None = None,
+        min_confidence: float | None = None,
+        simulated: bool | None = None,
     ) -> pa.Table:
-        """Events (schema ``EVENTS``) overlapping ``[since, until)``, filtered."""
-        table = read_parquet_files(self.files("events"), schema.EVENTS)
-        mask = pa.array([True] * table.num_rows, pa.bool_())
-        if types is not None:
-            mask = pc.and_(mask, pc.is_in(table.column("type"), pa.array(list(types), pa.string())))
-        if vessel is not None:
-            flat_hits = [vessel in (v or []) for v in table.column("vessels").to_pylist()]
-            mask = pc.and_(mask, pa.array(flat_hits, pa.bool_()))
-        if since is not None:
-            mask = pc.and_(
-                mask, pc.greater(table.column("end"), pa.scalar(_as_utc(since, "since"), schema.TS))
-            )
-        if until is not None:
-            mask = pc.and_(
-                mask, pc.less(table.column("start"), pa.scalar(_as_utc(until, "until"), schema.TS))
-            )
-        if region is not None:
-            mask = pc.and_(mask, pc.equal(table.column("region"), region))
-        out = table.filter(pc.fill_null(mask, False))
-        return out.sort_by([("start", "ascending"), ("event_id", "ascending")])
+        """Events (schema ``EVENTS``) overlapping ``[since, until)`` and matching every
+        filter given, ordered by start then id (the fields of
+        :class:`seawatch.store.EventQuery`, compiled to SQL with bound parameters over the
+        store's views). Values are used as given: validation against the valid types,
+        regions, zones, flags and groups is :class:`seawatch.report.EventFilter`'s job
+        (``seawatch.report.events(store, ...)`` validates, then calls this)."""
+        q = EventQuery(
+            types=_strings(types),
+            regions=_strings(regions),
+            zones=_strings(zones),
+            vessels=None if vessels is None else tuple(_ints(vessels)),
+            flags=_strings(flags),
+            groups=_strings(groups),
+            since=None if since is None else _as_utc(since, "since"),
+            until=None if until is None else _as_utc(until, "until"),
+            bbox=bbox,
+            incidents=_strings(incidents),
+            min_confidence=min_confidence,
+            simulated=simulated,
+        )
+        return self.select_events(q)
+
+    def select_events(self, q: EventQuery) -> pa.Table:
+        """The events of ``q`` (schema ``EVENTS``), ordered by start then id: the compiled
+        filter (:func:`seawatch.store.event_where`) over the events table, joined with the
+        ``vessels`` view when ``q`` filters by flag or group."""
+        if q.flags is None and q.groups is None:
+            table = filter_table(read_parquet_files(self.files("events"), schema.EVENTS), q)
+        else:
+            where, params = event_where(q)
+            cols = ", ".join(f'"{c}"' for c in schema.EVENTS.names)
+            with self.connect() as con:
+                table = con.sql(
+                    f"SELECT {cols} FROM events {where}", params=params
+                ).to_arrow_table()
+        # ordering is Arrow's (faster than an SQL ORDER BY on string keys)
+        return table.cast(schema.EVENTS).sort_by(
+            [("start", "ascending"), ("event_id", "ascending")]
+        )
 
     def connect(
         self, *, spill_dir: Path | None = None, memory_limit_bytes: int | None = None
@@ -453,3 +480,17 @@ class Store:
             expired = retire(new, [f.relative_to(self.root).as_posix() for f in old_files])
             save_manifest(self.root, new)
             remove_files(self.root, expired)
+
+
+def _strings(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+
+
+def _ints(value: int | Iterable[int]) -> Iterator[int]:
+    if isinstance(value, int):
+        yield value
+        return
+    for v in value:
+        yield int(v)

@@ -31,6 +31,7 @@ from duckdb.func import FunctionNullHandling, PythonUDFType
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError, QueryTimeoutError, StoreError
+from seawatch.store._filter import EVENT_VESSELS_SQL
 
 VIEW_NAMES: tuple[str, ...] = (
     "positions",
@@ -41,6 +42,7 @@ VIEW_NAMES: tuple[str, ...] = (
     "vessels",
     "detections",
     "scenes",
+    "event_vessels",
 )
 
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
@@ -242,6 +244,7 @@ def read_only_connection(
             con.from_arrow(_table_source(tables.get(name, []), sch)).create_view(name)
         _register_udfs(con, role_entries)
         con.execute(f"CREATE VIEW vessels AS {VESSELS_SQL}")
+        con.execute(EVENT_VESSELS_SQL)
         con.execute("SET python_enable_replacements = false")  # no Python variables as tables
         con.execute("SET enable_external_access = false")
         con.execute("SET autoinstall_known_extensions = false")

@@ -188,7 +188,7 @@
         for (const v of hits) {
           const o = document.createElement("option");
           o.value = String(v.mmsi);
-          o.label = `${v.name || "?"} (${v.flag || "??"}, ${v.role || v.group || "?"})`;
+          o.label = `${v.name || "?"} (${v.flag || "??"}, ${v.role || v.ship_group || "?"})`;
           dl.appendChild(o);
         }
       }, 250);
@@ -509,10 +509,9 @@
       a.textContent = r.name || String(r.mmsi);
       a.addEventListener("click", () => selectVessel(r.mmsi));
       tr.insertCell().appendChild(a);
-      const hours = r.hours || {};
       for (const v of [r.flag || "??", (r.role || "?").replace(/_/g, " "),
-        hours["12nm"] == null ? "—" : fmtNum(hours["12nm"], 1),
-        hours["200nm"] == null ? "—" : fmtNum(hours["200nm"], 1),
+        r.hours_12nm == null ? "—" : fmtNum(r.hours_12nm, 1),
+        r.hours_200nm == null ? "—" : fmtNum(r.hours_200nm, 1),
         r.closest_nm == null ? "—" : fmtNum(r.closest_nm, 1)]) {
         tr.insertCell().textContent = v;
       }
@@ -594,7 +593,7 @@
     const vessels = p.vessel_info.map((v, i) =>
       `<span class="track-key" style="background:${TRACK_COLORS[i % TRACK_COLORS.length]}"></span>` +
       `<a class="vessel" data-mmsi="${v.mmsi}">${esc(v.name || v.mmsi)}</a> ` +
-      `<span class="muted">${v.mmsi} · ${esc(v.flag || "??")} · ${esc((v.role || v.group || "?").replace(/_/g, " "))}</span>`
+      `<span class="muted">${v.mmsi} · ${esc(v.flag || "??")} · ${esc((v.role || v.ship_group || "?").replace(/_/g, " "))}</span>`
     ).join("<br>");
     const html =
       `<h2><span class="pill" style="background:${typeColor(p.type)}">${esc(p.type.replace(/_/g, " "))}</span></h2>` +
@@ -628,7 +627,7 @@
     const note = $("track-note");
     if (note) {
       note.textContent = feats.length
-        ? feats.map((t) => `${t.properties.mmsi}: ${fmtNum(t.properties.n_points, 0)} points`).join(" · ")
+        ? feats.map((t) => `${t.properties.mmsi}: ${fmtNum(t.properties.n_positions, 0)} points`).join(" · ")
         : "no positions around the event";
     }
   }
@@ -664,7 +663,7 @@
         ["flag", esc(v.flag || "—")],
         ["role", esc((v.role || "—").replace(/_/g, " ")) +
           (v.role_source ? ` <span class="muted">(${esc(v.role_source.replace(/_/g, " "))})</span>` : "")],
-        ["ship type group", esc((v.group || "—").replace(/_/g, " "))],
+        ["ship type group", esc((v.ship_group || "—").replace(/_/g, " "))],
         ["seen", `${esc(fmtTime(v.first_seen))} – ${esc(fmtTime(v.last_seen))}`],
         ["positions", esc(fmtNum(v.n_positions, 0))], ["watchlist", watch],
       ]) +
