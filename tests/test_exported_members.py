@@ -208,6 +208,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "Brief",
             "By",
             "ENGAGEMENT_TYPES",
+            "IDENTITY_FIELDS",
             "EventFilter",
             "ROLE_GROUPS",
             "Vocabulary",
@@ -226,6 +227,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "split_csv",
             "store_vocabulary",
             "summarize",
+            "vessel_profile",
             "vocabulary",
         }
     ),

@@ -150,7 +150,8 @@ def test_vessel_identity_history_and_events(client: TestClient) -> None:
     v = client.get("/api/vessels/636000003").json()
     assert v["name"] == "LIB TRADER" and v["imo"] == 9400002
     assert v["flag"] == "LR" and v["ship_group"] == "cargo"
-    assert [h["name"] for h in v["identity_history"]] == ["LIBERIA TRADER", "LIB TRADER"]
+    assert [h["value"] for h in v["identity"]["name"]] == ["LIBERIA TRADER", "LIB TRADER"]
+    assert all(h["n_reports"] > 0 for h in v["identity"]["name"])
     assert v["watchlist"]["status"] == "no_hit" and v["watchlist"]["hits"] == []
     assert {"name": "ofac_sdn", "date": "2024-05-03"} in v["watchlist"]["lists"]
     types = [e["type"] for e in v["events"]]

@@ -245,6 +245,22 @@ def test_output_option_on_query_and_vessel(same_store: Path, tmp_path: Path) -> 
     assert doc["events"] == py and len(py) == 2
 
 
+@pytest.mark.parametrize("mmsi", [311000001, 775000002, 636000003, 367000004])
+def test_the_vessel_profile_is_one_record(
+    same_store: Path, same_client: TestClient, mmsi: int
+) -> None:
+    # seawatch vessel --format json and /api/vessels/{mmsi}: the same document
+    r = runner.invoke(app, ["vessel", str(mmsi), "--store", str(same_store), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    cli = json.loads(r.stdout)
+    api = same_client.get(f"/api/vessels/{mmsi}").json()
+    assert cli == api
+    assert cli["schema"] == "seawatch.vessel/1" and cli["n_events"] == len(cli["events"])
+    _validator("vessel").validate(cli)
+    few = same_client.get(f"/api/vessels/{mmsi}", params={"max_events": 1}).json()
+    assert few["events"] == cli["events"][:1] and few["n_events"] == cli["n_events"]
+
+
 def test_min_confidence_compares_in_the_columns_type(same_store: Path) -> None:
     # confidence is float32: 0.9 is stored as 0.899999976..., and 0.9 must still select it
     store = open_store(same_store)

@@ -189,7 +189,7 @@ def test_vessel_shows_sanctions_status(standoff: tuple[Store, dict[str, Any], An
     store, _, _, _ = standoff
     root = str(store.root)
     tanker = json.loads(_run("vessel", "775100201", "--store", root, "--format", "json"))
-    sanctions = tanker["sanctions"]
+    sanctions = tanker["watchlist"]
     assert sanctions["status"] == "hit"
     assert sanctions["lists"] == [{"name": "ofac_sdn", "date": "2024-05-03"}]
     hit = sanctions["hits"][0]
@@ -197,7 +197,7 @@ def test_vessel_shows_sanctions_status(standoff: tuple[Store, dict[str, Any], An
     assert hit["entry_name"].startswith("PARAMACONI")
     assert "ON A WATCHLIST" in _run("vessel", "775100201", "--store", root)
     warship = json.loads(_run("vessel", "369970581", "--store", root, "--format", "json"))
-    assert warship["sanctions"]["status"] == "no_hit" and warship["sanctions"]["hits"] == []
+    assert warship["watchlist"]["status"] == "no_hit" and warship["watchlist"]["hits"] == []
     assert "sanctions: no hit (screened: ofac_sdn (2024-05-03))" in _run(
         "vessel", "369970581", "--store", root
     )

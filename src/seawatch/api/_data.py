@@ -383,75 +383,14 @@ class Data:
         ]
 
     def vessel(self, mmsi: int, *, max_events: int) -> dict[str, Any]:
-        """A vessel's identity (latest and history), flag, group, watchlist status, events."""
-        with self._cursor() as cur:
-            row = _first(
-                cur.execute(
-                    "SELECT mmsi, name, imo, callsign, ship_type, flag, ship_group, first_seen, "
-                    "last_seen, n_positions, role, role_source FROM _vessels WHERE mmsi = ?",
-                    [mmsi],
-                ).fetchall()
-            )
-            if row is None:
-                raise NotFoundError(f"no vessel with MMSI {mmsi}")
-            history = cur.execute(
-                """
-                SELECT name, callsign, imo, ship_type, min(ts) AS first_ts, max(ts) AS last_ts,
-                       count(*) AS n_reports
-                FROM statics WHERE mmsi = ?
-                GROUP BY name, callsign, imo, ship_type
-                ORDER BY first_ts NULLS LAST
-                """,
-                [mmsi],
-            ).fetchall()
-            events = cur.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM _events WHERE list_contains(vessels, ?::UINTEGER) "
-                'ORDER BY "start", event_id LIMIT ?',
-                [mmsi, max_events],
-            ).fetchall()
-            n_events_row = _first(
-                cur.execute(
-                    "SELECT count(*) FROM _events WHERE list_contains(vessels, ?::UINTEGER)", [mmsi]
-                ).fetchall()
-            )
-        return {
-            "schema": records.VESSEL_SCHEMA,
-            "mmsi": int(row[0]),
-            "name": row[1],
-            "imo": None if row[2] is None else int(row[2]),
-            "callsign": row[3],
-            "ship_type": None if row[4] is None else int(row[4]),
-            "flag": row[5],
-            "ship_group": row[6],
-            "role": row[10],
-            "role_source": row[11],
-            "first_seen": iso(row[7]),
-            "last_seen": iso(row[8]),
-            "n_positions": int(row[9] or 0),
-            "watchlist": self._screen(int(row[0]), row[5], history),
-            "identity_history": [
-                {
-                    "name": h[0],
-                    "callsign": h[1],
-                    "imo": None if h[2] is None else int(h[2]),
-                    "ship_type": None if h[3] is None else int(h[3]),
-                    "first_seen": iso(h[4]),
-                    "last_seen": iso(h[5]),
-                    "n_reports": int(h[6]),
-                }
-                for h in history
-            ],
-            "n_events": int(n_events_row[0]) if n_events_row else 0,
-            "events": [_event_feature(e)["properties"] for e in events],
-        }
-
-    def _screen(self, mmsi: int, flag: str | None, history: list[Any]) -> dict[str, Any]:
-        """Screen every identity the vessel broadcast against the bundled and the store's
-        watchlists (:func:`seawatch.watchlist.screen`)."""
-        from seawatch.watchlist import all_lists, vessel_status
+        """The vessel profile (:func:`seawatch.report.vessel_profile`, the record ``seawatch
+        vessel --format json`` prints) over this snapshot's in-memory copies."""
+        from seawatch.report import vessel_profile
+        from seawatch.watchlist import all_lists
 
         lists = all_lists(Path(self.store.root))
-        return vessel_status(mmsi, [(h[0], h[2]) for h in history], lists, flag=flag)
+        with self._cursor() as cur:
+            return vessel_profile(cur, mmsi, lists=lists, tables=_API_TABLES, max_events=max_events)
 
     def track_points(
         self, mmsi: int, *, since: datetime | None, until: datetime | None

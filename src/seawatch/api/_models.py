@@ -108,15 +108,14 @@ class VesselSummary(VesselBrief):
 
 
 class IdentityRecord(BaseModel):
-    """One identity a vessel broadcast, with when."""
+    """One value of one static field the vessel broadcast, with when and how often
+    (``ship_group`` beside a ``ship_type`` value)."""
 
-    name: str | None
-    callsign: str | None
-    imo: int | None
-    ship_type: int | None
+    value: str | int | float
     first_seen: str | None
     last_seen: str | None
     n_reports: int
+    ship_group: str | None = None
 
 
 class WatchlistHit(BaseModel):
@@ -148,7 +147,10 @@ class Watchlist(BaseModel):
 
 
 class Vessel(BaseModel):
-    """A vessel: identity, history, watchlist status, events (in time order)."""
+    """The vessel profile (``seawatch.vessel/1``, the record ``seawatch vessel --format
+    json`` prints): latest identity, flag, role, track summary, the history of each static
+    field, sanctions screening of every identity it broadcast, events (in time order) and
+    the satellite/radar detections made while its AIS was silent that it may be."""
 
     schema_: str = Field(default="seawatch.vessel/1", alias="schema")
     mmsi: int
@@ -157,6 +159,7 @@ class Vessel(BaseModel):
     callsign: str | None
     ship_type: int | None
     flag: str | None
+    country: str | None
     ship_group: str | None = Field(description="ship group from the AIS type code")
     role: str | None = Field(
         default=None,
@@ -168,10 +171,15 @@ class Vessel(BaseModel):
     first_seen: str | None
     last_seen: str | None
     n_positions: int
+    days_with_positions: int
+    identity: dict[str, list[IdentityRecord]] = Field(
+        description="per static field (name, callsign, imo, ship_type, dimensions, "
+        "draught_m, destination, class): each value broadcast, first and last seen"
+    )
     watchlist: Watchlist
-    identity_history: list[IdentityRecord]
     n_events: int
     events: list[EventProperties]
+    dark_detections: list[dict[str, Any]]
 
 
 class TrackProperties(BaseModel):

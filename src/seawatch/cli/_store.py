@@ -413,89 +413,17 @@ def query_command(
 
 
 def vessel_report(target: Store, mmsi: int) -> dict[str, Any]:
-    """Identity history, track summary and events of one vessel, as plain data.
+    """The vessel profile (:func:`seawatch.report.vessel_profile`, as the API serves it).
 
     Raises:
         NotFoundError: the store has neither positions nor statics for ``mmsi``.
     """
-    from seawatch._exceptions import NotFoundError
-    from seawatch.ais.codes import country_name, flag_of_mmsi, ship_group
-    from seawatch.watchlist import all_lists, vessel_status
+    from seawatch.report import vessel_profile
+    from seawatch.watchlist import all_lists
 
-    history_fields = {
-        "name": "name",
-        "callsign": "callsign",
-        "imo": "imo",
-        "ship_type": "ship_type",
-        "dimensions": "CASE WHEN length_m IS NULL AND beam_m IS NULL THEN NULL "
-        "ELSE concat(coalesce(CAST(length_m AS VARCHAR), '?'), ' x ', "
-        "coalesce(CAST(beam_m AS VARCHAR), '?'), ' m') END",
-        "draught_m": "draught_m",
-        "destination": "destination",
-        "class": '"class"',
-    }
+    lists = all_lists(target.root)
     with target.connect() as con:
-        track = con.execute(
-            "SELECT count(*), min(ts), max(ts), count(DISTINCT CAST(ts AS DATE)) "
-            "FROM positions WHERE mmsi = ?",
-            [mmsi],
-        ).fetchall()[0]
-        n_static = con.execute("SELECT count(*) FROM statics WHERE mmsi = ?", [mmsi]).fetchall()[0][
-            0
-        ]
-        if track[0] == 0 and n_static == 0:
-            raise NotFoundError(f"vessel {mmsi} is not in the store")
-        history: dict[str, list[dict[str, Any]]] = {}
-        for key, expr in history_fields.items():
-            rows = con.execute(
-                f"SELECT v, min(ts), max(ts), count(*) FROM "
-                f"(SELECT {expr} AS v, ts FROM statics WHERE mmsi = ?) "
-                "WHERE v IS NOT NULL GROUP BY v ORDER BY min(ts), v",
-                [mmsi],
-            ).fetchall()
-            entries = [
-                {"value": r[0], "first_seen": r[1], "last_seen": r[2], "reports": r[3]}
-                for r in rows
-            ]
-            if key == "ship_type":
-                for e in entries:
-                    e["ship_group"] = ship_group(int(e["value"]))
-            history[key] = entries
-        role_row = con.execute(
-            "SELECT role, role_source, ship_group FROM vessels WHERE mmsi = ?", [mmsi]
-        ).fetchall()
-        identities = con.execute(
-            "SELECT DISTINCT name, imo FROM statics WHERE mmsi = ? "
-            "AND (name IS NOT NULL OR imo IS NOT NULL)",
-            [mmsi],
-        ).fetchall()
-    from seawatch.report import candidate_detections
-    from seawatch.report.records import VESSEL_SCHEMA, event_records
-
-    # its events through the one query layer (filled once detectors have run)
-    events = list(event_records(target.events(vessels=mmsi)))
-    dark_candidates = candidate_detections(target.events(types=["dark_detection"]), mmsi)
-    flag = flag_of_mmsi(mmsi)
-    sanctions = vessel_status(
-        mmsi, [(r[0], r[1]) for r in identities], all_lists(target.root), flag=flag
-    )
-    return {
-        "schema": VESSEL_SCHEMA,
-        "mmsi": mmsi,
-        "flag": flag,
-        "country": country_name(flag),
-        "role": role_row[0][0] if role_row else None,
-        "role_source": role_row[0][1] if role_row else None,
-        "ship_group": role_row[0][2] if role_row else None,
-        "n_positions": track[0],
-        "first_seen": track[1],
-        "last_seen": track[2],
-        "days_with_positions": track[3],
-        "identity": history,
-        "sanctions": sanctions,
-        "events": events,
-        "dark_detections": dark_candidates,
-    }
+        return vessel_profile(con, mmsi, lists=lists)
 
 
 def _minute(iso_time: str | None) -> str:
@@ -513,7 +441,7 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
     flag = report["flag"] or "?"
     country = f" ({report['country']})" if report["country"] else ""
     out.print(styled((f"MMSI {report['mmsi']}", "bold"), f"  flag {flag}{country}"))
-    first, last = cell(report["first_seen"]).plain, cell(report["last_seen"]).plain
+    first, last = _minute(report["first_seen"]), _minute(report["last_seen"])
     out.print(
         styled(
             f"role: {report['role'] or '?'} (source: {report['role_source'] or 'no evidence'}; "
@@ -534,9 +462,13 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
             value = _cell(e["value"])
             if "ship_group" in e:
                 value += f" ({e['ship_group']})"
-            table.add_row(*cells((key, value, e["first_seen"], e["last_seen"], e["reports"])))
+            table.add_row(
+                *cells(
+                    (key, value, _minute(e["first_seen"]), _minute(e["last_seen"]), e["n_reports"])
+                )
+            )
     out.print(table)
-    sanctions = report["sanctions"]
+    sanctions = report["watchlist"]
     screened = ", ".join(f"{w['name']} ({w['date']})" for w in sanctions["lists"])
     if sanctions["hits"]:
         out.print(styled(("sanctions: ON A WATCHLIST", "bold red"), f" (screened: {screened})"))

@@ -16,10 +16,12 @@ from seawatch.report._query import (
     vocabulary,
 )
 from seawatch.report._summary import BY, By, as_records, filter_events, report, split_csv, summarize
+from seawatch.report._vessel import IDENTITY_FIELDS, vessel_profile
 
 __all__ = [
     "BY",
     "ENGAGEMENT_TYPES",
+    "IDENTITY_FIELDS",
     "ROLE_GROUPS",
     "Brief",
     "By",
@@ -40,5 +42,6 @@ __all__ = [
     "split_csv",
     "store_vocabulary",
     "summarize",
+    "vessel_profile",
     "vocabulary",
 ]

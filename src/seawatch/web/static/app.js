@@ -648,9 +648,12 @@
           `${esc(h.entry_name || h.entry_id)}</strong> <span class="muted">by ${esc(h.match)}, ` +
           `list of ${esc(h.list_date)}</span>`).join("<br>")
       : `no hit <span class="muted">(${lists})</span>`;
-    const hist = v.identity_history.map((h) =>
-      `<tr><td>${esc(h.name || "—")}</td><td>${esc(h.callsign || "")}</td><td>${esc(h.imo || "")}</td>` +
-      `<td>${esc(fmtTime(h.first_seen))}</td><td>${esc(fmtTime(h.last_seen))}</td></tr>`).join("");
+    // the history of each static field: every value broadcast, first and last seen (UTC)
+    const hist = Object.entries(v.identity).flatMap(([field, entries]) => entries.map((h) =>
+      `<tr><td>${esc(field.replace(/_/g, " "))}</td><td>${esc(h.value)}` +
+      `${h.ship_group ? ` <span class="muted">(${esc(h.ship_group.replace(/_/g, " "))})</span>` : ""}</td>` +
+      `<td>${esc(fmtTime(h.first_seen))}</td><td>${esc(fmtTime(h.last_seen))}</td>` +
+      `<td class="num">${esc(fmtNum(h.n_reports, 0))}</td></tr>`)).join("");
     const timeline = v.events.map((e) =>
       `<li style="--c:${typeColor(e.type)}"><a class="event" data-id="${esc(e.event_id)}">` +
       `${esc(e.type.replace(/_/g, " "))}</a> <span class="muted">${esc(fmtNum(e.duration_h, 1))} h` +
@@ -660,15 +663,15 @@
       `<h2>${esc(v.name || "MMSI " + v.mmsi)}</h2>` +
       kv([
         ["MMSI", esc(v.mmsi)], ["IMO", esc(v.imo || "—")], ["call sign", esc(v.callsign || "—")],
-        ["flag", esc(v.flag || "—")],
+        ["flag", esc(v.flag || "—") + (v.country ? ` <span class="muted">(${esc(v.country)})</span>` : "")],
         ["role", esc((v.role || "—").replace(/_/g, " ")) +
           (v.role_source ? ` <span class="muted">(${esc(v.role_source.replace(/_/g, " "))})</span>` : "")],
         ["ship type group", esc((v.ship_group || "—").replace(/_/g, " "))],
         ["seen", `${esc(fmtTime(v.first_seen))} – ${esc(fmtTime(v.last_seen))}`],
         ["positions", esc(fmtNum(v.n_positions, 0))], ["watchlist", watch],
       ]) +
-      `<h3>Identity history</h3><table class="grid"><tr><th>name</th><th>call sign</th><th>IMO</th>` +
-      `<th>first</th><th>last</th></tr>${hist}</table>` +
+      `<h3>Identity history</h3><table class="grid"><tr><th>field</th><th>value</th>` +
+      `<th>first (UTC)</th><th>last (UTC)</th><th>reports</th></tr>${hist}</table>` +
       `<h3>Timeline (${v.n_events} events)</h3>` +
       (timeline ? `<ol class="timeline">${timeline}</ol>` : '<p class="muted">no events</p>'));
     const feats = await drawTracks([mmsi], state.since, state.until);
