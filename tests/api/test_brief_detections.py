@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from seawatch.api import create_app
 from seawatch.cli import app as cli_app
 from tests.api._detstore import ATLANTIC_SCENE, CLAIMS, DETECTIONS, build_detection_store
+from tests.api._schemas import validator
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +187,42 @@ def test_detections_not_matched_yet(tmp_path: Path) -> None:
         fc = c.get("/api/detections").json()
     assert [f["properties"]["status"] for f in fc["features"]] == ["not_matched_yet"] * 3
     assert all(f["properties"]["vessel"] is None for f in fc["features"])
+
+
+def test_documents_validate_against_the_published_schemas(
+    det_store: Path, det_client: TestClient
+) -> None:
+    runner = CliRunner()
+    app = cli_app
+    brief = validator("brief")
+    r = runner.invoke(app, ["report", "--store", str(det_store), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    cli_brief = json.loads(r.stdout)
+    brief.validate(cli_brief)
+    brief.validate(det_client.get("/api/brief").json())
+    assert cli_brief["claims"], "the fixture's claims are checked in the brief"
+    validator("detections").validate(det_client.get("/api/detections").json())
+    # presence: the CLI and the API give one document
+    presence = validator("presence")
+    args = ["presence", "--country", "VE", "--store", str(det_store), "--format", "json"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    cli_presence = json.loads(r.stdout)
+    presence.validate(cli_presence)
+    api_presence = det_client.get("/api/presence", params={"country": "VE"}).json()
+    assert api_presence == cli_presence and cli_presence["n_rows"] > 0
+    since = "2025-12-08T09:00:00Z"
+    r = runner.invoke(app, [*args, "--since", since])
+    api_since = det_client.get("/api/presence", params={"country": "VE", "since": since}).json()
+    assert json.loads(r.stdout) == api_since and api_since["since"] == since
+    # track: the CLI's full track and the API's display track share one schema
+    track = validator("track")
+    mmsi = cli_presence["rows"][0]["mmsi"]
+    r = runner.invoke(app, ["track", str(mmsi), "--store", str(det_store)])
+    assert r.exit_code == 0, r.output
+    cli_track = json.loads(r.stdout)
+    track.validate(cli_track)
+    api_track = det_client.get(f"/api/vessels/{mmsi}/track").json()
+    track.validate(api_track)
+    for key in ("mmsi", "start", "end", "n_positions"):
+        assert cli_track["properties"][key] == api_track["properties"][key], key

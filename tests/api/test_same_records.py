@@ -23,6 +23,7 @@ from seawatch.report.records import EVENT_FIELDS, event_records
 from seawatch.schema import EVENTS
 from seawatch.store import EventQuery, event_where, open_store
 from tests.api._apistore import T0, build_store, event_rows
+from tests.api._schemas import validator as _validator
 
 runner = CliRunner()
 
@@ -180,24 +181,6 @@ def test_output_file_is_written_whole_or_not_at_all(same_store: Path, tmp_path: 
     r = runner.invoke(app, ["events", "--store", str(same_store), "--flag", "XX", "-o", str(bad)])
     assert r.exit_code == 2 and not bad.exists()
     assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
-
-
-SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
-
-
-def _validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-
-    docs = {
-        p.name: json.loads(p.read_text(encoding="utf-8")) for p in SCHEMAS.glob("*.schema.json")
-    }
-    registry: Registry[Any] = Registry().with_resources(
-        (doc["$id"], Resource.from_contents(doc)) for doc in docs.values()
-    )
-    schema = docs[f"{name}.schema.json"]
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=registry)
 
 
 def test_documents_validate_against_the_published_schemas(

@@ -140,7 +140,7 @@ def test_report_brief_json_on_the_demo_store(
     # by flag: an interception counts under the interceptor's flag and the target's
     flags = {r["flag"]: r for r in data["engagements_by_flag"]}
     assert flags["US"]["interceptions"] == 2 and flags["VE"]["interceptions"] == 1
-    assert flags["US"]["engagements"] == 2 and flags["US"]["vessels"] == 2
+    assert flags["US"]["engagements"] == 2 and flags["US"]["n_vessels"] == 2
     # --flag VE: only engagements with a Venezuelan vessel (the boarded tanker)
     ve = json.loads(
         _run("report", "--store", root, *regions, *window, "--flag", "VE", "--format", "json")

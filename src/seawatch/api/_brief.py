@@ -21,14 +21,13 @@ from seawatch.api._app import BboxQ, FlagQ, GroupQ, RegionQ, SinceQ, UntilQ, _bb
 from seawatch.api._app import _split as split_list
 from seawatch.api._app import _utc as as_utc
 from seawatch.api._data import iso
+from seawatch.report.records import BRIEF_SCHEMA, DETECTIONS_SCHEMA
 
 if TYPE_CHECKING:
     from seawatch.api._data import Data
 
 __all__ = ["DETECTION_STATUSES", "brief_router", "detection_features"]
 
-DETECTIONS_SCHEMA = "seawatch.detections/1"
-BRIEF_SCHEMA = "seawatch.brief/1"
 DETECTION_STATUSES = ("matched", "dark", "no_ais_coverage", "not_matched_yet")
 """What the matcher made of a detection: ``matched`` to an AIS vessel (a ``detected_by``
 event), ``dark`` (a ``dark_detection`` with AIS vessels heard in the scene: none explains

@@ -25,8 +25,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from seawatch._exceptions import NotFoundError, ParameterError, StoreError
 from seawatch.report import EventFilter, Vocabulary, records, vocabulary
@@ -482,68 +480,3 @@ class Data:
         with self._cursor() as cur:
             table = cur.sql(f"SELECT {cols} FROM _events {where}", params=args).to_arrow_table()
         return engagement_summary(table)
-
-    # ---- presence ------------------------------------------------------------------
-
-    def positions_in_box(
-        self,
-        box: tuple[float, float, float, float],
-        *,
-        since: datetime | None,
-        until: datetime | None,
-        mmsis: Sequence[int] | None,
-    ) -> pa.Table:
-        """``mmsi, ts, lat, lon`` of every vessel with a position inside ``box``, whole tracks
-        in ``[since, until)``; ``box`` is (min_lon, min_lat, max_lon, max_lat)."""
-        min_lon, min_lat, max_lon, max_lat = box
-        clauses = ["lat IS NOT NULL", "lon IS NOT NULL", "ts IS NOT NULL"]
-        args: list[Any] = []
-        if since is not None:
-            clauses.append("ts >= ?")
-            args.append(since)
-        if until is not None:
-            clauses.append("ts < ?")
-            args.append(until)
-        if mmsis is not None:
-            clauses.append("mmsi IN (SELECT unnest(?::UINTEGER[]))")
-            args.append(list(mmsis))
-        where = " AND ".join(clauses)
-        sql = (
-            f"WITH p AS (SELECT mmsi, ts, lat, lon FROM positions WHERE {where}) "
-            "SELECT * FROM p WHERE mmsi IN (SELECT DISTINCT mmsi FROM p "
-            "WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?) ORDER BY mmsi, ts"
-        )
-        with self._cursor() as cur:
-            table: pa.Table = cur.sql(
-                sql, params=[*args, min_lon, max_lon, min_lat, max_lat]
-            ).to_arrow_table()
-        return table
-
-    def vessels_table(self, positions: pa.Table) -> pa.Table:
-        """``mmsi, name, ship_type, ship_group, role, role_source`` of the vessels in
-        ``positions``."""
-        mmsis = pc.unique(positions.column("mmsi")).to_pylist()
-        with self._cursor() as cur:
-            table: pa.Table = cur.sql(
-                "SELECT mmsi, name, ship_type, ship_group, role, role_source FROM _vessels "
-                "WHERE mmsi IN (SELECT unnest(?::UINTEGER[]))",
-                params=[mmsis],
-            ).to_arrow_table()
-        return table
-
-    def mmsis_where(
-        self, *, flags: Sequence[str] | None, groups: Sequence[str] | None
-    ) -> list[int]:
-        """MMSIs of vessels with one of ``flags`` and one of ``groups`` (``None``: any)."""
-        clauses: list[str] = []
-        args: list[Any] = []
-        if flags:
-            clauses.append("flag IN (SELECT unnest(?))")
-            args.append(list(flags))
-        if groups:
-            clauses.append("role IN (SELECT unnest(?))")
-            args.append(list(groups))
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        with self._cursor() as cur:
-            rows = cur.execute(f"SELECT mmsi FROM _vessels {where}", args).fetchall()
-        return [int(r[0]) for r in rows]

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from seawatch._exceptions import GeoError, NotFoundError
+from seawatch._exceptions import GeoError
 from seawatch.api._data import Data, iso
 from seawatch.report.records import TRACK_SCHEMA
 
@@ -205,12 +205,6 @@ def land_geojson(*, detail: str) -> str:
 # presence: hours per vessel within distances of a country's coast
 
 
-def _records(table: pa.Table, ranges: list[float]) -> list[dict[str, Any]]:
-    from seawatch.report.records import presence_record
-
-    return [presence_record(row, ranges) for row in table.to_pylist()]
-
-
 def presence(
     data: Data,
     country: str,
@@ -224,15 +218,10 @@ def presence(
     by: str,
     limit: int,
 ) -> dict[str, Any]:
-    """Hours each vessel spent within ``ranges_nm`` of ``country``'s coast
-    (:func:`seawatch.report.presence.presence` over the store's positions).
-
-    Only vessels with a position inside the bounding box of the country's EEZ are read,
-    with their whole tracks in ``[since, until)`` (hours come from consecutive reports).
-    """
+    """The ``seawatch.presence/1`` document (:func:`seawatch.report.presence.presence_document`,
+    the one ``seawatch presence --format json`` prints) over this snapshot."""
     from seawatch.report import check_country
-    from seawatch.report.presence import PresenceParams
-    from seawatch.report.presence import presence as presence_kernel
+    from seawatch.report.presence import PresenceParams, presence_document
 
     params = PresenceParams(
         country=check_country(country),
@@ -242,30 +231,7 @@ def presence(
         groups=groups,
         flags=flags,
     )
-    zs = _geo("zones")()
-    eez = f"{params.country}-eez"
-    if eez not in zs.names:
-        raise NotFoundError(f"no bundled zones for country {params.country!r}")
-    box = tuple(float(v) for v in shapely.bounds(zs.zone(eez).geometry).tolist())
-    mmsis = None
-    if flags or groups:
-        mmsis = data.mmsis_where(flags=flags, groups=groups)
-    positions = data.positions_in_box(
-        (box[0], box[1], box[2], box[3]), since=since, until=until, mmsis=mmsis
-    )
-    ranges = sorted({float(r) for r in params.ranges_nm})
-    table = presence_kernel(positions, params=params, vessels=data.vessels_table(positions))
-    total = table.num_rows
-    from seawatch.report.records import PRESENCE_SCHEMA
-
-    return {
-        "schema": PRESENCE_SCHEMA,
-        "country": params.country,
-        "ranges_nm": ranges,
-        "max_gap_h": params.max_gap_h,
-        "by": params.by,
-        "since": iso(since),
-        "until": iso(until),
-        "n_rows": total,
-        "rows": _records(table.slice(0, limit), ranges),
-    }
+    with data._cursor() as cur:
+        return presence_document(
+            cur, params, since=since, until=until, limit=limit, vessels="_vessels"
+        )

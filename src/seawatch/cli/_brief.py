@@ -142,9 +142,9 @@ _LEGEND_LABELS = (
     ("ais_mismatches", "AIS mismatch"),
 )
 _COLUMN_LABELS = (
-    ("events", "events"),
-    ("vessels", "vessels"),
-    ("hours", "hours"),
+    ("n_events", "n_events"),
+    ("n_vessels", "n_vessels"),
+    ("duration_h", "duration_h"),
     ("hours_within", "hours_<r>nm"),
     ("closest_nm", "closest_nm"),
 )
@@ -182,7 +182,7 @@ def print_brief(console: Console, b: dict[str, Any]) -> None:
     print_table(
         console, "events by type", b["by_type"], ["type", "n_events", "n_vessels", "duration_h"]
     )
-    eng_cols = ["engagements", "encounters", "interceptions", "vessels", "hours"]
+    eng_cols = ["engagements", "encounters", "interceptions", "n_vessels", "duration_h"]
     print_table(
         console,
         "engagements by region (incidents; one can include an encounter and an interception)",

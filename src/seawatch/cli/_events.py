@@ -134,7 +134,7 @@ identity_changes, watchlist_hits, detections_matched, dark_detections,
 detections_without_ais_coverage, ais_mismatches), legend (what each count counts), scope, ranges_nm,
 by_type (rows of type, n_events, n_vessels, duration_h), engagements_by_region and
 engagements_by_flag (rows of region or flag, engagements, encounters, interceptions,
-vessels, hours), engagements (one per incident: incident_id, type, kinds, event_ids, start,
+n_vessels, duration_h), engagements (one per incident: incident_id, type, kinds, event_ids, start,
 end, duration_h, region, zone, lat, lon, confidence, vessels [mmsi, name, flag, ship_group,
 role, role_source, imo], and the interception's and encounter's details), dark_activity,
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,

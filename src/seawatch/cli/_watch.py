@@ -175,6 +175,12 @@ def presence_command(
     ),
     by: str = typer.Option("vessel", "--by", help="vessel or day."),
     max_gap_h: float = typer.Option(1.0, "--max-gap-h", help="Longer silences count for nothing."),
+    since: str | None = typer.Option(
+        None, "--since", help="ISO 8601 start (UTC): positions from then.", show_default=False
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="ISO 8601 end (UTC): positions before then.", show_default=False
+    ),
     store: Path | None = StoreOption,
     fmt: str = typer.Option(
         "table",
@@ -191,7 +197,7 @@ def presence_command(
     from seawatch._exceptions import ParameterError
     from seawatch.cli._store import write_table
     from seawatch.report import EventFilter, check_country
-    from seawatch.report.presence import PresenceParams, presence
+    from seawatch.report.presence import PresenceParams, presence_document
     from seawatch.store import open_store
 
     # one validated filter: unknown values are errors listing the valid ones (exit 2)
@@ -212,33 +218,33 @@ def presence_command(
         groups=f.groups,
         flags=f.flags,
     )
-    st = open_store(store_path(store))
-    table = presence(
-        st.positions(columns=["mmsi", "ts", "lat", "lon"]), params=params, vessels=st.vessels()
-    )
-    from seawatch.report.records import PRESENCE_SCHEMA, presence_record
+    from seawatch.cli._events import parse_time
 
-    ranges_sorted = sorted({float(r) for r in ranges})
-    rows = [presence_record(r, ranges_sorted) for r in table.to_pylist()]
+    lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
+    if lo is not None and hi is not None and lo >= hi:
+        raise typer.BadParameter("--since must be before --until", param_hint="--since")
+    st = open_store(store_path(store))
+    with st.connect() as con:
+        doc = presence_document(con, params, since=lo, until=hi)
+    rows = doc["rows"]
     with output(out_path) as out:
         if fmt == "json":
-            doc = {
-                "schema": PRESENCE_SCHEMA,
-                "country": params.country,
-                "ranges_nm": ranges_sorted,
-                "max_gap_h": params.max_gap_h,
-                "by": params.by,
-                "n_rows": len(rows),
-                "rows": rows,
-            }
             out.write(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
         else:
-            write_table(
-                pa.Table.from_pylist(rows) if rows else table, fmt, csv_raw=csv_raw, out=out
-            )
+            from seawatch.report.presence import range_column
+
+            names = [
+                *(["day"] if params.by == "day" else []),
+                *("mmsi", "name", "flag", "ship_group", "role", "role_source"),
+                *(range_column(r) for r in doc["ranges_nm"]),
+                *("closest_nm", "first_seen", "last_seen", "n_positions"),
+            ]
+            table = pa.Table.from_pylist(rows) if rows else pa.table({n: [] for n in names})
+            write_table(table, fmt, csv_raw=csv_raw, out=out)
     typer.echo(
         f"presence within {', '.join(f'{r:g}' for r in sorted(set(ranges)))} nm of {params.country}'s "
-        "coast (bundled zones: approximations, not legal limits)",
+        f"coast, positions {doc['since'] or 'from the first'} to {doc['until'] or 'the last'} "
+        f"(UTC), {len(rows):,} rows (bundled zones: approximations, not legal limits)",
         err=True,
     )
 

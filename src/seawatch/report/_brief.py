@@ -236,10 +236,10 @@ def legend(
         "ais_mismatches": "an AIS position that the imagery contradicts: nothing seen where "
         "the vessel said it was, a vessel of its length seen elsewhere",
         # the columns of the tables
-        "events": "detected events, each counted once (an interception and the encounter "
+        "n_events": "detected events, each counted once (an interception and the encounter "
         "of the same pair are two events and one engagement)",
-        "vessels": "distinct vessels (MMSIs) in the row's events or engagements",
-        "hours": "total duration: of each event, or of each engagement from its first start "
+        "n_vessels": "distinct vessels (MMSIs) in the row's events or engagements",
+        "duration_h": "total duration, hours: of each event, or of each engagement from its first start "
         "to its last end, counted once",
         "hours_within": f"hours a vessel had positions within each distance of {country}'s "
         "coast (intervals over the presence gap limit count for nothing)",

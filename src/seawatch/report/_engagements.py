@@ -96,7 +96,8 @@ def engagement_summary(events: pa.Table) -> dict[str, int]:
 def engagement_counts(events: pa.Table, *, by: str) -> list[dict[str, Any]]:
     """Engagements of ``events`` counted as incidents, grouped ``by`` ``region`` or
     ``flag``: rows of the key, ``engagements``, one count per engagement type (engagements
-    that include it), ``vessels`` (distinct MMSIs; by flag, those of the flag) and ``hours`` (each incident's span,
+    that include it), ``n_vessels`` (distinct MMSIs; by flag, those of the flag) and
+    ``duration_h`` (each incident's span,
     first start to last end, once). An incident counts under each region its events lie
     in and, by flag, under each flag among its vessels (an interception of a Venezuelan
     tanker by a US warship counts under US and under VE); sorted by key, nulls last."""
@@ -135,7 +136,7 @@ def engagement_counts(events: pa.Table, *, by: str) -> list[dict[str, Any]]:
         r = rows[k]
         hours = round(r.pop("hours"), 6)
         vessels = r.pop("_vessels")
-        out.append({**r, "vessels": len(vessels), "hours": hours})
+        out.append({**r, "n_vessels": len(vessels), "duration_h": hours})
     return out
 
 

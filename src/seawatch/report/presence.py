@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -34,7 +35,7 @@ from seawatch._units import M_PER_NM as M_PER_NM
 from seawatch._units import US_PER_DAY, US_PER_H
 from seawatch.ais.codes import ship_group
 
-__all__ = ["PresenceParams", "ZoneGeo", "presence", "range_column"]
+__all__ = ["PresenceParams", "ZoneGeo", "presence", "presence_document", "range_column"]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -284,3 +285,84 @@ def _sum_by(inv: npt.NDArray[np.intp], values: npt.NDArray[np.int64], n: int) ->
     out = np.zeros(n, np.int64)
     np.add.at(out, inv, values)
     return out
+
+
+def presence_document(
+    con: Any,
+    params: PresenceParams,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+    vessels: str = "vessels",
+) -> dict[str, Any]:
+    """The ``seawatch.presence/1`` document of ``seawatch presence --format json`` and
+    ``/api/presence``: :func:`presence` over the positions that ``con`` (a DuckDB
+    connection with a ``positions`` view and the vessels relation named ``vessels``, a
+    code constant) holds in ``[since, until)`` (UTC).
+
+    Only vessels with a position inside the bounding box of the country's EEZ are read
+    (their whole tracks in the period: hours come from consecutive reports), and of those
+    only the flags and groups ``params`` asks for. ``limit``: list at most this many rows
+    (``n_rows`` counts them all).
+
+    Raises:
+        NotFoundError: no bundled zones for ``params.country``.
+    """
+    import shapely
+
+    from seawatch._exceptions import NotFoundError
+    from seawatch.geo import zones
+    from seawatch.report.records import PRESENCE_SCHEMA, iso, presence_record
+
+    zs = zones()
+    eez = f"{params.country}-eez"
+    if eez not in zs.names:
+        raise NotFoundError(f"no bundled zones for country {params.country!r}")
+    min_lon, min_lat, max_lon, max_lat = (
+        float(v) for v in shapely.bounds(zs.zone(eez).geometry).tolist()
+    )
+    clauses = ["lat IS NOT NULL", "lon IS NOT NULL", "ts IS NOT NULL"]
+    args: list[Any] = []
+    if since is not None:
+        clauses.append("ts >= ?")
+        args.append(since)
+    if until is not None:
+        clauses.append("ts < ?")
+        args.append(until)
+    groups, flags = params.wanted()
+    inner: list[str] = []
+    for column, wanted in (("role", groups), ("flag", flags)):
+        if wanted:
+            inner.append(f"{column} IN ({', '.join('?' for _ in wanted)})")
+            args.extend(sorted(wanted))
+    if inner:
+        clauses.append(f"mmsi IN (SELECT mmsi FROM {vessels} WHERE {' AND '.join(inner)})")
+    sql = (
+        f"WITH p AS (SELECT mmsi, ts, lat, lon FROM positions WHERE {' AND '.join(clauses)}) "
+        "SELECT * FROM p WHERE mmsi IN (SELECT DISTINCT mmsi FROM p "
+        "WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?) ORDER BY mmsi, ts"
+    )
+    positions: pa.Table = con.sql(
+        sql, params=[*args, min_lon, max_lon, min_lat, max_lat]
+    ).to_arrow_table()
+    mmsis = pc.unique(positions.column("mmsi")).to_pylist()
+    info: pa.Table = con.sql(
+        f"SELECT mmsi, name, ship_type, ship_group, role, role_source FROM {vessels} "
+        "WHERE mmsi IN (SELECT unnest(?::UINTEGER[]))",
+        params=[mmsis],
+    ).to_arrow_table()
+    table = presence(positions, params=params, vessels=info)
+    ranges = sorted({float(r) for r in params.ranges_nm})
+    shown = table if limit is None else table.slice(0, limit)
+    return {
+        "schema": PRESENCE_SCHEMA,
+        "country": params.country,
+        "ranges_nm": ranges,
+        "max_gap_h": params.max_gap_h,
+        "by": params.by,
+        "since": iso(since),
+        "until": iso(until),
+        "n_rows": table.num_rows,
+        "rows": [presence_record(row, ranges) for row in shown.to_pylist()],
+    }

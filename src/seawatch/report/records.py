@@ -22,6 +22,7 @@ import pyarrow as pa
 __all__ = [
     "BRIEF_SCHEMA",
     "COUNTS_SCHEMA",
+    "DETECTIONS_SCHEMA",
     "EVENTS_GEOJSON_SCHEMA",
     "EVENTS_SCHEMA",
     "EVENT_FIELDS",
@@ -45,6 +46,7 @@ VESSEL_SCHEMA = "seawatch.vessel/1"
 PRESENCE_SCHEMA = "seawatch.presence/1"
 TRACK_SCHEMA = "seawatch.track/1"
 BRIEF_SCHEMA = "seawatch.brief/1"
+DETECTIONS_SCHEMA = "seawatch.detections/1"
 
 EVENT_FIELDS: tuple[str, ...] = (
     "event_id",
