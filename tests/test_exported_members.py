@@ -205,6 +205,7 @@ EXPORTED: dict[str, frozenset[str]] = {
     "seawatch.report": frozenset(
         {
             "BY",
+            "COUNT_KEYS",
             "Brief",
             "By",
             "ENGAGEMENT_TYPES",
@@ -217,6 +218,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "candidate_detections",
             "check_country",
             "choose",
+            "count_events",
             "engagement_counts",
             "engagement_summary",
             "filter_events",

@@ -231,7 +231,8 @@ class Store(_store_layer.Store):
         """Event counts of the events that :meth:`events` returns for ``filters``, grouped
         ``by`` ``type``, ``flag`` (of each vessel's MMSI), ``day`` (UTC, of the start) or
         ``region``: columns the key (then ``type``), ``events`` (distinct events),
-        ``vessels`` (distinct MMSIs), ``hours`` (summed event durations); see
+        ``vessels`` (distinct MMSIs), ``hours`` (summed event durations), ``incidents``
+        (distinct incidents); see
         :func:`seawatch.report.summarize`."""
         return summarize(self.events(**filters), by=by)
 

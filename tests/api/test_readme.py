@@ -81,8 +81,8 @@ def test_the_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert re.search(r"^encounter\s+1$", text, re.M), text
     assert re.search(r"^interception\s+1$", text, re.M), text
     # the counts by flag: NORDIC STAR (311: Bahamas) and GUARDACOSTAS 1 (775: Venezuela)
-    assert re.search(r"\bBS\s+encounter\s+1\s+1\s+3\.0$", text, re.M), text
-    assert re.search(r"\bVE\s+interception\s+1\s+1\s+4\.0$", text, re.M), text
+    assert re.search(r"\bBS\s+encounter\s+1\s+1\s+3\.0\s+1$", text, re.M), text
+    assert re.search(r"\bVE\s+interception\s+1\s+1\s+4\.0\s+1$", text, re.M), text
 
 
 def test_the_readme_example_fails_loudly_on_a_typo(

@@ -244,6 +244,26 @@ def test_the_vessel_profile_is_one_record(
     assert few["events"] == cli["events"][:1] and few["n_events"] == cli["n_events"]
 
 
+@pytest.mark.parametrize(
+    ("by", "extra"),
+    [("type", []), ("flag", []), ("region", ["--region", "caribbean"]), ("day", ["--type", "gap"])],
+)
+def test_counts_are_one_document(
+    same_store: Path, same_client: TestClient, by: str, extra: list[str]
+) -> None:
+    # seawatch report --by KEY --format json and /api/report?by=KEY,type: the same document
+    args = ["report", "--store", str(same_store), "--by", by, "--format", "json", *extra]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    cli = json.loads(r.stdout)
+    params = {"by": "type" if by == "type" else f"{by},type"}
+    params.update(dict(zip(extra[::2], extra[1::2], strict=True)))
+    params = {k.lstrip("-"): v for k, v in params.items()}
+    api = same_client.get("/api/report", params=params).json()
+    assert cli == api and cli["rows"]
+    _validator("counts").validate(cli)
+
+
 def test_min_confidence_compares_in_the_columns_type(same_store: Path) -> None:
     # confidence is float32: 0.9 is stored as 0.899999976..., and 0.9 must still select it
     store = open_store(same_store)

@@ -102,7 +102,7 @@ def test_report_formats(detected: Store) -> None:
             "report", "--store", root, "--by", "region", "--region", "test-sea", "--format", "json"
         )
     )
-    assert data["schema"] == "seawatch.counts/1" and data["by"] == "region"
+    assert data["schema"] == "seawatch.counts/1" and data["by"] == ["region", "type"]
     assert {r["region"] for r in data["rows"]} == {"test-sea"}
     assert "encounter" in _run("report", "--store", root, "--by", "flag")
     # without --by, csv is the counts by type

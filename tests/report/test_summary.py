@@ -34,9 +34,9 @@ def _rows(table: pa.Table) -> list[dict[str, object]]:
 def test_by_type() -> None:
     rows = _rows(summarize(EVENTS_T))
     assert rows == [
-        {"type": "encounter", "events": 3, "vessels": 5, "hours": 8.0},
-        {"type": "gap", "events": 1, "vessels": 1, "hours": 15.0},
-        {"type": "loitering", "events": 1, "vessels": 1, "hours": 6.0},
+        {"type": "encounter", "events": 3, "vessels": 5, "hours": 8.0, "incidents": 3},
+        {"type": "gap", "events": 1, "vessels": 1, "hours": 15.0, "incidents": 1},
+        {"type": "loitering", "events": 1, "vessels": 1, "hours": 6.0, "incidents": 1},
     ]
 
 

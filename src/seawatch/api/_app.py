@@ -456,7 +456,9 @@ def create_app(
                 media_type="text/csv",
                 headers={"Content-Disposition": 'attachment; filename="seawatch-report.csv"'},
             )
-        return JSONResponse({"by": keys, "rows": rows, "engagements": db.engagements(f)})
+        from seawatch.report.records import counts_document
+
+        return JSONResponse(counts_document(rows, by=keys, engagements=db.engagements(f)))
 
     @app.get(
         "/api/presence",

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from seawatch._exceptions import NotFoundError, ParameterError, StoreError
+from seawatch._exceptions import NotFoundError, StoreError
 from seawatch.report import EventFilter, Vocabulary, records, vocabulary
 from seawatch.store import EventTables, event_where
 
@@ -424,47 +424,14 @@ class Data:
         """Event counts grouped by ``by`` (any of type, day, region, zone, flag, group):
         ``n_events``, ``n_vessels``, ``duration_h`` and ``n_incidents`` (distinct incidents:
         an interception and the encounter of the same pair at the same time count once)."""
-        keys = {
-            "type": "type",
-            "day": 'CAST("start" AS DATE)',
-            "region": "region",
-            "zone": "zone",
-            "flag": "flag",
-            "group": "role",
-        }
-        unknown = [b for b in by if b not in keys]
-        if unknown or not by:
-            raise ParameterError(f"cannot group by {unknown or list(by)!r}; use {sorted(keys)}")
+        from seawatch.report import count_events
+
         where, args = self._where(f)
-        select = ", ".join(f"{keys[b]} AS k{i}" for i, b in enumerate(by))
-        group = ", ".join(f"k{i}" for i in range(len(by)))
-        sql = f"""
-            WITH e AS (SELECT event_id, type, "start", region, zone, duration_h, vessels,
-                              coalesce(incident_id, event_id) AS incident
-                       FROM _events {where}),
-            u AS (SELECT e.*, x.vm, v.flag, v.role
-                  FROM e CROSS JOIN unnest(e.vessels) AS x(vm)
-                  LEFT JOIN _vessels v ON v.mmsi = x.vm),
-            g AS (SELECT {select}, event_id, incident, vm, duration_h FROM u),
-            r AS (SELECT *, row_number() OVER (PARTITION BY {group}, event_id) AS rn FROM g)
-            SELECT {group}, count(DISTINCT event_id), count(DISTINCT vm),
-                   sum(duration_h) FILTER (WHERE rn = 1), count(DISTINCT incident)
-            FROM r GROUP BY {group} ORDER BY {group}
-        """
         with self._cursor() as cur:
-            rows = cur.execute(sql, args).fetchall()
-        out: list[dict[str, Any]] = []
-        for r in rows:
-            item: dict[str, Any] = {}
-            for i, b in enumerate(by):
-                v = r[i]
-                item[b] = v.isoformat() if hasattr(v, "isoformat") else v
-            item["n_events"] = int(r[len(by)])
-            item["n_vessels"] = int(r[len(by) + 1])
-            item["duration_h"] = _finite(r[len(by) + 2])
-            item["n_incidents"] = int(r[len(by) + 3])
-            out.append(item)
-        return out
+            table = count_events(cur, by, where=where, args=args, tables=_API_TABLES)
+        from seawatch.report.records import count_records
+
+        return count_records(table)
 
     def engagements(self, f: EventFilter) -> dict[str, int]:
         """Engagements matching ``f`` counted as incidents, with the breakdown by kind

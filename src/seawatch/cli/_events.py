@@ -332,20 +332,26 @@ def write_report(
     fmt: str,
     *,
     by: str = "type",
+    engagements: dict[str, int] | None = None,
     csv_raw: bool = False,
     out: TextIO | None = None,
 ) -> None:
     """Counts (:func:`seawatch.report.summarize`) as their records (``n_events``,
-    ``n_vessels``, ``duration_h``): json is one ``seawatch.counts/1`` document."""
-    from seawatch.report.records import COUNTS_SCHEMA, count_records
+    ``n_vessels``, ``duration_h``, ``n_incidents``): json is one ``seawatch.counts/1``
+    document (with ``engagements``, as ``/api/report`` serves it)."""
+    from seawatch.report.records import count_records, counts_document
 
     out = sys.stdout if out is None else out
     rows = count_records(table)
     names = (
-        list(rows[0]) if rows else [*table.column_names[:-3], "n_events", "n_vessels", "duration_h"]
+        list(rows[0])
+        if rows
+        else [*table.column_names[:-4], "n_events", "n_vessels", "duration_h", "n_incidents"]
     )
     if fmt == "json":
-        json.dump({"schema": COUNTS_SCHEMA, "by": by, "rows": rows}, out, ensure_ascii=False)
+        keys = ["type"] if by == "type" else [by, "type"]
+        doc = counts_document(rows, by=keys, engagements=engagements or {})
+        json.dump(doc, out, ensure_ascii=False)
         out.write("\n")
     elif fmt == "csv":
         writer = CsvOut(out, raw=csv_raw)
@@ -685,8 +691,13 @@ def report_command(
             flags=f.flags,
             groups=f.groups,
         )
+        from seawatch.report import engagement_summary
+
+        engagements = engagement_summary(target.select_events(f.to_query()))
         with output(out_path) as out:
-            write_report(table, fmt, by=by or "type", csv_raw=csv_raw, out=out)
+            write_report(
+                table, fmt, by=by or "type", engagements=engagements, csv_raw=csv_raw, out=out
+            )
         return
     if type_ is not None:
         raise typer.BadParameter("--type needs --by (the brief covers every type)")

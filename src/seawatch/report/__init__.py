@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from seawatch.report import records
 from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief, candidate_detections, legend
+from seawatch.report._counts import COUNT_KEYS, count_events
 from seawatch.report._engagements import engagement_counts, engagement_summary, incidents
 from seawatch.report._query import (
     ROLE_GROUPS,
@@ -20,6 +21,7 @@ from seawatch.report._vessel import IDENTITY_FIELDS, vessel_profile
 
 __all__ = [
     "BY",
+    "COUNT_KEYS",
     "ENGAGEMENT_TYPES",
     "IDENTITY_FIELDS",
     "ROLE_GROUPS",
@@ -32,6 +34,7 @@ __all__ = [
     "candidate_detections",
     "check_country",
     "choose",
+    "count_events",
     "engagement_counts",
     "engagement_summary",
     "filter_events",

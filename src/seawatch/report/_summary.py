@@ -131,7 +131,8 @@ def summarize(
     """Counts of ``events`` (schema EVENTS) grouped ``by`` type, flag, day or region.
 
     Columns: the key (``type``; or ``flag``/``day``/``region`` then ``type``), ``events``,
-    ``vessels``, ``hours``; sorted by key (nulls last) then type.
+    ``vessels``, ``hours``, ``incidents``; sorted by key (nulls last) then type. Counted
+    by :func:`seawatch.report.count_events`, the count of the API and the brief too.
     """
     if by not in BY:
         raise ParameterError(f"--by must be one of {', '.join(BY)}, not {by!r}")
@@ -145,65 +146,32 @@ def summarize(
         groups=groups,
         vessels=vessels,
     )
-    # one row per (event, vessel)
-    lengths = pc.list_value_length(ev.column("vessels")).to_numpy(zero_copy_only=False)
-    lengths = np.nan_to_num(lengths.astype(np.float64)).astype(np.int64)
-    rows = np.repeat(np.arange(ev.num_rows), lengths)
-    flat = pc.list_flatten(ev.column("vessels"))
-    mmsi = pc.cast(flat, pa.int64())
-    exploded = pa.table(
-        {
-            "event_id": ev.column("event_id").take(pa.array(rows)),
-            "type": ev.column("type").take(pa.array(rows)),
-            "mmsi": mmsi,
-            "hours": ev.column("duration_h").take(pa.array(rows)),
-        }
-    )
-    keys: list[str] = ["type"]
-    if by == "flag":
-        exploded = exploded.append_column("flag", flags_of(mmsi))
-        keys = ["flag", "type"]
-    elif by == "day":
-        starts = pc.cast(ev.column("start"), pa.int64()).to_numpy(zero_copy_only=False)
-        days = (np.asarray(starts, np.int64) // 86_400_000_000).astype("datetime64[D]")
-        exploded = exploded.append_column("day", pa.array(days[rows], pa.date32()))
-        keys = ["day", "type"]
-    elif by == "region":
-        exploded = exploded.append_column("region", ev.column("region").take(pa.array(rows)))
-        keys = ["region", "type"]
-    # joins never match null keys: group with a sentinel, restore nulls at the end
-    null_key = "\x00"
-    if keys[0] in ("flag", "region"):
-        exploded = exploded.set_column(
-            exploded.schema.get_field_index(keys[0]),
-            keys[0],
-            pc.fill_null(exploded.column(keys[0]), null_key),
+    return _count_table(ev, ["type"] if by == "type" else [by, "type"], vessels=vessels)
+
+
+def _count_table(events: pa.Table, by: list[str], *, vessels: pa.Table | None) -> pa.Table:
+    """:func:`seawatch.report.count_events` over an EVENTS table, in an in-memory DuckDB:
+    flags from each MMSI's MID, roles from ``vessels`` where given; columns renamed to
+    :func:`summarize`'s ``events``, ``vessels``, ``hours``, ``incidents``."""
+    import duckdb
+
+    from seawatch.report._counts import count_events
+
+    mmsis = pc.unique(pc.cast(pc.list_flatten(events.column("vessels")), pa.int64()))
+    info = pa.table({"mmsi": mmsis, "flag": flags_of(mmsis)})
+    if vessels is not None and "role" in vessels.column_names:
+        roles = vessels.select(["mmsi", "role"]).cast(
+            pa.schema([("mmsi", pa.int64()), ("role", pa.string())])
         )
-    counts = exploded.group_by(keys, use_threads=False).aggregate(
-        [("event_id", "count_distinct"), ("mmsi", "count_distinct")]
-    )
-    # hours: each event once per group
-    per_event = (
-        exploded.group_by([*keys, "event_id"], use_threads=False)
-        .aggregate([("hours", "max")])
-        .group_by(keys, use_threads=False)
-        .aggregate([("hours_max", "sum")])
-    )
-    out = counts.join(per_event, keys, join_type="inner")
-    out = pa.table(
-        {
-            **{k: out.column(k) for k in keys},
-            "events": pc.cast(out.column("event_id_count_distinct"), pa.int64()),
-            "vessels": pc.cast(out.column("mmsi_count_distinct"), pa.int64()),
-            "hours": pc.cast(out.column("hours_max_sum"), pa.float64()),
-        }
-    )
-    if keys[0] in ("flag", "region"):
-        col = out.column(keys[0])
-        out = out.set_column(0, keys[0], pc.if_else(pc.equal(col, null_key), None, col))
-    if out.num_rows == 0:
-        return out
-    return out.sort_by([(k, "ascending", "at_end") for k in keys])
+        info = info.join(roles, "mmsi", join_type="left outer")
+    else:
+        info = info.append_column("role", pa.nulls(info.num_rows, pa.string()))
+    with duckdb.connect(":memory:") as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("events", events)
+        con.register("vessels", info)
+        table = count_events(con, by)
+    return table.rename_columns([*by, "events", "vessels", "hours", "incidents"])
 
 
 def report(

@@ -308,14 +308,19 @@ def presence_document(
 
     Raises:
         NotFoundError: no bundled zones for ``params.country``.
+        GeoError: the bundled geography is not available.
     """
     import shapely
 
-    from seawatch._exceptions import NotFoundError
-    from seawatch.geo import zones
+    from seawatch._exceptions import GeoError, NotFoundError
     from seawatch.report.records import PRESENCE_SCHEMA, iso, presence_record
 
-    zs = zones()
+    try:
+        import seawatch.geo as geo
+
+        zs = geo.zones()
+    except (ImportError, AttributeError) as exc:  # a broken install lacks the geography
+        raise GeoError("the bundled geography is not available (seawatch.geo.zones)") from exc
     eez = f"{params.country}-eez"
     if eez not in zs.names:
         raise NotFoundError(f"no bundled zones for country {params.country!r}")

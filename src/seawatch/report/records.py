@@ -30,6 +30,7 @@ __all__ = [
     "TRACK_SCHEMA",
     "VESSEL_SCHEMA",
     "count_records",
+    "counts_document",
     "event_feature",
     "event_record",
     "event_records",
@@ -151,7 +152,12 @@ def events_geojson(features: Iterable[Mapping[str, Any]], **meta: Any) -> dict[s
     }
 
 
-_COUNT_NAMES = {"events": "n_events", "vessels": "n_vessels", "hours": "duration_h"}
+_COUNT_NAMES = {
+    "events": "n_events",
+    "vessels": "n_vessels",
+    "hours": "duration_h",
+    "incidents": "n_incidents",
+}
 
 
 def count_records(table: pa.Table) -> list[dict[str, Any]]:
@@ -171,6 +177,20 @@ def count_records(table: pa.Table) -> list[dict[str, Any]]:
                 rec[name] = v
         out.append(rec)
     return out
+
+
+def counts_document(
+    rows: Iterable[Mapping[str, Any]], *, by: Iterable[str], engagements: Mapping[str, int]
+) -> dict[str, Any]:
+    """``{"schema": "seawatch.counts/1", "by": [keys], "rows": [...], "engagements": {...}}``:
+    counts (:func:`count_records`) grouped by the ``by`` keys, and the engagements among the
+    same events counted as incidents (:func:`seawatch.report.engagement_summary`)."""
+    return {
+        "schema": COUNTS_SCHEMA,
+        "by": list(by),
+        "rows": [dict(r) for r in rows],
+        "engagements": dict(engagements),
+    }
 
 
 def presence_record(row: Mapping[str, Any], ranges_nm: Iterable[float]) -> dict[str, Any]:
