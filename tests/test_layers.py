@@ -36,17 +36,7 @@ DOC = REPO / "docs" / "ARCHITECTURE.md"
 ENGINE_SCHEDULERS = ("__init__.py", "_run.py", "_bucket.py", "_partition.py")
 """The engine's modules that schedule detectors (``_dark.py`` is the scene step itself)."""
 
-PRIVATE_ALLOWED: frozenset[tuple[str, str]] = frozenset(
-    {
-        # h-query rewrites these files on its branch (issue #9 §1); the public names they
-        # need are exported already (seawatch.report.EventFilter/Vocabulary/vocabulary,
-        # seawatch.store.time_limit/parse_memory_limit/MANIFEST): drop these at the merge.
-        ("api/_data.py", "seawatch.report._query"),
-        ("api/_data.py", "seawatch.store._views"),
-        ("cli/_store.py", "seawatch.store._manifest"),
-        ("cli/_store.py", "seawatch.store._views"),
-    }
-)
+PRIVATE_ALLOWED: frozenset[tuple[str, str]] = frozenset()
 """Known imports of another package's private module, each with its reason. Entries may go
 stale (then they are simply unused); new ones need a reason here."""
 

@@ -197,7 +197,7 @@ class Data:
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor on the current store version (reconnects after ingest or detect)."""
-        from seawatch.store._views import time_limit
+        from seawatch.store import time_limit
 
         snap = self._acquire()
         try:

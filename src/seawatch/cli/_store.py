@@ -194,7 +194,7 @@ def ingest_command(
     """Ingest AIS files (or, with --kind detections, satellite/radar vessel detections)
     into the store (idempotent, atomic, de-duplicated)."""
     from seawatch.store import IngestOptions, open_store, remove_empty_store
-    from seawatch.store._manifest import MANIFEST
+    from seawatch.store import MANIFEST
 
     if kind == "detections":
         _ingest_detections(paths, store, fmt, scene_footprint, wait)
@@ -258,7 +258,7 @@ def _ingest_detections(
     from rich.console import Console
 
     from seawatch.store import open_store, remove_empty_store
-    from seawatch.store._manifest import MANIFEST
+    from seawatch.store import MANIFEST
 
     root = store_path(store)
     existed, dir_existed = (root / MANIFEST).exists(), root.exists()
@@ -398,7 +398,7 @@ def query_command(
     """Run one read-only SQL query over the store's views."""
     from seawatch._exceptions import ParameterError
     from seawatch.store import open_store
-    from seawatch.store._views import parse_memory_limit
+    from seawatch.store import parse_memory_limit
 
     _check_format(fmt)
     try:
