@@ -193,8 +193,7 @@ def ingest_command(
 ) -> None:
     """Ingest AIS files (or, with --kind detections, satellite/radar vessel detections)
     into the store (idempotent, atomic, de-duplicated)."""
-    from seawatch.store import IngestOptions, open_store, remove_empty_store
-    from seawatch.store import MANIFEST
+    from seawatch.store import MANIFEST, IngestOptions, open_store, remove_empty_store
 
     if kind == "detections":
         _ingest_detections(paths, store, fmt, scene_footprint, wait)
@@ -257,8 +256,7 @@ def _ingest_detections(
 ) -> None:
     from rich.console import Console
 
-    from seawatch.store import open_store, remove_empty_store
-    from seawatch.store import MANIFEST
+    from seawatch.store import MANIFEST, open_store, remove_empty_store
 
     root = store_path(store)
     existed, dir_existed = (root / MANIFEST).exists(), root.exists()
@@ -397,8 +395,7 @@ def query_command(
 ) -> None:
     """Run one read-only SQL query over the store's views."""
     from seawatch._exceptions import ParameterError
-    from seawatch.store import open_store
-    from seawatch.store import parse_memory_limit
+    from seawatch.store import open_store, parse_memory_limit
 
     _check_format(fmt)
     try:
