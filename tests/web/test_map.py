@@ -88,6 +88,7 @@ def test_map_shows_events_and_details(page: Any, server: str) -> None:
     panel = page.inner_text("#panel")
     assert "NORDIC STAR" in panel and "Timeline (2 events)" in panel
     assert "no hit" in panel and "ofac_sdn (2024-05-03)" in panel  # screened, with the list date
+    assert "first (UTC)" in panel  # the history of each static field, times in UTC
     wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / "map-vessel.png"))
 
