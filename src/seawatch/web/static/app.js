@@ -6,7 +6,7 @@
  */
 "use strict";
 (function () {
-  const { typeColor, esc, fmtTime, fmtNum, getJSON, utcText, bindUtcInput } = window.SW;
+  const { typeColor, esc, fmtTime, fmtNum, getJSON, utcText, bindUtcInput, claimItem } = window.SW;
   const TRACK_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
   const MAX_EVENTS = 5000;
   const TRACK_HALO_H = 12;
@@ -422,45 +422,14 @@
       ? "verdicts of seawatch claims check against this store"
       : "no claims kept for this period and region (seawatch claims add)";
     for (const r of res.claims) {
-      const c = r.check;
-      const li = document.createElement("li");
-      li.dataset.claim = r.claim.claim_id;
-      const v = document.createElement("strong");
-      v.className = "verdict verdict-" + (c ? c.verdict : "unchecked");
-      v.textContent = c ? c.verdict.replace(/_/g, " ") : "not checked";
-      const sentence = document.createElement("span");
-      sentence.className = "sentence";
-      sentence.textContent = " " + r.claim.sentence;
-      li.append(v, sentence);
-      if (r.claim.period_start || r.claim.period_end) {
-        const when = document.createElement("div");
-        when.className = "muted";
-        when.textContent = `period ${fmtTime(r.claim.period_start)} to ${fmtTime(r.claim.period_end)}`;
-        li.appendChild(when);
-      }
-      if (c && c.explanation) {
-        const ex = document.createElement("div");
-        ex.className = "muted";
-        ex.textContent = c.explanation;
-        li.appendChild(ex);
-      }
-      const ids = c && c.evidence ? (c.evidence.event_ids || []) : [];
-      if (ids.length) {
-        const ev = document.createElement("div");
-        ev.append("evidence: ");
-        ids.slice(0, 8).forEach((id, i) => {
-          if (i) ev.append(", ");
-          const a = document.createElement("a");
-          a.className = "event evidence";
-          a.dataset.id = id;
-          a.textContent = id;
-          a.addEventListener("click", () => selectEvent(id, "zoom"));
-          ev.appendChild(a);
-        });
-        if (ids.length > 8) ev.append(` and ${fmtNum(ids.length - 8, 0)} more`);
-        li.appendChild(ev);
-      }
-      list.appendChild(li);
+      list.appendChild(claimItem(r, (id) => {
+        const a = document.createElement("a");
+        a.className = "event evidence";
+        a.dataset.id = id;
+        a.textContent = id;
+        a.addEventListener("click", () => selectEvent(id, "zoom"));
+        return a;
+      }, 8));
     }
     api.claimsLoaded = res.claims.length;
   }

@@ -3,7 +3,7 @@
  * Every string from the store (names, sentences, explanations) is set with textContent. */
 "use strict";
 (function () {
-  const { fmtNum, fmtTime, getJSON } = window.SW;
+  const { fmtNum, fmtTime, getJSON, claimItem } = window.SW;
   const $ = (id) => document.getElementById(id);
   const BRIEF_KEYS = ["since", "until", "region", "flag", "group"];
 
@@ -132,36 +132,12 @@
     const ul = document.createElement("ul");
     ul.className = "claims";
     for (const r of claims) {
-      const c = r.check;
-      const li = document.createElement("li");
-      li.dataset.claim = r.claim.claim_id;
-      const v = document.createElement("strong");
-      v.className = "verdict verdict-" + (c ? c.verdict : "unchecked");
-      v.textContent = c ? c.verdict.replace(/_/g, " ") : "not checked";
-      const s = document.createElement("span");
-      s.className = "sentence";
-      s.textContent = " " + r.claim.sentence;
-      li.append(v, s);
-      if (c && c.explanation) {
-        const ex = document.createElement("div");
-        ex.className = "muted";
-        ex.textContent = c.explanation;
-        li.appendChild(ex);
-      }
-      const ids = c && c.evidence ? (c.evidence.event_ids || []) : [];
-      if (ids.length) {
-        const ev = document.createElement("div");
-        ev.append("evidence: ");
-        ids.slice(0, 5).forEach((id, i) => {
-          if (i) ev.append(", ");
-          const a = document.createElement("a");
-          a.href = "/#event=" + encodeURIComponent(id);
-          a.textContent = id;
-          ev.appendChild(a);
-        });
-        li.appendChild(ev);
-      }
-      ul.appendChild(li);
+      ul.appendChild(claimItem(r, (id) => {
+        const a = document.createElement("a");
+        a.href = "/#event=" + encodeURIComponent(id);
+        a.textContent = id;
+        return a;
+      }, 5));
     }
     box.appendChild(ul);
   }

@@ -89,6 +89,46 @@
     }
     return body;
   }
+  /* One claim with its verdict as a list item (the map's claims panel and the report page):
+   * the verdict, the sentence, the claimed period (UTC), the explanation, and links to at most
+   * `maxEvidence` evidence events, each made by `evidenceLink(id)`. Every claim text is
+   * untrusted: textContent only. */
+  function claimItem(r, evidenceLink, maxEvidence) {
+    const c = r.check;
+    const li = document.createElement("li");
+    li.dataset.claim = r.claim.claim_id;
+    const v = document.createElement("strong");
+    v.className = "verdict verdict-" + (c ? c.verdict : "unchecked");
+    v.textContent = c ? c.verdict.replace(/_/g, " ") : "not checked";
+    const sentence = document.createElement("span");
+    sentence.className = "sentence";
+    sentence.textContent = " " + r.claim.sentence;
+    li.append(v, sentence);
+    if (r.claim.period_start || r.claim.period_end) {
+      const when = document.createElement("div");
+      when.className = "muted";
+      when.textContent = `period ${fmtTime(r.claim.period_start)} to ${fmtTime(r.claim.period_end)}`;
+      li.appendChild(when);
+    }
+    if (c && c.explanation) {
+      const ex = document.createElement("div");
+      ex.className = "muted";
+      ex.textContent = c.explanation;
+      li.appendChild(ex);
+    }
+    const ids = c && c.evidence ? (c.evidence.event_ids || []) : [];
+    if (ids.length) {
+      const ev = document.createElement("div");
+      ev.append("evidence: ");
+      ids.slice(0, maxEvidence).forEach((id, i) => {
+        if (i) ev.append(", ");
+        ev.appendChild(evidenceLink(id));
+      });
+      if (ids.length > maxEvidence) ev.append(` and ${fmtNum(ids.length - maxEvidence, 0)} more`);
+      li.appendChild(ev);
+    }
+    return li;
+  }
   window.SW = { TYPE_COLORS, typeColor, esc, fmtTime, fmtNum, localToIso, isoToLocal, getJSON,
-    parseUtc, utcText, bindUtcInput };
+    parseUtc, utcText, bindUtcInput, claimItem };
 })();
