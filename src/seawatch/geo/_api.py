@@ -14,7 +14,14 @@ import pyarrow.parquet as pq
 from shapely.geometry.base import BaseGeometry
 
 from seawatch._exceptions import GeoError
-from seawatch.geo._index import Edges, Grid, MembershipIndex, NearestEdgeIndex, latlon
+from seawatch.geo._index import (
+    CellBounds,
+    Edges,
+    Grid,
+    MembershipIndex,
+    NearestEdgeIndex,
+    latlon,
+)
 from seawatch.geo._kernels import EARTH_RADIUS_M
 from seawatch.geo._store import RingSet, load_npz
 
@@ -122,6 +129,46 @@ def distance_to_shore_m(lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
     return dist
 
 
+def _shore_cells(grid: Grid, cells: I64, lat: F64, lon: F64, half: F64) -> tuple[F64, F64]:
+    """Bounds of :func:`distance_to_shore_m` over each cell (centre ``lat, lon``, every point
+    of it within ``half`` metres of the centre).
+
+    The centre's distance ``d`` to the coast edges its cell measures against (the land grid is
+    ``grid``: every point of a cell uses the same edges, fine or far) bounds each sea point of
+    the cell to ``[d - half, d + half]`` (triangle inequality); land points are 0. A cell with
+    ``d > half`` holds no coast edge, so it is all land or all sea, as its centre is, unless a
+    polygon cut that is not coast crosses it (the antimeridian columns and the south-pole
+    row: bounded as mixed cells, ``[0, d + half]``).
+    """
+    land = _land()
+    d, _ = land.coast.nearest(lat, lon)
+    on = land.inside.first(lat, lon) >= 0
+    row = cells // grid.ncol
+    col = cells % grid.ncol
+    cut = (col == 0) | (col == grid.ncol - 1) | (row == 0)
+    uniform = (d > half) & ~cut
+    lo = np.where(uniform & ~on, d - half, 0.0)
+    hi = np.where(uniform & on, 0.0, d + half)
+    return lo, hi
+
+
+@functools.cache
+def _shore_bounds() -> CellBounds:
+    with _LOCK:
+        return CellBounds(_land().coast.fine_grid, _shore_cells)
+
+
+def distance_to_shore_bounds(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, F64]:
+    """``(lo, hi)`` with ``lo <= distance_to_shore_m(lat, lon) <= hi`` for every point, from
+    a 1/8-degree grid (one exact distance per cell centre, computed on first use of the cell
+    and kept for the process): a cell away from the coast bounds its points to within the
+    cell's half-diagonal (at most 9.8 km) either way, a land cell to exactly 0. Non-finite
+    positions give ``(0, inf)``. For pruning before exact calls (a point whose ``lo`` exceeds
+    another's ``hi`` is not the nearest to shore), never as a distance itself.
+    """
+    return _shore_bounds().bounds(lat, lon)
+
+
 # ------------------------------------------------------------------------------------------
 # ports
 
@@ -159,6 +206,26 @@ class _Ports:
             np.zeros(len(lat), np.int32),
         )
         self.index = NearestEdgeIndex(pts, fine_cells_per_deg=4, coarse_cells_per_deg=1)
+
+
+def _port_cells(grid: Grid, cells: I64, lat: F64, lon: F64, half: F64) -> tuple[F64, F64]:
+    d, _ = _ports().index.nearest(lat, lon)
+    return np.maximum(d - half, 0.0), d + half
+
+
+@functools.cache
+def _port_bounds() -> CellBounds:
+    with _LOCK:
+        return CellBounds(Grid.world(LAND_CELLS_PER_DEG), _port_cells)
+
+
+def nearest_port_bounds(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, F64]:
+    """``(lo, hi)`` with ``lo <= nearest_port(lat, lon)[0] <= hi`` for every point, from a
+    1/8-degree grid (the exact distance from each cell centre to its nearest port, computed on
+    first use of the cell; the cell's half-diagonal either way). Non-finite positions give
+    ``(0, inf)``. For skipping exact lookups of points certainly beyond a distance.
+    """
+    return _port_bounds().bounds(lat, lon)
 
 
 @functools.cache
