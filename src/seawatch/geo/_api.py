@@ -6,6 +6,7 @@ import functools
 import threading
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,7 @@ import pyarrow.parquet as pq
 from shapely.geometry.base import BaseGeometry
 
 from seawatch._exceptions import GeoError
+from seawatch.geo import _cache
 from seawatch.geo._index import (
     CellBounds,
     Edges,
@@ -64,12 +66,25 @@ def haversine_m(
 
 
 class _Land:
-    __slots__ = ("coast", "inside", "rings")
+    """The land membership index and the coast distance index, loaded prepared from the
+    on-disk cache (:mod:`seawatch.geo._cache`) or built and cached on first use."""
+
+    __slots__ = ("_rings", "coast", "inside")
 
     def __init__(self) -> None:
-        arrays = load_npz(data_dir() / "land.npz")
-        self.rings = RingSet(arrays)
-        x1, y1, x2, y2, owner = self.rings.edges()
+        self._rings: RingSet | None = None
+        path = data_dir() / "land.npz"
+        key = _cache.index_key("land", [path]) if path.is_file() else ""
+        cached = _cache.load("land", key) if key else None
+        if cached is not None:
+            try:
+                self._from(cached)
+                return
+            except (KeyError, ValueError, TypeError):
+                pass
+        arrays = load_npz(path)
+        self._rings = RingSet(arrays)
+        x1, y1, x2, y2, owner = self._rings.edges()
         edges = Edges(x1, y1, x2, y2, owner)
         self.inside = MembershipIndex(edges, 1, Grid.world(LAND_CELLS_PER_DEG))
         self.coast = NearestEdgeIndex(
@@ -79,6 +94,22 @@ class _Land:
             far_edges=_coast(Edges(*RingSet(arrays, "far_").edges())),
             far_min_cells=FAR_MIN_CELLS,
         )
+        if key:
+            _cache.save("land", key, {**self.inside.state("in_"), **self.coast.state("co_")})
+
+    def _from(self, arrays: dict[str, npt.NDArray[Any]]) -> None:
+        self.inside = MembershipIndex.from_state(arrays, "in_", Grid.world(LAND_CELLS_PER_DEG))
+        self.coast = NearestEdgeIndex.from_state(
+            arrays, "co_", fine_cells_per_deg=LAND_CELLS_PER_DEG, coarse_cells_per_deg=2
+        )
+
+    @property
+    def rings(self) -> RingSet:
+        """The land polygons' rings (decoded on first use: only :func:`land_geometry`
+        needs them)."""
+        if self._rings is None:
+            self._rings = RingSet(load_npz(data_dir() / "land.npz"))
+        return self._rings
 
 
 def _coast(e: Edges) -> Edges:
@@ -192,10 +223,21 @@ class _Ports:
     def __init__(self) -> None:
         path = data_dir() / "ports.parquet"
         try:
-            table = pq.read_table(path)
+            # ParquetFile, not read_table: that imports pyarrow.dataset (and pandas)
+            table = pq.ParquetFile(path).read()
         except FileNotFoundError as exc:
             raise GeoError(f"bundled geography file is missing: {path.name}") from exc
         self.table = table.select(PORTS_SCHEMA.names).cast(PORTS_SCHEMA)
+        key = _cache.index_key("ports", [path])
+        cached = _cache.load("ports", key)
+        if cached is not None:
+            try:
+                self.index = NearestEdgeIndex.from_state(
+                    cached, "", fine_cells_per_deg=4, coarse_cells_per_deg=1
+                )
+                return
+            except (KeyError, ValueError, TypeError):
+                pass
         lat = self.table.column("lat").to_numpy()
         lon = self.table.column("lon").to_numpy()
         pts = Edges(
@@ -206,6 +248,7 @@ class _Ports:
             np.zeros(len(lat), np.int32),
         )
         self.index = NearestEdgeIndex(pts, fine_cells_per_deg=4, coarse_cells_per_deg=1)
+        _cache.save("ports", key, self.index.state(""))
 
 
 def _port_cells(grid: Grid, cells: I64, lat: F64, lon: F64, half: F64) -> tuple[F64, F64]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +125,29 @@ class MembershipIndex:
             g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow,
         )  # fmt: skip
 
+    _STATE = ("_cell_start", "_ent_zone", "_ent_in", "_ent_estart", "_ent_edges")
+
+    def state(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        """The built arrays (with the edges), for :meth:`from_state`."""
+        e = self.edges
+        out = {f"{prefix}{k}": getattr(self, k) for k in self._STATE}
+        out.update({f"{prefix}e_{k}": getattr(e, k) for k in ("x1", "y1", "x2", "y2", "zone")})
+        out[f"{prefix}nzone"] = np.array([self.nzone])
+        return out
+
+    @classmethod
+    def from_state(
+        cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str, grid: Grid
+    ) -> MembershipIndex:
+        """The index whose :meth:`state` is ``arrays`` (no rebuilding)."""
+        self = cls.__new__(cls)
+        self.edges = Edges(*(arrays[f"{prefix}e_{k}"] for k in ("x1", "y1", "x2", "y2", "zone")))
+        self.nzone = int(arrays[f"{prefix}nzone"][0])
+        self.grid = grid
+        for k in cls._STATE:
+            setattr(self, k, arrays[f"{prefix}{k}"])
+        return self
+
     def _args(self) -> tuple[Any, ...]:
         e = self.edges
         g = self.grid
@@ -167,6 +190,32 @@ class NearestEdgeIndex:
         self._coarse = _Buckets(far_edges or edges, Grid.world(coarse_cells_per_deg))
         self.far_min_cells = far_min_cells
 
+    def state(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        """The built arrays, for :meth:`from_state`."""
+        return {
+            **self._fine.state(f"{prefix}fine_"),
+            **self._coarse.state(f"{prefix}coarse_"),
+            f"{prefix}far_min_cells": np.array([self.far_min_cells]),
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        arrays: Mapping[str, npt.NDArray[Any]],
+        prefix: str,
+        *,
+        fine_cells_per_deg: int,
+        coarse_cells_per_deg: int,
+    ) -> NearestEdgeIndex:
+        """The index whose :meth:`state` is ``arrays`` (no rebuilding)."""
+        self = cls.__new__(cls)
+        self._fine = _Buckets.from_state(arrays, f"{prefix}fine_", Grid.world(fine_cells_per_deg))
+        self._coarse = _Buckets.from_state(
+            arrays, f"{prefix}coarse_", Grid.world(coarse_cells_per_deg)
+        )
+        self.far_min_cells = int(arrays[f"{prefix}far_min_cells"][0])
+        return self
+
     @property
     def fine_grid(self) -> Grid:
         """The fine grid: the points of one of its cells all measure against the same edges
@@ -205,6 +254,32 @@ class _Buckets:
         self._cheb = K.chebyshev_fill(counts > 0, g.nrow, g.ncol, g.wrap)
         self._a = K.unit_vectors(edges.y1, edges.x1)
         self._b = K.unit_vectors(edges.y2, edges.x2)
+
+    def state(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        out: dict[str, npt.NDArray[Any]] = {
+            f"{prefix}cell_start": self._cell_start,
+            f"{prefix}cell_edges": self._cell_edges,
+            f"{prefix}cheb": self._cheb,
+        }
+        for name, vec in (("a", self._a), ("b", self._b)):
+            for i, v in enumerate(vec):
+                out[f"{prefix}{name}{i}"] = v
+        return out
+
+    @classmethod
+    def from_state(
+        cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str, grid: Grid
+    ) -> _Buckets:
+        self = cls.__new__(cls)
+        self.grid = grid
+        self._cell_start = arrays[f"{prefix}cell_start"]
+        self._cell_edges = arrays[f"{prefix}cell_edges"]
+        self._cheb = arrays[f"{prefix}cheb"]
+        a = [arrays[f"{prefix}a{i}"] for i in range(3)]
+        b = [arrays[f"{prefix}b{i}"] for i in range(3)]
+        self._a = (a[0], a[1], a[2])
+        self._b = (b[0], b[1], b[2])
+        return self
 
     def far(self, lat: F64, lon: F64, *, min_cells: int) -> npt.NDArray[np.bool_]:
         g = self.grid
