@@ -82,6 +82,7 @@ class _Land:
                 return
             except (KeyError, ValueError, TypeError):
                 pass
+        _cache.announce("land and coast index")
         arrays = load_npz(path)
         self._rings = RingSet(arrays)
         x1, y1, x2, y2, owner = self._rings.edges()
@@ -238,6 +239,7 @@ class _Ports:
                 return
             except (KeyError, ValueError, TypeError):
                 pass
+        _cache.announce("port index")
         lat = self.table.column("lat").to_numpy()
         lon = self.table.column("lon").to_numpy()
         pts = Edges(

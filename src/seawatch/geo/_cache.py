@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,14 @@ def index_key(name: str, files: Sequence[Path]) -> str:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:24]
+
+
+def announce(what: str) -> None:
+    """A line on stderr before building an index that is then cached (never a silent
+    pause on a first run)."""
+    root = cache_root()
+    where = f"once: cached in {root}" if root is not None else "cache turned off"
+    print(f"seawatch: preparing the {what} ({where})", file=sys.stderr, flush=True)
 
 
 def load(name: str, key: str) -> dict[str, npt.NDArray[Any]] | None:
