@@ -3,6 +3,7 @@ the same answers; a missing, partial or foreign cache folder falls back to build
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -70,3 +71,18 @@ def test_ports_index_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     d1, i1 = built.index.nearest(lat, lon)
     d2, i2 = loaded.index.nearest(lat, lon)
     assert np.array_equal(d1, d2, equal_nan=True) and np.array_equal(i1, i2)
+
+
+def test_stale_versions_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_cache.CACHE_ENV, str(tmp_path))
+    old = tmp_path / "idx-old"
+    recent = tmp_path / "idx-recent"
+    for d in (old, recent):
+        d.mkdir()
+        (d / "complete").write_text("ok\n")
+    past = old.stat().st_mtime - _cache.STALE_S - 10
+    os.utime(old, (past, past))
+    _cache.save("idx", "new", {"a": np.arange(3)})
+    assert not old.exists() and recent.exists()
+    loaded = _cache.load("idx", "new")
+    assert loaded is not None and list(loaded["a"]) == [0, 1, 2]

@@ -6,7 +6,7 @@ first process writes the index arrays as ``.npy`` files under
 ``$SEAWATCH_CACHE_DIR`` (default ``$XDG_CACHE_HOME/seawatch`` or ``~/.cache/seawatch``), in a
 folder named by a key: the SHA-256 of the bundled data files and of the source of the
 modules that build and read the indexes. A new seawatch version or new data gives a new key
-(the old folder is simply unused). Later processes memory-map the arrays (copy-on-write:
+(an old folder untouched for a week is removed when a new one is written). Later processes memory-map the arrays (copy-on-write:
 pages are read on demand and shared between processes through the page cache).
 
 The folder is written under a temporary name and renamed into place, so a reader sees a
@@ -20,6 +20,7 @@ import hashlib
 import os
 import shutil
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,25 @@ def save(name: str, key: str, arrays: Mapping[str, npt.NDArray[Any]]) -> None:
             np.save(tmp / f"{k}.npy", np.ascontiguousarray(arr), allow_pickle=False)
         (tmp / _DONE).write_text("ok\n")
         os.replace(tmp, folder)
+        _prune(root, name, keep=folder)
     except OSError:
         pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+STALE_S = 7 * 86_400
+"""Index folders of other versions untouched for this long are removed when a new one is
+written (several installed versions may share the cache; each index is ~20-150 MB)."""
+
+
+def _prune(root: Path, name: str, *, keep: Path) -> None:
+    now = time.time()
+    for other in root.glob(f"{name}-*"):
+        if other == keep or not other.is_dir():
+            continue
+        try:
+            if now - other.stat().st_mtime > STALE_S:
+                shutil.rmtree(other, ignore_errors=True)
+        except OSError:
+            continue
