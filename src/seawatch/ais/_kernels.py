@@ -149,7 +149,12 @@ def _sbits(sb: npt.NDArray[np.int64], nch: int, start: int, width: int) -> int:
     return v
 
 
-@nb.njit(cache=True)
+# One explicit signature: called with constant field offsets, numba would otherwise compile
+# a specialisation per distinct set of literal arguments (16 of them, each on a cold start).
+@nb.njit(
+    nb.int64(nb.int64[::1], nb.int64, nb.int64, nb.int64, nb.int64, nb.uint8[::1], nb.int64),
+    cache=True,
+)
 def _text(
     sb: npt.NDArray[np.int64],
     nch: int,

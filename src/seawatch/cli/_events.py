@@ -497,7 +497,7 @@ def detect_command(
         None,
         "--workers",
         min=1,
-        help="Worker processes (default: one per CPU).",
+        help="Worker processes (default: in-process below 1M positions, else one per CPU).",
         show_default=False,
     ),
     zones: Path | None = ZonesOption,

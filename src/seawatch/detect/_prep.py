@@ -60,6 +60,56 @@ def points(table: pa.Table, geo: GeoContext, *, by_segment: bool) -> Points:
     return Points(mmsi=mmsi, seg=seg, ts=ts, lat=lat, lon=lon, sog=sog, bounds=bounds)
 
 
+def shore_bounds(geo: GeoContext, lat: F64, lon: F64) -> tuple[F64, F64] | None:
+    """``(lo, hi)`` around ``geo.distance_to_shore_m`` from the geography's cheap bounds
+    (``distance_to_shore_bounds``), None when it has none."""
+    fn = getattr(geo, "distance_to_shore_bounds", None)
+    if fn is None:
+        return None
+    lo, hi = fn(lat, lon)
+    return np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+
+
+def port_bounds(geo: GeoContext, lat: F64, lon: F64) -> tuple[F64, F64] | None:
+    """``(lo, hi)`` around the distance of ``geo.nearest_port`` from the geography's cheap
+    bounds (``nearest_port_bounds``), None when it has none."""
+    fn = getattr(geo, "nearest_port_bounds", None)
+    if fn is None:
+        return None
+    lo, hi = fn(lat, lon)
+    return np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+
+
+def group_min_candidates(lo: F64, hi: F64, group: I64, n_groups: int) -> npt.NDArray[np.bool_]:
+    """The items that may hold their group's minimum of a quantity bounded by
+    ``lo <= x <= hi``: all but those whose ``lo`` exceeds the group's least ``hi`` (they are
+    strictly above the minimum, so neither it nor tied with it)."""
+    ub = np.full(n_groups, np.inf)
+    np.minimum.at(ub, group, hi)
+    out: npt.NDArray[np.bool_] = ~(lo > ub[group])
+    return out
+
+
+def nearest_port_within(geo: GeoContext, lat: F64, lon: F64, max_m: float) -> tuple[F64, I64]:
+    """``geo.nearest_port`` for the points that may lie within ``max_m`` metres of a port
+    (the geography's ``nearest_port_bounds`` rules the others out without an exact lookup):
+    exact distance and port row there, ``(inf, -1)`` for points certainly beyond ``max_m``.
+    Without bounds every point is looked up (and keeps its exact distance)."""
+    b = port_bounds(geo, lat, lon)
+    if b is None:
+        d, i = geo.nearest_port(lat, lon)
+        return np.asarray(d, np.float64), np.asarray(i, np.int64)
+    lo = b[0]
+    near = np.flatnonzero(~(lo > max_m))
+    dist = np.full(len(lat), np.inf)
+    idx = np.full(len(lat), -1, np.int64)
+    if len(near):
+        d, i = geo.nearest_port(lat[near], lon[near])
+        dist[near] = np.asarray(d, np.float64)
+        idx[near] = np.asarray(i, np.int64)
+    return dist, idx
+
+
 def input_range_us(table: pa.Table) -> tuple[int, int] | None:
     """The input's first and last timestamps (microseconds), None when empty."""
     import pyarrow.compute as pc

@@ -26,7 +26,7 @@ from numba import njit
 from seawatch._exceptions import ParameterError
 from seawatch._units import KN_TO_MPS, US_PER_H
 from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
-from seawatch.detect._prep import points
+from seawatch.detect._prep import group_min_candidates, points, port_bounds, shore_bounds
 from seawatch.geo import hav_m, haversine_m
 from seawatch.schema import EVENTS
 
@@ -177,14 +177,13 @@ def loitering(
     run_of = np.repeat(np.arange(len(first)), lengths)
     idx = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths - first, lengths)
     lat, lon = p.lat[idx], p.lon[idx]
-    shore = g.distance_to_shore_m(lat, lon)
+    shore, pd = _shore_port(g, lat, lon, run_of, len(first), params)
     shore_mean = np.bincount(run_of, shore) / lengths
     shore_min = np.full(len(first), np.inf)
     np.minimum.at(shore_min, run_of, shore)
     shore_used = shore_mean if params.shore_stat == "mean" else shore_min
     keep = shore_used >= params.min_shore_dist_nm * M_PER_NM
     port_min = np.full(len(first), np.inf)
-    pd, _ = g.nearest_port(lat, lon)
     np.minimum.at(port_min, run_of, pd)
     if params.min_port_dist_m > 0:
         keep &= port_min >= params.min_port_dist_m
@@ -238,6 +237,47 @@ def loitering(
         region=list(g.region_of(ev_lat[sel], ev_lon[sel])),
         details=details,
     )
+
+
+def _shore_port(
+    g: GeoContext, lat: F64, lon: F64, run_of: I64, n_runs: int, params: LoiteringParams
+) -> tuple[F64, F64]:
+    """Distance to shore and to the nearest port of each point of the slow runs: exact for
+    every point of a run the geography's cheap bounds cannot rule out; a run they rule out
+    (its shore statistic certainly below ``min_shore_dist_nm``, or a point certainly within
+    ``min_port_dist_m`` of a port) gets ``-inf`` shore distances, which fail the shore test:
+    it is rejected either way. Port distances are exact only where a point may be its run's closest to a port
+    (the others are ``inf``, above that minimum). Without bounds every point is exact."""
+    sb = shore_bounds(g, lat, lon)
+    pb = port_bounds(g, lat, lon)
+    if sb is None or pb is None:
+        pd, _ = g.nearest_port(lat, lon)
+        return (
+            np.asarray(g.distance_to_shore_m(lat, lon), np.float64),
+            np.asarray(pd, np.float64),
+        )
+    n_pts = np.bincount(run_of, minlength=n_runs)
+    if params.shore_stat == "mean":
+        shore_ub = np.bincount(run_of, sb[1], minlength=n_runs) / n_pts
+    else:
+        shore_ub = np.full(n_runs, np.inf)
+        np.minimum.at(shore_ub, run_of, sb[1])
+    # 1 m of slack for the rounding of the sums
+    alive = ~(shore_ub + 1.0 < params.min_shore_dist_nm * M_PER_NM)
+    port_ub = np.full(n_runs, np.inf)
+    np.minimum.at(port_ub, run_of, pb[1])
+    if params.min_port_dist_m > 0:
+        alive &= ~(port_ub < params.min_port_dist_m)
+    live = alive[run_of]
+    shore = np.full(len(lat), -np.inf)
+    sel = np.flatnonzero(live)
+    shore[sel] = np.asarray(g.distance_to_shore_m(lat[sel], lon[sel]), np.float64)
+    cand = live & group_min_candidates(pb[0], pb[1], run_of, n_runs)
+    pd = np.full(len(lat), np.inf)
+    sel = np.flatnonzero(cand)
+    d, _ = g.nearest_port(lat[sel], lon[sel])
+    pd[sel] = np.asarray(d, np.float64)
+    return shore, pd
 
 
 def _encounter_index(encounters: pa.Table | None) -> dict[int, list[tuple[int, int, str]]] | None:

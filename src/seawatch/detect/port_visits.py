@@ -26,7 +26,7 @@ from numba import njit
 from seawatch._exceptions import ParameterError
 from seawatch._units import US_PER_H
 from seawatch.detect._base import GeoContext, build_events, details_json, resolve_geo
-from seawatch.detect._prep import points
+from seawatch.detect._prep import nearest_port_within, points
 from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
@@ -159,7 +159,10 @@ def port_visits(
     if table.num_rows == 0:
         return EVENTS.empty_table()
     p = points(table, g, by_segment=True)
-    dist, port = g.nearest_port(p.lat, p.lon)
+    # only the comparisons with the entry and exit distances matter: points certainly
+    # beyond both are (inf, -1) without an exact lookup
+    reach_m = max(params.entry_dist_m, params.exit_dist_m)
+    dist, port = nearest_port_within(g, p.lat, p.lon, reach_m)
     vf, vl, vp, vg, vo, sv, sf, sl = _visits(
         p.bounds,
         p.ts,

@@ -24,7 +24,7 @@ import pyarrow as pa
 from seawatch._exceptions import ParameterError
 from seawatch._units import US_PER_H
 from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
-from seawatch.detect._prep import points
+from seawatch.detect._prep import group_min_candidates, points, shore_bounds
 from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
@@ -117,9 +117,11 @@ def zone_events(
     exit_idx = np.where(exited, vl + 1, vl)
     end_us = p.ts[exit_idx]
     keep = (end_us - p.ts[vf]) >= round(params.min_dwell_h * US_PER_H)
-    # closest approach to the coast inside each visit
-    shore = g.distance_to_shore_m(p.lat[pi], p.lon[pi])
+    # closest approach to the coast inside each visit: exact distances only for the points
+    # whose lower bound does not exceed the visit's least upper bound (the others are
+    # farther than the closest one, so they are neither the minimum nor tied with it)
     visit_of_pair = np.repeat(visit_of_run, r_last - r_first + 1)
+    shore = _visit_shore(g, p.lat, p.lon, pi, visit_of_pair, nv)
     best = np.full(nv, np.inf)
     np.minimum.at(best, visit_of_pair, shore)
     is_best = shore == best[visit_of_pair]
@@ -190,6 +192,22 @@ def zone_events(
         zone=zone,
         details=details,
     )
+
+
+def _visit_shore(g: GeoContext, lat: F64, lon: F64, pi: I64, visit_of_pair: I64, nv: int) -> F64:
+    """Distance to shore of each (point, visit) pair, exact where the point may be the
+    visit's closest approach and ``inf`` where its lower bound rules that out."""
+    b = shore_bounds(g, lat[pi], lon[pi])
+    if b is None:
+        return np.asarray(g.distance_to_shore_m(lat[pi], lon[pi]), np.float64)
+    cand = group_min_candidates(b[0], b[1], visit_of_pair, nv)
+    need = np.zeros(len(lat), np.bool_)
+    need[pi[cand]] = True
+    sel = np.flatnonzero(need)
+    d = np.full(len(lat), np.inf)
+    d[sel] = np.asarray(g.distance_to_shore_m(lat[sel], lon[sel]), np.float64)
+    out: F64 = d[pi]
+    return out
 
 
 def _iso(us: int) -> str:

@@ -11,6 +11,7 @@ and replaces the events in the store. See :mod:`seawatch.engine._run` for the de
 
 from __future__ import annotations
 
+from seawatch._jit import announce_compiles
 from seawatch.engine._dark import dark_step, vessel_lengths
 from seawatch.engine._partition import plan_buckets
 from seawatch.engine._run import (
@@ -24,6 +25,8 @@ from seawatch.engine._run import (
     resolve_only,
     run_detectors,
 )
+
+announce_compiles()  # numba compiles (first run only) say so on stderr, in workers too
 
 __all__ = [
     "DETECTORS",

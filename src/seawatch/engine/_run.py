@@ -109,6 +109,21 @@ DETECTORS: tuple[str, ...] = tuple(EVENT_TYPES)
 
 DEFAULT_BUCKET_ROWS = 2_000_000
 
+IN_PROCESS_ROWS = 1_000_000
+"""With ``workers=None``, a store of fewer positions than this runs its per-vessel step in
+this process: a worker process costs about 1-2 s to start (interpreter, imports, loading the
+compiled kernels and the geography), which splitting less than about 1M positions (a few
+seconds of per-vessel work on one core) over the cores does not win back. Larger stores use
+one worker per CPU. An explicit ``workers`` is always obeyed."""
+
+
+def default_workers(total_rows: int) -> int:
+    """Worker processes for ``workers=None``: 1 (in-process) below :data:`IN_PROCESS_ROWS`
+    positions, else one per CPU."""
+    if total_rows < IN_PROCESS_ROWS:
+        return 1
+    return os.cpu_count() or 1
+
 
 class EventStore(Protocol):
     """What the engine needs of :class:`seawatch.store.Store` (the engine's one entry point
@@ -215,7 +230,8 @@ def run_detectors(
     """Run the detectors of ``preset`` (all, or ``only`` these) over the whole store and
     replace their events in it (``write=False``: only return them).
 
-    ``workers``: processes for the per-vessel step (None: one per CPU; 1: in-process).
+    ``workers``: processes for the per-vessel step (None: in-process below
+    :data:`IN_PROCESS_ROWS` positions, else one per CPU; 1: in-process).
     ``geo``: the geography (None: bundled; must pickle). ``bucket_rows``: positions per mmsi
     bucket (bounds a worker's memory). ``scratch_dir``: where the links to the position
     files, slots and pairs go (a temporary directory, removed afterwards).
@@ -235,9 +251,9 @@ def run_detectors(
     st = stats if stats is not None else EngineStats()
     if workers is not None and workers < 1:
         raise ParameterError("workers must be >= 1")
-    n_workers = workers if workers is not None else (os.cpu_count() or 1)
     files = plausible_day_files(store.files("positions"))
     total = count_rows(files)
+    n_workers = workers if workers is not None else default_workers(total)
     n_buckets = plan_buckets(total, bucket_rows=bucket_rows, workers=n_workers)
     st.n_positions, st.n_buckets = total, n_buckets
     kernels = tuple((d.name, params[d.name]) for d in chosen if d.kind == "vessel")

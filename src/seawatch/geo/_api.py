@@ -6,6 +6,7 @@ import functools
 import threading
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +15,15 @@ import pyarrow.parquet as pq
 from shapely.geometry.base import BaseGeometry
 
 from seawatch._exceptions import GeoError
-from seawatch.geo._index import Edges, Grid, MembershipIndex, NearestEdgeIndex, latlon
+from seawatch.geo import _cache
+from seawatch.geo._index import (
+    CellBounds,
+    Edges,
+    Grid,
+    MembershipIndex,
+    NearestEdgeIndex,
+    latlon,
+)
 from seawatch.geo._kernels import EARTH_RADIUS_M
 from seawatch.geo._store import RingSet, load_npz
 
@@ -57,12 +66,26 @@ def haversine_m(
 
 
 class _Land:
-    __slots__ = ("coast", "inside", "rings")
+    """The land membership index and the coast distance index, loaded prepared from the
+    on-disk cache (:mod:`seawatch.geo._cache`) or built and cached on first use."""
+
+    __slots__ = ("_rings", "coast", "inside")
 
     def __init__(self) -> None:
-        arrays = load_npz(data_dir() / "land.npz")
-        self.rings = RingSet(arrays)
-        x1, y1, x2, y2, owner = self.rings.edges()
+        self._rings: RingSet | None = None
+        path = data_dir() / "land.npz"
+        key = _cache.index_key("land", [path]) if path.is_file() else ""
+        cached = _cache.load("land", key) if key else None
+        if cached is not None:
+            try:
+                self._from(cached)
+                return
+            except (KeyError, ValueError, TypeError):
+                pass
+        _cache.announce("land and coast index")
+        arrays = load_npz(path)
+        self._rings = RingSet(arrays)
+        x1, y1, x2, y2, owner = self._rings.edges()
         edges = Edges(x1, y1, x2, y2, owner)
         self.inside = MembershipIndex(edges, 1, Grid.world(LAND_CELLS_PER_DEG))
         self.coast = NearestEdgeIndex(
@@ -72,6 +95,22 @@ class _Land:
             far_edges=_coast(Edges(*RingSet(arrays, "far_").edges())),
             far_min_cells=FAR_MIN_CELLS,
         )
+        if key:
+            _cache.save("land", key, {**self.inside.state("in_"), **self.coast.state("co_")})
+
+    def _from(self, arrays: dict[str, npt.NDArray[Any]]) -> None:
+        self.inside = MembershipIndex.from_state(arrays, "in_", Grid.world(LAND_CELLS_PER_DEG))
+        self.coast = NearestEdgeIndex.from_state(
+            arrays, "co_", fine_cells_per_deg=LAND_CELLS_PER_DEG, coarse_cells_per_deg=2
+        )
+
+    @property
+    def rings(self) -> RingSet:
+        """The land polygons' rings (decoded on first use: only :func:`land_geometry`
+        needs them)."""
+        if self._rings is None:
+            self._rings = RingSet(load_npz(data_dir() / "land.npz"))
+        return self._rings
 
 
 def _coast(e: Edges) -> Edges:
@@ -122,6 +161,46 @@ def distance_to_shore_m(lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
     return dist
 
 
+def _shore_cells(grid: Grid, cells: I64, lat: F64, lon: F64, half: F64) -> tuple[F64, F64]:
+    """Bounds of :func:`distance_to_shore_m` over each cell (centre ``lat, lon``, every point
+    of it within ``half`` metres of the centre).
+
+    The centre's distance ``d`` to the coast edges its cell measures against (the land grid is
+    ``grid``: every point of a cell uses the same edges, fine or far) bounds each sea point of
+    the cell to ``[d - half, d + half]`` (triangle inequality); land points are 0. A cell with
+    ``d > half`` holds no coast edge, so it is all land or all sea, as its centre is, unless a
+    polygon cut that is not coast crosses it (the antimeridian columns and the south-pole
+    row: bounded as mixed cells, ``[0, d + half]``).
+    """
+    land = _land()
+    d, _ = land.coast.nearest(lat, lon)
+    on = land.inside.first(lat, lon) >= 0
+    row = cells // grid.ncol
+    col = cells % grid.ncol
+    cut = (col == 0) | (col == grid.ncol - 1) | (row == 0)
+    uniform = (d > half) & ~cut
+    lo = np.where(uniform & ~on, d - half, 0.0)
+    hi = np.where(uniform & on, 0.0, d + half)
+    return lo, hi
+
+
+@functools.cache
+def _shore_bounds() -> CellBounds:
+    with _LOCK:
+        return CellBounds(_land().coast.fine_grid, _shore_cells)
+
+
+def distance_to_shore_bounds(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, F64]:
+    """``(lo, hi)`` with ``lo <= distance_to_shore_m(lat, lon) <= hi`` for every point, from
+    a 1/8-degree grid (one exact distance per cell centre, computed on first use of the cell
+    and kept for the process): a cell away from the coast bounds its points to within the
+    cell's half-diagonal (at most 9.8 km) either way, a land cell to exactly 0. Non-finite
+    positions give ``(0, inf)``. For pruning before exact calls (a point whose ``lo`` exceeds
+    another's ``hi`` is not the nearest to shore), never as a distance itself.
+    """
+    return _shore_bounds().bounds(lat, lon)
+
+
 # ------------------------------------------------------------------------------------------
 # ports
 
@@ -145,10 +224,22 @@ class _Ports:
     def __init__(self) -> None:
         path = data_dir() / "ports.parquet"
         try:
-            table = pq.read_table(path)
+            # ParquetFile, not read_table: that imports pyarrow.dataset (and pandas)
+            table = pq.ParquetFile(path).read()
         except FileNotFoundError as exc:
             raise GeoError(f"bundled geography file is missing: {path.name}") from exc
         self.table = table.select(PORTS_SCHEMA.names).cast(PORTS_SCHEMA)
+        key = _cache.index_key("ports", [path])
+        cached = _cache.load("ports", key)
+        if cached is not None:
+            try:
+                self.index = NearestEdgeIndex.from_state(
+                    cached, "", fine_cells_per_deg=4, coarse_cells_per_deg=1
+                )
+                return
+            except (KeyError, ValueError, TypeError):
+                pass
+        _cache.announce("port index")
         lat = self.table.column("lat").to_numpy()
         lon = self.table.column("lon").to_numpy()
         pts = Edges(
@@ -159,6 +250,27 @@ class _Ports:
             np.zeros(len(lat), np.int32),
         )
         self.index = NearestEdgeIndex(pts, fine_cells_per_deg=4, coarse_cells_per_deg=1)
+        _cache.save("ports", key, self.index.state(""))
+
+
+def _port_cells(grid: Grid, cells: I64, lat: F64, lon: F64, half: F64) -> tuple[F64, F64]:
+    d, _ = _ports().index.nearest(lat, lon)
+    return np.maximum(d - half, 0.0), d + half
+
+
+@functools.cache
+def _port_bounds() -> CellBounds:
+    with _LOCK:
+        return CellBounds(Grid.world(LAND_CELLS_PER_DEG), _port_cells)
+
+
+def nearest_port_bounds(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, F64]:
+    """``(lo, hi)`` with ``lo <= nearest_port(lat, lon)[0] <= hi`` for every point, from a
+    1/8-degree grid (the exact distance from each cell centre to its nearest port, computed on
+    first use of the cell; the cell's half-diagonal either way). Non-finite positions give
+    ``(0, inf)``. For skipping exact lookups of points certainly beyond a distance.
+    """
+    return _port_bounds().bounds(lat, lon)
 
 
 @functools.cache

@@ -34,7 +34,13 @@ def _haversine(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> F64:
 @runtime_checkable
 class GeoContext(Protocol):
     """The geography detectors need. All functions are vectorised over ``lat``/``lon``
-    arrays in degrees (WGS 84)."""
+    arrays in degrees (WGS 84).
+
+    A geography may also offer cheap bounds, ``distance_to_shore_bounds(lat, lon)`` and
+    ``nearest_port_bounds(lat, lon)`` returning ``(lo, hi)`` around the exact distances
+    (:class:`BundledGeo` does, from precomputed grids); detectors then call the exact
+    functions only where the bounds cannot decide. They are optional: without them every
+    point is looked up exactly, with the same results."""
 
     def distance_to_shore_m(self, lat: F64, lon: F64) -> F64:
         """Distance to the nearest coastline in metres (0 on land)."""
@@ -88,6 +94,20 @@ class BundledGeo:
         geo = _geo()
 
         return np.asarray(geo.distance_to_shore_m(lat, lon), dtype=np.float64)
+
+    def distance_to_shore_bounds(self, lat: F64, lon: F64) -> tuple[F64, F64]:
+        """``(lo, hi)`` around :meth:`distance_to_shore_m` from a precomputed 1/8-degree grid
+        (optional :class:`GeoContext` extra: detectors prune exact calls with it)."""
+        from seawatch.geo._api import distance_to_shore_bounds
+
+        return distance_to_shore_bounds(lat, lon)
+
+    def nearest_port_bounds(self, lat: F64, lon: F64) -> tuple[F64, F64]:
+        """``(lo, hi)`` around the distance of :meth:`nearest_port` from a precomputed
+        1/8-degree grid (optional :class:`GeoContext` extra)."""
+        from seawatch.geo._api import nearest_port_bounds
+
+        return nearest_port_bounds(lat, lon)
 
     def on_land(self, lat: F64, lon: F64) -> Bool:
         geo = _geo()

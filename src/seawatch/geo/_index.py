@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +125,29 @@ class MembershipIndex:
             g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow,
         )  # fmt: skip
 
+    _STATE = ("_cell_start", "_ent_zone", "_ent_in", "_ent_estart", "_ent_edges")
+
+    def state(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        """The built arrays (with the edges), for :meth:`from_state`."""
+        e = self.edges
+        out = {f"{prefix}{k}": getattr(self, k) for k in self._STATE}
+        out.update({f"{prefix}e_{k}": getattr(e, k) for k in ("x1", "y1", "x2", "y2", "zone")})
+        out[f"{prefix}nzone"] = np.array([self.nzone])
+        return out
+
+    @classmethod
+    def from_state(
+        cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str, grid: Grid
+    ) -> MembershipIndex:
+        """The index whose :meth:`state` is ``arrays`` (no rebuilding)."""
+        self = cls.__new__(cls)
+        self.edges = Edges(*(arrays[f"{prefix}e_{k}"] for k in ("x1", "y1", "x2", "y2", "zone")))
+        self.nzone = int(arrays[f"{prefix}nzone"][0])
+        self.grid = grid
+        for k in cls._STATE:
+            setattr(self, k, arrays[f"{prefix}{k}"])
+        return self
+
     def _args(self) -> tuple[Any, ...]:
         e = self.edges
         g = self.grid
@@ -166,6 +190,38 @@ class NearestEdgeIndex:
         self._coarse = _Buckets(far_edges or edges, Grid.world(coarse_cells_per_deg))
         self.far_min_cells = far_min_cells
 
+    def state(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        """The built arrays, for :meth:`from_state`."""
+        return {
+            **self._fine.state(f"{prefix}fine_"),
+            **self._coarse.state(f"{prefix}coarse_"),
+            f"{prefix}far_min_cells": np.array([self.far_min_cells]),
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        arrays: Mapping[str, npt.NDArray[Any]],
+        prefix: str,
+        *,
+        fine_cells_per_deg: int,
+        coarse_cells_per_deg: int,
+    ) -> NearestEdgeIndex:
+        """The index whose :meth:`state` is ``arrays`` (no rebuilding)."""
+        self = cls.__new__(cls)
+        self._fine = _Buckets.from_state(arrays, f"{prefix}fine_", Grid.world(fine_cells_per_deg))
+        self._coarse = _Buckets.from_state(
+            arrays, f"{prefix}coarse_", Grid.world(coarse_cells_per_deg)
+        )
+        self.far_min_cells = int(arrays[f"{prefix}far_min_cells"][0])
+        return self
+
+    @property
+    def fine_grid(self) -> Grid:
+        """The fine grid: the points of one of its cells all measure against the same edges
+        (``edges``, or ``far_edges`` when the cell is far)."""
+        return self._fine.grid
+
     def nearest(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, I64]:
         """Metres to the nearest edge and its index (in ``far_edges`` for far points)."""
         la, lo = latlon(lat, lon)
@@ -199,6 +255,32 @@ class _Buckets:
         self._a = K.unit_vectors(edges.y1, edges.x1)
         self._b = K.unit_vectors(edges.y2, edges.x2)
 
+    def state(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        out: dict[str, npt.NDArray[Any]] = {
+            f"{prefix}cell_start": self._cell_start,
+            f"{prefix}cell_edges": self._cell_edges,
+            f"{prefix}cheb": self._cheb,
+        }
+        for name, vec in (("a", self._a), ("b", self._b)):
+            for i, v in enumerate(vec):
+                out[f"{prefix}{name}{i}"] = v
+        return out
+
+    @classmethod
+    def from_state(
+        cls, arrays: Mapping[str, npt.NDArray[Any]], prefix: str, grid: Grid
+    ) -> _Buckets:
+        self = cls.__new__(cls)
+        self.grid = grid
+        self._cell_start = arrays[f"{prefix}cell_start"]
+        self._cell_edges = arrays[f"{prefix}cell_edges"]
+        self._cheb = arrays[f"{prefix}cheb"]
+        a = [arrays[f"{prefix}a{i}"] for i in range(3)]
+        b = [arrays[f"{prefix}b{i}"] for i in range(3)]
+        self._a = (a[0], a[1], a[2])
+        self._b = (b[0], b[1], b[2])
+        return self
+
     def far(self, lat: F64, lon: F64, *, min_cells: int) -> npt.NDArray[np.bool_]:
         g = self.grid
         ok = np.isfinite(lat) & np.isfinite(lon)
@@ -217,3 +299,97 @@ class _Buckets:
             self._cell_start, self._cell_edges, self._cheb,
         )  # fmt: skip
         return d, i
+
+
+CellFill = Callable[[Grid, I64, F64, F64, F64], tuple[F64, F64]]
+"""``fill(grid, cells, centre_lat, centre_lon, half) -> (lo, hi)``: bounds of a function over
+each cell, ``half`` being the farthest (metres) any point of the cell is from its centre."""
+
+
+def half_diagonals(grid: Grid) -> F64:
+    """For each grid row, an upper bound (metres) on the great-circle distance from a cell's
+    centre to any point of the cell: the farther of its corners (the distance from a point has
+    no maximum inside a lon/lat rectangle, and along each side it peaks at a corner), plus
+    1 m and a relative 1e-6 for rounding."""
+    s = 1.0 / grid.cells_per_deg
+    south = as_f64(grid.lat0 + np.arange(grid.nrow) * s)
+    mid = south + s / 2
+    north = np.minimum(south + s, 90.0)
+    h = np.maximum(_hav(mid, s / 2, np.maximum(south, -90.0), 0.0), _hav(mid, s / 2, north, 0.0))
+    out: F64 = h * (1.0 + 1e-6) + 1.0
+    return out
+
+
+def _hav(lat1: F64, lon1: float, lat2: F64, lon2: float) -> F64:
+    p1 = np.radians(lat1)
+    p2 = np.radians(lat2)
+    dl = np.radians(lon2 - lon1)
+    a = np.sin((p2 - p1) * 0.5) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl * 0.5) ** 2
+    out: F64 = 2.0 * K.EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return out
+
+
+class CellBounds:
+    """Bounds ``lo <= f(p) <= hi`` of a function ``f`` for every point ``p`` of a grid cell,
+    computed by ``fill`` (one exact evaluation per cell centre) the first time a query touches
+    the cell, and kept (float32, rounded outwards) for the life of the object. The arrays are
+    allocated zeroed, so only the pages of touched cells take memory."""
+
+    __slots__ = ("_fill", "_hi", "_known", "_lo", "_lock", "grid", "half")
+
+    def __init__(self, grid: Grid, fill: CellFill) -> None:
+        n = grid.ncol * grid.nrow
+        self.grid = grid
+        self.half = half_diagonals(grid)
+        self._fill = fill
+        self._known = np.zeros(n, np.bool_)
+        self._lo = np.zeros(n, np.float32)
+        self._hi = np.zeros(n, np.float32)
+        self._lock = threading.Lock()
+
+    def cells(self, lat: F64, lon: F64) -> I64:
+        """The cell of each point, -1 for a non-finite one or a latitude beyond +-90."""
+        g = self.grid
+        ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90.0)
+        la = np.where(ok, lat, g.lat0)
+        lo = np.where(ok, lon, g.lon0)
+        r = np.clip(np.floor((la - g.lat0) * g.cells_per_deg), 0, g.nrow - 1).astype(np.int64)
+        c = np.floor((lo - g.lon0) * g.cells_per_deg).astype(np.int64)
+        c = c % g.ncol if g.wrap else np.clip(c, 0, g.ncol - 1)
+        out: I64 = np.where(ok, r * g.ncol + c, -1)
+        return out
+
+    def _compute(self, cells: I64) -> None:
+        g = self.grid
+        s = 1.0 / g.cells_per_deg
+        row = cells // g.ncol
+        col = cells % g.ncol
+        lat = as_f64(g.lat0 + (row + 0.5) * s)
+        lon = as_f64(g.lon0 + (col + 0.5) * s)
+        lo, hi = self._fill(g, cells, lat, lon, self.half[row])
+        lo32 = lo.astype(np.float32)
+        hi32 = hi.astype(np.float32)
+        lo32 = np.where(lo32 > lo, np.nextafter(lo32, np.float32(-np.inf)), lo32)
+        hi32 = np.where(hi32 < hi, np.nextafter(hi32, np.float32(np.inf)), hi32)
+        self._lo[cells] = lo32
+        self._hi[cells] = hi32
+        self._known[cells] = True
+
+    def bounds(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, F64]:
+        """``(lo, hi)`` for each point; ``(0, inf)`` for non-finite ones."""
+        la, lo = latlon(lat, lon)
+        cell = self.cells(la, lo)
+        ok = cell >= 0
+        c = cell[ok]
+        todo = c[~self._known[c]]
+        if len(todo):
+            with self._lock:
+                new = np.unique(todo)
+                new = new[~self._known[new]]
+                if len(new):
+                    self._compute(new)
+        out_lo = np.zeros(len(la))
+        out_hi = np.full(len(la), np.inf)
+        out_lo[ok] = self._lo[c]
+        out_hi[ok] = self._hi[c]
+        return out_lo, out_hi
