@@ -552,6 +552,10 @@ def events_command(
     zone: str | None = ZoneOption,
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
     csv_raw: bool = CsvRawOption,
+    history: str | None = typer.Option(
+        None, "--history", help="Show the revisions of this event id (a live store's change "
+        "log: created, updated, retracted, with reasons).", show_default=False
+    ),
 ) -> None:
     """List events, filtered by type, region, zone, vessel, flag, role (--group) and time.
 
@@ -559,6 +563,11 @@ def events_command(
     """
     from seawatch.store import open_store
 
+    if history is not None:
+        from seawatch.cli._live import print_history
+
+        print_history(open_store(store_path(store)).root, history, fmt)
+        return
     _choice(fmt, EVENT_FORMATS, "--format")
     lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
     target = open_store(store_path(store))
