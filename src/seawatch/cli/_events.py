@@ -553,8 +553,11 @@ def events_command(
     fmt: str = typer.Option("table", "--format", help="table, jsonl, csv or geojson."),
     csv_raw: bool = CsvRawOption,
     history: str | None = typer.Option(
-        None, "--history", help="Show the revisions of this event id (a live store's change "
-        "log: created, updated, retracted, with reasons).", show_default=False
+        None,
+        "--history",
+        help="Show the revisions of this event id (a live store's change "
+        "log: created, updated, retracted, with reasons).",
+        show_default=False,
     ),
 ) -> None:
     """List events, filtered by type, region, zone, vessel, flag, role (--group) and time.

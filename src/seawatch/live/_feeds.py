@@ -249,9 +249,20 @@ class Spool:
         self._file: Any = None
         self._path: Path | None = None
         self.pending_lines = 0
+        self._held: list[bytes] = []
         folder.mkdir(parents=True, exist_ok=True)
 
-    def write(self, lines: list[bytes]) -> None:
+    def write(self, lines: list[bytes], *, hold: bool = True) -> None:
+        if hold and self.ext == "nmea":
+            # the first fragments of a multi-sentence message wait for the rest, so that a
+            # commit never cuts a message in two (its parts would be orphan fragments)
+            lines = self._held + lines
+            self._held = []
+            k = len(lines)
+            while k > 0 and len(lines) - k < 9 and _unfinished(lines[k - 1]):
+                k -= 1
+            self._held = lines[k:]
+            lines = lines[:k]
         if not lines:
             return
         if self._file is None:
@@ -263,8 +274,12 @@ class Spool:
         self._file.write(b"\n".join(lines) + b"\n")
         self.pending_lines += len(lines)
 
-    def rotate(self) -> Path | None:
-        """Close the current file (fsynced) and make it ready to commit; None if empty."""
+    def rotate(self, *, final: bool = False) -> Path | None:
+        """Close the current file (fsynced) and make it ready to commit; None if empty.
+        ``final``: the feed has ended, held fragments are written too."""
+        if final and self._held:
+            held, self._held = self._held, []
+            self.write(held, hold=False)
         if self._file is None or self._path is None:
             return None
         self._file.flush()
@@ -274,6 +289,15 @@ class Spool:
         os.replace(self._path, ready)
         self._file, self._path, self.pending_lines = None, None, 0
         return ready
+
+
+_FRAGMENT = re.compile(rb"[!$]\w{5},(\d),(\d),")
+
+
+def _unfinished(line: bytes) -> bool:
+    """A fragment of a multi-sentence message that is not its last."""
+    m = _FRAGMENT.search(line, 0, 200)
+    return m is not None and m.group(2) < m.group(1)
 
 
 def recover_spools(folder: Path) -> list[Path]:
@@ -405,6 +429,7 @@ class FeedRunner:
         self.spec, self.stats, self.sink, self.limits = spec, stats, sink, limits
         self.ended = asyncio.Event()
         self._server: Any = None
+        self._handlers: set[asyncio.Task[Any]] = set()
 
     def _deliver(self, lines: list[bytes], n_bytes: int) -> None:
         now_ms = int(time.time() * 1000)
@@ -460,14 +485,21 @@ class FeedRunner:
             if self.stats.open_connections >= self.limits.max_clients:
                 self.stats.refused += 1
                 writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
                 return
             self.stats.connections += 1
             self.stats.open_connections += 1
+            me = asyncio.current_task()
+            if me is not None:
+                self._handlers.add(me)
             try:
                 await self._pump(reader, idle_s=self.limits.idle_timeout_s)
-            except (ConnectionError, OSError):
-                pass
+            except (ConnectionError, OSError, asyncio.CancelledError):
+                pass  # cancelled: the server is stopping (a handler must end normally)
             finally:
+                if me is not None:
+                    self._handlers.discard(me)
                 self.stats.open_connections -= 1
                 writer.close()
                 with contextlib.suppress(Exception):
@@ -476,8 +508,14 @@ class FeedRunner:
         self._server = await asyncio.start_server(client, host, port, limit=_READ)
         sock = self._server.sockets[0].getsockname()
         self.stats.target = f"{sock[0]}:{sock[1]}"
-        async with self._server:
-            await self._server.serve_forever()
+        try:
+            async with self._server:
+                await self._server.serve_forever()
+        finally:
+            handlers = [t for t in self._handlers if not t.done()]
+            for t in handlers:
+                t.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
 
     # TCP client with reconnect and staleness
     async def _tcp_client(self) -> None:

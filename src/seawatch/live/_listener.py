@@ -126,9 +126,9 @@ class Listener:
             self._spools[name] = spool
         spool.write(lines)
 
-    def _rotate(self) -> None:
+    def _rotate(self, *, final: bool = False) -> None:
         for spool in self._spools.values():
-            spool.rotate()
+            spool.rotate(final=final)
 
     # ---- commit and detect (worker thread) -----------------------------------------
 
@@ -309,7 +309,7 @@ class Listener:
             await asyncio.gather(*tasks, return_exceptions=True)
             ended.cancel()
             stopped.cancel()
-            self._rotate()
+            self._rotate(final=True)
             self.final = True
             await asyncio.to_thread(self.tick, final=eof, force_detect=True)
             if self.alerter is not None:

@@ -1,8 +1,8 @@
 """``seawatch replay``: play recorded NMEA into a feed, in time order, at N x speed.
 
 A line's time is its tag block's ``c:`` (seconds or milliseconds since the epoch); a line
-without one (the second part of a multi-part message, a ``$`` sentence) goes with the line
-before it. Files are merged by time (each file is read in order, so memory stays bounded);
+without one (a ``$`` sentence), and a later fragment of a multi-sentence message, go with
+the line before it. Files are merged by time (each file is read in order, so memory stays bounded);
 with ``speed`` 0 lines go as fast as the link takes them.
 """
 
@@ -21,7 +21,14 @@ from seawatch._exceptions import ParameterError
 from seawatch.live._feeds import parse_hostport
 
 _C_TAG = re.compile(rb"^\\[^\\]*?(?:^|[\\,])c:(\d{1,15})")
+_FRAGMENT = re.compile(rb"[!$]\w{5},(\d),(\d),")
 _UDP_MAX = 1400
+
+
+def _continues(line: bytes) -> bool:
+    """A later fragment of a multi-sentence message (it travels with the first)."""
+    m = _FRAGMENT.search(line, 0, 200)
+    return m is not None and m.group(2) != b"1"
 
 
 def line_time_s(line: bytes) -> float | None:
@@ -34,7 +41,8 @@ def line_time_s(line: bytes) -> float | None:
 
 
 def _groups(path: Path) -> Iterator[tuple[float, int, list[bytes]]]:
-    """(time, order, lines) of one file: each timed line with the untimed lines after it."""
+    """(time, order, lines) of one file: each timed line with the untimed lines after it
+    and the later fragments of its message."""
     from seawatch.sources import open_binary
 
     current: list[bytes] = []
@@ -45,7 +53,7 @@ def _groups(path: Path) -> Iterator[tuple[float, int, list[bytes]]]:
             line = raw.rstrip(b"\r\n")
             if not line:
                 continue
-            lt = line_time_s(line)
+            lt = None if _continues(line) else line_time_s(line)
             if lt is not None and current:
                 yield t, n, current
                 n += 1
