@@ -13,7 +13,7 @@ from seawatch.sim import scenario_names
 from seawatch.store import open_store
 from tests.live._livekit import batch_events, closed_live_events, keys, live_run, scenario_nmea
 
-DEFAULT_RUN = ("encounter-midnight", "gap-offshore", "interception-diverted", "zone-entry-ve")
+DEFAULT_RUN = ("encounter-midnight", "interception-diverted", "watchlist-name-flag")
 
 
 def _check(name: str, tmp_path: Path, *, batches: int, seed: int) -> None:

@@ -46,7 +46,7 @@ def _groups(path: Path) -> Iterator[tuple[float, int, list[bytes]]]:
     from seawatch.sources import open_binary
 
     current: list[bytes] = []
-    t = 0.0
+    t: float | None = None  # lines before the first timed one go with it
     n = 0
     with open_binary(path) as f:
         for raw in f:
@@ -54,7 +54,7 @@ def _groups(path: Path) -> Iterator[tuple[float, int, list[bytes]]]:
             if not line:
                 continue
             lt = None if _continues(line) else line_time_s(line)
-            if lt is not None and current:
+            if lt is not None and current and t is not None:
                 yield t, n, current
                 n += 1
                 current = []
@@ -62,7 +62,7 @@ def _groups(path: Path) -> Iterator[tuple[float, int, list[bytes]]]:
                 t = lt
             current.append(line)
     if current:
-        yield t, n, current
+        yield (t or 0.0), n, current
 
 
 def timed_lines(paths: Sequence[Path]) -> Iterator[tuple[float, list[bytes]]]:
