@@ -26,6 +26,7 @@ from seawatch.api import _models as m
 from seawatch.api._data import Data, EventFilter, open_data
 from seawatch.api._errors import ErrorResponse, install_error_handlers
 from seawatch.api._guard import Guard
+from seawatch.api._live import live_router
 from seawatch.api._shapes import (
     TrackParams,
     land_geojson,
@@ -537,5 +538,6 @@ def create_app(
         """The bundled land polygons (the map's offline basemap) as GeoJSON."""
         return _json_text(land_geojson(detail=detail))
 
+    app.include_router(live_router(Path(db.store.root)))  # /api/feeds, history, SSE
     app.state.data = db
     return app
