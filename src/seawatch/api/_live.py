@@ -37,7 +37,8 @@ def live_router(store_root: Path) -> APIRouter:
         except FileNotFoundError:
             doc = {"schema": "seawatch.feeds/1", "updated": None, "listener": None, "feeds": []}
         except (OSError, ValueError) as exc:
-            raise HTTPException(status_code=500, detail=f"cannot read the feed health: {exc}")
+            detail = f"cannot read the feed health: {exc}"
+            raise HTTPException(status_code=500, detail=detail) from exc
         return JSONResponse(doc)
 
     @router.get("/api/events/{event_id}/history", response_model=None)
