@@ -325,3 +325,73 @@ def register(app: typer.Typer) -> None:
     app.command("replay")(replay_command)
     app.command("feeds")(feeds_command)
     app.add_typer(alerts_app, name="alerts")
+
+
+def demo_live(
+    store: Path, scenario: Path, *, host: str, port: int, token: str | None, speed: float | None
+) -> None:
+    """``seawatch demo --live``: the standoff scenario replayed into a listener on this
+    machine (TCP, loopback) while the map is served over the same store; new and revised
+    events appear on the map as the listener detects them. Ctrl-C stops both (the listener
+    commits and writes its events first)."""
+    import tempfile
+    import threading
+
+    from seawatch.cli._serve import serve_store
+    from seawatch.live import FeedSpec, Listener, ListenOptions, replay, timed_lines
+    from seawatch.sim import load_scenario, simulate
+    from seawatch.store import open_store
+
+    target = open_store(store, create=True)
+    with tempfile.TemporaryDirectory(prefix="seawatch-demo-live-") as tmp:
+        simulate(load_scenario(scenario), Path(tmp), write_csv=False)
+        nmea = next(Path(tmp).glob("*.nmea"))
+        times = [t for t, _ in timed_lines([nmea])]
+        span = max(times) - min(times) if times else 0.0
+        pace = speed if speed is not None else max(60.0, span / 180.0)
+        feed_port = _free_port()
+        spec = FeedSpec("tcp", f"127.0.0.1:{feed_port}", name="standoff-replay")
+        listener = Listener(target, [spec], ListenOptions(commit_every_s=2.0))
+        loop = asyncio.new_event_loop()
+        done = threading.Event()
+
+        async def run_all() -> None:
+            task = asyncio.create_task(listener.run(install_signals=False))
+            while listener.stop_event is None or not listener.runners:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)
+            typer.echo(
+                f"demo: replaying the standoff ({span / 3600:.0f} h of traffic) at {pace:.0f}x "
+                f"into the listener; watch the map",
+                err=True,
+            )
+            try:
+                await replay([nmea], f"tcp://127.0.0.1:{feed_port}", speed=pace)
+                typer.echo("demo: replay finished (the map keeps serving)", err=True)
+            except OSError as exc:
+                typer.echo(f"demo: replay stopped: {exc}", err=True)
+            await task
+
+        def background() -> None:
+            try:
+                loop.run_until_complete(run_all())
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=background, name="seawatch-demo-live", daemon=True)
+        thread.start()
+        try:
+            serve_store(target.root, host=host, port=port, token=token)
+        finally:
+            if listener.stop_event is not None:
+                loop.call_soon_threadsafe(listener.stop_event.set)
+            done.wait(timeout=120)
+
+
+def _free_port() -> int:
+    """A free loopback TCP port (bound and released at once)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
