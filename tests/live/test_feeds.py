@@ -254,3 +254,17 @@ def test_spool_never_cuts_a_multi_sentence_message(tmp_path: Path) -> None:
     assert spool.rotate() is None
     last = spool.rotate(final=True)
     assert last is not None and last.read_bytes() == part1 + b"\n"
+
+
+def test_messages_older_than_the_lateness_are_counted(tmp_path: Path) -> None:
+    from seawatch.live import Listener
+    from seawatch.store import open_store
+
+    listener = Listener(open_store(tmp_path / "s", create=True), [FeedSpec("tcp", "1", name="f")])
+    listener._watermark_s = 1_733_650_000.0
+    old = stamp_line(GOOD, "rx", 1_733_640_000_000)
+    new = stamp_line(GOOD, "rx", 1_733_660_000_000)
+    listener._sink("f", [old, new, GOOD])
+    assert listener.stats["f"].late == 1
+    assert listener.stats["f"].to_dict()["late"] == 1
+    listener._rotate(final=True)  # closes the spool file

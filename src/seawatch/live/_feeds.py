@@ -116,6 +116,8 @@ class FeedStats:
     open_connections: int = 0
     reconnects: int = 0
     refused: int = 0
+    late: int = 0
+    """Messages whose own time was older than the watermark (latest time - lateness)."""
     last_message: float | None = None
     """Wall-clock time (epoch s) of the last line."""
     stale: bool = False
@@ -154,6 +156,7 @@ class FeedStats:
             "open_connections": self.open_connections,
             "reconnects": self.reconnects,
             "refused": self.refused,
+            "late": self.late,
             "last_message": None
             if last is None
             else datetime.fromtimestamp(last, UTC).isoformat(timespec="milliseconds"),

@@ -42,6 +42,7 @@ from seawatch.live._feeds import (
     recover_spools,
     spool_feed,
 )
+from seawatch.live._replay import line_time_s
 from seawatch.live._versions import LIVE_DIR, ChangeLog
 from seawatch.store import Store, write_json_atomic
 
@@ -104,6 +105,7 @@ class Listener:
         self.result = ListenResult()
         self.changelog: ChangeLog | None = None
         self.watermark: datetime | None = None
+        self._watermark_s: float | None = None
         self.last_commit: datetime | None = None
         self.last_detect_s: float | None = None
         self.started = datetime.now(UTC)
@@ -115,6 +117,15 @@ class Listener:
     # ---- spools (event-loop thread) ------------------------------------------------
 
     def _sink(self, name: str, lines: list[bytes]) -> None:
+        if self._watermark_s is not None:
+            # messages older than the allowed lateness: stored (a batch detect uses them),
+            # and counted; only lines with their own tag-block time can be late
+            wm = self._watermark_s
+            late = sum(1 for ln in lines if ln[:1] == b"\\" and (line_time_s(ln) or wm) < wm)
+            if late:
+                st = self.stats.get(name.removesuffix("#json"))
+                if st is not None:
+                    st.late += late
         spool = self._spools.get(name)
         if spool is None:
             if name.endswith("#json"):
@@ -179,6 +190,7 @@ class Listener:
         # a position time far in the future (a bad clock) must not close every event
         latest = min(latest, datetime.now(UTC) + timedelta(minutes=5))
         self.watermark = latest - timedelta(seconds=self.opts.allowed_lateness_s)
+        self._watermark_s = self.watermark.timestamp()
         return int(self.watermark.timestamp() * 1_000_000)
 
     def detect(self, *, final: bool = False) -> list[dict[str, Any]]:
