@@ -268,3 +268,44 @@ def test_messages_older_than_the_lateness_are_counted(tmp_path: Path) -> None:
     assert listener.stats["f"].late == 1
     assert listener.stats["f"].to_dict()["late"] == 1
     listener._rotate(final=True)  # closes the spool file
+
+
+@pytest.mark.timeout(60)
+def test_websocket_json_and_nmea_reach_the_store(tmp_path: Path) -> None:
+    from websockets.asyncio.server import ServerConnection, serve
+
+    from seawatch.live import Listener, ListenOptions
+    from seawatch.store import open_store
+
+    msg = {
+        "MessageType": "PositionReport",
+        "MetaData": {"MMSI": 775001234, "time_utc": "2025-12-08 08:00:00 +0000 UTC"},
+        "Message": {"PositionReport": {"Latitude": 11.5, "Longitude": -66.2, "Sog": 12.5}},
+    }
+    subscriptions: list[str] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        subscriptions.append(str(await ws.recv()))
+        await ws.send(json.dumps(msg))
+        await ws.send(b"{garbage")
+        await ws.send(stamp_line(GOOD, "ws", 1_733_650_000_000))
+        await ws.wait_closed()
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = next(iter(server.sockets)).getsockname()[1]
+            spec = FeedSpec("websocket", f"ws://127.0.0.1:{port}", name="ws", subscribe='{"k": 1}')
+            store = open_store(tmp_path / "s", create=True)
+            listener = Listener(store, [spec], ListenOptions(commit_every_s=0.2, detect=False))
+            task = asyncio.create_task(listener.run(install_signals=False))
+            await _until(lambda: listener.result.positions >= 2, timeout=30)
+            assert listener.stop_event is not None
+            listener.stop_event.set()
+            await task
+            assert subscriptions == ['{"k": 1}']
+            assert listener.stats["ws"].rejects["json_message"] == 1
+            pos = store.positions()
+            assert sorted(pos.column("mmsi").to_pylist())[-1] == 775001234
+            assert set(pos.column("source").to_pylist()) == {"ws"}
+
+    _run(main)
