@@ -48,6 +48,9 @@ def test_stamp_line_adds_station_and_time_once() -> None:
     assert stamped.startswith(b"\\s:feed-a,c:1733650000123*")
     assert stamp_line(stamped, "other", 1) == stamped
     assert line_time_s(stamped) == pytest.approx(1_733_650_000.123)
+    assert line_time_s(b"\\c:1764547200*00\\" + GOOD) == 1_764_547_200.0  # c: first
+    assert line_time_s(b"\\s:xc:5*00\\" + GOOD) is None  # not a c: field
+    assert line_time_s(GOOD) is None
 
 
 def test_stamped_lines_decode_with_station_and_time() -> None:

@@ -127,6 +127,9 @@ def listen_command(
     rules: Path | None = _RULES,
     alerts_out: list[str] | None = _ALERTS,
     preset: str = typer.Option("default", "--preset"),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Processes for the per-vessel detectors after each commit."
+    ),
     no_detect: bool = typer.Option(False, "--no-detect", help="Only commit, do not detect."),
 ) -> None:
     """Listen to live feeds, commit them in micro-batches, detect, version events, alert."""
@@ -169,6 +172,7 @@ def listen_command(
         allowed_lateness_s=lateness,
         preset=preset,
         detect=not no_detect,
+        workers=workers,
         limits=Limits(
             stale_after_s=stale_after, idle_timeout_s=idle_timeout, max_clients=max_clients
         ),

@@ -20,7 +20,7 @@ from pathlib import Path
 from seawatch._exceptions import ParameterError
 from seawatch.live._feeds import parse_hostport
 
-_C_TAG = re.compile(rb"^\\[^\\]*?(?:^|[\\,])c:(\d{1,15})")
+_C_TAG = re.compile(rb"^\\(?:[^\\]*?,)?c:(\d{1,15})")
 _FRAGMENT = re.compile(rb"[!$]\w{5},(\d),(\d),")
 _UDP_MAX = 1400
 
