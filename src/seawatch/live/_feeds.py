@@ -36,6 +36,8 @@ FEED_KINDS = ("tcp", "connect", "udp", "follow", "stdin", "websocket")
 """``tcp`` listens (a TCP server), ``connect`` is a TCP client, ``udp`` receives datagrams,
 ``follow`` reads a growing file, ``stdin`` standard input, ``websocket`` a websocket stream."""
 
+JSON_SPOOL = "+json"
+"""Suffix of the spool of a feed's JSON messages (``+`` is not allowed in feed names)."""
 _NAME_OK = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _READ = 65_536
 
@@ -326,12 +328,12 @@ def ready_spools(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     files = [p for p in folder.iterdir() if p.suffix in (".nmea", ".csv")]
-    return sorted(files, key=lambda p: p.name.split("--", 1)[-1])
+    return sorted(files, key=lambda p: p.name.rsplit("--", 1)[-1])
 
 
 def spool_feed(path: Path) -> str:
-    """The feed name of a spool file."""
-    return path.name.split("--", 1)[0]
+    """The feed name of a spool file (a JSON feed's CSV spool is ``<feed>+json--...``)."""
+    return path.name.rsplit("--", 1)[0].removesuffix(JSON_SPOOL)
 
 
 # ---- aisstream-style JSON -------------------------------------------------------------
@@ -667,7 +669,7 @@ class FeedRunner:
                 self.stats.seen(0, len(data))
                 return
             self.stats.seen(1, len(data))
-            self.sink(self.spec.name + "#json", [row])
+            self.sink(self.spec.name + JSON_SPOOL, [row])
             return
         splitter = LineSplitter(self.limits.max_line_bytes)
         self._deliver(splitter.feed(data) + splitter.flush(), len(data))

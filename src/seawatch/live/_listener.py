@@ -33,6 +33,7 @@ from seawatch._exceptions import StoreError
 from seawatch.live._alerts import Alerter
 from seawatch.live._feeds import (
     CSV_HEADER,
+    JSON_SPOOL,
     FeedRunner,
     FeedSpec,
     FeedStats,
@@ -123,15 +124,13 @@ class Listener:
             wm = self._watermark_s
             late = sum(1 for ln in lines if ln[:1] == b"\\" and (line_time_s(ln) or wm) < wm)
             if late:
-                st = self.stats.get(name.removesuffix("#json"))
+                st = self.stats.get(name.removesuffix(JSON_SPOOL))
                 if st is not None:
                     st.late += late
         spool = self._spools.get(name)
         if spool is None:
-            if name.endswith("#json"):
-                spool = Spool(
-                    self.spool_dir, name.removesuffix("#json") + ".json", "csv", CSV_HEADER
-                )
+            if name.endswith(JSON_SPOOL):
+                spool = Spool(self.spool_dir, name, "csv", CSV_HEADER)
             else:
                 spool = Spool(self.spool_dir, name, "nmea")
             self._spools[name] = spool
@@ -165,7 +164,7 @@ class Listener:
         files = ready_spools(self.spool_dir)
         if not files:
             return 0
-        names = {str(p): spool_feed(p).removesuffix(".json") for p in files}
+        names = {str(p): spool_feed(p) for p in files}
         summary = self.store.ingest(
             [str(p) for p in files], names=names, wait_s=self.opts.ingest_wait_s
         )
