@@ -40,13 +40,15 @@ def live_run(
     lateness_s: float = 6 * 3600.0,
     seed: int = 0,
     feeds: tuple[str, ...] = ("feed-a", "feed-b"),
+    alerter: Alerter | None = None,
 ) -> Listener:
     """Play ``path`` into a listener as if over ``feeds`` (every message on each feed, each
     feed shuffled on its own within the lateness), committing and detecting ``batches``
     times, then ending the stream."""
     store = open_store(store_dir, create=True)
     opts = ListenOptions(commit_every_s=1.0, allowed_lateness_s=lateness_s)
-    listener = Listener(store, [FeedSpec("tcp", "127.0.0.1:0", name=f) for f in feeds], opts)
+    specs = [FeedSpec("tcp", "127.0.0.1:0", name=f) for f in feeds]
+    listener = Listener(store, specs, opts, alerter=alerter)
     per_feed = [
         shuffled_groups(path, lateness_s=lateness_s, seed=seed + k) for k in range(len(feeds))
     ]

@@ -182,3 +182,27 @@ def test_webhook_down_then_up_delivers_once_in_order(tmp_path: Path) -> None:
     entries = [json.loads(x) for x in log.read_text().splitlines()]
     assert sum(e["outcome"] == "delivered" for e in entries) == 5
     assert any(e["outcome"].startswith("error") for e in entries)
+
+
+@pytest.mark.timeout(120)
+def test_listener_alerts_when_an_interception_opens(tmp_path: Path) -> None:
+    from seawatch.store import open_store
+    from tests.live._livekit import live_run, scenario_nmea
+
+    nmea = scenario_nmea("interception-diverted", tmp_path)
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(
+        "rules:\n  - name: an interception opens anywhere\n    types: [interception]\n"
+        "    phases: [opened, closed]\n"
+    )
+    store_dir = tmp_path / "live"
+    keep = _Keep()
+    store = open_store(store_dir, create=True)
+    info = VesselInfo(store.vessels, lambda: [])
+    alerter = Alerter(load_rules(rules_file), store_dir, info, [keep])
+    live_run(nmea, store_dir, batches=3, alerter=alerter)
+    phases = [(a["event"]["event_id"], a["phase"]) for a in keep.got]
+    assert any(p == "opened" for _, p in phases) and any(p == "closed" for _, p in phases)
+    final = set(open_store(store_dir).events(types=["interception"]).column("event_id").to_pylist())
+    closed = {eid for eid, p in phases if p == "closed"}
+    assert final <= closed  # every interception found was announced closed
