@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from seawatch.live import FeedSpec, Listener, ListenOptions, timed_lines
+from seawatch.live import Alerter, FeedSpec, Listener, ListenOptions, timed_lines
 from seawatch.store import Store, open_store
 
 KEY = ("event_id", "type", "start", "end", "vessels")
