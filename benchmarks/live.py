@@ -82,8 +82,17 @@ def free_port() -> int:
 
 def start_replay(path: Path, port: int, speed: float) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
-    cmd = [sys.executable, "-m", "seawatch", "replay", str(path), "--to",
-           f"tcp://127.0.0.1:{port}", "--speed", str(speed)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "seawatch",
+        "replay",
+        str(path),
+        "--to",
+        f"tcp://127.0.0.1:{port}",
+        "--speed",
+        str(speed),
+    ]
     return subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
 
 
@@ -95,8 +104,7 @@ async def commit_rate(path: Path, n_lines: int, commit_every: float) -> dict[str
         store = open_store(Path(tmp) / "store", create=True)
         port = free_port()
         spec = FeedSpec("tcp", f"127.0.0.1:{port}", name="bench")
-        listener = Listener(store, [spec], ListenOptions(commit_every_s=commit_every,
-                                                          detect=False))
+        listener = Listener(store, [spec], ListenOptions(commit_every_s=commit_every, detect=False))
         task = asyncio.create_task(listener.run(install_signals=False))
         await asyncio.sleep(1.0)
         proc = start_replay(path, port, 0)
@@ -125,7 +133,12 @@ async def commit_rate(path: Path, n_lines: int, commit_every: float) -> dict[str
 
 
 async def latency_and_memory(
-    path: Path, n_lines: int, rate: float, seconds: float, commit_every: float
+    path: Path,
+    n_lines: int,
+    rate: float,
+    seconds: float,
+    commit_every: float,
+    detect_days: int | None = None,
 ) -> dict[str, Any]:
     from seawatch.live import (
         Alerter,
@@ -149,11 +162,10 @@ async def latency_and_memory(
         store = open_store(Path(tmp) / "store", create=True)
         port = free_port()
         rule = Rule(name="any event opens", phases=frozenset({"opened"}))
-        alerter = Alerter([rule], Path(store.root),
-                          VesselInfo(lambda: None, lambda: []), [Clock()])
+        alerter = Alerter([rule], Path(store.root), VesselInfo(lambda: None, lambda: []), [Clock()])
         spec = FeedSpec("tcp", f"127.0.0.1:{port}", name="bench")
-        listener = Listener(store, [spec], ListenOptions(commit_every_s=commit_every),
-                            alerter=alerter)
+        opts = ListenOptions(commit_every_s=commit_every, detect_days=detect_days)
+        listener = Listener(store, [spec], opts, alerter=alerter)
         task = asyncio.create_task(listener.run(install_signals=False))
         await asyncio.sleep(1.0)
         rss0 = rss_mb()
@@ -199,6 +211,7 @@ async def latency_and_memory(
         per_day[day] = max(per_day.get(day, 0.0), mb)
     return {
         "rate_msgs_per_s": rate,
+        "detect_days": detect_days,
         "replay_speed": round(speed, 1),
         "wall_s": round(samples[-1][0], 1) if samples else 0,
         "lines_committed": samples[-1][2] if samples else 0,
@@ -221,16 +234,26 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=120)
     ap.add_argument("--commit-every", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument(
+        "--detect-days",
+        type=int,
+        default=None,
+        help="the listener's --detect-days (default: whole-store passes)",
+    )
+    ap.add_argument("--skip-commit-rate", action="store_true")
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="sw-live-week-") as tmp:
         path = Path(tmp) / "week.nmea"
         n = week_file(path, args.messages, args.seed)
         result: dict[str, Any] = {"messages": n, "file_mb": round(path.stat().st_size / 1e6, 1)}
-        result["commit_rate"] = asyncio.run(commit_rate(path, n, args.commit_every))
-        print(json.dumps(result["commit_rate"]), flush=True)
+        if not args.skip_commit_rate:
+            result["commit_rate"] = asyncio.run(commit_rate(path, n, args.commit_every))
+            print(json.dumps(result["commit_rate"]), flush=True)
         result["latency_memory"] = asyncio.run(
-            latency_and_memory(path, n, args.rate, args.seconds, args.commit_every)
+            latency_and_memory(
+                path, n, args.rate, args.seconds, args.commit_every, args.detect_days
+            )
         )
     result["cpu_count"] = os.cpu_count()
     text = json.dumps(result, indent=1)

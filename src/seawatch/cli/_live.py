@@ -130,6 +130,15 @@ def listen_command(
     workers: int = typer.Option(
         1, "--workers", min=1, help="Processes for the per-vessel detectors after each commit."
     ),
+    detect_days: int | None = typer.Option(
+        None,
+        "--detect-days",
+        min=1,
+        help="Detect over the last N+1 days only after each "
+        "commit (events starting earlier are kept; the final pass is whole). Default: the "
+        "whole store (live equals batch exactly).",
+        show_default=False,
+    ),
     no_detect: bool = typer.Option(False, "--no-detect", help="Only commit, do not detect."),
 ) -> None:
     """Listen to live feeds, commit them in micro-batches, detect, version events, alert."""
@@ -173,6 +182,7 @@ def listen_command(
         preset=preset,
         detect=not no_detect,
         workers=workers,
+        detect_days=detect_days,
         limits=Limits(
             stale_after_s=stale_after, idle_timeout_s=idle_timeout, max_clients=max_clients
         ),

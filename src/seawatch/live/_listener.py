@@ -23,7 +23,7 @@ import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,11 @@ class ListenOptions:
     limits: Limits = field(default_factory=Limits)
     ingest_wait_s: float = 60.0
     """How long a commit waits for another writer (``seawatch detect``, an ingest)."""
+    detect_days: int | None = None
+    """None: each pass runs over the whole store (live equals batch exactly). N: each pass
+    but the last runs over the last N+1 days of positions; events starting in the first of
+    them or earlier are kept as they were (an event longer than N days stops being
+    extended until the final pass, which is always whole)."""
 
 
 @dataclass(slots=True)
@@ -95,6 +100,10 @@ class Listener:
             from seawatch._exceptions import ParameterError
 
             raise ParameterError(f"feed names must differ: {sorted(dup)} (use --name)")
+        if options is not None and options.detect_days is not None and options.detect_days < 1:
+            from seawatch._exceptions import ParameterError
+
+            raise ParameterError("detect_days must be >= 1 (None: the whole store)")
         self.store = store
         self.feeds = feeds
         self.opts = options or ListenOptions()
@@ -195,14 +204,12 @@ class Listener:
     def detect(self, *, final: bool = False) -> list[dict[str, Any]]:
         """Run the detectors over the store and record the changes; returns them."""
         from seawatch.detect import link_incidents
-        from seawatch.engine import detector_types, resolve_only, run_detectors
+        from seawatch.engine import detector_types, resolve_only
 
         if self.changelog is None:
             self.changelog = ChangeLog(self.root)
         t0 = time.perf_counter()
-        events: pa.Table = run_detectors(
-            self.store, preset=self.opts.preset, workers=self.opts.workers, write=False
-        )
+        events = self._run_engine(whole=final or self.final)
         watermark = self._watermark_us()
         previous = self.changelog.statuses()
         changes = self.changelog.diff(events, watermark_us=watermark, final=final)
@@ -219,6 +226,39 @@ class Listener:
             self.result.alerts += len(self.alerter.process(changes, previous))
         self.last_detect_s = time.perf_counter() - t0
         return changes
+
+    def _run_engine(self, *, whole: bool) -> pa.Table:
+        """The detectors over the store, or over its last days (``detect_days``)."""
+        import pyarrow.compute as pc
+
+        from seawatch import schema
+        from seawatch.engine import run_detectors
+
+        days = self.store.days()
+        n = self.opts.detect_days
+        first = days[-1] - timedelta(days=n) if days and n is not None else None
+        if whole or first is None or days[0] >= first:
+            table: pa.Table = run_detectors(
+                self.store, preset=self.opts.preset, workers=self.opts.workers, write=False
+            )
+            return table
+        window = run_detectors(
+            _Window(self.store, first),
+            preset=self.opts.preset,
+            workers=self.opts.workers,
+            write=False,
+        )
+        cut = pa.scalar(
+            datetime.combine(first + timedelta(days=1), datetime.min.time(), tzinfo=UTC),
+            schema.TS,
+        )
+        kept = self.store.events()
+        kept = kept.filter(pc.less(kept.column("start"), cut))
+        fresh = window.filter(pc.greater_equal(window.column("start"), cut))
+        merged = pa.concat_tables([kept, fresh.select(schema.EVENTS.names).cast(schema.EVENTS)])
+        return merged.sort_by(
+            [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
+        )
 
     def tick(self, *, final: bool = False, force_detect: bool = False) -> None:
         added = self.commit()
@@ -326,6 +366,54 @@ class Listener:
             if self.alerter is not None:
                 self.alerter.close()
         return self.result
+
+
+class _Window:
+    """The store from UTC day ``first`` on, as the engine reads it (``detect_days``): the
+    position day files and detections of those days; statics, roles and events whole."""
+
+    def __init__(self, store: Store, first: date) -> None:
+        self._store = store
+        self._first = first
+        self._since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+        self.root = store.root
+
+    def files(self, table: str) -> list[Path]:
+        files = self._store.files(table)
+        if table != "positions":
+            return files
+        return [f for f in files if f.parent.name >= f"day={self._first.isoformat()}"]
+
+    def positions(self, *, since: Any = None, until: Any = None) -> pa.Table:
+        lo = self._since if since is None or since < self._since else since
+        return self._store.positions(since=lo, until=until)
+
+    def events(self, *, types: Any = None) -> pa.Table:
+        return self._store.events(types=types)
+
+    def statics(self) -> pa.Table:
+        return self._store.statics()
+
+    def detections(self) -> pa.Table:
+        return self._store.detections(since=self._since)
+
+    def scenes(self) -> pa.Table:
+        return self._store.scenes()
+
+    def role_entries(self) -> pa.Table:
+        return self._store.role_entries()
+
+    def vessels(self) -> pa.Table:
+        return self._store.vessels()
+
+    def simulated_sources(self) -> frozenset[str]:
+        return self._store.simulated_sources()
+
+    def simulated_scenes(self) -> frozenset[str]:
+        return self._store.simulated_scenes()
+
+    def replace_events(self, *args: Any, **kwargs: Any) -> None:
+        raise StoreError("a windowed pass does not write events (write=False)")
 
 
 async def _all_ended(runners: list[FeedRunner]) -> None:
