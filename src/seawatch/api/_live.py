@@ -25,6 +25,12 @@ POLL_S = 0.5
 HEARTBEAT_S = 15.0
 
 
+class EventStreamResponse(StreamingResponse):
+    """A ``text/event-stream`` response (documented as such in the OpenAPI schema)."""
+
+    media_type = "text/event-stream"
+
+
 def live_router(store_root: Path) -> APIRouter:
     """The live routes over the store at ``store_root``."""
     router = APIRouter(tags=["live"])
@@ -53,7 +59,17 @@ def live_router(store_root: Path) -> APIRouter:
             {"schema": "seawatch.event_history/1", "event_id": event_id, "revisions": rows}
         )
 
-    @router.get("/api/changes/stream", response_model=None)
+    @router.get(
+        "/api/changes/stream",
+        response_model=None,
+        responses={
+            200: {
+                "description": "Server-sent events: `event: change`, `id`: sequence number, "
+                "`data`: one change record (JSON).",
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            }
+        },
+    )
     async def stream(
         request: Request,
         after: int | None = Query(
@@ -62,7 +78,7 @@ def live_router(store_root: Path) -> APIRouter:
             description="Send the changes after this sequence number "
             "(-1: all; default: only new ones).",
         ),
-    ) -> StreamingResponse:
+    ) -> EventStreamResponse:
         """Server-sent events: each new event revision as ``event: change``."""
         header = request.headers.get("last-event-id")
         start = after
@@ -90,9 +106,8 @@ def live_router(store_root: Path) -> APIRouter:
                         yield b": keep-alive\n\n"
                 await asyncio.sleep(POLL_S)
 
-        return StreamingResponse(
+        return EventStreamResponse(
             events(),
-            media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
