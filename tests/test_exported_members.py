@@ -191,6 +191,44 @@ EXPORTED: dict[str, frozenset[str]] = {
             "zones_geojson",
         }
     ),
+    "seawatch.live": frozenset(
+        {
+            "AlertSink",
+            "Alerter",
+            "CHANGES",
+            "CHANGE_KINDS",
+            "ChangeLog",
+            "FEED_KINDS",
+            "FeedSpec",
+            "FeedStats",
+            "HEALTH",
+            "JsonlSink",
+            "Limits",
+            "LineSplitter",
+            "ListenOptions",
+            "ListenResult",
+            "Listener",
+            "PHASES",
+            "ReplayResult",
+            "Rule",
+            "VesselInfo",
+            "WebhookSink",
+            "change_records",
+            "current_status",
+            "json_message_row",
+            "last_seq",
+            "line_time_s",
+            "load_mutes",
+            "load_rules",
+            "mute",
+            "parse_duration",
+            "parse_hostport",
+            "read_changes",
+            "replay",
+            "stamp_line",
+            "timed_lines",
+        }
+    ),
     "seawatch.pipeline": frozenset(
         {
             "ScenarioInput",
@@ -359,6 +397,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "role_lists",
             "time_limit",
             "write_json_atomic",
+            "write_parquet_atomic",
         }
     ),
     "seawatch.tracks": frozenset(

@@ -26,6 +26,7 @@ from seawatch.api import _models as m
 from seawatch.api._data import Data, EventFilter, open_data
 from seawatch.api._errors import ErrorResponse, install_error_handlers
 from seawatch.api._guard import Guard
+from seawatch.api._live import live_router
 from seawatch.api._shapes import (
     TrackParams,
     land_geojson,
@@ -590,5 +591,6 @@ def create_app(
     from seawatch.api._brief import brief_router
 
     app.include_router(brief_router(db))  # /api/brief, /api/detections
+    app.include_router(live_router(Path(db.store.root)))  # /api/feeds, history, SSE
     app.state.data = db
     return app

@@ -174,6 +174,15 @@ def demo_command(
         help="Interface to bind for --serve (default: this machine only; any other needs "
         "$SEAWATCH_TOKEN, see seawatch serve --help).",
     ),
+    live: bool = typer.Option(
+        False,
+        "--live",
+        help="Replay the standoff into a live listener and serve the map "
+        "updating as events are detected (store default: ./seawatch-live). See docs/LIVE.md.",
+    ),
+    speed: float | None = typer.Option(
+        None, "--speed", min=1.0, help="--live: replay speed (default: about 3 minutes)."
+    ),
 ) -> None:
     """Build a store from the data bundled with seawatch and show what it holds.
 
@@ -190,11 +199,17 @@ def demo_command(
     from seawatch.store import open_store
 
     token = None
-    if serve:  # before the work, not after it
+    if serve or live:  # before the work, not after it
         try:
             token = resolve_token(host, None)
         except ParameterError as exc:
             raise usage_exit(exc) from exc
+    if live:
+        from seawatch.cli._live import demo_live
+
+        where = store if store is not None else Path("./seawatch-live")
+        demo_live(where, standoff_path(), host=host, port=port, token=token, speed=speed)
+        return
     console = Console()
     err = Console(stderr=True)
     target = open_store(store_path(store), create=True)

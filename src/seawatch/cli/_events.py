@@ -602,6 +602,13 @@ def events_command(
     ),
     out_path: Path | None = OutputOption,
     csv_raw: bool = CsvRawOption,
+    history: str | None = typer.Option(
+        None,
+        "--history",
+        help="Show the revisions of this event id (a live store's change "
+        "log: created, updated, retracted, with reasons).",
+        show_default=False,
+    ),
 ) -> None:
     """List events, filtered by type, region, zone, vessel, flag, role (--group) and time.
 
@@ -609,6 +616,11 @@ def events_command(
     """
     from seawatch.store import open_store
 
+    if history is not None:
+        from seawatch.cli._live import print_history
+
+        print_history(open_store(store_path(store)).root, history, fmt)
+        return
     _choice(fmt, EVENT_FORMATS, "--format")
     lo, hi = parse_time(since, "--since"), parse_time(until, "--until")
     target = open_store(store_path(store))

@@ -17,7 +17,7 @@ from seawatch.store._filter import (
     filter_table,
 )
 from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
-from seawatch.store._io import write_json_atomic
+from seawatch.store._io import write_json_atomic, write_parquet_atomic
 from seawatch.store._manifest import MANIFEST
 from seawatch.store._merge import DEDUP_KEYS
 from seawatch.store._roles import RoleList, add_role_list, role_lists
@@ -58,4 +58,5 @@ __all__ = [
     "role_lists",
     "time_limit",
     "write_json_atomic",
+    "write_parquet_atomic",
 ]

@@ -368,6 +368,7 @@ class Store:
         progress: ProgressFn | None = None,
         options: IngestOptions | None = None,
         wait_s: float | None = 0.0,
+        names: Mapping[str, str] | None = None,
         **source_options: Any,
     ) -> IngestSummary:
         """Ingest files, directories, globs or ``"-"`` (stdin); idempotent and atomic.
@@ -378,7 +379,8 @@ class Store:
         ``wait_s``: how long to wait for another writer (see :meth:`writing`).
         ``source_options`` are :class:`IngestOptions` fields (``fmt``,
         ``accept_bad_checksum``, ``default_time``, ``column_map``, ``chunk_bytes``,
-        ``dedup_window_s``) when ``options`` is not given.
+        ``dedup_window_s``) when ``options`` is not given. ``names``: the source name to
+        record for a file path (a live feed's spooled batch is recorded under its feed's name).
         """
         opts = options if options is not None else IngestOptions(**source_options)
         items = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -387,7 +389,7 @@ class Store:
         if files or not items:
             with self.writing(wait_s=wait_s):
                 summary, _ = ingest(
-                    self.root, self.manifest(), files, options=opts, progress=progress
+                    self.root, self.manifest(), files, options=opts, progress=progress, names=names
                 )
             parts.append(summary)
         if len(files) < len(items):
