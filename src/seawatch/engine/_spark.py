@@ -32,12 +32,18 @@ package (docs/SCALE.md: a packed virtual environment with ``--archives``, or a w
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import resource
+import signal
+import socket
+import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +90,13 @@ from seawatch.tracks import SLOTS
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["SparkRunner", "run_detectors_spark", "spark_session"]
+__all__ = [
+    "SparkRunner",
+    "local_cluster",
+    "run_detectors_spark",
+    "spark_session",
+    "stop_active_session",
+]
 
 OUT_DDL = (
     "kind string, day long, mmsi long, seg_id long, slot timestamp, slot_no long, "
@@ -177,8 +189,6 @@ def _local_path(uri: str) -> str:
 def _kill_executor() -> None:  # pragma: no cover - runs in an executor that dies
     """Kill this Python worker's executor JVM (the fault test: the nearest ``java``
     ancestor process), then this worker."""
-    import signal
-
     pid = os.getppid()
     while pid > 1:
         try:
@@ -553,3 +563,105 @@ def _windows(
         if progress is not None:
             progress("windows", i + 1, len(days))
     return pa.concat_tables(out)
+
+
+@contextlib.contextmanager
+def local_cluster(
+    *, workers: int = 2, cores: int = 1, memory: str = "1g", work_dir: Path, timeout_s: float = 120
+) -> Iterator[str]:
+    """A throwaway Spark standalone cluster on this machine, started from PySpark's own
+    ``bin/spark-class`` (a master and ``workers`` workers of ``cores`` cores and ``memory``
+    each, bound to 127.0.0.1): yields the master URL (``spark://127.0.0.1:PORT``), and
+    stops every process it started afterwards (each in its own process group, so a worker's
+    executors go with it). For tests and benchmarks; a real cluster is set up by its
+    operator (docs/SCALE.md)."""
+    import pyspark
+
+    home = Path(pyspark.__file__).parent
+    spark_class = str(home / "bin" / "spark-class")
+    env = dict(os.environ)
+    env.update(
+        SPARK_HOME=str(home),
+        SPARK_LOCAL_IP="127.0.0.1",
+        PYSPARK_PYTHON=sys.executable,
+        SPARK_NO_DAEMONIZE="1",
+    )
+    work_dir.mkdir(parents=True, exist_ok=True)
+    port, ui = _free_port(), _free_port()
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(args: list[str], log: str) -> None:
+        with open(work_dir / log, "wb") as out:
+            procs.append(
+                subprocess.Popen(
+                    [spark_class, *args],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+
+    try:
+        start(
+            [
+                "org.apache.spark.deploy.master.Master",
+                "--host", "127.0.0.1", "--port", str(port), "--webui-port", str(ui),
+            ],
+            "master.log",
+        )  # fmt: skip
+        url = f"spark://127.0.0.1:{port}"
+        for i in range(workers):
+            start(
+                [
+                    "org.apache.spark.deploy.worker.Worker", url,
+                    "--host", "127.0.0.1", "--cores", str(cores), "--memory", memory,
+                    "--webui-port", str(_free_port()), "--work-dir", str(work_dir / f"w{i}"),
+                ],
+                f"worker-{i}.log",
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout_s
+        while _alive_workers(ui) < workers:
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise RuntimeError(f"Spark standalone cluster did not start (logs in {work_dir})")
+            time.sleep(0.5)
+        yield url
+    finally:
+        for p in reversed(procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _alive_workers(ui_port: int) -> int:
+    """Workers the master lists as alive (its web UI's JSON), 0 while it is not up."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/json/", timeout=2) as resp:
+            doc = json.loads(resp.read())
+    except (OSError, ValueError):
+        return 0
+    return int(doc.get("aliveworkers", 0))
+
+
+def stop_active_session() -> None:
+    """Stop the process's active Spark session (one SparkContext per process: needed
+    before a session on another master)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
