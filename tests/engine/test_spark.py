@@ -82,13 +82,18 @@ def local2() -> Iterator[SparkSession]:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
+    """A session on a standalone cluster: a master and two one-core workers on this
+    machine (torn down afterwards)."""
     from seawatch.engine._spark import local_cluster
 
     with local_cluster(
         workers=2, cores=1, memory="1g", work_dir=tmp_path_factory.mktemp("sc")
     ) as url:
-        yield url
+        session = _session(url, {"spark.executor.memory": "768m", "spark.cores.max": "2"})
+        assert session.sparkContext.master == url
+        yield session
+        session.stop()
 
 
 # ---------------------------------------------------------------------------- local[2]
@@ -156,21 +161,18 @@ def test_cli_detect_engine_spark(
 # ----------------------------------------------------------- standalone, two workers
 
 
-def test_suite_same_events_standalone(suite_store: tuple[Store, pa.Table], cluster: str) -> None:
+def test_suite_same_events_standalone(
+    suite_store: tuple[Store, pa.Table], cluster: SparkSession
+) -> None:
     from seawatch.engine._spark import run_detectors_spark
 
     store, local = suite_store
-    session = _session(cluster, {"spark.executor.memory": "768m", "spark.cores.max": "2"})
-    try:
-        assert session.sparkContext.master == cluster
-        got = run_detectors_spark(store, spark=session, write=False)
-    finally:
-        session.stop()
+    got = run_detectors_spark(store, spark=cluster, write=False)
     assert_same(local, got)
 
 
 def test_killed_executor_retried_store_complete(
-    small: tuple[Store, pa.Table], cluster: str, tmp_path: Path
+    small: tuple[Store, pa.Table], cluster: SparkSession, tmp_path: Path
 ) -> None:
     """An executor killed mid-job (its JVM, by the first bucket task): Spark reruns the
     lost tasks on a new executor; the store holds every event once."""
@@ -181,11 +183,7 @@ def test_killed_executor_retried_store_complete(
     store = open_store(tmp_path / "store")
     marker = tmp_path / "kill-once"
     marker.write_text("kill the first executor that runs a bucket\n")
-    session = _session(cluster, {"spark.executor.memory": "768m", "spark.cores.max": "2"})
-    try:
-        run_detectors_spark(store, spark=session, geo=WORLD, buckets=4, _kill_executor_once=marker)
-    finally:
-        session.stop()
+    run_detectors_spark(store, spark=cluster, geo=WORLD, buckets=4, _kill_executor_once=marker)
     assert not marker.exists()  # an executor was killed
     stored = open_store(tmp_path / "store").events()
     ids = stored.column("event_id").to_pylist()

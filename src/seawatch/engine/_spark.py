@@ -103,8 +103,14 @@ OUT_DDL = (
     "lat double, lon double, sog_kn double, interp boolean, payload binary, peak_rss long"
 )
 """What each bucket returns: ``kind='events'`` (one row, the events as Arrow IPC bytes in
-``payload``, the Python worker's peak RSS in bytes) or ``kind='slot'`` (one row per slot,
-``sog_kn`` and ``interp`` as the close-pair view reads them)."""
+``payload``, the Python worker's peak RSS in bytes), ``kind='day'`` (one row per UTC day
+the bucket has slots on; the first holds the bucket's slot count in ``slot_no``) or
+``kind='slot'`` (one row per slot, ``sog_kn`` and ``interp`` as the close-pair view reads
+them)."""
+
+DRIVER_SLOTS_MAX = 4_000_000
+"""Up to this many slots (about 300 MB), a window pair step fetches the slots to the driver
+once; beyond, one UTC day (and its halo) at a time, as the local engine holds them."""
 
 OUT_SCHEMA = pa.schema(
     [
@@ -256,6 +262,20 @@ def _bucket_fn(
         head["peak_rss"] = pa.array([rss], pa.int64())
         parts = [pa.table(head, schema=OUT_SCHEMA)]
         if slots is not None and search is not None and slots.num_rows:
+            slot_days = np.unique(
+                np.floor_divide(
+                    np.asarray(pc.cast(slots.column("slot"), pa.int64()).to_numpy(), np.int64),
+                    DAY_US,
+                )
+            )
+            k = len(slot_days)
+            days_t = {name: pa.nulls(k, OUT_SCHEMA.field(name).type) for name in OUT_SCHEMA.names}
+            days_t["kind"] = pa.array(["day"] * k, pa.string())
+            days_t["day"] = pa.array(slot_days, pa.int64())
+            days_t["slot_no"] = pa.array(
+                [slots.num_rows if i == 0 else 0 for i in range(k)], pa.int64()
+            )
+            parts.append(pa.table(days_t, schema=OUT_SCHEMA))
             view = search.view(slots)
             n = slots.num_rows
             slot_us = pc.cast(slots.column("slot"), pa.int64())
@@ -381,6 +401,7 @@ def run_detectors_spark(
     simulated = _simulated_mmsis(store, files)
     parts: list[pa.Table] = []
     slots_df: DataFrame | None = None
+    days: list[int] = []
     out_df: DataFrame | None = None
     if progress is not None:
         progress("partition", total, total)
@@ -407,9 +428,17 @@ def run_detectors_spark(
             .applyInArrow(fn, OUT_DDL)
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
-        heads = out_df.filter(F.col("kind") == "events").select("payload", "peak_rss").toArrow()
+        heads = (
+            out_df.filter(F.col("kind") != "slot")
+            .select("kind", "day", "slot_no", "payload", "peak_rss")
+            .toArrow()
+        )
+        day_rows = heads.filter(pc.equal(heads.column("kind"), "day"))
+        heads = heads.filter(pc.equal(heads.column("kind"), "events"))
         for blob in heads.column("payload").to_pylist():
             parts.append(pa.ipc.open_stream(blob).read_all())
+        days = sorted({int(d) for d in day_rows.column("day").to_pylist()})
+        st.n_slots = int(pc.sum(day_rows.column("slot_no")).as_py() or 0)
         if executor_peaks is not None:
             executor_peaks.extend(int(v) for v in heads.column("peak_rss").to_pylist())
         if progress is not None:
@@ -419,9 +448,6 @@ def run_detectors_spark(
             slots_df = out_df.filter(F.col("kind") == "slot").drop("payload", "peak_rss")
     pair_steps = [(d.name, d.pair, params[d.name]) for d in chosen if d.pair is not None]
     if slots_df is not None and search is not None:
-        day_rows = slots_df.select("day").distinct().toArrow().column("day").to_pylist()
-        days = sorted(int(d) for d in day_rows)
-        st.n_slots = int(slots_df.count())
         slots_df.createOrReplaceTempView("slots")
         close = search.as_close(session.sql(search.sql()).toArrow())
         session.catalog.dropTempView("slots")
@@ -441,8 +467,20 @@ def run_detectors_spark(
         for name, spec, p in pair_steps:
             if spec.window is None:
                 continue
+            held = None
+            if st.n_slots <= DRIVER_SLOTS_MAX:  # one transfer instead of one per day
+                held = _slots_table(slots_df.toArrow())
             events = _windows(
-                slots_df, close, days, search, spec, p, inputs=inputs, geo=g, progress=progress
+                slots_df,
+                held,
+                close,
+                days,
+                search,
+                spec,
+                p,
+                inputs=inputs,
+                geo=g,
+                progress=progress,
             )
             inputs.produced[name] = events
             parts.append(events)
@@ -521,6 +559,7 @@ def _streams(
 
 def _windows(
     slots_df: DataFrame,
+    held: pa.Table | None,
     close: pa.Table,
     days: Sequence[int],
     search: PairSearch,
@@ -548,9 +587,11 @@ def _windows(
     for i, day in enumerate(days):
         day0 = day * DAY_US
         lo, hi = day0 - halo_us, day0 + DAY_US + halo_us
-        touching = [int(d) for d in days if d * DAY_US + DAY_US > lo and d * DAY_US < hi]
-        rows = slots_df.filter(F.col("day").isin(touching)).toArrow()
-        slots = _slots_table(rows)
+        if held is not None:
+            slots = held
+        else:
+            touching = [int(d) for d in days if d * DAY_US + DAY_US > lo and d * DAY_US < hi]
+            slots = _slots_table(slots_df.filter(F.col("day").isin(touching)).toArrow())
         us = pc.cast(slots.column("slot"), pa.int64())
         slots = slots.filter(pc.and_(pc.greater_equal(us, lo), pc.less(us, hi)))
         ps = all_pairs.column("slot")
