@@ -488,7 +488,8 @@ def detect_command(
     master: str | None = typer.Option(
         None,
         "--master",
-        help="With --engine spark: local[N] or spark://HOST:PORT (default local[*]).",
+        help="With --engine spark: local[N] or spark://HOST:PORT (default: the master "
+        "spark-submit was given, else local[*]).",
         show_default=False,
     ),
 ) -> None:

@@ -230,15 +230,16 @@ def run_detectors(
     over the statics table, ``scene`` steps over the store's detections, then each
     detector's finishing step.
 
-    ``engine="spark"`` runs the same steps on Apache Spark (``master``: ``local[N]`` or
-    ``spark://HOST:PORT``; :mod:`seawatch.engine._spark`), giving the same events.
+    ``engine="spark"`` runs the same steps on Apache Spark (``master``: ``local[N]``,
+    ``spark://HOST:PORT``, or None: ``spark-submit``'s master, else ``local[*]``;
+    :mod:`seawatch.engine._spark`), giving the same events.
     """
     if engine == "spark":
         from seawatch.engine._spark import run_detectors_spark
 
         return run_detectors_spark(
             store,
-            master=master or "local[*]",
+            master=master,
             preset=preset,
             only=only,
             geo=geo,

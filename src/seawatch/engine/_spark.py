@@ -131,23 +131,28 @@ OUT_SCHEMA = pa.schema(
 
 
 def spark_session(
-    master: str = "local[2]", *, conf: Mapping[str, str] | None = None
+    master: str | None = None, *, conf: Mapping[str, str] | None = None
 ) -> SparkSession:
     """A Spark session for the runner (or the active one, reconfigured for the session
     time zone): UTC session time zone, Arrow transfers, the executors' Python the driver's
     own interpreter and ``PYTHONPATH`` (so that workers on this machine import the same
-    ``seawatch``)."""
+    ``seawatch``). ``master`` None: the one ``spark-submit`` was given, else ``local[*]``."""
     try:
+        from pyspark import SparkConf
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the extra
         raise ImportError(
             'the Spark engine needs PySpark: pip install "seawatch[spark]" (and a JDK 17+)'
         ) from exc
+    if master is None and not SparkConf().contains("spark.master"):
+        master = "local[*]"
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder
+    if master is not None:
+        builder = builder.master(master)
     builder = (
-        SparkSession.builder.master(master)
-        .appName("seawatch")
+        builder.appName("seawatch")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
@@ -350,7 +355,7 @@ def _slots_table(rows: pa.Table) -> pa.Table:
 def run_detectors_spark(
     store: EventStore,
     *,
-    master: str = "local[2]",
+    master: str | None = None,
     spark: SparkSession | None = None,
     preset: str = "default",
     only: Iterable[str] | str | None = None,
@@ -364,8 +369,9 @@ def run_detectors_spark(
     executor_peaks: list[int] | None = None,
     _kill_executor_once: Path | None = None,
 ) -> pa.Table:
-    """:func:`seawatch.engine.run_detectors` on Spark (``master``, or the given ``spark``
-    session): the same events, ids included.
+    """:func:`seawatch.engine.run_detectors` on Spark (``master``: ``local[N]``,
+    ``spark://HOST:PORT``, None for ``spark-submit``'s or ``local[*]``; or the given
+    ``spark`` session): the same events, ids included.
 
     ``buckets``: the number of ``hash(mmsi)`` buckets (default: about ``bucket_rows``
     positions each, at least two per core). ``pair_runner``: where the streamed pair
