@@ -35,18 +35,21 @@ from typing import Any
 
 import pyarrow as pa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = str(Path(__file__).resolve().parent)
+sys.path.insert(0, HERE)
+# the executors unpickle BenchGeo from this folder's pipeline.py
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p)
 
-from pipeline import BenchGeo, TreeRss, generate
+from pipeline import BenchGeo, TreeRss, generate  # noqa: E402
 
-from seawatch.engine import EngineStats, run_detectors
-from seawatch.engine._spark import (
+from seawatch.engine import EngineStats, run_detectors  # noqa: E402
+from seawatch.engine._spark import (  # noqa: E402
     local_cluster,
     run_detectors_spark,
     spark_session,
     stop_active_session,
 )
-from seawatch.store import open_store
+from seawatch.store import open_store  # noqa: E402
 
 
 def same(a: pa.Table, b: pa.Table) -> bool:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import resource
 import signal
 import socket
@@ -91,6 +92,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
+    "SparkReader",
     "SparkRunner",
     "local_cluster",
     "run_detectors_spark",
@@ -712,3 +714,76 @@ def stop_active_session() -> None:
     active = SparkSession.getActiveSession()
     if active is not None:
         active.stop()
+
+
+class SparkReader:
+    """Decodes input files on Spark executors, one task per file, for
+    ``Store.ingest(paths, reader=...)``: called like :func:`seawatch.sources.read_source`
+    for each new input, it yields the batches an executor made with the very same call
+    (the store's staging, de-duplication, manifest and atomic commit then run on the
+    driver, unchanged). An input it did not decode, or asked for with other arguments,
+    is read here with :func:`seawatch.sources.read_source`.
+
+    ``paths``: the inputs as the store's ingest names them
+    (:func:`seawatch.sources.expand_paths`); the executors must see them at the same path.
+    """
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        paths: Sequence[str],
+        *,
+        fmt: str | None = None,
+        accept_bad_checksum: bool = False,
+        default_time: Any = None,
+        column_map: Any = None,
+        chunk_bytes: int | None = None,
+    ) -> None:
+        from seawatch.sources import DEFAULT_CHUNK_BYTES
+
+        self._kw: dict[str, Any] = {
+            "fmt": fmt,
+            "accept_bad_checksum": accept_bad_checksum,
+            "default_time": default_time,
+            "column_map": column_map,
+            "chunk_bytes": chunk_bytes if chunk_bytes is not None else DEFAULT_CHUNK_BYTES,
+        }
+        files = [p for p in paths if p != "-"]
+        self.decoded: dict[str, tuple[list[Any], list[str]]] = {}
+        if not files:
+            return
+        kw = dict(self._kw)
+        rdd = spark.sparkContext.parallelize(files, len(files)).map(lambda p: _decode(p, kw))
+        for path, blob in rdd.collect():
+            if blob:
+                self.decoded[path] = pickle.loads(blob)  # our own executors' output
+
+    def __call__(self, path: str | Path, **kw: Any) -> Iterator[Any]:
+        from seawatch.sources import read_source
+
+        name = kw.get("source_name")
+        on_progress = kw.get("on_progress")
+        detected = kw.get("detected")
+        same = all(kw.get(k) == v for k, v in self._kw.items()) and name == str(path)
+        got = self.decoded.pop(str(path), None) if same else None
+        if got is None:
+            yield from read_source(path, **kw)
+            return
+        batches, fmt_used = got
+        if detected is not None:
+            detected.extend(fmt_used)
+        if on_progress is not None:
+            on_progress(os.path.getsize(path))
+        yield from batches
+
+
+def _decode(path: str, kw: Mapping[str, Any]) -> tuple[str, bytes]:
+    """One input decoded (on an executor) with the arguments the store's ingest uses."""
+    from seawatch.sources import read_source
+
+    fmt_used: list[str] = []
+    try:
+        batches = list(read_source(path, source_name=path, detected=fmt_used, **kw))
+    except Exception:  # the driver reads it again and reports it as the local ingest does
+        return path, b""
+    return path, pickle.dumps((batches, fmt_used), protocol=pickle.HIGHEST_PROTOCOL)

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError, StoreError
+from seawatch.sources import Batch
 from seawatch.store._detections import DetectionSummary, ingest_detections
 from seawatch.store._ingest import (
     IngestOptions,
@@ -341,6 +342,7 @@ class Store:
         progress: ProgressFn | None = None,
         options: IngestOptions | None = None,
         wait_s: float | None = 0.0,
+        reader: Callable[..., Iterable[Batch]] | None = None,
         **source_options: Any,
     ) -> IngestSummary:
         """Ingest files, directories, globs or ``"-"`` (stdin); idempotent and atomic.
@@ -351,7 +353,9 @@ class Store:
         ``wait_s``: how long to wait for another writer (see :meth:`writing`).
         ``source_options`` are :class:`IngestOptions` fields (``fmt``,
         ``accept_bad_checksum``, ``default_time``, ``column_map``, ``chunk_bytes``,
-        ``dedup_window_s``) when ``options`` is not given.
+        ``dedup_window_s``) when ``options`` is not given. ``reader``: decodes each new
+        input file in place of :func:`seawatch.sources.read_source` (same arguments, same
+        batches; the Spark engine's decodes them on executors); the commit is the same.
         """
         opts = options if options is not None else IngestOptions(**source_options)
         items = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -360,7 +364,12 @@ class Store:
         if files or not items:
             with self.writing(wait_s=wait_s):
                 summary, _ = ingest(
-                    self.root, self.manifest(), files, options=opts, progress=progress
+                    self.root,
+                    self.manifest(),
+                    files,
+                    options=opts,
+                    progress=progress,
+                    reader=reader,
                 )
             parts.append(summary)
         if len(files) < len(items):
