@@ -52,10 +52,43 @@ from seawatch.engine._spark import (  # noqa: E402
 from seawatch.store import open_store  # noqa: E402
 
 
+EXACT = ("event_id", "type", "start", "end", "vessels", "incident_id", "simulated", "region")
+
+
 def same(a: pa.Table, b: pa.Table) -> bool:
+    """Every column of every event identical."""
     return a.schema == b.schema and all(
         a.column(c).to_pylist() == b.column(c).to_pylist() for c in a.column_names
     )
+
+
+def max_rel_diff(a: pa.Table, b: pa.Table) -> float | None:
+    """None when the ids, types, times, vessels, incidents and regions differ; else the
+    largest relative difference of any number (columns and ``details`` JSON values)."""
+    if a.num_rows != b.num_rows or any(
+        a.column(c).to_pylist() != b.column(c).to_pylist() for c in EXACT
+    ):
+        return None
+    worst = 0.0
+
+    def walk(x: Any, y: Any) -> None:
+        nonlocal worst
+        if isinstance(x, dict) and isinstance(y, dict) and x.keys() == y.keys():
+            for k in x:
+                walk(x[k], y[k])
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            for p, q in zip(x, y, strict=True):
+                walk(p, q)
+        elif isinstance(x, float) and isinstance(y, float):
+            worst = max(worst, abs(x - y) / max(abs(x), abs(y), 1e-300))
+        elif x != y:
+            worst = float("inf")
+
+    for c in ("lat", "lon", "duration_h", "confidence", "zone"):
+        walk(a.column(c).to_pylist(), b.column(c).to_pylist())
+    for x, y in zip(a.column("details").to_pylist(), b.column("details").to_pylist(), strict=True):
+        walk(json.loads(x) if x else x, json.loads(y) if y else y)
+    return worst
 
 
 def spark_run(
@@ -91,6 +124,7 @@ def spark_run(
         "peak_rss_python_worker_mib": round(max(peaks, default=0) / 2**20),
         "events": events.num_rows,
         "identical_to_embedded": same(local, events),
+        "max_rel_diff_to_embedded": max_rel_diff(local, events),
     }
 
 
