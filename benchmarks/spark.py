@@ -51,7 +51,6 @@ from seawatch.engine._spark import (  # noqa: E402
 )
 from seawatch.store import open_store  # noqa: E402
 
-
 EXACT = ("event_id", "type", "start", "end", "vessels", "incident_id", "simulated", "region")
 
 
