@@ -160,7 +160,6 @@ def spark_session(
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.pyspark.python", sys.executable)
-        .config("spark.sql.shuffle.partitions", "8")
     )
     path = os.environ.get("PYTHONPATH")
     if path:
@@ -430,9 +429,14 @@ def run_detectors_spark(
             coverage=grids,
             kill_once=str(_kill_executor_once) if _kill_executor_once is not None else None,
         )
+        # about one bucket per shuffle partition (a range partitioning of the bucket
+        # numbers, which the grouping reuses: one shuffle), never coalesced by adaptive
+        # execution: the Python work spreads over every core
+        session.conf.set("spark.sql.adaptive.coalescePartitions.enabled", "false")
         bucketed = positions.withColumn("bucket", F.expr(f"pmod(hash(mmsi), {int(n_buckets)})"))
         out_df = (
-            bucketed.groupBy("bucket")
+            bucketed.repartitionByRange(n_buckets, "bucket")
+            .groupBy("bucket")
             .applyInArrow(fn, OUT_DDL)
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
