@@ -162,6 +162,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "preset_params",
             "resolve_only",
             "run_detectors",
+            "spark_reader",
             "vessel_lengths",
         }
     ),

@@ -502,6 +502,19 @@ def detect_command(
     ),
     zones: Path | None = ZonesOption,
     wait: float = WaitOption,
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local (processes on this machine) or spark (Apache Spark; pip install "
+        "'seawatch[spark]' and a JDK 17+). Both give the same events.",
+    ),
+    master: str | None = typer.Option(
+        None,
+        "--master",
+        help="With --engine spark: local[N] or spark://HOST:PORT (default: the master "
+        "spark-submit was given, else local[*]).",
+        show_default=False,
+    ),
 ) -> None:
     """(Re)compute events from the stored positions and replace them in the store.
 
@@ -519,6 +532,9 @@ def detect_command(
     from seawatch.store import open_store
 
     _choice(preset, PRESET_NAMES, "--preset")
+    _choice(engine, ("local", "spark"), "--engine")
+    if master is not None and engine != "spark":
+        raise typer.BadParameter("--master needs --engine spark", param_hint="--master")
     selected = resolve_only(_split(only))
     extra = zone_file(zones)
     geo = BundledGeo(extra_zones=extra) if extra is not None else None
@@ -551,6 +567,8 @@ def detect_command(
                 geo=geo,
                 progress=progress,
                 stats=stats,
+                engine=engine,
+                master=master,
             )
     counts: dict[str, int] = {}
     for t in events.column("type").to_pylist():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -190,12 +191,31 @@ def ingest_command(
         "allenai_csv, viirs_json, csv, parquet or geojson with time, lat, lon).",
     ),
     scene_footprint: Path | None = _FOOTPRINT_OPT,
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local, or spark: decode the files on Apache Spark executors (one task per "
+        "file; the store commit stays here). Both store the same rows.",
+    ),
+    master: str | None = typer.Option(
+        None,
+        "--master",
+        help="With --engine spark: local[N] or spark://HOST:PORT (default: the master "
+        "spark-submit was given, else local[*]).",
+        show_default=False,
+    ),
 ) -> None:
     """Ingest AIS files (or, with --kind detections, satellite/radar vessel detections)
     into the store (idempotent, atomic, de-duplicated)."""
     from seawatch.store import MANIFEST, IngestOptions, open_store, remove_empty_store
 
+    if engine not in ("local", "spark"):
+        raise typer.BadParameter("choose from local, spark", param_hint="--engine")
+    if master is not None and engine != "spark":
+        raise typer.BadParameter("--master needs --engine spark", param_hint="--master")
     if kind == "detections":
+        if engine != "local":
+            raise typer.BadParameter("--kind detections runs locally", param_hint="--engine")
         _ingest_detections(paths, store, fmt, scene_footprint, wait)
         return
     if kind != "ais":
@@ -212,9 +232,14 @@ def ingest_command(
     )
     root = store_path(store)
     existed, dir_existed = (root / MANIFEST).exists(), root.exists()
+    reader = None
+    if engine == "spark":
+        from seawatch.engine import spark_reader
+
+        reader = spark_reader(paths, options, master=master)
     target = open_store(root, create=True)
     try:
-        summary = _run_ingest(target, paths, options, wait)
+        summary = _run_ingest(target, paths, options, wait, reader)
     except BaseException:
         if not existed:  # a failed first ingest leaves no empty store behind
             remove_empty_store(root, remove_dir=not dir_existed)
@@ -223,7 +248,11 @@ def ingest_command(
 
 
 def _run_ingest(
-    target: Store, paths: list[str], options: IngestOptions, wait: float
+    target: Store,
+    paths: list[str],
+    options: IngestOptions,
+    wait: float,
+    reader: Callable[..., Iterable[Any]] | None = None,
 ) -> IngestSummary:
     """``target.ingest`` with a progress bar on stderr."""
     from rich.console import Console
@@ -248,7 +277,9 @@ def _run_ingest(
                 tasks[key] = bar.add_task(label[-60:], total=event.total)
             bar.update(tasks[key], completed=event.done, total=event.total)
 
-        return target.ingest(paths, options=options, progress=on_progress, wait_s=wait)
+        return target.ingest(
+            paths, options=options, progress=on_progress, wait_s=wait, reader=reader
+        )
 
 
 def _ingest_detections(

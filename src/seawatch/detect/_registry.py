@@ -406,6 +406,19 @@ class PairSearch:
     def slot_us(self) -> int:
         return int(self.params.slot_us)
 
+    def sql(self) -> str:
+        """The portable close-pair query (over a view ``slots`` of :meth:`view` rows), for
+        runners that hold the slots themselves (Spark)."""
+        return _encounters.close_pairs_sql(self.params)
+
+    def view(self, slots: pa.Table) -> pa.Table:
+        """Slots (schema ``SLOTS``) as rows of the ``slots`` view of :meth:`sql`."""
+        return _encounters.slot_view(slots, self.params)
+
+    def as_close(self, rows: pa.Table) -> pa.Table:
+        """Rows of :meth:`sql` in the schema :meth:`close_pairs` returns."""
+        return rows.select(_encounters.CLOSE_SCHEMA.names).cast(_encounters.CLOSE_SCHEMA)
+
     def close_pairs(self, slots: pa.Table, runner: SqlRunner) -> pa.Table:
         """Pairs of vessels within :attr:`max_dist_m` in the same slot (``mmsi_a, mmsi_b,
         slot_no, dist_m`` ...)."""

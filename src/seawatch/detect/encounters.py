@@ -63,6 +63,7 @@ __all__ = [
     "EncounterParams",
     "EncounterStream",
     "close_pairs",
+    "close_pairs_sql",
     "encounters",
 ]
 
@@ -311,15 +312,20 @@ def close_pairs(
     """Pairs of vessels within ``max_dist_m`` in the same slot (schema :data:`CLOSE_SCHEMA`)."""
     if slots.num_rows == 0:
         return CLOSE_SCHEMA.empty_table()
-    sql = render(
+    r = runner if runner is not None else DuckDBRunner()
+    out = r.query(close_pairs_sql(params), {"slots": slot_view(slots, params)})
+    return out.select(CLOSE_SCHEMA.names).cast(CLOSE_SCHEMA)
+
+
+def close_pairs_sql(params: EncounterParams = DEFAULT) -> str:
+    """:data:`CLOSE_PAIRS_SQL` rendered for ``params`` (the text every runner runs over a
+    view ``slots`` of :func:`slot_view` rows)."""
+    return render(
         CLOSE_PAIRS_SQL,
         cell=_cell_deg(params),
         radius=EARTH_RADIUS_M,
         max_dist_m=float(params.max_dist_m),
     )
-    r = runner if runner is not None else DuckDBRunner()
-    out = r.query(sql, {"slots": slot_view(slots, params)})
-    return out.select(CLOSE_SCHEMA.names).cast(CLOSE_SCHEMA)
 
 
 class EncounterStream:

@@ -11,6 +11,9 @@ and replaces the events in the store. See :mod:`seawatch.engine._run` for the de
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
 from seawatch._jit import announce_compiles
 from seawatch.engine._dark import dark_step, vessel_lengths
 from seawatch.engine._partition import plan_buckets
@@ -40,5 +43,27 @@ __all__ = [
     "preset_params",
     "resolve_only",
     "run_detectors",
+    "spark_reader",
     "vessel_lengths",
 ]
+
+
+def spark_reader(
+    paths: Sequence[str], options: Any, *, master: str | None = None
+) -> Callable[..., Iterator[Any]]:
+    """A ``reader`` for ``Store.ingest`` that decodes ``paths`` (as
+    :func:`seawatch.sources.expand_paths` lists them) on Spark executors, one task per
+    file, with the ingest ``options`` (an ``IngestOptions``); ``master`` as for
+    ``run_detectors(engine="spark")``. The store's commit is unchanged (on this machine)."""
+    from seawatch.engine._spark import SparkReader, spark_session
+    from seawatch.sources import expand_paths
+
+    return SparkReader(
+        spark_session(master),
+        expand_paths(list(paths)),
+        fmt=options.fmt,
+        accept_bad_checksum=options.accept_bad_checksum,
+        default_time=options.default_time,
+        column_map=options.column_map,
+        chunk_bytes=options.chunk_bytes,
+    )

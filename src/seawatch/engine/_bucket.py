@@ -7,6 +7,7 @@ dataclasses, a :class:`~seawatch.detect.GeoContext`, Arrow tables of events)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,8 @@ from seawatch._units import US_PER_DAY
 from seawatch.detect import KERNELS, GeoContext, resolve_geo, uses_coverage
 from seawatch.engine._partition import MmsiRange, read_range, read_scratch, write_scratch
 from seawatch.schema import EVENTS, POSITIONS
-from seawatch.tracks import ResampleParams, prepare, resample
+from seawatch.tracks import ResampleParams, prepare
+from seawatch.tracks import resample as resample_slots
 
 DAY_US = US_PER_DAY
 
@@ -62,28 +64,47 @@ def read_bucket(files: tuple[Path, ...], mmsi_range: MmsiRange = (None, None)) -
 
 def run_bucket(task: BucketTask) -> BucketResult:
     """Run one bucket (in a worker process or in-process)."""
-    geo = resolve_geo(task.geo)
     table = read_bucket(task.files, task.mmsi_range)
     n = table.num_rows
     if n == 0:
         return BucketResult(task.bucket, EVENTS.empty_table(), (), 0, 0)
-    prepared = prepare(table, geo=geo)
-    del table
-    out: list[pa.Table] = []
-    for name, params in task.detectors:
-        kw: dict[str, Any] = {"params": params, "geo": geo}
-        cell = uses_coverage(params)
-        if cell is not None and cell in task.coverage:
-            kw["coverage"] = read_scratch(task.coverage[cell])
-        out.append(KERNELS[name](prepared, **kw))
+    coverage = {cell: read_scratch(path) for cell, path in task.coverage.items()}
+    events, slots = run_vessels(
+        table, detectors=task.detectors, resample=task.resample, geo=task.geo, coverage=coverage
+    )
     days: tuple[str, ...] = ()
     n_slots = 0
-    if task.resample is not None and task.slots_dir is not None:
-        slots = resample(prepared, params=task.resample)
+    if slots is not None and task.slots_dir is not None:
         n_slots = slots.num_rows
         days = write_slots_by_day(slots, task.slots_dir, task.bucket)
-    events = pa.concat_tables(out) if out else EVENTS.empty_table()
     return BucketResult(task.bucket, events, days, n, n_slots)
+
+
+def run_vessels(
+    table: pa.Table,
+    *,
+    detectors: tuple[tuple[str, Any], ...],
+    resample: ResampleParams | None,
+    geo: GeoContext | None,
+    coverage: Mapping[float, pa.Table],
+) -> tuple[pa.Table, pa.Table | None]:
+    """The per-vessel work of whole vessels (positions sorted by ``mmsi, ts``): clean and
+    segment once, run the ``detectors`` (``coverage``: grids by cell size), resample to
+    slots when ``resample`` is given. Returns the events and the slots (or None). Every
+    runner calls this: the local pool per MMSI range, Spark per ``hash(mmsi)`` bucket."""
+    g = resolve_geo(geo)
+    prepared = prepare(table, geo=g)
+    del table
+    out: list[pa.Table] = []
+    for name, params in detectors:
+        kw: dict[str, Any] = {"params": params, "geo": g}
+        cell = uses_coverage(params)
+        if cell is not None and cell in coverage:
+            kw["coverage"] = coverage[cell]
+        out.append(KERNELS[name](prepared, **kw))
+    slots = resample_slots(prepared, params=resample) if resample is not None else None
+    events = pa.concat_tables(out) if out else EVENTS.empty_table()
+    return events, slots
 
 
 def write_slots_by_day(slots: pa.Table, root: Path, bucket: int) -> tuple[str, ...]:

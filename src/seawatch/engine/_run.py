@@ -226,6 +226,8 @@ def run_detectors(
     progress: Callable[[str, int, int], None] | None = None,
     stats: EngineStats | None = None,
     memory_limit: str | None = "1GB",
+    engine: str = "local",
+    master: str | None = None,
 ) -> pa.Table:
     """Run the detectors of ``preset`` (all, or ``only`` these) over the whole store and
     replace their events in it (``write=False``: only return them).
@@ -243,7 +245,26 @@ def run_detectors(
     ``vessel`` kernels per MMSI bucket, ``pair`` steps over the slots, ``statics`` steps
     over the statics table, ``scene`` steps over the store's detections, then each
     detector's finishing step.
+
+    ``engine="spark"`` runs the same steps on Apache Spark (``master``: ``local[N]``,
+    ``spark://HOST:PORT``, or None: ``spark-submit``'s master, else ``local[*]``;
+    :mod:`seawatch.engine._spark`), giving the same events.
     """
+    if engine == "spark":
+        from seawatch.engine._spark import run_detectors_spark
+
+        return run_detectors_spark(
+            store,
+            master=master,
+            preset=preset,
+            only=only,
+            geo=geo,
+            write=write,
+            progress=progress,
+            stats=stats,
+        )
+    if engine != "local":
+        raise ParameterError(f"unknown engine {engine!r} (local or spark)")
     params = preset_params(preset)
     selected = resolve_only(only)
     types = detector_types(selected)

@@ -40,7 +40,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -56,6 +56,7 @@ from seawatch._simulated import MARK, is_simulated
 from seawatch._units import US_PER_DAY
 from seawatch.sources import (
     DEFAULT_CHUNK_BYTES,
+    Batch,
     detect_format,
     expand_paths,
     file_reject,
@@ -535,14 +536,26 @@ def ingest(
     options: IngestOptions,
     progress: ProgressFn | None = None,
     names: Mapping[str, str] | None = None,
+    reader: Callable[..., Iterable[Batch]] | None = None,
 ) -> tuple[IngestSummary, dict[str, Any]]:
     """Ingest ``paths`` into the store at ``root`` (caller holds the writer lock).
 
     ``names``: the name to record for a path (a spooled stdin batch is ``stdin``).
-    Returns the summary and the new manifest (already saved).
+    ``reader``: called as :func:`seawatch.sources.read_source` for each new input (default:
+    that function); another runner passes one that decoded the inputs elsewhere (Spark
+    executors) and must yield the same batches. Returns the summary and the new manifest
+    (already saved).
     """
     try:
-        return _ingest(root, manifest, paths, options=options, progress=progress, names=names)
+        return _ingest(
+            root,
+            manifest,
+            paths,
+            options=options,
+            progress=progress,
+            names=names,
+            reader=reader if reader is not None else read_source,
+        )
     except OSError as exc:
         raise StoreError(
             f"cannot write to the store {root}: {exc.strerror or exc} (nothing was committed)"
@@ -572,6 +585,7 @@ def _ingest(
     options: IngestOptions,
     progress: ProgressFn | None,
     names: Mapping[str, str] | None,
+    reader: Callable[..., Iterable[Batch]],
 ) -> tuple[IngestSummary, dict[str, Any]]:
     current = snapshot(manifest) if manifest is not None else empty_manifest()
     clean_strays(root, current)
@@ -645,7 +659,7 @@ def _ingest(
                     progress(IngestProgress(path=_d, phase="read", done=done, total=_s))
 
             stamped = 0
-            for batch in read_source(
+            for batch in reader(
                 path,
                 fmt=options.fmt,
                 accept_bad_checksum=options.accept_bad_checksum,

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from seawatch import schema
 from seawatch._exceptions import ParameterError, StoreError
+from seawatch.sources import Batch
 from seawatch.store._detections import DetectionSummary, ingest_detections
 from seawatch.store._filter import EventQuery, event_where, filter_table
 from seawatch.store._ingest import (
@@ -369,6 +370,7 @@ class Store:
         options: IngestOptions | None = None,
         wait_s: float | None = 0.0,
         names: Mapping[str, str] | None = None,
+        reader: Callable[..., Iterable[Batch]] | None = None,
         **source_options: Any,
     ) -> IngestSummary:
         """Ingest files, directories, globs or ``"-"`` (stdin); idempotent and atomic.
@@ -380,7 +382,9 @@ class Store:
         ``source_options`` are :class:`IngestOptions` fields (``fmt``,
         ``accept_bad_checksum``, ``default_time``, ``column_map``, ``chunk_bytes``,
         ``dedup_window_s``) when ``options`` is not given. ``names``: the source name to
-        record for a file path (a live feed's spooled batch is recorded under its feed's name).
+        record for a file path (a live feed's spooled batch is recorded under its feed's name). ``reader``: decodes each new
+        input file in place of :func:`seawatch.sources.read_source` (same arguments, same
+        batches; the Spark engine's decodes them on executors); the commit is the same.
         """
         opts = options if options is not None else IngestOptions(**source_options)
         items = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -389,7 +393,13 @@ class Store:
         if files or not items:
             with self.writing(wait_s=wait_s):
                 summary, _ = ingest(
-                    self.root, self.manifest(), files, options=opts, progress=progress, names=names
+                    self.root,
+                    self.manifest(),
+                    files,
+                    options=opts,
+                    progress=progress,
+                    names=names,
+                    reader=reader,
                 )
             parts.append(summary)
         if len(files) < len(items):
