@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse
@@ -142,40 +142,44 @@ BboxQ = Annotated[
 ]
 
 
-def _filter(
-    db: Data,
-    type: str | None,
-    region: str | None,
-    vessel: int | None,
-    since: datetime | None,
-    until: datetime | None,
-    flag: str | None,
-    group: str | None,
-    bbox: str | None,
-    zone: str | None = None,
-    incident: str | None = None,
-    min_confidence: float | None = None,
-    simulated: bool | None = None,
-) -> EventFilter:
-    """The one validated filter (:class:`seawatch.report.EventFilter`): unknown values are
-    a 422 that lists the valid ones."""
-    since_u, until_u = _utc(since), _utc(until)
-    _check_span(since_u, until_u)
-    return EventFilter.build(
-        types=_split(type, "type"),
-        regions=_split(region, "region"),
-        zones=_split(zone, "zone"),
-        vessels=vessel,
-        since=since_u,
-        until=until_u,
-        flags=_split(flag, "flag"),
-        groups=_split(group, "group"),
-        bbox=_bbox(bbox),
-        incidents=_split(incident, "incident"),
-        min_confidence=min_confidence,
-        simulated=simulated,
-        vocab=db.vocabulary(),
-    )
+def _filter_dependency(db: Data) -> Any:
+    """The one validated filter (:class:`seawatch.report.EventFilter`) of ``/api/events``
+    and ``/api/report``, as a FastAPI dependency over the filter's query parameters:
+    unknown values are a 422 that lists the valid ones."""
+
+    def event_filter(
+        type: TypeQ = None,
+        region: RegionQ = None,
+        vessel: VesselQ = None,
+        since: SinceQ = None,
+        until: UntilQ = None,
+        flag: FlagQ = None,
+        group: GroupQ = None,
+        bbox: BboxQ = None,
+        zone: ZoneQ = None,
+        incident: IncidentQ = None,
+        min_confidence: MinConfidenceQ = None,
+        simulated: SimulatedQ = None,
+    ) -> EventFilter:
+        since_u, until_u = _utc(since), _utc(until)
+        _check_span(since_u, until_u)
+        return EventFilter.build(
+            types=_split(type, "type"),
+            regions=_split(region, "region"),
+            zones=_split(zone, "zone"),
+            vessels=vessel,
+            since=since_u,
+            until=until_u,
+            flags=_split(flag, "flag"),
+            groups=_split(group, "group"),
+            bbox=_bbox(bbox),
+            incidents=_split(incident, "incident"),
+            min_confidence=min_confidence,
+            simulated=simulated,
+            vocab=db.vocabulary(),
+        )
+
+    return Depends(event_filter)
 
 
 Detail = Annotated[
@@ -226,6 +230,9 @@ def create_app(
             raise ParameterError("create_app needs a store path or a Data object")
         data = open_data(store)
     db = data
+    # a default, not an Annotated alias: the annotations are strings (PEP 563) that FastAPI
+    # resolves in the module's globals, where a name local to create_app is not found
+    with_filter = _filter_dependency(db)
     _warm_watchlists(Path(db.store.root))
     app = FastAPI(
         title="seawatch",
@@ -276,37 +283,11 @@ def create_app(
         responses={200: {"model": m.EventCollection}},
     )
     def list_events(
-        type: TypeQ = None,
-        region: RegionQ = None,
-        vessel: VesselQ = None,
-        since: SinceQ = None,
-        until: UntilQ = None,
-        flag: FlagQ = None,
-        group: GroupQ = None,
-        bbox: BboxQ = None,
-        zone: ZoneQ = None,
-        incident: IncidentQ = None,
-        min_confidence: MinConfidenceQ = None,
-        simulated: SimulatedQ = None,
+        f: EventFilter = with_filter,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> JSONResponse:
         """Events matching the filters, as a GeoJSON FeatureCollection ordered by start time."""
-        f = _filter(
-            db,
-            type,
-            region,
-            vessel,
-            since,
-            until,
-            flag,
-            group,
-            bbox,
-            zone,
-            incident,
-            min_confidence,
-            simulated,
-        )
         features, total = db.events(f, limit=limit, offset=offset)
         return JSONResponse(
             records.events_geojson(
@@ -406,39 +387,13 @@ def create_app(
         by: Annotated[
             str, Query(description="type, day, region, zone, flag, group; comma-separated")
         ] = "type",
-        type: TypeQ = None,
-        region: RegionQ = None,
-        vessel: VesselQ = None,
-        since: SinceQ = None,
-        until: UntilQ = None,
-        flag: FlagQ = None,
-        group: GroupQ = None,
-        bbox: BboxQ = None,
-        zone: ZoneQ = None,
-        incident: IncidentQ = None,
-        min_confidence: MinConfidenceQ = None,
-        simulated: SimulatedQ = None,
+        f: EventFilter = with_filter,
         format: Literal["json", "csv"] = "json",
     ) -> Response:
         """Event counts (events, distinct vessels, hours, distinct incidents) grouped by the
         ``by`` keys, and ``engagements``: the matching encounters and interceptions counted
         as incidents (one engagement can include both), with the breakdown by kind."""
         keys = list(_split(by, "by") or ())
-        f = _filter(
-            db,
-            type,
-            region,
-            vessel,
-            since,
-            until,
-            flag,
-            group,
-            bbox,
-            zone,
-            incident,
-            min_confidence,
-            simulated,
-        )
         rows = db.report(f, by=keys)
         if format == "csv":
             buf = io.StringIO()
