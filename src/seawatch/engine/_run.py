@@ -344,6 +344,32 @@ def run_detectors(
                 inputs.produced[name] = events
                 parts.append(events)
         t0 = st._lap("windows", t0)
+    return finish_run(
+        store, chosen, selected, params, types, parts, inputs, g, simulated, st, t0,
+        preset=preset, write=write, engine="local",
+    )  # fmt: skip
+
+
+def finish_run(
+    store: EventStore,
+    chosen: Sequence[Any],
+    selected: Sequence[str],
+    params: Mapping[str, Any],
+    types: Sequence[str],
+    parts: list[pa.Table],
+    inputs: _Inputs,
+    g: GeoContext,
+    simulated: npt.NDArray[np.int64],
+    st: EngineStats,
+    t0: float,
+    *,
+    preset: str,
+    write: bool,
+    engine: str,
+) -> pa.Table:
+    """The steps every engine ends with, on the driver: the statics and scene steps, each
+    detector's finishing step, the simulated mark, incident links, the one sort, and (with
+    ``write``) the one ``replace_events`` commit with its run record."""
     for d in chosen:
         if d.kind == "statics" and d.statics is not None:
             events = d.statics(inputs, params[d.name], g)
@@ -363,12 +389,14 @@ def run_detectors(
     st.n_events = table.num_rows
     t0 = st._lap("statics", t0)
     if write:
-        run = {
+        run: dict[str, Any] = {
             "preset": preset,
             "detectors": list(selected),
             "params": {d: params_dict(params[d]) for d in selected},
             "version": __version__,
         }
+        if engine != "local":
+            run["engine"] = engine
         store.replace_events(table, types=types, run=run, finish=link_incidents)
         st._lap("write", t0)
     return table

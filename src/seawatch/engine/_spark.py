@@ -53,18 +53,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
-from seawatch._version import __version__
 from seawatch.detect import (
     REGISTRY,
     GeoContext,
     PairSearch,
     PairSpec,
     detector_types,
-    finish_events,
-    link_incidents,
     pair_search,
     pair_slot_params,
-    params_dict,
     preset_params,
     resolve_geo,
     resolve_only,
@@ -73,16 +69,13 @@ from seawatch.detect import (
 from seawatch.detect.coverage import as_grid, coverage_sql
 from seawatch.detect.sql import DuckDBRunner, SqlRunner, check_portable
 from seawatch.engine._bucket import DAY_US, run_vessels
-from seawatch.engine._dark import dark_step as scene_step
 from seawatch.engine._partition import COLUMNS, count_rows, plan_buckets
 from seawatch.engine._run import (
     EngineStats,
     EventStore,
     _Inputs,
-    _link,
     _simulated_mmsis,
-    _simulated_scenes,
-    mark_simulated,
+    finish_run,
     plausible_day_files,
 )
 from seawatch.schema import EVENTS, POSITIONS
@@ -499,35 +492,10 @@ def run_detectors_spark(
         t0 = st._lap("windows", t0)
     if out_df is not None:
         out_df.unpersist()
-    for d in chosen:
-        if d.kind == "statics" and d.statics is not None:
-            events = d.statics(inputs, params[d.name], g)
-        elif d.kind == "scene":
-            events = scene_step(store, params[d.name], geo=g)
-        else:
-            continue
-        inputs.produced[d.name] = events
-        parts.append(events)
-    table = pa.concat_tables([EVENTS.empty_table(), *parts])
-    table = finish_events(table, selected, inputs=inputs, geo=g)
-    table = mark_simulated(table, simulated, scenes=_simulated_scenes(store))
-    table = _link(table, store, types)
-    table = table.sort_by(
-        [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
-    )
-    st.n_events = table.num_rows
-    t0 = st._lap("statics", t0)
-    if write:
-        run = {
-            "preset": preset,
-            "detectors": list(selected),
-            "params": {d: params_dict(params[d]) for d in selected},
-            "version": __version__,
-            "engine": "spark",
-        }
-        store.replace_events(table, types=types, run=run, finish=link_incidents)
-        st._lap("write", t0)
-    return table
+    return finish_run(
+        store, chosen, selected, params, types, parts, inputs, g, simulated, st, t0,
+        preset=preset, write=write, engine="spark",
+    )  # fmt: skip
 
 
 def _days_of(close: pa.Table, slot_us: int) -> np.ndarray[Any, np.dtype[np.int64]]:
