@@ -443,7 +443,15 @@ class FeedRunner:
         if out:
             self.sink(self.spec.name, out)
 
-    def _count_long(self, splitter: LineSplitter, before: int) -> None:
+    def _take(self, splitter: LineSplitter, data: bytes, *, last: bool = False) -> None:
+        """``data`` through ``splitter`` (``last``: the end of the stream, the line in
+        progress included): whole lines delivered, lines over the limit counted as
+        ``line_length`` rejects."""
+        before = splitter.long_lines
+        lines = splitter.feed(data) if data else []
+        if last:
+            lines += splitter.flush()
+        self._deliver(lines, len(data))
         if splitter.long_lines > before:
             self.stats.rejects["line_length"] += splitter.long_lines - before
 
@@ -457,12 +465,8 @@ class FeedRunner:
                 break
             if not data:
                 break
-            before = splitter.long_lines
-            self._deliver(splitter.feed(data), len(data))
-            self._count_long(splitter, before)
-        before = splitter.long_lines
-        self._deliver(splitter.flush(), 0)
-        self._count_long(splitter, before)
+            self._take(splitter, data)
+        self._take(splitter, b"", last=True)
 
     async def run(self) -> None:
         kind = self.spec.kind
@@ -562,10 +566,8 @@ class FeedRunner:
 
         class _Proto(asyncio.DatagramProtocol):
             def datagram_received(self, data: bytes, addr: Any) -> None:
-                splitter = LineSplitter(runner.limits.max_line_bytes)
-                lines = splitter.feed(data) + splitter.flush()
-                runner._deliver(lines, len(data))
-                runner._count_long(splitter, 0)
+                # a datagram is whole: its last line ends with it
+                runner._take(LineSplitter(runner.limits.max_line_bytes), data, last=True)
 
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(_Proto, local_addr=(host, port))
@@ -600,9 +602,7 @@ class FeedRunner:
                         if not data:
                             break
                         pos += len(data)
-                        before = splitter.long_lines
-                        self._deliver(splitter.feed(data), len(data))
-                        self._count_long(splitter, before)
+                        self._take(splitter, data)
                         await asyncio.sleep(0)
             await asyncio.sleep(0.2)
 
@@ -616,12 +616,8 @@ class FeedRunner:
             data = await asyncio.to_thread(os.read, fd, 1 << 20)
             if not data:
                 break
-            before = splitter.long_lines
-            self._deliver(splitter.feed(data), len(data))
-            self._count_long(splitter, before)
-        before = splitter.long_lines
-        self._deliver(splitter.flush(), 0)
-        self._count_long(splitter, before)
+            self._take(splitter, data)
+        self._take(splitter, b"", last=True)
 
     # websocket with a subscription message
     async def _websocket(self) -> None:
@@ -671,9 +667,7 @@ class FeedRunner:
             self.stats.seen(1, len(data))
             self.sink(self.spec.name + JSON_SPOOL, [row])
             return
-        splitter = LineSplitter(self.limits.max_line_bytes)
-        self._deliver(splitter.feed(data) + splitter.flush(), len(data))
-        self._count_long(splitter, 0)
+        self._take(LineSplitter(self.limits.max_line_bytes), data, last=True)
 
     def close(self) -> None:
         if self._server is not None:
