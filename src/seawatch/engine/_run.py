@@ -520,14 +520,28 @@ def _windows(
         pairs = pairs.filter(
             pc.and_(pc.greater_equal(pairs.column("slot"), lo), pc.less(pairs.column("slot"), hi))
         )
-        ev = spec.window(slots, pairs, params, geo, inputs)
-        if ev.num_rows:
-            st = pc.cast(ev.column("start"), pa.int64())
-            ev = ev.filter(pc.and_(pc.greater_equal(st, day0), pc.less(st, day0 + DAY_US)))
-        out.append(ev)
+        out.append(window_day(spec, slots, pairs, params, geo, inputs, day0))
         if progress is not None:
             progress("windows", i + 1, len(starts))
     return pa.concat_tables(out)
+
+
+def window_day(
+    spec: Any,
+    slots: pa.Table,
+    pairs: pa.Table,
+    params: Any,
+    geo: GeoContext,
+    inputs: _Inputs,
+    day0: int,
+) -> pa.Table:
+    """A window pair step over one day's slots and pairs (with their halo): its events
+    that start on that UTC day (``day0``, µs), so that each day's halo counts once."""
+    ev: pa.Table = spec.window(slots, pairs, params, geo, inputs)
+    if ev.num_rows:
+        st = pc.cast(ev.column("start"), pa.int64())
+        ev = ev.filter(pc.and_(pc.greater_equal(st, day0), pc.less(st, day0 + DAY_US)))
+    return ev
 
 
 def _simulated_mmsis(store: EventStore, position_files: Sequence[Path]) -> npt.NDArray[np.int64]:

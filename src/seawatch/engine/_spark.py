@@ -77,6 +77,7 @@ from seawatch.engine._run import (
     _simulated_mmsis,
     finish_run,
     plausible_day_files,
+    window_day,
 )
 from seawatch.schema import EVENTS, POSITIONS
 from seawatch.tracks import SLOTS
@@ -576,11 +577,7 @@ def _windows(
         slots = slots.filter(pc.and_(pc.greater_equal(us, lo), pc.less(us, hi)))
         ps = all_pairs.column("slot")
         pairs = all_pairs.filter(pc.and_(pc.greater_equal(ps, lo), pc.less(ps, hi)))
-        ev = spec.window(slots, pairs, params, geo, inputs)
-        if ev.num_rows:
-            st = pc.cast(ev.column("start"), pa.int64())
-            ev = ev.filter(pc.and_(pc.greater_equal(st, day0), pc.less(st, day0 + DAY_US)))
-        out.append(ev)
+        out.append(window_day(spec, slots, pairs, params, geo, inputs, day0))
         if progress is not None:
             progress("windows", i + 1, len(days))
     return pa.concat_tables(out)
