@@ -41,6 +41,15 @@ WaitOption = typer.Option(
 )
 
 
+MasterOption = typer.Option(
+    None,
+    "--master",
+    help="With --engine spark: local[N] or spark://HOST:PORT (default: the master "
+    "spark-submit was given, else local[*]).",
+    show_default=False,
+)
+
+
 def register(app: typer.Typer) -> None:
     """Nothing to register: this module only holds shared helpers."""
 

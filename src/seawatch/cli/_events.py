@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperCommand
 
 from seawatch.cli._common import (
+    MasterOption,
     OutputOption,
     StoreOption,
     WaitOption,
@@ -508,13 +509,7 @@ def detect_command(
         help="local (processes on this machine) or spark (Apache Spark; pip install "
         "'seawatch[spark]' and a JDK 17+). Both give the same events.",
     ),
-    master: str | None = typer.Option(
-        None,
-        "--master",
-        help="With --engine spark: local[N] or spark://HOST:PORT (default: the master "
-        "spark-submit was given, else local[*]).",
-        show_default=False,
-    ),
+    master: str | None = MasterOption,
 ) -> None:
     """(Re)compute events from the stored positions and replace them in the store.
 

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 import typer
 
-from seawatch.cli._common import OutputOption, StoreOption, WaitOption, output, store_path
+from seawatch.cli._common import (
+    MasterOption,
+    OutputOption,
+    StoreOption,
+    WaitOption,
+    output,
+    store_path,
+)
 from seawatch.cli._render import (
     CsvOut,
     CsvRawOption,
@@ -197,13 +204,7 @@ def ingest_command(
         help="local, or spark: decode the files on Apache Spark executors (one task per "
         "file; the store commit stays here). Both store the same rows.",
     ),
-    master: str | None = typer.Option(
-        None,
-        "--master",
-        help="With --engine spark: local[N] or spark://HOST:PORT (default: the master "
-        "spark-submit was given, else local[*]).",
-        show_default=False,
-    ),
+    master: str | None = MasterOption,
 ) -> None:
     """Ingest AIS files (or, with --kind detections, satellite/radar vessel detections)
     into the store (idempotent, atomic, de-duplicated)."""
