@@ -79,24 +79,14 @@ def detection_features(
     in time order, at most ``limit``, as a GeoJSON FeatureCollection; each feature says what
     the matcher made of it (``status``, :data:`DETECTION_STATUSES`) and, when matched, the
     vessel (MMSI, name, flag, role) and the distance to its AIS position."""
-    clauses = ["lat IS NOT NULL", "lon IS NOT NULL"]
-    args: list[Any] = []
-    if since is not None:
-        clauses.append("ts >= ?")
-        args.append(since)
-    if until is not None:
-        clauses.append("ts < ?")
-        args.append(until)
+    from seawatch.store import bbox_where, span_where
+
+    span, args = span_where(since, until)
+    clauses = ["lat IS NOT NULL", "lon IS NOT NULL", *span]
     if bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = bbox
-        clauses.append("lat BETWEEN ? AND ?")
-        args += [min_lat, max_lat]
-        if min_lon <= max_lon:
-            clauses.append("lon BETWEEN ? AND ?")
-            args += [min_lon, max_lon]
-        else:
-            clauses.append("(lon >= ? OR lon <= ?)")
-            args += [min_lon, max_lon]
+        more, more_args = bbox_where(bbox)
+        clauses += more
+        args += more_args
     where = " AND ".join(clauses)
     cols = "detection_id, source, scene_id, ts, lat, lon, length_m, width_m, heading_deg, score"
     with db._cursor() as cur:

@@ -394,14 +394,11 @@ class Data:
         self, mmsi: int, *, since: datetime | None, until: datetime | None
     ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """The vessel's valid positions in time order: (ts as int64 µs, lon, lat) arrays."""
-        clauses = ["mmsi = ?", "isfinite(lat)", "isfinite(lon)", "ts IS NOT NULL"]
-        args: list[Any] = [mmsi]
-        if since is not None:
-            clauses.append("ts >= ?")
-            args.append(since)
-        if until is not None:
-            clauses.append("ts < ?")
-            args.append(until)
+        from seawatch.store import span_where
+
+        span, span_args = span_where(since, until)
+        clauses = ["mmsi = ?", "isfinite(lat)", "isfinite(lon)", "ts IS NOT NULL", *span]
+        args: list[Any] = [mmsi, *span_args]
         with self._cursor() as cur:
             exists = _first(cur.execute("SELECT 1 FROM _vessels WHERE mmsi = ?", [mmsi]).fetchall())
             if exists is None:

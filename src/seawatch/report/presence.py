@@ -327,14 +327,10 @@ def presence_document(
     min_lon, min_lat, max_lon, max_lat = (
         float(v) for v in shapely.bounds(zs.zone(eez).geometry).tolist()
     )
-    clauses = ["lat IS NOT NULL", "lon IS NOT NULL", "ts IS NOT NULL"]
-    args: list[Any] = []
-    if since is not None:
-        clauses.append("ts >= ?")
-        args.append(since)
-    if until is not None:
-        clauses.append("ts < ?")
-        args.append(until)
+    from seawatch.store import span_where
+
+    span, args = span_where(since, until)
+    clauses = ["lat IS NOT NULL", "lon IS NOT NULL", "ts IS NOT NULL", *span]
     groups, flags = params.wanted()
     inner: list[str] = []
     for column, wanted in (("role", groups), ("flag", flags)):

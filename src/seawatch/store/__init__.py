@@ -12,9 +12,11 @@ from seawatch.store._filter import (
     EVENT_VESSELS_SQL,
     EventQuery,
     EventTables,
+    bbox_where,
     event_where,
     events_sql,
     filter_table,
+    span_where,
 )
 from seawatch.store._ingest import FileResult, IngestOptions, IngestProgress, IngestSummary
 from seawatch.store._io import write_json_atomic, write_parquet_atomic
@@ -48,6 +50,7 @@ __all__ = [
     "RoleList",
     "Store",
     "add_role_list",
+    "bbox_where",
     "check_read_only",
     "event_where",
     "events_sql",
@@ -56,6 +59,7 @@ __all__ = [
     "parse_memory_limit",
     "remove_empty_store",
     "role_lists",
+    "span_where",
     "time_limit",
     "write_json_atomic",
     "write_parquet_atomic",

@@ -34,9 +34,11 @@ __all__ = [
     "EVENT_VESSELS_SQL",
     "EventQuery",
     "EventTables",
+    "bbox_where",
     "event_where",
     "events_sql",
     "filter_table",
+    "span_where",
 ]
 
 EVENT_VESSELS_SQL = (
@@ -100,6 +102,34 @@ def _marks(values: Iterable[Any]) -> tuple[str, list[Any]]:
     return "(" + ", ".join("?" for _ in items) + ")", items
 
 
+def bbox_where(bbox: tuple[float, float, float, float]) -> tuple[list[str], list[Any]]:
+    """Clauses (and their parameters) keeping the rows whose ``lat``/``lon`` lie in ``bbox``
+    (``min_lon, min_lat, max_lon, max_lat``; a ``min_lon`` greater than ``max_lon`` crosses
+    the antimeridian)."""
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox)
+    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
+        raise ParameterError("bbox: four finite numbers")
+    if min_lon <= max_lon:
+        return ["lat BETWEEN ? AND ?", "lon BETWEEN ? AND ?"], [min_lat, max_lat, min_lon, max_lon]
+    return ["lat BETWEEN ? AND ?", "(lon >= ? OR lon <= ?)"], [min_lat, max_lat, min_lon, max_lon]
+
+
+def span_where(
+    since: datetime | None, until: datetime | None, column: str = "ts"
+) -> tuple[list[str], list[Any]]:
+    """Clauses (and their parameters) keeping the rows whose instant ``column`` (a code
+    constant) lies in ``[since, until)``; None leaves that side open."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    if since is not None:
+        clauses.append(f"{column} >= ?")
+        args.append(since)
+    if until is not None:
+        clauses.append(f"{column} < ?")
+        args.append(until)
+    return clauses, args
+
+
 def event_where(q: EventQuery, tables: EventTables = EventTables()) -> tuple[str, list[Any]]:
     """``("WHERE ...", params)`` selecting the events of ``q`` (``("", [])`` for none)."""
     clauses: list[str] = []
@@ -144,17 +174,9 @@ def event_where(q: EventQuery, tables: EventTables = EventTables()) -> tuple[str
             f"(SELECT mmsi FROM {tables.vessels} WHERE {' AND '.join(inner)}))"
         )
     if q.bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = (float(v) for v in q.bbox)
-        if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
-            raise ParameterError("bbox: four finite numbers")
-        clauses.append("lat BETWEEN ? AND ?")
-        args += [min_lat, max_lat]
-        if min_lon <= max_lon:
-            clauses.append("lon BETWEEN ? AND ?")
-            args += [min_lon, max_lon]
-        else:
-            clauses.append("(lon >= ? OR lon <= ?)")
-            args += [min_lon, max_lon]
+        more, more_args = bbox_where(q.bbox)
+        clauses += more
+        args += more_args
     if q.min_confidence is not None:
         if not math.isfinite(q.min_confidence):
             raise ParameterError("min_confidence: a finite number")
