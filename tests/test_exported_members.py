@@ -256,6 +256,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "brief",
             "candidate_detections",
             "check_country",
+            "parse_bbox",
             "choose",
             "count_events",
             "engagement_counts",

@@ -15,9 +15,7 @@ layer; it filters nothing itself except ``min_confidence``.
 from __future__ import annotations
 
 import importlib.util
-import math
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
@@ -144,35 +142,19 @@ class Store(_store_layer.Store):
                 raise ParameterError(f"give {name} or {name}s, not both (they are the same filter)")
             return singular if singular is not None else plural
 
-        wanted = one("type", type, types)
-        region, zone = one("region", region, regions), one("zone", zone, zones)
-        vessel, flag = one("vessel", vessel, vessels), one("flag", flag, flags)
-        group = one("group", group, groups)
-        if min_confidence is not None and not (
-            isinstance(min_confidence, int | float) and 0.0 <= min_confidence <= 1.0
-        ):
-            raise ParameterError(
-                f"min_confidence must be a number from 0 to 1, not {min_confidence!r}"
-            )
         f = self.event_filter(
-            type=wanted,
-            region=region,
-            zone=zone,
-            vessel=vessel,
-            flag=flag,
-            group=group,
+            type=one("type", type, types),
+            region=one("region", region, regions),
+            zone=one("zone", zone, zones),
+            vessel=one("vessel", vessel, vessels),
+            flag=one("flag", flag, flags),
+            group=one("group", group, groups),
             since=since,
             until=until,
             bbox=bbox,
-        )
-        extra = EventFilter.build(
-            incidents=incidents, min_confidence=min_confidence, simulated=simulated
-        )
-        f = replace(
-            f,
-            incidents=extra.incidents,
-            min_confidence=extra.min_confidence,
-            simulated=extra.simulated,
+            min_confidence=min_confidence,
+            incidents=incidents,
+            simulated=simulated,
         )
         # the one compiled filter (seawatch.store.EventQuery), as the CLI and the API
         return self.select_events(f.to_query())
@@ -189,6 +171,9 @@ class Store(_store_layer.Store):
         since: datetime | date | str | None = None,
         until: datetime | date | str | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        min_confidence: float | None = None,
+        incidents: Values = None,
+        simulated: bool | None = None,
     ) -> EventFilter:
         """The validated, canonical filter (:class:`seawatch.report.EventFilter`) that
         :meth:`events` applies; regions and zones are checked against this store's
@@ -203,7 +188,10 @@ class Store(_store_layer.Store):
             groups=group,
             since=since,
             until=until,
-            bbox=_check_bbox(bbox),
+            bbox=bbox,
+            min_confidence=min_confidence,
+            incidents=incidents,
+            simulated=simulated,
             vocab=vocab,
         )
 
@@ -242,27 +230,6 @@ class Store(_store_layer.Store):
         vessels overlapping in time are one), beside it how many include each kind
         (``encounters``, ``interceptions``); see :func:`seawatch.report.engagement_summary`."""
         return engagement_summary(self.events(**filters))
-
-
-def _check_bbox(
-    bbox: tuple[float, float, float, float] | None,
-) -> tuple[float, float, float, float] | None:
-    if bbox is None:
-        return None
-    try:
-        values = [float(v) for v in bbox]
-    except (TypeError, ValueError):
-        values = []
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise ParameterError(
-            f"bbox must be four numbers (min_lon, min_lat, max_lon, max_lat), not {bbox!r}"
-        )
-    min_lon, min_lat, max_lon, max_lat = values
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        raise ParameterError("bbox longitudes must lie in [-180, 180]")
-    if not (-90 <= min_lat <= max_lat <= 90):
-        raise ParameterError("bbox latitudes must lie in [-90, 90] with min_lat <= max_lat")
-    return (min_lon, min_lat, max_lon, max_lat)
 
 
 # ------------------------------------------------------------------------------------------

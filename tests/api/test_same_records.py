@@ -6,6 +6,7 @@ records; filter values are bound parameters, never SQL text."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -270,3 +271,32 @@ def test_min_confidence_compares_in_the_columns_type(same_store: Path) -> None:
     assert store.events(min_confidence=0.9).num_rows == 4
     assert store.events(min_confidence=0.85).num_rows == 5
     assert store.events(min_confidence=0.9000001).num_rows == 0
+
+
+@pytest.mark.parametrize(
+    ("bbox", "message"),
+    [
+        ("-70,11,-66", "four numbers"),
+        ("-70,11,x,13", "four numbers"),
+        ("-70,11,-66,nan", "four numbers"),
+        ("-70,13,-66,11", "min_lat <= max_lat"),
+        ("-190,11,-66,13", "longitudes"),
+    ],
+)
+def test_a_bad_bbox_is_refused_alike_everywhere(
+    same_store: Path, same_client: TestClient, bbox: str, message: str
+) -> None:
+    """One bbox check (``seawatch.report.parse_bbox``): the CLI refuses it as a usage
+    error (exit 2), the API with 422, Python with a ParameterError, in the same words
+    (the API's query pattern refuses text that is not four numbers before it)."""
+    from seawatch import open_store as open_py
+    from seawatch._exceptions import ParameterError
+
+    cli = runner.invoke(app, ["events", "--store", str(same_store), "--bbox", bbox])
+    assert cli.exit_code == 2, cli.output
+    assert message in re.sub(r"[\s│╭╮╰╯─]+", " ", cli.output)  # rich wraps it in a box
+    api = same_client.get("/api/events", params={"bbox": bbox})
+    assert api.status_code == 422
+    assert message in api.text if "numbers" not in message else "bbox" in api.text
+    with pytest.raises(ParameterError, match=message.replace("(", r"\(")):
+        open_py(same_store).events(bbox=tuple(bbox.split(",")))  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ from seawatch.api._shapes import (
     zone_names,
     zones_geojson,
 )
-from seawatch.report import records
+from seawatch.report import parse_bbox, records
 from seawatch.web import STATIC_DIR
 
 __all__ = ["create_app"]
@@ -86,21 +86,7 @@ def _split(text: str | None, name: str = "list") -> tuple[str, ...] | None:
 
 
 def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if text is None:
-        return None
-    parts = text.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) != 4:
-        raise ParameterError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat")
-    min_lon, min_lat, max_lon, max_lat = values
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        raise ParameterError("bbox longitudes must lie in [-180, 180]")
-    if not (-90 <= min_lat <= max_lat <= 90):
-        raise ParameterError("bbox latitudes must lie in [-90, 90] with min_lat <= max_lat")
-    return (min_lon, min_lat, max_lon, max_lat)
+    return None if text is None else parse_bbox(text)
 
 
 def _check_span(since: datetime | None, until: datetime | None) -> None:

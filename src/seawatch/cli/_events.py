@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import typer
 from typer.core import TyperCommand
 
+from seawatch._exceptions import ParameterError
 from seawatch.cli._common import (
     MasterOption,
     OutputOption,
@@ -461,17 +462,15 @@ def parse_time(value: str | None, hint: str) -> datetime | None:
 
 
 def _parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    """``--bbox`` checked by :func:`seawatch.report.parse_bbox`; malformed is a usage error."""
+    from seawatch.report import parse_bbox
+
     if value is None:
         return None
     try:
-        parts = [float(p) for p in value.split(",")]
-    except ValueError:
-        parts = []
-    if len(parts) != 4:
-        raise typer.BadParameter(
-            "four numbers: min_lon,min_lat,max_lon,max_lat", param_hint="--bbox"
-        )
-    return (parts[0], parts[1], parts[2], parts[3])
+        return parse_bbox(value)
+    except ParameterError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--bbox") from exc
 
 
 def _split(value: str | None) -> list[str] | None:

@@ -13,6 +13,7 @@ from seawatch.report._query import (
     Vocabulary,
     check_country,
     choose,
+    parse_bbox,
     store_vocabulary,
     vocabulary,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "filter_events",
     "incidents",
     "legend",
+    "parse_bbox",
     "records",
     "report",
     "split_csv",

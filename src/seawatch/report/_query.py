@@ -276,16 +276,23 @@ class EventFilter:
 
         Raises:
             FilterError: an unknown value (the message lists the valid ones).
-            ParameterError: a time that is not ISO 8601, or ``until`` before ``since``.
+            ParameterError: a time that is not ISO 8601, ``until`` before ``since``, a
+                malformed MMSI or bbox, a confidence that is not a number from 0 to 1.
         """
         v = vocab or _bundled()
         lo, hi = _utc(since, "since"), _utc(until, "until")
         if lo is not None and hi is not None and hi < lo:
             raise ParameterError("until must not be before since")
         if bbox is not None:
-            bbox = _check_bbox(bbox)
-        if min_confidence is not None and not 0.0 <= float(min_confidence) <= 1.0:
-            raise ParameterError(f"min_confidence must be from 0 to 1, not {min_confidence!r}")
+            bbox = parse_bbox(bbox)
+        if min_confidence is not None and (
+            isinstance(min_confidence, bool)
+            or not isinstance(min_confidence, int | float)
+            or not 0.0 <= min_confidence <= 1.0
+        ):
+            raise ParameterError(
+                f"min_confidence must be a number from 0 to 1, not {min_confidence!r}"
+            )
         return cls(
             types=choose("type", types, v.types),
             regions=choose("region", regions, v.regions),
@@ -344,12 +351,24 @@ def _mid_flags(events: pa.Table) -> pa.Table:
     )
 
 
-def _check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
+def parse_bbox(bbox: Any) -> tuple[float, float, float, float]:
+    """A bounding box, ``(min_lon, min_lat, max_lon, max_lat)`` or the text
+    ``"min_lon,min_lat,max_lon,max_lat"`` (the CLI's and the API's ``bbox``), as four finite
+    floats in range (``min_lon > max_lon`` crosses the antimeridian), or a
+    :class:`ParameterError` that says what a bbox is: the one check for every view."""
     import math
 
-    if len(bbox) != 4 or not all(math.isfinite(float(v)) for v in bbox):
-        raise ParameterError("bbox: four finite numbers min_lon,min_lat,max_lon,max_lat")
-    min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox)
-    if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        raise ParameterError("bbox: longitudes in [-180, 180], latitudes min <= max in [-90, 90]")
+    try:
+        values = [float(v) for v in (bbox.split(",") if isinstance(bbox, str) else bbox)]
+    except (TypeError, ValueError):
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise ParameterError(
+            f"bbox must be four numbers (min_lon, min_lat, max_lon, max_lat), not {bbox!r}"
+        )
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise ParameterError("bbox longitudes must lie in [-180, 180]")
+    if not (-90 <= min_lat <= max_lat <= 90):
+        raise ParameterError("bbox latitudes must lie in [-90, 90] with min_lat <= max_lat")
     return (min_lon, min_lat, max_lon, max_lat)
