@@ -38,7 +38,6 @@ import pyarrow as pa
 
 from seawatch import schema as sw_schema
 from seawatch._exceptions import StoreError
-from seawatch.store._dedup import merge_positions
 from seawatch.store._io import write_parquet_atomic
 
 DEDUP_KEYS: dict[str, tuple[str, ...]] = {
@@ -175,6 +174,9 @@ def merge_files(
                     rows = con.sql(
                         f"SELECT {select} FROM {_source_sql(files, mmsi_range)}"
                     ).to_arrow_table()
+                    # numba's kernel, imported when a merge runs (readers never need it)
+                    from seawatch.store._dedup import merge_positions
+
                     merged = merge_positions(rows, window_us=round(window_s * 1_000_000))
                     del rows
                     if merged is not None:
