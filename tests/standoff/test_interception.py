@@ -173,13 +173,19 @@ def test_target_that_never_slows_does_not_fire() -> None:
     assert run(chaser(b, 300.0), b).num_rows == 0
 
 
-def test_close_pairs_matches_brute_force() -> None:
+@pytest.mark.parametrize(
+    ("lat0", "lon0"),
+    [(10.0, 60.0), (10.0, 179.975), (-20.0, -180.0), (78.0, 179.9)],
+    ids=["tropics", "antimeridian", "minus-180", "high-latitude"],
+)
+def test_close_pairs_matches_brute_force(lat0: float, lon0: float) -> None:
     rng = np.random.default_rng(7)
     n = 400
     mmsi = rng.integers(1, 60, n).astype(np.int64)
     slot = rng.integers(0, 3, n).astype(np.int64) * 600_000_000
-    lat = 10.0 + rng.uniform(0, 0.05, n)
-    lon = 60.0 + rng.uniform(0, 0.05, n)
+    lat = lat0 + rng.uniform(0, 0.05, n)
+    # around lon0, wrapped into [-180, 180): points on both sides of the antimeridian
+    lon = (lon0 + rng.uniform(0, 0.05, n) + 180.0) % 360.0 - 180.0
     i, j, d = close_pairs(mmsi, slot, lat, lon, max_dist_m=1000.0)
     got = set(zip(i.tolist(), j.tolist(), strict=True))
     from seawatch.tracks import haversine_m
@@ -195,6 +201,15 @@ def test_close_pairs_matches_brute_force() -> None:
                     want.add((x, y))
     assert got == want and len(want) > 0
     assert (d <= 1000.0).all()
+
+
+def test_midpoint_lon_takes_the_short_side() -> None:
+    from seawatch.geo import midpoint_lon
+
+    assert midpoint_lon(-66.0, -66.002) == pytest.approx(-66.001)
+    assert abs(float(midpoint_lon(179.99, -179.99))) == pytest.approx(180.0)
+    assert float(midpoint_lon(179.98, -179.99)) == pytest.approx(179.995)
+    assert float(midpoint_lon(-179.98, 179.99)) == pytest.approx(-179.995)
 
 
 def test_engine_pairs_give_the_same_event() -> None:

@@ -40,6 +40,7 @@ def __getattr__(name: str) -> Any:
         return getattr(_decoder, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "NAV_STATUS",
     "SHIP_GROUPS",

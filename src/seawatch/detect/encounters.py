@@ -162,24 +162,39 @@ WITH s AS (
 ),
 a AS (
   SELECT mmsi, slot_no, lat, lon, sog_kn, interp, cy,
-         CAST(floor(lon / ({cell} / cos(radians(least(8.9e1,
-              greatest(abs((cy - 1) * {cell}), abs((cy + 2) * {cell}))))))) AS BIGINT) AS cx
+         CAST(floor(3.6e2 / ({cell} / cos(radians(least(8.9e1,
+              greatest(abs((cy - 1) * {cell}), abs((cy + 2) * {cell}))))))) AS BIGINT) AS n
   FROM s
 ),
 offs AS (
   SELECT dy, dx FROM (VALUES (0, 0), (0, 1), (1, -1), (1, 0), (1, 1)) AS o(dy, dx)
 ),
-h AS (
+h0 AS (
   SELECT s.mmsi, s.slot_no, s.lat, s.lon, s.sog_kn, s.interp, o.dy + o.dx * o.dx AS fwd,
-         s.cy + o.dy AS cy,
-         CAST(floor(s.lon / ({cell} / cos(radians(least(8.9e1,
+         s.cy + o.dy AS cy, o.dx AS dx,
+         CAST(floor(3.6e2 / ({cell} / cos(radians(least(8.9e1,
               greatest(abs((s.cy + o.dy - 1) * {cell}), abs((s.cy + o.dy + 2) * {cell})))))))
-              AS BIGINT) + o.dx AS cx
+              AS BIGINT) AS n
   FROM s CROSS JOIN offs o
+),
+h AS (
+  SELECT mmsi, slot_no, lat, lon, sog_kn, interp, fwd, cy,
+         ((CAST(floor((lon + 1.8e2) * greatest(n, 1) / 3.6e2) AS BIGINT) + dx)
+           % greatest(n, 1) + greatest(n, 1)) % greatest(n, 1) AS cx
+  FROM h0
+),
+ac AS (
+  SELECT mmsi, slot_no, lat, lon, sog_kn, interp, cy,
+         (CAST(floor((lon + 1.8e2) * greatest(n, 1) / 3.6e2) AS BIGINT) % greatest(n, 1)
+           + greatest(n, 1)) % greatest(n, 1) AS cx
+  FROM a
 ),
 j AS (
   SELECT least(a.mmsi, h.mmsi) AS mmsi_a, greatest(a.mmsi, h.mmsi) AS mmsi_b, a.slot_no,
-         (a.lat + h.lat) / 2 AS lat, (a.lon + h.lon) / 2 AS lon,
+         (a.lat + h.lat) / 2 AS lat,
+         CASE WHEN h.lon - a.lon > 1.8e2 THEN (a.lon + h.lon - 3.6e2) / 2
+              WHEN h.lon - a.lon < -1.8e2 THEN (a.lon + h.lon + 3.6e2) / 2
+              ELSE (a.lon + h.lon) / 2 END AS lon0,
          CASE WHEN a.mmsi < h.mmsi THEN a.sog_kn ELSE h.sog_kn END AS sog_a,
          CASE WHEN a.mmsi < h.mmsi THEN h.sog_kn ELSE a.sog_kn END AS sog_b,
          CASE WHEN a.interp OR h.interp THEN 0e0 ELSE 1e0 END AS observed,
@@ -187,19 +202,28 @@ j AS (
              power(sin(radians(h.lat - a.lat) / 2), 2)
              + cos(radians(a.lat)) * cos(radians(h.lat))
                * power(sin(radians(h.lon - a.lon) / 2), 2)))) AS dist_m
-  FROM a JOIN h ON a.slot_no = h.slot_no AND a.cy = h.cy AND a.cx = h.cx
+  FROM ac AS a JOIN h ON a.slot_no = h.slot_no AND a.cy = h.cy AND a.cx = h.cx
   WHERE a.mmsi <> h.mmsi AND (h.fwd > 0 OR a.mmsi < h.mmsi)
+),
+jn AS (
+  SELECT *, CASE WHEN lon0 < -1.8e2 THEN lon0 + 3.6e2
+                 WHEN lon0 >= 1.8e2 THEN lon0 - 3.6e2 ELSE lon0 END AS lon
+  FROM j
 )
-SELECT mmsi_a, mmsi_b, slot_no, min(dist_m) AS dist_m, avg(lat) AS lat, avg(lon) AS lon,
-       avg(sog_a) AS sog_a, avg(sog_b) AS sog_b, max(observed) AS observed
-FROM j
+SELECT mmsi_a, mmsi_b, slot_no, min(dist_m) AS dist_m, {mean_lat} AS lat, {mean_lon} AS lon,
+       {mean_sog_a} AS sog_a, {mean_sog_b} AS sog_b, max(observed) AS observed
+FROM jn
 WHERE dist_m <= {max_dist_m}
 GROUP BY mmsi_a, mmsi_b, slot_no
 """
 """Close pairs: one row per pair (``mmsi_a < mmsi_b``) and slot within ``max_dist_m``.
 
 View ``slots(mmsi BIGINT, slot_no BIGINT, lat, lon, sog_kn DOUBLE, interp BOOLEAN)``.
-Each slot is copied into its own cell and the 4 *forward* neighbours (north row and east);
+Cells are rows of latitude, each cut into a whole number of equal longitude cells around
+the globe (at least the width the distance needs at that latitude), so the last cell
+before the antimeridian neighbours the first after it; midpoints and means of longitude
+are taken across it. Each slot is copied into its own cell and the 4 *forward* neighbours
+(north row and east);
 a pair in one cell is joined once (``a.mmsi < b.mmsi``), a pair in two neighbouring cells
 once from whichever of the two sees the other forward. A vessel with parallel segments in
 one slot keeps its closest one (``min(dist_m)``)."""
@@ -243,8 +267,8 @@ FROM m
 
 EVENTS_SQL = """
 SELECT mmsi_a, mmsi_b, grp, min(slot_no) AS first_slot, max(slot_no) AS last_slot,
-       count(*) AS n_slots, min(dist_m) AS min_dist_m, avg(dist_m) AS mean_dist_m,
-       avg(lat) AS lat, avg(lon) AS lon, median(sog_a) AS median_sog_a,
+       count(*) AS n_slots, min(dist_m) AS min_dist_m, {mean_dist} AS mean_dist_m,
+       {mean_lat} AS lat, {mean_lon} AS lon, median(sog_a) AS median_sog_a,
        median(sog_b) AS median_sog_b, avg(observed) AS observed_frac
 FROM islands
 WHERE kept = 1
@@ -254,6 +278,45 @@ HAVING max(slot_no) - min(slot_no) >= {min_slots}
 ORDER BY mmsi_a, mmsi_b, first_slot
 """
 """Candidate encounters from view ``islands`` (rows of :data:`ISLANDS_SQL`)."""
+
+
+def exact_mean(column: str, scale: float) -> str:
+    """SQL for a mean that every engine computes to the same bits, however it splits the
+    rows: the values as integers of ``1 / scale`` (exact sums in any order), divided once.
+    A float ``avg()`` sums in the order its threads finish, so two runs (or DuckDB and
+    Spark) could differ in the last bit. ``scale`` 1e7 is 1 cm in latitude, 1e3 a
+    millimetre."""
+    k = format(scale, ".17e")
+    return f"(CAST(sum(CAST(round({column} * {k}) AS BIGINT)) AS DOUBLE) / count(*) / {k})"
+
+
+def _mean_lon() -> str:
+    """SQL for the mean longitude of a group, across the antimeridian when its values
+    straddle it (spread over 180 degrees: -179.99 and 179.99 average to 180, not 0)."""
+    across = exact_mean("(CASE WHEN lon < 0 THEN lon + 3.6e2 ELSE lon END)", 1e7)
+    return (
+        f"(CASE WHEN max(lon) - min(lon) > 1.8e2 THEN "
+        f"(CASE WHEN {across} >= 1.8e2 THEN {across} - 3.6e2 ELSE {across} END) "
+        f"ELSE {exact_mean('lon', 1e7)} END)"
+    )
+
+
+def _exact_means(template: str) -> str:
+    """``template`` with its ``{mean_*}`` placeholders replaced by :func:`exact_mean`."""
+    means = {
+        "{mean_lat}": exact_mean("lat", 1e7),
+        "{mean_lon}": _mean_lon(),
+        "{mean_sog_a}": exact_mean("sog_a", 1e4),
+        "{mean_sog_b}": exact_mean("sog_b", 1e4),
+        "{mean_dist}": exact_mean("dist_m", 1e3),
+    }
+    for name, sql in means.items():
+        template = template.replace(name, sql)
+    return template
+
+
+CLOSE_PAIRS_SQL = _exact_means(CLOSE_PAIRS_SQL)
+EVENTS_SQL = _exact_means(EVENTS_SQL)
 
 CLOSE_SCHEMA = pa.schema(
     [

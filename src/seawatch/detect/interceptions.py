@@ -73,7 +73,7 @@ from seawatch.detect._base import (
     resolve_geo,
 )
 from seawatch.detect._standoff import iso_us
-from seawatch.geo import haversine_m
+from seawatch.geo import haversine_m, midpoint_lon
 from seawatch.schema import EVENTS
 from seawatch.tracks import ResampleParams, prepare, resample
 from seawatch.watchlist import normalize_name
@@ -186,22 +186,23 @@ def close_pairs(
         return empty
     dlat = max_dist_m / 111_000.0 * 1.01
     coslat = max(np.cos(np.radians(min(float(np.max(np.abs(lat))), 89.0))), 1e-3)
-    dlon = dlat / coslat
+    # whole columns around the globe, each at least ``dlat / coslat`` wide, so that the last
+    # column before the antimeridian neighbours the first after it
+    nj = max(1, int(360.0 // (dlat / coslat)))
     ci = np.floor(lat / dlat).astype(np.int64)
-    cj = np.floor(lon / dlon).astype(np.int64)
+    cj = np.floor((lon + 180.0) * (nj / 360.0)).astype(np.int64) % nj
     ci -= ci.min() - 1
-    cj -= cj.min() - 1
     ni = int(ci.max()) + 2
-    nj = int(cj.max()) + 2
     _, si = np.unique(slot_us, return_inverse=True)
-    key = (si.astype(np.int64) * ni + ci) * nj + cj
+    row = si.astype(np.int64) * ni + ci
+    key = row * nj + cj
     order = np.argsort(key, kind="stable")
     skey = key[order]
     ii: list[I64] = []
     jj: list[I64] = []
     for di in (-1, 0, 1):
-        for dj in (-1, 0, 1):
-            target = key + di * nj + dj
+        for dj in sorted({-1 % nj, 0, 1 % nj}):  # fewer than 3 columns: each once
+            target = (row + di) * nj + (cj + dj) % nj
             lo = np.searchsorted(skey, target, side="left")
             hi = np.searchsorted(skey, target, side="right")
             cnt = hi - lo
@@ -610,7 +611,7 @@ def _evaluate(
         "start": t0,
         "end": t1 + slot_us,
         "lat": (float(sa.lat[ia[kc]]) + float(sb.lat[ib[kc]])) / 2,
-        "lon": (float(sa.lon[ia[kc]]) + float(sb.lon[ib[kc]])) / 2,
+        "lon": float(midpoint_lon(sa.lon[ia[kc]], sb.lon[ib[kc]])),
         "naval": naval,
         "target_group": ship_group(b_type),
         "details": {

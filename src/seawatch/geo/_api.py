@@ -61,6 +61,16 @@ def haversine_m(
     return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0))), np.float64)
 
 
+def midpoint_lon(lon1: npt.ArrayLike, lon2: npt.ArrayLike) -> F64:
+    """The longitude halfway between two, on the short side: across the antimeridian when
+    they are more than 180 degrees apart (179.99 and -179.99 give -180, not 0); in
+    [-180, 180). Broadcasts like numpy."""
+    a = np.asarray(lon1, np.float64)
+    b = np.asarray(lon2, np.float64)
+    d = (b - a + 180.0) % 360.0 - 180.0
+    return np.asarray((a + d / 2 + 180.0) % 360.0 - 180.0, np.float64)
+
+
 # ------------------------------------------------------------------------------------------
 # land and coast
 
