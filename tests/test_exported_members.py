@@ -181,6 +181,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "haversine_m",
             "land_geometry",
             "load_zone_file",
+            "mean_lon",
             "midpoint_lon",
             "nearest_port",
             "on_land",

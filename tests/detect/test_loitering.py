@@ -128,3 +128,16 @@ def test_with_encounter_filled_from_encounters() -> None:
 
 def test_empty_input() -> None:
     assert loitering(positions([]), geo=WORLD).num_rows == 0
+
+
+def test_loitering_across_the_antimeridian_is_placed_on_it() -> None:
+    """A vessel drifting east over 180°: one event, its position by the antimeridian (the
+    mean of 179.97 and -179.93 is not 0) and its radius a few kilometres. (The test
+    geography puts land west of 0°, so the shore and port filters are off.)"""
+    rows = drift(1, start_min=0, hours=7, lat=10.0, lon=179.97, speed_kn=0.8, course_deg=90.0)
+    wrapped = [(m, t, la, (lo + 180.0) % 360.0 - 180.0, s) for m, t, la, lo, s in rows]
+    assert any(r[3] < 0 for r in wrapped) and any(r[3] > 0 for r in wrapped)
+    ev = _one(positions(wrapped), params=LoiteringParams(min_shore_dist_nm=0, min_port_dist_m=0))
+    assert len(ev) == 1
+    assert abs(ev[0]["lon"]) > 179.9
+    assert json.loads(str(ev[0]["details"]))["max_radius_m"] < 10_000

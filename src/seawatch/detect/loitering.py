@@ -27,7 +27,7 @@ from seawatch._exceptions import ParameterError
 from seawatch._units import KN_TO_MPS, US_PER_H
 from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
 from seawatch.detect._prep import group_min_candidates, points, port_bounds, shore_bounds
-from seawatch.geo import hav_m, haversine_m
+from seawatch.geo import hav_m, haversine_m, mean_lon
 from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
@@ -190,7 +190,7 @@ def loitering(
     if not keep.any():
         return EVENTS.empty_table()
     ev_lat = np.bincount(run_of, lat) / lengths
-    ev_lon = np.bincount(run_of, lon) / lengths
+    ev_lon = mean_lon(lon, run_of, len(first))
     radius = np.zeros(len(first))
     np.maximum.at(
         radius,

@@ -31,7 +31,8 @@ The geography interface detectors take: :class:`GeoContext` (a protocol),
 :class:`BundledGeo` (this package's data behind it), :class:`FakeGeo` (in memory, for tests)
 and :func:`resolve_geo`. Distances: :func:`haversine_m` (numpy, vectorised) and
 :func:`hav_m` (the same formula as a scalar numba kernel, for other kernels to call);
-:func:`midpoint_lon` (halfway between two longitudes, across the antimeridian).
+:func:`midpoint_lon` and :func:`mean_lon` (halfway between two longitudes, the mean of
+groups of them, across the antimeridian).
 
 Public API: :func:`haversine_m`, :func:`distance_to_shore_m`, :func:`on_land`,
 :func:`nearest_port`, :func:`ports`, :func:`region_of`, :func:`zones` (a :class:`ZoneSet`
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         distance_to_shore_m,
         haversine_m,
         land_geometry,
+        mean_lon,
         midpoint_lon,
         nearest_port,
         on_land,
@@ -82,6 +84,7 @@ __all__ = [
     "haversine_m",
     "land_geometry",
     "load_zone_file",
+    "mean_lon",
     "midpoint_lon",
     "nearest_port",
     "on_land",
@@ -105,6 +108,7 @@ _LAZY = {
     "distance_to_shore_m": "seawatch.geo._api",
     "haversine_m": "seawatch.geo._api",
     "land_geometry": "seawatch.geo._api",
+    "mean_lon": "seawatch.geo._api",
     "midpoint_lon": "seawatch.geo._api",
     "nearest_port": "seawatch.geo._api",
     "on_land": "seawatch.geo._api",

@@ -71,6 +71,22 @@ def midpoint_lon(lon1: npt.ArrayLike, lon2: npt.ArrayLike) -> F64:
     return np.asarray((a + d / 2 + 180.0) % 360.0 - 180.0, np.float64)
 
 
+def mean_lon(lon: npt.ArrayLike, groups: npt.ArrayLike, n: int) -> F64:
+    """The mean longitude of each of ``n`` groups (``groups[i]`` is the group of
+    ``lon[i]``), across the antimeridian for a group whose values straddle it (spread over
+    more than 180 degrees: 179.99 and -179.99 average to -180, not 0); in [-180, 180)."""
+    x = np.asarray(lon, np.float64)
+    g = np.asarray(groups, np.int64)
+    lo = np.full(n, np.inf)
+    hi = np.full(n, -np.inf)
+    np.minimum.at(lo, g, x)
+    np.maximum.at(hi, g, x)
+    across = (hi - lo) > 180.0
+    shifted = np.where(across[g] & (x < 0), x + 360.0, x)
+    m = np.bincount(g, shifted, minlength=n) / np.maximum(np.bincount(g, minlength=n), 1)
+    return np.asarray(np.where(m >= 180.0, m - 360.0, m), np.float64)
+
+
 # ------------------------------------------------------------------------------------------
 # land and coast
 
