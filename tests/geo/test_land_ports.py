@@ -193,6 +193,8 @@ def test_public_api_is_pinned() -> None:
             "haversine_m",
             "land_geometry",
             "load_zone_file",
+            "mean_lon",
+            "midpoint_lon",
             "nearest_port",
             "on_land",
             "ports",
