@@ -18,6 +18,7 @@ bad value, a filter value that does not exist: the message lists the valid ones)
 from __future__ import annotations
 
 import importlib
+import inspect
 import io
 import os
 import pkgutil
@@ -134,7 +135,31 @@ def _register_all() -> None:
         module.register(app)
 
 
+def _reflow(doc: str) -> str:
+    """A command's docstring as help text: each plain paragraph on one line, so that the
+    terminal wraps it (this typer keeps the source's line breaks, which gives ragged text
+    on narrow terminals); lists, indented or ``\\b`` paragraphs stay as written."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    out = []
+    for par in paragraphs:
+        lines = par.split("\n")
+        keep = any(ln.startswith(("-", "*", " ", "\b", "$")) or ln[:2].isdigit() for ln in lines)
+        out.append(par if keep else " ".join(ln.strip() for ln in lines))
+    return "\n\n".join(out)
+
+
+def _reflow_help(group: typer.Typer) -> None:
+    for cmd in group.registered_commands:
+        doc = cmd.help or (cmd.callback.__doc__ if cmd.callback is not None else None)
+        if doc:
+            cmd.help = _reflow(doc)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _reflow_help(sub.typer_instance)
+
+
 _register_all()
+_reflow_help(app)
 
 
 def main() -> None:
