@@ -279,3 +279,24 @@ def test_vessel_shows_detections_while_dark(
     assert cands[0]["dist_m"] <= cands[0]["reach_m"]
     table = _run("vessel", "352100478", "--store", str(store.root))
     assert "candidate identity" in table
+
+
+def test_the_warming_child_stops_with_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's second process (``seawatch._warm``) prepares detection in a temporary
+    folder: it starts, writes its caches only where the caches live, and ends when the
+    demo ends; it never runs on when the demo is over."""
+    from seawatch._warm import start, stop
+    from seawatch.cli._demo import real_sample_path, standoff_path
+
+    monkeypatch.setenv("SEAWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    child = start(real_sample_path(), standoff_path())
+    assert child is not None
+    assert child.poll() is None
+    stop(child)
+    assert child.poll() is not None
+    stop(child)  # a second stop, or a child already ended, is a no-op
+    stop(None)
+    assert {p.name for p in tmp_path.iterdir()} <= {"cache"}

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from seawatch._warm import start as start_warm
+from seawatch._warm import stop as stop_warm
 from seawatch.cli._brief import print_brief, print_table
 from seawatch.cli._common import StoreOption, store_path
 from seawatch.cli._render import cells, styled
@@ -214,6 +216,30 @@ def demo_command(
     err = Console(stderr=True)
     target = open_store(store_path(store), create=True)
     err.print(styled(f"store: {target.root}", style="dim"))
+    # detection's kernels and indexes prepared on the other core while this one decodes
+    warm = None if real_only else start_warm(real_sample_path(), standoff_path())
+    try:
+        _demo_parts(target, console, top=top, real_only=real_only)
+    finally:
+        stop_warm(warm)
+    if serve:
+        from seawatch.cli._serve import serve_store
+
+        serve_store(target.root, host=host, port=port, token=token)
+        return
+    err.print(
+        styled(
+            f"explore: seawatch report --store {target.root} --region caribbean,eastern-pacific"
+            f"\n         seawatch events --store {target.root} --type interception --format jsonl"
+            f"\n         seawatch demo --store {target.root} --serve   (the map, "
+            f"http://127.0.0.1:{port}/)",
+            style="dim",
+        )
+    )
+
+
+def _demo_parts(target: Store, console: Console, *, top: int, real_only: bool) -> None:
+    """Part 1 (the real sample) and, unless ``real_only``, part 2 (the standoff)."""
 
     sample = real_sample_path()
     summary = target.ingest([str(sample)])
@@ -263,21 +289,6 @@ def demo_command(
             scores,
             ["type", "truth", "detected", "precision", "recall"],
         )
-
-    if serve:
-        from seawatch.cli._serve import serve_store
-
-        serve_store(target.root, host=host, port=port, token=token)
-        return
-    err.print(
-        styled(
-            f"explore: seawatch report --store {target.root} --region caribbean,eastern-pacific"
-            f"\n         seawatch events --store {target.root} --type interception --format jsonl"
-            f"\n         seawatch demo --store {target.root} --serve   (the map, "
-            f"http://127.0.0.1:{port}/)",
-            style="dim",
-        )
-    )
 
 
 def register(app: typer.Typer) -> None:
