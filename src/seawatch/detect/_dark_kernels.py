@@ -10,8 +10,9 @@ may differ from the C library's in the last bit.
 - :func:`estimate`: every vessel's state at a batch of scene times, vessel by vessel: a
   binary search in the vessel's own rows (in cache for the whole batch) for the fixes
   around each time, then interpolation (or the inputs of extrapolation).
-- :func:`cell_join`: (detection, vessel) pairs whose grid cells are neighbours, through a
-  hash table of the detections' neighbour cells (no sort of the vessels per scene).
+- :func:`cell_join`: (detection, vessel) pairs whose cubes (a grid of the unit sphere) are
+  neighbours, through a hash table of the detections' neighbour cubes (no sort of the
+  vessels per scene).
 - :func:`greedy`: the one-to-one assignment, best pair first.
 """
 
@@ -240,63 +241,81 @@ def _slot(table: I64, used: B, key: Any, mask: int) -> int:
     return int(j)
 
 
+@njit(cache=True)
+def _cell_key(lat: float, lon: float, cell: float, half: int, base: int) -> int:
+    """Key of the cube (side ``cell``) holding the point's unit vector; -1 if not finite."""
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return -1
+    p = math.radians(lat)
+    q = math.radians(lon)
+    c = math.cos(p)
+    x = math.floor(c * math.cos(q) / cell) + half
+    y = math.floor(c * math.sin(q) / cell) + half
+    z = math.floor(math.sin(p) / cell) + half
+    return int((x * base + y) * base + z)
+
+
 @njit(cache=True, nogil=True)
-def cell_join(
-    dkey: I64, ddet: I64, vlat: F64, vlon: F64, vcos: F64, cell: float, big: int
-) -> tuple[I64, I64]:
-    """``(det, vessel)``: every pair whose keys are equal, det = ``ddet[m]`` for
-    ``dkey[m]`` (sorted ascending) and the vessel's key ``floor(vlat / cell) * big +
-    floor(vlon * vcos / cell)`` (as the numpy expressions: ``vcos`` is the cosine of the
-    latitude, computed by numpy). A hash table maps each distinct detection key to its
-    run in ``dkey``; each vessel is one lookup. Vessels with non-finite keys match none
-    (their distance would be NaN)."""
-    m = len(dkey)
-    size = 2
-    while size < 2 * m:
+def cell_join(dlat: F64, dlon: F64, vlat: F64, vlon: F64, cell: float) -> tuple[I64, I64]:
+    """``(det, vessel)``: every pair whose unit vectors lie in neighbouring cubes of side
+    ``cell`` (an angle in radians, at least the largest distance sought over the Earth's
+    radius: a chord is shorter than its arc, so closer pairs are in neighbouring cubes,
+    at any latitude and across the antimeridian). A hash table maps each of the 27 cubes
+    around a detection to the detections there (a chain); each vessel is one lookup.
+    Points with non-finite coordinates pair with none (their distance would be NaN)."""
+    cell = max(cell, 1e-5)  # keys in 63 bits (cells of 64 m and more)
+    half = math.floor(1.0 / cell) + 3
+    base = 2 * half + 1
+    m = len(dlat)
+    size = 16
+    while size < 54 * m:
         size <<= 1
     mask = size - 1
     table = np.zeros(size, np.int64)
     used = np.zeros(size, np.bool_)
-    run_lo = np.zeros(size, np.int64)
-    run_hi = np.zeros(size, np.int64)
-    a = 0
-    while a < m:
-        b = a + 1
-        while b < m and dkey[b] == dkey[a]:
-            b += 1
-        j = _slot(table, used, dkey[a], mask)
-        used[j] = True
-        table[j] = dkey[a]
-        run_lo[j] = a
-        run_hi[j] = b
-        a = b
+    head = np.full(size, -1, np.int64)
+    chain = np.empty(27 * m, np.int64)
+    det = np.empty(27 * m, np.int64)
+    n = 0
+    for d in range(m):
+        key = _cell_key(dlat[d], dlon[d], cell, half, base)
+        if key < 0:
+            continue
+        for ox in range(-1, 2):
+            for oy in range(-1, 2):
+                for oz in range(-1, 2):
+                    near = key + (ox * base + oy) * base + oz
+                    j = _slot(table, used, near, mask)
+                    used[j] = True
+                    table[j] = near
+                    chain[n] = head[j]
+                    det[n] = d
+                    head[j] = n
+                    n += 1
     nv = len(vlat)
     hit = np.full(nv, -1, np.int64)
     total = 0
-    lim = 9.0e18
-    for v in range(nv):
-        if m == 0:
-            break
-        fy = np.floor(vlat[v] / cell)
-        fx = np.floor(vlon[v] * vcos[v] / cell)
-        if not (abs(fy) < lim and abs(fx) < lim):
+    for v in range(nv if n else 0):
+        key = _cell_key(vlat[v], vlon[v], cell, half, base)
+        if key < 0:
             continue
-        key = np.int64(fy) * big + np.int64(fx)
         j = _slot(table, used, key, mask)
         if used[j]:
-            hit[v] = j
-            total += run_hi[j] - run_lo[j]
+            hit[v] = head[j]
+            e = head[j]
+            while e >= 0:
+                total += 1
+                e = chain[e]
     di = np.empty(total, np.int64)
     vi = np.empty(total, np.int64)
     k = 0
     for v in range(nv):
-        j = hit[v]
-        if j < 0:
-            continue
-        for r in range(run_lo[j], run_hi[j]):
-            di[k] = ddet[r]
+        e = hit[v]
+        while e >= 0:
+            di[k] = det[e]
             vi[k] = v
             k += 1
+            e = chain[e]
     return di, vi
 
 

@@ -47,9 +47,10 @@ vessels locates each vessel at every scene time of the batch while its fixes are
 cache: the fixes around the time (one bucket, then a binary search) and the interpolated
 position; the rest of a vessel's state (sigma, dt, speed, course, silence) is computed only
 for the vessels a scene asks about (those near a detection, silent ones, those inside the
-footprint). Pairs come from a hash table of the detections' neighbouring grid cells, one
-lookup per vessel; the assignment is a numba loop; the event rows are built column-wise
-(:mod:`seawatch.detect._dark_rows`).
+footprint). Pairs come from a grid of the unit sphere (cubes one radius wide: no pair is
+missed near the poles or across the antimeridian), through a hash table of the cubes
+around the detections, one lookup per vessel; the assignment is a numba loop; the event
+rows are built column-wise (:mod:`seawatch.detect._dark_rows`).
 The next batch is located and paired in a second thread while one is matched and written.
 Trigonometry stays in numpy and each value is computed by the same expression as in the
 first, per-scene numpy implementation, which ``tests/detect/_dark_reference.py`` keeps as
@@ -77,7 +78,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
-from seawatch._units import M_PER_NM, US_PER_H
+from seawatch._units import EARTH_RADIUS_M, M_PER_NM, US_PER_H
 from seawatch.detect import _dark_kernels as _k
 from seawatch.detect import _dark_rows as _rows
 from seawatch.detect._base import GeoContext
@@ -384,22 +385,14 @@ def _pairs(
     vlon: np.ndarray[Any, Any],
     radius_m: float,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """(detection, vessel, distance) within ``radius_m``, among pairs in neighbouring cells
-    of a grid of ``radius_m`` cells (x: longitude scaled by the cosine of the latitude)."""
+    """(detection, vessel, distance) within ``radius_m`` (great circle), among the pairs
+    in neighbouring cubes of a grid of the unit sphere (:func:`_dark_kernels.cell_join`):
+    no pair is missed near the poles or across the antimeridian."""
     if len(dlat) == 0 or len(vlat) == 0:
         e = np.array([], np.int64)
         return e, e, np.array([], np.float64)
-    cell = radius_m / 111_320.0
-    dy = np.floor(dlat / cell).astype(np.int64)
-    dx = np.floor(dlon * np.cos(np.radians(dlat)) / cell).astype(np.int64)
-    big = np.int64(1 << 31)
-    off = np.array([-1, 0, 1], np.int64)
-    oy, ox = np.repeat(off, 3), np.tile(off, 3)
-    dkey = ((dy[None, :] + oy[:, None]) * big + (dx[None, :] + ox[:, None])).ravel()
-    ddet = np.tile(np.arange(len(dlat), dtype=np.int64), 9)
-    order = np.argsort(dkey, kind="stable")
-    vcos = np.cos(np.radians(vlat))
-    di, vi = _k.cell_join(dkey[order], ddet[order], vlat, vlon, vcos, cell, int(big))
+    cell = radius_m / EARTH_RADIUS_M * (1.0 + 1e-9)
+    di, vi = _k.cell_join(dlat, dlon, vlat, vlon, cell)
     d = haversine_m(dlat[di], dlon[di], vlat[vi], vlon[vi])
     keep = d <= radius_m
     return di[keep], vi[keep], d[keep]
