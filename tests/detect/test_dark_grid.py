@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 
 from seawatch import schema
-from seawatch.detect import dark
+from seawatch.detect import _dark_scene
 from seawatch.detect.dark import DEFAULT, SIMPLE, DarkParams, match_detections
 from seawatch.geo import haversine_m
 from tests.detect._dark_reference import match_detections_reference
@@ -44,12 +44,14 @@ def _positions(rows: list[tuple[int, int, float, float, float | None, float | No
     )
 
 
-def _dets(points: list[tuple[float, float]], ts_us: list[int] | None = None) -> pa.Table:
+def _dets(
+    points: list[tuple[float, float]], ts_us: list[int] | None = None, *, one_scene: bool = True
+) -> pa.Table:
     rows = [
         {
             "detection_id": f"d{i}",
             "source": "sentinel1",
-            "scene_id": "S",
+            "scene_id": "S" if one_scene else f"S{i}",
             "ts": T0_US if ts_us is None else ts_us[i],
             "lat": lat,
             "lon": lon,
@@ -132,7 +134,7 @@ def test_pairs_are_every_pair_within_the_radius(radius_m: float) -> None:
     dx = r * np.sin(b) / np.maximum(np.cos(np.radians(dlat[near])), 0.01)
     vlon[:1000] = (dlon[near] + dx + 180.0) % 360.0 - 180.0
     vlat[5], dlon[7] = np.nan, np.inf  # pair with nothing
-    di, vi, d = dark._pairs(dlat, dlon, vlat, vlon, radius_m)
+    di, vi, d = _dark_scene.pairs(dlat, dlon, vlat, vlon, radius_m)
     with np.errstate(invalid="ignore"):
         all_d = haversine_m(dlat[:, None], dlon[:, None], vlat[None, :], vlon[None, :])
     want = {(int(i), int(j)) for i, j in zip(*np.nonzero(all_d <= radius_m), strict=True)}
@@ -203,3 +205,46 @@ def test_same_events_as_the_reference_near_the_pole_and_the_antimeridian(
     types = got.column("type").to_pylist()
     assert types.count("detected_by") > 10 and types.count("dark_detection") > 10
     assert got.to_pylist() == want.to_pylist()
+
+
+def test_the_prefilter_locates_few_vessels_and_changes_no_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Vessels all over the globe with a fix every 10 minutes (boxes for every bucket), a
+    detection near some in each scene: most vessels of a scene are not located, and the
+    events equal the oracle's (which locates every vessel)."""
+    rng = np.random.default_rng(11)
+    rows: list[tuple[int, int, float, float, float | None, float | None]] = []
+    lat0, lon0 = _sphere(rng, 600)
+    lat0 = np.clip(lat0, -89.5, 89.5)
+    for v in range(600):
+        sog, cog = float(rng.uniform(0, 40)), float(rng.uniform(0, 360))
+        for ts in range(T0_US - 6 * H_US, T0_US + 6 * H_US, H_US // 6):
+            h = (ts - T0_US) / H_US
+            lat = lat0[v] + sog * 1852.0 * h * math.cos(math.radians(cog)) / 111_320.0
+            if abs(lat) >= 90:
+                continue
+            rows.append(
+                (220_000_000 + v, ts + int(rng.integers(0, 60_000_000)), lat, lon0[v], sog, cog)
+            )
+    pos = _positions(rows)
+    near = rng.integers(0, len(rows), 200)
+    dets = _dets(
+        [(rows[i][2] + rng.normal(0, 0.05), rows[i][3] + rng.normal(0, 0.05)) for i in near],
+        [rows[i][1] + int(rng.integers(-H_US // 4, H_US // 4)) for i in near],
+        one_scene=False,
+    )
+    kept: list[int] = []
+    real = _dark_scene.scene_vessels
+
+    def spy(*a: Any) -> _dark_scene.Vessels:
+        v = real(*a)
+        kept.append(len(v.sel))
+        return v
+
+    monkeypatch.setattr(_dark_scene, "scene_vessels", spy)
+    for params in (DEFAULT, DarkParams(nearest_radius_m=200_000.0)):
+        kept.clear()
+        got = match_detections(dets, pos, params=params)
+        assert got.to_pylist() == match_detections_reference(dets, pos, params=params).to_pylist()
+        assert len(kept) == 200 and sorted(kept)[150] < 100, sorted(kept)  # of 600 vessels

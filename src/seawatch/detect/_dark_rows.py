@@ -90,6 +90,23 @@ def join(*parts: str | pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
+class Columns:
+    """Numeric columns gathered scene by scene, concatenated once (the rows of one type
+    for all scenes, then written with one Arrow call per column, not one per scene)."""
+
+    def __init__(self) -> None:
+        self._parts: dict[str, list[np.ndarray[Any, Any]]] = {}
+        self.n = 0
+
+    def add(self, **columns: np.ndarray[Any, Any]) -> None:
+        for name, values in columns.items():
+            self._parts.setdefault(name, []).append(values)
+        self.n += len(next(iter(columns.values())))
+
+    def __getitem__(self, name: str) -> np.ndarray[Any, Any]:
+        return np.concatenate(self._parts[name])
+
+
 class Out:
     """Event columns, gathered scene by scene in the order of the rows."""
 
