@@ -220,14 +220,9 @@ def match_detections(
     scene_raw = dets.column("scene_id").to_pylist()
     source_raw = dets.column("source").to_pylist()
     ts = _scene.us(dets, "ts")
-    groups: dict[tuple[str, str, int], list[int]] = {}
-    for i, (s, src, t) in enumerate(zip(scene_raw, source_raw, ts.tolist(), strict=True)):
-        src = src or ""
-        key = (s, src, 0) if s else ("", src, t)
-        groups.setdefault(key, []).append(i)
     scenes_ = [
-        _Scene(idx, int(np.median(ts[idx])), footprints.get(k[0]) if k[0] else None)
-        for k, idx in ((k, np.asarray(v, np.int64)) for k, v in sorted(groups.items()))
+        _Scene(idx, int(np.median(ts[idx])), footprints.get(sid) if sid else None)
+        for sid, idx in _groups(dets, ts)
     ]
     out = _rows.Out(params)
     matches = _rows.Columns()
@@ -266,6 +261,37 @@ def match_detections(
                 _match_scene(sc.idx, v, pairs, d, params, sc.footprint, geo, out, matches)
     _add_matches(out, matches, d)
     return out.table()
+
+
+def _ranks(col: pa.ChunkedArray) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Each string's rank among the distinct values (null: ""), in Python's order, and
+    the distinct values in that order."""
+    enc = pc.dictionary_encode(pc.fill_null(col, "")).combine_chunks()
+    values: list[str] = enc.dictionary.to_pylist()
+    by_rank = sorted(range(len(values)), key=values.__getitem__)
+    rank = np.empty(len(values), np.int64)
+    rank[by_rank] = np.arange(len(values))
+    codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), np.int64)
+    return rank[codes], [values[i] for i in by_rank]
+
+
+def _groups(dets: pa.Table, ts: np.ndarray[Any, Any]) -> list[tuple[str, np.ndarray[Any, Any]]]:
+    """The detections by scene: ``(scene_id, detection indices)`` per (scene id, source),
+    and per (source, time) for those without a scene id (null or ""), ordered by (scene id,
+    source, time); indices ascending."""
+    n = dets.num_rows
+    if n == 0:
+        return []
+    scene, scene_names = _ranks(dets.column("scene_id"))
+    source, _ = _ranks(dets.column("source"))
+    t = np.where(scene == 0, ts, 0) if scene_names[0] == "" else np.zeros(n, np.int64)
+    order = np.lexsort((np.arange(n), t, source, scene))
+    key = np.stack([scene[order], source[order], t[order]])
+    cut = np.flatnonzero(np.r_[True, (key[:, 1:] != key[:, :-1]).any(axis=0), True])
+    return [
+        (scene_names[scene[order[a]]], order[a:b])
+        for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
