@@ -2,7 +2,9 @@
 
 Kept verbatim (numpy per scene, Python assignment and event rows) as the oracle of
 ``tests/detect/test_dark_oracle.py``: the fast kernel in ``seawatch.detect.dark`` must
-return exactly the same events (ids, details, order) on the same inputs.
+return exactly the same events (ids, details, order) on the same inputs. One change
+since: the pairs within ``nearest_radius_m`` are found by computing every distance (see
+:func:`_pairs`), not by the first matcher's grid, which missed some.
 """
 
 from __future__ import annotations
@@ -168,37 +170,16 @@ def _pairs(
     vlon: np.ndarray[Any, Any],
     radius_m: float,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """All (detection, vessel, distance) within ``radius_m``, by a grid of ``radius_m`` cells."""
+    """All (detection, vessel, distance) within ``radius_m``: the distance of every pair.
+
+    (The first matcher searched a grid of longitude times the cosine of each point's
+    latitude, which missed pairs at high latitudes and across the antimeridian; the
+    oracle computes every distance instead.)"""
     if len(dlat) == 0 or len(vlat) == 0:
         e = np.array([], np.int64)
         return e, e, np.array([], np.float64)
-    cell = radius_m / 111_320.0
-    vy = np.floor(vlat / cell).astype(np.int64)
-    vx = np.floor(vlon * np.cos(np.radians(vlat)) / cell).astype(np.int64)
-    dy = np.floor(dlat / cell).astype(np.int64)
-    dx = np.floor(dlon * np.cos(np.radians(dlat)) / cell).astype(np.int64)
-    big = np.int64(1 << 31)
-    vkey = vy * big + vx
-    order = np.argsort(vkey, kind="stable")
-    skey = vkey[order]
-    di_parts, vi_parts = [], []
-    for oy in (-1, 0, 1):
-        for ox in (-1, 0, 1):
-            k = (dy + oy) * big + (dx + ox)
-            lo = np.searchsorted(skey, k, "left")
-            hi = np.searchsorted(skey, k, "right")
-            cnt = hi - lo
-            if not cnt.any():
-                continue
-            di = np.repeat(np.arange(len(dlat)), cnt)
-            offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            di_parts.append(di)
-            vi_parts.append(order[np.repeat(lo, cnt) + offs])
-    if not di_parts:
-        e = np.array([], np.int64)
-        return e, e, np.array([], np.float64)
-    di = np.concatenate(di_parts)
-    vi = np.concatenate(vi_parts)
+    di = np.repeat(np.arange(len(dlat)), len(vlat))
+    vi = np.tile(np.arange(len(vlat)), len(dlat))
     d = haversine_m(dlat[di], dlon[di], vlat[vi], vlon[vi])
     keep = d <= radius_m
     return di[keep], vi[keep], d[keep]

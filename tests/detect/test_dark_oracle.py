@@ -267,3 +267,28 @@ def test_time_index_and_vessel_starts() -> None:
     for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
         edges = np.arange(11) * 1000
         assert idx[i].tolist() == np.searchsorted(ts[s:e], edges, "left").tolist()
+
+
+def test_scene_groups_as_the_reference_groups_them() -> None:
+    """Detections by (scene id, source), those without a scene id (null or "") by
+    (source, time), in the order of the sorted keys, indices ascending."""
+    rng = np.random.default_rng(2)
+    n = 400
+    scene = [
+        rng.choice(["S1", "S0", "", "é", "S10"]) if rng.random() < 0.8 else None for _ in range(n)
+    ]
+    source = [
+        rng.choice(["viirs", "sentinel1", ""]) if rng.random() < 0.9 else None for _ in range(n)
+    ]
+    ts = (T0_US + rng.integers(0, 4, n) * H_US).astype(np.int64)
+    table = pa.table(
+        {"scene_id": pa.array(scene, pa.string()), "source": pa.array(source, pa.string())}
+    )
+    groups: dict[tuple[str, str, int], list[int]] = {}
+    for i, (s, src, t) in enumerate(zip(scene, source, ts.tolist(), strict=True)):
+        key = (s, src or "", 0) if s else ("", src or "", t)
+        groups.setdefault(key, []).append(i)
+    want = [(k[0], v) for k, v in sorted(groups.items())]
+    got = [(s, idx.tolist()) for s, idx in dark._groups(table, ts)]
+    assert got == want
+    assert dark._groups(table.slice(0, 0), ts[:0]) == []

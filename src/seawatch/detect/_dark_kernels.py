@@ -7,11 +7,17 @@ may differ from the C library's in the last bit.
 
 - :func:`vessel_starts`: whether positions are sorted by (mmsi, ts), and each vessel's
   first row (one pass over the day instead of a (vessel, time) key of every row).
-- :func:`estimate`: every vessel's state at a batch of scene times, vessel by vessel: a
-  binary search in the vessel's own rows (in cache for the whole batch) for the fixes
-  around each time, then interpolation (or the inputs of extrapolation).
-- :func:`cell_join`: (detection, vessel) pairs whose grid cells are neighbours, through a
-  hash table of the detections' neighbour cells (no sort of the vessels per scene).
+- :func:`time_index`: per vessel, its rows before each time bucket's edge.
+- :func:`bucket_boxes`, :func:`mark_reach`, :func:`mark_box`, :func:`select`: the
+  prefilter: per bucket, the grid cells where each vessel can be; per scene, the cells
+  near its detections; the vessels whose cells meet them. Only conservative bounds are
+  computed here (with ``math`` trigonometry and margins), never a value of an event.
+- :func:`locate`: the vessels kept at a scene time: the bucket, a binary search in the
+  vessel's own rows for the fixes around the time, then interpolation (or the inputs of
+  extrapolation); :func:`complete`: the rest of the state of the vessels a scene asks
+  about.
+- :func:`cell_join`: (detection, vessel) pairs whose cubes (a grid of the unit sphere) are
+  neighbours, through a hash table of the cubes around the detections.
 - :func:`greedy`: the one-to-one assignment, best pair first.
 """
 
@@ -94,6 +100,7 @@ SILENT = 4
 
 @njit(cache=True, nogil=True)
 def locate(
+    sel: I64,
     starts: I64,
     ends: I64,
     ts: I64,
@@ -102,72 +109,71 @@ def locate(
     tindex: Any,
     t0: int,
     width: int,
-    times_us: I64,
+    t_us: int,
     win_us: int,
     look_us: int,
-    out_f: F64,
-    out_i: I64,
-) -> None:
-    """Each vessel's fixes around each scene time and its position (the lean pass over
-    every vessel: only its times, and the latitude and longitude of candidates).
-
-    Vessel by vessel, for each time of ``times_us``: the bucket of :func:`time_index`
-    then a binary search in it. ``out_f[k]`` (scene ``k``, one column per vessel): 0 lat,
-    1 lon (NaN: not a candidate, or one fix only: the caller extrapolates it). ``out_i[k]``:
-    0 the last fix at or before the time (the vessel's first row - 1 when none), 1 flags
-    (``HAS_PREV``, ``HAS_NEXT``, ``SILENT``).
-    """
+) -> tuple[F64, F64, I64, I64]:
+    """The fixes around ``t_us`` of the vessels ``sel`` and their positions: the bucket of
+    :func:`time_index` then a binary search in it. Returns, one value per vessel of
+    ``sel``: lat, lon (NaN: not a candidate, or one fix only: the caller extrapolates it),
+    the last fix at or before the time (the vessel's first row - 1 when none) and flags
+    (``HAS_PREV``, ``HAS_NEXT``, ``SILENT``)."""
     nan = math.nan
     nb = tindex.shape[1] - 1
-    for i in range(len(starts)):
+    n = len(sel)
+    out_lat = np.empty(n, np.float64)
+    out_lon = np.empty(n, np.float64)
+    out_prev = np.empty(n, np.int64)
+    out_flags = np.empty(n, np.int64)
+    j = (t_us - t0) // width
+    for q in range(n):
+        i = sel[q]
         s = starts[i]
         e = ends[i]
-        for q in range(len(times_us)):
-            t_us = times_us[q]
-            j = (t_us - t0) // width
-            if j < 0:
-                lo = s
-                hi = s
-            elif j >= nb:
-                lo = e
-                hi = e
+        if j < 0:
+            lo = s
+            hi = s
+        elif j >= nb:
+            lo = e
+            hi = e
+        else:
+            lo = s + tindex[i, j]
+            hi = s + tindex[i, j + 1]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if ts[mid] <= t_us:
+                lo = mid + 1
             else:
-                lo = s + tindex[i, j]
-                hi = s + tindex[i, j + 1]
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if ts[mid] <= t_us:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            n_le = lo - s
-            prev = lo - 1
-            nxt = lo
-            pi = prev if prev > 0 else 0
-            has_prev = n_le > 0 and t_us - ts[pi] <= win_us
-            has_next = nxt < e and ts[nxt] - t_us <= win_us
-            la = nan
-            lo_ = nan
-            if has_prev and has_next:
-                a = prev
-                b = nxt
-                span = ts[b] - ts[a]
-                if span < 1:
-                    span = 1
-                f = (t_us - ts[a]) / span
-                dlon = (lon[b] - lon[a] + 180.0) % 360.0 - 180.0
-                la = lat[a] + f * (lat[b] - lat[a])
-                lo_ = (lon[a] + f * dlon + 180.0) % 360.0 - 180.0
-            candidate = has_prev or has_next
-            silent = (not candidate) and n_le > 0 and t_us - ts[pi] <= look_us
-            out_f[q, 0, i] = la
-            out_f[q, 1, i] = lo_
-            out_i[q, 0, i] = prev
-            out_i[q, 1, i] = (
-                (HAS_PREV if has_prev else 0)
-                | (HAS_NEXT if has_next else 0)
-                | (SILENT if silent else 0)
-            )
+                hi = mid
+        n_le = lo - s
+        prev = lo - 1
+        nxt = lo
+        pi = prev if prev > 0 else 0
+        has_prev = n_le > 0 and t_us - ts[pi] <= win_us
+        has_next = nxt < e and ts[nxt] - t_us <= win_us
+        la = nan
+        lo_ = nan
+        if has_prev and has_next:
+            a = prev
+            b = nxt
+            span = ts[b] - ts[a]
+            if span < 1:
+                span = 1
+            f = (t_us - ts[a]) / span
+            dlon = (lon[b] - lon[a] + 180.0) % 360.0 - 180.0
+            la = lat[a] + f * (lat[b] - lat[a])
+            lo_ = (lon[a] + f * dlon + 180.0) % 360.0 - 180.0
+        candidate = has_prev or has_next
+        silent = (not candidate) and n_le > 0 and t_us - ts[pi] <= look_us
+        out_lat[q] = la
+        out_lon[q] = lo_
+        out_prev[q] = prev
+        out_flags[q] = (
+            (HAS_PREV if has_prev else 0)
+            | (HAS_NEXT if has_next else 0)
+            | (SILENT if silent else 0)
+        )
+    return out_lat, out_lon, out_prev, out_flags
 
 
 @njit(cache=True, nogil=True)
@@ -230,6 +236,190 @@ def complete(
         silent_since[i] = ts[pi] if silent else -1
 
 
+# ------------------------------------------------------------------------------------------
+# the prefilter: vessels that may be near a detection of the scene (or in its footprint)
+
+MARGIN_DEG = 1e-6
+"""Added to every box and reach rectangle of the prefilter, far above the rounding of the
+interpolation and of the distance (~1e-13 degree), far below a cell."""
+
+
+@njit(cache=True, nogil=True)
+def bucket_boxes(
+    starts: I64,
+    ends: I64,
+    ts: I64,
+    lat: F64,
+    lon: F64,
+    sog: Any,
+    cog: Any,
+    tindex: Any,
+    buckets: I64,
+    width_h: float,
+    m_per_nm: float,
+    cell_deg: float,
+    max_lat_deg: float,
+) -> Any:
+    """``out[k, i]``: the cells (first row, last row, first column, number of columns, on
+    a grid of ``cell_deg`` from (-90, -180)) of every position that :func:`locate` and the
+    extrapolation can give vessel ``i`` at a time of bucket ``buckets[k]``; first row -1:
+    anywhere.
+
+    Only buckets with a fix of the vessel are bounded (when the bucket is at most the
+    window wide, such a vessel is a candidate; the caller ensures it): the fixes around the
+    time are then among the bucket's fixes and the one on either side of them, so an
+    interpolated position lies in their latitude range and in the longitude range that
+    the short way between consecutive fixes sweeps; an extrapolated one is a bucket's fix
+    moved less than a bucket's time at its speed. Buckets with non-finite values or boxes
+    reaching past ``max_lat_deg`` stay unbounded (located whatever the detections)."""
+    nv = len(starts)
+    nrows = round(180.0 / cell_deg)
+    ncols = round(360.0 / cell_deg)
+    out = np.empty((len(buckets), nv, 4), np.int16)
+    for i in range(nv):
+        s = starts[i]
+        e = ends[i]
+        for q in range(len(buckets)):
+            j = buckets[q]
+            out[q, i, 0] = -1
+            a = s + tindex[i, j]
+            b = s + tindex[i, j + 1]
+            if a >= b:
+                continue
+            r0 = a - 1 if a > s else a
+            r1 = b if b < e else e - 1
+            ok = True
+            la_lo = math.inf
+            la_hi = -math.inf
+            u = lon[r0]
+            u_lo = u
+            u_hi = u
+            v_max = 0.0
+            for r in range(r0, r1 + 1):
+                la = lat[r]
+                if not (math.isfinite(la) and math.isfinite(lon[r])):
+                    ok = False
+                    break
+                la_lo = min(la_lo, la)
+                la_hi = max(la_hi, la)
+                if r > r0:
+                    dl = lon[r] - lon[r - 1]
+                    if not -180.0 < dl < 180.0:  # as locate's short way (else equal to it)
+                        dl = (lon[r] - lon[r - 1] + 180.0) % 360.0 - 180.0
+                    u += dl
+                    u_lo = min(u_lo, u)
+                    u_hi = max(u_hi, u)
+                if a <= r < b:  # a fix that an extrapolation may start from
+                    sp = np.float64(sog[r])
+                    cg = np.float64(cog[r])
+                    if math.isnan(sp) or math.isnan(cg):
+                        continue  # no move
+                    if not (math.isfinite(sp) and math.isfinite(cg)):
+                        ok = False
+                        break
+                    v_max = max(v_max, abs(sp))
+            if not ok:
+                continue
+            run = v_max * m_per_nm * width_h
+            dlat = run / 111_320.0 + MARGIN_DEG
+            la_lo -= dlat
+            la_hi += dlat
+            top = max(abs(la_lo), abs(la_hi))
+            if top > max_lat_deg:
+                continue
+            dlon = run / (111_320.0 * math.cos(math.radians(top))) + MARGIN_DEG
+            c0 = math.floor((u_lo - dlon + 180.0) / cell_deg)
+            c1 = math.floor((u_hi + dlon + 180.0) / cell_deg)
+            out[q, i, 0] = max(0, math.floor((la_lo + 90.0) / cell_deg))
+            out[q, i, 1] = min(nrows - 1, math.floor((la_hi + 90.0) / cell_deg))
+            out[q, i, 2] = c0 % ncols
+            out[q, i, 3] = min(c1 - c0 + 1, ncols)
+    return out
+
+
+@njit(cache=True)
+def _mark_rect(grid: Any, lat0: float, lat1: float, lon0: float, lon1: float, cell: float) -> None:
+    nrows, ncols = grid.shape
+    r0 = max(0, math.floor((lat0 + 90.0) / cell))
+    r1 = min(nrows - 1, math.floor((lat1 + 90.0) / cell))
+    c0 = math.floor((lon0 + 180.0) / cell)
+    n = min(math.floor((lon1 + 180.0) / cell) - c0 + 1, ncols)
+    for r in range(r0, r1 + 1):
+        for k in range(n):
+            grid[r, (c0 + k) % ncols] = 1
+
+
+@njit(cache=True, nogil=True)
+def mark_reach(grid: Any, lat: F64, lon: F64, reach_rad: float, cell_deg: float) -> None:
+    """Mark the cells of ``grid`` (rows from -90, columns from -180 degrees) that hold a
+    point within the angle ``reach_rad`` of one of the points (lat, lon): on the sphere,
+    such a point's latitude differs by at most that angle, and its longitude by at most
+    ``asin(sin(angle) / cos(lat))`` unless a pole is within reach."""
+    reach = reach_rad * (1.0 + 1e-9)
+    dlat = math.degrees(reach) + MARGIN_DEG
+    sin_r = math.sin(reach)
+    for d in range(len(lat)):
+        la = lat[d]
+        lo = lon[d]
+        if not (math.isfinite(la) and math.isfinite(lo)):
+            continue  # no distance to it is <= anything
+        if abs(la) > 90.0:  # not a latitude: anything may be near (haversine wraps it)
+            _mark_rect(grid, -90.0, 90.0, -180.0, 540.0, cell_deg)
+            continue
+        c = math.cos(math.radians(abs(la)))
+        if abs(la) + dlat >= 90.0 or sin_r >= c * (1.0 - 1e-9):
+            _mark_rect(grid, la - dlat, la + dlat, -180.0, 540.0, cell_deg)
+            continue
+        dlon = math.degrees(math.asin(sin_r / c)) * (1.0 + 1e-9) + MARGIN_DEG
+        _mark_rect(grid, la - dlat, la + dlat, lo - dlon, lo + dlon, cell_deg)
+
+
+@njit(cache=True, nogil=True)
+def mark_box(
+    grid: Any, lat0: float, lat1: float, lon0: float, lon1: float, cell_deg: float
+) -> None:
+    """Mark the cells of a latitude and longitude box (a footprint's bounds)."""
+    m = MARGIN_DEG
+    _mark_rect(grid, lat0 - m, lat1 + m, lon0 - m, lon1 + m, cell_deg)
+
+
+@njit(cache=True, nogil=True)
+def select(boxes: Any, j: int, grid: Any, out: I64) -> int:
+    """Write to ``out`` the vessels whose box ``boxes[j]`` (:func:`bucket_boxes`) meets a
+    marked cell of ``grid``, or is unbounded (every vessel when ``j`` < 0); returns their
+    number. Ascending."""
+    nv = len(out)
+    ncols = grid.shape[1]
+    n = 0
+    for i in range(nv):
+        take = j < 0
+        if not take:
+            r0 = boxes[j, i, 0]
+            if r0 < 0:
+                take = True
+            else:
+                c0 = boxes[j, i, 2]
+                nc = boxes[j, i, 3]
+                for r in range(r0, boxes[j, i, 1] + 1):
+                    for k in range(nc):
+                        c = c0 + k
+                        if c >= ncols:
+                            c -= ncols
+                        if grid[r, c]:
+                            take = True
+                            break
+                    if take:
+                        break
+        if take:
+            out[n] = i
+            n += 1
+    return n
+
+
+# ------------------------------------------------------------------------------------------
+# pairs
+
+
 @njit(cache=True)
 def _slot(table: I64, used: B, key: Any, mask: int) -> int:
     h = key * _HASH_MUL
@@ -240,63 +430,81 @@ def _slot(table: I64, used: B, key: Any, mask: int) -> int:
     return int(j)
 
 
+@njit(cache=True)
+def _cell_key(lat: float, lon: float, cell: float, half: int, base: int) -> int:
+    """Key of the cube (side ``cell``) holding the point's unit vector; -1 if not finite."""
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return -1
+    p = math.radians(lat)
+    q = math.radians(lon)
+    c = math.cos(p)
+    x = math.floor(c * math.cos(q) / cell) + half
+    y = math.floor(c * math.sin(q) / cell) + half
+    z = math.floor(math.sin(p) / cell) + half
+    return int((x * base + y) * base + z)
+
+
 @njit(cache=True, nogil=True)
-def cell_join(
-    dkey: I64, ddet: I64, vlat: F64, vlon: F64, vcos: F64, cell: float, big: int
-) -> tuple[I64, I64]:
-    """``(det, vessel)``: every pair whose keys are equal, det = ``ddet[m]`` for
-    ``dkey[m]`` (sorted ascending) and the vessel's key ``floor(vlat / cell) * big +
-    floor(vlon * vcos / cell)`` (as the numpy expressions: ``vcos`` is the cosine of the
-    latitude, computed by numpy). A hash table maps each distinct detection key to its
-    run in ``dkey``; each vessel is one lookup. Vessels with non-finite keys match none
-    (their distance would be NaN)."""
-    m = len(dkey)
-    size = 2
-    while size < 2 * m:
+def cell_join(dlat: F64, dlon: F64, vlat: F64, vlon: F64, cell: float) -> tuple[I64, I64]:
+    """``(det, vessel)``: every pair whose unit vectors lie in neighbouring cubes of side
+    ``cell`` (an angle in radians, at least the largest distance sought over the Earth's
+    radius: a chord is shorter than its arc, so closer pairs are in neighbouring cubes,
+    at any latitude and across the antimeridian). A hash table maps each of the 27 cubes
+    around a detection to the detections there (a chain); each vessel is one lookup.
+    Points with non-finite coordinates pair with none (their distance would be NaN)."""
+    cell = max(cell, 1e-5)  # keys in 63 bits (cells of 64 m and more)
+    half = math.floor(1.0 / cell) + 3
+    base = 2 * half + 1
+    m = len(dlat)
+    size = 16
+    while size < 54 * m:
         size <<= 1
     mask = size - 1
     table = np.zeros(size, np.int64)
     used = np.zeros(size, np.bool_)
-    run_lo = np.zeros(size, np.int64)
-    run_hi = np.zeros(size, np.int64)
-    a = 0
-    while a < m:
-        b = a + 1
-        while b < m and dkey[b] == dkey[a]:
-            b += 1
-        j = _slot(table, used, dkey[a], mask)
-        used[j] = True
-        table[j] = dkey[a]
-        run_lo[j] = a
-        run_hi[j] = b
-        a = b
+    head = np.full(size, -1, np.int64)
+    chain = np.empty(27 * m, np.int64)
+    det = np.empty(27 * m, np.int64)
+    n = 0
+    for d in range(m):
+        key = _cell_key(dlat[d], dlon[d], cell, half, base)
+        if key < 0:
+            continue
+        for ox in range(-1, 2):
+            for oy in range(-1, 2):
+                for oz in range(-1, 2):
+                    near = key + (ox * base + oy) * base + oz
+                    j = _slot(table, used, near, mask)
+                    used[j] = True
+                    table[j] = near
+                    chain[n] = head[j]
+                    det[n] = d
+                    head[j] = n
+                    n += 1
     nv = len(vlat)
     hit = np.full(nv, -1, np.int64)
     total = 0
-    lim = 9.0e18
-    for v in range(nv):
-        if m == 0:
-            break
-        fy = np.floor(vlat[v] / cell)
-        fx = np.floor(vlon[v] * vcos[v] / cell)
-        if not (abs(fy) < lim and abs(fx) < lim):
+    for v in range(nv if n else 0):
+        key = _cell_key(vlat[v], vlon[v], cell, half, base)
+        if key < 0:
             continue
-        key = np.int64(fy) * big + np.int64(fx)
         j = _slot(table, used, key, mask)
         if used[j]:
-            hit[v] = j
-            total += run_hi[j] - run_lo[j]
+            hit[v] = head[j]
+            e = head[j]
+            while e >= 0:
+                total += 1
+                e = chain[e]
     di = np.empty(total, np.int64)
     vi = np.empty(total, np.int64)
     k = 0
     for v in range(nv):
-        j = hit[v]
-        if j < 0:
-            continue
-        for r in range(run_lo[j], run_hi[j]):
-            di[k] = ddet[r]
+        e = hit[v]
+        while e >= 0:
+            di[k] = det[e]
             vi[k] = v
             k += 1
+            e = chain[e]
     return di, vi
 
 

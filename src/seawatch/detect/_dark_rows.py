@@ -26,7 +26,12 @@ def js(s: str | None) -> str:
     return "null" if s is None else _encode_str(s)
 
 
-def js_strings(values: list[Any]) -> list[str]:
+def js_strings(values: list[Any], *, few: bool = False) -> list[str]:
+    """:func:`js` of each value; ``few``: few distinct values (scene ids, sources), each
+    encoded once."""
+    if few:
+        enc = {s: js(s) for s in set(values)}
+        return [enc[s] for s in values]
     return [js(s) for s in values]
 
 
@@ -53,8 +58,12 @@ def jf(x: np.ndarray[Any, Any], *, null_nan: bool = False) -> list[str]:
     """Floats as ``json.dumps`` writes them (``repr``; NaN and infinities as JSON's
     extensions), or ``null`` for NaN when ``null_nan`` (an unknown value)."""
     out = list(map(float.__repr__, x.tolist()))
-    bad = np.flatnonzero(~np.isfinite(x))
-    for i in bad.tolist():
+    bad = ~np.isfinite(x)
+    if not bad.any():
+        return out
+    if bad.all() and np.isnan(x).all():  # an unknown column (no lengths, no ports)
+        return ["null" if null_nan else "NaN"] * len(out)
+    for i in np.flatnonzero(bad).tolist():
         f = float(x[i])
         if f != f:
             out[i] = "null" if null_nan else "NaN"
@@ -88,6 +97,23 @@ def jcol(x: np.ndarray[Any, Any], *, null_nan: bool = False) -> pa.Array:
 def join(*parts: str | pa.Array) -> pa.Array:
     """Row-wise concatenation of string arrays and literal strings."""
     return pc.binary_join_element_wise(*parts, "")
+
+
+class Columns:
+    """Numeric columns gathered scene by scene, concatenated once (the rows of one type
+    for all scenes, then written with one Arrow call per column, not one per scene)."""
+
+    def __init__(self) -> None:
+        self._parts: dict[str, list[np.ndarray[Any, Any]]] = {}
+        self.n = 0
+
+    def add(self, **columns: np.ndarray[Any, Any]) -> None:
+        for name, values in columns.items():
+            self._parts.setdefault(name, []).append(values)
+        self.n += len(next(iter(columns.values())))
+
+    def __getitem__(self, name: str) -> np.ndarray[Any, Any]:
+        return np.concatenate(self._parts[name])
 
 
 class Out:

@@ -41,19 +41,24 @@ Matching, per scene (detections without a scene id are grouped by source and tim
 
 How it runs (issue #11, the speed goal: 100k detections against a day of 20M positions).
 The positions are used in place, sorted by (mmsi, ts) (store day files are: no sort
-then), with a per-vessel time index (the rows before each of 48 time buckets). Scenes are
-taken in batches (at most a million (scene, vessel) states); a numba pass over the
-vessels locates each vessel at every scene time of the batch while its fixes are in
-cache: the fixes around the time (one bucket, then a binary search) and the interpolated
-position; the rest of a vessel's state (sigma, dt, speed, course, silence) is computed only
-for the vessels a scene asks about (those near a detection, silent ones, those inside the
-footprint). Pairs come from a hash table of the detections' neighbouring grid cells, one
-lookup per vessel; the assignment is a numba loop; the event rows are built column-wise
-(:mod:`seawatch.detect._dark_rows`).
-The next batch is located and paired in a second thread while one is matched and written.
-Trigonometry stays in numpy and each value is computed by the same expression as in the
-first, per-scene numpy implementation, which ``tests/detect/_dark_reference.py`` keeps as
-the oracle: the events are the same, to the byte.
+then), with a per-vessel time index (the rows before each time bucket) and, for the
+buckets of the scene times, each vessel's box (the grid cells where it can be then).
+Per scene a prefilter keeps the vessels whose box meets a cell within
+``nearest_radius_m`` of a detection or the footprint, and those it cannot bound (maybe
+silent); only those are located (:mod:`seawatch.detect._dark_scene`): most vessels of a
+scene are far from all of its detections, and a vessel left out could pair with none.
+The rest of a vessel's state (sigma, dt, speed, course, silence) is computed only for the
+vessels a scene asks about (those near a detection, silent ones, those inside the
+footprint). Pairs come from a grid of the unit sphere (cubes one radius wide: no pair is
+missed near the poles or across the antimeridian), through a hash table of the cubes
+around the detections, one lookup per vessel; the assignment is a numba loop; the event
+rows are built column-wise (:mod:`seawatch.detect._dark_rows`), the ``detected_by`` rows
+of all scenes at once. A second thread prepares the positions while the detections are
+read, then locates and pairs the next batch of scenes while one is matched and written.
+Trigonometry that reaches an event stays in numpy and each value is computed by the
+same expression as in the first, per-scene numpy implementation, which
+``tests/detect/_dark_reference.py`` keeps as the oracle: the events are the same, to the
+byte.
 
 Sources: Global Fishing Watch's SAR-AIS matching (Paolo et al. 2024, "Satellite mapping
 reveals extensive industrial activity at sea", Nature 625; code in
@@ -80,6 +85,7 @@ from seawatch._exceptions import ParameterError
 from seawatch._units import M_PER_NM, US_PER_H
 from seawatch.detect import _dark_kernels as _k
 from seawatch.detect import _dark_rows as _rows
+from seawatch.detect import _dark_scene as _scene
 from seawatch.detect._base import GeoContext
 from seawatch.geo import haversine_m
 
@@ -160,266 +166,14 @@ SIMPLE = DarkParams(
 PRESETS: dict[str, DarkParams] = {"default": DEFAULT, "gfw": GFW, "simple": SIMPLE}
 
 
-def _move(
-    lat: np.ndarray[Any, Any], lon: np.ndarray[Any, Any], bearing_deg: Any, dist_m: Any
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Points ``dist_m`` from (lat, lon) along ``bearing_deg`` (flat-earth; short moves)."""
-    b = np.radians(bearing_deg)
-    dlat = dist_m * np.cos(b) / 111_320.0
-    dlon = dist_m * np.sin(b) / (111_320.0 * np.maximum(np.cos(np.radians(lat)), 1e-6))
-    return lat + dlat, (lon + dlon + 180.0) % 360.0 - 180.0
-
-
-def _f(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
-    col = table.column(name)
-    if col.type != pa.float64():
-        col = col.cast(pa.float64())
-    if col.null_count:
-        col = pc.fill_null(col, np.nan)
-    return np.asarray(col.to_numpy(), dtype=np.float64)
-
-
-def _f_narrow(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
-    """Like :func:`_f` but a float32 column stays float32 (the kernel widens each value,
-    exactly): half the memory of a day of speeds and courses."""
-    col = table.column(name)
-    if col.type != pa.float32():
-        return _f(table, name)
-    if col.null_count:
-        col = pc.fill_null(col, pa.scalar(np.nan, pa.float32()))
-    return np.asarray(col.to_numpy(), dtype=np.float32)
-
-
-def _us(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
-    return np.asarray(table.column(name).cast(pa.int64()).to_numpy(), dtype=np.int64)
-
-
 _BATCH_CELLS = 1_000_000
-"""Scenes located together: at most this many (scene, vessel) states in a batch (32 bytes
-each, two batches: 64 MB), e.g. 10 scenes of 100k vessels."""
-_BUCKETS = 48
-"""Time buckets of the per-vessel time index (4 bytes per vessel and bucket)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Positions:
-    """AIS positions sorted by (mmsi, ts), each vessel a slice ``starts[i]:ends[i]``, and
-    the per-scene work buffers of :func:`seawatch.detect._dark_kernels.estimate`."""
-
-    ts: np.ndarray[Any, Any]
-    lat: np.ndarray[Any, Any]
-    lon: np.ndarray[Any, Any]
-    sog: np.ndarray[Any, Any]
-    cog: np.ndarray[Any, Any]
-    starts: np.ndarray[Any, Any]
-    ends: np.ndarray[Any, Any]
-    mmsi: np.ndarray[Any, Any]
-    """Each vessel's mmsi (int64)."""
-    vlen: np.ndarray[Any, Any]
-    """Each vessel's AIS length (NaN: unknown)."""
-    tindex: np.ndarray[Any, Any]
-    """Per vessel, its rows before each bucket edge (:func:`_dark_kernels.time_index`)."""
-    t0: int
-    width: int
-    out_f: np.ndarray[Any, Any]
-    out_i: np.ndarray[Any, Any]
-
-
-class _Vessels:
-    """AIS vessels of one scene: estimated positions at the scene time (every vessel), and
-    the rest of the state (:meth:`complete`) for the vessels the scene asks about."""
-
-    def __init__(
-        self, p: _Positions, t_us: int, f: np.ndarray[Any, Any], i: np.ndarray[Any, Any]
-    ) -> None:
-        self.p, self.t_us = p, t_us
-        self.mmsi = p.mmsi
-        self.lat, self.lon = f[0], f[1]
-        self.prev, self.flags = i[0], i[1]
-        self.cand = np.flatnonzero(self.flags & (_k.HAS_PREV | _k.HAS_NEXT))
-        """Indices of the candidates (a fix within the window), ascending."""
-        self.cand_lat, self.cand_lon = self.lat[self.cand], self.lon[self.cand]
-        self.silent = np.flatnonzero(self.flags & _k.SILENT)
-        nv = len(p.starts)
-        self._rest = np.empty((6, nv))  # filled by complete() for the vessels asked about
-        self.sigma_m, self.dt_h, self.course, self.speed = self._rest[:4]
-        self.last_lat, self.last_lon = self._rest[4], self._rest[5]
-        self.silent_since_us = np.empty(nv, np.int64)
-        """Time of the last fix of silent vessels (-1 where not silent or never seen)."""
-
-    def complete(self, vessels: np.ndarray[Any, Any], params: DarkParams) -> None:
-        """Fill sigma, dt_h, course, speed, the last fix and silence for ``vessels``."""
-        p = self.p
-        _k.complete(
-            np.asarray(vessels, np.int64),
-            self.prev,
-            self.flags,
-            p.ts,
-            p.lat,
-            p.lon,
-            p.sog,
-            p.cog,
-            self.t_us,
-            params.base_sigma_m,
-            params.drift_frac,
-            params.default_speed_kn,
-            M_PER_NM,
-            US_PER_H,
-            self._rest,
-            self.silent_since_us,
-        )
-
-
-def _prepare(positions: pa.Table, lengths: pa.Table | None, n_scenes: int) -> _Positions:
-    pos = positions.select(["mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg"])
-    if any(pos.column(c).null_count for c in ("lat", "lon", "ts")):
-        valid = pc.and_(
-            pc.and_(pc.is_valid(pos.column("lat")), pc.is_valid(pos.column("lon"))),
-            pc.is_valid(pos.column("ts")),
-        )
-        pos = pos.filter(valid)
-    mmsi = pos.column("mmsi").to_numpy()
-    ts = _us(pos, "ts")
-    ok, starts = _k.vessel_starts(mmsi, ts)
-    if not ok:  # store day files are sorted already: no sort then
-        pos = pos.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
-        mmsi = pos.column("mmsi").to_numpy()
-        ts = _us(pos, "ts")
-        ok, starts = _k.vessel_starts(mmsi, ts)
-    ends = np.r_[starts[1:], len(ts)].astype(np.int64)
-    vessel_ids = np.asarray(mmsi[starts], dtype=np.int64)
-    nv = len(starts)
-    batch = max(1, min(n_scenes, _BATCH_CELLS // max(nv, 1)))
-    t0 = int(ts.min()) if len(ts) else 0
-    width = (int(ts.max()) - t0 + 1) // _BUCKETS + 1 if len(ts) else 1
-    return _Positions(
-        ts=ts,
-        lat=_f(pos, "lat"),
-        lon=_f(pos, "lon"),
-        sog=_f_narrow(pos, "sog_kn"),
-        cog=_f_narrow(pos, "cog_deg"),
-        starts=starts,
-        ends=ends,
-        mmsi=vessel_ids,
-        vlen=_lengths(lengths, vessel_ids),
-        tindex=_k.time_index(starts, ends, ts, t0, width, _BUCKETS),
-        t0=t0,
-        width=width,
-        out_f=np.empty((2, batch, 2, nv), np.float64),
-        out_i=np.empty((2, batch, 2, nv), np.int64),
-    )
-
-
-def _lengths(lengths: pa.Table | None, vessel_ids: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Each vessel's length: the last positive ``length_m`` of its mmsi in ``lengths``."""
-    out = np.full(len(vessel_ids), np.nan)
-    if lengths is None or lengths.num_rows == 0 or len(vessel_ids) == 0:
-        return out
-    m = lengths.column("mmsi")
-    v = lengths.column("length_m").cast(pa.float64())
-    keep = pc.and_(pc.and_(pc.is_valid(m), pc.is_valid(v)), pc.greater(v, 0.0))
-    keep = pc.fill_null(keep, False)
-    mm = np.asarray(m.filter(keep).cast(pa.int64()).to_numpy(), dtype=np.int64)
-    vv = np.asarray(v.filter(keep).to_numpy(), dtype=np.float64)
-    if len(mm) == 0:
-        return out
-    # the last row of each mmsi wins (as a dict filled in row order)
-    keys, first_rev = np.unique(mm[::-1], return_index=True)
-    vals = vv[::-1][first_rev]
-    at = np.searchsorted(keys, vessel_ids)
-    at_c = np.minimum(at, len(keys) - 1)
-    found = (at < len(keys)) & (keys[at_c] == vessel_ids)
-    out[found] = vals[at_c[found]]
-    return out
-
-
-def _locate(
-    p: _Positions, times_us: list[int], params: DarkParams, buf: int
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Run :func:`_dark_kernels.locate` for a batch of scenes into buffer ``buf``."""
-    q = len(times_us)
-    of, oi = p.out_f[buf, :q], p.out_i[buf, :q]
-    _k.locate(
-        p.starts,
-        p.ends,
-        p.ts,
-        p.lat,
-        p.lon,
-        p.tindex,
-        p.t0,
-        p.width,
-        np.asarray(times_us, np.int64),
-        int(params.window_h * US_PER_H),
-        int(params.gap_lookback_h * US_PER_H),
-        of,
-        oi,
-    )
-    return of, oi
-
-
-def _vessels(
-    p: _Positions, t_us: int, f: np.ndarray[Any, Any], i: np.ndarray[Any, Any]
-) -> _Vessels:
-    """The vessels at ``t_us`` from :func:`_locate`'s buffers: the vessels with one fix in
-    the window extrapolated with its speed and course."""
-    side = i[1] & (_k.HAS_PREV | _k.HAS_NEXT)
-    ext = np.flatnonzero((side == _k.HAS_PREV) | (side == _k.HAS_NEXT))
-    if len(ext):
-        after = side[ext] == _k.HAS_NEXT
-        k = i[0, ext] + after
-        sign = np.where(after, -1.0, 1.0)
-        dt = sign * (t_us - p.ts[k]) / US_PER_H
-        sog = np.asarray(p.sog[k], dtype=np.float64)
-        cog = np.asarray(p.cog[k], dtype=np.float64)
-        known = ~np.isnan(sog) & ~np.isnan(cog)
-        dist = np.where(known, np.nan_to_num(sog) * M_PER_NM * dt, 0.0)
-        f[0, ext], f[1, ext] = _move(p.lat[k], p.lon[k], np.nan_to_num(cog), dist)
-    return _Vessels(p, t_us, f, i)
-
-
-def _pairs(
-    dlat: np.ndarray[Any, Any],
-    dlon: np.ndarray[Any, Any],
-    vlat: np.ndarray[Any, Any],
-    vlon: np.ndarray[Any, Any],
-    radius_m: float,
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """(detection, vessel, distance) within ``radius_m``, among pairs in neighbouring cells
-    of a grid of ``radius_m`` cells (x: longitude scaled by the cosine of the latitude)."""
-    if len(dlat) == 0 or len(vlat) == 0:
-        e = np.array([], np.int64)
-        return e, e, np.array([], np.float64)
-    cell = radius_m / 111_320.0
-    dy = np.floor(dlat / cell).astype(np.int64)
-    dx = np.floor(dlon * np.cos(np.radians(dlat)) / cell).astype(np.int64)
-    big = np.int64(1 << 31)
-    off = np.array([-1, 0, 1], np.int64)
-    oy, ox = np.repeat(off, 3), np.tile(off, 3)
-    dkey = ((dy[None, :] + oy[:, None]) * big + (dx[None, :] + ox[:, None])).ravel()
-    ddet = np.tile(np.arange(len(dlat), dtype=np.int64), 9)
-    order = np.argsort(dkey, kind="stable")
-    vcos = np.cos(np.radians(vlat))
-    di, vi = _k.cell_join(dkey[order], ddet[order], vlat, vlon, vcos, cell, int(big))
-    d = haversine_m(dlat[di], dlon[di], vlat[vi], vlon[vi])
-    keep = d <= radius_m
-    return di[keep], vi[keep], d[keep]
+"""Scenes handed to the second thread at a time: this many over the number of vessels
+(e.g. 10 scenes of 100k vessels)."""
 
 
 def _angle_diff(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     d: np.ndarray[Any, Any] = np.abs((a - b + 180.0) % 360.0 - 180.0)
     return d
-
-
-def _in_footprint(
-    footprint: bytes | None, lat: np.ndarray[Any, Any], lon: np.ndarray[Any, Any]
-) -> np.ndarray[Any, Any] | None:
-    if footprint is None:
-        return None
-    import shapely
-
-    shape = shapely.from_wkb(footprint)
-    out: np.ndarray[Any, Any] = shapely.contains_xy(shape, lon, lat)
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,101 +219,133 @@ def match_detections(
     dets = detections.filter(pc.is_valid(detections.column("ts")))
     scene_raw = dets.column("scene_id").to_pylist()
     source_raw = dets.column("source").to_pylist()
-    ids = dets.column("detection_id").to_pylist()
-    d = _Dets(
-        ts=_us(dets, "ts"),
-        lat=_f(dets, "lat"),
-        lon=_f(dets, "lon"),
-        length=_f(dets, "length_m"),
-        heading=_f(dets, "heading_deg"),
-        ids=ids,
-        ids_js=(ids_js := _rows.js_strings(ids)),
-        scene_js=(scene_js := _rows.js_strings(scene_raw)),
-        source_js=(source_js := _rows.js_strings(source_raw)),
-        ids_a=pa.array(ids_js, pa.string()),
-        scene_a=pa.array(scene_js, pa.string()),
-        source_a=pa.array(source_js, pa.string()),
-    )
-    groups: dict[tuple[str, str, int], list[int]] = {}
-    for i, (s, src, t) in enumerate(zip(scene_raw, source_raw, d.ts.tolist(), strict=True)):
-        src = src or ""
-        key = (s, src, 0) if s else ("", src, t)
-        groups.setdefault(key, []).append(i)
-    order = [(k[0], np.asarray(idx, np.int64)) for k, idx in sorted(groups.items())]
-    p = _prepare(positions, lengths, len(order))
+    ts = _scene.us(dets, "ts")
+    scenes_ = [
+        _Scene(idx, int(np.median(ts[idx])), footprints.get(sid) if sid else None)
+        for sid, idx in _groups(dets, ts)
+    ]
     out = _rows.Out(params)
-    size = p.out_f.shape[1]
-    parts = [order[b : b + size] for b in range(0, len(order), size)]
-    times = [[int(np.median(d.ts[idx])) for _, idx in part] for part in parts]
-    # the next batch is located and paired (numba and large numpy operations, which
-    # release the GIL) in a second thread while this one is matched and written
+    matches = _rows.Columns()
+    # a second thread prepares the positions while this one prepares the detections,
+    # then locates and pairs the next batch of scenes (numba, which releases the GIL)
+    # while this one matches and writes the current one
     with ThreadPoolExecutor(max_workers=1) as pool:
-        nxt = pool.submit(_batch, p, d, _part_idx(parts, 0), times[0], params, 0) if parts else None
+        prepared = pool.submit(
+            _scene.prepare, positions, lengths, [sc.t_us for sc in scenes_], params
+        )
+        ids = dets.column("detection_id").to_pylist()
+        d = _Dets(
+            ts=ts,
+            lat=_scene.f64(dets, "lat"),
+            lon=_scene.f64(dets, "lon"),
+            length=_scene.f64(dets, "length_m"),
+            heading=_scene.f64(dets, "heading_deg"),
+            ids=ids,
+            ids_js=(ids_js := _rows.js_strings(ids)),
+            scene_js=(scene_js := _rows.js_strings(scene_raw, few=True)),
+            source_js=(source_js := _rows.js_strings(source_raw, few=True)),
+            ids_a=pa.array(ids_js, pa.string()),
+            scene_a=pa.array(scene_js, pa.string()),
+            source_a=pa.array(source_js, pa.string()),
+        )
+        p = prepared.result()
+        size = max(1, _BATCH_CELLS // max(len(p.starts), 1))
+        parts = [scenes_[b : b + size] for b in range(0, len(scenes_), size)]
+        nxt = pool.submit(_batch, p, d, parts[0], params) if parts else None
         for n, part in enumerate(parts):
             assert nxt is not None
             located = nxt.result()
             if n + 1 < len(parts):
-                nxt = pool.submit(
-                    _batch, p, d, _part_idx(parts, n + 1), times[n + 1], params, (n + 1) % 2
-                )
-            for (scene_id, idx), (v, pairs) in zip(part, located, strict=True):
-                fp = footprints.get(scene_id) if scene_id else None
-                _match_scene(idx, v, pairs, d, p, params, fp, geo, out)
+                nxt = pool.submit(_batch, p, d, parts[n + 1], params)
+            for sc, (v, pairs) in zip(part, located, strict=True):
+                _match_scene(sc.idx, v, pairs, d, params, sc.footprint, geo, out, matches)
+    _add_matches(out, matches, d)
     return out.table()
 
 
-def _part_idx(
-    parts: list[list[tuple[str, np.ndarray[Any, Any]]]], n: int
-) -> list[np.ndarray[Any, Any]]:
-    return [idx for _, idx in parts[n]]
+def _ranks(col: pa.ChunkedArray) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Each string's rank among the distinct values (null: ""), in Python's order, and
+    the distinct values in that order."""
+    enc = pc.dictionary_encode(pc.fill_null(col, "")).combine_chunks()
+    values: list[str] = enc.dictionary.to_pylist()
+    by_rank = sorted(range(len(values)), key=values.__getitem__)
+    rank = np.empty(len(values), np.int64)
+    rank[by_rank] = np.arange(len(values))
+    codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), np.int64)
+    return rank[codes], [values[i] for i in by_rank]
+
+
+def _groups(dets: pa.Table, ts: np.ndarray[Any, Any]) -> list[tuple[str, np.ndarray[Any, Any]]]:
+    """The detections by scene: ``(scene_id, detection indices)`` per (scene id, source),
+    and per (source, time) for those without a scene id (null or ""), ordered by (scene id,
+    source, time); indices ascending."""
+    n = dets.num_rows
+    if n == 0:
+        return []
+    scene, scene_names = _ranks(dets.column("scene_id"))
+    source, _ = _ranks(dets.column("source"))
+    t = np.where(scene == 0, ts, 0) if scene_names[0] == "" else np.zeros(n, np.int64)
+    order = np.lexsort((np.arange(n), t, source, scene))
+    key = np.stack([scene[order], source[order], t[order]])
+    cut = np.flatnonzero(np.r_[True, (key[:, 1:] != key[:, :-1]).any(axis=0), True])
+    return [
+        (scene_names[scene[order[a]]], order[a:b])
+        for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scene:
+    idx: np.ndarray[Any, Any]
+    """Its detections (indices into :class:`_Dets`)."""
+    t_us: int
+    footprint: bytes | None
 
 
 _Pairs = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]
 
 
 def _batch(
-    p: _Positions,
-    dd: _Dets,
-    idxs: list[np.ndarray[Any, Any]],
-    times_us: list[int],
-    params: DarkParams,
-    buf: int,
-) -> list[tuple[_Vessels, _Pairs]]:
-    """A batch of scenes located (in buffer ``buf``), and each scene's (detection,
+    p: _scene.Positions, dd: _Dets, scenes: list[_Scene], params: DarkParams
+) -> list[tuple[_scene.Vessels, _Pairs]]:
+    """A batch of scenes: each scene's vessels (:func:`_scene_vessels`) and (detection,
     vessel, distance) pairs within ``nearest_radius_m``."""
-    of, oi = _locate(p, times_us, params, buf)
     out = []
-    for idx, t_us, f, i in zip(idxs, times_us, of, oi, strict=True):
-        v = _vessels(p, t_us, f, i)
-        di, vj, dist = _pairs(
-            dd.lat[idx], dd.lon[idx], v.cand_lat, v.cand_lon, params.nearest_radius_m
-        )
+    for sc in scenes:
+        dlat, dlon = dd.lat[sc.idx], dd.lon[sc.idx]
+        v = _scene.scene_vessels(p, sc.t_us, dlat, dlon, sc.footprint, params)
+        di, vj, dist = _scene.pairs(dlat, dlon, v.cand_lat, v.cand_lon, params.nearest_radius_m)
         out.append((v, (di, v.cand[vj], dist)))
     return out
 
 
 def _match_scene(
     idx: np.ndarray[Any, Any],
-    v: _Vessels,
+    v: _scene.Vessels,
     pairs: _Pairs,
     dd: _Dets,
-    p: _Positions,
     params: DarkParams,
     footprint: bytes | None,
     geo: GeoContext | None,
     out: _rows.Out,
+    matches: _rows.Columns,
 ) -> None:
     t_det = dd.ts[idx]
     dlat, dlon = dd.lat[idx], dd.lon[idx]
     dlen, dhead = dd.length[idx], dd.heading[idx]
     cand = v.cand
     di, vi, dist = pairs
-    inside = _in_footprint(footprint, v.cand_lat, v.cand_lon)
-    need = [vi, v.silent] + ([cand[inside]] if inside is not None else [])
-    v.complete(np.unique(np.concatenate(need)), params)
+    inside = v.inside
+    paired = np.zeros(len(v.sel), np.bool_)
+    paired[vi] = True
+    need = paired.copy()
+    need[v.silent] = True
+    if inside is not None:
+        need[cand[inside]] = True
+    v.complete(np.flatnonzero(need), params)
     sigma = v.sigma_m[vi]
     score = np.exp(-0.5 * (dist / sigma) ** 2)
-    vlen = p.vlen
+    vlen = v.vlen
     if params.use_length:
         rel = np.abs(dlen[di] - vlen[vi]) / np.maximum(vlen[vi], 1.0)
         score *= np.where(np.isnan(rel), 1.0, np.exp(-0.5 * (rel / params.length_tol) ** 2))
@@ -572,58 +358,40 @@ def _match_scene(
     admissible = (dist <= gate) & (score >= params.min_score)
     order = np.lexsort((vi, di, -score))
     det_match, det_pair = _k.greedy(
-        order[admissible[order]].astype(np.int64), di, vi, len(idx), len(p.starts)
+        order[admissible[order]].astype(np.int64), di, vi, len(idx), len(v.sel)
     )
     taken = set(det_match[det_match >= 0].tolist())
-    # detected_by
+    # detected_by: the rows of every scene written at the end, at once
     md = np.flatnonzero(det_match >= 0)
     ks, vv = det_pair[md], det_match[md]
-    gi = idx[md].tolist()
-    out.add(
-        TYPE_MATCH,
-        v.mmsi[vv],
-        t_det[md],
-        dlat[md],
-        dlon[md],
-        score[ks],
-        [dd.ids[i] for i in gi],
-        _rows.join(
-            '{"ais_lat": ',
-            _rows.jcol(_rows.round_many(v.lat[vv], 6)),
-            ', "ais_length_m": ',
-            _rows.jcol(_rows.round_many(vlen[vv], 2), null_nan=True),
-            ', "ais_lon": ',
-            _rows.jcol(_rows.round_many(v.lon[vv], 6)),
-            ', "detection_id": ',
-            dd.ids_a.take(idx[md]),
-            ', "dist_m": ',
-            _rows.jcol(_rows.round_many(dist[ks], 1)),
-            ', "hours_to_nearest_fix": ',
-            _rows.jcol(_rows.round_many(v.dt_h[vv], 3)),
-            ', "length_m": ',
-            _rows.jcol(_rows.round_many(dlen[md], 2), null_nan=True),
-            ', "scene_id": ',
-            dd.scene_a.take(idx[md]),
-            ', "score": ',
-            _rows.jcol(_rows.round_many(score[ks], 4)),
-            ', "source": ',
-            dd.source_a.take(idx[md]),
-        ),
+    matches.add(
+        mmsi=v.mmsi[vv],
+        det=idx[md],
+        score=score[ks],
+        ais_lat=v.lat[vv],
+        ais_lon=v.lon[vv],
+        ais_length_m=vlen[vv],
+        dist_m=dist[ks],
+        hours=v.dt_h[vv],
     )
     # dark_detection
     unmatched = np.flatnonzero(det_match < 0)
-    n_scene = int(inside.sum()) if inside is not None else len(np.unique(vi))
+    n_scene = int(inside.sum()) if inside is not None else int(paired.sum())
     mism = _mismatches(unmatched, cand, inside, taken, v, vlen, dlat, dlon, dlen, params)
     silent = v.silent
     port_d, port_name = _ports(geo, dlat[unmatched], dlon[unmatched], params)
     by_det = np.lexsort((vi, dist, di))  # pairs by detection, nearest first
     di_sorted = di[by_det]
-    lo = np.searchsorted(di_sorted, unmatched, "left")
-    hi = np.minimum(np.searchsorted(di_sorted, unmatched, "right"), lo + 3)
+    first = np.searchsorted(di_sorted, unmatched, "left")
+    n_near = np.minimum(np.searchsorted(di_sorted, unmatched, "right"), first + 3) - first
+    hi = np.cumsum(n_near)
+    lo = hi - n_near
+    # the pairs listed (the nearest three of each unmatched detection), in that order
+    listed = by_det[np.repeat(first - lo, n_near) + np.arange(int(hi[-1]) if len(hi) else 0)]
     near_js = [
         f'{{"dist_m": {x}, "mmsi": {m}}}'
         for x, m in zip(
-            _rows.jf(_rows.round_many(dist[by_det], 1)), v.mmsi[vi[by_det]].tolist(), strict=True
+            _rows.jf(_rows.round_many(dist[listed], 1)), v.mmsi[vi[listed]].tolist(), strict=True
         )
     ]
     gi = idx[unmatched].tolist()
@@ -702,6 +470,45 @@ def _match_scene(
         )
 
 
+def _add_matches(out: _rows.Out, m: _rows.Columns, dd: _Dets) -> None:
+    """The ``detected_by`` rows of every scene (the event rows are sorted at the end)."""
+    if m.n == 0:
+        return
+    det = m["det"]
+    score = m["score"]
+    out.add(
+        TYPE_MATCH,
+        m["mmsi"],
+        dd.ts[det],
+        dd.lat[det],
+        dd.lon[det],
+        score,
+        [dd.ids[i] for i in det.tolist()],
+        _rows.join(
+            '{"ais_lat": ',
+            _rows.jcol(_rows.round_many(m["ais_lat"], 6)),
+            ', "ais_length_m": ',
+            _rows.jcol(_rows.round_many(m["ais_length_m"], 2), null_nan=True),
+            ', "ais_lon": ',
+            _rows.jcol(_rows.round_many(m["ais_lon"], 6)),
+            ', "detection_id": ',
+            dd.ids_a.take(det),
+            ', "dist_m": ',
+            _rows.jcol(_rows.round_many(m["dist_m"], 1)),
+            ', "hours_to_nearest_fix": ',
+            _rows.jcol(_rows.round_many(m["hours"], 3)),
+            ', "length_m": ',
+            _rows.jcol(_rows.round_many(dd.length[det], 2), null_nan=True),
+            ', "scene_id": ',
+            dd.scene_a.take(det),
+            ', "score": ',
+            _rows.jcol(_rows.round_many(score, 4)),
+            ', "source": ',
+            dd.source_a.take(det),
+        ),
+    )
+
+
 def _opt(x: Any) -> float | None:
     f = float(x)
     return None if np.isnan(f) else round(f, 2)
@@ -728,7 +535,7 @@ def _gap_candidates(
     d: int,
     t_us: int,
     silent: np.ndarray[Any, Any],
-    v: _Vessels,
+    v: _scene.Vessels,
     dlat: np.ndarray[Any, Any],
     dlon: np.ndarray[Any, Any],
     dlen: np.ndarray[Any, Any],
@@ -749,7 +556,7 @@ def _gap_candidates(
     # rank by the distance from where dead reckoning (last speed and course) puts the vessel
     known = ~np.isnan(v.speed[silent]) & ~np.isnan(v.course[silent])
     run = np.where(known, np.nan_to_num(v.speed[silent]) * M_PER_NM * hours, 0.0)
-    dr_lat, dr_lon = _move(
+    dr_lat, dr_lon = _scene.move(
         v.last_lat[silent], v.last_lon[silent], np.nan_to_num(v.course[silent]), run
     )
     dr = haversine_m(dlat[d], dlon[d], dr_lat, dr_lon)
@@ -778,7 +585,7 @@ def _mismatches(
     cand: np.ndarray[Any, Any],
     inside: np.ndarray[Any, Any] | None,
     taken: set[int],
-    v: _Vessels,
+    v: _scene.Vessels,
     vlen: np.ndarray[Any, Any],
     dlat: np.ndarray[Any, Any],
     dlon: np.ndarray[Any, Any],
