@@ -234,7 +234,7 @@ class _Ports:
         if cached is not None:
             try:
                 self.index = NearestEdgeIndex.from_state(
-                    cached, "", fine_cells_per_deg=4, coarse_cells_per_deg=1
+                    cached, "", fine_cells_per_deg=4, coarse_cells_per_deg=1, track_order=True
                 )
                 return
             except (KeyError, ValueError, TypeError):
@@ -249,7 +249,9 @@ class _Ports:
             np.ascontiguousarray(lat, np.float64),
             np.zeros(len(lat), np.int32),
         )
-        self.index = NearestEdgeIndex(pts, fine_cells_per_deg=4, coarse_cells_per_deg=1)
+        self.index = NearestEdgeIndex(
+            pts, fine_cells_per_deg=4, coarse_cells_per_deg=1, track_order=True
+        )
         _cache.save("ports", key, self.index.state(""))
 
 

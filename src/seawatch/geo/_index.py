@@ -173,6 +173,11 @@ class NearestEdgeIndex:
     Points whose grid cell is at least ``far_min_cells`` cells (Chebyshev) from any cell with an
     edge are answered from ``far_edges`` (e.g. a simplified coast) on a coarse grid; all others
     exactly from ``edges`` on the fine grid.
+
+    ``track_order``: queries take the track-order search
+    (:func:`~seawatch.geo._kernels.nearest_edge_seq`, the same results as the ring search,
+    faster where consecutive points are close and the edges sparse, e.g. ports; along a
+    dense coastline it gains nothing).
     """
 
     __slots__ = ("_coarse", "_fine", "far_min_cells")
@@ -185,9 +190,11 @@ class NearestEdgeIndex:
         coarse_cells_per_deg: int,
         far_edges: Edges | None = None,
         far_min_cells: int = 8,
+        track_order: bool = False,
     ) -> None:
         self._fine = _Buckets(edges, Grid.world(fine_cells_per_deg))
         self._coarse = _Buckets(far_edges or edges, Grid.world(coarse_cells_per_deg))
+        self._fine.track_order = self._coarse.track_order = track_order
         self.far_min_cells = far_min_cells
 
     def state(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
@@ -206,6 +213,7 @@ class NearestEdgeIndex:
         *,
         fine_cells_per_deg: int,
         coarse_cells_per_deg: int,
+        track_order: bool = False,
     ) -> NearestEdgeIndex:
         """The index whose :meth:`state` is ``arrays`` (no rebuilding)."""
         self = cls.__new__(cls)
@@ -213,6 +221,7 @@ class NearestEdgeIndex:
         self._coarse = _Buckets.from_state(
             arrays, f"{prefix}coarse_", Grid.world(coarse_cells_per_deg)
         )
+        self._fine.track_order = self._coarse.track_order = track_order
         self.far_min_cells = int(arrays[f"{prefix}far_min_cells"][0])
         return self
 
@@ -236,11 +245,21 @@ class NearestEdgeIndex:
         return dist, idx
 
 
+SEQ_REACH = 0.25
+"""A reference point of the track-order search (:func:`~seawatch.geo._kernels.nearest_edge_seq`)
+serves the points within this fraction of its distance to the nearest edge..."""
+SEQ_MIN_REACH = 2_000.0 / K.EARTH_RADIUS_M
+"""...or within 2 km (as a unit-sphere chord), whichever is farther."""
+SEQ_MAX_EDGES = 1 << 16
+"""At most this many edges kept around a reference (its reach shrinks to fit)."""
+
+
 class _Buckets:
-    __slots__ = ("_a", "_b", "_cell_edges", "_cell_start", "_cheb", "grid")
+    __slots__ = ("_a", "_b", "_cell_edges", "_cell_start", "_cheb", "grid", "track_order")
 
     def __init__(self, edges: Edges, grid: Grid) -> None:
         self.grid = grid
+        self.track_order = False
         g = grid
         cells, eids = K.edge_cell_pairs(
             edges.x1, edges.y1, edges.x2, edges.y2, g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow
@@ -272,6 +291,7 @@ class _Buckets:
     ) -> _Buckets:
         self = cls.__new__(cls)
         self.grid = grid
+        self.track_order = False
         self._cell_start = arrays[f"{prefix}cell_start"]
         self._cell_edges = arrays[f"{prefix}cell_edges"]
         self._cheb = arrays[f"{prefix}cheb"]
@@ -292,6 +312,19 @@ class _Buckets:
         return out
 
     def nearest(self, lat: F64, lon: F64) -> tuple[F64, I64]:
+        if not self.track_order:
+            return self.nearest_ring(lat, lon)
+        g = self.grid
+        d, i = K.nearest_edge_seq(
+            np.ascontiguousarray(lat), np.ascontiguousarray(lon), *self._a, *self._b,
+            g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap,
+            self._cell_start, self._cell_edges, self._cheb,
+            SEQ_REACH, SEQ_MIN_REACH, SEQ_MAX_EDGES,
+        )  # fmt: skip
+        return d, i
+
+    def nearest_ring(self, lat: F64, lon: F64) -> tuple[F64, I64]:
+        """:meth:`nearest` by the ring search alone, point by point (the reference)."""
         g = self.grid
         d, i = K.nearest_edge(
             np.ascontiguousarray(lat), np.ascontiguousarray(lon), *self._a, *self._b,
