@@ -383,13 +383,9 @@ class CellBounds:
     def cells(self, lat: F64, lon: F64) -> I64:
         """The cell of each point, -1 for a non-finite one or a latitude beyond +-90."""
         g = self.grid
-        ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90.0)
-        la = np.where(ok, lat, g.lat0)
-        lo = np.where(ok, lon, g.lon0)
-        r = np.clip(np.floor((la - g.lat0) * g.cells_per_deg), 0, g.nrow - 1).astype(np.int64)
-        c = np.floor((lo - g.lon0) * g.cells_per_deg).astype(np.int64)
-        c = c % g.ncol if g.wrap else np.clip(c, 0, g.ncol - 1)
-        out: I64 = np.where(ok, r * g.ncol + c, -1)
+        out: I64 = K.grid_cells(
+            as_f64(lat), as_f64(lon), g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap
+        )
         return out
 
     def _compute(self, cells: I64) -> None:
@@ -412,17 +408,12 @@ class CellBounds:
         """``(lo, hi)`` for each point; ``(0, inf)`` for non-finite ones."""
         la, lo = latlon(lat, lon)
         cell = self.cells(la, lo)
-        ok = cell >= 0
-        c = cell[ok]
-        todo = c[~self._known[c]]
+        todo = K.unknown_cells(cell, self._known)
         if len(todo):
             with self._lock:
                 new = np.unique(todo)
                 new = new[~self._known[new]]
                 if len(new):
                     self._compute(new)
-        out_lo = np.zeros(len(la))
-        out_hi = np.full(len(la), np.inf)
-        out_lo[ok] = self._lo[c]
-        out_hi[ok] = self._hi[c]
+        out_lo, out_hi = K.cell_values(cell, self._lo, self._hi)
         return out_lo, out_hi

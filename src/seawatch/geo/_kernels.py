@@ -840,3 +840,56 @@ def all_zones(
                 zi[m] = ent_zone[ent]
                 m += 1
     return pi[:m], zi[:m]
+
+
+@njit(cache=True, nogil=True)
+def grid_cells(
+    lat: F64, lon: F64, lon0: float, lat0: float, k: float, ncol: int, nrow: int, wrap: bool
+) -> I64:
+    """The grid cell of each point (row-major), -1 for a non-finite one or a latitude beyond
+    +-90; rows clipped to the grid, columns wrapped (``wrap``) or clipped."""
+    n = len(lat)
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        la = lat[i]
+        lo = lon[i]
+        if not (math.isfinite(la) and math.isfinite(lo) and abs(la) <= 90.0):
+            out[i] = -1
+            continue
+        r = min(max(math.floor((la - lat0) * k), 0), nrow - 1)
+        c = math.floor((lo - lon0) * k)
+        c = c % ncol if wrap else min(max(c, 0), ncol - 1)
+        out[i] = r * ncol + c
+    return out
+
+
+@njit(cache=True, nogil=True)
+def unknown_cells(cells: I64, known: Bool) -> I64:
+    """The cells (>= 0) not yet ``known``, with repeats."""
+    m = 0
+    for c in cells:
+        if c >= 0 and not known[c]:
+            m += 1
+    out = np.empty(m, np.int64)
+    m = 0
+    for c in cells:
+        if c >= 0 and not known[c]:
+            out[m] = c
+            m += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def cell_values(
+    cells: I64, lo: npt.NDArray[np.float32], hi: npt.NDArray[np.float32]
+) -> tuple[F64, F64]:
+    """``(lo, hi)`` of each point's cell; ``(0, inf)`` for cell -1."""
+    n = len(cells)
+    out_lo = np.zeros(n)
+    out_hi = np.full(n, np.inf)
+    for i in range(n):
+        c = cells[i]
+        if c >= 0:
+            out_lo[i] = lo[c]
+            out_hi[i] = hi[c]
+    return out_lo, out_hi
