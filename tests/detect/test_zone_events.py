@@ -74,3 +74,17 @@ def test_zone_filter_and_emit() -> None:
 def test_min_dwell() -> None:
     rows = drift(5, start_min=0, hours=9, lat=5.5, lon=1.8, speed_kn=10, course_deg=90)
     assert _zones(positions(rows), params=ZoneParams(min_dwell_h=7)) == []
+
+
+def test_details_are_details_json_byte_for_byte() -> None:
+    from seawatch.detect._base import details_json
+
+    rows = drift(1, start_min=0, hours=9, lat=5.5, lon=1.8, speed_kn=10, course_deg=90)
+    rows += drift(2, start_min=0, hours=3, lat=10.0, lon=0.1, speed_kn=5)
+    params = ZoneParams(merge_gap_h=0.5)
+    ev = _zones(positions(rows), params=params)
+    assert {e["type"] for e in ev} == {"zone_entry", "zone_exit", "zone_visit"}
+    for e in ev:
+        d = json.loads(str(e["details"]))
+        del d["params"]
+        assert e["details"] == details_json(params, **d)

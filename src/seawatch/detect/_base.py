@@ -58,6 +58,7 @@ __all__ = [
     "event_ids_single",
     "fill_region",
     "params_dict",
+    "params_json",
     "resolve_geo",
 ]
 
@@ -153,6 +154,23 @@ def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return params_dict(value)
     return value
+
+
+@functools.lru_cache(maxsize=64)
+def _params_json_cached(params: object) -> str:
+    return json.dumps(params_dict(params), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def params_json(params: object) -> str:
+    """The ``"params"`` value of :func:`details_json` as JSON text (cached per parameter
+    object): for kernels that format their details themselves, byte for byte as
+    :func:`details_json` would."""
+    try:
+        return _params_json_cached(params)
+    except TypeError:  # an unhashable parameter object
+        return json.dumps(
+            params_dict(params), sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
 
 
 def details_json(params: object, **details: Any) -> str:

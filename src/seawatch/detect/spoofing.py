@@ -60,6 +60,7 @@ from seawatch.detect._base import (
     details_json,
     resolve_geo,
 )
+from seawatch.detect._prep import nearest_port_within
 from seawatch.detect._standoff import iso_us, with_keyed_ids
 from seawatch.geo import haversine_m
 from seawatch.schema import EVENTS
@@ -341,12 +342,18 @@ def _on_land(
             pla, plo = _offset(la, lo, n, e)
             inland &= np.asarray(g.on_land(pla, plo), dtype=np.bool_)
     if params.land_port_exclusion_m > 0 and inland.any():
-        pd, _ = g.nearest_port(la, lo)
+        # only "certainly not within the exclusion" matters: nearest_port_within skips the
+        # lookups its bounds rule out (inf there)
+        pd, _ = nearest_port_within(g, la, lo, params.land_port_exclusion_m)
         inland &= ~(pd < params.land_port_exclusion_m)
     idx = idx[inland]
     out: list[dict[str, Any]] = []
     if len(idx) == 0:
         return out
+    # only the vessels with inland positions matter (rows sorted by mmsi: whole blocks)
+    rows = np.flatnonzero(np.isin(mmsi, np.unique(mmsi[idx])))
+    idx = np.searchsorted(rows, idx)
+    mmsi, ts, lat, lon = mmsi[rows], ts[rows], lat[rows], lon[rows]
     # impossible jumps between consecutive reports of one MMSI, onto or off each position,
     # from or to a run of at least min_track_points reports: a jump to one wild fix and
     # back says the fix is wrong, not that the track it left is on land
@@ -359,10 +366,11 @@ def _on_land(
     adjacent = np.zeros(len(ts), dtype=np.bool_)
     adjacent[:-1] |= jump & (run_size[1:] >= params.min_track_points)
     adjacent[1:] |= jump & (run_size[:-1] >= params.min_track_points)
-    total = np.bincount(np.searchsorted(np.unique(mmsi), mmsi))
-    uniq_all = np.unique(mmsi)
-    for v in np.unique(mmsi[idx]):
-        sel = idx[mmsi[idx] == v]
+    uniq_all, total = np.unique(mmsi, return_counts=True)
+    vessel_of = mmsi[idx]
+    cuts = np.flatnonzero(vessel_of[1:] != vessel_of[:-1]) + 1
+    for sel in np.split(idx, cuts):
+        v = mmsi[sel[0]]
         if len(sel) < params.min_land_positions:
             continue
         n_jumps = int(adjacent[sel].sum())

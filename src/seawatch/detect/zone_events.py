@@ -15,16 +15,20 @@ boundary does not make a burst of crossings). For each visit:
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+from numba import njit
 
 from seawatch._exceptions import ParameterError
 from seawatch._units import US_PER_H
-from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
-from seawatch.detect._prep import group_min_candidates, points, shore_bounds
+from seawatch.detect._base import M_PER_NM, GeoContext, build_events, params_json, resolve_geo
+from seawatch.detect._prep import points, shore_bounds, shore_pieces
+from seawatch.geo import hav_m
 from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
@@ -84,108 +88,97 @@ def zone_events(
         pi, zi = pi[wanted], zi[wanted]
     if len(pi) == 0:
         return EVENTS.empty_table()
-    order = np.lexsort((pi, zi))
-    pi, zi = pi[order], zi[order]
-    seg_of = np.searchsorted(p.bounds, pi, side="right") - 1
-    # runs: consecutive points of one segment inside one zone
-    brk = np.ones(len(pi), dtype=np.bool_)
-    brk[1:] = (zi[1:] != zi[:-1]) | (pi[1:] != pi[:-1] + 1) | (seg_of[1:] != seg_of[:-1])
-    r_first = np.flatnonzero(brk)
-    r_last = np.append(r_first[1:] - 1, len(pi) - 1)
-    # merge runs of the same zone and segment separated by a short excursion
-    rz, rs = zi[r_first], seg_of[r_first]
-    p_first, p_last = pi[r_first], pi[r_last]
-    merge_us = round(params.merge_gap_h * US_PER_H)
-    join = np.zeros(len(r_first), dtype=np.bool_)
-    join[1:] = (
-        (rz[1:] == rz[:-1])
-        & (rs[1:] == rs[:-1])
-        & (p.ts[p_first[1:]] - p.ts[p_last[:-1]] < merge_us)
+    pi, zi = _by_zone(pi, zi)
+    seg_pt = np.repeat(np.arange(len(p.bounds) - 1, dtype=np.int64), np.diff(p.bounds))
+    # visits: runs of consecutive points of one segment inside one zone, merged across
+    # short excursions; each visit is a contiguous range of the (zone, point) pairs
+    vf, vl, vz, vs, pair_at = _zone_visits(
+        pi, zi, seg_pt, p.ts, round(params.merge_gap_h * US_PER_H)
     )
-    visit_of_run = np.cumsum(~join) - 1
-    nv = int(visit_of_run[-1]) + 1
-    v_first_run = np.flatnonzero(~join)
-    v_last_run = np.append(v_first_run[1:] - 1, len(r_first) - 1)
-    vf = p_first[v_first_run]
-    vl = p_last[v_last_run]
-    vz = rz[v_first_run]
-    vs = rs[v_first_run]
     seg_a = p.bounds[vs]
     seg_b = p.bounds[vs + 1]
     entered = vf > seg_a
     exited = vl + 1 < seg_b
     exit_idx = np.where(exited, vl + 1, vl)
-    end_us = p.ts[exit_idx]
-    keep = (end_us - p.ts[vf]) >= round(params.min_dwell_h * US_PER_H)
-    # closest approach to the coast inside each visit: exact distances only for the points
-    # whose lower bound does not exceed the visit's least upper bound (the others are
-    # farther than the closest one, so they are neither the minimum nor tied with it)
-    visit_of_pair = np.repeat(visit_of_run, r_last - r_first + 1)
-    shore = _visit_shore(g, p.lat, p.lon, pi, visit_of_pair, nv)
-    best = np.full(nv, np.inf)
-    np.minimum.at(best, visit_of_pair, shore)
-    is_best = shore == best[visit_of_pair]
-    best_pair = np.full(nv, -1, dtype=np.int64)
-    cand = np.flatnonzero(is_best)
-    best_pair[visit_of_pair[cand[::-1]]] = cand[::-1]  # first pair reaching the minimum
+    keep = (p.ts[exit_idx] - p.ts[vf]) >= round(params.min_dwell_h * US_PER_H)
+    # closest approach to the coast inside each visit (the first pair reaching it)
+    shore = _point_shore(g, p.lat, p.lon, pi, pair_at)
+    best_pair = _closest_pair(pi, pair_at, shore)
     best_pt = pi[best_pair]
-    n_inside = np.bincount(visit_of_pair, minlength=nv)
+    n_inside = np.diff(pair_at)
 
-    types: list[str] = []
-    start: list[int] = []
-    end: list[int] = []
-    vessels: list[int] = []
-    lat: list[float] = []
-    lon: list[float] = []
-    zone: list[str] = []
-    details: list[str] = []
+    sel = np.flatnonzero(keep)
+    if len(sel) == 0:
+        return EVENTS.empty_table()
     emit = set(params.emit)
-    for v in np.flatnonzero(keep):
-        name = names[int(vz[v])]
-        a, x = int(vf[v]), int(exit_idx[v])
-        dwell_h = (int(p.ts[x]) - int(p.ts[a])) / US_PER_H
-        b = int(best_pt[v])
-        common = {"dwell_h": dwell_h, "seg_id": int(p.seg[a])}
-        rows: list[tuple[str, int, int, int, dict[str, object]]] = []
-        if entered[v] and "zone_entry" in emit:
-            rows.append(("zone_entry", a, a, a, {"outside_ts": _iso(int(p.ts[a - 1]))}))
-        if exited[v] and "zone_exit" in emit:
-            rows.append(("zone_exit", x, x, x, {"outside_ts": _iso(int(p.ts[x]))}))
-        if "zone_visit" in emit:
-            rows.append(
-                (
-                    "zone_visit",
-                    a,
-                    x,
-                    b,
-                    {
-                        "closest_shore_nm": shore[best_pair[v]] / M_PER_NM,
-                        "closest": {"lat": p.lat[b], "lon": p.lon[b], "ts": _iso(int(p.ts[b]))},
-                        "entered": bool(entered[v]),
-                        "exited": bool(exited[v]),
-                        "open_end": not bool(exited[v]),
-                        "n_positions": int(n_inside[v]),
-                    },
-                )
-            )
-        for typ, s_, e_, loc, extra in rows:
-            types.append(typ)
-            start.append(int(p.ts[s_]))
-            end.append(int(p.ts[e_]))
-            vessels.append(int(p.mmsi[a]))
-            lat.append(float(p.lat[loc]))
-            lon.append(float(p.lon[loc]))
+    pj = params_json(params)
+    zone_js = [json.dumps(n) for n in names]
+    ts_a, ts_x, ts_b = p.ts[vf[sel]], p.ts[exit_idx[sel]], p.ts[best_pt[sel]]
+    iso_x = _iso_all(ts_x)
+    iso_b = _iso_all(ts_b)
+    iso_before = _iso_all(p.ts[np.maximum(vf[sel] - 1, 0)])
+    dwell = ((ts_x - ts_a) / US_PER_H).tolist()
+    closest_nm = (shore[best_pt[sel]] / M_PER_NM).tolist()
+    types: list[str] = []
+    rows: list[int] = []  # the point of each event's start, end and location, by kind
+    kinds: list[int] = []  # 0 entry, 1 exit, 2 visit
+    details: list[str] = []
+    zone: list[str] = []
+    vz_l = vz[sel].tolist()
+    seg_l = p.seg[vf[sel]].tolist()
+    ent_l, exi_l = entered[sel].tolist(), exited[sel].tolist()
+    nin_l = n_inside[sel].tolist()
+    lat_l = p.lat[best_pt[sel]].tolist()
+    lon_l = p.lon[best_pt[sel]].tolist()
+    want_entry = "zone_entry" in emit
+    want_exit = "zone_exit" in emit
+    want_visit = "zone_visit" in emit
+    for j in range(len(sel)):
+        name = names[vz_l[j]]
+        tail = f',"params":{pj},"seg_id":{seg_l[j]},"zone":{zone_js[vz_l[j]]}}}'
+        dw = _num(dwell[j])
+        if ent_l[j] and want_entry:
+            types.append("zone_entry")
+            rows.append(j)
+            kinds.append(0)
             zone.append(name)
-            details.append(details_json(params, zone=name, **common, **extra))
+            details.append(f'{{"dwell_h":{dw},"outside_ts":"{iso_before[j]}"{tail}')
+        if exi_l[j] and want_exit:
+            types.append("zone_exit")
+            rows.append(j)
+            kinds.append(1)
+            zone.append(name)
+            details.append(f'{{"dwell_h":{dw},"outside_ts":"{iso_x[j]}"{tail}')
+        if want_visit:
+            types.append("zone_visit")
+            rows.append(j)
+            kinds.append(2)
+            zone.append(name)
+            e = "true" if ent_l[j] else "false"
+            x = "true" if exi_l[j] else "false"
+            o = "false" if exi_l[j] else "true"
+            details.append(
+                f'{{"closest":{{"lat":{_num(lat_l[j])},"lon":{_num(lon_l[j])},'
+                f'"ts":"{iso_b[j]}"}},"closest_shore_nm":{_num(closest_nm[j])},'
+                f'"dwell_h":{dw},"entered":{e},"exited":{x},"n_positions":{nin_l[j]},'
+                f'"open_end":{o}{tail}'
+            )
     if not types:
         return EVENTS.empty_table()
-    lat_a = np.asarray(lat, np.float64)
-    lon_a = np.asarray(lon, np.float64)
+    r = np.asarray(rows, np.int64)
+    k = np.asarray(kinds, np.int64)
+    a = vf[sel][r]
+    x_ = exit_idx[sel][r]
+    start_pt = np.where(k == 1, x_, a)
+    end_pt = np.where(k == 0, a, x_)
+    loc_pt = np.where(k == 0, a, np.where(k == 1, x_, best_pt[sel][r]))
+    lat_a = p.lat[loc_pt]
+    lon_a = p.lon[loc_pt]
     return build_events(
         types=types,
-        start_us=np.asarray(start, np.int64),
-        end_us=np.asarray(end, np.int64),
-        vessels=np.asarray(vessels, np.int64),
+        start_us=p.ts[start_pt],
+        end_us=p.ts[end_pt],
+        vessels=p.mmsi[a],
         lat=lat_a,
         lon=lon_a,
         region=list(g.region_of(lat_a, lon_a)),
@@ -194,21 +187,193 @@ def zone_events(
     )
 
 
-def _visit_shore(g: GeoContext, lat: F64, lon: F64, pi: I64, visit_of_pair: I64, nv: int) -> F64:
-    """Distance to shore of each (point, visit) pair, exact where the point may be the
-    visit's closest approach and ``inf`` where its lower bound rules that out."""
-    b = shore_bounds(g, lat[pi], lon[pi])
-    if b is None:
-        return np.asarray(g.distance_to_shore_m(lat[pi], lon[pi]), np.float64)
-    cand = group_min_candidates(b[0], b[1], visit_of_pair, nv)
-    need = np.zeros(len(lat), np.bool_)
-    need[pi[cand]] = True
-    sel = np.flatnonzero(need)
-    d = np.full(len(lat), np.inf)
-    d[sel] = np.asarray(g.distance_to_shore_m(lat[sel], lon[sel]), np.float64)
-    out: F64 = d[pi]
+def _by_zone(pi: I64, zi: I64) -> tuple[I64, I64]:
+    """The (point, zone) pairs sorted by zone, then point."""
+    if len(pi) > 1:
+        if (pi[1:] >= pi[:-1]).all():  # by point (then zone): a stable sort by zone
+            z = zi.astype(np.int16) if zi.min() >= 0 and zi.max() < 2**15 else zi
+            order = np.argsort(z, kind="stable")
+        else:
+            order = np.lexsort((pi, zi))
+        pi, zi = pi[order], zi[order]
+    return np.ascontiguousarray(pi, np.int64), np.ascontiguousarray(zi, np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _zone_visits(
+    pi: I64, zi: I64, seg_pt: I64, ts: I64, merge_us: int
+) -> tuple[I64, I64, I64, I64, I64]:
+    """Visits of the (zone, point)-sorted pairs: a run is consecutive points of one
+    segment in one zone; runs of one zone and segment less than ``merge_us`` apart are
+    one visit. Returns the visits' first and last points, zone, segment and the offsets of
+    their pairs (``pair_at[v]:pair_at[v + 1]``)."""
+    n = len(pi)
+    vf = np.empty(n, np.int64)
+    vl = np.empty(n, np.int64)
+    vz = np.empty(n, np.int64)
+    vs = np.empty(n, np.int64)
+    at = np.empty(n + 1, np.int64)
+    nv = 0
+    for k in range(n):
+        z = zi[k]
+        q = pi[k]
+        s = seg_pt[q]
+        same = k > 0 and z == zi[k - 1] and s == seg_pt[pi[k - 1]]
+        if same and (q == pi[k - 1] + 1 or ts[q] - ts[pi[k - 1]] < merge_us):
+            vl[nv - 1] = q  # the same run, or a new run merged into the visit
+            continue
+        vf[nv] = q
+        vl[nv] = q
+        vz[nv] = z
+        vs[nv] = s
+        at[nv] = k
+        nv += 1
+    at[nv] = n
+    return vf[:nv], vl[:nv], vz[:nv], vs[:nv], at[: nv + 1]
+
+
+@njit(cache=True, nogil=True)
+def _candidates(pi: I64, pair_at: I64, lo: F64, hi: F64, n_points: int) -> npt.NDArray[np.bool_]:
+    """Points that may be their visit's closest to the coast, given ``lo <= d <= hi``: all
+    but those whose ``lo`` exceeds the visit's least ``hi`` (strictly farther than the
+    closest point, so neither it nor tied with it)."""
+    need = np.zeros(n_points, np.bool_)
+    for v in range(len(pair_at) - 1):
+        ub = np.inf
+        for k in range(pair_at[v], pair_at[v + 1]):
+            ub = min(ub, hi[pi[k]])
+        for k in range(pair_at[v], pair_at[v + 1]):
+            if not lo[pi[k]] > ub:
+                need[pi[k]] = True
+    return need
+
+
+@njit(cache=True, nogil=True)
+def _closest_pair(pi: I64, pair_at: I64, d: F64) -> I64:
+    """For each visit, its first pair whose point has the least ``d``."""
+    nv = len(pair_at) - 1
+    out = np.empty(nv, np.int64)
+    for v in range(nv):
+        a = pair_at[v]
+        best = d[pi[a]]
+        out[v] = a
+        for k in range(a + 1, pair_at[v + 1]):
+            if d[pi[k]] < best:
+                best = d[pi[k]]
+                out[v] = k
     return out
 
 
-def _iso(us: int) -> str:
-    return str(np.datetime64(us, "us")) + "Z"
+SAMPLE_EVERY = 16
+"""Along each visit, one candidate point in this many is measured first: the others are
+measured only where those samples cannot rule them out (distances to shore are 1-Lipschitz
+along the track, see ``distance_to_shore_pieces``)."""
+
+
+@njit(cache=True, nogil=True)
+def _samples(
+    pi: I64, pair_at: I64, need: npt.NDArray[np.bool_], every: int
+) -> npt.NDArray[np.bool_]:
+    """Every ``every``-th needed point of each visit (its first needed one included)."""
+    out = np.zeros(len(need), np.bool_)
+    for v in range(len(pair_at) - 1):
+        j = 0
+        for k in range(pair_at[v], pair_at[v + 1]):
+            q = pi[k]
+            if need[q]:
+                if j % every == 0:
+                    out[q] = True
+                j += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _refine(
+    pi: I64,
+    pair_at: I64,
+    need: npt.NDArray[np.bool_],
+    measured: npt.NDArray[np.bool_],
+    d: F64,
+    lo: F64,
+    lat: F64,
+    lon: F64,
+    piece: I64,
+    slack: F64,
+) -> npt.NDArray[np.bool_]:
+    """The needed, not yet measured points that the measured ones of a visit cannot rule
+    out: a point ``p`` of piece ``k >= 0`` is at least ``d(s) - haversine(p, s) - slack[k]``
+    from shore for a measured point ``s`` of the same piece (the nearest measured ones of
+    its visit before and after it); beyond the visit's least measured distance it is
+    neither the closest nor tied with it."""
+    out = np.zeros(len(need), np.bool_)
+    for v in range(len(pair_at) - 1):
+        a = pair_at[v]
+        b = pair_at[v + 1]
+        ub = np.inf
+        for k in range(a, b):
+            if measured[pi[k]]:
+                ub = min(ub, d[pi[k]])
+        prev = -1
+        nxt = np.empty(b - a, np.int64)
+        last = -1
+        for k in range(b - 1, a - 1, -1):
+            nxt[k - a] = last
+            if measured[pi[k]]:
+                last = pi[k]
+        for k in range(a, b):
+            q = pi[k]
+            if measured[q]:
+                prev = q
+                continue
+            if not need[q]:
+                continue
+            lb = lo[q]
+            c = piece[q]
+            if c >= 0:
+                for s in (prev, nxt[k - a]):
+                    if s >= 0 and piece[s] == c:
+                        lb = max(lb, d[s] - hav_m(lat[q], lon[q], lat[s], lon[s]) - slack[c])
+            if not lb > ub:
+                out[q] = True
+    return out
+
+
+def _point_shore(g: GeoContext, lat: F64, lon: F64, pi: I64, pair_at: I64) -> F64:
+    """Distance to shore of each point, exact where the point may be the closest approach
+    of one of its visits and ``inf`` where bounds rule that out everywhere (or where it is
+    in no visit): the geography's cell bounds first, then, along each visit, the exact
+    distances of one candidate in :data:`SAMPLE_EVERY` with the Lipschitz bound."""
+    inside = np.zeros(len(lat), np.bool_)
+    inside[pi] = True
+    pts = np.flatnonzero(inside)
+    d = np.full(len(lat), np.inf)
+    b = shore_bounds(g, lat[pts], lon[pts])
+    if b is None:
+        need = inside
+        lo = np.zeros(len(lat))
+    else:
+        lo = np.full(len(lat), np.inf)
+        hi = np.full(len(lat), np.inf)
+        lo[pts], hi[pts] = b
+        need = _candidates(pi, pair_at, lo, hi, len(lat))
+    pieces = shore_pieces(g, lat[pts], lon[pts])
+    if pieces is not None:
+        piece = np.full(len(lat), -1, np.int64)
+        piece[pts] = pieces[0]
+        first = _samples(pi, pair_at, need, SAMPLE_EVERY)
+        sel = np.flatnonzero(first)
+        d[sel] = np.asarray(g.distance_to_shore_m(lat[sel], lon[sel]), np.float64)
+        need = _refine(pi, pair_at, need, first, d, lo, lat, lon, piece, pieces[1])
+    sel = np.flatnonzero(need)
+    d[sel] = np.asarray(g.distance_to_shore_m(lat[sel], lon[sel]), np.float64)
+    return d
+
+
+def _num(x: float) -> str:
+    """A float as :func:`details_json` writes it (``null`` for NaN and infinities)."""
+    return repr(x) if math.isfinite(x) else "null"
+
+
+def _iso_all(us: I64) -> list[str]:
+    """Each timestamp (microseconds) in ISO 8601 with microseconds and ``Z``."""
+    return [s + "Z" for s in np.datetime_as_string(us.astype("datetime64[us]"), unit="us")]

@@ -227,6 +227,26 @@ def distance_to_shore_bounds(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F6
     return _shore_bounds().bounds(lat, lon)
 
 
+@functools.cache
+def _shore_slack() -> F64:
+    return np.array(_land().coast.slack_m(), np.float64)
+
+
+def distance_to_shore_pieces(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[I64, F64]:
+    """``(piece, slack_m)``: a piece of each point and a slack (metres) per piece such that
+    for two points of the same piece ``k >= 0``, ``|distance_to_shore_m(p) -
+    distance_to_shore_m(q)| <= haversine_m(p, q) + slack_m[k]`` (both measure against the
+    same coast edges: the full coast, piece 0, or the far coast, piece 1). Piece -1: on land
+    (distance exactly 0) or not finite. For pruning exact calls along tracks (a point
+    farther from shore than another one by more than this bound is not the nearest)."""
+    la, lo = latlon(lat, lon)
+    land = _land()
+    piece = land.coast.far_mask(la, lo).astype(np.int64)
+    off = ~(np.isfinite(la) & np.isfinite(lo)) | (land.inside.first(la, lo) >= 0)
+    piece[off] = -1
+    return piece, _shore_slack()
+
+
 # ------------------------------------------------------------------------------------------
 # ports
 
@@ -260,7 +280,7 @@ class _Ports:
         if cached is not None:
             try:
                 self.index = NearestEdgeIndex.from_state(
-                    cached, "", fine_cells_per_deg=4, coarse_cells_per_deg=1
+                    cached, "", fine_cells_per_deg=4, coarse_cells_per_deg=1, track_order=True
                 )
                 return
             except (KeyError, ValueError, TypeError):
@@ -275,7 +295,9 @@ class _Ports:
             np.ascontiguousarray(lat, np.float64),
             np.zeros(len(lat), np.int32),
         )
-        self.index = NearestEdgeIndex(pts, fine_cells_per_deg=4, coarse_cells_per_deg=1)
+        self.index = NearestEdgeIndex(
+            pts, fine_cells_per_deg=4, coarse_cells_per_deg=1, track_order=True
+        )
         _cache.save("ports", key, self.index.state(""))
 
 

@@ -173,6 +173,11 @@ class NearestEdgeIndex:
     Points whose grid cell is at least ``far_min_cells`` cells (Chebyshev) from any cell with an
     edge are answered from ``far_edges`` (e.g. a simplified coast) on a coarse grid; all others
     exactly from ``edges`` on the fine grid.
+
+    ``track_order``: queries take the track-order search
+    (:func:`~seawatch.geo._kernels.nearest_edge_seq`, the same results as the ring search,
+    faster where consecutive points are close and the edges sparse, e.g. ports; along a
+    dense coastline it gains nothing).
     """
 
     __slots__ = ("_coarse", "_fine", "far_min_cells")
@@ -185,9 +190,11 @@ class NearestEdgeIndex:
         coarse_cells_per_deg: int,
         far_edges: Edges | None = None,
         far_min_cells: int = 8,
+        track_order: bool = False,
     ) -> None:
         self._fine = _Buckets(edges, Grid.world(fine_cells_per_deg))
         self._coarse = _Buckets(far_edges or edges, Grid.world(coarse_cells_per_deg))
+        self._fine.track_order = self._coarse.track_order = track_order
         self.far_min_cells = far_min_cells
 
     def state(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
@@ -206,6 +213,7 @@ class NearestEdgeIndex:
         *,
         fine_cells_per_deg: int,
         coarse_cells_per_deg: int,
+        track_order: bool = False,
     ) -> NearestEdgeIndex:
         """The index whose :meth:`state` is ``arrays`` (no rebuilding)."""
         self = cls.__new__(cls)
@@ -213,6 +221,7 @@ class NearestEdgeIndex:
         self._coarse = _Buckets.from_state(
             arrays, f"{prefix}coarse_", Grid.world(coarse_cells_per_deg)
         )
+        self._fine.track_order = self._coarse.track_order = track_order
         self.far_min_cells = int(arrays[f"{prefix}far_min_cells"][0])
         return self
 
@@ -221,6 +230,18 @@ class NearestEdgeIndex:
         """The fine grid: the points of one of its cells all measure against the same edges
         (``edges``, or ``far_edges`` when the cell is far)."""
         return self._fine.grid
+
+    def far_mask(self, lat: F64, lon: F64) -> npt.NDArray[np.bool_]:
+        """Which points :meth:`nearest` measures against ``far_edges``."""
+        return self._fine.far(lat, lon, min_cells=self.far_min_cells)
+
+    def slack_m(self) -> tuple[float, float]:
+        """For ``edges`` and ``far_edges``: how much :meth:`nearest` may exceed the
+        great-circle distance to the nearest edge's arc (the edges are measured as 3-D chords:
+        at most twice the largest sagitta, with 3% and 1 m for rounding). Between two
+        points measured against the same edges, the distances then differ by at most the
+        points' great-circle distance plus this slack (a distance to a set is 1-Lipschitz)."""
+        return self._fine.slack_m(), self._coarse.slack_m()
 
     def nearest(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, I64]:
         """Metres to the nearest edge and its index (in ``far_edges`` for far points)."""
@@ -236,11 +257,21 @@ class NearestEdgeIndex:
         return dist, idx
 
 
+SEQ_REACH = 0.25
+"""A reference point of the track-order search (:func:`~seawatch.geo._kernels.nearest_edge_seq`)
+serves the points within this fraction of its distance to the nearest edge..."""
+SEQ_MIN_REACH = 2_000.0 / K.EARTH_RADIUS_M
+"""...or within 2 km (as a unit-sphere chord), whichever is farther."""
+SEQ_MAX_EDGES = 1 << 16
+"""At most this many edges kept around a reference (its reach shrinks to fit)."""
+
+
 class _Buckets:
-    __slots__ = ("_a", "_b", "_cell_edges", "_cell_start", "_cheb", "grid")
+    __slots__ = ("_a", "_b", "_cell_edges", "_cell_start", "_cheb", "grid", "track_order")
 
     def __init__(self, edges: Edges, grid: Grid) -> None:
         self.grid = grid
+        self.track_order = False
         g = grid
         cells, eids = K.edge_cell_pairs(
             edges.x1, edges.y1, edges.x2, edges.y2, g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow
@@ -272,6 +303,7 @@ class _Buckets:
     ) -> _Buckets:
         self = cls.__new__(cls)
         self.grid = grid
+        self.track_order = False
         self._cell_start = arrays[f"{prefix}cell_start"]
         self._cell_edges = arrays[f"{prefix}cell_edges"]
         self._cheb = arrays[f"{prefix}cheb"]
@@ -280,6 +312,15 @@ class _Buckets:
         self._a = (a[0], a[1], a[2])
         self._b = (b[0], b[1], b[2])
         return self
+
+    def slack_m(self) -> float:
+        ax, ay, az = self._a
+        bx, by, bz = self._b
+        if len(ax) == 0:
+            return 1.0
+        half = np.sqrt((ax - bx) ** 2 + (ay - by) ** 2 + (az - bz) ** 2).max() / 2
+        sagitta = 1.0 - np.sqrt(max(1.0 - half * half, 0.0))
+        return float(2.1 * sagitta * K.EARTH_RADIUS_M + 1.0)
 
     def far(self, lat: F64, lon: F64, *, min_cells: int) -> npt.NDArray[np.bool_]:
         g = self.grid
@@ -292,6 +333,19 @@ class _Buckets:
         return out
 
     def nearest(self, lat: F64, lon: F64) -> tuple[F64, I64]:
+        if not self.track_order:
+            return self.nearest_ring(lat, lon)
+        g = self.grid
+        d, i = K.nearest_edge_seq(
+            np.ascontiguousarray(lat), np.ascontiguousarray(lon), *self._a, *self._b,
+            g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap,
+            self._cell_start, self._cell_edges, self._cheb,
+            SEQ_REACH, SEQ_MIN_REACH, SEQ_MAX_EDGES,
+        )  # fmt: skip
+        return d, i
+
+    def nearest_ring(self, lat: F64, lon: F64) -> tuple[F64, I64]:
+        """:meth:`nearest` by the ring search alone, point by point (the reference)."""
         g = self.grid
         d, i = K.nearest_edge(
             np.ascontiguousarray(lat), np.ascontiguousarray(lon), *self._a, *self._b,
@@ -350,13 +404,9 @@ class CellBounds:
     def cells(self, lat: F64, lon: F64) -> I64:
         """The cell of each point, -1 for a non-finite one or a latitude beyond +-90."""
         g = self.grid
-        ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90.0)
-        la = np.where(ok, lat, g.lat0)
-        lo = np.where(ok, lon, g.lon0)
-        r = np.clip(np.floor((la - g.lat0) * g.cells_per_deg), 0, g.nrow - 1).astype(np.int64)
-        c = np.floor((lo - g.lon0) * g.cells_per_deg).astype(np.int64)
-        c = c % g.ncol if g.wrap else np.clip(c, 0, g.ncol - 1)
-        out: I64 = np.where(ok, r * g.ncol + c, -1)
+        out: I64 = K.grid_cells(
+            as_f64(lat), as_f64(lon), g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap
+        )
         return out
 
     def _compute(self, cells: I64) -> None:
@@ -379,17 +429,12 @@ class CellBounds:
         """``(lo, hi)`` for each point; ``(0, inf)`` for non-finite ones."""
         la, lo = latlon(lat, lon)
         cell = self.cells(la, lo)
-        ok = cell >= 0
-        c = cell[ok]
-        todo = c[~self._known[c]]
+        todo = K.unknown_cells(cell, self._known)
         if len(todo):
             with self._lock:
                 new = np.unique(todo)
                 new = new[~self._known[new]]
                 if len(new):
                     self._compute(new)
-        out_lo = np.zeros(len(la))
-        out_hi = np.full(len(la), np.inf)
-        out_lo[ok] = self._lo[c]
-        out_hi[ok] = self._hi[c]
+        out_lo, out_hi = K.cell_values(cell, self._lo, self._hi)
         return out_lo, out_hi

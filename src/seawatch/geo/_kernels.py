@@ -216,6 +216,121 @@ def _meridian_lb(plat: float, dl: float, bottom: float, top: float) -> float:
 
 
 @njit(cache=True, nogil=True)
+def _block_lb(
+    plat: float,
+    r0: int,
+    c0: int,
+    ring: int,
+    frac: float,
+    lat0: float,
+    cell_deg: float,
+    ncol: int,
+    nrow: int,
+    wrap: bool,
+) -> float:
+    """Lower bound (metres) on the distance from the point to anything outside the block of
+    cells within ``ring`` of its cell ``(r0, c0)``; ``frac`` is its position in its cell
+    (0-1, west to east)."""
+    rad = math.pi / 180.0
+    lb = np.inf
+    if r0 + ring + 1 < nrow:
+        lb = min(lb, (lat0 + (r0 + ring + 1) * cell_deg - plat) * rad * EARTH_RADIUS_M)
+    if r0 - ring > 0:
+        lb = min(lb, (plat - lat0 - (r0 - ring) * cell_deg) * rad * EARTH_RADIUS_M)
+    west_open = (2 * ring + 1 < ncol) if wrap else (c0 - ring > 0)
+    east_open = (2 * ring + 1 < ncol) if wrap else (c0 + ring < ncol - 1)
+    top = min(lat0 + (r0 + ring + 1) * cell_deg, 90.0)
+    bottom = max(lat0 + (r0 - ring) * cell_deg, -90.0)
+    if west_open:
+        dl = min((ring + frac) * cell_deg, 180.0)
+        lb = min(lb, _meridian_lb(plat, dl, bottom, top))
+    if east_open:
+        dl = min((ring + 1.0 - frac) * cell_deg, 180.0)
+        lb = min(lb, _meridian_lb(plat, dl, bottom, top))
+    return lb
+
+
+@njit(cache=True, nogil=True)
+def _start(
+    plat: float, plon: float, lon0: float, lat0: float, k: float, ncol: int, nrow: int, wrap: bool
+) -> tuple[int, int, float]:
+    """The point's cell ``(row, col)`` and its position in the cell (0-1, west to east)."""
+    r0 = min(max(math.floor((plat - lat0) * k), 0), nrow - 1)
+    c0 = math.floor((plon - lon0) * k)
+    c0 = c0 % ncol if wrap else min(max(c0, 0), ncol - 1)
+    frac = (plon - lon0) * k - math.floor((plon - lon0) * k)
+    return r0, c0, frac
+
+
+@njit(cache=True, nogil=True)
+def _nearest_one(
+    plat: float,
+    plon: float,
+    px: float,
+    py: float,
+    pz: float,
+    ax: F64,
+    ay: F64,
+    az: F64,
+    bx: F64,
+    by: F64,
+    bz: F64,
+    lon0: float,
+    lat0: float,
+    k: float,
+    ncol: int,
+    nrow: int,
+    wrap: bool,
+    cell_start: I64,
+    cell_edges: I32,
+    cheb: I32,
+) -> tuple[float, int]:
+    """Squared chord distance to the nearest edge and that edge (-1 if none), searching
+    rings of cells outwards (see :func:`nearest_edge`)."""
+    cell_deg = 1.0 / k
+    r0, c0, frac = _start(plat, plon, lon0, lat0, k, ncol, nrow, wrap)
+    ring = int(cheb[r0 * ncol + c0])
+    best = np.inf
+    besti = -1
+    maxring = max(nrow, ncol)
+    while ring <= maxring:
+        for r in range(r0 - ring, r0 + ring + 1):
+            if r < 0 or r >= nrow:
+                continue
+            edge_row = r == r0 - ring or r == r0 + ring
+            step = 1 if edge_row or ring == 0 else 2 * ring
+            c = c0 - ring
+            while c <= c0 + ring:
+                cc = c
+                ok = True
+                if cc < 0 or cc >= ncol:
+                    if wrap:
+                        cc = cc % ncol
+                    else:
+                        ok = False
+                if ok:
+                    cell = r * ncol + cc
+                    for j in range(cell_start[cell], cell_start[cell + 1]):
+                        e = cell_edges[j]
+                        d2 = _chord2(px, py, pz, ax[e], ay[e], az[e], bx[e], by[e], bz[e])
+                        if d2 < best:
+                            best = d2
+                            besti = e
+                c += step
+        # lower bound (metres) for anything outside the searched block of cells
+        lb = _block_lb(plat, r0, c0, ring, frac, lat0, cell_deg, ncol, nrow, wrap)
+        if besti >= 0:
+            if lb == np.inf:
+                break
+            # chord of the lower bound, shrunk by 1e-9 for rounding
+            lbc = 2.0 * math.sin(0.5 * lb / EARTH_RADIUS_M) * (1.0 - 1e-9)
+            if best <= lbc * lbc:
+                break
+        ring += 1
+    return best, besti
+
+
+@njit(cache=True, nogil=True)
 def nearest_edge(
     lat: F64,
     lon: F64,
@@ -244,7 +359,6 @@ def nearest_edge(
     n = len(lat)
     out = np.full(n, np.inf)
     idx = np.full(n, -1, np.int64)
-    cell_deg = 1.0 / k
     rad = math.pi / 180.0
     for i in range(n):
         plat = lat[i]
@@ -256,62 +370,210 @@ def nearest_edge(
         px = cp * math.cos(plon * rad)
         py = cp * math.sin(plon * rad)
         pz = math.sin(plat * rad)
-        r0 = min(max(math.floor((plat - lat0) * k), 0), nrow - 1)
-        c0 = math.floor((plon - lon0) * k)
-        c0 = c0 % ncol if wrap else min(max(c0, 0), ncol - 1)
-        ring = int(cheb[r0 * ncol + c0])
-        best = np.inf
+        _, besti = _nearest_one(
+            plat, plon, px, py, pz, ax, ay, az, bx, by, bz,
+            lon0, lat0, k, ncol, nrow, wrap, cell_start, cell_edges, cheb,
+        )  # fmt: skip
+        if besti >= 0:
+            e = besti
+            out[i] = _surface_m(px, py, pz, ax[e], ay[e], az[e], bx[e], by[e], bz[e])
+            idx[i] = besti
+    return out, idx
+
+
+SEQ_MARGIN = 1e-7
+"""Slack (unit-sphere chord, about 0.6 m) on every comparison of :func:`nearest_edge_seq`
+that discards an edge: far above the rounding of the chord distances."""
+
+
+@njit(cache=True, nogil=True)
+def _gather(
+    plat: float,
+    plon: float,
+    px: float,
+    py: float,
+    pz: float,
+    limit: float,
+    ax: F64,
+    ay: F64,
+    az: F64,
+    bx: F64,
+    by: F64,
+    bz: F64,
+    lon0: float,
+    lat0: float,
+    k: float,
+    ncol: int,
+    nrow: int,
+    wrap: bool,
+    cell_start: I64,
+    cell_edges: I32,
+    cheb: I32,
+    seen: I64,
+    stamp: int,
+    cand: I64,
+    cand_d: F64,
+) -> int:
+    """Every edge within chord distance ``limit`` of the point, into ``cand`` (with its
+    distance in ``cand_d``), sorted by distance; returns how many. Rings of cells are
+    searched until the lower bound for the cells outside exceeds ``limit`` (the stopping
+    rule of :func:`_nearest_one`); ``seen[e] == stamp`` marks edges already taken."""
+    cell_deg = 1.0 / k
+    r0, c0, frac = _start(plat, plon, lon0, lat0, k, ncol, nrow, wrap)
+    ring = int(cheb[r0 * ncol + c0])
+    maxring = max(nrow, ncol)
+    m = 0
+    lim2 = limit * limit
+    while ring <= maxring:
+        for r in range(r0 - ring, r0 + ring + 1):
+            if r < 0 or r >= nrow:
+                continue
+            edge_row = r == r0 - ring or r == r0 + ring
+            step = 1 if edge_row or ring == 0 else 2 * ring
+            c = c0 - ring
+            while c <= c0 + ring:
+                cc = c
+                ok = True
+                if cc < 0 or cc >= ncol:
+                    if wrap:
+                        cc = cc % ncol
+                    else:
+                        ok = False
+                if ok:
+                    cell = r * ncol + cc
+                    for j in range(cell_start[cell], cell_start[cell + 1]):
+                        e = cell_edges[j]
+                        if seen[e] == stamp:
+                            continue
+                        seen[e] = stamp
+                        d2 = _chord2(px, py, pz, ax[e], ay[e], az[e], bx[e], by[e], bz[e])
+                        if d2 <= lim2:
+                            if m == len(cand):
+                                return -1
+                            cand[m] = e
+                            cand_d[m] = math.sqrt(d2)
+                            m += 1
+                c += step
+        lb = _block_lb(plat, r0, c0, ring, frac, lat0, cell_deg, ncol, nrow, wrap)
+        if lb == np.inf:
+            break
+        lbc = 2.0 * math.sin(0.5 * min(lb, math.pi * EARTH_RADIUS_M) / EARTH_RADIUS_M)
+        if lbc * (1.0 - 1e-9) > limit:
+            break
+        ring += 1
+    order = np.argsort(cand_d[:m])
+    cand[:m] = cand[:m][order]
+    cand_d[:m] = cand_d[:m][order]
+    return m
+
+
+@njit(cache=True, nogil=True)
+def nearest_edge_seq(
+    lat: F64,
+    lon: F64,
+    ax: F64,
+    ay: F64,
+    az: F64,
+    bx: F64,
+    by: F64,
+    bz: F64,
+    lon0: float,
+    lat0: float,
+    k: float,
+    ncol: int,
+    nrow: int,
+    wrap: bool,
+    cell_start: I64,
+    cell_edges: I32,
+    cheb: I32,
+    reach: float,
+    min_reach: float,
+    max_cand: int,
+) -> tuple[F64, I64]:
+    """:func:`nearest_edge`, the same results, faster for points in track order (each near
+    the one before it).
+
+    A *reference* point ``S`` (nearest-edge chord distance ``ds``) keeps every edge within
+    ``ds + 2 * delta`` of it, sorted by distance, where ``delta = max(reach * ds,
+    min_reach)``. For a later point ``P`` within ``delta`` of ``S`` (3-D chord distances,
+    1-Lipschitz), the nearest edge lies within ``ds + delta`` of ``P``, hence within
+    ``ds + 2 * delta`` of ``S``: it is among the kept edges, and the scan stops at the first
+    whose distance from ``S`` less ``|PS|`` exceeds the best found. An exact tie between
+    two edges (where the ring search's order would decide) and a point beyond ``delta``
+    take the ring search of :func:`nearest_edge`; a point beyond ``delta`` becomes the next
+    reference.
+    """
+    n = len(lat)
+    out = np.full(n, np.inf)
+    idx = np.full(n, -1, np.int64)
+    rad = math.pi / 180.0
+    seen = np.zeros(len(ax), np.int64)
+    cand = np.empty(max_cand, np.int64)
+    cand_d = np.empty(max_cand, np.float64)
+    m = 0  # kept edges of the reference (0: no reference)
+    sx = sy = sz = 0.0
+    qx = qy = qz = np.nan  # the point before
+    delta = 0.0
+    stamp = 0
+    for i in range(n):
+        plat = lat[i]
+        plon = lon[i]
+        if not (math.isfinite(plat) and math.isfinite(plon)):
+            out[i] = np.nan
+            continue
+        cp = math.cos(plat * rad)
+        px = cp * math.cos(plon * rad)
+        py = cp * math.sin(plon * rad)
+        pz = math.sin(plat * rad)
         besti = -1
-        frac = (plon - lon0) * k - math.floor((plon - lon0) * k)
-        maxring = max(nrow, ncol)
-        while ring <= maxring:
-            for r in range(r0 - ring, r0 + ring + 1):
-                if r < 0 or r >= nrow:
-                    continue
-                edge_row = r == r0 - ring or r == r0 + ring
-                step = 1 if edge_row or ring == 0 else 2 * ring
-                c = c0 - ring
-                while c <= c0 + ring:
-                    cc = c
-                    ok = True
-                    if cc < 0 or cc >= ncol:
-                        if wrap:
-                            cc = cc % ncol
-                        else:
-                            ok = False
-                    if ok:
-                        cell = r * ncol + cc
-                        for j in range(cell_start[cell], cell_start[cell + 1]):
-                            e = cell_edges[j]
-                            d2 = _chord2(px, py, pz, ax[e], ay[e], az[e], bx[e], by[e], bz[e])
-                            if d2 < best:
-                                best = d2
-                                besti = e
-                    c += step
-            # lower bound (metres) for anything outside the searched block of cells
-            lb = np.inf
-            if r0 + ring + 1 < nrow:
-                lb = min(lb, (lat0 + (r0 + ring + 1) * cell_deg - plat) * rad * EARTH_RADIUS_M)
-            if r0 - ring > 0:
-                lb = min(lb, (plat - lat0 - (r0 - ring) * cell_deg) * rad * EARTH_RADIUS_M)
-            west_open = (2 * ring + 1 < ncol) if wrap else (c0 - ring > 0)
-            east_open = (2 * ring + 1 < ncol) if wrap else (c0 + ring < ncol - 1)
-            top = min(lat0 + (r0 + ring + 1) * cell_deg, 90.0)
-            bottom = max(lat0 + (r0 - ring) * cell_deg, -90.0)
-            if west_open:
-                dl = min((ring + frac) * cell_deg, 180.0)
-                lb = min(lb, _meridian_lb(plat, dl, bottom, top))
-            if east_open:
-                dl = min((ring + 1.0 - frac) * cell_deg, 180.0)
-                lb = min(lb, _meridian_lb(plat, dl, bottom, top))
-            if besti >= 0:
-                if lb == np.inf:
-                    break
-                # chord of the lower bound, shrunk by 1e-9 for rounding
-                lbc = 2.0 * math.sin(0.5 * lb / EARTH_RADIUS_M) * (1.0 - 1e-9)
-                if best <= lbc * lbc:
-                    break
-            ring += 1
+        near_ref = False
+        if m > 0:
+            e_ps = math.sqrt((px - sx) ** 2 + (py - sy) ** 2 + (pz - sz) ** 2)
+            near_ref = e_ps <= delta
+            if near_ref:
+                best = np.inf
+                stop = np.inf
+                tie = False
+                for j in range(m):
+                    if cand_d[j] - e_ps > stop:
+                        break
+                    e = cand[j]
+                    d2 = _chord2(px, py, pz, ax[e], ay[e], az[e], bx[e], by[e], bz[e])
+                    if d2 < best:
+                        best = d2
+                        besti = e
+                        tie = False
+                        stop = math.sqrt(best) + SEQ_MARGIN
+                    elif d2 == best:
+                        tie = True
+                if tie:
+                    besti = -1
+        if besti < 0:
+            best, besti = _nearest_one(
+                plat, plon, px, py, pz, ax, ay, az, bx, by, bz,
+                lon0, lat0, k, ncol, nrow, wrap, cell_start, cell_edges, cheb,
+            )  # fmt: skip
+            if besti >= 0 and not near_ref:
+                # a new reference, when the input looks like a track (the point before is
+                # within the reach it would have)
+                ds = math.sqrt(best)
+                dlt = max(reach * ds, min_reach)
+                step = math.sqrt((px - qx) ** 2 + (py - qy) ** 2 + (pz - qz) ** 2)
+                m = 0
+                if step <= dlt:
+                    while m == 0 and dlt > 1e-9:
+                        stamp += 1
+                        m = _gather(
+                            plat, plon, px, py, pz, ds + 2.0 * dlt + SEQ_MARGIN, ax, ay, az,
+                            bx, by, bz, lon0, lat0, k, ncol, nrow, wrap, cell_start,
+                            cell_edges, cheb, seen, stamp, cand, cand_d,
+                        )  # fmt: skip
+                        if m < 0:  # too many edges: a shorter reach
+                            m = 0
+                            dlt *= 0.25
+                    delta = dlt
+                    sx, sy, sz = px, py, pz
+        qx, qy, qz = px, py, pz
         if besti >= 0:
             e = besti
             out[i] = _surface_m(px, py, pz, ax[e], ay[e], az[e], bx[e], by[e], bz[e])
@@ -578,3 +840,56 @@ def all_zones(
                 zi[m] = ent_zone[ent]
                 m += 1
     return pi[:m], zi[:m]
+
+
+@njit(cache=True, nogil=True)
+def grid_cells(
+    lat: F64, lon: F64, lon0: float, lat0: float, k: float, ncol: int, nrow: int, wrap: bool
+) -> I64:
+    """The grid cell of each point (row-major), -1 for a non-finite one or a latitude beyond
+    +-90; rows clipped to the grid, columns wrapped (``wrap``) or clipped."""
+    n = len(lat)
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        la = lat[i]
+        lo = lon[i]
+        if not (math.isfinite(la) and math.isfinite(lo) and abs(la) <= 90.0):
+            out[i] = -1
+            continue
+        r = min(max(math.floor((la - lat0) * k), 0), nrow - 1)
+        c = math.floor((lo - lon0) * k)
+        c = c % ncol if wrap else min(max(c, 0), ncol - 1)
+        out[i] = r * ncol + c
+    return out
+
+
+@njit(cache=True, nogil=True)
+def unknown_cells(cells: I64, known: Bool) -> I64:
+    """The cells (>= 0) not yet ``known``, with repeats."""
+    m = 0
+    for c in cells:
+        if c >= 0 and not known[c]:
+            m += 1
+    out = np.empty(m, np.int64)
+    m = 0
+    for c in cells:
+        if c >= 0 and not known[c]:
+            out[m] = c
+            m += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def cell_values(
+    cells: I64, lo: npt.NDArray[np.float32], hi: npt.NDArray[np.float32]
+) -> tuple[F64, F64]:
+    """``(lo, hi)`` of each point's cell; ``(0, inf)`` for cell -1."""
+    n = len(cells)
+    out_lo = np.zeros(n)
+    out_hi = np.full(n, np.inf)
+    for i in range(n):
+        c = cells[i]
+        if c >= 0:
+            out_lo[i] = lo[c]
+            out_hi[i] = hi[c]
+    return out_lo, out_hi

@@ -1,0 +1,100 @@
+"""The track-order nearest-edge search gives the ring search's results, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seawatch.geo import _api
+from seawatch.geo._index import Edges, NearestEdgeIndex
+
+RNG = np.random.default_rng(20261206)
+
+
+def _walks(
+    lat0: np.ndarray, lon0: np.ndarray, steps: int, step_m: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random walks (one row per start), flattened in track order."""
+    ang = rng.uniform(0, 2 * np.pi, (len(lat0), steps))
+    s = step_m / 111_195.0
+    lat = lat0[:, None] + np.cumsum(s * np.cos(ang), axis=1)
+    lon = lon0[:, None] + np.cumsum(
+        s * np.sin(ang) / np.cos(np.radians(np.clip(lat, -85, 85))), axis=1
+    )
+    lat = np.clip(lat, -89.9, 89.9).ravel()
+    lon = ((lon + 180.0) % 360.0 - 180.0).ravel()
+    return lat, lon
+
+
+def _same(index: NearestEdgeIndex, lat: np.ndarray, lon: np.ndarray) -> None:
+    d1, i1 = index.nearest(lat, lon)
+    far = index._fine.far(lat, lon, min_cells=index.far_min_cells)
+    d2 = np.empty(len(lat))
+    i2 = np.empty(len(lat), np.int64)
+    d2[~far], i2[~far] = index._fine.nearest_ring(lat[~far], lon[~far])
+    d2[far], i2[far] = index._coarse.nearest_ring(lat[far], lon[far])
+    np.testing.assert_array_equal(i1, i2)
+    np.testing.assert_array_equal(d1, d2)
+
+
+def test_ports_along_tracks_near_ports() -> None:
+    ports = _api._ports()
+    assert ports.index._fine.track_order
+    plat = ports.table.column("lat").to_numpy()
+    plon = ports.table.column("lon").to_numpy()
+    pick = RNG.choice(len(plat), 400)
+    for step_m in (10.0, 300.0, 3_000.0):
+        lat, lon = _walks(plat[pick], plon[pick], 50, step_m, RNG)
+        _same(ports.index, lat, lon)
+
+
+def test_ports_along_tracks_anywhere() -> None:
+    lat, lon = _walks(RNG.uniform(-80, 80, 300), RNG.uniform(-180, 180, 300), 40, 2_000.0, RNG)
+    _same(_api._ports().index, lat, lon)
+
+
+def test_coast_edges_in_track_order() -> None:
+    # the coast index with the track-order search forced on: dense edges, ties at vertices
+    coast = _api._land().coast
+    e = _api._land().inside.edges
+    pick = RNG.choice(len(e.x1), 300)
+    idx = NearestEdgeIndex.__new__(NearestEdgeIndex)
+    idx._fine, idx._coarse, idx.far_min_cells = coast._fine, coast._coarse, coast.far_min_cells
+    for step_m in (20.0, 500.0):
+        lat, lon = _walks(e.y1[pick], e.x1[pick], 40, step_m, RNG)
+        try:
+            coast._fine.track_order = coast._coarse.track_order = True
+            _same(idx, lat, lon)
+        finally:
+            coast._fine.track_order = coast._coarse.track_order = False
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pts=st.lists(
+        st.tuples(
+            st.floats(-5.0, 5.0), st.floats(-5.0, 5.0), st.floats(-5.0, 5.0), st.floats(-5.0, 5.0)
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    start=st.tuples(st.floats(-4.0, 4.0), st.floats(-4.0, 4.0)),
+    step_m=st.sampled_from([1.0, 50.0, 2_000.0, 20_000.0]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_track_order_matches_ring_search_on_any_edges(
+    pts: list[tuple[float, float, float, float]],
+    start: tuple[float, float],
+    step_m: float,
+    seed: int,
+) -> None:
+    a = np.array(pts, dtype=np.float64)
+    # duplicated edges make exact ties: the ring search's order must decide them
+    a = np.concatenate([a, a[:2]])
+    edges = Edges(a[:, 0].copy(), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy(),
+                  np.zeros(len(a), np.int32))  # fmt: skip
+    index = NearestEdgeIndex(edges, fine_cells_per_deg=4, coarse_cells_per_deg=1, track_order=True)
+    rng = np.random.default_rng(seed)
+    lat, lon = _walks(np.array([start[0]]), np.array([start[1]]), 60, step_m, rng)
+    _same(index, lat, lon)
