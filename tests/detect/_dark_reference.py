@@ -19,12 +19,21 @@ import pyarrow.compute as pc
 
 from seawatch._units import M_PER_NM, US_PER_H
 from seawatch.detect._base import GeoContext, event_id, params_dict
-from seawatch.detect._dark_scene import move as _move_rule  # the one extrapolation rule
 from seawatch.detect.dark import DEFAULT, TYPE_DARK, TYPE_MATCH, TYPE_MISMATCH, DarkParams
 from seawatch.geo import haversine_m
 from seawatch.schema import EVENTS
 
 __all__ = ["match_detections_reference"]
+
+
+def _move(
+    lat: np.ndarray[Any, Any], lon: np.ndarray[Any, Any], bearing_deg: Any, dist_m: Any
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Points ``dist_m`` from (lat, lon) along ``bearing_deg`` (flat-earth; short moves)."""
+    b = np.radians(bearing_deg)
+    dlat = dist_m * np.cos(b) / 111_320.0
+    dlon = dist_m * np.sin(b) / (111_320.0 * np.maximum(np.cos(np.radians(lat)), 1e-6))
+    return lat + dlat, (lon + dlon + 180.0) % 360.0 - 180.0
 
 
 def _f(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
@@ -101,7 +110,7 @@ def _estimate(pos: dict[str, np.ndarray[Any, Any]], t_us: int, params: DarkParam
         sog, cog = pos["sog"][k], pos["cog"][k]
         known = ~np.isnan(sog) & ~np.isnan(cog)
         dist = np.where(known, np.nan_to_num(sog) * M_PER_NM * dt, 0.0)
-        la, lo = _move_rule(pos["lat"][k], pos["lon"][k], np.nan_to_num(cog), dist)
+        la, lo = _move(pos["lat"][k], pos["lon"][k], np.nan_to_num(cog), dist)
         lat[sel], lon[sel] = la, lo
         dt_h[sel] = np.abs(dt)
         speed[sel], course[sel] = sog, cog
@@ -443,7 +452,7 @@ def _gap_candidates(
     # rank by the distance from where dead reckoning (last speed and course) puts the vessel
     known = ~np.isnan(v.speed[silent]) & ~np.isnan(v.course[silent])
     run = np.where(known, np.nan_to_num(v.speed[silent]) * M_PER_NM * hours, 0.0)
-    dr_lat, dr_lon = _move_rule(
+    dr_lat, dr_lon = _move(
         v.last_lat[silent], v.last_lon[silent], np.nan_to_num(v.course[silent]), run
     )
     dr = haversine_m(dlat[d], dlon[d], dr_lat, dr_lon)
