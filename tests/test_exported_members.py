@@ -189,6 +189,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "region_geometries",
             "region_of",
             "resolve_geo",
+            "zone_names",
             "zones",
             "zones_from_geojson",
             "zones_geojson",

@@ -178,7 +178,6 @@ class Store(_store_layer.Store):
         """The validated, canonical filter (:class:`seawatch.report.EventFilter`) that
         :meth:`events` applies; regions and zones are checked against this store's
         vocabulary (the bundled one plus what its events carry)."""
-        vocab = store_vocabulary(self) if (region is not None or zone is not None) else None
         return EventFilter.build(
             types=type,
             regions=region,
@@ -192,7 +191,7 @@ class Store(_store_layer.Store):
             min_confidence=min_confidence,
             incidents=incidents,
             simulated=simulated,
-            vocab=vocab,
+            vocab=store_vocabulary(self),
         )
 
     def vessel(self, mmsi: int) -> pa.Table:

@@ -387,3 +387,8 @@ def test_geojson_export(zs: geo.ZoneSet) -> None:
     assert shapely.hausdorff_distance(simple, full) < 0.01
     every = zs.to_geojson()
     assert len(every["features"]) == len(zs)
+
+
+def test_zone_names_are_the_zones_names_without_building_them(zs: geo.ZoneSet) -> None:
+    assert geo.zone_names() == tuple(zs.names)
+    assert geo.zone_names()[: len(geo.REGION_NAMES)] == geo.REGION_NAMES

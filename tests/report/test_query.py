@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -153,3 +155,25 @@ def test_plurals() -> None:
         "1 vessel engagement (1 with an encounter, 1 with an interception); 1 naval vessel "
         "within 200 nm of VE; 1 AIS gap; 1 spoofing event; 1 identity change; 1 sanctions hit"
     )
+
+
+def test_a_filter_loads_only_what_its_options_name() -> None:
+    # a filter without a type, region or zone imports neither the detectors (numba) nor the
+    # bundled geography; naming a type loads the detectors' types, a zone the zone names
+    code = (
+        "import sys\n"
+        "from seawatch.report import EventFilter\n"
+        "EventFilter.build(since='2025-01-01', vessels='123456789', flags='VE')\n"
+        "print(int('numba' in sys.modules), int('seawatch.detect' in sys.modules),"
+        " int('seawatch.geo._zones' in sys.modules))\n"
+        "EventFilter.build(types='Encounter', zones='ve-eez')\n"
+        "print(int('seawatch.detect' in sys.modules), int('seawatch.geo._zones' in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "0", "0", "1", "0"]
+
+
+def test_the_command_line_help_imports_no_numerical_stack() -> None:
+    code = "import sys, seawatch.cli\nprint(sorted({'numpy', 'numba', 'pyarrow', 'duckdb'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from seawatch._exceptions import NotFoundError, StoreError
 from seawatch.report import EventFilter, Vocabulary, records, vocabulary
@@ -293,9 +294,12 @@ class Data:
     def vocabulary(self) -> Vocabulary:
         """The valid filter values: the bundled ones plus the regions and zones of the
         store's events (:func:`seawatch.report.vocabulary`)."""
-        with self._cursor() as cur:
-            table = cur.sql("SELECT DISTINCT region, zone FROM _events").to_arrow_table()
-        return vocabulary(table)
+
+        def values() -> pa.Table:
+            with self._cursor() as cur:
+                return cur.sql("SELECT DISTINCT region, zone FROM _events").to_arrow_table()
+
+        return vocabulary(values)
 
     def event_types(self) -> list[str]:
         """The distinct event types in the store."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC
 from pathlib import Path
@@ -187,6 +186,8 @@ def listen_command(
             stale_after_s=stale_after, idle_timeout_s=idle_timeout, max_clients=max_clients
         ),
     )
+    import asyncio
+
     listener = Listener(target, specs, opts, alerter=alerter)
     for spec in specs:
         typer.echo(f"listening: {spec.name} ({spec.kind} {spec.target})", err=True)
@@ -206,6 +207,8 @@ def replay_command(
     loop: bool = typer.Option(False, "--loop", help="Start again at the end."),
 ) -> None:
     """Play recorded NMEA files in time order at N x speed into a listener."""
+    import asyncio
+
     from seawatch.live import replay
 
     result = asyncio.run(replay(files, to, speed=speed, loop=loop))
@@ -348,6 +351,7 @@ def demo_live(
     machine (TCP, loopback) while the map is served over the same store; new and revised
     events appear on the map as the listener detects them. Ctrl-C stops both (the listener
     commits and writes its events first)."""
+    import asyncio
     import tempfile
     import threading
 

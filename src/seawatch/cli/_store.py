@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import numpy as np
 import typer
 
 from seawatch.cli._common import (
@@ -329,6 +328,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float):
         if value != value:
             return None
+        import numpy as np
+
         as32 = float(np.float32(value))
         # a float32 column: print its shortest float32 form (3.3, not 3.2999999523)
         return float(str(np.float32(value))) if as32 == value else value

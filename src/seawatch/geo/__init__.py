@@ -36,7 +36,7 @@ groups of them, across the antimeridian).
 
 Public API: :func:`haversine_m`, :func:`distance_to_shore_m`, :func:`on_land`,
 :func:`nearest_port`, :func:`ports`, :func:`region_of`, :func:`zones` (a :class:`ZoneSet`
-of :class:`Zone`), :func:`zones_geojson`.
+of :class:`Zone`; :func:`zone_names`, their names without building them), :func:`zones_geojson`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from seawatch.geo._api import (
-        REGION_NAMES,
         distance_to_shore_m,
         haversine_m,
         land_geometry,
@@ -60,6 +59,7 @@ if TYPE_CHECKING:
     )
     from seawatch.geo._context import BundledGeo, FakeGeo, FakePort, GeoContext, resolve_geo
     from seawatch.geo._kernels import hav_m
+    from seawatch.geo._store import REGION_NAMES, zone_names
     from seawatch.geo._zones import (
         KINDS,
         Zone,
@@ -92,6 +92,7 @@ __all__ = [
     "region_geometries",
     "region_of",
     "resolve_geo",
+    "zone_names",
     "zones",
     "zones_from_geojson",
     "zones_geojson",
@@ -104,7 +105,8 @@ _LAZY = {
     "GeoContext": "seawatch.geo._context",
     "resolve_geo": "seawatch.geo._context",
     "hav_m": "seawatch.geo._kernels",
-    "REGION_NAMES": "seawatch.geo._api",
+    "REGION_NAMES": "seawatch.geo._store",
+    "zone_names": "seawatch.geo._store",
     "distance_to_shore_m": "seawatch.geo._api",
     "haversine_m": "seawatch.geo._api",
     "land_geometry": "seawatch.geo._api",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,26 +23,20 @@ from seawatch.geo._index import (
     latlon,
 )
 from seawatch.geo._kernels import EARTH_RADIUS_M
+from seawatch.geo._store import REGION_NAMES as REGION_NAMES
 from seawatch.geo._store import RingSet, load_npz
+from seawatch.geo._store import data_dir as data_dir
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 Obj = npt.NDArray[np.object_]
 
-REGION_NAMES: tuple[str, ...] = ("caribbean", "eastern-pacific", "gulf-of-mexico")
-"""The named regions, in the order of ``regions.npz``."""
-
 LAND_CELLS_PER_DEG = 8
 FAR_MIN_CELLS = 16
 """Points at least this many land-grid cells (of 1/8 degree) from any coast cell measure their
 distance to the far coast (Natural Earth land simplified by 0.02 degree, error <= 2.3 km)."""
 _LOCK = threading.RLock()
-
-
-def data_dir() -> Path:
-    """Folder of the bundled geography files."""
-    return Path(str(resources.files("seawatch") / "data" / "geo"))
 
 
 def haversine_m(

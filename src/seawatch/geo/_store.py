@@ -9,7 +9,9 @@ belongs to and ``ring_shell`` whether it is an exterior ring (its holes follow i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,23 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from seawatch._exceptions import GeoError
+
+REGION_NAMES: tuple[str, ...] = ("caribbean", "eastern-pacific", "gulf-of-mexico")
+"""The named regions, in the order of ``regions.npz``."""
+
+
+def data_dir() -> Path:
+    """Folder of the bundled geography files."""
+    return Path(str(resources.files("seawatch") / "data" / "geo"))
+
+
+@functools.cache
+def zone_names() -> tuple[str, ...]:
+    """The bundled zones' names in :func:`seawatch.geo.zones` order (the named regions, then
+    ``XX-territorial``/``XX-contiguous``/``XX-eez`` by country), read without building a
+    geometry or an index (the filters' vocabulary needs only these)."""
+    return (*REGION_NAMES, *(str(n) for n in load_npz(data_dir() / "zones.npz")["names"]))
+
 
 QUANTUM_DEG = 1e-6
 

@@ -1,24 +1,39 @@
 """Reports: event counts by type, flag, day or region (:func:`summarize`, :func:`report`),
-and hours of presence near a country's coast (:mod:`seawatch.report.presence`)."""
+and hours of presence near a country's coast (:mod:`seawatch.report.presence`).
+
+Importing this package is cheap: each name loads its module on first use (the filters of
+``seawatch events`` need neither the detectors nor the brief)."""
 
 from __future__ import annotations
 
-from seawatch.report import records
-from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief, candidate_detections, legend
-from seawatch.report._counts import COUNT_KEYS, count_events
-from seawatch.report._engagements import engagement_counts, engagement_summary, incidents
-from seawatch.report._query import (
-    ROLE_GROUPS,
-    EventFilter,
-    Vocabulary,
-    check_country,
-    choose,
-    parse_bbox,
-    store_vocabulary,
-    vocabulary,
-)
-from seawatch.report._summary import BY, By, as_records, filter_events, report, split_csv, summarize
-from seawatch.report._vessel import IDENTITY_FIELDS, vessel_profile
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from seawatch.report import records
+    from seawatch.report._brief import ENGAGEMENT_TYPES, Brief, brief, candidate_detections, legend
+    from seawatch.report._counts import COUNT_KEYS, count_events
+    from seawatch.report._engagements import engagement_counts, engagement_summary, incidents
+    from seawatch.report._query import (
+        ROLE_GROUPS,
+        EventFilter,
+        Vocabulary,
+        check_country,
+        choose,
+        parse_bbox,
+        store_vocabulary,
+        vocabulary,
+    )
+    from seawatch.report._summary import (
+        BY,
+        By,
+        as_records,
+        filter_events,
+        report,
+        split_csv,
+        summarize,
+    )
+    from seawatch.report._vessel import IDENTITY_FIELDS, vessel_profile
 
 __all__ = [
     "BY",
@@ -50,3 +65,48 @@ __all__ = [
     "vessel_profile",
     "vocabulary",
 ]
+
+_LAZY = {
+    "records": "seawatch.report.records",
+    "ENGAGEMENT_TYPES": "seawatch.report._brief",
+    "Brief": "seawatch.report._brief",
+    "brief": "seawatch.report._brief",
+    "candidate_detections": "seawatch.report._brief",
+    "legend": "seawatch.report._brief",
+    "COUNT_KEYS": "seawatch.report._counts",
+    "count_events": "seawatch.report._counts",
+    "engagement_counts": "seawatch.report._engagements",
+    "engagement_summary": "seawatch.report._engagements",
+    "incidents": "seawatch.report._engagements",
+    "ROLE_GROUPS": "seawatch.report._query",
+    "EventFilter": "seawatch.report._query",
+    "Vocabulary": "seawatch.report._query",
+    "check_country": "seawatch.report._query",
+    "choose": "seawatch.report._query",
+    "parse_bbox": "seawatch.report._query",
+    "store_vocabulary": "seawatch.report._query",
+    "vocabulary": "seawatch.report._query",
+    "BY": "seawatch.report._summary",
+    "By": "seawatch.report._summary",
+    "as_records": "seawatch.report._summary",
+    "filter_events": "seawatch.report._summary",
+    "report": "seawatch.report._summary",
+    "split_csv": "seawatch.report._summary",
+    "summarize": "seawatch.report._summary",
+    "IDENTITY_FIELDS": "seawatch.report._vessel",
+    "vessel_profile": "seawatch.report._vessel",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seawatch.report' has no attribute {name!r}")
+    mod = importlib.import_module(module)
+    value = mod if module.endswith("." + name) else getattr(mod, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

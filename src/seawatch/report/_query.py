@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -64,29 +64,66 @@ def split_values(value: Values) -> tuple[str, ...] | None:
     return out or None
 
 
-@dataclass(frozen=True, slots=True)
 class Vocabulary:
-    """The valid values of each filter."""
+    """The valid values of each filter.
 
-    types: tuple[str, ...]
-    regions: tuple[str, ...]
-    zones: tuple[str, ...]
-    flags: tuple[str, ...]
-    groups: tuple[str, ...]
-    countries: tuple[str, ...]
+    Each list is built the first time it is read: the event types import the detectors, the
+    zones read the bundled geography's names, and a store's own regions and zones (``extra``:
+    a table with ``region`` and ``zone`` columns, or a function returning one) take a query.
+    A filter that names no type, region or zone pays for none of them.
 
-    def with_store_values(
-        self, *, regions: Iterable[str | None] = (), zones: Iterable[str | None] = ()
-    ) -> Vocabulary:
-        """This vocabulary plus the regions and zones a store's events carry."""
-        return Vocabulary(
-            types=self.types,
-            regions=_merge(self.regions, regions),
-            zones=_merge(self.zones, zones),
-            flags=self.flags,
-            groups=self.groups,
-            countries=self.countries,
+    Raises (on reading ``regions``, ``zones`` or ``countries``):
+        GeoError: the geography layer is missing (the API answers 503).
+    """
+
+    def __init__(self, extra: pa.Table | Callable[[], pa.Table] | None = None) -> None:
+        self._extra = extra
+
+    @functools.cached_property
+    def _store_values(self) -> tuple[list[Any], list[Any]]:
+        extra = self._extra() if callable(self._extra) else self._extra
+        if extra is None or extra.num_rows == 0:
+            return [], []
+        cols = extra.column_names
+        return (
+            pc.unique(extra.column("region")).to_pylist() if "region" in cols else [],
+            pc.unique(extra.column("zone")).to_pylist() if "zone" in cols else [],
         )
+
+    @functools.cached_property
+    def types(self) -> tuple[str, ...]:
+        """The event types of the detectors (:data:`seawatch.detect.EVENT_TYPES`)."""
+        return _types()
+
+    @functools.cached_property
+    def regions(self) -> tuple[str, ...]:
+        """The bundled named regions, then the others the store's events carry."""
+        return _merge(_geo().REGION_NAMES, self._store_values[0])
+
+    @functools.cached_property
+    def zones(self) -> tuple[str, ...]:
+        """The bundled zones, then the others (user zones) the store's events carry."""
+        return _merge(_zone_names(), self._store_values[1])
+
+    @functools.cached_property
+    def flags(self) -> tuple[str, ...]:
+        """ISO alpha-2 codes of the MID table."""
+        from seawatch.ais.codes import flag_codes
+
+        return flag_codes()
+
+    @functools.cached_property
+    def groups(self) -> tuple[str, ...]:
+        """Vessel roles, then the ship groups of the AIS type code."""
+        from seawatch.ais.codes import SHIP_GROUPS
+        from seawatch.ais.roles import ROLES
+
+        return tuple(dict.fromkeys((*ROLES, *SHIP_GROUPS, *ROLE_GROUPS)))
+
+    @functools.cached_property
+    def countries(self) -> tuple[str, ...]:
+        """Countries with a bundled ``XX-eez`` zone (a coast for presence)."""
+        return tuple(sorted(z[: -len("-eez")] for z in _zone_names() if z.endswith("-eez")))
 
 
 def _merge(base: tuple[str, ...], extra: Iterable[str | None]) -> tuple[str, ...]:
@@ -95,44 +132,41 @@ def _merge(base: tuple[str, ...], extra: Iterable[str | None]) -> tuple[str, ...
 
 
 @functools.cache
-def _bundled() -> Vocabulary:
-    """The bundled vocabulary (built once per process).
-
-    Raises:
-        GeoError: the geography layer is missing (the API answers 503).
-    """
-    from seawatch.ais.codes import SHIP_GROUPS, flag_codes
-    from seawatch.ais.roles import ROLES
+def _types() -> tuple[str, ...]:
     from seawatch.detect import EVENT_TYPES
 
+    return tuple(sorted({t for ts in EVENT_TYPES.values() for t in ts}))
+
+
+def _geo() -> Any:
     try:
         import seawatch.geo as geo
+    except ImportError as exc:  # the geography layer is incomplete
+        raise GeoError(f"the bundled geography is not available: {exc}") from exc
+    return geo
 
-        regions = tuple(geo.region_geometries())
-        zone_names = tuple(geo.zones().names)
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    try:
+        return tuple(_geo().zone_names())
     except (ImportError, AttributeError) as exc:  # the geography layer is incomplete
         raise GeoError(f"the bundled geography is not available: {exc}") from exc
-    return Vocabulary(
-        types=tuple(sorted({t for ts in EVENT_TYPES.values() for t in ts})),
-        regions=regions,
-        zones=zone_names,
-        flags=flag_codes(),
-        groups=tuple(dict.fromkeys((*ROLES, *SHIP_GROUPS, *ROLE_GROUPS))),
-        countries=tuple(sorted(z[: -len("-eez")] for z in zone_names if z.endswith("-eez"))),
-    )
 
 
-def vocabulary(events: pa.Table | None = None) -> Vocabulary:
+@functools.cache
+def _bundled() -> Vocabulary:
+    """The bundled vocabulary (one per process, each list built on first use)."""
+    return Vocabulary()
+
+
+def vocabulary(events: pa.Table | Callable[[], pa.Table] | None = None) -> Vocabulary:
     """The bundled vocabulary, plus the regions and zones of ``events`` (a store's events,
-    or a table with ``region`` and ``zone`` columns of their distinct values)."""
-    base = _bundled()
-    if events is None or events.num_rows == 0:
-        return base
-    cols = events.column_names
-    return base.with_store_values(
-        regions=pc.unique(events.column("region")).to_pylist() if "region" in cols else (),
-        zones=pc.unique(events.column("zone")).to_pylist() if "zone" in cols else (),
-    )
+    or a table with ``region`` and ``zone`` columns of their distinct values, or a function
+    returning one, called only when regions or zones are read)."""
+    if events is None:
+        return _bundled()
+    return Vocabulary(events)
 
 
 class _Queryable(Protocol):
@@ -140,8 +174,9 @@ class _Queryable(Protocol):
 
 
 def store_vocabulary(store: _Queryable) -> Vocabulary:
-    """:func:`vocabulary` with the regions and zones of ``store``'s events."""
-    return vocabulary(store.query("SELECT DISTINCT region, zone FROM events"))
+    """:func:`vocabulary` with the regions and zones of ``store``'s events (queried when a
+    region or zone is checked)."""
+    return vocabulary(lambda: store.query("SELECT DISTINCT region, zone FROM events"))
 
 
 def choose(option: str, values: Values, valid: Sequence[str]) -> tuple[str, ...] | None:
@@ -293,13 +328,20 @@ class EventFilter:
             raise ParameterError(
                 f"min_confidence must be a number from 0 to 1, not {min_confidence!r}"
             )
+
+        def pick(option: str, values: Values, attr: str) -> tuple[str, ...] | None:
+            # the valid values are read (and built) only for an option that was given
+            if split_values(values) is None:
+                return None
+            return choose(option, values, getattr(v, attr))
+
         return cls(
-            types=choose("type", types, v.types),
-            regions=choose("region", regions, v.regions),
-            zones=choose("zone", zones, v.zones),
+            types=pick("type", types, "types"),
+            regions=pick("region", regions, "regions"),
+            zones=pick("zone", zones, "zones"),
             vessels=_mmsis(vessels),
-            flags=choose("flag", flags, v.flags),
-            groups=choose("group", groups, v.groups),
+            flags=pick("flag", flags, "flags"),
+            groups=pick("group", groups, "groups"),
             since=lo,
             until=hi,
             bbox=bbox,
