@@ -1,6 +1,17 @@
 """Small-store latency (issue #13 §1): whole-process commands against their peers, one run.
 
     python benchmarks/latency.py [--positions 100000] [--repeat 3] [--skip-cold] [--skip-mp]
+                                 [--python PATH]
+
+``--python``: the interpreter that runs every ``seawatch`` process (default: this one). To
+measure seawatch as a user installs it, give a venv made by ``pip install .`` (no extras):
+
+    python -m venv /tmp/sw && /tmp/sw/bin/pip install . && \
+        python benchmarks/latency.py --python /tmp/sw/bin/python
+
+The difference matters: in a development venv pandas is installed (the test extras), and
+pyarrow imports it on its first ``pa.array`` call in every process (about 0.2-0.4 s); a plain
+install has no pandas. MovingPandas always runs in this interpreter (it needs pandas).
 
 Measures, as ratios inside one run (the shared machine's load moves absolute times):
 
@@ -45,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from loitering import MAX_DIAMETER_M, PARAMS, synth
 
-SEAWATCH = [sys.executable, "-m", "seawatch"]
+SEAWATCH = [sys.executable, "-m", "seawatch"]  # --python replaces the interpreter
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -59,7 +70,9 @@ def _env(**extra: str) -> dict[str, str]:
 
 def timed(cmd: list[str], *, env: dict[str, str] | None = None) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env or _env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        cmd, check=True, env=env or _env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - t
 
 
@@ -115,13 +128,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-cold", action="store_true", help="skip the cold demo")
     ap.add_argument("--skip-mp", action="store_true", help="skip MovingPandas")
+    ap.add_argument(
+        "--python", default=sys.executable, help="interpreter of the seawatch processes"
+    )
     args = ap.parse_args(argv)
+    SEAWATCH[0] = args.python
 
     work = Path(tempfile.mkdtemp(prefix="seawatch-latency-"))
     out: dict[str, Any] = {
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
         "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
+        "seawatch_python": args.python,
+        "seawatch_python_has_pandas": subprocess.run(
+            [args.python, "-c", "import pandas"], capture_output=True
+        ).returncode
+        == 0,
     }
     try:
         # 40 vessels x 3 days of the loitering benchmark is 59,969 positions
@@ -147,7 +169,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             out["movingpandas_stops"] = n_stops
             out["detect_speedup_vs_movingpandas"] = round(mp_s / detect_s, 1)
 
-        import_s = best([sys.executable, "-c", "import seawatch"], args.repeat)
+        import_s = best([args.python, "-c", "import seawatch"], args.repeat)
         help_s = best([*SEAWATCH, "--help"], args.repeat)
         events_s = best([*SEAWATCH, "events", "--store", str(store)], args.repeat)
         out["import_seawatch_s"] = round(import_s, 3)

@@ -1,4 +1,4 @@
-"""The prepared land and port indexes: cached on disk once, memory-mapped afterwards, with
+"""The prepared land, port, region and zone indexes: cached on disk once, memory-mapped afterwards, with
 the same answers; a missing, partial or foreign cache folder falls back to building."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seawatch.geo import _api, _cache
+from seawatch.geo import _api, _cache, _zones
 
 
 def _answers(land: _api._Land, lat: np.ndarray, lon: np.ndarray) -> tuple[object, ...]:
@@ -86,3 +86,30 @@ def test_stale_versions_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert not old.exists() and recent.exists()
     loaded = _cache.load("idx", "new")
     assert loaded is not None and list(loaded["a"]) == [0, 1, 2]
+
+
+def test_region_and_zone_indexes_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, points: tuple[np.ndarray, np.ndarray]
+) -> None:
+    monkeypatch.setenv(_cache.CACHE_ENV, str(tmp_path))
+    lat, lon = (
+        np.concatenate([points[0], np.linspace(-20, 35, 4000)]),
+        np.concatenate([points[1], np.linspace(-120, -50, 4000)]),
+    )
+    built_r = _api._Regions()
+    loaded_r = _api._Regions()
+    assert len(list(tmp_path.glob("regions-*"))) == 1
+    assert np.array_equal(built_r.index.first(lat, lon), loaded_r.index.first(lat, lon))
+    zones = _zones._bundled_zones()
+    files = (_api.data_dir() / "regions.npz", _api.data_dir() / "zones.npz")
+    built_z = _zones.ZoneSet(zones, cache_files=files)
+    b = built_z.membership(lat, lon)
+    assert len(list(tmp_path.glob("zones-*"))) == 1
+    loaded_z = _zones.ZoneSet(zones, cache_files=files)
+    loaded_idx = loaded_z._idx()
+    assert isinstance(loaded_idx._cell_start, np.ndarray)
+    got = loaded_z.membership(lat, lon)
+    assert len(b[0]) > 1000 and all(np.array_equal(x, y) for x, y in zip(b, got, strict=True))
+    # a set without cache files (user zones) is built in memory and writes nothing
+    _zones.ZoneSet(zones[:5]).membership(lat, lon)
+    assert len(list(tmp_path.glob("zones-*"))) == 1

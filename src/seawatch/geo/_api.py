@@ -345,15 +345,25 @@ class _Regions:
     __slots__ = ("geoms", "index", "names")
 
     def __init__(self) -> None:
-        arrays = load_npz(data_dir() / "regions.npz")
+        path = data_dir() / "regions.npz"
+        arrays = load_npz(path)
         self.names = [str(n) for n in arrays["names"]]
         if tuple(self.names) != REGION_NAMES:
             raise GeoError(f"bundled regions are {self.names}, expected {list(REGION_NAMES)}")
         rings = RingSet(arrays)
         self.geoms = rings.geometries()
+        grid = Grid.covering(_union_bounds(self.geoms), 8)
+        key = _cache.index_key("regions", [path])
+        cached = _cache.load("regions", key)
+        if cached is not None:
+            try:
+                self.index = MembershipIndex.from_state(cached, "", grid)
+                return
+            except (KeyError, ValueError, TypeError):
+                pass
         edges = Edges.from_geometries(self.geoms, max_len_deg=0.25)
-        bounds = _union_bounds(self.geoms)
-        self.index = MembershipIndex(edges, len(self.names), Grid.covering(bounds, 8))
+        self.index = MembershipIndex(edges, len(self.names), grid)
+        _cache.save("regions", key, self.index.state(""))
 
 
 def _union_bounds(geoms: list[BaseGeometry]) -> tuple[float, float, float, float]:

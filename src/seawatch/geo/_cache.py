@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 CACHE_ENV = "SEAWATCH_CACHE_DIR"
 _DONE = "complete"
-_SOURCES = ("_cache.py", "_index.py", "_kernels.py", "_api.py", "_store.py")
+_SOURCES = ("_cache.py", "_index.py", "_kernels.py", "_api.py", "_store.py", "_zones.py")
 
 
 def cache_root() -> Path | None:

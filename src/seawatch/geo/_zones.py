@@ -18,6 +18,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from seawatch._exceptions import GeoError, NotFoundError
+from seawatch.geo import _cache
 from seawatch.geo._api import data_dir, region_geometries
 from seawatch.geo._index import Edges, Grid, MembershipIndex, latlon
 from seawatch.geo._store import RingSet, load_npz
@@ -52,10 +53,13 @@ class ZoneSet:
     boundary may fall either side).
     """
 
-    __slots__ = ("_by_name", "_index", "_zones")
+    __slots__ = ("_by_name", "_cache_files", "_index", "_zones")
 
-    def __init__(self, zones: Sequence[Zone]) -> None:
+    def __init__(self, zones: Sequence[Zone], *, cache_files: Sequence[Path] = ()) -> None:
+        # cache_files: the data the zones were read from; when given, the index is kept in
+        # the on-disk cache (seawatch.geo._cache) under their key, not rebuilt per process
         self._zones = tuple(zones)
+        self._cache_files = tuple(cache_files)
         self._by_name: dict[str, int] = {}
         for i, z in enumerate(self._zones):
             if z.name in self._by_name:
@@ -93,11 +97,24 @@ class ZoneSet:
         if self._index is None:
             with _LOCK:
                 if self._index is None:
-                    geoms = [z.geometry for z in self._zones]
-                    edges = Edges.from_geometries(geoms, max_len_deg=1.0 / ZONE_CELLS_PER_DEG)
-                    grid = Grid.covering(_bounds(geoms), ZONE_CELLS_PER_DEG)
-                    self._index = MembershipIndex(edges, len(geoms), grid)
+                    self._index = self._build_index()
         return self._index
+
+    def _build_index(self) -> MembershipIndex:
+        geoms = [z.geometry for z in self._zones]
+        grid = Grid.covering(_bounds(geoms), ZONE_CELLS_PER_DEG)
+        key = _cache.index_key("zones", self._cache_files) if self._cache_files else ""
+        cached = _cache.load("zones", key) if key else None
+        if cached is not None:
+            try:
+                return MembershipIndex.from_state(cached, "", grid)
+            except (KeyError, ValueError, TypeError):
+                pass
+        edges = Edges.from_geometries(geoms, max_len_deg=1.0 / ZONE_CELLS_PER_DEG)
+        index = MembershipIndex(edges, len(geoms), grid)
+        if key:
+            _cache.save("zones", key, index.state(""))
+        return index
 
     def membership(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[I64, I64]:
         """``(point_idx, zone_idx)`` for every point inside every zone, sorted by point then
@@ -168,7 +185,8 @@ def _bundled_zones() -> tuple[Zone, ...]:
 
 @functools.cache
 def _bundled_set() -> ZoneSet:
-    return ZoneSet(_bundled_zones())
+    d = data_dir()
+    return ZoneSet(_bundled_zones(), cache_files=(d / "regions.npz", d / "zones.npz"))
 
 
 def zones(extra: Path | None = None) -> ZoneSet:
