@@ -22,8 +22,7 @@ The functions are imported on first use, so ``import seawatch`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from seawatch._exceptions import (
     DecodeError,
@@ -36,6 +35,7 @@ from seawatch._exceptions import (
     SourceError,
     StoreError,
 )
+from seawatch._lazy import lazy_names
 from seawatch._version import __version__
 
 if TYPE_CHECKING:
@@ -81,14 +81,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'seawatch' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
