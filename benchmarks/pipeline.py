@@ -13,8 +13,9 @@ is fixed for the whole run, so multi-day runs have events crossing midnight.
 Measures, in one process: the ingest (``Store.ingest`` of the Parquet files) and
 ``seawatch.engine.run_detectors`` with every detector, their wall times, positions per
 second over both, and peak memory: the high-water RSS of this process (``getrusage``,
-which includes generating the input) and, sampled every 0.1 s, the summed RSS of the whole
-process tree (this process and the engine's workers) during ingest and during detect. Run ``--days 1`` and ``--days 2`` to check that peak memory does not grow
+which includes generating the input) and, sampled every 0.1 s, the summed RSS and the summed
+PSS of the whole process tree (this process and the engine's workers) during ingest and
+during detect (PSS counts a page shared by several processes once in all). Run ``--days 1`` and ``--days 2`` to check that peak memory does not grow
 with the number of days (the engine streams days and bounds buckets by ``bucket_rows``).
 
 ``--geo fake`` (the default) uses :class:`BenchGeo`, a geography with lookups of a few numpy
@@ -168,7 +169,10 @@ def _rss_mib(who: int) -> float:
 
 class TreeRss:
     """Samples the summed RSS of this process and all its descendants (the engine's worker
-    processes are children of a forkserver, which ``getrusage`` does not see)."""
+    processes are children of a forkserver, which ``getrusage`` does not see), and their
+    summed PSS (proportional set size: a page shared by k processes counts 1/k in each, so
+    the memory-mapped geography indexes and the shared libraries that every worker maps
+    count once, as the machine holds them; the RSS sum counts them once per process)."""
 
     def __init__(self, interval_s: float = 0.1) -> None:
         import psutil
@@ -177,25 +181,29 @@ class TreeRss:
         self._interval = interval_s
         self.peak_mib = 0.0
         self.peak_workers_mib = 0.0
+        self.peak_pss_mib = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         me = self._psutil.Process()
         while not self._stop.is_set():
-            total = workers = 0.0
+            total = workers = pss = 0.0
             try:
-                total = me.memory_info().rss
+                info = me.memory_full_info()
+                total, pss = info.rss, info.pss
                 for child in me.children(recursive=True):
                     try:
-                        r = child.memory_info().rss
+                        ci = child.memory_full_info()
                     except self._psutil.Error:
                         continue
-                    total += r
-                    workers = max(workers, r)
+                    total += ci.rss
+                    pss += ci.pss
+                    workers = max(workers, ci.rss)
             except self._psutil.Error:
                 pass
             self.peak_mib = max(self.peak_mib, total / 2**20)
+            self.peak_pss_mib = max(self.peak_pss_mib, pss / 2**20)
             self.peak_workers_mib = max(self.peak_workers_mib, workers / 2**20)
             self._stop.wait(self._interval)
 
@@ -276,6 +284,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "peak_rss_ingest_tree_mib": round(ingest_tree.peak_mib),
             "peak_rss_detect_tree_mib": round(tree.peak_mib),
             "peak_rss_detect_largest_worker_mib": round(tree.peak_workers_mib),
+            "peak_pss_ingest_tree_mib": round(ingest_tree.peak_pss_mib),
+            "peak_pss_detect_tree_mib": round(tree.peak_pss_mib),
             "detect_stage_s": {k: round(v, 2) for k, v in stats.seconds.items()},
             "buckets": stats.n_buckets,
             "slots": stats.n_slots,
