@@ -486,6 +486,7 @@ class NmeaDecoder:
         a_idx, b_idx, last, pend = K.join24(
             t24.column("mmsi").to_numpy().astype(np.uint32), parts.astype(np.int8)
         )
+        pend = np.sort(pend)
         self._pending24 = t24.take(pa.array(pend))
         self._pending24_part = parts[pend]
         joined = _combine24(t24, a_idx, b_idx, last)
