@@ -461,10 +461,37 @@ def _gather(
         if lbc * (1.0 - 1e-9) > limit:
             break
         ring += 1
-    order = np.argsort(cand_d[:m])
-    cand[:m] = cand[:m][order]
-    cand_d[:m] = cand_d[:m][order]
+    _heapsort_pairs(cand_d, cand, m)
     return m
+
+
+@njit(cache=True, nogil=True)
+def _sift(key: F64, val: I64, root: int, end: int) -> None:
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and key[child + 1] > key[child]:
+            child += 1
+        if key[root] >= key[child]:
+            return
+        key[root], key[child] = key[child], key[root]
+        val[root], val[child] = val[child], val[root]
+        root = child
+
+
+@njit(cache=True, nogil=True)
+def _heapsort_pairs(key: F64, val: I64, m: int) -> None:
+    """Sort ``key[:m]`` ascending in place, ``val[:m]`` along (ties in any order).
+
+    Written out instead of ``np.argsort`` and fancy indexing, which made
+    :func:`nearest_edge_seq` take 4 more seconds to compile on a fresh machine."""
+    for root in range(m // 2 - 1, -1, -1):
+        _sift(key, val, root, m)
+    for end in range(m - 1, 0, -1):
+        key[0], key[end] = key[end], key[0]
+        val[0], val[end] = val[end], val[0]
+        _sift(key, val, 0, end)
 
 
 @njit(cache=True, nogil=True)
@@ -581,7 +608,6 @@ def nearest_edge_seq(
     return out, idx
 
 
-@njit(cache=True)
 def build_membership(
     x1: F64,
     y1: F64,
@@ -596,15 +622,31 @@ def build_membership(
     nrow: int,
 ) -> tuple[I64, I32, Bool, I64, I32]:
     """Membership grid: ``cell_start`` (ncell+1) into entries (``ent_zone``, ``ent_center_in``,
-    ``ent_estart`` into ``ent_edges``)."""
-    ncell = nrow * ncol
+    ``ent_estart`` into ``ent_edges``).
+
+    Three kernels with numpy's (stable) sorts between them: a sort inside a kernel costs
+    about a second of compilation each on a fresh machine, for no speed.
+    """
     # 1. (cell, zone) keys of the edges
     cells, eids = edge_cell_pairs(x1, y1, x2, y2, lon0, lat0, k, ncol, nrow)
     ekey = cells * nzone + zone[eids].astype(np.int64)
-    order = np.argsort(ekey, kind="mergesort")
+    order = np.argsort(ekey, kind="stable")
     ekey = ekey[order]
     eids = eids[order]
-    # 2. scanline: crossings of each row's centre line, per zone
+    # 2. scanline: crossings of each row's centre line, per zone, by (row and zone, x)
+    ckey, cx = _row_crossings(x1, y1, x2, y2, zone, nzone, lat0, k, nrow)
+    order = np.lexsort((cx, ckey))
+    ikey = np.sort(_inside_keys(ckey[order], cx[order], nzone, lon0, k, ncol))
+    # 3. merge the two sorted key lists into entries
+    cell_start, ent_zone, ent_in, ent_estart = _merge_entries(ekey, ikey, nzone, nrow * ncol)
+    return cell_start, ent_zone, ent_in, ent_estart, eids
+
+
+@njit(cache=True)
+def _row_crossings(
+    x1: F64, y1: F64, x2: F64, y2: F64, zone: I32, nzone: int, lat0: float, k: float, nrow: int
+) -> tuple[I64, F64]:
+    """``(row * nzone + zone, x)`` where each edge crosses a row's centre line."""
     ncross = 0
     for e in range(len(x1)):
         lo, hi = min(y1[e], y2[e]), max(y1[e], y2[e])
@@ -625,22 +667,19 @@ def build_membership(
                 ckey[j] = r * nzone + zone[e]
                 cx[j] = x1[e] + (yc - y1[e]) * (x2[e] - x1[e]) / (y2[e] - y1[e])
                 j += 1
-    ckey = ckey[:j]
-    cx = cx[:j]
-    order2 = np.argsort(cx, kind="mergesort")
-    ckey = ckey[order2]
-    cx = cx[order2]
-    order3 = np.argsort(ckey, kind="mergesort")
-    ckey = ckey[order3]
-    cx = cx[order3]
-    # centre-inside keys (cell * nzone + zone)
+    return ckey[:j], cx[:j]
+
+
+@njit(cache=True)
+def _inside_keys(ckey: I64, cx: F64, nzone: int, lon0: float, k: float, ncol: int) -> I64:
+    """``cell * nzone + zone`` of the cells whose centre is inside a zone, from the row
+    crossings sorted by (key, x) (unsorted)."""
     nin = 0
     a = 0
     while a < len(ckey):
         b = a
         while b < len(ckey) and ckey[b] == ckey[a]:
             b += 1
-        r = ckey[a] // nzone
         for p in range(a, b - 1, 2):
             c_lo = max(math.ceil((cx[p] - lon0) * k - 0.5), 0)
             c_hi = min(math.floor((cx[p + 1] - lon0) * k - 0.5), ncol - 1)
@@ -663,8 +702,12 @@ def build_membership(
                 ikey[j] = (r * ncol + c) * nzone + z
                 j += 1
         a = b
-    ikey = np.sort(ikey)
-    # 3. merge the two sorted key lists into entries
+    return ikey
+
+
+@njit(cache=True)
+def _merge_entries(ekey: I64, ikey: I64, nzone: int, ncell: int) -> tuple[I64, I32, Bool, I64]:
+    """The membership entries from the sorted edge keys and centre-inside keys."""
     nent = 0
     i = 0
     m = 0
@@ -696,7 +739,7 @@ def build_membership(
         q += 1
     for c in range(ncell):
         cell_start[c + 1] += cell_start[c]
-    return cell_start, ent_zone, ent_in, ent_estart, eids
+    return cell_start, ent_zone, ent_in, ent_estart
 
 
 @njit(cache=True, nogil=True)
