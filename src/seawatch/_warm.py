@@ -31,7 +31,7 @@ def prepare(sample: Path, scenario: Path) -> None:
     """Ingest ``sample`` and the ``scenario``'s CSV and passes into a temporary store and
     run every detector over it, for their side effects: compiled kernels and geography
     indexes in their caches."""
-    from seawatch.engine import run_detectors
+    from seawatch.engine import DETECTORS, run_detectors
     from seawatch.pipeline import ingest_scenario
     from seawatch.sim import load_scenario
     from seawatch.store import open_store
@@ -39,11 +39,16 @@ def prepare(sample: Path, scenario: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="seawatch-warm-") as tmp:
         store = open_store(Path(tmp) / "store", create=True)
         store.ingest([str(sample)])
-        run_detectors(store, workers=1, write=False)
         ingest_scenario(
             load_scenario(scenario), store, Path(tmp) / "sim", input_format="csv", passes=True
         )
-        run_detectors(store, workers=1, write=False)
+        # The demo's own detection runs the detectors in registry order once it has decoded;
+        # here they run one by one from the last, so that the two processes compile from
+        # opposite ends and meet (a kernel one of them is compiling, the other waits for and
+        # loads: seawatch._jit.share_compiles). The kernels take read-only arrays whatever
+        # the data (seawatch._jit.read_only): one specialisation each, compiled once here.
+        for name in reversed(DETECTORS):
+            run_detectors(store, only=name, workers=1, write=False)
 
 
 def start(sample: Path, scenario: Path) -> subprocess.Popen[bytes] | None:

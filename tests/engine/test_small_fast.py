@@ -48,3 +48,69 @@ def test_numba_compilation_is_announced(capfd: pytest.CaptureFixture[str]) -> No
     # compiled once: a second call (same types) prints nothing
     assert _fresh_kernel(np.arange(3.0)) == 6.0
     assert capfd.readouterr().err == ""
+
+
+_COMPILE_ONE = """
+import os, sys, time
+from pathlib import Path
+from numba.core import event as ev
+import numpy as np
+import seawatch.engine  # installs share_compiles under SEAWATCH_CACHE_DIR
+from seawatch.geo import _kernels as K
+
+n = [0]
+class Count(ev.Listener):
+    def on_start(self, e):
+        if e.data["dispatcher"].py_func.__name__ == "chebyshev_fill":
+            n[0] += 1
+    def on_end(self, e):
+        pass
+ev.register("numba:compile", Count())
+go = Path(sys.argv[1])
+while not go.exists():
+    time.sleep(0.005)
+K.chebyshev_fill(np.zeros(12, np.bool_), 3, 4, False)
+print(n[0])
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock")
+def test_processes_compile_a_kernel_once(tmp_path: Any) -> None:
+    """Two processes needing the same uncached kernel at the same moment: one compiles it,
+    the other waits for it and loads it from numba's cache (``_jit.share_compiles``)."""
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": str(tmp_path / "numba"),
+        "SEAWATCH_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _COMPILE_ONE, str(go)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    import time
+
+    time.sleep(3.0)  # both imported and waiting
+    go.touch()
+    counts = [int(p.communicate(timeout=120)[0].strip()) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert sorted(counts) == [0, 1]  # compiled by one, loaded by the other
+    assert list((tmp_path / "cache" / "compile-locks").glob("*.lock"))
+
+
+def test_read_only_views_leave_the_input_alone() -> None:
+    from seawatch._jit import read_only
+
+    a = np.arange(3.0)
+    v = read_only(a)
+    assert not v.flags.writeable and a.flags.writeable  # a view: the caller's array unchanged
+    assert np.shares_memory(a, v)
+    assert read_only(v) is v

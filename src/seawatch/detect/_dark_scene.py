@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawatch._jit import read_only
 from seawatch._units import EARTH_RADIUS_M, M_PER_NM, US_PER_H
 from seawatch.detect import _dark_kernels as _k
 from seawatch.geo import haversine_m
@@ -173,13 +174,13 @@ def prepare(
             pc.is_valid(pos.column("ts")),
         )
         pos = pos.filter(valid)
-    mmsi = pos.column("mmsi").to_numpy()
-    ts = us(pos, "ts")
+    mmsi = read_only(pos.column("mmsi").to_numpy())  # one kernel specialisation
+    ts = read_only(us(pos, "ts"))
     ok, starts = _k.vessel_starts(mmsi, ts)
     if not ok:  # store day files are sorted already: no sort then
         pos = pos.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
-        mmsi = pos.column("mmsi").to_numpy()
-        ts = us(pos, "ts")
+        mmsi = read_only(pos.column("mmsi").to_numpy())
+        ts = read_only(us(pos, "ts"))
         ok, starts = _k.vessel_starts(mmsi, ts)
     ends = np.r_[starts[1:], len(ts)].astype(np.int64)
     vessel_ids = np.asarray(mmsi[starts], dtype=np.int64)

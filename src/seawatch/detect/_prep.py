@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from seawatch._jit import read_only
 from seawatch.detect._base import GeoContext
 from seawatch.tracks import prepare
 from seawatch.tracks.columns import f64, group_bounds, i64, ts_us
@@ -57,7 +58,11 @@ def points(table: pa.Table, geo: GeoContext, *, by_segment: bool) -> Points:
         bounds = group_bounds(mmsi, seg)
     else:
         bounds = group_bounds(mmsi)
-    return Points(mmsi=mmsi, seg=seg, ts=ts, lat=lat, lon=lon, sog=sog, bounds=bounds)
+    ro = read_only  # one numba specialisation per kernel (see its docstring)
+    return Points(
+        mmsi=ro(mmsi), seg=ro(seg), ts=ro(ts), lat=ro(lat), lon=ro(lon), sog=ro(sog),
+        bounds=ro(bounds),
+    )  # fmt: skip
 
 
 def shore_bounds(geo: GeoContext, lat: F64, lon: F64) -> tuple[F64, F64] | None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from seawatch._jit import announce_compiles
+from seawatch._cachedir import cache_root
+from seawatch._jit import announce_compiles, share_compiles
 from seawatch.engine._dark import dark_step, vessel_lengths
 from seawatch.engine._partition import plan_buckets
 from seawatch.engine._run import (
@@ -30,6 +31,8 @@ from seawatch.engine._run import (
 )
 
 announce_compiles()  # numba compiles (first run only) say so on stderr, in workers too
+_cache = cache_root()
+share_compiles(None if _cache is None else _cache / "compile-locks")  # compiled once, shared
 
 __all__ = [
     "DETECTORS",

@@ -28,19 +28,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-CACHE_ENV = "SEAWATCH_CACHE_DIR"
+from seawatch._cachedir import CACHE_ENV as CACHE_ENV
+from seawatch._cachedir import cache_root as cache_root
+
 _DONE = "complete"
 _SOURCES = ("_cache.py", "_index.py", "_kernels.py", "_api.py", "_store.py", "_zones.py")
-
-
-def cache_root() -> Path | None:
-    """The cache folder, None when turned off."""
-    env = os.environ.get(CACHE_ENV)
-    if env is not None:
-        return Path(env) if env.strip() else None
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "seawatch"
 
 
 def index_key(name: str, files: Sequence[Path]) -> str:

@@ -13,6 +13,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from seawatch._exceptions import ParameterError
+from seawatch._jit import read_only
 from seawatch.geo import _kernels as K
 
 F64 = npt.NDArray[np.float64]
@@ -87,12 +88,13 @@ def as_f64(a: npt.ArrayLike) -> F64:
 
 
 def latlon(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, F64]:
-    """Flat contiguous float64 copies (or views) of ``lat`` and ``lon``, of equal length."""
+    """Flat contiguous float64 read-only copies (or views) of ``lat`` and ``lon``, of equal
+    length (read-only: one numba specialisation of each kernel, see ``_jit.read_only``)."""
     la = as_f64(lat)
     lo = as_f64(lon)
     if la.shape != lo.shape:
         raise ParameterError(f"lat and lon differ in length ({len(la)} vs {len(lo)})")
-    return la, lo
+    return read_only(la), read_only(lo)
 
 
 class MembershipIndex:
@@ -337,7 +339,7 @@ class _Buckets:
             return self.nearest_ring(lat, lon)
         g = self.grid
         d, i = K.nearest_edge_seq(
-            np.ascontiguousarray(lat), np.ascontiguousarray(lon), *self._a, *self._b,
+            *latlon(lat, lon), *self._a, *self._b,
             g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap,
             self._cell_start, self._cell_edges, self._cheb,
             SEQ_REACH, SEQ_MIN_REACH, SEQ_MAX_EDGES,
@@ -348,7 +350,7 @@ class _Buckets:
         """:meth:`nearest` by the ring search alone, point by point (the reference)."""
         g = self.grid
         d, i = K.nearest_edge(
-            np.ascontiguousarray(lat), np.ascontiguousarray(lon), *self._a, *self._b,
+            *latlon(lat, lon), *self._a, *self._b,
             g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap,
             self._cell_start, self._cell_edges, self._cheb,
         )  # fmt: skip

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from seawatch._exceptions import ParameterError
+from seawatch._jit import read_only
 from seawatch._units import US_PER_H
 from seawatch.tracks._kernels import resample_kernel
 from seawatch.tracks._segment import segment
@@ -81,6 +82,8 @@ def resample(table: pa.Table, *, params: ResampleParams = _DEFAULT) -> pa.Table:
         seg, m, ts = seg[order], m[order], ts[order]
         lat, lon, sog = lat[order], lon[order], sog[order]
     bounds = group_bounds(m, seg)
+    ts = read_only(ts)  # one numba specialisation of the kernel
+    lat, lon, sog = read_only(lat), read_only(lon), read_only(sog)
     slot_us = round(params.slot_min * 60e6)
     max_gap_us = round(params.max_gap_h * US_PER_H)
     n_out = len(resample_kernel(bounds, ts, lat, lon, sog, slot_us, max_gap_us, False, 0)[0])

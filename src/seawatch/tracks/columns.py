@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
+from seawatch._jit import read_only
 
 TS_TYPE = pa.timestamp("us", tz="UTC")
 
@@ -54,14 +55,14 @@ def ts_us(table: pa.Table, column: str = "ts") -> npt.NDArray[np.int64]:
         raise ParameterError(f"column {column!r} has nulls; clean the table first")
     if col.type != TS_TYPE:
         col = pc.cast(col, TS_TYPE)
-    return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
+    return read_only(np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64))
 
 
 def f64(table: pa.Table, column: str) -> npt.NDArray[np.float64]:
     """A numeric column as float64 with nulls as NaN."""
     col = table.column(column)
     arr = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
-    return np.asarray(arr, dtype=np.float64)
+    return read_only(np.asarray(arr, dtype=np.float64))
 
 
 def i64(table: pa.Table, column: str) -> npt.NDArray[np.int64]:
@@ -69,7 +70,7 @@ def i64(table: pa.Table, column: str) -> npt.NDArray[np.int64]:
     col = table.column(column)
     if col.null_count:
         raise ParameterError(f"column {column!r} has nulls")
-    return np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64)
+    return read_only(np.asarray(pc.cast(col, pa.int64()).to_numpy(), dtype=np.int64))
 
 
 def group_bounds(*keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
