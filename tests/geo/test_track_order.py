@@ -98,3 +98,26 @@ def test_track_order_matches_ring_search_on_any_edges(
     rng = np.random.default_rng(seed)
     lat, lon = _walks(np.array([start[0]]), np.array([start[1]]), 60, step_m, rng)
     _same(index, lat, lon)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 20), min_size=0, max_size=300),  # few values: many ties
+    st.integers(0, 300),
+)
+def test_candidate_heap_sort_against_numpy(values: list[int], m_max: int) -> None:
+    """The track-order search's hand-written sort (``_heapsort_pairs``, written out to cut
+    compile time) against numpy as the oracle: ``key[:m]`` sorted, each value kept with its
+    key, the rest of both arrays untouched."""
+    from seawatch.geo._kernels import _heapsort_pairs
+
+    key = np.array(values, np.float64) / 4.0
+    val = np.arange(len(key), dtype=np.int64) * 7
+    m = min(m_max, len(key))
+    k0, v0 = key.copy(), val.copy()
+    _heapsort_pairs(key, val, m)
+    assert np.array_equal(key[:m], np.sort(k0[:m]))
+    assert sorted(zip(key[:m].tolist(), val[:m].tolist(), strict=True)) == sorted(
+        zip(k0[:m].tolist(), v0[:m].tolist(), strict=True)
+    )
+    assert np.array_equal(key[m:], k0[m:]) and np.array_equal(val[m:], v0[m:])
