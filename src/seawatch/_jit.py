@@ -143,19 +143,17 @@ def share_compiles(lock_dir: Path | None) -> None:
 
 @contextlib.contextmanager
 def _kernel_lock(name: str) -> Iterator[None]:
-    """The lock file of kernel ``name`` held (re-entered freely within this process: the
-    caller holds numba's compiler lock, so only one thread is here)."""
+    """The lock file of kernel ``name`` held; re-entered freely within this process (a
+    recursive kernel), which holds numba's compiler lock, so only one thread is here."""
     import fcntl
 
-    held: dict[str, tuple[int, int]] = _share["held"]
+    held: dict[str, int] = _share["held"]
     if name in held:
-        fd, n = held[name]
-        held[name] = (fd, n + 1)
+        held[name] += 1
         try:
             yield
         finally:
-            fd, n = held[name]
-            held[name] = (fd, n - 1)
+            held[name] -= 1
         return
     path = Path(_share["dir"]) / (hashlib.sha1(name.encode()).hexdigest()[:16] + ".lock")
     try:
@@ -165,7 +163,7 @@ def _kernel_lock(name: str) -> Iterator[None]:
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        held[name] = (fd, 1)
+        held[name] = 1
         try:
             yield
         finally:
