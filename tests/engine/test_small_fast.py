@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -67,6 +70,7 @@ class Count(ev.Listener):
         pass
 ev.register("numba:compile", Count())
 go = Path(sys.argv[1])
+Path(sys.argv[2]).touch()  # imported, waiting
 while not go.exists():
     time.sleep(0.005)
 K.chebyshev_fill(np.zeros(12, np.bool_), 3, 4, False)
@@ -78,28 +82,26 @@ print(n[0])
 def test_processes_compile_a_kernel_once(tmp_path: Any) -> None:
     """Two processes needing the same uncached kernel at the same moment: one compiles it,
     the other waits for it and loads it from numba's cache (``_jit.share_compiles``)."""
-    import subprocess
-    import sys
-
     env = {
         **os.environ,
         "NUMBA_CACHE_DIR": str(tmp_path / "numba"),
         "SEAWATCH_CACHE_DIR": str(tmp_path / "cache"),
     }
     go = tmp_path / "go"
+    ready = [tmp_path / f"ready{i}" for i in range(2)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _COMPILE_ONE, str(go)],
+            [sys.executable, "-c", _COMPILE_ONE, str(go), str(r)],
             env=env,
             stdout=subprocess.PIPE,
             text=True,
         )
-        for _ in range(2)
+        for r in ready
     ]
-    import time
-
-    time.sleep(3.0)  # both imported and waiting
-    go.touch()
+    deadline = time.monotonic() + 120
+    while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()  # both imported: they reach the kernel together
     counts = [int(p.communicate(timeout=120)[0].strip()) for p in procs]
     assert all(p.returncode == 0 for p in procs)
     assert sorted(counts) == [0, 1]  # compiled by one, loaded by the other
