@@ -236,3 +236,34 @@ def test_detect_missing_zone_file(small_store: Store, tmp_path: Path) -> None:
         app, ["detect", "--store", str(small_store.root), "--zones", str(tmp_path / "no.json")]
     )
     assert result.exit_code == 1 and "cannot read zone file" in result.output
+
+
+def test_events_limit(detected: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table view shows the first events by start and says how many it left out; the
+    machine formats return every event unless --limit says otherwise."""
+    import seawatch.cli._events as cli_events
+
+    root = str(detected.root)
+    every = [
+        json.loads(x) for x in _run("events", "--store", root, "--format", "jsonl").splitlines()
+    ]
+    n = len(every)
+    assert n >= 5
+    monkeypatch.setattr(cli_events, "TABLE_LIMIT", 2)
+    result = runner.invoke(app, ["events", "--store", root], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    shown = [r["event_id"] for r in every[:2]]
+    hidden = [r["event_id"] for r in every[2:]]
+    assert all(e in result.stdout for e in shown)
+    assert not any(e in result.stdout for e in hidden)
+    assert f"2 of {n} events shown" in " ".join(result.stderr.split())
+    # --limit 0: all of them, and the count says so
+    result = runner.invoke(app, ["events", "--store", root, "--limit", "0"], env={"COLUMNS": "250"})
+    assert all(r["event_id"] in result.stdout for r in every)
+    assert f"{n} events" in result.stderr and "shown" not in result.stderr
+    # machine formats: all by default, the first N with --limit (the same first N)
+    assert len(_run("events", "--store", root, "--format", "csv").splitlines()) == n + 1
+    two = _run("events", "--store", root, "--format", "jsonl", "--limit", "2").splitlines()
+    assert [json.loads(x) for x in two] == every[:2]
+    bad = runner.invoke(app, ["events", "--store", root, "--limit", "-1"])
+    assert bad.exit_code == 2

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 ORDER = 30
 
 EVENT_FORMATS = ("table", "json", "jsonl", "csv", "geojson")
+TABLE_LIMIT = 100
+"""Rows the ``events`` table view shows by default (the first by start): a terminal table
+costs about 1 ms per row to lay out, so a store of 100,000 events would take minutes to
+print. The machine formats (json, jsonl, csv, geojson) return every event unless
+``--limit`` says otherwise; the API pages the same way (``/api/events?limit=``)."""
 REPORT_FORMATS = ("table", "json", "csv")
 TRACK_FORMATS = ("geojson", "csv")
 REPORT_BY = ("type", "flag", "day", "region")
@@ -270,13 +275,15 @@ def write_events(
     labels: dict[int, str] | None = None,
     csv_raw: bool = False,
     out: TextIO | None = None,
+    total: int | None = None,
 ) -> None:
     """Events to ``out`` (default stdout) in ``fmt``: table, json (one document,
     ``seawatch.events/1``), jsonl (one record per line), csv, geojson (a FeatureCollection,
     ``seawatch.events-geojson/1``).
 
     The table shows times as ``2025-12-08 08:00Z`` and each MMSI as ``labels`` gives it
-    (``MMSI NAME (FLAG)``, see :func:`seawatch.cli._render.store_vessel_labels`)."""
+    (``MMSI NAME (FLAG)``, see :func:`seawatch.cli._render.store_vessel_labels`), then on
+    stderr how many events it shows, of ``total`` when ``table`` is the first of more."""
     from seawatch.report.records import EVENT_FIELDS, event_feature, events_document, events_geojson
 
     out = sys.stdout if out is None else out
@@ -326,7 +333,14 @@ def write_events(
 
         from seawatch.cli._brief import plural
 
-        Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'event')}[/dim]")
+        if total is not None and total > table.num_rows:
+            note = (
+                f"{table.num_rows:,} of {plural(total, 'event')} shown (the first by start, "
+                "UTC); --limit 0 shows all, --format csv or jsonl gives all"
+            )
+        else:
+            note = plural(table.num_rows, "event")
+        Console(stderr=True).print(f"[dim]{note}[/dim]")
 
 
 def write_report(
@@ -612,6 +626,14 @@ def events_command(
     fmt: str = typer.Option(
         "table", "--format", help="table, json (one document), jsonl, csv or geojson."
     ),
+    limit: int | None = typer.Option(
+        None,
+        "--limit",
+        min=0,
+        help=f"At most this many events, the first by start time (0: all). Default: "
+        f"{TABLE_LIMIT} in the table view, all in the other formats.",
+        show_default=False,
+    ),
     out_path: Path | None = OutputOption,
     csv_raw: bool = CsvRawOption,
     history: str | None = typer.Option(
@@ -652,11 +674,17 @@ def events_command(
         simulated=simulated,
     )
     table = target.select_events(f.to_query())
+    total = table.num_rows
+    if limit is None:
+        limit = TABLE_LIMIT if fmt == "table" else 0
+    if limit:
+        table = table.slice(0, limit)
     with output(out_path) as out:
         write_events(
             table,
             fmt,
             out=out,
+            total=total,
             labels=(
                 store_vessel_labels(
                     target, (v for vs in table.column("vessels").to_pylist() for v in vs)

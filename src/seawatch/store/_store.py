@@ -29,7 +29,7 @@ from seawatch.store._ingest import (
     ingest,
     stdin_batches,
 )
-from seawatch.store._io import read_parquet_files, write_parquet_atomic
+from seawatch.store._io import is_small_read, read_parquet_files, write_parquet_atomic
 from seawatch.store._manifest import (
     MANIFEST,
     clean_strays,
@@ -208,13 +208,16 @@ class Store:
 
     def statics(self, *, mmsi: int | Iterable[int] | None = None) -> pa.Table:
         """Static/voyage rows (schema ``STATICS``), sorted by mmsi, ts within each day."""
+        files = self.files("statics")
+        if mmsi is None:
+            return read_parquet_files(files, schema.STATICS)
+        ids = pa.array([mmsi] if isinstance(mmsi, int) else list(mmsi), pa.uint32())
+        if is_small_read(files):  # no dataset scan (see SMALL_READ_BYTES)
+            table = read_parquet_files(files, schema.STATICS)
+            return table.filter(pc.is_in(table.column("mmsi"), value_set=ids))
         import pyarrow.dataset as ds
 
-        expr = None
-        if mmsi is not None:
-            ids = [mmsi] if isinstance(mmsi, int) else list(mmsi)
-            expr = ds.field("mmsi").isin(pa.array(ids, pa.uint32()))
-        return read_parquet_files(self.files("statics"), schema.STATICS, filter=expr)
+        return read_parquet_files(files, schema.STATICS, filter=ds.field("mmsi").isin(ids))
 
     def others(self) -> pa.Table:
         return read_parquet_files(self.files("others"), schema.OTHERS)
