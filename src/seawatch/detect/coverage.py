@@ -60,19 +60,25 @@ indices, ``floor(deg / cell_deg)``), ``hour`` (start of the UTC hour), ``positio
 (from all vessels) and ``vessels`` (distinct MMSIs). Sorted by cell, then hour."""
 
 COVERAGE_SQL = """
-SELECT CAST(floor(lat / {cell_deg}) AS INT) AS cell_lat,
-       CAST(floor(lon / {cell_deg}) AS INT) AS cell_lon,
-       date_trunc('hour', ts) AS hour,
-       count(*) AS positions,
-       count(DISTINCT mmsi) AS vessels
-FROM positions
-WHERE ts IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL
-GROUP BY CAST(floor(lat / {cell_deg}) AS INT), CAST(floor(lon / {cell_deg}) AS INT),
-         date_trunc('hour', ts)
+SELECT cell_lat, cell_lon, hour, sum(n) AS positions, count(mmsi) AS vessels
+FROM (
+    SELECT CAST(floor(lat / {cell_deg}) AS INT) AS cell_lat,
+           CAST(floor(lon / {cell_deg}) AS INT) AS cell_lon,
+           date_trunc('hour', ts) AS hour,
+           mmsi,
+           count(*) AS n
+    FROM positions
+    WHERE ts IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL
+    GROUP BY CAST(floor(lat / {cell_deg}) AS INT), CAST(floor(lon / {cell_deg}) AS INT),
+             date_trunc('hour', ts), mmsi
+) per_vessel
+GROUP BY cell_lat, cell_lon, hour
 ORDER BY cell_lat, cell_lon, hour
 """
 """The coverage grid over a view ``positions`` (portable subset; the session time zone
-must be UTC). Render it with :func:`coverage_sql`."""
+must be UTC). Render it with :func:`coverage_sql`. Grouped by vessel first, then counted:
+the same table as ``count(DISTINCT mmsi)`` per cell and hour (``count(mmsi)`` skips the
+group of rows without an MMSI, as DISTINCT does), about twice as fast in DuckDB."""
 
 _MIN_CELL_DEG = 0.01
 _LAT_OFF = 1 << 14  # |lat index| <= 9000 < 2**14 for cell_deg >= 0.01: 15 bits
