@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -63,6 +65,8 @@ CHANGES = pa.schema(
 CHANGE_KINDS = ("created", "updated", "retracted")
 
 _FINGERPRINT = ("type", "start", "end", "vessels", "lat", "lon", "region", "zone", "confidence")
+_COMPARED = ("type", "start", "end", "lat", "lon", "region", "zone", "confidence", "details")
+"""The columns of :func:`fingerprint` but ``vessels``, compared in Arrow between passes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,16 +138,29 @@ def last_seq(store_root: Path) -> int:
 def current_state(changes: pa.Table) -> dict[str, EventState]:
     """Each event's last revision."""
     state: dict[str, EventState] = {}
-    for row in changes.to_pylist():
-        state[row["event_id"]] = EventState(
-            revision=row["revision"],
-            status=row["status"],
-            fingerprint=row["fingerprint"] or "",
-            retracted=row["change"] == "retracted",
-            type=row["type"] or "",
-            vessels=tuple(row["vessels"] or ()),
-            start_us=_us(row["start"]),
-            end_us=_us(row["end"]),
+    if changes.num_rows == 0:
+        return state
+
+    def us(name: str) -> list[int]:
+        col = pc.cast(pc.cast(changes.column(name), schema.TS), pa.int64())
+        return list(pc.fill_null(col, 0).to_pylist())
+
+    columns = [
+        changes.column(c).to_pylist()
+        for c in ("event_id", "revision", "status", "fingerprint", "change", "type", "vessels")
+    ]
+    for eid, rev, status, fp, change, type_, vessels, start, end in zip(
+        *columns, us("start"), us("end"), strict=True
+    ):
+        state[eid] = EventState(
+            revision=rev,
+            status=status,
+            fingerprint=fp or "",
+            retracted=change == "retracted",
+            type=type_ or "",
+            vessels=tuple(vessels or ()),
+            start_us=start,
+            end_us=end,
         )
     return state
 
@@ -164,6 +181,10 @@ class ChangeLog:
         self.root = store_root
         self.state = current_state(read_changes(store_root))
         self.seq = last_seq(store_root)
+        self._last: pa.Table | None = None
+        """The events of the last pass whose changes were written, with a ``closed``
+        column: the log's state of each of them is that row (see :meth:`_may_change`)."""
+        self._pending: pa.Table | None = None
 
     def diff(
         self, events: pa.Table, *, watermark_us: int | None, final: bool = False
@@ -171,16 +192,21 @@ class ChangeLog:
         """The changes that bring the log to ``events`` (schema EVENTS), not yet written.
 
         ``watermark_us``: events ending at or before it are ``closed``, the others
-        ``open``; ``final``: the stream has ended, every event is closed."""
+        ``open``; ``final``: the stream has ended, every event is closed.
+
+        Only the rows that may differ from the log are compared one by one: after the
+        first pass, a row whose event, values and status are those of the last pass
+        (compared column by column in Arrow) has nothing to record."""
         now = datetime.now(UTC)
-        rows = events.to_pylist()
-        seen: set[str] = set()
+        closed_col = _closed(events, watermark_us=watermark_us, final=final)
+        todo = self._may_change(events, closed_col)
+        self._pending = _keep(events, closed_col)
+        rows = (events if todo is None else events.take(todo)).to_pylist()
+        flags = closed_col.to_pylist() if todo is None else closed_col.take(todo).to_pylist()
+        seen: set[str] = set(events.column("event_id").to_pylist())
         out: list[dict[str, Any]] = []
-        for row in rows:
+        for row, closed in zip(rows, flags, strict=True):
             eid = row["event_id"]
-            seen.add(eid)
-            end = _us(row["end"])
-            closed = final or (watermark_us is not None and end <= watermark_us)
             status = "closed" if closed else "open"
             fp = fingerprint(row)
             old = self.state.get(eid)
@@ -200,8 +226,10 @@ class ChangeLog:
             out.append(_record(row, eid, revision, change, status, reason, now, fp))
         retracted = [s for s in self.state.items() if not s[1].retracted and s[0] not in seen]
         by_key: dict[tuple[str, tuple[int, ...]], list[dict[str, Any]]] = {}
-        for row in rows:
-            by_key.setdefault((row["type"], tuple(row["vessels"] or ())), []).append(row)
+        if retracted:
+            keys = events.select(["event_id", "type", "start", "end", "vessels"]).to_pylist()
+            for row in keys:
+                by_key.setdefault((row["type"], tuple(row["vessels"] or ())), []).append(row)
         for eid, old in retracted:
             successor = next(
                 (
@@ -244,7 +272,9 @@ class ChangeLog:
     def write(self, changes: list[dict[str, Any]]) -> int:
         """Append ``changes`` as one atomically written file; returns its sequence number
         (or the last one when there is nothing to write)."""
+        last, self._pending = self._pending, None
         if not changes:
+            self._last = last
             return self.seq
         self.seq += 1
         for c in changes:
@@ -253,10 +283,76 @@ class ChangeLog:
         name = f"{self.seq:012d}-{uuid.uuid4().hex[:8]}.parquet"
         write_parquet_atomic(self.root / CHANGES_DIR / name, CHANGES, [table])
         self.state.update(current_state(table))
+        self._last = last
         return self.seq
+
+    def _may_change(
+        self, events: pa.Table, closed: pa.ChunkedArray
+    ) -> npt.NDArray[np.int64] | None:
+        """The rows of ``events`` that may differ from the log (None: all of them, as in the
+        first pass): those not in the last pass, or with another value of a column the
+        fingerprint covers, or another status. The others are, value for value, the last
+        pass's rows, which the log holds as their state (written, or found equal)."""
+        last = self._last
+        if last is None or events.num_rows == 0:
+            return None
+        idx = pc.index_in(events.column("event_id"), value_set=last.column("event_id"))
+        same = pc.is_valid(idx)
+        prev = last.take(pc.fill_null(idx, 0))
+        for name in (*_COMPARED, "closed"):
+            a = events.column(name) if name != "closed" else closed
+            b = prev.column(name)
+            equal = pc.fill_null(pc.equal(a, b), False)
+            both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+            same = pc.and_(same, pc.or_(equal, both_null))
+        keep = np.asarray(same.to_numpy(zero_copy_only=False), np.bool_)
+        cand = np.flatnonzero(keep)
+        if len(cand):  # the vessel lists (hashed into the id, checked all the same)
+            keep[cand] = _same_lists(
+                events.column("vessels").take(cand), prev.column("vessels").take(cand)
+            )
+        return np.flatnonzero(~keep)
 
     def statuses(self) -> dict[str, str]:
         return {k: s.status for k, s in self.state.items() if not s.retracted}
+
+
+def _closed(events: pa.Table, *, watermark_us: int | None, final: bool) -> pa.ChunkedArray:
+    """Per event: closed (its end at or before the watermark, or the stream has ended)."""
+    n = events.num_rows
+    if final:
+        return pa.chunked_array([pa.array(np.ones(n, np.bool_))])
+    if watermark_us is None:
+        return pa.chunked_array([pa.array(np.zeros(n, np.bool_))])
+    end = pc.cast(pc.cast(events.column("end"), schema.TS), pa.int64())
+    return pa.chunked_array([pc.fill_null(pc.less_equal(end, watermark_us), False)])
+
+
+def _same_lists(a: pa.ChunkedArray, b: pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    """Row by row, whether two list columns of equal length hold the same values (nulls
+    equal nulls)."""
+    la, lb = a.combine_chunks(), b.combine_chunks()
+    na = np.asarray(pc.fill_null(pc.list_value_length(la), -1).to_numpy(zero_copy_only=False))
+    nb = np.asarray(pc.fill_null(pc.list_value_length(lb), -1).to_numpy(zero_copy_only=False))
+    same: npt.NDArray[np.bool_] = np.asarray(na == nb, np.bool_)
+    rows = np.flatnonzero(same & (na > 0))
+    if len(rows):
+        fa, fb = la.take(rows), lb.take(rows)
+        va, vb = pc.list_flatten(fa), pc.list_flatten(fb)
+        eq = pc.fill_null(pc.equal(va, vb), False)
+        both_null = pc.and_(pc.is_null(va), pc.is_null(vb))
+        differs = ~np.asarray(pc.or_(eq, both_null).to_numpy(zero_copy_only=False), np.bool_)
+        parent = np.asarray(pc.list_parent_indices(fa).to_numpy(zero_copy_only=False))
+        bad = np.zeros(len(rows), np.bool_)
+        bad[parent[differs]] = True
+        same[rows[bad]] = False
+    return same
+
+
+def _keep(events: pa.Table, closed: pa.ChunkedArray) -> pa.Table:
+    """What :meth:`ChangeLog._may_change` compares in the next pass."""
+    cols = ["event_id", "vessels", *_COMPARED]
+    return events.select(cols).append_column("closed", closed)
 
 
 def _update_reason(old: EventState, row: dict[str, Any]) -> str:
