@@ -55,6 +55,7 @@ closest approach; ``zone`` is the EEZ it lies in, if any.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -300,13 +301,21 @@ def _mean(x: F64) -> float:
 
 
 def _statics_lookup(
-    statics: pa.Table | None,
+    statics: pa.Table | None, vessels: Collection[int]
 ) -> tuple[dict[int, int], dict[int, list[tuple[int, str]]]]:
+    """Ship type (latest non-zero) and destinations in time order of ``vessels`` (the
+    vessels in contact: a window day of a big store has few of them among its statics)."""
     types: dict[int, int] = {}
     dests: dict[int, list[tuple[int, str]]] = {}
-    if statics is None or statics.num_rows == 0:
+    if statics is None or statics.num_rows == 0 or not vessels:
         return types, dests
-    s = statics.filter(pc.is_valid(statics.column("ts")))
+    wanted = pa.array(sorted(vessels), pa.int64())
+    s = statics.filter(
+        pc.and_(
+            pc.is_valid(statics.column("ts")),
+            pc.is_in(pc.cast(statics.column("mmsi"), pa.int64()), value_set=wanted),
+        )
+    )
     m = pc.cast(s.column("mmsi"), pa.int64()).to_pylist()
     t = pc.cast(s.column("ts"), pa.int64()).to_pylist()
     st = s.column("ship_type").to_pylist() if "ship_type" in s.column_names else [None] * len(m)
@@ -376,7 +385,7 @@ def interceptions(
     series = _series(slots, slot_us)
     data_end = max(int(s.slot[-1]) for s in series.values())
     contacts = _contacts(series, pairs, params, slot_us)
-    types, dests = _statics_lookup(statics)
+    types, dests = _statics_lookup(statics, {m for pair, _ in contacts for m in pair})
     role_of = _roles_lookup(statics, roles)
     found: list[dict[str, Any]] = []
     for (ma, mb), times in contacts:
