@@ -17,14 +17,16 @@ replay`` in a separate process:
    time the replay sent the latest message the event rests on (its ``end`` at revision 1;
    the replay's schedule maps a message time to the wall time it was sent).
 3. **memory over the simulated week**: during part 2, the listener process's RSS sampled
-   once per commit; reported per simulated day reached (the replay covers the whole week
-   when ``--seconds`` x ``--rate`` >= ``--messages``).
+   every 0.5 s, and the PSS of the listener with its worker pool (``--workers``); reported
+   per simulated day reached (the replay covers the whole week when ``--seconds`` x
+   ``--rate`` >= ``--messages``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -70,6 +72,29 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def tree_pss_mb(exclude: int | None = None) -> float:
+    """PSS of this process and its children but ``exclude`` (the replay) and its own:
+    the listener and its worker pool. A page shared by k processes counts 1/k in each, so
+    the sum is what the machine holds for them."""
+    import psutil
+
+    me = psutil.Process()
+    skip: set[int] = set()
+    if exclude is not None:
+        skip.add(exclude)
+        with contextlib.suppress(psutil.Error):
+            skip.update(c.pid for c in psutil.Process(exclude).children(recursive=True))
+    total = 0.0
+    for p in [me, *me.children(recursive=True)]:
+        if p.pid in skip:
+            continue
+        try:
+            total += p.memory_full_info().pss
+        except psutil.Error:
+            continue
+    return total / 2**20
 
 
 def free_port() -> int:
@@ -139,6 +164,8 @@ async def latency_and_memory(
     seconds: float,
     commit_every: float,
     detect_days: int | None = None,
+    *,
+    workers: int = 1,
 ) -> dict[str, Any]:
     from seawatch.live import (
         Alerter,
@@ -164,14 +191,14 @@ async def latency_and_memory(
         rule = Rule(name="any event opens", phases=frozenset({"opened"}))
         alerter = Alerter([rule], Path(store.root), VesselInfo(lambda: None, lambda: []), [Clock()])
         spec = FeedSpec("tcp", f"127.0.0.1:{port}", name="bench")
-        opts = ListenOptions(commit_every_s=commit_every, detect_days=detect_days)
+        opts = ListenOptions(commit_every_s=commit_every, detect_days=detect_days, workers=workers)
         listener = Listener(store, [spec], opts, alerter=alerter)
         task = asyncio.create_task(listener.run(install_signals=False))
         await asyncio.sleep(1.0)
         rss0 = rss_mb()
         wall0 = time.time()
         proc = start_replay(path, port, speed)
-        samples: list[tuple[float, float, int]] = []  # wall s, rss MB, lines
+        samples: list[tuple[float, float, int, float]] = []  # wall s, rss MB, lines, tree PSS
         while listener.stats["bench"].last_message is None and proc.poll() is None:
             await asyncio.sleep(0.01)
         first = listener.stats["bench"].last_message or wall0  # the replay's first send
@@ -179,7 +206,9 @@ async def latency_and_memory(
         last_detect = None
         while time.time() - first < seconds:
             await asyncio.sleep(0.5)
-            samples.append((time.time() - first, rss_mb(), listener.result.lines))
+            samples.append(
+                (time.time() - first, rss_mb(), listener.result.lines, tree_pss_mb(proc.pid))
+            )
             if listener.last_detect_s is not None and listener.last_detect_s != last_detect:
                 last_detect = listener.last_detect_s
                 detect_s.append(last_detect)
@@ -206,9 +235,11 @@ async def latency_and_memory(
         return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else None
 
     per_day: dict[int, float] = {}
-    for wall_s, mb, _ in samples:
+    per_day_tree: dict[int, float] = {}
+    for wall_s, mb, _, tree in samples:
         day = int(wall_s * speed // 86_400)
         per_day[day] = max(per_day.get(day, 0.0), mb)
+        per_day_tree[day] = max(per_day_tree.get(day, 0.0), tree)
     return {
         "rate_msgs_per_s": rate,
         "detect_days": detect_days,
@@ -224,6 +255,10 @@ async def latency_and_memory(
         "detect_s_max": round(max(detect_s), 2) if detect_s else None,
         "rss_mb_start": round(rss0, 1),
         "rss_mb_max_per_simulated_day": {str(k): round(v, 1) for k, v in sorted(per_day.items())},
+        "workers": workers,
+        "tree_pss_mb_max_per_simulated_day": {
+            str(k): round(v, 1) for k, v in sorted(per_day_tree.items())
+        },
     }
 
 
@@ -240,6 +275,12 @@ def main() -> None:
         default=None,
         help="the listener's --detect-days (default: whole-store passes)",
     )
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="the listener's --workers (above 1: a pool kept between passes)",
+    )
     ap.add_argument("--skip-commit-rate", action="store_true")
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = ap.parse_args()
@@ -252,7 +293,13 @@ def main() -> None:
             print(json.dumps(result["commit_rate"]), flush=True)
         result["latency_memory"] = asyncio.run(
             latency_and_memory(
-                path, n, args.rate, args.seconds, args.commit_every, args.detect_days
+                path,
+                n,
+                args.rate,
+                args.seconds,
+                args.commit_every,
+                args.detect_days,
+                workers=args.workers,
             )
         )
     result["cpu_count"] = os.cpu_count()

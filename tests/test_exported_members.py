@@ -164,6 +164,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "run_detectors",
             "spark_reader",
             "vessel_lengths",
+            "worker_pool",
         }
     ),
     "seawatch.geo": frozenset(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -41,12 +42,15 @@ def live_run(
     seed: int = 0,
     feeds: tuple[str, ...] = ("feed-a", "feed-b"),
     alerter: Alerter | None = None,
+    workers: int = 1,
+    between: Callable[[Listener, int], None] | None = None,
 ) -> Listener:
     """Play ``path`` into a listener as if over ``feeds`` (every message on each feed, each
     feed shuffled on its own within the lateness), committing and detecting ``batches``
-    times, then ending the stream."""
+    times, then ending the stream. ``workers``: the listener's pool (started as
+    :meth:`Listener.run` starts it); ``between(listener, k)`` runs after the k-th pass."""
     store = open_store(store_dir, create=True)
-    opts = ListenOptions(commit_every_s=1.0, allowed_lateness_s=lateness_s)
+    opts = ListenOptions(commit_every_s=1.0, allowed_lateness_s=lateness_s, workers=workers)
     specs = [FeedSpec("tcp", "127.0.0.1:0", name=f) for f in feeds]
     listener = Listener(store, specs, opts, alerter=alerter)
     per_feed = [
@@ -54,13 +58,19 @@ def live_run(
     ]
     n = max(len(g) for g in per_feed)
     step = max(1, -(-n // batches))
-    for lo in range(0, n, step):
-        for name, groups in zip(feeds, per_feed, strict=True):
-            lines = [ln for _, g in groups[lo : lo + step] for ln in g]
-            listener._sink(name, lines)
-        listener._rotate()
-        listener.tick()
-    listener.tick(final=True)
+    listener._start_pool()
+    try:
+        for k, lo in enumerate(range(0, n, step)):
+            for name, groups in zip(feeds, per_feed, strict=True):
+                lines = [ln for _, g in groups[lo : lo + step] for ln in g]
+                listener._sink(name, lines)
+            listener._rotate()
+            listener.tick()
+            if between is not None:
+                between(listener, k)
+        listener.tick(final=True)
+    finally:
+        listener._stop_pool()
     return listener
 
 

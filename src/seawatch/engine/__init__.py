@@ -28,6 +28,7 @@ from seawatch.engine._run import (
     preset_params,
     resolve_only,
     run_detectors,
+    worker_pool,
 )
 
 announce_compiles()  # numba compiles (first run only) say so on stderr, in workers too
@@ -48,6 +49,7 @@ __all__ = [
     "run_detectors",
     "spark_reader",
     "vessel_lengths",
+    "worker_pool",
 ]
 
 

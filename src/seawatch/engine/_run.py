@@ -38,6 +38,7 @@ bucket order, then sorted).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import multiprocessing
@@ -45,7 +46,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -102,6 +103,7 @@ __all__ = [
     "preset_params",
     "resolve_only",
     "run_detectors",
+    "worker_pool",
 ]
 
 DETECTORS: tuple[str, ...] = tuple(EVENT_TYPES)
@@ -228,12 +230,15 @@ def run_detectors(
     memory_limit: str | None = "1GB",
     engine: str = "local",
     master: str | None = None,
+    pool: Executor | None = None,
 ) -> pa.Table:
     """Run the detectors of ``preset`` (all, or ``only`` these) over the whole store and
     replace their events in it (``write=False``: only return them).
 
     ``workers``: processes for the per-vessel step (None: in-process below
-    :data:`IN_PROCESS_ROWS` positions, else one per CPU; 1: in-process).
+    :data:`IN_PROCESS_ROWS` positions, else one per CPU; 1: in-process). ``pool``: where the
+    buckets run when ``workers`` > 1, kept by the caller between runs (the listener:
+    :func:`worker_pool`); None: a pool started for this run and shut down after it.
     ``geo``: the geography (None: bundled; must pickle). ``bucket_rows``: positions per mmsi
     bucket (bounds a worker's memory). ``scratch_dir``: where the links to the position
     files, slots and pairs go (a temporary directory, removed afterwards).
@@ -314,7 +319,7 @@ def run_detectors(
             for k, rng in enumerate(ranges)
         ]
         t0 = st._lap("partition", t0)
-        results = _map_buckets(tasks, n_workers, progress)
+        results = _map_buckets(tasks, n_workers, progress, pool)
         t0 = st._lap("vessels", t0)
         st.n_slots = sum(r.n_slots for r in results)
         parts.extend(r.events for r in results)
@@ -402,10 +407,21 @@ def finish_run(
     return table
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for the per-vessel step (``forkserver``: the workers start from a
+    clean interpreter, not a copy of a threaded parent). Each worker loads the compiled
+    kernels and the geography on its first bucket and keeps them for the next ones."""
+    if workers < 1:
+        raise ParameterError("workers must be >= 1")
+    ctx = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
 def _map_buckets(
     tasks: Sequence[BucketTask],
     workers: int,
     progress: Callable[[str, int, int], None] | None,
+    pool: Executor | None = None,
 ) -> list[BucketResult]:
     results: list[BucketResult] = []
     if workers <= 1 or len(tasks) <= 1:
@@ -414,8 +430,9 @@ def _map_buckets(
             if progress is not None:
                 progress("vessels", len(results), len(tasks))
         return results
-    ctx = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(worker_pool(min(workers, len(tasks))))
         for result in pool.map(run_bucket, tasks):
             results.append(result)
             if progress is not None:

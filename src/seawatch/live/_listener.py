@@ -22,6 +22,8 @@ import os
 import signal
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -61,6 +63,8 @@ class ListenOptions:
     preset: str = "default"
     detect: bool = True
     workers: int = 1
+    """Processes for the per-vessel step of each pass; above 1 they are started once and
+    kept for every pass (each keeps its compiled kernels and geography loaded)."""
     limits: Limits = field(default_factory=Limits)
     ingest_wait_s: float = 60.0
     """How long a commit waits for another writer (``seawatch detect``, an ingest)."""
@@ -123,6 +127,7 @@ class Listener:
         self.runners: list[FeedRunner] = []
         self.stop_event: asyncio.Event | None = None
         self.final = False
+        self._pool: ProcessPoolExecutor | None = None
 
     # ---- spools (event-loop thread) ------------------------------------------------
 
@@ -228,7 +233,30 @@ class Listener:
         return changes
 
     def _run_engine(self, *, whole: bool) -> pa.Table:
-        """The detectors over the store, or over its last days (``detect_days``)."""
+        """The detectors over the store, or over its last days (``detect_days``); on the
+        listener's pool of workers (started again once if a worker died)."""
+        try:
+            return self._engine_pass(whole=whole)
+        except BrokenProcessPool:
+            if self._pool is None:
+                raise
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            self._start_pool()
+            return self._engine_pass(whole=whole)
+
+    def _start_pool(self) -> None:
+        from seawatch.engine import worker_pool
+
+        if self.opts.detect and self.opts.workers > 1 and self._pool is None:
+            self._pool = worker_pool(self.opts.workers)
+
+    def _stop_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _engine_pass(self, *, whole: bool) -> pa.Table:
         import pyarrow.compute as pc
 
         from seawatch import schema
@@ -239,7 +267,11 @@ class Listener:
         first = days[-1] - timedelta(days=n) if days and n is not None else None
         if whole or first is None or days[0] >= first:
             table: pa.Table = run_detectors(
-                self.store, preset=self.opts.preset, workers=self.opts.workers, write=False
+                self.store,
+                preset=self.opts.preset,
+                workers=self.opts.workers,
+                write=False,
+                pool=self._pool,
             )
             return table
         window = run_detectors(
@@ -247,6 +279,7 @@ class Listener:
             preset=self.opts.preset,
             workers=self.opts.workers,
             write=False,
+            pool=self._pool,
         )
         cut = pa.scalar(
             datetime.combine(first + timedelta(days=1), datetime.min.time(), tzinfo=UTC),
@@ -309,8 +342,10 @@ class Listener:
         the only feed. Returns the counts."""
         self._lock()
         try:
+            self._start_pool()
             return await self._run(install_signals)
         finally:
+            self._stop_pool()
             self._unlock()
 
     async def _run(self, install_signals: bool) -> ListenResult:
