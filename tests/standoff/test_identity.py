@@ -166,3 +166,38 @@ def test_overlap_judged_from_when_each_mmsi_was_heard() -> None:
     )
     (from_vessels,) = run(rows, vessels=vessels)
     assert from_vessels["d"]["overlapping"] is True
+
+
+def test_vessels_with_one_value_per_field_skipped_without_changing_the_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only the rows of vessels reporting several values of a field are normalised and
+    searched (a pre-filter in Arrow); over random statics (renames, padding, nulls, type
+    categories, IMOs shared, flapping) the events are those of the search over every row."""
+    import seawatch.detect.identity_changes as ic
+
+    rng = np.random.default_rng(3)
+    names = ["SEA STAR", "SEA STAR@@", "OCEAN GLORY", "sea star", None]
+    rows: list[dict[str, Any]] = []
+    for v in range(40):
+        m = 200_000_000 + v * 1_111
+        steady = v % 3 == 0  # a third report one value of everything
+        for h in sorted(rng.uniform(0, 72, int(rng.integers(1, 12)))):
+            rows.append(
+                {
+                    "mmsi": m,
+                    "h": float(h),
+                    "name": names[0] if steady else names[int(rng.integers(0, len(names)))],
+                    "callsign": "WXY1" if steady else str(rng.choice(["WXY1", "WXY 1", "ABC2"])),
+                    "imo": IMO if v % 7 == 0 else int(rng.choice([0, IMO, 9_074_729, 1234567])),
+                    "ship_type": 80 if steady else int(rng.choice([0, 80, 84, 70, 30])),
+                }
+            )
+    table = statics(rows)
+    fast = identity_changes(table)
+    monkeypatch.setattr(
+        ic, "_varying", lambda statics, field, m: np.ones(len(m), np.bool_)
+    )  # every row searched, as before the pre-filter
+    slow = identity_changes(table)
+    assert fast.num_rows > 10
+    assert fast.to_pylist() == slow.to_pylist()

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -158,12 +159,19 @@ def identity_changes(
     }
     values: dict[str, list[object]] = {}
     mmsi_list = mmsi.tolist()
+    # a vessel reporting one value of a field (nulls aside) changes nothing in it: only the
+    # rows of vessels with several are normalised (all IMOs: the sharing check needs them)
+    varying = {f: _varying(statics, f, mmsi) for f in params.fields}
     for f in set(params.fields) | ({"imo"} if params.imo_under_several_mmsi else set()):
         raw = _column(statics, f)
         fn = normalisers[f]
+        need = None if f == "imo" and params.imo_under_several_mmsi else varying[f]
         cache: dict[tuple[object, int], object] = {}
         out_f: list[object] = []
         for j, k in enumerate(order):
+            if need is not None and not need[j]:
+                out_f.append(None)
+                continue
             key = (raw[k], mmsi_list[j])
             if key not in cache:
                 cache[key] = fn(raw[k], mmsi_list[j])
@@ -182,7 +190,10 @@ def identity_changes(
     for a, b in itertools.pairwise(bounds):
         m = int(mmsi[a])
         for f in params.fields:
-            ev.extend(_field_changes(m, f, values[f], raw_values[f], ts, int(a), int(b), params))
+            if varying[f][a]:
+                ev.extend(
+                    _field_changes(m, f, values[f], raw_values[f], ts, int(a), int(b), params)
+                )
     if params.imo_under_several_mmsi:
         ev.extend(_shared_imos(mmsi, ts, values["imo"], params, _heard(vessels, positions)))
     if not ev:
@@ -203,6 +214,17 @@ def identity_changes(
         details=details,
     )
     return with_keyed_ids(table, details, [e["details"]["field"] for e in ev])
+
+
+def _varying(statics: pa.Table, field: str, mmsi_sorted: npt.NDArray[np.int64]) -> Any:
+    """Per row of the statics sorted by MMSI: whether its vessel reports several distinct
+    values of ``field`` (nulls aside); False everywhere when the column is missing."""
+    if field not in statics.column_names or statics.num_rows == 0:
+        return np.zeros(len(mmsi_sorted), np.bool_)
+    t = pa.table({"mmsi": pc.cast(statics.column("mmsi"), pa.int64()), "v": statics.column(field)})
+    g = t.group_by("mmsi", use_threads=False).aggregate([("v", "count_distinct")])
+    many = g.filter(pc.greater(g.column("v_count_distinct"), 1)).column("mmsi")
+    return np.isin(mmsi_sorted, np.asarray(many.to_numpy(), np.int64))
 
 
 def _field_changes(
