@@ -434,6 +434,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "bundled_lists",
             "load_csv",
             "normalize_name",
+            "normalize_names",
             "screen",
             "store_lists",
             "valid_imo",

@@ -25,6 +25,7 @@ from seawatch.watchlist import (
     all_lists,
     bundled_lists,
     normalize_name,
+    normalize_names,
     screen,
     store_lists,
     valid_imo,
@@ -124,6 +125,16 @@ def test_normalize_name_and_imo_check_digit() -> None:
     assert normalize_name(" Doña  María@@") == "DONA MARIA"
     assert normalize_name("M/T OCEAN-GLORY") == "M T OCEAN GLORY"
     assert normalize_name(None) == ""
+    # a column: each value as normalize_name gives it (distinct values normalised once)
+    names = [" Doña  María@@", None, "M/T OCEAN-GLORY", " Doña  María@@", "", "sea@star"]
+    for column in (
+        pa.array(names, pa.string()),
+        pa.chunked_array([names[:2], names[2:]], pa.large_string()),
+        pa.array(names, pa.string()).dictionary_encode(),
+    ):
+        assert normalize_names(column) == [normalize_name(v) for v in names]
+    assert normalize_names(pa.array([], pa.string())) == []
+    assert normalize_names(pa.nulls(3, pa.string())) == ["", "", ""]
     assert valid_imo(9187629) and valid_imo(URDANETA_IMO)
     assert not valid_imo(9187620) and not valid_imo(0) and not valid_imo(123456)
 

@@ -119,13 +119,9 @@ def _utc(t: datetime | None) -> str | None:
 
 def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], list[str]]:
     """One MMSI set per vessel constraint of the claim (all must be met), and labels."""
-    from seawatch.watchlist import normalize_name
+    from seawatch.watchlist import normalize_names
 
-    names = (
-        [normalize_name(n) for n in vessels.column("name").to_pylist()]
-        if ("name" in vessels.column_names)
-        else []
-    )
+    names = normalize_names(vessels.column("name")) if ("name" in vessels.column_names) else []
     mmsis = [int(m) for m in vessels.column("mmsi").to_pylist()]
     flags = vessels.column("flag").to_pylist()
     groups = vessels.column("ship_group").to_pylist()

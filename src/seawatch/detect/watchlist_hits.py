@@ -28,7 +28,7 @@ from seawatch._exceptions import ParameterError
 from seawatch.detect._base import GeoContext, build_events, details_json, resolve_geo
 from seawatch.detect._standoff import locate_first_after, with_keyed_ids
 from seawatch.schema import EVENTS
-from seawatch.watchlist import ScreenParams, Watchlist, bundled_lists, normalize_name, screen
+from seawatch.watchlist import ScreenParams, Watchlist, bundled_lists, normalize_names, screen
 
 TYPE = "watchlist_hit"
 TYPES = (TYPE,)
@@ -77,7 +77,7 @@ def _identities(statics: pa.Table | None, positions: pa.Table | None) -> pa.Tabl
     if statics is not None and statics.num_rows:
         ts = pc.cast(statics.column("ts"), pa.int64())
         names = (
-            [normalize_name(v) for v in statics.column("name").to_pylist()]
+            normalize_names(statics.column("name"))
             if "name" in statics.column_names
             else [""] * statics.num_rows
         )

@@ -22,7 +22,14 @@ from seawatch.watchlist._lists import (
     store_lists,
     valid_imo,
 )
-from seawatch.watchlist._screen import HITS, ScreenParams, normalize_name, screen, vessel_status
+from seawatch.watchlist._screen import (
+    HITS,
+    ScreenParams,
+    normalize_name,
+    normalize_names,
+    screen,
+    vessel_status,
+)
 
 __all__ = [
     "BUNDLED_NAME",
@@ -35,6 +42,7 @@ __all__ = [
     "bundled_lists",
     "load_csv",
     "normalize_name",
+    "normalize_names",
     "screen",
     "store_lists",
     "valid_imo",

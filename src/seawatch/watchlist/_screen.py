@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from seawatch._exceptions import ParameterError
 from seawatch.watchlist._lists import Watchlist, valid_imo
 
-__all__ = ["HITS", "ScreenParams", "normalize_name", "screen", "vessel_status"]
+__all__ = ["HITS", "ScreenParams", "normalize_name", "normalize_names", "screen", "vessel_status"]
 
 HITS = pa.schema(
     [
@@ -76,6 +76,22 @@ def normalize_name(name: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
     return _NON_ALNUM.sub(" ", text.replace("@", " ")).strip()
+
+
+def normalize_names(column: pa.Array | pa.ChunkedArray) -> list[str]:
+    """:func:`normalize_name` of each value of a string column, each distinct value
+    normalised once (names repeat: a vessel sends its name in every static report)."""
+    values = pa.chunked_array([column]) if isinstance(column, pa.Array) else column
+    if len(values) == 0:
+        return []
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.string())
+    distinct = pc.unique(values)
+    normal = [normalize_name(v) for v in distinct.to_pylist()]
+    index = pc.index_in(values, value_set=distinct)  # nulls -> null -> ""
+    lookup = pa.array([*normal, ""], pa.string())
+    slot = pc.fill_null(index, len(normal))
+    return list(lookup.take(slot).to_pylist())
 
 
 def _imo_column(table: pa.Table) -> list[int | None]:
@@ -177,7 +193,7 @@ def screen(
     mmsis = [int(v) for v in pc.cast(table.column("mmsi"), pa.int64()).to_pylist()]
     imos = _imo_column(table)
     names = (
-        [normalize_name(v) for v in table.column("name").to_pylist()]
+        normalize_names(table.column("name"))
         if "name" in table.column_names
         else [""] * table.num_rows
     )
