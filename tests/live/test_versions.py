@@ -99,7 +99,7 @@ def test_passes_compared_in_arrow_record_what_a_full_comparison_records(tmp_path
 
     rng = random.Random(7)
     fast, full = ChangeLog(tmp_path / "fast"), ChangeLog(tmp_path / "full")
-    full._may_change = lambda events, closed: None  # type: ignore[method-assign]
+    full._may_change = lambda kept: None  # type: ignore[method-assign]
     pool: dict[str, dict[str, Any]] = {}
     for i in range(40):
         pool[f"e{i:02d}"] = {

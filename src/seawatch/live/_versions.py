@@ -199,8 +199,9 @@ class ChangeLog:
         (compared column by column in Arrow) has nothing to record."""
         now = datetime.now(UTC)
         closed_col = _closed(events, watermark_us=watermark_us, final=final)
-        todo = self._may_change(events, closed_col)
-        self._pending = _keep(events, closed_col)
+        kept = _keep(events, closed_col)
+        todo = self._may_change(kept)
+        self._pending = kept
         rows = (events if todo is None else events.take(todo)).to_pylist()
         flags = closed_col.to_pylist() if todo is None else closed_col.take(todo).to_pylist()
         seen: set[str] = set(events.column("event_id").to_pylist())
@@ -286,22 +287,20 @@ class ChangeLog:
         self._last = last
         return self.seq
 
-    def _may_change(
-        self, events: pa.Table, closed: pa.ChunkedArray
-    ) -> npt.NDArray[np.int64] | None:
-        """The rows of ``events`` that may differ from the log (None: all of them, as in the
-        first pass): those not in the last pass, or with another value of a column the
-        fingerprint covers, or another status. The others are, value for value, the last
-        pass's rows, which the log holds as their state (written, or found equal)."""
+    def _may_change(self, kept: pa.Table) -> npt.NDArray[np.int64] | None:
+        """The rows of ``kept`` (this pass's :func:`_keep`) that may differ from the log
+        (None: all of them, as in the first pass): those not in the last pass, or with
+        another value of a column the fingerprint covers, or another status. The others
+        are, value for value, the last pass's rows, which the log holds as their state
+        (written, or found equal)."""
         last = self._last
-        if last is None or events.num_rows == 0:
+        if last is None or kept.num_rows == 0:
             return None
-        idx = pc.index_in(events.column("event_id"), value_set=last.column("event_id"))
+        idx = pc.index_in(kept.column("event_id"), value_set=last.column("event_id"))
         same = pc.is_valid(idx)
         prev = last.take(pc.fill_null(idx, 0))
         for name in (*_COMPARED, "closed"):
-            a = events.column(name) if name != "closed" else closed
-            b = prev.column(name)
+            a, b = kept.column(name), prev.column(name)
             equal = pc.fill_null(pc.equal(a, b), False)
             both_null = pc.and_(pc.is_null(a), pc.is_null(b))
             same = pc.and_(same, pc.or_(equal, both_null))
@@ -309,7 +308,7 @@ class ChangeLog:
         cand = np.flatnonzero(keep)
         if len(cand):  # the vessel lists (hashed into the id, checked all the same)
             keep[cand] = _same_lists(
-                events.column("vessels").take(cand), prev.column("vessels").take(cand)
+                kept.column("vessels").take(cand), prev.column("vessels").take(cand)
             )
         return np.flatnonzero(~keep)
 
@@ -350,7 +349,7 @@ def _same_lists(a: pa.ChunkedArray, b: pa.ChunkedArray) -> npt.NDArray[np.bool_]
 
 
 def _keep(events: pa.Table, closed: pa.ChunkedArray) -> pa.Table:
-    """What :meth:`ChangeLog._may_change` compares in the next pass."""
+    """What :meth:`ChangeLog._may_change` compares between two passes."""
     cols = ["event_id", "vessels", *_COMPARED]
     return events.select(cols).append_column("closed", closed)
 

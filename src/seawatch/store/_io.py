@@ -115,7 +115,7 @@ def write_parquet_plain(path: Path, table: pa.Table, *, row_group_rows: int | No
 SMALL_READ_BYTES = 64 << 20
 """Below this many bytes of files (and with no filter), :func:`read_parquet_files` reads
 each file with ``pyarrow.parquet.ParquetFile``: importing ``pyarrow.dataset`` costs about
-0.05 s, and 0.2 s more where pandas is installed (pyarrow imports it with the dataset
+0.08 s, and 0.15-0.2 s more where pandas is installed (pyarrow imports it with the dataset
 module), more than a small store's whole read (``seawatch events`` on a small store)."""
 
 

@@ -88,7 +88,9 @@ def normalize_names(column: pa.Array | pa.ChunkedArray) -> list[str]:
         values = pc.cast(values, pa.string())
     distinct = pc.unique(values)
     normal = [normalize_name(v) for v in distinct.to_pylist()]
-    index = pc.index_in(values, value_set=distinct)  # nulls -> null -> ""
+    # a null finds the null among the distinct values (normalised to ""); the extra ""
+    # at the end is a fallback for anything index_in leaves null
+    index = pc.index_in(values, value_set=distinct)
     lookup = pa.array([*normal, ""], pa.string())
     slot = pc.fill_null(index, len(normal))
     return list(lookup.take(slot).to_pylist())
