@@ -15,8 +15,10 @@ Measures, in one process: the ingest (``Store.ingest`` of the Parquet files) and
 second over both, and peak memory: the high-water RSS of this process (``getrusage``,
 which includes generating the input) and, sampled every 0.1 s, the summed RSS and the summed
 PSS of the whole process tree (this process and the engine's workers) during ingest and
-during detect (PSS counts a page shared by several processes once in all). Run ``--days 1`` and ``--days 2`` to check that peak memory does not grow
-with the number of days (the engine streams days and bounds buckets by ``bucket_rows``).
+during detect (PSS counts a page shared by several processes once in all), and a SHA-256
+of the events (``events_sha256``: equal in two runs means identical events). Run
+``--days 1`` and ``--days 2`` to check that peak memory does not grow with the number of
+days (the engine streams days and bounds buckets by ``bucket_rows``).
 
 ``--geo fake`` (the default) uses :class:`BenchGeo`, a geography with lookups of a few numpy
 operations per point (a straight coast far to the west, two ports), so the figure measures
@@ -163,6 +165,18 @@ def generate(
     return total
 
 
+def events_digest(events: pa.Table) -> str:
+    """SHA-256 of the events (every column, in event id order, as Arrow IPC): equal digests
+    mean identical events, ids, floats and details included, between two runs."""
+    import hashlib
+
+    table = events.sort_by([("event_id", "ascending")]).combine_chunks()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+
+
 def _rss_mib(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
 
@@ -292,6 +306,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "close_pairs": stats.n_close_pairs,
             "max_carried_pairs": stats.max_carried_pairs,
             "events": counts,
+            "events_sha256": events_digest(events),
             "ingest_summary": str(summary)[:200],
         }
         print(json.dumps(result, indent=2))

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -88,3 +89,20 @@ def test_details_are_details_json_byte_for_byte() -> None:
         d = json.loads(str(e["details"]))
         del d["params"]
         assert e["details"] == details_json(params, **d)
+
+
+def test_pairs_by_zone_equal_a_stable_sort() -> None:
+    """``_by_zone`` (a counting sort when the pairs come by point) orders the (point, zone)
+    pairs exactly as a stable sort by zone, then point, would: pairs by point as the
+    membership kernel gives them, unordered pairs, one zone, many zones, empty."""
+    from seawatch.detect.zone_events import _by_zone
+
+    rng = np.random.default_rng(7)
+    for n, nzone in ((0, 1), (1, 3), (5_000, 1), (50_000, 40), (20_000, 70_000)):
+        pi = np.sort(rng.integers(0, max(1, n // 2), n))
+        zi = rng.integers(0, nzone, n)
+        for p, z in ((pi, zi), (rng.permutation(pi), zi)):
+            want = np.lexsort((p, z))
+            got_p, got_z = _by_zone(p.astype(np.int64), z.astype(np.int64))
+            np.testing.assert_array_equal(got_z, z[want])
+            np.testing.assert_array_equal(got_p, p[want])

@@ -121,3 +121,38 @@ def test_candidate_heap_sort_against_numpy(values: list[int], m_max: int) -> Non
         zip(k0[:m].tolist(), v0[:m].tolist(), strict=True)
     )
     assert np.array_equal(key[m:], k0[m:]) and np.array_equal(val[m:], v0[m:])
+
+
+def _far_numpy(buckets: object, lat: np.ndarray, lon: np.ndarray, min_cells: int) -> np.ndarray:
+    """The reference: the grid lookup in numpy (how ``_Buckets.far`` was written first)."""
+    g = buckets.grid  # type: ignore[attr-defined]
+    cheb = buckets._cheb  # type: ignore[attr-defined]
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    la = np.where(ok, lat, 0.0)
+    lo = np.where(ok, lon, 0.0)
+    r = np.clip(np.floor((la - g.lat0) * g.cells_per_deg), 0, g.nrow - 1).astype(np.int64)
+    c = np.floor((lo - g.lon0) * g.cells_per_deg).astype(np.int64) % g.ncol
+    out: np.ndarray = ok & (cheb[r * g.ncol + c] >= min_cells)
+    return out
+
+
+def test_far_kernel_matches_numpy() -> None:
+    """The far-cell test (which coast a point measures against) in its numba kernel equals
+    the numpy reference, on the bundled coast: random points anywhere, cell corners, the
+    antimeridian and the poles, longitudes beyond +-180, NaN and infinities."""
+    coast = _api._land().coast
+    fine = coast._fine
+    g = fine.grid
+    n = 200_000
+    lat = RNG.uniform(-95, 95, n)
+    lon = RNG.uniform(-400, 400, n)
+    corners_lat = np.repeat(np.arange(-90, 90.01, 1 / g.cells_per_deg)[::7], 9)
+    corners_lon = np.tile(np.linspace(-180, 180, 9), len(corners_lat) // 9)
+    odd_lat = np.array([90, -90, 0, 0, np.nan, 10, np.inf, -np.inf, 45, 45, 89.999, -89.999])
+    odd_lon = np.array([180, -180, 180, -180, 0, np.nan, 0, 0, np.inf, 540, 179.999, -179.999])
+    lat = np.concatenate([lat, corners_lat, odd_lat])
+    lon = np.concatenate([lon, corners_lon, odd_lon])
+    for min_cells in (1, coast.far_min_cells, 40):
+        got = fine.far(lat, lon, min_cells=min_cells)
+        np.testing.assert_array_equal(got, _far_numpy(fine, lat, lon, min_cells))
+    assert got.any() and not got.all()

@@ -249,3 +249,40 @@ def test_same_timestamp_far_apart_is_still_a_clone() -> None:
 def test_same_time_distance_below_the_jitter_is_refused() -> None:
     with pytest.raises(Exception, match="same_time_min_dist_m"):
         SpoofingParams(same_time_min_dist_m=100.0)
+
+
+def test_vessels_left_out_before_measuring_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Leaving out the vessels with one segment or too few reports (before their jumps are
+    measured) gives the events of the search over every vessel: a random fleet of steady
+    tracks, clones, wild fixes, short tracks and clones with few reports."""
+    import seawatch.detect.spoofing as sp
+
+    rng = np.random.default_rng(11)
+    n = 4_000
+    mmsi = rng.choice(np.arange(244_000_000, 244_000_300), n)
+    ts = np.sort(rng.integers(0, 6 * 3600, n)) * 1_000_000
+    lat = 12.0 + (mmsi % 97) * 0.05 + rng.normal(0, 0.0003, n)
+    lon = 5.0 + (mmsi % 89) * 0.05 + rng.normal(0, 0.0003, n)
+    clone = rng.random(n) < (mmsi % 5 == 0) * 0.4  # a second transmitter, 50 km away
+    lat[clone] += 0.45
+    wild = rng.random(n) < 0.01  # one-off wild fixes
+    lon[wild] += rng.uniform(1, 3, wild.sum())
+    table = pa.table(
+        {
+            "mmsi": pa.array(mmsi, pa.uint32()),
+            "ts": pa.array(ts, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "lat": pa.array(lat),
+            "lon": pa.array(lon),
+            "sog_kn": pa.array(np.full(n, 1.0, np.float32)),
+        }
+    )
+    got = spoofing(table, geo=GEO)
+    assert got.num_rows >= 10
+
+    def every_vessel(bounds: np.ndarray, seg_id: np.ndarray, params: Any) -> np.ndarray:
+        return np.arange(len(bounds) - 1)
+
+    monkeypatch.setattr(sp, "_several_tracks", every_vessel)
+    assert spoofing(table, geo=GEO).equals(got)

@@ -42,7 +42,6 @@ SART/MOB/EPIRB (97...) and aids to navigation (99...), which stand on land or fl
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,7 +170,8 @@ def spoofing(
     land = np.asarray(seg.column("on_land").to_numpy(zero_copy_only=False), dtype=np.bool_)
     bounds = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1], True])
     events: list[dict[str, Any]] = []
-    for a, b in itertools.pairwise(bounds):
+    for v in _several_tracks(bounds, seg_id, params).tolist():
+        a, b = bounds[v], bounds[v + 1]
         ev = _parallel(int(a), int(b), mmsi, ts, lat, lon, seg_id, params)
         if ev is not None:
             events.append(ev)
@@ -204,6 +204,21 @@ def _ship_rows(table: pa.Table) -> pa.Array:
         mt = pc.fill_null(pc.cast(table.column("msg_type"), pa.int64()), 0)
         ship &= np.asarray(mt.to_numpy(zero_copy_only=False)) != 4
     return pa.array(ship, pa.bool_())
+
+
+def _several_tracks(
+    bounds: npt.NDArray[np.int64], seg_id: npt.NDArray[np.int64], params: SpoofingParams
+) -> npt.NDArray[np.int64]:
+    """The vessels (``bounds[v]:bounds[v + 1]``) that :func:`_parallel` can find spoofing
+    in: enough reports for two tracks and more than one segment. The others (most vessels)
+    are left out before their jumps are measured."""
+    n = np.diff(bounds)
+    change = np.flatnonzero(seg_id[1:] != seg_id[:-1]) + 1  # a row whose segment differs
+    multi = np.zeros(len(n), np.bool_)
+    # from the row before it; within a vessel (not at its first row) it is a second segment
+    vessel = np.searchsorted(bounds, change, side="right") - 1
+    multi[vessel[change != bounds[vessel]]] = True
+    return np.flatnonzero(multi & (n >= 2 * params.min_track_points)).astype(np.int64)
 
 
 def _parallel(

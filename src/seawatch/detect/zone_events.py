@@ -191,12 +191,32 @@ def _by_zone(pi: I64, zi: I64) -> tuple[I64, I64]:
     """The (point, zone) pairs sorted by zone, then point."""
     if len(pi) > 1:
         if (pi[1:] >= pi[:-1]).all():  # by point (then zone): a stable sort by zone
-            z = zi.astype(np.int16) if zi.min() >= 0 and zi.max() < 2**15 else zi
-            order = np.argsort(z, kind="stable")
+            lo, hi = int(zi.min()), int(zi.max())
+            if lo >= 0 and hi < 1 << 20:
+                order = _counting_order(np.ascontiguousarray(zi, np.int64), hi + 1)
+            else:
+                order = np.argsort(zi, kind="stable")
         else:
             order = np.lexsort((pi, zi))
         pi, zi = pi[order], zi[order]
     return np.ascontiguousarray(pi, np.int64), np.ascontiguousarray(zi, np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _counting_order(key: I64, nkey: int) -> I64:
+    """The stable ascending order of ``key`` (values in ``0..nkey-1``): a counting sort,
+    ``np.argsort(key, kind="stable")`` in linear time."""
+    start = np.zeros(nkey + 1, np.int64)
+    for v in key:
+        start[v + 1] += 1
+    for j in range(nkey):
+        start[j + 1] += start[j]
+    order = np.empty(len(key), np.int64)
+    for i in range(len(key)):
+        v = key[i]
+        order[start[v]] = i
+        start[v] += 1
+    return order
 
 
 @njit(cache=True, nogil=True)

@@ -326,12 +326,10 @@ class _Buckets:
 
     def far(self, lat: F64, lon: F64, *, min_cells: int) -> npt.NDArray[np.bool_]:
         g = self.grid
-        ok = np.isfinite(lat) & np.isfinite(lon)
-        la = np.where(ok, lat, 0.0)
-        lo = np.where(ok, lon, 0.0)
-        r = np.clip(np.floor((la - g.lat0) * g.cells_per_deg), 0, g.nrow - 1).astype(np.int64)
-        c = np.floor((lo - g.lon0) * g.cells_per_deg).astype(np.int64) % g.ncol
-        out: npt.NDArray[np.bool_] = ok & (self._cheb[r * g.ncol + c] >= min_cells)
+        out: npt.NDArray[np.bool_] = K.far_cells(
+            *latlon(lat, lon), g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow,
+            self._cheb, min_cells,
+        )  # fmt: skip
         return out
 
     def nearest(self, lat: F64, lon: F64) -> tuple[F64, I64]:

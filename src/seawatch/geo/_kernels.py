@@ -907,6 +907,36 @@ def grid_cells(
 
 
 @njit(cache=True, nogil=True)
+def far_cells(
+    lat: F64,
+    lon: F64,
+    lon0: float,
+    lat0: float,
+    k: float,
+    ncol: int,
+    nrow: int,
+    cheb: I32,
+    min_cells: int,
+) -> Bool:
+    """Whether each point's cell is at least ``min_cells`` (Chebyshev) from any cell with
+    an edge (``cheb``); False for a non-finite point. Rows clipped to the grid, columns
+    wrapped (the floored column taken modulo ``ncol``)."""
+    n = len(lat)
+    out = np.zeros(n, np.bool_)
+    for i in range(n):
+        la = lat[i]
+        lo = lon[i]
+        if not (math.isfinite(la) and math.isfinite(lo)):
+            continue
+        r = int(min(max(math.floor((la - lat0) * k), 0.0), nrow - 1.0))
+        c = int(math.floor((lo - lon0) * k) % ncol)
+        if c >= ncol:  # a float remainder rounded up to ncol
+            c = ncol - 1
+        out[i] = cheb[r * ncol + c] >= min_cells
+    return out
+
+
+@njit(cache=True, nogil=True)
 def unknown_cells(cells: I64, known: Bool) -> I64:
     """The cells (>= 0) not yet ``known``, with repeats."""
     m = 0
