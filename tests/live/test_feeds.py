@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -312,3 +313,41 @@ def test_websocket_json_and_nmea_reach_the_store(tmp_path: Path) -> None:
             assert set(pos.column("source").to_pylist()) == {"ws"}
 
     _run(main)
+
+
+@pytest.mark.timeout(60)
+def test_ticks_keep_their_cadence_and_an_overrun_is_followed_at_once(tmp_path: Path) -> None:
+    """Ticks start every ``commit_every_s`` seconds: a tick that takes longer (a long
+    detection pass) is followed at once, not ``commit_every_s`` after it ended (which
+    would add a commit interval to every alert's latency)."""
+    import time
+
+    from seawatch.live import Listener, ListenOptions
+    from seawatch.store import open_store
+
+    spans: list[tuple[float, float]] = []
+
+    async def main() -> None:
+        store = open_store(tmp_path / "s", create=True)
+        opts = ListenOptions(commit_every_s=1.0, detect=False)
+        listener = Listener(store, [FeedSpec("tcp", "127.0.0.1:0", name="f")], opts)
+
+        def slow_tick(**kw: object) -> None:
+            t = time.monotonic()
+            time.sleep(1.5 if len(spans) < 3 else 0.0)
+            spans.append((t, time.monotonic()))
+
+        listener.tick = slow_tick  # type: ignore[method-assign]
+        task = asyncio.create_task(listener.run(install_signals=False))
+        await _until(lambda: len(spans) >= 6, timeout=30)
+        assert listener.stop_event is not None
+        listener.stop_event.set()
+        await task
+
+    _run(main)
+    # spans[0] is the tick at start; 1 and 2 overran: the next one starts right away
+    for (_, end), (start, _) in itertools.pairwise(spans[1:4]):
+        assert start - end < 0.5
+    # then quick ticks, one a second (not one a second after the one before ended)
+    starts = [s for s, _ in spans[4:6]]
+    assert 0.5 < starts[1] - starts[0] < 1.5

@@ -1,10 +1,11 @@
 """The listener: feeds -> spools -> the ingest commit -> the engine -> versioned events -> alerts.
 
 One process per store (``<store>/live/.listener.lock``). Every ``commit_every_s`` seconds
-the feeds' spool files are closed (fsynced) and committed with :meth:`Store.ingest` (the
-same idempotent, atomic commit as ``seawatch ingest``: a spool's content hash is its
-manifest key, so a spool committed just before a kill is skipped when the restart commits
-it again), then deleted. Spools left by a killed listener are committed at the next start.
+(at once after a tick that took longer) the feeds' spool files are closed (fsynced) and
+committed with :meth:`Store.ingest` (the same idempotent, atomic commit as ``seawatch
+ingest``: a spool's content hash is its manifest key, so a spool committed just before a
+kill is skipped when the restart commits it again), then deleted. Spools left by a killed
+listener are committed at the next start.
 
 After a commit that added rows, the detectors run over the store with
 :func:`seawatch.engine.run_detectors` (``write=False``: the very code of ``seawatch
@@ -367,11 +368,14 @@ class Listener:
         ended = asyncio.create_task(_all_ended(self.runners))
         stopped = asyncio.create_task(stop.wait())
         eof = False
+        due = loop.time() + self.opts.commit_every_s
         try:
             while True:
+                # ticks start every commit_every_s seconds, not that long after the last
+                # one ended: a tick that overran (a long detection pass) is followed at once
                 done, _ = await asyncio.wait(
                     {ended, stopped},
-                    timeout=self.opts.commit_every_s,
+                    timeout=max(0.0, due - loop.time()),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 for t in tasks:  # a feed that failed (a port in use ...) is reported
@@ -385,6 +389,7 @@ class Listener:
                         eof = True
                         break
                     ended = asyncio.create_task(_forever())  # feeds failed: go on
+                due = max(due + self.opts.commit_every_s, loop.time())
                 self._rotate()
                 await asyncio.to_thread(self.tick)
         finally:
