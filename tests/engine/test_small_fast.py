@@ -116,3 +116,45 @@ def test_read_only_views_leave_the_input_alone() -> None:
     assert not v.flags.writeable and a.flags.writeable  # a view: the caller's array unchanged
     assert np.shares_memory(a, v)
     assert read_only(v) is v
+
+
+def test_workers_warm_up_on_made_up_positions_while_the_run_is_planned(
+    small_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run with a pool of its own sends each worker the warm-up first (the per-vessel
+    work of every detector on made-up positions, with the bundled geography or the run's);
+    the warm-up itself runs cleanly (in a worker its failure would go unseen), makes
+    events of its own that go nowhere, and the run's events are those of a run in-process."""
+    from seawatch.detect import REGISTRY, preset_params
+    from seawatch.engine._bucket import _warm_positions, run_vessels, warm
+    from seawatch.engine._run import pair_slot_params
+
+    params = preset_params("default")
+    kernels = tuple((d.name, params[d.name]) for d in REGISTRY if d.kind == "vessel")
+    slots = pair_slot_params(frozenset(d.name for d in REGISTRY), params)
+    for geo in (None, WORLD):
+        warm(kernels, slots, geo)  # raises if any detector fails on them
+    events, resampled = run_vessels(
+        _warm_positions(), detectors=kernels, resample=slots, geo=None, coverage={}
+    )
+    assert events.num_rows > 0 and resampled is not None and resampled.num_rows > 0
+
+    submitted: list[str] = []
+    real = run_mod.worker_pool
+
+    def recording_pool(workers: int) -> Any:
+        pool = real(workers)
+        submit = pool.submit
+
+        def record(fn: Any, *args: Any, **kw: Any) -> Any:
+            submitted.append(getattr(fn, "__name__", "map"))
+            return submit(fn, *args, **kw)
+
+        pool.submit = record  # type: ignore[method-assign]
+        return pool
+
+    monkeypatch.setattr(run_mod, "worker_pool", recording_pool)
+    pooled = run_detectors(small_store, geo=WORLD, workers=2, bucket_rows=300, write=False)
+    assert submitted[:2] == ["warm", "warm"]
+    alone = run_detectors(small_store, geo=WORLD, workers=1, bucket_rows=300, write=False)
+    assert pooled.equals(alone)

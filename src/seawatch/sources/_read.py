@@ -306,7 +306,6 @@ def _read_parquet(
         table = pa.Table.from_batches([record_batch])
         n = table.num_rows
         offset += n
-        src = pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()), source_dict)
         if own_positions or own_statics:
             target = schema.POSITIONS if own_positions else schema.STATICS
             try:
@@ -358,14 +357,14 @@ def _read_parquet(
                     schema=schema.REJECTS,
                 )
             positions = positions.set_column(
-                positions.schema.get_field_index("source"), "source", src.filter(keep)
+                positions.schema.get_field_index("source"),
+                "source",
+                _constant(source_dict, positions.num_rows),
             )
             statics = statics.set_column(
                 statics.schema.get_field_index("source"),
                 "source",
-                pa.DictionaryArray.from_arrays(
-                    pa.array([0] * statics.num_rows, pa.int32()), source_dict
-                ),
+                _constant(source_dict, statics.num_rows),
             )
             yield SourceBatch(
                 positions=positions.cast(schema.POSITIONS),
@@ -375,6 +374,11 @@ def _read_parquet(
                 messages=positions.num_rows,
             )
         progress()
+
+
+def _constant(dictionary: pa.Array, n: int) -> pa.DictionaryArray:
+    """``n`` times the one value of ``dictionary``, dictionary-encoded."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), dictionary)
 
 
 def _parquet_batches(pfile: pq.ParquetFile, name: str) -> Iterator[pa.RecordBatch]:
