@@ -125,13 +125,12 @@ def test_workers_warm_up_on_made_up_positions_while_the_run_is_planned(
     work of every detector on made-up positions, with the bundled geography or the run's);
     the warm-up itself runs cleanly (in a worker its failure would go unseen), makes
     events of its own that go nowhere, and the run's events are those of a run in-process."""
-    from seawatch.detect import REGISTRY, preset_params
+    from seawatch.detect import REGISTRY, pair_slot_params, preset_params
     from seawatch.engine._bucket import _warm_positions, run_vessels, warm
-    from seawatch.engine._run import pair_slot_params
 
     params = preset_params("default")
     kernels = tuple((d.name, params[d.name]) for d in REGISTRY if d.kind == "vessel")
-    slots = pair_slot_params(frozenset(d.name for d in REGISTRY), params)
+    slots = pair_slot_params([d.name for d in REGISTRY], params)
     for geo in (None, WORLD):
         warm(kernels, slots, geo)  # raises if any detector fails on them
     events, resampled = run_vessels(
@@ -150,7 +149,7 @@ def test_workers_warm_up_on_made_up_positions_while_the_run_is_planned(
             submitted.append(getattr(fn, "__name__", "map"))
             return submit(fn, *args, **kw)
 
-        pool.submit = record  # type: ignore[method-assign]
+        pool.submit = record  # type: ignore[method-assign,assignment]
         return pool
 
     monkeypatch.setattr(run_mod, "worker_pool", recording_pool)
