@@ -12,12 +12,14 @@ detectors of :data:`seawatch.detect.REGISTRY` by kind, naming none (DESIGN.md §
    output is one Arrow stream per bucket: a row holding the bucket's events (Arrow IPC
    bytes) and one row per 10-minute slot.
 2. **Pair search**: the slots stay in Spark; the one shared close-pair query
-   (:meth:`seawatch.detect.PairSearch.sql`, the same text DuckDB runs) runs in Spark SQL,
-   where its join on ``slot_no, cy, cx`` partitions the work by time and cell, each slot
-   copied into its forward neighbour cells (the halo). The close pairs (few) come back to
-   the driver, which feeds the streamed pair steps one UTC day at a time, carrying open
-   pairs across midnight, exactly as the local engine does (their merging SQL runs on the
-   driver in DuckDB, or in Spark SQL with ``pair_runner="spark"``). Window pair steps get
+   (:meth:`seawatch.detect.PairSearch.sql`, the same text DuckDB runs) runs on groups of
+   whole slots (``pmod(slot_no, n)``; a pair is always within one slot) in DuckDB on the
+   executors, or with ``pair_runner="spark"`` in Spark SQL, where its join on ``slot_no,
+   cy, cx`` partitions the work by time and cell, each slot copied into its forward
+   neighbour cells (the halo). The close pairs (few) come back to the driver, which feeds
+   the streamed pair steps one UTC day at a time, carrying open pairs across midnight,
+   exactly as the local engine does (their merging SQL runs on the driver in DuckDB, or in
+   Spark SQL with ``pair_runner="spark"``). Window pair steps get
    each day's slots plus the halo from Spark (driver memory: one day of slots, as in the
    local engine).
 3. Statics, scene and finishing steps, ``simulated``, the incident ids and the one atomic
@@ -232,13 +234,13 @@ def _bucket_fn(
                 pass
             else:
                 _kill_executor()
-        paths = table.column("file_path").to_pylist()
-        known: dict[str, int] = {}
-        fidx = np.fromiter(
-            (known.setdefault(p, files.get(_local_path(p), len(files))) for p in paths),
+        # each distinct path (a few: the store's day files) looked up once
+        paths = pc.dictionary_encode(table.column("file_path").combine_chunks())
+        lut = np.array(
+            [files.get(_local_path(p), len(files)) for p in paths.dictionary.to_pylist()],
             np.int64,
-            len(paths),
         )
+        fidx = lut[np.asarray(paths.indices.to_numpy(zero_copy_only=False), np.int64)]
         row = np.asarray(table.column("row_index").to_numpy(), np.int64)
         mmsi = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(), np.int64)
         ts = pc.cast(table.column("ts"), pa.int64())
@@ -298,6 +300,65 @@ def _bucket_fn(
         return pa.concat_tables(parts)
 
     return run
+
+
+CLOSE_DDL = (
+    "mmsi_a long, mmsi_b long, slot_no long, dist_m double, lat double, lon double, "
+    "sog_a double, sog_b double, observed double"
+)
+"""The close-pair rows one slot group returns (:data:`seawatch.detect.encounters.CLOSE_SCHEMA`)."""
+
+SLOTS_PER_GROUP = 2_000_000
+"""Slots per group of the executors' close-pair search (bounds a Python worker's memory)."""
+
+_VIEW = ("mmsi", "slot_no", "lat", "lon", "sog_kn", "interp")
+
+
+def _close_fn(search: PairSearch) -> Callable[[pa.Table], pa.Table]:
+    """The function ``applyInArrow`` runs on each group of slots (whole slots: every row
+    of a ``slot_no`` is in the same group): the shared close-pair query in DuckDB, as the
+    local engine runs it (one thread: the executor's cores are Spark's)."""
+    sql = search.sql()
+
+    def run(table: pa.Table) -> pa.Table:
+        from seawatch.detect.sql import DuckDBRunner
+
+        runner = DuckDBRunner(threads=1)
+        try:
+            rows = runner.query(sql, {"slots": table.select(list(_VIEW))})
+        finally:
+            runner.close()
+        return search.as_close(rows)
+
+    return run
+
+
+def _close_pairs(
+    slots_df: DataFrame, search: PairSearch, n_slots: int, cores: int, *, in_spark_sql: bool
+) -> pa.Table:
+    """The close pairs of every slot: Spark SQL runs the shared query over all the slots
+    (``in_spark_sql``), or the executors run it in DuckDB over groups of whole slots
+    (``pmod(slot_no, n)``: a pair is always within one slot, so the groups are independent
+    and their union is the query's result over all of them; DuckDB's functions are the
+    local engine's, to the last bit)."""
+    if in_spark_sql:
+        session = slots_df.sparkSession
+        slots_df.createOrReplaceTempView("slots")
+        try:
+            return search.as_close(session.sql(search.sql()).toArrow())
+        finally:
+            session.catalog.dropTempView("slots")
+    from pyspark.sql import functions as F
+
+    n = max(2 * cores, -(-n_slots // SLOTS_PER_GROUP))
+    rows = (
+        slots_df.select(*_VIEW)
+        .withColumn("g", F.expr(f"pmod(slot_no, {int(n)})"))
+        .groupBy("g")
+        .applyInArrow(_close_fn(search), CLOSE_DDL)
+        .toArrow()
+    )
+    return search.as_close(rows)
 
 
 def _positions_df(spark: SparkSession, files: Sequence[Path]) -> DataFrame:
@@ -369,8 +430,9 @@ def run_detectors_spark(
     ``spark`` session): the same events, ids included.
 
     ``buckets``: the number of ``hash(mmsi)`` buckets (default: about ``bucket_rows``
-    positions each, at least two per core). ``pair_runner``: where the streamed pair
-    steps' merging SQL runs (``duckdb`` on the driver, or ``spark``). ``executor_peaks``
+    positions each, at least two per core). ``pair_runner``: where the close-pair search
+    and the streamed pair steps' merging SQL run (``duckdb``: the search in DuckDB on the
+    executors, the merging on the driver; ``spark``: both in Spark SQL). ``executor_peaks``
     receives each bucket's Python worker peak RSS (bytes). ``_kill_executor_once`` (tests):
     while that file exists, the first bucket task to remove it kills its executor.
     """
@@ -426,7 +488,9 @@ def run_detectors_spark(
         # about one bucket per shuffle partition (a range partitioning of the bucket
         # numbers, which the grouping reuses: one shuffle), never coalesced by adaptive
         # execution: the Python work spreads over every core
-        session.conf.set("spark.sql.adaptive.coalescePartitions.enabled", "false")
+        coalesce = "spark.sql.adaptive.coalescePartitions.enabled"
+        was = session.conf.get(coalesce, None)
+        session.conf.set(coalesce, "false")
         bucketed = positions.withColumn("bucket", F.expr(f"pmod(hash(mmsi), {int(n_buckets)})"))
         out_df = (
             bucketed.repartitionByRange(n_buckets, "bucket")
@@ -434,11 +498,19 @@ def run_detectors_spark(
             .applyInArrow(fn, OUT_DDL)
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
-        heads = (
-            out_df.filter(F.col("kind") != "slot")
-            .select("kind", "day", "slot_no", "payload", "peak_rss")
-            .toArrow()
-        )
+        try:
+            heads = (
+                out_df.filter(F.col("kind") != "slot")
+                .select("kind", "day", "slot_no", "payload", "peak_rss")
+                .toArrow()
+            )
+        finally:
+            # only the bucket stage needs it off (its output is cached now): the coverage
+            # and pair queries' shuffles (200 partitions by default) are coalesced again
+            if was is None:
+                session.conf.unset(coalesce)
+            else:
+                session.conf.set(coalesce, was)
         day_rows = heads.filter(pc.equal(heads.column("kind"), "day"))
         heads = heads.filter(pc.equal(heads.column("kind"), "events"))
         for blob in heads.column("payload").to_pylist():
@@ -454,9 +526,9 @@ def run_detectors_spark(
             slots_df = out_df.filter(F.col("kind") == "slot").drop("payload", "peak_rss")
     pair_steps = [(d.name, d.pair, params[d.name]) for d in chosen if d.pair is not None]
     if slots_df is not None and search is not None:
-        slots_df.createOrReplaceTempView("slots")
-        close = search.as_close(session.sql(search.sql()).toArrow())
-        session.catalog.dropTempView("slots")
+        close = _close_pairs(
+            slots_df, search, st.n_slots, cores, in_spark_sql=pair_runner == "spark"
+        )
         close = close.sort_by(
             [("slot_no", "ascending"), ("mmsi_a", "ascending"), ("mmsi_b", "ascending")]
         )
