@@ -80,36 +80,6 @@ def run_bucket(task: BucketTask) -> BucketResult:
     return BucketResult(task.bucket, events, days, n, n_slots)
 
 
-def warm(
-    detectors: tuple[tuple[str, Any], ...], resample: ResampleParams | None, geo: GeoContext | None
-) -> None:
-    """Load what the buckets of a run need (the imports, the compiled kernels from numba's
-    cache, the geography) by running the per-vessel work on a few made-up positions: a
-    worker that does this while the parent plans the run starts its first bucket ready."""
-    run_vessels(_warm_positions(), detectors=detectors, resample=resample, geo=geo, coverage={})
-
-
-def _warm_positions() -> pa.Table:
-    """Two vessels off the Venezuelan coast for a day: one steaming east across the zones,
-    one drifting slowly, each reporting every 10 minutes."""
-    n = 144
-    t0 = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp() * 1_000_000)
-    ts = t0 + np.arange(n, dtype=np.int64) * 600_000_000
-    step = np.arange(n, dtype=np.float64)
-    lat = np.concatenate([11.2 + 0.002 * step, 12.5 + 0.0001 * step])
-    lon = np.concatenate([-67.5 + 0.03 * step, -66.0 + 0.0001 * step])
-    cols: dict[str, pa.Array] = {
-        "mmsi": pa.array(np.repeat(np.array([775000001, 775000002], np.uint32), n)),
-        "ts": pa.array(np.concatenate([ts, ts]), pa.int64()).cast(POSITIONS.field("ts").type),
-        "lat": pa.array(lat),
-        "lon": pa.array(lon),
-        "sog_kn": pa.array(np.repeat(np.array([11.0, 0.3], np.float32), n)),
-    }
-    return pa.table(
-        [cols.get(f.name, pa.nulls(2 * n, f.type)) for f in POSITIONS], schema=POSITIONS
-    )
-
-
 def run_vessels(
     table: pa.Table,
     *,

@@ -78,7 +78,7 @@ from seawatch.detect import (
     uses_coverage,
 )
 from seawatch.detect.sql import DuckDBRunner
-from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket, warm
+from seawatch.engine._bucket import DAY_US, BucketResult, BucketTask, run_bucket
 from seawatch.engine._dark import dark_step as scene_step
 from seawatch.engine._partition import (
     count_rows,
@@ -288,18 +288,7 @@ def run_detectors(
     inputs = _Inputs(store)
     g = resolve_geo(geo)
     parts: list[pa.Table] = []
-    own: ProcessPoolExecutor | None = None
-    with contextlib.ExitStack() as stack:
-        tmp = stack.enter_context(
-            tempfile.TemporaryDirectory(prefix="seawatch-engine-", dir=scratch_dir)
-        )
-        if pool is None and n_workers > 1 and n_buckets > 1:
-            # started now, the workers import, load the kernels and the geography while
-            # this process plans the run (the coverage scan); shut down after the buckets
-            own = stack.enter_context(worker_pool(min(n_workers, n_buckets)))
-            for _ in range(min(n_workers, n_buckets)):
-                own.submit(warm, kernels, slot_params, geo)
-            pool = own
+    with tempfile.TemporaryDirectory(prefix="seawatch-engine-", dir=scratch_dir) as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
         files = snapshot_files(files, root / "positions")
@@ -331,8 +320,6 @@ def run_detectors(
         ]
         t0 = st._lap("partition", t0)
         results = _map_buckets(tasks, n_workers, progress, pool)
-        if own is not None:
-            own.shutdown(wait=True)  # the workers' memory is not held through the pair steps
         t0 = st._lap("vessels", t0)
         st.n_slots = sum(r.n_slots for r in results)
         parts.extend(r.events for r in results)
