@@ -213,10 +213,11 @@ def _several_tracks(
     in: enough reports for two tracks and more than one segment. The others (most vessels)
     are left out before their jumps are measured."""
     n = np.diff(bounds)
-    change = np.flatnonzero(seg_id[1:] != seg_id[:-1]) + 1  # a row whose segment differs
-    multi = np.zeros(len(n), np.bool_)
-    # from the row before it; within a vessel (not at its first row) it is a second segment
+    # rows whose segment differs from the row before: inside a vessel (not at its first
+    # row) such a row says the vessel has a second segment
+    change = np.flatnonzero(seg_id[1:] != seg_id[:-1]) + 1
     vessel = np.searchsorted(bounds, change, side="right") - 1
+    multi = np.zeros(len(n), np.bool_)
     multi[vessel[change != bounds[vessel]]] = True
     return np.flatnonzero(multi & (n >= 2 * params.min_track_points)).astype(np.int64)
 
