@@ -39,8 +39,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -390,7 +391,12 @@ class _Stager:
 
     Rows are buffered (at most ``buffer_rows`` in all) and written as files sorted by MMSI
     in small row groups: a large day is merged in MMSI ranges, one query each, and each
-    query then reads only the row groups of its range instead of every staged row."""
+    query then reads only the row groups of its range instead of every staged row.
+
+    The sorting and writing of a file run in a background thread while the caller reads
+    the next rows (both release the GIL for most of their work); at most one file is in
+    flight, so memory stays bounded by two buffers. :meth:`flush` waits for every write
+    (and raises the first error); :meth:`close` ends the thread."""
 
     def __init__(self, root: Path, *, buffer_rows: int = _STAGE_BUFFER_ROWS) -> None:
         self.root = root
@@ -399,6 +405,8 @@ class _Stager:
         self._buffer_rows = buffer_rows
         self._pending: dict[tuple[str, date], list[pa.Table]] = {}
         self._pending_rows: Counter[tuple[str, date]] = Counter()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seawatch-stage")
+        self._in_flight: deque[Future[None]] = deque()
 
     def add(self, table_name: str, day: date, table: pa.Table) -> None:
         if table.num_rows == 0:
@@ -422,21 +430,37 @@ class _Stager:
             self.add(table_name, _EPOCH + timedelta(days=int(d)), part)
 
     def flush(self) -> None:
-        """Write every buffered row (before the merge)."""
+        """Write every buffered row (before the merge) and wait for the writes."""
         for key in list(self._pending):
             self._write(key)
+        while self._in_flight:
+            self._in_flight.popleft().result()
+
+    def close(self) -> None:
+        """Stop the writer (after an error: pending writes are cancelled or waited for)."""
+        for fut in self._in_flight:
+            fut.cancel()
+        self._writer.shutdown(wait=True)
+        self._in_flight.clear()
 
     def _write(self, key: tuple[str, date]) -> None:
         tables = self._pending.pop(key)
         del self._pending_rows[key]
         table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-        if "mmsi" in table.column_names:
-            table = table.take(pc.sort_indices(table.column("mmsi")))
         self._n += 1
         table_name, day = key
         path = self.root / table_name / day.isoformat() / f"{self._n:08d}.parquet"
-        write_parquet_plain(path, table, row_group_rows=_STAGE_ROW_GROUP_ROWS)
         self.files.setdefault(key, []).append(path)
+        while self._in_flight:  # one file at a time: the memory of two buffers at most
+            self._in_flight.popleft().result()
+        self._in_flight.append(self._writer.submit(_write_staged, table, path))
+
+
+def _write_staged(table: pa.Table, path: Path) -> None:
+    """One staging file, sorted by MMSI when the table has one."""
+    if "mmsi" in table.column_names:
+        table = table.take(pc.sort_indices(table.column("mmsi")))
+    write_parquet_plain(path, table, row_group_rows=_STAGE_ROW_GROUP_ROWS)
 
 
 def _untimed_rejects(
@@ -758,6 +782,7 @@ def _ingest(
             save_manifest(root, new_manifest)
             remove_files(root, expired)
     finally:
+        stager.close()  # before the staging folder goes: no write may still be in it
         shutil.rmtree(staging, ignore_errors=True)
     summary = IngestSummary(
         files=tuple(results),
