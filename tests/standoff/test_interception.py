@@ -212,12 +212,23 @@ def test_midpoint_lon_takes_the_short_side() -> None:
     assert float(midpoint_lon(-179.98, 179.99)) == pytest.approx(-179.995)
 
 
-def test_engine_pairs_give_the_same_event() -> None:
+@pytest.mark.parametrize("case", ["north", "dark"])
+def test_engine_pairs_give_the_same_event(case: str) -> None:
+    """With the engine's close pairs, only the vessels in contact get a series built; the
+    event is the one found from every vessel's series, including a dark diversion, which
+    rests on the data of a vessel far away going on after the target went silent."""
     from seawatch.tracks import ResampleParams, prepare, resample
 
-    b = target("north")
     geo = FakeGeo()
-    pos = positions({A: (chaser(b, 300.0), 0.5, 6.0), B: (b, 0.0, 7.0)})
+    if case == "north":
+        b = target("north")
+        pos = positions({A: (chaser(b, 300.0), 0.5, 6.0), B: (b, 0.0, 7.0)})
+    else:
+        b = target("east")
+        other = legs(LAT + 1.0, LON, [(12.0, 90.0, 5.0)])
+        pos = positions(
+            {A: (chaser(b, 300.0), 0.5, 6.0), B: (b, 0.0, 3.0), OTHER: (other, 0.0, 12.0)}
+        )
     slots = resample(prepare(pos, geo=geo), params=ResampleParams())
     m = np.asarray(slots.column("mmsi").to_numpy(), np.int64)
     t = np.asarray(slots.column("slot").cast(pa.int64()).to_numpy(), np.int64)
@@ -236,6 +247,8 @@ def test_engine_pairs_give_the_same_event() -> None:
     without = interceptions(slots, statics=st, geo=geo)
     assert with_pairs.num_rows == 1
     assert with_pairs.equals(without)
+    kinds = json.loads(with_pairs.column("details")[0].as_py())["diversion"]["kinds"]
+    assert kinds == (["course"] if case == "north" else ["dark"])
 
 
 def test_escort_after_the_stop_is_not_part_of_the_contact() -> None:

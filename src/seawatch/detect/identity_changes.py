@@ -167,15 +167,14 @@ def identity_changes(
         fn = normalisers[f]
         need = None if f == "imo" and params.imo_under_several_mmsi else varying[f]
         cache: dict[tuple[object, int], object] = {}
-        out_f: list[object] = []
-        for j, k in enumerate(order):
-            if need is not None and not need[j]:
-                out_f.append(None)
-                continue
+        out_f: list[object] = [None] * len(order)
+        rows = range(len(order)) if need is None else np.flatnonzero(need).tolist()
+        for j in rows:
+            k = order[j]
             key = (raw[k], mmsi_list[j])
             if key not in cache:
                 cache[key] = fn(raw[k], mmsi_list[j])
-            out_f.append(cache[key])
+            out_f[j] = cache[key]
         values[f] = out_f
     raw_values: dict[str, list[Any] | None] = {}
     for f in params.fields:

@@ -237,7 +237,11 @@ class _Series:
     sog: F64
 
 
-def _series(slots: pa.Table, slot_us: int) -> dict[int, _Series]:
+def _series(
+    slots: pa.Table, slot_us: int, only: Collection[int] | None = None
+) -> dict[int, _Series]:
+    """Each vessel's slots in time order (one per slot), with speeds from the track where
+    the reports give none; ``only``: of these vessels alone (the others are not built)."""
     m = np.asarray(pc.cast(slots.column("mmsi"), pa.int64()).to_numpy(zero_copy_only=False))
     t = np.asarray(pc.cast(slots.column("slot"), pa.int64()).to_numpy(zero_copy_only=False))
     la = np.asarray(pc.cast(slots.column("lat"), pa.float64()).to_numpy(zero_copy_only=False))
@@ -259,7 +263,12 @@ def _series(slots: pa.Table, slot_us: int) -> dict[int, _Series]:
     m, t, la, lo, sog = m[first], t[first], la[first], lo[first], sog[first]
     out: dict[int, _Series] = {}
     bounds = np.flatnonzero(np.r_[True, m[1:] != m[:-1], True])
-    for a, b in itertools.pairwise(bounds):
+    starts = bounds[:-1]
+    if only is not None:
+        wanted = np.isin(m[starts], np.fromiter(only, np.int64, len(only)))
+        starts = starts[wanted]
+    ends = bounds[np.searchsorted(bounds, starts, side="right")]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         ts_, la_, lo_, s_ = t[a:b], la[a:b], lo[a:b], sog[a:b].copy()
         # speed over ground from the track where the report gives none
         if np.isnan(s_).any() and b - a > 1:
@@ -382,9 +391,13 @@ def interceptions(
     if "slot" not in slots.column_names:
         slots = resample(prepare(slots, geo=g), params=ResampleParams(slot_min=params.slot_min))
     slot_us = round(params.slot_min * 6e7)
-    series = _series(slots, slot_us)
-    data_end = max(int(s.slot[-1]) for s in series.values())
-    contacts = _contacts(series, pairs, params, slot_us)
+    if pairs is not None:  # the series of the vessels in contact are all it needs
+        contacts = _contacts({}, pairs, params, slot_us)
+        series = _series(slots, slot_us, only={m for pair, _ in contacts for m in pair})
+    else:
+        series = _series(slots, slot_us)
+        contacts = _contacts(series, None, params, slot_us)
+    data_end = int(pc.max(pc.cast(slots.column("slot"), pa.int64())).as_py())
     types, dests = _statics_lookup(statics, {m for pair, _ in contacts for m in pair})
     role_of = _roles_lookup(statics, roles)
     found: list[dict[str, Any]] = []
