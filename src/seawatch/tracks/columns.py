@@ -28,14 +28,17 @@ def sort_positions(table: pa.Table, *, by_segment: bool = False) -> pa.Table:
     if by_segment:
         keys.append(("seg_id", "ascending"))
     keys.append(("ts", "ascending"))
-    if not by_segment and _sorted_by_mmsi_ts(table):
+    tie_keys = [c for c in ("lat", "lon", "sog_kn") if c in table.column_names]
+    if not by_segment and _sorted_by_mmsi_ts(table, tie_keys):
         return table
-    keys += [(c, "ascending") for c in ("lat", "lon", "sog_kn") if c in table.column_names]
+    keys += [(c, "ascending") for c in tie_keys]
     return table.sort_by(keys)
 
 
-def _sorted_by_mmsi_ts(table: pa.Table) -> bool:
-    """True when rows are strictly ordered by (mmsi, ts): no ties left to break."""
+def _sorted_by_mmsi_ts(table: pa.Table, tie_keys: list[str] | None = None) -> bool:
+    """True when rows are already in the order of a stable sort by ``mmsi, ts`` and then
+    ``tie_keys`` (so sorting would change nothing): ordered by (mmsi, ts), and rows that
+    tie on it ordered by the tie keys (a NaN or null among those: False, the sort decides)."""
     if table.num_rows < 2:
         return True
     if table.column("ts").null_count or table.column("mmsi").null_count:
@@ -45,7 +48,21 @@ def _sorted_by_mmsi_ts(table: pa.Table) -> bool:
     dm = np.diff(m)
     if (dm < 0).any():
         return False
-    return bool(((dm > 0) | (np.diff(t) > 0)).all())
+    dt = np.diff(t)
+    if ((dm == 0) & (dt < 0)).any():
+        return False
+    tied = np.flatnonzero((dm == 0) & (dt == 0))  # rows tied with the row after them
+    for name in tie_keys or ():
+        if len(tied) == 0:
+            return True
+        v = f64(table, name)
+        a, b = v[tied], v[tied + 1]
+        if np.isnan(a).any() or np.isnan(b).any():
+            return False
+        if (b < a).any():
+            return False
+        tied = tied[a == b]
+    return len(tied) == 0 or tie_keys is not None
 
 
 def ts_us(table: pa.Table, column: str = "ts") -> npt.NDArray[np.int64]:
