@@ -919,8 +919,8 @@ def far_cells(
     min_cells: int,
 ) -> Bool:
     """Whether each point's cell is at least ``min_cells`` (Chebyshev) from any cell with
-    an edge (``cheb``); False for a non-finite point. Rows clipped to the grid, columns
-    wrapped (the floored column taken modulo ``ncol``)."""
+    an edge (``cheb``); False for a non-finite point. The cell is the searches' own
+    (:func:`_start`: rows clipped to the grid, columns wrapped)."""
     n = len(lat)
     out = np.zeros(n, np.bool_)
     for i in range(n):
@@ -928,10 +928,7 @@ def far_cells(
         lo = lon[i]
         if not (math.isfinite(la) and math.isfinite(lo)):
             continue
-        r = int(min(max(math.floor((la - lat0) * k), 0.0), nrow - 1.0))
-        c = int(math.floor((lo - lon0) * k) % ncol)
-        if c >= ncol:  # a float remainder rounded up to ncol
-            c = ncol - 1
+        r, c, _ = _start(la, lo, lon0, lat0, k, ncol, nrow, True)
         out[i] = cheb[r * ncol + c] >= min_cells
     return out
 
