@@ -35,10 +35,11 @@ def sort_positions(table: pa.Table, *, by_segment: bool = False) -> pa.Table:
     return table.sort_by(keys)
 
 
-def _sorted_by_mmsi_ts(table: pa.Table, tie_keys: list[str] | None = None) -> bool:
+def _sorted_by_mmsi_ts(table: pa.Table, tie_keys: list[str]) -> bool:
     """True when rows are already in the order of a stable sort by ``mmsi, ts`` and then
     ``tie_keys`` (so sorting would change nothing): ordered by (mmsi, ts), and rows that
-    tie on it ordered by the tie keys (a NaN or null among those: False, the sort decides)."""
+    tie on it ordered by the tie keys (a NaN or null among those: False, the sort decides;
+    rows tied on every key keep their order, as the stable sort keeps it)."""
     if table.num_rows < 2:
         return True
     if table.column("ts").null_count or table.column("mmsi").null_count:
@@ -52,9 +53,9 @@ def _sorted_by_mmsi_ts(table: pa.Table, tie_keys: list[str] | None = None) -> bo
     if ((dm == 0) & (dt < 0)).any():
         return False
     tied = np.flatnonzero((dm == 0) & (dt == 0))  # rows tied with the row after them
-    for name in tie_keys or ():
+    for name in tie_keys:
         if len(tied) == 0:
-            return True
+            break
         v = f64(table, name)
         a, b = v[tied], v[tied + 1]
         if np.isnan(a).any() or np.isnan(b).any():
@@ -62,7 +63,7 @@ def _sorted_by_mmsi_ts(table: pa.Table, tie_keys: list[str] | None = None) -> bo
         if (b < a).any():
             return False
         tied = tied[a == b]
-    return len(tied) == 0 or tie_keys is not None
+    return True
 
 
 def ts_us(table: pa.Table, column: str = "ts") -> npt.NDArray[np.int64]:
