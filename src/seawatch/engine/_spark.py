@@ -311,7 +311,10 @@ CLOSE_DDL = (
 SLOTS_PER_GROUP = 2_000_000
 """Slots per group of the executors' close-pair search (bounds a Python worker's memory)."""
 
-_VIEW = ("mmsi", "slot_no", "lat", "lon", "sog_kn", "interp")
+
+def _view_columns(search: PairSearch) -> list[str]:
+    """The columns of the close-pair query's ``slots`` view (:meth:`PairSearch.view`)."""
+    return list(search.view(SLOTS.empty_table()).column_names)
 
 
 def _close_fn(search: PairSearch) -> Callable[[pa.Table], pa.Table]:
@@ -319,13 +322,14 @@ def _close_fn(search: PairSearch) -> Callable[[pa.Table], pa.Table]:
     of a ``slot_no`` is in the same group): the shared close-pair query in DuckDB, as the
     local engine runs it (one thread: the executor's cores are Spark's)."""
     sql = search.sql()
+    view = _view_columns(search)
 
     def run(table: pa.Table) -> pa.Table:
         from seawatch.detect.sql import DuckDBRunner
 
         runner = DuckDBRunner(threads=1)
         try:
-            rows = runner.query(sql, {"slots": table.select(list(_VIEW))})
+            rows = runner.query(sql, {"slots": table.select(view)})
         finally:
             runner.close()
         return search.as_close(rows)
@@ -352,7 +356,7 @@ def _close_pairs(
 
     n = max(2 * cores, -(-n_slots // SLOTS_PER_GROUP))
     rows = (
-        slots_df.select(*_VIEW)
+        slots_df.select(*_view_columns(search))
         .withColumn("g", F.expr(f"pmod(slot_no, {int(n)})"))
         .groupBy("g")
         .applyInArrow(_close_fn(search), CLOSE_DDL)
