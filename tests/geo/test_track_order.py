@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,6 +101,93 @@ def test_track_order_matches_ring_search_on_any_edges(
     rng = np.random.default_rng(seed)
     lat, lon = _walks(np.array([start[0]]), np.array([start[1]]), 60, step_m, rng)
     _same(index, lat, lon)
+
+
+def _same_distance(index: NearestEdgeIndex, lat: np.ndarray, lon: np.ndarray) -> None:
+    """``index.distance`` gives the ring search's metres, bit for bit."""
+    far = index._fine.far(lat, lon, min_cells=index.far_min_cells)
+    ring = np.empty(len(lat))
+    ring[~far], _ = index._fine.nearest_ring(lat[~far], lon[~far])
+    ring[far], _ = index._coarse.nearest_ring(lat[far], lon[far])
+    np.testing.assert_array_equal(index.distance(lat, lon), ring)
+
+
+def test_coast_distance_along_tracks() -> None:
+    """Distances to the coast by the track-order search with vertex ties accepted: walks
+    starting on coast vertices (dense edges, ties everywhere), walks far offshore (the
+    simplified coast), and the same points shuffled (no track order at all)."""
+    coast = _api._land().coast
+    e = _api._land().inside.edges
+    pick = RNG.choice(len(e.x1), 300)
+    for step_m in (20.0, 500.0, 5_000.0):
+        lat, lon = _walks(e.y1[pick], e.x1[pick], 40, step_m, RNG)
+        _same_distance(coast, lat, lon)
+    lat, lon = _walks(RNG.uniform(-60, 60, 200), RNG.uniform(-180, 180, 200), 60, 30.0, RNG)
+    _same_distance(coast, lat, lon)
+    order = RNG.permutation(len(lat))
+    _same_distance(coast, lat[order], lon[order])
+    assert np.array_equal(_api.distance_to_shore_m([np.nan], [0.0]), [np.nan], equal_nan=True)
+
+
+def test_coast_distance_rarely_takes_the_ring_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of accepting ties: along a track in the mid-Atlantic, nearly every point
+    ties at a vertex of the simplified coast. Counted by running the kernel's Python source
+    with the ring search wrapped: without the ties accepted, over 90% of the points take it."""
+    from seawatch.geo import _index
+    from seawatch.geo import _kernels as K
+
+    calls = {"ring": 0}
+    ring = K._nearest_one
+
+    def counted(*args: Any) -> Any:
+        calls["ring"] += 1
+        return ring(*args)
+
+    monkeypatch.setattr(K, "_nearest_one", counted)
+    lat, lon = _walks(np.array([30.0]), np.array([-40.0]), 1_500, 70.0, RNG)
+    b = _api._land().coast._coarse
+    g = b.grid
+    args = (
+        lat, lon, *b._a, *b._b, g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap,
+        b._cell_start, b._cell_edges, b._cheb,
+        _index.DIST_REACH, _index.SEQ_MIN_REACH, _index.SEQ_MAX_EDGES,
+    )  # fmt: skip
+    d, _ = K.nearest_edge_seq.py_func(*args, True)
+    assert calls["ring"] < 0.1 * len(lat)
+    np.testing.assert_array_equal(d, b.nearest_ring(lat, lon)[0])
+    calls["ring"] = 0
+    K.nearest_edge_seq.py_func(*args, False)
+    assert calls["ring"] > 0.9 * len(lat)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pts=st.lists(
+        st.tuples(
+            st.floats(-5.0, 5.0), st.floats(-5.0, 5.0), st.floats(-5.0, 5.0), st.floats(-5.0, 5.0)
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    start=st.tuples(st.floats(-4.0, 4.0), st.floats(-4.0, 4.0)),
+    step_m=st.sampled_from([1.0, 50.0, 2_000.0, 20_000.0]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_distance_matches_ring_search_on_any_edges(
+    pts: list[tuple[float, float, float, float]],
+    start: tuple[float, float],
+    step_m: float,
+    seed: int,
+) -> None:
+    a = np.array(pts, dtype=np.float64)
+    # duplicated edges and a polyline through the same points: exact ties of every kind
+    a = np.concatenate([a, a[:2], np.column_stack([a[:, 2], a[:, 3], a[:, 0], a[:, 1]])])
+    edges = Edges(a[:, 0].copy(), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy(),
+                  np.zeros(len(a), np.int32))  # fmt: skip
+    index = NearestEdgeIndex(edges, fine_cells_per_deg=4, coarse_cells_per_deg=1)
+    rng = np.random.default_rng(seed)
+    lat, lon = _walks(np.array([start[0]]), np.array([start[1]]), 60, step_m, rng)
+    _same_distance(index, lat, lon)
 
 
 @settings(max_examples=200, deadline=None)

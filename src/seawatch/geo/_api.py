@@ -175,7 +175,7 @@ def distance_to_shore_m(lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
     land = _land()
     dist = np.zeros(len(la))
     sea = np.flatnonzero(land.inside.first(la, lo) < 0)
-    dist[sea], _ = land.coast.nearest(la[sea], lo[sea])
+    dist[sea] = land.coast.distance(la[sea], lo[sea])
     return dist
 
 

@@ -516,6 +516,7 @@ def nearest_edge_seq(
     reach: float,
     min_reach: float,
     max_cand: int,
+    tie_ok: bool,
 ) -> tuple[F64, I64]:
     """:func:`nearest_edge`, the same results, faster for points in track order (each near
     the one before it).
@@ -529,6 +530,13 @@ def nearest_edge_seq(
     two edges (where the ring search's order would decide) and a point beyond ``delta``
     take the ring search of :func:`nearest_edge`; a point beyond ``delta`` becomes the next
     reference.
+
+    ``tie_ok`` (for callers that keep only the distance): a tie between edges whose
+    surface distances are bit-identical (the usual tie: a point whose nearest coast point is
+    the vertex two edges share) is kept, since whichever edge the ring search would pick
+    gives that same distance; the index returned is then one of the tied edges, not
+    necessarily the ring search's. Far from a dense coastline most points tie at a vertex,
+    so without ``tie_ok`` nearly every point falls back to the ring search.
     """
     n = len(lat)
     out = np.full(n, np.inf)
@@ -571,8 +579,13 @@ def nearest_edge_seq(
                         besti = e
                         tie = False
                         stop = math.sqrt(best) + SEQ_MARGIN
-                    elif d2 == best:
-                        tie = True
+                    elif d2 == best and not tie:
+                        tie = not tie_ok or _surface_m(
+                            px, py, pz, ax[e], ay[e], az[e], bx[e], by[e], bz[e]
+                        ) != _surface_m(
+                            px, py, pz, ax[besti], ay[besti], az[besti],
+                            bx[besti], by[besti], bz[besti],
+                        )  # fmt: skip
                 if tie:
                     besti = -1
         if besti < 0:
