@@ -75,6 +75,38 @@ def test_same_events_across_reruns_workers_and_buckets(small_store: Store) -> No
     assert small_store.events().num_rows == a.num_rows
 
 
+def test_pair_step_days_alone_or_together(small_store: Store) -> None:
+    """The pair step reads runs of days within ``bucket_rows`` slot rows: one day at a time
+    (the encounter carried across midnight) or both days in one query, the same events of
+    every detector, the window steps' (interception) per-day pairs included."""
+    alone, together = EngineStats(), EngineStats()
+    a = run_detectors(small_store, geo=WORLD, workers=1, bucket_rows=300, stats=alone)
+    b = run_detectors(small_store, geo=WORLD, workers=1, bucket_rows=10**9, stats=together)
+    assert a.equals(b)
+    assert alone.max_carried_pairs > 0 and together.max_carried_pairs == 0
+    assert alone.n_close_pairs == together.n_close_pairs > 0
+
+
+def test_day_batches(tmp_path: Path) -> None:
+    from seawatch.engine._partition import write_scratch
+    from seawatch.engine._run import _day_batches
+
+    days = []
+    for i, rows in enumerate([5, 3, 9, 0, 2, 2]):
+        d = tmp_path / f"day=2024-03-0{i + 1}"
+        d.mkdir()
+        for k in range(2):  # two files a day: the rows of both count
+            write_scratch(
+                pa.table({"x": np.arange(rows // 2 + k * (rows % 2))}), d / f"b={k}.arrow"
+            )
+        days.append(d)
+    names = [[d.name[-2:] for d in b] for b in _day_batches(days, 8)]
+    assert names == [["01", "02"], ["03"], ["04", "05", "06"]]
+    assert [len(b) for b in _day_batches(days, 1)] == [1, 1, 1, 1, 1, 1]
+    assert [len(b) for b in _day_batches(days, 10**6)] == [6]
+    assert list(_day_batches([], 10)) == []
+
+
 def test_only_and_gfw_preset(small_store: Store) -> None:
     enc = run_detectors(small_store, geo=WORLD, only="encounter", workers=1, preset="gfw")
     assert enc.column("type").to_pylist() == ["encounter"]

@@ -233,3 +233,9 @@ def write_scratch(table: pa.Table, path: Path) -> None:
 def read_scratch(path: Path) -> pa.Table:
     """A file of :func:`write_scratch` (memory-mapped)."""
     return feather.read_table(path, memory_map=True)
+
+
+def scratch_rows(path: Path) -> int:
+    """The rows of a file of :func:`write_scratch`, from its footer (no column is read)."""
+    with pa.memory_map(str(path)) as source:
+        return int(pa.ipc.open_file(source).count_rows())

@@ -45,7 +45,7 @@ import multiprocessing
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +87,7 @@ from seawatch.engine._partition import (
     mmsis_of_sources,
     plan_buckets,
     read_scratch,
+    scratch_rows,
     snapshot_files,
     write_scratch,
 )
@@ -336,6 +337,7 @@ def run_detectors(
                 geo=g,
                 stats=st,
                 progress=progress,
+                batch_rows=bucket_rows,
             )
             for name, events in streamed.items():
                 inputs.produced[name] = events
@@ -450,11 +452,20 @@ def _pair_step(
     geo: GeoContext,
     stats: EngineStats,
     progress: Callable[[str, int, int], None] | None,
+    batch_rows: int,
 ) -> dict[str, pa.Table]:
-    """The pair search over the slot files, one UTC day at a time, fed to the streamed pair
-    steps (each carries what is still open at midnight into the next day); with
-    ``pairs_dir``, the pairs within ``pairs_dist_m`` written per day for the window steps.
-    One SQL pass serves them all. Returns each streamed step's events."""
+    """The pair search over the slot files, a run of whole UTC days at a time (consecutive
+    days while their slots stay within ``batch_rows``: one day of a large store, all the
+    days of a small one), fed to the streamed pair steps (each carries what is still open
+    at the end of a run into the next); with ``pairs_dir``, the pairs within
+    ``pairs_dist_m`` written per day for the window steps. One SQL pass serves them all.
+    Returns each streamed step's events.
+
+    A slot only pairs with slots of the same time and the streams are exact across the
+    edges of what they are fed, so the runs change nothing but the number of queries
+    (DuckDB's fixed cost, about 15 ms a query: six days' queries were a tenth of
+    ``seawatch detect`` on a 100k-position store).
+    """
     runner = DuckDBRunner()
     running = []
     for name, spec, p in streams:
@@ -462,9 +473,9 @@ def _pair_step(
         running.append((name, spec.dist_m(p), spec.stream(p, geo, runner)))
     out: dict[str, list[pa.Table]] = {name: [EVENTS.empty_table()] for name, _, _ in running}
     day_dirs = sorted(slots_dir.glob("day=*")) if slots_dir.is_dir() else []
-    for i, day_dir in enumerate(day_dirs):
-        slots = _read_slots([day_dir])
-        day0 = _day_us(day_dir)
+    done = 0
+    for batch in _day_batches(day_dirs, batch_rows):
+        slots = _read_slots(batch)
         close = search.close_pairs(slots, runner)
         del slots
         if pairs_dir is not None and pairs_dist_m is not None:
@@ -474,20 +485,41 @@ def _pair_step(
                 {"mmsi_a": near.column("mmsi_a"), "mmsi_b": near.column("mmsi_b"), "slot": slot_us}
             )
             pairs_dir.mkdir(parents=True, exist_ok=True)
-            write_scratch(pairs, pairs_dir / f"{day_dir.name}.arrow")
+            day_no = np.floor_divide(slot_us.to_numpy(), DAY_US)
+            for day_dir in batch:
+                mine = pa.array(day_no == _day_us(day_dir) // DAY_US)
+                write_scratch(pairs.filter(mine), pairs_dir / f"{day_dir.name}.arrow")
         for name, dist, stream in running:
-            mine = close
+            mine_close = close
             if search.max_dist_m > dist:
-                mine = close.filter(pc.less_equal(close.column("dist_m"), dist))
-            stats.n_close_pairs += mine.num_rows
-            out[name].append(stream.push_close(mine, until=day0 + DAY_US))
+                mine_close = close.filter(pc.less_equal(close.column("dist_m"), dist))
+            stats.n_close_pairs += mine_close.num_rows
+            until = _day_us(batch[-1]) + DAY_US
+            out[name].append(stream.push_close(mine_close, until=until))
             stats.max_carried_pairs = max(stats.max_carried_pairs, stream.carried_rows)
+        done += len(batch)
         if progress is not None:
-            progress("pairs", i + 1, len(day_dirs))
+            progress("pairs", done, len(day_dirs))
     for name, _, stream in running:
         out[name].append(stream.finish())
     runner.close()
     return {name: pa.concat_tables(parts) for name, parts in out.items()}
+
+
+def _day_batches(day_dirs: Sequence[Path], batch_rows: int) -> Iterator[list[Path]]:
+    """``day_dirs`` (in order) in runs of consecutive days whose slot files hold at most
+    ``batch_rows`` rows together (a larger day alone), counted from the files' footers."""
+    batch: list[Path] = []
+    rows = 0
+    for d in day_dirs:
+        n = sum(scratch_rows(f) for f in d.glob("*.arrow"))
+        if batch and rows + n > batch_rows:
+            yield batch
+            batch, rows = [], 0
+        batch.append(d)
+        rows += n
+    if batch:
+        yield batch
 
 
 def _read_slots(day_dirs: Iterable[Path]) -> pa.Table:
