@@ -160,6 +160,33 @@ def test_detect_command(small_store: Store) -> None:
     assert small_store.manifest()["events"]["runs"]["gap"]["preset"] == "default"
 
 
+def test_detect_stage_bar_only_on_a_terminal(
+    small_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stage bar where stderr is a terminal (the engine reports its stages to it), none
+    elsewhere; the summary line either way."""
+    import sys
+
+    from seawatch.cli import _events
+
+    with _events._stage_bar() as none:
+        assert none is None  # pytest's stderr is not a terminal
+    seen: list[str] = []
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with _events._stage_bar() as bar:
+        assert bar is not None
+
+        def progress(stage: str, done: int, total: int) -> None:
+            seen.append(stage)
+            bar(stage, done, total)
+
+        run_detectors(small_store, geo=WORLD, workers=1, only="encounter", progress=progress)
+    assert {"partition", "vessels", "pairs"} <= set(seen)
+    result = runner.invoke(app, ["detect", "--store", str(small_store.root), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1,139 positions in 1 bucket(s), preset default: encounter: 1" in result.stderr
+
+
 def _zone_file(path: Path, name: str, box: tuple[float, float, float, float]) -> Path:
     lo0, la0, lo1, la1 = box
     ring = [[lo0, la0], [lo1, la0], [lo1, la1], [lo0, la1], [lo0, la0]]
