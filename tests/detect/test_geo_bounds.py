@@ -101,33 +101,6 @@ def test_shore_bounds_contain_exact_distance() -> None:
     assert np.array_equal(lo, lo2) and np.array_equal(hi, hi2)
 
 
-def test_shore_pieces_bound_the_change_along_tracks() -> None:
-    """Between two points of one piece the distances to shore differ by at most their
-    great-circle distance plus the piece's slack; land (and only land or non-finite
-    points) is piece -1; far points are piece 1."""
-    rng = np.random.default_rng(14)
-    lat, lon = _near_coast_points(rng, 8_000)
-    # each point and a neighbour 10 m to 60 km away
-    step = rng.choice([10.0, 300.0, 5_000.0, 60_000.0], len(lat)) / 111_195.0
-    ang = rng.uniform(0, 2 * np.pi, len(lat))
-    lat2 = np.clip(lat + step * np.cos(ang), -90, 90)
-    lon2 = (lon + step * np.sin(ang) + 180.0) % 360.0 - 180.0
-    d1 = geo_api.distance_to_shore_m(lat, lon)
-    d2 = geo_api.distance_to_shore_m(lat2, lon2)
-    p1, slack = geo_api.distance_to_shore_pieces(lat, lon)
-    p2, _ = geo_api.distance_to_shore_pieces(lat2, lon2)
-    assert slack[0] < 200.0 and slack[1] < 2_000.0
-    assert np.array_equal(p1 == -1, geo_api.on_land(lat, lon))
-    assert (p1 == 1).sum() > 0 and (p1 == 0).sum() > 0
-    same = (p1 == p2) & (p1 >= 0)
-    assert same.sum() > 4_000
-    k = p1[same]
-    gap = np.abs(d1[same] - d2[same]) - geo_api.haversine_m(
-        lat[same], lon[same], lat2[same], lon2[same]
-    )
-    assert (gap <= slack[k]).all()
-
-
 def test_port_bounds_contain_exact_distance() -> None:
     rng = np.random.default_rng(14)
     lat, lon = _near_coast_points(rng, 6_000)

@@ -75,17 +75,6 @@ def shore_bounds(geo: GeoContext, lat: F64, lon: F64) -> tuple[F64, F64] | None:
     return np.asarray(lo, np.float64), np.asarray(hi, np.float64)
 
 
-def shore_pieces(geo: GeoContext, lat: F64, lon: F64) -> tuple[I64, F64] | None:
-    """``(piece, slack_m)`` of the geography's ``distance_to_shore_pieces`` (distances to
-    shore are 1-Lipschitz within ``slack_m[piece]`` between points of one piece >= 0), None
-    when it has none."""
-    fn = getattr(geo, "distance_to_shore_pieces", None)
-    if fn is None:
-        return None
-    piece, slack = fn(lat, lon)
-    return np.asarray(piece, np.int64), np.asarray(slack, np.float64)
-
-
 def port_bounds(geo: GeoContext, lat: F64, lon: F64) -> tuple[F64, F64] | None:
     """``(lo, hi)`` around the distance of ``geo.nearest_port`` from the geography's cheap
     bounds (``nearest_port_bounds``), None when it has none."""

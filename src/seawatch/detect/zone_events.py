@@ -27,8 +27,7 @@ from numba import njit
 from seawatch._exceptions import ParameterError
 from seawatch._units import US_PER_H
 from seawatch.detect._base import M_PER_NM, GeoContext, build_events, params_json, resolve_geo
-from seawatch.detect._prep import points, shore_bounds, shore_pieces
-from seawatch.geo import hav_m
+from seawatch.detect._prep import points, shore_bounds
 from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
@@ -284,106 +283,25 @@ def _closest_pair(pi: I64, pair_at: I64, d: F64) -> I64:
     return out
 
 
-SAMPLE_EVERY = 16
-"""Along each visit, one candidate point in this many is measured first: the others are
-measured only where those samples cannot rule them out (distances to shore are 1-Lipschitz
-along the track, see ``distance_to_shore_pieces``)."""
-
-
-@njit(cache=True, nogil=True)
-def _samples(
-    pi: I64, pair_at: I64, need: npt.NDArray[np.bool_], every: int
-) -> npt.NDArray[np.bool_]:
-    """Every ``every``-th needed point of each visit (its first needed one included)."""
-    out = np.zeros(len(need), np.bool_)
-    for v in range(len(pair_at) - 1):
-        j = 0
-        for k in range(pair_at[v], pair_at[v + 1]):
-            q = pi[k]
-            if need[q]:
-                if j % every == 0:
-                    out[q] = True
-                j += 1
-    return out
-
-
-@njit(cache=True, nogil=True)
-def _refine(
-    pi: I64,
-    pair_at: I64,
-    need: npt.NDArray[np.bool_],
-    measured: npt.NDArray[np.bool_],
-    d: F64,
-    lo: F64,
-    lat: F64,
-    lon: F64,
-    piece: I64,
-    slack: F64,
-) -> npt.NDArray[np.bool_]:
-    """The needed, not yet measured points that the measured ones of a visit cannot rule
-    out: a point ``p`` of piece ``k >= 0`` is at least ``d(s) - haversine(p, s) - slack[k]``
-    from shore for a measured point ``s`` of the same piece (the nearest measured ones of
-    its visit before and after it); beyond the visit's least measured distance it is
-    neither the closest nor tied with it."""
-    out = np.zeros(len(need), np.bool_)
-    for v in range(len(pair_at) - 1):
-        a = pair_at[v]
-        b = pair_at[v + 1]
-        ub = np.inf
-        for k in range(a, b):
-            if measured[pi[k]]:
-                ub = min(ub, d[pi[k]])
-        prev = -1
-        nxt = np.empty(b - a, np.int64)
-        last = -1
-        for k in range(b - 1, a - 1, -1):
-            nxt[k - a] = last
-            if measured[pi[k]]:
-                last = pi[k]
-        for k in range(a, b):
-            q = pi[k]
-            if measured[q]:
-                prev = q
-                continue
-            if not need[q]:
-                continue
-            lb = lo[q]
-            c = piece[q]
-            if c >= 0:
-                for s in (prev, nxt[k - a]):
-                    if s >= 0 and piece[s] == c:
-                        lb = max(lb, d[s] - hav_m(lat[q], lon[q], lat[s], lon[s]) - slack[c])
-            if not lb > ub:
-                out[q] = True
-    return out
-
-
 def _point_shore(g: GeoContext, lat: F64, lon: F64, pi: I64, pair_at: I64) -> F64:
     """Distance to shore of each point, exact where the point may be the closest approach
-    of one of its visits and ``inf`` where bounds rule that out everywhere (or where it is
-    in no visit): the geography's cell bounds first, then, along each visit, the exact
-    distances of one candidate in :data:`SAMPLE_EVERY` with the Lipschitz bound."""
+    of one of its visits and ``inf`` where the geography's cell bounds rule that out (or
+    where it is in no visit). The candidates are measured in track order, where the coast
+    index's track-order search makes each cost a fraction of a lookup on its own (sampling
+    one in 16 and pruning the rest along the visit with a Lipschitz bound was slower once
+    that search accepted ties at shared vertices: 0.36 against 0.30 s per 2 M positions of
+    the pipeline benchmark, 0.046 against 0.023 s on the real NOAA sample)."""
     inside = np.zeros(len(lat), np.bool_)
     inside[pi] = True
     pts = np.flatnonzero(inside)
-    d = np.full(len(lat), np.inf)
+    need = inside
     b = shore_bounds(g, lat[pts], lon[pts])
-    if b is None:
-        need = inside
-        lo = np.zeros(len(lat))
-    else:
+    if b is not None:
         lo = np.full(len(lat), np.inf)
         hi = np.full(len(lat), np.inf)
         lo[pts], hi[pts] = b
         need = _candidates(pi, pair_at, lo, hi, len(lat))
-    pieces = shore_pieces(g, lat[pts], lon[pts])
-    if pieces is not None:
-        piece = np.full(len(lat), -1, np.int64)
-        piece[pts] = pieces[0]
-        first = _samples(pi, pair_at, need, SAMPLE_EVERY)
-        sel = np.flatnonzero(first)
-        d[sel] = np.asarray(g.distance_to_shore_m(lat[sel], lon[sel]), np.float64)
-        need = _refine(pi, pair_at, need, first, d, lo, lat, lon, piece, pieces[1])
+    d = np.full(len(lat), np.inf)
     sel = np.flatnonzero(need)
     d[sel] = np.asarray(g.distance_to_shore_m(lat[sel], lon[sel]), np.float64)
     return d

@@ -219,26 +219,6 @@ def distance_to_shore_bounds(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F6
     return _shore_bounds().bounds(lat, lon)
 
 
-@functools.cache
-def _shore_slack() -> F64:
-    return np.array(_land().coast.slack_m(), np.float64)
-
-
-def distance_to_shore_pieces(lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[I64, F64]:
-    """``(piece, slack_m)``: a piece of each point and a slack (metres) per piece such that
-    for two points of the same piece ``k >= 0``, ``|distance_to_shore_m(p) -
-    distance_to_shore_m(q)| <= haversine_m(p, q) + slack_m[k]`` (both measure against the
-    same coast edges: the full coast, piece 0, or the far coast, piece 1). Piece -1: on land
-    (distance exactly 0) or not finite. For pruning exact calls along tracks (a point
-    farther from shore than another one by more than this bound is not the nearest)."""
-    la, lo = latlon(lat, lon)
-    land = _land()
-    piece = land.coast.far_mask(la, lo).astype(np.int64)
-    off = ~(np.isfinite(la) & np.isfinite(lo)) | (land.inside.first(la, lo) >= 0)
-    piece[off] = -1
-    return piece, _shore_slack()
-
-
 # ------------------------------------------------------------------------------------------
 # ports
 

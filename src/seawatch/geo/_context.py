@@ -39,11 +39,8 @@ class GeoContext(Protocol):
     A geography may also offer cheap bounds, ``distance_to_shore_bounds(lat, lon)`` and
     ``nearest_port_bounds(lat, lon)`` returning ``(lo, hi)`` around the exact distances
     (:class:`BundledGeo` does, from precomputed grids); detectors then call the exact
-    functions only where the bounds cannot decide. Likewise ``distance_to_shore_pieces(lat,
-    lon)`` returning ``(piece, slack_m)``: between two points of one piece ``k >= 0`` the
-    distances to shore differ by at most their great-circle distance plus ``slack_m[k]``
-    (piece -1: no such promise). They are optional: without them every point is looked up
-    exactly, with the same results."""
+    functions only where the bounds cannot decide. They are optional: without them every
+    point is looked up exactly, with the same results."""
 
     def distance_to_shore_m(self, lat: F64, lon: F64) -> F64:
         """Distance to the nearest coastline in metres (0 on land)."""
@@ -104,14 +101,6 @@ class BundledGeo:
         from seawatch.geo._api import distance_to_shore_bounds
 
         return distance_to_shore_bounds(lat, lon)
-
-    def distance_to_shore_pieces(self, lat: F64, lon: F64) -> tuple[I64, F64]:
-        """``(piece, slack_m)``: :meth:`distance_to_shore_m` is 1-Lipschitz (great-circle
-        metres, within ``slack_m[piece]``) between points of one piece ``>= 0``; -1 is land
-        (optional :class:`GeoContext` extra: detectors prune exact calls along tracks)."""
-        from seawatch.geo._api import distance_to_shore_pieces
-
-        return distance_to_shore_pieces(lat, lon)
 
     def nearest_port_bounds(self, lat: F64, lon: F64) -> tuple[F64, F64]:
         """``(lo, hi)`` around the distance of :meth:`nearest_port` from a precomputed

@@ -235,18 +235,6 @@ class NearestEdgeIndex:
         (``edges``, or ``far_edges`` when the cell is far)."""
         return self._fine.grid
 
-    def far_mask(self, lat: F64, lon: F64) -> npt.NDArray[np.bool_]:
-        """Which points :meth:`nearest` measures against ``far_edges``."""
-        return self._fine.far(lat, lon, min_cells=self.far_min_cells)
-
-    def slack_m(self) -> tuple[float, float]:
-        """For ``edges`` and ``far_edges``: how much :meth:`nearest` may exceed the
-        great-circle distance to the nearest edge's arc (the edges are measured as 3-D chords:
-        at most twice the largest sagitta, with 3% and 1 m for rounding). Between two
-        points measured against the same edges, the distances then differ by at most the
-        points' great-circle distance plus this slack (a distance to a set is 1-Lipschitz)."""
-        return self._fine.slack_m(), self._coarse.slack_m()
-
     def nearest(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, I64]:
         """Metres to the nearest edge and its index (in ``far_edges`` for far points)."""
         la, lo = latlon(lat, lon)
@@ -337,15 +325,6 @@ class _Buckets:
         self._a = (a[0], a[1], a[2])
         self._b = (b[0], b[1], b[2])
         return self
-
-    def slack_m(self) -> float:
-        ax, ay, az = self._a
-        bx, by, bz = self._b
-        if len(ax) == 0:
-            return 1.0
-        half = np.sqrt((ax - bx) ** 2 + (ay - by) ** 2 + (az - bz) ** 2).max() / 2
-        sagitta = 1.0 - np.sqrt(max(1.0 - half * half, 0.0))
-        return float(2.1 * sagitta * K.EARTH_RADIUS_M + 1.0)
 
     def far(self, lat: F64, lon: F64, *, min_cells: int) -> npt.NDArray[np.bool_]:
         g = self.grid
