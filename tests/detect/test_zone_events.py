@@ -106,3 +106,18 @@ def test_pairs_by_zone_equal_a_stable_sort() -> None:
             got_p, got_z = _by_zone(p.astype(np.int64), z.astype(np.int64))
             np.testing.assert_array_equal(got_z, z[want])
             np.testing.assert_array_equal(got_p, p[want])
+
+
+def test_closest_approach_in_lookups_of_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidates' distances to shore are looked up in chunks (bounded temporaries):
+    chunks of 3 points give the events of one lookup, on several vessels and zones."""
+    import importlib
+
+    module = importlib.import_module("seawatch.detect.zone_events")
+    rows = drift(1, start_min=0, hours=9, lat=5.5, lon=1.8, speed_kn=10, course_deg=90)
+    rows += drift(2, start_min=0, hours=3, lat=10.0, lon=0.1, speed_kn=5)
+    rows += drift(4, start_min=30, hours=6, lat=5.2, lon=2.9, speed_kn=8, course_deg=270)
+    whole = zone_events(positions(rows), geo=WORLD)
+    assert whole.num_rows >= 5
+    monkeypatch.setattr(module, "SHORE_CHUNK", 3)
+    assert zone_events(positions(rows), geo=WORLD).equals(whole)

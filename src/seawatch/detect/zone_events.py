@@ -303,8 +303,16 @@ def _point_shore(g: GeoContext, lat: F64, lon: F64, pi: I64, pair_at: I64) -> F6
         need = _candidates(pi, pair_at, lo, hi, len(lat))
     d = np.full(len(lat), np.inf)
     sel = np.flatnonzero(need)
-    d[sel] = np.asarray(g.distance_to_shore_m(lat[sel], lon[sel]), np.float64)
+    for k in range(0, len(sel), SHORE_CHUNK):  # bounded temporaries (the lookup's own)
+        part = sel[k : k + SHORE_CHUNK]
+        d[part] = np.asarray(g.distance_to_shore_m(lat[part], lon[part]), np.float64)
     return d
+
+
+SHORE_CHUNK = 1 << 17
+"""Points per distance lookup of :func:`_point_shore`: a bucket's candidates can be most of
+its 2 M points, and each lookup allocates several arrays of its points (50 MB more at the
+peak of a worker in one piece)."""
 
 
 def _num(x: float) -> str:
