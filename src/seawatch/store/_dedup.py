@@ -44,10 +44,10 @@ def _dup_kernel(
     mmsi: I64, ts: I64, keys: F64, window_us: int, max_lookback: int
 ) -> tuple[Bool, bool]:
     """``drop[i]``: an earlier row of the same MMSI within ``window_us`` has the same key
-    (``keys[:, k]``, NaN = null, nulls equal). Second value False when a look-back exceeded
+    (``keys[k, :]``, one row per key column, NaN = null, nulls equal). Second value False when a look-back exceeded
     ``max_lookback`` rows (the result is then incomplete)."""
     n = len(ts)
-    n_keys = keys.shape[1]
+    n_keys = keys.shape[0]
     drop = np.zeros(n, np.bool_)
     for i in range(1, n):
         j = i - 1
@@ -58,8 +58,8 @@ def _dup_kernel(
                 return drop, False
             same = True
             for k in range(n_keys):
-                a = keys[j, k]
-                b = keys[i, k]
+                a = keys[k, j]
+                b = keys[k, i]
                 if a != b and not (_isnan(a) and _isnan(b)):
                     same = False
                     break
@@ -109,9 +109,11 @@ def merge_positions(table: pa.Table, *, window_us: int) -> pa.Table | None:
     table = table.take(order)
     mmsi = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(), np.int64)
     ts = np.asarray(pc.cast(table.column("ts"), pa.int64()).to_numpy(), np.int64)
-    keys = np.empty((table.num_rows, len(POSITION_KEY_REST)), np.float64)
+    # one contiguous row per key column: filling columns of a (rows, keys) array wrote with
+    # a stride and cost a quarter of the merge
+    keys = np.empty((len(POSITION_KEY_REST), table.num_rows), np.float64)
     for k, name in enumerate(POSITION_KEY_REST):
-        keys[:, k] = pc.cast(table.column(name), pa.float64()).to_numpy(zero_copy_only=False)
+        keys[k] = pc.cast(table.column(name), pa.float64()).to_numpy(zero_copy_only=False)
     drop, complete = _dup_kernel(mmsi, ts, keys, int(window_us), _MAX_LOOKBACK)
     if not complete:
         return None
