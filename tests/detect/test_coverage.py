@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import numpy as np
@@ -46,6 +47,40 @@ def test_sql_and_numpy_give_the_same_grid(cell: float) -> None:
     assert expect.schema.equals(COVERAGE)
     assert got.equals(expect)
     assert sum(expect.column("positions").to_pylist()) == 400
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batches_give_the_grid_of_the_whole(seed: int) -> None:
+    """``coverage_of_batches`` (what the engine runs over a store's files, a batch at a
+    time) against the SQL: rows sorted by vessel and time (long runs) or shuffled (none),
+    cut at random places, vessels coming back to a cell within the hour in another batch
+    or after another cell, rows without a time or a latitude."""
+    from seawatch.detect.coverage import coverage_of_batches
+
+    table = _rows()
+    ts = table.column("ts").to_pylist()
+    ts[5] = None
+    table = table.set_column(
+        table.schema.get_field_index("ts"), "ts", pa.array(ts, table.schema.field("ts").type)
+    )
+    runner = DuckDBRunner()
+    try:
+        sql = as_grid(runner.query(coverage_sql(cell_deg=0.5), {"positions": table}))
+    finally:
+        runner.close()
+    rng = np.random.default_rng(seed)
+    ordered = table.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
+    shuffled = table.take(pa.array(rng.permutation(table.num_rows)))
+    for rows in (ordered, shuffled):
+        cuts = np.sort(rng.choice(np.arange(1, rows.num_rows), 7, replace=False))
+        edges = [0, *cuts.tolist(), rows.num_rows]
+        parts = [rows.slice(a, b - a) for a, b in itertools.pairwise(edges)]
+        batches = [p.to_batches()[0] if i % 2 else p for i, p in enumerate(parts) if p.num_rows]
+        got = coverage_of_batches(batches, cell_deg=0.5)
+        assert got.equals(sql)
+        assert coverage_of_batches([rows], cell_deg=0.5).equals(sql)
+    assert coverage_of_batches([], cell_deg=0.5).equals(COVERAGE.empty_table())
+    assert coverage_of_batches([table.slice(0, 0)], cell_deg=0.5).equals(COVERAGE.empty_table())
 
 
 def test_reception_counts_the_cells_around_both_fixes_hour_by_hour() -> None:

@@ -19,6 +19,7 @@ the receivers could not have heard is not a gap but a coverage hole (store-level
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,34 +113,67 @@ def coverage_grid(table: pa.Table, *, cell_deg: float = 1.0) -> pa.Table:
     """The coverage grid (schema :data:`COVERAGE`) of a positions table, in numpy: the same
     table as :data:`COVERAGE_SQL` over it."""
     check_cell_deg(cell_deg)
-    if table.num_rows == 0:
+    return _grid(*_runs(table, cell_deg))
+
+
+def coverage_of_batches(
+    batches: Iterable[pa.RecordBatch | pa.Table], *, cell_deg: float = 1.0
+) -> pa.Table:
+    """:func:`coverage_grid` of the rows of ``batches`` together, one batch in memory at a
+    time: each is reduced to its runs of consecutive rows of one vessel in one cell and
+    hour (a store's files are sorted by vessel and time, so a run is most of an hour of a
+    vessel's reports) before the runs of all batches are grouped."""
+    check_cell_deg(cell_deg)
+    runs = [_runs(b if isinstance(b, pa.Table) else pa.Table.from_batches([b]), cell_deg)
+            for b in batches]  # fmt: skip
+    if not runs:
         return empty_grid()
+    key, mmsi, n = (np.concatenate([r[i] for r in runs]) for i in range(3))
+    return _grid(key, mmsi, n)
+
+
+def _runs(table: pa.Table, cell_deg: float) -> tuple[I64, I64, I64]:
+    """``(key, mmsi, rows)`` of each run of consecutive rows with the same (cell, hour)
+    key (:func:`_keys`) and vessel, the rows without a time or position left out."""
+    none = np.zeros(0, np.int64)
+    if table.num_rows == 0:
+        return none, none, none
     lat = f64(table, "lat")
     lon = f64(table, "lon")
     valid = pc.is_valid(table.column("ts")).to_numpy(zero_copy_only=False)
     ok = np.asarray(valid, np.bool_) & ~(np.isnan(lat) | np.isnan(lon))
     if not ok.any():
+        return none, none, none
+    if not ok.all():  # (a null time is left out, as the SQL does, not an error)
+        table, lat, lon = table.filter(pa.array(ok)), lat[ok], lon[ok]
+    mmsi = i64(table, "mmsi")
+    cl = np.floor(lat / cell_deg).astype(np.int64)
+    co = np.floor(lon / cell_deg).astype(np.int64)
+    key = _keys(cl, co, np.floor_divide(ts_us(table), HOUR_US))
+    first = np.ones(len(key), np.bool_)
+    first[1:] = (key[1:] != key[:-1]) | (mmsi[1:] != mmsi[:-1])
+    starts = np.flatnonzero(first)
+    rows = np.diff(np.append(starts, len(key)))
+    return key[starts], mmsi[starts], rows
+
+
+def _grid(key: I64, mmsi: I64, rows: I64) -> pa.Table:
+    """The grid of runs: per (cell, hour), the rows of its runs and its distinct vessels."""
+    if len(key) == 0:
         return empty_grid()
-    ts = ts_us(table)[ok]
-    mmsi = i64(table, "mmsi")[ok]
-    cl = np.floor(lat[ok] / cell_deg).astype(np.int64)
-    co = np.floor(lon[ok] / cell_deg).astype(np.int64)
-    hour = np.floor_divide(ts, HOUR_US)
-    key = _keys(cl, co, hour)
     order = np.lexsort((mmsi, key))
-    key, mmsi = key[order], mmsi[order]
+    key, mmsi, rows = key[order], mmsi[order], rows[order]
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    ends = np.concatenate((starts[1:], [len(key)]))
     new_vessel = np.concatenate(([True], (key[1:] != key[:-1]) | (mmsi[1:] != mmsi[:-1])))
     vessels = np.add.reduceat(new_vessel.astype(np.int64), starts)
-    ukey = key[starts]
-    ucl, uco, uhour = _unkeys(ukey)
+    positions = np.add.reduceat(rows, starts)
+    ucl, uco, uhour = _unkeys(key[starts])
     return pa.table(
         {
             "cell_lat": pa.array(ucl.astype(np.int32), pa.int32()),
             "cell_lon": pa.array(uco.astype(np.int32), pa.int32()),
             "hour": pa.array(uhour * HOUR_US, pa.int64()).cast(TS),
-            "positions": pa.array(ends - starts, pa.int64()),
+            "positions": pa.array(positions, pa.int64()),
             "vessels": pa.array(vessels, pa.int64()),
         },
         schema=COVERAGE,

@@ -9,8 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -21,8 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
-from seawatch._exceptions import ParameterError
-from seawatch.detect.coverage import as_grid, coverage_sql, empty_grid
+from seawatch.detect.coverage import coverage_of_batches
 from seawatch.schema import POSITIONS
 
 I64 = npt.NDArray[np.int64]
@@ -176,34 +174,35 @@ def _sql_files(files: Iterable[Path]) -> str:
     return "[" + ", ".join(quoted) + "]"
 
 
-def _connect(memory_limit: str | None) -> duckdb.DuckDBPyConnection:
+def _connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
-    if memory_limit is not None:
-        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
-            raise ParameterError(f"bad memory limit {memory_limit!r}")
-        con.execute(f"SET memory_limit = '{memory_limit}'")
     return con
 
 
-def coverage(
-    files: Iterable[Path], *, cell_deg: float, memory_limit: str | None = None
-) -> pa.Table:
-    """The coverage grid of the store's position files (all vessels, all days): the
-    portable :data:`seawatch.detect.coverage.COVERAGE_SQL` over a view ``positions`` of
-    the files, in DuckDB (it spills beyond ``memory_limit``). Schema
-    :data:`seawatch.detect.coverage.COVERAGE`, sorted by cell and hour."""
-    paths = list(files)
-    if not paths:
-        return empty_grid()
-    con = _connect(memory_limit)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"CREATE VIEW positions AS SELECT * FROM read_parquet({_sql_files(paths)})")
-        grid = con.sql(coverage_sql(cell_deg=cell_deg)).to_arrow_table()
-    finally:
-        con.close()
-    return as_grid(grid)
+def coverage(files: Iterable[Path], *, cell_deg: float) -> pa.Table:
+    """The coverage grid of the store's position files (all vessels, all days), schema
+    :data:`seawatch.detect.coverage.COVERAGE`, sorted by cell and hour: the files read
+    :data:`COVERAGE_BATCH_ROWS` rows (four columns) at a time, each batch reduced to its
+    runs of one vessel in one cell and hour
+    (:func:`seawatch.detect.coverage.coverage_of_batches`), so memory holds one batch and
+    the runs. The same table as the portable
+    :data:`~seawatch.detect.coverage.COVERAGE_SQL` (tested); on the 20 M-position day of
+    the pipeline benchmark 0.9-1.4 s where that SQL took 1.9-2.2 s in DuckDB."""
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for path in files:
+            yield from pq.ParquetFile(path).iter_batches(
+                batch_size=COVERAGE_BATCH_ROWS, columns=["mmsi", "ts", "lat", "lon"]
+            )
+
+    return coverage_of_batches(batches(), cell_deg=cell_deg)
+
+
+COVERAGE_BATCH_ROWS = 1 << 16
+"""Rows per batch of :func:`coverage`: small enough that its temporaries come from the
+heap again and again (batches of a million rows took 0.7 s more in a fresh process, the
+kernel zeroing new pages for each), large enough that numpy's per-call cost is noise."""
 
 
 def mmsis_of_sources(files: Iterable[Path], sources: Iterable[str]) -> npt.NDArray[np.int64]:
@@ -214,7 +213,7 @@ def mmsis_of_sources(files: Iterable[Path], sources: Iterable[str]) -> npt.NDArr
     if not paths or not names:
         return np.zeros(0, np.int64)
     listing = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
-    con = _connect(None)
+    con = _connect()
     try:
         got = con.sql(
             f"SELECT DISTINCT mmsi FROM read_parquet({_sql_files(paths)}, union_by_name = true) "

@@ -8,9 +8,10 @@ Partitioning (DESIGN.md §5):
    range from the store's day files (hard-linked into the scratch directory first, so a
    concurrent ingest cannot delete them mid-run), only the row groups whose MMSI
    statistics overlap it. When a selected kernel asks for it
-   (:func:`seawatch.detect.uses_coverage`), a DuckDB scan builds the coverage grid
-   (positions per cell per UTC hour over all vessels, portable SQL), written once to a
-   scratch file the workers memory-map.
+   (:func:`seawatch.detect.uses_coverage`), one scan of the position files builds the
+   coverage grid (positions per cell per UTC hour over all vessels; the portable SQL's
+   table, computed batch by batch in numpy), written once to a scratch file the workers
+   memory-map.
 2. **Per-vessel work** (a process pool over buckets): a bucket holds *whole vessels over all
    days*, so per-vessel events of any length (a week in port, a 3-day silence) come out whole
    and exactly once with no halo at all. Each bucket is cleaned and segmented once, runs
@@ -228,7 +229,6 @@ def run_detectors(
     write: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
     stats: EngineStats | None = None,
-    memory_limit: str | None = "1GB",
     engine: str = "local",
     master: str | None = None,
     pool: Executor | None = None,
@@ -243,9 +243,8 @@ def run_detectors(
     ``geo``: the geography (None: bundled; must pickle). ``bucket_rows``: positions per mmsi
     bucket (bounds a worker's memory). ``scratch_dir``: where the links to the position
     files, slots and pairs go (a temporary directory, removed afterwards).
-    ``progress(stage, done, total)`` is called as work completes. ``memory_limit`` caps
-    DuckDB in the coverage scan (a DuckDB size string; it spills to ``scratch_dir`` beyond
-    it). Returns the events (schema EVENTS), sorted.
+    ``progress(stage, done, total)`` is called as work completes. Returns the events
+    (schema EVENTS), sorted.
 
     The detectors are scheduled by their kind in :data:`seawatch.detect.REGISTRY`:
     ``vessel`` kernels per MMSI bucket, ``pair`` steps over the slots, ``statics`` steps
@@ -303,7 +302,7 @@ def run_detectors(
             cell = uses_coverage(kp)
             if cell is not None and cell not in cov_files:
                 path = root / f"coverage-{len(cov_files)}.arrow"
-                write_scratch(coverage(files, cell_deg=cell, memory_limit=memory_limit), path)
+                write_scratch(coverage(files, cell_deg=cell), path)
                 cov_files[cell] = path
         slots_dir = root / "slots" if slot_params is not None else None
         tasks = [
