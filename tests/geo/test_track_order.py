@@ -86,21 +86,23 @@ def test_coast_edges_in_track_order() -> None:
     step_m=st.sampled_from([1.0, 50.0, 2_000.0, 20_000.0]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_track_order_matches_ring_search_on_any_edges(
+def test_track_order_and_distance_match_ring_search_on_any_edges(
     pts: list[tuple[float, float, float, float]],
     start: tuple[float, float],
     step_m: float,
     seed: int,
 ) -> None:
     a = np.array(pts, dtype=np.float64)
-    # duplicated edges make exact ties: the ring search's order must decide them
-    a = np.concatenate([a, a[:2]])
+    # duplicated and reversed edges make exact ties of every kind: the ring search's order
+    # must decide them for nearest(); distance() may keep those of equal surface distance
+    a = np.concatenate([a, a[:2], np.column_stack([a[:, 2], a[:, 3], a[:, 0], a[:, 1]])])
     edges = Edges(a[:, 0].copy(), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy(),
                   np.zeros(len(a), np.int32))  # fmt: skip
     index = NearestEdgeIndex(edges, fine_cells_per_deg=4, coarse_cells_per_deg=1, track_order=True)
     rng = np.random.default_rng(seed)
     lat, lon = _walks(np.array([start[0]]), np.array([start[1]]), 60, step_m, rng)
     _same(index, lat, lon)
+    _same_distance(index, lat, lon)
 
 
 def _same_distance(index: NearestEdgeIndex, lat: np.ndarray, lon: np.ndarray) -> None:
@@ -158,36 +160,6 @@ def test_coast_distance_rarely_takes_the_ring_search(monkeypatch: pytest.MonkeyP
     calls["ring"] = 0
     K.nearest_edge_seq.py_func(*args, False)
     assert calls["ring"] > 0.9 * len(lat)
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    pts=st.lists(
-        st.tuples(
-            st.floats(-5.0, 5.0), st.floats(-5.0, 5.0), st.floats(-5.0, 5.0), st.floats(-5.0, 5.0)
-        ),
-        min_size=1,
-        max_size=12,
-    ),
-    start=st.tuples(st.floats(-4.0, 4.0), st.floats(-4.0, 4.0)),
-    step_m=st.sampled_from([1.0, 50.0, 2_000.0, 20_000.0]),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_distance_matches_ring_search_on_any_edges(
-    pts: list[tuple[float, float, float, float]],
-    start: tuple[float, float],
-    step_m: float,
-    seed: int,
-) -> None:
-    a = np.array(pts, dtype=np.float64)
-    # duplicated edges and a polyline through the same points: exact ties of every kind
-    a = np.concatenate([a, a[:2], np.column_stack([a[:, 2], a[:, 3], a[:, 0], a[:, 1]])])
-    edges = Edges(a[:, 0].copy(), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy(),
-                  np.zeros(len(a), np.int32))  # fmt: skip
-    index = NearestEdgeIndex(edges, fine_cells_per_deg=4, coarse_cells_per_deg=1)
-    rng = np.random.default_rng(seed)
-    lat, lon = _walks(np.array([start[0]]), np.array([start[1]]), 60, step_m, rng)
-    _same_distance(index, lat, lon)
 
 
 @settings(max_examples=200, deadline=None)

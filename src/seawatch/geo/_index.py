@@ -337,27 +337,22 @@ class _Buckets:
     def nearest(self, lat: F64, lon: F64) -> tuple[F64, I64]:
         if not self.track_order:
             return self.nearest_ring(lat, lon)
+        return self._seq(lat, lon, SEQ_REACH, tie_ok=False)
+
+    def distance(self, lat: F64, lon: F64) -> F64:
+        """The distances of :meth:`nearest_ring`, bit for bit, by the track-order search
+        with ties between equally distant edges accepted (the edge index is not wanted)."""
+        return self._seq(lat, lon, DIST_REACH, tie_ok=True)[0]
+
+    def _seq(self, lat: F64, lon: F64, reach: float, *, tie_ok: bool) -> tuple[F64, I64]:
         g = self.grid
         d, i = K.nearest_edge_seq(
             *latlon(lat, lon), *self._a, *self._b,
             g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap,
             self._cell_start, self._cell_edges, self._cheb,
-            SEQ_REACH, SEQ_MIN_REACH, SEQ_MAX_EDGES, False,
+            reach, SEQ_MIN_REACH, SEQ_MAX_EDGES, tie_ok,
         )  # fmt: skip
         return d, i
-
-    def distance(self, lat: F64, lon: F64) -> F64:
-        """The distances of :meth:`nearest_ring`, bit for bit, by the track-order search
-        with ties between equally distant edges accepted (the edge index is not wanted)."""
-        g = self.grid
-        d, _ = K.nearest_edge_seq(
-            *latlon(lat, lon), *self._a, *self._b,
-            g.lon0, g.lat0, g.cells_per_deg, g.ncol, g.nrow, g.wrap,
-            self._cell_start, self._cell_edges, self._cheb,
-            DIST_REACH, SEQ_MIN_REACH, SEQ_MAX_EDGES, True,
-        )  # fmt: skip
-        out: F64 = d
-        return out
 
     def nearest_ring(self, lat: F64, lon: F64) -> tuple[F64, I64]:
         """:meth:`nearest` by the ring search alone, point by point (the reference)."""
