@@ -392,11 +392,11 @@ def interceptions(
         slots = resample(prepare(slots, geo=g), params=ResampleParams(slot_min=params.slot_min))
     slot_us = round(params.slot_min * 6e7)
     if pairs is not None:  # the series of the vessels in contact are all it needs
-        contacts = _contacts({}, pairs, params, slot_us)
+        contacts = _contacts(_given_pairs(pairs), params, slot_us)
         series = _series(slots, slot_us, only={m for pair, _ in contacts for m in pair})
     else:
         series = _series(slots, slot_us)
-        contacts = _contacts(series, None, params, slot_us)
+        contacts = _contacts(_series_pairs(series, params), params, slot_us)
     data_end = int(pc.max(pc.cast(slots.column("slot"), pa.int64())).as_py())
     types, dests = _statics_lookup(statics, {m for pair, _ in contacts for m in pair})
     role_of = _roles_lookup(statics, roles)
@@ -458,26 +458,31 @@ def interceptions(
     )
 
 
+def _given_pairs(pairs: pa.Table) -> tuple[I64, I64, I64]:
+    """``(mmsi_lo, mmsi_hi, slot)`` of the engine's close pairs."""
+    pa_ = np.asarray(pc.cast(pairs.column("mmsi_a"), pa.int64()).to_numpy(zero_copy_only=False))
+    pb_ = np.asarray(pc.cast(pairs.column("mmsi_b"), pa.int64()).to_numpy(zero_copy_only=False))
+    pt = np.asarray(pc.cast(pairs.column("slot"), pa.int64()).to_numpy(zero_copy_only=False))
+    return np.minimum(pa_, pb_), np.maximum(pa_, pb_), pt
+
+
+def _series_pairs(series: dict[int, _Series], params: InterceptionParams) -> tuple[I64, I64, I64]:
+    """``(mmsi_lo, mmsi_hi, slot)`` of the slots of two vessels within ``close_dist_m``."""
+    keys = sorted(series)
+    m = np.concatenate([np.full(len(series[k].slot), k, np.int64) for k in keys])
+    t = np.concatenate([series[k].slot for k in keys])
+    la = np.concatenate([series[k].lat for k in keys])
+    lo = np.concatenate([series[k].lon for k in keys])
+    i, j, _ = close_pairs(m, t, la, lo, max_dist_m=params.close_dist_m)
+    return m[i], m[j], t[i]
+
+
 def _contacts(
-    series: dict[int, _Series],
-    pairs: pa.Table | None,
-    params: InterceptionParams,
-    slot_us: int,
+    close: tuple[I64, I64, I64], params: InterceptionParams, slot_us: int
 ) -> list[tuple[tuple[int, int], I64]]:
-    """Runs of close slots per vessel pair: ``((mmsi_lo, mmsi_hi), slot times)``."""
-    if pairs is not None:
-        pa_ = np.asarray(pc.cast(pairs.column("mmsi_a"), pa.int64()).to_numpy(zero_copy_only=False))
-        pb_ = np.asarray(pc.cast(pairs.column("mmsi_b"), pa.int64()).to_numpy(zero_copy_only=False))
-        pt = np.asarray(pc.cast(pairs.column("slot"), pa.int64()).to_numpy(zero_copy_only=False))
-        lo_m, hi_m = np.minimum(pa_, pb_), np.maximum(pa_, pb_)
-    else:
-        keys = sorted(series)
-        m = np.concatenate([np.full(len(series[k].slot), k, np.int64) for k in keys])
-        t = np.concatenate([series[k].slot for k in keys])
-        la = np.concatenate([series[k].lat for k in keys])
-        lo = np.concatenate([series[k].lon for k in keys])
-        i, j, _ = close_pairs(m, t, la, lo, max_dist_m=params.close_dist_m)
-        lo_m, hi_m, pt = m[i], m[j], t[i]
+    """Runs of close slots per vessel pair: ``((mmsi_lo, mmsi_hi), slot times)``, from
+    ``close`` (:func:`_given_pairs` or :func:`_series_pairs`)."""
+    lo_m, hi_m, pt = close
     if len(pt) == 0:
         return []
     order = np.lexsort((pt, hi_m, lo_m))
