@@ -237,16 +237,7 @@ class NearestEdgeIndex:
 
     def nearest(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, I64]:
         """Metres to the nearest edge and its index (in ``far_edges`` for far points)."""
-        la, lo = latlon(lat, lon)
-        far = self._fine.far(la, lo, min_cells=self.far_min_cells)
-        if not far.any():
-            return self._fine.nearest(la, lo)
-        dist = np.empty(len(la))
-        idx = np.empty(len(la), np.int64)
-        near = ~far
-        dist[near], idx[near] = self._fine.nearest(la[near], lo[near])
-        dist[far], idx[far] = self._coarse.nearest(la[far], lo[far])
-        return dist, idx
+        return self._each_grid(lat, lon, _Buckets.nearest)
 
     def distance(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
         """The metres of :meth:`nearest` alone, bit for bit (not the edge index), by the
@@ -254,15 +245,25 @@ class NearestEdgeIndex:
         ties at shared vertices need no ring search, so points in track order (a vessel's
         reports) cost a fraction of the ring search; points in any order cost about what
         it does."""
+        return self._each_grid(lat, lon, _Buckets.nearest_any_tie)[0]
+
+    def _each_grid(
+        self,
+        lat: npt.ArrayLike,
+        lon: npt.ArrayLike,
+        query: Callable[[_Buckets, F64, F64], tuple[F64, I64]],
+    ) -> tuple[F64, I64]:
+        """``query`` on the fine grid for the near points, on the coarse one for the far."""
         la, lo = latlon(lat, lon)
         far = self._fine.far(la, lo, min_cells=self.far_min_cells)
         if not far.any():
-            return self._fine.distance(la, lo)
+            return query(self._fine, la, lo)
         dist = np.empty(len(la))
+        idx = np.empty(len(la), np.int64)
         near = ~far
-        dist[near] = self._fine.distance(la[near], lo[near])
-        dist[far] = self._coarse.distance(la[far], lo[far])
-        return dist
+        dist[near], idx[near] = query(self._fine, la[near], lo[near])
+        dist[far], idx[far] = query(self._coarse, la[far], lo[far])
+        return dist, idx
 
 
 SEQ_REACH = 0.25
@@ -339,10 +340,11 @@ class _Buckets:
             return self.nearest_ring(lat, lon)
         return self._seq(lat, lon, SEQ_REACH, tie_ok=False)
 
-    def distance(self, lat: F64, lon: F64) -> F64:
+    def nearest_any_tie(self, lat: F64, lon: F64) -> tuple[F64, I64]:
         """The distances of :meth:`nearest_ring`, bit for bit, by the track-order search
-        with ties between equally distant edges accepted (the edge index is not wanted)."""
-        return self._seq(lat, lon, DIST_REACH, tie_ok=True)[0]
+        with ties between equally distant edges accepted: the index is one of the tied
+        edges, not necessarily the ring search's (for callers that want the distance)."""
+        return self._seq(lat, lon, DIST_REACH, tie_ok=True)
 
     def _seq(self, lat: F64, lon: F64, reach: float, *, tie_ok: bool) -> tuple[F64, I64]:
         g = self.grid
