@@ -69,6 +69,7 @@ from seawatch.detect import (
     uses_coverage,
 )
 from seawatch.detect.coverage import as_grid, coverage_sql
+from seawatch.detect.encounters import CLOSE_SCHEMA
 from seawatch.detect.sql import DuckDBRunner, SqlRunner, check_portable
 from seawatch.engine._bucket import DAY_US, run_vessels
 from seawatch.engine._partition import COLUMNS, count_rows, plan_buckets
@@ -96,20 +97,6 @@ __all__ = [
     "stop_active_session",
 ]
 
-OUT_DDL = (
-    "kind string, day long, mmsi long, seg_id long, slot timestamp, slot_no long, "
-    "lat double, lon double, sog_kn double, interp boolean, payload binary, peak_rss long"
-)
-"""What each bucket returns: ``kind='events'`` (one row, the events as Arrow IPC bytes in
-``payload``, the Python worker's peak RSS in bytes), ``kind='day'`` (one row per UTC day
-the bucket has slots on; the first holds the bucket's slot count in ``slot_no``) or
-``kind='slot'`` (one row per slot, ``sog_kn`` and ``interp`` as the close-pair view reads
-them)."""
-
-DRIVER_SLOTS_MAX = 4_000_000
-"""Up to this many slots (about 300 MB), a window pair step fetches the slots to the driver
-once; beyond, one UTC day (and its halo) at a time, as the local engine holds them."""
-
 OUT_SCHEMA = pa.schema(
     [
         ("kind", pa.string()),
@@ -126,6 +113,16 @@ OUT_SCHEMA = pa.schema(
         ("peak_rss", pa.int64()),
     ]
 )
+"""What each bucket returns (Spark gets it as ``from_arrow_schema(OUT_SCHEMA)``):
+``kind='events'`` (one row, the events as Arrow IPC bytes in ``payload``, the Python
+worker's peak RSS in bytes), ``kind='day'`` (one row per UTC day the bucket has slots on;
+the first holds the bucket's slot count in ``slot_no``) or
+``kind='slot'`` (one row per slot, ``sog_kn`` and ``interp`` as the close-pair view reads
+them)."""
+
+DRIVER_SLOTS_MAX = 4_000_000
+"""Up to this many slots (about 300 MB), a window pair step fetches the slots to the driver
+once; beyond, one UTC day (and its halo) at a time, as the local engine holds them."""
 
 
 def spark_session(
@@ -302,12 +299,6 @@ def _bucket_fn(
     return run
 
 
-CLOSE_DDL = (
-    "mmsi_a long, mmsi_b long, slot_no long, dist_m double, lat double, lon double, "
-    "sog_a double, sog_b double, observed double"
-)
-"""The close-pair rows one slot group returns (:data:`seawatch.detect.encounters.CLOSE_SCHEMA`)."""
-
 SLOTS_PER_GROUP = 2_000_000
 """Slots per group of the executors' close-pair search (bounds a Python worker's memory)."""
 
@@ -353,13 +344,14 @@ def _close_pairs(
         finally:
             session.catalog.dropTempView("slots")
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
 
     n = max(2 * cores, -(-n_slots // SLOTS_PER_GROUP))
     rows = (
         slots_df.select(*_view_columns(search))
         .withColumn("g", F.expr(f"pmod(slot_no, {int(n)})"))
         .groupBy("g")
-        .applyInArrow(_close_fn(search), CLOSE_DDL)
+        .applyInArrow(_close_fn(search), from_arrow_schema(CLOSE_SCHEMA))
         .toArrow()
     )
     return search.as_close(rows)
@@ -475,6 +467,7 @@ def run_detectors_spark(
     if files:
         from pyspark import StorageLevel
         from pyspark.sql import functions as F
+        from pyspark.sql.pandas.types import from_arrow_schema
 
         positions = _positions_df(session, files)
         cells = sorted({c for _n, kp in kernels if (c := uses_coverage(kp)) is not None})
@@ -499,7 +492,7 @@ def run_detectors_spark(
         out_df = (
             bucketed.repartitionByRange(n_buckets, "bucket")
             .groupBy("bucket")
-            .applyInArrow(fn, OUT_DDL)
+            .applyInArrow(fn, from_arrow_schema(OUT_SCHEMA))
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
         try:
@@ -509,8 +502,8 @@ def run_detectors_spark(
                 .toArrow()
             )
         finally:
-            # only the bucket stage needs it off (its output is cached now): the coverage
-            # and pair queries' shuffles (200 partitions by default) are coalesced again
+            # only the bucket stage needs it off (its output is cached now): the pair
+            # queries' shuffles (200 partitions by default) are coalesced again
             if was is None:
                 session.conf.unset(coalesce)
             else:
