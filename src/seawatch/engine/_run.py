@@ -488,12 +488,12 @@ def _pair_step(
             for day_dir in batch:
                 mine = pa.array(day_no == _day_us(day_dir) // DAY_US)
                 write_scratch(pairs.filter(mine), pairs_dir / f"{day_dir.name}.arrow")
+        until = _day_us(batch[-1]) + DAY_US  # every later slot is at or after it
         for name, dist, stream in running:
             mine_close = close
             if search.max_dist_m > dist:
                 mine_close = close.filter(pc.less_equal(close.column("dist_m"), dist))
             stats.n_close_pairs += mine_close.num_rows
-            until = _day_us(batch[-1]) + DAY_US
             out[name].append(stream.push_close(mine_close, until=until))
             stats.max_carried_pairs = max(stats.max_carried_pairs, stream.carried_rows)
         done += len(batch)

@@ -44,8 +44,8 @@ def _dup_kernel(
     mmsi: I64, ts: I64, keys: F64, window_us: int, max_lookback: int
 ) -> tuple[Bool, bool]:
     """``drop[i]``: an earlier row of the same MMSI within ``window_us`` has the same key
-    (``keys[k, :]``, one row per key column, NaN = null, nulls equal). Second value False when a look-back exceeded
-    ``max_lookback`` rows (the result is then incomplete)."""
+    (``keys[k, :]``, one row per key column, NaN = null, nulls equal). Second value False
+    when a look-back exceeded ``max_lookback`` rows (the result is then incomplete)."""
     n = len(ts)
     n_keys = keys.shape[0]
     drop = np.zeros(n, np.bool_)
