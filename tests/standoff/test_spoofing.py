@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seawatch.detect import FakeGeo, FakePort
 from seawatch.detect.spoofing import SpoofingParams, spoofing
@@ -286,3 +288,21 @@ def test_vessels_left_out_before_measuring_change_nothing(
 
     monkeypatch.setattr(sp, "_several_tracks", every_vessel)
     assert spoofing(table, geo=GEO).equals(got)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 30), min_size=1, max_size=300),
+    st.lists(st.integers(0, 10_000), max_size=40),
+)
+def test_rows_of_vessels_are_the_rows_of_their_mmsis(mmsis: list[int], picks: list[int]) -> None:
+    """The rows of the vessels that own some rows, found by block: the rows whose MMSI is
+    one of those rows' MMSIs (``np.isin``, the oracle), in row order."""
+    from seawatch.detect.spoofing import _rows_of_vessels
+
+    mmsi = np.sort(np.array(mmsis, np.int64))
+    idx = np.unique(np.array(picks, np.int64) % len(mmsi))
+    want = np.flatnonzero(np.isin(mmsi, mmsi[idx]))
+    got = _rows_of_vessels(mmsi, idx)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, want)

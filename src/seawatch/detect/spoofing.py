@@ -197,6 +197,20 @@ def spoofing(
     return with_keyed_ids(out, details, [e["details"]["kind"] for e in events])
 
 
+def _rows_of_vessels(
+    mmsi: npt.NDArray[np.int64], idx: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Every row of the vessels that own rows ``idx``, in row order. The rows are sorted by
+    MMSI, so each vessel is one block: the blocks are found by position, not by looking
+    each MMSI up in a set (``np.isin`` sorted the whole bucket: 0.26 s per 2 M rows)."""
+    starts = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]])
+    ends = np.r_[starts[1:], len(mmsi)]
+    v = np.unique(np.searchsorted(starts, idx, side="right") - 1)
+    size = ends[v] - starts[v]
+    first = np.cumsum(size) - size  # where each block begins in the output
+    return (np.repeat(starts[v] - first, size) + np.arange(int(size.sum()))).astype(np.int64)
+
+
 def _ship_rows(table: pa.Table) -> pa.Array:
     m = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(zero_copy_only=False))
     ship = (m >= 10_000_000) & ~((m // 1_000_000) == 111) & ~np.isin(m // 10_000_000, (97, 99))
@@ -366,8 +380,7 @@ def _on_land(
     out: list[dict[str, Any]] = []
     if len(idx) == 0:
         return out
-    # only the vessels with inland positions matter (rows sorted by mmsi: whole blocks)
-    rows = np.flatnonzero(np.isin(mmsi, np.unique(mmsi[idx])))
+    rows = _rows_of_vessels(mmsi, idx)  # only the vessels with inland positions matter
     idx = np.searchsorted(rows, idx)
     mmsi, ts, lat, lon = mmsi[rows], ts[rows], lat[rows], lon[rows]
     # impossible jumps between consecutive reports of one MMSI, onto or off each position,
