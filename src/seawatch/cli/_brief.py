@@ -32,15 +32,29 @@ def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: 
         console.print(styled((title, "bold"), ": none"))
         return
     table = Table(title=styled(title), title_justify="left")
-    for col in cols:
-        table.add_column(
-            col,
-            no_wrap=col
-            not in ("vessels", "names", "kinds", "role_evidence", "status", "candidates"),
-        )
-    for row in rows:
-        table.add_row(*cells(_cell(row.get(c), c) for c in cols))
+    text = [[_cell(row.get(c), c) for c in cols] for row in rows]
+    for j, col in enumerate(cols):
+        values = [row.get(col) for row in rows]
+        if all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in values if v is not None
+        ):
+            # a number is never wrapped, cut or squeezed out of a narrow terminal (rich gives
+            # way on wrappable columns first: a count column once shrank to nothing)
+            table.add_column(col, no_wrap=True, min_width=max(len(r[j]) for r in text))
+        elif col in WRAPPED:
+            table.add_column(col, overflow="fold")  # long lists and paths fold, never vanish
+        else:
+            table.add_column(col, no_wrap=True)
+    for r in text:
+        table.add_row(*cells(r))
     console.print(table)
+
+
+WRAPPED = frozenset(
+    ("vessels", "names", "kinds", "role_evidence", "status", "candidates", "sources")
+)
+"""Text columns that wrap onto several lines (lists of names, paths); other text is cut
+with an ellipsis when the terminal is too narrow, and numbers never are."""
 
 
 def _when(iso: str) -> str:
@@ -163,11 +177,20 @@ def print_legend(console: Console, legend: dict[str, str]) -> None:
             console.print(styled(f"  column {label}: {legend[key]}"))
 
 
+def _period(b: dict[str, Any]) -> str:
+    """The brief's period in UTC: the one asked for, and where an end is open, the data's
+    first or last position in it (never a bare "the start to the end")."""
+    d = b.get("data") or {}
+    since = b["since"] or (f"the first position ({d['first']})" if d.get("first") else "the start")
+    until = b["until"] or (f"the last position ({d['last']})" if d.get("last") else "the end")
+    return f"{since} to {until}"
+
+
 def print_brief(console: Console, b: dict[str, Any]) -> None:
     """The situation brief (:meth:`seawatch.report.Brief.to_dict`) as tables."""
     print_data(console, b.get("data", {}))
     where = ", ".join(b["regions"] or ["everywhere"])
-    when = f"{b['since'] or 'the start'} to {b['until'] or 'the end'}"
+    when = _period(b)
     who = " ".join(
         f"{label} {', '.join(b[key])}"
         for key, label in (("flags", "flag"), ("groups", "group"))
