@@ -105,6 +105,20 @@ def test_event_paging_covers_every_event_once(client: TestClient) -> None:
     assert seen == all_ids
 
 
+def test_an_empty_page_says_what_the_store_cannot_match(client: TestClient) -> None:
+    """The notes of ``seawatch events`` (one rule, :func:`seawatch.report.empty_notes`):
+    only on an empty answer, naming the MMSI the store never heard and the period outside
+    its positions."""
+    fc = client.get("/api/events?vessel=123456789&since=2030-01-01").json()
+    assert fc["numberMatched"] == 0 and fc["features"] == []
+    assert fc["notes"] == [
+        "the period asked for (2030-01-01T00:00:00Z to the end) lies outside the store's "
+        "positions, 2022-01-03 to 2022-01-04 (UTC days)",
+        "no vessel with MMSI 123456789 in this store (no position or static report)",
+    ]
+    assert "notes" not in client.get("/api/events").json()
+
+
 def test_one_event_with_vessel_identities(client: TestClient) -> None:
     eid = str(BY_TYPE["encounter"][0]["event_id"])
     r = client.get(f"/api/events/{eid}")

@@ -294,3 +294,36 @@ def test_events_limit(detected: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     assert [json.loads(x) for x in two] == every[:2]
     bad = runner.invoke(app, ["events", "--store", root, "--limit", "-1"])
     assert bad.exit_code == 2
+
+
+def _notes(*args: str) -> list[str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+
+
+def test_an_empty_listing_says_what_the_store_cannot_match(detected: Store) -> None:
+    """A typo must not read as a finding: an MMSI the store never heard, a period outside
+    its positions, a type it has none of are named beside "0 events"; a zero that is a
+    finding (a vessel the store knows, with no event of that type) gets no note."""
+    root = str(detected.root)
+    assert _notes("events", "--store", root, "--vessel", "20100") == [
+        "note: no vessel with MMSI 20100 in this store (no position or static report); an "
+        "MMSI has 9 digits"
+    ]
+    period = _notes("events", "--store", root, "--since", "2030-01-01")
+    assert len(period) == 1 and "2024-03-01 to 2024-03-02 (UTC days)" in period[0]
+    assert "2030-01-01T00:00:00Z to the end" in period[0]
+    assert _notes("events", "--store", root, "--type", "identity_change") == [
+        "note: the store has no identity_change event at all"
+    ]
+    assert _notes("events", "--store", root, "--vessel", "203", "--type", "encounter") == []
+    assert _notes("events", "--store", root, "--vessel", "201") == []  # it has events
+    assert _notes("events", "--store", root, "--flag", "VE") == [
+        "note: no vessel flagged VE in this store"
+    ]
+
+
+def test_an_undetected_store_says_so(small_store: Store) -> None:
+    notes = _notes("events", "--store", str(small_store.root), "--format", "jsonl")
+    assert notes == ["note: the store has no events: detection has not run on it (seawatch detect)"]

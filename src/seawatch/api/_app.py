@@ -275,6 +275,9 @@ def create_app(
     ) -> JSONResponse:
         """Events matching the filters, as a GeoJSON FeatureCollection ordered by start time."""
         features, total = db.events(f, limit=limit, offset=offset)
+        # an empty answer says what the store cannot match (an MMSI never heard, a period
+        # outside its data), as `seawatch events` does on stderr
+        notes = {"notes": db.empty_notes(f)} if total == 0 else {}
         return JSONResponse(
             records.events_geojson(
                 features,
@@ -282,6 +285,7 @@ def create_app(
                 numberReturned=len(features),
                 limit=limit,
                 offset=offset,
+                **notes,
             )
         )
 

@@ -243,6 +243,12 @@ class Data:
         total = int(total_row[0]) if total_row else 0
         return [_event_feature(r) for r in rows], total
 
+    def empty_notes(self, f: EventFilter) -> list[str]:
+        """Why ``f`` may match no event here (:func:`seawatch.report.empty_notes`)."""
+        from seawatch.report import empty_notes
+
+        return empty_notes(self.store, f)
+
     def event(self, event_id: str) -> dict[str, Any]:
         """One event as a GeoJSON feature, with the identity of each vessel involved."""
         with self._cursor() as cur:

@@ -98,6 +98,11 @@ class EventCollection(BaseModel):
     numberReturned: int
     limit: int
     offset: int
+    notes: list[str] | None = Field(
+        default=None,
+        description="only when nothing matched: what the store cannot match at all (an MMSI "
+        "it never heard, a period outside its positions, an event type it has none of)",
+    )
 
 
 class VesselSummary(VesselBrief):

@@ -26,7 +26,15 @@ from seawatch.cli._common import (
     store_path,
     zone_file,
 )
-from seawatch.cli._render import CsvOut, CsvRawOption, cells, iso_utc, store_vessel_labels, utc_text
+from seawatch.cli._render import (
+    CsvOut,
+    CsvRawOption,
+    cells,
+    iso_utc,
+    store_vessel_labels,
+    styled,
+    utc_text,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -686,6 +694,8 @@ def events_command(
     )
     table = target.select_events(f.to_query())
     total = table.num_rows
+    if total == 0:
+        _explain_empty(target, f)
     if limit is None:
         limit = TABLE_LIMIT if fmt == "table" else 0
     if limit:
@@ -705,6 +715,18 @@ def events_command(
             ),
             csv_raw=csv_raw,
         )
+
+
+def _explain_empty(store: Any, f: Any) -> None:
+    """On stderr, why a filter may have matched nothing (:func:`seawatch.report.empty_notes`):
+    an MMSI the store never heard, a period outside its data, a type it has none of."""
+    from rich.console import Console
+
+    from seawatch.report import empty_notes
+
+    err = Console(stderr=True)
+    for note in empty_notes(store, f):
+        err.print(styled(("note", "yellow"), f": {note}"))  # data as plain text, never markup
 
 
 def report_command(

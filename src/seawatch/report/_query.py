@@ -28,7 +28,7 @@ import difflib
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -43,6 +43,7 @@ __all__ = [
     "Vocabulary",
     "check_country",
     "choose",
+    "empty_notes",
     "split_values",
     "store_vocabulary",
     "vocabulary",
@@ -414,3 +415,70 @@ def parse_bbox(bbox: Any) -> tuple[float, float, float, float]:
     if not (-90 <= min_lat <= max_lat <= 90):
         raise ParameterError("bbox latitudes must lie in [-90, 90] with min_lat <= max_lat")
     return (min_lon, min_lat, max_lon, max_lat)
+
+
+class _Connectable(Protocol):
+    def connect(self) -> Any: ...
+
+    def days(self) -> list[date]: ...
+
+
+def empty_notes(store: _Connectable, f: EventFilter) -> list[str]:
+    """Why ``f`` may have matched no event in ``store``: each filter value the store cannot
+    match at all, in words (an MMSI it never heard, a period outside its positions, an
+    event type or flag it has none of, no events at all). Empty when nothing explains it:
+    the zero is then a finding, not a typo. For the caller to show beside an empty result
+    (``seawatch events`` on stderr, ``/api/events`` as ``notes``); values are bound, never
+    part of the SQL."""
+    notes: list[str] = []
+    days = store.days()
+    if not days:
+        notes.append("the store has no positions")
+    else:
+        first, last = days[0], days[-1]
+        begin = datetime(first.year, first.month, first.day, tzinfo=UTC)
+        end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+        if (f.since is not None and f.since >= end) or (f.until is not None and f.until <= begin):
+            notes.append(
+                f"the period asked for ({_when(f.since, 'the start')} to "
+                f"{_when(f.until, 'the end')}) lies outside the store's positions, "
+                f"{first.isoformat()} to {last.isoformat()} (UTC days)"
+            )
+    with store.connect() as con:
+        types = {str(r[0]) for r in con.execute("SELECT DISTINCT type FROM events").fetchall()}
+        if not types:
+            notes.append("the store has no events: detection has not run on it (seawatch detect)")
+        else:
+            for t in sorted(set(f.types or ()) - types):
+                notes.append(f"the store has no {t} event at all")
+        if f.vessels:
+            seen = {
+                int(r[0])
+                for r in con.execute(
+                    "SELECT mmsi FROM vessels WHERE mmsi IN (SELECT unnest(?::UBIGINT[]))",
+                    [list(f.vessels)],
+                ).fetchall()
+            }
+            for m in f.vessels:
+                if m not in seen:
+                    hint = "" if 100_000_000 <= m <= 999_999_999 else "; an MMSI has 9 digits"
+                    notes.append(
+                        f"no vessel with MMSI {m} in this store (no position or static "
+                        f"report){hint}"
+                    )
+        if f.flags:
+            flags = {
+                str(r[0])
+                for r in con.execute(
+                    "SELECT DISTINCT flag FROM vessels WHERE flag IN (SELECT unnest(?::VARCHAR[]))",
+                    [list(f.flags)],
+                ).fetchall()
+            }
+            for fl in f.flags:
+                if fl not in flags:
+                    notes.append(f"no vessel flagged {fl} in this store")
+    return notes
+
+
+def _when(t: datetime | None, open_end: str) -> str:
+    return open_end if t is None else t.astimezone(UTC).isoformat().replace("+00:00", "Z")
