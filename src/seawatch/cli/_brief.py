@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from seawatch.cli._render import cells, styled, utc_text
+from seawatch.cli._render import print_cells, styled, utc_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,35 +26,15 @@ def _cell(value: Any, column: str = "") -> str:
 
 def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
     """``rows`` as a table with the columns ``cols`` (or "none" when empty)."""
-    from rich.table import Table
-
     if not rows:
         console.print(styled((title, "bold"), ": none"))
         return
-    table = Table(title=styled(title), title_justify="left")
     text = [[_cell(row.get(c), c) for c in cols] for row in rows]
-    for j, col in enumerate(cols):
-        values = [row.get(col) for row in rows]
-        if all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in values if v is not None
-        ):
-            # a number is never wrapped, cut or squeezed out of a narrow terminal (rich gives
-            # way on wrappable columns first: a count column once shrank to nothing)
-            table.add_column(col, no_wrap=True, min_width=max(len(r[j]) for r in text))
-        elif col in WRAPPED:
-            table.add_column(col, overflow="fold")  # long lists and paths fold, never vanish
-        else:
-            table.add_column(col, no_wrap=True)
-    for r in text:
-        table.add_row(*cells(r))
-    console.print(table)
-
-
-WRAPPED = frozenset(
-    ("vessels", "names", "kinds", "role_evidence", "status", "candidates", "sources")
-)
-"""Text columns that wrap onto several lines (lists of names, paths); other text is cut
-with an ellipsis when the terminal is too narrow, and numbers never are."""
+    whole = [
+        all(isinstance(v, int | float) and not isinstance(v, bool) for v in values if v is not None)
+        for values in ([row.get(c) for row in rows] for c in cols)
+    ]
+    print_cells(console, cols, text, whole=whole, title=styled(title))
 
 
 def _when(iso: str) -> str:

@@ -31,6 +31,7 @@ import typer
 from seawatch._csvsafe import FORMULA_PREFIXES, csv_safe
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.text import Text
 
 ORDER = 0
@@ -127,6 +128,70 @@ class CsvOut:
         if isinstance(value, str) and not self._raw:
             return csv_safe(value)
         return value
+
+
+TEXT_MIN = 12
+"""Narrowest a text column of :func:`print_cells` gets before the table is allowed to be
+wider than the terminal."""
+TOKEN_MAX = 32
+"""A text column whose values are single words this short (ISO times, ids, codes, flags)
+is shown whole, like a number."""
+SHORT_MAX = 20
+"""...and so is one whose values are all this short (``2025-12-09 09:59Z``, a name)."""
+
+
+def _short(text: str) -> bool:
+    return len(text) <= SHORT_MAX or (len(text) <= TOKEN_MAX and " " not in text)
+
+
+def print_cells(
+    console: Console,
+    names: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    whole: Sequence[bool],
+    title: Text | None = None,
+) -> None:
+    """``rows`` (text cells) as a table under ``names`` with the one column policy of every
+    table the CLI prints: a column marked ``whole`` (numbers, times) or of single short
+    words is never folded over lines, cut or squeezed; other text folds, down to
+    :data:`TEXT_MIN`. When even that is wider than the terminal, the table is printed that
+    wide (long lines) rather than squeezed further: rich gives way on wrappable columns
+    first, and a count column once shrank to nothing. Cells are plain
+    text (:func:`cell`), never markup."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    view = _cells_table(names, rows, whole, title)
+    unbounded = console.options.update_width(1 << 16)  # a measure is clamped to the width
+    need = Measurement.get(console, unbounded, view).minimum
+    if need > console.width:
+        console = Console(
+            file=console.file,
+            width=need,
+            color_system=console.color_system,  # type: ignore[arg-type]
+            force_terminal=console.is_terminal,
+            no_color=console.no_color,
+            highlight=False,
+        )
+    console.print(view)
+
+
+def _cells_table(
+    names: Sequence[str], rows: Sequence[Sequence[str]], whole: Sequence[bool], title: Text | None
+) -> Any:
+    from rich.table import Table
+
+    view = Table(title=title, title_justify="left")
+    for j, name in enumerate(names):
+        widest = max([len(name), *(len(r[j]) for r in rows)])
+        if whole[j] or all(_short(r[j]) for r in rows):
+            view.add_column(cell(name), no_wrap=True, min_width=widest)
+        else:
+            view.add_column(cell(name), overflow="fold", min_width=min(widest, TEXT_MIN))
+    for r in rows:
+        view.add_row(*cells(r))
+    return view
 
 
 def store_vessel_labels(store: Any, mmsis: Iterable[int]) -> dict[int, str]:

@@ -22,8 +22,8 @@ from seawatch.cli._common import (
 from seawatch.cli._render import (
     CsvOut,
     CsvRawOption,
-    cell,
     cells,
+    print_cells,
     store_vessel_labels,
     styled,
     utc_text,
@@ -383,20 +383,29 @@ def write_table(
                 writer.row([_cell(row[c]) for c in table.column_names])
         return
     from rich.console import Console
-    from rich.table import Table
 
-    view = Table(show_lines=False)
-    for name in table.column_names:
-        view.add_column(cell(name), overflow="fold")
-    for row in table.to_pylist():
-        view.add_row(*cells(_table_cell(row[c]) for c in table.column_names))
-    Console(file=out).print(view)
+    rows = [[_table_cell(row[c]) for c in table.column_names] for row in table.to_pylist()]
+    whole = [_atomic(f.type) for f in table.schema]
+    print_cells(Console(file=out), table.column_names, rows, whole=whole)
     from seawatch.cli._brief import plural
 
     Console(stderr=True).print(f"[dim]{plural(table.num_rows, 'row')}[/dim]")
 
 
 _FORMATS = ("table", "csv", "json", "jsonl")
+
+
+def _atomic(t: pa.DataType) -> bool:
+    """Numbers, times, booleans: values a table must show whole, on one line."""
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_temporal(t)
+        or pa.types.is_boolean(t)
+    )
 
 
 def _check_format(fmt: str) -> str:
