@@ -263,6 +263,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "parse_bbox",
             "choose",
             "count_events",
+            "empty_notes",
             "engagement_counts",
             "engagement_summary",
             "filter_events",

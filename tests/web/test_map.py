@@ -120,6 +120,19 @@ def test_shared_url_restores_the_view(page: Any, server: str) -> None:
     assert page.errors == []
 
 
+def test_an_empty_map_says_what_the_store_cannot_match(page: Any, server: str) -> None:
+    """The API's notes on an empty answer reach the status line, as text."""
+    page.goto(server + "/#lon=-69&lat=14&z=6&since=2030-01-01")
+    page.wait_for_function("() => window.seawatch && window.seawatch.ready", timeout=60_000)
+    page.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('lies outside')",
+        timeout=30_000,
+    )
+    status = page.inner_text("#status")
+    assert status.startswith("0 events shown (the period asked for (2030-01-01T00:00:00Z")
+    assert page.errors == []
+
+
 def test_report_page(page: Any, server: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(server + "/report")

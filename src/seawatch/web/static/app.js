@@ -233,7 +233,10 @@
     document.body.dataset.events = String(fc.features.length);
     const more = fc.numberMatched > fc.numberReturned
       ? ` (first ${fmtNum(fc.numberReturned, 0)} of ${fmtNum(fc.numberMatched, 0)})` : "";
-    $("status").textContent = `${fmtNum(fc.features.length, 0)} events shown${more}`;
+    // an empty answer says what the store cannot match (an MMSI it never heard, a period
+    // outside its positions): the API's notes, as text
+    const notes = fc.notes && fc.notes.length ? " (" + fc.notes.join("; ") + ")" : "";
+    $("status").textContent = `${fmtNum(fc.features.length, 0)} events shown${more}${notes}`;
     renderLegend();
   }
   function updateReportLink() {
