@@ -451,33 +451,29 @@ def empty_notes(store: _Connectable, f: EventFilter) -> list[str]:
         else:
             for t in sorted(set(f.types or ()) - types):
                 notes.append(f"the store has no {t} event at all")
-        if f.vessels:
-            seen = {
-                int(r[0])
-                for r in con.execute(
-                    "SELECT mmsi FROM vessels WHERE mmsi IN (SELECT unnest(?::UBIGINT[]))",
-                    [list(f.vessels)],
-                ).fetchall()
-            }
-            for m in f.vessels:
-                if m not in seen:
-                    hint = "" if 100_000_000 <= m <= 999_999_999 else "; an MMSI has 9 digits"
-                    notes.append(
-                        f"no vessel with MMSI {m} in this store (no position or static "
-                        f"report){hint}"
-                    )
-        if f.flags:
-            flags = {
-                str(r[0])
-                for r in con.execute(
-                    "SELECT DISTINCT flag FROM vessels WHERE flag IN (SELECT unnest(?::VARCHAR[]))",
-                    [list(f.flags)],
-                ).fetchall()
-            }
-            for fl in f.flags:
-                if fl not in flags:
-                    notes.append(f"no vessel flagged {fl} in this store")
+        seen = _present(con, "mmsi", "UBIGINT", f.vessels or ())
+        for m in f.vessels or ():
+            if m not in seen:
+                hint = "" if 100_000_000 <= m <= 999_999_999 else "; an MMSI has 9 digits"
+                notes.append(
+                    f"no vessel with MMSI {m} in this store (no position or static report){hint}"
+                )
+        flags = _present(con, "flag", "VARCHAR", f.flags or ())
+        notes.extend(
+            f"no vessel flagged {fl} in this store" for fl in f.flags or () if fl not in flags
+        )
     return notes
+
+
+def _present(con: Any, column: str, sql_type: str, values: Sequence[Any]) -> set[Any]:
+    """The ``values`` the store's ``vessels`` view has in ``column`` (bound, never SQL)."""
+    if not values:
+        return set()
+    rows = con.execute(
+        f"SELECT DISTINCT {column} FROM vessels WHERE {column} IN (SELECT unnest(?::{sql_type}[]))",
+        [list(values)],
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def _when(t: datetime | None, open_end: str) -> str:
