@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 
 from seawatch.detect import FakeGeo, FakePort
 from seawatch.engine import EngineStats, run_detectors
+from seawatch.engine._run import DEFAULT_BUCKET_ROWS
 from seawatch.schema import POSITIONS
 from seawatch.store import open_store
 
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--per-day", type=int, default=20_000_000)
     ap.add_argument("--days", type=int, default=1)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--bucket-rows", type=int, default=2_000_000)
+    ap.add_argument("--bucket-rows", type=int, default=DEFAULT_BUCKET_ROWS)
     ap.add_argument("--geo", choices=("fake", "bundled"), default="fake")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, default=None, help="scratch directory (default: tmp)")
