@@ -115,12 +115,12 @@ DEFAULT_BUCKET_ROWS = 500_000
 """Positions per MMSI bucket of the per-vessel step (the Spark engine aims at the same).
 Measured on the pipeline benchmark (benchmarks/RESULTS.md, eighth session), two workers:
 with 2 M-position buckets the workers spent 10.6-11.0 CPU-s in the kernel on the 20 M-
-position day (page faults: a bucket's largest arrays outgrow what the allocator keeps for
-reuse, so each is mapped and zeroed afresh) against 3.4-6.0 s with 1 M or 500k, for the
-same 16-20 CPU-s of user time; on five days of 4 M the per-vessel stage took 21.7-24.2 s
-with 2 M, 20.5-22.1 s with 1 M and 16.6-16.9 s with 500k, and the peak PSS was 2.2, 1.8 and
-1.6 GiB. Smaller buckets cost more partitioning (250k: 4-6.5 s against 1.5-1.9 s on the
-20 M day)."""
+position day (page faults; most likely a bucket's largest arrays outgrow what the
+allocator keeps for reuse, so each is mapped and zeroed afresh) against 3.4-6.0 s with
+1 M or 500k, for the same 16-20 CPU-s of user time; on five days of 4 M the per-vessel
+stage took 21.7-24.2 s with 2 M, 20.5-22.1 s with 1 M and 16.6-16.9 s with 500k, and the
+peak PSS was 2.2, 1.8 and 1.6 GiB. Smaller buckets cost more partitioning (250k: 4-6.5 s
+against 1.5-1.9 s on the 20 M day)."""
 
 IN_PROCESS_ROWS = 1_000_000
 """With ``workers=None``, a store of fewer positions than this runs its per-vessel step in
