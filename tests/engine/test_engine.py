@@ -12,6 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seawatch._exceptions import ParameterError
 from seawatch.detect import coverage_grid, coverage_sql
@@ -181,3 +183,18 @@ def test_mmsi_ranges_from_row_group_statistics(tmp_path: Path) -> None:
     assert len(ranges) == 4
     sizes = [read_range([f], r, columns=("mmsi", "ts", "lat")).num_rows for r in ranges]
     assert sum(sizes) == len(mmsi) and max(sizes) - min(sizes) <= 500
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 50), max_size=200), st.booleans())
+def test_mmsi_runs_are_np_unique(values: list[int], sort: bool) -> None:
+    """The MMSI counts of the fallback (no usable statistics): one pass over a sorted day
+    file, ``np.unique`` (the oracle) otherwise; the same values and counts either way."""
+    from seawatch.engine._partition import _runs
+
+    m = np.array(sorted(values) if sort else values, np.int64)
+    u, c = _runs(m)
+    want_u, want_c = np.unique(m, return_counts=True)
+    assert u.dtype == np.int64 and c.dtype == np.int64
+    np.testing.assert_array_equal(u, want_u)
+    np.testing.assert_array_equal(c, want_c)

@@ -41,6 +41,16 @@ def plan_buckets(total_rows: int, *, bucket_rows: int, workers: int = 1) -> int:
     return n
 
 
+def _runs(m: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(m, return_counts=True)``; in one pass where ``m`` is sorted, as a store's
+    day file is (the sort of 20 M MMSIs took 1.3-2.7 s of a five-day store's partition)."""
+    if len(m) and bool((m[1:] >= m[:-1]).all()):
+        starts = np.flatnonzero(np.r_[True, m[1:] != m[:-1]])
+        return m[starts], np.diff(np.r_[starts, len(m)]).astype(np.int64)
+    u, c = np.unique(m, return_counts=True)
+    return u.astype(np.int64), c.astype(np.int64)
+
+
 MmsiRange = tuple[int | None, int | None]
 """``(lo, hi)``: the MMSIs with ``lo < mmsi <= hi`` (None: unbounded)."""
 
@@ -95,10 +105,10 @@ def mmsi_ranges(files: Iterable[Path], *, n_buckets: int) -> list[MmsiRange]:
         counts.append(np.asarray(rows, np.int64))
     else:  # few or coarse row groups (a small store): count the MMSIs themselves
         for f in paths:
-            m = pq.read_table(f, columns=["mmsi"]).column("mmsi").to_numpy()
-            u, c = np.unique(np.asarray(m, np.int64), return_counts=True)
-            weights.append(u.astype(np.int64))
-            counts.append(c.astype(np.int64))
+            m = np.asarray(pq.read_table(f, columns=["mmsi"]).column("mmsi").to_numpy(), np.int64)
+            u, c = _runs(m)
+            weights.append(u)
+            counts.append(c)
     if not weights:
         return [(None, None)]
     key = np.concatenate(weights)
