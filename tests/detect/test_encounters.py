@@ -228,6 +228,7 @@ def test_pair_exactly_on_a_cell_edge_is_found_once() -> None:
 @example(lat=10.0, lon=179.9999, bearing=90.0, dist=300.0)  # across the antimeridian
 @example(lat=10.0, lon=-180.0, bearing=270.0, dist=300.0)
 @example(lat=84.9, lon=179.99, bearing=80.0, dist=490.0)
+@example(lat=0.0, lon=179.99999999999994, bearing=0.0, dist=0.0)  # the mean rounds to 180
 def test_close_pairs_finds_every_pair_within_range_once(
     lat: float, lon: float, bearing: float, dist: float
 ) -> None:

@@ -292,12 +292,16 @@ def exact_mean(column: str, scale: float) -> str:
 
 def _mean_lon() -> str:
     """SQL for the mean longitude of a group, across the antimeridian when its values
-    straddle it (spread over 180 degrees: -179.99 and 179.99 average to 180, not 0)."""
+    straddle it (spread over 180 degrees: -179.99 and 179.99 average to -180, not 0); in
+    [-180, 180) like every longitude seawatch writes. Either mean can round up to 180
+    (:func:`exact_mean` works in 1e-7 degrees: 179.99999999999994 is 180), which is -180."""
     across = exact_mean("(CASE WHEN lon < 0 THEN lon + 3.6e2 ELSE lon END)", 1e7)
+    plain = exact_mean("lon", 1e7)
     return (
         f"(CASE WHEN max(lon) - min(lon) > 1.8e2 THEN "
         f"(CASE WHEN {across} >= 1.8e2 THEN {across} - 3.6e2 ELSE {across} END) "
-        f"ELSE {exact_mean('lon', 1e7)} END)"
+        f"WHEN {plain} >= 1.8e2 THEN {plain} - 3.6e2 "
+        f"ELSE {plain} END)"
     )
 
 
