@@ -246,12 +246,10 @@ def _series(
         # the rows of those vessels first (a hash lookup), then the sort: a window day's
         # slots are three days of every vessel, of which the few in contact are wanted
         # (sorting them all was 1 s of each window day of the five-day pipeline benchmark)
-        if not only:
-            return {}
         wanted = pa.array(sorted(only), pa.int64())
         slots = slots.filter(pc.is_in(pc.cast(slots.column("mmsi"), pa.int64()), wanted))
-        if slots.num_rows == 0:
-            return {}
+    if slots.num_rows == 0:
+        return {}
     m = np.asarray(pc.cast(slots.column("mmsi"), pa.int64()).to_numpy(zero_copy_only=False))
     t = np.asarray(pc.cast(slots.column("slot"), pa.int64()).to_numpy(zero_copy_only=False))
     la = np.asarray(pc.cast(slots.column("lat"), pa.float64()).to_numpy(zero_copy_only=False))
