@@ -101,7 +101,7 @@ class EventCollection(BaseModel):
     notes: list[str] | None = Field(
         default=None,
         description="only when nothing matched: what the store cannot match at all (an MMSI "
-        "it never heard, a period outside its positions, an event type it has none of)",
+        "it never heard, a period outside its positions, an event type or flag it has none of)",
     )
 
 

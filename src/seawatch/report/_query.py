@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import FilterError, GeoError, ParameterError
+from seawatch.report.records import iso
 from seawatch.store import EventQuery, filter_table
 
 __all__ = [
@@ -440,8 +441,8 @@ def empty_notes(store: _Connectable, f: EventFilter) -> list[str]:
         end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
         if (f.since is not None and f.since >= end) or (f.until is not None and f.until <= begin):
             notes.append(
-                f"the period asked for ({_when(f.since, 'the start')} to "
-                f"{_when(f.until, 'the end')}) lies outside the store's positions, "
+                f"the period asked for ({iso(f.since) or 'the start'} to "
+                f"{iso(f.until) or 'the end'}) lies outside the store's positions, "
                 f"{first.isoformat()} to {last.isoformat()} (UTC days)"
             )
     with store.connect() as con:
@@ -474,7 +475,3 @@ def _present(con: Any, column: str, sql_type: str, values: Sequence[Any]) -> set
         [list(values)],
     ).fetchall()
     return {r[0] for r in rows}
-
-
-def _when(t: datetime | None, open_end: str) -> str:
-    return open_end if t is None else t.astimezone(UTC).isoformat().replace("+00:00", "Z")
