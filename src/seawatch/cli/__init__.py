@@ -17,6 +17,7 @@ bad value, a filter value that does not exist: the message lists the valid ones)
 
 from __future__ import annotations
 
+import gc
 import importlib
 import inspect
 import io
@@ -163,5 +164,16 @@ _reflow_help(app)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="seawatch")
+    """Console-script entry point.
+
+    The process ends when this returns, so whatever it built is frozen for the collector
+    first (:func:`gc.freeze`): the interpreter's last collection at shutdown then skips
+    the hundreds of thousands of objects the imports made (numba's types above all),
+    which took 0.15-0.25 s of every ``seawatch detect`` on a small store. Files and
+    stores are closed and committed by the command itself; ``atexit`` handlers and
+    ``weakref.finalize`` callbacks (temporary directories) still run."""
+    try:
+        app(prog_name="seawatch")
+    finally:
+        gc.freeze()
+
