@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -74,3 +75,35 @@ def _xor(text: str) -> int:
     for ch in text.encode():
         value ^= ch
     return value
+
+
+def test_help_text_is_reflowed_not_ragged() -> None:
+    """Every command's help and epilog on an 80-column terminal: running text fills its
+    lines (a paragraph written with source line breaks used to print half-empty lines),
+    while lists and indented examples keep their layout."""
+    from seawatch.cli import _reflow
+
+    text = "--format json writes one array; csv a header\nline first; times as\n2025-12-08 08:00Z."
+    assert _reflow(text) == " ".join(text.split("\n"))
+    listed = "Outputs:\n- json: one document\n- csv: a header line"
+    assert _reflow(listed) == listed
+    example = 'Examples:\n\nA query:\n\n  seawatch query "SELECT 1"\n  seawatch events'
+    assert _reflow(example) == example
+
+    runner = CliRunner()
+    for command in ("query", "events", "ingest", "report", "listen", "presence"):
+        result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "80"})
+        assert result.exit_code == 0, result.output
+        lines = [ln.rstrip() for ln in result.stdout.splitlines()]
+        # a ragged line: a short line of running text followed by more running text
+        ragged = [
+            a
+            for a, b in itertools.pairwise(lines)
+            if a.startswith(" ")
+            and not a.startswith("  ")
+            and 0 < len(a) < 40
+            and b.startswith(" ")
+            and not b.startswith("  ")
+            and b.strip()[:1].islower()
+        ]
+        assert not ragged, (command, ragged)

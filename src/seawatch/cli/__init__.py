@@ -23,6 +23,7 @@ import inspect
 import io
 import os
 import pkgutil
+import re
 import sys
 from typing import Any
 
@@ -136,6 +137,12 @@ def _register_all() -> None:
         module.register(app)
 
 
+_LAID_OUT = re.compile(r"[-*] |\d+[.)] |\s|\x08|\$ ")
+"""A line that makes its paragraph keep its breaks: a list item ("- ", "* ", "1. "), an
+indented line (examples), ``\\b`` or a shell prompt. An option name (``--since ...``) or
+a date at a line's start is running text."""
+
+
 def _reflow(doc: str) -> str:
     """A command's docstring as help text: each plain paragraph on one line, so that the
     terminal wraps it (this typer keeps the source's line breaks, which gives ragged text
@@ -144,7 +151,7 @@ def _reflow(doc: str) -> str:
     out = []
     for par in paragraphs:
         lines = par.split("\n")
-        keep = any(ln.startswith(("-", "*", " ", "\b", "$")) or ln[:2].isdigit() for ln in lines)
+        keep = any(_LAID_OUT.match(ln) for ln in lines)
         out.append(par if keep else " ".join(ln.strip() for ln in lines))
     return "\n\n".join(out)
 
@@ -154,6 +161,8 @@ def _reflow_help(group: typer.Typer) -> None:
         doc = cmd.help or (cmd.callback.__doc__ if cmd.callback is not None else None)
         if doc:
             cmd.help = _reflow(doc)
+        if cmd.epilog:
+            cmd.epilog = _reflow(cmd.epilog)
     for sub in group.registered_groups:
         if sub.typer_instance is not None:
             _reflow_help(sub.typer_instance)
@@ -176,4 +185,3 @@ def main() -> None:
         app(prog_name="seawatch")
     finally:
         gc.freeze()
-

@@ -86,8 +86,8 @@ exactly one SELECT (WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE) or EXPLAIN [A
 of one runs; COPY, INSERT, ATTACH, SET, PRAGMA, CALL ... are refused, and DuckDB cannot
 open any file (the store is read through Arrow). A query is stopped after --timeout
 seconds; beyond --memory-limit DuckDB spills to a temporary directory (under $TMPDIR,
-removed afterwards). --format json writes JSON Lines (one object per row); csv writes a
-header line first; times are ISO 8601 UTC with a trailing Z (in the table:
+removed afterwards). --format json writes one JSON array of row objects, jsonl one object
+per line, csv a header line first; times are ISO 8601 UTC with a trailing Z (in the table:
 2025-12-08 08:00:05Z). CSV text cells that start with = + - @ tab or CR get a leading '
 so spreadsheets do not run them (--csv-raw: as stored). Table cells are shown literally,
 never as markup.
