@@ -142,3 +142,23 @@ def test_grid_hours_are_utc_hours() -> None:
     t = positions([(1, 59.0, 0.5, 0.5, 1.0), (1, 61.0, 0.5, 0.5, 1.0)])  # 20:59 and 21:01
     hours = coverage_grid(t).column("hour").to_pylist()
     assert hours == [datetime(2024, 3, 1, 20, tzinfo=UTC), datetime(2024, 3, 1, 21, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_grids_of_disjoint_vessels_merge_into_the_grid_of_the_whole(seed: int) -> None:
+    """``merge_grids`` (the Spark engine sums its buckets' grids, one MMSI range each)
+    against the grid of all the rows: positions and distinct vessels per cell and hour,
+    vessels split into random disjoint groups (some empty), grids in any order."""
+    from seawatch.detect.coverage import merge_grids
+
+    table = _rows()
+    rng = np.random.default_rng(seed)
+    mmsi = np.asarray(table.column("mmsi").to_numpy(), np.int64)
+    group = {int(m): int(rng.integers(0, 4)) for m in np.unique(mmsi)}
+    of = np.array([group[int(m)] for m in mmsi])
+    for cell in (1.0, 0.5):
+        grids = [coverage_grid(table.filter(pa.array(of == k)), cell_deg=cell) for k in range(5)]
+        grids = [grids[i] for i in rng.permutation(len(grids))]
+        assert merge_grids(grids).equals(coverage_grid(table, cell_deg=cell))
+    assert merge_grids([]).equals(COVERAGE.empty_table())
+    assert merge_grids([COVERAGE.empty_table()]).equals(COVERAGE.empty_table())

@@ -40,6 +40,7 @@ __all__ = [
     "Reception",
     "coverage_grid",
     "coverage_sql",
+    "merge_grids",
     "reception_during",
 ]
 
@@ -132,6 +133,27 @@ def coverage_of_batches(
     return _grid(key, mmsi, n)
 
 
+def merge_grids(grids: Iterable[pa.Table]) -> pa.Table:
+    """One coverage grid from the grids of **disjoint sets of vessels** (the MMSI ranges of
+    the Spark engine's tasks): per cell and hour, their positions and their vessels summed
+    (a vessel counted in one grid only, the sum of distinct vessels is the distinct count),
+    sorted by cell, then hour: the grid of all their rows together (tested)."""
+    parts = [g for g in grids if g.num_rows]
+    if not parts:
+        return empty_grid()
+    table = pa.concat_tables([as_grid(g) for g in parts])
+    cl = i64(table, "cell_lat")
+    co = i64(table, "cell_lon")
+    hour = np.floor_divide(ts_us(table, "hour"), HOUR_US)
+    key = _keys(cl, co, hour)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    positions = np.add.reduceat(i64(table, "positions")[order], starts)
+    vessels = np.add.reduceat(i64(table, "vessels")[order], starts)
+    return _table(key[starts], positions, vessels)
+
+
 def _runs(table: pa.Table, cell_deg: float) -> tuple[I64, I64, I64]:
     """``(key, mmsi, rows)`` of each run of consecutive rows with the same (cell, hour)
     key (:func:`_keys`) and vessel, the rows without a time or position left out."""
@@ -167,7 +189,12 @@ def _grid(key: I64, mmsi: I64, rows: I64) -> pa.Table:
     new_vessel = np.concatenate(([True], (key[1:] != key[:-1]) | (mmsi[1:] != mmsi[:-1])))
     vessels = np.add.reduceat(new_vessel.astype(np.int64), starts)
     positions = np.add.reduceat(rows, starts)
-    ucl, uco, uhour = _unkeys(key[starts])
+    return _table(key[starts], positions, vessels)
+
+
+def _table(key: I64, positions: I64, vessels: I64) -> pa.Table:
+    """A grid from its (cell, hour) keys (:func:`_keys`, ascending) and their counts."""
+    ucl, uco, uhour = _unkeys(key)
     return pa.table(
         {
             "cell_lat": pa.array(ucl.astype(np.int32), pa.int32()),

@@ -3,14 +3,23 @@
 ``run_detectors_spark(store, master="local[2]" | "spark://HOST:PORT", ...)`` schedules the
 detectors of :data:`seawatch.detect.REGISTRY` by kind, naming none (DESIGN.md §5, §16):
 
-1. **Per-vessel work**: the store's position files are read by Spark; each row gets the
-   bucket ``pmod(hash(mmsi), n)`` and ``groupBy(bucket).applyInArrow`` hands each bucket
-   (whole vessels over all days: a group is never split, unlike ``mapInArrow`` after a
-   repartition) to :func:`seawatch.engine._bucket.run_vessels`, the function the local
-   pool runs. The rows of a bucket are first put in the order the local engine reads them
-   (``mmsi, ts``, then file and row number), so the kernels see identical input. The
-   output is one Arrow stream per bucket: a row holding the bucket's events (Arrow IPC
-   bytes) and one row per 10-minute slot.
+1. **Per-vessel work**: the driver splits the store's MMSIs into ranges of about equal row
+   counts (:func:`seawatch.engine._partition.mmsi_ranges`, the local pool's plan: the day
+   files are sorted by MMSI, so their row-group statistics place the bounds), and
+   ``groupBy(task).applyInArrow`` over a small frame of bucket numbers runs the buckets,
+   a few per task (:data:`TASKS_PER_CORE`), each holding whole vessels over all days (a
+   group is never split, unlike ``mapInArrow`` after a repartition). A task reads each of
+   its ranges from the day files itself (:func:`seawatch.engine._partition.read_range`,
+   only the row groups whose statistics overlap it) and hands it to
+   :func:`seawatch.engine._bucket.run_vessels`, the function the local pool runs, so the
+   kernels see the local engine's input row for row. The positions never pass through the
+   JVM: Spark's scan, the shuffle of every position by ``hash(mmsi)`` and the Arrow
+   conversions both ways made this stage 55.9 s of the 20 M-position day on ``local[1]``
+   (now 11.1 s; benchmarks/RESULTS.md, "Spark"). When a kernel asks for the coverage grid,
+   the same tasks first compute the grid of their ranges, which the driver sums
+   (:func:`seawatch.detect.coverage.merge_grids`: the ranges hold disjoint vessels). The
+   output is one Arrow stream per task: per bucket, a row holding its events (Arrow IPC
+   bytes), and one row per 10-minute slot.
 2. **Pair search**: the slots stay in Spark; the one shared close-pair query
    (:meth:`seawatch.detect.PairSearch.sql`, the same text DuckDB runs) runs on groups of
    whole slots (``pmod(slot_no, n)``; a pair is always within one slot) in DuckDB on the
@@ -44,7 +53,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -68,11 +76,18 @@ from seawatch.detect import (
     resolve_only,
     uses_coverage,
 )
-from seawatch.detect.coverage import as_grid, coverage_sql
+from seawatch.detect.coverage import COVERAGE, coverage_grid, merge_grids
 from seawatch.detect.encounters import CLOSE_SCHEMA
 from seawatch.detect.sql import DuckDBRunner, SqlRunner, check_portable
 from seawatch.engine._bucket import DAY_US, run_vessels
-from seawatch.engine._partition import COLUMNS, count_rows, plan_buckets
+from seawatch.engine._partition import (
+    COVERAGE_COLUMNS,
+    MmsiRange,
+    count_rows,
+    mmsi_ranges,
+    plan_buckets,
+    read_range,
+)
 from seawatch.engine._run import (
     EngineStats,
     EventStore,
@@ -82,7 +97,7 @@ from seawatch.engine._run import (
     plausible_day_files,
     window_day,
 )
-from seawatch.schema import EVENTS, POSITIONS
+from seawatch.schema import EVENTS
 from seawatch.tracks import SLOTS
 
 if TYPE_CHECKING:
@@ -185,12 +200,6 @@ class SparkRunner:
         return result
 
 
-def _local_path(uri: str) -> str:
-    """A Spark ``_metadata.file_path`` (a URI) as a plain path, for ordering."""
-    parsed = urllib.parse.urlparse(uri)
-    return urllib.parse.unquote(parsed.path) if parsed.scheme in ("file", "") else uri
-
-
 def _kill_executor() -> None:  # pragma: no cover - runs in an executor that dies
     """Kill this Python worker's executor JVM (the fault test: the nearest ``java``
     ancestor process), then this worker."""
@@ -212,7 +221,8 @@ def _kill_executor() -> None:  # pragma: no cover - runs in an executor that die
 
 def _bucket_fn(
     *,
-    files: Mapping[str, int],
+    files: Sequence[str],
+    ranges: Sequence[MmsiRange],
     detectors: tuple[tuple[str, Any], ...],
     resample: Any,
     search: PairSearch | None,
@@ -220,8 +230,12 @@ def _bucket_fn(
     coverage: Mapping[float, pa.Table],
     kill_once: str | None,
 ) -> Callable[[pa.Table], pa.Table]:
-    """The function ``applyInArrow`` runs on each bucket (everything it closes over
-    pickles)."""
+    """The function ``applyInArrow`` runs on each task (everything it closes over
+    pickles). Its group is the numbers of the task's buckets: for each in turn, the task
+    reads the bucket's MMSI range from the store's day files itself (:func:`read_range`,
+    the local pool's reader, so the kernels see the local engine's input, row for row) and
+    runs the kernels; the outputs of its buckets are returned together."""
+    paths = [Path(f) for f in files]
 
     def run(table: pa.Table) -> pa.Table:
         if kill_once is not None:
@@ -231,23 +245,10 @@ def _bucket_fn(
                 pass
             else:
                 _kill_executor()
-        # each distinct path (a few: the store's day files) looked up once
-        paths = pc.dictionary_encode(table.column("file_path").combine_chunks())
-        lut = np.array(
-            [files.get(_local_path(p), len(files)) for p in paths.dictionary.to_pylist()],
-            np.int64,
-        )
-        fidx = lut[np.asarray(paths.indices.to_numpy(zero_copy_only=False), np.int64)]
-        row = np.asarray(table.column("row_index").to_numpy(), np.int64)
-        mmsi = np.asarray(pc.cast(table.column("mmsi"), pa.int64()).to_numpy(), np.int64)
-        ts = pc.cast(table.column("ts"), pa.int64())
-        ts_key = np.asarray(pc.fill_null(ts, np.iinfo(np.int64).min).to_numpy(), np.int64)
-        order = np.lexsort((row, fidx, ts_key, mmsi))
-        sorted_t = table.take(pa.array(order))
-        positions = pa.table(
-            [sorted_t.column(c).cast(POSITIONS.field(c).type) for c in COLUMNS],
-            schema=pa.schema([POSITIONS.field(c) for c in COLUMNS]),
-        )
+        return pa.concat_tables([one(b) for b in _buckets_of(table)])
+
+    def one(bucket: int) -> pa.Table:
+        positions = read_range(paths, ranges[bucket])
         events, slots = run_vessels(
             positions, detectors=detectors, resample=resample, geo=geo, coverage=coverage
         )
@@ -357,23 +358,61 @@ def _close_pairs(
     return search.as_close(rows)
 
 
-def _positions_df(spark: SparkSession, files: Sequence[Path]) -> DataFrame:
-    uris = ["file://" + str(Path(f).resolve()) for f in files]  # Hadoop paths: unescaped
-    cols = [*COLUMNS, "_metadata.file_path", "_metadata.row_index"]
-    return spark.read.parquet(*uris).select(*cols)
+def _buckets_of(table: pa.Table) -> list[int]:
+    """The bucket numbers of a task's group, in order."""
+    return sorted(int(b) for b in table.column("bucket").to_pylist())
+
+
+TASKS_PER_CORE = 4
+"""Spark tasks per core for the bucket stages: each task runs several buckets one after
+the other (a Python task costs Spark about 0.07 s whatever it does, 40 buckets of the
+20 M-position day took 2.9 s of trivial tasks on ``local[1]``), and four per core keep every
+core busy to the end. A bucket (about ``bucket_rows`` positions) stays the unit of a
+Python worker's memory."""
+
+
+def _coverage_fn(
+    *, files: Sequence[str], ranges: Sequence[MmsiRange], cells: Sequence[float]
+) -> Callable[[pa.Table], pa.Table]:
+    """The function ``applyInArrow`` runs on each task before the kernels when they ask
+    for the coverage grid: the grid of the task's MMSI ranges for each cell size, as Arrow
+    IPC bytes (the ranges hold disjoint vessels, so the driver sums the tasks' grids:
+    :func:`seawatch.detect.coverage.merge_grids`)."""
+    paths = [Path(f) for f in files]
+
+    def run(table: pa.Table) -> pa.Table:
+        grids: dict[float, list[pa.Table]] = {cell: [] for cell in cells}
+        for bucket in _buckets_of(table):
+            rows = read_range(paths, ranges[bucket], columns=COVERAGE_COLUMNS)
+            for cell in cells:
+                grids[cell].append(coverage_grid(rows, cell_deg=cell))
+        blobs = []
+        for cell in cells:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, COVERAGE) as writer:
+                writer.write_table(merge_grids(grids[cell]))
+            blobs.append(sink.getvalue().to_pybytes())
+        return pa.table(
+            {"cell": pa.array(list(cells), pa.float64()), "payload": pa.array(blobs, pa.binary())}
+        )
+
+    return run
 
 
 def _coverage_grids(
-    spark: SparkSession, positions: DataFrame, cells: Iterable[float]
+    numbers: DataFrame, fn: Callable[[pa.Table], pa.Table], cells: Sequence[float]
 ) -> dict[float, pa.Table]:
-    """The coverage grid per cell size: the portable coverage SQL in Spark SQL over a view
-    ``positions`` of the store's files."""
+    """The coverage grid of the whole store per cell size, from the buckets' grids."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    if not cells:
+        return {}
+    schema = pa.schema([("cell", pa.float64()), ("payload", pa.binary())])
+    got = numbers.groupBy("task").applyInArrow(fn, from_arrow_schema(schema)).toArrow()
     out: dict[float, pa.Table] = {}
     for cell in cells:
-        positions.createOrReplaceTempView("positions")
-        sql = coverage_sql(cell_deg=cell)
-        check_portable(sql)
-        out[cell] = as_grid(spark.sql(sql).toArrow())
+        blobs = got.filter(pc.equal(got.column("cell"), cell)).column("payload").to_pylist()
+        out[cell] = merge_grids(pa.ipc.open_stream(b).read_all() for b in blobs)
     return out
 
 
@@ -425,7 +464,7 @@ def run_detectors_spark(
     ``spark://HOST:PORT``, None for ``spark-submit``'s or ``local[*]``; or the given
     ``spark`` session): the same events, ids included.
 
-    ``buckets``: the number of ``hash(mmsi)`` buckets (default: about ``bucket_rows``
+    ``buckets``: the number of MMSI-range buckets (default: about ``bucket_rows``
     positions each, at least two per core). ``pair_runner``: where the close-pair search
     and the streamed pair steps' merging SQL run (``duckdb``: the search in DuckDB on the
     executors, the merging on the driver; ``spark``: both in Spark SQL). ``executor_peaks``
@@ -469,40 +508,47 @@ def run_detectors_spark(
         from pyspark.sql import functions as F
         from pyspark.sql.pandas.types import from_arrow_schema
 
-        positions = _positions_df(session, files)
+        ranges = mmsi_ranges(files, n_buckets=n_buckets)
+        st.n_buckets = len(ranges)
+        paths = [str(Path(f).resolve()) for f in files]
         cells = sorted({c for _n, kp in kernels if (c := uses_coverage(kp)) is not None})
-        grids = _coverage_grids(session, positions, cells)
-        t0 = st._lap("partition", t0)
-        fn = _bucket_fn(
-            files={str(Path(f).resolve()): i for i, f in enumerate(files)},
-            detectors=kernels,
-            resample=slot_params if search is not None else None,
-            search=search,
-            geo=geo,
-            coverage=grids,
-            kill_once=str(_kill_executor_once) if _kill_executor_once is not None else None,
-        )
-        # about one bucket per shuffle partition (a range partitioning of the bucket
-        # numbers, which the grouping reuses: one shuffle), never coalesced by adaptive
-        # execution: the Python work spreads over every core
+        # one task per partition (a range partitioning of the task numbers, which the
+        # grouping reuses), never coalesced by adaptive execution (the rows are tiny): the
+        # Python work spreads over every core
         coalesce = "spark.sql.adaptive.coalescePartitions.enabled"
         was = session.conf.get(coalesce, None)
         session.conf.set(coalesce, "false")
-        bucketed = positions.withColumn("bucket", F.expr(f"pmod(hash(mmsi), {int(n_buckets)})"))
-        out_df = (
-            bucketed.repartitionByRange(n_buckets, "bucket")
-            .groupBy("bucket")
-            .applyInArrow(fn, from_arrow_schema(OUT_SCHEMA))
-            .persist(StorageLevel.MEMORY_AND_DISK)
-        )
+        n_tasks = min(len(ranges), TASKS_PER_CORE * cores)
+        numbers = session.createDataFrame(
+            [(i % n_tasks, i) for i in range(len(ranges))], "task int, bucket int"
+        ).repartitionByRange(n_tasks, "task")
         try:
+            grids = _coverage_grids(
+                numbers, _coverage_fn(files=paths, ranges=ranges, cells=cells), cells
+            )
+            t0 = st._lap("partition", t0)
+            fn = _bucket_fn(
+                files=paths,
+                ranges=ranges,
+                detectors=kernels,
+                resample=slot_params if search is not None else None,
+                search=search,
+                geo=geo,
+                coverage=grids,
+                kill_once=str(_kill_executor_once) if _kill_executor_once is not None else None,
+            )
+            out_df = (
+                numbers.groupBy("task")
+                .applyInArrow(fn, from_arrow_schema(OUT_SCHEMA))
+                .persist(StorageLevel.MEMORY_AND_DISK)
+            )
             heads = (
                 out_df.filter(F.col("kind") != "slot")
                 .select("kind", "day", "slot_no", "payload", "peak_rss")
                 .toArrow()
             )
         finally:
-            # only the bucket stage needs it off (its output is cached now): the pair
+            # only the bucket stages need it off (their output is cached now): the pair
             # queries' shuffles (200 partitions by default) are coalesced again
             if was is None:
                 session.conf.unset(coalesce)
@@ -517,7 +563,7 @@ def run_detectors_spark(
         if executor_peaks is not None:
             executor_peaks.extend(int(v) for v in heads.column("peak_rss").to_pylist())
         if progress is not None:
-            progress("vessels", n_buckets, n_buckets)
+            progress("vessels", len(ranges), len(ranges))
         t0 = st._lap("vessels", t0)
         if search is not None:
             slots_df = out_df.filter(F.col("kind") == "slot").drop("payload", "peak_rss")
