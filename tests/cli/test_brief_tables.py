@@ -29,9 +29,24 @@ def test_a_count_column_survives_a_narrow_terminal_next_to_a_long_path() -> None
     ]
     for width in (60, 80, 120):
         text = _render(rows, ["data", "positions", "vessels", "events", "sources"], width)
-        for number in ("2391", "299", "1216", "64292", "17", "251"):
+        for number in ("2,391", "299", "1,216", "64,292", "17", "251"):
             assert number in text, (width, number, text)
         assert "standoff.nmea" in text.replace("\n", "").replace("│", "").replace(" ", "")
+
+
+def test_counts_are_grouped_and_right_aligned_identifiers_are_not_grouped() -> None:
+    rows = [
+        {"mmsi": 369970582, "name": "US WARSHIP 71", "hours_12nm": 1234.5, "n": 12345},
+        {"mmsi": 369970583, "name": "X", "hours_12nm": 0.0, "n": 7},
+    ]
+    text = _render(rows, ["mmsi", "name", "hours_12nm", "n"], 120)
+    body = [line for line in text.splitlines() if line.startswith("│")]
+    assert "369970582" in body[0] and "12,345" in body[0] and "1,234.5" in body[0]
+    cells = [line.split("│")[1:-1] for line in body]
+    # numbers end at their column's right edge (one space of padding), text starts at its left
+    assert cells[1][3].endswith(" 7 ") and cells[0][3].endswith(" 12,345 ")
+    assert cells[1][2].endswith(" 0.0 ")
+    assert cells[1][1].startswith(" X ")
 
 
 def test_a_list_of_names_still_wraps() -> None:

@@ -16,11 +16,17 @@ if TYPE_CHECKING:
 ORDER = 0
 
 
+IDENTIFIERS = frozenset({"mmsi", "imo"})
+"""Integer columns that are identifiers, written without thousands separators."""
+
+
 def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.2f}" if column == "confidence" else f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool) and column not in IDENTIFIERS:
+        return f"{value:,}"
     return str(value)
 
 
@@ -66,9 +72,9 @@ def print_data(console: Console, d: dict[str, Any]) -> None:
             styled(
                 f"{span} (UTC dates, {d['days_with_data']:,} with data); "
                 f"{d['positions']:,} positions of {d['vessels']:,} vessels; median "
-                f"{d['median_reports_per_vessel_hour']:g} reports per vessel per hour heard, "
-                f"{d['median_reports_per_vessel_day']:g} per vessel per day; median track "
-                f"{d['median_track_h']:g} h; coverage holes: {d['coverage_holes_count']:,} "
+                f"{d['median_reports_per_vessel_hour']:,g} reports per vessel per hour heard, "
+                f"{d['median_reports_per_vessel_day']:,g} per vessel per day; median track "
+                f"{d['median_track_h']:,g} h; coverage holes: {d['coverage_holes_count']:,} "
                 f"({d['coverage_holes_hours']:,} h)"
             ),
             sep="",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
@@ -177,6 +178,10 @@ def print_cells(
     console.print(view)
 
 
+_NUMBER = re.compile(r"-?[\d,]+(\.\d+)?")
+"""A cell that is a number (digits, thousands separators, a decimal part): right-aligned."""
+
+
 def _cells_table(
     names: Sequence[str], rows: Sequence[Sequence[str]], whole: Sequence[bool], title: Text | None
 ) -> Any:
@@ -186,7 +191,10 @@ def _cells_table(
     for j, name in enumerate(names):
         widest = max([len(name), *(len(r[j]) for r in rows)])
         if whole[j] or all(_short(r[j]) for r in rows):
-            view.add_column(cell(name), no_wrap=True, min_width=widest)
+            right = any(r[j] for r in rows) and all(_NUMBER.fullmatch(r[j]) for r in rows if r[j])
+            view.add_column(
+                cell(name), no_wrap=True, min_width=widest, justify="right" if right else "left"
+            )
         else:
             view.add_column(cell(name), overflow="fold", min_width=min(widest, TEXT_MIN))
     for r in rows:
