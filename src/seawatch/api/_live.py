@@ -14,12 +14,11 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from seawatch.live import HEALTH, change_records, last_seq, read_changes
+from seawatch.live import change_records, last_seq, read_changes, read_health
 
 POLL_S = 0.5
 HEARTBEAT_S = 15.0
@@ -39,12 +38,12 @@ def live_router(store_root: Path) -> APIRouter:
     def feeds() -> JSONResponse:
         """The listener's feeds: messages/s, rejects, last message (UTC), stale."""
         try:
-            doc: dict[str, Any] = json.loads((store_root / HEALTH).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            doc = {"schema": "seawatch.feeds/1", "updated": None, "listener": None, "feeds": []}
+            doc = read_health(store_root)
         except (OSError, ValueError) as exc:
             detail = f"cannot read the feed health: {exc}"
             raise HTTPException(status_code=500, detail=detail) from exc
+        if doc is None:
+            doc = {"schema": "seawatch.feeds/1", "updated": None, "listener": None, "feeds": []}
         return JSONResponse(doc)
 
     @router.get("/api/events/{event_id}/history", response_model=None)

@@ -220,57 +220,58 @@ def feeds_command(
     fmt: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """Health of the listener's feeds: messages/s, rejects, last message, stale."""
+    from datetime import datetime
+
     from rich.console import Console
-    from rich.table import Table
 
     from seawatch._exceptions import ParameterError
-    from seawatch.cli._render import cell
-    from seawatch.live import HEALTH
+    from seawatch.cli._render import print_cells, styled, utc_text
+    from seawatch.live import read_health
 
     root = store_path(store)
     try:
-        doc = json.loads((root / HEALTH).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParameterError(f"no listener has run on the store {root}") from None
+        doc = read_health(root)
     except (OSError, ValueError) as exc:
-        raise ParameterError(f"cannot read {root / HEALTH}: {exc}") from exc
+        raise ParameterError(f"cannot read the feed health of {root}: {exc}") from exc
+    if doc is None:
+        raise ParameterError(f"no listener has run on the store {root}")
     if fmt == "json":
         typer.echo(json.dumps(doc, indent=1, sort_keys=True))
         return
     if fmt != "table":
         raise ParameterError("--format: table or json")
-    lst = doc.get("listener", {})
-    table = Table(
-        title=f"feeds (as of {doc.get('updated')} UTC; listener "
-        f"{'running' if lst.get('running') else 'stopped'})"
-    )
-    for col in (
-        "feed",
-        "kind",
-        "target",
-        "messages",
-        "msg/s",
-        "rejects",
-        "last message (UTC)",
-        "stale",
-        "reconnects",
-        "error",
-    ):
-        table.add_column(col)
-    for f in doc.get("feeds", []):
-        table.add_row(
-            cell(f.get("name")),
-            cell(f.get("kind")),
-            cell(f.get("target")),
-            cell(f.get("messages")),
-            cell(f.get("messages_per_s")),
-            cell(f.get("rejects")),
-            cell(f.get("last_message")),
-            cell("yes" if f.get("stale") else "no"),
-            cell(f.get("reconnects")),
-            cell(f.get("error") or ""),
-        )
-    Console().print(table)
+
+    def when(iso: Any) -> str:
+        try:
+            return utc_text(datetime.fromisoformat(str(iso)))
+        except ValueError:
+            return str(iso or "")
+
+    lst = doc.get("listener") or {}
+    console = Console()
+    state = "running" if lst.get("running") else "stopped"
+    console.print(styled((f"feeds (as of {when(doc.get('updated'))}; listener {state})", "bold")))
+    if lst.get("note"):
+        console.print(styled(("note: ", "yellow"), str(lst["note"])))
+    cols = ["feed", "kind", "target", "messages", "msg/s", "rejects", "last message", "stale"]
+    cols += ["reconnects", "error"]
+    rows = [
+        [
+            str(f.get("name") or ""),
+            str(f.get("kind") or ""),
+            str(f.get("target") or ""),
+            f"{f.get('messages') or 0:,}",
+            f"{f.get('messages_per_s') or 0:,}",
+            f"{f.get('rejects') or 0:,}",
+            when(f.get("last_message")) if f.get("last_message") else "",
+            "yes" if f.get("stale") else "no",
+            f"{f.get('reconnects') or 0:,}",
+            str(f.get("error") or ""),
+        ]
+        for f in doc.get("feeds", [])
+    ]
+    whole = [False, True, False, True, True, True, True, True, True, False]
+    print_cells(console, cols, rows, whole=whole)
 
 
 @alerts_app.command("mute")

@@ -28,7 +28,14 @@ from seawatch.live._feeds import (
     parse_hostport,
     stamp_line,
 )
-from seawatch.live._listener import HEALTH, Listener, ListenOptions, ListenResult
+from seawatch.live._listener import (
+    HEALTH,
+    Listener,
+    ListenOptions,
+    ListenResult,
+    listener_running,
+    read_health,
+)
 from seawatch.live._replay import ReplayResult, line_time_s, replay, timed_lines
 from seawatch.live._versions import (
     CHANGE_KINDS,
@@ -66,12 +73,14 @@ __all__ = [
     "json_message_row",
     "last_seq",
     "line_time_s",
+    "listener_running",
     "load_mutes",
     "load_rules",
     "mute",
     "parse_duration",
     "parse_hostport",
     "read_changes",
+    "read_health",
     "replay",
     "stamp_line",
     "timed_lines",

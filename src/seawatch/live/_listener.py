@@ -53,6 +53,55 @@ from seawatch.store import Store, write_json_atomic
 SPOOL_DIR = "live/spool"
 HEALTH = "live/feeds.json"
 LOCK = "live/.listener.lock"
+LOCK_WAIT_S = 1.0
+"""How long a starting listener retries the store's listener lock: a reader checking
+whether a listener runs (:func:`listener_running`) holds it shared for an instant."""
+
+
+def listener_running(root: str | Path) -> bool:
+    """Whether a listener holds the store's listener lock now (it holds it exclusively for
+    as long as it runs; a killed listener's lock is released by the kernel). Tested by
+    taking the lock shared for an instant, so it works wherever ``flock`` does (a local
+    disk; NFSv4 across machines)."""
+    try:
+        fd = os.open(Path(root) / LOCK, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def read_health(root: str | Path) -> dict[str, Any] | None:
+    """The listener's feed health (``seawatch.feeds/1``, the document ``seawatch feeds`` and
+    ``GET /api/feeds`` show), or None where no listener ever ran on the store. A document
+    written by a listener that was then killed still says it runs: when no process holds
+    the listener's lock it is corrected (``running`` false, and a ``note`` saying that the
+    figures are those of its last update).
+
+    Raises:
+        OSError, ValueError: the document cannot be read or is not JSON.
+    """
+    import json
+
+    try:
+        doc: dict[str, Any] = json.loads((Path(root) / HEALTH).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    lst = doc.get("listener")
+    if isinstance(lst, dict) and lst.get("running") and not listener_running(root):
+        lst["running"] = False
+        lst["note"] = (
+            "no listener holds the store's lock: it was killed or its machine stopped; "
+            "the figures are those of its last update"
+        )
+    return doc
 
 
 @dataclass(slots=True)
@@ -161,11 +210,18 @@ class Listener:
         path = self.root / LOCK
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise StoreError(f"another listener is running on the store {self.root}") from None
+        give_up = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() < give_up:  # a reader's instant check (listener_running)
+                    time.sleep(0.05)
+                    continue
+                os.close(fd)
+                msg = f"another listener is running on the store {self.root}"
+                raise StoreError(msg) from None
         self._lock_fd = fd
 
     def _unlock(self) -> None:
