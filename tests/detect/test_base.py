@@ -108,3 +108,25 @@ def test_fake_geo_distances() -> None:
     assert d[2] == 0.0
     dist, idx = g.nearest_port(np.array([1.0]), np.array([1.0]))
     assert np.isinf(dist[0]) and idx[0] == -1
+
+
+def test_events_repeating_type_vessels_start_and_key_get_distinct_ids() -> None:
+    t0 = 1_700_000_000_000_000
+    ev = build_events(
+        types="zone_visit",
+        start_us=[t0, t0, t0, t0],
+        end_us=[t0 + 10, t0 + 20, t0 + 30, t0 + 10],
+        vessels=[[7], [7], [7], [8]],
+        lat=[1.0, 2.0, 3.0, 1.0],
+        lon=[1.0, 2.0, 3.0, 1.0],
+        zone=["Z", "Z", "Z", "Z"],
+        details=["{}"] * 4,
+    ).to_pylist()
+    ids = {(e["vessels"][0], e["end"].timestamp()): e["event_id"] for e in ev}
+    assert len(set(ids.values())) == 4
+    # the first of a repeated event keeps the plain id; the others number their key
+    first = next(e for e in ev if e["lat"] == 1.0 and e["vessels"] == [7])
+    assert first["event_id"] == event_id("zone_visit", [7], t0, key="Z")
+    second = next(e for e in ev if e["lat"] == 2.0)
+    assert second["event_id"] == event_id("zone_visit", [7], t0, key="Z|2")
+    assert all(e["incident_id"] == e["event_id"] for e in ev)

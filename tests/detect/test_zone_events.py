@@ -121,3 +121,17 @@ def test_closest_approach_in_lookups_of_any_size(monkeypatch: pytest.MonkeyPatch
     assert whole.num_rows >= 5
     monkeypatch.setattr(module, "SHORE_CHUNK", 3)
     assert zone_events(positions(rows), geo=WORLD).equals(whole)
+
+
+def test_one_mmsi_on_two_tracks_gets_one_id_per_visit() -> None:
+    """Real data has it (NOAA 2022-01-03: 64 such pairs): one MMSI heard at two places at
+    once (two transmitters set to one number), both inside one zone from the same instant.
+    Each track is its own visit, and each visit its own id, on every run."""
+    north = drift(7, start_min=0, hours=3, lat=10.5, lon=0.1, speed_kn=5)
+    south = drift(7, start_min=0, hours=2, lat=10.0, lon=0.1, speed_kn=5)
+    table = positions(sorted(north + south, key=lambda r: (r[1], r[2])))
+    ev = _zones(table)
+    visits = [e for e in ev if e["type"] == "zone_visit"]
+    assert len(visits) == 2 and {e["start"] for e in visits} == {T0}
+    assert len({e["event_id"] for e in ev}) == len(ev)
+    assert [e["event_id"] for e in _zones(table)] == [e["event_id"] for e in ev]

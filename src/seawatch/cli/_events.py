@@ -385,19 +385,19 @@ def write_report(
             writer.row(["" if r[c] is None else r[c] for c in names])
     else:
         from rich.console import Console
-        from rich.table import Table
 
-        view = Table()
-        for c in names:
-            view.add_column(c, justify="right" if c.startswith(("n_", "duration")) else "left")
-        for r in rows:
-            view.add_row(
-                *cells(
-                    "-" if r[c] is None else (f"{r[c]:.1f}" if c == "duration_h" else r[c])
-                    for c in names
-                )
-            )
-        Console(file=out).print(view)
+        from seawatch.cli._render import print_cells
+
+        def text(c: str, v: Any) -> str:
+            if v is None:
+                return "-"
+            if c == "duration_h":
+                return f"{v:,.1f}"
+            return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+        table = [[text(c, r[c]) for c in names] for r in rows]
+        whole = [c.startswith(("n_", "duration")) for c in names]
+        print_cells(Console(file=out), list(names), table, whole=whole)
 
 
 def write_track(table: pa.Table, mmsi: int, fmt: str, *, out: TextIO | None = None) -> None:

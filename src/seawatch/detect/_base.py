@@ -192,6 +192,31 @@ def details_json(params: object, **details: Any) -> str:
 # EVENTS builder
 
 
+def _unique_ids(
+    ids: list[str],
+    types: Sequence[str],
+    vessels: Sequence[Sequence[int]],
+    start: npt.NDArray[np.int64],
+    keys: Sequence[str | None],
+) -> list[str]:
+    """``ids`` made unique: an event whose type, vessels, start and key repeat an earlier
+    one's gets its occurrence number hashed in too (``key|2``, ``key|3`` ...), in the order
+    given. Real data has it: one MMSI heard on two tracks at once (two transmitters set to
+    one number, or a copied MMSI), each track with its own visit of the same zone or port
+    from the same instant; a detector gives a vessel's tracks in the order they began, so
+    the numbering is the same on every engine and every run."""
+    if len(set(ids)) == len(ids):
+        return ids
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for i, plain in enumerate(ids):
+        k = seen.get(plain, 0) + 1
+        seen[plain] = k
+        key = f"{keys[i] or ''}|{k}"
+        out.append(plain if k == 1 else event_id(types[i], vessels[i], int(start[i]), key=key))
+    return out
+
+
 def build_events(
     *,
     types: str | Sequence[str],
@@ -208,8 +233,9 @@ def build_events(
     """A table with schema :data:`seawatch.schema.EVENTS`, sorted by start, type, event_id.
 
     ``vessels`` is either one MMSI per event (a 1-d integer array) or a sequence of MMSI
-    lists. ``duration_h``, ``event_id`` and ``incident_id`` (the event's own id) are computed here (the zone, when set, is the
-    id's ``key``); ``region``, ``zone`` and ``confidence`` default to null.
+    lists. ``duration_h``, ``event_id`` and ``incident_id`` (the event's own id) are computed
+    here (the zone, when set, is the id's ``key``; ids are unique: see :func:`_unique_ids`);
+    ``region``, ``zone`` and ``confidence`` default to null.
     """
     start = np.asarray(start_us, dtype=np.int64)
     end = np.asarray(end_us, dtype=np.int64)
@@ -229,10 +255,16 @@ def build_events(
     if np.any(end < start):
         raise ParameterError("build_events: an event ends before it starts")
     zone_list: list[str | None] = [None] * n if zone is None else [_opt_str(z) for z in zone]
-    ids = [
-        event_id(t, v, int(s), key=z)
-        for t, v, s, z in zip(type_list, vessel_lists, start, zone_list, strict=True)
-    ]
+    ids = _unique_ids(
+        [
+            event_id(t, v, int(s), key=z)
+            for t, v, s, z in zip(type_list, vessel_lists, start, zone_list, strict=True)
+        ],
+        type_list,
+        vessel_lists,
+        start,
+        zone_list,
+    )
     conf = (
         pa.nulls(n, pa.float32())
         if confidence is None
