@@ -117,9 +117,13 @@ def test_bucket_count_does_not_matter(small: tuple[Store, pa.Table], local2: Spa
 
     store, local = small
     assert "encounter" in local.column("type").to_pylist()  # across midnight
-    for n in (1, 7):
-        got = run_detectors_spark(store, spark=local2, geo=WORLD, buckets=n, write=False)
+    for n in (1, 7, 20):  # 20 on two cores: eight tasks of two or three buckets
+        stats = EngineStats()
+        got = run_detectors_spark(
+            store, spark=local2, geo=WORLD, buckets=n, write=False, stats=stats
+        )
         assert_same(local, got)
+        assert n < 20 or stats.n_buckets > 8
 
 
 def test_pair_merging_in_spark_sql(small: tuple[Store, pa.Table], local2: SparkSession) -> None:

@@ -371,6 +371,12 @@ core busy to the end. A bucket (about ``bucket_rows`` positions) stays the unit 
 Python worker's memory."""
 
 
+BUCKETS_PER_TASK_MAX = 16
+"""At most this many buckets per task: a task returns the slots of all its buckets at once
+(about 36k slot rows per bucket of 500k positions), so a year of data on a small cluster
+(40,000 buckets) makes more tasks rather than larger outputs."""
+
+
 def _coverage_fn(
     *, files: Sequence[str], ranges: Sequence[MmsiRange], cells: Sequence[float]
 ) -> Callable[[pa.Table], pa.Table]:
@@ -518,7 +524,9 @@ def run_detectors_spark(
         coalesce = "spark.sql.adaptive.coalescePartitions.enabled"
         was = session.conf.get(coalesce, None)
         session.conf.set(coalesce, "false")
-        n_tasks = min(len(ranges), TASKS_PER_CORE * cores)
+        n_tasks = min(
+            len(ranges), max(TASKS_PER_CORE * cores, -(-len(ranges) // BUCKETS_PER_TASK_MAX))
+        )
         numbers = session.createDataFrame(
             [(i % n_tasks, i) for i in range(len(ranges))], "task int, bucket int"
         ).repartitionByRange(n_tasks, "task")
