@@ -158,3 +158,38 @@ def test_sigkill_and_restart_during_a_replay_loses_and_duplicates_nothing(tmp_pa
     open_store(batch, create=True).ingest(nmea)
     assert after == _rows(batch)  # nor duplicated: the same rows as one ingest of the file
     assert isinstance(open_store(store).positions(), pa.Table)
+
+
+@pytest.mark.timeout(120)
+def test_demo_live_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """``seawatch demo --live`` serves the map (uvicorn, which raises SIGTERM again once it
+    has shut down) beside the listener: SIGTERM commits, writes the final health, exits 0."""
+    from seawatch.live import read_health
+
+    store = tmp_path / "store"
+    port = _free_port()
+    proc = subprocess.Popen(
+        _seawatch("demo", "--live", "--store", str(store), "--port", str(port)),
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_port(port, proc)
+        end = time.monotonic() + 60
+        while time.monotonic() < end:  # a few commits
+            doc = read_health(store) if (store / "live").exists() else None
+            if doc is not None and doc["listener"]["commits"] >= 3:
+                break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    doc = read_health(store)
+    assert doc is not None
+    assert doc["listener"]["running"] is False and "note" not in doc["listener"]
+    assert open_store(store).positions(columns=["mmsi"]).num_rows > 0

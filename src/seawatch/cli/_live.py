@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -399,12 +400,22 @@ def demo_live(
 
         thread = threading.Thread(target=background, name="seawatch-demo-live", daemon=True)
         thread.start()
+        # uvicorn handles SIGTERM itself, then raises it again once it has shut down: with
+        # the default action the process would die there, before the listener's last
+        # commit; this handler makes it a clean exit through the ``finally`` below
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             serve_store(target.root, host=host, port=port, token=token)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             if listener.stop_event is not None:
                 loop.call_soon_threadsafe(listener.stop_event.set)
             done.wait(timeout=120)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM as a clean exit (status 0, as ``seawatch listen`` gives)."""
+    raise SystemExit(0)
 
 
 def _free_port() -> int:
