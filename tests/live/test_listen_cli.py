@@ -193,3 +193,30 @@ def test_demo_live_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert doc is not None
     assert doc["listener"]["running"] is False and "note" not in doc["listener"]
     assert open_store(store).positions(columns=["mmsi"]).num_rows > 0
+
+
+@pytest.mark.timeout(60)
+def test_sigterm_stops_the_listener_while_a_feed_is_still_connected(tmp_path: Path) -> None:
+    """A TCP feed client that never hangs up (AIS-catcher pushing to us) must not keep
+    SIGTERM from stopping the listener (from Python 3.12 on, cancelling a server's
+    ``serve_forever`` waits for every client to hang up)."""
+    store = tmp_path / "store"
+    port = _free_port()
+    proc = subprocess.Popen(
+        _seawatch("listen", "--store", str(store), "--tcp", f"127.0.0.1:{port}"),
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_port(port, proc)
+        with socket.create_connection(("127.0.0.1", port)) as feed:
+            feed.sendall(b"!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*24\n")
+            time.sleep(1.0)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)  # the client is still connected
+        assert proc.returncode == 0, err.decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

@@ -385,11 +385,24 @@ def demo_live(
                 f"into the listener; watch the map",
                 err=True,
             )
+            feeding = asyncio.create_task(
+                replay([nmea], f"tcp://127.0.0.1:{feed_port}", speed=pace)
+            )
+            assert listener.stop_event is not None
+            stopping = asyncio.create_task(listener.stop_event.wait())
+            await asyncio.wait({task, feeding, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not feeding.done():
+                # asked to stop (Ctrl-C, SIGTERM): the replay ends first, so that its
+                # connection to the listener closes and the listener can finish
+                feeding.cancel()
             try:
-                await replay([nmea], f"tcp://127.0.0.1:{feed_port}", speed=pace)
+                await feeding
                 typer.echo("demo: replay finished (the map keeps serving)", err=True)
+            except asyncio.CancelledError:
+                pass
             except OSError as exc:
                 typer.echo(f"demo: replay stopped: {exc}", err=True)
+            stopping.cancel()
             await task
 
         def background() -> None:

@@ -517,14 +517,19 @@ class FeedRunner:
         self._server = await asyncio.start_server(client, host, port, limit=_READ)
         sock = self._server.sockets[0].getsockname()
         self.stats.target = f"{sock[0]}:{sock[1]}"
+        server = self._server
         try:
-            async with self._server:
-                await self._server.serve_forever()
+            # start_server already serves. Not serve_forever(): from Python 3.12 on, its
+            # cancellation waits for every client to hang up, so a feed still connected
+            # (AIS-catcher pushing to us) kept SIGTERM from stopping the listener
+            await asyncio.get_running_loop().create_future()
         finally:
+            server.close()
             handlers = [t for t in self._handlers if not t.done()]
             for t in handlers:
                 t.cancel()
             await asyncio.gather(*handlers, return_exceptions=True)
+            await server.wait_closed()
 
     # TCP client with reconnect and staleness
     async def _tcp_client(self) -> None:
