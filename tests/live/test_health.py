@@ -82,6 +82,8 @@ def test_a_killed_listener_is_not_reported_running(store_root: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "listener stopped" in result.stdout and "killed" in result.stdout
     assert "28,758" in result.stdout and "2026-12-07 05:40:35Z" in result.stdout
+    status = CliRunner().invoke(app, ["status", "--store", str(store_root)], env={"COLUMNS": "150"})
+    assert status.exit_code == 0 and status.stdout == result.stdout  # one view, two names
 
     with TestClient(create_app(store_root), base_url="http://127.0.0.1") as client:
         got = client.get("/api/feeds").json()

@@ -343,6 +343,10 @@ def register(app: typer.Typer) -> None:
     app.command("listen", epilog=_LISTEN_EPILOG)(listen_command)
     app.command("replay")(replay_command)
     app.command("feeds")(feeds_command)
+    # the name issue #10 and DESIGN §13 give the same view: one function, two names
+    app.command("status", help="The listener's health: the same as `seawatch feeds`.")(
+        feeds_command
+    )
     app.add_typer(alerts_app, name="alerts")
 
 
