@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from seawatch.cli._render import print_cells, styled, utc_text
+from seawatch.cli._render import print_cells, styled, utc_text, value_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -16,26 +16,12 @@ if TYPE_CHECKING:
 ORDER = 0
 
 
-IDENTIFIERS = frozenset({"mmsi", "imo"})
-"""Integer columns that are identifiers, written without thousands separators."""
-
-
-def _cell(value: Any, column: str = "") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}" if column == "confidence" else f"{value:,.1f}"
-    if isinstance(value, int) and not isinstance(value, bool) and column not in IDENTIFIERS:
-        return f"{value:,}"
-    return str(value)
-
-
 def print_table(console: Console, title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
     """``rows`` as a table with the columns ``cols`` (or "none" when empty)."""
     if not rows:
         console.print(styled((title, "bold"), ": none"))
         return
-    text = [[_cell(row.get(c), c) for c in cols] for row in rows]
+    text = [[value_text(row.get(c), c) for c in cols] for row in rows]
     whole = [
         all(isinstance(v, int | float) and not isinstance(v, bool) for v in values if v is not None)
         for values in ([row.get(c) for row in rows] for c in cols)

@@ -386,16 +386,9 @@ def write_report(
     else:
         from rich.console import Console
 
-        from seawatch.cli._render import print_cells
+        from seawatch.cli._render import print_cells, value_text
 
-        def text(c: str, v: Any) -> str:
-            if v is None:
-                return "-"
-            if c == "duration_h":
-                return f"{v:,.1f}"
-            return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
-
-        table = [[text(c, r[c]) for c in names] for r in rows]
+        table = [[value_text(r[c], c, none="-") for c in names] for r in rows]
         whole = [c.startswith(("n_", "duration")) for c in names]
         print_cells(Console(file=out), list(names), table, whole=whole)
 

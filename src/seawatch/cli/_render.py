@@ -48,6 +48,7 @@ __all__ = [
     "store_vessel_labels",
     "styled",
     "utc_text",
+    "value_text",
 ]
 
 CsvRawOption = typer.Option(
@@ -57,6 +58,23 @@ CsvRawOption = typer.Option(
     "starts with = + - @ tab or CR gets a leading ' so spreadsheets do not run it as a "
     "formula (numbers such as -12.5 are left alone).",
 )
+
+
+IDENTIFIERS = frozenset({"mmsi", "imo"})
+"""Integer columns that are identifiers, written without thousands separators."""
+
+
+def value_text(value: Any, column: str = "", *, none: str = "") -> str:
+    """A record's value as a table cell shows it: counts with thousands separators (not an
+    MMSI or IMO number), hours and other floats to one decimal (a confidence to two),
+    ``none`` for a missing value."""
+    if value is None:
+        return none
+    if isinstance(value, float):
+        return f"{value:.2f}" if column == "confidence" else f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool) and column not in IDENTIFIERS:
+        return f"{value:,}"
+    return str(value)
 
 
 def utc_text(value: datetime, *, seconds: bool | None = None) -> str:
