@@ -31,7 +31,7 @@ from seawatch._exceptions import ParameterError
 from seawatch._units import US_PER_H
 from seawatch.detect.sql import render
 from seawatch.schema import TS
-from seawatch.tracks.columns import f64, i64, ts_us
+from seawatch.tracks.columns import f64, group_bounds, i64, ts_us
 
 __all__ = [
     "COVERAGE",
@@ -148,7 +148,7 @@ def merge_grids(grids: Iterable[pa.Table]) -> pa.Table:
     key = _keys(cl, co, hour)
     order = np.argsort(key, kind="stable")
     key = key[order]
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    starts = group_bounds(key)[:-1]
     positions = np.add.reduceat(i64(table, "positions")[order], starts)
     vessels = np.add.reduceat(i64(table, "vessels")[order], starts)
     return _table(key[starts], positions, vessels)

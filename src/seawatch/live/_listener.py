@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import time
@@ -88,8 +89,6 @@ def read_health(root: str | Path) -> dict[str, Any] | None:
     Raises:
         OSError, ValueError: the document cannot be read or is not JSON.
     """
-    import json
-
     try:
         doc: dict[str, Any] = json.loads((Path(root) / HEALTH).read_text(encoding="utf-8"))
     except FileNotFoundError:
