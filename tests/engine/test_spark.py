@@ -126,6 +126,32 @@ def test_bucket_count_does_not_matter(small: tuple[Store, pa.Table], local2: Spa
         assert n < 20 or stats.n_buckets > 8
 
 
+def test_slots_go_through_scratch_files_that_are_removed(
+    small: tuple[Store, pa.Table], local2: SparkSession, tmp_path: Path
+) -> None:
+    """The buckets write their slots to the run's scratch directory, which the pair and
+    window stages read; afterwards nothing is left, there or in the store's directory."""
+    from seawatch.engine._spark import run_detectors_spark
+
+    store, local = small
+    seen: dict[str, list[str]] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        seen[stage] = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.arrow"))
+
+    got = run_detectors_spark(
+        store, spark=local2, geo=WORLD, write=False, scratch_dir=tmp_path, progress=progress
+    )
+    assert_same(local, got)
+    slot_files = [f for f in seen["vessels"] if "/slots/day=" in f]
+    assert len({f.split("/")[2] for f in slot_files}) == 2  # the store's two UTC days
+    assert not any(".tmp-" in f for f in seen["vessels"])
+    assert list(tmp_path.iterdir()) == []
+    got = run_detectors_spark(store, spark=local2, geo=WORLD, write=False)
+    assert_same(local, got)
+    assert not (Path(store.root) / ".scratch").exists()
+
+
 def test_pair_merging_in_spark_sql(small: tuple[Store, pa.Table], local2: SparkSession) -> None:
     """The streamed pair step's merging SQL in Spark SQL too: the same events, to the last
     bit (its means are exact integer sums, whatever order Spark adds them in)."""

@@ -46,13 +46,15 @@ class BucketTask:
 
 @dataclass(frozen=True, slots=True)
 class BucketResult:
-    """Events of the bucket's vessels, the UTC days its slots were written for, row counts."""
+    """Events of the bucket's vessels, the UTC days its slots were written for (and the
+    slots of each), row counts."""
 
     bucket: int
     events: pa.Table
     slot_days: tuple[str, ...]
     n_positions: int
     n_slots: int
+    slot_rows: tuple[int, ...] = ()
 
 
 def read_bucket(files: tuple[Path, ...], mmsi_range: MmsiRange = (None, None)) -> pa.Table:
@@ -67,17 +69,19 @@ def run_bucket(task: BucketTask) -> BucketResult:
     table = read_bucket(task.files, task.mmsi_range)
     n = table.num_rows
     if n == 0:
-        return BucketResult(task.bucket, EVENTS.empty_table(), (), 0, 0)
+        return BucketResult(task.bucket, EVENTS.empty_table(), (), 0, 0, ())
     coverage = {cell: read_scratch(path) for cell, path in task.coverage.items()}
     events, slots = run_vessels(
         table, detectors=task.detectors, resample=task.resample, geo=task.geo, coverage=coverage
     )
-    days: tuple[str, ...] = ()
+    written: tuple[tuple[str, int], ...] = ()
     n_slots = 0
     if slots is not None and task.slots_dir is not None:
         n_slots = slots.num_rows
-        days = write_slots_by_day(slots, task.slots_dir, task.bucket)
-    return BucketResult(task.bucket, events, days, n, n_slots)
+        written = write_slots_by_day(slots, task.slots_dir, task.bucket)
+    days = tuple(day for day, _ in written)
+    rows = tuple(k for _, k in written)
+    return BucketResult(task.bucket, events, days, n, n_slots, rows)
 
 
 def run_vessels(
@@ -107,8 +111,10 @@ def run_vessels(
     return events, slots
 
 
-def write_slots_by_day(slots: pa.Table, root: Path, bucket: int) -> tuple[str, ...]:
-    """Write ``root/day=YYYY-MM-DD/b=K.arrow`` for each UTC day of the slots."""
+def write_slots_by_day(slots: pa.Table, root: Path, bucket: int) -> tuple[tuple[str, int], ...]:
+    """Write ``root/day=YYYY-MM-DD/b=K.arrow`` for each UTC day of the slots (each file
+    whole or not at all: a retried Spark task writes the same bytes again); returns each
+    day's name and slot count."""
     if slots.num_rows == 0:
         return ()
     us = np.asarray(pc.cast(slots.column("slot"), pa.int64()).to_numpy(), np.int64)
@@ -119,11 +125,11 @@ def write_slots_by_day(slots: pa.Table, root: Path, bucket: int) -> tuple[str, .
     starts = np.concatenate(([0], bounds))
     ends = np.concatenate((bounds, [len(day_sorted)]))
     table = slots.take(pa.array(order))
-    written: list[str] = []
+    written: list[tuple[str, int]] = []
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         name = datetime.fromtimestamp(int(day_sorted[a]) * 86_400, tz=UTC).date().isoformat()
         path = root / f"day={name}" / f"b={bucket}.arrow"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_scratch(table.slice(a, b - a), path)
-        written.append(name)
+        written.append((name, b - a))
     return tuple(written)

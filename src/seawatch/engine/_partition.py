@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -242,8 +243,15 @@ def mmsis_of_sources(files: Iterable[Path], sources: Iterable[str]) -> npt.NDArr
 
 
 def write_scratch(table: pa.Table, path: Path) -> None:
-    """An uncompressed Arrow IPC file."""
-    feather.write_feather(table, path, compression="uncompressed")
+    """An uncompressed Arrow IPC file, written under a temporary name and renamed: a
+    reader (or a retried task writing the same file) never sees half of it."""
+    tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex[:12]}")
+    try:
+        feather.write_feather(table, tmp, compression="uncompressed")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_scratch(path: Path) -> pa.Table:

@@ -251,7 +251,9 @@ def run_detectors(
     :func:`worker_pool`); None: a pool started for this run and shut down after it.
     ``geo``: the geography (None: bundled; must pickle). ``bucket_rows``: positions per mmsi
     bucket (bounds a worker's memory). ``scratch_dir``: where the links to the position
-    files, slots and pairs go (a temporary directory, removed afterwards).
+    files, slots and pairs go (a temporary directory, removed afterwards; with Spark, one
+    the driver and every executor see at the same path, by default ``.scratch/`` in the
+    store's directory).
     ``progress(stage, done, total)`` is called as work completes. Returns the events
     (schema EVENTS), sorted.
 
@@ -273,6 +275,8 @@ def run_detectors(
             preset=preset,
             only=only,
             geo=geo,
+            bucket_rows=bucket_rows,
+            scratch_dir=scratch_dir,
             write=write,
             progress=progress,
             stats=stats,
@@ -487,16 +491,7 @@ def _pair_step(
         close = search.close_pairs(slots, runner)
         del slots
         if pairs_dir is not None and pairs_dist_m is not None:
-            near = close.filter(pc.less_equal(close.column("dist_m"), pairs_dist_m))
-            slot_us = pc.multiply(near.column("slot_no"), pa.scalar(search.slot_us, pa.int64()))
-            pairs = pa.table(
-                {"mmsi_a": near.column("mmsi_a"), "mmsi_b": near.column("mmsi_b"), "slot": slot_us}
-            )
-            pairs_dir.mkdir(parents=True, exist_ok=True)
-            day_no = np.floor_divide(slot_us.to_numpy(), DAY_US)
-            for day_dir in batch:
-                mine = pa.array(day_no == _day_us(day_dir) // DAY_US)
-                write_scratch(pairs.filter(mine), pairs_dir / f"{day_dir.name}.arrow")
+            write_window_pairs(close, search, pairs_dist_m, pairs_dir, batch)
         until = _day_us(batch[-1]) + DAY_US  # every later slot is at or after it
         for name, dist, stream in running:
             mine_close = close
@@ -512,6 +507,23 @@ def _pair_step(
         out[name].append(stream.finish())
     runner.close()
     return {name: pa.concat_tables(parts) for name, parts in out.items()}
+
+
+def write_window_pairs(
+    close: pa.Table, search: PairSearch, dist_m: float, pairs_dir: Path, day_dirs: Sequence[Path]
+) -> None:
+    """The close pairs within ``dist_m`` (``mmsi_a, mmsi_b, slot``) written per UTC day of
+    ``day_dirs`` to ``pairs_dir/day=YYYY-MM-DD.arrow``, where :func:`_windows` reads them."""
+    near = close.filter(pc.less_equal(close.column("dist_m"), dist_m))
+    slot_us = pc.multiply(near.column("slot_no"), pa.scalar(search.slot_us, pa.int64()))
+    pairs = pa.table(
+        {"mmsi_a": near.column("mmsi_a"), "mmsi_b": near.column("mmsi_b"), "slot": slot_us}
+    )
+    pairs_dir.mkdir(parents=True, exist_ok=True)
+    day_no = np.floor_divide(slot_us.to_numpy(), DAY_US)
+    for day_dir in day_dirs:
+        mine = pa.array(day_no == _day_us(day_dir) // DAY_US)
+        write_scratch(pairs.filter(mine), pairs_dir / f"{day_dir.name}.arrow")
 
 
 def _day_batches(day_dirs: Sequence[Path], batch_rows: int) -> Iterator[list[Path]]:

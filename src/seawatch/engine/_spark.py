@@ -8,29 +8,32 @@ detectors of :data:`seawatch.detect.REGISTRY` by kind, naming none (DESIGN.md §
    files are sorted by MMSI, so their row-group statistics place the bounds), and
    ``groupBy(task).applyInArrow`` over a small frame of bucket numbers runs the buckets,
    a few per task (:data:`TASKS_PER_CORE`), each holding whole vessels over all days (a
-   group is never split, unlike ``mapInArrow`` after a repartition). A task reads each of
-   its ranges from the day files itself (:func:`seawatch.engine._partition.read_range`,
-   only the row groups whose statistics overlap it) and hands it to
-   :func:`seawatch.engine._bucket.run_vessels`, the function the local pool runs, so the
-   kernels see the local engine's input row for row. The positions never pass through the
-   JVM: Spark's scan, the shuffle of every position by ``hash(mmsi)`` and the Arrow
-   conversions both ways made this stage 55.9 s of the 20 M-position day on ``local[1]``
-   (now 11.1 s; benchmarks/RESULTS.md, "Spark"). When a kernel asks for the coverage grid,
-   the same tasks first compute the grid of their ranges, which the driver sums
-   (:func:`seawatch.detect.coverage.merge_grids`: the ranges hold disjoint vessels). The
-   output is one Arrow stream per task: per bucket, a row holding its events (Arrow IPC
-   bytes), and one row per 10-minute slot.
-2. **Pair search**: the slots stay in Spark; the one shared close-pair query
-   (:meth:`seawatch.detect.PairSearch.sql`, the same text DuckDB runs) runs on groups of
-   whole slots (``pmod(slot_no, n)``; a pair is always within one slot) in DuckDB on the
-   executors, or with ``pair_runner="spark"`` in Spark SQL, where its join on ``slot_no,
-   cy, cx`` partitions the work by time and cell, each slot copied into its forward
+   group is never split, unlike ``mapInArrow`` after a repartition). Each bucket is
+   :func:`seawatch.engine._bucket.run_bucket`, the function the local pool runs: it reads
+   the bucket's MMSI range from the day files (only the row groups whose statistics
+   overlap it), runs the kernels and writes the 10-minute slots per UTC day to the run's
+   scratch directory (``.scratch/`` in the store's directory, which every executor sees
+   at the same path; each file written whole under a temporary name, so a retried task
+   rewrites it harmlessly). A task returns its buckets' events and slot days only. The
+   positions and the slots never pass through the JVM: Spark's scan, its shuffle by
+   ``hash(mmsi)`` and the Arrow conversions both ways made this stage 55.9 s of the
+   20 M-position day on ``local[1]``, and the slots' trips through Spark to the pair search
+   and the driver another 3.5 s (benchmarks/RESULTS.md, "Spark"). When a kernel asks for
+   the coverage grid, the same kind of tasks first compute the grid of their ranges, which
+   the driver sums (:func:`seawatch.detect.coverage.merge_grids`: the ranges hold disjoint
+   vessels) and writes to the scratch directory for the buckets to memory-map.
+2. **Pair search**: the one shared close-pair query (:meth:`seawatch.detect.PairSearch
+   .close_pairs`, the local engine's call) runs in DuckDB on the executors, one unit per
+   UTC day (or part of a day by ``slot_no``: a pair is always within one slot) read from
+   the slot files; or, with ``pair_runner="spark"``, in Spark SQL over all the slots
+   (:meth:`~seawatch.detect.PairSearch.sql`, the same text), its join on ``slot_no, cy,
+   cx`` partitioning the work by time and cell, each slot copied into its forward
    neighbour cells (the halo). The close pairs (few) come back to the driver, which feeds
    the streamed pair steps one UTC day at a time, carrying open pairs across midnight,
    exactly as the local engine does (their merging SQL runs on the driver in DuckDB, or in
-   Spark SQL with ``pair_runner="spark"``). Window pair steps get
-   each day's slots plus the halo from Spark (driver memory: one day of slots, as in the
-   local engine).
+   Spark SQL with ``pair_runner="spark"``). Window pair steps run on the driver over the
+   slot files, one day and its halo at a time: the local engine's function
+   (:func:`seawatch.engine._run._windows`).
 3. Statics, scene and finishing steps, ``simulated``, the incident ids and the one atomic
    ``store.replace_events`` run on the driver, as in :func:`seawatch.engine.run_detectors`
    (the driver commits; executors never write to the store).
@@ -48,10 +51,12 @@ import json
 import os
 import pickle
 import resource
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -79,7 +84,7 @@ from seawatch.detect import (
 from seawatch.detect.coverage import COVERAGE, coverage_grid, merge_grids
 from seawatch.detect.encounters import CLOSE_SCHEMA
 from seawatch.detect.sql import DuckDBRunner, SqlRunner, check_portable
-from seawatch.engine._bucket import DAY_US, run_vessels
+from seawatch.engine._bucket import DAY_US, BucketTask, run_bucket
 from seawatch.engine._partition import (
     COVERAGE_COLUMNS,
     MmsiRange,
@@ -87,15 +92,18 @@ from seawatch.engine._partition import (
     mmsi_ranges,
     plan_buckets,
     read_range,
+    write_scratch,
 )
 from seawatch.engine._run import (
     EngineStats,
     EventStore,
     _Inputs,
+    _read_slots,
     _simulated_mmsis,
+    _windows,
     finish_run,
     plausible_day_files,
-    window_day,
+    write_window_pairs,
 )
 from seawatch.schema import EVENTS
 from seawatch.tracks import SLOTS
@@ -114,30 +122,21 @@ __all__ = [
 
 OUT_SCHEMA = pa.schema(
     [
-        ("kind", pa.string()),
-        ("day", pa.int64()),
-        ("mmsi", pa.int64()),
-        ("seg_id", pa.int64()),
-        ("slot", pa.timestamp("us", tz="UTC")),
-        ("slot_no", pa.int64()),
-        ("lat", pa.float64()),
-        ("lon", pa.float64()),
-        ("sog_kn", pa.float64()),
-        ("interp", pa.bool_()),
-        ("payload", pa.binary()),
+        ("bucket", pa.int64()),
+        ("events", pa.binary()),
+        ("slot_days", pa.list_(pa.string())),
+        ("slot_rows", pa.list_(pa.int64())),
         ("peak_rss", pa.int64()),
     ]
 )
-"""What each bucket returns (Spark gets it as ``from_arrow_schema(OUT_SCHEMA)``):
-``kind='events'`` (one row, the events as Arrow IPC bytes in ``payload``, the Python
-worker's peak RSS in bytes), ``kind='day'`` (one row per UTC day the bucket has slots on;
-the first holds the bucket's slot count in ``slot_no``) or
-``kind='slot'`` (one row per slot, ``sog_kn`` and ``interp`` as the close-pair view reads
-them)."""
+"""What a bucket task returns, one row per bucket (Spark gets it as
+``from_arrow_schema(OUT_SCHEMA)``): its events as Arrow IPC bytes, the UTC days it wrote
+slot files for and the slots of each, the Python worker's peak RSS in bytes. The slots
+themselves never pass through Spark: they are in the run's scratch directory."""
 
-DRIVER_SLOTS_MAX = 4_000_000
-"""Up to this many slots (about 300 MB), a window pair step fetches the slots to the driver
-once; beyond, one UTC day (and its halo) at a time, as the local engine holds them."""
+SLOTS_PER_GROUP = 2_000_000
+"""At most this many slots per unit of the executors' close-pair search (bounds a Python
+worker's memory): a larger day is split into parts by ``slot_no``."""
 
 
 def spark_session(
@@ -225,17 +224,17 @@ def _bucket_fn(
     ranges: Sequence[MmsiRange],
     detectors: tuple[tuple[str, Any], ...],
     resample: Any,
-    search: PairSearch | None,
+    slots_dir: Path | None,
     geo: GeoContext | None,
-    coverage: Mapping[float, pa.Table],
+    coverage: Mapping[float, Path],
     kill_once: str | None,
 ) -> Callable[[pa.Table], pa.Table]:
     """The function ``applyInArrow`` runs on each task (everything it closes over
-    pickles). Its group is the numbers of the task's buckets: for each in turn, the task
-    reads the bucket's MMSI range from the store's day files itself (:func:`read_range`,
-    the local pool's reader, so the kernels see the local engine's input, row for row) and
-    runs the kernels; the outputs of its buckets are returned together."""
-    paths = [Path(f) for f in files]
+    pickles). Its group is the numbers of the task's buckets: each in turn runs
+    :func:`seawatch.engine._bucket.run_bucket`, the local pool's function (it reads the
+    bucket's MMSI range from the store's day files, runs the kernels, and writes the slots
+    per UTC day to ``slots_dir``); the task returns the buckets' events and slot days."""
+    paths = tuple(Path(f) for f in files)
 
     def run(table: pa.Table) -> pa.Table:
         if kill_once is not None:
@@ -245,122 +244,144 @@ def _bucket_fn(
                 pass
             else:
                 _kill_executor()
-        return pa.concat_tables([one(b) for b in _buckets_of(table)])
-
-    def one(bucket: int) -> pa.Table:
-        positions = read_range(paths, ranges[bucket])
-        events, slots = run_vessels(
-            positions, detectors=detectors, resample=resample, geo=geo, coverage=coverage
-        )
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, EVENTS) as writer:
-            writer.write_table(events.select(EVENTS.names).cast(EVENTS))
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        head = {name: pa.nulls(1, OUT_SCHEMA.field(name).type) for name in OUT_SCHEMA.names}
-        head["kind"] = pa.array(["events"])
-        head["payload"] = pa.array([sink.getvalue().to_pybytes()], pa.binary())
-        head["peak_rss"] = pa.array([rss], pa.int64())
-        parts = [pa.table(head, schema=OUT_SCHEMA)]
-        if slots is not None and search is not None and slots.num_rows:
-            slot_days = np.unique(
-                np.floor_divide(
-                    np.asarray(pc.cast(slots.column("slot"), pa.int64()).to_numpy(), np.int64),
-                    DAY_US,
+        rows: dict[str, list[Any]] = {name: [] for name in OUT_SCHEMA.names}
+        for bucket in _items_of(table):
+            result = run_bucket(
+                BucketTask(
+                    bucket=bucket,
+                    files=paths,
+                    mmsi_range=ranges[bucket],
+                    detectors=detectors,
+                    resample=resample,
+                    slots_dir=slots_dir,
+                    geo=geo,
+                    coverage=dict(coverage),
                 )
             )
-            k = len(slot_days)
-            days_t = {name: pa.nulls(k, OUT_SCHEMA.field(name).type) for name in OUT_SCHEMA.names}
-            days_t["kind"] = pa.array(["day"] * k, pa.string())
-            days_t["day"] = pa.array(slot_days, pa.int64())
-            days_t["slot_no"] = pa.array(
-                [slots.num_rows if i == 0 else 0 for i in range(k)], pa.int64()
-            )
-            parts.append(pa.table(days_t, schema=OUT_SCHEMA))
-            view = search.view(slots)
-            n = slots.num_rows
-            slot_us = pc.cast(slots.column("slot"), pa.int64())
-            day = pa.array(np.floor_divide(np.asarray(slot_us.to_numpy(), np.int64), DAY_US))
-            body = {
-                "kind": pa.array(np.full(n, "slot", object), pa.string()),
-                "day": day,
-                "mmsi": view.column("mmsi"),
-                "seg_id": pc.cast(slots.column("seg_id"), pa.int64()),
-                "slot": pc.cast(slots.column("slot"), pa.timestamp("us", tz="UTC")),
-                "slot_no": view.column("slot_no"),
-                "lat": view.column("lat"),
-                "lon": view.column("lon"),
-                "sog_kn": view.column("sog_kn"),
-                "interp": view.column("interp"),
-                "payload": pa.nulls(n, pa.binary()),
-                "peak_rss": pa.nulls(n, pa.int64()),
-            }
-            parts.append(pa.table(body, schema=OUT_SCHEMA))
-        return pa.concat_tables(parts)
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, EVENTS) as writer:
+                writer.write_table(result.events.select(EVENTS.names).cast(EVENTS))
+            rows["bucket"].append(bucket)
+            rows["events"].append(sink.getvalue().to_pybytes())
+            rows["slot_days"].append(list(result.slot_days))
+            rows["slot_rows"].append(list(result.slot_rows))
+            rows["peak_rss"].append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+        return pa.table(rows, schema=OUT_SCHEMA)
 
     return run
 
 
-SLOTS_PER_GROUP = 2_000_000
-"""Slots per group of the executors' close-pair search (bounds a Python worker's memory)."""
+def _read_unit(slots_dir: Path, unit: tuple[str, int, int], slot_us: int) -> pa.Table:
+    """The slots of one unit of the close-pair search: the UTC day ``unit[0]``'s slot
+    files, the part ``unit[2]`` of ``unit[1]`` by ``slot_no`` (a pair is always within one
+    slot, so the parts are independent)."""
+    day, parts, part = unit
+    slots = _read_slots([slots_dir / f"day={day}"])
+    if parts > 1:
+        no = np.floor_divide(
+            np.asarray(pc.cast(slots.column("slot"), pa.int64()).to_numpy(), np.int64), slot_us
+        )
+        slots = slots.filter(pa.array(no % parts == part))
+    return slots
 
 
-def _view_columns(search: PairSearch) -> list[str]:
-    """The columns of the close-pair query's ``slots`` view (:meth:`PairSearch.view`)."""
-    return list(search.view(SLOTS.empty_table()).column_names)
-
-
-def _close_fn(search: PairSearch) -> Callable[[pa.Table], pa.Table]:
-    """The function ``applyInArrow`` runs on each group of slots (whole slots: every row
-    of a ``slot_no`` is in the same group): the shared close-pair query in DuckDB, as the
-    local engine runs it (one thread: the executor's cores are Spark's)."""
-    sql = search.sql()
-    view = _view_columns(search)
+def _close_fn(
+    search: PairSearch, slots_dir: Path, units: Sequence[tuple[str, int, int]]
+) -> Callable[[pa.Table], pa.Table]:
+    """The function ``applyInArrow`` runs on each task of the close-pair search: for each
+    of its units, the shared close-pair query (:meth:`PairSearch.close_pairs`, the local
+    engine's call) in DuckDB over the unit's slots, read from the scratch files (one
+    DuckDB thread: the executor's cores are Spark's)."""
 
     def run(table: pa.Table) -> pa.Table:
-        from seawatch.detect.sql import DuckDBRunner
-
         runner = DuckDBRunner(threads=1)
         try:
-            rows = runner.query(sql, {"slots": table.select(view)})
+            out = [
+                search.close_pairs(_read_unit(slots_dir, units[i], search.slot_us), runner)
+                for i in _items_of(table)
+            ]
         finally:
             runner.close()
-        return search.as_close(rows)
+        return pa.concat_tables([CLOSE_SCHEMA.empty_table(), *out])
 
     return run
+
+
+def _view_fn(
+    search: PairSearch, slots_dir: Path, units: Sequence[tuple[str, int, int]]
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The function ``mapInArrow`` runs over unit numbers (each row is a whole unit, so
+    nothing is split): the unit's slots as rows of the close-pair query's view."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for i in batch.column("unit").to_pylist():
+                view = search.view(_read_unit(slots_dir, units[int(i)], search.slot_us))
+                yield from view.to_batches()
+
+    return run
+
+
+def _units(
+    days: Mapping[str, int], cores: int, *, per_unit: int = SLOTS_PER_GROUP
+) -> list[tuple[str, int, int]]:
+    """The units of the close-pair search, ``(day, parts, part)``: each UTC day of
+    ``days`` (its slot count) in parts of at most ``per_unit`` slots, and in enough parts
+    that every core has work when the days are few."""
+    if not days:
+        return []
+    spread = -(-2 * cores // len(days))
+    units: list[tuple[str, int, int]] = []
+    for day, rows in sorted(days.items()):
+        parts = max(1, -(-rows // per_unit), spread if rows else 1)
+        units.extend((day, parts, part) for part in range(parts))
+    return units
 
 
 def _close_pairs(
-    slots_df: DataFrame, search: PairSearch, n_slots: int, cores: int, *, in_spark_sql: bool
+    session: SparkSession,
+    search: PairSearch,
+    slots_dir: Path,
+    units: Sequence[tuple[str, int, int]],
+    cores: int,
+    *,
+    in_spark_sql: bool,
 ) -> pa.Table:
-    """The close pairs of every slot: Spark SQL runs the shared query over all the slots
-    (``in_spark_sql``), or the executors run it in DuckDB over groups of whole slots
-    (``pmod(slot_no, n)``: a pair is always within one slot, so the groups are independent
-    and their union is the query's result over all of them; DuckDB's functions are the
-    local engine's, to the last bit)."""
+    """The close pairs of every slot: the executors run the shared query in DuckDB over
+    the units' slots (DuckDB's functions are the local engine's, to the last bit), or
+    (``in_spark_sql``) Spark SQL runs it over all the slots, its join on ``slot_no, cy,
+    cx`` partitioning the work by time and cell, each slot copied into its forward
+    neighbour cells (the halo)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    if not units:
+        return CLOSE_SCHEMA.empty_table()
     if in_spark_sql:
-        session = slots_df.sparkSession
+        schema = search.view(SLOTS.empty_table()).schema
+        n = len(units)
+        slots_df = (
+            session.createDataFrame([(i,) for i in range(n)], "unit int")
+            .repartition(n, "unit")
+            .mapInArrow(_view_fn(search, slots_dir, units), from_arrow_schema(schema))
+        )
         slots_df.createOrReplaceTempView("slots")
         try:
             return search.as_close(session.sql(search.sql()).toArrow())
         finally:
             session.catalog.dropTempView("slots")
-    from pyspark.sql import functions as F
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    n = max(2 * cores, -(-n_slots // SLOTS_PER_GROUP))
-    rows = (
-        slots_df.select(*_view_columns(search))
-        .withColumn("g", F.expr(f"pmod(slot_no, {int(n)})"))
-        .groupBy("g")
-        .applyInArrow(_close_fn(search), from_arrow_schema(CLOSE_SCHEMA))
-        .toArrow()
-    )
+    with _one_task_per_partition(session):
+        rows = (
+            _task_frame(session, len(units), cores)
+            .groupBy("task")
+            .applyInArrow(_close_fn(search, slots_dir, units), from_arrow_schema(CLOSE_SCHEMA))
+            .toArrow()
+        )
     return search.as_close(rows)
 
 
-def _buckets_of(table: pa.Table) -> list[int]:
-    """The bucket numbers of a task's group, in order."""
-    return sorted(int(b) for b in table.column("bucket").to_pylist())
+def _items_of(table: pa.Table) -> list[int]:
+    """The item numbers (buckets, units) of a task's group, in order."""
+    return sorted(int(b) for b in table.column("item").to_pylist())
 
 
 TASKS_PER_CORE = 4
@@ -372,9 +393,35 @@ Python worker's memory."""
 
 
 BUCKETS_PER_TASK_MAX = 16
-"""At most this many buckets per task: a task returns the slots of all its buckets at once
-(about 36k slot rows per bucket of 500k positions), so a year of data on a small cluster
-(40,000 buckets) makes more tasks rather than larger outputs."""
+"""At most this many items (buckets, close-pair units) per task, so that a year of data on
+a small cluster (40,000 buckets) makes more tasks rather than longer ones."""
+
+
+def _task_frame(session: SparkSession, n_items: int, cores: int) -> DataFrame:
+    """A small frame ``task, item`` of ``n_items`` items dealt to about
+    :data:`TASKS_PER_CORE` tasks per core, range-partitioned by task (one task per
+    partition, which ``groupBy("task")`` reuses)."""
+    n_tasks = min(n_items, max(TASKS_PER_CORE * cores, -(-n_items // BUCKETS_PER_TASK_MAX)))
+    return session.createDataFrame(
+        [(i % n_tasks, i) for i in range(n_items)], "task int, item int"
+    ).repartitionByRange(n_tasks, "task")
+
+
+@contextlib.contextmanager
+def _one_task_per_partition(session: SparkSession) -> Iterator[None]:
+    """Adaptive execution's partition coalescing off while a task frame's job runs (its
+    rows are tiny, so it would put every task in one partition and the Python work on one
+    core); restored afterwards, for the SQL steps' shuffles."""
+    key = "spark.sql.adaptive.coalescePartitions.enabled"
+    was = session.conf.get(key, None)
+    session.conf.set(key, "false")
+    try:
+        yield
+    finally:
+        if was is None:
+            session.conf.unset(key)
+        else:
+            session.conf.set(key, was)
 
 
 def _coverage_fn(
@@ -388,7 +435,7 @@ def _coverage_fn(
 
     def run(table: pa.Table) -> pa.Table:
         grids: dict[float, list[pa.Table]] = {cell: [] for cell in cells}
-        for bucket in _buckets_of(table):
+        for bucket in _items_of(table):
             rows = read_range(paths, ranges[bucket], columns=COVERAGE_COLUMNS)
             for cell in cells:
                 grids[cell].append(coverage_grid(rows, cell_deg=cell))
@@ -422,31 +469,31 @@ def _coverage_grids(
     return out
 
 
-def _slots_table(rows: pa.Table) -> pa.Table:
-    """Slot rows of the bucket output as a ``SLOTS`` table in the local engine's order
-    (day, then mmsi, segment, slot)."""
-    if rows.num_rows == 0:
-        return SLOTS.empty_table()
-    rows = rows.sort_by(
-        [
-            ("day", "ascending"),
-            ("mmsi", "ascending"),
-            ("seg_id", "ascending"),
-            ("slot", "ascending"),
-        ]
-    )
-    return pa.table(
-        {
-            "mmsi": pc.cast(rows.column("mmsi"), pa.uint32()),
-            "seg_id": rows.column("seg_id"),
-            "slot": pc.cast(rows.column("slot"), SLOTS.field("slot").type),
-            "lat": rows.column("lat"),
-            "lon": rows.column("lon"),
-            "sog_kn": pc.cast(rows.column("sog_kn"), pa.float32()),
-            "interpolated": rows.column("interp"),
-        },
-        schema=SLOTS,
-    )
+@contextlib.contextmanager
+def _scratch(store: EventStore, scratch_dir: Path | None) -> Iterator[Path]:
+    """A new scratch directory for one run, removed afterwards: under ``scratch_dir``,
+    else under the store's own directory (``.scratch/``), which the driver and every
+    executor see at the same path (docs/SCALE.md). Nothing in it is part of the store."""
+    if scratch_dir is not None:
+        base = Path(scratch_dir)
+    else:
+        root = getattr(store, "root", None)
+        base = Path(root) / ".scratch" if root is not None else Path(tempfile.gettempdir())
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(prefix="spark-", dir=base)).resolve()
+    except OSError:
+        if scratch_dir is not None:
+            raise
+        base = Path(tempfile.gettempdir())  # a read-only store: enough for local[N]
+        path = Path(tempfile.mkdtemp(prefix="seawatch-spark-", dir=base)).resolve()
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the last run's: leave no empty .scratch/
+            if scratch_dir is None and base.name == ".scratch":
+                base.rmdir()
 
 
 def run_detectors_spark(
@@ -460,6 +507,7 @@ def run_detectors_spark(
     buckets: int | None = None,
     bucket_rows: int = 500_000,
     pair_runner: str = "duckdb",
+    scratch_dir: Path | None = None,
     write: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
     stats: EngineStats | None = None,
@@ -473,10 +521,15 @@ def run_detectors_spark(
     ``buckets``: the number of MMSI-range buckets (default: about ``bucket_rows``
     positions each, at least two per core). ``pair_runner``: where the close-pair search
     and the streamed pair steps' merging SQL run (``duckdb``: the search in DuckDB on the
-    executors, the merging on the driver; ``spark``: both in Spark SQL). ``executor_peaks``
-    receives each bucket's Python worker peak RSS (bytes). ``_kill_executor_once`` (tests):
-    while that file exists, the first bucket task to remove it kills its executor.
+    executors, the merging on the driver; ``spark``: both in Spark SQL). ``scratch_dir``:
+    where the run's slot and pair files go (a directory the driver and every executor see
+    at the same path; default ``.scratch/`` in the store's directory), removed afterwards.
+    ``executor_peaks`` receives each bucket's Python worker peak RSS (bytes).
+    ``_kill_executor_once`` (tests): while that file exists, the first bucket task to remove
+    it kills its executor.
     """
+    from pyspark.sql.pandas.types import from_arrow_schema
+
     if pair_runner not in ("duckdb", "spark"):
         raise ParameterError("pair_runner must be 'duckdb' or 'spark'")
     params = preset_params(preset)
@@ -503,123 +556,101 @@ def run_detectors_spark(
     inputs = _Inputs(store)
     g = resolve_geo(geo)
     simulated = _simulated_mmsis(store, files)
+    pair_steps = [(d.name, d.pair, params[d.name]) for d in chosen if d.pair is not None]
     parts: list[pa.Table] = []
-    slots_df: DataFrame | None = None
-    days: list[int] = []
-    out_df: DataFrame | None = None
     if progress is not None:
         progress("partition", total, total)
     if files:
-        from pyspark import StorageLevel
-        from pyspark.sql import functions as F
-        from pyspark.sql.pandas.types import from_arrow_schema
-
-        ranges = mmsi_ranges(files, n_buckets=n_buckets)
-        st.n_buckets = len(ranges)
-        paths = [str(Path(f).resolve()) for f in files]
-        cells = sorted({c for _n, kp in kernels if (c := uses_coverage(kp)) is not None})
-        # one task per partition (a range partitioning of the task numbers, which the
-        # grouping reuses), never coalesced by adaptive execution (the rows are tiny): the
-        # Python work spreads over every core
-        coalesce = "spark.sql.adaptive.coalescePartitions.enabled"
-        was = session.conf.get(coalesce, None)
-        session.conf.set(coalesce, "false")
-        n_tasks = min(
-            len(ranges), max(TASKS_PER_CORE * cores, -(-len(ranges) // BUCKETS_PER_TASK_MAX))
-        )
-        numbers = session.createDataFrame(
-            [(i % n_tasks, i) for i in range(len(ranges))], "task int, bucket int"
-        ).repartitionByRange(n_tasks, "task")
-        try:
-            grids = _coverage_grids(
-                numbers, _coverage_fn(files=paths, ranges=ranges, cells=cells), cells
-            )
+        with _scratch(store, scratch_dir) as scratch:
+            ranges = mmsi_ranges(files, n_buckets=n_buckets)
+            st.n_buckets = len(ranges)
+            paths = [str(Path(f).resolve()) for f in files]
+            cells = sorted({c for _n, kp in kernels if (c := uses_coverage(kp)) is not None})
+            numbers = _task_frame(session, len(ranges), cores)
+            with _one_task_per_partition(session):
+                grids = _coverage_grids(
+                    numbers, _coverage_fn(files=paths, ranges=ranges, cells=cells), cells
+                )
+            cov_files: dict[float, Path] = {}
+            for i, cell in enumerate(cells):  # the tasks memory-map them, as the pool's do
+                cov_files[cell] = scratch / f"coverage-{i}.arrow"
+                write_scratch(grids[cell], cov_files[cell])
             t0 = st._lap("partition", t0)
+            slots_dir = scratch / "slots" if search is not None else None
             fn = _bucket_fn(
                 files=paths,
                 ranges=ranges,
                 detectors=kernels,
                 resample=slot_params if search is not None else None,
-                search=search,
+                slots_dir=slots_dir,
                 geo=geo,
-                coverage=grids,
+                coverage=cov_files,
                 kill_once=str(_kill_executor_once) if _kill_executor_once is not None else None,
             )
-            out_df = (
-                numbers.groupBy("task")
-                .applyInArrow(fn, from_arrow_schema(OUT_SCHEMA))
-                .persist(StorageLevel.MEMORY_AND_DISK)
-            )
-            heads = (
-                out_df.filter(F.col("kind") != "slot")
-                .select("kind", "day", "slot_no", "payload", "peak_rss")
-                .toArrow()
-            )
-        finally:
-            # only the bucket stages need it off (their output is cached now): the pair
-            # queries' shuffles (200 partitions by default) are coalesced again
-            if was is None:
-                session.conf.unset(coalesce)
-            else:
-                session.conf.set(coalesce, was)
-        day_rows = heads.filter(pc.equal(heads.column("kind"), "day"))
-        heads = heads.filter(pc.equal(heads.column("kind"), "events"))
-        for blob in heads.column("payload").to_pylist():
-            parts.append(pa.ipc.open_stream(blob).read_all())
-        days = sorted({int(d) for d in day_rows.column("day").to_pylist()})
-        st.n_slots = int(pc.sum(day_rows.column("slot_no")).as_py() or 0)
-        if executor_peaks is not None:
-            executor_peaks.extend(int(v) for v in heads.column("peak_rss").to_pylist())
-        if progress is not None:
-            progress("vessels", len(ranges), len(ranges))
-        t0 = st._lap("vessels", t0)
-        if search is not None:
-            slots_df = out_df.filter(F.col("kind") == "slot").drop("payload", "peak_rss")
-    pair_steps = [(d.name, d.pair, params[d.name]) for d in chosen if d.pair is not None]
-    if slots_df is not None and search is not None:
-        close = _close_pairs(
-            slots_df, search, st.n_slots, cores, in_spark_sql=pair_runner == "spark"
-        )
-        close = close.sort_by(
-            [("slot_no", "ascending"), ("mmsi_a", "ascending"), ("mmsi_b", "ascending")]
-        )
-        runner: SqlRunner = SparkRunner(session) if pair_runner == "spark" else DuckDBRunner()
-        try:
-            produced = _streams(close, days, search, pair_steps, runner=runner, geo=g, stats=st)
-        finally:
-            if isinstance(runner, DuckDBRunner):
-                runner.close()
-        for name, events in produced.items():
-            inputs.produced[name] = events
-            parts.append(events)
-        t0 = st._lap("pairs", t0)
-        for name, spec, p in pair_steps:
-            if spec.window is None:
-                continue
-            held = None
-            if st.n_slots <= DRIVER_SLOTS_MAX:  # one transfer instead of one per day
-                held = _slots_table(slots_df.toArrow())
-            events = _windows(
-                slots_df,
-                held,
-                close,
-                days,
-                search,
-                spec,
-                p,
-                inputs=inputs,
-                geo=g,
-                progress=progress,
-            )
-            inputs.produced[name] = events
-            parts.append(events)
-        t0 = st._lap("windows", t0)
-    if out_df is not None:
-        out_df.unpersist()
+            with _one_task_per_partition(session):
+                out = numbers.groupBy("task").applyInArrow(fn, from_arrow_schema(OUT_SCHEMA))
+                out_t = out.toArrow().sort_by("bucket")
+            for blob in out_t.column("events").to_pylist():
+                parts.append(pa.ipc.open_stream(blob).read_all())
+            slot_days: dict[str, int] = {}
+            for day_list, row_list in zip(
+                out_t.column("slot_days").to_pylist(),
+                out_t.column("slot_rows").to_pylist(),
+                strict=True,
+            ):
+                for day, k in zip(day_list or [], row_list or [], strict=True):
+                    slot_days[day] = slot_days.get(day, 0) + int(k)
+            st.n_slots = sum(slot_days.values())
+            if executor_peaks is not None:
+                executor_peaks.extend(int(v) for v in out_t.column("peak_rss").to_pylist())
+            if progress is not None:
+                progress("vessels", len(ranges), len(ranges))
+            t0 = st._lap("vessels", t0)
+            if search is not None and slots_dir is not None and slot_days:
+                units = _units(slot_days, cores)
+                close = _close_pairs(
+                    session, search, slots_dir, units, cores, in_spark_sql=pair_runner == "spark"
+                )
+                close = close.sort_by(
+                    [("slot_no", "ascending"), ("mmsi_a", "ascending"), ("mmsi_b", "ascending")]
+                )
+                days = [_day_no(day) for day in sorted(slot_days)]
+                runner: SqlRunner = (
+                    SparkRunner(session) if pair_runner == "spark" else DuckDBRunner()
+                )
+                try:
+                    produced = _streams(
+                        close, days, search, pair_steps, runner=runner, geo=g, stats=st
+                    )
+                finally:
+                    if isinstance(runner, DuckDBRunner):
+                        runner.close()
+                for name, events in produced.items():
+                    inputs.produced[name] = events
+                    parts.append(events)
+                t0 = st._lap("pairs", t0)
+                windowed = [(n, spec, p) for n, spec, p in pair_steps if spec.window is not None]
+                if windowed:  # on the driver, from the scratch files, as the local engine
+                    pairs_dir = scratch / "pairs"
+                    dist = max(spec.dist_m(p) for _, spec, p in windowed)
+                    day_dirs = [slots_dir / f"day={day}" for day in sorted(slot_days)]
+                    write_window_pairs(close, search, dist, pairs_dir, day_dirs)
+                    for name, spec, p in windowed:
+                        events = _windows(
+                            slots_dir, pairs_dir, spec, p, inputs=inputs, geo=g, progress=progress
+                        )
+                        inputs.produced[name] = events
+                        parts.append(events)
+                t0 = st._lap("windows", t0)
     return finish_run(
         store, chosen, selected, params, types, parts, inputs, g, simulated, st, t0,
         preset=preset, write=write, engine="spark",
     )  # fmt: skip
+
+
+def _day_no(day: str) -> int:
+    """A UTC day ``YYYY-MM-DD`` as days since the epoch."""
+    return int(np.datetime64(day, "D").astype(np.int64))
 
 
 def _days_of(close: pa.Table, slot_us: int) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -659,51 +690,6 @@ def _streams(
     for name, _, stream in running:
         out[name].append(stream.finish())
     return {name: pa.concat_tables(tables) for name, tables in out.items()}
-
-
-def _windows(
-    slots_df: DataFrame,
-    held: pa.Table | None,
-    close: pa.Table,
-    days: Sequence[int],
-    search: PairSearch,
-    spec: PairSpec,
-    params: Any,
-    *,
-    inputs: _Inputs,
-    geo: GeoContext,
-    progress: Callable[[str, int, int], None] | None,
-) -> pa.Table:
-    """A window pair step one UTC day at a time over the day and its halo (as the local
-    engine): the slots of the days the window touches come from Spark; an event belongs
-    to the day of its start."""
-    from pyspark.sql import functions as F
-
-    assert spec.window is not None and spec.halo_us is not None
-    halo_us = spec.halo_us(params)
-    near_dist = spec.dist_m(params)
-    near = close.filter(pc.less_equal(close.column("dist_m"), near_dist))
-    slot_us = pc.multiply(near.column("slot_no"), pa.scalar(search.slot_us, pa.int64()))
-    all_pairs = pa.table(
-        {"mmsi_a": near.column("mmsi_a"), "mmsi_b": near.column("mmsi_b"), "slot": slot_us}
-    )
-    out: list[pa.Table] = [EVENTS.empty_table()]
-    for i, day in enumerate(days):
-        day0 = day * DAY_US
-        lo, hi = day0 - halo_us, day0 + DAY_US + halo_us
-        if held is not None:
-            slots = held
-        else:
-            touching = [int(d) for d in days if d * DAY_US + DAY_US > lo and d * DAY_US < hi]
-            slots = _slots_table(slots_df.filter(F.col("day").isin(touching)).toArrow())
-        us = pc.cast(slots.column("slot"), pa.int64())
-        slots = slots.filter(pc.and_(pc.greater_equal(us, lo), pc.less(us, hi)))
-        ps = all_pairs.column("slot")
-        pairs = all_pairs.filter(pc.and_(pc.greater_equal(ps, lo), pc.less(ps, hi)))
-        out.append(window_day(spec, slots, pairs, params, geo, inputs, day0))
-        if progress is not None:
-            progress("windows", i + 1, len(days))
-    return pa.concat_tables(out)
 
 
 @contextlib.contextmanager
