@@ -5,10 +5,11 @@ detectors of :data:`seawatch.detect.REGISTRY` by kind, naming none (DESIGN.md §
 
 1. **Per-vessel work**: the driver splits the store's MMSIs into ranges of about equal row
    counts (:func:`seawatch.engine._partition.mmsi_ranges`, the local pool's plan: the day
-   files are sorted by MMSI, so their row-group statistics place the bounds), and
-   ``groupBy(task).applyInArrow`` over a small frame of bucket numbers runs the buckets,
-   a few per task (:data:`TASKS_PER_CORE`), each holding whole vessels over all days (a
-   group is never split, unlike ``mapInArrow`` after a repartition). Each bucket is
+   files are sorted by MMSI, so their row-group statistics place the bounds), and deals
+   them to a few tasks per core (:data:`TASKS_PER_CORE`): a frame of task numbers, one per
+   partition, which ``mapInArrow`` turns into the tasks' outputs (:func:`_run_tasks`). A
+   bucket holds whole vessels over all days, and the rows Spark sees are task numbers, so no
+   vessel is ever split (Spark never repartitions positions). Each bucket is
    :func:`seawatch.engine._bucket.run_bucket`, the function the local pool runs: it reads
    the bucket's MMSI range from the day files (only the row groups whose statistics
    overlap it), runs the kernels and writes the 10-minute slots per UTC day to the run's
@@ -109,7 +110,7 @@ from seawatch.schema import EVENTS
 from seawatch.tracks import SLOTS
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
 __all__ = [
     "SparkReader",
@@ -229,14 +230,14 @@ def _bucket_fn(
     coverage: Mapping[float, Path],
     kill_once: str | None,
 ) -> Callable[[pa.Table], pa.Table]:
-    """The function ``applyInArrow`` runs on each task (everything it closes over
-    pickles). Its group is the numbers of the task's buckets: each in turn runs
+    """What each task of the per-vessel stage runs (:func:`_run_tasks`; everything it
+    closes over pickles), given the numbers of its buckets: each in turn runs
     :func:`seawatch.engine._bucket.run_bucket`, the local pool's function (it reads the
     bucket's MMSI range from the store's day files, runs the kernels, and writes the slots
     per UTC day to ``slots_dir``); the task returns the buckets' events and slot days."""
     paths = tuple(Path(f) for f in files)
 
-    def run(table: pa.Table) -> pa.Table:
+    def run(buckets: Sequence[int]) -> pa.Table:
         if kill_once is not None:
             try:
                 os.remove(kill_once)  # the first task to get here kills its executor
@@ -245,7 +246,7 @@ def _bucket_fn(
             else:
                 _kill_executor()
         rows: dict[str, list[Any]] = {name: [] for name in OUT_SCHEMA.names}
-        for bucket in _items_of(table):
+        for bucket in buckets:
             result = run_bucket(
                 BucketTask(
                     bucket=bucket,
@@ -288,17 +289,17 @@ def _read_unit(slots_dir: Path, unit: tuple[str, int, int], slot_us: int) -> pa.
 def _close_fn(
     search: PairSearch, slots_dir: Path, units: Sequence[tuple[str, int, int]]
 ) -> Callable[[pa.Table], pa.Table]:
-    """The function ``applyInArrow`` runs on each task of the close-pair search: for each
-    of its units, the shared close-pair query (:meth:`PairSearch.close_pairs`, the local
+    """What each task of the close-pair search runs (:func:`_run_tasks`): for each of its
+    units, the shared close-pair query (:meth:`PairSearch.close_pairs`, the local
     engine's call) in DuckDB over the unit's slots, read from the scratch files (one
     DuckDB thread: the executor's cores are Spark's)."""
 
-    def run(table: pa.Table) -> pa.Table:
+    def run(items: Sequence[int]) -> pa.Table:
         runner = DuckDBRunner(threads=1)
         try:
             out = [
                 search.close_pairs(_read_unit(slots_dir, units[i], search.slot_us), runner)
-                for i in _items_of(table)
+                for i in items
             ]
         finally:
             runner.close()
@@ -310,12 +311,13 @@ def _close_fn(
 def _view_fn(
     search: PairSearch, slots_dir: Path, units: Sequence[tuple[str, int, int]]
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The function ``mapInArrow`` runs over unit numbers (each row is a whole unit, so
-    nothing is split): the unit's slots as rows of the close-pair query's view."""
+    """The function ``mapInArrow`` runs over unit numbers (one per partition; each row is
+    a whole unit, so nothing is split): the unit's slots as rows of the close-pair query's
+    view."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            for i in batch.column("unit").to_pylist():
+            for i in batch.column("id").to_pylist():
                 view = search.view(_read_unit(slots_dir, units[int(i)], search.slot_us))
                 yield from view.to_batches()
 
@@ -359,29 +361,16 @@ def _close_pairs(
     if in_spark_sql:
         schema = search.view(SLOTS.empty_table()).schema
         n = len(units)
-        slots_df = (
-            session.createDataFrame([(i,) for i in range(n)], "unit int")
-            .repartition(n, "unit")
-            .mapInArrow(_view_fn(search, slots_dir, units), from_arrow_schema(schema))
+        slots_df = session.range(0, n, 1, numPartitions=n).mapInArrow(
+            _view_fn(search, slots_dir, units), from_arrow_schema(schema)
         )
         slots_df.createOrReplaceTempView("slots")
         try:
             return search.as_close(session.sql(search.sql()).toArrow())
         finally:
             session.catalog.dropTempView("slots")
-    with _one_task_per_partition(session):
-        rows = (
-            _task_frame(session, len(units), cores)
-            .groupBy("task")
-            .applyInArrow(_close_fn(search, slots_dir, units), from_arrow_schema(CLOSE_SCHEMA))
-            .toArrow()
-        )
+    rows = _run_tasks(session, _close_fn(search, slots_dir, units), len(units), cores, CLOSE_SCHEMA)
     return search.as_close(rows)
-
-
-def _items_of(table: pa.Table) -> list[int]:
-    """The item numbers (buckets, units) of a task's group, in order."""
-    return sorted(int(b) for b in table.column("item").to_pylist())
 
 
 TASKS_PER_CORE = 4
@@ -397,45 +386,54 @@ BUCKETS_PER_TASK_MAX = 16
 a small cluster (40,000 buckets) makes more tasks rather than longer ones."""
 
 
-def _task_frame(session: SparkSession, n_items: int, cores: int) -> DataFrame:
-    """A small frame ``task, item`` of ``n_items`` items dealt to about
-    :data:`TASKS_PER_CORE` tasks per core, range-partitioned by task (one task per
-    partition, which ``groupBy("task")`` reuses)."""
+def _deal(n_items: int, cores: int) -> list[list[int]]:
+    """Items ``0..n_items-1`` dealt round-robin to about :data:`TASKS_PER_CORE` tasks per
+    core (more when a task would get over :data:`BUCKETS_PER_TASK_MAX`)."""
     n_tasks = min(n_items, max(TASKS_PER_CORE * cores, -(-n_items // BUCKETS_PER_TASK_MAX)))
-    return session.createDataFrame(
-        [(i % n_tasks, i) for i in range(n_items)], "task int, item int"
-    ).repartitionByRange(n_tasks, "task")
+    return [list(range(k, n_items, n_tasks)) for k in range(n_tasks)]
 
 
-@contextlib.contextmanager
-def _one_task_per_partition(session: SparkSession) -> Iterator[None]:
-    """Adaptive execution's partition coalescing off while a task frame's job runs (its
-    rows are tiny, so it would put every task in one partition and the Python work on one
-    core); restored afterwards, for the SQL steps' shuffles."""
-    key = "spark.sql.adaptive.coalescePartitions.enabled"
-    was = session.conf.get(key, None)
-    session.conf.set(key, "false")
-    try:
-        yield
-    finally:
-        if was is None:
-            session.conf.unset(key)
-        else:
-            session.conf.set(key, was)
+def _run_tasks(
+    session: SparkSession,
+    fn: Callable[[Sequence[int]], pa.Table],
+    n_items: int,
+    cores: int,
+    schema: pa.Schema,
+) -> pa.Table:
+    """``fn`` over the items ``0..n_items-1`` dealt to Spark tasks (:func:`_deal`): a frame
+    of task numbers, one per partition (``spark.range(n, numPartitions=n)``), each turned
+    by ``mapInArrow`` into ``fn`` of its items; the tasks' tables together, in any order.
+    The rows are task numbers, not data, so nothing can be split: a ``groupBy`` over a
+    frame of items gave the same tasks, but cost a sampling job and a shuffle (about 0.25 s
+    a job in a warm session, 1.2 s more on a session's first; tenth session)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    tasks = _deal(n_items, cores)
+    if not tasks:
+        return schema.empty_table()
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for task in batch.column("id").to_pylist():
+                yield from fn(tasks[int(task)]).select(schema.names).cast(schema).to_batches()
+
+    frame = session.range(0, len(tasks), 1, numPartitions=len(tasks))
+    out: pa.Table = frame.mapInArrow(run, from_arrow_schema(schema)).toArrow()
+    return out
 
 
 def _coverage_fn(
     *, files: Sequence[str], ranges: Sequence[MmsiRange], cells: Sequence[float]
 ) -> Callable[[pa.Table], pa.Table]:
-    """The function ``applyInArrow`` runs on each task before the kernels when they ask
-    for the coverage grid: the grid of the task's MMSI ranges for each cell size, as Arrow
+    """What each task runs (:func:`_run_tasks`) before the kernels when they ask for the
+    coverage grid: the grid of the task's MMSI ranges for each cell size, as Arrow
     IPC bytes (the ranges hold disjoint vessels, so the driver sums the tasks' grids:
     :func:`seawatch.detect.coverage.merge_grids`)."""
     paths = [Path(f) for f in files]
 
-    def run(table: pa.Table) -> pa.Table:
+    def run(buckets: Sequence[int]) -> pa.Table:
         grids: dict[float, list[pa.Table]] = {cell: [] for cell in cells}
-        for bucket in _items_of(table):
+        for bucket in buckets:
             rows = read_range(paths, ranges[bucket], columns=COVERAGE_COLUMNS)
             for cell in cells:
                 grids[cell].append(coverage_grid(rows, cell_deg=cell))
@@ -453,15 +451,17 @@ def _coverage_fn(
 
 
 def _coverage_grids(
-    numbers: DataFrame, fn: Callable[[pa.Table], pa.Table], cells: Sequence[float]
+    session: SparkSession,
+    fn: Callable[[Sequence[int]], pa.Table],
+    n_buckets: int,
+    cores: int,
+    cells: Sequence[float],
 ) -> dict[float, pa.Table]:
-    """The coverage grid of the whole store per cell size, from the buckets' grids."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
+    """The coverage grid of the whole store per cell size, from the tasks' grids."""
     if not cells:
         return {}
     schema = pa.schema([("cell", pa.float64()), ("payload", pa.binary())])
-    got = numbers.groupBy("task").applyInArrow(fn, from_arrow_schema(schema)).toArrow()
+    got = _run_tasks(session, fn, n_buckets, cores, schema)
     out: dict[float, pa.Table] = {}
     for cell in cells:
         blobs = got.filter(pc.equal(got.column("cell"), cell)).column("payload").to_pylist()
@@ -528,7 +528,6 @@ def run_detectors_spark(
     ``_kill_executor_once`` (tests): while that file exists, the first bucket task to remove
     it kills its executor.
     """
-    from pyspark.sql.pandas.types import from_arrow_schema
 
     if pair_runner not in ("duckdb", "spark"):
         raise ParameterError("pair_runner must be 'duckdb' or 'spark'")
@@ -566,11 +565,13 @@ def run_detectors_spark(
             st.n_buckets = len(ranges)
             paths = [str(Path(f).resolve()) for f in files]
             cells = sorted({c for _n, kp in kernels if (c := uses_coverage(kp)) is not None})
-            numbers = _task_frame(session, len(ranges), cores)
-            with _one_task_per_partition(session):
-                grids = _coverage_grids(
-                    numbers, _coverage_fn(files=paths, ranges=ranges, cells=cells), cells
-                )
+            grids = _coverage_grids(
+                session,
+                _coverage_fn(files=paths, ranges=ranges, cells=cells),
+                len(ranges),
+                cores,
+                cells,
+            )
             cov_files: dict[float, Path] = {}
             for i, cell in enumerate(cells):  # the tasks memory-map them, as the pool's do
                 cov_files[cell] = scratch / f"coverage-{i}.arrow"
@@ -587,9 +588,7 @@ def run_detectors_spark(
                 coverage=cov_files,
                 kill_once=str(_kill_executor_once) if _kill_executor_once is not None else None,
             )
-            with _one_task_per_partition(session):
-                out = numbers.groupBy("task").applyInArrow(fn, from_arrow_schema(OUT_SCHEMA))
-                out_t = out.toArrow().sort_by("bucket")
+            out_t = _run_tasks(session, fn, len(ranges), cores, OUT_SCHEMA).sort_by("bucket")
             for blob in out_t.column("events").to_pylist():
                 parts.append(pa.ipc.open_stream(blob).read_all())
             slot_days: dict[str, int] = {}
