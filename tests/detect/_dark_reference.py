@@ -19,7 +19,14 @@ import pyarrow.compute as pc
 
 from seawatch._units import M_PER_NM, US_PER_H
 from seawatch.detect._base import GeoContext, event_id, params_dict
-from seawatch.detect.dark import DEFAULT, TYPE_DARK, TYPE_MATCH, TYPE_MISMATCH, DarkParams
+from seawatch.detect.dark import (
+    DEFAULT,
+    TYPE_DARK,
+    TYPE_MATCH,
+    TYPE_MISMATCH,
+    TYPE_UNIDENTIFIED,
+    DarkParams,
+)
 from seawatch.geo import haversine_m
 from seawatch.schema import EVENTS
 
@@ -352,7 +359,7 @@ def _match_scene(
         gaps = _gap_candidates(int(d), int(t_det[d]), silent, v, dlat, dlon, dlen, vlen, params)
         out.append(
             {
-                "type": TYPE_DARK,
+                "type": TYPE_UNIDENTIFIED if n_scene == 0 else TYPE_DARK,
                 "vessels": [],
                 "ts": int(t_det[d]),
                 "lat": float(dlat[d]),

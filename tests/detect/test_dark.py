@@ -79,15 +79,27 @@ def test_silent_vessel_is_never_a_match_but_a_gap_candidate() -> None:
     dets = _dets([{"lat": 10.0, "lon": -66.0}])
     ev = _by_type(match_detections(dets, pos))
     assert "detected_by" not in ev
-    (d,) = ev["dark_detection"]
+    # no AIS vessel heard in the scene's window: unidentified, not called dark, though the
+    # silent vessel is named as the candidate
+    assert "dark_detection" not in ev
+    (d,) = ev["unidentified_detection"]
+    assert d["details"]["no_ais_coverage"] and d["details"]["ais_vessels_in_scene"] == 0
     (g,) = d["details"]["gap_candidates"]
     assert g["mmsi"] == 7 and g["dist_m"] <= g["reach_m"] and g["hours_since_fix"] == 6.0
+    # with another vessel broadcasting in the scene, the same detection is dark
+    other = _track(8, 10.15, -66.0, 10.0, [-0.5, 0.5])  # 17 km north: heard, not a match
+    ev = _by_type(
+        match_detections(dets, _positions(_track(7, 10.0, -66.0, 10.0, [-6.0, 6.0]) + other))
+    )
+    (d,) = ev["dark_detection"]
+    assert "unidentified_detection" not in ev and not d["details"]["no_ais_coverage"]
+    assert [g["mmsi"] for g in d["details"]["gap_candidates"]] == [7]
 
 
 def test_unreachable_silent_vessel_is_no_gap_candidate() -> None:
     pos = _positions(_track(7, 0.0, -66.0, 5.0, [-6.0]))  # ~1100 km south, 5 kn
     dets = _dets([{"lat": 10.0, "lon": -66.0}])
-    (d,) = _by_type(match_detections(dets, pos))["dark_detection"]
+    (d,) = _by_type(match_detections(dets, pos))["unidentified_detection"]
     assert d["details"]["gap_candidates"] == []
     assert d["details"]["no_ais_coverage"]
 
@@ -161,9 +173,9 @@ def test_empty_inputs() -> None:
     empty = match_detections(schema.DETECTIONS.empty_table(), _positions([]))
     assert empty.num_rows == 0
     (d,) = _by_type(match_detections(_dets([{"lat": 1.0, "lon": 2.0}]), _positions([])))[
-        "dark_detection"
+        "unidentified_detection"
     ]
-    assert d["details"]["no_ais_coverage"]
+    assert d["details"]["no_ais_coverage"] and d["confidence"] == pytest.approx(0.3)
 
 
 def test_params_are_validated() -> None:
@@ -186,8 +198,10 @@ def test_gap_candidate_needs_a_compatible_length() -> None:
     lengths = pa.table({"mmsi": pa.array([7], pa.uint32()), "length_m": [180.0]})
     dets = _dets([{"lat": 10.0, "lon": -66.0, "length_m": 15.0}, {"lat": 10.0, "lon": -66.1}])
     ev = _by_type(match_detections(dets, pos, lengths=lengths))
+    assert "dark_detection" not in ev  # no AIS heard in the scene's window
     by_id = {
-        e["details"]["detection_id"]: e["details"]["gap_candidates"] for e in ev["dark_detection"]
+        e["details"]["detection_id"]: e["details"]["gap_candidates"]
+        for e in ev["unidentified_detection"]
     }
     assert by_id["d0"] == []  # a 15 m detection is not the 180 m tanker
     assert [g["mmsi"] for g in by_id["d1"]] == [7]  # no detected length: still a candidate

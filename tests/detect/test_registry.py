@@ -139,6 +139,7 @@ def test_only_accepts_detector_ids_and_event_types() -> None:
         "detected_by",
         "dark_detection",
         "ais_mismatch",
+        "unidentified_detection",
     )
     with pytest.raises(ParameterError, match="unknown detector or event type 'gaps'"):
         resolve_only(["gaps"])

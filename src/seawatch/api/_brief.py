@@ -31,10 +31,10 @@ __all__ = ["DETECTION_STATUSES", "brief_router", "detection_features"]
 DETECTION_STATUSES = ("matched", "dark", "no_ais_coverage", "not_matched_yet")
 """What the matcher made of a detection: ``matched`` to an AIS vessel (a ``detected_by``
 event), ``dark`` (a ``dark_detection`` with AIS vessels heard in the scene: none explains
-it), ``no_ais_coverage`` (a ``dark_detection`` in a scene where no AIS vessel was heard:
-unidentified, not called dark) or ``not_matched_yet`` (no matcher event: ``seawatch detect``
+it), ``no_ais_coverage`` (an ``unidentified_detection``: in a scene where no AIS vessel was
+heard, so not called dark) or ``not_matched_yet`` (no matcher event: ``seawatch detect``
 has not run since the detections were ingested)."""
-_MATCHER_TYPES = ("detected_by", "dark_detection", "ais_mismatch")
+_MATCHER_TYPES = ("detected_by", "dark_detection", "unidentified_detection", "ais_mismatch")
 
 
 def _finite(value: Any) -> Any:
@@ -59,10 +59,9 @@ def _status(by_type: dict[str, dict[str, Any]]) -> tuple[str, str]:
     """The status of one detection from its matcher events (type -> details), and in words."""
     if "detected_by" in by_type:
         return "matched", "matched to an AIS vessel"
-    dark = by_type.get("dark_detection")
-    if dark is not None:
-        if dark.get("no_ais_coverage"):
-            return "no_ais_coverage", "unidentified: no AIS vessel was heard in the scene"
+    if "unidentified_detection" in by_type:
+        return "no_ais_coverage", "unidentified: no AIS vessel was heard in the scene"
+    if "dark_detection" in by_type:
         return "dark", "no AIS vessel explains it although AIS vessels were heard in the scene"
     return "not_matched_yet", "not matched yet (run seawatch detect)"
 
@@ -143,7 +142,7 @@ def detection_features(
         status, text = _status(by)
         match = by.get("detected_by")
         mism = by.get("ais_mismatch")
-        event = match or by.get("dark_detection")
+        event = match or by.get("dark_detection") or by.get("unidentified_detection")
         features.append(
             {
                 "type": "Feature",

@@ -155,7 +155,8 @@ end, duration_h, region, zone, lat, lon, confidence, vessels [mmsi, name, flag, 
 role, role_source, imo], and the interception's and encounter's details), dark_activity,
 spoofing, identity_changes, watchlist_hits (events: event_id, type, start, end, duration_h,
 region, zone, lat, lon, confidence, vessels, and their type's details), dark_vessels
-(dark_detection and ais_mismatch events with status, nearest_ais, gap_candidates), naval_presence
+(dark_detection, unidentified_detection and ais_mismatch events with status, nearest_ais,
+gap_candidates), naval_presence
 (mmsi, name, flag, ship_group, role, role_source, hours_<r>nm, closest_nm, first_seen,
 last_seen, n_positions, role_evidence). Times are ISO 8601 UTC. See docs/REPORT.md.
 

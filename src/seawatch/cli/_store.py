@@ -556,6 +556,7 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
             "hours since fix",
             "km",
             "reach km",
+            "AIS in scene",
         ):
             cand.add_column(col)
         for c in report["dark_detections"]:
@@ -568,6 +569,7 @@ def _print_vessel(report: dict[str, Any], labels: dict[int, str] | None = None) 
                 f"{c['hours_since_fix']:.1f}",
                 f"{c['dist_m'] / 1000:.0f}",
                 f"{c['reach_m'] / 1000:.0f}",
+                "none (unidentified)" if c.get("type") == "unidentified_detection" else "heard",
             )
         out.print(cand)
 

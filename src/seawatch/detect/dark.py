@@ -7,15 +7,18 @@ A pure kernel (DESIGN.md §14): :func:`match_detections` takes detections (schem
 
 - ``detected_by``: an AIS vessel matched to a detection (one per match: the link from
   the vessel's positions to the scene; details: detection, scene, score, distance).
-- ``dark_detection``: a detection no AIS vessel explains. Details: the nearest AIS
-  vessels and their distances, the number of AIS vessels in the scene
-  (``no_ais_coverage`` when none: then nothing says the vessel is dark rather than that no
-  AIS was received there), the nearest port, and ``gap_candidates``: vessels whose AIS was
+- ``dark_detection``: a detection no AIS vessel explains, in a scene where AIS vessels
+  were heard. Details: the nearest AIS vessels and their distances, the number of AIS
+  vessels in the scene, the nearest port, and ``gap_candidates``: vessels whose AIS was
   silent at the detection time, whose last fix was at most ``gap_lookback_h`` earlier, and
   that could have reached the detection at their last speed (the reachability: radius
   ``reach_m`` around the last fix) and whose AIS length agrees with the detected one
   within ``gap_length_tol`` where both are known, best first by the distance from where dead reckoning
   (last speed and course) puts them (``dead_reckoning_dist_m``).
+- ``unidentified_detection``: a detection in a scene where no AIS vessel was heard within
+  the window (``ais_vessels_in_scene`` 0, ``no_ais_coverage`` true): nothing says the
+  vessel is dark rather than that no AIS was received there, so it is not called dark.
+  Same details as ``dark_detection`` (its gap candidates may still name a vessel).
 - ``ais_mismatch``: a vessel whose AIS places it inside an imaged scene footprint where no
   detection was made, while an unexplained detection of its length lies elsewhere in the
   scene (the spoofing-by-position pattern). Needs a footprint and both lengths.
@@ -92,7 +95,8 @@ from seawatch.geo import haversine_m
 TYPE_DARK = "dark_detection"
 TYPE_MISMATCH = "ais_mismatch"
 TYPE_MATCH = "detected_by"
-TYPES: tuple[str, ...] = (TYPE_MATCH, TYPE_DARK, TYPE_MISMATCH)
+TYPE_UNIDENTIFIED = "unidentified_detection"
+TYPES: tuple[str, ...] = (TYPE_MATCH, TYPE_DARK, TYPE_MISMATCH, TYPE_UNIDENTIFIED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,7 +430,7 @@ def _match_scene(
             f'"scene_id": {dd.scene_js[i]}, "source": {dd.source_js[i]}'
         )
     out.add(
-        TYPE_DARK,
+        TYPE_UNIDENTIFIED if n_scene == 0 else TYPE_DARK,
         np.zeros(0, np.int64),
         t_det[unmatched],
         dlat[unmatched],

@@ -383,7 +383,9 @@ def brief(
             else "everywhere in the store"
         ),
     )
-    dark_rows = dark_vessel_rows(of_type(in_regions, "dark_detection", "ais_mismatch"), info)
+    dark_rows = dark_vessel_rows(
+        of_type(in_regions, "dark_detection", "unidentified_detection", "ais_mismatch"), info
+    )
     counts = {
         **engagement_summary(engagements),
         "naval_vessels_near": len(out.naval_presence),
@@ -402,16 +404,17 @@ def brief(
     return dataclasses.replace(out, dark_vessels=dark_rows, counts=counts, data=data)
 
 
-DARK_TYPES = ("detected_by", "dark_detection", "ais_mismatch")
+DARK_TYPES = ("detected_by", "dark_detection", "unidentified_detection", "ais_mismatch")
 """Event types of the dark-vessel matcher (:mod:`seawatch.detect.dark`)."""
 
 
 def dark_vessel_rows(events: pa.Table, info: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The "dark vessels" section: one row per ``dark_detection`` and ``ais_mismatch``.
+    """The "dark vessels" section: one row per ``dark_detection``,
+    ``unidentified_detection`` and ``ais_mismatch``.
 
     ``status`` says what the evidence supports: a detection in a scene that no AIS vessel
-    covered is *unidentified* ("no AIS covered the scene"), not a dark vessel: nothing
-    shows that a vessel there should have been heard."""
+    covered (``unidentified_detection``) is *unidentified* ("no AIS covered the scene"), not
+    a dark vessel: nothing shows that a vessel there should have been heard."""
     rows = _event_rows(events, info, ("source", "scene_id", "length_m", "dist_m"))
     raw = {e["event_id"]: json.loads(e["details"] or "{}") for e in events.to_pylist()}
     for row in rows:
@@ -421,7 +424,7 @@ def dark_vessel_rows(events: pa.Table, info: dict[int, dict[str, Any]]) -> list[
                 f"imaged {d.get('dist_m', 0) / 1000:.1f} km from its AIS position, "
                 "where nothing was seen"
             )
-        elif d.get("no_ais_coverage"):
+        elif row["type"] == "unidentified_detection":
             row["status"] = "unidentified: no AIS covered the scene"
         else:
             row["status"] = "no AIS match"
@@ -444,22 +447,20 @@ def dark_vessel_counts(events: pa.Table, rows: list[dict[str, Any]]) -> dict[str
     types = events.column("type").to_pylist()
     return {
         "detections_matched": types.count("detected_by"),
-        "dark_detections": sum(
-            1 for r in rows if r["type"] == "dark_detection" and r["status"] == "no AIS match"
-        ),
-        "detections_without_ais_coverage": sum(
-            1 for r in rows if r["status"].startswith("unidentified")
-        ),
+        "dark_detections": types.count("dark_detection"),
+        "detections_without_ais_coverage": types.count("unidentified_detection"),
         "ais_mismatches": types.count("ais_mismatch"),
     }
 
 
 def candidate_detections(events: pa.Table, mmsi: int) -> list[dict[str, Any]]:
-    """``dark_detection`` events that name ``mmsi`` as a gap candidate: satellite/radar
-    detections made while its AIS was silent, within reach of its last fix (for
-    ``seawatch vessel``). Each: event id, time, position, source, length, and the
-    candidate's ``hours_since_fix``, ``dist_m``, ``reach_m``."""
-    dark = events.filter(pc.equal(events.column("type"), "dark_detection"))
+    """``dark_detection`` and ``unidentified_detection`` events that name ``mmsi`` as a gap
+    candidate: satellite/radar detections made while its AIS was silent, within reach of its
+    last fix (for ``seawatch vessel``). Each: event id, type, time, position, source,
+    length, and the candidate's ``hours_since_fix``, ``dist_m``, ``reach_m``."""
+    dark = events.filter(
+        pc.is_in(events.column("type"), pa.array(["dark_detection", "unidentified_detection"]))
+    )
     out: list[dict[str, Any]] = []
     for ev in dark.sort_by([("start", "ascending")]).to_pylist():
         d = json.loads(ev["details"] or "{}")
@@ -468,6 +469,7 @@ def candidate_detections(events: pa.Table, mmsi: int) -> list[dict[str, Any]]:
                 out.append(
                     {
                         "event_id": ev["event_id"],
+                        "type": ev["type"],
                         "time": _iso(ev["start"]),
                         "lat": _round(ev["lat"], 5),
                         "lon": _round(ev["lon"], 5),

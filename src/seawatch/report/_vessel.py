@@ -114,7 +114,7 @@ def vessel_profile(
         con.execute(f"SELECT count(*) FROM {tables.events} {where}", args).fetchall()[0][0]
     )
     events = list(event_records(_events(con, mine, tables, max_events)))
-    dark = _events(con, EventQuery(types=("dark_detection",)), tables)
+    dark = _events(con, EventQuery(types=("dark_detection", "unidentified_detection")), tables)
     flag = flag_of_mmsi(mmsi)
     name, imo, callsign, ship_type = latest[0] if latest else (None, None, None, None)
     return {

@@ -16,6 +16,9 @@ AIS window is ``window_h`` hours:
   ``dark_detection`` on clutter is a false positive, counted apart too); ``outside``
   detections must be rejected at ingest (``outside_footprint``).
 
+An ``unidentified_detection`` (a scene where no AIS vessel was heard) claims neither a
+match nor a dark vessel: an expected dark vessel reported so is a missed dark detection.
+
 Scores: matching (TP: right vessel; FP: wrong vessel or clutter; FN: an expected match
 not made, or made to the wrong vessel), ``dark_detection`` and ``ais_mismatch`` (TP/FP/FN per detection).
 """

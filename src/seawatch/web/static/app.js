@@ -288,7 +288,8 @@
       ...Object.entries(DET_STYLE).flatMap(([s, v]) => [s, v[k]]), "#999999"];
     map.addLayer({ id: "detections", type: "circle", source: "detections",
       paint: {
-        // on top of the events and smaller: a dark_detection event (same spot) rings it
+        // on top of the events and smaller: a dark_detection (or unidentified_detection)
+        // event at the same spot rings it
         "circle-radius": ["interpolate", ["linear"], ["zoom"], 2, 2.5, 8, 4.5, 12, 6],
         "circle-color": color("fill"),
         "circle-stroke-color": color("stroke"),

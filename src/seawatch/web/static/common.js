@@ -5,8 +5,10 @@
     encounter: "#e6194b", interception: "#b10026", loitering: "#f58231", gap: "#911eb4",
     port_visit: "#3cb44b", zone_entry: "#4363d8", zone_exit: "#42d4f4", zone_visit: "#1f3a93",
     spoofing: "#f032e6", identity_change: "#9a6324", watchlist_hit: "#000000",
-    // satellite/radar detections: matched to AIS (grey), no AIS match (yellow), AIS contradicted
+    // satellite/radar detections: matched to AIS (grey), no AIS match (yellow), AIS contradicted,
+    // no AIS heard in the scene (white, blue ring on the detections layer)
     dark_detection: "#ffe119", detected_by: "#8c8c8c", ais_mismatch: "#c71585",
+    unidentified_detection: "#a6cee3",
   };
   const EXTRA = ["#808000", "#469990", "#dcbeff", "#aaffc3", "#ffd8b1", "#a9a9a9"];
   const extraOf = {};
