@@ -117,8 +117,9 @@ def _utc(t: datetime | None) -> str | None:
     return None if t is None else t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], list[str]]:
-    """One MMSI set per vessel constraint of the claim (all must be met), and labels."""
+def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], list[str], list[bool]]:
+    """One MMSI set per vessel constraint of the claim (all must be met), labels, and
+    whether each names a vessel (an MMSI or a name) rather than a kind of vessel."""
     from seawatch.watchlist import normalize_names
 
     names = normalize_names(vessels.column("name")) if ("name" in vessels.column_names) else []
@@ -127,14 +128,17 @@ def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], lis
     groups = vessels.column("ship_group").to_pylist()
     out: list[set[int]] = []
     labels: list[str] = []
+    named: list[bool] = []
     for v in claim.vessels:
         if v.mmsi is not None:
             out.append({v.mmsi})
             labels.append(v.name or str(v.mmsi))
+            named.append(True)
             continue
         if v.name:
             out.append({m for m, n in zip(mmsis, names, strict=True) if n == v.name})
             labels.append(v.name)
+            named.append(True)
             continue
         if v.type in ("", "other") and not v.flag:
             continue
@@ -145,7 +149,8 @@ def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], lis
         }
         out.append(keep)
         labels.append(" ".join(x for x in (v.flag, v.type or "vessel") if x))
-    return out, labels
+        named.append(False)
+    return out, labels, named
 
 
 def _coverage(store: Any, area: _Area, lo: datetime | None, hi: datetime | None) -> dict[str, Any]:
@@ -163,13 +168,15 @@ def _coverage(store: Any, area: _Area, lo: datetime | None, hi: datetime | None)
     lat = pos.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
     lon = pos.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
     inside = area.contains(lat, lon)
-    mmsi = pos.column("mmsi").to_numpy(zero_copy_only=False)[inside]
+    all_mmsi = pos.column("mmsi").to_numpy(zero_copy_only=False)
+    mmsi = all_mmsi[inside]
     return {
         "store_first_day": _d(first),
         "store_last_day": _d(last),
         "positions": int(inside.sum()),
         "vessels": len(np.unique(mmsi)),
         "area": area.label,
+        "_heard": {int(m) for m in np.unique(all_mmsi)},
     }
 
 
@@ -256,7 +263,17 @@ def check_claim(
         ):
             return unobservable(f"the period is outside the store's data ({span})")
         return unobservable(f"no AIS position was received in {area.label} in that period")
-    constraints, labels = _vessel_filter(claim, vessels)
+    heard: set[int] = coverage.pop("_heard", set())
+    constraints, labels, named = _vessel_filter(claim, vessels)
+    silences: list[dict[str, Any]] = []
+    if claim.kind == "dark":
+        silences = _open_silences(store, area, constraints, lo, hi, at_ports=any(named))
+    for c, label, is_named in zip(constraints, labels, named, strict=True):
+        if is_named and not (c & heard) and not silences:
+            return unobservable(
+                f"{label} has no AIS position in the store in that period (no AIS, "
+                "switched off, or out of reception: the data cannot show what it did)"
+            )
     if claim.kind == "presence":
         found, ids, mmsis = _presence(store, claim, area, constraints, lo, hi)
         unit = "vessels"
@@ -270,6 +287,20 @@ def check_claim(
     span = f"&since={_utc(lo)}&until={_utc(hi)}" if lo is not None and hi is not None else ""
     out["links"] = [f"/#event={i}" for i in ids[:20]] + [f"/#vessel={m}{span}" for m in mmsis[:20]]
     verdict, why = _verdict(claim, found)
+    if silences and found == 0:
+        # silent until the data ends: no gap is measured (a gap needs the vessel heard
+        # again), but nothing shows the vessel kept transmitting either
+        k, last = len(silences), max(x["hours_silent"] for x in silences)
+        who_s = ", ".join(str(x["mmsi"]) for x in silences[:5]) + (" ..." if k > 5 else "")
+        verdict = "partly_supported"
+        why = (
+            f"no gap measured, but {k} matching vessel(s) ({who_s}) were last heard there in "
+            f"the period and not again in the store's data (up to {last:.1f} h after): their "
+            "AIS may have been switched off, or they left reception"
+        )
+        out["evidence"]["open_silences"] = silences
+        mmsis = sorted({*mmsis, *(int(x["mmsi"]) for x in silences)})
+        out["evidence"]["vessels"] = mmsis
     if claim.kind == "seizure":
         if found == 0:
             return unobservable(
@@ -340,6 +371,62 @@ def _events(
         ev = link_incidents(ev)
     named = sorted({str(i) for i in ev.column("incident_id").to_pylist()})
     return len(named), ids, named, mmsis
+
+
+def _open_silences(
+    store: Any,
+    area: _Area,
+    constraints: list[set[int]],
+    lo: datetime | None,
+    hi: datetime | None,
+    *,
+    at_ports: bool,
+) -> list[dict[str, Any]]:
+    """Vessels of the claim last heard inside its area in its period and never again,
+    although the store's data goes on for at least the gap detector's ``min_gap_h``: open
+    silences, which the gap detector does not report (a gap is measured when the vessel is
+    heard again). Only silences that start away from port (``min_port_dist_m``) count, as
+    for the gap detector, unless ``at_ports`` (the claim names its vessels: theirs count
+    wherever they were). Each: ``mmsi``, ``last_heard`` (UTC), ``lat``, ``lon``,
+    ``hours_silent`` (to the end of the store's data)."""
+    from seawatch.detect import preset_params
+
+    params = preset_params("default")["gap"]
+    rows = store.query(
+        "SELECT mmsi, max(ts) AS last_ts, arg_max(lat, ts) AS lat, arg_max(lon, ts) AS lon "
+        "FROM positions GROUP BY mmsi"
+    )
+    if rows.num_rows == 0:
+        return []
+    end = pa.compute.max(rows.column("last_ts")).as_py()
+    ts = rows.column("last_ts").to_pylist()
+    lat = rows.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
+    lon = rows.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
+    mmsi = [int(m) for m in rows.column("mmsi").to_pylist()]
+    hours = np.array([(end - t).total_seconds() / 3600.0 for t in ts])
+    keep = (hours >= params.min_gap_h) & area.contains(lat, lon)
+    if lo is not None:
+        keep &= np.array([t >= lo for t in ts])
+    if hi is not None:
+        keep &= np.array([t < hi for t in ts])
+    for c in constraints:
+        keep &= np.array([m in c for m in mmsi])
+    if not at_ports and params.min_port_dist_m > 0 and keep.any():
+        from seawatch.geo import nearest_port
+
+        idx = np.flatnonzero(keep)
+        dist, _ = nearest_port(lat[idx], lon[idx])
+        keep[idx] &= np.asarray(dist) >= params.min_port_dist_m
+    return [
+        {
+            "mmsi": mmsi[i],
+            "last_heard": _utc(ts[i]),
+            "lat": round(float(lat[i]), 5),
+            "lon": round(float(lon[i]), 5),
+            "hours_silent": round(float(hours[i]), 1),
+        }
+        for i in np.flatnonzero(keep)
+    ]
 
 
 def _presence(

@@ -467,6 +467,41 @@ _PORT_RE = re.compile(
     r"|(?P<q>[A-Z][A-Za-z'-]+(?:\s[A-Z][A-Za-z'-]+){0,2})\s+(?:port|harbou?r|anchorage|roads)\b"
 )
 _HEADER = re.compile(r"^\s*(?:\(U\)\s*)?(?P<c>[A-Z][A-Z .'-]{2,40}?)\s*:")
+_LOCATIVE = re.compile(
+    r"\b(?:in|off|near|inside|along|around|at)\s+(?:the\s+)?"
+    r"(?P<n>[A-Z][\w'’-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’-]*){0,3})"
+)
+_NOT_PLACES = re.compile(
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|utc|gmt|lt|ais)\b.*",
+    re.IGNORECASE,
+)
+
+
+def _unplaced(sentence: str, parts: _Parts, places: list[Place]) -> list[Place]:
+    """Places the rules above did not place: a capitalised name after *in*, *off*, *near*,
+    *inside*, *along*, *around* or *at* that no place or vessel span covers. A country
+    name there is its waters ("ports in the Bahamas"); anything else is a ``place``
+    named but not placed, so that the check says it cannot place it instead of checking
+    the claim everywhere (a claim about "ports in the Bahamas" was checked against port
+    calls anywhere)."""
+    taken = [(sp.start, sp.end) for sp in parts.spans if sp.part in ("places", "vessels")]
+    out: list[Place] = []
+    for m in _LOCATIVE.finditer(sentence):
+        a, b = m.start("n"), m.end("n")
+        if any(a < e and s < b for s, e in taken) or _NOT_PLACES.fullmatch(m.group("n")):
+            continue
+        name = m.group("n").rstrip("'’-")
+        iso = _iso_of(name)
+        if iso:
+            if all(p.ref != iso for p in (*places, *out)):
+                out.append(Place("waters", m.group().strip(), ref=iso, radius_nm=200.0))
+                parts.add("places", sentence, m.start(), m.end())
+        elif all(p.name != name for p in out):
+            out.append(Place("place", name))
+        taken.append((a, b))
+    return out
 
 
 def _places(sentence: str, parts: _Parts, *, country_hint: str) -> list[Place]:
@@ -698,6 +733,7 @@ def extract_claims(
         if negated and count is None:
             count, qualifier = 0, "exactly"
         vessels = _vessels(sent, kind, gaz, parts)
+        places.extend(_unplaced(sent, parts, places))
         if header and iso and all(p.ref != iso for p in places):
             places.append(Place("country", header.group("c").strip().title(), ref=iso))
             parts.add("places", sent, header.start("c"), header.end("c"))

@@ -59,7 +59,11 @@ KIND_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         (
             "engagement",
             "encounter",
-            r"\bengagements?\b|\bencounters?\b|\brendezvous\w*|\bmet (?:with )?(?:the |a |an )?(?:tanker|vessel|ship)|\bcame alongside\b",
+            r"\bengagements?\b|\bencounters?\b|\brendezvous\w*|\bmet (?:with )?(?:the |a |an )?(?:tanker|vessel|ship)|\bcame alongside\b|"
+            # "two tankers met at sea", "the vessels reportedly met": the vessels are the
+            # subject (not "ships that met the requirements")
+            r"\b(?:tankers?|vessels?|ships?|carriers?)\s+(?:reportedly\s+|allegedly\s+|had\s+|have\s+)?met\b"
+            r"(?!\s+(?:the\s+|all\s+)?(?:requirements?|standards?|criteria|conditions|rules?|deadline))",
         ),
         (
             "entry",
