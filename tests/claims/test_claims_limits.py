@@ -22,6 +22,8 @@ VESSELS = {
     636000101: ("SILENT SPRING", 80, 0, 6, 14.5, -66.0),  # silent from 06:00 on the 8th on
     636000102: ("STEADY STAR", 80, 0, 48, 14.6, -66.1),  # heard throughout, near it
     636000103: ("LATE COMER", 80, 30, 48, 14.7, -66.2),  # heard on the 9th only
+    636000104: ("LAST LIGHT", 80, 0, 44, 14.8, -66.3),  # silent for the data's last 4 h
+    636000105: ("LONE WOLF", 80, 0, 10, 16.0, -75.0),  # silent where nobody else is heard
 }
 
 
@@ -69,9 +71,10 @@ def test_a_vessel_silent_until_the_data_ends_is_not_a_contradiction(store: Store
     check = _check(store, "No vessels went dark in the Caribbean Sea on 8 December.")
     assert check["verdict"] == "partly_supported", check["explanation"]
     assert "not again" in check["explanation"]
-    # on the 9th nobody fell silent (the silence started on the 8th)
+    # on the 9th only LAST LIGHT fell silent, 4 h before the data ends: nobody can tell
     check = _check(store, "No vessels went dark in the Caribbean Sea on 9 December.")
-    assert check["verdict"] == "supported", check["explanation"]
+    assert check["verdict"] == "unobservable", check["explanation"]
+    assert "636000104" in check["explanation"]
 
 
 def test_a_named_vessel_not_heard_in_the_period_is_unobservable(store: Store) -> None:
@@ -99,3 +102,17 @@ def test_a_place_the_gazetteers_cannot_place_is_not_checked_everywhere(store: St
     assert [p.kind for p in ex.claims[0].places] == []
     ex = extract_claims("All ships that met the requirements entered port.", published=PUBLISHED)
     assert all(c.kind != "engagement" for c in ex.claims)
+
+
+def test_a_silence_the_data_cannot_measure_is_unobservable(store: Store) -> None:
+    """Silent until the data ends, but for less than a gap's 12 h, or where the receivers
+    heard nobody else after: the data cannot tell a vessel gone dark from its own limits."""
+    check = _check(store, "The tanker LAST LIGHT went dark in the Caribbean on 9 December.")
+    assert check["verdict"] == "unobservable", check["explanation"]
+    (u,) = check["coverage"]["unmeasured_silences"]
+    assert u["mmsi"] == 636000104 and u["hours_silent"] == 4.0
+    check = _check(store, "The tanker LONE WOLF went dark in the Caribbean on 8 December.")
+    assert check["verdict"] == "unobservable", check["explanation"]
+    (u,) = check["coverage"]["unmeasured_silences"]
+    assert u["mmsi"] == 636000105 and u["hours_silent"] == 38.0
+    assert u["covered_fraction"] == 0.0

@@ -266,8 +266,9 @@ def check_claim(
     heard: set[int] = coverage.pop("_heard", set())
     constraints, labels, named = _vessel_filter(claim, vessels)
     silences: list[dict[str, Any]] = []
+    unmeasured: list[dict[str, Any]] = []
     if claim.kind == "dark":
-        silences = _open_silences(store, area, constraints, lo, hi, at_ports=any(named))
+        silences, unmeasured = _open_silences(store, area, constraints, lo, hi, at_ports=any(named))
     for c, label, is_named in zip(constraints, labels, named, strict=True):
         if is_named and not (c & heard) and not silences:
             return unobservable(
@@ -301,6 +302,15 @@ def check_claim(
         out["evidence"]["open_silences"] = silences
         mmsis = sorted({*mmsis, *(int(x["mmsi"]) for x in silences)})
         out["evidence"]["vessels"] = mmsis
+    elif unmeasured and found == 0:
+        k = len(unmeasured)
+        who_s = ", ".join(str(x["mmsi"]) for x in unmeasured[:5]) + (" ..." if k > 5 else "")
+        out["coverage"]["unmeasured_silences"] = unmeasured
+        return unobservable(
+            f"{k} matching vessel(s) ({who_s}) were last heard there in the period and not "
+            "again, but the store's data after that is too short or has too little reception "
+            "there to tell whether their AIS went off"
+        )
     if claim.kind == "seizure":
         if found == 0:
             return unobservable(
@@ -381,15 +391,23 @@ def _open_silences(
     hi: datetime | None,
     *,
     at_ports: bool,
-) -> list[dict[str, Any]]:
-    """Vessels of the claim last heard inside its area in its period and never again,
-    although the store's data goes on for at least the gap detector's ``min_gap_h``: open
-    silences, which the gap detector does not report (a gap is measured when the vessel is
-    heard again). Only silences that start away from port (``min_port_dist_m``) count, as
-    for the gap detector, unless ``at_ports`` (the claim names its vessels: theirs count
-    wherever they were). Each: ``mmsi``, ``last_heard`` (UTC), ``lat``, ``lon``,
-    ``hours_silent`` (to the end of the store's data)."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Vessels of the claim last heard inside its area in its period and never again in the
+    store: ``(silences, unmeasured)``.
+
+    A *silence* is one the gap detector would measure if the vessel were heard again: the
+    store's data goes on for at least ``min_gap_h`` after the last fix, and the cells
+    around it heard other traffic in at least ``min_coverage_fraction`` of those hours (the
+    gap detector's coverage rule, with its parameters). The gap detector does not report
+    such open silences (a gap is measured when the vessel is heard again). The others are
+    *unmeasured*: the data ends too soon after, or the receivers heard too little there to
+    tell a vessel gone dark from the sampling of the data. Only vessels last heard away from
+    port (``min_port_dist_m``) count, as for the gap detector, unless ``at_ports`` (the
+    claim names its vessels: theirs count wherever they were). Each: ``mmsi``,
+    ``last_heard`` (UTC), ``lat``, ``lon``, ``hours_silent`` (to the end of the store's
+    data), ``covered_fraction``."""
     from seawatch.detect import preset_params
+    from seawatch.detect.coverage import coverage_grid, reception_during
 
     params = preset_params("default")["gap"]
     rows = store.query(
@@ -397,14 +415,14 @@ def _open_silences(
         "FROM positions GROUP BY mmsi"
     )
     if rows.num_rows == 0:
-        return []
+        return [], []
     end = pa.compute.max(rows.column("last_ts")).as_py()
     ts = rows.column("last_ts").to_pylist()
     lat = rows.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
     lon = rows.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
     mmsi = [int(m) for m in rows.column("mmsi").to_pylist()]
     hours = np.array([(end - t).total_seconds() / 3600.0 for t in ts])
-    keep = (hours >= params.min_gap_h) & area.contains(lat, lon)
+    keep = (hours > 0) & area.contains(lat, lon)
     if lo is not None:
         keep &= np.array([t >= lo for t in ts])
     if hi is not None:
@@ -417,16 +435,40 @@ def _open_silences(
         idx = np.flatnonzero(keep)
         dist, _ = nearest_port(lat[idx], lon[idx])
         keep[idx] &= np.asarray(dist) >= params.min_port_dist_m
-    return [
-        {
+    idx = np.flatnonzero(keep)
+    if len(idx) == 0:
+        return [], []
+    grid = coverage_grid(
+        store.positions(columns=["mmsi", "ts", "lat", "lon"]), cell_deg=params.coverage_cell_deg
+    )
+    last_us = np.array([int(ts[i].timestamp() * 1_000_000) for i in idx], np.int64)
+    rec = reception_during(
+        grid,
+        start_us=last_us,
+        end_us=np.full(len(idx), int(end.timestamp() * 1_000_000), np.int64),
+        lat0=lat[idx],
+        lon0=lon[idx],
+        lat1=lat[idx],
+        lon1=lon[idx],
+        cell_deg=params.coverage_cell_deg,
+        ring=params.coverage_ring_cells,
+        min_positions_per_hour=params.coverage_min_positions_per_hour,
+    )
+    fraction = rec.fraction
+    silences: list[dict[str, Any]] = []
+    unmeasured: list[dict[str, Any]] = []
+    for k, i in enumerate(idx.tolist()):
+        row = {
             "mmsi": mmsi[i],
             "last_heard": _utc(ts[i]),
             "lat": round(float(lat[i]), 5),
             "lon": round(float(lon[i]), 5),
             "hours_silent": round(float(hours[i]), 1),
+            "covered_fraction": round(float(fraction[k]), 2),
         }
-        for i in np.flatnonzero(keep)
-    ]
+        measurable = hours[i] >= params.min_gap_h and fraction[k] >= params.min_coverage_fraction
+        (silences if measurable else unmeasured).append(row)
+    return silences, unmeasured
 
 
 def _presence(
