@@ -356,12 +356,11 @@ def run_detectors(
                 parts.append(events)
         t0 = st._lap("pairs", t0)
         if slots_dir is not None and pairs_dir is not None and search is not None:
-            for name, spec, p in windowed:
-                events = _windows(
-                    slots_dir, pairs_dir, spec, p, inputs=inputs, geo=g, progress=progress
+            parts.extend(
+                window_steps(
+                    slots_dir, pairs_dir, windowed, inputs=inputs, geo=g, progress=progress
                 )
-                inputs.produced[name] = events
-                parts.append(events)
+            )
         t0 = st._lap("windows", t0)
     return finish_run(
         store, chosen, selected, params, types, parts, inputs, g, simulated, st, t0,
@@ -593,6 +592,26 @@ def _windows(
         if progress is not None:
             progress("windows", i + 1, len(starts))
     return pa.concat_tables(out)
+
+
+def window_steps(
+    slots_dir: Path,
+    pairs_dir: Path,
+    windowed: Sequence[tuple[str, PairSpec, Any]],
+    *,
+    inputs: _Inputs,
+    geo: GeoContext,
+    progress: Callable[[str, int, int], None] | None,
+) -> list[pa.Table]:
+    """Each window pair step of ``windowed`` over the slot and pair files
+    (:func:`_windows`), its events recorded for the finishing steps (``inputs.produced``);
+    returns them. Both engines run their window steps here."""
+    out = []
+    for name, spec, p in windowed:
+        events = _windows(slots_dir, pairs_dir, spec, p, inputs=inputs, geo=geo, progress=progress)
+        inputs.produced[name] = events
+        out.append(events)
+    return out
 
 
 def window_day(

@@ -101,9 +101,9 @@ from seawatch.engine._run import (
     _Inputs,
     _read_slots,
     _simulated_mmsis,
-    _windows,
     finish_run,
     plausible_day_files,
+    window_steps,
     write_window_pairs,
 )
 from seawatch.schema import EVENTS
@@ -634,12 +634,11 @@ def run_detectors_spark(
                     dist = max(spec.dist_m(p) for _, spec, p in windowed)
                     day_dirs = [slots_dir / f"day={day}" for day in sorted(slot_days)]
                     write_window_pairs(close, search, dist, pairs_dir, day_dirs)
-                    for name, spec, p in windowed:
-                        events = _windows(
-                            slots_dir, pairs_dir, spec, p, inputs=inputs, geo=g, progress=progress
+                    parts.extend(
+                        window_steps(
+                            slots_dir, pairs_dir, windowed, inputs=inputs, geo=g, progress=progress
                         )
-                        inputs.produced[name] = events
-                        parts.append(events)
+                    )
                 t0 = st._lap("windows", t0)
     return finish_run(
         store, chosen, selected, params, types, parts, inputs, g, simulated, st, t0,
