@@ -16,6 +16,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "Decoded",
             "FilterError",
             "GeoError",
+            "MissingDependencyError",
             "NotFoundError",
             "ParameterError",
             "QueryTimeoutError",

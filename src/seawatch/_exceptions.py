@@ -59,6 +59,11 @@ class ParameterError(SeawatchError, ValueError):
     """A detector or command was given invalid parameters."""
 
 
+class MissingDependencyError(SeawatchError, ImportError):
+    """An optional part is used without its extra installed (``pip install
+    "seawatch[spark]"``): one line from the command line, an ``ImportError`` in Python."""
+
+
 class FilterError(ParameterError):
     """A filter names a value that does not exist (an unknown region, zone, event type,
     flag, group or country). The message lists the valid values; ``option`` is the filter

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,3 +53,30 @@ def test_units_cover_every_slot_of_every_day_once(
         for _, parts_, part in mine:
             hits += np.asarray(slot_no) % parts_ == part
         assert (hits == 1).all()
+
+
+def test_without_pyspark_the_cli_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No traceback: one line naming the extra, exit 1; Python callers still get an
+    ImportError."""
+    from typer.testing import CliRunner
+
+    from seawatch import MissingDependencyError
+    from seawatch.cli import app
+    from seawatch.engine._spark import spark_session
+
+    for name in ("pyspark", "pyspark.sql"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match=r'pip install "seawatch\[spark\]"'):
+        spark_session("local[1]")
+    assert issubclass(MissingDependencyError, ImportError)
+    from seawatch.store import open_store
+
+    open_store(tmp_path / "s", create=True)
+    (tmp_path / "none.nmea").write_text("")
+    for args in (["detect"], ["ingest", str(tmp_path / "none.nmea")]):
+        out = CliRunner().invoke(app, [*args, "--store", str(tmp_path / "s"), "--engine", "spark"])
+        assert out.exit_code == 1, out.output
+        assert 'pip install "seawatch[spark]"' in out.output
+        assert "Traceback" not in out.output

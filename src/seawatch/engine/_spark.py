@@ -68,7 +68,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seawatch._exceptions import ParameterError
+from seawatch._exceptions import MissingDependencyError, ParameterError
 from seawatch.detect import (
     REGISTRY,
     GeoContext,
@@ -151,7 +151,7 @@ def spark_session(
         from pyspark import SparkConf
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the extra
-        raise ImportError(
+        raise MissingDependencyError(
             'the Spark engine needs PySpark: pip install "seawatch[spark]" (and a JDK 17+)'
         ) from exc
     if master is None and not SparkConf().contains("spark.master"):
