@@ -63,6 +63,19 @@ def test_stamped_lines_decode_with_station_and_time() -> None:
     assert d.positions.column("ts")[0].as_py().year == 2024
 
 
+def test_comment_lines_are_rejected_as_in_a_file() -> None:
+    """A ``#`` comment from a feed is not stamped, so the ingest calls it ``empty``, as it
+    does in a file (stamped, it was a tag block without a sentence: ``not_ais``)."""
+    from seawatch.ais import decode_bytes
+
+    comment = b"# Sample AIVDM data sentences"
+    assert stamp_line(comment, "feed-a", 1) == comment
+    assert stamp_line(b"  #x", "feed-a", 1) == b"  #x"
+    got = decode_bytes(b"\n".join(stamp_line(x, "f", 1_733_650_000_000) for x in (comment, GOOD)))
+    assert got.positions.num_rows == 1
+    assert got.rejects.column("reason").to_pylist() == ["empty"]
+
+
 def test_json_message_row() -> None:
     msg = {
         "MessageType": "PositionReport",

@@ -191,7 +191,8 @@ def listen_command(
 
     listener = Listener(target, specs, opts, alerter=alerter)
     for spec in specs:
-        typer.echo(f"listening: {spec.name} ({spec.kind} {spec.target})", err=True)
+        where = f"{spec.kind} {spec.target}".strip()
+        typer.echo(f"listening: {spec.name} ({where})", err=True)
     result = asyncio.run(listener.run())
     typer.echo(
         f"stopped: {result.commits} commits, {result.lines:,} lines, {result.positions:,} "

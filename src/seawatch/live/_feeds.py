@@ -51,8 +51,10 @@ def nmea_checksum(body: bytes) -> str:
 
 
 def stamp_line(line: bytes, station: str, arrival_ms: int) -> bytes:
-    """``line`` with a tag block naming ``station`` and the arrival time, unless it has one."""
-    if line.startswith(b"\\"):
+    """``line`` with a tag block naming ``station`` and the arrival time, unless it has one
+    or is a comment (``#``: left as it came, so the ingest rejects it as ``empty``, as it
+    does in a file, not as a tag block without a sentence)."""
+    if line.startswith(b"\\") or line.lstrip().startswith(b"#"):
         return line
     body = f"s:{station},c:{arrival_ms}".encode()
     return b"\\" + body + b"*" + nmea_checksum(body).encode() + b"\\" + line
