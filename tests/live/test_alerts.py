@@ -135,6 +135,50 @@ def test_bad_rules_are_errors(tmp_path: Path) -> None:
         load_rules(bad)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "hint"),
+    [
+        ("types", "gapp", "did you mean 'gap'"),
+        ("regions", "carribean", "did you mean 'caribbean'"),
+        ("zones", "VE-territoral", "did you mean 'VE-territorial'"),
+        ("flags", "XX", "unknown flag 'XX'"),
+        ("groups", "warship", "unknown group 'warship'"),
+    ],
+)
+def test_a_misspelt_value_is_an_error_not_a_rule_that_never_fires(
+    tmp_path: Path, field: str, value: str, hint: str
+) -> None:
+    """Rule values go through the query layer's check, as every filter does: before, a
+    rule for "gapp" or "carribean" loaded and never fired."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"rules:\n  - name: x\n    {field}: [{value}]\n")
+    with pytest.raises(ParameterError, match="rule 1: unknown") as exc:
+        load_rules(bad)
+    assert hint in str(exc.value)
+
+
+def test_rule_values_are_made_canonical(tmp_path: Path) -> None:
+    from seawatch.report import vocabulary
+
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(
+        "rules:\n  - name: x\n    types: [Zone_Entry]\n    regions: [Caribbean]\n"
+        "    zones: [ve-territorial]\n    flags: [ve]\n    groups: [Military]\n"
+    )
+    (rule,) = load_rules(ok)
+    assert rule.types == {"zone_entry"} and rule.regions == {"caribbean"}
+    assert rule.zones == {"VE-territorial"} and rule.flags == {"VE"}
+    assert rule.groups == {"military"}
+    # a store's own zones (``--zones FILE``) are valid where the store's vocabulary is given
+    own = tmp_path / "own.yaml"
+    own.write_text("rules:\n  - name: x\n    zones: [my-box]\n")
+    with pytest.raises(ParameterError, match="unknown zone 'my-box'"):
+        load_rules(own)
+    store_events = pa.table({"region": [None], "zone": ["my-box"]})
+    (rule,) = load_rules(own, vocab=vocabulary(store_events))
+    assert rule.zones == {"my-box"}
+
+
 def test_jsonl_file_sink(tmp_path: Path) -> None:
     out = tmp_path / "alerts.jsonl"
     sink = JsonlSink(str(out))

@@ -163,7 +163,9 @@ def listen_command(
     target = open_store(store_path(store), create=True)
     alerter = None
     if rules is not None:
-        rule_list = load_rules(rules)
+        from seawatch.report import store_vocabulary
+
+        rule_list = load_rules(rules, vocab=store_vocabulary(target))
         sinks: list[AlertSink] = []
         for out in alerts_out or ["-"]:
             if out.startswith(("http://", "https://")):

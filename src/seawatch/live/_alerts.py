@@ -86,6 +86,15 @@ def _strs(doc: dict[str, Any], key: str, where: str) -> frozenset[str] | None:
     return frozenset(items)
 
 
+def _listed(doc: dict[str, Any], key: str, where: str) -> list[str] | None:
+    got = _strs(doc, key, where)
+    return None if got is None else sorted(got)
+
+
+def _canon(values: tuple[str, ...] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One alert rule (see the module docstring)."""
@@ -128,13 +137,22 @@ class Rule:
         return not (self.watchlist and not any(vessel_info.listed(v) for v in vessels))
 
 
-def load_rules(path: Path) -> list[Rule]:
-    """Rules from a YAML file (``yaml.safe_load``: no tags, no code).
+def load_rules(path: Path, *, vocab: Any | None = None) -> list[Rule]:
+    """Rules from a YAML file (``yaml.safe_load``: no tags, no code). Their types,
+    regions, zones, flags and groups are checked and made canonical by the query layer
+    (:meth:`seawatch.report.EventFilter.build`, against ``vocab``: default the bundled
+    vocabulary, :func:`seawatch.report.store_vocabulary` to add a store's own regions
+    and zones), as every filter is: a rule with a misspelt value would never fire.
 
     Raises:
-        ParameterError: the file is not valid YAML or a rule is malformed.
+        ParameterError: the file is not valid YAML, a rule is malformed, or a value is
+            unknown (the message names the rule, lists the valid values and suggests the
+            closest).
     """
     import yaml
+
+    from seawatch._exceptions import FilterError
+    from seawatch.report import EventFilter
 
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -168,14 +186,26 @@ def load_rules(path: Path) -> list[Rule]:
         conf = item.get("min_confidence")
         if conf is not None and not isinstance(conf, int | float):
             raise ParameterError(f"{where}: min_confidence must be a number")
+        try:
+            checked = EventFilter.build(
+                types=_listed(item, "types", where),
+                regions=_listed(item, "regions", where),
+                zones=_listed(item, "zones", where),
+                flags=_listed(item, "flags", where),
+                groups=_listed(item, "groups", where),
+                min_confidence=conf,
+                vocab=vocab,
+            )
+        except (FilterError, ParameterError) as exc:
+            raise ParameterError(f"{where}: {exc}") from exc
         rules.append(
             Rule(
                 name=str(item.get("name") or f"rule {i + 1}"),
-                types=_strs(item, "types", where),
-                regions=_strs(item, "regions", where),
-                zones=_strs(item, "zones", where),
-                flags=_strs(item, "flags", where),
-                groups=_strs(item, "groups", where),
+                types=_canon(checked.types),
+                regions=_canon(checked.regions),
+                zones=_canon(checked.zones),
+                flags=_canon(checked.flags),
+                groups=_canon(checked.groups),
                 watchlist=bool(item.get("watchlist", False)),
                 vessels=None if vessels is None else frozenset(vessels),
                 min_confidence=None if conf is None else float(conf),
