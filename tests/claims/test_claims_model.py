@@ -72,11 +72,32 @@ def test_round_trip_and_stable_id() -> None:
         ({"places": [{"kind": "position", "lat": 10.0}]}, "together"),
         ({"spans": [{"part": "count", "start": 0, "end": 999}]}, "outside"),
         ({"claim_id": "../../etc"}, "claim_id"),
+        # misspelt places and flags: before, "carribean" made the check say no AIS was
+        # received "in carribean"
+        (
+            {"places": [{"kind": "region", "ref": "carribean"}]},
+            r"places\[0\]\.ref: unknown region 'carribean'; did you mean 'caribbean'",
+        ),
+        ({"places": [{"kind": "waters", "ref": "VX"}]}, r"places\[0\]\.ref: unknown country"),
+        ({"vessels": [{"flag": "XX"}]}, r"vessels\[0\]\.flag: unknown flag 'XX'"),
     ],
 )
 def test_bad_claims_are_refused_with_the_field(patch: dict[str, Any], message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         claim_from_dict({**FULL, **patch})
+
+
+def test_place_refs_and_flags_are_made_canonical() -> None:
+    c = claim_from_dict(
+        {
+            **FULL,
+            "places": [
+                {"kind": "region", "ref": "Caribbean"},
+                {"kind": "waters", "ref": "ve", "radius_nm": 12},
+            ],
+        }
+    )
+    assert [p.ref for p in c.places] == ["caribbean", "VE"]
 
 
 def test_schema_matches_the_model() -> None:

@@ -293,6 +293,21 @@ def _enum(value: str, allowed: tuple[str, ...], where: str, *, empty: bool = Fal
     raise ParameterError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
 
 
+def _known(where: str, option: str, value: str, attr: str) -> str:
+    """``value`` checked against the query layer's bundled vocabulary (``attr``: regions,
+    or flags for ISO country codes) and made canonical, as every filter's values are: a
+    misspelt region would make the check say no AIS was received "in carribean"."""
+    from seawatch._exceptions import FilterError
+    from seawatch.report import choose, vocabulary
+
+    try:
+        got = choose(option, value, getattr(vocabulary(), attr))
+    except FilterError as exc:
+        raise ParameterError(f"{where}: {exc}") from exc
+    assert got is not None
+    return got[0]
+
+
 def claim_from_dict(doc: Any, *, where: str = "claim") -> Claim:
     """A :class:`Claim` from its JSON/YAML form; raises ParameterError naming the field."""
     d = _object(doc, where, _TOP)
@@ -313,6 +328,8 @@ def claim_from_dict(doc: Any, *, where: str = "claim") -> Claim:
         flag = _get(v, "flag", (str,), w, "").upper()
         if flag and (len(flag) != 2 or not flag.isalpha()):
             raise ParameterError(f"{w}.flag: {flag!r} is not an ISO 3166 alpha-2 code")
+        if flag:
+            flag = _known(f"{w}.flag", "flag", flag, "flags")
         vessels.append(
             Vessel(
                 name=_get(v, "name", (str,), w, ""),
@@ -336,11 +353,17 @@ def claim_from_dict(doc: Any, *, where: str = "claim") -> Claim:
         radius = _get(p, "radius_nm", (int, float), w, None)
         if radius is not None and not radius > 0:
             raise ParameterError(f"{w}.radius_nm: must be > 0")
+        place_kind = _enum(_get(p, "kind", (str,), w, ""), PLACE_KINDS, f"{w}.kind")
+        ref = _get(p, "ref", (str,), w, "")
+        if ref and place_kind == "region":
+            ref = _known(f"{w}.ref", "region", ref, "regions")
+        elif ref and place_kind in ("waters", "country"):
+            ref = _known(f"{w}.ref", "country", ref.upper(), "flags")
         places.append(
             Place(
-                kind=_enum(_get(p, "kind", (str,), w, ""), PLACE_KINDS, f"{w}.kind"),
+                kind=place_kind,
                 name=_get(p, "name", (str,), w, ""),
-                ref=_get(p, "ref", (str,), w, ""),
+                ref=ref,
                 lat=None if lat is None else float(lat),
                 lon=None if lon is None else float(lon),
                 radius_nm=None if radius is None else float(radius),
