@@ -166,9 +166,9 @@ def test_rule_values_are_made_canonical(tmp_path: Path) -> None:
         "    zones: [ve-territorial]\n    flags: [ve]\n    groups: [Military]\n"
     )
     (rule,) = load_rules(ok)
-    assert rule.types == {"zone_entry"} and rule.regions == {"caribbean"}
-    assert rule.zones == {"VE-territorial"} and rule.flags == {"VE"}
-    assert rule.groups == {"military"}
+    assert rule.types == frozenset({"zone_entry"}) and rule.regions == frozenset({"caribbean"})
+    assert rule.zones == frozenset({"VE-territorial"}) and rule.flags == frozenset({"VE"})
+    assert rule.groups == frozenset({"military"})
     # a store's own zones (``--zones FILE``) are valid where the store's vocabulary is given
     own = tmp_path / "own.yaml"
     own.write_text("rules:\n  - name: x\n    zones: [my-box]\n")
@@ -176,7 +176,7 @@ def test_rule_values_are_made_canonical(tmp_path: Path) -> None:
         load_rules(own)
     store_events = pa.table({"region": [None], "zone": ["my-box"]})
     (rule,) = load_rules(own, vocab=vocabulary(store_events))
-    assert rule.zones == {"my-box"}
+    assert rule.zones == frozenset({"my-box"})
 
 
 def test_jsonl_file_sink(tmp_path: Path) -> None:
