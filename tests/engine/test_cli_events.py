@@ -105,6 +105,16 @@ def test_report_formats(detected: Store) -> None:
     assert data["schema"] == "seawatch.counts/1" and data["by"] == ["region", "type"]
     assert {r["region"] for r in data["rows"]} == {"test-sea"}
     assert "encounter" in _run("report", "--store", root, "--by", "flag")
+    # the table says what it counts, when, and how much data it rests on
+    table = " ".join(
+        _run("report", "--store", root, "--by", "type", "--since", "2024-03-01T12:00Z").split()
+    )
+    assert "events by type, 2024-03-01T12:00:00Z to the last position (UTC)" in table
+    n = detected.query(
+        "SELECT count(*) AS n FROM positions WHERE ts >= '2024-03-01T12:00:00Z'::TIMESTAMPTZ"
+    ).to_pylist()[0]["n"]
+    assert f"the store's data in that period: {n:,} positions of" in table
+    assert "n_incidents: incidents" in table
     # without --by, csv is the counts by type
     rows = list(csv.DictReader(io.StringIO(_run("report", "--store", root, "--format", "csv"))))
     assert {r["type"]: int(r["n_events"]) for r in rows}["encounter"] == 1

@@ -39,6 +39,9 @@ from seawatch.cli._render import (
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from seawatch.report import EventFilter
+    from seawatch.store import Store
+
 ORDER = 30
 
 EVENT_FORMATS = ("table", "json", "jsonl", "csv", "geojson")
@@ -351,6 +354,49 @@ def write_events(
         else:
             note = plural(table.num_rows, "event")
         Console(stderr=True).print(f"[dim]{note}[/dim]")
+
+
+def _counts_caption(store: Store, f: EventFilter, by: str) -> str:
+    """The line above a counts table: what it counts, the period (UTC), the filters, and
+    how many positions and vessels the store holds in that period."""
+    lo = f"'{iso_utc(f.since)}'" if f.since is not None else None
+    hi = f"'{iso_utc(f.until)}'" if f.until is not None else None
+    where = " AND ".join(
+        x
+        for x in (f"ts >= {lo}::TIMESTAMPTZ" if lo else "", f"ts < {hi}::TIMESTAMPTZ" if hi else "")
+        if x
+    )
+    row = store.query(
+        "SELECT count(*) AS n, count(DISTINCT mmsi) AS v, min(ts) AS a, max(ts) AS b "
+        f"FROM positions{' WHERE ' + where if where else ''}"
+    ).to_pylist()[0]
+    span = (
+        f"{iso_utc(f.since) if f.since else 'the first position'} to "
+        f"{iso_utc(f.until) if f.until else 'the last position'}"
+    )
+    filters = [
+        f"{name} {', '.join(vals)}"
+        for name, vals in (
+            ("type", f.types),
+            ("region", f.regions),
+            ("flag", f.flags),
+            ("group", f.groups),
+        )
+        if vals
+    ]
+    data = (
+        f"{row['n']:,} positions of {row['v']:,} vessels, "
+        f"{iso_utc(row['a'])} to {iso_utc(row['b'])}"
+        if row["n"]
+        else "no positions"
+    )
+    return (
+        f"events by {by}, {span} (UTC)"
+        + (f"; {'; '.join(filters)}" if filters else "")
+        + f"; the store's data in that period: {data}. n_events: events, each once; "
+        "n_vessels: distinct MMSIs; duration_h: total hours; n_incidents: incidents (an "
+        "encounter and an interception of the same vessels overlapping in time are one)"
+    )
 
 
 def write_report(
@@ -774,6 +820,12 @@ def report_command(
 
         engagements = engagement_summary(target.select_events(f.to_query()))
         with output(out_path) as out:
+            if fmt == "table":  # what the numbers count, when, and the data they rest on
+                from rich.console import Console
+
+                Console(file=out or sys.stdout).print(
+                    _counts_caption(target, f, by or "type"), markup=False, highlight=False
+                )
             write_report(
                 table, fmt, by=by or "type", engagements=engagements, csv_raw=csv_raw, out=out
             )
