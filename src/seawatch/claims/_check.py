@@ -407,7 +407,7 @@ def _open_silences(
     ``last_heard`` (UTC), ``lat``, ``lon``, ``hours_silent`` (to the end of the store's
     data), ``covered_fraction``."""
     from seawatch.detect import preset_params
-    from seawatch.detect.coverage import coverage_grid, reception_during
+    from seawatch.detect.coverage import as_grid, coverage_sql, reception_during
 
     params = preset_params("default")["gap"]
     rows = store.query(
@@ -438,9 +438,8 @@ def _open_silences(
     idx = np.flatnonzero(keep)
     if len(idx) == 0:
         return [], []
-    grid = coverage_grid(
-        store.positions(columns=["mmsi", "ts", "lat", "lon"]), cell_deg=params.coverage_cell_deg
-    )
+    # the coverage grid by the portable SQL in the store's DuckDB (no positions loaded)
+    grid = as_grid(store.query(coverage_sql(cell_deg=params.coverage_cell_deg)))
     last_us = np.array([int(ts[i].timestamp() * 1_000_000) for i in idx], np.int64)
     rec = reception_during(
         grid,
