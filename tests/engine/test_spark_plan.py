@@ -80,3 +80,28 @@ def test_without_pyspark_the_cli_says_what_to_install(
         assert out.exit_code == 1, out.output
         assert 'pip install "seawatch[spark]"' in out.output
         assert "Traceback" not in out.output
+
+
+def test_scratch_directory_is_removed_and_falls_back_when_the_store_cannot_hold_it(
+    tmp_path: Path,
+) -> None:
+    import tempfile
+    from types import SimpleNamespace
+
+    from seawatch.engine._spark import _scratch
+
+    root = tmp_path / "store"
+    root.mkdir()
+    with _scratch(SimpleNamespace(root=root), None) as path:
+        assert path.parent == (root / ".scratch").resolve()
+        (path / "slots").mkdir()
+    assert not (root / ".scratch").exists()  # the run's directory, then the empty parent
+    # a store whose directory cannot take one (here a file is in the way): the driver's
+    # temporary directory, enough for local[N]
+    (root / ".scratch").write_text("in the way")
+    with _scratch(SimpleNamespace(root=root), None) as path:
+        assert path.parent == Path(tempfile.gettempdir()).resolve()
+    assert not path.exists()
+    # an explicit scratch_dir that cannot be made is an error, not a silent fallback
+    with pytest.raises(OSError), _scratch(SimpleNamespace(root=root), root / ".scratch" / "x"):
+        pass
