@@ -479,6 +479,10 @@ _NOT_PLACES = re.compile(
 )
 
 
+_MAX_UNPLACED = 8
+"""At most this many places per sentence from :func:`_unplaced`."""
+
+
 def _unplaced(sentence: str, parts: _Parts, places: list[Place]) -> list[Place]:
     """Places the rules above did not place: a capitalised name after *in*, *off*, *near*,
     *inside*, *along*, *around* or *at* that no place or vessel span covers. A country
@@ -500,7 +504,8 @@ def _unplaced(sentence: str, parts: _Parts, places: list[Place]) -> list[Place]:
                 parts.add("places", sentence, m.start(), m.end())
         elif all(p.name != name for p in out):
             out.append(Place("place", name))
-        taken.append((a, b))
+        if len(out) >= _MAX_UNPLACED:  # a hostile sentence of a thousand "in X"
+            break
     return out
 
 
