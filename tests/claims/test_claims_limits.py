@@ -116,3 +116,10 @@ def test_a_silence_the_data_cannot_measure_is_unobservable(store: Store) -> None
     (u,) = check["coverage"]["unmeasured_silences"]
     assert u["mmsi"] == 636000105 and u["hours_silent"] == 38.0
     assert u["covered_fraction"] == 0.0
+
+
+def test_a_sentence_of_a_thousand_places_keeps_eight() -> None:
+    """Hostile text: the scan for unplaced names is bounded (it was quadratic)."""
+    text = "A tanker went dark " + " ".join(f"in Place{i}x" for i in range(5000)) + "."
+    (claim,) = extract_claims(text, published=PUBLISHED).claims
+    assert len(claim.places) == 8 and {p.kind for p in claim.places} == {"place"}
