@@ -123,3 +123,45 @@ def test_a_sentence_of_a_thousand_places_keeps_eight() -> None:
     text = "A tanker went dark " + " ".join(f"in Place{i}x" for i in range(5000)) + "."
     (claim,) = extract_claims(text, published=PUBLISHED).claims
     assert len(claim.places) == 8 and {p.kind for p in claim.places} == {"place"}
+
+
+@pytest.fixture(scope="module")
+def sparse(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A day of data like the real NOAA sample: a burst of reports at 00:00 and at 23:00,
+    nothing between (positions in 2 of the 24 hours spanned), tracks of minutes."""
+    root = tmp_path_factory.mktemp("sparse")
+    pos: dict[str, list[Any]] = {f.name: [] for f in POSITIONS}
+    for mmsi, lat, lon, hour in [
+        (775000201, 11.5, -66.0, 0),  # in VE waters
+        (636000202, 14.5, -70.0, 0),
+        (636000203, 14.6, -70.1, 23),
+    ]:
+        for k in range(4):
+            row = {"mmsi": mmsi, "ts": T0 + timedelta(hours=hour, minutes=5 * k), "lat": lat,
+                   "lon": lon, "sog_kn": 6.0, "msg_type": 1, "source": "fixture"}  # fmt: skip
+            for f in POSITIONS.names:
+                pos[f].append(row.get(f))
+    pq.write_table(pa.table(pos, schema=POSITIONS), root / "positions.parquet")
+    s = open_store(root / "store", create=True)
+    s.ingest([root / "positions.parquet"])
+    s.replace_events(EVENTS.empty_table(), types=["encounter", "zone_entry"], run={"preset": "x"})
+    return s
+
+
+def test_an_absence_in_thin_data_is_unobservable(sparse: Store) -> None:
+    """A verdict resting on an absence ("none found", or "none, as claimed") needs data
+    dense enough to show a presence, by the brief's own thresholds."""
+    check = _check(sparse, "No vessel entered Venezuelan waters on 8 December.")
+    assert check["verdict"] == "unobservable", check["explanation"]
+    assert "only 1 of the 24 hours" in check["explanation"]
+    assert check["coverage"]["hours_with_data"] == 1 and check["coverage"]["hours_spanned"] == 24
+    check = _check(sparse, "At least two tankers met in the Caribbean on 8 December.")
+    assert check["verdict"] == "unobservable", check["explanation"]
+    assert "positions in caribbean in only 2 of the 24 hours" in check["explanation"]
+
+
+def test_an_absence_in_dense_data_still_counts(store: Store) -> None:
+    check = _check(store, "The tanker STEADY STAR was intercepted in the Caribbean on 8 December.")
+    assert check["verdict"] == "contradicted"
+    assert check["coverage"]["median_track_h"] >= 2.0
+    assert check["coverage"]["hours_with_data"] == check["coverage"]["hours_spanned"] == 24

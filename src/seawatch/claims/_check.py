@@ -156,7 +156,9 @@ def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], lis
 def _coverage(store: Any, area: _Area, lo: datetime | None, hi: datetime | None) -> dict[str, Any]:
     days = store.days()
     first, last = (days[0], days[-1]) if days else (None, None)
-    pos = store.positions(since=lo, until=hi, columns=["mmsi", "lat", "lon"]) if days else None
+    pos = (
+        store.positions(since=lo, until=hi, columns=["mmsi", "ts", "lat", "lon"]) if days else None
+    )
     if pos is None or pos.num_rows == 0:
         return {
             "store_first_day": _d(first),
@@ -170,14 +172,63 @@ def _coverage(store: Any, area: _Area, lo: datetime | None, hi: datetime | None)
     inside = area.contains(lat, lon)
     all_mmsi = pos.column("mmsi").to_numpy(zero_copy_only=False)
     mmsi = all_mmsi[inside]
+    from seawatch.report.coverage import data_summary
+
+    # how dense the data is there: the brief's data section over the area's positions, its
+    # hours counted against the hours the store's data spans in the period (all areas)
+    d = data_summary(pos.filter(pa.array(inside)))
+    ts_all = pos.column("ts")
+    lo_all, hi_all = pa.compute.min(ts_all).as_py(), pa.compute.max(ts_all).as_py()
+    span_h = (
+        int(hi_all.timestamp() // 3600) - int(lo_all.timestamp() // 3600) + 1
+        if lo_all is not None and hi_all is not None
+        else 0
+    )
     return {
         "store_first_day": _d(first),
         "store_last_day": _d(last),
         "positions": int(inside.sum()),
         "vessels": len(np.unique(mmsi)),
         "area": area.label,
+        "hours_with_data": d["hours_with_data"],
+        "hours_spanned": span_h,
+        "median_reports_per_vessel_day": d["median_reports_per_vessel_day"],
+        "median_track_h": d["median_track_h"],
         "_heard": {int(m) for m in np.unique(all_mmsi)},
     }
+
+
+_PAIR_KINDS = ("engagement", "sts_transfer", "interception", "seizure")
+
+
+def _too_thin(kind: str, coverage: dict[str, Any]) -> str | None:
+    """Why the data in the claim's area is too thin for an absence to mean anything, by the
+    brief's own thresholds (:class:`seawatch.report.coverage.DataParams`): positions there
+    in under half the hours the store's data spans in the period, or, for a kind that needs them, too few reports per
+    vessel per day (gaps) or tracks shorter than an encounter (pair events). None: dense
+    enough."""
+    from seawatch.report.coverage import DataParams
+
+    p = DataParams()
+    h, span = coverage.get("hours_with_data") or 0, coverage.get("hours_spanned") or 0
+    if span and h < 0.5 * span:
+        return (
+            f"the store has positions in {coverage['area']} in only {h} of the {span} hours "
+            "its data spans in that period: an absence there says nothing"
+        )
+    per_day = coverage.get("median_reports_per_vessel_day")
+    if kind == "dark" and per_day is not None and per_day < p.gap_min_reports_per_vessel_day:
+        return (
+            f"a median of {per_day:g} positions per vessel per day in {coverage['area']} is "
+            "too thin to measure AIS gaps"
+        )
+    track = coverage.get("median_track_h")
+    if kind in _PAIR_KINDS and track is not None and track < p.pair_min_track_h:
+        return (
+            f"the median vessel track in {coverage['area']} lasts {track:g} h, shorter than an "
+            f"encounter ({p.pair_min_track_h:g} h): meetings there cannot be seen"
+        )
+    return None
 
 
 def _d(x: Any) -> str | None:
@@ -311,6 +362,11 @@ def check_claim(
             "again, but the store's data after that is too short or has too little reception "
             "there to tell whether their AIS went off"
         )
+    if found == 0 and verdict in ("contradicted", "supported") and not silences:
+        # a verdict that rests on an absence needs data dense enough to show a presence
+        thin = _too_thin(claim.kind, out["coverage"])
+        if thin is not None:
+            return unobservable(thin)
     if claim.kind == "seizure":
         if found == 0:
             return unobservable(
