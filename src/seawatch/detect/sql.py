@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from seawatch._duck import connect
 from seawatch._exceptions import ParameterError
 
 __all__ = ["FORBIDDEN", "DuckDBRunner", "SqlRunner", "check_portable", "render"]
@@ -69,9 +70,7 @@ class DuckDBRunner:
     __slots__ = ("_con",)
 
     def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
-        import duckdb
-
-        self._con = duckdb.connect(":memory:")
+        self._con = connect()
         if threads is not None:
             self._con.execute(f"SET threads = {int(threads)}")
         if memory_limit is not None:

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
+from seawatch._duck import connect
 from seawatch.detect.coverage import coverage_of_batches
 from seawatch.schema import POSITIONS
 from seawatch.tracks.columns import group_bounds
@@ -187,7 +188,7 @@ def _sql_files(files: Iterable[Path]) -> str:
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
+    con = connect()
     con.execute("SET preserve_insertion_order = false")
     return con
 

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawatch._duck import connect
 from seawatch._exceptions import ParameterError
 from seawatch.ais.codes import flags_of
 from seawatch.schema import EVENTS
@@ -153,7 +154,6 @@ def _count_table(events: pa.Table, by: list[str], *, vessels: pa.Table | None) -
     """:func:`seawatch.report.count_events` over an EVENTS table, in an in-memory DuckDB:
     flags from each MMSI's MID, roles from ``vessels`` where given; columns renamed to
     :func:`summarize`'s ``events``, ``vessels``, ``hours``, ``incidents``."""
-    import duckdb
 
     from seawatch.report._counts import count_events
 
@@ -166,7 +166,7 @@ def _count_table(events: pa.Table, by: list[str], *, vessels: pa.Table | None) -
         info = info.join(roles, "mmsi", join_type="left outer")
     else:
         info = info.append_column("role", pa.nulls(info.num_rows, pa.string()))
-    with duckdb.connect(":memory:") as con:
+    with connect() as con:
         con.execute("SET TimeZone = 'UTC'")
         con.register("events", events)
         con.register("vessels", info)

@@ -27,6 +27,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from seawatch._duck import connect
 from seawatch._exceptions import ParameterError
 
 __all__ = [
@@ -210,9 +211,7 @@ def filter_table(events: pa.Table, q: EventQuery, *, vessels: pa.Table | None = 
     where, args = event_where(q)
     if not where:
         return events
-    import duckdb
-
-    with duckdb.connect(":memory:") as con:
+    with connect() as con:
         con.execute("SET TimeZone = 'UTC'")
         con.register("events", events)
         con.register(

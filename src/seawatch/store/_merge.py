@@ -37,6 +37,7 @@ import duckdb
 import pyarrow as pa
 
 from seawatch import schema as sw_schema
+from seawatch._duck import connect
 from seawatch._exceptions import StoreError
 from seawatch.store._io import write_parquet_atomic
 
@@ -126,7 +127,7 @@ def _source_sql(files: Sequence[Path], mmsi_range: tuple[int | None, int | None]
 def merge_connection(spill_dir: Path, *, memory_limit: str = "256MB") -> duckdb.DuckDBPyConnection:
     """A private DuckDB connection for merges, memory-limited and spilling to ``spill_dir``."""
     spill_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(":memory:")
+    con = connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{spill_dir.as_posix()}'")
     con.execute("SET threads = 2")

@@ -30,6 +30,7 @@ import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
 
 from seawatch import schema
+from seawatch._duck import connect
 from seawatch._exceptions import ParameterError, QueryTimeoutError, StoreError
 from seawatch.store._filter import EVENT_VESSELS_SQL
 
@@ -233,7 +234,7 @@ def read_only_connection(
     may write temporary files beyond ``memory_limit_bytes`` (None: it never spills; in
     particular never to ``./.tmp``). The caller owns (and removes) ``spill_dir``.
     """
-    con = duckdb.connect(":memory:")
+    con = connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         spill = "" if spill_dir is None else str(spill_dir).replace("'", "''")
