@@ -46,15 +46,14 @@ class BucketTask:
 
 @dataclass(frozen=True, slots=True)
 class BucketResult:
-    """Events of the bucket's vessels, the UTC days its slots were written for (and the
-    slots of each), row counts."""
+    """Events of the bucket's vessels, the UTC days its slots were written for with the
+    slots of each (``("YYYY-MM-DD", rows)``), row counts."""
 
     bucket: int
     events: pa.Table
-    slot_days: tuple[str, ...]
+    slot_days: tuple[tuple[str, int], ...]
     n_positions: int
     n_slots: int
-    slot_rows: tuple[int, ...] = ()
 
 
 def read_bucket(files: tuple[Path, ...], mmsi_range: MmsiRange = (None, None)) -> pa.Table:
@@ -69,19 +68,17 @@ def run_bucket(task: BucketTask) -> BucketResult:
     table = read_bucket(task.files, task.mmsi_range)
     n = table.num_rows
     if n == 0:
-        return BucketResult(task.bucket, EVENTS.empty_table(), (), 0, 0, ())
+        return BucketResult(task.bucket, EVENTS.empty_table(), (), 0, 0)
     coverage = {cell: read_scratch(path) for cell, path in task.coverage.items()}
     events, slots = run_vessels(
         table, detectors=task.detectors, resample=task.resample, geo=task.geo, coverage=coverage
     )
-    written: tuple[tuple[str, int], ...] = ()
+    days: tuple[tuple[str, int], ...] = ()
     n_slots = 0
     if slots is not None and task.slots_dir is not None:
         n_slots = slots.num_rows
-        written = write_slots_by_day(slots, task.slots_dir, task.bucket)
-    days = tuple(day for day, _ in written)
-    rows = tuple(k for _, k in written)
-    return BucketResult(task.bucket, events, days, n, n_slots, rows)
+        days = write_slots_by_day(slots, task.slots_dir, task.bucket)
+    return BucketResult(task.bucket, events, days, n, n_slots)
 
 
 def run_vessels(

@@ -98,6 +98,7 @@ from seawatch.engine._partition import (
 from seawatch.engine._run import (
     EngineStats,
     EventStore,
+    _day_us,
     _Inputs,
     _read_slots,
     _simulated_mmsis,
@@ -110,7 +111,7 @@ from seawatch.schema import EVENTS
 from seawatch.tracks import SLOTS
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
     "SparkReader",
@@ -229,7 +230,7 @@ def _bucket_fn(
     geo: GeoContext | None,
     coverage: Mapping[float, Path],
     kill_once: str | None,
-) -> Callable[[pa.Table], pa.Table]:
+) -> Callable[[Sequence[int]], pa.Table]:
     """What each task of the per-vessel stage runs (:func:`_run_tasks`; everything it
     closes over pickles), given the numbers of its buckets: each in turn runs
     :func:`seawatch.engine._bucket.run_bucket`, the local pool's function (it reads the
@@ -264,8 +265,8 @@ def _bucket_fn(
                 writer.write_table(result.events.select(EVENTS.names).cast(EVENTS))
             rows["bucket"].append(bucket)
             rows["events"].append(sink.getvalue().to_pybytes())
-            rows["slot_days"].append(list(result.slot_days))
-            rows["slot_rows"].append(list(result.slot_rows))
+            rows["slot_days"].append([day for day, _ in result.slot_days])
+            rows["slot_rows"].append([k for _, k in result.slot_days])
             rows["peak_rss"].append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         return pa.table(rows, schema=OUT_SCHEMA)
 
@@ -288,7 +289,7 @@ def _read_unit(slots_dir: Path, unit: tuple[str, int, int], slot_us: int) -> pa.
 
 def _close_fn(
     search: PairSearch, slots_dir: Path, units: Sequence[tuple[str, int, int]]
-) -> Callable[[pa.Table], pa.Table]:
+) -> Callable[[Sequence[int]], pa.Table]:
     """What each task of the close-pair search runs (:func:`_run_tasks`): for each of its
     units, the shared close-pair query (:meth:`PairSearch.close_pairs`, the local
     engine's call) in DuckDB over the unit's slots, read from the scratch files (one
@@ -310,16 +311,13 @@ def _close_fn(
 
 def _view_fn(
     search: PairSearch, slots_dir: Path, units: Sequence[tuple[str, int, int]]
-) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The function ``mapInArrow`` runs over unit numbers (one per partition; each row is
-    a whole unit, so nothing is split): the unit's slots as rows of the close-pair query's
-    view."""
+) -> Callable[[Sequence[int]], pa.Table]:
+    """What each task runs for the close-pair search in Spark SQL: its units' slots as rows
+    of the query's view (:meth:`PairSearch.view`)."""
 
-    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            for i in batch.column("id").to_pylist():
-                view = search.view(_read_unit(slots_dir, units[int(i)], search.slot_us))
-                yield from view.to_batches()
+    def run(items: Sequence[int]) -> pa.Table:
+        views = [search.view(_read_unit(slots_dir, units[i], search.slot_us)) for i in items]
+        return pa.concat_tables(views) if views else search.view(SLOTS.empty_table())
 
     return run
 
@@ -354,15 +352,13 @@ def _close_pairs(
     (``in_spark_sql``) Spark SQL runs it over all the slots, its join on ``slot_no, cy,
     cx`` partitioning the work by time and cell, each slot copied into its forward
     neighbour cells (the halo)."""
-    from pyspark.sql.pandas.types import from_arrow_schema
 
     if not units:
         return CLOSE_SCHEMA.empty_table()
     if in_spark_sql:
         schema = search.view(SLOTS.empty_table()).schema
-        n = len(units)
-        slots_df = session.range(0, n, 1, numPartitions=n).mapInArrow(
-            _view_fn(search, slots_dir, units), from_arrow_schema(schema)
+        slots_df = _task_frame(
+            session, _view_fn(search, slots_dir, units), len(units), cores, schema
         )
         slots_df.createOrReplaceTempView("slots")
         try:
@@ -393,24 +389,22 @@ def _deal(n_items: int, cores: int) -> list[list[int]]:
     return [list(range(k, n_items, n_tasks)) for k in range(n_tasks)]
 
 
-def _run_tasks(
+def _task_frame(
     session: SparkSession,
     fn: Callable[[Sequence[int]], pa.Table],
     n_items: int,
     cores: int,
     schema: pa.Schema,
-) -> pa.Table:
-    """``fn`` over the items ``0..n_items-1`` dealt to Spark tasks (:func:`_deal`): a frame
-    of task numbers, one per partition (``spark.range(n, numPartitions=n)``), each turned
-    by ``mapInArrow`` into ``fn`` of its items; the tasks' tables together, in any order.
-    The rows are task numbers, not data, so nothing can be split: a ``groupBy`` over a
-    frame of items gave the same tasks, but cost a sampling job and a shuffle (about 0.25 s
-    a job in a warm session, 1.2 s more on a session's first; tenth session)."""
+) -> DataFrame:
+    """``fn`` over the items ``0..n_items-1`` dealt to Spark tasks (:func:`_deal`), as a
+    DataFrame of schema ``schema``: a frame of task numbers, one per partition
+    (``spark.range(n, numPartitions=n)``), each turned by ``mapInArrow`` into ``fn`` of its
+    items. The rows are task numbers, not data, so nothing can be split: a ``groupBy`` over
+    a frame of items gave the same tasks, but cost a sampling job and a shuffle (about
+    0.25 s a job in a warm session, 1.2 s more on a session's first; tenth session)."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    tasks = _deal(n_items, cores)
-    if not tasks:
-        return schema.empty_table()
+    tasks = _deal(n_items, cores) or [[]]
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -418,13 +412,26 @@ def _run_tasks(
                 yield from fn(tasks[int(task)]).select(schema.names).cast(schema).to_batches()
 
     frame = session.range(0, len(tasks), 1, numPartitions=len(tasks))
-    out: pa.Table = frame.mapInArrow(run, from_arrow_schema(schema)).toArrow()
+    return frame.mapInArrow(run, from_arrow_schema(schema))
+
+
+def _run_tasks(
+    session: SparkSession,
+    fn: Callable[[Sequence[int]], pa.Table],
+    n_items: int,
+    cores: int,
+    schema: pa.Schema,
+) -> pa.Table:
+    """:func:`_task_frame` collected: the tasks' tables together, in any order."""
+    if n_items == 0:
+        return schema.empty_table()
+    out: pa.Table = _task_frame(session, fn, n_items, cores, schema).toArrow()
     return out
 
 
 def _coverage_fn(
     *, files: Sequence[str], ranges: Sequence[MmsiRange], cells: Sequence[float]
-) -> Callable[[pa.Table], pa.Table]:
+) -> Callable[[Sequence[int]], pa.Table]:
     """What each task runs (:func:`_run_tasks`) before the kernels when they ask for the
     coverage grid: the grid of the task's MMSI ranges for each cell size, as Arrow
     IPC bytes (the ranges hold disjoint vessels, so the driver sums the tasks' grids:
@@ -528,7 +535,6 @@ def run_detectors_spark(
     ``_kill_executor_once`` (tests): while that file exists, the first bucket task to remove
     it kills its executor.
     """
-
     if pair_runner not in ("duckdb", "spark"):
         raise ParameterError("pair_runner must be 'duckdb' or 'spark'")
     params = preset_params(preset)
@@ -613,7 +619,8 @@ def run_detectors_spark(
                 close = close.sort_by(
                     [("slot_no", "ascending"), ("mmsi_a", "ascending"), ("mmsi_b", "ascending")]
                 )
-                days = [_day_no(day) for day in sorted(slot_days)]
+                day_dirs = [slots_dir / f"day={day}" for day in sorted(slot_days)]
+                days = [_day_us(d) // DAY_US for d in day_dirs]
                 runner: SqlRunner = (
                     SparkRunner(session) if pair_runner == "spark" else DuckDBRunner()
                 )
@@ -632,7 +639,6 @@ def run_detectors_spark(
                 if windowed:  # on the driver, from the scratch files, as the local engine
                     pairs_dir = scratch / "pairs"
                     dist = max(spec.dist_m(p) for _, spec, p in windowed)
-                    day_dirs = [slots_dir / f"day={day}" for day in sorted(slot_days)]
                     write_window_pairs(close, search, dist, pairs_dir, day_dirs)
                     parts.extend(
                         window_steps(
@@ -644,11 +650,6 @@ def run_detectors_spark(
         store, chosen, selected, params, types, parts, inputs, g, simulated, st, t0,
         preset=preset, write=write, engine="spark",
     )  # fmt: skip
-
-
-def _day_no(day: str) -> int:
-    """A UTC day ``YYYY-MM-DD`` as days since the epoch."""
-    return int(np.datetime64(day, "D").astype(np.int64))
 
 
 def _days_of(close: pa.Table, slot_us: int) -> np.ndarray[Any, np.dtype[np.int64]]:
