@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seawatch._units import M_PER_NM
 from seawatch.claims._model import Claim, Place
@@ -154,6 +155,8 @@ def _vessel_filter(claim: Claim, vessels: pa.Table) -> tuple[list[set[int]], lis
 
 
 def _coverage(store: Any, area: _Area, lo: datetime | None, hi: datetime | None) -> dict[str, Any]:
+    from seawatch.report.coverage import data_summary
+
     days = store.days()
     first, last = (days[0], days[-1]) if days else (None, None)
     pos = (
@@ -172,13 +175,11 @@ def _coverage(store: Any, area: _Area, lo: datetime | None, hi: datetime | None)
     inside = area.contains(lat, lon)
     all_mmsi = pos.column("mmsi").to_numpy(zero_copy_only=False)
     mmsi = all_mmsi[inside]
-    from seawatch.report.coverage import data_summary
-
     # how dense the data is there: the brief's data section over the area's positions, its
     # hours counted against the hours the store's data spans in the period (all areas)
     d = data_summary(pos.filter(pa.array(inside)))
     ts_all = pos.column("ts")
-    lo_all, hi_all = pa.compute.min(ts_all).as_py(), pa.compute.max(ts_all).as_py()
+    lo_all, hi_all = pc.min(ts_all).as_py(), pc.max(ts_all).as_py()
     span_h = (
         int(hi_all.timestamp() // 3600) - int(lo_all.timestamp() // 3600) + 1
         if lo_all is not None and hi_all is not None
@@ -204,9 +205,9 @@ _PAIR_KINDS = ("engagement", "sts_transfer", "interception", "seizure")
 def _too_thin(kind: str, coverage: dict[str, Any]) -> str | None:
     """Why the data in the claim's area is too thin for an absence to mean anything, by the
     brief's own thresholds (:class:`seawatch.report.coverage.DataParams`): positions there
-    in under half the hours the store's data spans in the period, or, for a kind that needs them, too few reports per
-    vessel per day (gaps) or tracks shorter than an encounter (pair events). None: dense
-    enough."""
+    in under half the hours the store's data spans in the period, or, for a kind that
+    needs them, too few reports per vessel per day (gaps) or tracks shorter than an
+    encounter (pair events). None: dense enough."""
     from seawatch.report.coverage import DataParams
 
     p = DataParams()
@@ -472,7 +473,7 @@ def _open_silences(
     )
     if rows.num_rows == 0:
         return [], []
-    end = pa.compute.max(rows.column("last_ts")).as_py()
+    end = pc.max(rows.column("last_ts")).as_py()
     ts = rows.column("last_ts").to_pylist()
     lat = rows.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
     lon = rows.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)

@@ -26,9 +26,10 @@ derived from :data:`REGISTRY`; the engine schedules from it and names no detecto
 Naming scheme: the detector id is the event type it emits, singular (``gap``,
 ``port_visit``, ``interception``, ``watchlist_hit``); a detector that emits several types
 is named after their common stem (``zone``: ``zone_entry/exit/visit``; ``dark``: the scene
-matches ``detected_by``, ``dark_detection``, ``ais_mismatch``, ``unidentified_detection``). The module and its main
-function are named after what they return, the plural of the id (``gaps.gaps()``,
-``zone_events.zone_events()``, ``interceptions.interceptions()``,
+matches ``detected_by``, ``dark_detection``, ``ais_mismatch``,
+``unidentified_detection``). The module and its main function are named after what
+they return, the plural of the id (``gaps.gaps()``, ``zone_events.zone_events()``,
+``interceptions.interceptions()``,
 ``identity_changes.identity_changes()``, ``watchlist_hits.watchlist_hits()``), or the mass
 noun where there is no plural (``loitering.loitering()``, ``spoofing.spoofing()``).
 ``dark.match_detections()`` is the one exception: it matches scenes rather than finding
