@@ -28,6 +28,7 @@ the pipeline, not the bundled geography's lookups; ``--geo bundled`` uses the re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -197,6 +198,7 @@ class TreeRss:
         self.peak_mib = 0.0
         self.peak_workers_mib = 0.0
         self.peak_pss_mib = 0.0
+        self._cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -207,9 +209,11 @@ class TreeRss:
             try:
                 info = me.memory_full_info()
                 total, pss = info.rss, info.pss
+                self._note_cpu(me)
                 for child in me.children(recursive=True):
                     try:
                         ci = child.memory_full_info()
+                        self._note_cpu(child)
                     except self._psutil.Error:
                         continue
                     total += ci.rss
@@ -222,13 +226,32 @@ class TreeRss:
             self.peak_workers_mib = max(self.peak_workers_mib, workers / 2**20)
             self._stop.wait(self._interval)
 
+    def _note_cpu(self, proc: Any) -> None:
+        t = proc.cpu_times()
+        self._cpu[proc.pid] = t.user + t.system
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) used by the tree while sampled: for each process,
+        its last sample less its first (a process's CPU between its last sample and its
+        exit, at most 0.1 s of it, is not counted)."""
+        return sum(self._cpu.values()) - sum(self._cpu0.get(p, 0.0) for p in self._cpu)
+
     def __enter__(self) -> TreeRss:
+        me = self._psutil.Process()
+        self._cpu0: dict[int, float] = {}
+        for proc in [me, *me.children(recursive=True)]:
+            with contextlib.suppress(self._psutil.Error):
+                t = proc.cpu_times()
+                self._cpu0[proc.pid] = t.user + t.system
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        with contextlib.suppress(self._psutil.Error):
+            self._note_cpu(self._psutil.Process())
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -18,11 +18,21 @@ the largest Python worker's peak RSS (``getrusage`` in each bucket task), and wh
 events are identical to the embedded engine's (every column); with ``--warm``, also a second
 detection in the same Spark session (``detect_warm_s``: the first job's warm-up, about 3 s on
 2 cores, already paid). Prints one JSON document.
+
+"Per core" needs care: unpinned, a "one-core" run is not one core's work. The embedded
+engine's one worker runs DuckDB's threads, and Spark ``local[1]`` runs its JVM (JIT, garbage
+collector), its driver and its Python worker's DuckDB threads, all on every CPU of the
+machine. ``--pin`` gives each run as many CPUs as it is said to have (``os.sched_setaffinity``
+on every thread of this process before the run, inherited by every process it starts: the
+JVM, the executors, their Python workers, the engine's pool), and restores them afterwards.
+Every run also reports ``cpu_s``, the CPU seconds its process tree used (sampled with the
+peak memory), and positions per CPU second.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -92,6 +102,50 @@ def max_rel_diff(a: pa.Table, b: pa.Table) -> float | None:
     return worst
 
 
+def pin(cpus: int | None) -> None:
+    """Every thread of this process and of every process it started (a Spark session's
+    JVM, kept between sessions, and its Python daemon) on the first ``cpus`` CPUs (None:
+    all of them); processes started afterwards inherit it."""
+    import psutil
+
+    allowed = sorted(os.sched_getaffinity(0) | set(range(os.cpu_count() or 1)))
+    chosen = set(allowed if cpus is None else allowed[:cpus])
+    me = psutil.Process()
+    for proc in [me, *me.children(recursive=True)]:
+        with contextlib.suppress(OSError, psutil.Error):
+            for tid in os.listdir(f"/proc/{proc.pid}/task"):
+                with contextlib.suppress(OSError):
+                    os.sched_setaffinity(int(tid), chosen)
+
+
+def new_jvm() -> None:
+    """Stop the Spark session and the JVM behind it, so that the next run starts its own
+    (each run is a cold ``seawatch detect --engine spark``, with its master's JVM options
+    and this run's CPUs)."""
+    from pyspark import SparkContext
+
+    stop_active_session()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    proc = getattr(gateway, "proc", None)
+    with contextlib.suppress(Exception):
+        gateway.shutdown()
+    if proc is not None:
+        with contextlib.suppress(Exception):
+            proc.stdin.close()  # the gateway JVM exits when its stdin closes
+            proc.wait(timeout=30)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+
+
+def cpu_figures(n: int, tree: Any) -> dict[str, Any]:
+    return {
+        "cpu_s": round(tree.cpu_s, 1),
+        "positions_per_cpu_s": round(n / tree.cpu_s) if tree.cpu_s > 0 else None,
+    }
+
+
 def spark_run(
     master: str,
     store: Any,
@@ -101,8 +155,10 @@ def spark_run(
     cores: int,
     *,
     again: bool = False,
+    pinned: bool = False,
 ) -> dict[str, Any]:
-    stop_active_session()
+    new_jvm()
+    pin(cores if pinned else None)
     t = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
@@ -127,15 +183,18 @@ def spark_run(
             "stage_s_warm": {k: round(v, 1) for k, v in stats2.seconds.items()},
         }
     session.stop()
+    pin(None)
     return {
         "master": master,
         "cores": cores,
+        "pinned": pinned,
         "session_start_s": round(start_s, 1),
         "detect_s": round(s, 1),
         "positions_per_s": round(stats.n_positions / s),
         "positions_per_s_per_core": round(stats.n_positions / s / cores),
         "buckets": stats.n_buckets,
         "stage_s": {k: round(v, 1) for k, v in stats.seconds.items()},
+        **cpu_figures(stats.n_positions, tree),
         "peak_rss_tree_mib": round(tree.peak_mib),
         "peak_rss_largest_process_mib": round(tree.peak_workers_mib),
         "peak_rss_python_worker_mib": round(max(peaks, default=0) / 2**20),
@@ -158,6 +217,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--warm", action="store_true", help="detect a second time in each Spark session"
     )
+    ap.add_argument(
+        "--java-options",
+        default=None,
+        help="spark.driver.extraJavaOptions (the local masters' one JVM)",
+    )
+    ap.add_argument(
+        "--pin",
+        action="store_true",
+        help="give each run only as many CPUs as it has cores (see the module docstring)",
+    )
     args = ap.parse_args(argv)
     geo = BenchGeo() if args.geo == "fake" else None
     work = Path(tempfile.mkdtemp(prefix="seawatch-spark-bench-", dir=args.work))
@@ -177,21 +246,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         local: pa.Table | None = None
         for workers in (1, 2):
             stats = EngineStats()
+            pin(workers if args.pin else None)
             t = time.perf_counter()
             with TreeRss() as tree:
                 events = run_detectors(
                     store, workers=workers, geo=geo, write=False, stats=stats, scratch_dir=work
                 )
             s = time.perf_counter() - t
+            pin(None)
             if local is None:
                 local = events
             runs.append(
                 {
                     "engine": f"embedded, {workers} worker(s)",
                     "cores": workers,
+                    "pinned": args.pin,
                     "detect_s": round(s, 1),
                     "positions_per_s": round(n / s),
                     "positions_per_s_per_core": round(n / s / workers),
+                    **cpu_figures(n, tree),
                     "stage_s": {k: round(v, 1) for k, v in stats.seconds.items()},
                     "peak_rss_tree_mib": round(tree.peak_mib),
                     "peak_rss_largest_process_mib": round(tree.peak_workers_mib),
@@ -202,11 +275,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(json.dumps(runs[-1]), file=sys.stderr)
         assert local is not None
         conf = {"spark.driver.memory": "2g", "spark.executor.memory": args.executor_memory}
+        if args.java_options:
+            conf["spark.driver.extraJavaOptions"] = args.java_options
         chosen = args.runs.split(",")
         for name, cores in (("local1", 1), ("local2", 2)):
             if name in chosen:
                 runs.append(
-                    spark_run(f"local[{cores}]", store, geo, conf, local, cores, again=args.warm)
+                    spark_run(
+                        f"local[{cores}]",
+                        store,
+                        geo,
+                        conf,
+                        local,
+                        cores,
+                        again=args.warm,
+                        pinned=args.pin,
+                    )
                 )
                 print(json.dumps(runs[-1]), file=sys.stderr)
         if "cluster" in chosen:

@@ -112,6 +112,19 @@ def test_suite_same_events_local2(
     assert_same(local, got)
 
 
+def test_local_jvm_quick_jit_only(local2: SparkSession) -> None:
+    """A local master's JVM starts with the quick JIT tier only (LOCAL_JAVA_OPTIONS), unless
+    the caller sets the driver's Java options."""
+    from seawatch.engine._spark import LOCAL_JAVA_OPTIONS
+
+    conf = local2.sparkContext.getConf()
+    assert LOCAL_JAVA_OPTIONS in (conf.get("spark.driver.extraJavaOptions") or "")
+    jvm = local2.sparkContext._jvm
+    assert jvm is not None
+    flags = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    assert LOCAL_JAVA_OPTIONS in flags
+
+
 def test_bucket_count_does_not_matter(small: tuple[Store, pa.Table], local2: SparkSession) -> None:
     from seawatch.engine._spark import run_detectors_spark
 

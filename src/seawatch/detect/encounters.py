@@ -31,7 +31,9 @@ time; :class:`EncounterStream` feeds the merge step window by window and carries
 slots of encounters still open at a window's end into the next window, so an encounter that
 crosses UTC midnight (or any partition edge) comes out whole and exactly once.
 
-Not handled: pairs straddling the antimeridian (±180° longitude) are not joined.
+Pairs straddling the antimeridian (±180° longitude) are joined like any other: each row's
+cells go round the globe, so the last cell before it neighbours the first after it, and
+midpoints and mean longitudes are taken on the short side (see :data:`CLOSE_PAIRS_SQL`).
 """
 
 from __future__ import annotations

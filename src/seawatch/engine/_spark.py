@@ -141,13 +141,24 @@ SLOTS_PER_GROUP = 2_000_000
 worker's memory): a larger day is split into parts by ``slot_no``."""
 
 
+LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
+"""The JVM options of a ``local[N]`` master's one JVM (driver and executor), unless the
+caller or ``spark-submit`` sets ``spark.driver.extraJavaOptions``: the JIT's quick tier
+only. The JVM only schedules tasks and passes small Arrow batches here (the kernels run in
+the Python workers, the slots go through scratch files), so its optimising compiler costs
+more CPU than it saves: on one core it doubled the session start (10.6 s against 4.9 s)
+and added 1.6 s to the first job, with no measurable loss in a warm run (benchmarks/RESULTS.md,
+Spark, eleventh session). Cluster executors keep their JVM's defaults."""
+
+
 def spark_session(
     master: str | None = None, *, conf: Mapping[str, str] | None = None
 ) -> SparkSession:
     """A Spark session for the runner (or the active one, reconfigured for the session
     time zone): UTC session time zone, Arrow transfers, the executors' Python the driver's
     own interpreter and ``PYTHONPATH`` (so that workers on this machine import the same
-    ``seawatch``). ``master`` None: the one ``spark-submit`` was given, else ``local[*]``."""
+    ``seawatch``). ``master`` None: the one ``spark-submit`` was given, else ``local[*]``;
+    a local master's JVM gets :data:`LOCAL_JAVA_OPTIONS` when it starts here."""
     try:
         from pyspark import SparkConf
         from pyspark.sql import SparkSession
@@ -155,7 +166,8 @@ def spark_session(
         raise MissingDependencyError(
             'the Spark engine needs PySpark: pip install "seawatch[spark]" (and a JDK 17+)'
         ) from exc
-    if master is None and not SparkConf().contains("spark.master"):
+    submitted = SparkConf()
+    if master is None and not submitted.contains("spark.master"):
         master = "local[*]"
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -173,7 +185,15 @@ def spark_session(
     path = os.environ.get("PYTHONPATH")
     if path:
         builder = builder.config("spark.executorEnv.PYTHONPATH", path)
-    for key, value in (conf or {}).items():
+    conf = dict(conf or {})
+    if (
+        master is not None
+        and master.startswith("local")
+        and "spark.driver.extraJavaOptions" not in conf
+        and not submitted.contains("spark.driver.extraJavaOptions")
+    ):
+        conf["spark.driver.extraJavaOptions"] = LOCAL_JAVA_OPTIONS
+    for key, value in conf.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.conf.set("spark.sql.session.timeZone", "UTC")
