@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -162,3 +163,93 @@ def test_grids_of_disjoint_vessels_merge_into_the_grid_of_the_whole(seed: int) -
         assert merge_grids(grids).equals(coverage_grid(table, cell_deg=cell))
     assert merge_grids([]).equals(COVERAGE.empty_table())
     assert merge_grids([COVERAGE.empty_table()]).equals(COVERAGE.empty_table())
+
+
+def _grid(rows: list[tuple[int, int, int, int]]) -> pa.Table:
+    """A coverage grid from (cell_lat, cell_lon, hour, positions) rows."""
+    rows = sorted(rows)
+    return pa.table(
+        {
+            "cell_lat": pa.array([r[0] for r in rows], pa.int32()),
+            "cell_lon": pa.array([r[1] for r in rows], pa.int32()),
+            "hour": pa.array([r[2] * HOUR_US for r in rows], pa.int64()).cast(
+                COVERAGE.field("hour").type
+            ),
+            "positions": pa.array([r[3] for r in rows], pa.int64()),
+            "vessels": pa.array([1] * len(rows), pa.int64()),
+        },
+        schema=COVERAGE,
+    )
+
+
+def _one(grid: pa.Table, h: int, hours: int, a: tuple[float, float], b: tuple[float, float]) -> Any:
+    return reception_during(
+        grid,
+        start_us=np.array([h * HOUR_US + 10], np.int64),
+        end_us=np.array([(h + hours) * HOUR_US + 10], np.int64),
+        lat0=np.array([a[0]]),
+        lon0=np.array([a[1]]),
+        lat1=np.array([b[0]]),
+        lon1=np.array([b[1]]),
+    )
+
+
+def test_reception_along_the_way_counts_at_high_latitude() -> None:
+    """A ship silent for 18 h while it sails 180 nm west at 69°N crosses eight 1° cells of
+    longitude; a witness heard all along beside it was, most hours, far from both fixes'
+    blocks. Each hour now also counts the block around where the silent ship would have
+    been, so the silence is covered (it was 6 of 17 hours before)."""
+    h = 480_000
+    lon0, lon1 = 2.0, 2.0 - 8.3
+    rows = []
+    for k in range(19):  # the witness's cell each hour, 25 nm north of the ship
+        lon = lon0 + (lon1 - lon0) * (k + 0.5) / 18
+        rows.append((69, int(np.floor(lon)), h + k, 6))
+    rec = _one(_grid(rows), h, 18, (68.9, lon0), (68.9, lon1))
+    assert rec.hours.tolist() == [17]
+    assert rec.covered_hours.tolist() == [17]
+    # the same reception away from the way (5 degrees of latitude south) is not counted
+    far = [(r[0] - 5, r[1], r[2], r[3]) for r in rows]
+    assert _one(_grid(far), h, 18, (68.9, lon0), (68.9, lon1)).covered_hours.tolist() == [0]
+
+
+def test_lon_ring_spans_about_the_same_kilometres() -> None:
+    from seawatch.detect.coverage import lon_ring
+
+    got = lon_ring(np.array([0.0, 15.0, 45.0, 60.0, 69.0, -75.0, 90.0]), 1).tolist()
+    assert got == [1, 1, 1, 2, 3, 4, 57]
+    assert lon_ring(np.array([0.0, 69.0]), 2).tolist() == [2, 6]
+
+
+def test_reception_wraps_round_the_antimeridian() -> None:
+    """Cells on the other side of ±180° are neighbours, around a fix and along a way that
+    crosses it (the short way, not round the globe)."""
+    h = 470_000
+    # a fix in the last cell before the antimeridian; reception in the first one after it
+    rows = [(35, -180, h + k, 3) for k in range(1, 6)]
+    rec = _one(_grid(rows), h, 6, (35.5, 179.5), (35.5, 179.6))
+    assert rec.covered_hours.tolist() == [5]
+    # a way east from 177°E to 173°W: reception along it each hour (not near the fixes)
+    rows = []
+    for k in range(1, 10):
+        lon = 177.0 + 10.0 * (k + 0.5) / 10
+        rows.append((35, int(np.floor((lon + 180.0) % 360.0 - 180.0)), h + k, 2))
+    rows.append((35, 0, h + 5, 50))  # the long way round: never counted
+    rec = _one(_grid(rows), h, 10, (35.2, 177.0), (35.2, -173.0))
+    assert rec.hours.tolist() == [9]
+    assert rec.covered_hours.tolist() == [9]
+    assert rec.positions.tolist() == [18]
+
+
+def test_very_long_silences_are_judged_around_their_fixes_only() -> None:
+    from seawatch.detect.coverage import MAX_PATH_HOURS
+
+    h = 460_000
+    hours = MAX_PATH_HOURS + 10
+    mid = h + hours // 2
+    rows = [(0, 20, mid, 5)]  # half way along, where the ship would have been
+    rec = _one(_grid(rows), h, hours, (0.5, 0.5), (0.5, 40.5))
+    assert rec.covered_hours.tolist() == [0]
+    rec = _one(_grid(rows), h, 40, (0.5, 0.5), (0.5, 40.5))  # a short one is walked
+    rows = [(0, 20, h + 20, 5)]
+    assert _one(_grid(rows), h, 40, (0.5, 0.5), (0.5, 40.5)).covered_hours.tolist() == [1]

@@ -325,7 +325,7 @@ def test_an_empty_listing_says_what_the_store_cannot_match(detected: Store) -> N
     assert len(period) == 1 and "2024-03-01 to 2024-03-02 (UTC days)" in period[0]
     assert "2030-01-01T00:00:00Z to the end" in period[0]
     assert _notes("events", "--store", root, "--type", "identity_change") == [
-        "note: the store has no identity_change event at all"
+        "note: the store has no identity_change event at all (its detector ran on it)"
     ]
     assert _notes("events", "--store", root, "--vessel", "203", "--type", "encounter") == []
     assert _notes("events", "--store", root, "--vessel", "201") == []  # it has events
@@ -337,3 +337,23 @@ def test_an_empty_listing_says_what_the_store_cannot_match(detected: Store) -> N
 def test_an_undetected_store_says_so(small_store: Store) -> None:
     notes = _notes("events", "--store", str(small_store.root), "--format", "jsonl")
     assert notes == ["note: the store has no events: detection has not run on it (seawatch detect)"]
+
+
+def test_a_detection_that_found_nothing_is_not_called_not_run(small_store: Store) -> None:
+    """Zero events after a run is a finding; zero because a detector never ran is not: the
+    notes tell them apart, per type."""
+    run_detectors(small_store, geo=WORLD, workers=1, only="identity_change")
+    assert small_store.events().num_rows == 0
+    root = str(small_store.root)
+    assert _notes("events", "--store", root) == [
+        "note: the store has no events: detection ran on it and found none"
+    ]
+    assert _notes("events", "--store", root, "--type", "identity_change") == [
+        "note: the store has no events: detection ran on it and found none",
+        "note: the store has no identity_change event at all (its detector ran on it)",
+    ]
+    assert _notes("events", "--store", root, "--type", "encounter") == [
+        "note: the store has no events: detection ran on it and found none",
+        "note: the store has no encounter event at all: its detector has not run on it "
+        "(seawatch detect --only ...)",
+    ]

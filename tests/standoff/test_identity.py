@@ -64,6 +64,20 @@ def test_one_garbled_report_is_not_a_rename() -> None:
     assert len(run(rows, params=IdentityParams(min_reports=1))) == 2  # there and back
 
 
+def test_a_mistyped_name_sent_twice_then_corrected_is_not_a_rename() -> None:
+    # a simulated officer's typo (scenario identity-static-noise, seeds 2 and 3) went out in
+    # two broadcasts a minute apart before the correction: held two minutes, one run
+    rows = reports(M1, [0, 1, 2], name="CARIBBEAN TRADER")
+    rows += reports(M1, [2.5, 2.516], name="CARIBBEAN TRAEDR")
+    rows += reports(M1, [2.533, 3, 4], name="CARIBBEAN TRADER")
+    assert run(rows) == []
+    # held past min_hold_h, or coming back in a second run, it is a change
+    held = [r if r["name"] != "CARIBBEAN TRAEDR" else {**r, "h": r["h"] - 1.5} for r in rows]
+    assert [e["d"]["new"] for e in run(held)] == ["CARIBBEAN TRAEDR", "CARIBBEAN TRADER"]
+    again = rows + reports(M1, [5, 5.02], name="CARIBBEAN TRAEDR") + reports(M1, [5.1], name="X")
+    assert {e["d"]["new"] for e in run(again)} >= {"CARIBBEAN TRAEDR"}
+
+
 def test_flapping_between_two_names_is_one_event_each_way() -> None:
     rows: list[dict[str, Any]] = []
     for k in range(6):

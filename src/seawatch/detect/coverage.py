@@ -12,7 +12,8 @@ definition of coverage in seawatch, in two forms that give the same table (teste
   the store's grid).
 
 :func:`reception_during` answers the gap detector's question: during a silence of one
-vessel, did the receivers hear *other* traffic around its last and next fix? A silence
+vessel, did the receivers hear *other* traffic around its last and next fix, and along
+its way between them? A silence
 the receivers could not have heard is not a gap but a coverage hole (store-level, see
 :mod:`seawatch.report.coverage`).
 """
@@ -231,8 +232,9 @@ class Reception:
     """UTC hours the silence covers strictly inside it (the hours of its own last and
     next fix are left out, unless the silence lies within two hours: then those)."""
     covered_hours: I64
-    """Of those, the hours in which the cells around the last or the next fix received
-    at least ``min_positions_per_hour`` positions (all vessels; the silent one sent none)."""
+    """Of those, the hours in which the cells around the last or the next fix, or around
+    where the vessel would have been that hour (:func:`reception_during`), received at
+    least ``min_positions_per_hour`` positions (all vessels; the silent one sent none)."""
     positions: I64
     """Positions received in those cells during those hours."""
     start_cell_per_day: F64
@@ -245,6 +247,36 @@ class Reception:
         """``covered_hours / hours`` (1 where there are no hours)."""
         h = self.hours.astype(np.float64)
         return np.where(h > 0, self.covered_hours / np.maximum(h, 1.0), 1.0)
+
+
+MAX_PATH_HOURS = 24 * 92
+"""Silences longer than this (about three months) are looked up around their two fixes
+only, not along the path between them (bounds the work of :func:`reception_during`)."""
+
+
+def lon_ring(lat: F64, ring: int) -> I64:
+    """Cells of longitude on each side that span about as many metres as ``ring`` cells of
+    latitude at ``lat`` (``ring / cos(lat)``, rounded, at least ``ring``): a 1° cell is
+    111 km wide at the equator and 40 km at 69°N, so a fixed ring would look at a third of
+    the area there."""
+    c = np.cos(np.radians(np.minimum(np.abs(lat), 89.0)))
+    return np.maximum(np.rint(ring / c), ring).astype(np.int64)
+
+
+def _block(cl: I64, co: I64, rl: I64, ring: int, n_lon: int) -> tuple[I64, I64, I64]:
+    """The cells within ``ring`` cells of latitude and ``rl`` of longitude of each cell
+    ``(cl, co)`` (longitude wrapped round the antimeridian), and the index of the cell
+    each came from."""
+    width = np.minimum(2 * rl + 1, n_lon)
+    dl = np.arange(-ring, ring + 1, dtype=np.int64)
+    per = width * len(dl)
+    src = np.repeat(np.arange(len(cl), dtype=np.int64), per)
+    k = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
+    w = np.repeat(width, per)
+    lat_i = cl[src] + dl[k // w]
+    lon_i = co[src] + (k % w) - np.repeat(np.minimum(rl, (n_lon - 1) // 2), per)
+    half = n_lon // 2
+    return lat_i, (lon_i + half) % n_lon - half, src
 
 
 def reception_during(
@@ -261,10 +293,16 @@ def reception_during(
     min_positions_per_hour: int = 1,
 ) -> Reception:
     """Reception during each silence ``start_us .. end_us`` between a last fix
-    ``(lat0, lon0)`` and a next fix ``(lat1, lon1)``: the cells within ``ring`` cells of
-    either fix (a 3×3 block around each for ``ring=1``), hour by hour, from the coverage
-    ``grid`` (schema :data:`COVERAGE`). Work is proportional to the grid rows found, not
-    to the length of the silences."""
+    ``(lat0, lon0)`` and a next fix ``(lat1, lon1)``, hour by hour, from the coverage
+    ``grid`` (schema :data:`COVERAGE`). An hour counts the cells near either fix and near
+    where the vessel would have been that hour had it sailed straight from one to the
+    other (its position interpolated at the middle of the hour; for silences of at most
+    :data:`MAX_PATH_HOURS`), each cell counted once: "near" is within ``ring`` cells of
+    latitude and :func:`lon_ring` cells of longitude (a 3×3 block for ``ring=1`` at low
+    latitudes, about as many kilometres wide at high ones). Without the path, a vessel
+    silent while it crossed several cells was judged by reception where it no longer was:
+    at 69°N a 10-knot ship leaves a 3×3 block in four hours. Work is proportional to the
+    grid rows found and to the hours of the silences that left their fixes' blocks."""
     check_cell_deg(cell_deg)
     n = len(start_us)
     hours = np.zeros(n, np.int64)
@@ -273,6 +311,8 @@ def reception_during(
     per_day = np.zeros(n, np.float64)
     if n == 0:
         return Reception(hours, covered, pos, per_day)
+    lat0, lon0, lat1, lon1 = (np.asarray(a, np.float64) for a in (lat0, lon0, lat1, lon1))
+    start_us, end_us = np.asarray(start_us, np.int64), np.asarray(end_us, np.int64)
     h_first = np.floor_divide(start_us, HOUR_US)
     h_last = np.floor_divide(end_us, HOUR_US)
     inner = h_last - h_first >= 2
@@ -281,21 +321,53 @@ def reception_during(
     hours[:] = h1 - h0 + 1
     if grid.num_rows == 0:
         return Reception(hours, covered, pos, per_day)
-    cells0 = (
-        np.floor(lat0 / cell_deg).astype(np.int64),
-        np.floor(lon0 / cell_deg).astype(np.int64),
+    n_lon = max(1, round(360.0 / cell_deg))
+
+    def cells(lat: F64, lon: F64) -> tuple[I64, I64]:
+        half = n_lon // 2
+        co = np.floor(lon / cell_deg).astype(np.int64)
+        return np.floor(lat / cell_deg).astype(np.int64), (co + half) % n_lon - half
+
+    cells0, cells1 = cells(lat0, lon0), cells(lat1, lon1)
+    # the fixes' blocks, both fixes of a silence together
+    fl, fo, fsrc = _block(
+        np.concatenate((cells0[0], cells1[0])),
+        np.concatenate((cells0[1], cells1[1])),
+        np.concatenate((lon_ring(lat0, ring), lon_ring(lat1, ring))),
+        ring,
+        n_lon,
     )
-    cells1 = (
-        np.floor(lat1 / cell_deg).astype(np.int64),
-        np.floor(lon1 / cell_deg).astype(np.int64),
+    fsrc = fsrc % n
+    # the path: one interpolated position per hour of each silence whose next fix lies
+    # outside its last fix's block
+    far = (np.abs(cells1[0] - cells0[0]) > ring) | (
+        np.abs((cells1[1] - cells0[1] + n_lon // 2) % n_lon - n_lon // 2) > lon_ring(lat0, ring)
     )
+    walk = np.flatnonzero(far & (hours <= MAX_PATH_HOURS) & (end_us > start_us))
+    n_h = hours[walk]
+    p_src = np.repeat(walk, n_h)
+    p_hour = np.repeat(h0[walk], n_h) + (
+        np.arange(int(n_h.sum()), dtype=np.int64) - np.repeat(np.cumsum(n_h) - n_h, n_h)
+    )
+    f = np.clip(
+        ((p_hour * HOUR_US + HOUR_US // 2) - start_us[p_src])
+        / (end_us[p_src] - start_us[p_src]).astype(np.float64),
+        0.0,
+        1.0,
+    )
+    dlon = (lon1[p_src] - lon0[p_src] + 180.0) % 360.0 - 180.0
+    p_lat = lat0[p_src] + f * (lat1[p_src] - lat0[p_src])
+    p_lon = (lon0[p_src] + f * dlon + 180.0) % 360.0 - 180.0
+    pc_l, pc_o = cells(p_lat, p_lon)
+    pl, po, prow = _block(pc_l, pc_o, lon_ring(p_lat, ring), ring, n_lon)
+    p_key = _keys(pl, po, p_hour[prow])
+    p_of = p_src[prow]
     # the hours with data (for the per-day density) from the whole grid, then only the rows
-    # that can matter: cells near a fix (a superset: latitude and longitude tested apart)
+    # that can matter: cells near a fix or a path (a superset: latitude and longitude apart)
     hours_heard = int(pc.count_distinct(grid.column("hour")).as_py())
     span_days = max(hours_heard / 24.0, 1.0)
-    near = np.arange(-ring, ring + 1, dtype=np.int64)
-    lats = np.unique((np.concatenate((cells0[0], cells1[0]))[:, None] + near).ravel())
-    lons = np.unique((np.concatenate((cells0[1], cells1[1]))[:, None] + near).ravel())
+    lats = np.unique(np.concatenate((fl, pl)))
+    lons = np.unique(np.concatenate((fo, po)))
     mask = pc.and_(
         pc.is_in(pc.cast(grid.column("cell_lat"), pa.int64()), pa.array(lats, pa.int64())),
         pc.is_in(pc.cast(grid.column("cell_lon"), pa.int64()), pa.array(lons, pa.int64())),
@@ -313,19 +385,29 @@ def reception_during(
     hi = np.searchsorted(g_key, (c0 << 32) | 0xFFFFFFFF, side="right")
     csum = np.concatenate(([0], np.cumsum(g_pos)))
     per_day[:] = (csum[hi] - csum[lo]) / span_days
-    offsets = np.arange(-ring, ring + 1, dtype=np.int64)
-    grid_l, grid_o = np.meshgrid(offsets, offsets, indexing="ij")
-    dl, do = grid_l.ravel(), grid_o.ravel()
+    # the path's (cell, hour) keys found in the grid, by silence
+    at = np.searchsorted(g_key, p_key, side="left")
+    hit = at < len(g_key)
+    hit[hit] = g_key[at[hit]] == p_key[hit]
+    p_rows, p_of = at[hit], p_of[hit]
+    p_order = np.argsort(p_of, kind="stable")
+    p_rows, p_of = p_rows[p_order], p_of[p_order]
+    p_lo = np.searchsorted(p_of, np.arange(n), side="left")
+    p_hi = np.searchsorted(p_of, np.arange(n), side="right")
+    f_order = np.argsort(fsrc, kind="stable")
+    f_cells = _cell_keys(fl, fo)[f_order]
+    f_lo = np.searchsorted(fsrc[f_order], np.arange(n), side="left")
+    f_hi = np.searchsorted(fsrc[f_order], np.arange(n), side="right")
     for k in range(n):
-        cl = np.concatenate((cells0[0][k] + dl, cells1[0][k] + dl))
-        co = np.concatenate((cells0[1][k] + do, cells1[1][k] + do))
-        ck = np.unique(_cell_keys(cl, co))
+        ck = np.unique(f_cells[f_lo[k] : f_hi[k]])
         a = np.searchsorted(g_key, (ck << 32) | (h0[k] + (1 << 31)), side="left")
         b = np.searchsorted(g_key, (ck << 32) | (h1[k] + (1 << 31)), side="right")
         sel = [np.arange(x, y) for x, y in zip(a.tolist(), b.tolist(), strict=True) if y > x]
+        if p_hi[k] > p_lo[k]:
+            sel.append(p_rows[p_lo[k] : p_hi[k]])
         if not sel:
             continue
-        idx = np.concatenate(sel)
+        idx = np.unique(np.concatenate(sel))
         uh, inv = np.unique(g_hour[idx], return_inverse=True)
         per_hour = np.bincount(inv, weights=g_pos[idx], minlength=len(uh))
         covered[k] = int(np.count_nonzero(per_hour >= min_positions_per_hour))

@@ -11,10 +11,11 @@ category: in 2x, 4x and 6x-9x the second digit is the cargo's hazard class, whic
 from voyage to voyage, so 80 -> 84 is not a change but 70 -> 80 is.
 
 Garbled messages are not renames: a run of a value in the middle of a vessel's history is
-dropped when the value was seen in fewer than ``min_reports`` reports in all **and** the
-vessel went back to reporting something else within ``min_hold_h`` (stores keep statics
-only when they change, so one row per value is normal there; time held is what tells a
-glitch). The last value is always kept. Each distinct change ``old -> new`` of one field of one MMSI is one event
+dropped when the vessel went back to reporting something else within ``min_hold_h``
+**and** the value was reported in fewer than ``min_reports`` separate runs (stores keep
+statics only when they change, so one row per value is normal there; a mistyped name
+corrected two minutes later may still go out twice; time held is what tells a glitch, and
+a value that keeps coming back, as from two transmitters sharing an MMSI, is not one). The last value is always kept. Each distinct change ``old -> new`` of one field of one MMSI is one event
 (``start`` = last report with the old value, ``end`` = first with the new one), however
 often it repeats: ``details.n_transitions`` counts repeats and ``details.reverted`` says
 the vessel went back, which two transmitters sharing an MMSI do (confidence is lower).
@@ -61,7 +62,9 @@ class IdentityParams:
     fields: tuple[str, ...] = FIELDS
     """Fields watched for changes (any of ``name, callsign, imo, ship_type``)."""
     min_reports: int = 2
-    """A value seen in this many reports is never treated as a glitch."""
+    """A value reported in this many separate runs (other values between them) is never
+    treated as a glitch; 1: no value is. (A run counts once however often the value was
+    repeated in it: a mistyped name corrected minutes later may go out twice.)"""
     min_hold_h: float = 1.0
     """A value held this long before the next different one is never treated as a glitch."""
     imo_min_reports: int = 1
@@ -250,12 +253,15 @@ def _field_changes(
         else:
             raw_runs.append([vals[j], j, j])
     hold_us = params.min_hold_h * US_PER_H
+    n_runs: dict[object, int] = {}
+    for r in raw_runs:
+        n_runs[r[0]] = n_runs.get(r[0], 0) + 1
     runs: list[list[Any]] = []
     for k, r in enumerate(raw_runs):
         last = k == len(raw_runs) - 1
         glitch = (
             not last
-            and counts[r[0]] < params.min_reports
+            and n_runs[r[0]] < params.min_reports
             and ts[raw_runs[k + 1][1]] - ts[r[1]] < hold_us
         )
         if glitch:

@@ -15,8 +15,8 @@ event, told apart by ``details.kind`` (and the event id's key):
     reporting at the same time. A single wild fix (one jump out, one back) makes a
     one-point track, and a stale report that the segmenter joins to the later part of the
     real track shares no time with the other track's points, and stale repeats relayed
-    late by a feed leave both "tracks" on one line while they overlap (``echo_*``): none
-    of them is spoofing. GPS jitter stays within ``jitter_m``. The event spans the first to the
+    late by a feed lie on the real track's path, where it was a little earlier
+    (``echo_*``): none of them is spoofing. GPS jitter stays within ``jitter_m``. The event spans the first to the
     last impossible jump; details give the number of jumps and tracks, the fastest implied
     speed, the widest distance between track centroids and a summary of each track (up to
     ``max_tracks_listed``). Jumps that all happen at one instant (an untimed log stamped
@@ -89,8 +89,8 @@ class SpoofingParams:
     """The segmenter's longest silence inside one track."""
     echo_max_dist_m: float = 100.0
     echo_fraction: float = 0.9
-    """Two simultaneous tracks whose points (while both report) lie this share within
-    ``echo_max_dist_m`` of one straight line, overlapping along it, are one vessel's path
+    """Two simultaneous tracks where this share of one's points (while both report) lie
+    within ``echo_max_dist_m`` of the other's path near the same time are one vessel's path
     with late repeats (feeds relay stale reports), not two transmitters."""
     max_tracks_listed: int = 5
     """Tracks summarised in the details."""
@@ -235,6 +235,50 @@ def _several_tracks(
     return np.flatnonzero(multi & (n >= 2 * params.min_track_points)).astype(np.int64)
 
 
+ECHO_NEIGHBOURS = 32
+"""Segments of a track's path, before and after in time, that :func:`_on_path` measures
+each point of the other track against (a relayed repeat lags by up to that many of the
+real track's reports)."""
+
+
+def _on_path(
+    t: npt.NDArray[np.int64],
+    la: F64,
+    lo: F64,
+    points: npt.NDArray[np.int64],
+    path: npt.NDArray[np.int64],
+    params: SpoofingParams,
+) -> bool:
+    """Whether ``echo_fraction`` of the rows ``points`` lie within ``echo_max_dist_m`` of
+    the path of the rows ``path`` (their time-ordered polyline), each measured against the
+    :data:`ECHO_NEIGHBOURS` segments before and after it in time: a stale report relayed
+    late is where the real vessel was a little earlier. Local distances, so that the path
+    may turn and run for hundreds of kilometres (a straight-line fit over a whole 6-hour
+    transit is off by more than 100 m from the curvature of a map projection alone)."""
+    if len(path) < 2 or len(points) == 0:
+        return False
+    path = path[np.argsort(t[path], kind="stable")]
+    ax_lat, ax_lon = la[path], lo[path]
+    n_seg = len(path) - 1
+    k = np.searchsorted(t[path], t[points])
+    offs = np.arange(-ECHO_NEIGHBOURS, ECHO_NEIGHBOURS, dtype=np.int64)
+    seg = np.clip(k[:, None] + offs[None, :], 0, n_seg - 1)  # (points, neighbours)
+    plat, plon = la[points][:, None], lo[points][:, None]
+    cos = np.cos(np.radians(plat))
+
+    def xy(lat_: F64, lon_: F64) -> tuple[F64, F64]:  # metres from each point
+        dlon = (lon_ - plon + 180.0) % 360.0 - 180.0
+        return dlon * cos * 111_195.0, (lat_ - plat) * 111_195.0
+
+    x0, y0 = xy(ax_lat[seg], ax_lon[seg])
+    x1, y1 = xy(ax_lat[seg + 1], ax_lon[seg + 1])
+    dx, dy = x1 - x0, y1 - y0
+    len2 = dx * dx + dy * dy
+    u = np.clip(-(x0 * dx + y0 * dy) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
+    dist = np.hypot(x0 + u * dx, y0 + u * dy).min(axis=1)
+    return bool(np.mean(dist <= params.echo_max_dist_m) >= params.echo_fraction)
+
+
 def _parallel(
     a: int,
     b: int,
@@ -274,27 +318,8 @@ def _parallel(
 
     def echo(ix: Any, iy: Any, fx: Any, fy: Any) -> bool:
         # late repeats relayed by a feed lie on the real track's path: while both report,
-        # the points of the two "tracks" together still form one thin line
-        both = np.concatenate([ix, iy])
-        lat0 = float(np.mean(la[both]))
-        y_m = (la[both] - lat0) * 111_195.0
-        x_m = (lo[both] - float(np.mean(lo[both]))) * 111_195.0 * np.cos(np.radians(lat0))
-        xy = np.stack([x_m, y_m - float(np.mean(y_m))], axis=1)
-        _, _, vt = np.linalg.svd(xy, full_matrices=False)
-        across = np.abs(xy @ vt[-1])
-        if np.quantile(across, params.echo_fraction) > params.echo_max_dist_m:
-            return False
-
-        # ... and along that line the whole tracks overlap (repeats lag behind the real
-        # track, so compare whole tracks; two distant clusters also make a line, apart)
-        def along(idx: Any) -> F64:
-            ym = (la[idx] - lat0) * 111_195.0 - float(np.mean(y_m))
-            xm = (lo[idx] - float(np.mean(lo[both]))) * 111_195.0 * np.cos(np.radians(lat0))
-            return np.asarray(np.stack([xm, ym], axis=1) @ vt[0], np.float64)
-
-        ax, ay = along(fx), along(fy)
-        gap = max(ax.min(), ay.min()) - min(ax.max(), ay.max())
-        return bool(gap <= params.echo_max_dist_m)
+        # the points of one "track" lie on the path of the other (near the same time)
+        return _on_path(t, la, lo, iy, fx, params) or _on_path(t, la, lo, ix, fy, params)
 
     if not any(
         interleaved(spans[i], spans[k]) for i in range(len(spans)) for k in range(i + 1, len(spans))

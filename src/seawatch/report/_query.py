@@ -423,6 +423,8 @@ class _Connectable(Protocol):
 
     def days(self) -> list[date]: ...
 
+    def manifest(self) -> dict[str, Any]: ...
+
 
 def empty_notes(store: _Connectable, f: EventFilter) -> list[str]:
     """Why ``f`` may have matched no event in ``store``: each filter value the store cannot
@@ -445,13 +447,23 @@ def empty_notes(store: _Connectable, f: EventFilter) -> list[str]:
                 f"{iso(f.until) or 'the end'}) lies outside the store's positions, "
                 f"{first.isoformat()} to {last.isoformat()} (UTC days)"
             )
+    ran = set(store.manifest()["events"].get("runs") or {})
     with store.connect() as con:
         types = {str(r[0]) for r in con.execute("SELECT DISTINCT type FROM events").fetchall()}
         if not types:
-            notes.append("the store has no events: detection has not run on it (seawatch detect)")
-        else:
-            for t in sorted(set(f.types or ()) - types):
-                notes.append(f"the store has no {t} event at all")
+            notes.append(
+                "the store has no events: detection ran on it and found none"
+                if ran
+                else "the store has no events: detection has not run on it (seawatch detect)"
+            )
+        for t in sorted(set(f.types or ()) - types):
+            if t in ran:
+                notes.append(f"the store has no {t} event at all (its detector ran on it)")
+            elif types or ran:  # else the note above says it
+                notes.append(
+                    f"the store has no {t} event at all: its detector has not run on it "
+                    f"(seawatch detect --only ...)"
+                )
         seen = _present(con, "mmsi", "UBIGINT", f.vessels or ())
         for m in f.vessels or ():
             if m not in seen:
