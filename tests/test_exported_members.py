@@ -336,6 +336,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "merge_kept",
             "overlap_ratio",
             "parse_scenario",
+            "relocate",
             "render_degrade_markdown",
             "render_markdown",
             "replace_degrade_section",

@@ -10,6 +10,7 @@ scenario, never from the detectors.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -44,6 +45,7 @@ from seawatch.sim import (
     degrade_nmea,
     evaluate,
     load_scenario,
+    relocate,
     satellite_passes,
     scenario_names,
     score_dark,
@@ -126,6 +128,8 @@ def run_suite(
     workers: int | None = 1,
     all_detectors: bool = True,
     progress: Callable[[str], None] | None = None,
+    seeds: Sequence[int] | None = None,
+    at: tuple[float, float] | None = None,
 ) -> SuiteResult:
     """Run ``names`` (default: every shipped scenario) end to end and evaluate each one
     against its truth, in a store of its own. ``workdir`` keeps the files (default: a
@@ -133,7 +137,12 @@ def run_suite(
     process, fastest for these small stores; None: one process per CPU). With
     ``all_detectors=False`` only the detectors whose event types the scenario scores run
     (faster; the unscored types are ignored by the evaluation anyway). Scenarios whose
-    ``inputs`` do not include ``input_format`` are skipped and listed in ``skipped``."""
+    ``inputs`` do not include ``input_format`` are skipped and listed in ``skipped``.
+
+    ``seeds``: run each scenario once per seed instead of with its own (its noise drawn
+    again: which reports are lost, duplicated, corrupted, when statics go out), named
+    ``name#seed``: a scenario that passes with one seed only passes by luck. ``at``: each
+    scenario moved there first (:func:`seawatch.sim.relocate`; for offshore scenarios)."""
     chosen = list(names) if names else scenario_names()
     t0 = time.perf_counter()
     results: list[tuple[str, Evaluation]] = []
@@ -145,20 +154,17 @@ def run_suite(
             if input_format not in scenario.inputs:
                 skipped.append(scenario.name)
                 continue
-            if progress is not None:
-                progress(name)
-            sim = simulate(scenario, base / scenario.name / "input")
-            store = open_store(base / scenario.name / "store", create=True)
-            store.ingest([sim.paths[input_format]])
-            only = None if all_detectors else detectors_for(sim.truth.scored)
-            # run_detectors replaces the preset's event types in the store (write=True)
-            # only == []: the scenario scores no event type (a dark-pass scenario, scored
-            # by run_dark_suite): no detector to run
-            if only != []:
-                run_detectors(store, preset=preset, only=only, workers=workers)
-            results.append(
-                (scenario.name, evaluate(store.events(), sim.truth, params=params or MatchParams()))
-            )
+            if at is not None:
+                scenario = relocate(scenario, *at)
+            for seed in seeds if seeds else [None]:
+                if seed is not None:
+                    scenario = dataclasses.replace(
+                        scenario, seed=seed, name=f"{scenario.name.split('#')[0]}#{seed}"
+                    )
+                results.append(
+                    _run_one(scenario, base, input_format, preset, all_detectors, workers,
+                             params, progress)
+                )  # fmt: skip
     return SuiteResult(
         preset=preset,
         input_format=input_format,
@@ -168,6 +174,32 @@ def run_suite(
         seconds=time.perf_counter() - t0,
         skipped=tuple(skipped),
     )
+
+
+def _run_one(
+    scenario: Scenario,
+    base: Path,
+    input_format: Literal["nmea", "csv"],
+    preset: str,
+    all_detectors: bool,
+    workers: int | None,
+    params: MatchParams | None,
+    progress: Callable[[str], None] | None,
+) -> tuple[str, Evaluation]:
+    """One scenario of :func:`run_suite`, in a store of its own under ``base``."""
+    if progress is not None:
+        progress(scenario.name)
+    folder = base / scenario.name.replace("/", "_")
+    sim = simulate(scenario, folder / "input")
+    store = open_store(folder / "store", create=True)
+    store.ingest([sim.paths[input_format]])
+    only = None if all_detectors else detectors_for(sim.truth.scored)
+    # run_detectors replaces the preset's event types in the store (write=True)
+    # only == []: the scenario scores no event type (a dark-pass scenario, scored
+    # by run_dark_suite): no detector to run
+    if only != []:
+        run_detectors(store, preset=preset, only=only, workers=workers)
+    return scenario.name, evaluate(store.events(), sim.truth, params=params or MatchParams())
 
 
 def run_dark_suite(

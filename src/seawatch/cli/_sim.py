@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +27,7 @@ _SIMULATE_EPILOG = """ Examples:
 
   seawatch simulate my-scenario.toml --out /tmp/mine
 
-SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. With satellite passes (the scenario's [[passes]], or --satellite-passes N) also detections.csv, footprints.geojson and detections_truth.json (which detection is which vessel): ingest them with seawatch ingest detections.csv --kind detections --scene-footprint footprints.geojson. The same scenario and seed always give the same bytes. The NMEA and CSV files open with the line "# seawatch-simulated scenario=NAME seed=N: ...": whoever ingests them, the store records them as simulated data, and reports keep them apart from real data. """
+SCENARIO is the name of a shipped scenario (see --list) or a path to a TOML file (format: docs/EVALUATION.md). Writes <name>.nmea (NMEA 4.x tag blocks), <name>.csv (NOAA MarineCadastre columns) and truth.json into --out, and prints their paths on stdout. With satellite passes (the scenario's [[passes]], or --satellite-passes N) also detections.csv, footprints.geojson and detections_truth.json (which detection is which vessel): ingest them with seawatch ingest detections.csv --kind detections --scene-footprint footprints.geojson. The same scenario and seed always give the same bytes; --seed draws its noise again, --at moves it elsewhere (its geometry kept in metres; zones, ports and coasts do not move). The NMEA and CSV files open with the line "# seawatch-simulated scenario=NAME seed=N: ...": whoever ingests them, the store records them as simulated data, and reports keep them apart from real data. """
 
 _EVALUATE_EPILOG = """ Examples:
 
@@ -37,9 +39,15 @@ _EVALUATE_EPILOG = """ Examples:
 
   seawatch evaluate --degrade --out docs/EVALUATION.md
 
+  seawatch evaluate --suite --seeds 1-5 --scored-only
+
+  seawatch evaluate --suite --scenario gap-offshore --scenario sts-offshore --at 69,2
+
 Matching rule: a detection matches a truth event of the same type, the same set of vessels (and the same zone, for zone events) when they overlap in time by at least half of the shorter of the two: |overlap| / min(duration1, duration2) >= 0.5 (an instant event, start == end, must lie within the other interval widened by 30 min). Matching is one-to-one, greedy by overlap. Unmatched truth events are misses (FN), unmatched detections false positives (FP); a detected "negative" (a case the scenario says must not be detected) is an FP. Only the types (and zones) the scenario scores count. precision = TP / (TP + FP), recall = TP / (TP + FN).
 
 --suite runs every shipped scenario end to end: simulate, ingest into a temporary store, detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error.
+
+--seeds runs each scenario once per seed, its noise drawn again (which reports are lost, duplicated or corrupted, when statics go out), named NAME#SEED: a scenario that passes with its own seed only passes by luck. --at moves each scenario there first, its geometry kept in metres (seawatch.sim.relocate): the same situation at high latitudes, across the antimeridian, in another ocean; zones, ports and coasts do not move, so use it on offshore scenarios. Neither goes with --out.
 
 --degrade measures robustness curves: every scenario with NMEA input runs undegraded and with 10, 30, 50 and 70 % of its messages removed, at random and in per-vessel bursts of 1 h slots (fixed seeds), with only the detectors it is scored on (9 runs per scenario; a few minutes for the suite). With --out it replaces only its own section of the page (below the hand-checked marker). """
 
@@ -115,6 +123,43 @@ def _degrade(names: list[str] | None, *, preset: str, fmt: str, out: Path | None
     )
 
 
+def _position(text: str | None) -> tuple[float, float] | None:
+    """``--at LAT,LON`` (decimal degrees) as numbers."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        raise ParameterError(f"--at must be LAT,LON in decimal degrees, not {text!r}") from None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ParameterError(f"--at must be LAT,LON in decimal degrees, not {text!r}")
+    return lat, lon
+
+
+def _seeds(text: str | None) -> list[int] | None:
+    """``--seeds 1,2,3`` (or ``1-5``) as numbers."""
+    if text is None:
+        return None
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            a, _, b = part.strip().partition("-")
+            out.extend(range(int(a), int(b) + 1) if b else [int(a)])
+    except ValueError:
+        raise ParameterError(f"--seeds must be numbers like 1,2,3 or 1-5, not {text!r}") from None
+    if not out or len(out) > 1000 or any(x < 0 for x in out):
+        raise ParameterError("--seeds: between 1 and 1,000 seeds, none negative")
+    return out
+
+
+_AT_HELP = (
+    "Move the scenario here first (LAT,LON; its geometry kept in metres): the same situation "
+    "where nobody tuned the detectors. For offshore scenarios: zones, ports and coasts do not "
+    "move."
+)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``simulate`` and ``evaluate``."""
 
@@ -131,6 +176,10 @@ def register(app: typer.Typer) -> None:
             help="Also write N satellite passes evenly over the scenario (detections.csv, "
             "footprints.geojson, detections_truth.json); 0: only the scenario's own [[passes]].",
         ),
+        at: str | None = typer.Option(None, "--at", help=_AT_HELP, show_default=False),
+        seed: int | None = typer.Option(
+            None, "--seed", min=0, help="Another noise seed than the scenario's own."
+        ),
     ) -> None:
         """Simulate a scenario: NMEA, NOAA-style CSV and truth.json with known events."""
         from seawatch import sim
@@ -143,6 +192,11 @@ def register(app: typer.Typer) -> None:
         if scenario is None:
             raise ParameterError("give a SCENARIO (name or .toml path), or --list")
         sc = sim.load_scenario(scenario)
+        where = _position(at)
+        if where is not None:
+            sc = sim.relocate(sc, *where)
+        if seed is not None:
+            sc = dataclasses.replace(sc, seed=seed)
         res = sim.simulate(sc, out)
         typer.echo(
             f"{sc.name}: {len(sc.vessels)} vessels, {res.n_messages} messages, {res.n_lines} lines",
@@ -183,12 +237,28 @@ def register(app: typer.Typer) -> None:
             "(random and bursts).",
         ),
         out: Path | None = _REPORT_OPT,
+        seeds: str | None = typer.Option(
+            None,
+            "--seeds",
+            help="With --suite: run each scenario once per seed (1,2,3 or 1-5), its noise drawn "
+            "again, instead of with its own seed.",
+            show_default=False,
+        ),
+        at: str | None = typer.Option(None, "--at", help="With --suite: " + _AT_HELP),
     ) -> None:
         """Precision and recall of detected events against a scenario's ground truth."""
         from seawatch import pipeline, sim
 
         if fmt not in ("table", "json"):
             raise ParameterError(f"--format must be table or json, not {fmt!r}")
+        seed_list, where = _seeds(seeds), _position(at)
+        if (seed_list or where) and not suite:
+            raise ParameterError("--seeds and --at go with --suite")
+        if (seed_list or where) and (out is not None or degrade):
+            raise ParameterError(
+                "--seeds and --at do not go with --out or --degrade (the page is the shipped "
+                "scenarios as they are)"
+            )
         if degrade:
             _degrade(scenario or None, preset=preset, fmt=fmt, out=out)
             return
@@ -201,9 +271,13 @@ def register(app: typer.Typer) -> None:
                 all_detectors=not scored_only,
                 input_format="nmea" if input_format == "nmea" else "csv",
                 progress=lambda name: typer.echo(f"scenario {name}", err=True),
+                seeds=seed_list,
+                at=where,
             )
             dark_names = [
-                n for n in (scenario or sim.scenario_names()) if sim.load_scenario(n).passes
+                n
+                for n in (scenario or sim.scenario_names())
+                if sim.load_scenario(n).passes and not (seed_list or where)
             ]
             dark = pipeline.run_dark_suite(dark_names) if dark_names else None
             if out is not None:

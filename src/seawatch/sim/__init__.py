@@ -147,6 +147,7 @@ from seawatch.sim._scenario import (
     load_scenario,
     load_truth,
     parse_scenario,
+    relocate,
     scenario_names,
 )
 from seawatch.sim._simulate import NOAA_COLUMNS, TRUE_POSITIONS, SimulationResult, simulate
@@ -207,6 +208,7 @@ __all__ = [
     "merge_kept",
     "overlap_ratio",
     "parse_scenario",
+    "relocate",
     "render_degrade_markdown",
     "render_markdown",
     "replace_degrade_section",

@@ -803,6 +803,66 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
     return parse_scenario(data, name=default_name)
 
 
+def relocate(scenario: Scenario, lat: float, lon: float) -> Scenario:
+    """``scenario`` moved so that its vessels' mean start position is at ``(lat, lon)``:
+    every position in it (vessels' starts, ``goto`` legs, spoofed positions, satellite
+    footprints) keeps its offset from that mean in metres north and east (so distances,
+    bearings and speeds are kept up to the curvature of the map over the scenario's few
+    hundred kilometres), longitudes wrapped round the antimeridian. Times, noise, seed and
+    truth are unchanged; ``name`` gets ``@69N2E``, say.
+
+    Zones, ports and coasts do not move with it: a scenario whose truth names a zone or
+    turns on a coast, a port or land means something else elsewhere; move the offshore
+    ones. What it is for: the same situation where nobody tuned the detectors (high
+    latitudes, the antimeridian, other oceans).
+
+    Raises:
+        ParameterError: ``(lat, lon)`` off the globe, a position moved beyond 89° of
+            latitude, or a satellite footprint that would straddle the antimeridian.
+    """
+    import dataclasses
+    import math
+
+    if not (-89.0 <= lat <= 89.0 and -180.0 <= lon <= 180.0):
+        raise ParameterError(f"relocate: ({lat}, {lon}) is not a position (|lat| <= 89)")
+    lat0 = sum(v.lat for v in scenario.vessels) / len(scenario.vessels)
+    lon0 = sum(v.lon for v in scenario.vessels) / len(scenario.vessels)
+    k = math.cos(math.radians(lat0)) / math.cos(math.radians(lat))
+
+    def move(la: float, lo: float) -> tuple[float, float]:
+        new_lat = lat + (la - lat0)
+        if abs(new_lat) > 89.0:
+            raise ParameterError(f"relocate: a position would move to latitude {new_lat:.2f}")
+        dlon = (lo - lon0 + 180.0) % 360.0 - 180.0
+        return new_lat, (lon + dlon * k + 180.0) % 360.0 - 180.0
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, tuple):
+            return tuple(walk(v) for v in x)
+        if not dataclasses.is_dataclass(x) or isinstance(x, type):
+            return x
+        changes: dict[str, Any] = {}
+        for f in dataclasses.fields(x):
+            value = getattr(x, f.name)
+            if f.name in ("truth", "noise"):
+                continue
+            if f.name == "footprint" and value is not None:
+                (a_lat, a_lon), (b_lat, b_lon) = move(value[0], value[1]), move(value[2], value[3])
+                if b_lon < a_lon:
+                    raise ParameterError("relocate: a footprint would straddle the antimeridian")
+                changes[f.name] = (a_lat, a_lon, b_lat, b_lon)
+            elif isinstance(value, tuple) or dataclasses.is_dataclass(value):
+                changes[f.name] = walk(value)
+        la, lo = getattr(x, "lat", None), getattr(x, "lon", None)
+        if isinstance(la, float | int) and isinstance(lo, float | int):
+            changes["lat"], changes["lon"] = move(float(la), float(lo))
+        return dataclasses.replace(x, **changes) if changes else x
+
+    moved: Scenario = walk(scenario)
+    where = f"{abs(lat):g}{'S' if lat < 0 else 'N'}{abs(lon):g}{'W' if lon < 0 else 'E'}"
+    return dataclasses.replace(moved, name=f"{scenario.name}@{where}")
+
+
 def load_truth(path: str | Path) -> Truth:
     """A :class:`Truth` from a ``truth.json`` file."""
     p = Path(path)

@@ -1,0 +1,102 @@
+"""Situations nobody tuned the detectors for: the shipped scenarios with their noise drawn
+again (other seeds) and moved to other oceans (:func:`seawatch.sim.relocate`). Each case
+below was wrong before the eleventh session (CHANGELOG): a gap at 69°N called a coverage
+hole, an honest 40-knot warship called spoofing, a typo corrected two minutes later called
+a rename."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from seawatch._exceptions import ParameterError
+from seawatch.cli import app
+from seawatch.geo import haversine_m
+from seawatch.pipeline import run_suite
+from seawatch.sim import load_scenario, relocate
+
+pytest.importorskip("seawatch.engine")
+
+
+def _failures(result: object) -> list[str]:
+    out = []
+    for name, ev in result.per_scenario:  # type: ignore[attr-defined]
+        if not ev.perfect:
+            out += [f"{name}: missed {t.type} {list(t.vessels)}" for t in ev.missed]
+            out += [f"{name}: false {d.type} {list(d.vessels)}" for d in ev.false_positives]
+    return out
+
+
+def test_relocate_keeps_the_geometry_in_metres() -> None:
+    sc = load_scenario("sts-offshore")
+    moved = relocate(sc, 69.0, 2.0)
+    assert moved.name == "sts-offshore@69N2E"
+    (a, b), (c, d) = sc.vessels, moved.vessels
+    before = float(haversine_m(a.lat, a.lon, b.lat, b.lon))
+    after = float(haversine_m(c.lat, c.lon, d.lat, d.lon))
+    assert after == pytest.approx(before, rel=0.01)
+    assert (c.lat + d.lat) / 2 == pytest.approx(69.0)
+    goto = next(leg for leg in c.legs if leg.kind == "goto")
+    assert goto.lat is not None and 68.0 < goto.lat < 70.0
+    assert sc.seed == moved.seed and sc.truth == moved.truth  # noise and truth unchanged
+    west = relocate(sc, -30.0, -179.99)
+    assert west.name == "sts-offshore@30S179.99W"
+    assert all(-180.0 <= v.lon < 180.0 for v in west.vessels)
+    assert any(v.lon > 170.0 for v in west.vessels)  # wrapped across the antimeridian
+
+
+def test_relocate_refuses_what_is_not_a_place() -> None:
+    sc = load_scenario("sts-offshore")
+    for lat, lon in ((90.0, 0.0), (0.0, 181.0), (math.nan, 0.0)):
+        with pytest.raises(ParameterError):
+            relocate(sc, lat, lon)
+    wide = dataclasses.replace(sc.vessels[0], lat=sc.vessels[0].lat + 3.0)
+    with pytest.raises(ParameterError, match="latitude"):
+        relocate(dataclasses.replace(sc, vessels=(wide, sc.vessels[1])), 88.5, 0.0)
+
+
+def test_offshore_scenarios_hold_at_high_latitude_and_the_antimeridian() -> None:
+    names = ["gap-offshore", "sts-offshore", "loitering-offshore"]
+    bad = []
+    for at in ((69.0, 2.0), (35.0, 179.97)):
+        bad += _failures(run_suite(names, at=at, all_detectors=False))
+    assert bad == []
+
+
+def test_negative_scenarios_hold_whatever_the_noise() -> None:
+    """Scenarios of near misses must give nothing for any draw of their noise, not only for
+    the seed they ship with."""
+    result = run_suite(
+        ["spoofing-fast-craft", "identity-static-noise"], seeds=[1, 2, 3, 4, 5], all_detectors=False
+    )
+    assert len(result.per_scenario) == 10
+    assert [n for n, _ in result.per_scenario][:2] == [
+        "spoofing-fast-craft#1",
+        "spoofing-fast-craft#2",
+    ]
+    assert _failures(result) == []
+
+
+def test_cli_seeds_and_at() -> None:
+    runner = CliRunner()
+    for args in (
+        ["evaluate", "--suite", "--seeds", "one"],
+        ["evaluate", "--suite", "--seeds", "-1"],
+        ["evaluate", "--suite", "--at", "north"],
+        ["evaluate", "--suite", "--at", "nan,0"],
+        ["evaluate", "--seeds", "1"],  # without --suite
+        ["evaluate", "--suite", "--seeds", "1", "--out", "x.md"],
+    ):
+        out = runner.invoke(app, args)
+        assert out.exit_code == 1, (args, out.output)
+        assert "Traceback" not in out.output
+    out = runner.invoke(
+        app,
+        ["evaluate", "--suite", "--scenario", "gap-offshore", "--seeds", "7", "--at", "69,2",
+         "--scored-only", "--format", "json"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert '"gap-offshore@69N2E#7"' in out.stdout
