@@ -76,6 +76,14 @@ def test_a_mistyped_name_sent_twice_then_corrected_is_not_a_rename() -> None:
     assert [e["d"]["new"] for e in run(held)] == ["CARIBBEAN TRAEDR", "CARIBBEAN TRADER"]
     again = rows + reports(M1, [5, 5.02], name="CARIBBEAN TRAEDR") + reports(M1, [5.1], name="X")
     assert {e["d"]["new"] for e in run(again)} >= {"CARIBBEAN TRAEDR"}
+    # a feed relaying a copy of the typo five minutes late, after the correction: a second
+    # run of it, but all within minutes of the first (relay delays 110-600 s, seeds 1-2)
+    relayed = (
+        rows
+        + reports(M1, [2.6], name="CARIBBEAN TRAEDR")
+        + reports(M1, [2.62], name=("CARIBBEAN TRADER"))
+    )
+    assert run(relayed) == []
 
 
 def test_flapping_between_two_names_is_one_event_each_way() -> None:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from seawatch._exceptions import ParameterError
 from seawatch.detect import FakeGeo, FakePort
 from seawatch.detect.spoofing import SpoofingParams, spoofing
 from seawatch.schema import EVENTS
@@ -97,6 +98,29 @@ def test_jump_onto_land() -> None:
     assert d["n_land_positions"] == 7 and d["n_positions"] == 11
     assert d["inland_positions_at_a_jump"] == 1
     assert ev.column("confidence")[0].as_py() == pytest.approx(0.6)
+
+
+def test_spoofed_onto_land_with_late_relays_is_one_event() -> None:
+    # a vessel at sea (0.4 kn drift) spoofed onto land from 1 h to 3 h; a feed relays its
+    # last real reports 5-10 minutes late, after the spoofing began: the real and the land
+    # positions then look simultaneous (parallel tracks) as well as on land. One episode,
+    # one event: the on_land one, with the parallel tracks in its details
+    sea = positions({244000019: (lambda h: move(12.0, 5.0, 0.0, h * 740.0), 0.0, 4.0)}, step_min=1)
+    ts_h = np.arange(sea.num_rows) / 60
+    sea = sea.filter(pa.array((ts_h < 1.0) | (ts_h > 3.0)))
+    land = positions(
+        {244000019: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 1.0, 3.0)}, step_min=1
+    )
+    late = [
+        positions({244000019: ((lambda _h, h=h: move(12.0, 5.0, 0.0, h * 740.0)), h + d, h + d)})
+        for h, d in zip(np.arange(0.85, 1.0, 1 / 60), np.linspace(5, 10, 9) / 60, strict=False)
+    ]
+    t = pa.concat_tables([sea, land, *late])
+    ev = spoofing(t, geo=GEO)
+    assert kinds(ev) == [(244000019, "on_land")]
+    d = json.loads(ev.column("details")[0].as_py())
+    assert d["parallel_tracks"]["n_tracks"] >= 2
+    assert ev.column("confidence")[0].as_py() >= 0.6
 
 
 def test_plausible_track_over_land_is_a_waterway() -> None:
@@ -189,6 +213,30 @@ def test_late_repeats_relayed_by_a_feed_are_not_a_second_transmitter() -> None:
     assert spoofing(t, geo=GEO).num_rows == 0
     strict = SpoofingParams(echo_max_dist_m=0.0)
     assert kinds(spoofing(t, geo=GEO, params=strict)) == [(304_816_000, "parallel_tracks")]
+
+
+def test_repeats_relayed_minutes_late_on_a_turning_fast_track_are_not_spoofing() -> None:
+    # a 40-knot craft reporting every 2 s for 40 minutes, turning 90 degrees half way; a
+    # feed relays some of its reports 4-6 minutes late (120-180 reports behind the live
+    # ones): a second "track" on the first one's path, never a straight line with it
+    track = legs(12.2, 4.0, [(0.33, 80.0, 40.0), (0.34, 170.0, 40.0)])
+    real = positions({244_001_777: (track, 0.0, 0.66)}, step_min=2 / 60)
+    rng = np.random.default_rng(5)
+    stale_rows = []
+    for h in np.arange(0.1, 0.66, 0.01):
+        lag_h = float(rng.uniform(240, 360)) / 3600
+        fix = track(float(h) - lag_h)
+
+        def stale(_h: float, fix: tuple[float, float] = fix) -> tuple[float, float]:
+            return fix
+
+        stale_rows.append(positions({244_001_777: (stale, float(h), float(h))}))
+    t = pa.concat_tables([real, *stale_rows])
+    assert spoofing(t, geo=GEO).num_rows == 0
+    short = SpoofingParams(echo_max_lag_h=60 / 3600)  # repeats at most a minute late
+    assert kinds(spoofing(t, geo=GEO, params=short)) == [(244_001_777, "parallel_tracks")]
+    with pytest.raises(ParameterError):
+        SpoofingParams(echo_max_lag_h=float("nan"))
 
 
 def _one_timestamp(t: pa.Table) -> pa.Table:

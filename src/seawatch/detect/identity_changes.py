@@ -12,10 +12,12 @@ from voyage to voyage, so 80 -> 84 is not a change but 70 -> 80 is.
 
 Garbled messages are not renames: a run of a value in the middle of a vessel's history is
 dropped when the vessel went back to reporting something else within ``min_hold_h``
-**and** the value was reported in fewer than ``min_reports`` separate runs (stores keep
-statics only when they change, so one row per value is normal there; a mistyped name
-corrected two minutes later may still go out twice; time held is what tells a glitch, and
-a value that keeps coming back, as from two transmitters sharing an MMSI, is not one). The last value is always kept. Each distinct change ``old -> new`` of one field of one MMSI is one event
+**and** the value was reported in fewer than ``min_reports`` separate runs or only within
+``min_hold_h`` of its first report (stores keep statics only when they change, so one row
+per value is normal there; a mistyped name corrected two minutes later may still go out
+twice, and a feed may relay a copy of it minutes late, after the correction; time held is
+what tells a glitch, and a value that keeps coming back over hours, as from two
+transmitters sharing an MMSI, is not one). The last value is always kept. Each distinct change ``old -> new`` of one field of one MMSI is one event
 (``start`` = last report with the old value, ``end`` = first with the new one), however
 often it repeats: ``details.n_transitions`` counts repeats and ``details.reverted`` says
 the vessel went back, which two transmitters sharing an MMSI do (confidence is lower).
@@ -62,9 +64,10 @@ class IdentityParams:
     fields: tuple[str, ...] = FIELDS
     """Fields watched for changes (any of ``name, callsign, imo, ship_type``)."""
     min_reports: int = 2
-    """A value reported in this many separate runs (other values between them) is never
-    treated as a glitch; 1: no value is. (A run counts once however often the value was
-    repeated in it: a mistyped name corrected minutes later may go out twice.)"""
+    """A value reported in this many separate runs (other values between them), over more
+    than ``min_hold_h``, is never treated as a glitch; 1: no value is. (A run counts once
+    however often the value was repeated in it: a mistyped name corrected minutes later
+    may go out twice.)"""
     min_hold_h: float = 1.0
     """A value held this long before the next different one is never treated as a glitch."""
     imo_min_reports: int = 1
@@ -254,14 +257,22 @@ def _field_changes(
             raw_runs.append([vals[j], j, j])
     hold_us = params.min_hold_h * US_PER_H
     n_runs: dict[object, int] = {}
+    first_ts: dict[object, int] = {}
+    last_ts: dict[object, int] = {}
     for r in raw_runs:
         n_runs[r[0]] = n_runs.get(r[0], 0) + 1
+        first_ts.setdefault(r[0], int(ts[r[1]]))
+        last_ts[r[0]] = int(ts[r[2]])
     runs: list[list[Any]] = []
     for k, r in enumerate(raw_runs):
         last = k == len(raw_runs) - 1
         glitch = (
             not last
-            and n_runs[r[0]] < params.min_reports
+            and (
+                n_runs[r[0]] < params.min_reports
+                # a late copy of the same glitch (min_reports 1: no value is a glitch)
+                or (params.min_reports > 1 and last_ts[r[0]] - first_ts[r[0]] < hold_us)
+            )
             and ts[raw_runs[k + 1][1]] - ts[r[1]] < hold_us
         )
         if glitch:

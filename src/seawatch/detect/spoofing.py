@@ -16,7 +16,8 @@ event, told apart by ``details.kind`` (and the event id's key):
     one-point track, and a stale report that the segmenter joins to the later part of the
     real track shares no time with the other track's points, and stale repeats relayed
     late by a feed lie on the real track's path, where it was a little earlier
-    (``echo_*``): none of them is spoofing. GPS jitter stays within ``jitter_m``. The event spans the first to the
+    (``echo_*``; tracks on the path of the vessel's main track are left out first, then
+    any two tracks one of which lies on the other's path): none of them is spoofing. GPS jitter stays within ``jitter_m``. The event spans the first to the
     last impossible jump; details give the number of jumps and tracks, the fastest implied
     speed, the widest distance between track centroids and a summary of each track (up to
     ``max_tracks_listed``). Jumps that all happen at one instant (an untimed log stamped
@@ -90,8 +91,11 @@ class SpoofingParams:
     echo_max_dist_m: float = 100.0
     echo_fraction: float = 0.9
     """Two simultaneous tracks where this share of one's points (while both report) lie
-    within ``echo_max_dist_m`` of the other's path near the same time are one vessel's path
-    with late repeats (feeds relay stale reports), not two transmitters."""
+    within ``echo_max_dist_m`` of the other's path within ``echo_max_lag_h`` of their time
+    are one vessel's path with late repeats (feeds relay stale reports), not two
+    transmitters."""
+    echo_max_lag_h: float = 0.5
+    """How late a relayed repeat may come (see ``echo_fraction``)."""
     max_tracks_listed: int = 5
     """Tracks summarised in the details."""
     min_land_positions: int = 2
@@ -124,6 +128,8 @@ class SpoofingParams:
             raise ParameterError("SpoofingParams: min_jumps, min_track_points >= 1")
         if self.same_time_min_dist_m < self.jitter_m:
             raise ParameterError("SpoofingParams: same_time_min_dist_m must be >= jitter_m")
+        if not 0.0 <= self.echo_max_lag_h <= 24.0:
+            raise ParameterError("SpoofingParams: echo_max_lag_h must be within 0 .. 24")
 
 
 DEFAULT = SpoofingParams()
@@ -177,7 +183,7 @@ def spoofing(
             events.append(ev)
     if params.min_land_positions > 0 and land.any():
         events.extend(_on_land(np.flatnonzero(land), bounds, mmsi, ts, lat, lon, g, params))
-
+    events = _one_per_episode(events)
     if not events:
         return EVENTS.empty_table()
     la = np.array([e["lat"] for e in events])
@@ -195,6 +201,39 @@ def spoofing(
         details=details,
     )
     return with_keyed_ids(out, details, [e["details"]["kind"] for e in events])
+
+
+def _one_per_episode(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A vessel's ``parallel_tracks`` event that overlaps in time one of its ``on_land``
+    events is the same episode seen twice (the positions on land are the second "track";
+    feeds relaying the real reports minutes late make the two look simultaneous): it is
+    folded into the ``on_land`` event (``details.parallel_tracks``: its jumps, tracks and
+    fastest implied speed; the higher confidence of the two), not counted again."""
+    land = [e for e in events if e["details"]["kind"] == "on_land"]
+    if not land:
+        return events
+    out = []
+    for e in events:
+        if e["details"]["kind"] == "parallel_tracks":
+            same = [
+                x
+                for x in land
+                if x["mmsi"] == e["mmsi"] and x["start"] <= e["end"] and e["start"] <= x["end"]
+            ]
+            if same:
+                d = e["details"]
+                for x in same:
+                    x["details"]["parallel_tracks"] = {
+                        "start": iso_us(e["start"]),
+                        "end": iso_us(e["end"]),
+                        "n_jumps": d["n_jumps"],
+                        "n_tracks": d["n_tracks"],
+                        "max_implied_speed_kn": d["max_implied_speed_kn"],
+                    }
+                    x["confidence"] = max(x["confidence"], e["confidence"])
+                continue
+        out.append(e)
+    return out
 
 
 def _rows_of_vessels(
@@ -235,10 +274,16 @@ def _several_tracks(
     return np.flatnonzero(multi & (n >= 2 * params.min_track_points)).astype(np.int64)
 
 
-ECHO_NEIGHBOURS = 32
-"""Segments of a track's path, before and after in time, that :func:`_on_path` measures
-each point of the other track against (a relayed repeat lags by up to that many of the
-real track's reports)."""
+ECHO_MAX_SEGMENTS = 512
+"""At most this many segments of a track's path on each side of a point's time are
+measured by :func:`_on_path` (bounds the work on tracks reporting every second)."""
+
+
+def _metres_from(lat: F64, lon: F64, lat0: F64, lon0: F64) -> tuple[F64, F64]:
+    """East and north metres of ``(lat, lon)`` from ``(lat0, lon0)`` (equirectangular,
+    fine over the kilometres it is used on; across the antimeridian too)."""
+    dlon = (lon - lon0 + 180.0) % 360.0 - 180.0
+    return dlon * np.cos(np.radians(lat0)) * 111_195.0, (lat - lat0) * 111_195.0
 
 
 def _on_path(
@@ -250,33 +295,39 @@ def _on_path(
     params: SpoofingParams,
 ) -> bool:
     """Whether ``echo_fraction`` of the rows ``points`` lie within ``echo_max_dist_m`` of
-    the path of the rows ``path`` (their time-ordered polyline), each measured against the
-    :data:`ECHO_NEIGHBOURS` segments before and after it in time: a stale report relayed
-    late is where the real vessel was a little earlier. Local distances, so that the path
-    may turn and run for hundreds of kilometres (a straight-line fit over a whole 6-hour
-    transit is off by more than 100 m from the curvature of a map projection alone)."""
+    the path of the rows ``path`` (their time-ordered polyline) within ``echo_max_lag_h``
+    of their own time: a stale report relayed late is where the real vessel was a little
+    earlier. Distances are local (metres around each point), so that the path may turn and
+    run for hundreds of kilometres: a straight line fitted to a whole 6-hour transit is off
+    by more than 100 m from the curvature of a map projection alone."""
     if len(path) < 2 or len(points) == 0:
         return False
     path = path[np.argsort(t[path], kind="stable")]
-    ax_lat, ax_lon = la[path], lo[path]
+    tp = t[path]
     n_seg = len(path) - 1
-    k = np.searchsorted(t[path], t[points])
-    offs = np.arange(-ECHO_NEIGHBOURS, ECHO_NEIGHBOURS, dtype=np.int64)
-    seg = np.clip(k[:, None] + offs[None, :], 0, n_seg - 1)  # (points, neighbours)
-    plat, plon = la[points][:, None], lo[points][:, None]
-    cos = np.cos(np.radians(plat))
-
-    def xy(lat_: F64, lon_: F64) -> tuple[F64, F64]:  # metres from each point
-        dlon = (lon_ - plon + 180.0) % 360.0 - 180.0
-        return dlon * cos * 111_195.0, (lat_ - plat) * 111_195.0
-
-    x0, y0 = xy(ax_lat[seg], ax_lon[seg])
-    x1, y1 = xy(ax_lat[seg + 1], ax_lon[seg + 1])
-    dx, dy = x1 - x0, y1 - y0
-    len2 = dx * dx + dy * dy
-    u = np.clip(-(x0 * dx + y0 * dy) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
-    dist = np.hypot(x0 + u * dx, y0 + u * dy).min(axis=1)
-    return bool(np.mean(dist <= params.echo_max_dist_m) >= params.echo_fraction)
+    lag = int(params.echo_max_lag_h * 3_600_000_000)
+    near = 0
+    for c in range(0, len(points), 4096):  # bounded memory
+        pts = points[c : c + 4096]
+        k = np.searchsorted(tp, t[pts])
+        first = np.maximum(np.searchsorted(tp, t[pts] - lag) - 1, k - ECHO_MAX_SEGMENTS)
+        last = np.minimum(np.searchsorted(tp, t[pts] + lag, side="right"), k + ECHO_MAX_SEGMENTS)
+        first = np.clip(first, 0, n_seg - 1)
+        last = np.maximum(np.clip(last, 0, n_seg - 1), first)
+        cnt = last - first + 1
+        src = np.repeat(np.arange(len(pts), dtype=np.int64), cnt)
+        seg = np.repeat(first, cnt) + (
+            np.arange(int(cnt.sum()), dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        )
+        plat, plon = la[pts][src], lo[pts][src]
+        x0, y0 = _metres_from(la[path[seg]], lo[path[seg]], plat, plon)
+        x1, y1 = _metres_from(la[path[seg + 1]], lo[path[seg + 1]], plat, plon)
+        dx, dy = x1 - x0, y1 - y0
+        len2 = dx * dx + dy * dy
+        u = np.clip(-(x0 * dx + y0 * dy) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
+        dist = np.minimum.reduceat(np.hypot(x0 + u * dx, y0 + u * dy), np.cumsum(cnt) - cnt)
+        near += int(np.count_nonzero(dist <= params.echo_max_dist_m))
+    return near >= params.echo_fraction * len(points)
 
 
 def _parallel(
@@ -306,6 +357,16 @@ def _parallel(
     for s in big:
         idx = np.flatnonzero(segs == s)
         spans.append((int(t[idx[0]]), int(t[idx[-1]]), idx))
+    # late repeats relayed by feeds can make several small "tracks" (the segmenter joins
+    # repeats of different lags): each lies on the main track's path, so drop those first
+    main = max(range(len(spans)), key=lambda i: len(spans[i][2]))
+    spans = [
+        sp
+        for i, sp in enumerate(spans)
+        if i == main or not _on_path(t, la, lo, sp[2], spans[main][2], params)
+    ]
+    if len(spans) < 2:
+        return None
 
     def interleaved(x: tuple[int, int, Any], y: tuple[int, int, Any]) -> bool:
         # both tracks report min_track_points times while the other one is also reporting
@@ -353,7 +414,8 @@ def _parallel(
             "kind": "parallel_tracks",
             "n_jumps": n_jumps,
             "n_positions": b - a,
-            "n_tracks": len(big),
+            "n_tracks": len(spans),
+            "echo_tracks": len(big) - len(spans),
             "max_implied_speed_kn": float(finite.max()) if len(finite) else None,
             "simultaneous_jumps": int((~np.isfinite(v_kn[jump])).sum()),
             "max_centroid_separation_km": sep / 1000.0,
