@@ -111,8 +111,15 @@ def test_spoofed_onto_land_with_late_relays_is_one_event() -> None:
     land = positions(
         {244000019: (lambda h: move(12.0, -0.5, 0.0, h * 100.0), 1.0, 3.0)}, step_min=1
     )
+
+    def sea_at(h: float) -> tuple[float, float]:
+        return move(12.0, 5.0, 0.0, h * 740.0)
+
+    def copy_of(h: float) -> Any:
+        return lambda _h: sea_at(h)
+
     late = [
-        positions({244000019: ((lambda _h, h=h: move(12.0, 5.0, 0.0, h * 740.0)), h + d, h + d)})
+        positions({244000019: (copy_of(float(h)), float(h + d), float(h + d))})
         for h, d in zip(np.arange(0.85, 1.0, 1 / 60), np.linspace(5, 10, 9) / 60, strict=False)
     ]
     t = pa.concat_tables([sea, land, *late])
