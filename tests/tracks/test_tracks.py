@@ -54,6 +54,27 @@ def test_clean_drops_nulls_dupes_and_nulls_sentinels(sea: object) -> None:
     assert c.column("on_land").to_pylist() == [False] * 5
 
 
+def test_clean_drops_reports_relayed_minutes_late(sea: object) -> None:
+    """A feed relaying a vessel's reports 5 minutes late: each copy jumps back 1.5 km (and
+    then forward again); dropped as the repeat it is, so the segmenter keeps one track. A
+    jump to a report seen nowhere before, and a moored vessel's repeated reports, stay."""
+    step = 0.3 / 60  # 18 kn: 0.005 degrees of latitude a minute, 556 m
+    live = [(7, float(k), 10.0 + k * step, 1.0, 18.0) for k in range(40)]
+    copies = [(7, k + 5 + 0.05, 10.0 + k * step, 1.0, 18.0) for k in range(10, 30, 3)]
+    moored = [(8, float(k), 11.0 + (k % 2) * 1e-5, 1.0, 0.0) for k in range(30)]
+    got = clean(positions(live + copies + moored), geo=sea)  # type: ignore[arg-type]
+    assert got.num_rows == len(live) + len(moored)
+    assert segment(got).filter(pc.equal(got.column("mmsi"), 7)).column(
+        "seg_id"
+    ).unique().to_pylist() == [segment(got).column("seg_id")[0].as_py()]
+    kept = clean(positions(live + copies), geo=sea, params=CleanParams(relay_window_s=0))  # type: ignore[arg-type]
+    assert kept.num_rows == len(live) + len(copies)
+    wild = [(7, 20.05, 10.5, 1.0, 18.0)]  # 45 km off, never reported before: not a copy
+    assert clean(positions(live + wild), geo=sea).num_rows == len(live) + 1  # type: ignore[arg-type]
+    with pytest.raises(ParameterError):
+        CleanParams(relay_window_s=-1)
+
+
 def test_clean_flags_land_and_keeps_the_rows() -> None:
     class Land:
         def on_land(self, lat, lon):  # type: ignore[no-untyped-def]

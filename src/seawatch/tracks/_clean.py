@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seawatch.tracks._kernels import relay_copies
 from seawatch.tracks.columns import f64, i64, require, sort_positions, ts_us
 
 
@@ -39,15 +40,40 @@ class CleanParams:
     position is kept). ``sentinel_tol_kn``: how close a float32 speed must be to count.
     ``drop_null_island``: drop positions at exactly (0, 0).
     ``flag_on_land``: add the boolean column ``on_land`` (rows on land are kept, not dropped).
+    ``relay_window_s``: drop *relayed copies*: a row that jumps from the vessel's last kept
+    row farther than ``relay_jump_m`` and faster than ``relay_max_speed_kn`` (the jump that
+    would open a second segment, :class:`~seawatch.tracks.SegmentParams`'s defaults) and
+    repeats exactly (position, speed, course, heading, status) a report of the vessel at
+    most this many seconds earlier: the same message heard again through a feed that
+    relays it minutes late, beyond the store's de-duplication window. Such copies made the
+    segmenter keep a second track beside the vessel's own, and each per-vessel detector
+    count the vessel's port calls and visits once per track. 0 keeps them.
     """
 
     sentinel_speeds_kn: tuple[float, ...] = (51.2, 63.0, 102.3)
     sentinel_tol_kn: float = 0.01
     drop_null_island: bool = True
     flag_on_land: bool = True
+    relay_window_s: float = 1800.0
+    relay_jump_m: float = 500.0
+    relay_max_speed_kn: float = 50.0
+
+    def __post_init__(self) -> None:
+        if not (
+            0.0 <= self.relay_window_s <= 86_400.0
+            and self.relay_jump_m >= 0.0
+            and self.relay_max_speed_kn > 0.0
+        ):
+            from seawatch._exceptions import ParameterError
+
+            raise ParameterError(
+                "CleanParams: relay_window_s within 0 .. 86400, relay_jump_m >= 0, "
+                "relay_max_speed_kn > 0"
+            )
 
 
 _DEFAULT = CleanParams()
+_RELAY_KEYS = ("sog_kn", "cog_deg", "heading_deg", "nav_status")
 
 
 def clean(
@@ -91,6 +117,22 @@ def clean(
         lo = f64(table, "lon")
         dup = np.zeros(len(t), dtype=np.bool_)
         dup[1:] = (m[1:] == m[:-1]) & (t[1:] == t[:-1]) & (la[1:] == la[:-1]) & (lo[1:] == lo[:-1])
+        if params.relay_window_s > 0:
+            keep = ~dup
+            cols = [c for c in _RELAY_KEYS if c in table.column_names]
+            keys = np.column_stack([f64(table, c) for c in cols]) if cols else np.zeros((len(t), 0))
+            relay = relay_copies(
+                m[keep],
+                t[keep],
+                la[keep],
+                lo[keep],
+                np.ascontiguousarray(keys[keep], dtype=np.float64),
+                int(params.relay_window_s * 1_000_000),
+                params.relay_jump_m,
+                params.relay_max_speed_kn,
+            )
+            if relay.any():
+                dup[np.flatnonzero(keep)[relay]] = True
         if dup.any():
             table = table.filter(pa.array(~dup))
     if params.flag_on_land:

@@ -204,3 +204,59 @@ def resample_kernel(
     if not fill:
         o_row = np.empty(count, np.int64)
     return o_row, o_slot, o_lat, o_lon, o_sog, o_int
+
+
+@njit(cache=True, nogil=True)
+def relay_copies(
+    mmsi: I64,
+    ts_us: I64,
+    lat: F64,
+    lon: F64,
+    keys: F64,
+    window_us: int,
+    jump_m: float,
+    max_speed_kn: float,
+) -> npt.NDArray[np.bool_]:
+    """Rows (sorted by vessel and time) that are copies of an earlier report relayed late:
+    the row jumps from the vessel's last kept row, or to its next row, farther than
+    ``jump_m`` and faster than ``max_speed_kn`` (the jump that would open a second
+    segment), and a kept row of the vessel at most ``window_us`` earlier has the same
+    position and the same ``keys`` (a row each; NaN equals NaN). Rows that jump nowhere are
+    never dropped, so a moored vessel's repeated reports all stay."""
+    n = len(mmsi)
+    out = np.zeros(n, np.bool_)
+    max_mps = max_speed_kn * KN_TO_MPS
+    last = -1
+    for i in range(n):
+        if i == 0 or mmsi[i] != mmsi[i - 1]:
+            last = i
+            continue
+        d = hav_m(lat[last], lon[last], lat[i], lon[i])
+        dt_s = (ts_us[i] - ts_us[last]) / 1e6
+        jump = d > jump_m and d > max_mps * dt_s
+        if not jump and i + 1 < n and mmsi[i + 1] == mmsi[i]:  # or a jump out of it
+            d = hav_m(lat[i], lon[i], lat[i + 1], lon[i + 1])
+            dt_s = (ts_us[i + 1] - ts_us[i]) / 1e6
+            jump = d > jump_m and d > max_mps * dt_s
+        if not jump or (lat[last] == lat[i] and lon[last] == lon[i]):
+            last = i  # a vessel that stays put repeats itself: not a copy out of place
+            continue
+        j = i - 1
+        found = False
+        while j >= 0 and mmsi[j] == mmsi[i] and ts_us[i] - ts_us[j] <= window_us:
+            if not out[j] and lat[j] == lat[i] and lon[j] == lon[i]:
+                same = True
+                for k in range(keys.shape[1]):
+                    a, b = keys[j, k], keys[i, k]
+                    if not (a == b or (math.isnan(a) and math.isnan(b))):
+                        same = False
+                        break
+                if same:
+                    found = True
+                    break
+            j -= 1
+        if found:
+            out[i] = True
+        else:
+            last = i
+    return out
