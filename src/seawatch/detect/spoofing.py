@@ -17,9 +17,10 @@ event, told apart by ``details.kind`` (and the event id's key):
     real track shares no time with the other track's points, and stale repeats relayed
     late by a feed lie on the real track's path, where it was a little earlier
     (``echo_*``; tracks on the path of the vessel's main track are left out first, then
-    any two tracks one of which lies on the other's path): none of them is spoofing. GPS jitter stays within ``jitter_m``. The event spans the first to the
-    last impossible jump; details give the number of jumps and tracks, the fastest implied
-    speed, the widest distance between track centroids and a summary of each track (up to
+    any two tracks one of which lies on the other's path): none of them is spoofing. GPS
+    jitter stays within ``jitter_m``. The event spans the first to the last impossible
+    jump; details give the number of jumps and tracks, the fastest implied speed, the
+    widest distance between track centroids and a summary of each track (up to
     ``max_tracks_listed``). Jumps that all happen at one instant (an untimed log stamped
     with one ``--time``) make no event: a zero-length event would show nothing.
 
@@ -52,7 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch._exceptions import ParameterError
-from seawatch._units import KN_TO_MPS
+from seawatch._units import KN_TO_MPS, M_PER_DEG
 from seawatch.detect._base import (
     EARTH_RADIUS_M,
     GeoContext,
@@ -283,7 +284,7 @@ def _metres_from(lat: F64, lon: F64, lat0: F64, lon0: F64) -> tuple[F64, F64]:
     """East and north metres of ``(lat, lon)`` from ``(lat0, lon0)`` (equirectangular,
     fine over the kilometres it is used on; across the antimeridian too)."""
     dlon = (lon - lon0 + 180.0) % 360.0 - 180.0
-    return dlon * np.cos(np.radians(lat0)) * 111_195.0, (lat - lat0) * 111_195.0
+    return dlon * np.cos(np.radians(lat0)) * M_PER_DEG, (lat - lat0) * M_PER_DEG
 
 
 def _on_path(

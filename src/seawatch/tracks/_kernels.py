@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from seawatch._units import KN_TO_MPS
+from seawatch._units import KN_TO_MPS, M_PER_DEG
 from seawatch.geo import hav_m
 
 F64 = npt.NDArray[np.float64]
@@ -207,6 +207,17 @@ def resample_kernel(
 
 
 @njit(cache=True, nogil=True)
+def _jump(lat: F64, lon: F64, ts_us: I64, a: int, b: int, jump_m: float, max_mps: float) -> bool:
+    """Whether row ``b`` lies farther than ``jump_m`` from row ``a`` and farther than
+    ``max_mps`` could take a vessel in the time between. The haversine only where a cheap
+    upper bound of it (the degrees of latitude plus those of longitude) says it may be."""
+    reach = max(jump_m, max_mps * (ts_us[b] - ts_us[a]) / 1e6)
+    if (abs(lat[b] - lat[a]) + abs(lon[b] - lon[a])) * M_PER_DEG <= reach:
+        return False
+    return hav_m(lat[a], lon[a], lat[b], lon[b]) > reach
+
+
+@njit(cache=True, nogil=True)
 def relay_copies(
     mmsi: I64,
     ts_us: I64,
@@ -231,13 +242,9 @@ def relay_copies(
         if i == 0 or mmsi[i] != mmsi[i - 1]:
             last = i
             continue
-        d = hav_m(lat[last], lon[last], lat[i], lon[i])
-        dt_s = (ts_us[i] - ts_us[last]) / 1e6
-        jump = d > jump_m and d > max_mps * dt_s
+        jump = _jump(lat, lon, ts_us, last, i, jump_m, max_mps)
         if not jump and i + 1 < n and mmsi[i + 1] == mmsi[i]:  # or a jump out of it
-            d = hav_m(lat[i], lon[i], lat[i + 1], lon[i + 1])
-            dt_s = (ts_us[i + 1] - ts_us[i]) / 1e6
-            jump = d > jump_m and d > max_mps * dt_s
+            jump = _jump(lat, lon, ts_us, i, i + 1, jump_m, max_mps)
         if not jump or (lat[last] == lat[i] and lon[last] == lon[i]):
             last = i  # a vessel that stays put repeats itself: not a copy out of place
             continue
