@@ -85,6 +85,7 @@ def test_cli_seeds_and_at() -> None:
     for args in (
         ["evaluate", "--suite", "--seeds", "one"],
         ["evaluate", "--suite", "--seeds", "-1"],
+        ["evaluate", "--suite", "--seeds", "1-99999999999"],  # refused before it is built
         ["evaluate", "--suite", "--at", "north"],
         ["evaluate", "--suite", "--at", "nan,0"],
         ["evaluate", "--seeds", "1"],  # without --suite

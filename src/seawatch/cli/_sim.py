@@ -142,13 +142,17 @@ def _seeds(text: str | None) -> list[int] | None:
     if text is None:
         return None
     out: list[int] = []
-    try:
-        for part in text.split(","):
-            a, _, b = part.strip().partition("-")
-            out.extend(range(int(a), int(b) + 1) if b else [int(a)])
-    except ValueError:
-        raise ParameterError(f"--seeds must be numbers like 1,2,3 or 1-5, not {text!r}") from None
-    if not out or len(out) > 1000 or any(x < 0 for x in out):
+    for part in text.split(","):
+        a, _, b = part.strip().partition("-")
+        try:
+            lo, hi = int(a), int(b) if b else int(a)
+        except ValueError:
+            msg = f"--seeds must be numbers like 1,2,3 or 1-5, not {text!r}"
+            raise ParameterError(msg) from None
+        if hi - lo + 1 + len(out) > 1000:  # before building it: "1-99999999999"
+            raise ParameterError("--seeds: between 1 and 1,000 seeds")
+        out.extend(range(lo, hi + 1))
+    if not out or any(x < 0 for x in out):
         raise ParameterError("--seeds: between 1 and 1,000 seeds, none negative")
     return out
 
