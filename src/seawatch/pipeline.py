@@ -156,15 +156,16 @@ def run_suite(
                 continue
             if at is not None:
                 scenario = relocate(scenario, *at)
-            for seed in seeds if seeds else [None]:
-                if seed is not None:
-                    scenario = dataclasses.replace(
-                        scenario, seed=seed, name=f"{scenario.name.split('#')[0]}#{seed}"
-                    )
+            runs = [
+                dataclasses.replace(scenario, seed=seed, name=f"{scenario.name}#{seed}")
+                for seed in seeds or ()
+            ] or [scenario]
+            for run in runs:
                 results.append(
-                    _run_one(scenario, base, input_format, preset, all_detectors, workers,
-                             params, progress)
-                )  # fmt: skip
+                    _run_one(
+                        run, base, input_format, preset, all_detectors, workers, params, progress
+                    )
+                )
     return SuiteResult(
         preset=preset,
         input_format=input_format,
