@@ -211,10 +211,11 @@ def _jump(lat: F64, lon: F64, ts_us: I64, a: int, b: int, jump_m: float, max_mps
     """Whether row ``b`` lies farther than ``jump_m`` from row ``a`` and farther than
     ``max_mps`` could take a vessel in the time between. The haversine only where a cheap
     upper bound of it (the degrees of latitude plus those of longitude) says it may be."""
-    reach = max(jump_m, max_mps * (ts_us[b] - ts_us[a]) / 1e6)
+    reach: float = max(jump_m, max_mps * (ts_us[b] - ts_us[a]) / 1e6)
     if (abs(lat[b] - lat[a]) + abs(lon[b] - lon[a])) * M_PER_DEG <= reach:
         return False
-    return hav_m(lat[a], lon[a], lat[b], lon[b]) > reach
+    d: float = hav_m(lat[a], lon[a], lat[b], lon[b])
+    return d > reach
 
 
 @njit(cache=True, nogil=True)
