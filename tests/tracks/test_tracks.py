@@ -75,6 +75,76 @@ def test_clean_drops_reports_relayed_minutes_late(sea: object) -> None:
         CleanParams(relay_window_s=-1)
 
 
+def _one_track(table: pa.Table) -> bool:
+    return len(segment(table).column("seg_id").unique()) == 1
+
+
+def test_clean_drops_a_run_of_late_copies(sea: object) -> None:
+    """Two copies 7 minutes late, 9 s apart, at 5 kn: the first is within 50 kn of the
+    vessel's last report and of the second copy, so only a pass without the second shows
+    it jumping out to the vessel's next report (left in, it kept a second track for the
+    rest of the day)."""
+    step = 5 / 60 / 60  # 5 kn: 0.00139 degrees of latitude a minute, 154 m
+    live = [(7, float(k), 10.0 + k * step, 1.0, 5.0) for k in range(40)]
+    copies = [(7, 17.75, 10.0 + 10 * step, 1.0, 5.0), (7, 17.9, 10.0 + 11 * step, 1.0, 5.0)]
+    got = clean(positions(live + copies), geo=sea)  # type: ignore[arg-type]
+    assert got.num_rows == len(live)
+    assert _one_track(got)
+
+
+def test_clean_drops_a_late_copy_of_the_last_report(sea: object) -> None:
+    """The copy of the vessel's last report comes 2 minutes late, before its next report
+    (that of the minute between was lost): where the vessel was, but it had moved on."""
+    step = 12 / 60 / 60  # 12 kn: 370 m a minute
+    live = [(7, float(k), 10.0 + k * step, 1.0, 12.0) for k in range(40) if k != 13]
+    copy = [(7, 13.9, 10.0 + 12 * step, 1.0, 12.0)]
+    got = clean(positions(live + copy), geo=sea)  # type: ignore[arg-type]
+    assert got.num_rows == len(live)
+    assert _one_track(got)
+
+
+def test_clean_drops_a_late_copy_whose_original_was_lost(sea: object) -> None:
+    """The report of minute 12 was lost and a feed relayed it 7 minutes late: nothing to
+    repeat, but it lies on the vessel's own path of the last half hour. A jump of the same
+    size off that path (another transmitter) stays, as does one 45 km off."""
+    step = 0.3 / 60  # 18 kn
+    live = [(7, float(k), 10.0 + k * step, 1.0, 18.0) for k in range(40) if k != 12]
+    copy = [(7, 19.05, 10.0 + 12 * step, 1.0, 18.0)]
+    got = clean(positions(live + copy), geo=sea)  # type: ignore[arg-type]
+    assert got.num_rows == len(live)
+    assert _one_track(got)
+    exact_only = CleanParams(relay_path_m=0)
+    old = clean(positions(live + copy), geo=sea, params=exact_only)  # type: ignore[arg-type]
+    assert old.num_rows == len(live) + 1
+    assert not _one_track(old)
+    beside = [(7, 19.05, 10.0 + 12 * step, 1.0 + 1_000 / 109_500, 18.0)]  # 1 km abeam
+    assert clean(positions(live + beside), geo=sea).num_rows == len(live) + 1  # type: ignore[arg-type]
+    wild = [(7, 19.05, 10.5, 1.0, 18.0)]
+    assert clean(positions(live + wild), geo=sea).num_rows == len(live) + 1  # type: ignore[arg-type]
+    # a moored vessel after one wild report: its next reports jump from the wild one and
+    # repeat where it was, but do not jump onwards: all stay
+    moored = [(8, float(k), 11.0 + (k % 2) * 1e-5, 1.0, 0.0) for k in range(30)]
+    glitch = [(8, 10.5, 11.3, 1.0, 0.0)]
+    assert clean(positions(moored + glitch), geo=sea).num_rows == len(moored) + 1  # type: ignore[arg-type]
+    slow = [(8, float(k), 11.0 + k * 2 / 60 / 60, 1.0, 2.0) for k in range(30)]  # 2 kn
+    assert clean(positions(slow + glitch), geo=sea).num_rows == len(slow) + 1  # type: ignore[arg-type]
+    # a second transmitter sharing the MMSI, moored 20 km off, repeating itself exactly
+    # between the moving one's reports: its track never moved on, so its reports stay
+    b_moored = [(7, k + 0.5, 10.0, 1.2, 0.0) for k in range(0, 40, 2)]
+    full = [(7, float(k), 10.0 + k * step, 1.0, 18.0) for k in range(40)]
+    assert clean(positions(full + b_moored), geo=sea).num_rows == len(full) + len(b_moored)  # type: ignore[arg-type]
+    # on the path across the antimeridian
+    east = [(9, float(k), 10.0, _wrap(179.9 + k * step), 18.0) for k in range(40) if k != 21]
+    lost = [(9, 28.05, 10.0, _wrap(179.9 + 21 * step), 18.0)]
+    assert clean(positions(east + lost), geo=sea).num_rows == len(east)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError):
+        CleanParams(relay_path_m=-1)
+
+
+def _wrap(lon: float) -> float:
+    return lon - 360.0 if lon > 180.0 else lon + 360.0 if lon < -180.0 else lon
+
+
 def test_clean_flags_land_and_keeps_the_rows() -> None:
     class Land:
         def on_land(self, lat, lon):  # type: ignore[no-untyped-def]
@@ -132,9 +202,46 @@ def test_shared_mmsi_becomes_two_parallel_segments(sea: object) -> None:
     assert len(set(seg[lat < 11])) == 1 and len(set(seg[lat > 11])) == 1
 
 
+def test_one_bad_fix_does_not_take_a_shuttle_s_later_reports(sea: object) -> None:
+    """A ferry shuttling over 10 km at 10 kn, a report every 10 s for 6 h, and one bad fix
+    1.5 km abeam: the fix is a one-point segment, and when the ferry passes near it again
+    (an hour later, which a segment idle that long reaches) its reports stay on its own
+    track. Before, a point joined the segment whose reach it used least, and the track
+    became two segments taking turns every half hour."""
+    v = 10 * 1852 / 3600
+    leg = 10_000 / v
+    rows = []
+    for k in range(6 * 360):
+        phase = (k * 10.0 % (2 * leg)) / leg
+        y = (phase if phase < 1 else 2 - phase) * 10_000
+        rows.append((1, k / 6, 10.0 + y * DEG_PER_M, 1.0, 10.0))
+    rows.append((1, 30.05, 10.0 + 1_000 * DEG_PER_M, 1.0 + 1_500 / 109_500, 10.0))
+    seg = segment(clean(positions(rows), geo=sea))  # type: ignore[arg-type]
+    _, counts = np.unique(seg.column("seg_id").to_numpy(), return_counts=True)
+    assert sorted(counts.tolist()) == [1, 6 * 360]
+
+
+def test_a_near_second_transmitter_keeps_its_own_segment(sea: object) -> None:
+    """Two moored transmitters of one MMSI 2 km apart, each reporting every 3 minutes, in
+    turn 90 s apart: each report is within reach of both segments (and of the other's
+    more recent one), and lies metres from its own: each keeps its own segment."""
+    east = 2_000 / 109_500
+    rows = [(9, 0.0, 10.0, 1.0, 0.0), (9, 5 / 60, 10.0, 1.0 + east, 0.0)]
+    for i in range(1, 40):
+        rows.append((9, i * 3.0, 10.0 + (i % 2) * 5 * DEG_PER_M, 1.0, 0.0))
+        rows.append((9, i * 3.0 - 1.5, 10.0, 1.0 + east + (i % 2) * 5 / 109_500, 0.0))
+    s = segment(clean(positions(rows), geo=sea))  # type: ignore[arg-type]
+    lon = np.array(s.column("lon").to_pylist())
+    seg = np.array(s.column("seg_id").to_pylist())
+    assert len(set(seg[lon < 1.0 + east / 2])) == 1 and len(set(seg[lon > 1.0 + east / 2])) == 1
+    assert len(set(seg)) == 2
+
+
 def test_segment_params_validate() -> None:
     with pytest.raises(ParameterError):
         SegmentParams(max_speed_kn=0)
+    with pytest.raises(ParameterError):
+        SegmentParams(spread_m=0)
 
 
 # ---------------------------------------------------------------- resample

@@ -48,6 +48,10 @@ class CleanParams:
     relays it minutes late, beyond the store's de-duplication window. Such copies made the
     segmenter keep a second track beside the vessel's own, and each per-vessel detector
     count the vessel's port calls and visits once per track. 0 keeps them.
+    ``relay_path_m``: a row that jumps so is also a relayed copy when it lies within this
+    distance of the vessel's own path (between two consecutive kept reports) in that
+    window: the copy of a report whose original was lost (garbled, out of range). 0: only
+    exact repeats are copies.
     """
 
     sentinel_speeds_kn: tuple[float, ...] = (51.2, 63.0, 102.3)
@@ -57,23 +61,28 @@ class CleanParams:
     relay_window_s: float = 1800.0
     relay_jump_m: float = 500.0
     relay_max_speed_kn: float = 50.0
+    relay_path_m: float = 100.0
 
     def __post_init__(self) -> None:
         if not (
             0.0 <= self.relay_window_s <= 86_400.0
             and self.relay_jump_m >= 0.0
             and self.relay_max_speed_kn > 0.0
+            and self.relay_path_m >= 0.0
         ):
             from seawatch._exceptions import ParameterError
 
             raise ParameterError(
                 "CleanParams: relay_window_s within 0 .. 86400, relay_jump_m >= 0, "
-                "relay_max_speed_kn > 0"
+                "relay_max_speed_kn > 0, relay_path_m >= 0"
             )
 
 
 _DEFAULT = CleanParams()
 _RELAY_KEYS = ("sog_kn", "cog_deg", "heading_deg", "nav_status")
+_RELAY_PASSES = 8
+"""Passes of :func:`relay_copies`, each over the rows the previous ones kept (a run of k
+copies in a row is found in at most k passes; the next pass usually finds none)."""
 
 
 def clean(
@@ -121,18 +130,31 @@ def clean(
             keep = ~dup
             cols = [c for c in _RELAY_KEYS if c in table.column_names]
             keys = np.column_stack([f64(table, c) for c in cols]) if cols else np.zeros((len(t), 0))
-            relay = relay_copies(
-                m[keep],
-                t[keep],
-                la[keep],
-                lo[keep],
-                np.ascontiguousarray(keys[keep], dtype=np.float64),
-                int(params.relay_window_s * 1_000_000),
-                params.relay_jump_m,
-                params.relay_max_speed_kn,
+            # again without the copies found: a run of copies makes its first one look
+            # like no jump (it jumps into the next copy, not out to the vessel's own track)
+            sog = (
+                f64(table, "sog_kn")
+                if "sog_kn" in table.column_names
+                else np.full(len(t), np.nan, np.float64)
             )
-            if relay.any():
-                dup[np.flatnonzero(keep)[relay]] = True
+            idx = np.flatnonzero(keep)
+            for _ in range(_RELAY_PASSES):
+                relay = relay_copies(
+                    m[idx],
+                    t[idx],
+                    la[idx],
+                    lo[idx],
+                    sog[idx],
+                    np.ascontiguousarray(keys[idx], dtype=np.float64),
+                    int(params.relay_window_s * 1_000_000),
+                    params.relay_jump_m,
+                    params.relay_max_speed_kn,
+                    params.relay_path_m,
+                )
+                if not relay.any():
+                    break
+                dup[idx[relay]] = True
+                idx = idx[~relay]
         if dup.any():
             table = table.filter(pa.array(~dup))
     if params.flag_on_land:

@@ -21,18 +21,26 @@ def segment_kernel(
     ts: I64,
     lat: F64,
     lon: F64,
+    sog_kn: F64,
     max_gap_us: int,
     max_speed_mps: float,
     jitter_m: float,
     max_active: int,
+    spread_m: float,
+    spread_mps: float,
 ) -> I64:
     """Ordinal segment (per vessel, in order of creation) of each point.
 
-    Each point joins the open segment of its vessel that it can reach plausibly
-    (distance <= jitter_m + max_speed * dt), preferring the one whose reach it uses least,
-    then the most recently updated. A point no open segment can reach opens a new one;
-    segments idle for more than ``max_gap_us`` close; at most ``max_active`` stay open
-    (the least recently updated is closed first).
+    Each point joins, among the open segments of its vessel that can reach it plausibly
+    (distance <= jitter_m + max_speed * dt), the one it fits best: the least
+    ``0.5 * (d / s)**2 + 2 * ln(s)``, where ``d`` is its distance from the segment's last
+    point and ``s = spread_m + (v + spread_mps) * dt`` how far the vessel could have gone
+    since at the speed ``v`` the point reports (``max_speed`` where it reports none): the
+    log-likelihood of a spread that grows with the time elapsed. So a point goes to a near
+    segment rather than a farther one of the same age, and to a segment updated seconds
+    ago rather than one whose last point is hours old (which reaches almost anything). Ties go to the most recently updated. A point no open segment can reach
+    opens a new one; segments idle for more than ``max_gap_us`` close; at most
+    ``max_active`` stay open (the least recently updated is closed first).
     """
     n = len(ts)
     seg = np.empty(n, np.int64)
@@ -56,13 +64,15 @@ def segment_kernel(
         n_act = w
         best = -1
         best_cost = math.inf
+        v = max_speed_mps if math.isnan(sog_kn[i]) else min(max_speed_mps, sog_kn[i] * KN_TO_MPS)
         for k in range(n_act):
             j = last[k]
             dt_s = (ts[i] - ts[j]) / 1e6
             d = hav_m(lat[j], lon[j], lat[i], lon[i])
             reach = jitter_m + max_speed_mps * dt_s
             if d <= reach:
-                cost = d / reach
+                spread = spread_m + (v + spread_mps) * dt_s
+                cost = 0.5 * (d / spread) ** 2 + 2.0 * math.log(spread)
                 better = False
                 if best < 0 or cost < best_cost:
                     better = True
@@ -224,19 +234,33 @@ def relay_copies(
     ts_us: I64,
     lat: F64,
     lon: F64,
+    sog_kn: F64,
     keys: F64,
     window_us: int,
     jump_m: float,
     max_speed_kn: float,
+    path_m: float,
 ) -> npt.NDArray[np.bool_]:
-    """Rows (sorted by vessel and time) that are copies of an earlier report relayed late:
-    the row jumps from the vessel's last kept row, or to its next row, farther than
-    ``jump_m`` and faster than ``max_speed_kn`` (the jump that would open a second
-    segment), and a kept row of the vessel at most ``window_us`` earlier has the same
-    position and the same ``keys`` (a row each; NaN equals NaN). Rows that jump nowhere are
-    never dropped, so a moored vessel's repeated reports all stay."""
+    """Rows (sorted by vessel and time) that are copies of an earlier report relayed late.
+
+    A row is a candidate when it jumps from the vessel's last kept row, or to its next row,
+    farther than ``jump_m`` and faster than ``max_speed_kn`` (the jump that would open a
+    second segment). It is a copy when it repeats an *original* of the ``window_us``
+    before it, and the vessel has since been seen elsewhere: a kept row after the original
+    (and at most ``window_us`` after the candidate) that the original could reach at the
+    speed it reported (:data:`MOVED_ON_SLACK_KN` more, at most ``max_speed_kn``; the
+    original's speed unknown: ``max_speed_kn``) and that the candidate jumps from or to.
+    The original is either a kept row with the same position and the same ``keys`` (a row
+    each; NaN equals NaN), or (``path_m`` > 0) a point within ``path_m`` of the straight
+    piece between two consecutive kept rows the vessel could sail (the copy of a report
+    whose original was lost; the piece's later row stands for it). A copy of the vessel's
+    last report is a copy too when the vessel's next report shows it had moved on (its own
+    report of that time lost). A moored vessel's repeated reports stay, and so do a vessel's reports right after one wild row, and
+    those of a second transmitter sharing the MMSI that stays put: nothing shows their
+    originals' vessel elsewhere."""
     n = len(mmsi)
     out = np.zeros(n, np.bool_)
+    odd = np.zeros(n, np.bool_)  # kept rows that jump: no piece of the path starts or ends there
     max_mps = max_speed_kn * KN_TO_MPS
     last = -1
     for i in range(n):
@@ -246,12 +270,12 @@ def relay_copies(
         jump = _jump(lat, lon, ts_us, last, i, jump_m, max_mps)
         if not jump and i + 1 < n and mmsi[i + 1] == mmsi[i]:  # or a jump out of it
             jump = _jump(lat, lon, ts_us, i, i + 1, jump_m, max_mps)
-        if not jump or (lat[last] == lat[i] and lon[last] == lon[i]):
-            last = i  # a vessel that stays put repeats itself: not a copy out of place
+        if not jump:
+            last = i
             continue
         j = i - 1
         found = False
-        while j >= 0 and mmsi[j] == mmsi[i] and ts_us[i] - ts_us[j] <= window_us:
+        while not found and j >= 0 and mmsi[j] == mmsi[i] and ts_us[i] - ts_us[j] <= window_us:
             if not out[j] and lat[j] == lat[i] and lon[j] == lon[i]:
                 same = True
                 for k in range(keys.shape[1]):
@@ -260,11 +284,106 @@ def relay_copies(
                         same = False
                         break
                 if same:
-                    found = True
-                    break
+                    found = _moved_on(
+                        lat, lon, ts_us, mmsi, sog_kn, out, j, i, window_us, jump_m, max_mps
+                    )
             j -= 1
+        if not found and path_m > 0.0:
+            found = _on_recent_path(
+                lat, lon, ts_us, mmsi, sog_kn, out, odd, i, window_us, path_m, jump_m, max_mps
+            )
         if found:
             out[i] = True
         else:
+            odd[i] = True
             last = i
     return out
+
+
+MOVED_ON_SLACK_KN = 10.0
+"""How much faster than it reported a vessel is taken to sail when :func:`relay_copies`
+asks whether it has been seen elsewhere since a report."""
+
+
+@njit(cache=True, nogil=True)
+def _moved_on(
+    lat: F64,
+    lon: F64,
+    ts_us: I64,
+    mmsi: I64,
+    sog_kn: F64,
+    dropped: npt.NDArray[np.bool_],
+    origin: int,
+    i: int,
+    window_us: int,
+    jump_m: float,
+    max_mps: float,
+) -> bool:
+    """Whether a row after ``origin`` (not dropped, not ``i``, at most ``window_us`` after
+    row ``i``) is within reach of ``origin`` at the speed it reported (see
+    :func:`relay_copies`) while row ``i`` jumps from it or to it."""
+    v = sog_kn[origin]
+    mps = max_mps if math.isnan(v) else min(max_mps, (v + MOVED_ON_SLACK_KN) * KN_TO_MPS)
+    r = origin + 1
+    while r < len(mmsi) and mmsi[r] == mmsi[i] and ts_us[r] - ts_us[i] <= window_us:
+        if r != i and not dropped[r] and not _jump(lat, lon, ts_us, origin, r, jump_m, mps):
+            if r < i:
+                if _jump(lat, lon, ts_us, r, i, jump_m, max_mps):
+                    return True
+            elif _jump(lat, lon, ts_us, i, r, jump_m, max_mps):
+                return True
+        r += 1
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _on_recent_path(
+    lat: F64,
+    lon: F64,
+    ts_us: I64,
+    mmsi: I64,
+    sog_kn: F64,
+    dropped: npt.NDArray[np.bool_],
+    odd: npt.NDArray[np.bool_],
+    i: int,
+    window_us: int,
+    path_m: float,
+    jump_m: float,
+    max_mps: float,
+) -> bool:
+    """Whether row ``i`` lies within ``path_m`` of a straight piece between two consecutive
+    kept rows of its vessel from the ``window_us`` before it, a piece a vessel could sail
+    (not itself a jump, nor from or to a row that jumped: another transmitter's report is
+    not the vessel's path; metres on the plane tangent at row ``i``, exact enough over the
+    few kilometres between two reports), whose track moved on (:func:`_moved_on`)."""
+    kx = M_PER_DEG * math.cos(math.radians(lat[i]))
+    ky = M_PER_DEG
+    b = -1
+    j = i - 1
+    while j >= 0 and mmsi[j] == mmsi[i] and ts_us[i] - ts_us[j] <= window_us:
+        if dropped[j]:
+            j -= 1
+            continue
+        if b >= 0 and not (odd[j] or odd[b]) and not _jump(lat, lon, ts_us, j, b, jump_m, max_mps):
+            dlon_a = lon[j] - lon[i]
+            dlon_b = lon[b] - lon[i]
+            # across the antimeridian: the nearer way round
+            dlon_a -= 360.0 * round(dlon_a / 360.0)
+            dlon_b -= 360.0 * round(dlon_b / 360.0)
+            ax = dlon_a * kx
+            ay = (lat[j] - lat[i]) * ky
+            bx = dlon_b * kx
+            by = (lat[b] - lat[i]) * ky
+            dx = bx - ax
+            dy = by - ay
+            seg2 = dx * dx + dy * dy
+            u = 0.0 if seg2 == 0.0 else min(1.0, max(0.0, -(ax * dx + ay * dy) / seg2))
+            px = ax + u * dx
+            py = ay + u * dy
+            if px * px + py * py <= path_m * path_m and _moved_on(
+                lat, lon, ts_us, mmsi, sog_kn, dropped, b, i, window_us, jump_m, max_mps
+            ):
+                return True
+        b = j
+        j -= 1
+    return False

@@ -22,18 +22,25 @@ class SegmentParams:
     opens (or joins) another segment.
     ``jitter_m``: distance always considered reachable (GPS jitter, reports a second apart).
     ``max_active``: parallel segments kept open per MMSI (transmitters sharing an MMSI).
+    ``spread_m``, ``spread_kn``: which of several segments that can reach a point it joins
+    (see :func:`segment`): how far from a segment's last point its vessel may be at once,
+    and how much faster than it reports it may have sailed since.
     """
 
     max_gap_h: float = 24.0
     max_speed_kn: float = 50.0
     jitter_m: float = 500.0
     max_active: int = 8
+    spread_m: float = 100.0
+    spread_kn: float = 5.0
 
     def __post_init__(self) -> None:
         if self.max_gap_h <= 0 or self.max_speed_kn <= 0 or self.jitter_m < 0:
             raise ParameterError("SegmentParams: max_gap_h, max_speed_kn > 0, jitter_m >= 0")
         if self.max_active < 1:
             raise ParameterError("SegmentParams: max_active >= 1")
+        if not (self.spread_m > 0 and self.spread_kn >= 0):
+            raise ParameterError("SegmentParams: spread_m > 0, spread_kn >= 0")
 
 
 _DEFAULT = SegmentParams()
@@ -42,11 +49,18 @@ _DEFAULT = SegmentParams()
 def segment(table: pa.Table, *, params: SegmentParams = _DEFAULT) -> pa.Table:
     """Positions with an added ``seg_id`` (int64), sorted by ``mmsi, ts``.
 
-    Each point is assigned to the open segment of its MMSI that it can reach plausibly
-    (distance <= ``jitter_m`` + ``max_speed_kn`` x elapsed time), preferring the segment
-    whose reach it uses least and then the most recently updated one; otherwise it opens a
-    new segment. Two transmitters sharing an MMSI therefore become two parallel segments
-    instead of one zig-zag track, and a single wild position becomes a one-point segment.
+    Each point is assigned to an open segment of its MMSI that can reach it plausibly
+    (distance <= ``jitter_m`` + ``max_speed_kn`` x elapsed time); otherwise it opens a
+    new segment. Among several, it joins the one it fits best: the least
+    ``0.5 (d/s)^2 + 2 ln s``, with ``d`` its distance from the segment's last point and
+    ``s = spread_m + (the point's reported speed + spread_kn) x elapsed time``
+    (``max_speed_kn`` where it reports none), the log-likelihood of a spread that grows with time;
+    ties go to the most recently updated. Two transmitters sharing an MMSI therefore become
+    two parallel segments instead of one zig-zag track, and a single wild position becomes
+    a one-point segment that does not take the vessel's later reports when it passes near
+    it again (a segment idle for hours reaches almost anything; before, a point went to
+    the segment whose reach it used least, and a shuttle's track became two interleaved
+    segments after one bad fix).
 
     ``seg_id = mmsi << 32 | n`` where ``n`` numbers the vessel's segments in order of
     their first point: unique within one call and independent of the input's row order.
@@ -57,15 +71,23 @@ def segment(table: pa.Table, *, params: SegmentParams = _DEFAULT) -> pa.Table:
         table = table.drop_columns(["seg_id"])
     table = sort_positions(table)
     m = i64(table, "mmsi")
+    sog = (
+        f64(table, "sog_kn")
+        if "sog_kn" in table.column_names
+        else np.full(table.num_rows, np.nan, np.float64)
+    )
     ordinal = segment_kernel(
         m,
         ts_us(table),
         f64(table, "lat"),
         f64(table, "lon"),
+        sog,
         int(params.max_gap_h * US_PER_H),
         params.max_speed_kn * KN_TO_MPS,
         params.jitter_m,
         params.max_active,
+        params.spread_m,
+        params.spread_kn * KN_TO_MPS,
     )
     seg_id = (m << np.int64(32)) | ordinal
     return table.append_column("seg_id", pa.array(seg_id, pa.int64()))
