@@ -45,6 +45,7 @@ from seawatch.sim import (
     degrade_nmea,
     evaluate,
     load_scenario,
+    relay_late,
     relocate,
     satellite_passes,
     scenario_names,
@@ -130,6 +131,7 @@ def run_suite(
     progress: Callable[[str], None] | None = None,
     seeds: Sequence[int] | None = None,
     at: tuple[float, float] | None = None,
+    relays: tuple[int, int] | None = None,
 ) -> SuiteResult:
     """Run ``names`` (default: every shipped scenario) end to end and evaluate each one
     against its truth, in a store of its own. ``workdir`` keeps the files (default: a
@@ -142,7 +144,9 @@ def run_suite(
     ``seeds``: run each scenario once per seed instead of with its own (its noise drawn
     again: which reports are lost, duplicated, corrupted, when statics go out), named
     ``name#seed``: a scenario that passes with one seed only passes by luck. ``at``: each
-    scenario moved there first (:func:`seawatch.sim.relocate`; for offshore scenarios)."""
+    scenario moved there first (:func:`seawatch.sim.relocate`; for offshore scenarios).
+    ``relays``: ``(lo, hi)`` seconds: 40 % of each scenario's messages heard again that late
+    through a second feed (:func:`seawatch.sim.relay_late`), named ``name~lo-his``."""
     chosen = list(names) if names else scenario_names()
     t0 = time.perf_counter()
     results: list[tuple[str, Evaluation]] = []
@@ -156,6 +160,8 @@ def run_suite(
                 continue
             if at is not None:
                 scenario = relocate(scenario, *at)
+            if relays is not None:
+                scenario = relay_late(scenario, *relays)
             runs = [
                 dataclasses.replace(scenario, seed=seed, name=f"{scenario.name}#{seed}")
                 for seed in seeds or ()

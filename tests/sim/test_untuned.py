@@ -2,7 +2,7 @@
 again (other seeds) and moved to other oceans (:func:`seawatch.sim.relocate`). Each case
 below was wrong before the eleventh session (CHANGELOG): a gap at 69°N called a coverage
 hole, an honest 40-knot warship called spoofing, a typo corrected two minutes later called
-a rename."""
+a rename; a port call counted once per stale copy's track (twelfth session)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from seawatch._exceptions import ParameterError
 from seawatch.cli import app
 from seawatch.geo import haversine_m
 from seawatch.pipeline import run_suite
-from seawatch.sim import load_scenario, relocate
+from seawatch.sim import RELAY_STATION, load_scenario, relay_late, relocate
 
 pytest.importorskip("seawatch.engine")
 
@@ -80,6 +80,40 @@ def test_negative_scenarios_hold_whatever_the_noise() -> None:
     assert _failures(result) == []
 
 
+def test_relay_late_adds_a_late_feed() -> None:
+    one = load_scenario("convoy-at-speed")
+    assert len(one.stations) == 1
+    late = relay_late(one, 300, 600)
+    assert late.name == "convoy-at-speed~300-600s"
+    assert late.stations == (*one.stations, RELAY_STATION)
+    assert late.noise.duplicate_prob == 0.4 and late.noise.duplicate_delay_s == (300, 600)
+    assert late.vessels == one.vessels and late.truth == one.truth and late.seed == one.seed
+    two = load_scenario("moored-in-port")
+    assert relay_late(two, 20, 40, share=0.1).stations == two.stations
+    for lo, hi, share in ((-1, 5, 0.4), (60, 30, 0.4), (1, 2, 1.5)):
+        with pytest.raises(ParameterError):
+            relay_late(one, lo, hi, share)
+
+
+def test_late_relays_of_lost_reports_do_not_split_a_port_call() -> None:
+    """A feed relaying 40 % of the messages 5-10 minutes late, where the primary receiver
+    lost some originals: each port call counted once, not once per stale copy's track."""
+    result = run_suite(["moored-in-port"], relays=(300, 600), seeds=[1, 2], all_detectors=False)
+    assert [n for n, _ in result.per_scenario] == [
+        "moored-in-port~300-600s#1",
+        "moored-in-port~300-600s#2",
+    ]
+    assert _failures(result) == []
+
+
+def test_a_late_copy_of_the_last_report_does_not_make_a_second_loiterer() -> None:
+    """A single receiver and a feed relaying 40 % of the messages 2 minutes late: a copy
+    of the vessel's last report, arriving before its next one, made a second track and a
+    second loitering event for one drift."""
+    result = run_suite(["loitering-offshore"], relays=(110, 130), seeds=[2], all_detectors=False)
+    assert _failures(result) == []
+
+
 def test_cli_seeds_and_at() -> None:
     runner = CliRunner()
     for args in (
@@ -90,6 +124,10 @@ def test_cli_seeds_and_at() -> None:
         ["evaluate", "--suite", "--at", "nan,0"],
         ["evaluate", "--seeds", "1"],  # without --suite
         ["evaluate", "--suite", "--seeds", "1", "--out", "x.md"],
+        ["evaluate", "--suite", "--relays", "ten"],
+        ["evaluate", "--suite", "--relays", "600-300"],
+        ["evaluate", "--relays", "300-600"],  # without --suite
+        ["evaluate", "--suite", "--relays", "30", "--degrade"],
     ):
         out = runner.invoke(app, args)
         assert out.exit_code == 1, (args, out.output)

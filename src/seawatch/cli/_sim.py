@@ -43,11 +43,13 @@ _EVALUATE_EPILOG = """ Examples:
 
   seawatch evaluate --suite --scenario gap-offshore --scenario sts-offshore --at 69,2
 
+  seawatch evaluate --suite --relays 300-600 --seeds 1-2 --scored-only
+
 Matching rule: a detection matches a truth event of the same type, the same set of vessels (and the same zone, for zone events) when they overlap in time by at least half of the shorter of the two: |overlap| / min(duration1, duration2) >= 0.5 (an instant event, start == end, must lie within the other interval widened by 30 min). Matching is one-to-one, greedy by overlap. Unmatched truth events are misses (FN), unmatched detections false positives (FP); a detected "negative" (a case the scenario says must not be detected) is an FP. Only the types (and zones) the scenario scores count. precision = TP / (TP + FP), recall = TP / (TP + FN).
 
 --suite runs every shipped scenario end to end: simulate, ingest into a temporary store, detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error.
 
---seeds runs each scenario once per seed, its noise drawn again (which reports are lost, duplicated or corrupted, when statics go out), named NAME#SEED: a scenario that passes with its own seed only passes by luck. --at moves each scenario there first, its geometry kept in metres (seawatch.sim.relocate): the same situation at high latitudes, across the antimeridian, in another ocean; zones, ports and coasts do not move, so use it on offshore scenarios. Neither goes with --out.
+--seeds runs each scenario once per seed, its noise drawn again (which reports are lost, duplicated or corrupted, when statics go out), named NAME#SEED: a scenario that passes with its own seed only passes by luck. --at moves each scenario there first, its geometry kept in metres (seawatch.sim.relocate): the same situation at high latitudes, across the antimeridian, in another ocean; zones, ports and coasts do not move, so use it on offshore scenarios. --relays LO-HI has a second feed relay 40 % of each scenario's messages again LO to HI seconds late (seawatch.sim.relay_late; named NAME~LO-HIs): copies of stale positions the store no longer de-duplicates, which must not become a second track, a second port visit or a rename. None of the three goes with --out.
 
 --degrade measures robustness curves: every scenario with NMEA input runs undegraded and with 10, 30, 50 and 70 % of its messages removed, at random and in per-vessel bursts of 1 h slots (fixed seeds), with only the detectors it is scored on (9 runs per scenario; a few minutes for the suite). With --out it replaces only its own section of the page (below the hand-checked marker). """
 
@@ -157,6 +159,20 @@ def _seeds(text: str | None) -> list[int] | None:
     return out
 
 
+def _delays(text: str | None) -> tuple[int, int] | None:
+    """``--relays 300-600`` as seconds."""
+    if text is None:
+        return None
+    a, _, b = text.strip().partition("-")
+    try:
+        lo, hi = int(a), int(b) if b else int(a)
+    except ValueError:
+        raise ParameterError(f"--relays must be seconds like 300-600, not {text!r}") from None
+    if not 0 <= lo <= hi <= 86_400:
+        raise ParameterError(f"--relays: 0 <= LO <= HI <= 86400 seconds, not {text!r}")
+    return lo, hi
+
+
 _AT_HELP = (
     "Move the scenario here first (LAT,LON; its geometry kept in metres): the same situation "
     "where nobody tuned the detectors. For offshore scenarios: zones, ports and coasts do not "
@@ -249,19 +265,27 @@ def register(app: typer.Typer) -> None:
             show_default=False,
         ),
         at: str | None = typer.Option(None, "--at", help="With --suite: " + _AT_HELP),
+        relays: str | None = typer.Option(
+            None,
+            "--relays",
+            help="With --suite: 40 % of each scenario's messages heard again this many "
+            "seconds late through a second feed (LO-HI, say 300-600).",
+            show_default=False,
+        ),
     ) -> None:
         """Precision and recall of detected events against a scenario's ground truth."""
         from seawatch import pipeline, sim
 
         if fmt not in ("table", "json"):
             raise ParameterError(f"--format must be table or json, not {fmt!r}")
-        seed_list, where = _seeds(seeds), _position(at)
-        if (seed_list or where) and not suite:
-            raise ParameterError("--seeds and --at go with --suite")
-        if (seed_list or where) and (out is not None or degrade):
+        seed_list, where, late = _seeds(seeds), _position(at), _delays(relays)
+        untuned = bool(seed_list or where or late)
+        if untuned and not suite:
+            raise ParameterError("--seeds, --at and --relays go with --suite")
+        if untuned and (out is not None or degrade):
             raise ParameterError(
-                "--seeds and --at do not go with --out or --degrade (the page is the shipped "
-                "scenarios as they are)"
+                "--seeds, --at and --relays do not go with --out or --degrade (the page is "
+                "the shipped scenarios as they are)"
             )
         if degrade:
             _degrade(scenario or None, preset=preset, fmt=fmt, out=out)
@@ -277,11 +301,12 @@ def register(app: typer.Typer) -> None:
                 progress=lambda name: typer.echo(f"scenario {name}", err=True),
                 seeds=seed_list,
                 at=where,
+                relays=late,
             )
             dark_names = [
                 n
                 for n in (scenario or sim.scenario_names())
-                if sim.load_scenario(n).passes and not (seed_list or where)
+                if sim.load_scenario(n).passes and not untuned
             ]
             dark = pipeline.run_dark_suite(dark_names) if dark_names else None
             if out is not None:

@@ -133,6 +133,7 @@ from seawatch.sim._passes import PassesResult, SensorParams, auto_passes, satell
 from seawatch.sim._scenario import (
     IDENTITY_FIELDS,
     INPUT_FORMATS,
+    RELAY_STATION,
     Identity,
     IdentityChange,
     Leg,
@@ -147,6 +148,7 @@ from seawatch.sim._scenario import (
     load_scenario,
     load_truth,
     parse_scenario,
+    relay_late,
     relocate,
     scenario_names,
 )
@@ -162,6 +164,7 @@ __all__ = [
     "LEVELS",
     "MODES",
     "NOAA_COLUMNS",
+    "RELAY_STATION",
     "TRUE_POSITIONS",
     "DarkEvaluation",
     "DarkScore",
@@ -208,6 +211,7 @@ __all__ = [
     "merge_kept",
     "overlap_ratio",
     "parse_scenario",
+    "relay_late",
     "relocate",
     "render_degrade_markdown",
     "render_markdown",

@@ -863,6 +863,39 @@ def relocate(scenario: Scenario, lat: float, lon: float) -> Scenario:
     return dataclasses.replace(moved, name=f"{scenario.name}@{where}")
 
 
+RELAY_STATION = "relay-late"
+"""The station :func:`relay_late` adds to a scenario that has one receiver only."""
+
+
+def relay_late(scenario: Scenario, lo_s: int, hi_s: int, share: float = 0.4) -> Scenario:
+    """``scenario`` with a feed that relays ``share`` of its messages again ``lo_s`` to
+    ``hi_s`` seconds late (as aggregators, satellite downlinks and buffering receivers do):
+    its ``[noise] duplicate_prob`` and ``duplicate_delay_s`` set to these, and a second
+    station (:data:`RELAY_STATION`) where it has one only (copies are heard by another
+    station). Vessels, truth and seed are unchanged; ``name`` gets ``~300-600s``, say.
+    What it is for: the reports the store de-duplicates no more (they differ in time), which
+    stale-position copies a detector must not take for a second vessel or a second visit.
+
+    Raises:
+        ParameterError: a negative or reversed delay, or a share outside 0 .. 1.
+    """
+    import dataclasses
+
+    if not (0 <= lo_s <= hi_s <= 86_400 and 0.0 <= share <= 1.0):
+        raise ParameterError(
+            f"relay_late: need 0 <= {lo_s} <= {hi_s} <= 86400 seconds and a share in 0 .. 1"
+        )
+    noise = dataclasses.replace(
+        scenario.noise, duplicate_prob=share, duplicate_delay_s=(int(lo_s), int(hi_s))
+    )
+    stations = tuple(scenario.stations) or ("sim-1",)
+    if len(stations) < 2:
+        stations = (*stations, RELAY_STATION)
+    return dataclasses.replace(
+        scenario, noise=noise, stations=stations, name=f"{scenario.name}~{lo_s}-{hi_s}s"
+    )
+
+
 def load_truth(path: str | Path) -> Truth:
     """A :class:`Truth` from a ``truth.json`` file."""
     p = Path(path)
