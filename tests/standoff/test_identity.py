@@ -86,6 +86,25 @@ def test_a_mistyped_name_sent_twice_then_corrected_is_not_a_rename() -> None:
     assert run(relayed) == []
 
 
+def test_the_old_name_relayed_late_after_a_rename_is_not_a_reversal() -> None:
+    """Every static relayed again 5-10 minutes late (a second feed stamping on arrival):
+    after the rename at 5:00, the copies of the old name's last reports keep arriving
+    until 5:10, between the new name's. One rename, not a rename and its reversal."""
+    old = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    rows = reports(M1, [4 + h for h in old], name="SEA STAR", callsign="WXY1")
+    rows += reports(M1, [5 + h / 10 for h in old] + [6, 7], name="OCEAN GLORY", callsign="WXY2")
+    copies = [4.8 + 0.12, 4.9 + 0.12, 4.9 + 0.16]  # 7-10 minutes late, between 5:00 and 5:10
+    rows += reports(M1, copies, name="SEA STAR", callsign="WXY1")
+    ev = run(rows)
+    assert sorted((e["d"]["field"], e["d"]["old"], e["d"]["new"]) for e in ev) == [
+        ("callsign", "WXY1", "WXY2"),
+        ("name", "SEA STAR", "OCEAN GLORY"),
+    ]
+    assert not any(e["d"]["reverted"] for e in ev)
+    # the same reports taken one by one (min_reports 1): there and back
+    assert len(run(rows, params=IdentityParams(min_reports=1))) == 4
+
+
 def test_flapping_between_two_names_is_one_event_each_way() -> None:
     rows: list[dict[str, Any]] = []
     for k in range(6):

@@ -17,7 +17,11 @@ dropped when the vessel went back to reporting something else within ``min_hold_
 per value is normal there; a mistyped name corrected two minutes later may still go out
 twice, and a feed may relay a copy of it minutes late, after the correction; time held is
 what tells a glitch, and a value that keeps coming back over hours, as from two
-transmitters sharing an MMSI, is not one). The last value is always kept. Each distinct change ``old -> new`` of one field of one MMSI is one event
+transmitters sharing an MMSI, is not one). For the same reason, after a change from A to
+B, a run of A that ends within ``min_hold_h`` of A's last report before it, and after
+which the vessel reports B again, is an echo of the old value (a feed relaying every
+message minutes late, or a second transmitter: its changes still show, an hour apart) and
+dropped. The last value is always kept. Each distinct change ``old -> new`` of one field of one MMSI is one event
 (``start`` = last report with the old value, ``end`` = first with the new one), however
 often it repeats: ``details.n_transitions`` counts repeats and ``details.reverted`` says
 the vessel went back, which two transmitters sharing an MMSI do (confidence is lower).
@@ -264,6 +268,7 @@ def _field_changes(
         first_ts.setdefault(r[0], int(ts[r[1]]))
         last_ts[r[0]] = int(ts[r[2]])
     runs: list[list[Any]] = []
+    kept_end: dict[object, int] = {}  # the last report of each value in a kept run
     for k, r in enumerate(raw_runs):
         last = k == len(raw_runs) - 1
         glitch = (
@@ -275,12 +280,25 @@ def _field_changes(
             )
             and ts[raw_runs[k + 1][1]] - ts[r[1]] < hold_us
         )
-        if glitch:
+        # an echo: after A -> B, a run of A that ends within min_hold_h of A's last kept
+        # report, after which the vessel reports B again (a feed relaying the reports of
+        # before the change minutes late)
+        echo = (
+            not last
+            and params.min_reports > 1
+            and bool(runs)
+            and runs[-1][0] != r[0]
+            and r[0] in kept_end
+            and int(ts[r[2]]) - kept_end[r[0]] < hold_us
+            and raw_runs[k + 1][0] == runs[-1][0]
+        )
+        if glitch or echo:
             continue
         if runs and runs[-1][0] == r[0]:
             runs[-1][2] = r[2]  # A, glitch, A: one run of A
         else:
             runs.append(list(r))
+        kept_end[r[0]] = int(ts[r[2]])
     if len(runs) < 2:
         return []
     seen: dict[tuple[object, object], dict[str, Any]] = {}
