@@ -103,6 +103,25 @@ def test_clean_drops_a_late_copy_of_the_last_report(sea: object) -> None:
     assert _one_track(got)
 
 
+def test_clean_drops_copies_relayed_hours_late(sea: object) -> None:
+    """A second feed stamping messages on arrival two hours late: beyond the 30-minute
+    window, but a moving vessel never reports the same position twice, so its exact
+    repeats are copies, also those arriving after its last own report (they jump only
+    from it). Its repeated reports while moored are not dropped."""
+    step = 12 / 60 / 60  # 12 kn
+    live = [(7, float(k), 10.0 + k * step, 1.0, 12.0) for k in range(240)]
+    copies = [(7, k + 120.5, 10.0 + k * step, 1.0, 12.0) for k in range(0, 240, 2)]
+    got = clean(positions(live + copies), geo=sea)  # type: ignore[arg-type]
+    assert got.num_rows == len(live)
+    assert _one_track(got)
+    off = CleanParams(relay_repeat_window_s=0)
+    assert clean(positions(live + copies), geo=sea, params=off).num_rows > len(live)  # type: ignore[arg-type]
+    moored = [(8, float(k), 11.0, 1.0, 0.0) for k in range(300)]  # the same report for 5 h
+    assert clean(positions(moored), geo=sea).num_rows == len(moored)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError):
+        CleanParams(relay_moving_kn=-1)
+
+
 def test_clean_drops_a_late_copy_whose_original_was_lost(sea: object) -> None:
     """The report of minute 12 was lost and a feed relayed it 7 minutes late: nothing to
     repeat, but it lies on the vessel's own path of the last half hour. A jump of the same

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seawatch.tracks._kernels import relay_copies
+from seawatch.tracks._kernels import relay_copies, repeats_of_moving
 from seawatch.tracks.columns import f64, i64, require, sort_positions, ts_us
 
 
@@ -52,6 +52,13 @@ class CleanParams:
     distance of the vessel's own path (between two consecutive kept reports) in that
     window: the copy of a report whose original was lost (garbled, out of range). 0: only
     exact repeats are copies.
+    ``relay_repeat_window_s``, ``relay_moving_kn``: a row that jumps so and repeats
+    exactly a report of the vessel up to this long before is a copy however late it
+    comes, when that report was made at ``relay_moving_kn`` or faster (a moving vessel
+    never reports the same position twice) or the vessel has since been seen elsewhere, as
+    above (a feed stamping messages on arrival hours late made a second track of the
+    vessel hours behind it, with its own port visits). 0 (or no more than
+    ``relay_window_s``): only the rules above.
     """
 
     sentinel_speeds_kn: tuple[float, ...] = (51.2, 63.0, 102.3)
@@ -62,6 +69,8 @@ class CleanParams:
     relay_jump_m: float = 500.0
     relay_max_speed_kn: float = 50.0
     relay_path_m: float = 100.0
+    relay_repeat_window_s: float = 86_400.0
+    relay_moving_kn: float = 1.0
 
     def __post_init__(self) -> None:
         if not (
@@ -69,17 +78,23 @@ class CleanParams:
             and self.relay_jump_m >= 0.0
             and self.relay_max_speed_kn > 0.0
             and self.relay_path_m >= 0.0
+            and 0.0 <= self.relay_repeat_window_s <= 30 * 86_400.0
+            and self.relay_moving_kn >= 0.0
         ):
             from seawatch._exceptions import ParameterError
 
             raise ParameterError(
                 "CleanParams: relay_window_s within 0 .. 86400, relay_jump_m >= 0, "
-                "relay_max_speed_kn > 0, relay_path_m >= 0"
+                "relay_max_speed_kn > 0, relay_path_m >= 0, relay_repeat_window_s within "
+                "0 .. 30 days, relay_moving_kn >= 0"
             )
 
 
 _DEFAULT = CleanParams()
 _RELAY_KEYS = ("sog_kn", "cog_deg", "heading_deg", "nav_status")
+_H1 = np.int64(-7046029254386353131)
+_H2 = np.int64(-4658895280553007687)
+_H3 = np.int64(6364136223846793005)
 _RELAY_PASSES = 8
 """Passes of :func:`relay_copies`, each over the rows the previous ones kept (a run of k
 copies in a row is found in at most k passes; the next pass usually finds none)."""
@@ -127,34 +142,7 @@ def clean(
         dup = np.zeros(len(t), dtype=np.bool_)
         dup[1:] = (m[1:] == m[:-1]) & (t[1:] == t[:-1]) & (la[1:] == la[:-1]) & (lo[1:] == lo[:-1])
         if params.relay_window_s > 0:
-            keep = ~dup
-            cols = [c for c in _RELAY_KEYS if c in table.column_names]
-            keys = np.column_stack([f64(table, c) for c in cols]) if cols else np.zeros((len(t), 0))
-            # again without the copies found: a run of copies makes its first one look
-            # like no jump (it jumps into the next copy, not out to the vessel's own track)
-            sog = (
-                f64(table, "sog_kn")
-                if "sog_kn" in table.column_names
-                else np.full(len(t), np.nan, np.float64)
-            )
-            idx = np.flatnonzero(keep)
-            for _ in range(_RELAY_PASSES):
-                relay = relay_copies(
-                    m[idx],
-                    t[idx],
-                    la[idx],
-                    lo[idx],
-                    sog[idx],
-                    np.ascontiguousarray(keys[idx], dtype=np.float64),
-                    int(params.relay_window_s * 1_000_000),
-                    params.relay_jump_m,
-                    params.relay_max_speed_kn,
-                    params.relay_path_m,
-                )
-                if not relay.any():
-                    break
-                dup[idx[relay]] = True
-                idx = idx[~relay]
+            dup |= _relayed(table, m, t, la, lo, ~dup, params)
         if dup.any():
             table = table.filter(pa.array(~dup))
     if params.flag_on_land:
@@ -170,3 +158,88 @@ def clean(
         else:
             table = table.append_column("on_land", arr)
     return table
+
+
+def _relayed(
+    table: pa.Table,
+    m: npt.NDArray[np.int64],
+    t: npt.NDArray[np.int64],
+    la: npt.NDArray[np.float64],
+    lo: npt.NDArray[np.float64],
+    keep: npt.NDArray[np.bool_],
+    params: CleanParams,
+) -> npt.NDArray[np.bool_]:
+    """The relayed copies among the ``keep`` rows (see :class:`CleanParams`): exact
+    repeats first (those of the last ``relay_window_s``, then those of a moving vessel up to
+    ``relay_repeat_window_s``, again until none is left), then the copies on the vessel's
+    path, whose neighbours must not be copies any more (a copy beside a real report makes
+    the real one jump)."""
+    out = np.zeros(len(t), dtype=np.bool_)
+    cols = [c for c in _RELAY_KEYS if c in table.column_names]
+    keys = np.column_stack([f64(table, c) for c in cols]) if cols else np.zeros((len(t), 0))
+    keys = np.ascontiguousarray(keys, dtype=np.float64)
+    sog = f64(table, "sog_kn") if "sog_kn" in table.column_names else np.full(len(t), np.nan)
+    idx = np.flatnonzero(keep)
+    window_us = int(params.relay_window_s * 1_000_000)
+
+    def passes(path_m: float) -> npt.NDArray[np.bool_]:
+        """``relay_copies`` again without the copies found (a run of copies makes its
+        first one look like no jump: it jumps into the next copy, not out to the
+        vessel's own track); the rows of the last pass that jumped and stayed."""
+        nonlocal idx
+        odd = np.zeros(len(idx), dtype=np.bool_)
+        for _ in range(_RELAY_PASSES):
+            relay, odd = relay_copies(
+                m[idx],
+                t[idx],
+                la[idx],
+                lo[idx],
+                sog[idx],
+                keys[idx],
+                window_us,
+                params.relay_jump_m,
+                params.relay_max_speed_kn,
+                path_m,
+            )
+            if not relay.any():
+                break
+            out[idx[relay]] = True
+            idx = idx[~relay]
+            odd = odd[~relay]
+        return odd
+
+    for _ in range(_RELAY_PASSES):
+        odd = passes(0.0)
+        if not odd.any() or params.relay_repeat_window_s <= params.relay_window_s:
+            break
+        # exact repeats of a report hours before, among the vessels with rows that jumped
+        # and stayed (the copies after the vessel's last own report jump only from it)
+        km, kla, klo = m[idx], la[idx], lo[idx]
+        rows = np.flatnonzero(np.isin(km, np.unique(km[odd])))
+        h = (kla.view(np.int64) * _H1) ^ (klo.view(np.int64) * _H2) ^ (km * _H3)
+        order = np.argsort(h, kind="stable").astype(np.int64)
+        late = repeats_of_moving(
+            km,
+            t[idx],
+            kla,
+            klo,
+            sog[idx],
+            keys[idx],
+            rows.astype(np.int64),
+            odd[rows],
+            order,
+            h[order],
+            h,
+            int(params.relay_repeat_window_s * 1_000_000),
+            params.relay_moving_kn,
+            window_us,
+            params.relay_jump_m,
+            params.relay_max_speed_kn,
+        )
+        if not late.any():
+            break
+        out[idx[rows[late]]] = True
+        idx = np.delete(idx, rows[late])
+    if params.relay_path_m > 0:
+        passes(params.relay_path_m)
+    return out

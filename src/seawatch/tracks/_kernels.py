@@ -240,8 +240,9 @@ def relay_copies(
     jump_m: float,
     max_speed_kn: float,
     path_m: float,
-) -> npt.NDArray[np.bool_]:
-    """Rows (sorted by vessel and time) that are copies of an earlier report relayed late.
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Rows (sorted by vessel and time) that are copies of an earlier report relayed late,
+    and the rows that jumped but were kept (for :func:`repeats_of_moving`).
 
     A row is a candidate when it jumps from the vessel's last kept row, or to its next row,
     farther than ``jump_m`` and faster than ``max_speed_kn`` (the jump that would open a
@@ -251,12 +252,13 @@ def relay_copies(
     speed it reported (:data:`MOVED_ON_SLACK_KN` more, at most ``max_speed_kn``; the
     original's speed unknown: ``max_speed_kn``) and that the candidate jumps from or to.
     The original is either a kept row with the same position and the same ``keys`` (a row
-    each; NaN equals NaN), or (``path_m`` > 0) a point within ``path_m`` of the straight
-    piece between two consecutive kept rows the vessel could sail (the copy of a report
-    whose original was lost; the piece's later row stands for it). A copy of the vessel's
-    last report is a copy too when the vessel's next report shows it had moved on (its own
-    report of that time lost). A moored vessel's repeated reports stay, and so do a vessel's reports right after one wild row, and
-    those of a second transmitter sharing the MMSI that stays put: nothing shows their
+    each; NaN equals NaN), or (``path_m`` > 0, for a candidate that jumps both ways) a
+    point within ``path_m`` of the straight piece between two consecutive kept rows the
+    vessel could sail (the copy of a report whose original was lost; the piece's later row
+    stands for it). A copy of the vessel's last report is a copy too when the vessel's
+    next report shows it had moved on (its own report of that time lost). A moored
+    vessel's repeated reports stay, and so do a vessel's reports right after one wild row,
+    and those of a second transmitter sharing the MMSI that stays put: nothing shows their
     originals' vessel elsewhere."""
     n = len(mmsi)
     out = np.zeros(n, np.bool_)
@@ -267,10 +269,10 @@ def relay_copies(
         if i == 0 or mmsi[i] != mmsi[i - 1]:
             last = i
             continue
-        jump = _jump(lat, lon, ts_us, last, i, jump_m, max_mps)
-        if not jump and i + 1 < n and mmsi[i + 1] == mmsi[i]:  # or a jump out of it
-            jump = _jump(lat, lon, ts_us, i, i + 1, jump_m, max_mps)
-        if not jump:
+        jump_in = _jump(lat, lon, ts_us, last, i, jump_m, max_mps)
+        jump_out = i + 1 < n and mmsi[i + 1] == mmsi[i]  # or a jump out of it
+        jump_out = jump_out and _jump(lat, lon, ts_us, i, i + 1, jump_m, max_mps)
+        if not (jump_in or jump_out):
             last = i
             continue
         j = i - 1
@@ -288,7 +290,7 @@ def relay_copies(
                         lat, lon, ts_us, mmsi, sog_kn, out, j, i, window_us, jump_m, max_mps
                     )
             j -= 1
-        if not found and path_m > 0.0:
+        if not found and path_m > 0.0 and jump_in and jump_out:
             found = _on_recent_path(
                 lat, lon, ts_us, mmsi, sog_kn, out, odd, i, window_us, path_m, jump_m, max_mps
             )
@@ -297,6 +299,67 @@ def relay_copies(
         else:
             odd[i] = True
             last = i
+    return out, odd
+
+
+@njit(cache=True, nogil=True)
+def repeats_of_moving(
+    mmsi: I64,
+    ts_us: I64,
+    lat: F64,
+    lon: F64,
+    sog_kn: F64,
+    keys: F64,
+    rows: I64,
+    jumped: npt.NDArray[np.bool_],
+    order: I64,
+    sorted_hash: I64,
+    row_hash: I64,
+    window_us: int,
+    moving_kn: float,
+    after_us: int,
+    jump_m: float,
+    max_speed_kn: float,
+) -> npt.NDArray[np.bool_]:
+    """Which of ``rows`` repeat exactly (position and ``keys``) an earlier row of their
+    vessel at most ``window_us`` before them, where the original reported at least
+    ``moving_kn`` (a moving vessel never reports the same position twice: whether the
+    repeat jumps or not, as the copies relayed after the vessel's last own report do not)
+    or, for a row that ``jumped``, the vessel has been seen elsewhere since
+    (:func:`_moved_on`, with rows up to ``after_us`` after the repeat; the most recent
+    exact repeat decides): a copy however late.
+    ``row_hash`` is a hash of each row's vessel and position, ``order`` the rows sorted by
+    it (ties in row order) and ``sorted_hash`` the hashes in that order."""
+    out = np.zeros(len(rows), np.bool_)
+    kept = np.zeros(len(mmsi), np.bool_)  # "dropped" for _moved_on: none of these rows
+    max_mps = max_speed_kn * KN_TO_MPS
+    for c in range(len(rows)):
+        i = rows[c]
+        # the most recent earlier row with the same hash first; the first exact repeat
+        # decides (a second transmitter's repeat of its own last report is not a copy)
+        lo = np.searchsorted(sorted_hash, row_hash[i], side="left")
+        hi = np.searchsorted(sorted_hash, row_hash[i], side="right")
+        k = lo + np.searchsorted(order[lo:hi], i) - 1  # rows of one hash in row order
+        while k >= lo:
+            j = order[k]
+            k -= 1
+            if mmsi[j] != mmsi[i] or lat[j] != lat[i] or lon[j] != lon[i]:
+                continue
+            if ts_us[i] - ts_us[j] > window_us:
+                break
+            same = True
+            for q in range(keys.shape[1]):
+                a, b = keys[j, q], keys[i, q]
+                if not (a == b or (math.isnan(a) and math.isnan(b))):
+                    same = False
+                    break
+            if not same:
+                continue
+            out[c] = sog_kn[j] >= moving_kn or (
+                jumped[c]
+                and _moved_on(lat, lon, ts_us, mmsi, sog_kn, kept, j, i, after_us, jump_m, max_mps)
+            )
+            break
     return out
 
 
@@ -315,17 +378,17 @@ def _moved_on(
     dropped: npt.NDArray[np.bool_],
     origin: int,
     i: int,
-    window_us: int,
+    after_us: int,
     jump_m: float,
     max_mps: float,
 ) -> bool:
-    """Whether a row after ``origin`` (not dropped, not ``i``, at most ``window_us`` after
+    """Whether a row after ``origin`` (not dropped, not ``i``, at most ``after_us`` after
     row ``i``) is within reach of ``origin`` at the speed it reported (see
     :func:`relay_copies`) while row ``i`` jumps from it or to it."""
     v = sog_kn[origin]
     mps = max_mps if math.isnan(v) else min(max_mps, (v + MOVED_ON_SLACK_KN) * KN_TO_MPS)
     r = origin + 1
-    while r < len(mmsi) and mmsi[r] == mmsi[i] and ts_us[r] - ts_us[i] <= window_us:
+    while r < len(mmsi) and mmsi[r] == mmsi[i] and ts_us[r] - ts_us[i] <= after_us:
         if r != i and not dropped[r] and not _jump(lat, lon, ts_us, origin, r, jump_m, mps):
             if r < i:
                 if _jump(lat, lon, ts_us, r, i, jump_m, max_mps):
