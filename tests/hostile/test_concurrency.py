@@ -164,6 +164,12 @@ def _run(
     left = seconds - (time.monotonic() - t_start)
     if left > 0:
         time.sleep(left)
+    # on a loaded machine the writers may end after ``seconds``: the clients still read
+    # the end state (each makes a few more requests) before they stop
+    done = tally.ok
+    deadline = time.monotonic() + 60
+    while tally.ok < done + 3 * clients and time.monotonic() < deadline:
+        time.sleep(0.05)
     stop.set()
     for t in threads:
         t.join(60)
