@@ -229,6 +229,16 @@ def _jump(lat: F64, lon: F64, ts_us: I64, a: int, b: int, jump_m: float, max_mps
 
 
 @njit(cache=True, nogil=True)
+def _same_keys(keys: F64, i: int, j: int) -> bool:
+    """Whether rows ``i`` and ``j`` have the same ``keys`` (NaN equals NaN)."""
+    for k in range(keys.shape[1]):
+        a, b = keys[j, k], keys[i, k]
+        if not (a == b or (math.isnan(a) and math.isnan(b))):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def relay_copies(
     mmsi: I64,
     ts_us: I64,
@@ -278,17 +288,10 @@ def relay_copies(
         j = i - 1
         found = False
         while not found and j >= 0 and mmsi[j] == mmsi[i] and ts_us[i] - ts_us[j] <= window_us:
-            if not out[j] and lat[j] == lat[i] and lon[j] == lon[i]:
-                same = True
-                for k in range(keys.shape[1]):
-                    a, b = keys[j, k], keys[i, k]
-                    if not (a == b or (math.isnan(a) and math.isnan(b))):
-                        same = False
-                        break
-                if same:
-                    found = _moved_on(
-                        lat, lon, ts_us, mmsi, sog_kn, out, j, i, window_us, jump_m, max_mps
-                    )
+            if not out[j] and lat[j] == lat[i] and lon[j] == lon[i] and _same_keys(keys, i, j):
+                found = _moved_on(
+                    lat, lon, ts_us, mmsi, sog_kn, out, j, i, window_us, jump_m, max_mps
+                )
             j -= 1
         if not found and path_m > 0.0 and jump_in and jump_out:
             found = _on_recent_path(
@@ -347,13 +350,7 @@ def repeats_of_moving(
                 continue
             if ts_us[i] - ts_us[j] > window_us:
                 break
-            same = True
-            for q in range(keys.shape[1]):
-                a, b = keys[j, q], keys[i, q]
-                if not (a == b or (math.isnan(a) and math.isnan(b))):
-                    same = False
-                    break
-            if not same:
+            if not _same_keys(keys, i, j):
                 continue
             out[c] = sog_kn[j] >= moving_kn or (
                 jumped[c]
