@@ -303,6 +303,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "MatchParams",
             "NOAA_COLUMNS",
             "Noise",
+            "RELAY_SHARE",
             "RELAY_STATION",
             "PassesResult",
             "Payloads",

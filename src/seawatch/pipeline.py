@@ -28,6 +28,7 @@ from seawatch.sim import (
     DARK_PRESETS,
     LEVELS,
     MODES,
+    RELAY_SHARE,
     DarkEvaluation,
     DarkSuiteResult,
     DegradeMode,
@@ -132,6 +133,7 @@ def run_suite(
     seeds: Sequence[int] | None = None,
     at: tuple[float, float] | None = None,
     relays: tuple[int, int] | None = None,
+    relay_share: float = RELAY_SHARE,
 ) -> SuiteResult:
     """Run ``names`` (default: every shipped scenario) end to end and evaluate each one
     against its truth, in a store of its own. ``workdir`` keeps the files (default: a
@@ -145,8 +147,9 @@ def run_suite(
     again: which reports are lost, duplicated, corrupted, when statics go out), named
     ``name#seed``: a scenario that passes with one seed only passes by luck. ``at``: each
     scenario moved there first (:func:`seawatch.sim.relocate`; for offshore scenarios).
-    ``relays``: ``(lo, hi)`` seconds: 40 % of each scenario's messages heard again that late
-    through a second feed (:func:`seawatch.sim.relay_late`), named ``name~lo-his``."""
+    ``relays``: ``(lo, hi)`` seconds: ``relay_share`` (40 %) of each scenario's messages
+    heard again that late through a second feed (:func:`seawatch.sim.relay_late`), named
+    ``name~lo-his``."""
     chosen = list(names) if names else scenario_names()
     t0 = time.perf_counter()
     results: list[tuple[str, Evaluation]] = []
@@ -161,7 +164,7 @@ def run_suite(
             if at is not None:
                 scenario = relocate(scenario, *at)
             if relays is not None:
-                scenario = relay_late(scenario, *relays)
+                scenario = relay_late(scenario, *relays, share=relay_share)
             runs = [
                 dataclasses.replace(scenario, seed=seed, name=f"{scenario.name}#{seed}")
                 for seed in seeds or ()

@@ -90,6 +90,7 @@ def test_relay_late_adds_a_late_feed() -> None:
     assert late.vessels == one.vessels and late.truth == one.truth and late.seed == one.seed
     two = load_scenario("moored-in-port")
     assert relay_late(two, 20, 40, share=0.1).stations == two.stations
+    assert relay_late(two, 20, 40, share=1.0).name == "moored-in-port~20-40s,100%"
     for lo, hi, share in ((-1, 5, 0.4), (60, 30, 0.4), (1, 2, 1.5)):
         with pytest.raises(ParameterError):
             relay_late(one, lo, hi, share)
@@ -128,6 +129,8 @@ def test_cli_seeds_and_at() -> None:
         ["evaluate", "--suite", "--relays", "600-300"],
         ["evaluate", "--relays", "300-600"],  # without --suite
         ["evaluate", "--suite", "--relays", "30", "--degrade"],
+        ["evaluate", "--suite", "--relays", "30", "--relay-share", "1.5"],
+        ["evaluate", "--suite", "--relay-share", "1"],  # without --relays
     ):
         out = runner.invoke(app, args)
         assert out.exit_code == 1, (args, out.output)

@@ -49,7 +49,7 @@ Matching rule: a detection matches a truth event of the same type, the same set 
 
 --suite runs every shipped scenario end to end: simulate, ingest into a temporary store, detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error.
 
---seeds runs each scenario once per seed, its noise drawn again (which reports are lost, duplicated or corrupted, when statics go out), named NAME#SEED: a scenario that passes with its own seed only passes by luck. --at moves each scenario there first, its geometry kept in metres (seawatch.sim.relocate): the same situation at high latitudes, across the antimeridian, in another ocean; zones, ports and coasts do not move, so use it on offshore scenarios. --relays LO-HI has a second feed relay 40 % of each scenario's messages again LO to HI seconds late (seawatch.sim.relay_late; named NAME~LO-HIs): copies of stale positions the store no longer de-duplicates, which must not become a second track, a second port visit or a rename. None of the three goes with --out.
+--seeds runs each scenario once per seed, its noise drawn again (which reports are lost, duplicated or corrupted, when statics go out), named NAME#SEED: a scenario that passes with its own seed only passes by luck. --at moves each scenario there first, its geometry kept in metres (seawatch.sim.relocate): the same situation at high latitudes, across the antimeridian, in another ocean; zones, ports and coasts do not move, so use it on offshore scenarios. --relays LO-HI has a second feed relay 40 % of each scenario's messages again LO to HI seconds late (seawatch.sim.relay_late; named NAME~LO-HIs; --relay-share 1 relays every message): copies of stale positions the store no longer de-duplicates, which must not become a second track, a second port visit or a rename. None of the three goes with --out.
 
 --degrade measures robustness curves: every scenario with NMEA input runs undegraded and with 10, 30, 50 and 70 % of its messages removed, at random and in per-vessel bursts of 1 h slots (fixed seeds), with only the detectors it is scored on (9 runs per scenario; a few minutes for the suite). With --out it replaces only its own section of the page (below the hand-checked marker). """
 
@@ -272,6 +272,12 @@ def register(app: typer.Typer) -> None:
             "seconds late through a second feed (LO-HI, say 300-600).",
             show_default=False,
         ),
+        relay_share: float = typer.Option(
+            0.4,
+            "--relay-share",
+            help="With --relays: the share of messages relayed (0-1; 1: every message, as a "
+            "feed with a wrong clock or one stamping messages on arrival).",
+        ),
     ) -> None:
         """Precision and recall of detected events against a scenario's ground truth."""
         from seawatch import pipeline, sim
@@ -279,6 +285,10 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("table", "json"):
             raise ParameterError(f"--format must be table or json, not {fmt!r}")
         seed_list, where, late = _seeds(seeds), _position(at), _delays(relays)
+        if not (0.0 <= relay_share <= 1.0):
+            raise ParameterError(f"--relay-share must be within 0 .. 1, not {relay_share}")
+        if relay_share != sim.RELAY_SHARE and late is None:
+            raise ParameterError("--relay-share goes with --relays")
         untuned = bool(seed_list or where or late)
         if untuned and not suite:
             raise ParameterError("--seeds, --at and --relays go with --suite")
@@ -302,6 +312,7 @@ def register(app: typer.Typer) -> None:
                 seeds=seed_list,
                 at=where,
                 relays=late,
+                relay_share=relay_share,
             )
             dark_names = [
                 n

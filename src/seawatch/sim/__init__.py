@@ -133,6 +133,7 @@ from seawatch.sim._passes import PassesResult, SensorParams, auto_passes, satell
 from seawatch.sim._scenario import (
     IDENTITY_FIELDS,
     INPUT_FORMATS,
+    RELAY_SHARE,
     RELAY_STATION,
     Identity,
     IdentityChange,
@@ -164,6 +165,7 @@ __all__ = [
     "LEVELS",
     "MODES",
     "NOAA_COLUMNS",
+    "RELAY_SHARE",
     "RELAY_STATION",
     "TRUE_POSITIONS",
     "DarkEvaluation",

@@ -867,12 +867,17 @@ RELAY_STATION = "relay-late"
 """The station :func:`relay_late` adds to a scenario that has one receiver only."""
 
 
-def relay_late(scenario: Scenario, lo_s: int, hi_s: int, share: float = 0.4) -> Scenario:
+RELAY_SHARE = 0.4
+"""The share of messages :func:`relay_late` relays by default."""
+
+
+def relay_late(scenario: Scenario, lo_s: int, hi_s: int, share: float = RELAY_SHARE) -> Scenario:
     """``scenario`` with a feed that relays ``share`` of its messages again ``lo_s`` to
     ``hi_s`` seconds late (as aggregators, satellite downlinks and buffering receivers do):
     its ``[noise] duplicate_prob`` and ``duplicate_delay_s`` set to these, and a second
     station (:data:`RELAY_STATION`) where it has one only (copies are heard by another
-    station). Vessels, truth and seed are unchanged; ``name`` gets ``~300-600s``, say.
+    station). Vessels, truth and seed are unchanged; ``name`` gets ``~300-600s``, say
+    (``~300-600s,100%`` for another share than 40 %).
     What it is for: the reports the store de-duplicates no more (they differ in time), which
     stale-position copies a detector must not take for a second vessel or a second visit.
 
@@ -891,9 +896,10 @@ def relay_late(scenario: Scenario, lo_s: int, hi_s: int, share: float = 0.4) -> 
     stations = tuple(scenario.stations) or ("sim-1",)
     if len(stations) < 2:
         stations = (*stations, RELAY_STATION)
-    return dataclasses.replace(
-        scenario, noise=noise, stations=stations, name=f"{scenario.name}~{lo_s}-{hi_s}s"
-    )
+    name = f"{scenario.name}~{lo_s}-{hi_s}s"
+    if share != RELAY_SHARE:
+        name += f",{share * 100:g}%"
+    return dataclasses.replace(scenario, noise=noise, stations=stations, name=name)
 
 
 def load_truth(path: str | Path) -> Truth:
