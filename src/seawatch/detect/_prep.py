@@ -11,7 +11,7 @@ import pyarrow as pa
 from seawatch._jit import read_only
 from seawatch.detect._base import GeoContext
 from seawatch.tracks import prepare
-from seawatch.tracks.columns import f64, group_bounds, i64, ts_us
+from seawatch.tracks.columns import f64, f64_or_nan, group_bounds, i64, ts_us
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -44,11 +44,7 @@ def points(table: pa.Table, geo: GeoContext, *, by_segment: bool) -> Points:
     ts = ts_us(prepared)
     lat = f64(prepared, "lat")
     lon = f64(prepared, "lon")
-    sog = (
-        f64(prepared, "sog_kn")
-        if "sog_kn" in prepared.column_names
-        else np.full(len(ts), np.nan, dtype=np.float64)
-    )
+    sog = f64_or_nan(prepared, "sog_kn")
     if by_segment:
         # stable: keeps the (ts, lat, lon, sog) order inside each segment
         order = np.lexsort((seg, mmsi))

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawatch.tracks._kernels import relay_copies, repeats_of_moving
-from seawatch.tracks.columns import f64, i64, require, sort_positions, ts_us
+from seawatch.tracks.columns import f64, f64_or_nan, i64, require, sort_positions, ts_us
 
 
 class LandMask(Protocol):
@@ -178,7 +178,7 @@ def _relayed(
     cols = [c for c in _RELAY_KEYS if c in table.column_names]
     keys = np.column_stack([f64(table, c) for c in cols]) if cols else np.zeros((len(t), 0))
     keys = np.ascontiguousarray(keys, dtype=np.float64)
-    sog = f64(table, "sog_kn") if "sog_kn" in table.column_names else np.full(len(t), np.nan)
+    sog = f64_or_nan(table, "sog_kn")
     idx = np.flatnonzero(keep)
     window_us = int(params.relay_window_s * 1_000_000)
 

@@ -15,6 +15,7 @@ from seawatch.tracks._segment import segment
 from seawatch.tracks.columns import (
     TS_TYPE,
     f64,
+    f64_or_nan,
     group_bounds,
     i64,
     require,
@@ -76,7 +77,7 @@ def resample(table: pa.Table, *, params: ResampleParams = _DEFAULT) -> pa.Table:
     ts = ts_us(table)
     lat = f64(table, "lat")
     lon = f64(table, "lon")
-    sog = f64(table, "sog_kn") if "sog_kn" in table.column_names else np.full(len(ts), np.nan)
+    sog = f64_or_nan(table, "sog_kn")
     order = np.lexsort((seg, m))  # stable: keeps time order inside each segment
     if len(order) > 1 and not (order[1:] > order[:-1]).all():
         seg, m, ts = seg[order], m[order], ts[order]

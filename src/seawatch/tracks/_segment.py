@@ -10,7 +10,7 @@ import pyarrow as pa
 from seawatch._exceptions import ParameterError
 from seawatch._units import KN_TO_MPS, US_PER_H
 from seawatch.tracks._kernels import segment_kernel
-from seawatch.tracks.columns import f64, i64, require, sort_positions, ts_us
+from seawatch.tracks.columns import f64, f64_or_nan, i64, require, sort_positions, ts_us
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +71,12 @@ def segment(table: pa.Table, *, params: SegmentParams = _DEFAULT) -> pa.Table:
         table = table.drop_columns(["seg_id"])
     table = sort_positions(table)
     m = i64(table, "mmsi")
-    sog = (
-        f64(table, "sog_kn")
-        if "sog_kn" in table.column_names
-        else np.full(table.num_rows, np.nan, np.float64)
-    )
     ordinal = segment_kernel(
         m,
         ts_us(table),
         f64(table, "lat"),
         f64(table, "lon"),
-        sog,
+        f64_or_nan(table, "sog_kn"),
         int(params.max_gap_h * US_PER_H),
         params.max_speed_kn * KN_TO_MPS,
         params.jitter_m,

@@ -83,6 +83,13 @@ def f64(table: pa.Table, column: str) -> npt.NDArray[np.float64]:
     return read_only(np.asarray(arr, dtype=np.float64))
 
 
+def f64_or_nan(table: pa.Table, column: str) -> npt.NDArray[np.float64]:
+    """:func:`f64`, or all NaN where the table has no such column (``sog_kn`` is optional)."""
+    if column in table.column_names:
+        return f64(table, column)
+    return read_only(np.full(table.num_rows, np.nan, dtype=np.float64))
+
+
 def i64(table: pa.Table, column: str) -> npt.NDArray[np.int64]:
     """An integer column as int64 (nulls not allowed)."""
     col = table.column(column)
