@@ -41,17 +41,21 @@ class CleanParams:
     ``drop_null_island``: drop positions at exactly (0, 0).
     ``flag_on_land``: add the boolean column ``on_land`` (rows on land are kept, not dropped).
     ``relay_window_s``: drop *relayed copies*: a row that jumps from the vessel's last kept
-    row farther than ``relay_jump_m`` and faster than ``relay_max_speed_kn`` (the jump that
-    would open a second segment, :class:`~seawatch.tracks.SegmentParams`'s defaults) and
-    repeats exactly (position, speed, course, heading, status) a report of the vessel at
-    most this many seconds earlier: the same message heard again through a feed that
-    relays it minutes late, beyond the store's de-duplication window. Such copies made the
-    segmenter keep a second track beside the vessel's own, and each per-vessel detector
-    count the vessel's port calls and visits once per track. 0 keeps them.
-    ``relay_path_m``: a row that jumps so is also a relayed copy when it lies within this
-    distance of the vessel's own path (between two consecutive kept reports) in that
-    window: the copy of a report whose original was lost (garbled, out of range). 0: only
-    exact repeats are copies.
+    row, or to its next one, farther than ``relay_jump_m`` and faster than
+    ``relay_max_speed_kn`` (the jump that would open a second segment,
+    :class:`~seawatch.tracks.SegmentParams`'s defaults), repeats exactly (position, speed,
+    course, heading, status) a report of the vessel at most this many seconds earlier, and
+    the vessel has since been seen elsewhere (a later report within reach of that one at
+    the speed it reported, +10 kn, that the row jumps from or to): the same message heard
+    again through a feed that relays it minutes late, beyond the store's de-duplication
+    window. Such copies made the segmenter keep a second track beside the vessel's own, and
+    each per-vessel detector count the vessel's port calls and visits once per track. 0
+    keeps them.
+    ``relay_path_m``: a row that jumps both ways (from the last kept row and to the next)
+    is also a relayed copy when it lies within this distance of the vessel's own path
+    (between two consecutive kept reports) in that window and the vessel has since been
+    seen elsewhere: the copy of a report whose original was lost (garbled, out of range).
+    0: only exact repeats are copies.
     ``relay_repeat_window_s``, ``relay_moving_kn``: a row that jumps so and repeats
     exactly a report of the vessel up to this long before is a copy however late it
     comes, when that report was made at ``relay_moving_kn`` or faster (a moving vessel
@@ -97,7 +101,7 @@ _H2 = np.int64(-4658895280553007687)
 _H3 = np.int64(6364136223846793005)
 _RELAY_PASSES = 8
 """Passes of :func:`relay_copies`, each over the rows the previous ones kept (a run of k
-copies in a row is found in at most k passes; the next pass usually finds none)."""
+copies in a row is found in at most k passes)."""
 
 
 def clean(
@@ -214,19 +218,20 @@ def _relayed(
             break
         # exact repeats of a report hours before, among the vessels with rows that jumped
         # and stayed (the copies after the vessel's last own report jump only from it)
-        km, kla, klo = m[idx], la[idx], lo[idx]
-        rows = np.flatnonzero(np.isin(km, np.unique(km[odd])))
+        sel = np.flatnonzero(np.isin(m[idx], np.unique(m[idx][odd])))  # whole vessels
+        rows = idx[sel]
+        km, kla, klo = m[rows], la[rows], lo[rows]
         h = (kla.view(np.int64) * _H1) ^ (klo.view(np.int64) * _H2) ^ (km * _H3)
         order = np.argsort(h, kind="stable").astype(np.int64)
         late = repeats_of_moving(
             km,
-            t[idx],
+            t[rows],
             kla,
             klo,
-            sog[idx],
-            keys[idx],
-            rows.astype(np.int64),
-            odd[rows],
+            sog[rows],
+            keys[rows],
+            np.arange(len(rows), dtype=np.int64),
+            odd[sel],
             order,
             h[order],
             h,
@@ -238,8 +243,8 @@ def _relayed(
         )
         if not late.any():
             break
-        out[idx[rows[late]]] = True
-        idx = np.delete(idx, rows[late])
+        out[rows[late]] = True
+        idx = np.delete(idx, sel[late])
     if params.relay_path_m > 0:
         passes(params.relay_path_m)
     return out

@@ -38,9 +38,10 @@ def segment_kernel(
     since at the speed ``v`` the point reports (``max_speed`` where it reports none): the
     log-likelihood of a spread that grows with the time elapsed. So a point goes to a near
     segment rather than a farther one of the same age, and to a segment updated seconds
-    ago rather than one whose last point is hours old (which reaches almost anything). Ties go to the most recently updated. A point no open segment can reach
-    opens a new one; segments idle for more than ``max_gap_us`` close; at most
-    ``max_active`` stay open (the least recently updated is closed first).
+    ago rather than one whose last point is hours old (which reaches almost anything).
+    Ties go to the most recently updated. A point no open segment can reach opens a new
+    one; segments idle for more than ``max_gap_us`` close; at most ``max_active`` stay
+    open (the least recently updated is closed first).
     """
     n = len(ts)
     seg = np.empty(n, np.int64)

@@ -54,8 +54,8 @@ def segment(table: pa.Table, *, params: SegmentParams = _DEFAULT) -> pa.Table:
     new segment. Among several, it joins the one it fits best: the least
     ``0.5 (d/s)^2 + 2 ln s``, with ``d`` its distance from the segment's last point and
     ``s = spread_m + (the point's reported speed + spread_kn) x elapsed time``
-    (``max_speed_kn`` where it reports none), the log-likelihood of a spread that grows with time;
-    ties go to the most recently updated. Two transmitters sharing an MMSI therefore become
+    (``max_speed_kn`` where it reports none), the log-likelihood of a spread that grows
+    with time; ties go to the most recently updated. Two transmitters sharing an MMSI therefore become
     two parallel segments instead of one zig-zag track, and a single wild position becomes
     a one-point segment that does not take the vessel's later reports when it passes near
     it again (a segment idle for hours reaches almost anything; before, a point went to
