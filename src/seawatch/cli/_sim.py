@@ -139,18 +139,22 @@ def _position(text: str | None) -> tuple[float, float] | None:
     return lat, lon
 
 
+def _int_range(text: str, error: str) -> tuple[int, int]:
+    """``"3"`` or ``"1-5"`` as ``(lo, hi)``; ``error`` is the message when it is neither."""
+    a, _, b = text.strip().partition("-")
+    try:
+        return int(a), int(b) if b else int(a)
+    except ValueError:
+        raise ParameterError(error) from None
+
+
 def _seeds(text: str | None) -> list[int] | None:
     """``--seeds 1,2,3`` (or ``1-5``) as numbers."""
     if text is None:
         return None
     out: list[int] = []
     for part in text.split(","):
-        a, _, b = part.strip().partition("-")
-        try:
-            lo, hi = int(a), int(b) if b else int(a)
-        except ValueError:
-            msg = f"--seeds must be numbers like 1,2,3 or 1-5, not {text!r}"
-            raise ParameterError(msg) from None
+        lo, hi = _int_range(part, f"--seeds must be numbers like 1,2,3 or 1-5, not {text!r}")
         if hi - lo + 1 + len(out) > 1000:  # before building it: "1-99999999999"
             raise ParameterError("--seeds: between 1 and 1,000 seeds")
         out.extend(range(lo, hi + 1))
@@ -163,11 +167,7 @@ def _delays(text: str | None) -> tuple[int, int] | None:
     """``--relays 300-600`` as seconds."""
     if text is None:
         return None
-    a, _, b = text.strip().partition("-")
-    try:
-        lo, hi = int(a), int(b) if b else int(a)
-    except ValueError:
-        raise ParameterError(f"--relays must be seconds like 300-600, not {text!r}") from None
+    lo, hi = _int_range(text, f"--relays must be seconds like 300-600, not {text!r}")
     if not 0 <= lo <= hi <= 86_400:
         raise ParameterError(f"--relays: 0 <= LO <= HI <= 86400 seconds, not {text!r}")
     return lo, hi

@@ -21,9 +21,9 @@ transmitters sharing an MMSI, is not one). For the same reason, after a change f
 B, a run of A that ends within ``min_hold_h`` of A's last report before it, and after
 which the vessel reports B again, is an echo of the old value (a feed relaying every
 message minutes late, or a second transmitter: its changes still show, an hour apart) and
-dropped. The last value is always kept. Each distinct change ``old -> new`` of one field of one MMSI is one event
-(``start`` = last report with the old value, ``end`` = first with the new one), however
-often it repeats: ``details.n_transitions`` counts repeats and ``details.reverted`` says
+dropped. The last value is always kept. Each distinct change ``old -> new`` of one field
+of one MMSI is one event (``start`` = last report with the old value, ``end`` = first with
+the new one), however often it repeats: ``details.n_transitions`` counts repeats and ``details.reverted`` says
 the vessel went back, which two transmitters sharing an MMSI do (confidence is lower).
 
 A flag comes from the MMSI's MID, so a vessel changes flag by changing MMSI: an IMO seen
