@@ -148,6 +148,9 @@ class RejectReason(StrEnum):
     another scene): it cannot have been imaged there."""
     LINE_LENGTH = "line_length"
     """A line longer than :data:`MAX_LINE_BYTES`; ``raw`` holds its start, length and sha256."""
+    SKIPPED_LAYER = "skipped_layer"
+    """A GeoPackage layer that holds no positions (lines, polygons, a table without
+    geometry, another CRS): not read; ``raw`` names the layer and why."""
     DAMAGED_INPUT = "damaged_input"
     """A compressed input that is truncated, corrupt or followed by junk: the part before the
     damage is kept, ``raw`` names the file and the damage."""

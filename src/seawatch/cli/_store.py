@@ -171,7 +171,9 @@ def ingest_command(
     paths: list[str] = _PATHS_ARG,
     store: Path | None = StoreOption,
     fmt: str | None = typer.Option(
-        None, "--format", help="nmea, noaa_csv, dma_csv, csv or parquet (default: detect)."
+        None,
+        "--format",
+        help="nmea, noaa_csv, dma_csv, csv, parquet or geopackage (default: detect).",
     ),
     accept_bad_checksum: bool = typer.Option(
         False,

@@ -607,6 +607,77 @@ def _with_source(table: pa.Table, source_dict: pa.Array) -> pa.Table:
     return table.set_column(idx, table.schema.field(idx), src)
 
 
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+    """A column's values as text; null where they have none (bytes that are not UTF-8, a
+    nested value): such a value is not one seawatch could read."""
+    try:
+        return column.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+            return pa.array(
+                [None if v is None else v.decode("utf-8", "replace") for v in column.to_pylist()],
+                pa.string(),
+            )
+        return _null(len(column), pa.string())
+
+
+def raw_rows(table: pa.Table) -> Callable[[np.ndarray[Any, Any]], list[str]]:
+    """The text of ``table``'s rows at given indices (for rejects)."""
+
+    def raw(idx: np.ndarray[Any, Any]) -> list[str]:
+        return [str(r) for r in table.take(pa.array(idx)).to_pylist()]
+
+    return raw
+
+
+def convert_table(
+    table: pa.Table,
+    dialect: Dialect,
+    header: list[str],
+    source_dict: pa.Array,
+    *,
+    first_row: int,
+    deduper: StaticsDeduper,
+    raw: Callable[[np.ndarray[Any, Any]], list[str]],
+) -> SourceBatch:
+    """A table of typed columns (a Parquet or GeoPackage chunk, ``header`` its column
+    names) -> one batch, through the CSV conversion: every value is read as its text.
+
+    Rows are numbered from ``first_row`` + 1; ``raw(indices)`` gives the text of the
+    rejected rows at those indices.
+    """
+    n = table.num_rows
+    used = {normalise_header(c) for c in dialect.columns.values()}
+    strings = pa.table(
+        [
+            _as_text(c) if normalise_header(h) in used else _null(n, pa.string())
+            for c, h in zip(table.columns, header, strict=True)
+        ],
+        names=[f"c{i}" for i in range(len(header))],
+    )
+    positions, statics, rejected, bad_time = convert_rows(strings, dialect, header)
+    keep = pc.invert(rejected)
+    rejected_np = rejected.to_numpy(zero_copy_only=False)
+    bad_idx = np.flatnonzero(rejected_np)
+    rejects = schema.REJECTS.empty_table()
+    if len(bad_idx):
+        time_np = bad_time.to_numpy(zero_copy_only=False)[bad_idx]
+        csv_row, bad_value = schema.RejectReason.CSV_ROW.value, schema.RejectReason.BAD_VALUE.value
+        rejects = _reject_table(
+            str(source_dict[0]),
+            (bad_idx + first_row + 1).tolist(),
+            [bad_value if t else csv_row for t in time_np.tolist()],
+            raw(bad_idx),
+        )
+    return SourceBatch(
+        positions=_with_source(positions.filter(keep), source_dict).cast(schema.POSITIONS),
+        statics=_with_source(deduper(statics.filter(keep)), source_dict).cast(schema.STATICS),
+        rejects=rejects,
+        lines=n,
+        messages=int(n - len(bad_idx)),
+    )
+
+
 def _dialect_for(header: list[str], fmt: str | None, column_map: Mapping[str, str]) -> Dialect:
     if fmt in ("noaa_csv", "dma_csv") and not column_map:
         sniffed = sniff_dialect(header)

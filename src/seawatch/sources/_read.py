@@ -24,30 +24,44 @@ from seawatch._simulated import skip_marker
 from seawatch.sources._batch import Batch, SourceBatch
 from seawatch.sources._csv import (
     DEFAULT_CHUNK_BYTES,
-    convert_rows,
+    convert_table,
     header_dialect,
     long_line_batch,
+    raw_rows,
     read_csv,
 )
 from seawatch.sources._csv import StaticsDeduper as _StaticsDeduper
 from seawatch.sources._dialects import generic_dialect, parse_column_map
-from seawatch.sources._lines import LongLine, line_chunks, truncate_raw
-from seawatch.sources._open import open_checked, open_counted
+from seawatch.sources._lines import LongLine, line_chunks
+from seawatch.sources._open import open_checked, open_counted, sniff_compression
+from seawatch.sources._spatial import (
+    LAT_SUFFIX,
+    LON_SUFFIX,
+    SQLITE_MAGIC,
+    geoparquet_geometry,
+    geoparquet_points,
+    is_geopackage,
+    point_mapping,
+    read_geopackage,
+)
 
 if TYPE_CHECKING:
     from seawatch.ais import Decoded, NmeaDecoder
 
-Format = Literal["nmea", "noaa_csv", "dma_csv", "csv", "parquet"]
+Format = Literal["nmea", "noaa_csv", "dma_csv", "csv", "parquet", "geopackage"]
 FORMATS: tuple[str, ...] = get_args(Format)
 _SNIFF_BYTES = 64 << 10
 _NMEA_RE = re.compile(rb"[!$][A-Z]{2}VD[MO],|^\\[a-z]:", re.MULTILINE)
 _PARQUET_MAGIC = b"PAR1"
+_MAGIC_BYTES = 4
 
 
 def sniff_format(head: bytes) -> Format | None:
     """The format of a (decompressed) stream starting with ``head``, or ``None``."""
     if head.startswith(_PARQUET_MAGIC):
         return "parquet"
+    if is_geopackage(head):
+        return "geopackage"
     body = skip_marker(head.lstrip(b"\xef\xbb\xbf"))  # a simulated file's first line
     first = body.split(b"\n", 1)[0]
     csv_kind = header_dialect(first)
@@ -85,10 +99,12 @@ def _detect(stream: io.BufferedReader, name: str, *, csv_hint: bool = False) -> 
     fmt = sniff_format(head)
     if fmt is None and csv_hint and b"," in head.split(b"\n", 1)[0]:
         return "csv"  # an unknown header, but the caller mapped its columns
+    if fmt is None and head.startswith(SQLITE_MAGIC):
+        raise SourceError(f"{name} is an SQLite database, not a GeoPackage")
     if fmt is None:
         raise SourceError(
-            f"cannot recognise the format of {name}: not NMEA, a known CSV header or Parquet "
-            "(use --format, and --columns for other CSV layouts)"
+            f"cannot recognise the format of {name}: not NMEA, a known CSV header, Parquet "
+            "or GeoPackage (use --format, and --columns for other CSV layouts)"
         )
     return fmt
 
@@ -156,7 +172,8 @@ def read_source(
     """Stream one input as batches of the four seawatch tables, in bounded chunks.
 
     ``fmt`` overrides detection (one of ``nmea``, ``noaa_csv``, ``dma_csv``, ``csv``,
-    ``parquet``). ``column_map`` maps seawatch fields to CSV/Parquet columns
+    ``parquet``, ``geopackage``; a GeoParquet file is ``parquet``, its points read as
+    positions). ``column_map`` maps seawatch fields to CSV/Parquet/GeoPackage columns
     (``"mmsi=ship_id,ts=time"``). ``on_progress`` is called after each batch with the
     number of (compressed) input bytes consumed so far. ``source_name`` is the name
     written to the ``source`` columns (default: the path, or ``stdin``); the format used
@@ -186,11 +203,15 @@ def read_source(
             if on_progress is not None:
                 on_progress(counter())
 
-        if kind == "parquet":
+        if kind in ("parquet", "geopackage"):
+            label = "Parquet" if kind == "parquet" else "A GeoPackage"
             if str(path_or_dash) == "-":
-                raise SourceError("Parquet cannot be read from stdin: give a file path")
+                raise SourceError(f"{label} cannot be read from stdin: give a file path")
             stream.close()
-            yield from _read_parquet(Path(path_or_dash), name, mapping, progress)
+            reader = _read_parquet if kind == "parquet" else read_geopackage
+            yield from reader(
+                _uncompressed(Path(path_or_dash), name, label), name, mapping, progress
+            )
         elif kind == "nmea":
             yield from _read_nmea(
                 stream,
@@ -285,6 +306,18 @@ def _long_nmea_line(batch: Decoded, source: str, line_no: int, line: LongLine) -
     return dataclasses.replace(batch, rejects=pa.concat_tables([kept, long_rejects]))
 
 
+def _uncompressed(path: Path, name: str, what: str) -> Path:
+    """``path``, refused when compressed: these formats are read in place, not streamed."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(_MAGIC_BYTES)
+    except OSError as exc:
+        raise SourceError(f"cannot read {name}: {exc}") from exc
+    if sniff_compression(head) != "none":
+        raise SourceError(f"{what} cannot be read compressed: decompress {name} first")
+    return path
+
+
 def _read_parquet(
     path: Path, name: str, mapping: Mapping[str, str], progress: Callable[[], None]
 ) -> Iterator[Batch]:
@@ -297,7 +330,15 @@ def _read_parquet(
     own_statics = not mapping and not own_positions and set(schema.STATICS.names) <= names
     dialect = None
     header = pfile.schema_arrow.names
+    geometry = None
     if not own_positions and not own_statics:
+        geometry = geoparquet_geometry(pfile.schema_arrow.metadata, name)
+        if geometry is not None:
+            header = [h for h in header if h != geometry] + [
+                geometry + LON_SUFFIX,
+                geometry + LAT_SUFFIX,
+            ]
+            mapping = point_mapping(geometry, mapping)
         dialect = generic_dialect(header, mapping)
     deduper = _StaticsDeduper()
     source_dict = pa.array([name], pa.string())
@@ -322,63 +363,18 @@ def _read_parquet(
             )
         else:
             assert dialect is not None
-            strings = pa.table(
-                [c.cast(pa.string()) for c in table.columns],
-                names=[f"c{i}" for i in range(len(header))],
-            )
-            positions, statics, rejected, bad_time = convert_rows(strings, dialect, header)
-            keep = pc.invert(rejected)
-            positions = positions.filter(keep)
-            statics = deduper(statics.filter(keep))
-            rejected_np = rejected.to_numpy(zero_copy_only=False)
-            bad_idx = np.flatnonzero(rejected_np)
-            n_bad = len(bad_idx)
-            rejects = schema.REJECTS.empty_table()
-            if n_bad:
-                time_np = bad_time.to_numpy(zero_copy_only=False)[bad_idx]
-                rejects = pa.table(
-                    {
-                        "source": [name] * n_bad,
-                        "line_no": pa.array(bad_idx + (offset - n) + 1, pa.int64()),
-                        "reason": [
-                            schema.RejectReason.BAD_VALUE.value
-                            if t
-                            else schema.RejectReason.CSV_ROW.value
-                            for t in time_np.tolist()
-                        ],
-                        "raw": pa.array(
-                            [
-                                truncate_raw(str(r))
-                                for r in table.take(pa.array(bad_idx)).to_pylist()
-                            ],
-                            pa.string(),
-                        ),
-                    },
-                    schema=schema.REJECTS,
-                )
-            positions = positions.set_column(
-                positions.schema.get_field_index("source"),
-                "source",
-                _constant(source_dict, positions.num_rows),
-            )
-            statics = statics.set_column(
-                statics.schema.get_field_index("source"),
-                "source",
-                _constant(source_dict, statics.num_rows),
-            )
-            yield SourceBatch(
-                positions=positions.cast(schema.POSITIONS),
-                statics=statics.cast(schema.STATICS),
-                rejects=rejects,
-                lines=n,
-                messages=positions.num_rows,
+            if geometry is not None:
+                table = geoparquet_points(table, geometry)
+            yield convert_table(
+                table,
+                dialect,
+                header,
+                source_dict,
+                first_row=offset - n,
+                deduper=deduper,
+                raw=raw_rows(table),
             )
         progress()
-
-
-def _constant(dictionary: pa.Array, n: int) -> pa.DictionaryArray:
-    """``n`` times the one value of ``dictionary``, dictionary-encoded."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), dictionary)
 
 
 def _parquet_batches(pfile: pq.ParquetFile, name: str) -> Iterator[pa.RecordBatch]:
