@@ -328,6 +328,58 @@ def test_damaged_compressed_file_keeps_its_good_part(
     assert good.name in {Path(s["path"]).name for s in st.manifest()["sources"].values()}
 
 
+def _parquet_damaged_in_the_middle(path: Path, n: int = 200_000) -> int:
+    """A Parquet file of ``n`` rows in row groups of 70,000 whose third group's pages are
+    overwritten; returns the rows readable before the damage."""
+    ts = pa.array(np.arange(n, dtype=np.int64) * 1_000_000 + 1_735_689_600_000_000)
+    table = pa.table(
+        {
+            "mmsi": np.full(n, 311_000_001, np.int64),
+            "ts": ts.cast(pa.timestamp("us", tz="UTC")).cast(pa.string()),
+            "lat": np.linspace(10, 11, n),
+            "lon": np.linspace(-66, -65, n),
+        }
+    )
+    pq.write_table(table, path, row_group_size=70_000, compression="none")
+    offset = pq.ParquetFile(path).metadata.row_group(2).column(2).data_page_offset
+    data = bytearray(path.read_bytes())
+    data[offset : offset + 2_000] = b"\xab" * 2_000
+    path.write_bytes(bytes(data))
+    return 131_072  # two 65,536-row batches come out before the third group
+
+
+def test_a_file_that_fails_after_its_format_is_known_sinks_nothing_else(tmp_path: Path) -> None:
+    # before: a corrupt Parquet footer or page (or a damaged GeoPackage) raised out of the
+    # whole ingest, so the good files given with it were not ingested either
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-footer.parquet").write_bytes(b"PAR1" + b"\x00" * 64)
+    kept = _parquet_damaged_in_the_middle(folder / "b-middle.parquet")
+    (folder / "c-broken.gpkg").write_bytes(
+        b"SQLite format 3\x00" + b"\x00" * 52 + b"GPKG" + b"\x00" * 200
+    )
+    write_csv(folder / "d-good.csv", rows(244_000_001, 50))
+    root = tmp_path / "s"
+    result = ok("ingest", "--store", str(root), str(folder))
+    assert "Traceback" not in result.output
+    st = open_store(root)
+    assert st.positions().num_rows == 50 + kept
+    by_reason: dict[str, list[str]] = {}
+    for r in _rejects(root):
+        by_reason.setdefault(r["reason"], []).append(r["raw"])
+    unreadable = sorted(Path(r.split(":")[0]).name for r in by_reason["unreadable_input"])
+    assert unreadable == ["a-footer.parquet", "c-broken.gpkg"]
+    (damaged,) = by_reason["damaged_input"]
+    assert "b-middle.parquet" in damaged and f"{kept:,} rows read before it are kept" in damaged
+    assert "damaged" in result.stderr and "a-footer.parquet" in result.stderr
+    # recorded: a re-run neither reads nor counts them again
+    before = len(_rejects(root))
+    again = ok("ingest", "--store", str(root), str(folder))
+    assert "Traceback" not in again.output
+    assert len(_rejects(root)) == before
+    assert open_store(root).positions().num_rows == 50 + kept
+
+
 # ------------------------------------------------------------------------------------
 # special files
 

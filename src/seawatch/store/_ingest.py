@@ -88,7 +88,7 @@ class IngestOptions:
     """How inputs are read and merged."""
 
     fmt: str | None = None
-    """Force a format (nmea, noaa_csv, dma_csv, csv, parquet); detected when None."""
+    """Force a format (nmea, noaa_csv, dma_csv, csv, parquet, geopackage); detected when None."""
     accept_bad_checksum: bool = False
     default_time: datetime | None = None
     """Time given to NMEA messages that carry none (``--time``)."""
@@ -683,44 +683,73 @@ def _ingest(
                     progress(IngestProgress(path=_d, phase="read", done=done, total=_s))
 
             stamped = 0
-            for batch in reader(
-                path,
-                fmt=options.fmt,
-                accept_bad_checksum=options.accept_bad_checksum,
-                default_time=options.default_time,
-                column_map=options.column_map,
-                chunk_bytes=options.chunk_bytes,
-                on_progress=on_bytes,
-                source_name=display,
-                detected=fmt_used,
-            ):
-                counts["lines"] += batch.lines
-                counts["messages"] += batch.messages
-                rejects = [batch.rejects]
-                for name in ("positions", "statics", "others"):
-                    table: pa.Table = getattr(batch, name)
-                    if table.num_rows == 0:
-                        continue
-                    table = _screen_times(table, display, rejects)
-                    if name == "positions" and options.default_time is not None:
-                        at = pa.scalar(options.default_time, schema.TS)
-                        hits = pc.equal(table.column("ts"), at)
-                        stamped += pc.sum(hits.cast(pa.int64())).as_py() or 0
-                    counts[name] += table.num_rows
-                    stager.add_by_day(name, table)
-                rej = truncate_raw_column(pa.concat_tables(rejects))
-                if rej.num_rows:
-                    counts["rejects"] += rej.num_rows
-                    reasons = rej.column("reason").to_pylist()
-                    for reason, n in Counter(reasons).items():
-                        by_reason[str(reason)] += n
-                    damaged = schema.RejectReason.DAMAGED_INPUT.value
-                    warnings.extend(
-                        f"damaged input (a damaged_input reject): {raw}"
-                        for reason, raw in zip(reasons, rej.column("raw").to_pylist(), strict=True)
-                        if reason == damaged
-                    )
-                    stager.add("rejects", today, rej)
+            try:
+                for batch in reader(
+                    path,
+                    fmt=options.fmt,
+                    accept_bad_checksum=options.accept_bad_checksum,
+                    default_time=options.default_time,
+                    column_map=options.column_map,
+                    chunk_bytes=options.chunk_bytes,
+                    on_progress=on_bytes,
+                    source_name=display,
+                    detected=fmt_used,
+                ):
+                    counts["lines"] += batch.lines
+                    counts["messages"] += batch.messages
+                    rejects = [batch.rejects]
+                    for name in ("positions", "statics", "others"):
+                        table: pa.Table = getattr(batch, name)
+                        if table.num_rows == 0:
+                            continue
+                        table = _screen_times(table, display, rejects)
+                        if name == "positions" and options.default_time is not None:
+                            at = pa.scalar(options.default_time, schema.TS)
+                            hits = pc.equal(table.column("ts"), at)
+                            stamped += pc.sum(hits.cast(pa.int64())).as_py() or 0
+                        counts[name] += table.num_rows
+                        stager.add_by_day(name, table)
+                    rej = truncate_raw_column(pa.concat_tables(rejects))
+                    if rej.num_rows:
+                        counts["rejects"] += rej.num_rows
+                        reasons = rej.column("reason").to_pylist()
+                        for reason, n in Counter(reasons).items():
+                            by_reason[str(reason)] += n
+                        damaged = schema.RejectReason.DAMAGED_INPUT.value
+                        warnings.extend(
+                            f"damaged input (a damaged_input reject): {raw}"
+                            for reason, raw in zip(
+                                reasons, rej.column("raw").to_pylist(), strict=True
+                            )
+                            if reason == damaged
+                        )
+                        stager.add("rejects", today, rej)
+            except SourceError as exc:
+                # the content failed after its format was recognised (a corrupt Parquet
+                # footer, a damaged GeoPackage): refused like an unreadable file when
+                # nothing was read, else what was read is kept, as for damaged compression
+                if counts["lines"]:
+                    damaged = schema.RejectReason.DAMAGED_INPUT
+                    what = " ".join(str(exc).split())
+                    what += f"; the {counts['lines']:,} rows read before it are kept"
+                    stager.add("rejects", today, file_reject(display, damaged, what))
+                    by_reason[damaged.value] += 1
+                    counts["rejects"] += 1
+                    warnings.append(f"damaged input (a damaged_input reject): {display}: {what}")
+                else:
+                    reason = schema.RejectReason.UNREADABLE_INPUT
+                    _reject_file(stager, today, display, reason, str(exc), by_reason, warnings)
+                    failed.append(str(exc))
+                    results.append(FileResult(path=display, sha256=sha, status="rejected"))
+                    new_sources[key] = {
+                        "path": display,
+                        "sha256": sha,
+                        "size": size,
+                        "format": fmt_used[0] if fmt_used else options.fmt,
+                        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                        "rejected": reason.value,
+                    }
+                    continue
             if stamped and options.default_time is not None:
                 warnings.append(_stamped_warning(display, stamped, options.default_time))
             result = FileResult(
