@@ -87,3 +87,52 @@ def test_min_duration_filter_and_params_validation() -> None:
     assert _visits(t, params=PortVisitParams(min_duration_h=5)) == []
     with pytest.raises(ValueError):
         PortVisitParams(entry_dist_m=5000, exit_dist_m=4000)
+
+
+def _anchored(mmsi: int, *, sog: float | None, jitter_m: float = 30.0) -> list[Row]:
+    """Arrive at 8 kn, lie at anchor 10 h (reports every 5 min, positions within
+    ``jitter_m``, reported speed ``sog``), leave at 8 kn."""
+    lat0 = HARBOR[0] - 8 * NM_DEG
+    rows = drift(mmsi, start_min=0, hours=1, lat=lat0, lon=0.03, speed_kn=8)
+    for i in range(121):
+        dlat = jitter_m / 111_195 * (1 if i % 3 == 0 else -1 if i % 3 == 1 else 0)
+        rows.append((mmsi, 65 + 5 * i, HARBOR[0] + dlat, 0.03, sog))
+    rows += drift(mmsi, start_min=65 + 605, hours=1, lat=HARBOR[0], lon=0.03, speed_kn=8)
+    return rows
+
+
+@pytest.mark.parametrize("sog", [0.6, None])
+def test_a_stop_at_anchor_reporting_a_noisy_speed_or_none(sog: float | None) -> None:
+    # Seen on the NOAA 2014 Boston sample: a tanker at anchor for ten hours reporting
+    # 0.5-0.8 kn, never below 0.2, had a visit with no stop (stop_h 0); and a source
+    # without speeds gave no stop at all. The position shows the stop.
+    ev = _visits(positions(_anchored(6, sog=sog)))
+    assert len(ev) == 1
+    d = json.loads(str(ev[0]["details"]))
+    assert len(d["stops"]) == 1
+    assert d["stop_h"] == pytest.approx(10.0, abs=0.2)
+    assert ev[0]["confidence"] == 1.0
+    # the GFW preset reads the reported speed only
+    gfw = _visits(positions(_anchored(6, sog=sog)), params=PortVisitParams(stop_window_h=0))
+    assert json.loads(str(gfw[0]["details"]))["stops"] == []
+
+
+def test_slow_moving_in_port_is_not_a_stop() -> None:
+    # a tug or a vessel warping along the quay: 1 kn reported, and it really moves
+    rows = drift(7, start_min=0, hours=3, lat=HARBOR[0] - 0.01, lon=0.03, speed_kn=1.0)
+    rows = [(m, t, la, lo, 1.0) for m, t, la, lo, _ in rows]
+    ev = _visits(positions(rows))
+    assert len(ev) == 1
+    assert json.loads(str(ev[0]["details"]))["stops"] == []
+
+
+def test_a_reported_speed_above_the_noise_ends_the_stop() -> None:
+    # at anchor reporting 0.6 kn, then 3 kn while still within metres (weighing anchor):
+    # the transponder's clear "moving" is believed, the stop ends there
+    rows = _anchored(8, sog=0.6)
+    rows = [(m, t, la, lo, 3.0 if 65 + 5 * 100 <= t < 65 + 605 else s) for m, t, la, lo, s in rows]
+    d = json.loads(str(_visits(positions(rows))[0]["details"]))
+    assert len(d["stops"]) == 1
+    assert d["stop_h"] == pytest.approx(500 / 60 - 5 / 60, abs=0.1)
+    with pytest.raises(ValueError):
+        PortVisitParams(stop_window_h=-1)

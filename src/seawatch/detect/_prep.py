@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+from numba import njit
 
 from seawatch._jit import read_only
 from seawatch.detect._base import GeoContext
+from seawatch.geo import hav_m
 from seawatch.tracks import prepare
 from seawatch.tracks.columns import f64, f64_or_nan, group_bounds, i64, ts_us
 
@@ -59,6 +62,53 @@ def points(table: pa.Table, geo: GeoContext, *, by_segment: bool) -> Points:
         mmsi=ro(mmsi), seg=ro(seg), ts=ro(ts), lat=ro(lat), lon=ro(lon), sog=ro(sog),
         bounds=ro(bounds),
     )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def implied_speed_mps(
+    bounds: I64,
+    ts: I64,
+    lat: F64,
+    lon: F64,
+    window_us: int,
+    need: npt.NDArray[np.bool_],
+    enough_mps: float,
+) -> F64:
+    """Each point's *implied* speed: its net displacement over the ``window_us`` before it
+    or after it, whichever is slower (GPS jitter around a still vessel cannot inflate it).
+
+    Computed where ``need`` is set, else NaN; NaN too for a lone report (no other report
+    of its group within the window at another time: no evidence either way). When the
+    window before gives less than ``enough_mps``, the window after is not measured (a
+    caller comparing with one threshold needs no more).
+    """
+    n = len(ts)
+    out = np.full(n, np.nan)
+    for s in range(len(bounds) - 1):
+        a = bounds[s]
+        b = bounds[s + 1]
+        lo = a
+        hi = a
+        for k in range(a, b):
+            while ts[k] - ts[lo] > window_us:
+                lo += 1
+            if hi < k:
+                hi = k
+            while hi + 1 < b and ts[hi + 1] - ts[k] <= window_us:
+                hi += 1
+            if not need[k] or ts[hi] == ts[lo]:
+                continue
+            back = math.inf
+            fwd = math.inf
+            if ts[k] > ts[lo]:
+                back = hav_m(lat[lo], lon[lo], lat[k], lon[k]) / ((ts[k] - ts[lo]) / 1e6)
+            if back < enough_mps:
+                out[k] = back
+                continue
+            if ts[hi] > ts[k]:
+                fwd = hav_m(lat[k], lon[k], lat[hi], lon[hi]) / ((ts[hi] - ts[k]) / 1e6)
+            out[k] = min(back, fwd)
+    return out
 
 
 def shore_bounds(geo: GeoContext, lat: F64, lon: F64) -> tuple[F64, F64] | None:

@@ -26,8 +26,14 @@ from numba import njit
 from seawatch._exceptions import ParameterError
 from seawatch._units import KN_TO_MPS, US_PER_H
 from seawatch.detect._base import M_PER_NM, GeoContext, build_events, details_json, resolve_geo
-from seawatch.detect._prep import group_min_candidates, points, port_bounds, shore_bounds
-from seawatch.geo import hav_m, haversine_m, mean_lon
+from seawatch.detect._prep import (
+    group_min_candidates,
+    implied_speed_mps,
+    points,
+    port_bounds,
+    shore_bounds,
+)
+from seawatch.geo import haversine_m, mean_lon
 from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
@@ -87,36 +93,17 @@ def _slow_runs(
 ) -> tuple[I64, I64]:
     """``(first, last)`` point indices of slow runs lasting at least ``min_duration_us``."""
     n = len(ts)
-    slow = np.zeros(n, np.bool_)
     thr_mps = max_speed_kn * KN_TO_MPS
-    for s in range(len(bounds) - 1):
-        a = bounds[s]
-        b = bounds[s + 1]
-        lo = a
-        hi = a
-        for k in range(a, b):
-            while ts[k] - ts[lo] > window_us:
-                lo += 1
-            if hi < k:
-                hi = k
-            while hi + 1 < b and ts[hi + 1] - ts[k] <= window_us:
-                hi += 1
-            if use_sog and not math.isnan(sog[k]) and not sog[k] < max_speed_kn:
-                continue  # fast by its reported speed: slow[k] stays False, no distances
-            back = math.inf
-            fwd = math.inf
-            if ts[k] > ts[lo]:
-                back = hav_m(lat[lo], lon[lo], lat[k], lon[k]) / ((ts[k] - ts[lo]) / 1e6)
-            if back < thr_mps:
-                fwd = back  # min(back, fwd) < thr either way: skip the second distance
-            elif ts[hi] > ts[k]:
-                fwd = hav_m(lat[k], lon[k], lat[hi], lon[hi]) / ((ts[hi] - ts[k]) / 1e6)
-            # a lone report (no window) gives no evidence of movement
-            implied_slow = True if ts[hi] == ts[lo] else min(back, fwd) < thr_mps
-            if use_sog and not math.isnan(sog[k]):
-                slow[k] = implied_slow and sog[k] < max_speed_kn
-            else:
-                slow[k] = implied_slow
+    # fast by its reported speed: not slow, no distances measured
+    need = np.ones(n, np.bool_)
+    if use_sog:
+        for k in range(n):
+            need[k] = math.isnan(sog[k]) or sog[k] < max_speed_kn
+    implied = implied_speed_mps(bounds, ts, lat, lon, window_us, need, thr_mps)
+    slow = np.zeros(n, np.bool_)
+    for k in range(n):
+        # a lone report (NaN: no window) gives no evidence of movement
+        slow[k] = need[k] and (math.isnan(implied[k]) or implied[k] < thr_mps)
     first = np.empty(n, np.int64)
     last = np.empty(n, np.int64)
     m = 0

@@ -3,9 +3,14 @@
 A visit begins at the first position within ``entry_dist_m`` of a port/anchorage point and
 ends at the last position before the vessel is seen beyond ``exit_dist_m`` (hysteresis, so
 a vessel hovering at the edge makes one visit). The port is the nearest point at entry.
-Inside a visit, a *stop* begins when the reported speed drops below ``stop_begin_kn``
+Inside a visit, a *stop* begins when the vessel's speed drops below ``stop_begin_kn``
 and ends when it rises above ``stop_end_kn``; in-port silences of ``port_gap_h`` or more
-are counted. Visits run per segment (a silence longer than the segmenter's ``max_gap_h``
+are counted. The speed is the reported one, except where that is missing or no more than
+``stop_sog_noise_kn``: then it is the lower of it and the implied speed (net displacement
+over the ``stop_window_h`` before or after the report, whichever is slower). A vessel at
+anchor or moored often reports 0.5-1 kn while its position stays within metres (the
+NOAA 2014 Boston sample: a tanker at anchor for ten hours reporting 0.5-0.8 kn, never
+below 0.2), and a source without speeds has only its positions. Visits run per segment (a silence longer than the segmenter's ``max_gap_h``
 ends the visit). A visit still inside port when the vessel's data ends has
 ``details.open_end``; one whose segment begins inside port has ``details.open_start``.
 
@@ -24,9 +29,9 @@ import pyarrow as pa
 from numba import njit
 
 from seawatch._exceptions import ParameterError
-from seawatch._units import US_PER_H
+from seawatch._units import KN_TO_MPS, US_PER_H
 from seawatch.detect._base import GeoContext, build_events, details_json, resolve_geo
-from seawatch.detect._prep import nearest_port_within, points
+from seawatch.detect._prep import Points, implied_speed_mps, nearest_port_within, points
 from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
@@ -49,6 +54,10 @@ class PortVisitParams:
     """...and ends above this one."""
     port_gap_h: float = 4.0
     """An in-port silence this long or longer counts as a port gap."""
+    stop_window_h: float = 0.5
+    """Window of the implied speed that can show a stop (0: the reported speed only)."""
+    stop_sog_noise_kn: float = 2.0
+    """A reported speed up to this can be noise: the implied speed may overrule it."""
     min_duration_h: float = 0.0
     """Shorter visits are not reported."""
 
@@ -57,11 +66,14 @@ class PortVisitParams:
             raise ParameterError("PortVisitParams: need 0 < entry_dist_m <= exit_dist_m")
         if not 0 <= self.stop_begin_kn <= self.stop_end_kn:
             raise ParameterError("PortVisitParams: need 0 <= stop_begin_kn <= stop_end_kn")
+        if self.stop_window_h < 0 or self.stop_sog_noise_kn < 0:
+            raise ParameterError("PortVisitParams: stop_window_h, stop_sog_noise_kn must be >= 0")
 
 
 DEFAULT = PortVisitParams()
-GFW = PortVisitParams()
-"""GFW pipe-anchorages: entry 3 km, exit 4 km, stop < 0.2 kn ending > 0.5 kn, port gap 4 h."""
+GFW = PortVisitParams(stop_window_h=0.0)
+"""GFW pipe-anchorages: entry 3 km, exit 4 km, stop < 0.2 kn ending > 0.5 kn (reported
+speed only), port gap 4 h."""
 
 
 @njit(cache=True, nogil=True)
@@ -166,7 +178,7 @@ def port_visits(
     vf, vl, vp, vg, vo, sv, sf, sl = _visits(
         p.bounds,
         p.ts,
-        p.sog,
+        _stop_speed(p, np.asarray(dist, np.float64) <= reach_m, params),
         np.asarray(dist, np.float64),
         np.asarray(port, np.int64),
         params.entry_dist_m,
@@ -236,6 +248,21 @@ def port_visits(
         confidence=np.asarray(confidence),
         details=details,
     )
+
+
+def _stop_speed(p: Points, near: npt.NDArray[np.bool_], params: PortVisitParams) -> F64:
+    """The speed a stop is judged on (kn): reported, or lower where the position shows
+    that a low reported speed is noise (see the module's docstring)."""
+    if params.stop_window_h <= 0:
+        return p.sog
+    noisy = np.isnan(p.sog) | (p.sog <= params.stop_sog_noise_kn)
+    implied = (
+        implied_speed_mps(
+            p.bounds, p.ts, p.lat, p.lon, round(params.stop_window_h * US_PER_H), near & noisy, 0.0
+        )
+        / KN_TO_MPS
+    )
+    return np.where(np.isnan(p.sog), implied, np.where(noisy, np.fmin(p.sog, implied), p.sog))
 
 
 def _iso(us: int) -> str:
