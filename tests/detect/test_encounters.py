@@ -125,6 +125,23 @@ def test_crossing_tracks_resampled_from_positions() -> None:
     assert ev[0]["duration_h"] == pytest.approx(4.0)
 
 
+def test_a_transfer_heard_once_an_hour_is_an_encounter() -> None:
+    # satellite AIS on the high seas: two tankers drifting 150 m apart for 4 h, each heard
+    # once every 70-80 min. No interpolation across >= 1 h left no slot, so no encounter;
+    # a vessel still across the silence is now interpolated across it (up to 3 h).
+    a = drift(1, start_min=0, hours=4, lat=10.0, lon=FAR, speed_kn=0.3, step_min=80)
+    b = drift(2, start_min=5, hours=4, lat=10.0 + 150 * M_LAT, lon=FAR, speed_kn=0.3, step_min=70)
+    for params, found in ((EncounterParams(), True), (GFW, False)):
+        ev = run(resample(positions(a + b), params=enc_mod.slot_params(params)), params)
+        assert len(ev) == int(found)
+    e = run(resample(positions(a + b), params=enc_mod.slot_params(EncounterParams())))[0]
+    assert e["duration_h"] >= 3.5
+    assert e["confidence"] < 0.3  # almost every slot interpolated: said so
+    # the same hourly reports of two ships that sailed off and came back are not bridged
+    moved = [(m, t, la, lo, 6.0 if i % 2 else s) for i, (m, t, la, lo, s) in enumerate(a + b)]
+    assert run(resample(positions(moved), params=enc_mod.slot_params(EncounterParams()))) == []
+
+
 def test_moored_together_in_port_is_not_an_encounter() -> None:
     # Harbor is at (10.0, 0.02): two ships moored side by side 1 km from it
     rows = still(1, 10.0, 0.03, n=30) + still(2, 10.0 + 50 * M_LAT, 0.03, n=30)

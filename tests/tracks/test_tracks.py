@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seawatch import ParameterError
+from seawatch.geo import hav_m
 from seawatch.tracks import (
     SLOTS,
     CleanParams,
@@ -304,6 +305,35 @@ def test_resample_implied_speed_when_no_sog(sea: object) -> None:
     assert r.column("sog_kn").to_pylist()[1] == pytest.approx(10.0, rel=1e-3)
 
 
+def test_resample_bridges_a_still_vessel_s_silence_only(sea: object) -> None:
+    # satellite AIS hears a drifting tanker once an hour or less: 1 h gaps left no slot
+    # at all, so no encounter could be found on such a track (GFW's rule, kept for gfw)
+    Row = tuple[int, float, float, float, float | None]
+    drift: list[Row] = [(1, 0, 10.0, 1.0, 0.3), (1, 90, 10.0 + 200 * DEG_PER_M, 1.0, 0.4)]  # 90 min
+    sailing: list[Row] = [
+        (2, 0, 10.0, 1.2, 0.3),
+        (2, 90, 10.0 + 9000 * DEG_PER_M, 1.2, 0.3),
+    ]  # 3 kn net
+    fast_end: list[Row] = [(3, 0, 10.0, 1.4, 0.3), (3, 90, 10.0, 1.4, 9.0)]  # says it is moving
+    no_sog: list[Row] = [(4, 0, 10.0, 1.6, None), (4, 90, 10.0, 1.6, None)]
+    too_long: list[Row] = [(5, 0, 10.0, 1.8, 0.1), (5, 181, 10.0, 1.8, 0.1)]  # 3 h 1 min
+    table = prepare(positions(drift + sailing + fast_end + no_sog + too_long), geo=sea)  # type: ignore[arg-type]
+    counts = dict(
+        zip(
+            *np.unique(
+                resample(table, params=ResampleParams(still_gap_h=3.0)).column("mmsi"),
+                return_counts=True,
+            ),
+            strict=True,
+        )
+    )
+    assert counts == {1: 10, 2: 2, 3: 2, 4: 10, 5: 2}
+    plain = dict(zip(*np.unique(resample(table).column("mmsi"), return_counts=True), strict=True))
+    assert plain == {1: 2, 2: 2, 3: 2, 4: 2, 5: 2}
+    with pytest.raises(ParameterError):
+        ResampleParams(still_gap_h=-1)
+
+
 def test_resample_segments_itself_and_handles_empty() -> None:
     empty = positions([])
     assert resample(empty).num_rows == 0
@@ -312,7 +342,7 @@ def test_resample_segments_itself_and_handles_empty() -> None:
 
 
 @st.composite
-def _tracks(draw: st.DrawFn) -> pa.Table:
+def _tracks(draw: st.DrawFn, step_deg: float = 0.05, max_sog: float = 30) -> pa.Table:
     rows = []
     for mmsi in draw(st.lists(st.integers(1, 5), min_size=1, max_size=3, unique=True)):
         n = draw(st.integers(1, 25))
@@ -320,9 +350,9 @@ def _tracks(draw: st.DrawFn) -> pa.Table:
         lat, lon = 10.0, 1.0
         for _ in range(n):
             t += draw(st.sampled_from([0, 1, 3, 9, 30, 70, 200, 1600]))
-            lat += draw(st.floats(-0.05, 0.05))
-            lon += draw(st.floats(-0.05, 0.05))
-            rows.append((mmsi, t, lat, lon, draw(st.one_of(st.none(), st.floats(0, 30)))))
+            lat += draw(st.floats(-step_deg, step_deg))
+            lon += draw(st.floats(-step_deg, step_deg))
+            rows.append((mmsi, t, lat, lon, draw(st.one_of(st.none(), st.floats(0, max_sog)))))
     return positions(rows)
 
 
@@ -348,15 +378,30 @@ def test_properties_order_independence_and_ranges(table: pa.Table, seed: int) ->
         assert len(keys) == ra.num_rows
 
 
-def _reference_resample(table: pa.Table, slot_us: int, max_gap_us: int) -> list[tuple]:  # type: ignore[type-arg]
+def _reference_resample(
+    table: pa.Table, slot_us: int, max_gap_us: int, still_gap_us: int = 0, still_kn: float = 1.0
+) -> list[tuple]:  # type: ignore[type-arg]
     """A slow, obvious implementation of the documented slot rules."""
     half = slot_us // 2
     out = []
-    rows = table.select(["seg_id", "ts", "lat", "lon"]).to_pylist()
-    by_seg: dict[int, list[tuple[int, float, float]]] = {}
+    rows = table.select(["seg_id", "ts", "lat", "lon", "sog_kn"]).to_pylist()
+    by_seg: dict[int, list[tuple[int, float, float, float | None]]] = {}
     for r in rows:
         t = int(r["ts"].timestamp() * 1_000_000)
-        by_seg.setdefault(r["seg_id"], []).append((t, r["lat"], r["lon"]))
+        by_seg.setdefault(r["seg_id"], []).append((t, r["lat"], r["lon"], r["sog_kn"]))
+
+    def still(
+        a: tuple[int, float, float, float | None], b: tuple[int, float, float, float | None]
+    ) -> bool:
+        slow = all(p[3] is None or p[3] < still_kn for p in (a, b))
+        return slow and hav_m(a[1], a[2], b[1], b[2]) < still_kn * 1852 / 3600 * (b[0] - a[0]) / 1e6
+
+    def bridged(
+        a: tuple[int, float, float, float | None], b: tuple[int, float, float, float | None]
+    ) -> bool:
+        gap = b[0] - a[0]
+        return gap < max_gap_us or (gap < still_gap_us and still(a, b))
+
     for seg in sorted(by_seg):
         pts = sorted(by_seg[seg])
         g = ((pts[0][0] - half) // slot_us + 1) * slot_us
@@ -364,8 +409,8 @@ def _reference_resample(table: pa.Table, slot_us: int, max_gap_us: int) -> list[
             before = [k for k, p in enumerate(pts) if p[0] <= g]
             window = [(k, p) for k, p in enumerate(pts) if g - half <= p[0] < g + half]
             i = before[-1] if before else None
-            if i is not None and i + 1 < len(pts) and pts[i + 1][0] - pts[i][0] < max_gap_us:
-                (t0, la0, lo0), (t1, la1, lo1) = pts[i], pts[i + 1]
+            if i is not None and i + 1 < len(pts) and bridged(pts[i], pts[i + 1]):
+                (t0, la0, lo0, _), (t1, la1, lo1, _) = pts[i], pts[i + 1]
                 f = 0.0 if t1 == t0 else (g - t0) / (t1 - t0)
                 out.append((seg, g, la0 + f * (la1 - la0), lo0 + f * (lo1 - lo0), not window))
             elif window:
@@ -394,6 +439,23 @@ def test_resample_matches_reference(table: pa.Table) -> None:
     prepared = prepare(table, geo=Sea())
     got = resample(prepared)
     expected = _reference_resample(prepared, 600_000_000, 3_600_000_000)
+    _same_slots(got, expected)
+
+
+@given(_tracks(step_deg=0.002, max_sog=2))
+@settings(max_examples=60, deadline=None)
+def test_resample_across_a_still_vessel_s_silence_matches_reference(table: pa.Table) -> None:
+    class Sea:
+        def on_land(self, lat, lon):  # type: ignore[no-untyped-def]
+            return np.zeros(len(lat), dtype=bool)
+
+    prepared = prepare(table, geo=Sea())
+    got = resample(prepared, params=ResampleParams(still_gap_h=3.0))
+    expected = _reference_resample(prepared, 600_000_000, 3_600_000_000, 3 * 3_600_000_000)
+    _same_slots(got, expected)
+
+
+def _same_slots(got: pa.Table, expected: list[tuple]) -> None:  # type: ignore[type-arg]
     assert got.num_rows == len(expected)
     slots = pc.cast(got.column("slot"), pa.int64()).to_pylist()
     for row, e, s in zip(got.to_pylist(), expected, slots, strict=True):

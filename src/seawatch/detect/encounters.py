@@ -100,11 +100,17 @@ class EncounterParams:
     slot_min: float = 10.0
     """Length of a resampled slot in minutes (the grid of :func:`seawatch.tracks.resample`)."""
     max_interp_gap_h: float = 1.0
-    """The resampler never interpolates across reports this far apart (GFW: 1 h)."""
+    """The resampler never interpolates across reports this far apart (GFW: 1 h)..."""
+    max_still_gap_h: float = 3.0
+    """...unless the vessel stayed still across it (below 1 kn, reported and net), up to
+    this long (0: never, as GFW). Satellite AIS on the high seas, where transfers happen,
+    often hears a drifting vessel once an hour or less."""
 
     def __post_init__(self) -> None:
         if min(self.max_dist_m, self.slot_min, self.max_interp_gap_h) <= 0:
             raise ParameterError("EncounterParams: distances and slot lengths must be > 0")
+        if self.max_still_gap_h < 0:
+            raise ParameterError("EncounterParams: max_still_gap_h must be >= 0")
         if min(self.min_duration_h, self.raw_min_duration_h, self.merge_gap_h) < 0:
             raise ParameterError("EncounterParams: durations must be >= 0")
         if self.max_median_speed_kn <= 0 or self.min_port_dist_m < 0:
@@ -135,7 +141,7 @@ class EncounterParams:
 
 
 DEFAULT = EncounterParams()
-GFW = EncounterParams(raw_min_duration_h=1.0, merge_gap_h=4.0)
+GFW = EncounterParams(raw_min_duration_h=1.0, merge_gap_h=4.0, max_still_gap_h=0.0)
 """GFW: 500 m in 10-minute slots, no interpolation across >= 1 h (pipe-encounters
 ``create_raw_pipeline.py``, ``transforms/resample.py``); raw encounters of >= 60 min
 (README example) merged when < 4 h apart (``merge_pipeline.py``,
@@ -145,8 +151,12 @@ from an anchorage (``pipe-events`` ``encounter-events.sql.j2``). See docs/PEERS.
 
 def slot_params(params: EncounterParams) -> ResampleParams:
     """The slots encounters are searched in: ``slot_min`` long, interpolated across gaps up
-    to ``max_interp_gap_h``."""
-    return ResampleParams(slot_min=params.slot_min, max_gap_h=params.max_interp_gap_h)
+    to ``max_interp_gap_h`` (``max_still_gap_h`` for a vessel still across the gap)."""
+    return ResampleParams(
+        slot_min=params.slot_min,
+        max_gap_h=params.max_interp_gap_h,
+        still_gap_h=params.max_still_gap_h,
+    )
 
 
 PRESETS = {"default": DEFAULT, "gfw": GFW}

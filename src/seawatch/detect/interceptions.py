@@ -104,6 +104,9 @@ class InterceptionParams:
     """Missing close slots bridged inside one contact."""
     slot_min: float = 10.0
     """Slot length of the input (and of the internal resampling)."""
+    max_still_gap_h: float = 3.0
+    """A vessel still across a silence up to this long is interpolated across it (as for
+    encounters, whose slots these are when both run; 0: gaps of 1 h or more never)."""
     approach_window_h: float = 1.0
     """Window before the contact where the approach is measured."""
     min_closing_m: float = 1_852.0
@@ -140,8 +143,8 @@ class InterceptionParams:
     def __post_init__(self) -> None:
         if self.close_dist_m <= 0 or self.slot_min <= 0 or self.min_contact_min <= 0:
             raise ParameterError("InterceptionParams: distances and durations must be > 0")
-        if self.max_missing_slots < 0:
-            raise ParameterError("InterceptionParams: max_missing_slots >= 0")
+        if self.max_missing_slots < 0 or self.max_still_gap_h < 0:
+            raise ParameterError("InterceptionParams: max_missing_slots, max_still_gap_h >= 0")
         from seawatch.ais.roles import ROLES
 
         bad = [r for r in self.interceptor_roles if r not in ROLES]
@@ -152,13 +155,14 @@ class InterceptionParams:
 
 
 DEFAULT = InterceptionParams()
-GFW = DEFAULT
-"""GFW publishes no interception events: the ``gfw`` preset uses ours."""
+GFW = InterceptionParams(max_still_gap_h=0.0)
+"""GFW publishes no interception events: the ``gfw`` preset uses ours, on GFW's encounter
+slots (no interpolation across 1 h or more)."""
 
 
 def slot_params(params: InterceptionParams) -> ResampleParams:
     """The slots interceptions are found in (``slot_min`` long)."""
-    return ResampleParams(slot_min=params.slot_min)
+    return ResampleParams(slot_min=params.slot_min, still_gap_h=params.max_still_gap_h)
 
 
 def halo_us(params: InterceptionParams) -> int:
@@ -394,7 +398,7 @@ def interceptions(
     if slots.num_rows == 0:
         return EVENTS.empty_table()
     if "slot" not in slots.column_names:
-        slots = resample(prepare(slots, geo=g), params=ResampleParams(slot_min=params.slot_min))
+        slots = resample(prepare(slots, geo=g), params=slot_params(params))
     slot_us = round(params.slot_min * 6e7)
     if pairs is not None:  # the series of the vessels in contact are all it needs
         contacts = _contacts(_given_pairs(pairs), params, slot_us)

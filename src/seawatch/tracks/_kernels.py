@@ -112,6 +112,18 @@ def _floor_div(a: int, b: int) -> int:
 
 
 @njit(cache=True, nogil=True)
+def _still(i: int, lat: F64, lon: F64, sog: F64, gap_us: int, still_kn: float) -> bool:
+    """True when the vessel stayed put between points ``i`` and ``i + 1``: neither reported
+    ``still_kn`` or more, and it moved less than that over the gap."""
+    if not (math.isnan(sog[i]) or sog[i] < still_kn):
+        return False
+    if not (math.isnan(sog[i + 1]) or sog[i + 1] < still_kn):
+        return False
+    moved_m = hav_m(lat[i], lon[i], lat[i + 1], lon[i + 1])
+    return moved_m < still_kn * KN_TO_MPS * (gap_us / 1e6)
+
+
+@njit(cache=True, nogil=True)
 def resample_kernel(
     bounds: I64,
     ts: I64,
@@ -120,6 +132,8 @@ def resample_kernel(
     sog: F64,
     slot_us: int,
     max_gap_us: int,
+    still_gap_us: int,
+    still_kn: float,
     fill: bool,
     n_out: int,
 ) -> tuple[I64, I64, F64, F64, F64, npt.NDArray[np.bool_]]:
@@ -127,9 +141,11 @@ def resample_kernel(
 
     ``bounds`` delimits runs of rows (one segment each) sorted by time. A grid time g
     gets a slot when it lies between two consecutive points less than ``max_gap_us``
-    apart (linear interpolation) or when a point lies within half a slot of g (that
-    point). ``interpolated`` is True when no point of the run lies within half a slot.
-    Called twice: ``fill=False`` counts, ``fill=True`` writes ``n_out`` slots.
+    apart, or less than ``still_gap_us`` apart when the vessel was still across the gap
+    (both points' reported speeds, where present, and the net displacement over the gap
+    below ``still_kn``): linear interpolation; or when a point lies within half a slot of
+    g (that point). ``interpolated`` is True when no point of the run lies within half a
+    slot. Called twice: ``fill=False`` counts, ``fill=True`` writes ``n_out`` slots.
     """
     half = slot_us // 2
     o_row = np.empty(n_out, np.int64)
@@ -160,7 +176,10 @@ def resample_kernel(
                 if i + 1 < b:
                     if ts[i + 1] - g < half and ts[i + 1] - g < nd:
                         near = i + 1
-                    can_interp = ts[i + 1] - ts[i] < max_gap_us
+                    gap = ts[i + 1] - ts[i]
+                    can_interp = gap < max_gap_us or (
+                        gap < still_gap_us and _still(i, lat, lon, sog, gap, still_kn)
+                    )
             elif ts[i] - g < half:
                 near = i
             if can_interp:

@@ -45,15 +45,23 @@ class ResampleParams:
 
     ``slot_min``: grid step in minutes; slots are multiples of it since the Unix epoch
     (UTC), so every vessel's slots align. ``max_gap_h``: never interpolate between two
-    reports this far apart or more (1 h, as GFW's encounter pipeline).
+    reports this far apart or more (1 h, as GFW's encounter pipeline), except that a
+    vessel that stayed still across the gap (both reports' speeds, where present, and its
+    net displacement over the gap below ``still_kn``) is interpolated across gaps up to
+    ``still_gap_h`` (0, the default: never). A vessel drifting or at anchor is where it
+    was; one that moved took a path nobody saw.
     """
 
     slot_min: float = 10.0
     max_gap_h: float = 1.0
+    still_gap_h: float = 0.0
+    still_kn: float = 1.0
 
     def __post_init__(self) -> None:
         if self.slot_min <= 0 or self.max_gap_h <= 0:
             raise ParameterError("ResampleParams: slot_min and max_gap_h must be > 0")
+        if self.still_gap_h < 0 or self.still_kn <= 0:
+            raise ParameterError("ResampleParams: still_gap_h >= 0 and still_kn > 0")
 
 
 _DEFAULT = ResampleParams()
@@ -63,9 +71,10 @@ def resample(table: pa.Table, *, params: ResampleParams = _DEFAULT) -> pa.Table:
     """Slots (schema :data:`SLOTS`) of each segment on the fixed UTC grid.
 
     A grid time gets a slot when it falls between two consecutive reports of the segment
-    less than ``max_gap_h`` apart (lat/lon and ``sog_kn`` linearly interpolated; speed is
-    the implied speed when neither report has one) or when a report lies within half a slot
-    of it (that report's values). No slot is made inside gaps of ``max_gap_h`` or more.
+    less than ``max_gap_h`` apart (or ``still_gap_h``, the vessel still across the gap)
+    (lat/lon and ``sog_kn`` linearly interpolated; speed is the implied speed when neither
+    report has one) or when a report lies within half a slot of it (that report's values).
+    No slot is made inside longer gaps.
     Without a ``seg_id`` column the table is segmented with default parameters first.
     """
     require(table, ("mmsi", "ts", "lat", "lon"), "resample")
@@ -86,10 +95,14 @@ def resample(table: pa.Table, *, params: ResampleParams = _DEFAULT) -> pa.Table:
     ts = read_only(ts)  # one numba specialisation of the kernel
     lat, lon, sog = read_only(lat), read_only(lon), read_only(sog)
     slot_us = round(params.slot_min * 60e6)
-    max_gap_us = round(params.max_gap_h * US_PER_H)
-    n_out = len(resample_kernel(bounds, ts, lat, lon, sog, slot_us, max_gap_us, False, 0)[0])
+    gaps = (
+        round(params.max_gap_h * US_PER_H),
+        round(params.still_gap_h * US_PER_H),
+        float(params.still_kn),
+    )
+    n_out = len(resample_kernel(bounds, ts, lat, lon, sog, slot_us, *gaps, False, 0)[0])
     row, slot, o_lat, o_lon, o_sog, o_int = resample_kernel(
-        bounds, ts, lat, lon, sog, slot_us, max_gap_us, True, n_out
+        bounds, ts, lat, lon, sog, slot_us, *gaps, True, n_out
     )
     first = bounds[:-1][row] if len(row) else np.zeros(0, np.int64)
     return pa.table(
