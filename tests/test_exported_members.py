@@ -348,6 +348,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "score_dark",
             "sentences",
             "simulate",
+            "sparse_reports",
             "trajectories",
             "vessel_tracks",
         }

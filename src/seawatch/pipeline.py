@@ -52,6 +52,7 @@ from seawatch.sim import (
     scenario_names,
     score_dark,
     simulate,
+    sparse_reports,
 )
 from seawatch.store import IngestSummary, Store, open_store
 
@@ -134,6 +135,7 @@ def run_suite(
     at: tuple[float, float] | None = None,
     relays: tuple[int, int] | None = None,
     relay_share: float = RELAY_SHARE,
+    report_every: int | None = None,
 ) -> SuiteResult:
     """Run ``names`` (default: every shipped scenario) end to end and evaluate each one
     against its truth, in a store of its own. ``workdir`` keeps the files (default: a
@@ -149,7 +151,8 @@ def run_suite(
     scenario moved there first (:func:`seawatch.sim.relocate`; for offshore scenarios).
     ``relays``: ``(lo, hi)`` seconds: ``relay_share`` (40 %) of each scenario's messages
     heard again that late through a second feed (:func:`seawatch.sim.relay_late`), named
-    ``name~lo-his``."""
+    ``name~lo-his``. ``report_every``: seconds; every vessel heard at most that often
+    (:func:`seawatch.sim.sparse_reports`, satellite AIS), named ``name^Ns``."""
     chosen = list(names) if names else scenario_names()
     t0 = time.perf_counter()
     results: list[tuple[str, Evaluation]] = []
@@ -165,6 +168,8 @@ def run_suite(
                 scenario = relocate(scenario, *at)
             if relays is not None:
                 scenario = relay_late(scenario, *relays, share=relay_share)
+            if report_every is not None:
+                scenario = sparse_reports(scenario, report_every)
             runs = [
                 dataclasses.replace(scenario, seed=seed, name=f"{scenario.name}#{seed}")
                 for seed in seeds or ()

@@ -16,7 +16,7 @@ from seawatch._exceptions import ParameterError
 from seawatch.cli import app
 from seawatch.geo import haversine_m
 from seawatch.pipeline import run_suite
-from seawatch.sim import RELAY_STATION, load_scenario, relay_late, relocate
+from seawatch.sim import RELAY_STATION, load_scenario, relay_late, relocate, sparse_reports
 
 pytest.importorskip("seawatch.engine")
 
@@ -115,6 +115,32 @@ def test_a_late_copy_of_the_last_report_does_not_make_a_second_loiterer() -> Non
     assert _failures(result) == []
 
 
+def test_sparse_reports_thins_every_vessel() -> None:
+    sc = load_scenario("interception-diverted")
+    thin = sparse_reports(sc, 3600)
+    assert thin.name == "interception-diverted^3600s"
+    assert thin.truth == sc.truth and thin.seed == sc.seed and thin.noise == sc.noise
+    for v in thin.vessels:
+        assert v.position_interval_s >= 3600 and v.at_rest_interval_s >= 3600
+        assert all(leg.interval_s is None or leg.interval_s >= 3600 for leg in v.legs)
+    for bad in (0, 86_401):
+        with pytest.raises(ParameterError):
+            sparse_reports(sc, bad)
+
+
+def test_a_transfer_heard_once_an_hour_is_still_found() -> None:
+    """Satellite AIS on the high seas hears a drifting tanker once an hour or less: with no
+    interpolation across gaps of 1 h or more, a 3-hour ship-to-ship transfer had no slot
+    and was missed (as GFW's rule does); the gfw preset keeps that rule."""
+    result = run_suite(["sts-offshore"], report_every=3600, seeds=[1], all_detectors=False)
+    assert [n for n, _ in result.per_scenario] == ["sts-offshore^3600s#1"]
+    assert _failures(result) == []
+    gfw = run_suite(
+        ["sts-offshore"], report_every=3600, seeds=[1], all_detectors=False, preset="gfw"
+    )
+    assert _failures(gfw) == ["sts-offshore^3600s#1: missed encounter [352004871, 636021457]"]
+
+
 def test_cli_seeds_and_at() -> None:
     runner = CliRunner()
     for args in (
@@ -131,6 +157,8 @@ def test_cli_seeds_and_at() -> None:
         ["evaluate", "--suite", "--relays", "30", "--degrade"],
         ["evaluate", "--suite", "--relays", "30", "--relay-share", "1.5"],
         ["evaluate", "--suite", "--relay-share", "1"],  # without --relays
+        ["evaluate", "--suite", "--report-every", "0"],
+        ["evaluate", "--report-every", "3600"],  # without --suite
     ):
         out = runner.invoke(app, args)
         assert out.exit_code == 1, (args, out.output)

@@ -45,11 +45,13 @@ _EVALUATE_EPILOG = """ Examples:
 
   seawatch evaluate --suite --relays 300-600 --seeds 1-2 --scored-only
 
+  seawatch evaluate --suite --report-every 3600 --seeds 1-2 --scored-only
+
 Matching rule: a detection matches a truth event of the same type, the same set of vessels (and the same zone, for zone events) when they overlap in time by at least half of the shorter of the two: |overlap| / min(duration1, duration2) >= 0.5 (an instant event, start == end, must lie within the other interval widened by 30 min). Matching is one-to-one, greedy by overlap. Unmatched truth events are misses (FN), unmatched detections false positives (FP); a detected "negative" (a case the scenario says must not be detected) is an FP. Only the types (and zones) the scenario scores count. precision = TP / (TP + FP), recall = TP / (TP + FN).
 
 --suite runs every shipped scenario end to end: simulate, ingest into a temporary store, detect with --preset, evaluate. Exit code 0 whatever the scores; 1 on a seawatch error.
 
---seeds runs each scenario once per seed, its noise drawn again (which reports are lost, duplicated or corrupted, when statics go out), named NAME#SEED: a scenario that passes with its own seed only passes by luck. --at moves each scenario there first, its geometry kept in metres (seawatch.sim.relocate): the same situation at high latitudes, across the antimeridian, in another ocean; zones, ports and coasts do not move, so use it on offshore scenarios. --relays LO-HI has a second feed relay 40 % of each scenario's messages again LO to HI seconds late (seawatch.sim.relay_late; named NAME~LO-HIs; --relay-share 1 relays every message): copies of stale positions the store no longer de-duplicates, which must not become a second track, a second port visit or a rename. None of the three goes with --out.
+--seeds runs each scenario once per seed, its noise drawn again (which reports are lost, duplicated or corrupted, when statics go out), named NAME#SEED: a scenario that passes with its own seed only passes by luck. --at moves each scenario there first, its geometry kept in metres (seawatch.sim.relocate): the same situation at high latitudes, across the antimeridian, in another ocean; zones, ports and coasts do not move, so use it on offshore scenarios. --relays LO-HI has a second feed relay 40 % of each scenario's messages again LO to HI seconds late (seawatch.sim.relay_late; named NAME~LO-HIs; --relay-share 1 relays every message): copies of stale positions the store no longer de-duplicates, which must not become a second track, a second port visit or a rename. --report-every S has every vessel heard at most once per S seconds (seawatch.sim.sparse_reports; named NAME^Ss): satellite AIS hears a vessel on the high seas once an hour or less. None of these goes with --out.
 
 --degrade measures robustness curves: every scenario with NMEA input runs undegraded and with 10, 30, 50 and 70 % of its messages removed, at random and in per-vessel bursts of 1 h slots (fixed seeds), with only the detectors it is scored on (9 runs per scenario; a few minutes for the suite). With --out it replaces only its own section of the page (below the hand-checked marker). """
 
@@ -278,6 +280,13 @@ def register(app: typer.Typer) -> None:
             help="With --relays: the share of messages relayed (0-1; 1: every message, as a "
             "feed with a wrong clock or one stamping messages on arrival).",
         ),
+        report_every: int | None = typer.Option(
+            None,
+            "--report-every",
+            help="With --suite: every vessel heard at most once per this many seconds "
+            "(3600: satellite AIS on the high seas).",
+            show_default=False,
+        ),
     ) -> None:
         """Precision and recall of detected events against a scenario's ground truth."""
         from seawatch import pipeline, sim
@@ -289,13 +298,15 @@ def register(app: typer.Typer) -> None:
             raise ParameterError(f"--relay-share must be within 0 .. 1, not {relay_share}")
         if relay_share != sim.RELAY_SHARE and late is None:
             raise ParameterError("--relay-share goes with --relays")
-        untuned = bool(seed_list or where or late)
+        if report_every is not None and not 1 <= report_every <= 86_400:
+            raise ParameterError(f"--report-every: 1 .. 86400 seconds, not {report_every}")
+        untuned = bool(seed_list or where or late or report_every)
         if untuned and not suite:
-            raise ParameterError("--seeds, --at and --relays go with --suite")
+            raise ParameterError("--seeds, --at, --relays and --report-every go with --suite")
         if untuned and (out is not None or degrade):
             raise ParameterError(
-                "--seeds, --at and --relays do not go with --out or --degrade (the page is "
-                "the shipped scenarios as they are)"
+                "--seeds, --at, --relays and --report-every do not go with --out or --degrade "
+                "(the page is the shipped scenarios as they are)"
             )
         if degrade:
             _degrade(scenario or None, preset=preset, fmt=fmt, out=out)
@@ -313,6 +324,7 @@ def register(app: typer.Typer) -> None:
                 at=where,
                 relays=late,
                 relay_share=relay_share,
+                report_every=report_every,
             )
             dark_names = [
                 n

@@ -152,6 +152,7 @@ from seawatch.sim._scenario import (
     relay_late,
     relocate,
     scenario_names,
+    sparse_reports,
 )
 from seawatch.sim._simulate import NOAA_COLUMNS, TRUE_POSITIONS, SimulationResult, simulate
 from seawatch.sim._suite import KEEP_BELOW, SuiteResult, merge_kept, render_markdown
@@ -223,6 +224,7 @@ __all__ = [
     "score_dark",
     "sentences",
     "simulate",
+    "sparse_reports",
     "trajectories",
     "vessel_tracks",
 ]

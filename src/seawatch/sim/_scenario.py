@@ -902,6 +902,40 @@ def relay_late(scenario: Scenario, lo_s: int, hi_s: int, share: float = RELAY_SH
     return dataclasses.replace(scenario, noise=noise, stations=stations, name=name)
 
 
+def sparse_reports(scenario: Scenario, every_s: int) -> Scenario:
+    """``scenario`` with every vessel heard at most once per ``every_s`` seconds, moving or
+    at rest (what satellite AIS gives on the high seas: a vessel once an hour or less, or a
+    shore receiver down-sampling). Vessels, truth and seed are unchanged; ``name`` gets
+    ``^3600s``, say. What it is for: events built from dense tracks that must still be
+    found, and measured, on sparse ones.
+
+    Raises:
+        ParameterError: an interval outside 1 .. 86400 seconds.
+    """
+    import dataclasses
+
+    if not 1 <= every_s <= 86_400:
+        raise ParameterError(f"sparse_reports: need 1 <= {every_s} <= 86400 seconds")
+    every = float(every_s)
+
+    def thin(v: Vessel) -> Vessel:
+        legs = tuple(
+            leg
+            if leg.interval_s is None
+            else dataclasses.replace(leg, interval_s=max(leg.interval_s, every))
+            for leg in v.legs
+        )
+        return dataclasses.replace(
+            v,
+            legs=legs,
+            interval_s=max(v.position_interval_s, every),
+            hold_interval_s=max(v.at_rest_interval_s, every),
+        )
+
+    vessels = tuple(thin(v) for v in scenario.vessels)
+    return dataclasses.replace(scenario, vessels=vessels, name=f"{scenario.name}^{every_s}s")
+
+
 def load_truth(path: str | Path) -> Truth:
     """A :class:`Truth` from a ``truth.json`` file."""
     p = Path(path)
