@@ -46,7 +46,10 @@ from seawatch.sources._lines import LongLine, line_chunks, printable, truncate_r
 
 DEFAULT_CHUNK_BYTES = 8 << 20
 _NUM_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-_INT_RE = r"^\d{1,10}$"
+_INT_RE = r"^\d{1,10}(\.0*)?$"
+"""An MMSI: digits, with a zero fraction allowed (``311000001.0``: what pandas writes for
+an integer column with a missing value, and a GIS file's REAL column)."""
+_ISO_ZONED_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$"
 _IDENTITY_FIELDS: tuple[str, ...] = tuple(f for f in STATIC_FIELDS if f != "class")
 
 
@@ -104,13 +107,22 @@ def _times(arr: pa.Array, dialect: Dialect) -> pa.Array:
         missing = pc.and_(parsed.is_null(), arr.is_valid())
     out = parsed.cast(schema.TS)
     if pc.any(missing).as_py():
-        idx = np.flatnonzero(missing.to_numpy(zero_copy_only=False))
-        texts = pc.take(arr, pa.array(idx)).to_pylist()
+        # ISO 8601 with a zone (Z, +hh:mm) and up to microseconds, as GeoPackage DATETIME
+        # and most APIs write it: Arrow's cast, all at once (one bad date in the chunk
+        # fails the cast, and the chunk's zoned times go the slow way below)
+        zoned = pc.fill_null(pc.and_(missing, pc.match_substring_regex(arr, _ISO_ZONED_RE)), False)
+        if pc.any(zoned).as_py():
+            try:
+                cast = pc.cast(arr.filter(zoned), schema.TS)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                cast = None
+            if cast is not None:
+                out = pc.replace_with_mask(out, zoned, cast)
+                missing = pc.and_(missing, pc.invert(zoned))
+    if pc.any(missing).as_py():
+        texts = arr.filter(missing).to_pylist()
         fixed = pa.array([_parse_time_slow(str(t)) for t in texts], schema.TS)
-        values = out.to_pylist()
-        for i, v in zip(idx.tolist(), fixed.to_pylist(), strict=True):
-            values[i] = v
-        out = pa.array(values, schema.TS)
+        out = pc.replace_with_mask(out, missing, fixed)
     return out
 
 
