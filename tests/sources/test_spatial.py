@@ -135,6 +135,7 @@ def test_a_geopackage_s_bad_rows_and_layers_are_counted_rejects(tmp_path: Path) 
         (None, 311000006, "2025-05-01T00:00:00Z", 1.0),
         (_gp(_pt(-66, 12)), "=HYPERLINK(1)", "2025-05-01T00:00:00Z", 1.0),  # text in mmsi
         (_gp(_pt(-66, 12)), 311000007, b"\xff\xfe", 1.0),  # a blob for a time
+        (_gp(_pt(-66, 12)), 311000010, "not UTF-8", 1.0),  # made invalid below
         # latitude 95: kept without a position, as a CSV row's or an AIS report's lat 91
         (_gp(_pt(-66, 95)), 311000008, "2025-05-01T00:00:00Z", 1.0),
         (_gp(_pt(-66, 12), envelope=False), 311000009, "2025-05-01T00:00:00Z", "fast"),
@@ -148,6 +149,10 @@ def test_a_geopackage_s_bad_rows_and_layers_are_counted_rejects(tmp_path: Path) 
             "utm": ("POINT", 32619, [(_gp(_pt(500000, 1300000)), 1, "2025-05-01T00:00:00Z", 1)]),
         },
     )
+    con = sqlite3.connect(path)  # a TEXT cell that is not UTF-8 failed the whole layer
+    con.execute("UPDATE points SET basedatetime = CAST(X'FFFE41' AS TEXT) WHERE mmsi = 311000010")
+    con.commit()
+    con.close()
     positions, rejects = _read(path)
     # the good rows, and the last two (lat null; sog not a number: null, as in a CSV)
     assert sorted(positions.column("mmsi").to_pylist()) == [311000001] * 5 + [
@@ -163,7 +168,7 @@ def test_a_geopackage_s_bad_rows_and_layers_are_counted_rejects(tmp_path: Path) 
     by_reason: dict[str, int] = {}
     for r in rejects.column("reason").to_pylist():
         by_reason[r] = by_reason.get(r, 0) + 1
-    assert by_reason == {"csv_row": 7, "skipped_layer": 3}
+    assert by_reason == {"csv_row": 8, "skipped_layer": 3}
     skipped = " ".join(
         rejects.filter(pc.equal(rejects.column("reason"), "skipped_layer"))
         .column("raw")
@@ -173,8 +178,9 @@ def test_a_geopackage_s_bad_rows_and_layers_are_counted_rejects(tmp_path: Path) 
     assert "'utm' is not in WGS 84" in skipped and "ogr2ogr" in skipped
     assert "'notes' (attributes) holds no positions" in skipped
     rows = rejects.filter(pc.equal(rejects.column("reason"), "csv_row"))
-    assert rows.column("line_no").to_pylist() == list(range(6, 13))
+    assert rows.column("line_no").to_pylist() == list(range(6, 14))
     assert all("311000" in r or "HYPERLINK" in r for r in rows.column("raw").to_pylist())
+    assert "\ufffd\ufffdA" in rows.column("raw").to_pylist()[-1]
 
 
 def test_a_geopackage_is_never_written_and_other_sqlite_is_refused(tmp_path: Path) -> None:

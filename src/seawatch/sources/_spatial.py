@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from seawatch import schema
@@ -75,9 +76,38 @@ def gpkg_wkb(blob: object) -> bytes | None:
     return blob[8 + envelope :]
 
 
+def gpkg_wkbs(blobs: Sequence[object]) -> list[bytes | None]:
+    """:func:`gpkg_wkb` of each blob; at once when every one is bytes with the same header
+    layout (a GeoPackage's writer gives all its points one), else one by one."""
+    try:
+        arr = pa.array(blobs, pa.binary())
+    except (pa.ArrowException, TypeError):
+        arr = None
+    if arr is not None and arr.null_count == 0 and len(arr):
+        heads = pc.unique(pc.binary_slice(arr, 0, 4)).to_pylist()
+        if len(heads) == 1 and len(heads[0]) == 4 and pc.min(pc.binary_length(arr)).as_py() >= 8:
+            probe = gpkg_wkb(heads[0] + b"\x00" * 4 + b"\x00" * 64)
+            if probe is not None:
+                skip = 8 + 64 - len(probe)
+                wkbs: list[bytes | None] = pc.binary_slice(arr, skip, 1 << 30).to_pylist()
+                return wkbs
+    return [gpkg_wkb(b) for b in blobs]
+
+
 def _text(values: Sequence[object]) -> pa.Array:
     """SQLite values (any storage class, whatever the declared type) as text; a blob has
-    none."""
+    none. A column of one storage class goes through Arrow whole."""
+    try:
+        typed = pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        typed = None
+    if typed is not None and (
+        pa.types.is_string(typed.type)
+        or pa.types.is_integer(typed.type)
+        or pa.types.is_floating(typed.type)
+        or pa.types.is_null(typed.type)
+    ):
+        return typed.cast(pa.string())
     return pa.array(
         [
             None
@@ -203,10 +233,16 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _utf8_or_replace(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
 def _connect(path: Path, name: str) -> sqlite3.Connection:
     uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
     try:
         con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        # text that is not UTF-8 becomes U+FFFD (as in a CSV), never an error for the file
+        con.text_factory = _utf8_or_replace
         con.execute("PRAGMA trusted_schema = OFF")
         con.execute("PRAGMA query_only = ON")
         con.execute("PRAGMA cell_size_check = ON")
@@ -306,7 +342,7 @@ def read_geopackage(
                 )
                 while rows := cursor.fetchmany(_BATCH_ROWS):
                     values = list(zip(*rows, strict=True))
-                    lon, lat = wkb_lon_lat([gpkg_wkb(b) for b in values[g]])
+                    lon, lat = wkb_lon_lat(gpkg_wkbs(values[g]))
                     table = pa.table(
                         [
                             _text(v) if i != g else pa.nulls(len(rows), pa.string())
