@@ -5,7 +5,7 @@ See docs/ARCHITECTURE.md, section ``seawatch.sources``.
 
 from __future__ import annotations
 
-from seawatch.sources._batch import Batch, SourceBatch
+from seawatch.sources._batch import Batch, SourceBatch, file_reject
 from seawatch.sources._csv import DEFAULT_CHUNK_BYTES, StaticsDeduper, read_csv
 from seawatch.sources._detections import (
     DETECTION_FORMATS,
@@ -27,7 +27,6 @@ from seawatch.sources._read import (
     decode_stream,
     detect_format,
     expand_paths,
-    file_reject,
     read_source,
     sniff_format,
 )

@@ -42,3 +42,16 @@ class SourceBatch:
     messages: int = 0
     """Rows accepted (each CSV or Parquet row counts as one message)."""
     by_type: dict[int, int] = field(default_factory=dict)
+
+
+def file_reject(source: str, reason: schema.RejectReason, what: str) -> pa.Table:
+    """One reject row for a whole input (``line_no`` null), ``raw`` naming file and cause."""
+    return pa.table(
+        {
+            "source": pa.array([source], pa.string()),
+            "line_no": pa.nulls(1, pa.int64()),
+            "reason": pa.array([reason.value], pa.string()),
+            "raw": pa.array([f"{source}: {what}"], pa.string()),
+        },
+        schema=schema.REJECTS,
+    )

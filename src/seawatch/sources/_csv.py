@@ -633,15 +633,6 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
         return _null(len(column), pa.string())
 
 
-def raw_rows(table: pa.Table) -> Callable[[np.ndarray[Any, Any]], list[str]]:
-    """The text of ``table``'s rows at given indices (for rejects)."""
-
-    def raw(idx: np.ndarray[Any, Any]) -> list[str]:
-        return [str(r) for r in table.take(pa.array(idx)).to_pylist()]
-
-    return raw
-
-
 def convert_table(
     table: pa.Table,
     dialect: Dialect,
@@ -650,13 +641,11 @@ def convert_table(
     *,
     first_row: int,
     deduper: StaticsDeduper,
-    raw: Callable[[np.ndarray[Any, Any]], list[str]],
 ) -> SourceBatch:
     """A table of typed columns (a Parquet or GeoPackage chunk, ``header`` its column
     names) -> one batch, through the CSV conversion: every value is read as its text.
 
-    Rows are numbered from ``first_row`` + 1; ``raw(indices)`` gives the text of the
-    rejected rows at those indices.
+    Rows are numbered from ``first_row`` + 1; a rejected row's ``raw`` is its values.
     """
     n = table.num_rows
     used = {normalise_header(c) for c in dialect.columns.values()}
@@ -679,7 +668,7 @@ def convert_table(
             str(source_dict[0]),
             (bad_idx + first_row + 1).tolist(),
             [bad_value if t else csv_row for t in time_np.tolist()],
-            raw(bad_idx),
+            [str(r) for r in table.take(pa.array(bad_idx)).to_pylist()],
         )
     return SourceBatch(
         positions=_with_source(positions.filter(keep), source_dict).cast(schema.POSITIONS),

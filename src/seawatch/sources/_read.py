@@ -21,13 +21,12 @@ import pyarrow.parquet as pq
 from seawatch import schema
 from seawatch._exceptions import SourceError
 from seawatch._simulated import skip_marker
-from seawatch.sources._batch import Batch, SourceBatch
+from seawatch.sources._batch import Batch, SourceBatch, file_reject
 from seawatch.sources._csv import (
     DEFAULT_CHUNK_BYTES,
     convert_table,
     header_dialect,
     long_line_batch,
-    raw_rows,
     read_csv,
 )
 from seawatch.sources._csv import StaticsDeduper as _StaticsDeduper
@@ -35,12 +34,11 @@ from seawatch.sources._dialects import generic_dialect, parse_column_map
 from seawatch.sources._lines import LongLine, line_chunks
 from seawatch.sources._open import open_checked, open_counted, sniff_compression
 from seawatch.sources._spatial import (
-    LAT_SUFFIX,
-    LON_SUFFIX,
     SQLITE_MAGIC,
     geoparquet_geometry,
     geoparquet_points,
     is_geopackage,
+    point_header,
     point_mapping,
     read_geopackage,
 )
@@ -242,19 +240,6 @@ def damaged_batch(source: str, what: str | None) -> SourceBatch:
     return SourceBatch(rejects=file_reject(source, schema.RejectReason.DAMAGED_INPUT, str(what)))
 
 
-def file_reject(source: str, reason: schema.RejectReason, what: str) -> pa.Table:
-    """One reject row for a whole input (``line_no`` null), ``raw`` naming file and cause."""
-    return pa.table(
-        {
-            "source": pa.array([source], pa.string()),
-            "line_no": pa.nulls(1, pa.int64()),
-            "reason": pa.array([reason.value], pa.string()),
-            "raw": pa.array([f"{source}: {what}"], pa.string()),
-        },
-        schema=schema.REJECTS,
-    )
-
-
 def _read_nmea(
     stream: BinaryIO,
     *,
@@ -334,10 +319,7 @@ def _read_parquet(
     if not own_positions and not own_statics:
         geometry = geoparquet_geometry(pfile.schema_arrow.metadata, name)
         if geometry is not None:
-            header = [h for h in header if h != geometry] + [
-                geometry + LON_SUFFIX,
-                geometry + LAT_SUFFIX,
-            ]
+            header = point_header(header, geometry)
             mapping = point_mapping(geometry, mapping)
         dialect = generic_dialect(header, mapping)
     deduper = _StaticsDeduper()
@@ -372,7 +354,6 @@ def _read_parquet(
                 source_dict,
                 first_row=offset - n,
                 deduper=deduper,
-                raw=raw_rows(table),
             )
         progress()
 

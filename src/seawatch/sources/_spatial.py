@@ -31,8 +31,8 @@ import shapely
 
 from seawatch import schema
 from seawatch._exceptions import SourceError
-from seawatch.sources._batch import Batch, SourceBatch
-from seawatch.sources._csv import StaticsDeduper, convert_table, raw_rows
+from seawatch.sources._batch import Batch, SourceBatch, file_reject
+from seawatch.sources._csv import StaticsDeduper, convert_table
 from seawatch.sources._dialects import generic_dialect
 from seawatch.sources._lines import printable
 
@@ -64,16 +64,26 @@ def wkb_lon_lat(
     return lon, lat
 
 
+def _wkb_offset(head: bytes) -> int | None:
+    """Where the WKB starts in a GeoPackage geometry blob beginning with ``head`` (its first
+    4 bytes: ``GP``, version, flags); ``None`` when it is not one, is an empty geometry, or
+    an extension's own type."""
+    if len(head) < 4 or head[:2] != b"GP":
+        return None
+    flags = head[3]
+    envelope = _ENVELOPE_BYTES.get((flags >> 1) & 0b111)
+    if envelope is None or flags & 0b1_0000 or flags & 0b10_0000:
+        return None
+    return 8 + envelope
+
+
 def gpkg_wkb(blob: object) -> bytes | None:
     """The WKB inside a GeoPackage geometry blob (its ``GP`` header and envelope skipped);
     ``None`` for anything else or an empty geometry."""
-    if not isinstance(blob, bytes) or len(blob) < 8 or blob[:2] != b"GP":
+    if not isinstance(blob, bytes) or len(blob) < 8:
         return None
-    flags = blob[3]
-    envelope = _ENVELOPE_BYTES.get((flags >> 1) & 0b111)
-    if envelope is None or flags & 0b1_0000 or flags & 0b10_0000:
-        return None  # a bad envelope code, an empty geometry, or an extension's own type
-    return blob[8 + envelope :]
+    start = _wkb_offset(blob[:4])
+    return None if start is None else blob[start:]
 
 
 def gpkg_wkbs(blobs: Sequence[object]) -> list[bytes | None]:
@@ -85,12 +95,10 @@ def gpkg_wkbs(blobs: Sequence[object]) -> list[bytes | None]:
         arr = None
     if arr is not None and arr.null_count == 0 and len(arr):
         heads = pc.unique(pc.binary_slice(arr, 0, 4)).to_pylist()
-        if len(heads) == 1 and len(heads[0]) == 4 and pc.min(pc.binary_length(arr)).as_py() >= 8:
-            probe = gpkg_wkb(heads[0] + b"\x00" * 4 + b"\x00" * 64)
-            if probe is not None:
-                skip = 8 + 64 - len(probe)
-                wkbs: list[bytes | None] = pc.binary_slice(arr, skip, 1 << 30).to_pylist()
-                return wkbs
+        start = _wkb_offset(heads[0]) if len(heads) == 1 else None
+        if start is not None and pc.min(pc.binary_length(arr)).as_py() >= 8:
+            wkbs: list[bytes | None] = pc.binary_slice(arr, start, 1 << 30).to_pylist()
+            return wkbs
     return [gpkg_wkb(b) for b in blobs]
 
 
@@ -131,6 +139,11 @@ def with_point_columns(
 
     kept = kept.append_column(geometry + LON_SUFFIX, as_text(lon))
     return kept.append_column(geometry + LAT_SUFFIX, as_text(lat))
+
+
+def point_header(columns: Sequence[str], geometry: str) -> list[str]:
+    """The column names of a chunk after :func:`with_point_columns`."""
+    return [c for c in columns if c != geometry] + [geometry + LON_SUFFIX, geometry + LAT_SUFFIX]
 
 
 def point_mapping(geometry: str, mapping: Mapping[str, str]) -> dict[str, str]:
@@ -309,17 +322,7 @@ def read_geopackage(
     try:
         layers, skipped = _layers(con, name)
         for what in skipped:
-            yield SourceBatch(
-                rejects=pa.table(
-                    {
-                        "source": pa.array([name], pa.string()),
-                        "line_no": pa.nulls(1, pa.int64()),
-                        "reason": pa.array([schema.RejectReason.SKIPPED_LAYER.value], pa.string()),
-                        "raw": pa.array([f"{name}: {what}"], pa.string()),
-                    },
-                    schema=schema.REJECTS,
-                )
-            )
+            yield SourceBatch(rejects=file_reject(name, schema.RejectReason.SKIPPED_LAYER, what))
         if not layers:
             raise SourceError(f"GeoPackage {name} has no layer of points (positions)")
         source_dict = pa.array([name], pa.string())
@@ -336,9 +339,7 @@ def read_geopackage(
                     )
                 g = columns.index(geometry)
                 dialect = generic_dialect(
-                    [c for c in columns if c != geometry]
-                    + [geometry + LON_SUFFIX, geometry + LAT_SUFFIX],
-                    point_mapping(geometry, mapping),
+                    point_header(columns, geometry), point_mapping(geometry, mapping)
                 )
                 while rows := cursor.fetchmany(_BATCH_ROWS):
                     values = list(zip(*rows, strict=True))
@@ -358,7 +359,6 @@ def read_geopackage(
                         source_dict,
                         first_row=offset,
                         deduper=deduper,
-                        raw=raw_rows(table),
                     )
                     offset += len(rows)
                     progress()
