@@ -174,12 +174,13 @@ def port_visits(
     # only the comparisons with the entry and exit distances matter: points certainly
     # beyond both are (inf, -1) without an exact lookup
     reach_m = max(params.entry_dist_m, params.exit_dist_m)
-    dist, port = nearest_port_within(g, p.lat, p.lon, reach_m)
+    found_m, port = nearest_port_within(g, p.lat, p.lon, reach_m)
+    dist = np.asarray(found_m, np.float64)
     vf, vl, vp, vg, vo, sv, sf, sl = _visits(
         p.bounds,
         p.ts,
-        _stop_speed(p, np.asarray(dist, np.float64) <= reach_m, params),
-        np.asarray(dist, np.float64),
+        _stop_speed(p, dist <= reach_m, params),
+        dist,
         np.asarray(port, np.int64),
         params.entry_dist_m,
         params.exit_dist_m,
@@ -262,7 +263,7 @@ def _stop_speed(p: Points, near: npt.NDArray[np.bool_], params: PortVisitParams)
         )
         / KN_TO_MPS
     )
-    return np.where(np.isnan(p.sog), implied, np.where(noisy, np.fmin(p.sog, implied), p.sog))
+    return np.where(noisy, np.fmin(p.sog, implied), p.sog)  # fmin: a missing one gives way
 
 
 def _iso(us: int) -> str:

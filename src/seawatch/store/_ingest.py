@@ -601,6 +601,21 @@ def _reject_file(
     warnings.append(f"{error}: skipped (one {reason.value} reject)")
 
 
+def _refused_source(
+    display: str, sha: str, size: int, fmt: str | None, reason: schema.RejectReason
+) -> dict[str, Any]:
+    """The manifest record of a refused input: recorded, so that a re-run does not reject
+    (and count) it again."""
+    return {
+        "path": display,
+        "sha256": sha,
+        "size": size,
+        "format": fmt,
+        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rejected": reason.value,
+    }
+
+
 def _ingest(
     root: Path,
     manifest: dict[str, Any] | None,
@@ -662,15 +677,7 @@ def _ingest(
                     results.append(FileResult(path=display, sha256=sha, status="rejected"))
                     reason = schema.RejectReason.UNKNOWN_FORMAT
                     _reject_file(stager, today, display, reason, str(exc), by_reason, warnings)
-                    # recorded, so that a re-run does not reject (and count) it again
-                    new_sources[key] = {
-                        "path": display,
-                        "sha256": sha,
-                        "size": size,
-                        "format": None,
-                        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "rejected": reason.value,
-                    }
+                    new_sources[key] = _refused_source(display, sha, size, None, reason)
                     continue
             for old in _superseded(current, sha, key):
                 superseded[old] = current["sources"][old].get("path", display)
@@ -741,14 +748,8 @@ def _ingest(
                     _reject_file(stager, today, display, reason, str(exc), by_reason, warnings)
                     failed.append(str(exc))
                     results.append(FileResult(path=display, sha256=sha, status="rejected"))
-                    new_sources[key] = {
-                        "path": display,
-                        "sha256": sha,
-                        "size": size,
-                        "format": fmt_used[0] if fmt_used else options.fmt,
-                        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "rejected": reason.value,
-                    }
+                    fmt = fmt_used[0] if fmt_used else options.fmt
+                    new_sources[key] = _refused_source(display, sha, size, fmt, reason)
                     continue
             if stamped and options.default_time is not None:
                 warnings.append(_stamped_warning(display, stamped, options.default_time))
