@@ -427,6 +427,7 @@ EXPORTED: dict[str, frozenset[str]] = {
             "clean",
             "haversine_m",
             "prepare",
+            "previous_slots",
             "resample",
             "segment",
         }

@@ -28,7 +28,7 @@ from seawatch.detect.encounters import (
 )
 from seawatch.detect.sql import DuckDBRunner, check_portable
 from seawatch.schema import EVENTS
-from seawatch.tracks import SLOTS, resample
+from seawatch.tracks import SLOTS, previous_slots, resample
 from tests.detect.conftest import WORLD, drift, positions
 
 # slot 0 = 2024-03-01 20:00 UTC; midnight is slot 24
@@ -42,6 +42,9 @@ SlotRow = tuple[int, int, float, float, float]
 
 
 def slots(rows: Iterable[SlotRow], *, interpolated: bool = False) -> pa.Table:
+    """A SLOTS table as the resampler writes it (``prev_slot``: each vessel's slot before)."""
+    rows = list(rows)
+    prev = previous_slots([r[0] for r in rows], [r[1] for r in rows]).to_pylist()
     data = [
         {
             "mmsi": m,
@@ -51,8 +54,9 @@ def slots(rows: Iterable[SlotRow], *, interpolated: bool = False) -> pa.Table:
             "lon": lo,
             "sog_kn": s,
             "interpolated": interpolated,
+            "prev_slot": None if p is None else T0 + p * SLOT,
         }
-        for m, k, la, lo, s in rows
+        for (m, k, la, lo, s), p in zip(rows, prev, strict=True)
     ]
     return pa.Table.from_pylist(data, schema=SLOTS)
 
@@ -167,9 +171,35 @@ def test_one_missing_slot_is_bridged_two_are_not() -> None:
     assert ev[0]["duration_h"] == pytest.approx(19 / 6)
     d = json.loads(ev[0]["details"])
     assert d["n_slots"] == 19 and d["n_slots_span"] == 20
-    # two missing slots in a row split it: 8 slots + 10 slots, both under 2 h
-    b = [r for r in still(2, 10.0 + 100 * M_LAT, FAR, n=20) if r[1] not in (8, 9)]
+    # two slots apart in a row split it: 8 slots + 10 slots, both under 2 h
+    b = [(2, k, 10.0 + (5000 if k in (8, 9) else 100) * M_LAT, FAR, 0.5) for k in range(20)]
     assert run(slots(a + b)) == []
+    # two slots without vessel 2 at all: nothing says they parted (up to max_unseen_h)
+    b = [r for r in still(2, 10.0 + 100 * M_LAT, FAR, n=20) if r[1] not in (8, 9)]
+    ev = run(slots(a + b))
+    assert len(ev) == 1 and ev[0]["duration_h"] == pytest.approx(19 / 6)
+    assert json.loads(ev[0]["details"])["longest_unseen_h"] == pytest.approx(2 / 6, abs=1e-3)
+    assert run(slots(a + b), EncounterParams(max_unseen_h=0)) == []
+
+
+@pytest.mark.parametrize("dark", ["both", "one"])
+def test_a_transfer_through_a_reception_hole_is_one_encounter(dark: str) -> None:
+    # close for slots 0-12, unheard (both, or vessel 2 only) for 6 h, close again from 48:
+    # one encounter, not two; the unheard time is unobserved in its confidence
+    def pair(hole: range) -> list[SlotRow]:
+        a = [r for r in still(1, 10.0, FAR, n=62) if dark == "one" or r[1] not in hole]
+        b = [r for r in still(2, 10.0 + 100 * M_LAT, FAR, n=62) if r[1] not in hole]
+        return a + b
+
+    ev = run(slots(pair(range(13, 48))))
+    assert len(ev) == 1
+    assert ev[0]["start"] == T0 and ev[0]["end"] == T0 + 61 * SLOT
+    d = json.loads(ev[0]["details"])
+    assert d["longest_unseen_h"] == pytest.approx(35 / 6, abs=1e-3)
+    assert ev[0]["confidence"] == pytest.approx(27 / 62)
+    # a step over max_unseen_h (6 h) splits it; so does max_unseen_h = 0 (GFW's rule)
+    assert len(run(slots(pair(range(13, 49))))) == 2
+    assert len(run(slots(pair(range(13, 48))), EncounterParams(max_unseen_h=0))) == 2
 
 
 def test_gfw_merges_encounters_less_than_4h_apart() -> None:
@@ -217,7 +247,10 @@ def test_midnight_spanning_encounter_whole_and_once_when_streamed() -> None:
 def test_stream_emits_finished_encounters_early_and_carries_little() -> None:
     rows = still(1, 10.0, FAR, n=20) + still(2, 10.0 + 100 * M_LAT, FAR, n=20)
     stream = EncounterStream(geo=WORLD)
+    # held while a vessel unseen since slot 19 could still come back alongside (6 h)
     got = stream.push(slots(rows), until=int((T0 + 30 * SLOT).timestamp() * 1e6))
+    assert got.num_rows == 0 and stream.carried_rows == 20
+    got = stream.push(slots([]), until=int((T0 + 60 * SLOT).timestamp() * 1e6))
     assert got.num_rows == 1 and stream.carried_rows == 0
     assert stream.finish().num_rows == 0
 
@@ -353,6 +386,7 @@ def test_sql_is_in_the_portable_subset() -> None:
 @example(runs=[(14, 10, True), (14, 5, True)], cuts=[17], gfw=True)  # merge across a cut
 @example(runs=[(14, 22, True), (14, 5, True)], cuts=[41], gfw=True)  # short one grows later
 @example(runs=[(20, 1, True), (20, 1, True)], cuts=[20, 21], gfw=False)  # missing slot at a cut
+@example(runs=[(14, 30, True), (14, 5, True)], cuts=[20, 30], gfw=False)  # unseen across cuts
 def test_stream_equals_whole_for_any_window_cuts(
     runs: list[tuple[int, int, bool]], cuts: list[int], gfw: bool
 ) -> None:
@@ -405,6 +439,7 @@ def test_means_have_the_same_bits_in_any_row_order() -> None:
             "sog_a": rng.uniform(0, 2, n),
             "sog_b": rng.uniform(0, 2, n),
             "observed": rng.integers(0, 2, n).astype(np.float64),
+            "unseen": rng.integers(0, 3, n),
             "kept": np.ones(n, np.int64),
         }
     )

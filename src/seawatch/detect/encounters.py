@@ -3,7 +3,10 @@
 Input is the 10-minute resampled slot table of :func:`seawatch.tracks.resample`
 (schema :data:`seawatch.tracks.SLOTS`). Two vessels are *close* in a slot when their
 great-circle distance is at most ``max_dist_m``. Close slots of a pair separated by at most
-``max_missing_slots`` missing slots form a raw encounter; with ``merge_gap_h`` > 0 (GFW),
+``max_missing_slots`` missing slots form a raw encounter, as do close slots up to
+``max_unseen_h`` apart when one of the two vessels has no slot at all in between (nothing
+says they parted: a reception hole, or one of them dark during the transfer); with
+``merge_gap_h`` > 0 (GFW),
 raw encounters of at least ``raw_min_duration_h`` that are less than ``merge_gap_h`` apart
 are merged. An encounter is reported when it lasts ``min_duration_h`` or more (first to
 last close slot), the median speed of *both* vessels over its close slots is below
@@ -52,7 +55,7 @@ from seawatch._units import M_PER_DEG as M_PER_DEG
 from seawatch.detect._base import GeoContext, build_events, details_json, resolve_geo
 from seawatch.detect.sql import DuckDBRunner, SqlRunner, render
 from seawatch.schema import EVENTS
-from seawatch.tracks import ResampleParams
+from seawatch.tracks import ResampleParams, previous_slots
 
 __all__ = [
     "CLOSE_PAIRS_SQL",
@@ -105,12 +108,18 @@ class EncounterParams:
     """...unless the vessel stayed still across it (below 1 kn, reported and net), up to
     this long (0: never, as GFW). Satellite AIS on the high seas, where transfers happen,
     often hears a drifting vessel once an hour or less."""
+    max_unseen_h: float = 6.0
+    """Close slots of a pair this far apart or less stay one encounter when one of the two
+    vessels has no slot at all in between: no evidence they parted, as when both go
+    unheard in a reception hole or one switches its AIS off alongside (0: never, as GFW;
+    it then splits into two encounters, each counted). ``details.longest_unseen_h`` says
+    how long the longest such stretch was, and the confidence counts it as unobserved."""
 
     def __post_init__(self) -> None:
         if min(self.max_dist_m, self.slot_min, self.max_interp_gap_h) <= 0:
             raise ParameterError("EncounterParams: distances and slot lengths must be > 0")
-        if self.max_still_gap_h < 0:
-            raise ParameterError("EncounterParams: max_still_gap_h must be >= 0")
+        if self.max_still_gap_h < 0 or self.max_unseen_h < 0:
+            raise ParameterError("EncounterParams: max_still_gap_h and max_unseen_h must be >= 0")
         if min(self.min_duration_h, self.raw_min_duration_h, self.merge_gap_h) < 0:
             raise ParameterError("EncounterParams: durations must be >= 0")
         if self.max_median_speed_kn <= 0 or self.min_port_dist_m < 0:
@@ -129,6 +138,13 @@ class EncounterParams:
         return 1 + self.max_missing_slots
 
     @property
+    def unseen_slots(self) -> int:
+        """Largest step between close slots of one raw encounter with one of the vessels
+        unseen in between, in slots (at least :attr:`join_slots`)."""
+        below = math.floor(self.max_unseen_h * 60 / self.slot_min + 1e-9)
+        return max(self.join_slots, below)
+
+    @property
     def merge_slots(self) -> int:
         """Largest step between close slots of one (merged) encounter, in slots."""
         # the largest whole step strictly below merge_gap_h ("less than 4 h apart")
@@ -141,7 +157,9 @@ class EncounterParams:
 
 
 DEFAULT = EncounterParams()
-GFW = EncounterParams(raw_min_duration_h=1.0, merge_gap_h=4.0, max_still_gap_h=0.0)
+GFW = EncounterParams(
+    raw_min_duration_h=1.0, merge_gap_h=4.0, max_still_gap_h=0.0, max_unseen_h=0.0
+)
 """GFW: 500 m in 10-minute slots, no interpolation across >= 1 h (pipe-encounters
 ``create_raw_pipeline.py``, ``transforms/resample.py``); raw encounters of >= 60 min
 (README example) merged when < 4 h apart (``merge_pipeline.py``,
@@ -168,12 +186,12 @@ PRESETS = {"default": DEFAULT, "gfw": GFW}
 
 CLOSE_PAIRS_SQL = """
 WITH s AS (
-  SELECT mmsi, slot_no, lat, lon, sog_kn, interp,
+  SELECT mmsi, slot_no, prev_no, lat, lon, sog_kn, interp,
          CAST(floor(lat / {cell}) AS BIGINT) AS cy
   FROM slots
 ),
 a AS (
-  SELECT mmsi, slot_no, lat, lon, sog_kn, interp, cy,
+  SELECT mmsi, slot_no, prev_no, lat, lon, sog_kn, interp, cy,
          CAST(floor(3.6e2 / ({cell} / cos(radians(least(8.9e1,
               greatest(abs((cy - 1) * {cell}), abs((cy + 2) * {cell}))))))) AS BIGINT) AS n
   FROM s
@@ -182,7 +200,8 @@ offs AS (
   SELECT dy, dx FROM (VALUES (0, 0), (0, 1), (1, -1), (1, 0), (1, 1)) AS o(dy, dx)
 ),
 h0 AS (
-  SELECT s.mmsi, s.slot_no, s.lat, s.lon, s.sog_kn, s.interp, o.dy + o.dx * o.dx AS fwd,
+  SELECT s.mmsi, s.slot_no, s.prev_no, s.lat, s.lon, s.sog_kn, s.interp,
+         o.dy + o.dx * o.dx AS fwd,
          s.cy + o.dy AS cy, o.dx AS dx,
          CAST(floor(3.6e2 / ({cell} / cos(radians(least(8.9e1,
               greatest(abs((s.cy + o.dy - 1) * {cell}), abs((s.cy + o.dy + 2) * {cell})))))))
@@ -190,13 +209,13 @@ h0 AS (
   FROM s CROSS JOIN offs o
 ),
 h AS (
-  SELECT mmsi, slot_no, lat, lon, sog_kn, interp, fwd, cy,
+  SELECT mmsi, slot_no, prev_no, lat, lon, sog_kn, interp, fwd, cy,
          ((CAST(floor((lon + 1.8e2) * greatest(n, 1) / 3.6e2) AS BIGINT) + dx)
            % greatest(n, 1) + greatest(n, 1)) % greatest(n, 1) AS cx
   FROM h0
 ),
 ac AS (
-  SELECT mmsi, slot_no, lat, lon, sog_kn, interp, cy,
+  SELECT mmsi, slot_no, prev_no, lat, lon, sog_kn, interp, cy,
          (CAST(floor((lon + 1.8e2) * greatest(n, 1) / 3.6e2) AS BIGINT) % greatest(n, 1)
            + greatest(n, 1)) % greatest(n, 1) AS cx
   FROM a
@@ -209,6 +228,8 @@ j AS (
               ELSE (a.lon + h.lon) / 2 END AS lon0,
          CASE WHEN a.mmsi < h.mmsi THEN a.sog_kn ELSE h.sog_kn END AS sog_a,
          CASE WHEN a.mmsi < h.mmsi THEN h.sog_kn ELSE a.sog_kn END AS sog_b,
+         CASE WHEN a.mmsi < h.mmsi THEN a.prev_no ELSE h.prev_no END AS prev_a,
+         CASE WHEN a.mmsi < h.mmsi THEN h.prev_no ELSE a.prev_no END AS prev_b,
          CASE WHEN a.interp OR h.interp THEN 0e0 ELSE 1e0 END AS observed,
          2 * {radius} * asin(sqrt(least(1e0,
              power(sin(radians(h.lat - a.lat) / 2), 2)
@@ -223,14 +244,16 @@ jn AS (
   FROM j
 )
 SELECT mmsi_a, mmsi_b, slot_no, min(dist_m) AS dist_m, {mean_lat} AS lat, {mean_lon} AS lon,
-       {mean_sog_a} AS sog_a, {mean_sog_b} AS sog_b, max(observed) AS observed
+       {mean_sog_a} AS sog_a, {mean_sog_b} AS sog_b, max(observed) AS observed,
+       max(prev_a) AS prev_a, max(prev_b) AS prev_b
 FROM jn
 WHERE dist_m <= {max_dist_m}
 GROUP BY mmsi_a, mmsi_b, slot_no
 """
 """Close pairs: one row per pair (``mmsi_a < mmsi_b``) and slot within ``max_dist_m``.
 
-View ``slots(mmsi BIGINT, slot_no BIGINT, lat, lon, sog_kn DOUBLE, interp BOOLEAN)``.
+View ``slots(mmsi BIGINT, slot_no BIGINT, prev_no BIGINT, lat, lon, sog_kn DOUBLE, interp
+BOOLEAN)`` (``prev_no``: the vessel's previous slot, see :func:`slot_view`).
 Cells are rows of latitude, each cut into a whole number of equal longitude cells around
 the globe (at least the width the distance needs at that latitude), so the last cell
 before the antimeridian neighbours the first after it; midpoints and means of longitude
@@ -241,11 +264,22 @@ once from whichever of the two sees the other forward. A vessel with parallel se
 one slot keeps its closest one (``min(dist_m)``)."""
 
 ISLANDS_SQL = """
-WITH f AS (
-  SELECT mmsi_a, mmsi_b, slot_no, dist_m, lat, lon, sog_a, sog_b, observed,
-         CASE WHEN slot_no - LAG(slot_no) OVER (PARTITION BY mmsi_a, mmsi_b ORDER BY slot_no)
-                   <= {join_slots} THEN 0 ELSE 1 END AS brk
+WITH l AS (
+  SELECT mmsi_a, mmsi_b, slot_no, dist_m, lat, lon, sog_a, sog_b, observed, prev_a, prev_b,
+         LAG(slot_no) OVER (PARTITION BY mmsi_a, mmsi_b ORDER BY slot_no) AS last_close
   FROM close
+),
+f AS (
+  SELECT mmsi_a, mmsi_b, slot_no, dist_m, lat, lon, sog_a, sog_b, observed, prev_a, prev_b,
+         CASE WHEN slot_no - last_close <= {join_slots} THEN 0
+              WHEN slot_no - last_close <= {unseen_slots}
+                   AND (prev_a = last_close OR prev_b = last_close) THEN 0
+              ELSE 1 END AS brk,
+         CASE WHEN slot_no - last_close > {join_slots}
+                   AND slot_no - last_close <= {unseen_slots}
+                   AND (prev_a = last_close OR prev_b = last_close)
+              THEN slot_no - last_close - 1 ELSE 0 END AS unseen
+  FROM l
 ),
 g AS (
   SELECT *, SUM(brk) OVER (PARTITION BY mmsi_a, mmsi_b ORDER BY slot_no
@@ -262,26 +296,31 @@ k AS (
   FROM r
 ),
 m AS (
-  SELECT *, CASE WHEN slot_no - LAG(slot_no) OVER (PARTITION BY mmsi_a, mmsi_b, kept
-                                                    ORDER BY slot_no)
+  SELECT *, CASE WHEN raw_grp = LAG(raw_grp) OVER (PARTITION BY mmsi_a, mmsi_b, kept
+                                                   ORDER BY slot_no) THEN 0
+                 WHEN slot_no - LAG(slot_no) OVER (PARTITION BY mmsi_a, mmsi_b, kept
+                                                   ORDER BY slot_no)
                       <= {merge_slots} THEN 0 ELSE 1 END AS brk2
   FROM k
 )
-SELECT mmsi_a, mmsi_b, slot_no, dist_m, lat, lon, sog_a, sog_b, observed, raw_grp, raw_last,
-       kept,
+SELECT mmsi_a, mmsi_b, slot_no, dist_m, lat, lon, sog_a, sog_b, observed, prev_a, prev_b,
+       unseen, raw_grp, raw_last, kept,
        SUM(brk2) OVER (PARTITION BY mmsi_a, mmsi_b, kept ORDER BY slot_no
                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS grp
 FROM m
 """
 """Gaps and islands over view ``close`` (rows of :data:`CLOSE_PAIRS_SQL`): raw encounters
-(``raw_grp``: steps of at most ``join_slots``), those of at least ``raw_min_slots`` kept
-(``kept = 1``) and merged (``grp``: steps of at most ``merge_slots``)."""
+(``raw_grp``: steps of at most ``join_slots``, or of at most ``unseen_slots`` when one of
+the vessels had no slot in between, its ``prev_*`` being the last close slot: ``unseen``
+counts the slots skipped so), those of at least ``raw_min_slots`` kept (``kept = 1``) and
+merged (``grp``: a raw encounter whole, and steps of at most ``merge_slots``)."""
 
 EVENTS_SQL = """
 SELECT mmsi_a, mmsi_b, grp, min(slot_no) AS first_slot, max(slot_no) AS last_slot,
        count(*) AS n_slots, min(dist_m) AS min_dist_m, {mean_dist} AS mean_dist_m,
        {mean_lat} AS lat, {mean_lon} AS lon, median(sog_a) AS median_sog_a,
-       median(sog_b) AS median_sog_b, avg(observed) AS observed_frac
+       median(sog_b) AS median_sog_b, avg(observed) AS observed_frac,
+       max(unseen) AS longest_unseen
 FROM islands
 WHERE kept = 1
 GROUP BY mmsi_a, mmsi_b, grp
@@ -345,6 +384,8 @@ CLOSE_SCHEMA = pa.schema(
         ("sog_a", pa.float64()),
         ("sog_b", pa.float64()),
         ("observed", pa.float64()),
+        ("prev_a", pa.int64()),
+        ("prev_b", pa.int64()),
     ]
 )
 """Rows of :data:`CLOSE_PAIRS_SQL`, as carried between windows."""
@@ -356,7 +397,8 @@ def _cell_deg(params: EncounterParams) -> float:
 
 def slot_view(slots: pa.Table, params: EncounterParams) -> pa.Table:
     """A SLOTS table as the ``slots`` view of :data:`CLOSE_PAIRS_SQL` (``slot_no`` =
-    slot time / slot length)."""
+    slot time / slot length; ``prev_no``: the vessel's previous slot number, from
+    ``prev_slot`` where given, else from the table's own slots)."""
     for col in ("mmsi", "slot", "lat", "lon"):
         if col not in slots.column_names:
             raise ParameterError(f"encounters: slot table lacks column {col!r}")
@@ -373,10 +415,23 @@ def slot_view(slots: pa.Table, params: EncounterParams) -> pa.Table:
         if "interpolated" in slots.column_names
         else pa.array(np.zeros(n, np.bool_))
     )
+    mmsi = pc.cast(slots.column("mmsi"), pa.int64())
+    # the vessel's previous slot: as the resampler saw the whole track where it says, else
+    # from these slots (the same for a table of the vessel's whole time range)
+    prev_no = previous_slots(np.asarray(mmsi.to_numpy()), slot_no)
+    if "prev_slot" in slots.column_names:
+        given = pc.cast(
+            pc.cast(slots.column("prev_slot"), pa.timestamp("us", tz="UTC")), pa.int64()
+        )
+        given_us = np.asarray(pc.fill_null(given, 0).to_numpy(), np.int64)
+        valid = np.asarray(pc.is_valid(given).to_numpy(zero_copy_only=False), np.bool_)
+        given_no = pa.array(np.floor_divide(given_us, params.slot_us), pa.int64(), mask=~valid)
+        prev_no = pc.coalesce(given_no, prev_no)
     return pa.table(
         {
-            "mmsi": pc.cast(slots.column("mmsi"), pa.int64()),
+            "mmsi": mmsi,
             "slot_no": pa.array(slot_no, pa.int64()),
+            "prev_no": prev_no,
             "lat": pc.cast(slots.column("lat"), pa.float64()),
             "lon": pc.cast(slots.column("lon"), pa.float64()),
             "sog_kn": sog,
@@ -445,6 +500,7 @@ class EncounterStream:
             render(
                 ISLANDS_SQL,
                 join_slots=p.join_slots,
+                unseen_slots=p.unseen_slots,
                 raw_min_slots=p.slots_for(p.raw_min_duration_h),
                 merge_slots=p.merge_slots,
             ),
@@ -465,9 +521,10 @@ class EncounterStream:
         # A raw encounter is open when a later slot (>= until_slot) could extend it. A merged
         # encounter is final when even an open raw encounter that grows long enough to be
         # kept could not merge into it: it ended more than ``horizon`` slots before.
-        horizon = p.merge_slots + p.slots_for(p.raw_min_duration_h) + p.join_slots
+        reach = p.unseen_slots  # the longest step a raw encounter can still take
+        horizon = p.merge_slots + p.slots_for(p.raw_min_duration_h) + reach
         raw_open = pc.greater_equal(
-            islands.column("raw_last"), pa.scalar(until_slot - p.join_slots, pa.int64())
+            islands.column("raw_last"), pa.scalar(until_slot - reach, pa.int64())
         )
         grp_last = islands.group_by(["mmsi_a", "mmsi_b", "kept", "grp"]).aggregate(
             [("slot_no", "max")]
@@ -525,6 +582,7 @@ class EncounterStream:
                 n_slots=int(c["n_slots"][i]),
                 n_slots_span=int(c["last_slot"][i] - c["first_slot"][i] + 1),
                 observed_frac=float(c["observed_frac"][i]),
+                longest_unseen_h=round(int(c["longest_unseen"][i]) * p.slot_min / 60, 3),
                 port_dist_m=float(port_d[i]) if np.isfinite(port_d[i]) else None,
             )
             for i in sel
@@ -561,7 +619,8 @@ def encounters(
     ``confidence`` is the share of the span's slots in which the pair was close and both
     positions were observed (not interpolated). Details: ``params``, ``median_sog_kn``
     (per vessel, in ``vessels`` order), ``min_dist_m``, ``mean_dist_m``, ``n_slots``
-    (close slots), ``n_slots_span``, ``observed_frac``, ``port_dist_m``.
+    (close slots), ``n_slots_span``, ``observed_frac``, ``longest_unseen_h`` (the longest
+    stretch joined with one of the vessels unseen, 0 when none), ``port_dist_m``.
     """
     stream = EncounterStream(params=params, geo=geo, runner=runner)
     return stream.push_close(close_pairs(slots, params=params, runner=stream._runner), until=None)

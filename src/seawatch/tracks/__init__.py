@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from seawatch.geo import haversine_m
 from seawatch.tracks._clean import CleanParams, LandMask, clean
-from seawatch.tracks._resample import SLOTS, ResampleParams, resample
+from seawatch.tracks._resample import SLOTS, ResampleParams, previous_slots, resample
 from seawatch.tracks._segment import SegmentParams, segment
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "clean",
     "haversine_m",
     "prepare",
+    "previous_slots",
     "resample",
     "segment",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from seawatch._exceptions import ParameterError
@@ -32,11 +33,14 @@ SLOTS = pa.schema(
         pa.field("lon", pa.float64(), nullable=False),
         pa.field("sog_kn", pa.float32()),
         pa.field("interpolated", pa.bool_(), nullable=False),
+        pa.field("prev_slot", TS_TYPE),
     ]
 )
 """The resampled slot table: one row per segment and grid time (``slot``), sorted by
 ``mmsi, seg_id, slot``. ``interpolated`` is True when no report of the segment lies within
-half a slot of ``slot``."""
+half a slot of ``slot``. ``prev_slot`` is the vessel's latest earlier slot of any segment
+(null for its first): where it lies more than one slot back, nothing of the vessel was
+seen in between, which pair detectors read as "no evidence" rather than "apart"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,33 @@ def resample(table: pa.Table, *, params: ResampleParams = _DEFAULT) -> pa.Table:
             "lon": pa.array(o_lon, pa.float64()),
             "sog_kn": pa.array(o_sog.astype(np.float32), pa.float32(), from_pandas=True),
             "interpolated": pa.array(o_int, pa.bool_()),
+            "prev_slot": previous_slots(m[first], slot).cast(TS_TYPE),
         },
         schema=SLOTS,
     )
+
+
+def previous_slots(mmsi: npt.ArrayLike, slot: npt.ArrayLike) -> pa.Array:
+    """For each row, its vessel's latest slot strictly before the row's own (``slot`` in
+    any integer unit; rows in any order, a vessel's parallel segments sharing slots), null
+    for the vessel's first: an int64 array in the rows' order."""
+    m = np.asarray(mmsi, np.int64)
+    s = np.asarray(slot, np.int64)
+    n = len(s)
+    if n == 0:
+        return pa.array(np.zeros(0, np.int64), pa.int64())
+    ordered = bool(np.all((m[1:] > m[:-1]) | ((m[1:] == m[:-1]) & (s[1:] >= s[:-1]))))
+    order = np.arange(n) if ordered else np.lexsort((s, m))
+    ms, ss = m[order], s[order]
+    new = np.ones(n, np.bool_)  # the first row of each (vessel, slot)
+    new[1:] = (ms[1:] != ms[:-1]) | (ss[1:] != ss[:-1])
+    starts = np.flatnonzero(new)
+    before = starts - 1
+    has = (before >= 0) & (ms[np.maximum(before, 0)] == ms[starts])
+    group_prev = np.where(has, ss[np.maximum(before, 0)], 0)
+    group = np.cumsum(new) - 1
+    prev = np.empty(n, np.int64)
+    valid = np.empty(n, np.bool_)
+    prev[order] = group_prev[group]
+    valid[order] = has[group]
+    return pa.array(prev, pa.int64(), mask=~valid)
