@@ -35,6 +35,7 @@ def test_slow_vessel_far_out_across_midnight() -> None:
     assert d["shore_dist_nm"]["min"] > 50
     assert d["params"] == {
         "max_gap_h": 2.0,
+        "max_slow_gap_h": 6.0,
         "max_speed_kn": 2.0,
         "min_duration_h": 4.0,
         "min_port_dist_m": 10000.0,
@@ -87,11 +88,30 @@ def test_anchored_at_offshore_terminal_is_port_visit_not_loitering() -> None:
     assert len(_one(t, params=LoiteringParams(min_port_dist_m=0))) == 1
 
 
-def test_gap_inside_run_ends_it() -> None:
+def test_a_gap_the_vessel_crossed_fast_ends_the_run() -> None:
+    # 3 h at 0.5 kn, unheard 2.5 h, then 3 h more 10.5 nm on (4.2 kn across the gap)
     rows = drift(9, start_min=0, hours=3, lat=10.0, lon=FAR_LON, speed_kn=0.5)
-    rows += drift(9, start_min=180 + 150, hours=3, lat=10.05, lon=FAR_LON, speed_kn=0.5)
+    rows += drift(9, start_min=180 + 150, hours=3, lat=10.2, lon=FAR_LON, speed_kn=0.5)
     assert _one(positions(rows)) == []
     assert len(_one(positions(rows), params=LoiteringParams(max_gap_h=3))) == 1
+
+
+@pytest.mark.parametrize("gap_min", [150, 355])
+def test_a_drift_through_a_reception_hole_is_one_loitering(gap_min: int) -> None:
+    # 3 h at 0.5 kn, unheard, then 3 h more where the drift would have taken it: one
+    # loitering of 8.5 h (or 11.9 h), not two of 3 h (none) or two events for one drift
+    rows = drift(9, start_min=0, hours=3, lat=10.0, lon=FAR_LON, speed_kn=0.5)
+    lat2 = 10.0 + 0.5 * (180 + gap_min) / 60 * NM_DEG
+    rows += drift(9, start_min=180 + gap_min, hours=3, lat=lat2, lon=FAR_LON, speed_kn=0.5)
+    ev = _one(positions(rows))
+    assert len(ev) == 1
+    assert ev[0]["duration_h"] == pytest.approx((360 + gap_min) / 60)
+    silence = json.loads(str(ev[0]["details"]))["longest_silence_h"]
+    assert silence == pytest.approx(gap_min / 60, abs=1e-3)
+    assert _one(positions(rows), params=LoiteringParams(max_slow_gap_h=0)) == []
+    assert _one(positions(rows), params=PRESETS["gfw"]["loitering"]) == []
+    # a silence over max_slow_gap_h (6 h) ends it
+    assert _one(positions(rows), params=LoiteringParams(max_slow_gap_h=gap_min / 60 - 0.1)) == []
 
 
 def test_gfw_preset_uses_mean_shore_distance() -> None:

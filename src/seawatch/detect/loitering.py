@@ -4,7 +4,8 @@ A point is *slow* when its implied speed (net displacement over the ``speed_wind
 before or after it, whichever is slower; GPS jitter cannot inflate it) is below
 ``max_speed_kn`` and, with ``use_reported_sog``, its reported speed (when it has one) is too.
 A loitering candidate is a run of consecutive slow points of one segment with no interval
-longer than ``max_gap_h``, lasting ``min_duration_h`` or more. It is reported when its
+longer than ``max_gap_h`` (or, up to ``max_slow_gap_h``, none the vessel crossed faster than
+``max_speed_kn`` net: it stayed slow while unheard), lasting ``min_duration_h`` or more. It is reported when its
 distance from shore (mean or minimum over its points, ``shore_stat``) is at least
 ``min_shore_dist_nm`` and no point comes within ``min_port_dist_m`` of a port or anchorage
 (a vessel at anchor in a port is making a port visit, not loitering).
@@ -33,7 +34,7 @@ from seawatch.detect._prep import (
     port_bounds,
     shore_bounds,
 )
-from seawatch.geo import haversine_m, mean_lon
+from seawatch.geo import hav_m, haversine_m, mean_lon
 from seawatch.schema import EVENTS
 
 F64 = npt.NDArray[np.float64]
@@ -61,18 +62,28 @@ class LoiteringParams:
     speed_window_h: float = 1.0
     """Window of the implied speed (net displacement / time), before or after each point."""
     max_gap_h: float = 2.0
-    """A silence longer than this between two reports ends the run."""
+    """A silence longer than this between two reports ends the run..."""
+    max_slow_gap_h: float = 6.0
+    """...unless it lasts at most this long and the vessel's net displacement across it is
+    slower than ``max_speed_kn``: a drift through a reception hole is one loitering, not two
+    (0: never, as GFW). ``details.longest_silence_h`` says how long the longest was."""
 
     def __post_init__(self) -> None:
         if min(self.max_speed_kn, self.min_duration_h, self.speed_window_h, self.max_gap_h) <= 0:
             raise ParameterError("LoiteringParams: speeds, durations and windows must be > 0")
+        if self.max_slow_gap_h < 0:
+            raise ParameterError("LoiteringParams: max_slow_gap_h must be >= 0")
         if self.shore_stat not in ("mean", "min"):
             raise ParameterError("LoiteringParams.shore_stat must be 'mean' or 'min'")
 
 
 DEFAULT = LoiteringParams()
 GFW = LoiteringParams(
-    shore_stat="mean", min_port_dist_m=0.0, use_reported_sog=False, speed_window_h=1.0
+    shore_stat="mean",
+    min_port_dist_m=0.0,
+    use_reported_sog=False,
+    speed_window_h=1.0,
+    max_slow_gap_h=0.0,
 )
 """GFW: hourly average implied speed < 2 kn, >= 4 h (Pew/GFW carrier reports), mean
 distance from shore >= 20 nm (pipe-loitering ``files/loitering.md``)."""
@@ -89,9 +100,11 @@ def _slow_runs(
     use_sog: bool,
     window_us: int,
     max_gap_us: int,
+    slow_gap_us: int,
     min_duration_us: int,
-) -> tuple[I64, I64]:
-    """``(first, last)`` point indices of slow runs lasting at least ``min_duration_us``."""
+) -> tuple[I64, I64, I64]:
+    """``(first, last, longest silence)`` of slow runs lasting at least ``min_duration_us``:
+    point indices, microseconds."""
     n = len(ts)
     thr_mps = max_speed_kn * KN_TO_MPS
     # fast by its reported speed: not slow, no distances measured
@@ -106,6 +119,7 @@ def _slow_runs(
         slow[k] = need[k] and (math.isnan(implied[k]) or implied[k] < thr_mps)
     first = np.empty(n, np.int64)
     last = np.empty(n, np.int64)
+    silence = np.empty(n, np.int64)
     m = 0
     for s in range(len(bounds) - 1):
         a = bounds[s]
@@ -116,14 +130,24 @@ def _slow_runs(
                 k += 1
                 continue
             j = k
-            while j + 1 < b and slow[j + 1] and ts[j + 1] - ts[j] <= max_gap_us:
+            longest = 0
+            while j + 1 < b and slow[j + 1]:
+                dt = ts[j + 1] - ts[j]
+                if dt > max_gap_us:
+                    # unheard: still the same loitering if it cannot have gone faster
+                    if dt > slow_gap_us:
+                        break
+                    if hav_m(lat[j], lon[j], lat[j + 1], lon[j + 1]) >= thr_mps * (dt / 1e6):
+                        break
+                    longest = max(longest, dt)
                 j += 1
             if ts[j] - ts[k] >= min_duration_us:
                 first[m] = k
                 last[m] = j
+                silence[m] = longest
                 m += 1
             k = j + 1
-    return first[:m], last[:m]
+    return first[:m], last[:m], silence[:m]
 
 
 def loitering(
@@ -140,13 +164,14 @@ def loitering(
     is null (unknown). Other details: ``mean_sog_kn`` (reported, null when none),
     ``net_speed_kn`` (start-to-end displacement over the duration), ``max_radius_m``
     (largest distance from the event's position), ``shore_dist_nm`` (mean and min),
-    ``port_dist_m`` (closest approach to a port), ``n_positions``.
+    ``port_dist_m`` (closest approach to a port), ``n_positions``, ``longest_silence_h``
+    (the longest silence over ``max_gap_h`` it was carried across; 0 when none).
     """
     g = resolve_geo(geo)
     if table.num_rows == 0:
         return EVENTS.empty_table()
     p = points(table, g, by_segment=True)
-    first, last = _slow_runs(
+    first, last, silence = _slow_runs(
         p.bounds,
         p.ts,
         p.lat,
@@ -156,6 +181,7 @@ def loitering(
         params.use_reported_sog,
         round(params.speed_window_h * US_PER_H),
         round(params.max_gap_h * US_PER_H),
+        round(params.max_slow_gap_h * US_PER_H),
         round(params.min_duration_h * US_PER_H),
     )
     if len(first) == 0:
@@ -210,6 +236,7 @@ def loitering(
                 },
                 port_dist_m=port_min[r] if np.isfinite(port_min[r]) else None,
                 n_positions=int(lengths[r]),
+                longest_silence_h=round(int(silence[r]) / US_PER_H, 3),
                 seg_id=int(p.seg[first[r]]),
                 with_encounter=with_enc,
             )
