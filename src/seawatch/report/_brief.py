@@ -210,7 +210,13 @@ def legend(
         "encounters": "an engagement that includes an encounter: two vessels within "
         f"{_g(enc['max_dist_m'])} m of each other for at least {_g(enc['min_duration_h'])} h, "
         f"both at a median speed below {_g(enc['max_median_speed_kn'])} kn, at least "
-        f"{_g(enc['min_port_dist_m'] / 1000)} km from any port",
+        f"{_g(enc['min_port_dist_m'] / 1000)} km from any port"
+        + (
+            f"; up to {_g(enc['max_unseen_h'])} h with one of them unheard (no evidence they "
+            "parted) does not split one"
+            if float(enc.get("max_unseen_h", 0)) > 0
+            else ""
+        ),
         "interceptions": "an engagement that includes an interception: a vessel closes on "
         f"another, they stay within {_g(icp['close_dist_m'])} m for at least "
         f"{_g(icp['min_contact_min'])} min while the target slows below "
