@@ -387,6 +387,7 @@ def test_presence_matches_the_report_kernel(client: TestClient, store_dir: Path)
         row = got[e["mmsi"]]
         assert row["hours_200nm"] == pytest.approx(e["hours_200nm"], abs=1e-3)
         assert row["hours_12nm"] == pytest.approx(e["hours_12nm"], abs=1e-3)
+        assert row["unheard_hours_12nm"] == pytest.approx(e["unheard_hours_12nm"], abs=1e-3)
         assert row["name"] == e["name"] and row["ship_group"] == e["ship_group"]
         assert row["n_positions"] == e["positions"]
     # the Gulf of Mexico fisher is nowhere near Venezuela
@@ -404,6 +405,10 @@ def test_presence_filters_and_by_day(client: TestClient) -> None:
     )
     days = {row["day"] for row in daily["rows"]}
     assert days <= {"2022-01-03", "2022-01-04"}
+    none = client.get("/api/presence?country=VE&max_unheard_h=0").json()
+    assert none["max_unheard_h"] == 0
+    assert all(row[k] == 0 for row in none["rows"] for k in row if k.startswith("unheard_"))
+    assert client.get("/api/presence?country=VE&max_unheard_h=-1").status_code == 422
 
 
 def test_presence_unknown_country_is_422_listing_the_valid_ones(client: TestClient) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from seawatch._exceptions import ParameterError
 from seawatch.detect import FakeGeo
-from seawatch.report.presence import PresenceParams, presence, range_column
+from seawatch.report.presence import PresenceParams, presence, range_column, unheard_column
 from tests.standoff.conftest import T0, move
 
 LAT = 10.0
@@ -100,6 +100,32 @@ def test_longer_max_gap_counts_the_silence() -> None:
     navy = presence(table(ROWS), params=p, geo=GEO).to_pylist()[0]
     # 65 min + half the 3 h silence at each end (90 + 90) + 50 min: 305 min
     assert navy[range_column(12)] == pytest.approx(305 / 60)
+
+
+def test_a_silence_between_two_positions_within_a_range_is_unheard_time_there() -> None:
+    # the navy's 3 h silence lies between two positions 5 nm out: at least 2 h 5 min within
+    # 12 nm, at most 3 h more; the tanker never fell silent
+    out = presence(table(ROWS), params=PresenceParams(country="VE"), geo=GEO)
+    rows = {r["mmsi"]: r for r in out.to_pylist()}
+    for r in (12, 24, 200):
+        assert rows[NAVY][unheard_column(r)] == pytest.approx(3.0)
+        assert rows[TANKER][unheard_column(r)] == 0.0
+    # a silence with one end outside the range is not time within it
+    out_and_back = track(NAVY, [(0, 7, 5.0), (240, 7, 30.0)])
+    navy = presence(table(out_and_back), params=PresenceParams(country="VE"), geo=GEO).to_pylist()
+    assert navy[0][unheard_column(12)] == 0.0 and navy[0][unheard_column(200)] == pytest.approx(3.0)
+    # longer than max_unheard_h, or max_unheard_h 0: not counted
+    for p in (
+        PresenceParams(country="VE", max_unheard_h=2.5),
+        PresenceParams(country="VE", max_unheard_h=0),
+    ):
+        assert presence(table(ROWS), params=p, geo=GEO).to_pylist()[0][unheard_column(12)] == 0.0
+    # by day, a silence across midnight goes to each day's row for its own part
+    late = track(NAVY, [(22 * 60, 7, 5.0), (26 * 60, 7, 5.0)])  # silent 23:00 -> 02:00
+    days = presence(table(late), params=PresenceParams(country="VE", by="day"), geo=GEO)
+    assert days.column(unheard_column(12)).to_pylist() == pytest.approx([1.0, 2.0])
+    with pytest.raises(ParameterError):
+        PresenceParams(country="VE", max_unheard_h=-1)
 
 
 def test_group_and_flag_filters_and_by_day() -> None:

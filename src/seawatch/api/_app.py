@@ -428,6 +428,7 @@ def create_app(
         flag: FlagQ = None,
         group: GroupQ = None,
         max_gap_h: Annotated[float, Query(gt=0, le=48)] = 1.0,
+        max_unheard_h: Annotated[float, Query(ge=0, le=48)] = 12.0,
         by: Literal["vessel", "day"] = "vessel",
         limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
     ) -> JSONResponse:
@@ -449,6 +450,7 @@ def create_app(
                 flags=f.flags,
                 groups=f.groups,
                 max_gap_h=max_gap_h,
+                max_unheard_h=max_unheard_h,
                 by=by,
                 limit=limit,
             )

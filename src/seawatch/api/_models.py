@@ -260,7 +260,9 @@ class PresenceRow(BaseModel):
         default=None, description="evidence for role: list, name, mmsi, callsign, ship_type"
     )
     model_config = ConfigDict(extra="allow")
-    """Beside these: ``hours_<r>nm``, the hours within each range (``hours_12nm`` ...)."""
+    """Beside these: ``hours_<r>nm``, the hours within each range (``hours_12nm`` ...), and
+    ``unheard_hours_<r>nm``, the silences of up to ``max_unheard_h`` between two positions
+    within it."""
 
     closest_nm: float | None
     first_seen: str | None
@@ -275,6 +277,7 @@ class Presence(BaseModel):
     country: str
     ranges_nm: list[float]
     max_gap_h: float
+    max_unheard_h: float | None = None
     by: str
     since: str | None
     until: str | None

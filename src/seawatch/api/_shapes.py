@@ -217,6 +217,7 @@ def presence(
     max_gap_h: float,
     by: str,
     limit: int,
+    max_unheard_h: float = 12.0,
 ) -> dict[str, Any]:
     """The ``seawatch.presence/1`` document (:func:`seawatch.report.presence.presence_document`,
     the one ``seawatch presence --format json`` prints) over this snapshot."""
@@ -227,6 +228,7 @@ def presence(
         country=check_country(country),
         ranges_nm=ranges_nm,
         max_gap_h=max_gap_h,
+        max_unheard_h=max_unheard_h,
         by="day" if by == "day" else "vessel",
         groups=groups,
         flags=flags,

@@ -30,7 +30,10 @@ Example:
 
 _PRESENCE_EPILOG = """
 Hours are summed from the time between consecutive positions (intervals longer than
---max-gap-h count for nothing); a position counts for a range when it lies within that
+--max-gap-h count for nothing); a silence of up to --max-unheard-h between two positions
+within a range is counted apart, in unheard_hours_<r>nm: the vessel was there at least the
+hours within and at most those plus the unheard ones. A position counts for a range when
+it lies within that
 distance of the country's coast. 12, 24 and 200 nm use the bundled zones XX-territorial,
 XX-contiguous and XX-eez; other ranges (up to 200 nm) the distance to shore inside XX-eez.
 The zones are approximations (median lines, no baselines), not legal limits.
@@ -174,7 +177,16 @@ def presence_command(
         "12,24,200", "--range-nm", help="Comma-separated distances from the coast in nm (<= 200)."
     ),
     by: str = typer.Option("vessel", "--by", help="vessel or day."),
-    max_gap_h: float = typer.Option(1.0, "--max-gap-h", help="Longer silences count for nothing."),
+    max_gap_h: float = typer.Option(
+        1.0, "--max-gap-h", help="Longer silences count for nothing in the hours within."
+    ),
+    max_unheard_h: float = typer.Option(
+        12.0,
+        "--max-unheard-h",
+        min=0.0,
+        help="Silences up to this long between two positions within a range are counted "
+        "apart, as its unheard hours (0: none).",
+    ),
     since: str | None = typer.Option(
         None, "--since", help="ISO 8601 start (UTC): positions from then.", show_default=False
     ),
@@ -214,6 +226,7 @@ def presence_command(
         country=coast,
         ranges_nm=ranges,
         max_gap_h=max_gap_h,
+        max_unheard_h=max_unheard_h,
         by="day" if by == "day" else "vessel",
         groups=f.groups,
         flags=f.flags,
@@ -231,12 +244,13 @@ def presence_command(
         if fmt == "json":
             out.write(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
         else:
-            from seawatch.report.presence import range_column
+            from seawatch.report.presence import range_column, unheard_column
 
             names = [
                 *(["day"] if params.by == "day" else []),
                 *("mmsi", "name", "flag", "ship_group", "role", "role_source"),
                 *(range_column(r) for r in doc["ranges_nm"]),
+                *(unheard_column(r) for r in doc["ranges_nm"]),
                 *("closest_nm", "first_seen", "last_seen", "n_positions"),
             ]
             table = pa.Table.from_pylist(rows) if rows else pa.table({n: [] for n in names})

@@ -249,6 +249,9 @@ def legend(
         "to its last end, counted once",
         "hours_within": f"hours a vessel had positions within each distance of {country}'s "
         "coast (intervals over the presence gap limit count for nothing)",
+        "unheard_within": "hours of silences (longer than the presence gap limit, up to its "
+        f"unheard limit) between two positions of the vessel within each distance of {country}'s "
+        "coast: it was there at least hours_within, at most hours_within plus these",
         "closest_nm": f"the vessel's closest approach to {country}'s coast, in nautical miles",
     }
 

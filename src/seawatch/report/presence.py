@@ -13,7 +13,10 @@ approximations (see :mod:`seawatch.geo`), not legal limits.
 Hours come from the time between consecutive positions of a vessel: each interval shorter
 than or equal to ``max_gap_h`` is split half to each end point, and a point's half-intervals
 count for the ranges that point is within. Intervals across a longer gap count for nothing
-(a vessel silent for a day is not assumed to have stayed). ``closest_nm`` is the smallest
+(a vessel silent for a day is not assumed to have stayed); those of up to ``max_unheard_h``
+whose two positions are both within a range are counted apart, as the *unheard* hours
+within it (``unheard_hours_<r>nm``): a warship inside 12 nm, unheard for three hours, seen
+inside again, was there at least the hours heard and at most those plus the unheard ones. ``closest_nm`` is the smallest
 distance to CC's coast among positions inside ``CC-eez`` (null when the vessel never came
 within 200 nm).
 """
@@ -35,7 +38,14 @@ from seawatch._units import M_PER_NM as M_PER_NM
 from seawatch._units import US_PER_DAY, US_PER_H
 from seawatch.ais.codes import ship_group
 
-__all__ = ["PresenceParams", "ZoneGeo", "presence", "presence_document", "range_column"]
+__all__ = [
+    "PresenceParams",
+    "ZoneGeo",
+    "presence",
+    "presence_document",
+    "range_column",
+    "unheard_column",
+]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -61,7 +71,10 @@ class PresenceParams:
     ranges_nm: tuple[float, ...] = (12.0, 24.0, 200.0)
     """Distances from the country's coast, each at most 200 nm."""
     max_gap_h: float = 1.0
-    """Intervals between positions longer than this count for nothing."""
+    """Intervals between positions longer than this count for nothing..."""
+    max_unheard_h: float = 12.0
+    """...except as unheard hours within a range, up to this long, when both positions
+    are within it (0: none counted)."""
     by: Literal["vessel", "day"] = "vessel"
     """One row per vessel, or per UTC day and vessel."""
     group: str | None = None
@@ -88,6 +101,8 @@ class PresenceParams:
             raise ParameterError("ranges_nm: each range must lie in (0, 200] nm")
         if self.max_gap_h <= 0:
             raise ParameterError("max_gap_h must be > 0")
+        if self.max_unheard_h < 0:
+            raise ParameterError("max_unheard_h must be >= 0")
         if self.by not in ("vessel", "day"):
             raise ParameterError("by must be 'vessel' or 'day'")
         from seawatch.ais.roles import ROLES
@@ -107,6 +122,11 @@ class PresenceParams:
 def range_column(r: float) -> str:
     """Column name of the hours within ``r`` nm: ``hours_12nm``, ``hours_7.5nm``."""
     return f"hours_{r:g}nm"
+
+
+def unheard_column(r: float) -> str:
+    """Column name of the unheard hours within ``r`` nm: ``unheard_hours_12nm``."""
+    return f"unheard_{range_column(r)}"
 
 
 def _filter_vessels(
@@ -172,7 +192,8 @@ def presence(
     (optional): ``mmsi`` with ``role`` and ``role_source`` (a store's ``vessels`` table),
     or ``name``, ``ship_type`` (``imo``, ``callsign``) to derive them, for the group filter
     and the names. Columns: (``day``,) ``mmsi``, ``name``, ``flag``, ``ship_group``,
-    ``role``, ``role_source``, one ``hours_<r>nm`` per range, ``closest_nm``,
+    ``role``, ``role_source``, one ``hours_<r>nm`` per range, one
+    ``unheard_hours_<r>nm`` per range, ``closest_nm``,
     ``first_ts``/``last_ts`` (first and last position within the widest range),
     ``positions`` (within the widest range). Rows with no time within the widest range
     are left out; sorted by the widest range's hours, descending, then mmsi.
@@ -226,6 +247,14 @@ def presence(
     weight = np.zeros(n, np.int64)
     weight[:-1] += half
     weight[1:] += np.where(ok, dt_us - dt_us // 2, 0)
+    # unheard: the longer intervals, up to max_unheard_h; a by-day row gets the part of the
+    # interval in its own day (one that crosses midnight goes to both ends' rows)
+    long = same & ~ok & (dt_us <= round(params.max_unheard_h * US_PER_H))
+    if params.by == "day":
+        midnight = (ts[1:] // US_PER_DAY) * US_PER_DAY
+        to_start = np.clip(midnight - ts[:-1], 0, dt_us)
+    else:
+        to_start = dt_us
     # grouping
     if params.by == "day":
         day = ts // US_PER_DAY
@@ -243,6 +272,13 @@ def presence(
         r: _sum_by(inv, np.where(within[r], weight, 0), g).astype(np.float64) / US_PER_H
         for r in ranges
     }
+    unheard: dict[float, F64] = {}
+    for r in ranges:
+        both = long & within[r][:-1] & within[r][1:]
+        uw = np.zeros(n, np.int64)
+        uw[:-1] += np.where(both, to_start, 0)
+        uw[1:] += np.where(both, dt_us - to_start, 0)
+        unheard[r] = _sum_by(inv, uw, g).astype(np.float64) / US_PER_H
     count = np.bincount(inv, weights=widest.astype(np.float64), minlength=g).astype(np.int64)
     closest = np.full(g, np.inf)
     np.minimum.at(closest, inv[in_eez], dist_nm[in_eez])
@@ -263,6 +299,8 @@ def presence(
     cols["role_source"] = pa.array([info[int(m)]["role_source"] for m in km], pa.string())
     for r in ranges:
         cols[range_column(r)] = pa.array(hours[r][keep], pa.float64())
+    for r in ranges:
+        cols[unheard_column(r)] = pa.array(unheard[r][keep], pa.float64())
     cl = closest[keep]
     cols["closest_nm"] = pa.array(
         np.where(np.isfinite(cl), cl, np.nan), pa.float64(), from_pandas=True
@@ -361,6 +399,7 @@ def presence_document(
         "country": params.country,
         "ranges_nm": ranges,
         "max_gap_h": params.max_gap_h,
+        "max_unheard_h": params.max_unheard_h,
         "by": params.by,
         "since": iso(since),
         "until": iso(until),

@@ -196,9 +196,9 @@ def counts_document(
 def presence_record(row: Mapping[str, Any], ranges_nm: Iterable[float]) -> dict[str, Any]:
     """A row of :func:`seawatch.report.presence.presence` as its record: ``day`` (by day),
     ``mmsi``, ``name``, ``flag``, ``ship_group``, ``role``, ``role_source``,
-    ``hours_<r>nm`` per range, ``closest_nm``, ``first_seen``, ``last_seen``,
-    ``n_positions``."""
-    from seawatch.report.presence import range_column
+    ``hours_<r>nm`` per range, ``unheard_hours_<r>nm`` per range (where the row has
+    them), ``closest_nm``, ``first_seen``, ``last_seen``, ``n_positions``."""
+    from seawatch.report.presence import range_column, unheard_column
 
     rec: dict[str, Any] = {}
     if "day" in row:
@@ -213,8 +213,12 @@ def presence_record(row: Mapping[str, Any], ranges_nm: Iterable[float]) -> dict[
             "role_source": row.get("role_source"),
         }
     )
-    for r in ranges_nm:
+    ranges = list(ranges_nm)
+    for r in ranges:
         rec[range_column(r)] = _num(row[range_column(r)], 4)
+    for r in ranges:
+        if unheard_column(r) in row:
+            rec[unheard_column(r)] = _num(row[unheard_column(r)], 4)
     rec["closest_nm"] = _num(row.get("closest_nm"), 3)
     rec["first_seen"] = iso(row.get("first_ts"))
     rec["last_seen"] = iso(row.get("last_ts"))
