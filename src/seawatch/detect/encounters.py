@@ -269,17 +269,19 @@ WITH l AS (
          LAG(slot_no) OVER (PARTITION BY mmsi_a, mmsi_b ORDER BY slot_no) AS last_close
   FROM close
 ),
-f AS (
+j AS (
   SELECT mmsi_a, mmsi_b, slot_no, dist_m, lat, lon, sog_a, sog_b, observed, prev_a, prev_b,
          CASE WHEN slot_no - last_close <= {join_slots} THEN 0
               WHEN slot_no - last_close <= {unseen_slots}
-                   AND (prev_a = last_close OR prev_b = last_close) THEN 0
-              ELSE 1 END AS brk,
-         CASE WHEN slot_no - last_close > {join_slots}
-                   AND slot_no - last_close <= {unseen_slots}
                    AND (prev_a = last_close OR prev_b = last_close)
-              THEN slot_no - last_close - 1 ELSE 0 END AS unseen
+              THEN slot_no - last_close - 1 END AS skipped
   FROM l
+),
+f AS (
+  SELECT mmsi_a, mmsi_b, slot_no, dist_m, lat, lon, sog_a, sog_b, observed, prev_a, prev_b,
+         CASE WHEN skipped IS NULL THEN 1 ELSE 0 END AS brk,
+         coalesce(skipped, 0) AS unseen
+  FROM j
 ),
 g AS (
   SELECT *, SUM(brk) OVER (PARTITION BY mmsi_a, mmsi_b ORDER BY slot_no
@@ -398,7 +400,8 @@ def _cell_deg(params: EncounterParams) -> float:
 def slot_view(slots: pa.Table, params: EncounterParams) -> pa.Table:
     """A SLOTS table as the ``slots`` view of :data:`CLOSE_PAIRS_SQL` (``slot_no`` =
     slot time / slot length; ``prev_no``: the vessel's previous slot number, from
-    ``prev_slot`` where given, else from the table's own slots)."""
+    ``prev_slot``, or from the table's own slots when it lacks that column or leaves it
+    all null, as a hand-built table does)."""
     for col in ("mmsi", "slot", "lat", "lon"):
         if col not in slots.column_names:
             raise ParameterError(f"encounters: slot table lacks column {col!r}")
@@ -416,17 +419,19 @@ def slot_view(slots: pa.Table, params: EncounterParams) -> pa.Table:
         else pa.array(np.zeros(n, np.bool_))
     )
     mmsi = pc.cast(slots.column("mmsi"), pa.int64())
-    # the vessel's previous slot: as the resampler saw the whole track where it says, else
-    # from these slots (the same for a table of the vessel's whole time range)
-    prev_no = previous_slots(np.asarray(mmsi.to_numpy()), slot_no)
-    if "prev_slot" in slots.column_names:
-        given = pc.cast(
-            pc.cast(slots.column("prev_slot"), pa.timestamp("us", tz="UTC")), pa.int64()
-        )
+    # the vessel's previous slot: as the resampler saw the whole track, else (a table
+    # without it) from these slots, the same for a table of the vessel's whole time range
+    given = (
+        pc.cast(pc.cast(slots.column("prev_slot"), pa.timestamp("us", tz="UTC")), pa.int64())
+        if "prev_slot" in slots.column_names
+        else None
+    )
+    if given is not None and given.null_count < n:
         given_us = np.asarray(pc.fill_null(given, 0).to_numpy(), np.int64)
         valid = np.asarray(pc.is_valid(given).to_numpy(zero_copy_only=False), np.bool_)
-        given_no = pa.array(np.floor_divide(given_us, params.slot_us), pa.int64(), mask=~valid)
-        prev_no = pc.coalesce(given_no, prev_no)
+        prev_no = pa.array(np.floor_divide(given_us, params.slot_us), pa.int64(), mask=~valid)
+    else:
+        prev_no = previous_slots(np.asarray(mmsi.to_numpy()), slot_no)
     return pa.table(
         {
             "mmsi": mmsi,

@@ -250,13 +250,11 @@ def presence(
     # unheard: the longer intervals, up to max_unheard_h; a by-day row gets the part of the
     # interval in its own day (one that crosses midnight goes to both ends' rows)
     long = same & ~ok & (dt_us <= round(params.max_unheard_h * US_PER_H))
+    to_start = dt_us
+    # grouping
     if params.by == "day":
         midnight = (ts[1:] // US_PER_DAY) * US_PER_DAY
         to_start = np.clip(midnight - ts[:-1], 0, dt_us)
-    else:
-        to_start = dt_us
-    # grouping
-    if params.by == "day":
         day = ts // US_PER_DAY
         key = np.stack([day, mmsi])
         keys, inv = np.unique(key, axis=1, return_inverse=True)
