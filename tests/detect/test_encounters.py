@@ -363,6 +363,9 @@ def test_bad_parameters() -> None:
         EncounterParams(max_dist_m=0)
     with pytest.raises(ParameterError):
         EncounterParams(max_missing_slots=-1)
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ParameterError):
+            EncounterParams(max_unseen_h=bad)
 
 
 def test_sql_is_in_the_portable_subset() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from seawatch._exceptions import ParameterError
 from seawatch.detect import PRESETS, LoiteringParams, build_events, loitering, port_visits
 from seawatch.schema import EVENTS
 from tests.detect.conftest import NM_DEG, T0, WORLD, drift, positions
@@ -112,6 +113,9 @@ def test_a_drift_through_a_reception_hole_is_one_loitering(gap_min: int) -> None
     assert _one(positions(rows), params=PRESETS["gfw"]["loitering"]) == []
     # a silence over max_slow_gap_h (6 h) ends it
     assert _one(positions(rows), params=LoiteringParams(max_slow_gap_h=gap_min / 60 - 0.1)) == []
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ParameterError):
+            LoiteringParams(max_slow_gap_h=bad)
 
 
 def test_gfw_preset_uses_mean_shore_distance() -> None:

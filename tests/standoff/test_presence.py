@@ -124,8 +124,9 @@ def test_a_silence_between_two_positions_within_a_range_is_unheard_time_there() 
     late = track(NAVY, [(22 * 60, 7, 5.0), (26 * 60, 7, 5.0)])  # silent 23:00 -> 02:00
     days = presence(table(late), params=PresenceParams(country="VE", by="day"), geo=GEO)
     assert days.column(unheard_column(12)).to_pylist() == pytest.approx([1.0, 2.0])
-    with pytest.raises(ParameterError):
-        PresenceParams(country="VE", max_unheard_h=-1)
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ParameterError):
+            PresenceParams(country="VE", max_unheard_h=bad)
 
 
 def test_group_and_flag_filters_and_by_day() -> None:

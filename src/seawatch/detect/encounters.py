@@ -118,7 +118,7 @@ class EncounterParams:
     def __post_init__(self) -> None:
         if min(self.max_dist_m, self.slot_min, self.max_interp_gap_h) <= 0:
             raise ParameterError("EncounterParams: distances and slot lengths must be > 0")
-        if self.max_still_gap_h < 0 or self.max_unseen_h < 0:
+        if self.max_still_gap_h < 0 or not self.max_unseen_h >= 0:  # NaN too
             raise ParameterError("EncounterParams: max_still_gap_h and max_unseen_h must be >= 0")
         if min(self.min_duration_h, self.raw_min_duration_h, self.merge_gap_h) < 0:
             raise ParameterError("EncounterParams: durations must be >= 0")

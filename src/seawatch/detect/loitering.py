@@ -71,7 +71,7 @@ class LoiteringParams:
     def __post_init__(self) -> None:
         if min(self.max_speed_kn, self.min_duration_h, self.speed_window_h, self.max_gap_h) <= 0:
             raise ParameterError("LoiteringParams: speeds, durations and windows must be > 0")
-        if self.max_slow_gap_h < 0:
+        if not self.max_slow_gap_h >= 0:  # NaN too
             raise ParameterError("LoiteringParams: max_slow_gap_h must be >= 0")
         if self.shore_stat not in ("mean", "min"):
             raise ParameterError("LoiteringParams.shore_stat must be 'mean' or 'min'")

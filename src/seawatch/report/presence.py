@@ -101,7 +101,7 @@ class PresenceParams:
             raise ParameterError("ranges_nm: each range must lie in (0, 200] nm")
         if self.max_gap_h <= 0:
             raise ParameterError("max_gap_h must be > 0")
-        if self.max_unheard_h < 0:
+        if not self.max_unheard_h >= 0:  # NaN too
             raise ParameterError("max_unheard_h must be >= 0")
         if self.by not in ("vessel", "day"):
             raise ParameterError("by must be 'vessel' or 'day'")
